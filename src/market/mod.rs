@@ -1,0 +1,1 @@
+//! Market data: named daily series loaded from CSV.

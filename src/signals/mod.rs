@@ -1,0 +1,1 @@
+//! Built-in signals (indicators), computed incrementally.
