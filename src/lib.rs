@@ -4,5 +4,15 @@
 //! The pipeline, one module per step:
 //! grammar → [`parse`] → [`ast`] → [`check`] → compile (rule graph) → eval → cli.
 
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod fmt;
+pub mod ladder;
 pub mod market;
+pub mod model;
+pub mod money;
+pub mod parse;
 pub mod signals;
+pub mod source;

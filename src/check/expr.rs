@@ -1,0 +1,429 @@
+//! Expressions over market series: names, calls, arities, types.
+//!
+//! Every value in a signal expression is a number per bar or a boolean per
+//! bar. Percentages and basis points read as fractions (`25%` is 0.25); money,
+//! days, multipliers and points have no place in a signal and are unit errors.
+
+use super::{Checker, SigState};
+use crate::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::signals::{self, ArgKind};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+/// The type of an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// A number per bar.
+    Num,
+    /// True or false per bar.
+    Bool,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Num => "a number",
+            Ty::Bool => "a boolean",
+        }
+    }
+}
+
+/// The market series every expression can name.
+pub const SERIES: &[&str] = &["vix", "vix3m", "spx"];
+
+/// Names that only a guard line can compare.
+pub const GUARD_VARS: &[&str] = &["wacc_impact", "quick_ratio", "exposure"];
+
+impl Checker<'_> {
+    /// The type of `e`, or `None` after reporting why it has none.
+    pub(crate) fn expr_ty(&mut self, e: &Expr) -> Option<Ty> {
+        match &e.kind {
+            ExprKind::Lit(l) => self.lit_ty(l, e),
+            ExprKind::Name(n) => self.name_ty(n, e),
+            ExprKind::Paren(inner) => self.expr_ty(inner),
+            ExprKind::Call { name, args } => self.call_ty(&name.name, name.span(), args, e),
+            ExprKind::Unary(op, inner) => {
+                let want = match op {
+                    UnOp::Not => Ty::Bool,
+                    UnOp::Neg => Ty::Num,
+                };
+                let t = self.expr_ty(inner)?;
+                self.expect_ty(
+                    inner,
+                    t,
+                    want,
+                    if *op == UnOp::Not { "`not`" } else { "`-`" },
+                )?;
+                Some(want)
+            }
+            ExprKind::Binary(BinOp::Of, ..) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span(),
+                        "`of` has no meaning inside a signal expression",
+                    )
+                    .help("`of` belongs in settings such as `allocation = 15% of size`"),
+                );
+                None
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (ta, tb) = (self.expr_ty(a), self.expr_ty(b));
+                let (ta, tb) = (ta?, tb?);
+                let sym = format!("`{}`", op.symbol());
+                let (want, out) = match op {
+                    BinOp::And | BinOp::Or => (Ty::Bool, Ty::Bool),
+                    o if o.is_comparison() => (Ty::Num, Ty::Bool),
+                    _ => (Ty::Num, Ty::Num),
+                };
+                let ok_a = self.expect_ty(a, ta, want, &sym);
+                let ok_b = self.expect_ty(b, tb, want, &sym);
+                ok_a?;
+                ok_b?;
+                Some(out)
+            }
+            ExprKind::Within { days, events } => {
+                self.check_days(*days, e);
+                for ev in events {
+                    if !self.env.events.iter().any(|k| k == &ev.name) {
+                        let mut d = Diagnostic::new(
+                            Code::UnknownEvent,
+                            ev.span(),
+                            format!("unknown event `{}`", ev.name),
+                        )
+                        .label("not in the event calendar");
+                        d = match did_you_mean(&ev.name, self.env.events.iter().map(String::as_str))
+                        {
+                            Some(h) => d.help(h),
+                            None => d.help(format!("known events: {}", self.env.events.join(", "))),
+                        };
+                        self.diags.push(d);
+                    }
+                }
+                Some(Ty::Bool)
+            }
+        }
+    }
+
+    /// Checks a condition: an expression that must be a boolean.
+    pub(crate) fn condition(&mut self, e: &Expr, what: &str) -> bool {
+        match self.expr_ty(e) {
+            Some(Ty::Bool) => true,
+            Some(Ty::Num) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span(),
+                        format!("{what} must be a condition, found a number"),
+                    )
+                    .label("this is a number")
+                    .help("compare it: `rsi(vix, 14) > 70`"),
+                );
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn expect_ty(&mut self, e: &Expr, found: Ty, want: Ty, op: &str) -> Option<()> {
+        if found == want {
+            return Some(());
+        }
+        let help = match want {
+            Ty::Bool => "compare the number to get a condition: `rsi(vix, 14) > 70`",
+            Ty::Num => "a condition cannot be computed with; use it with `and`, `or`, `not`",
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::TypeMismatch,
+                e.span(),
+                format!("{op} needs {}, found {}", want.name(), found.name()),
+            )
+            .label(format!("this is {}", found.name()))
+            .help(help),
+        );
+        None
+    }
+
+    fn check_days(&mut self, days: Decimal, e: &Expr) {
+        if !days.fract().is_zero() || days < Decimal::ZERO {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    e.span(),
+                    format!("`within` takes whole days, found `{}d`", days.normalize()),
+                )
+                .help("write for example `within 1d of FOMC`"),
+            );
+        }
+    }
+
+    fn lit_ty(&mut self, l: &Literal, e: &Expr) -> Option<Ty> {
+        match l {
+            Literal::Number(_) | Literal::Percent(_) | Literal::Bps(_) => Some(Ty::Num),
+            other => {
+                let what = super::terms::describe(other);
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnitMismatch,
+                        e.span(),
+                        format!("{what} has no place in a signal expression"),
+                    )
+                    .label(format!("this is {what}"))
+                    .help("signals compare plain numbers, percentages (`25%`) and basis points"),
+                );
+                None
+            }
+        }
+    }
+
+    fn name_ty(&mut self, n: &str, e: &Expr) -> Option<Ty> {
+        if SERIES.contains(&n) {
+            return Some(Ty::Num);
+        }
+        if self.signal_defs.contains_key(n) {
+            self.used.insert(n.to_string());
+            return self.signal_ty(n);
+        }
+        if let Some((lit, _)) = self.params.get(n).cloned() {
+            self.used.insert(n.to_string());
+            return self.lit_ty(&lit, e);
+        }
+        if GUARD_VARS.contains(&n) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnknownName,
+                    e.span(),
+                    format!("`{n}` is only known on its own guard line"),
+                )
+                .help(format!("write it as a guard: `guards {{ {n} ... }}`")),
+            );
+            return None;
+        }
+        let mut d = Diagnostic::new(Code::UnknownName, e.span(), format!("unknown name `{n}`"))
+            .label("not a series, signal or param");
+        let candidates: Vec<String> = SERIES
+            .iter()
+            .map(|s| s.to_string())
+            .chain(self.signal_defs.keys().cloned())
+            .chain(self.params.keys().cloned())
+            .collect();
+        d = match did_you_mean(n, candidates.iter().map(String::as_str)) {
+            Some(h) => d.help(h),
+            None if signals::Builtin::lookup(n).is_some() => d.help(format!(
+                "`{n}` is a function: call it, as in `{n}(vix, 14)`"
+            )),
+            None => d.help(
+                "the series are `vix`, `vix3m` and `spx`; define others with `signal NAME = ...`",
+            ),
+        };
+        self.diags.push(d);
+        None
+    }
+
+    /// The type of a named signal, checking its definition once (and finding cycles).
+    pub(crate) fn signal_ty(&mut self, n: &str) -> Option<Ty> {
+        match self.sig_state.get(n) {
+            Some(SigState::Done(t)) => return *t,
+            Some(SigState::Visiting) => {
+                if let Some(def) = self.signal_defs.get(n) {
+                    let span = def.name.span();
+                    if self.cycle_reported.insert(n.to_string()) {
+                        self.diags.push(
+                            Diagnostic::new(Code::Cycle, span, format!("signal `{n}` is defined in terms of itself"))
+                                .label("this definition leads back to itself")
+                                .help("a signal can only use series, params and other signals that do not use it"),
+                        );
+                    }
+                }
+                return None;
+            }
+            None => {}
+        }
+        let def = self.signal_defs.get(n)?.clone();
+        self.sig_state.insert(n.to_string(), SigState::Visiting);
+        let t = self.expr_ty(&def.expr);
+        self.sig_state.insert(n.to_string(), SigState::Done(t));
+        self.signal_order.push(n.to_string());
+        t
+    }
+
+    fn call_ty(
+        &mut self,
+        name: &str,
+        name_span: crate::source::Span,
+        args: &[Expr],
+        e: &Expr,
+    ) -> Option<Ty> {
+        if let Some(b) = signals::Builtin::lookup(name) {
+            let kinds = b.args();
+            if kinds.len() != args.len() {
+                let sig = b.usage();
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::WrongArity,
+                        e.span(),
+                        format!(
+                            "`{name}` takes {} argument{}, found {}",
+                            kinds.len(),
+                            if kinds.len() == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                    )
+                    .label("wrong number of arguments")
+                    .help(format!("call it as `{sig}`")),
+                );
+                for a in args {
+                    let _ = self.expr_ty(a);
+                }
+                return None;
+            }
+            let mut ok = true;
+            for (a, kind) in args.iter().zip(kinds) {
+                ok &= match kind {
+                    ArgKind::Series => match self.expr_ty(a) {
+                        Some(Ty::Num) => true,
+                        Some(Ty::Bool) => {
+                            self.expect_ty(a, Ty::Bool, Ty::Num, &format!("`{name}`"));
+                            false
+                        }
+                        None => false,
+                    },
+                    ArgKind::Period => self.period(a, name).is_some(),
+                };
+            }
+            return if ok { Some(Ty::Num) } else { None };
+        }
+        if let Some(p) = self.env.plugins.iter().find(|p| p.name == name).cloned() {
+            let want = p.inputs + p.params.len();
+            let min = p.inputs;
+            if args.len() < min || args.len() > want {
+                let count = if min == want {
+                    format!("{want}")
+                } else {
+                    format!("{min} to {want}")
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::WrongArity,
+                        e.span(),
+                        format!(
+                            "plugin `{name}` takes {count} arguments, found {}",
+                            args.len()
+                        ),
+                    )
+                    .label("wrong number of arguments")
+                    .help(format!(
+                        "`{name}` takes {} series and the params {}",
+                        p.inputs,
+                        p.params.join(", ")
+                    )),
+                );
+                return None;
+            }
+            let mut ok = true;
+            for (i, a) in args.iter().enumerate() {
+                if i < p.inputs {
+                    ok &= self.expr_ty(a) == Some(Ty::Num);
+                } else {
+                    ok &= self.literal_expr(a).is_some_and(|(l, _)| {
+                        matches!(l, Literal::Number(_) | Literal::Percent(_))
+                    }) || {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::BadValue,
+                                a.span(),
+                                format!("a param of plugin `{name}` must be a number"),
+                            )
+                            .label("not a number literal or param"),
+                        );
+                        false
+                    };
+                }
+            }
+            self.used_plugins.insert(name.to_string());
+            return if ok {
+                Some(if p.boolean { Ty::Bool } else { Ty::Num })
+            } else {
+                None
+            };
+        }
+        let mut d = Diagnostic::new(
+            Code::UnknownFunction,
+            name_span,
+            format!("unknown signal function `{name}`"),
+        );
+        if self.signal_defs.contains_key(name) || SERIES.contains(&name) {
+            d = d.label("not a function").help(format!(
+                "`{name}` is a value, not a function: use it without parentheses"
+            ));
+        } else {
+            let names: Vec<String> = signals::Builtin::ALL
+                .iter()
+                .map(|b| b.name().to_string())
+                .chain(self.env.plugins.iter().map(|p| p.name.clone()))
+                .collect();
+            d = d.label("no built-in or plugin has this name");
+            d = match did_you_mean(name, names.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(format!("the built-ins are {}", names.join(", "))),
+            };
+        }
+        self.diags.push(d);
+        for a in args {
+            let _ = self.expr_ty(a);
+        }
+        None
+    }
+
+    /// A period argument: a whole number ≥ 1, literal or param.
+    fn period(&mut self, a: &Expr, func: &str) -> Option<u32> {
+        let Some((lit, span)) = self.literal_expr(a) else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    a.span(),
+                    format!(
+                        "the period of `{func}` must be a number, found {}",
+                        super::terms::describe_expr(a)
+                    ),
+                )
+                .label("not a literal or param")
+                .help("periods are fixed: write a whole number such as `14`"),
+            );
+            return None;
+        };
+        let Literal::Number(d) = lit else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnitMismatch,
+                    span,
+                    format!(
+                        "the period of `{func}` is a plain number of bars, found {}",
+                        super::terms::describe(&lit)
+                    ),
+                )
+                .help("write the number of bars without a unit: `14`"),
+            );
+            return None;
+        };
+        match d.to_u32() {
+            Some(n) if n >= 1 && d.fract().is_zero() => Some(n),
+            _ => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::NotPositive,
+                        span,
+                        format!(
+                            "the period of `{func}` must be a whole number of bars ≥ 1, found `{}`",
+                            d.normalize()
+                        ),
+                    )
+                    .label("not a positive whole number"),
+                );
+                None
+            }
+        }
+    }
+}

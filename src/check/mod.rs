@@ -1,0 +1,1864 @@
+//! Checking: syntax tree → [`model::Strategy`], collecting every problem.
+//!
+//! The checker walks the whole file and never stops at the first error: each
+//! section, setting and expression is checked on its own, and a setting that
+//! is wrong is simply left out of the model. The model is only returned when
+//! there are no errors (warnings allowed).
+//!
+//! - [`terms`]: reading a setting's terms as typed values;
+//! - [`expr`]: names, calls, arities and types in signal expressions;
+//! - [`exposure`]: the exact ladder of sizes and the caps' warnings.
+
+pub mod exposure;
+pub mod expr;
+pub mod terms;
+
+use crate::ast::{self, BinOp, Expr, ExprKind, Literal, Section, SectionKind, Setting};
+use crate::diag::{self, Code, Diagnostic, did_you_mean};
+use crate::model::{
+    self, Amount, Basis, Guard, Hedge, Instrument, Reset, Roll, RollOverride, Rounding, Strategy,
+};
+use crate::money::RoundMode;
+use crate::source::{SourceFile, Span};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use terms::{StepSel, Terms};
+
+/// The language version this vixshield speaks.
+pub const LANGUAGE_VERSION: u32 = 1;
+
+/// The largest step limit accepted.
+pub const MAX_STEPS: u32 = 12;
+
+/// What the checker knows besides the file: plugin signals and calendar events.
+#[derive(Clone, Debug)]
+pub struct Env {
+    /// Plugin signals callable by name.
+    pub plugins: Vec<PluginSignature>,
+    /// Event kinds of the calendar (`FOMC`, `CPI`, `PPI`).
+    pub events: Vec<String>,
+}
+
+impl Default for Env {
+    fn default() -> Env {
+        Env {
+            plugins: Vec::new(),
+            events: vec!["FOMC".into(), "CPI".into(), "PPI".into()],
+        }
+    }
+}
+
+/// How a plugin signal is called.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PluginSignature {
+    /// Its name.
+    pub name: String,
+    /// How many series it takes.
+    pub inputs: usize,
+    /// Its params' names, in order (each optional in a call).
+    pub params: Vec<String>,
+    /// Whether it gives a boolean.
+    pub boolean: bool,
+}
+
+/// What checking gives.
+#[derive(Clone, Debug, Default)]
+pub struct Checked {
+    /// The strategy, when there are no errors.
+    pub strategy: Option<Strategy>,
+    /// Errors and warnings, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Comments, for the formatter.
+    pub comments: Vec<crate::parse::Comment>,
+    /// The syntax tree.
+    pub ast: ast::File,
+}
+
+impl Checked {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == diag::Severity::Error)
+    }
+}
+
+/// Parses and checks a source file.
+pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
+    if let Some(at) = src.invalid_utf8_at() {
+        let d = Diagnostic::new(
+            Code::NotText,
+            Span::new(at, at),
+            "this file is not UTF-8 text",
+        )
+        .label("the first byte that is not UTF-8")
+        .help("strategy files are UTF-8 text; is this the right file?");
+        return Checked {
+            diagnostics: vec![d],
+            ..Checked::default()
+        };
+    }
+    let parsed = crate::parse::parse(src);
+    let mut checked = check(&parsed.file, env);
+    checked
+        .diagnostics
+        .extend(parsed.diagnostics.iter().cloned());
+    let syntax_errors = !parsed.diagnostics.is_empty();
+    if syntax_errors {
+        checked.strategy = None;
+    }
+    diag::sort(&mut checked.diagnostics);
+    checked.comments = parsed.comments;
+    checked.ast = parsed.file;
+    checked
+}
+
+/// Checks a parsed file.
+pub fn check(file: &ast::File, env: &Env) -> Checked {
+    let mut c = Checker::new(env);
+    let strategy = c.file(file);
+    let mut diagnostics = c.diags;
+    diag::sort(&mut diagnostics);
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity() == diag::Severity::Error);
+    Checked {
+        strategy: if has_errors { None } else { strategy },
+        diagnostics,
+        comments: Vec::new(),
+        ast: file.clone(),
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SigState {
+    Visiting,
+    Done(Option<expr::Ty>),
+}
+
+pub(crate) struct Checker<'e> {
+    pub env: &'e Env,
+    pub diags: Vec<Diagnostic>,
+    /// Params: name → (value, span of the name).
+    pub params: BTreeMap<String, (Literal, Span)>,
+    pub signal_defs: BTreeMap<String, ast::SignalDef>,
+    pub sig_state: HashMap<String, SigState>,
+    pub signal_order: Vec<String>,
+    pub cycle_reported: HashSet<String>,
+    pub used: HashSet<String>,
+    pub used_plugins: HashSet<String>,
+    /// What a bare percentage of money refers to.
+    pub basis: Basis,
+}
+
+/// What a section accepts: its keys and whether each may repeat or is required.
+struct Key {
+    name: &'static str,
+    required: bool,
+    repeat: bool,
+}
+
+const fn key(name: &'static str) -> Key {
+    Key {
+        name,
+        required: false,
+        repeat: false,
+    }
+}
+const fn required(name: &'static str) -> Key {
+    Key {
+        name,
+        required: true,
+        repeat: false,
+    }
+}
+const fn repeated(name: &'static str) -> Key {
+    Key {
+        name,
+        required: false,
+        repeat: true,
+    }
+}
+
+const STRATEGY_KEYS: &[Key] = &[
+    required("version"),
+    required("language"),
+    key("description"),
+];
+const ACCOUNT_KEYS: &[Key] = &[
+    required("capital"),
+    key("percent_of"),
+    key("risk_free_rate"),
+    key("beta"),
+    key("equity_risk_premium"),
+    key("margin_rate"),
+    key("tax_rate"),
+    key("cash"),
+];
+const ENTRY_KEYS: &[Key] = &[
+    required("underlying"),
+    required("dte"),
+    required("short_delta"),
+    required("wing_width"),
+    key("target_return"),
+    key("take_profit"),
+    key("exit_dte"),
+    key("reentry"),
+];
+const SIZING_KEYS: &[Key] = &[
+    required("base"),
+    required("steps"),
+    repeated("multiplier"),
+    key("reset"),
+    key("round"),
+    key("layer_cap"),
+    key("total_cap"),
+    repeated("max_loss"),
+];
+const HEDGE_KEYS: &[Key] = &[
+    required("instrument"),
+    required("dte"),
+    required("allocation"),
+    key("active"),
+    key("trigger"),
+];
+const ROLL_KEYS: &[Key] = &[repeated("coefficient"), key("clamp")];
+
+/// The settings of one section, by key.
+struct Settings<'s> {
+    by_key: BTreeMap<&'static str, Vec<&'s Setting>>,
+}
+
+impl<'s> Settings<'s> {
+    fn one(&self, k: &str) -> Option<&'s Setting> {
+        self.by_key.get(k).and_then(|v| v.first().copied())
+    }
+    fn all(&self, k: &str) -> &[&'s Setting] {
+        self.by_key.get(k).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'e> Checker<'e> {
+    fn new(env: &'e Env) -> Checker<'e> {
+        Checker {
+            env,
+            diags: Vec::new(),
+            params: BTreeMap::new(),
+            signal_defs: BTreeMap::new(),
+            sig_state: HashMap::new(),
+            signal_order: Vec::new(),
+            cycle_reported: HashSet::new(),
+            used: HashSet::new(),
+            used_plugins: HashSet::new(),
+            basis: Basis::Capital,
+        }
+    }
+
+    fn err(&mut self, code: Code, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::new(code, span, message));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    fn file(&mut self, file: &ast::File) -> Option<Strategy> {
+        // Collect items: sections by kind, definitions by name.
+        let mut sections: BTreeMap<SectionKind, Vec<&Section>> = BTreeMap::new();
+        let mut guards: Vec<&ast::Guards> = Vec::new();
+        for item in &file.items {
+            match item {
+                ast::Item::Section(s) => sections.entry(s.kind).or_default().push(s),
+                ast::Item::Guards(g) => guards.push(g),
+                ast::Item::Param(p) => self.param_def(p),
+                ast::Item::Signal(s) => self.signal_def(s),
+            }
+        }
+        for (kind, list) in &sections {
+            if *kind == SectionKind::Hedge {
+                continue;
+            }
+            if let [first, rest @ ..] = list.as_slice() {
+                for dup in rest {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateSection,
+                            dup.kind_loc.0,
+                            format!("section `{}` appears twice", kind.keyword()),
+                        )
+                        .label("second definition")
+                        .related(first.kind_loc.0, "first defined here")
+                        .help("merge the two sections into one"),
+                    );
+                }
+            }
+        }
+        if let [first, rest @ ..] = guards.as_slice() {
+            for dup in rest {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateSection,
+                        dup.kw_loc.0,
+                        "section `guards` appears twice",
+                    )
+                    .label("second definition")
+                    .related(first.kw_loc.0, "first defined here")
+                    .help("merge the two blocks into one"),
+                );
+            }
+        }
+        let first = |k: SectionKind| sections.get(&k).and_then(|v| v.first().copied());
+        for (kind, example) in [
+            (
+                SectionKind::Strategy,
+                "strategy \"Name\" { version = 1.0.0  language = 1 }",
+            ),
+            (SectionKind::Account, "account { capital = $100,000 }"),
+            (
+                SectionKind::Entry,
+                "entry { underlying = SPX  dte = 45d ... }",
+            ),
+            (
+                SectionKind::Sizing,
+                "sizing { base = 1% of capital  steps = 4 ... }",
+            ),
+        ] {
+            if first(kind).is_none() {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSection,
+                        Span::new(0, 0),
+                        format!("missing section `{}`", kind.keyword()),
+                    )
+                    .label("required in every strategy")
+                    .help(format!("add `{example}`")),
+                );
+            }
+        }
+
+        let header = first(SectionKind::Strategy).and_then(|s| self.header(s));
+        let account = first(SectionKind::Account).and_then(|s| self.account(s));
+        let entry = first(SectionKind::Entry).and_then(|s| self.entry(s));
+        let sizing_sec = first(SectionKind::Sizing);
+        let sizing = sizing_sec.and_then(|s| self.sizing(s));
+        let steps = sizing.as_ref().map(|(s, _)| s.steps);
+
+        // Signals, in dependency order; each checked once.
+        let names: Vec<String> = self.signal_defs.keys().cloned().collect();
+        for n in &names {
+            if let Some(t) = self.signal_ty(n) {
+                let _ = t;
+            }
+        }
+
+        let mut hedges = Vec::new();
+        let mut hedge_names: HashMap<String, Span> = HashMap::new();
+        for h in sections
+            .get(&SectionKind::Hedge)
+            .map_or(&[][..], Vec::as_slice)
+        {
+            if let Some(label) = &h.label {
+                if let Some(prev) = hedge_names.insert(label.text().to_string(), label.span()) {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateName,
+                            label.span(),
+                            format!("hedge layer `{}` is defined twice", label.text()),
+                        )
+                        .related(prev, "first defined here")
+                        .help("give each layer its own name"),
+                    );
+                    continue;
+                }
+            }
+            hedges.extend(self.hedge(h, steps));
+        }
+        let roll = first(SectionKind::Roll).and_then(|s| self.roll(s));
+        let mut model_guards = Vec::new();
+        for g in guards.iter().take(1) {
+            for guard in &g.guards {
+                model_guards.extend(self.guard(guard, account.as_ref()));
+            }
+        }
+
+        // Unused definitions.
+        for (name, def) in &self.signal_defs.clone() {
+            if !self.used.contains(name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::Unused,
+                        def.name.span(),
+                        format!("signal `{name}` is never used"),
+                    )
+                    .label("defined here")
+                    .help("use it in a trigger, a roll override or a guard, or remove it"),
+                );
+            }
+        }
+        for (name, (_, span)) in &self.params.clone() {
+            if !self.used.contains(name) {
+                self.diags.push(
+                    Diagnostic::new(Code::Unused, *span, format!("param `{name}` is never used"))
+                        .label("defined here")
+                        .help("use it in a setting or a signal, or remove it"),
+                );
+            }
+        }
+
+        let (sizing, sizing_spans) = sizing?;
+        let account = account?;
+        if let Some(sec) = sizing_sec {
+            exposure::warnings(
+                self,
+                sec,
+                &sizing,
+                &sizing_spans,
+                &account,
+                !hedges.is_empty(),
+            );
+        }
+        let (name, version, language) = header?;
+        let signals = self
+            .signal_order
+            .iter()
+            .filter_map(|n| {
+                let def = self.signal_defs.get(n)?;
+                let boolean = matches!(
+                    self.sig_state.get(n),
+                    Some(SigState::Done(Some(expr::Ty::Bool)))
+                );
+                Some(model::Signal {
+                    name: n.clone(),
+                    boolean,
+                    expr: def.expr.clone(),
+                })
+            })
+            .collect();
+        let params = self
+            .params
+            .iter()
+            .map(|(n, (v, _))| model::Param {
+                name: n.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        Some(Strategy {
+            name,
+            version,
+            language,
+            account,
+            entry: entry?,
+            sizing,
+            signals,
+            hedges,
+            roll,
+            guards: model_guards,
+            params,
+        })
+    }
+
+    /// Groups a section's settings by key, reporting unknown, duplicate and missing keys.
+    fn settings<'s>(&mut self, sec: &'s Section, keys: &[Key]) -> Settings<'s> {
+        let mut by_key: BTreeMap<&'static str, Vec<&'s Setting>> = BTreeMap::new();
+        for s in &sec.settings {
+            let name = s.key.name.as_str();
+            let Some(k) = keys.iter().find(|k| k.name == name) else {
+                let mut d = Diagnostic::new(
+                    Code::UnknownSetting,
+                    s.key.span(),
+                    format!("`{}` has no setting `{name}`", sec.kind.keyword()),
+                )
+                .label("unknown setting");
+                d = match did_you_mean(name, keys.iter().map(|k| k.name)) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!(
+                        "`{}` takes {}",
+                        sec.kind.keyword(),
+                        keys.iter()
+                            .map(|k| format!("`{}`", k.name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
+                self.diags.push(d);
+                continue;
+            };
+            let list = by_key.entry(k.name).or_default();
+            if !k.repeat {
+                if let Some(first) = list.first() {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DuplicateSetting,
+                            s.key.span(),
+                            format!("`{name}` is set twice"),
+                        )
+                        .label("second setting")
+                        .related(first.key.span(), "first set here")
+                        .help("keep one"),
+                    );
+                    continue;
+                }
+            }
+            list.push(s);
+        }
+        for k in keys.iter().filter(|k| k.required) {
+            if !by_key.contains_key(k.name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        sec.kind_loc.0,
+                        format!("`{}` is missing `{}`", sec.kind.keyword(), k.name),
+                    )
+                    .label(format!("this section needs `{}`", k.name))
+                    .help(format!("add `{} = ...`", k.name)),
+                );
+            }
+        }
+        Settings { by_key }
+    }
+
+    fn param_def(&mut self, p: &ast::ParamDef) {
+        let name = &p.name.name;
+        if self.params.contains_key(name) || self.signal_defs.contains_key(name) {
+            let prev = self
+                .params
+                .get(name)
+                .map(|x| x.1)
+                .or_else(|| self.signal_defs.get(name).map(|s| s.name.span()));
+            let mut d = Diagnostic::new(
+                Code::DuplicateName,
+                p.name.span(),
+                format!("`{name}` is defined twice"),
+            )
+            .help("give each definition its own name");
+            if let Some(prev) = prev {
+                d = d.related(prev, "first defined here");
+            }
+            self.diags.push(d);
+            return;
+        }
+        if let Some(d) = self.reserved_name(name, p.name.span()) {
+            self.diags.push(d);
+            return;
+        }
+        match self.literal_expr(&p.value) {
+            Some((l @ (Literal::Version(_) | Literal::Str(_)), s)) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        s,
+                        format!("a param holds a number, found {}", terms::describe(&l)),
+                    )
+                    .help("write for example `param mult = 1.6x`"),
+                );
+            }
+            Some((l, _)) => {
+                self.params.insert(name.clone(), (l, p.name.span()));
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        p.value.span(),
+                        "a param's value must be a literal",
+                    )
+                    .help("write for example `param mult = 1.6x`"),
+                );
+            }
+        }
+    }
+
+    fn reserved_name(&self, name: &str, span: Span) -> Option<Diagnostic> {
+        let what = if crate::signals::Builtin::lookup(name).is_some() {
+            "a built-in signal"
+        } else if expr::SERIES.contains(&name) {
+            "a market series"
+        } else if self.env.plugins.iter().any(|p| p.name == name) {
+            "a plugin signal"
+        } else if expr::GUARD_VARS.contains(&name) {
+            "a guard variable"
+        } else {
+            return None;
+        };
+        Some(
+            Diagnostic::new(
+                Code::DuplicateName,
+                span,
+                format!("`{name}` is already {what}"),
+            )
+            .label("this name is taken")
+            .help("choose another name"),
+        )
+    }
+
+    fn signal_def(&mut self, s: &ast::SignalDef) {
+        let name = &s.name.name;
+        if let Some(prev) = self
+            .signal_defs
+            .get(name)
+            .map(|d| d.name.span())
+            .or_else(|| self.params.get(name).map(|p| p.1))
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    s.name.span(),
+                    format!("`{name}` is defined twice"),
+                )
+                .related(prev, "first defined here")
+                .help("give each definition its own name"),
+            );
+            return;
+        }
+        if let Some(d) = self.reserved_name(name, s.name.span()) {
+            self.diags.push(d);
+            return;
+        }
+        self.signal_defs.insert(name.clone(), s.clone());
+    }
+
+    fn header(&mut self, sec: &Section) -> Option<(String, String, u32)> {
+        let set = self.settings(sec, STRATEGY_KEYS);
+        let name = match &sec.label {
+            Some(ast::Label::Str(s, _)) => Some(s.clone()),
+            Some(l @ ast::Label::Name(_)) => {
+                let text = l.text().to_string();
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        l.span(),
+                        "a strategy's name is a quoted string",
+                    )
+                    .help(format!("write `strategy \"{text}\" {{ ... }}`")),
+                );
+                None
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        sec.kind_loc.0,
+                        "the strategy has no name",
+                    )
+                    .help("write `strategy \"Name\" { ... }`"),
+                );
+                None
+            }
+        };
+        let version = set.one("version").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let v = self.one_version(&mut ts);
+            self.end(&mut ts, "1.0.0");
+            v
+        });
+        let language = set.one("language").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (n, span) = self.integer(&mut ts, "1")?;
+            self.end(&mut ts, "1");
+            if n != LANGUAGE_VERSION {
+                self.diags.push(
+                    Diagnostic::new(Code::UnsupportedLanguage, span, format!("language version {n} is not supported"))
+                        .label(format!("this vixshield speaks language {LANGUAGE_VERSION}"))
+                        .help(format!("write `language = {LANGUAGE_VERSION}`, or use a vixshield that speaks language {n}")),
+                );
+                return None;
+            }
+            Some(n)
+        });
+        if let Some(s) = set.one("description") {
+            let mut ts = Terms::new(s);
+            let _ = self.string(&mut ts, "\"what it does\"");
+            self.end(&mut ts, "\"what it does\"");
+        }
+        Some((name?, version?, language?))
+    }
+
+    fn one_version(&mut self, ts: &mut Terms<'_>) -> Option<String> {
+        let t = ts.next()?;
+        match self.literal(t) {
+            Some((Literal::Version(v), _)) => Some(v),
+            _ => {
+                self.mismatch(t, "version", "a semantic version", "1.0.0");
+                None
+            }
+        }
+    }
+
+    fn account(&mut self, sec: &Section) -> Option<model::Account> {
+        let set = self.settings(sec, ACCOUNT_KEYS);
+        if let Some(s) = set.one("percent_of") {
+            let mut ts = Terms::new(s);
+            match ts.next() {
+                Some(t) if t.word() == Some("capital") => self.basis = Basis::Capital,
+                Some(t) if t.word() == Some("equity") => self.basis = Basis::Equity,
+                Some(t) => self.mismatch(t, "percent_of", "`capital` or `equity`", "capital"),
+                None => self.missing(&ts, "`capital` or `equity`", "capital"),
+            }
+            self.end(&mut ts, "capital");
+        }
+        let capital = set.one("capital").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (c, span) = self.money(&mut ts, "$100,000")?;
+            self.end(&mut ts, "$100,000");
+            self.positive(c, span, "capital")
+        });
+        let rate = |this: &mut Self, k: &str| -> Option<Decimal> {
+            let s = set.one(k)?;
+            let mut ts = Terms::new(s);
+            let (p, span) = this.percent(&mut ts, "4.5%")?;
+            this.end(&mut ts, "4.5%");
+            this.fraction_in_range(p, span, k, true)
+        };
+        let risk_free_rate = rate(self, "risk_free_rate");
+        let equity_risk_premium = rate(self, "equity_risk_premium");
+        let margin_rate = rate(self, "margin_rate");
+        let tax_rate = rate(self, "tax_rate");
+        let beta = set.one("beta").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (b, _) = self.number(&mut ts, "1.0")?;
+            self.end(&mut ts, "1.0");
+            Some(b)
+        });
+        let cash = match set.one("cash") {
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let v = self.money(&mut ts, "$100,000");
+                self.end(&mut ts, "$100,000");
+                let (c, span) = v?;
+                if c < Decimal::ZERO {
+                    self.err(Code::NotPositive, span, "`cash` cannot be negative");
+                    return None;
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        let capital = capital?;
+        Some(model::Account {
+            capital,
+            percent_of: self.basis,
+            risk_free_rate,
+            beta,
+            equity_risk_premium,
+            margin_rate,
+            tax_rate,
+            cash: cash.unwrap_or(capital),
+        })
+    }
+
+    fn positive(&mut self, d: Decimal, span: Span, what: &str) -> Option<Decimal> {
+        if d > Decimal::ZERO {
+            Some(d)
+        } else {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::NotPositive,
+                    span,
+                    format!("`{what}` must be more than zero, found `{}`", d.normalize()),
+                )
+                .label("not positive"),
+            );
+            None
+        }
+    }
+
+    /// A fraction in (0, 1] (or [0, 1] with `zero_ok`), else E0403.
+    fn fraction_in_range(
+        &mut self,
+        f: Decimal,
+        span: Span,
+        what: &str,
+        zero_ok: bool,
+    ) -> Option<Decimal> {
+        let low_ok = if zero_ok {
+            f >= Decimal::ZERO
+        } else {
+            f > Decimal::ZERO
+        };
+        if low_ok && f <= Decimal::ONE {
+            return Some(f);
+        }
+        let shown = crate::money::fmt_percent(f);
+        let (msg, label) = if f > Decimal::ONE {
+            (
+                format!("`{what}` of {shown} is over 100%"),
+                "more than the whole",
+            )
+        } else {
+            (
+                format!("`{what}` of {shown} must be above 0%"),
+                "not above zero",
+            )
+        };
+        self.diags.push(
+            Diagnostic::new(Code::PercentRange, span, msg)
+                .label(label)
+                .help("a percentage here lies in 0%..100%"),
+        );
+        None
+    }
+
+    fn entry(&mut self, sec: &Section) -> Option<model::Entry> {
+        let set = self.settings(sec, ENTRY_KEYS);
+        let underlying = set.one("underlying").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let t = ts.next()?;
+            let w = t.word().map(str::to_string);
+            self.end(&mut ts, "SPX");
+            match w.as_deref() {
+                Some(u @ ("SPX" | "XSP")) => Some(u.to_string()),
+                _ => {
+                    self.mismatch(t, "underlying", "`SPX` or `XSP`", "SPX");
+                    None
+                }
+            }
+        });
+        let dte = set.one("dte").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (d, span) = self.days(&mut ts, "45d")?;
+            self.end(&mut ts, "45d");
+            self.positive(Decimal::from(d), span, "dte").map(|_| d)
+        });
+        let short_delta = set.one("short_delta").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (r, span) = self.range(&mut ts, "a delta range", "0.15..0.20", |l| match l {
+                Literal::Number(d) => Some(*d),
+                _ => None,
+            })?;
+            self.end(&mut ts, "0.15..0.20");
+            for d in [r.0, r.1] {
+                if d <= Decimal::ZERO || d >= Decimal::ONE {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::DeltaRange,
+                            span,
+                            format!("delta `{}` lies outside (0, 1)", d.normalize()),
+                        )
+                        .label("an option's delta is between 0 and 1")
+                        .help("short strikes of this method sit at 0.15..0.20"),
+                    );
+                    return None;
+                }
+            }
+            Some(r)
+        });
+        let wing_width = set.one("wing_width").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (w, span) = self.points(&mut ts, "50pt")?;
+            self.end(&mut ts, "50pt");
+            self.positive(w, span, "wing_width")
+        });
+        let target_return = set.one("target_return").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (p, span) = self.percent(&mut ts, "15%")?;
+            self.end(&mut ts, "15%");
+            self.fraction_in_range(p, span, "target_return", false)
+        });
+        let take_profit = set.one("take_profit").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (p, span) = self.percent_of(&mut ts, &["credit"], "50% of credit")?;
+            self.end(&mut ts, "50% of credit");
+            self.fraction_in_range(p, span, "take_profit", false)
+        });
+        let exit_dte = set.one("exit_dte").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (d, _) = self.days(&mut ts, "21d")?;
+            self.end(&mut ts, "21d");
+            Some(d)
+        });
+        let reentry = match set.one("reentry") {
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let d = self.days(&mut ts, "1d");
+                self.end(&mut ts, "1d");
+                Some(d?.0)
+            }
+            None => Some(1),
+        };
+        if let (Some(e), Some(d), Some(s)) = (exit_dte, dte, set.one("exit_dte")) {
+            if e >= d {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        s.value_span(),
+                        format!("`exit_dte` of {e}d is not before expiry of a {d}d condor"),
+                    )
+                    .help(
+                        "exit_dte counts the days left when the condor is closed: less than `dte`",
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(model::Entry {
+            underlying: underlying?,
+            dte: dte?,
+            short_delta: short_delta?,
+            wing_width: wing_width?,
+            target_return,
+            take_profit,
+            exit_dte,
+            reentry: reentry?,
+        })
+    }
+
+    fn sizing(&mut self, sec: &Section) -> Option<(model::Sizing, exposure::SizingSpans)> {
+        let set = self.settings(sec, SIZING_KEYS);
+        let mut spans = exposure::SizingSpans {
+            section: sec.kind_loc.0,
+            ..Default::default()
+        };
+        let base = set.one("base").and_then(|s| {
+            spans.base = s.value_span();
+            let mut ts = Terms::new(s);
+            let (a, span) = self.amount(&mut ts, "1% of capital")?;
+            self.end(&mut ts, "1% of capital");
+            self.amount_in_range(a, span, "base")
+        });
+        let steps = set.one("steps").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (n, span) = self.integer(&mut ts, "4")?;
+            self.end(&mut ts, "4");
+            if n < 1 || n > MAX_STEPS {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::StepLimitRange,
+                        span,
+                        format!("a step limit of {n} is outside 1..{MAX_STEPS}"),
+                    )
+                    .label(if n < 1 {
+                        "the ladder needs at least one step"
+                    } else {
+                        "a ladder this deep cannot be capped sensibly"
+                    })
+                    .help("the method uses 3 to 4 steps"),
+                );
+                return None;
+            }
+            Some(n)
+        });
+        let reset = match set.one("reset") {
+            None => Some(Reset::OnWin),
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let on = ts.eat_word("on");
+                let r = match ts.next() {
+                    Some(t) if on && t.word() == Some("win") => Some(Reset::OnWin),
+                    Some(t) if on && t.word() == Some("recovery") => Some(Reset::OnRecovery),
+                    Some(t) => {
+                        self.mismatch(t, "reset", "`on win` or `on recovery`", "on win");
+                        None
+                    }
+                    None => {
+                        self.missing(&ts, "`on win` or `on recovery`", "on win");
+                        None
+                    }
+                };
+                self.end(&mut ts, "on win");
+                r
+            }
+        };
+        let rounding = set.one("round").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let mode = match ts.next() {
+                Some(t) if t.word() == Some("nearest") => RoundMode::Nearest,
+                Some(t) if t.word() == Some("down") => RoundMode::Down,
+                Some(t) => {
+                    self.mismatch(
+                        t,
+                        "round",
+                        "`nearest` or `down` and an increment",
+                        "nearest $100",
+                    );
+                    return None;
+                }
+                None => return None,
+            };
+            let (inc, span) = self.money(&mut ts, "nearest $100")?;
+            self.end(&mut ts, "nearest $100");
+            let increment = self.positive(inc, span, "round")?;
+            Some(Rounding { mode, increment })
+        });
+        let cap = |this: &mut Self, k: &'static str, span_slot: &mut Span| {
+            let s = set.one(k)?;
+            *span_slot = s.value_span();
+            let mut ts = Terms::new(s);
+            let (a, span) = this.amount(&mut ts, "10% of capital")?;
+            this.end(&mut ts, "10% of capital");
+            this.amount_in_range(a, span, k)
+        };
+        let layer_cap = cap(self, "layer_cap", &mut spans.layer_cap);
+        let total_cap = cap(self, "total_cap", &mut spans.total_cap);
+        let had_layer_cap = set.one("layer_cap").is_some();
+        let had_total_cap = set.one("total_cap").is_some();
+
+        // Per-step settings need the step limit.
+        let steps = steps?;
+        let multipliers = self.per_step(
+            set.all("multiplier"),
+            steps,
+            2,
+            "multiplier",
+            "1.6x into steps 2..4",
+            |this, ts| {
+                let (m, span) = this.multiplier(ts, "1.6x into step 2")?;
+                if m <= Decimal::ONE {
+                    this.diags.push(
+                        Diagnostic::new(
+                            Code::MultiplierTooSmall,
+                            span,
+                            format!("multiplier `{}x` must be greater than 1", m.normalize()),
+                        )
+                        .label(if m < Decimal::ONE {
+                            "a multiplier below 1 shrinks the next position"
+                        } else {
+                            "a multiplier of 1 never grows the position"
+                        })
+                        .help("the method uses 1.6x to 2x"),
+                    );
+                    return None;
+                }
+                Some(m)
+            },
+            &mut spans.multipliers,
+        );
+        let max_loss = self.per_step(
+            set.all("max_loss"),
+            steps,
+            1,
+            "max_loss",
+            "90% of credit at steps 1..2",
+            |this, ts| {
+                let (p, span) = this.percent_of(ts, &["credit"], "90% of credit")?;
+                this.fraction_in_range(p, span, "max_loss", false)
+            },
+            &mut spans.max_loss,
+        );
+        if set.all("max_loss").is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingSetting,
+                    sec.kind_loc.0,
+                    "`sizing` is missing `max_loss`",
+                )
+                .label("how much of the credit may a condor lose?")
+                .help("add for example `max_loss = 90% of credit`"),
+            );
+        }
+        let sizing = model::Sizing {
+            base: base?,
+            steps,
+            multipliers: multipliers?,
+            reset: reset?,
+            rounding,
+            layer_cap: if had_layer_cap {
+                Some(layer_cap?)
+            } else {
+                None
+            },
+            total_cap: if had_total_cap {
+                Some(total_cap?)
+            } else {
+                None
+            },
+            max_loss: max_loss?,
+        };
+        Some((sizing, spans))
+    }
+
+    /// Checks that an amount is positive and a percentage at most 100%.
+    fn amount_in_range(&mut self, a: Amount, span: Span, what: &str) -> Option<Amount> {
+        match a {
+            Amount::Money(m) => self.positive(m, span, what).map(Amount::Money),
+            Amount::Percent { fraction, of } => self
+                .fraction_in_range(fraction, span, what, false)
+                .map(|fraction| Amount::Percent { fraction, of }),
+        }
+    }
+
+    /// Reads a per-step setting into one value per step `first..=steps`: explicit
+    /// selectors first, a setting with no selector fills the rest. Reports steps
+    /// outside the ladder, overlaps and gaps.
+    #[allow(clippy::too_many_arguments)]
+    fn per_step(
+        &mut self,
+        settings: &[&Setting],
+        steps: u32,
+        first: u32,
+        key: &str,
+        example: &str,
+        mut value: impl FnMut(&mut Self, &mut Terms<'_>) -> Option<Decimal>,
+        spans: &mut Vec<Span>,
+    ) -> Option<Vec<Decimal>> {
+        let n = (steps + 1).saturating_sub(first) as usize;
+        let mut slots: Vec<Option<(Decimal, Span)>> = vec![None; n];
+        let mut default: Option<(Decimal, Span)> = None;
+        let mut ok = true;
+        for s in settings {
+            let mut ts = Terms::new(s);
+            let v = value(self, &mut ts);
+            let sel = self.step_selector(&mut ts, example);
+            self.end(&mut ts, example);
+            let (Some(v), Some(sel)) = (v, sel) else {
+                ok = false;
+                continue;
+            };
+            let span = s.value_span();
+            let Some(StepSel {
+                from,
+                to,
+                span: sel_span,
+            }) = sel
+            else {
+                if let Some((_, prev)) = default {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::StepCoverage,
+                            span,
+                            format!("two `{key}` settings apply to every step"),
+                        )
+                        .related(prev, "first one here")
+                        .help(format!("give one a step, as in `{example}`")),
+                    );
+                    ok = false;
+                } else {
+                    default = Some((v, span));
+                }
+                continue;
+            };
+            let to = to.unwrap_or(steps.max(from));
+            if from < first || to > steps {
+                let (code, msg, help) = if from < first {
+                    (
+                        Code::StepOutOfRange,
+                        format!("step {from} has no `{key}`"),
+                        format!(
+                            "the ladder starts at the base: multipliers apply into steps 2..{steps}"
+                        ),
+                    )
+                } else {
+                    (
+                        Code::StepOutOfRange,
+                        format!("step {to} is beyond the step limit of {steps}"),
+                        format!("the ladder has steps 1..{steps}"),
+                    )
+                };
+                self.diags.push(
+                    Diagnostic::new(code, sel_span, msg)
+                        .label("outside the ladder")
+                        .help(help),
+                );
+                ok = false;
+                continue;
+            }
+            for step in from..=to {
+                let Some(slot) = slots.get_mut((step - first) as usize) else {
+                    continue;
+                };
+                if let Some((_, prev)) = slot {
+                    let prev = *prev;
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::StepCoverage,
+                            sel_span,
+                            format!("step {step} gets two `{key}` settings"),
+                        )
+                        .label("overlaps an earlier setting")
+                        .related(prev, "also set here")
+                        .help("each step takes exactly one"),
+                    );
+                    ok = false;
+                } else {
+                    *slot = Some((v, span));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut missing = Vec::new();
+        for (i, slot) in slots.iter().enumerate() {
+            match slot.or(default) {
+                Some((v, span)) => {
+                    out.push(v);
+                    spans.push(span);
+                }
+                None => missing.push(first + i as u32),
+            }
+        }
+        if !missing.is_empty() && !settings.is_empty() && ok {
+            let list = missing
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let span = settings.last().map_or(Span::default(), |s| s.value_span());
+            self.diags.push(
+                Diagnostic::new(
+                    Code::StepCoverage,
+                    span,
+                    format!("no `{key}` for step{} {list}", if missing.len() == 1 { "" } else { "s" }),
+                )
+                .label("the ladder has a gap")
+                .help(format!("cover every step, as in `{example}`, or add a `{key}` with no step for the rest")),
+            );
+            return None;
+        }
+        if missing.is_empty() && ok {
+            Some(out)
+        } else {
+            None
+        }
+    }
+
+    fn hedge(&mut self, sec: &Section, steps: Option<u32>) -> Option<Hedge> {
+        let set = self.settings(sec, HEDGE_KEYS);
+        let name = match &sec.label {
+            Some(ast::Label::Name(i)) => Some(i.name.clone()),
+            Some(l @ ast::Label::Str(..)) => {
+                let text = l.text().to_string();
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        l.span(),
+                        "a hedge layer's name is a bare word",
+                    )
+                    .help(format!(
+                        "write `hedge {} {{ ... }}`",
+                        text.replace(' ', "_")
+                    )),
+                );
+                None
+            }
+            None => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        sec.kind_loc.0,
+                        "the hedge layer has no name",
+                    )
+                    .help("write `hedge front { ... }`"),
+                );
+                None
+            }
+        };
+        let instrument = set.one("instrument").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let t = ts.next()?;
+            self.end(&mut ts, "vix_calls");
+            let w = t.word().unwrap_or("");
+            match Instrument::ALL.iter().find(|(n, _)| *n == w) {
+                Some((_, i)) => Some(*i),
+                None => {
+                    let words: Vec<&str> = Instrument::ALL.iter().map(|(n, _)| *n).collect();
+                    let mut d = Diagnostic::new(
+                        Code::BadValue,
+                        t.span(),
+                        format!("unknown instrument {}", terms::describe_term(t)),
+                    )
+                    .label("not an instrument vixshield prices");
+                    d = match did_you_mean(w, words.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!("instruments: {}", words.join(", "))),
+                    };
+                    self.diags.push(d);
+                    None
+                }
+            }
+        });
+        let dte = set.one("dte").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let r = if matches!(ts.peek(), Some(ast::Term::Range(..))) {
+                let ((a, b), span) = self.range(&mut ts, "days", "14d..30d", |l| match l {
+                    Literal::Days(d) => Some(*d),
+                    _ => None,
+                })?;
+                let (a, _) = self.whole(a, span, "dte")?;
+                let (b, _) = self.whole(b, span, "dte")?;
+                (a, b, span)
+            } else {
+                let (d, span) = self.days(&mut ts, "14d..30d")?;
+                (d, d, span)
+            };
+            self.end(&mut ts, "14d..30d");
+            if r.0 == 0 {
+                self.err(
+                    Code::NotPositive,
+                    r.2,
+                    "a hedge's `dte` must be at least 1d",
+                );
+                return None;
+            }
+            Some((r.0, r.1))
+        });
+        let allocation = set.one("allocation").and_then(|s| {
+            let mut ts = Terms::new(s);
+            let (p, span) = self.percent_of(&mut ts, &["size"], "15% of size")?;
+            self.end(&mut ts, "15% of size");
+            self.fraction_in_range(p, span, "allocation", false)
+        });
+        let active = match set.one("active") {
+            None => Some((1, steps.unwrap_or(1))),
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let sel = self.step_selector(&mut ts, "from step 3");
+                let sel = match sel {
+                    Some(Some(sel)) => Some(sel),
+                    Some(None) => {
+                        match ts.peek() {
+                            Some(t) => self.mismatch(
+                                t,
+                                "active",
+                                "`from step N` or `at steps A..B`",
+                                "from step 3",
+                            ),
+                            None => self.missing(&ts, "`from step N`", "from step 3"),
+                        }
+                        None
+                    }
+                    None => None,
+                };
+                self.end(&mut ts, "from step 3");
+                sel.and_then(|sel| {
+                    let limit = steps?;
+                    if sel.from > limit {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::LayerNeverActive,
+                                sel.span,
+                                format!("layer activated at step {} but the ladder stops at step {limit}", sel.from),
+                            )
+                            .label("this layer can never be bought")
+                            .help(format!("activate it at a step in 1..{limit}, or raise `steps`")),
+                        );
+                        return None;
+                    }
+                    let to = sel.to.unwrap_or(limit);
+                    if to > limit {
+                        self.diags.push(
+                            Diagnostic::new(Code::StepOutOfRange, sel.span, format!("step {to} is beyond the step limit of {limit}"))
+                                .help(format!("the ladder has steps 1..{limit}")),
+                        );
+                        return None;
+                    }
+                    Some((sel.from, to))
+                })
+            }
+        };
+        let trigger = match set.one("trigger") {
+            None => Some(None),
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let t = ts.next();
+                self.end(&mut ts, "rsi(vix, 14) > 70");
+                match t {
+                    Some(ast::Term::Expr(e)) => {
+                        self.condition(e, "a trigger").then(|| Some(e.clone()))
+                    }
+                    Some(t) => {
+                        self.mismatch(t, "trigger", "a condition", "rsi(vix, 14) > 70");
+                        None
+                    }
+                    None => None,
+                }
+            }
+        };
+        let (active_from, active_to) = active?;
+        Some(Hedge {
+            name: name?,
+            instrument: instrument?,
+            dte: dte?,
+            allocation: allocation?,
+            active_from,
+            active_to,
+            trigger: trigger?,
+        })
+    }
+
+    fn roll(&mut self, sec: &Section) -> Option<Roll> {
+        let set = self.settings(sec, ROLL_KEYS);
+        let mut base: Option<(Decimal, Span)> = None;
+        let mut overrides: Vec<(RollOverride, Span)> = Vec::new();
+        let mut ok = true;
+        for s in set.all("coefficient") {
+            let mut ts = Terms::new(s);
+            let coef = self.number(&mut ts, "0.55").and_then(|(c, span)| {
+                if c < Decimal::ZERO || c > Decimal::ONE {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::CoefficientRange,
+                            span,
+                            format!("roll coefficient `{}` lies outside 0..1", c.normalize()),
+                        )
+                        .label("a share of the realized profit")
+                        .help("the method rolls 0.45 to 0.65 of it"),
+                    );
+                    return None;
+                }
+                Some(c)
+            });
+            if !ts.eat_word("when") {
+                self.end(&mut ts, "0.45 when theta_press");
+                match (coef, base) {
+                    (Some(_), Some((_, prev))) => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateSetting,
+                                s.key.span(),
+                                "two unconditional roll coefficients",
+                            )
+                            .related(prev, "first set here")
+                            .help(
+                                "keep one, or add `when CONDITION` to make the other an override",
+                            ),
+                        );
+                        ok = false;
+                    }
+                    (Some(c), None) => base = Some((c, s.key.span())),
+                    (None, _) => ok = false,
+                }
+                continue;
+            }
+            let cond = match ts.next() {
+                Some(ast::Term::Expr(e)) => self.condition(e, "a roll override").then(|| e.clone()),
+                Some(t) => {
+                    self.mismatch(
+                        t,
+                        "coefficient",
+                        "a condition after `when`",
+                        "0.45 when theta_press",
+                    );
+                    None
+                }
+                None => {
+                    self.missing(&ts, "a condition after `when`", "0.45 when theta_press");
+                    None
+                }
+            };
+            let priority = if ts.eat_word("priority") {
+                let p = self.integer(&mut ts, "0.45 when theta_press priority 1");
+                match p {
+                    Some((n, _)) => Some(Some(n)),
+                    None => None,
+                }
+            } else {
+                Some(None)
+            };
+            self.end(&mut ts, "0.45 when theta_press priority 1");
+            match (coef, cond, priority) {
+                (Some(coefficient), Some(when), Some(priority)) => overrides.push((
+                    RollOverride {
+                        coefficient,
+                        when,
+                        priority,
+                    },
+                    s.value_span(),
+                )),
+                _ => ok = false,
+            }
+        }
+        if base.is_none() && ok {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::MissingSetting,
+                    sec.kind_loc.0,
+                    "`roll` has no unconditional `coefficient`",
+                )
+                .label("what applies when no override does?")
+                .help("add `coefficient = 0.55`"),
+            );
+            ok = false;
+        }
+        let clamp = match set.one("clamp") {
+            None => Some(None),
+            Some(s) => {
+                let mut ts = Terms::new(s);
+                let r = self.range(
+                    &mut ts,
+                    "a range of coefficients",
+                    "0.45..0.65",
+                    |l| match l {
+                        Literal::Number(d) => Some(*d),
+                        _ => None,
+                    },
+                );
+                self.end(&mut ts, "0.45..0.65");
+                match r {
+                    Some(((lo, hi), span)) if lo < Decimal::ZERO || hi > Decimal::ONE => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::CoefficientRange,
+                                span,
+                                format!(
+                                    "clamp `{}..{}` reaches outside 0..1",
+                                    lo.normalize(),
+                                    hi.normalize()
+                                ),
+                            )
+                            .help("roll coefficients lie in 0..1"),
+                        );
+                        None
+                    }
+                    Some((r, _)) => Some(Some(r)),
+                    None => None,
+                }
+            }
+        };
+        // Overlapping overrides need an order.
+        for i in 0..overrides.len() {
+            for j in 0..i {
+                let (Some((a, span_a)), Some((b, span_b))) = (overrides.get(j), overrides.get(i))
+                else {
+                    continue;
+                };
+                let ordered = matches!((a.priority, b.priority), (Some(x), Some(y)) if x != y);
+                if !ordered && !exclusive(&a.when, &b.when) {
+                    self.diags.push(
+                        Diagnostic::new(Code::AmbiguousOverride, *span_b, "two roll overrides can apply at once and have no order")
+                            .label("overlaps an earlier override")
+                            .related(*span_a, "this one can hold at the same time")
+                            .help("add `priority N` to each (1 is tried first), or make the conditions exclusive"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        let clamp = clamp?;
+        let (coefficient, _) = base?;
+        if !ok {
+            return None;
+        }
+        let mut overrides: Vec<RollOverride> = overrides.into_iter().map(|(o, _)| o).collect();
+        overrides.sort_by_key(|o| o.priority.unwrap_or(u32::MAX));
+        Some(Roll {
+            coefficient,
+            overrides,
+            clamp,
+        })
+    }
+
+    fn guard(&mut self, g: &ast::Guard, account: Option<&model::Account>) -> Option<Guard> {
+        match g {
+            ast::Guard::Blackout { within, .. } => {
+                self.expr_ty(within)?;
+                let ExprKind::Within { days, events } = &within.kind else {
+                    return None;
+                };
+                let (days, _) = self.whole(*days, within.span(), "within")?;
+                Some(Guard::Blackout {
+                    days,
+                    events: events.iter().map(|e| e.name.clone()).collect(),
+                })
+            }
+            ast::Guard::Condition { expr, stress, loc } => {
+                if let ExprKind::Binary(op, lhs, rhs) = &expr.kind {
+                    if let ExprKind::Name(var) = &lhs.kind {
+                        if expr::GUARD_VARS.contains(&var.as_str()) {
+                            return self.guard_var(var, *op, rhs, *stress, loc.0, account);
+                        }
+                    }
+                }
+                if let Some((_, s)) = stress {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::BadValue,
+                            s.0,
+                            "only the `quick_ratio` guard takes a stress",
+                        )
+                        .help("write `quick_ratio >= 1.4 under 3 sigma`"),
+                    );
+                    return None;
+                }
+                self.condition(expr, "a guard")
+                    .then(|| Guard::Condition { expr: expr.clone() })
+            }
+        }
+    }
+
+    fn guard_var(
+        &mut self,
+        var: &str,
+        op: BinOp,
+        rhs: &Expr,
+        stress: Option<(Decimal, crate::source::Loc)>,
+        span: Span,
+        account: Option<&model::Account>,
+    ) -> Option<Guard> {
+        let upper = matches!(op, BinOp::Lt | BinOp::Le);
+        let lower = matches!(op, BinOp::Gt | BinOp::Ge);
+        let (ok_op, example) = match var {
+            "wacc_impact" => (upper, "wacc_impact < 18bps"),
+            "quick_ratio" => (lower, "quick_ratio >= 1.4 under 3 sigma"),
+            _ => (upper, "exposure <= 25% of capital"),
+        };
+        if !ok_op {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    span,
+                    format!(
+                        "the `{var}` guard compares with `{}`",
+                        if upper { ">" } else { "<" }
+                    ),
+                )
+                .label(format!("`{}` cannot express this guard", op.symbol()))
+                .help(format!("write for example `{example}`")),
+            );
+            return None;
+        }
+        if var != "quick_ratio" {
+            if let Some((_, s)) = stress {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        s.0,
+                        "only the `quick_ratio` guard takes a stress",
+                    )
+                    .help("write `quick_ratio >= 1.4 under 3 sigma`"),
+                );
+                return None;
+            }
+        }
+        let lit = self.literal_expr(rhs);
+        match var {
+            "wacc_impact" => {
+                let max_bps = match lit {
+                    Some((Literal::Bps(b), _)) => b,
+                    Some((Literal::Percent(p), _)) => p * Decimal::ONE_HUNDRED,
+                    _ => {
+                        self.guard_mismatch(rhs, var, "basis points", example);
+                        return None;
+                    }
+                };
+                if let Some(acc) = account {
+                    let missing: Vec<&str> = [
+                        ("risk_free_rate", acc.risk_free_rate.is_none()),
+                        ("beta", acc.beta.is_none()),
+                        ("equity_risk_premium", acc.equity_risk_premium.is_none()),
+                        ("margin_rate", acc.margin_rate.is_none()),
+                        ("tax_rate", acc.tax_rate.is_none()),
+                    ]
+                    .into_iter()
+                    .filter_map(|(k, m)| m.then_some(k))
+                    .collect();
+                    if !missing.is_empty() {
+                        let list = missing
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::MissingSetting,
+                                span,
+                                format!("the `wacc_impact` guard needs {list} in `account`"),
+                            )
+                            .label("the WACC of the book cannot be computed")
+                            .help("declare the cost-of-capital inputs in `account`"),
+                        );
+                        return None;
+                    }
+                }
+                Some(Guard::Wacc { max_bps })
+            }
+            "quick_ratio" => {
+                let floor = match lit {
+                    Some((Literal::Number(n), s)) => self.positive(n, s, "quick_ratio")?,
+                    _ => {
+                        self.guard_mismatch(rhs, var, "a plain number", example);
+                        return None;
+                    }
+                };
+                let sigma = match stress {
+                    Some((s, _)) => s,
+                    None => Decimal::ZERO,
+                };
+                Some(Guard::QuickRatio { floor, sigma })
+            }
+            _ => {
+                let max = match lit {
+                    Some((Literal::Money(m), s)) => Amount::Money(self.positive(m, s, "exposure")?),
+                    None => match &rhs.kind {
+                        ExprKind::Binary(BinOp::Of, a, b) => {
+                            let of = match &b.kind {
+                                ExprKind::Name(n) if n == "capital" => Basis::Capital,
+                                ExprKind::Name(n) if n == "equity" => Basis::Equity,
+                                _ => {
+                                    self.guard_mismatch(
+                                        rhs,
+                                        var,
+                                        "money or a percentage of `capital` or `equity`",
+                                        example,
+                                    );
+                                    return None;
+                                }
+                            };
+                            match self.literal_expr(a) {
+                                Some((Literal::Percent(p), s)) => Amount::Percent {
+                                    fraction: self.fraction_in_range(
+                                        p / Decimal::ONE_HUNDRED,
+                                        s,
+                                        "exposure",
+                                        false,
+                                    )?,
+                                    of,
+                                },
+                                _ => {
+                                    self.guard_mismatch(
+                                        rhs,
+                                        var,
+                                        "money or a percentage of `capital` or `equity`",
+                                        example,
+                                    );
+                                    return None;
+                                }
+                            }
+                        }
+                        _ => {
+                            self.guard_mismatch(
+                                rhs,
+                                var,
+                                "money or a percentage of `capital` or `equity`",
+                                example,
+                            );
+                            return None;
+                        }
+                    },
+                    Some((Literal::Percent(p), s)) => Amount::Percent {
+                        fraction: self.fraction_in_range(
+                            p / Decimal::ONE_HUNDRED,
+                            s,
+                            "exposure",
+                            false,
+                        )?,
+                        of: self.basis,
+                    },
+                    Some(_) => {
+                        self.guard_mismatch(
+                            rhs,
+                            var,
+                            "money or a percentage of `capital` or `equity`",
+                            example,
+                        );
+                        return None;
+                    }
+                };
+                Some(Guard::Exposure { max })
+            }
+        }
+    }
+
+    fn guard_mismatch(&mut self, rhs: &Expr, var: &str, expected: &str, example: &str) {
+        let found = terms::describe_expr(rhs);
+        self.diags.push(
+            Diagnostic::new(
+                Code::UnitMismatch,
+                rhs.span(),
+                format!("the `{var}` guard's limit is {expected}, found {found}"),
+            )
+            .label(format!("this is {found}"))
+            .help(format!("write for example `{example}`")),
+        );
+    }
+}
+
+/// Whether two conditions can never hold at once, as far as a simple analysis
+/// shows: `c` against `not c`, or comparisons of one expression with constants
+/// whose intervals do not meet.
+pub fn exclusive(a: &Expr, b: &Expr) -> bool {
+    let (xs, ys) = (conjuncts(a), conjuncts(b));
+    xs.iter().any(|x| ys.iter().any(|y| atoms_exclusive(x, y)))
+}
+
+fn strip(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => strip(inner),
+        _ => e,
+    }
+}
+
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match &strip(e).kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            let mut v = conjuncts(a);
+            v.extend(conjuncts(b));
+            v
+        }
+        _ => vec![strip(e)],
+    }
+}
+
+fn atoms_exclusive(x: &Expr, y: &Expr) -> bool {
+    let negates = |p: &Expr, q: &Expr| matches!(&p.kind, ExprKind::Unary(ast::UnOp::Not, inner) if strip(inner) == q);
+    if negates(x, y) || negates(y, x) {
+        return true;
+    }
+    match (interval(x), interval(y)) {
+        (Some((ex, ix)), Some((ey, iy))) if ex == ey => ix.disjoint(&iy),
+        _ => false,
+    }
+}
+
+/// An interval of the real line; each end is (value, closed).
+#[derive(Clone, Copy, Debug)]
+struct Interval {
+    lo: Option<(Decimal, bool)>,
+    hi: Option<(Decimal, bool)>,
+}
+
+impl Interval {
+    fn disjoint(&self, other: &Interval) -> bool {
+        let below = |hi: Option<(Decimal, bool)>, lo: Option<(Decimal, bool)>| match (hi, lo) {
+            (Some((h, hc)), Some((l, lc))) => h < l || (h == l && !(hc && lc)),
+            _ => false,
+        };
+        below(self.hi, other.lo) || below(other.hi, self.lo)
+    }
+}
+
+/// `e op const` (or `const op e`) as the interval `e` must lie in.
+fn interval(x: &Expr) -> Option<(&Expr, Interval)> {
+    let ExprKind::Binary(op, a, b) = &x.kind else {
+        return None;
+    };
+    let constant = |e: &Expr| match &strip(e).kind {
+        ExprKind::Lit(Literal::Number(d)) => Some(*d),
+        ExprKind::Lit(Literal::Percent(d)) => Some(*d / Decimal::ONE_HUNDRED),
+        ExprKind::Lit(Literal::Bps(d)) => Some(*d / Decimal::from(10_000)),
+        _ => None,
+    };
+    let (e, c, op) = match (constant(a), constant(b)) {
+        (None, Some(c)) => (strip(a), c, *op),
+        (Some(c), None) => {
+            let flipped = match op {
+                BinOp::Lt => BinOp::Gt,
+                BinOp::Le => BinOp::Ge,
+                BinOp::Gt => BinOp::Lt,
+                BinOp::Ge => BinOp::Le,
+                o => *o,
+            };
+            (strip(b), c, flipped)
+        }
+        _ => return None,
+    };
+    let iv = match op {
+        BinOp::Lt => Interval {
+            lo: None,
+            hi: Some((c, false)),
+        },
+        BinOp::Le => Interval {
+            lo: None,
+            hi: Some((c, true)),
+        },
+        BinOp::Gt => Interval {
+            lo: Some((c, false)),
+            hi: None,
+        },
+        BinOp::Ge => Interval {
+            lo: Some((c, true)),
+            hi: None,
+        },
+        BinOp::Eq => Interval {
+            lo: Some((c, true)),
+            hi: Some((c, true)),
+        },
+        _ => return None,
+    };
+    Some((e, iv))
+}

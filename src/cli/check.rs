@@ -1,0 +1,104 @@
+//! `vixshield check FILE...`
+
+use super::{Format, exit, read_source};
+use crate::check::{self, Env, exposure};
+use crate::diag::{self, Severity};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Validate strategy files like a compiler: every problem of every file at once.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Strategy files (`.vxs`).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// `human` diagnostics on stderr, or a JSON list on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Print the exposure analysis (the ladder of a full losing cycle) of each file that checks.
+    #[arg(long)]
+    explain: bool,
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let env = Env::default();
+    let mut trouble = false;
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    let mut json = Vec::new();
+    let mut explained = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &args.files {
+        let src = match read_source(path) {
+            Ok(src) => src,
+            Err(msg) => {
+                eprintln!("{msg}");
+                trouble = true;
+                continue;
+            }
+        };
+        let checked = check::check_source(&src, &env);
+        errors += checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count();
+        warnings += checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Warning)
+            .count();
+        match args.format {
+            Format::Human => eprint!("{}", diag::render_human(&src, &checked.diagnostics, color)),
+            Format::Json => json.extend(diag::to_json(&src, &checked.diagnostics)),
+        }
+        if args.explain {
+            if let Some(strategy) = &checked.strategy {
+                match exposure::analyze(&strategy.sizing, &strategy.account) {
+                    Ok(e) if args.format == Format::Human => {
+                        let _ = writeln!(out, "{}", exposure::render(strategy, &e));
+                    }
+                    Ok(e) => {
+                        explained.push(serde_json::json!({ "file": src.name(), "exposure": e }))
+                    }
+                    Err(_) => eprintln!("error: {}: the ladder's sizes overflow", src.name()),
+                }
+            }
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let value = if args.explain {
+                serde_json::json!({ "diagnostics": json, "exposure": explained })
+            } else {
+                serde_json::to_value(&json).unwrap_or_default()
+            };
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            let files = args.files.len();
+            let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "checked {}: {}, {}",
+                plural(files, "file"),
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            );
+        }
+    }
+    if trouble {
+        exit::trouble()
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        exit::findings()
+    } else {
+        exit::ok()
+    }
+}

@@ -1,0 +1,95 @@
+//! `vixshield fmt [--check] FILE...`
+
+use super::{exit, io_reason, read_source};
+use crate::diag;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Format strategy files in the canonical layout (in place).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Strategy files (`.vxs`).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Change nothing: list the files that are not formatted and exit 1 if any.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let mut trouble = false;
+    let mut findings = false;
+    for path in &args.files {
+        let src = match read_source(path) {
+            Ok(src) => src,
+            Err(msg) => {
+                eprintln!("{msg}");
+                trouble = true;
+                continue;
+            }
+        };
+        let raw = std::fs::read(path).unwrap_or_default();
+        if src.invalid_utf8_at().is_some() {
+            let checked = crate::check::check_source(&src, &crate::check::Env::default());
+            eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
+            findings = true;
+            continue;
+        }
+        let parsed = crate::parse::parse(&src);
+        if !parsed.diagnostics.is_empty() {
+            eprint!("{}", diag::render_human(&src, &parsed.diagnostics, color));
+            eprintln!("error: `{}` has syntax errors; not formatted", src.name());
+            findings = true;
+            continue;
+        }
+        let formatted = crate::fmt::format(&src, &parsed);
+        if formatted.as_bytes() == raw.as_slice() {
+            continue;
+        }
+        if args.check {
+            println!("{}", src.name());
+            if let Some(line) = first_difference(&String::from_utf8_lossy(&raw), &formatted) {
+                eprintln!(
+                    "`{}` is not formatted (first difference at line {line})",
+                    src.name()
+                );
+            }
+            findings = true;
+        } else if let Err(e) = write_atomically(path, &formatted) {
+            eprintln!("error: cannot write `{}`: {}", src.name(), io_reason(&e));
+            trouble = true;
+        } else {
+            eprintln!("formatted {}", src.name());
+        }
+    }
+    if trouble {
+        exit::trouble()
+    } else if findings {
+        exit::findings()
+    } else {
+        exit::ok()
+    }
+}
+
+fn first_difference(a: &str, b: &str) -> Option<usize> {
+    let (mut la, mut lb) = (a.lines(), b.lines());
+    let mut n = 1;
+    loop {
+        match (la.next(), lb.next()) {
+            (None, None) => return if a.len() == b.len() { None } else { Some(n) },
+            (x, y) if x != y => return Some(n),
+            _ => n += 1,
+        }
+    }
+}
+
+/// Writes beside the file, then renames over it: a crash never leaves half a file.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".vxsfmt.tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

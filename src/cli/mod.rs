@@ -1,0 +1,131 @@
+//! The command line: one file per subcommand. The only place that prints.
+//!
+//! Conventions: data on stdout, diagnostics on stderr; `--format json` wherever
+//! output is data; colour only on a terminal and never with `NO_COLOR`.
+//! Exit status: 0 ok, 1 findings (errors, differences), 2 usage or I/O trouble.
+
+mod check;
+mod fmt;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal as _;
+use std::process::ExitCode;
+
+/// vixshield: size SPX iron condors with a capped martingale and a layered VIX hedge.
+#[derive(Parser, Debug)]
+#[command(name = "vixshield", version, about, propagate_version = true)]
+pub struct Cli {
+    /// When to use colour on stderr.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate strategy files: every problem at once, with codes and help.
+    Check(check::Args),
+    /// Format strategy files in the canonical layout.
+    Fmt(fmt::Args),
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Output format of commands that print data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// For programs.
+    Json,
+}
+
+/// Exit statuses.
+pub mod exit {
+    use std::process::ExitCode;
+    /// Everything fine.
+    pub fn ok() -> ExitCode {
+        ExitCode::SUCCESS
+    }
+    /// Findings: errors in a file, differences.
+    pub fn findings() -> ExitCode {
+        ExitCode::from(1)
+    }
+    /// Usage or I/O trouble.
+    pub fn trouble() -> ExitCode {
+        ExitCode::from(2)
+    }
+}
+
+/// Whether stderr gets colour.
+fn stderr_color(c: Color) -> bool {
+    match c {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// Runs the command line.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                exit::trouble()
+            } else {
+                exit::ok()
+            };
+        }
+    };
+    let color = stderr_color(cli.color);
+    match cli.command {
+        Command::Check(args) => check::run(args, color),
+        Command::Fmt(args) => fmt::run(args, color),
+    }
+}
+
+/// Reads a source file; `None` after reporting an I/O problem.
+pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::SourceFile, String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
+    Ok(crate::source::SourceFile::new(
+        name,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    ))
+    .map(|src| {
+        if std::str::from_utf8(&bytes).is_ok() {
+            src
+        } else {
+            src.with_invalid_utf8(&bytes)
+        }
+    })
+}
+
+/// An I/O error in words, without Rust's decoration.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}

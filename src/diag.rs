@@ -1,0 +1,308 @@
+//! Diagnostics: what `vixshield check` reports, and how it is rendered.
+//!
+//! Every kind of problem has a stable [`Code`]. Messages are lowercase, with no
+//! final period, and put the user's text in backticks; help sits beside them.
+//! Rendering (human, with source line and caret, or JSON) happens in one place:
+//! [`render_human`] and [`to_json`].
+
+use crate::source::{SourceFile, Span};
+use codespan_reporting::diagnostic::{
+    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
+};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, Chars, Config};
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file is wrong: `check` exits 1.
+    Error,
+    /// The file is legal but probably not what you want.
+    Warning,
+}
+
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $name:ident = $code:literal, $sev:ident, $title:literal;)*) => {
+        /// The stable code of each kind of diagnostic.
+        ///
+        /// README.md lists them with what triggers each; `tests/cases/check/` holds at
+        /// least one case per code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[doc = $doc])* $name,)*
+        }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The code as printed: `E0401`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$name => $code,)* }
+            }
+
+            /// The severity of this kind of diagnostic.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$name => Severity::$sev,)* }
+            }
+
+            /// A short title for documentation.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$name => $title,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Text that is not valid syntax: `multiplier = 1.6x into step` with a stray `}`.
+    Syntax = "E0001", Error, "syntax error";
+    /// A literal that cannot be read: `$1,80`, a number too large for a decimal.
+    BadLiteral = "E0002", Error, "invalid literal";
+    /// Parentheses or braces nested more than 64 deep.
+    TooDeep = "E0003", Error, "nesting too deep";
+    /// The file is not UTF-8 text.
+    NotText = "E0004", Error, "not a text file";
+    /// A top-level line that is no item: `sizng { ... }`.
+    UnknownSection = "E0101", Error, "unknown section";
+    /// A section given twice: two `sizing` blocks, two hedges named `front`.
+    DuplicateSection = "E0102", Error, "duplicate section";
+    /// A required section is absent: no `sizing`.
+    MissingSection = "E0103", Error, "missing section";
+    /// A setting the section does not have: `multiplyer = 1.6x`.
+    UnknownSetting = "E0104", Error, "unknown setting";
+    /// A setting given twice where only one is allowed: two `base`.
+    DuplicateSetting = "E0105", Error, "duplicate setting";
+    /// A required setting is absent: `sizing` without `base`.
+    MissingSetting = "E0106", Error, "missing setting";
+    /// `language = 2` when this vixshield speaks language 1.
+    UnsupportedLanguage = "E0107", Error, "unsupported language version";
+    /// A value of the wrong shape: `reset = sometimes`.
+    BadValue = "E0108", Error, "invalid value";
+    /// A call to a function that does not exist: `rsii(vix, 14)`.
+    UnknownFunction = "E0201", Error, "unknown signal function";
+    /// A call with the wrong number of arguments: `rsi(vix)`.
+    WrongArity = "E0202", Error, "wrong number of arguments";
+    /// A name that is no series, signal or param: `vixx`.
+    UnknownName = "E0203", Error, "unknown name";
+    /// Two signals, params or hedges with one name, or a name that shadows a built-in.
+    DuplicateName = "E0204", Error, "duplicate name";
+    /// Signals defined in terms of each other: `signal a = b > 1`, `signal b = a`.
+    Cycle = "E0205", Error, "cyclic definition";
+    /// An event that is not in the calendar: `within 1d of NFP`.
+    UnknownEvent = "E0206", Error, "unknown event";
+    /// A value with the wrong unit: `base = 1.6x` where money is expected.
+    UnitMismatch = "E0301", Error, "unit mismatch";
+    /// An operand of the wrong type: `rsi(vix, 14) and 3`, `vix + (vix > 2)`.
+    TypeMismatch = "E0302", Error, "type mismatch";
+    /// A multiplier of 1 or less: `multiplier = 0.8x into step 2`.
+    MultiplierTooSmall = "E0401", Error, "multiplier not above 1";
+    /// A roll coefficient outside 0..1: `coefficient = 1.2`.
+    CoefficientRange = "E0402", Error, "coefficient out of range";
+    /// A percentage above 100% or not above 0: `allocation = 150% of size`.
+    PercentRange = "E0403", Error, "percentage out of range";
+    /// A step limit below 1 (or above 12): `steps = 0`.
+    StepLimitRange = "E0404", Error, "step limit out of range";
+    /// A delta outside (0, 1): `short_delta = 0.15..1.2`.
+    DeltaRange = "E0405", Error, "delta out of range";
+    /// A range whose low end is above its high end: `clamp = 0.65..0.45`.
+    ReversedRange = "E0406", Error, "range bounds reversed";
+    /// A step outside the ladder: `max_loss = 65% of credit from step 6` with 4 steps, or a multiplier into step 1.
+    StepOutOfRange = "E0407", Error, "step outside the ladder";
+    /// A hedge layer activated after the last step: `active = from step 5` with 4 steps.
+    LayerNeverActive = "E0408", Error, "hedge layer never active";
+    /// Per-step settings with a gap or an overlap: no multiplier into step 3.
+    StepCoverage = "E0409", Error, "steps not covered exactly once";
+    /// A value that must be positive is not: `capital = $0`, `rsi(vix, 0)`.
+    NotPositive = "E0410", Error, "value not positive";
+    /// Two roll overrides that can both apply, with no order between them.
+    AmbiguousOverride = "E0501", Error, "overlapping roll overrides";
+    /// A cap the ladder can never respect: a base above the layer cap.
+    ImpossibleCap = "E0502", Error, "impossible cap";
+    /// The ladder reaches the layer cap: sizes are clamped from that step on.
+    CapBinds = "W0101", Warning, "layer cap binds";
+    /// A full losing cycle risks more than the total cap.
+    TotalCapExceeded = "W0102", Warning, "cumulative risk above total cap";
+    /// Multipliers with no cap and no hedge layer: the "promoter" profile.
+    Promoter = "W0103", Warning, "uncapped, unhedged martingale";
+    /// A signal or param that nothing uses.
+    Unused = "W0104", Warning, "unused definition";
+    /// The maximum loss loosens deeper in the ladder.
+    LooseningStop = "W0105", Warning, "max loss loosens with depth";
+}
+
+/// One finding, with where it is and how to fix it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// The kind of problem.
+    pub code: Code,
+    /// One line, lowercase, no final period.
+    pub message: String,
+    /// Where, in the file being checked.
+    pub span: Span,
+    /// A short note under the caret.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Other places worth showing (`first defined here`).
+    pub related: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of kind `code` at `span`.
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span,
+            label: None,
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// With a label under the caret.
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// With help.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// With a secondary location.
+    pub fn related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+        self.related.push((span, note.into()));
+        self
+    }
+
+    /// Its severity.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// Sorts diagnostics into the order they are reported: by position, then code.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (a.span.start, a.span.end, a.code, &a.message).cmp(&(
+            b.span.start,
+            b.span.end,
+            b.code,
+            &b.message,
+        ))
+    });
+}
+
+/// "did you mean `x`?" for the candidate closest to `name`, if any is close.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1) && d > 0)
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+fn to_codespan(d: &Diagnostic) -> CsDiagnostic<()> {
+    let severity = match d.severity() {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+    };
+    let mut primary = CsLabel::primary((), d.span.range());
+    if let Some(l) = &d.label {
+        primary = primary.with_message(l);
+    }
+    let mut labels = vec![primary];
+    labels.extend(
+        d.related
+            .iter()
+            .map(|(s, m)| CsLabel::secondary((), s.range()).with_message(m)),
+    );
+    let mut out = CsDiagnostic::new(severity)
+        .with_code(d.code.as_str())
+        .with_message(&d.message)
+        .with_labels(labels);
+    if let Some(h) = &d.help {
+        out = out.with_notes(vec![format!("help: {h}")]);
+    }
+    out
+}
+
+/// Renders diagnostics the way rustc does: header, `--> path:line:col`, the
+/// source line, a caret underline, help. With `color`, ANSI colours.
+pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> String {
+    let files = SimpleFile::new(file.name(), file.text());
+    let config = Config {
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    let mut out = String::new();
+    for d in diags {
+        let cs = to_codespan(d);
+        if color {
+            let styles = term::Styles::default();
+            let mut buffer = term::termcolor::Buffer::ansi();
+            let mut writer = term::StylesWriter::new(&mut buffer, &styles);
+            let _ = term::emit_to_write_style(&mut writer, &config, &files, &cs);
+            out.push_str(&String::from_utf8_lossy(buffer.as_slice()));
+        } else {
+            let _ = term::emit_to_string(&mut out, &config, &files, &cs);
+        }
+    }
+    out
+}
+
+/// A diagnostic as data: the `--format json` shape.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JsonDiagnostic {
+    /// The file, as given.
+    pub file: String,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column of the start, in characters.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based column one past the end.
+    pub end_column: usize,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// `E0401`.
+    pub code: &'static str,
+    /// The one-line message.
+    pub message: String,
+    /// Help, or null.
+    pub help: Option<String>,
+}
+
+/// Diagnostics as data.
+pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    diags
+        .iter()
+        .map(|d| {
+            let start = file.line_col(d.span.start as usize);
+            let end = file.line_col(d.span.end as usize);
+            JsonDiagnostic {
+                file: file.name().to_string(),
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                severity: d.severity(),
+                code: d.code.as_str(),
+                message: d.message.clone(),
+                help: d.help.clone(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,416 @@
+//! The formatter: one canonical layout for strategy files.
+//!
+//! - one item after another, a blank line between items (a run of `signal` or
+//!   `param` lines written together stays together);
+//! - four spaces of indent, `key = value` with single spaces, one setting a line;
+//!   a single blank line between settings is kept where the author left one;
+//! - expressions with single spaces around operators, `f(a, b)` calls, the
+//!   author's parentheses kept; a setting longer than [`WIDTH`] columns breaks
+//!   before each top-level `or` (then `and`), continuation lines indented once more;
+//! - comments kept: a comment on its own line stays before what follows it, a
+//!   comment after code stays at the end of that statement's last line.
+//!
+//! Formatting is idempotent, and the output parses to the same tree.
+
+use crate::ast::{
+    self, BinOp, Expr, ExprKind, Guard, Item, Label, Literal, Section, Setting, Term, UnOp,
+};
+use crate::parse::{Comment, Parsed};
+use crate::source::{SourceFile, Span};
+
+/// Lines longer than this break at top-level `or` / `and`.
+pub const WIDTH: usize = 80;
+
+const INDENT: &str = "    ";
+
+/// Formats a parsed file. The caller checks there were no syntax errors: a
+/// file that did not parse whole would lose its unparsed statements.
+pub fn format(src: &SourceFile, parsed: &Parsed) -> String {
+    let mut p = Printer {
+        src,
+        comments: &parsed.comments,
+        next: 0,
+        out: String::new(),
+    };
+    p.file(&parsed.file);
+    p.out
+}
+
+struct Printer<'a> {
+    src: &'a SourceFile,
+    comments: &'a [Comment],
+    next: usize,
+    out: String,
+}
+
+impl Printer<'_> {
+    fn line(&self, offset: u32) -> usize {
+        self.src.line_col(offset as usize).line
+    }
+
+    /// The line a span ends on (its last character's line).
+    fn end_line(&self, span: Span) -> usize {
+        self.line(span.end.saturating_sub(1).max(span.start))
+    }
+
+    fn comment_text(&self, c: &Comment) -> &str {
+        self.src.slice(c.span).trim_end()
+    }
+
+    /// Own-line comments starting before `offset`, printed at `indent`.
+    /// Returns the line of the first one printed, if any.
+    fn leading(
+        &mut self,
+        offset: u32,
+        indent: &str,
+        mut prev_line: Option<usize>,
+    ) -> Option<usize> {
+        let mut first = None;
+        while let Some(c) = self.comments.get(self.next) {
+            if c.span.start >= offset {
+                break;
+            }
+            let line = self.line(c.span.start);
+            if let Some(prev) = prev_line {
+                if line > prev + 1
+                    && !self.out.ends_with("{\n")
+                    && !self.out.is_empty()
+                    && !self.out.ends_with("\n\n")
+                {
+                    self.out.push('\n');
+                }
+            }
+            first.get_or_insert(line);
+            let text = self.comment_text(c).to_string();
+            self.out.push_str(indent);
+            self.out.push_str(&text);
+            self.out.push('\n');
+            prev_line = Some(line);
+            self.next += 1;
+        }
+        first
+    }
+
+    /// Comments after code within `span` or on its last line, appended to the current line.
+    fn trailing(&mut self, span: Span) {
+        let last_line = self.end_line(span);
+        while let Some(c) = self.comments.get(self.next) {
+            let within = c.span.start < span.end && c.span.start >= span.start;
+            let same_line = !c.own_line && self.line(c.span.start) == last_line;
+            if !(within || same_line) {
+                break;
+            }
+            let text = self.comment_text(c).to_string();
+            self.out.push(' ');
+            self.out.push_str(&text);
+            self.next += 1;
+        }
+    }
+
+    fn file(&mut self, file: &ast::File) {
+        let mut prev: Option<(&Item, usize)> = None;
+        for item in &file.items {
+            let span = item.span();
+            let start_line = self.line(span.start);
+            if let Some((p, p_end)) = prev {
+                let one_liners = matches!(
+                    (p, item),
+                    (Item::Signal(_), Item::Signal(_)) | (Item::Param(_), Item::Param(_))
+                );
+                let first_line = self
+                    .comments
+                    .get(self.next)
+                    .filter(|c| c.span.start < span.start)
+                    .map_or(start_line, |c| self.line(c.span.start));
+                if !(one_liners && first_line == p_end + 1) {
+                    self.out.push('\n');
+                }
+            }
+            let lead = self.leading(span.start, "", None);
+            if let (None, Some(l)) = (prev, lead) {
+                // Keep a blank line between a file's opening comments and its first item.
+                let last_comment_line = self.line(self.comments[self.next - 1].span.start);
+                if start_line > last_comment_line + 1 && l > 0 {
+                    self.out.push('\n');
+                }
+            }
+            match item {
+                Item::Section(s) => self.section(s),
+                Item::Guards(g) => self.guards(g),
+                Item::Signal(s) => {
+                    self.out.push_str("signal ");
+                    self.out.push_str(&s.name.name);
+                    self.out.push_str(" = ");
+                    let prefix = format!("signal {} = ", s.name.name);
+                    let e = self.expr_wrapped(&s.expr, prefix.len(), INDENT);
+                    self.out.push_str(&e);
+                    self.trailing(s.loc.0);
+                    self.out.push('\n');
+                }
+                Item::Param(p) => {
+                    self.out.push_str("param ");
+                    self.out.push_str(&p.name.name);
+                    self.out.push_str(" = ");
+                    self.out.push_str(&expr(&p.value));
+                    self.trailing(p.loc.0);
+                    self.out.push('\n');
+                }
+            }
+            prev = Some((item, self.end_line(span)));
+        }
+        // Comments after the last item.
+        if self.next < self.comments.len() {
+            let prev_line = prev.map(|(_, l)| l);
+            if let (Some(pl), Some(c)) = (prev_line, self.comments.get(self.next)) {
+                if self.line(c.span.start) > pl + 1 {
+                    self.out.push('\n');
+                }
+            }
+            self.leading(u32::MAX, "", prev_line);
+        }
+    }
+
+    fn open(&mut self, head: &str, header_span: Span) {
+        self.out.push_str(head);
+        self.out.push_str(" {");
+        // Comments on the header line.
+        let header_line = self.line(header_span.start);
+        while let Some(c) = self.comments.get(self.next) {
+            if c.own_line || self.line(c.span.start) != header_line {
+                break;
+            }
+            let text = self.comment_text(c).to_string();
+            self.out.push(' ');
+            self.out.push_str(&text);
+            self.next += 1;
+        }
+        self.out.push('\n');
+    }
+
+    fn close(&mut self, span: Span, prev_line: usize) {
+        // Own-line comments before the closing brace.
+        let close_at = span.end.saturating_sub(1);
+        self.leading(close_at, INDENT, Some(prev_line));
+        self.out.push('}');
+        self.trailing(Span {
+            start: close_at,
+            end: span.end,
+        });
+        self.out.push('\n');
+    }
+
+    fn section(&mut self, s: &Section) {
+        let mut head = s.kind.keyword().to_string();
+        match &s.label {
+            Some(Label::Str(text, _)) => {
+                head.push_str(" \"");
+                head.push_str(text);
+                head.push('"');
+            }
+            Some(Label::Name(i)) => {
+                head.push(' ');
+                head.push_str(&i.name);
+            }
+            None => {}
+        }
+        self.open(&head, s.kind_loc.0);
+        let mut prev_line = self.line(s.kind_loc.0.start);
+        for setting in &s.settings {
+            self.blank_between(prev_line, setting.loc.0.start);
+            self.leading(setting.loc.0.start, INDENT, Some(prev_line));
+            self.setting(setting);
+            prev_line = self.end_line(setting.loc.0);
+        }
+        self.close(s.loc.0, prev_line);
+    }
+
+    /// Keeps one blank line where the source had one before the next statement (or its comments).
+    fn blank_between(&mut self, prev_line: usize, next_start: u32) {
+        let first = self
+            .comments
+            .get(self.next)
+            .filter(|c| c.span.start < next_start)
+            .map_or_else(|| self.line(next_start), |c| self.line(c.span.start));
+        if first > prev_line + 1 && !self.out.ends_with("{\n") {
+            self.out.push('\n');
+        }
+    }
+
+    fn setting(&mut self, s: &Setting) {
+        let prefix = format!("{INDENT}{} = ", s.key.name);
+        self.out.push_str(&prefix);
+        let n = s.terms.len();
+        for (i, t) in s.terms.iter().enumerate() {
+            let text = match t {
+                Term::Range(lo, hi, _) => format!("{}..{}", expr(lo), expr(hi)),
+                Term::Expr(e) if n == 1 => {
+                    self.expr_wrapped(e, prefix.len(), &format!("{INDENT}{INDENT}"))
+                }
+                Term::Expr(e) => expr(e),
+            };
+            if i > 0 {
+                self.out.push(' ');
+            }
+            self.out.push_str(&text);
+        }
+        self.trailing(s.loc.0);
+        self.out.push('\n');
+    }
+
+    fn guards(&mut self, g: &ast::Guards) {
+        self.open("guards", g.kw_loc.0);
+        let mut prev_line = self.line(g.kw_loc.0.start);
+        for guard in &g.guards {
+            let span = guard.span();
+            self.blank_between(prev_line, span.start);
+            self.leading(span.start, INDENT, Some(prev_line));
+            self.out.push_str(INDENT);
+            match guard {
+                Guard::Blackout { within, .. } => {
+                    self.out.push_str("no entry ");
+                    self.out.push_str(&expr(within));
+                }
+                Guard::Condition {
+                    expr: e, stress, ..
+                } => {
+                    self.out.push_str(&expr(e));
+                    if let Some((n, _)) = stress {
+                        self.out.push_str(&format!(" under {n} sigma"));
+                    }
+                }
+            }
+            self.trailing(span);
+            self.out.push('\n');
+            prev_line = self.end_line(span);
+        }
+        self.close(g.loc.0, prev_line);
+    }
+
+    /// An expression on one line, or broken before top-level `or`s (then `and`s)
+    /// when the line would pass [`WIDTH`].
+    fn expr_wrapped(&self, e: &Expr, column: usize, cont_indent: &str) -> String {
+        let flat = expr(e);
+        if column + flat.len() <= WIDTH {
+            return flat;
+        }
+        for op in [BinOp::Or, BinOp::And] {
+            let mut parts = Vec::new();
+            chain(e, op, &mut parts);
+            if parts.len() > 1 {
+                let mut out = String::new();
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push('\n');
+                        out.push_str(cont_indent);
+                        out.push_str(op.symbol());
+                        out.push(' ');
+                    }
+                    out.push_str(&expr(p));
+                }
+                return out;
+            }
+        }
+        flat
+    }
+}
+
+/// The operands of a left-leaning chain of `op`.
+fn chain<'e>(e: &'e Expr, op: BinOp, out: &mut Vec<&'e Expr>) {
+    match &e.kind {
+        ExprKind::Binary(o, a, b) if *o == op => {
+            chain(a, op, out);
+            out.push(b);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// An expression on one line.
+pub fn expr(e: &Expr) -> String {
+    let mut s = String::new();
+    write_expr(e, &mut s);
+    s
+}
+
+fn write_expr(e: &Expr, out: &mut String) {
+    match &e.kind {
+        ExprKind::Lit(l) => out.push_str(&literal(l)),
+        ExprKind::Name(n) => out.push_str(n),
+        ExprKind::Call { name, args } => {
+            out.push_str(&name.name);
+            out.push('(');
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_expr(a, out);
+            }
+            out.push(')');
+        }
+        ExprKind::Unary(UnOp::Not, inner) => {
+            out.push_str("not ");
+            write_expr(inner, out);
+        }
+        ExprKind::Unary(UnOp::Neg, inner) => {
+            out.push('-');
+            write_expr(inner, out);
+        }
+        ExprKind::Binary(op, a, b) => {
+            write_expr(a, out);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write_expr(b, out);
+        }
+        ExprKind::Paren(inner) => {
+            out.push('(');
+            write_expr(inner, out);
+            out.push(')');
+        }
+        ExprKind::Within { days, events } => {
+            out.push_str(&format!("within {days}d of "));
+            for (i, ev) in events.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&ev.name);
+            }
+        }
+    }
+}
+
+/// A literal as written, in canonical form (`$100,000`, `1.6x`, `45d`).
+pub fn literal(l: &Literal) -> String {
+    match l {
+        Literal::Money(d) => {
+            let text = d.abs().to_string();
+            let (int, frac) = text
+                .split_once('.')
+                .map_or((text.as_str(), None), |(a, b)| (a, Some(b)));
+            let mut grouped = String::new();
+            for (i, c) in int.chars().enumerate() {
+                if i > 0 && (int.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            let sign = if d.is_sign_negative() && !d.is_zero() {
+                "-"
+            } else {
+                ""
+            };
+            match frac {
+                Some(f) => format!("{sign}${grouped}.{f}"),
+                None => format!("{sign}${grouped}"),
+            }
+        }
+        Literal::Percent(d) => format!("{d}%"),
+        Literal::Bps(d) => format!("{d}bps"),
+        Literal::Multiplier(d) => format!("{d}x"),
+        Literal::Days(d) => format!("{d}d"),
+        Literal::Points(d) => format!("{d}pt"),
+        Literal::Number(d) => d.to_string(),
+        Literal::Version(v) => v.clone(),
+        Literal::Str(s) => format!("\"{s}\""),
+    }
+}

@@ -1,0 +1,141 @@
+//! Money: `rust_decimal` amounts, with rounding and formatting in one place.
+//!
+//! Money is never `f64`. Arithmetic that can overflow goes through the
+//! `checked_*` helpers here and reports [`Overflow`] instead of wrapping or panicking.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt::Write as _;
+
+/// An amount too large for a decimal (about 7.9 × 10^28).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("amount overflows the largest representable decimal")]
+pub struct Overflow;
+
+/// `a × b`, or [`Overflow`].
+pub fn mul(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_mul(b).ok_or(Overflow)
+}
+
+/// `a + b`, or [`Overflow`].
+pub fn add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_add(b).ok_or(Overflow)
+}
+
+/// `a − b`, or [`Overflow`].
+pub fn sub(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    a.checked_sub(b).ok_or(Overflow)
+}
+
+/// How sizes are rounded to their increment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundMode {
+    /// To the nearest multiple; halves away from zero.
+    Nearest,
+    /// Down to the multiple at or below.
+    Down,
+}
+
+impl RoundMode {
+    /// The word used in strategy files.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoundMode::Nearest => "nearest",
+            RoundMode::Down => "down",
+        }
+    }
+}
+
+/// `amount` rounded to a multiple of `increment` (a positive amount).
+pub fn round_to(amount: Decimal, increment: Decimal, mode: RoundMode) -> Result<Decimal, Overflow> {
+    if increment <= Decimal::ZERO {
+        return Ok(amount);
+    }
+    let units = amount.checked_div(increment).ok_or(Overflow)?;
+    let strategy = match mode {
+        RoundMode::Nearest => RoundingStrategy::MidpointAwayFromZero,
+        RoundMode::Down => RoundingStrategy::ToNegativeInfinity,
+    };
+    mul(units.round_dp_with_strategy(0, strategy), increment).map(|d| d.normalize())
+}
+
+/// `$1,800`, `$2,880.50`, `-$900`: thousands separators, cents only when there are any.
+pub fn fmt_money(amount: Decimal) -> String {
+    let neg = amount.is_sign_negative() && !amount.is_zero();
+    let abs = amount
+        .abs()
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let whole = abs.trunc();
+    let cents = ((abs - whole) * Decimal::ONE_HUNDRED).trunc();
+    let digits = whole.to_string();
+    let mut out = String::with_capacity(digits.len() + 6);
+    if neg {
+        out.push('-');
+    }
+    out.push('$');
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !cents.is_zero() {
+        let _ = write!(out, ".{:02}", cents);
+    }
+    out
+}
+
+/// `15%`, `12.5%` from a fraction (0.15, 0.125).
+pub fn fmt_percent(fraction: Decimal) -> String {
+    format!("{}%", (fraction * Decimal::ONE_HUNDRED).normalize())
+}
+
+/// `1.6` without trailing zeros.
+pub fn fmt_decimal(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn formats_money() {
+        assert_eq!(fmt_money(dec!(1800)), "$1,800");
+        assert_eq!(fmt_money(dec!(2880.5)), "$2,880.50");
+        assert_eq!(fmt_money(dec!(-900)), "-$900");
+        assert_eq!(fmt_money(dec!(100000)), "$100,000");
+        assert_eq!(fmt_money(dec!(0)), "$0");
+        assert_eq!(fmt_money(dec!(999.999)), "$1,000");
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(
+            round_to(dec!(2880), dec!(100), RoundMode::Nearest),
+            Ok(dec!(2900))
+        );
+        assert_eq!(
+            round_to(dec!(4640), dec!(100), RoundMode::Nearest),
+            Ok(dec!(4600))
+        );
+        assert_eq!(
+            round_to(dec!(2850), dec!(100), RoundMode::Nearest),
+            Ok(dec!(2900))
+        );
+        assert_eq!(
+            round_to(dec!(2899), dec!(100), RoundMode::Down),
+            Ok(dec!(2800))
+        );
+        assert_eq!(
+            round_to(dec!(-2850), dec!(100), RoundMode::Nearest),
+            Ok(dec!(-2900))
+        );
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        assert_eq!(mul(Decimal::MAX, dec!(2)), Err(Overflow));
+    }
+}

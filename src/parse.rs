@@ -1,0 +1,737 @@
+//! Parsing: text → syntax tree, never stopping at the first error.
+//!
+//! Step one: a pre-scan rejects nesting deeper than [`MAX_DEPTH`], so that
+//! neither pest nor anything after it can overflow the stack.
+//! Step two: pest parses the file with `grammar/vixshield.pest`. The grammar
+//! swallows every statement it cannot parse into a `recover_*` node, so pest
+//! itself succeeds on any text.
+//! Step three: the pairs become an [`ast::File`]; each swallowed statement is
+//! parsed again with a strict rule, and pest's error there (what was expected
+//! at which position) becomes an `E0001` diagnostic.
+//!
+//! Architecture invariant: parsing never fails. It returns a tree and a list of
+//! diagnostics, and the tree holds every statement that did parse.
+
+use crate::ast::{self, BinOp, Expr, ExprKind, Ident, Label, Literal, UnOp};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::source::{Loc, SourceFile, Span};
+use pest::Parser as _;
+use pest::iterators::Pair;
+use pest_derive::Parser;
+use rust_decimal::Decimal;
+
+#[derive(Parser)]
+#[grammar = "grammar/vixshield.pest"]
+struct Grammar;
+
+pub use self::Rule as GrammarRule;
+
+/// The deepest nesting of parentheses and braces accepted.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most syntax errors reported for one file before giving up on it.
+pub const MAX_SYNTAX_ERRORS: usize = 50;
+
+/// A `//` comment, kept for the formatter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// The comment, `//` included.
+    pub span: Span,
+    /// Whether it stands alone on its line (else it trails code).
+    pub own_line: bool,
+}
+
+/// What parsing gives: a tree, the comments, and the problems found.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    /// The statements that parsed.
+    pub file: ast::File,
+    /// Every comment, in order.
+    pub comments: Vec<Comment>,
+    /// Syntax errors, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a strategy file.
+pub fn parse(src: &SourceFile) -> Parsed {
+    let text = src.text();
+    let comments = scan_comments(text);
+    if let Some(d) = depth_check(text) {
+        return Parsed {
+            file: ast::File::default(),
+            comments,
+            diagnostics: vec![d],
+        };
+    }
+    let mut p = Builder { diags: Vec::new() };
+    let file = match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let items = pairs.next().map(|f| p.file(f)).unwrap_or_default();
+            ast::File { items }
+        }
+        Err(e) => {
+            // The recovery rules make this unreachable in practice; report it anyway.
+            p.diags.push(pest_error(text, &e, 0));
+            ast::File::default()
+        }
+    };
+    let mut diagnostics = p.diags;
+    if diagnostics.len() > MAX_SYNTAX_ERRORS {
+        diagnostics.truncate(MAX_SYNTAX_ERRORS);
+        let end = text.len();
+        diagnostics.push(
+            Diagnostic::new(
+                Code::Syntax,
+                Span::new(end, end),
+                format!("too many syntax errors, stopped after {MAX_SYNTAX_ERRORS}"),
+            )
+            .help("is this a strategy file?"),
+        );
+    }
+    Parsed {
+        file,
+        comments,
+        diagnostics,
+    }
+}
+
+/// Parses a lone expression, as given to `vixshield signal EXPR`.
+pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
+    let text = src.text();
+    if let Some(d) = depth_check(text) {
+        return Err(vec![d]);
+    }
+    let mut p = Builder { diags: Vec::new() };
+    match Grammar::parse(Rule::strict_expr, text) {
+        Ok(mut pairs) => {
+            let expr = pairs
+                .next()
+                .and_then(|top| top.into_inner().find(|q| q.as_rule() == Rule::expr));
+            match expr.and_then(|e| p.expr(e)) {
+                Some(e) if p.diags.is_empty() => Ok(e),
+                _ => Err(p.diags),
+            }
+        }
+        Err(e) => Err(vec![pest_error(text, &e, 0)]),
+    }
+}
+
+/// Rejects nesting deeper than [`MAX_DEPTH`] before pest recurses into it.
+fn depth_check(text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => in_str = !in_str,
+            b'\n' => in_str = false,
+            b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'{' if !in_str => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(
+                        Diagnostic::new(
+                            Code::TooDeep,
+                            Span::new(i, i + 1),
+                            format!("nesting deeper than {MAX_DEPTH} levels"),
+                        )
+                        .label("this opens one level too many")
+                        .help("split the expression into named `signal`s"),
+                    );
+                }
+            }
+            b')' | b'}' if !in_str => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Finds `//` comments outside strings.
+fn scan_comments(text: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut in_str = false;
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => in_str = !in_str,
+                b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => {
+                    let end = line.trim_end_matches(['\n', '\r']).len();
+                    let own_line = line.get(..i).is_some_and(|s| s.trim().is_empty());
+                    out.push(Comment {
+                        span: Span::new(line_start + i, line_start + end),
+                        own_line,
+                    });
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        line_start += line.len();
+    }
+    out
+}
+
+struct Builder {
+    diags: Vec<Diagnostic>,
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn loc(pair: &Pair<'_, Rule>) -> Loc {
+    Loc(span_of(pair))
+}
+
+fn ident(pair: &Pair<'_, Rule>) -> Ident {
+    Ident {
+        name: pair.as_str().to_string(),
+        loc: loc(pair),
+    }
+}
+
+/// One piece of an expression before precedence is applied.
+enum Tok {
+    Prefix(UnOp, Span),
+    Operand(Expr),
+    Infix(BinOp),
+}
+
+impl Builder {
+    fn file(&mut self, file: Pair<'_, Rule>) -> Vec<ast::Item> {
+        let mut items = Vec::new();
+        for pair in file.into_inner() {
+            let item = match pair.as_rule() {
+                Rule::section => self.section(pair).map(ast::Item::Section),
+                Rule::guards => Some(ast::Item::Guards(self.guards(pair))),
+                Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
+                Rule::param_def => self.param_def(pair).map(ast::Item::Param),
+                Rule::recover_item => {
+                    self.recover(&pair, Rule::strict_item);
+                    None
+                }
+                _ => None,
+            };
+            items.extend(item);
+        }
+        items
+    }
+
+    fn section(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Section> {
+        let l = loc(&pair);
+        let mut inner = pair.into_inner();
+        let kw = inner.next()?;
+        let kind = ast::SectionKind::from_keyword(kw.as_str())?;
+        let mut label = None;
+        let mut settings = Vec::new();
+        for p in inner {
+            match p.as_rule() {
+                Rule::label => {
+                    let q = p.into_inner().next()?;
+                    label = Some(match q.as_rule() {
+                        Rule::string => Label::Str(unquote(q.as_str()), loc(&q)),
+                        _ => Label::Name(ident(&q)),
+                    });
+                }
+                Rule::block => {
+                    for s in p.into_inner() {
+                        match s.as_rule() {
+                            Rule::setting => settings.extend(self.setting(s)),
+                            Rule::recover_setting => self.recover(&s, Rule::strict_setting),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(ast::Section {
+            kind,
+            kind_loc: loc(&kw),
+            label,
+            settings,
+            loc: l,
+        })
+    }
+
+    fn setting(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Setting> {
+        let l = loc(&pair);
+        let mut inner = pair.into_inner();
+        let key = ident(&inner.next()?);
+        let mut terms = Vec::new();
+        for term in inner.next()?.into_inner() {
+            let t = term.into_inner().next()?;
+            match t.as_rule() {
+                Rule::range => {
+                    let rl = loc(&t);
+                    let mut b = t.into_inner();
+                    let lo = self.bound(b.next()?)?;
+                    let hi = self.bound(b.next()?)?;
+                    terms.push(ast::Term::Range(Box::new(lo), Box::new(hi), rl));
+                }
+                _ => terms.push(ast::Term::Expr(self.expr(t)?)),
+            }
+        }
+        Some(ast::Setting { key, terms, loc: l })
+    }
+
+    fn bound(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let l = loc(&pair);
+        let mut negated = false;
+        let mut value = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::neg => negated = true,
+                _ => value = Some(self.operand(p)?),
+            }
+        }
+        let value = value?;
+        Some(if negated {
+            Expr {
+                kind: ExprKind::Unary(UnOp::Neg, Box::new(value)),
+                loc: l,
+            }
+        } else {
+            value
+        })
+    }
+
+    fn guards(&mut self, pair: Pair<'_, Rule>) -> ast::Guards {
+        let l = loc(&pair);
+        let mut kw_loc = l;
+        let mut guards = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::guards_kw => kw_loc = loc(&p),
+                Rule::guard => guards.extend(self.guard(p)),
+                Rule::recover_setting => self.recover(&p, Rule::strict_guard),
+                _ => {}
+            }
+        }
+        ast::Guards {
+            kw_loc,
+            guards,
+            loc: l,
+        }
+    }
+
+    fn guard(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Guard> {
+        let l = loc(&pair);
+        let mut inner = pair.into_inner();
+        let first = inner.next()?;
+        if first.as_rule() == Rule::blackout {
+            let within = first.into_inner().find(|p| p.as_rule() == Rule::within)?;
+            return Some(ast::Guard::Blackout {
+                within: self.within(within)?,
+                loc: l,
+            });
+        }
+        let expr = self.expr(first)?;
+        let stress = match inner.next() {
+            Some(s) => {
+                let sl = loc(&s);
+                let n = s.into_inner().find(|p| p.as_rule() == Rule::number)?;
+                Some((self.decimal(&n, n.as_str())?, sl))
+            }
+            None => None,
+        };
+        Some(ast::Guard::Condition {
+            expr,
+            stress,
+            loc: l,
+        })
+    }
+
+    fn signal_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::SignalDef> {
+        let l = loc(&pair);
+        let mut inner = pair.into_inner().skip(1);
+        let name = ident(&inner.next()?);
+        let expr = self.expr(inner.next()?)?;
+        Some(ast::SignalDef { name, expr, loc: l })
+    }
+
+    fn param_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ParamDef> {
+        let l = loc(&pair);
+        let mut inner = pair.into_inner().skip(1);
+        let name = ident(&inner.next()?);
+        let value = self.bound(inner.next()?)?;
+        Some(ast::ParamDef {
+            name,
+            value,
+            loc: l,
+        })
+    }
+
+    /// An expression: operands and operators, with precedence applied here.
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        let span = span_of(&pair);
+        let mut toks = Vec::new();
+        for p in pair.into_inner() {
+            let tok = match p.as_rule() {
+                Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p)),
+                Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p)),
+                Rule::op_or => Tok::Infix(BinOp::Or),
+                Rule::op_and => Tok::Infix(BinOp::And),
+                Rule::op_cross_above => Tok::Infix(BinOp::CrossAbove),
+                Rule::op_cross_below => Tok::Infix(BinOp::CrossBelow),
+                Rule::op_le => Tok::Infix(BinOp::Le),
+                Rule::op_ge => Tok::Infix(BinOp::Ge),
+                Rule::op_ne => Tok::Infix(BinOp::Ne),
+                Rule::op_eq => Tok::Infix(BinOp::Eq),
+                Rule::op_lt => Tok::Infix(BinOp::Lt),
+                Rule::op_gt => Tok::Infix(BinOp::Gt),
+                Rule::op_add => Tok::Infix(BinOp::Add),
+                Rule::op_sub => Tok::Infix(BinOp::Sub),
+                Rule::op_mul => Tok::Infix(BinOp::Mul),
+                Rule::op_div => Tok::Infix(BinOp::Div),
+                Rule::op_of => Tok::Infix(BinOp::Of),
+                _ => Tok::Operand(self.operand(p)?),
+            };
+            toks.push(tok);
+        }
+        let mut toks = toks.into_iter().peekable();
+        match climb(&mut toks, 0, 0) {
+            Ok(e) => Some(e),
+            Err(()) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::TooDeep,
+                        span,
+                        format!("expression nested deeper than {MAX_DEPTH} levels"),
+                    )
+                    .help("split the expression into named `signal`s"),
+                );
+                None
+            }
+        }
+    }
+
+    fn operand(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        let l = loc(&p);
+        let text = p.as_str();
+        let lit = |kind: fn(Decimal) -> Literal, this: &mut Self, digits: &str| {
+            this.decimal(&p, digits).map(|d| Expr {
+                kind: ExprKind::Lit(kind(d)),
+                loc: l,
+            })
+        };
+        match p.as_rule() {
+            Rule::paren => {
+                let e = self.expr(p.into_inner().next()?)?;
+                Some(Expr {
+                    kind: ExprKind::Paren(Box::new(e)),
+                    loc: l,
+                })
+            }
+            Rule::call => {
+                let mut inner = p.into_inner();
+                let name = ident(&inner.next()?);
+                let mut args = Vec::new();
+                for a in inner {
+                    args.push(self.expr(a)?);
+                }
+                Some(Expr {
+                    kind: ExprKind::Call { name, args },
+                    loc: l,
+                })
+            }
+            Rule::within => self.within(p),
+            Rule::ident => Some(Expr {
+                kind: ExprKind::Name(text.to_string()),
+                loc: l,
+            }),
+            Rule::money => lit(Literal::Money, self, &text.replace(['$', ','], "")),
+            Rule::percent => lit(Literal::Percent, self, text.trim_end_matches('%')),
+            Rule::bps => lit(Literal::Bps, self, text.trim_end_matches("bps")),
+            Rule::multiplier => lit(Literal::Multiplier, self, text.trim_end_matches('x')),
+            Rule::days => lit(Literal::Days, self, text.trim_end_matches('d')),
+            Rule::points => lit(Literal::Points, self, text.trim_end_matches("pt")),
+            Rule::number => lit(Literal::Number, self, text),
+            Rule::version => Some(Expr {
+                kind: ExprKind::Lit(Literal::Version(text.to_string())),
+                loc: l,
+            }),
+            Rule::string => Some(Expr {
+                kind: ExprKind::Lit(Literal::Str(unquote(text))),
+                loc: l,
+            }),
+            _ => None,
+        }
+    }
+
+    fn within(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        let l = loc(&p);
+        let mut days = None;
+        let mut events = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::days => days = Some(self.decimal(&q, q.as_str().trim_end_matches('d'))?),
+                Rule::event => events.push(ident(&q)),
+                _ => {}
+            }
+        }
+        Some(Expr {
+            kind: ExprKind::Within {
+                days: days?,
+                events,
+            },
+            loc: l,
+        })
+    }
+
+    fn decimal(&mut self, p: &Pair<'_, Rule>, digits: &str) -> Option<Decimal> {
+        match Decimal::from_str_exact(digits) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        span_of(p),
+                        format!("`{}` is too large or too precise", p.as_str()),
+                    )
+                    .label("a decimal holds at most 28 significant digits")
+                    .help("write a smaller number"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A swallowed statement: parse it again strictly to say what is wrong.
+    fn recover(&mut self, pair: &Pair<'_, Rule>, strict: Rule) {
+        let start = pair.as_span().start();
+        let slice = pair.as_str();
+        let trimmed = slice.trim_end();
+        if strict == Rule::strict_item {
+            if let Some(d) = unknown_section(trimmed, start) {
+                self.diags.push(d);
+                return;
+            }
+        }
+        let d = match Grammar::parse(strict, trimmed) {
+            Err(e) => pest_error(trimmed, &e, start),
+            Ok(_) => Diagnostic::new(
+                Code::Syntax,
+                Span::new(start, start + trimmed.len()),
+                "unexpected text",
+            )
+            .help("each statement goes on its own line"),
+        };
+        self.diags.push(d);
+    }
+}
+
+/// Precedence climbing over `prefix* operand (infix prefix* operand)*`.
+fn climb(
+    toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>,
+    min_bp: u8,
+    depth: usize,
+) -> Result<Expr, ()> {
+    if depth > MAX_DEPTH * 4 {
+        return Err(());
+    }
+    let mut lhs = match toks.next() {
+        Some(Tok::Prefix(op, span)) => {
+            let rhs = climb(toks, op.binding_power(), depth + 1)?;
+            let loc = Loc(span.to(rhs.span()));
+            Expr {
+                kind: ExprKind::Unary(op, Box::new(rhs)),
+                loc,
+            }
+        }
+        Some(Tok::Operand(e)) => e,
+        _ => return Err(()),
+    };
+    while let Some(Tok::Infix(op)) = toks.peek() {
+        let op = *op;
+        let (l_bp, r_bp) = op.binding_power();
+        if l_bp < min_bp {
+            break;
+        }
+        toks.next();
+        let rhs = climb(toks, r_bp, depth + 1)?;
+        let loc = Loc(lhs.span().to(rhs.span()));
+        lhs = Expr {
+            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            loc,
+        };
+    }
+    Ok(lhs)
+}
+
+fn unquote(s: &str) -> String {
+    s.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s)
+        .to_string()
+}
+
+/// The item keywords, for "did you mean".
+const ITEM_KEYWORDS: &[&str] = &[
+    "strategy", "account", "entry", "sizing", "hedge", "roll", "guards", "signal", "param",
+];
+
+/// `sizng { ... }`: a word where an item keyword belongs.
+fn unknown_section(text: &str, start: usize) -> Option<Diagnostic> {
+    let word: String = text
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if word.is_empty() || ITEM_KEYWORDS.contains(&word.as_str()) {
+        return None;
+    }
+    let span = Span::new(start, start + word.len());
+    if text
+        .get(word.len()..)
+        .is_some_and(|rest| rest.trim_start().starts_with('='))
+    {
+        return Some(
+            Diagnostic::new(
+                Code::UnknownSection,
+                span,
+                format!("setting `{word}` outside any section"),
+            )
+            .label("this line is not inside a `{ ... }` block")
+            .help("move it into its section; is a `}` above it closing the section early?"),
+        );
+    }
+    let mut d = Diagnostic::new(
+        Code::UnknownSection,
+        span,
+        format!("unknown section `{word}`"),
+    )
+    .label("not a section, signal, param or guards block");
+    d = match did_you_mean(&word, ITEM_KEYWORDS.iter().copied()) {
+        Some(h) => d.help(h),
+        None => d.help("a file holds `strategy`, `account`, `entry`, `sizing`, `hedge`, `roll`, `guards`, `signal` and `param` items"),
+    };
+    Some(d)
+}
+
+/// A human name for what a rule stands for, in "expected ..." messages.
+fn rule_name(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::section_kw => "a section",
+        Rule::guards_kw => "`guards`",
+        Rule::signal_kw => "`signal`",
+        Rule::param_kw => "`param`",
+        Rule::label => "a label",
+        Rule::block => "`{`",
+        Rule::setting | Rule::key => "a setting (`name = value`)",
+        Rule::terms | Rule::term | Rule::expr | Rule::range | Rule::bound => "a value",
+        Rule::guard | Rule::blackout => "a guard",
+        Rule::stress | Rule::kw_under => "`under`",
+        Rule::kw_sigma => "`sigma`",
+        Rule::kw_entry => "`entry`",
+        Rule::kw_within | Rule::within => "`within`",
+        Rule::kw_of => "`of`",
+        Rule::event => "an event name",
+        Rule::paren | Rule::call | Rule::ident => "a value",
+        Rule::money
+        | Rule::percent
+        | Rule::bps
+        | Rule::multiplier
+        | Rule::days
+        | Rule::points
+        | Rule::number
+        | Rule::version
+        | Rule::string => "a value",
+        Rule::op_or
+        | Rule::op_and
+        | Rule::op_cross_above
+        | Rule::op_cross_below
+        | Rule::op_le
+        | Rule::op_ge
+        | Rule::op_ne
+        | Rule::op_eq
+        | Rule::op_lt
+        | Rule::op_gt
+        | Rule::op_add
+        | Rule::op_sub
+        | Rule::op_mul
+        | Rule::op_div
+        | Rule::op_of => "an operator",
+        Rule::op_not | Rule::neg => "a value",
+        Rule::EOI => "end of line",
+        _ => return None,
+    })
+}
+
+/// Turns pest's error on `text` (which starts at byte `offset` of the file) into a diagnostic.
+fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((a, _)) => a,
+    };
+    let mut expected: Vec<&str> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().filter_map(|r| rule_name(*r)).collect()
+        }
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    if expected.contains(&"a value") {
+        expected.retain(|e| *e != "`within`");
+    }
+    let rest = text.get(pos..).unwrap_or("");
+    let found_len = token_len(rest);
+    let found = if found_len == 0 {
+        "end of line".to_string()
+    } else {
+        format!("`{}`", rest.get(..found_len).unwrap_or(""))
+    };
+    let message = match expected.as_slice() {
+        [] => format!("unexpected {found}"),
+        [one] => format!("expected {one}, found {found}"),
+        [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
+    };
+    let span = Span::new(offset + pos, offset + pos + found_len);
+    let mut d = Diagnostic::new(Code::Syntax, span, message);
+    let token = rest.get(..found_len).unwrap_or("");
+    let unit = token.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if token.starts_with(|c: char| c.is_ascii_digit())
+        && !unit.is_empty()
+        && unit.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        d = d.help(format!(
+            "`{unit}` is not a unit: write `%`, `bps`, `x` (multiplier), `d` (days) or `pt` (index points) after a number, or put a space before a word"
+        ));
+    } else if rest.starts_with(',') {
+        d = d.help("thousands separators group three digits: `$1,800`");
+    } else if found_len == 0 && expected.contains(&"a value") {
+        d = d.help("the value is missing");
+    } else if expected == ["end of line"] {
+        d = d.help("each statement goes on its own line");
+    }
+    d
+}
+
+/// The length of the token at the start of `s`: a word, or one character.
+fn token_len(s: &str) -> usize {
+    let first = s.chars().next();
+    match first {
+        None | Some('\n' | '\r') => 0,
+        Some(c) if c.is_alphanumeric() || c == '_' || c == '$' || c == '.' => s
+            .char_indices()
+            .find(|&(_, c)| {
+                !(c.is_alphanumeric() || c == '_' || c == '$' || c == '.' || c == '%' || c == ',')
+            })
+            .map_or(s.len(), |(i, _)| i),
+        Some(c) => c.len_utf8(),
+    }
+}

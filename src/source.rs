@@ -1,0 +1,185 @@
+//! Source files and spans.
+//!
+//! A [`Span`] is a pair of byte offsets into one file's text: small and `Copy`.
+//! Lines and columns are only computed when a diagnostic is rendered.
+
+use std::ops::Range;
+
+/// A byte range in a source file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The span of bytes `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Span {
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    /// This span moved `by` bytes to the right.
+    pub fn shift(self, by: usize) -> Span {
+        Span::new(self.start as usize + by, self.end as usize + by)
+    }
+
+    /// As a `Range` of byte offsets.
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A location ignored by equality, so that syntax trees compare by content.
+///
+/// `Loc(a) == Loc(b)` for any `a` and `b`: two ASTs parsed from differently
+/// formatted texts are equal when they say the same thing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Loc(pub Span);
+
+impl PartialEq for Loc {
+    fn eq(&self, _: &Loc) -> bool {
+        true
+    }
+}
+
+/// A 1-based line and column; the column counts characters, a tab counts one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+/// One source file: its display name and its text.
+///
+/// A leading UTF-8 byte-order mark is dropped on construction (and remembered), so
+/// that offsets and columns refer to what the user sees.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+    had_bom: bool,
+    invalid_utf8_at: Option<usize>,
+}
+
+impl SourceFile {
+    /// A source file named `name` (usually its path as given) with `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let mut text: String = text.into();
+        let had_bom = text.starts_with('\u{feff}');
+        if had_bom {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+            had_bom,
+            invalid_utf8_at: None,
+        }
+    }
+
+    /// Marks a file read from `bytes` that are not all UTF-8 (its text is the
+    /// lossy decoding): checking reports it instead of parsing noise.
+    pub fn with_invalid_utf8(mut self, bytes: &[u8]) -> SourceFile {
+        let valid = std::str::from_utf8(bytes).err().map(|e| e.valid_up_to());
+        let bom = if self.had_bom {
+            '\u{feff}'.len_utf8()
+        } else {
+            0
+        };
+        self.invalid_utf8_at = valid.map(|v| v.saturating_sub(bom));
+        self
+    }
+
+    /// Where the first byte that is not UTF-8 was, if any.
+    pub fn invalid_utf8_at(&self) -> Option<usize> {
+        self.invalid_utf8_at
+    }
+
+    /// The display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The text, without a byte-order mark.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the file started with a UTF-8 byte-order mark.
+    pub fn had_bom(&self) -> bool {
+        self.had_bom
+    }
+
+    /// The text under `span` (empty if the span is out of range).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+
+    /// Byte offsets at which lines start.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    /// The 1-based line and column of byte `offset` (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = offset.min(self.text.len());
+        let line = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        LineCol {
+            line: line + 1,
+            column,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_and_lines() {
+        let f = SourceFile::new("a.vxs", "ab\n\tcé d\r\nx");
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // `d` sits after a tab, `c`, `é` (two bytes) and a space
+        assert_eq!(f.line_col(8), LineCol { line: 2, column: 5 });
+        assert_eq!(f.line_col(11), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_col(999), LineCol { line: 3, column: 2 });
+    }
+
+    #[test]
+    fn bom_is_dropped() {
+        let f = SourceFile::new("a.vxs", "\u{feff}x");
+        assert!(f.had_bom());
+        assert_eq!(f.text(), "x");
+    }
+}
