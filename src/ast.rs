@@ -13,6 +13,9 @@ use rust_decimal::Decimal;
 pub struct File {
     /// The top-level items, in source order.
     pub items: Vec<Item>,
+    /// Item keywords of top-level statements that did not parse (or the keyword
+    /// they were probably meant as): the checker does not call those missing.
+    pub recovered: Vec<String>,
 }
 
 /// A top-level item.
@@ -138,6 +141,8 @@ pub struct Section {
     pub label: Option<Label>,
     /// The settings, in order.
     pub settings: Vec<Setting>,
+    /// Keys of settings that did not parse: the checker does not call them missing.
+    pub recovered: Vec<String>,
     /// The whole section.
     pub loc: Loc,
 }

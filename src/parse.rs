@@ -66,8 +66,8 @@ pub fn parse(src: &SourceFile) -> Parsed {
     let mut p = Builder { diags: Vec::new() };
     let file = match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let items = pairs.next().map(|f| p.file(f)).unwrap_or_default();
-            ast::File { items }
+            let (items, recovered) = pairs.next().map(|f| p.file(f)).unwrap_or_default();
+            ast::File { items, recovered }
         }
         Err(e) => {
             // The recovery rules make this unreachable in practice; report it anyway.
@@ -211,8 +211,9 @@ enum Tok {
 }
 
 impl Builder {
-    fn file(&mut self, file: Pair<'_, Rule>) -> Vec<ast::Item> {
+    fn file(&mut self, file: Pair<'_, Rule>) -> (Vec<ast::Item>, Vec<String>) {
         let mut items = Vec::new();
+        let mut recovered = Vec::new();
         for pair in file.into_inner() {
             let item = match pair.as_rule() {
                 Rule::section => self.section(pair).map(ast::Item::Section),
@@ -220,6 +221,13 @@ impl Builder {
                 Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
                 Rule::param_def => self.param_def(pair).map(ast::Item::Param),
                 Rule::recover_item => {
+                    let word = leading_word(pair.as_str());
+                    let meant = if ITEM_KEYWORDS.contains(&word) {
+                        Some(word.to_string())
+                    } else {
+                        did_you_mean_word(word, ITEM_KEYWORDS)
+                    };
+                    recovered.extend(meant);
                     self.recover(&pair, Rule::strict_item);
                     None
                 }
@@ -227,7 +235,7 @@ impl Builder {
             };
             items.extend(item);
         }
-        items
+        (items, recovered)
     }
 
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Section> {
@@ -237,6 +245,7 @@ impl Builder {
         let kind = ast::SectionKind::from_keyword(kw.as_str())?;
         let mut label = None;
         let mut settings = Vec::new();
+        let mut recovered = Vec::new();
         for p in inner {
             match p.as_rule() {
                 Rule::label => {
@@ -249,8 +258,17 @@ impl Builder {
                 Rule::block => {
                     for s in p.into_inner() {
                         match s.as_rule() {
-                            Rule::setting => settings.extend(self.setting(s)),
-                            Rule::recover_setting => self.recover(&s, Rule::strict_setting),
+                            Rule::setting => {
+                                let key = leading_word(s.as_str()).to_string();
+                                match self.setting(s) {
+                                    Some(setting) => settings.push(setting),
+                                    None => recovered.push(key),
+                                }
+                            }
+                            Rule::recover_setting => {
+                                recovered.push(leading_word(s.as_str()).to_string());
+                                self.recover(&s, Rule::strict_setting);
+                            }
                             _ => {}
                         }
                     }
@@ -263,6 +281,7 @@ impl Builder {
             kind_loc: loc(&kw),
             label,
             settings,
+            recovered,
             loc: l,
         })
     }
@@ -570,6 +589,25 @@ fn climb(
         };
     }
     Ok(lhs)
+}
+
+/// The word a statement starts with.
+fn leading_word(s: &str) -> &str {
+    let s = s.trim_start();
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    s.get(..end).unwrap_or("")
+}
+
+/// The keyword `word` is probably a typo of.
+fn did_you_mean_word(word: &str, candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
+        .filter(|&(d, c)| d > 0 && d <= (word.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c.to_string())
 }
 
 fn unquote(s: &str) -> String {

@@ -98,9 +98,19 @@ impl SourceFile {
         }
     }
 
+    /// A source file from raw bytes: decoded as UTF-8, or lossily with the first
+    /// bad byte remembered (see [`SourceFile::invalid_utf8_at`]).
+    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> SourceFile {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => SourceFile::new(name, text),
+            Err(_) => SourceFile::new(name, String::from_utf8_lossy(bytes).into_owned())
+                .with_invalid_utf8(bytes),
+        }
+    }
+
     /// Marks a file read from `bytes` that are not all UTF-8 (its text is the
     /// lossy decoding): checking reports it instead of parsing noise.
-    pub fn with_invalid_utf8(mut self, bytes: &[u8]) -> SourceFile {
+    fn with_invalid_utf8(mut self, bytes: &[u8]) -> SourceFile {
         let valid = std::str::from_utf8(bytes).err().map(|e| e.valid_up_to());
         let bom = if self.had_bom {
             '\u{feff}'.len_utf8()

@@ -99,6 +99,14 @@ pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
         };
     }
     let parsed = crate::parse::parse(src);
+    if parsed.file.items.is_empty() && !parsed.diagnostics.is_empty() {
+        // Nothing parsed (garbage, or nesting too deep): "missing section" would only add noise.
+        return Checked {
+            diagnostics: parsed.diagnostics,
+            comments: parsed.comments,
+            ..Checked::default()
+        };
+    }
     let mut checked = check(&parsed.file, env);
     checked
         .diagnostics
@@ -321,7 +329,7 @@ impl<'e> Checker<'e> {
                 "sizing { base = 1% of capital  steps = 4 ... }",
             ),
         ] {
-            if first(kind).is_none() {
+            if first(kind).is_none() && !file.recovered.iter().any(|r| r == kind.keyword()) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MissingSection,
@@ -500,7 +508,7 @@ impl<'e> Checker<'e> {
             list.push(s);
         }
         for k in keys.iter().filter(|k| k.required) {
-            if !by_key.contains_key(k.name) {
+            if !by_key.contains_key(k.name) && !sec.recovered.iter().any(|r| r == k.name) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MissingSetting,
@@ -609,8 +617,8 @@ impl<'e> Checker<'e> {
             return;
         }
         if let Some(d) = self.reserved_name(name, s.name.span()) {
+            // Reported; still defined, so that its uses are not reported again.
             self.diags.push(d);
-            return;
         }
         self.signal_defs.insert(name.clone(), s.clone());
     }
@@ -1032,7 +1040,7 @@ impl<'e> Checker<'e> {
             },
             &mut spans.max_loss,
         );
-        if set.all("max_loss").is_empty() {
+        if set.all("max_loss").is_empty() && !sec.recovered.iter().any(|r| r == "max_loss") {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingSetting,
@@ -1250,7 +1258,13 @@ impl<'e> Checker<'e> {
                     let mut d = Diagnostic::new(
                         Code::BadValue,
                         t.span(),
-                        format!("unknown instrument {}", terms::describe_term(t)),
+                        match t.word() {
+                            Some(w) => format!("unknown instrument `{w}`"),
+                            None => format!(
+                                "`instrument` expects an instrument, found {}",
+                                terms::describe_term(t)
+                            ),
+                        },
                     )
                     .label("not an instrument vixshield prices");
                     d = match did_you_mean(w, words.iter().copied()) {
@@ -1507,7 +1521,13 @@ impl<'e> Checker<'e> {
                 else {
                     continue;
                 };
-                let ordered = matches!((a.priority, b.priority), (Some(x), Some(y)) if x != y);
+                // Prioritized overrides are tried first, by priority; the rest in file order
+                // after them. Only two unprioritized (or equally prioritized) overrides lack an order.
+                let ordered = match (a.priority, b.priority) {
+                    (Some(x), Some(y)) => x != y,
+                    (None, None) => false,
+                    _ => true,
+                };
                 if !ordered && !exclusive(&a.when, &b.when) {
                     self.diags.push(
                         Diagnostic::new(Code::AmbiguousOverride, *span_b, "two roll overrides can apply at once and have no order")

@@ -411,7 +411,7 @@ impl Checker<'_> {
     }
 
     /// A range `lo..hi` whose ends `pick` reads; checks `lo <= hi`.
-    pub(crate) fn range<T: PartialOrd + Copy + std::fmt::Display>(
+    pub(crate) fn range<T: PartialOrd + Copy>(
         &mut self,
         ts: &mut Terms<'_>,
         expected: &str,
@@ -444,20 +444,21 @@ impl Checker<'_> {
                 None
             }
         };
-        let (lo, hi) = (end(self, lo)?, end(self, hi)?);
-        if lo > hi {
+        let (lo_v, hi_v) = (end(self, lo)?, end(self, hi)?);
+        if lo_v > hi_v {
+            let (a, b) = (crate::fmt::expr(lo), crate::fmt::expr(hi));
             self.diags.push(
                 Diagnostic::new(
                     Code::ReversedRange,
                     loc.0,
-                    format!("range `{lo}..{hi}` of `{key}` runs backwards"),
+                    format!("range `{a}..{b}` of `{key}` runs backwards"),
                 )
                 .label("the low end comes first")
-                .help(format!("write `{hi}..{lo}`")),
+                .help(format!("write `{b}..{a}`")),
             );
             return None;
         }
-        Some(((lo, hi), loc.0))
+        Some(((lo_v, hi_v), loc.0))
     }
 
     /// `at step 2`, `into steps 3..4`, `from step 3`. `None` when absent (no diagnostic).

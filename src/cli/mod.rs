@@ -99,22 +99,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Reads a source file; `None` after reporting an I/O problem.
+/// Reads a source file, or says why it cannot.
 pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::SourceFile, String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path)
         .map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
-    Ok(crate::source::SourceFile::new(
-        name,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    ))
-    .map(|src| {
-        if std::str::from_utf8(&bytes).is_ok() {
-            src
-        } else {
-            src.with_invalid_utf8(&bytes)
-        }
-    })
+    Ok(crate::source::SourceFile::from_bytes(name, &bytes))
 }
 
 /// An I/O error in words, without Rust's decoration.
