@@ -14,7 +14,8 @@ pub struct File {
     /// The top-level items, in source order.
     pub items: Vec<Item>,
     /// Item keywords of top-level statements that did not parse (or the keyword
-    /// they were probably meant as): the checker does not call those missing.
+    /// they were probably meant as), and keys of settings found outside any
+    /// section: the checker does not call those missing.
     pub recovered: Vec<String>,
 }
 

@@ -222,7 +222,11 @@ impl Builder {
                 Rule::param_def => self.param_def(pair).map(ast::Item::Param),
                 Rule::recover_item => {
                     let word = leading_word(pair.as_str());
-                    let meant = if ITEM_KEYWORDS.contains(&word) {
+                    let is_setting = pair
+                        .as_str()
+                        .get(word.len()..)
+                        .is_some_and(|r| r.trim_start().starts_with('='));
+                    let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
                         Some(word.to_string())
                     } else {
                         did_you_mean_word(word, ITEM_KEYWORDS)

@@ -157,6 +157,8 @@ pub(crate) struct Checker<'e> {
     pub used_plugins: HashSet<String>,
     /// What a bare percentage of money refers to.
     pub basis: Basis,
+    /// Names of statements that did not parse at the top level (see [`ast::File::recovered`]).
+    pub stray: Vec<String>,
 }
 
 /// What a section accepts: its keys and whether each may repeat or is required.
@@ -235,6 +237,9 @@ const ROLL_KEYS: &[Key] = &[repeated("coefficient"), key("clamp")];
 /// The settings of one section, by key.
 struct Settings<'s> {
     by_key: BTreeMap<&'static str, Vec<&'s Setting>>,
+    /// Keys that an unknown setting was probably meant as (`multiplyer`):
+    /// not reported missing, the typo already is.
+    typos: Vec<&'static str>,
 }
 
 impl<'s> Settings<'s> {
@@ -243,6 +248,9 @@ impl<'s> Settings<'s> {
     }
     fn all(&self, k: &str) -> &[&'s Setting] {
         self.by_key.get(k).map_or(&[], Vec::as_slice)
+    }
+    fn typo(&self, k: &str) -> bool {
+        self.typos.contains(&k)
     }
 }
 
@@ -259,6 +267,7 @@ impl<'e> Checker<'e> {
             used: HashSet::new(),
             used_plugins: HashSet::new(),
             basis: Basis::Capital,
+            stray: Vec::new(),
         }
     }
 
@@ -269,6 +278,7 @@ impl<'e> Checker<'e> {
     }
 
     fn file(&mut self, file: &ast::File) -> Option<Strategy> {
+        self.stray = file.recovered.clone();
         // Collect items: sections by kind, definitions by name.
         let mut sections: BTreeMap<SectionKind, Vec<&Section>> = BTreeMap::new();
         let mut guards: Vec<&ast::Guards> = Vec::new();
@@ -466,6 +476,7 @@ impl<'e> Checker<'e> {
     /// Groups a section's settings by key, reporting unknown, duplicate and missing keys.
     fn settings<'s>(&mut self, sec: &'s Section, keys: &[Key]) -> Settings<'s> {
         let mut by_key: BTreeMap<&'static str, Vec<&'s Setting>> = BTreeMap::new();
+        let mut typos = Vec::new();
         for s in &sec.settings {
             let name = s.key.name.as_str();
             let Some(k) = keys.iter().find(|k| k.name == name) else {
@@ -475,6 +486,9 @@ impl<'e> Checker<'e> {
                     format!("`{}` has no setting `{name}`", sec.kind.keyword()),
                 )
                 .label("unknown setting");
+                if let Some(k) = keys.iter().find(|k| did_you_mean(name, [k.name]).is_some()) {
+                    typos.push(k.name);
+                }
                 d = match did_you_mean(name, keys.iter().map(|k| k.name)) {
                     Some(h) => d.help(h),
                     None => d.help(format!(
@@ -508,7 +522,11 @@ impl<'e> Checker<'e> {
             list.push(s);
         }
         for k in keys.iter().filter(|k| k.required) {
-            if !by_key.contains_key(k.name) && !sec.recovered.iter().any(|r| r == k.name) {
+            if !by_key.contains_key(k.name)
+                && !sec.recovered.iter().any(|r| r == k.name)
+                && !typos.contains(&k.name)
+                && !self.stray.iter().any(|r| r == k.name)
+            {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MissingSetting,
@@ -520,7 +538,7 @@ impl<'e> Checker<'e> {
                 );
             }
         }
-        Settings { by_key }
+        Settings { by_key, typos }
     }
 
     fn param_def(&mut self, p: &ast::ParamDef) {
@@ -1040,16 +1058,31 @@ impl<'e> Checker<'e> {
             },
             &mut spans.max_loss,
         );
-        if set.all("max_loss").is_empty() && !sec.recovered.iter().any(|r| r == "max_loss") {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::MissingSetting,
-                    sec.kind_loc.0,
-                    "`sizing` is missing `max_loss`",
-                )
-                .label("how much of the credit may a condor lose?")
-                .help("add for example `max_loss = 90% of credit`"),
-            );
+        for (key, example, needed) in [
+            ("multiplier", "multiplier = 1.6x", steps > 1),
+            ("max_loss", "max_loss = 90% of credit", true),
+        ] {
+            if needed
+                && set.all(key).is_empty()
+                && !sec.recovered.iter().any(|r| r == key)
+                && !set.typo(key)
+                && !self.stray.iter().any(|r| r == key)
+            {
+                let why = if key == "multiplier" {
+                    format!("steps 2..{steps} need a multiplier")
+                } else {
+                    "how much of the credit may a condor lose?".to_string()
+                };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::MissingSetting,
+                        sec.kind_loc.0,
+                        format!("`sizing` is missing `{key}`"),
+                    )
+                    .label(why)
+                    .help(format!("add for example `{example}`")),
+                );
+            }
         }
         let sizing = model::Sizing {
             base: base?,

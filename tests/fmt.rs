@@ -1,0 +1,99 @@
+//! The formatter: idempotent, keeps comments, and its output parses to the
+//! same tree, over every strategy and every check case that parses.
+
+use std::path::Path;
+use vixshield::parse;
+use vixshield::source::SourceFile;
+
+fn files() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut v = Vec::new();
+    for dir in ["strategies", "tests/cases/check", "tests/cases/fmt"] {
+        for e in std::fs::read_dir(root.join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if e.path().extension().is_some_and(|x| x == "vxs") {
+                v.push(e.path());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Formats `text`, asserting the properties; returns the formatted text.
+fn round_trip(name: &str, text: &str) -> Option<String> {
+    let src = SourceFile::new(name, text);
+    let parsed = parse::parse(&src);
+    if !parsed.diagnostics.is_empty() {
+        return None;
+    }
+    let once = vixshield::fmt::format(&src, &parsed);
+    let src2 = SourceFile::new(name, once.clone());
+    let parsed2 = parse::parse(&src2);
+    assert!(
+        parsed2.diagnostics.is_empty(),
+        "{name}: formatted output does not parse:\n{once}"
+    );
+    assert_eq!(
+        parsed.file, parsed2.file,
+        "{name}: formatting changed the tree"
+    );
+    assert_eq!(
+        parsed.comments.len(),
+        parsed2.comments.len(),
+        "{name}: formatting lost a comment"
+    );
+    let texts = |s: &SourceFile, p: &parse::Parsed| -> Vec<String> {
+        p.comments
+            .iter()
+            .map(|c| s.slice(c.span).trim_end().to_string())
+            .collect()
+    };
+    assert_eq!(
+        texts(&src, &parsed),
+        texts(&src2, &parsed2),
+        "{name}: comments changed"
+    );
+    let twice = vixshield::fmt::format(&src2, &parsed2);
+    assert_eq!(once, twice, "{name}: formatting is not idempotent");
+    Some(once)
+}
+
+#[test]
+fn idempotent_and_tree_preserving_over_all_files() {
+    let mut formatted = 0;
+    for path in files() {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+        if round_trip(&path.display().to_string(), &text).is_some() {
+            formatted += 1;
+        }
+    }
+    assert!(formatted >= 30, "only {formatted} files parsed");
+}
+
+#[test]
+fn messy_layout_becomes_canonical() {
+    let messy = "// header comment\n\n\nstrategy   \"x\"{version=1.0.0\n  language =   1   // pinned\n}\naccount {\n\n\n  capital=$100000\n\n  // cash defaults to capital\n  cash = $5,000.50 }\nsignal a=vix>20 and(rsi(vix,14)>70)\nsignal b = not a\nparam m = 1.6x\n\n\n\n// trailing\n";
+    let out = round_trip("messy.vxs", messy).expect("parses");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn long_triggers_break_before_or() {
+    let text = "hedge h {\n    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9) or rsi(vix, 14) > 70 or vix > 40\n}\n";
+    let out = round_trip("long.vxs", text).expect("parses");
+    assert_eq!(
+        out,
+        "hedge h {\n    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9)\n        or rsi(vix, 14) > 70\n        or vix > 40\n}\n"
+    );
+}
+
+#[test]
+fn crlf_bom_and_tabs_are_normalized() {
+    let text = "\u{feff}account {\r\n\tcapital = $1,000\r\n}\r\n";
+    let out = round_trip("crlf.vxs", text).expect("parses");
+    assert_eq!(out, "account {\n    capital = $1,000\n}\n");
+}

@@ -1,0 +1,135 @@
+//! Hostile input: each gets a diagnostic (or a clean result), never a panic,
+//! a hang or a stack overflow. These run on the test harness's ordinary
+//! thread stack on purpose: depth limits, not a big stack, keep them safe.
+
+use vixshield::check::{self, Env};
+use vixshield::diag::Code;
+use vixshield::source::SourceFile;
+
+fn codes(bytes: &[u8]) -> Vec<Code> {
+    let src = SourceFile::from_bytes("hostile.vxs", bytes);
+    let checked = check::check_source(&src, &Env::default());
+    // Rendering must not fail either.
+    let _ = vixshield::diag::render_human(&src, &checked.diagnostics, false);
+    let _ = vixshield::diag::to_json(&src, &checked.diagnostics);
+    checked.diagnostics.iter().map(|d| d.code).collect()
+}
+
+fn spx() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .unwrap_or_default()
+}
+
+#[test]
+fn empty_file_reports_the_missing_sections() {
+    let c = codes(b"");
+    assert_eq!(c, vec![Code::MissingSection; 4]);
+}
+
+#[test]
+fn binary_garbage_is_not_text() {
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert_eq!(codes(&garbage), vec![Code::NotText]);
+}
+
+#[test]
+fn utf8_garbage_gets_bounded_syntax_errors() {
+    let text: String = (0..20_000u32)
+        .map(|i| char::from_u32(0x21 + (i * 7919) % 0x5d).unwrap_or('?'))
+        .collect();
+    let c = codes(text.as_bytes());
+    assert!(
+        !c.is_empty() && c.len() <= vixshield::parse::MAX_SYNTAX_ERRORS + 5,
+        "{}",
+        c.len()
+    );
+}
+
+#[test]
+fn byte_order_mark_is_accepted() {
+    let mut bytes = "\u{feff}".as_bytes().to_vec();
+    bytes.extend(spx().as_bytes());
+    assert_eq!(codes(&bytes), vec![]);
+}
+
+#[test]
+fn crlf_line_endings_are_accepted() {
+    assert_eq!(codes(spx().replace('\n', "\r\n").as_bytes()), vec![]);
+}
+
+#[test]
+fn tabs_are_accepted() {
+    assert_eq!(codes(spx().replace("    ", "\t").as_bytes()), vec![]);
+}
+
+#[test]
+fn crlf_diagnostics_point_at_the_right_column() {
+    let text = spx()
+        .replace('\n', "\r\n")
+        .replace("steps = 4", "steps = 0");
+    let src = SourceFile::new("crlf.vxs", text);
+    let checked = check::check_source(&src, &Env::default());
+    let json = vixshield::diag::to_json(&src, &checked.diagnostics);
+    assert_eq!(json.len(), 1);
+    assert_eq!(
+        (json[0].code, json[0].line, json[0].column),
+        ("E0404", 31, 13)
+    );
+}
+
+#[test]
+fn ten_megabyte_file() {
+    // The canonical strategy followed by 10 MB of comments and a late error.
+    let mut text = spx();
+    let filler = "// a comment line that pads the file towards ten megabytes..........\n";
+    while text.len() < 10 << 20 {
+        text.push_str(filler);
+    }
+    text.push_str("signal late = rsi(vix, 0) > 70\n");
+    let c = codes(text.as_bytes());
+    assert!(c.contains(&Code::NotPositive), "{c:?}");
+}
+
+#[test]
+fn five_thousand_nested_parentheses() {
+    let text = format!(
+        "{}\nsignal deep = {}vix{} > 1\n",
+        spx(),
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    assert_eq!(codes(text.as_bytes()), vec![Code::TooDeep]);
+}
+
+#[test]
+fn five_thousand_nested_braces() {
+    let text = format!("{}\n{}", spx(), "{".repeat(5000));
+    assert_eq!(codes(text.as_bytes()), vec![Code::TooDeep]);
+}
+
+#[test]
+fn five_thousand_prefix_operators() {
+    let text = format!("{}\nsignal deep = {}vix > 1\n", spx(), "not ".repeat(5000));
+    let c = codes(text.as_bytes());
+    assert!(c.contains(&Code::TooDeep), "{c:?}");
+}
+
+#[test]
+fn a_long_flat_expression_is_fine() {
+    let chain = vec!["vix > 1"; 5000].join(" or ");
+    let text = format!("{}\nsignal wide = {chain}\n", spx());
+    assert_eq!(codes(text.as_bytes()), vec![Code::Unused]);
+}
+
+#[test]
+fn unterminated_string_and_block() {
+    let c = codes(b"strategy \"never closed {\n    version = 1.0.0\n");
+    assert!(c.contains(&Code::Syntax), "{c:?}");
+    let c = codes(b"account {\n    capital = $100\n");
+    assert!(c.contains(&Code::Syntax), "{c:?}");
+}
