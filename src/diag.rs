@@ -62,7 +62,7 @@ codes! {
     Syntax = "E0001", Error, "syntax error";
     /// A literal that cannot be read: `$1,80`, a number too large for a decimal.
     BadLiteral = "E0002", Error, "invalid literal";
-    /// Parentheses or braces nested more than 64 deep.
+    /// Parentheses or braces nested more than 64 deep, or signals defined through 200 others.
     TooDeep = "E0003", Error, "nesting too deep";
     /// The file is not UTF-8 text.
     NotText = "E0004", Error, "not a text file";

@@ -29,6 +29,10 @@ pub use self::Rule as GrammarRule;
 /// The deepest nesting of parentheses and braces accepted.
 pub const MAX_DEPTH: usize = 64;
 
+/// The deepest expression tree accepted (operators and calls inside each other,
+/// a chain of `or`s counts one level per `or`).
+pub const MAX_EXPR_DEPTH: usize = 128;
+
 /// The most syntax errors reported for one file before giving up on it.
 pub const MAX_SYNTAX_ERRORS: usize = 50;
 
@@ -427,13 +431,13 @@ impl Builder {
         }
         let mut toks = toks.into_iter().peekable();
         match climb(&mut toks, 0, 0) {
-            Ok(e) => Some(e),
+            Ok((e, _)) => Some(e),
             Err(()) => {
                 self.diags.push(
                     Diagnostic::new(
                         Code::TooDeep,
                         span,
-                        format!("expression nested deeper than {MAX_DEPTH} levels"),
+                        format!("expression more than {MAX_EXPR_DEPTH} operators deep"),
                     )
                     .help("split the expression into named `signal`s"),
                 );
@@ -562,20 +566,26 @@ fn climb(
     toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>,
     min_bp: u8,
     depth: usize,
-) -> Result<Expr, ()> {
-    if depth > MAX_DEPTH * 4 {
+) -> Result<(Expr, usize), ()> {
+    if depth > MAX_EXPR_DEPTH {
         return Err(());
     }
-    let mut lhs = match toks.next() {
+    let (mut lhs, mut lhs_depth) = match toks.next() {
         Some(Tok::Prefix(op, span)) => {
-            let rhs = climb(toks, op.binding_power(), depth + 1)?;
+            let (rhs, d) = climb(toks, op.binding_power(), depth + 1)?;
             let loc = Loc(span.to(rhs.span()));
-            Expr {
-                kind: ExprKind::Unary(op, Box::new(rhs)),
-                loc,
-            }
+            (
+                Expr {
+                    kind: ExprKind::Unary(op, Box::new(rhs)),
+                    loc,
+                },
+                d + 1,
+            )
         }
-        Some(Tok::Operand(e)) => e,
+        Some(Tok::Operand(e)) => {
+            let d = tree_depth(&e);
+            (e, d)
+        }
         _ => return Err(()),
     };
     while let Some(Tok::Infix(op)) = toks.peek() {
@@ -585,14 +595,40 @@ fn climb(
             break;
         }
         toks.next();
-        let rhs = climb(toks, r_bp, depth + 1)?;
+        let (rhs, rhs_depth) = climb(toks, r_bp, depth + 1)?;
+        lhs_depth = lhs_depth.max(rhs_depth) + 1;
+        if lhs_depth > MAX_EXPR_DEPTH {
+            return Err(());
+        }
         let loc = Loc(lhs.span().to(rhs.span()));
         lhs = Expr {
             kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
             loc,
         };
     }
-    Ok(lhs)
+    if lhs_depth > MAX_EXPR_DEPTH {
+        return Err(());
+    }
+    Ok((lhs, lhs_depth))
+}
+
+/// The depth of an expression tree, counted without recursion.
+pub fn tree_depth(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.kind {
+            ExprKind::Unary(_, a) | ExprKind::Paren(a) => stack.push((a, d + 1)),
+            ExprKind::Binary(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            ExprKind::Call { args, .. } => stack.extend(args.iter().map(|a| (a, d + 1))),
+            ExprKind::Lit(_) | ExprKind::Name(_) | ExprKind::Within { .. } => {}
+        }
+    }
+    max
 }
 
 /// The word a statement starts with.

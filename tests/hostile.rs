@@ -120,10 +120,12 @@ fn five_thousand_prefix_operators() {
 }
 
 #[test]
-fn a_long_flat_expression_is_fine() {
-    let chain = vec!["vix > 1"; 5000].join(" or ");
-    let text = format!("{}\nsignal wide = {chain}\n", spx());
+fn a_hundred_term_chain_is_fine_and_five_thousand_is_too_deep() {
+    let chain = |n: usize| vec!["vix > 1"; n].join(" or ");
+    let text = format!("{}\nsignal wide = {}\n", spx(), chain(100));
     assert_eq!(codes(text.as_bytes()), vec![Code::Unused]);
+    let text = format!("{}\nsignal wide = {}\n", spx(), chain(5000));
+    assert_eq!(codes(text.as_bytes()), vec![Code::TooDeep]);
 }
 
 #[test]
@@ -132,4 +134,16 @@ fn unterminated_string_and_block() {
     assert!(c.contains(&Code::Syntax), "{c:?}");
     let c = codes(b"account {\n    capital = $100\n");
     assert!(c.contains(&Code::Syntax), "{c:?}");
+}
+
+#[test]
+fn ten_thousand_chained_signals() {
+    let mut text = spx();
+    text.push_str("signal s0 = vix > 1\n");
+    for i in 1..10_000 {
+        text.push_str(&format!("signal s{i} = s{} and vix > 1\n", i - 1));
+    }
+    text.push_str("guards {\n    s9999\n}\n");
+    let c = codes(text.as_bytes());
+    assert!(c.contains(&Code::TooDeep), "{:?}", &c[..c.len().min(5)]);
 }

@@ -32,12 +32,29 @@ impl Ty {
 /// The market series every expression can name.
 pub const SERIES: &[&str] = &["vix", "vix3m", "spx"];
 
+/// How many signal definitions deep one signal may be defined.
+pub const MAX_SIGNAL_DEPTH: usize = 32;
+
+/// The deepest the checker follows expressions and signals together; with
+/// [`MAX_SIGNAL_DEPTH`] and [`crate::parse::MAX_EXPR_DEPTH`] this bounds its stack.
+const MAX_CHECK_DEPTH: usize = 1024;
+
 /// Names that only a guard line can compare.
 pub const GUARD_VARS: &[&str] = &["wacc_impact", "quick_ratio", "exposure"];
 
 impl Checker<'_> {
     /// The type of `e`, or `None` after reporting why it has none.
     pub(crate) fn expr_ty(&mut self, e: &Expr) -> Option<Ty> {
+        if self.depth >= MAX_CHECK_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let t = self.expr_ty_inner(e);
+        self.depth -= 1;
+        t
+    }
+
+    fn expr_ty_inner(&mut self, e: &Expr) -> Option<Ty> {
         match &e.kind {
             ExprKind::Lit(l) => self.lit_ty(l, e),
             ExprKind::Name(n) => self.name_ty(n, e),
@@ -242,8 +259,23 @@ impl Checker<'_> {
             None => {}
         }
         let def = self.signal_defs.get(n)?.clone();
+        if self.sig_depth >= MAX_SIGNAL_DEPTH {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::TooDeep,
+                    def.name.span(),
+                    format!("signal `{n}` sits more than {MAX_SIGNAL_DEPTH} definitions deep"),
+                )
+                .label("each signal here is defined through the next")
+                .help("flatten the chain: a signal can use other signals, but not hundreds deep"),
+            );
+            self.sig_state.insert(n.to_string(), SigState::Done(None));
+            return None;
+        }
         self.sig_state.insert(n.to_string(), SigState::Visiting);
+        self.sig_depth += 1;
         let t = self.expr_ty(&def.expr);
+        self.sig_depth -= 1;
         self.sig_state.insert(n.to_string(), SigState::Done(t));
         self.signal_order.push(n.to_string());
         t

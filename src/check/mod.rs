@@ -159,6 +159,10 @@ pub(crate) struct Checker<'e> {
     pub basis: Basis,
     /// Names of statements that did not parse at the top level (see [`ast::File::recovered`]).
     pub stray: Vec<String>,
+    /// How deep signal definitions are being followed right now.
+    pub sig_depth: usize,
+    /// How deep expression checking is right now, signals included.
+    pub depth: usize,
 }
 
 /// What a section accepts: its keys and whether each may repeat or is required.
@@ -268,6 +272,8 @@ impl<'e> Checker<'e> {
             used_plugins: HashSet::new(),
             basis: Basis::Capital,
             stray: Vec::new(),
+            sig_depth: 0,
+            depth: 0,
         }
     }
 
