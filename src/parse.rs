@@ -300,16 +300,15 @@ impl Builder {
         let key = ident(&inner.next()?);
         let mut terms = Vec::new();
         for term in inner.next()?.into_inner() {
-            let t = term.into_inner().next()?;
-            match t.as_rule() {
-                Rule::range => {
-                    let rl = loc(&t);
-                    let mut b = t.into_inner();
-                    let lo = self.bound(b.next()?)?;
-                    let hi = self.bound(b.next()?)?;
-                    terms.push(ast::Term::Range(Box::new(lo), Box::new(hi), rl));
+            let tl = loc(&term);
+            let mut parts = term.into_inner().filter(|p| p.as_rule() == Rule::expr);
+            let lo = self.expr(parts.next()?)?;
+            match parts.next() {
+                Some(hi) => {
+                    let hi = self.expr(hi)?;
+                    terms.push(ast::Term::Range(Box::new(lo), Box::new(hi), tl));
                 }
-                _ => terms.push(ast::Term::Expr(self.expr(t)?)),
+                None => terms.push(ast::Term::Expr(lo)),
             }
         }
         Some(ast::Setting { key, terms, loc: l })
@@ -370,8 +369,24 @@ impl Builder {
         let stress = match inner.next() {
             Some(s) => {
                 let sl = loc(&s);
-                let n = s.into_inner().find(|p| p.as_rule() == Rule::number)?;
-                Some((self.decimal(&n, n.as_str())?, sl))
+                let n = s.into_inner().find(|p| p.as_rule() == Rule::quantity)?;
+                match self.quantity(&n)? {
+                    Literal::Number(d) => Some((d, sl)),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::Syntax,
+                                span_of(&n),
+                                format!(
+                                    "expected a plain number of standard deviations, found `{}`",
+                                    n.as_str()
+                                ),
+                            )
+                            .help("write for example `under 3 sigma`"),
+                        );
+                        return None;
+                    }
+                }
             }
             None => None,
         };
@@ -410,21 +425,23 @@ impl Builder {
             let tok = match p.as_rule() {
                 Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p)),
                 Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p)),
-                Rule::op_or => Tok::Infix(BinOp::Or),
-                Rule::op_and => Tok::Infix(BinOp::And),
-                Rule::op_cross_above => Tok::Infix(BinOp::CrossAbove),
-                Rule::op_cross_below => Tok::Infix(BinOp::CrossBelow),
-                Rule::op_le => Tok::Infix(BinOp::Le),
-                Rule::op_ge => Tok::Infix(BinOp::Ge),
-                Rule::op_ne => Tok::Infix(BinOp::Ne),
-                Rule::op_eq => Tok::Infix(BinOp::Eq),
-                Rule::op_lt => Tok::Infix(BinOp::Lt),
-                Rule::op_gt => Tok::Infix(BinOp::Gt),
-                Rule::op_add => Tok::Infix(BinOp::Add),
-                Rule::op_sub => Tok::Infix(BinOp::Sub),
-                Rule::op_mul => Tok::Infix(BinOp::Mul),
-                Rule::op_div => Tok::Infix(BinOp::Div),
-                Rule::op_of => Tok::Infix(BinOp::Of),
+                Rule::op_logic | Rule::op => Tok::Infix(match p.as_str() {
+                    "or" => BinOp::Or,
+                    "and" => BinOp::And,
+                    "of" => BinOp::Of,
+                    "<=" => BinOp::Le,
+                    ">=" => BinOp::Ge,
+                    "!=" => BinOp::Ne,
+                    "==" => BinOp::Eq,
+                    "<" => BinOp::Lt,
+                    ">" => BinOp::Gt,
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    "/" => BinOp::Div,
+                    t if t.ends_with("above") => BinOp::CrossAbove,
+                    _ => BinOp::CrossBelow,
+                }),
                 _ => Tok::Operand(self.operand(p)?),
             };
             toks.push(tok);
@@ -463,17 +480,29 @@ impl Builder {
                     loc: l,
                 })
             }
-            Rule::call => {
+            Rule::name => {
                 let mut inner = p.into_inner();
-                let name = ident(&inner.next()?);
-                let mut args = Vec::new();
-                for a in inner {
-                    args.push(self.expr(a)?);
+                let id = inner.next()?;
+                match inner.next() {
+                    Some(args) => {
+                        let mut list = Vec::new();
+                        for a in args.into_inner() {
+                            list.push(self.expr(a)?);
+                        }
+                        Some(Expr {
+                            kind: ExprKind::Call {
+                                name: ident(&id),
+                                args: list,
+                            },
+                            loc: l,
+                        })
+                    }
+                    // The name alone: `name`'s span would take in the blanks before a missing `(`.
+                    None => Some(Expr {
+                        kind: ExprKind::Name(id.as_str().to_string()),
+                        loc: loc(&id),
+                    }),
                 }
-                Some(Expr {
-                    kind: ExprKind::Call { name, args },
-                    loc: l,
-                })
             }
             Rule::within => self.within(p),
             Rule::ident => Some(Expr {
@@ -481,16 +510,13 @@ impl Builder {
                 loc: l,
             }),
             Rule::money => lit(Literal::Money, self, &text.replace(['$', ','], "")),
-            Rule::percent => lit(Literal::Percent, self, text.trim_end_matches('%')),
-            Rule::bps => lit(Literal::Bps, self, text.trim_end_matches("bps")),
-            Rule::multiplier => lit(Literal::Multiplier, self, text.trim_end_matches('x')),
-            Rule::days => lit(Literal::Days, self, text.trim_end_matches('d')),
-            Rule::points => lit(Literal::Points, self, text.trim_end_matches("pt")),
-            Rule::number => lit(Literal::Number, self, text),
-            Rule::version => Some(Expr {
-                kind: ExprKind::Lit(Literal::Version(text.to_string())),
-                loc: l,
-            }),
+            Rule::quantity => {
+                let lit = self.quantity(&p)?;
+                Some(Expr {
+                    kind: ExprKind::Lit(lit),
+                    loc: l,
+                })
+            }
             Rule::string => Some(Expr {
                 kind: ExprKind::Lit(Literal::Str(unquote(text))),
                 loc: l,
@@ -505,7 +531,20 @@ impl Builder {
         let mut events = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
-                Rule::days => days = Some(self.decimal(&q, q.as_str().trim_end_matches('d'))?),
+                Rule::quantity => match self.quantity(&q)? {
+                    Literal::Days(d) => days = Some(d),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::Syntax,
+                                span_of(&q),
+                                format!("expected days after `within`, found `{}`", q.as_str()),
+                            )
+                            .help("write for example `within 1d of FOMC`"),
+                        );
+                        return None;
+                    }
+                },
                 Rule::event => events.push(ident(&q)),
                 _ => {}
             }
@@ -516,6 +555,39 @@ impl Builder {
                 events,
             },
             loc: l,
+        })
+    }
+
+    /// A `quantity` token: its unit decides the literal.
+    fn quantity(&mut self, p: &Pair<'_, Rule>) -> Option<Literal> {
+        let text = p.as_str();
+        let digits_end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (digits, unit) = text.split_at(digits_end);
+        if digits.matches('.').count() == 2 {
+            if !unit.is_empty() {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadLiteral,
+                        span_of(p),
+                        format!("`{text}` is neither a version nor a number"),
+                    )
+                    .label("a version has no unit")
+                    .help("write a version as `1.0.0`, a number as `1.5`"),
+                );
+                return None;
+            }
+            return Some(Literal::Version(text.to_string()));
+        }
+        let d = self.decimal(p, digits)?;
+        Some(match unit {
+            "%" => Literal::Percent(d),
+            "bps" => Literal::Bps(d),
+            "x" => Literal::Multiplier(d),
+            "d" => Literal::Days(d),
+            "pt" => Literal::Points(d),
+            _ => Literal::Number(d),
         })
     }
 
@@ -709,7 +781,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::label => "a label",
         Rule::block => "`{`",
         Rule::setting | Rule::key => "a setting (`name = value`)",
-        Rule::terms | Rule::term | Rule::expr | Rule::range | Rule::bound => "a value",
+        Rule::terms | Rule::term | Rule::expr | Rule::bound => "a value",
         Rule::guard | Rule::blackout => "a guard",
         Rule::stress | Rule::kw_under => "`under`",
         Rule::kw_sigma => "`sigma`",
@@ -717,31 +789,10 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::kw_within | Rule::within => "`within`",
         Rule::kw_of => "`of`",
         Rule::event => "an event name",
-        Rule::paren | Rule::call | Rule::ident => "a value",
-        Rule::money
-        | Rule::percent
-        | Rule::bps
-        | Rule::multiplier
-        | Rule::days
-        | Rule::points
-        | Rule::number
-        | Rule::version
-        | Rule::string => "a value",
-        Rule::op_or
-        | Rule::op_and
-        | Rule::op_cross_above
-        | Rule::op_cross_below
-        | Rule::op_le
-        | Rule::op_ge
-        | Rule::op_ne
-        | Rule::op_eq
-        | Rule::op_lt
-        | Rule::op_gt
-        | Rule::op_add
-        | Rule::op_sub
-        | Rule::op_mul
-        | Rule::op_div
-        | Rule::op_of => "an operator",
+        Rule::paren | Rule::name | Rule::ident => "a value",
+        Rule::args => "`(`",
+        Rule::money | Rule::quantity | Rule::string => "a value",
+        Rule::op_logic | Rule::op => "an operator",
         Rule::op_not | Rule::neg => "a value",
         Rule::EOI => "end of line",
         _ => return None,
