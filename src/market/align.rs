@@ -29,8 +29,9 @@ use chrono::NaiveDate;
 use super::error::MarketError;
 use super::series::Series;
 
-/// One series on the market's calendar.
-#[derive(Clone, Debug, PartialEq)]
+/// One series on the market's calendar. (No `PartialEq`: missing values are
+/// `NaN`, which is not equal to itself.)
+#[derive(Clone, Debug)]
 pub struct AlignedSeries {
     name: String,
     close: Vec<f64>,
@@ -79,7 +80,7 @@ impl AlignedSeries {
 
 /// Named daily series on a common calendar. See the [module docs](self) for
 /// the join policy.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Market {
     dates: Vec<NaiveDate>,
     primary: AlignedSeries,

@@ -51,8 +51,8 @@ pub enum MarketError {
         source: std::io::Error,
     },
 
-    /// The file is not UTF-8, e.g. a Latin-1 `\xE9` byte in a header:
-    /// `vix.csv:1:5: the file is not valid UTF-8`.
+    /// The file is not UTF-8, e.g. a Latin-1 `\xE9` byte in `2024-01-03,caf\xE9`
+    /// on line 3: `vix.csv:3:15: the file is not valid UTF-8`.
     #[error("{at}: the file is not valid UTF-8")]
     NotUtf8 {
         /// Where the first invalid byte is.
@@ -110,7 +110,8 @@ pub enum MarketError {
         found: usize,
     },
 
-    /// A price is not a number, e.g. `12.3x`: ``vix.csv:17:12: `12.3x` is not a number``.
+    /// A price is not a number, e.g. the open of `1990-01-23,12.3x,...` on
+    /// line 17: ``vix.csv:17:12: `12.3x` is not a number``.
     /// An empty field reads ``` `` is not a number```.
     #[error("{at}: `{text}` is not a number")]
     BadNumber {
@@ -121,8 +122,8 @@ pub enum MarketError {
     },
 
     /// A date is neither `YYYY-MM-DD` nor `MM/DD/YYYY`, or is not a calendar
-    /// date, e.g. `2023-02-30`:
-    /// ``vix.csv:5:1: `2023-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)``.
+    /// date, e.g. `1990-02-30` on line 5:
+    /// ``vix.csv:5:1: `1990-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)``.
     #[error("{at}: `{text}` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)")]
     BadDate {
         /// The field.
@@ -131,7 +132,8 @@ pub enum MarketError {
         text: String,
     },
 
-    /// A price is `NaN` or infinite, e.g. `inf`: ``vix.csv:9:23: `inf` is not a finite price``.
+    /// A price is `NaN` or infinite, e.g. the close of `1990-01-11,1,1,1,inf`
+    /// on line 9: ``vix.csv:9:18: `inf` is not a finite price``.
     #[error("{at}: `{text}` is not a finite price")]
     NonFinitePrice {
         /// The field.
@@ -140,7 +142,8 @@ pub enum MarketError {
         text: String,
     },
 
-    /// A price is below zero, e.g. `-1.5`: ``vix.csv:9:23: `-1.5` is a negative price``.
+    /// A price is below zero, e.g. the close of `1990-01-11,1,1,1,-1.5` on
+    /// line 9: ``vix.csv:9:18: `-1.5` is a negative price``.
     #[error("{at}: `{text}` is a negative price")]
     NegativePrice {
         /// The field.
