@@ -1,5 +1,12 @@
 //! The join policy of `Market` and the event `Calendar`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use chrono::NaiveDate;
 use vixshield::market::{Calendar, Market, Series, load_series_from_str};
 

@@ -1,5 +1,12 @@
 //! One test per loader error, asserting the exact `path:line:col: message`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use std::path::Path;
 
 use chrono::NaiveDate;

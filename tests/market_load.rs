@@ -1,5 +1,12 @@
 //! Loading the real bundled files, and the same text in other encodings.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use chrono::NaiveDate;
 use vixshield::market::{Market, Series, bundled, data_dir, load_series, load_series_from_str};
 

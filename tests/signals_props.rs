@@ -2,6 +2,13 @@
 //! batch helpers, nothing panics on any input, the missing-value policy
 //! holds, and each indicator agrees with a naive reference model.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use proptest::prelude::*;
 use vixshield::signals::{
     self, BUILTINS, Builtin, Ema, Highest, Indicator, Lowest, ParamKind, Rsi, Sma,
@@ -345,6 +352,10 @@ fn overflow_skips_the_bar() {
     assert_eq!(ema.update(f64::MAX / 2.0), Some(f64::MAX / 2.0));
 }
 
+#[allow(
+    clippy::needless_range_loop,
+    reason = "the reference models index like the formulas"
+)]
 mod reference {
     //! Naive definitions, written for clarity, not speed.
 

@@ -6,6 +6,13 @@
 //! and the last 60; the indicators run over all 9,235 bars either way. Set
 //! `VIXSHIELD_TALIB_FIXTURES=DIR` to compare against a `--full` set instead.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use std::path::PathBuf;
 
 use vixshield::market::{Series, bundled_series};

@@ -49,17 +49,14 @@ impl Calendar {
                 at: Location::new(path, 1, 1),
             });
         };
-        let names: Vec<String> = header
-            .fields
-            .iter()
-            .map(|f| f.text.to_ascii_lowercase())
-            .collect();
+        let mut fields = header.fields();
+        let names: Vec<String> = fields.iter().map(|f| f.text.to_ascii_lowercase()).collect();
         let column = |name: &'static str| {
             names
                 .iter()
                 .position(|n| n == name)
                 .ok_or_else(|| MarketError::MissingColumn {
-                    at: Location::new(path, header.number, 1),
+                    at: header.start(path),
                     column: name,
                     header: header.raw.trim().to_owned(),
                 })
@@ -67,14 +64,15 @@ impl Calendar {
         let (date_col, flag_col) = (column("date")?, column("fed_meeting_date_indicator")?);
         let mut meetings = 0;
         let mut rows = 0;
+        let width = names.len();
         for line in lines {
-            text::check_width(path, &line, header.fields.len())?;
+            line.split_into(&mut fields);
+            text::check_width(path, &line, &fields, width)?;
             rows += 1;
-            let (Some(&date), Some(&flag)) = (line.fields.get(date_col), line.fields.get(flag_col))
-            else {
+            let (Some(&date), Some(&flag)) = (fields.get(date_col), fields.get(flag_col)) else {
                 continue;
             };
-            let date = text::date_field(path, line.number, date)?;
+            let date = text::date_field(path, &line, date)?;
             match flag.text {
                 "1" => {
                     self.add(FOMC, date);
@@ -83,7 +81,7 @@ impl Calendar {
                 "0" => {}
                 other => {
                     return Err(MarketError::BadFlag {
-                        at: Location::new(path, line.number, flag.column),
+                        at: line.at(path, flag),
                         text: other.to_owned(),
                     });
                 }
@@ -106,27 +104,28 @@ impl Calendar {
     pub fn add_events_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
         let mut count = 0;
         let mut first = true;
+        let mut fields = Vec::with_capacity(2);
         for line in text::lines(text) {
             if line.raw.trim_start().starts_with('#') {
                 continue;
             }
+            line.split_into(&mut fields);
             let is_header = first
-                && line
-                    .fields
+                && fields
                     .first()
                     .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
             first = false;
             if is_header {
                 continue;
             }
-            text::check_width(path, &line, 2)?;
-            let (Some(&date), Some(&event)) = (line.fields.first(), line.fields.get(1)) else {
+            text::check_width(path, &line, &fields, 2)?;
+            let (Some(&date), Some(&event)) = (fields.first(), fields.get(1)) else {
                 continue;
             };
-            let date = text::date_field(path, line.number, date)?;
+            let date = text::date_field(path, &line, date)?;
             if !is_event_name(event.text) {
                 return Err(MarketError::BadEventName {
-                    at: Location::new(path, line.number, event.column),
+                    at: line.at(path, event),
                     text: event.text.to_owned(),
                 });
             }

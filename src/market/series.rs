@@ -77,30 +77,30 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         });
     };
     let header = Header::parse(path, &header_line)?;
+    let mut fields = Vec::with_capacity(header.width);
 
+    let rows = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let column = || Vec::with_capacity(rows);
     let mut series = Series {
         name: name.to_owned(),
         path: path.to_owned(),
-        dates: Vec::new(),
-        close: Vec::new(),
-        open: header.open.map(|_| Vec::new()),
-        high: header.high.map(|_| Vec::new()),
-        low: header.low.map(|_| Vec::new()),
+        dates: Vec::with_capacity(rows),
+        close: column(),
+        open: header.open.map(|_| column()),
+        high: header.high.map(|_| column()),
+        low: header.low.map(|_| column()),
     };
     let mut previous: Option<(NaiveDate, usize)> = None;
     for line in lines {
-        text::check_width(path, &line, header.width)?;
-        let field = |i: usize| {
-            line.fields.get(i).copied().unwrap_or(text::Field {
-                text: "",
-                column: 1,
-            })
-        };
+        line.split_into(&mut fields);
+        text::check_width(path, &line, &fields, header.width)?;
+        // In range: the width was checked, and the header's indices are below it.
+        let field = |i: usize| fields.get(i).copied().unwrap_or_default();
 
         let date_field = field(header.date);
-        let date = text::date_field(path, line.number, date_field)?;
+        let date = text::date_field(path, &line, date_field)?;
         if let Some((prev, prev_line)) = previous {
-            let at = Location::new(path, line.number, date_field.column);
+            let at = line.at(path, date_field);
             if date == prev {
                 return Err(MarketError::DuplicateDate {
                     at,
@@ -123,7 +123,7 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         let mut row = [0.0; 4];
         for &(i, price) in &header.prices {
             if let Some(slot) = row.get_mut(price as usize) {
-                *slot = text::price_field(path, line.number, field(i))?;
+                *slot = text::price_field(path, &line, field(i))?;
             }
         }
         let [open, high, low, close] = row;
@@ -171,12 +171,13 @@ struct Header {
 
 impl Header {
     fn parse(path: &str, line: &Line<'_>) -> Result<Header, MarketError> {
-        let mut seen: Vec<String> = Vec::with_capacity(line.fields.len());
-        for field in &line.fields {
+        let fields = line.fields();
+        let mut seen: Vec<String> = Vec::with_capacity(fields.len());
+        for &field in &fields {
             let name = field.text.to_ascii_lowercase();
             if !name.is_empty() && seen.contains(&name) {
                 return Err(MarketError::DuplicateColumn {
-                    at: Location::new(path, line.number, field.column),
+                    at: line.at(path, field),
                     column: name,
                 });
             }
@@ -185,7 +186,7 @@ impl Header {
         let find = |name: &str| seen.iter().position(|s| s == name);
         let required = |name: &'static str| {
             find(name).ok_or_else(|| MarketError::MissingColumn {
-                at: Location::new(path, line.number, 1),
+                at: line.start(path),
                 column: name,
                 header: line.raw.trim().to_owned(),
             })
@@ -209,7 +210,7 @@ impl Header {
             open,
             high,
             low,
-            width: line.fields.len(),
+            width: fields.len(),
         })
     }
 }

@@ -12,27 +12,62 @@ use chrono::NaiveDate;
 use super::error::{Location, MarketError};
 
 /// One field of a line: its text without surrounding whitespace, and the
-/// 1-based column (in characters) of its first non-blank character, or of the
-/// field's start when it is blank.
-#[derive(Clone, Copy, Debug)]
+/// byte offset in the line of its first non-blank character (of the field's
+/// start when it is blank). Columns are only counted when an error needs one.
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Field<'a> {
     pub text: &'a str,
-    pub column: usize,
+    offset: usize,
 }
 
-/// A non-blank line: its 1-based number, its raw text (without the line end)
-/// and its fields.
-#[derive(Debug)]
+/// A non-blank line: its 1-based number and its raw text (without the line end).
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Line<'a> {
     pub number: usize,
     pub raw: &'a str,
-    pub fields: Vec<Field<'a>>,
 }
 
-impl Line<'_> {
-    /// The column just past the end of the line, where a missing field would start.
-    pub fn end_column(&self) -> usize {
-        self.raw.chars().count() + 1
+impl<'a> Line<'a> {
+    /// Splits the line on commas into `fields` (cleared first, so one buffer
+    /// serves a whole file).
+    pub fn split_into(&self, fields: &mut Vec<Field<'a>>) {
+        fields.clear();
+        let mut start = 0;
+        for part in self.raw.split(',') {
+            let text = part.trim();
+            let leading = part.len() - part.trim_start().len();
+            let offset = if text.is_empty() {
+                start
+            } else {
+                start + leading
+            };
+            fields.push(Field { text, offset });
+            start += part.len() + 1;
+        }
+    }
+
+    /// The fields of the line, in a new vector.
+    pub fn fields(&self) -> Vec<Field<'a>> {
+        let mut fields = Vec::new();
+        self.split_into(&mut fields);
+        fields
+    }
+
+    /// Where a field of this line is.
+    pub fn at(&self, path: &str, field: Field<'_>) -> Location {
+        Location::new(path, self.number, self.column_at(field.offset))
+    }
+
+    /// Column 1 of this line.
+    pub fn start(&self, path: &str) -> Location {
+        Location::new(path, self.number, 1)
+    }
+
+    /// 1-based column, in characters, of a byte offset.
+    fn column_at(&self, offset: usize) -> usize {
+        self.raw
+            .get(..offset)
+            .map_or(1, |before| before.chars().count() + 1)
     }
 }
 
@@ -59,33 +94,8 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.split('\n').enumerate().filter_map(|(i, raw)| {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.trim().is_empty() {
-            return None;
-        }
-        Some(Line {
-            number: i + 1,
-            raw,
-            fields: split_fields(raw),
-        })
+        (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw })
     })
-}
-
-/// Splits a line on commas into trimmed fields with their columns.
-fn split_fields(raw: &str) -> Vec<Field<'_>> {
-    let mut start_column = 1;
-    raw.split(',')
-        .map(|part| {
-            let text = part.trim();
-            let leading = part.chars().take_while(|c| c.is_whitespace()).count();
-            let column = if text.is_empty() {
-                start_column
-            } else {
-                start_column + leading
-            };
-            start_column += part.chars().count() + 1;
-            Field { text, column }
-        })
-        .collect()
 }
 
 /// Parses `YYYY-MM-DD` (ISO) or `MM/DD/YYYY` (CBOE, US). Month and day may
@@ -113,51 +123,60 @@ fn digits(text: &str, min: usize, max: usize) -> Option<u32> {
 /// Parses a date field or says why not.
 pub(crate) fn date_field(
     path: &str,
-    line: usize,
+    line: &Line<'_>,
     field: Field<'_>,
 ) -> Result<NaiveDate, MarketError> {
     parse_date(field.text).ok_or_else(|| MarketError::BadDate {
-        at: Location::new(path, line, field.column),
+        at: line.at(path, field),
         text: field.text.to_owned(),
     })
 }
 
 /// Parses a price field: a finite number, zero or more.
-pub(crate) fn price_field(path: &str, line: usize, field: Field<'_>) -> Result<f64, MarketError> {
-    let at = || Location::new(path, line, field.column);
+pub(crate) fn price_field(
+    path: &str,
+    line: &Line<'_>,
+    field: Field<'_>,
+) -> Result<f64, MarketError> {
+    let text = || field.text.to_owned();
     let value: f64 = field.text.parse().map_err(|_| MarketError::BadNumber {
-        at: at(),
-        text: field.text.to_owned(),
+        at: line.at(path, field),
+        text: text(),
     })?;
     if !value.is_finite() {
         return Err(MarketError::NonFinitePrice {
-            at: at(),
-            text: field.text.to_owned(),
+            at: line.at(path, field),
+            text: text(),
         });
     }
     if value < 0.0 {
         return Err(MarketError::NegativePrice {
-            at: at(),
-            text: field.text.to_owned(),
+            at: line.at(path, field),
+            text: text(),
         });
     }
     Ok(value)
 }
 
 /// Checks that a data line has as many fields as the header.
-pub(crate) fn check_width(path: &str, line: &Line<'_>, expected: usize) -> Result<(), MarketError> {
-    let found = line.fields.len();
-    if found == expected {
+pub(crate) fn check_width(
+    path: &str,
+    line: &Line<'_>,
+    fields: &[Field<'_>],
+    expected: usize,
+) -> Result<(), MarketError> {
+    if fields.len() == expected {
         return Ok(());
     }
-    let column = match line.fields.get(expected) {
-        Some(extra) => extra.column,
-        None => line.end_column(),
+    // The first extra field, or one past the end of the line.
+    let at = match fields.get(expected) {
+        Some(&extra) => line.at(path, extra),
+        None => Location::new(path, line.number, line.raw.chars().count() + 1),
     };
     Err(MarketError::FieldCount {
-        at: Location::new(path, line.number, column),
+        at,
         expected,
-        found,
+        found: fields.len(),
     })
 }
 
@@ -187,8 +206,15 @@ mod tests {
 
     #[test]
     fn fields_know_their_columns() {
-        let f = split_fields("a, bb ,  ,é,x");
-        let cols: Vec<_> = f.iter().map(|f| (f.text, f.column)).collect();
+        let line = Line {
+            number: 1,
+            raw: "a, bb ,  ,é,x",
+        };
+        let cols: Vec<_> = line
+            .fields()
+            .into_iter()
+            .map(|f| (f.text, line.at("p", f).column))
+            .collect();
         assert_eq!(cols, [("a", 1), ("bb", 4), ("", 8), ("é", 11), ("x", 13)]);
     }
 }
