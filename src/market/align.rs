@@ -125,6 +125,8 @@ impl Market {
     }
 
     /// Adds (or replaces, by name) a secondary series, joined on the calendar.
+    /// A series named like the primary is stored but shadowed: [`Market::get`]
+    /// finds the primary first.
     pub fn add(&mut self, series: &Series) {
         let aligned = self.align(series);
         match self.others.iter_mut().find(|s| s.name == series.name) {
