@@ -100,17 +100,17 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         let date_field = field(header.date);
         let date = text::date_field(path, &line, date_field)?;
         if let Some((prev, prev_line)) = previous {
-            let at = line.at(path, date_field);
+            let at = || line.at(path, date_field);
             if date == prev {
                 return Err(MarketError::DuplicateDate {
-                    at,
+                    at: at(),
                     date,
                     first_line: prev_line,
                 });
             }
             if date < prev {
                 return Err(MarketError::UnsortedDates {
-                    at,
+                    at: at(),
                     date,
                     previous: prev,
                     previous_line: prev_line,
