@@ -7,7 +7,7 @@
 use super::{Checker, SigState};
 use crate::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
 use crate::diag::{Code, Diagnostic, did_you_mean};
-use crate::signals::{self, ArgKind};
+use crate::signals::{self, ParamKind};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -228,7 +228,7 @@ impl Checker<'_> {
             .collect();
         d = match did_you_mean(n, candidates.iter().map(String::as_str)) {
             Some(h) => d.help(h),
-            None if signals::Builtin::lookup(n).is_some() => d.help(format!(
+            None if signals::lookup(n).is_some() => d.help(format!(
                 "`{n}` is a function: call it, as in `{n}(vix, 14)`"
             )),
             None => d.help(
@@ -288,10 +288,11 @@ impl Checker<'_> {
         args: &[Expr],
         e: &Expr,
     ) -> Option<Ty> {
-        if let Some(b) = signals::Builtin::lookup(name) {
-            let kinds = b.args();
+        if let Some(b) = signals::lookup(name) {
+            let sig = b.signature();
+            let kinds = sig.params;
             if kinds.len() != args.len() {
-                let sig = b.usage();
+                let sig = usage(&sig);
                 self.diags.push(
                     Diagnostic::new(
                         Code::WrongArity,
@@ -313,8 +314,8 @@ impl Checker<'_> {
             }
             let mut ok = true;
             for (a, kind) in args.iter().zip(kinds) {
-                ok &= match kind {
-                    ArgKind::Series => match self.expr_ty(a) {
+                ok &= match kind.kind {
+                    ParamKind::Series => match self.expr_ty(a) {
                         Some(Ty::Num) => true,
                         Some(Ty::Bool) => {
                             self.expect_ty(a, Ty::Bool, Ty::Num, &format!("`{name}`"));
@@ -322,7 +323,7 @@ impl Checker<'_> {
                         }
                         None => false,
                     },
-                    ArgKind::Period => self.period(a, name).is_some(),
+                    ParamKind::Period { min } => self.period(a, name, kind.name, min).is_some(),
                 };
             }
             return if ok { Some(Ty::Num) } else { None };
@@ -391,7 +392,7 @@ impl Checker<'_> {
                 "`{name}` is a value, not a function: use it without parentheses"
             ));
         } else {
-            let names: Vec<String> = signals::Builtin::ALL
+            let names: Vec<String> = signals::BUILTINS
                 .iter()
                 .map(|b| b.name().to_string())
                 .chain(self.env.plugins.iter().map(|p| p.name.clone()))
@@ -410,14 +411,14 @@ impl Checker<'_> {
     }
 
     /// A period argument: a whole number ≥ 1, literal or param.
-    fn period(&mut self, a: &Expr, func: &str) -> Option<u32> {
+    fn period(&mut self, a: &Expr, func: &str, param: &str, min: usize) -> Option<u32> {
         let Some((lit, span)) = self.literal_expr(a) else {
             self.diags.push(
                 Diagnostic::new(
                     Code::BadValue,
                     a.span(),
                     format!(
-                        "the period of `{func}` must be a number, found {}",
+                        "`{param}` of `{func}` must be a number, found {}",
                         super::terms::describe_expr(a)
                     ),
                 )
@@ -432,7 +433,7 @@ impl Checker<'_> {
                     Code::UnitMismatch,
                     span,
                     format!(
-                        "the period of `{func}` is a plain number of bars, found {}",
+                        "`{param}` of `{func}` is a plain number of bars, found {}",
                         super::terms::describe(&lit)
                     ),
                 )
@@ -440,22 +441,26 @@ impl Checker<'_> {
             );
             return None;
         };
+        let max = signals::MAX_PERIOD;
         match d.to_u32() {
-            Some(n) if n >= 1 && d.fract().is_zero() => Some(n),
+            Some(n) if n as usize >= min && n as usize <= max && d.fract().is_zero() => Some(n),
             _ => {
                 self.diags.push(
                     Diagnostic::new(
                         Code::NotPositive,
                         span,
-                        format!(
-                            "the period of `{func}` must be a whole number of bars ≥ 1, found `{}`",
-                            d.normalize()
-                        ),
+                        format!("`{param}` of `{func}` must be a whole number of bars in {min}..{max}, found `{}`", d.normalize()),
                     )
-                    .label("not a positive whole number"),
+                    .label("not a valid number of bars"),
                 );
                 None
             }
         }
     }
+}
+
+/// How to call a built-in: `rsi(s, period)`.
+fn usage(sig: &signals::Signature) -> String {
+    let params: Vec<&str> = sig.params.iter().map(|p| p.name).collect();
+    format!("{}({})", sig.name, params.join(", "))
 }

@@ -599,7 +599,7 @@ impl<'e> Checker<'e> {
     }
 
     fn reserved_name(&self, name: &str, span: Span) -> Option<Diagnostic> {
-        let what = if crate::signals::Builtin::lookup(name).is_some() {
+        let what = if crate::signals::lookup(name).is_some() {
             "a built-in signal"
         } else if expr::SERIES.contains(&name) {
             "a market series"

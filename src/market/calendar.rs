@@ -1,0 +1,203 @@
+//! Scheduled events (FOMC meetings, CPI and PPI releases, ...) by kind.
+//!
+//! Event kinds are case-insensitive names, stored in upper case: `FOMC`,
+//! `CPI`, `PPI`, or any name a user calendar file brings.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::error::{Location, MarketError};
+use super::text;
+
+/// Dates of scheduled events, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Calendar {
+    /// Upper-case kind → sorted, de-duplicated dates.
+    events: BTreeMap<String, Vec<NaiveDate>>,
+}
+
+/// The event kind the FOMC loader files meetings under.
+pub const FOMC: &str = "FOMC";
+
+impl Calendar {
+    /// An empty calendar.
+    pub fn new() -> Calendar {
+        Calendar::default()
+    }
+
+    /// Adds one event. Adding the same kind and date twice keeps one.
+    pub fn add(&mut self, kind: &str, date: NaiveDate) {
+        let dates = self.events.entry(normalize(kind)).or_default();
+        if let Err(i) = dates.binary_search(&date) {
+            dates.insert(i, date);
+        }
+    }
+
+    /// Adds the FOMC meetings of a file in the format of
+    /// `henryrweiland/Central-Bank-Meeting-Dates` (see `data/README.md`):
+    /// columns `date` and `fed_meeting_date_indicator` (other columns are
+    /// ignored; names are matched without regard to case or surrounding
+    /// spaces). Only rows whose meeting flag is `1` count; they are filed as
+    /// [`FOMC`]. Rows may repeat a date and need not be sorted. Returns how
+    /// many meeting rows were read.
+    pub fn add_fomc_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
+        let mut lines = text::lines(text);
+        let Some(header) = lines.next() else {
+            return Err(MarketError::Empty {
+                at: Location::new(path, 1, 1),
+            });
+        };
+        let mut fields = header.fields();
+        let names: Vec<String> = fields.iter().map(|f| f.text.to_ascii_lowercase()).collect();
+        let column = |name: &'static str| {
+            names
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| MarketError::MissingColumn {
+                    at: header.start(path),
+                    column: name,
+                    header: header.raw.trim().to_owned(),
+                })
+        };
+        let (date_col, flag_col) = (column("date")?, column("fed_meeting_date_indicator")?);
+        let mut meetings = 0;
+        let mut rows = 0;
+        let width = names.len();
+        for line in lines {
+            line.split_into(&mut fields);
+            text::check_width(path, &line, &fields, width)?;
+            rows += 1;
+            let (Some(&date), Some(&flag)) = (fields.get(date_col), fields.get(flag_col)) else {
+                continue;
+            };
+            let date = text::date_field(path, &line, date)?;
+            match flag.text {
+                "1" => {
+                    self.add(FOMC, date);
+                    meetings += 1;
+                }
+                "0" => {}
+                other => {
+                    return Err(MarketError::BadFlag {
+                        at: line.at(path, flag),
+                        text: other.to_owned(),
+                    });
+                }
+            }
+        }
+        if rows == 0 {
+            return Err(MarketError::NoRows {
+                at: Location::new(path, header.number + 1, 1),
+            });
+        }
+        Ok(meetings)
+    }
+
+    /// Adds the events of a user calendar file: lines `date,event`, e.g.
+    /// `2024-01-11,CPI`. Dates are `YYYY-MM-DD` or `MM/DD/YYYY`; an event is a
+    /// name of letters, digits and `_` (not starting with a digit),
+    /// case-insensitive. An optional first line `date,event` is a header.
+    /// Lines starting with `#` are comments; blank lines are skipped; order
+    /// does not matter. Returns how many events were read.
+    pub fn add_events_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
+        let mut count = 0;
+        let mut first = true;
+        let mut fields = Vec::with_capacity(2);
+        for line in text::lines(text) {
+            if line.raw.trim_start().starts_with('#') {
+                continue;
+            }
+            line.split_into(&mut fields);
+            let is_header = first
+                && fields
+                    .first()
+                    .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
+            first = false;
+            if is_header {
+                continue;
+            }
+            text::check_width(path, &line, &fields, 2)?;
+            let (Some(&date), Some(&event)) = (fields.first(), fields.get(1)) else {
+                continue;
+            };
+            let date = text::date_field(path, &line, date)?;
+            if !is_event_name(event.text) {
+                return Err(MarketError::BadEventName {
+                    at: line.at(path, event),
+                    text: event.text.to_owned(),
+                });
+            }
+            self.add(event.text, date);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// [`Calendar::add_events_from_str`] on a file.
+    pub fn load_events(&mut self, path: &Path) -> Result<usize, MarketError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let text = text::decode(&shown, bytes)?;
+        self.add_events_from_str(&shown, &text)
+    }
+
+    /// The kinds present, upper case, sorted.
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.events.keys().map(String::as_str)
+    }
+
+    /// Whether the calendar knows a kind (case-insensitive).
+    pub fn has_kind(&self, kind: &str) -> bool {
+        self.events.contains_key(&normalize(kind))
+    }
+
+    /// The dates of a kind, ascending (empty when unknown).
+    pub fn dates(&self, kind: &str) -> &[NaiveDate] {
+        self.events.get(&normalize(kind)).map_or(&[], Vec::as_slice)
+    }
+
+    /// First and last date of a kind: outside that span the calendar knows
+    /// nothing, so a strategy run past the last date sees no events.
+    pub fn coverage(&self, kind: &str) -> Option<(NaiveDate, NaiveDate)> {
+        let dates = self.dates(kind);
+        Some((*dates.first()?, *dates.last()?))
+    }
+
+    /// Calendar days from `date` to the next event of `kind` on or after it:
+    /// `Some(0)` on the event day, `None` when there is none (or the kind is unknown).
+    pub fn days_to_next(&self, kind: &str, date: NaiveDate) -> Option<i64> {
+        let dates = self.dates(kind);
+        let next = dates.get(dates.partition_point(|d| *d < date))?;
+        Some((*next - date).num_days())
+    }
+
+    /// Whether an event of one of `kinds` falls in `[date, date + days]`
+    /// (calendar days, both ends included): the blackout of `no entry within
+    /// Nd of FOMC, CPI`, which blocks entries on the N days before an event
+    /// and on the event day itself. Unknown kinds match nothing.
+    pub fn within(&self, kinds: &[&str], date: NaiveDate, days: u32) -> bool {
+        kinds.iter().any(|kind| {
+            self.days_to_next(kind, date)
+                .is_some_and(|d| d <= i64::from(days))
+        })
+    }
+}
+
+/// The stored form of a kind.
+fn normalize(kind: &str) -> String {
+    kind.trim().to_ascii_uppercase()
+}
+
+/// Letters, digits and `_`, not starting with a digit.
+fn is_event_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

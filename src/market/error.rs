@@ -1,0 +1,238 @@
+//! Errors of the market-data loaders.
+//!
+//! Every error that points into a file renders as `PATH:LINE:COLUMN: what is
+//! wrong`, with a 1-based line and a 1-based column counted in characters of
+//! the raw line (a UTF-8 byte-order mark at the start of the file is not
+//! counted). Errors about a whole file (it cannot be read, a date range selects
+//! nothing) render as `PATH: what is wrong`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+/// A place in a text file: path as shown to the user, 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The path as given by the caller (shown as is).
+    pub path: String,
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Location {
+    pub(crate) fn new(path: &str, line: usize, column: usize) -> Self {
+        Location {
+            path: path.to_owned(),
+            line,
+            column,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// What can go wrong when loading market data or an event calendar.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    /// The file cannot be read, e.g. `data/nope.csv` does not exist:
+    /// `data/nope.csv: cannot read the file: No such file or directory (os error 2)`.
+    #[error("{path}: cannot read the file: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The file is not UTF-8, e.g. a Latin-1 `\xE9` byte in `2024-01-03,caf\xE9`
+    /// on line 3: `vix.csv:3:15: the file is not valid UTF-8`.
+    #[error("{at}: the file is not valid UTF-8")]
+    NotUtf8 {
+        /// Where the first invalid byte is.
+        at: Location,
+    },
+
+    /// The file is empty or holds only blank lines: `vix.csv:1:1: the file is empty`.
+    #[error("{at}: the file is empty")]
+    Empty {
+        /// Line 1, column 1.
+        at: Location,
+    },
+
+    /// A header but no data rows, e.g. a file holding only `date,close`:
+    /// `vix.csv:2:1: no data rows after the header`.
+    #[error("{at}: no data rows after the header")]
+    NoRows {
+        /// The line after the last line of the file.
+        at: Location,
+    },
+
+    /// The header lacks a required column, e.g. `DATE,OPEN,HIGH,LOW` (no `CLOSE`):
+    /// ``vix.csv:1:1: missing required column `close` in header `DATE,OPEN,HIGH,LOW` ``.
+    #[error("{at}: missing required column `{column}` in header `{header}`")]
+    MissingColumn {
+        /// Line 1, column 1.
+        at: Location,
+        /// The required column, lowercase.
+        column: &'static str,
+        /// The header line as written.
+        header: String,
+    },
+
+    /// A column name appears twice in the header, e.g. `date,close,Close`:
+    /// ``vix.csv:1:12: column `close` appears twice in the header``.
+    #[error("{at}: column `{column}` appears twice in the header")]
+    DuplicateColumn {
+        /// The second occurrence.
+        at: Location,
+        /// The column name, lowercase.
+        column: String,
+    },
+
+    /// A row has more or fewer fields than the header, e.g. `2020-01-02,17.2`
+    /// under a five-column header: `vix.csv:3:16: expected 5 fields, found 2`.
+    /// The column is that of the first extra field, or one past the end of the
+    /// line when fields are missing.
+    #[error("{at}: expected {expected} fields, found {found}")]
+    FieldCount {
+        /// Where the row goes wrong.
+        at: Location,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        found: usize,
+    },
+
+    /// A price is not a number, e.g. the open of `1990-01-23,12.3x,...` on
+    /// line 17: ``vix.csv:17:12: `12.3x` is not a number``.
+    /// An empty field reads ``` `` is not a number```.
+    #[error("{at}: `{text}` is not a number")]
+    BadNumber {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A date is neither `YYYY-MM-DD` nor `MM/DD/YYYY`, or is not a calendar
+    /// date, e.g. `1990-02-30` on line 5:
+    /// ``vix.csv:5:1: `1990-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)``.
+    #[error("{at}: `{text}` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)")]
+    BadDate {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A price is `NaN` or infinite, e.g. the close of `1990-01-11,1,1,1,inf`
+    /// on line 9: ``vix.csv:9:18: `inf` is not a finite price``.
+    #[error("{at}: `{text}` is not a finite price")]
+    NonFinitePrice {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A price is below zero, e.g. the close of `1990-01-11,1,1,1,-1.5` on
+    /// line 9: ``vix.csv:9:18: `-1.5` is a negative price``.
+    #[error("{at}: `{text}` is a negative price")]
+    NegativePrice {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A row's date is earlier than the row before it, e.g. `2020-01-03`
+    /// then `2020-01-02` on line 4:
+    /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order``.
+    #[error(
+        "{at}: date `{date}` comes after `{previous}` (line {previous_line}); rows must be in ascending date order"
+    )]
+    UnsortedDates {
+        /// The date field of the later row.
+        at: Location,
+        /// Its date.
+        date: NaiveDate,
+        /// The date of the row before.
+        previous: NaiveDate,
+        /// The line of the row before.
+        previous_line: usize,
+    },
+
+    /// Two rows share a date, e.g. `2020-01-02` on lines 3 and 4:
+    /// ``vix.csv:4:1: duplicate date `2020-01-02` (first on line 3)``.
+    #[error("{at}: duplicate date `{date}` (first on line {first_line})")]
+    DuplicateDate {
+        /// The date field of the second row.
+        at: Location,
+        /// The date.
+        date: NaiveDate,
+        /// The line of the first row with it.
+        first_line: usize,
+    },
+
+    /// A flag column of the FOMC file holds something other than `0` or `1`,
+    /// e.g. `yes`: ``fomc.csv:2:12: `yes` is not 0 or 1``.
+    #[error("{at}: `{text}` is not 0 or 1")]
+    BadFlag {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// An event name in a calendar file is empty or not an identifier, e.g.
+    /// `CPI release`: ``events.csv:3:12: `CPI release` is not an event name (use letters, digits and `_`)``.
+    #[error("{at}: `{text}` is not an event name (use letters, digits and `_`)")]
+    BadEventName {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A date range selects no bar of the primary series, e.g. 1980-01-01..=1980-12-31
+    /// on VIX: `data/vix-daily.csv: no rows between 1980-01-01 and 1980-12-31`.
+    #[error("{path}: no rows between {start} and {end}")]
+    EmptyRange {
+        /// The primary series' path.
+        path: String,
+        /// First day of the range.
+        start: NaiveDate,
+        /// Last day of the range.
+        end: NaiveDate,
+    },
+}
+
+impl MarketError {
+    /// Where in a file the error is, if it points into one.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            MarketError::Io { .. } | MarketError::EmptyRange { .. } => None,
+            MarketError::NotUtf8 { at }
+            | MarketError::Empty { at }
+            | MarketError::NoRows { at }
+            | MarketError::MissingColumn { at, .. }
+            | MarketError::DuplicateColumn { at, .. }
+            | MarketError::FieldCount { at, .. }
+            | MarketError::BadNumber { at, .. }
+            | MarketError::BadDate { at, .. }
+            | MarketError::NonFinitePrice { at, .. }
+            | MarketError::NegativePrice { at, .. }
+            | MarketError::UnsortedDates { at, .. }
+            | MarketError::DuplicateDate { at, .. }
+            | MarketError::BadFlag { at, .. }
+            | MarketError::BadEventName { at, .. } => Some(at),
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The small CSV dialect shared by the loaders.
+//!
+//! Step one of every loader: cut the text into numbered lines and the lines
+//! into trimmed fields that remember their column. The files are plain
+//! comma-separated values without quoting (as CBOE and the bundled
+//! republications write them). A UTF-8 byte-order mark is dropped, `\r\n` and
+//! `\n` both end a line, whitespace around a field is ignored, and lines
+//! holding only whitespace are skipped wherever they are.
+
+use chrono::NaiveDate;
+
+use super::error::{Location, MarketError};
+
+/// One field of a line: its text without surrounding whitespace, and the
+/// byte offset in the line of its first non-blank character (of the field's
+/// start when it is blank). Columns are only counted when an error needs one.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Field<'a> {
+    pub text: &'a str,
+    offset: usize,
+}
+
+/// A non-blank line: its 1-based number and its raw text (without the line end).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Line<'a> {
+    pub number: usize,
+    pub raw: &'a str,
+}
+
+impl<'a> Line<'a> {
+    /// Splits the line on commas into `fields` (cleared first, so one buffer
+    /// serves a whole file).
+    pub fn split_into(&self, fields: &mut Vec<Field<'a>>) {
+        fields.clear();
+        let mut start = 0;
+        for part in self.raw.split(',') {
+            let text = part.trim();
+            let leading = part.len() - part.trim_start().len();
+            let offset = if text.is_empty() {
+                start
+            } else {
+                start + leading
+            };
+            fields.push(Field { text, offset });
+            start += part.len() + 1;
+        }
+    }
+
+    /// The fields of the line, in a new vector.
+    pub fn fields(&self) -> Vec<Field<'a>> {
+        let mut fields = Vec::new();
+        self.split_into(&mut fields);
+        fields
+    }
+
+    /// Where a field of this line is.
+    pub fn at(&self, path: &str, field: Field<'_>) -> Location {
+        Location::new(path, self.number, self.column_at(field.offset))
+    }
+
+    /// Column 1 of this line.
+    pub fn start(&self, path: &str) -> Location {
+        Location::new(path, self.number, 1)
+    }
+
+    /// 1-based column, in characters, of a byte offset.
+    fn column_at(&self, offset: usize) -> usize {
+        self.raw
+            .get(..offset)
+            .map_or(1, |before| before.chars().count() + 1)
+    }
+}
+
+/// Decodes file bytes as UTF-8, pointing at the first invalid byte otherwise.
+pub(crate) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, MarketError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = e
+            .as_bytes()
+            .get(..valid)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("");
+        let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+        let line = prefix.matches('\n').count() + 1;
+        let last = prefix.rsplit('\n').next().unwrap_or("");
+        MarketError::NotUtf8 {
+            at: Location::new(path, line, last.chars().count() + 1),
+        }
+    })
+}
+
+/// The non-blank lines of `text`, numbered from 1 as in the file.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n').enumerate().filter_map(|(i, raw)| {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw })
+    })
+}
+
+/// Parses `YYYY-MM-DD` (ISO) or `MM/DD/YYYY` (CBOE, US). Month and day may
+/// have one digit in the US form; the year always has four.
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+    let (year, month, day) = if let Some((y, rest)) = text.split_once('-') {
+        let (m, d) = rest.split_once('-')?;
+        (digits(y, 4, 4)?, digits(m, 2, 2)?, digits(d, 2, 2)?)
+    } else {
+        let (m, rest) = text.split_once('/')?;
+        let (d, y) = rest.split_once('/')?;
+        (digits(y, 4, 4)?, digits(m, 1, 2)?, digits(d, 1, 2)?)
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// A run of `min..=max` ASCII digits as a number.
+fn digits(text: &str, min: usize, max: usize) -> Option<u32> {
+    if text.len() < min || text.len() > max || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Parses a date field or says why not.
+pub(crate) fn date_field(
+    path: &str,
+    line: &Line<'_>,
+    field: Field<'_>,
+) -> Result<NaiveDate, MarketError> {
+    parse_date(field.text).ok_or_else(|| MarketError::BadDate {
+        at: line.at(path, field),
+        text: field.text.to_owned(),
+    })
+}
+
+/// Parses a price field: a finite number, zero or more.
+pub(crate) fn price_field(
+    path: &str,
+    line: &Line<'_>,
+    field: Field<'_>,
+) -> Result<f64, MarketError> {
+    let text = || field.text.to_owned();
+    let value: f64 = field.text.parse().map_err(|_| MarketError::BadNumber {
+        at: line.at(path, field),
+        text: text(),
+    })?;
+    if !value.is_finite() {
+        return Err(MarketError::NonFinitePrice {
+            at: line.at(path, field),
+            text: text(),
+        });
+    }
+    if value < 0.0 {
+        return Err(MarketError::NegativePrice {
+            at: line.at(path, field),
+            text: text(),
+        });
+    }
+    Ok(value)
+}
+
+/// Checks that a data line has as many fields as the header.
+pub(crate) fn check_width(
+    path: &str,
+    line: &Line<'_>,
+    fields: &[Field<'_>],
+    expected: usize,
+) -> Result<(), MarketError> {
+    if fields.len() == expected {
+        return Ok(());
+    }
+    // The first extra field, or one past the end of the line.
+    let at = match fields.get(expected) {
+        Some(&extra) => line.at(path, extra),
+        None => Location::new(path, line.number, line.raw.chars().count() + 1),
+    };
+    Err(MarketError::FieldCount {
+        at,
+        expected,
+        found: fields.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_both_forms() {
+        let d = NaiveDate::from_ymd_opt(2009, 9, 18);
+        assert_eq!(parse_date("2009-09-18"), d);
+        assert_eq!(parse_date("09/18/2009"), d);
+        assert_eq!(parse_date("9/18/2009"), d);
+        for bad in [
+            "2009-9-18",
+            "2009-02-30",
+            "18/09/2009",
+            "2009/09/18",
+            "+009-09-18",
+            "",
+            "-",
+            "//",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_know_their_columns() {
+        let line = Line {
+            number: 1,
+            raw: "a, bb ,  ,é,x",
+        };
+        let cols: Vec<_> = line
+            .fields()
+            .into_iter()
+            .map(|f| (f.text, line.at("p", f).column))
+            .collect();
+        assert_eq!(cols, [("a", 1), ("bb", 4), ("", 8), ("é", 11), ("x", 13)]);
+    }
+}

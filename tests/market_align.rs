@@ -1,0 +1,206 @@
+//! The join policy of `Market` and the event `Calendar`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use chrono::NaiveDate;
+use vixshield::market::{Calendar, Market, Series, load_series_from_str};
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn series(name: &str, rows: &str) -> Series {
+    load_series_from_str(name, &format!("{name}.csv"), &format!("date,close\n{rows}")).unwrap()
+}
+
+/// The policy on a small case: values, carried flags and missing bars.
+#[test]
+fn join_policy() {
+    let primary = series(
+        "vix",
+        "2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n2024-01-04,13\n2024-01-05,14\n2024-01-08,15\n",
+    );
+    // Starts after the primary, skips 01-04, has a date only it knows
+    // (01-06, dropped), and ends before the primary.
+    let other = series(
+        "vix3m",
+        "2024-01-02,20\n2024-01-03,21\n2024-01-05,22\n2024-01-06,23\n",
+    );
+    let market = Market::new(&primary, None).unwrap().with(&other);
+    assert_eq!(market.len(), 6);
+    let s = market.get("vix3m").unwrap();
+    let got: Vec<Option<f64>> = (0..market.len()).map(|i| s.get(i)).collect();
+    // 01-01 before its start: missing; 01-04 carried from 01-03;
+    // 01-08 is after its last date (01-06): missing, not carried.
+    assert_eq!(
+        got,
+        [None, Some(20.0), Some(21.0), Some(21.0), Some(22.0), None]
+    );
+    assert_eq!(s.carried(), [false, false, false, true, false, false]);
+    assert_eq!((s.carried_count(), s.missing_count()), (1, 2));
+    assert!(s.close()[0].is_nan());
+    // The primary is never carried or missing.
+    let p = market.primary();
+    assert_eq!(
+        (p.name(), p.carried_count(), p.missing_count()),
+        ("vix", 0, 0)
+    );
+    assert_eq!(p.close(), [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]);
+    assert_eq!(market.index_of(date("2024-01-06")), None);
+}
+
+/// A range restricts the calendar; values from before it are carried in.
+#[test]
+fn range_carries_values_from_before_it() {
+    let primary = series("vix", "2024-01-01,10\n2024-01-02,11\n2024-01-03,12\n");
+    let other = series("spx", "2023-12-29,100\n2024-01-03,101\n");
+    let market = Market::new(&primary, Some(date("2024-01-02")..=date("2024-01-03")))
+        .unwrap()
+        .with(&other);
+    assert_eq!(market.dates(), [date("2024-01-02"), date("2024-01-03")]);
+    let spx = market.get("spx").unwrap();
+    assert_eq!((spx.get(0), spx.is_carried(0)), (Some(100.0), true));
+    assert_eq!((spx.get(1), spx.is_carried(1)), (Some(101.0), false));
+}
+
+#[test]
+fn adding_a_series_again_replaces_it() {
+    let primary = series("vix", "2024-01-01,10\n");
+    let market = Market::new(&primary, None)
+        .unwrap()
+        .with(&series("spx", "2024-01-01,1\n"))
+        .with(&series("spx", "2024-01-01,2\n"));
+    assert_eq!(market.series().count(), 2);
+    assert_eq!(market.get("spx").unwrap().get(0), Some(2.0));
+    assert!(market.get("nope").is_none());
+}
+
+/// The bundled market: VIX sets the calendar; SPX and VIX3M are carried on
+/// the VIX-only dates (US holidays since 2022, 2004-06-11, 2025-01-09) and
+/// missing outside their own spans.
+#[test]
+fn bundled_market() {
+    let market = Market::bundled().unwrap();
+    assert_eq!(market.len(), 9_235);
+    assert_eq!(market.dates().first(), Some(&date("1990-01-02")));
+    assert_eq!(market.dates().last(), Some(&date("2026-07-23")));
+    let names: Vec<&str> = market.series().map(|s| s.name()).collect();
+    assert_eq!(names, ["vix", "vix3m", "spx"]);
+
+    let spx = market.get("spx").unwrap();
+    assert_eq!(spx.carried_count(), 26);
+    // 2,524 VIX bars before 2000-01-03 and 241 after 2025-08-15.
+    assert_eq!(spx.missing_count(), 2_524 + 241);
+    let memorial_day = market.index_of(date("2022-05-30")).unwrap();
+    assert!(spx.is_carried(memorial_day));
+    assert_eq!(spx.get(memorial_day), spx.get(memorial_day - 1));
+
+    let vix3m = market.get("vix3m").unwrap();
+    assert_eq!(vix3m.carried_count(), 29);
+    assert_eq!(vix3m.missing_count(), 4_967 + 103);
+    let jan9 = market.index_of(date("2025-01-09")).unwrap();
+    assert_eq!(
+        (vix3m.get(jan9), vix3m.is_carried(jan9)),
+        (Some(19.34), true)
+    );
+    let last = market.len() - 1;
+    assert_eq!((vix3m.get(last), spx.get(last)), (None, None));
+}
+
+#[test]
+fn bundled_range() {
+    let market = Market::bundled_range(Some(date("2024-01-01")..=date("2024-12-31"))).unwrap();
+    assert_eq!(market.dates().first(), Some(&date("2024-01-02")));
+    assert_eq!(market.dates().last(), Some(&date("2024-12-31")));
+    assert_eq!(market.get("spx").unwrap().missing_count(), 0);
+}
+
+#[test]
+fn bundled_fomc_meetings() {
+    let calendar = Calendar::bundled().unwrap();
+    let fomc = calendar.dates("FOMC");
+    // 546 rows with fed_meeting_date_indicator = 1, all on distinct dates.
+    assert_eq!(fomc.len(), 546);
+    assert_eq!(
+        calendar.coverage("fomc"),
+        Some((date("1975-01-21"), date("2023-09-21")))
+    );
+    // Minutes-only rows are not meetings.
+    assert!(!fomc.contains(&date("2023-10-11")));
+    let kinds: Vec<&str> = calendar.kinds().collect();
+    assert_eq!(kinds, ["CPI", "FOMC", "PPI"]);
+}
+
+#[test]
+fn days_to_next() {
+    let calendar = Calendar::bundled().unwrap();
+    // The bundled file has the September 2023 meeting on 2023-09-21.
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-19")), Some(2));
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-21")), Some(0));
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-22")), None);
+    assert_eq!(calendar.days_to_next("CPI", date("2024-01-09")), Some(2));
+    assert_eq!(calendar.days_to_next("NFP", date("2024-01-09")), None);
+}
+
+/// `no entry within 1d of FOMC, CPI`: the event day and the day before.
+#[test]
+fn within_blocks_the_days_before_an_event_and_the_day_itself() {
+    let calendar = Calendar::bundled().unwrap();
+    let events = ["FOMC", "CPI"];
+    // CPI on Thursday 2024-01-11.
+    assert!(!calendar.within(&events, date("2024-01-09"), 1));
+    assert!(calendar.within(&events, date("2024-01-10"), 1));
+    assert!(calendar.within(&events, date("2024-01-11"), 1));
+    assert!(!calendar.within(&events, date("2024-01-12"), 1));
+    assert!(calendar.within(&events, date("2024-01-09"), 2));
+    assert!(calendar.within(&events, date("2024-01-11"), 0));
+    assert!(!calendar.within(&events, date("2024-01-10"), 0));
+    assert!(!calendar.within(&[], date("2024-01-11"), 5));
+    assert!(!calendar.within(&["nope"], date("2024-01-11"), 5));
+}
+
+#[test]
+fn user_event_file() {
+    let mut calendar = Calendar::new();
+    let text = "\u{feff}# my desk's events\r\nDate,Event\r\n2024-03-15,opex\r\n\r\n01/19/2024,OPEX\r\n2024-03-15,OpEx\r\n";
+    assert_eq!(calendar.add_events_from_str("events.csv", text).unwrap(), 3);
+    // Case-insensitive kinds, merged duplicates, sorted dates.
+    assert_eq!(
+        calendar.dates("opex"),
+        [date("2024-01-19"), date("2024-03-15")]
+    );
+    assert!(calendar.has_kind("OPEX"));
+    // No header is fine too.
+    calendar
+        .add_events_from_str("more.csv", "2024-04-19,OPEX")
+        .unwrap();
+    assert_eq!(calendar.dates("OPEX").len(), 3);
+}
+
+#[test]
+fn bundled_cpi_and_ppi() {
+    let calendar = Calendar::bundled().unwrap();
+    assert_eq!(
+        calendar.coverage("CPI"),
+        Some((date("2021-01-13"), date("2025-12-18")))
+    );
+    assert_eq!(
+        calendar.coverage("PPI"),
+        Some((date("2021-01-15"), date("2025-09-10")))
+    );
+    for kind in ["CPI", "PPI"] {
+        for year in 2021..=2024 {
+            let n = calendar
+                .dates(kind)
+                .iter()
+                .filter(|d| d.format("%Y").to_string() == year.to_string())
+                .count();
+            assert_eq!(n, 12, "{kind} {year}");
+        }
+    }
+}

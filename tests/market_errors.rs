@@ -1,0 +1,284 @@
+//! One test per loader error, asserting the exact `path:line:col: message`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use vixshield::market::{
+    Calendar, Market, MarketError, bundled, load_series, load_series_from_str,
+};
+
+/// Loads `text` as `data/vix.csv` and returns the rendered error.
+fn error(text: &str) -> (MarketError, String) {
+    match load_series_from_str("vix", "data/vix.csv", text) {
+        Ok(s) => panic!("loaded {} rows, expected an error", s.len()),
+        Err(e) => {
+            let shown = e.to_string();
+            (e, shown)
+        }
+    }
+}
+
+/// The first `n` lines of the real VIX file, then `last` as line `n + 1`.
+fn real_vix_then(n: usize, last: &str) -> String {
+    let mut text: String = bundled::VIX
+        .text
+        .lines()
+        .take(n)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    text.push_str(last);
+    text.push('\n');
+    text
+}
+
+#[test]
+fn bad_number_names_line_and_column() {
+    // Line 17 of the real file is `1990-01-23,24.720000,...`; break its open.
+    let text = real_vix_then(16, "1990-01-23,12.3x,24.720000,24.720000,24.720000");
+    let (e, shown) = error(&text);
+    assert!(matches!(e, MarketError::BadNumber { .. }));
+    assert_eq!(shown, "data/vix.csv:17:12: `12.3x` is not a number");
+}
+
+#[test]
+fn empty_field_is_not_a_number() {
+    let (_, shown) = error("date,close\n2024-01-02,  \n");
+    assert_eq!(shown, "data/vix.csv:2:12: `` is not a number");
+}
+
+#[test]
+fn bad_date() {
+    let (e, shown) = error(&real_vix_then(4, "1990-02-30,1,1,1,1"));
+    assert!(matches!(e, MarketError::BadDate { .. }));
+    assert_eq!(
+        shown,
+        "data/vix.csv:5:1: `1990-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
+    );
+    // Day-first dates are not US dates.
+    let (_, shown) = error("date,close\n  18/09/2009,1\n");
+    assert_eq!(
+        shown,
+        "data/vix.csv:2:3: `18/09/2009` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
+    );
+}
+
+#[test]
+fn missing_required_column() {
+    let (e, shown) = error("DATE,OPEN,HIGH,LOW\n1990-01-02,1,1,1\n");
+    assert!(matches!(
+        e,
+        MarketError::MissingColumn {
+            column: "close",
+            ..
+        }
+    ));
+    assert_eq!(
+        shown,
+        "data/vix.csv:1:1: missing required column `close` in header `DATE,OPEN,HIGH,LOW`"
+    );
+    // A file without a header: its first row is read as one.
+    let (_, shown) = error("1990-01-02,17.24\n");
+    assert_eq!(
+        shown,
+        "data/vix.csv:1:1: missing required column `date` in header `1990-01-02,17.24`"
+    );
+}
+
+#[test]
+fn duplicate_column() {
+    let (e, shown) = error("\u{feff}date,close,Close\n2024-01-02,1,2\n");
+    assert!(matches!(e, MarketError::DuplicateColumn { .. }));
+    assert_eq!(
+        shown,
+        "data/vix.csv:1:12: column `close` appears twice in the header"
+    );
+}
+
+#[test]
+fn unsorted_dates() {
+    let text = real_vix_then(3, "1990-01-02,1,1,1,1");
+    let (e, shown) = error(&text);
+    assert!(matches!(
+        e,
+        MarketError::UnsortedDates {
+            previous_line: 3,
+            ..
+        }
+    ));
+    assert_eq!(
+        shown,
+        "data/vix.csv:4:1: date `1990-01-02` comes after `1990-01-03` (line 3); rows must be in ascending date order"
+    );
+}
+
+#[test]
+fn duplicate_dates() {
+    let text = real_vix_then(3, "1990-01-03,1,1,1,1");
+    let (e, shown) = error(&text);
+    assert!(matches!(
+        e,
+        MarketError::DuplicateDate { first_line: 3, .. }
+    ));
+    assert_eq!(
+        shown,
+        "data/vix.csv:4:1: duplicate date `1990-01-03` (first on line 3)"
+    );
+}
+
+#[test]
+fn empty_file() {
+    for text in ["", "\n\n", "\u{feff}", " \r\n\t\r\n"] {
+        let (e, shown) = error(text);
+        assert!(matches!(e, MarketError::Empty { .. }));
+        assert_eq!(shown, "data/vix.csv:1:1: the file is empty", "{text:?}");
+    }
+}
+
+#[test]
+fn header_without_rows() {
+    let (e, shown) = error("DATE,OPEN,HIGH,LOW,CLOSE\r\n\r\n");
+    assert!(matches!(e, MarketError::NoRows { .. }));
+    assert_eq!(shown, "data/vix.csv:2:1: no data rows after the header");
+}
+
+#[test]
+fn non_finite_price() {
+    for (field, column) in [("inf", 18), ("NaN", 18), ("-infinity", 18)] {
+        let text = real_vix_then(8, &format!("1990-01-11,1,1,1,{field}"));
+        let (e, shown) = error(&text);
+        assert!(matches!(e, MarketError::NonFinitePrice { .. }), "{field}");
+        assert_eq!(
+            shown,
+            format!("data/vix.csv:9:{column}: `{field}` is not a finite price")
+        );
+    }
+}
+
+#[test]
+fn negative_price() {
+    let (e, shown) = error(&real_vix_then(8, "1990-01-11,1,1,1,-1.5"));
+    assert!(matches!(e, MarketError::NegativePrice { .. }));
+    assert_eq!(shown, "data/vix.csv:9:18: `-1.5` is a negative price");
+}
+
+#[test]
+fn wrong_field_count() {
+    // Too few: the column is one past the end of the line.
+    let (e, shown) = error(&real_vix_then(2, "1990-01-04,17.2"));
+    assert!(matches!(
+        e,
+        MarketError::FieldCount {
+            expected: 5,
+            found: 2,
+            ..
+        }
+    ));
+    assert_eq!(shown, "data/vix.csv:3:16: expected 5 fields, found 2");
+    // Too many: the column of the first extra field.
+    let (_, shown) = error("date,close\r\n2024-01-02,1,2\r\n");
+    assert_eq!(shown, "data/vix.csv:2:14: expected 2 fields, found 3");
+}
+
+#[test]
+fn not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.csv");
+    std::fs::write(&path, b"date,close\n2024-01-02,1\n2024-01-03,caf\xe9\n").unwrap();
+    let e = load_series("x", &path).unwrap_err();
+    assert!(matches!(e, MarketError::NotUtf8 { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!("{}:3:15: the file is not valid UTF-8", path.display())
+    );
+}
+
+#[test]
+fn io_error_names_the_path() {
+    let e = load_series("vix", Path::new("/nonexistent/vix.csv")).unwrap_err();
+    assert!(matches!(e, MarketError::Io { .. }));
+    assert!(e.location().is_none());
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("/nonexistent/vix.csv: cannot read the file: "),
+        "{shown}"
+    );
+}
+
+#[test]
+fn bad_fomc_flag() {
+    let text = "date, fed_meeting_date_indicator, fed_minutes_date_indicator\n2024-01-31, yes, 0\n";
+    let e = Calendar::new()
+        .add_fomc_from_str("fomc.csv", text)
+        .unwrap_err();
+    assert!(matches!(e, MarketError::BadFlag { .. }));
+    assert_eq!(e.to_string(), "fomc.csv:2:13: `yes` is not 0 or 1");
+}
+
+#[test]
+fn fomc_file_without_meeting_column() {
+    let e = Calendar::new()
+        .add_fomc_from_str(
+            "fomc.csv",
+            "date,fed_minutes_date_indicator\n2024-01-31,1\n",
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "fomc.csv:1:1: missing required column `fed_meeting_date_indicator` in header `date,fed_minutes_date_indicator`"
+    );
+}
+
+#[test]
+fn bad_event_name() {
+    let text = "# my events\ndate,event\n2024-01-11,CPI\n2024-02-13,CPI release\n";
+    let e = Calendar::new()
+        .add_events_from_str("events.csv", text)
+        .unwrap_err();
+    assert!(matches!(e, MarketError::BadEventName { .. }));
+    assert_eq!(
+        e.to_string(),
+        "events.csv:4:12: `CPI release` is not an event name (use letters, digits and `_`)"
+    );
+    let e = Calendar::new()
+        .add_events_from_str("events.csv", "2024-01-11,\n")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "events.csv:1:12: `` is not an event name (use letters, digits and `_`)"
+    );
+}
+
+#[test]
+fn event_file_errors_use_the_shared_checks() {
+    let e = Calendar::new()
+        .add_events_from_str("events.csv", "2024-13-11,CPI\n")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "events.csv:1:1: `2024-13-11` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
+    );
+    let e = Calendar::new()
+        .add_events_from_str("events.csv", "2024-01-11,CPI,8:30\n")
+        .unwrap_err();
+    assert_eq!(e.to_string(), "events.csv:1:16: expected 2 fields, found 3");
+}
+
+#[test]
+fn empty_range() {
+    let vix = load_series_from_str("vix", "data/vix-daily.csv", bundled::VIX.text).unwrap();
+    let start = NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
+    let end = NaiveDate::from_ymd_opt(1980, 12, 31).unwrap();
+    let e = Market::new(&vix, Some(start..=end)).unwrap_err();
+    assert!(matches!(e, MarketError::EmptyRange { .. }));
+    assert_eq!(
+        e.to_string(),
+        "data/vix-daily.csv: no rows between 1980-01-01 and 1980-12-31"
+    );
+}

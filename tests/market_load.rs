@@ -1,0 +1,127 @@
+//! Loading the real bundled files, and the same text in other encodings.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use chrono::NaiveDate;
+use vixshield::market::{Market, Series, bundled, data_dir, load_series, load_series_from_str};
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn load(name: &str, file: &bundled::BundledFile) -> Series {
+    load_series_from_str(name, &file.shown_path(), file.text).unwrap()
+}
+
+#[test]
+fn vix_daily() {
+    let vix = load("vix", &bundled::VIX);
+    assert_eq!(vix.len(), 9_235);
+    assert_eq!(vix.span(), Some((date("1990-01-02"), date("2026-07-23"))));
+    assert_eq!(vix.close.first(), Some(&17.24));
+    assert_eq!(vix.close.last(), Some(&18.70));
+    // OHLC kept, one value per row.
+    for column in [&vix.open, &vix.high, &vix.low] {
+        assert_eq!(column.as_ref().map(Vec::len), Some(9_235));
+    }
+    assert_eq!(vix.high.as_ref().and_then(|h| h.last()), Some(&20.31));
+    assert_eq!(vix.path, "data/vix-daily.csv");
+}
+
+#[test]
+fn spx_daily_close_with_float_noise() {
+    let spx = load("spx", &bundled::SPX);
+    assert_eq!(spx.len(), 6_444);
+    assert_eq!(spx.span(), Some((date("2000-01-03"), date("2025-08-15"))));
+    assert_eq!(spx.close.first(), Some(&1455.219970703125));
+    assert_eq!(spx.close.last(), Some(&6454.66015625));
+    assert_eq!(spx.open, None, "`date,close` has no open column");
+}
+
+#[test]
+fn vix3m_cboe_us_dates() {
+    let vix3m = load("vix3m", &bundled::VIX3M);
+    assert_eq!(vix3m.len(), 4_136);
+    assert_eq!(vix3m.span(), Some((date("2009-09-18"), date("2026-02-27"))));
+    assert_eq!(vix3m.close.first(), Some(&26.54));
+    assert_eq!(vix3m.close.last(), Some(&21.56));
+}
+
+#[test]
+fn files_on_disk_equal_the_embedded_ones() {
+    for (name, file) in bundled::SERIES {
+        let on_disk = load_series(name, &data_dir().join(file.file)).unwrap();
+        let embedded = load(name, &file);
+        assert_eq!(on_disk.dates, embedded.dates, "{name}");
+        assert_eq!(on_disk.close, embedded.close, "{name}");
+    }
+    let (from_dir, bundled) = (
+        Market::from_dir(&data_dir(), None).unwrap(),
+        Market::bundled().unwrap(),
+    );
+    assert!(from_dir.dates() == bundled.dates());
+    for (a, b) in from_dir.series().zip(bundled.series()) {
+        let bits = |s: &vixshield::market::AlignedSeries| {
+            s.close().iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        assert_eq!(a.name(), b.name());
+        assert!(bits(a) == bits(b), "{}", a.name());
+        assert!(a.carried() == b.carried(), "{}", a.name());
+    }
+}
+
+/// The real VIX text with a BOM, CRLF line ends and trailing blank lines
+/// loads to the same series.
+#[test]
+fn crlf_bom_and_trailing_blank_lines() {
+    let plain = load("vix", &bundled::VIX);
+    let crlf = bundled::VIX.text.replace('\n', "\r\n");
+    let variants = [
+        format!("\u{feff}{}", bundled::VIX.text),
+        crlf.clone(),
+        format!("\u{feff}{crlf}\r\n\r\n  \r\n"),
+        format!("{}\n\n\n", bundled::VIX.text.trim_end()),
+        bundled::VIX.text.trim_end().to_owned(), // no final line end
+    ];
+    for (i, text) in variants.iter().enumerate() {
+        let series = load_series_from_str("vix", "data/vix-daily.csv", text).unwrap();
+        assert!(series == plain, "variant {i}");
+    }
+}
+
+/// The real VIX3M text (US dates) with CRLF and a BOM.
+#[test]
+fn cboe_format_with_crlf_and_bom() {
+    let plain = load("vix3m", &bundled::VIX3M);
+    let text = format!("\u{feff}{}", bundled::VIX3M.text.replace('\n', "\r\n"));
+    let series = load_series_from_str("vix3m", "data/vix3m-daily-cboe-format.csv", &text).unwrap();
+    assert!(series == plain);
+}
+
+#[test]
+fn header_names_are_case_insensitive_trimmed_and_in_any_order() {
+    let text = " Close , DATE ,volume\n17.5, 2024-01-02 ,100\n18.25,01/03/2024,200\n";
+    let s = load_series_from_str("x", "x.csv", text).unwrap();
+    assert_eq!(s.dates, [date("2024-01-02"), date("2024-01-03")]);
+    assert_eq!(s.close, [17.5, 18.25]);
+    assert_eq!((s.open, s.high, s.low), (None, None, None));
+}
+
+#[test]
+fn blank_lines_inside_are_skipped_but_counted() {
+    let text = "date,close\n2024-01-02,1\n\n2024-01-03,x\n";
+    let e = load_series_from_str("x", "x.csv", text).unwrap_err();
+    assert_eq!(e.to_string(), "x.csv:4:12: `x` is not a number");
+}
+
+#[test]
+fn zero_is_a_valid_price() {
+    let s =
+        load_series_from_str("x", "x.csv", "date,close\n2024-01-02,0\n2024-01-03,1e1\n").unwrap();
+    assert_eq!(s.close, [0.0, 10.0]);
+}
