@@ -32,8 +32,10 @@ pub fn fmt_amount(amount: Amount) -> String {
     }
 }
 
-/// One step's size and how it was reached.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// One step's size and how it was reached. The numbers only: the derivation
+/// in words is rendered on demand by [`StepSize::derivation`], so that the hot
+/// path allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct StepSize {
     /// The step, from 1.
     pub step: u32,
@@ -51,8 +53,44 @@ pub struct StepSize {
     pub size: Decimal,
     /// Whether the cap cut the size.
     pub capped: bool,
-    /// The arithmetic in words: `$1,800 × 1.6 = $2,880 → nearest $100 = $2,900 (cap $10,000 not binding)`.
-    pub derivation: String,
+    /// Step 1's amount as written, when this is the base.
+    #[serde(skip)]
+    pub base: Option<Amount>,
+    /// The rounding applied, if any.
+    #[serde(skip)]
+    pub rounding: Option<Rounding>,
+}
+
+impl StepSize {
+    /// The arithmetic in words:
+    /// `$1,800 × 1.6 = $2,880 → nearest $100 = $2,900 (cap $10,000 not binding)`.
+    pub fn derivation(&self) -> String {
+        let mut d = match (self.base, self.multiplier) {
+            (Some(Amount::Money(m)), _) => format!("base {}", fmt_money(m)),
+            (Some(a), _) => format!("base {} = {}", fmt_amount(a), fmt_money(self.raw)),
+            (None, Some(m)) => format!(
+                "{} × {} = {}",
+                fmt_money(self.from),
+                fmt_decimal(m),
+                fmt_money(self.raw)
+            ),
+            (None, None) => fmt_money(self.raw),
+        };
+        if let Some(r) = self.rounding {
+            d.push_str(&format!(
+                " → {} {} = {}",
+                r.mode.word(),
+                fmt_money(r.increment),
+                fmt_money(self.rounded)
+            ));
+        }
+        match self.cap {
+            Some(c) if self.capped => d.push_str(&format!(" → capped at {}", fmt_money(c))),
+            Some(c) => d.push_str(&format!(" (cap {} not binding)", fmt_money(c))),
+            None => d.push_str(" (no cap)"),
+        }
+        d
+    }
 }
 
 fn round(amount: Decimal, rounding: Option<Rounding>) -> Result<Decimal, Overflow> {
@@ -62,7 +100,12 @@ fn round(amount: Decimal, rounding: Option<Rounding>) -> Result<Decimal, Overflo
     }
 }
 
-fn cap_money(s: &Sizing, capital: Decimal, equity: Decimal) -> Result<Option<Decimal>, Overflow> {
+/// The layer cap in money (rounded down to the increment), if any.
+pub fn cap_money(
+    s: &Sizing,
+    capital: Decimal,
+    equity: Decimal,
+) -> Result<Option<Decimal>, Overflow> {
     let Some(cap) = s.layer_cap else {
         return Ok(None);
     };
@@ -73,59 +116,48 @@ fn cap_money(s: &Sizing, capital: Decimal, equity: Decimal) -> Result<Option<Dec
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn finish(
     s: &Sizing,
-    step: u32,
-    multiplier: Option<Decimal>,
-    from: Decimal,
-    raw: Decimal,
+    mut out: StepSize,
     capital: Decimal,
     equity: Decimal,
-    head: String,
 ) -> Result<StepSize, Overflow> {
-    let rounded = round(raw, s.rounding)?;
-    let cap = cap_money(s, capital, equity)?;
-    let capped = cap.is_some_and(|c| rounded > c);
-    let size = match cap {
-        Some(c) if capped => c,
-        _ => rounded,
+    out.rounded = round(out.raw, s.rounding)?;
+    out.cap = cap_money(s, capital, equity)?;
+    out.capped = out.cap.is_some_and(|c| out.rounded > c);
+    out.size = match out.cap {
+        Some(c) if out.capped => c,
+        _ => out.rounded,
     };
-    let mut d = head;
-    if let Some(r) = s.rounding {
-        d.push_str(&format!(
-            " → {} {} = {}",
-            r.mode.word(),
-            fmt_money(r.increment),
-            fmt_money(rounded)
-        ));
-    }
-    match cap {
-        Some(c) if capped => d.push_str(&format!(" → capped at {}", fmt_money(c))),
-        Some(c) => d.push_str(&format!(" (cap {} not binding)", fmt_money(c))),
-        None => d.push_str(" (no cap)"),
-    }
-    Ok(StepSize {
+    out.rounding = s.rounding;
+    Ok(out)
+}
+
+fn blank(step: u32) -> StepSize {
+    StepSize {
         step,
-        multiplier,
-        from,
-        raw,
-        rounded,
-        cap,
-        size,
-        capped,
-        derivation: d,
-    })
+        multiplier: None,
+        from: Decimal::ZERO,
+        raw: Decimal::ZERO,
+        rounded: Decimal::ZERO,
+        cap: None,
+        size: Decimal::ZERO,
+        capped: false,
+        base: None,
+        rounding: None,
+    }
 }
 
 /// Step 1: the base (rounded as declared, capped).
 pub fn base_size(s: &Sizing, capital: Decimal, equity: Decimal) -> Result<StepSize, Overflow> {
     let raw = resolve(s.base, capital, equity)?;
-    let head = match s.base {
-        Amount::Money(m) => format!("base {}", fmt_money(m)),
-        a => format!("base {} = {}", fmt_amount(a), fmt_money(raw)),
+    let out = StepSize {
+        from: raw,
+        raw,
+        base: Some(s.base),
+        ..blank(1)
     };
-    finish(s, 1, None, raw, raw, capital, equity, head)
+    finish(s, out, capital, equity)
 }
 
 /// Step `step` (≥ 2) after trading `prev` at the step before.
@@ -139,13 +171,13 @@ pub fn next_size(
     let i = (step as usize).checked_sub(2).ok_or(Overflow)?;
     let m = *s.multipliers.get(i).ok_or(Overflow)?;
     let raw = money::mul(prev, m)?;
-    let head = format!(
-        "{} × {} = {}",
-        fmt_money(prev),
-        fmt_decimal(m),
-        fmt_money(raw)
-    );
-    finish(s, step, Some(m), prev, raw, capital, equity, head)
+    let out = StepSize {
+        multiplier: Some(m),
+        from: prev,
+        raw,
+        ..blank(step)
+    };
+    finish(s, out, capital, equity)
 }
 
 /// The max loss at `step` as a fraction of the credit.

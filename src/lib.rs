@@ -7,8 +7,12 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod compile;
+pub mod decision;
 pub mod diag;
+pub mod eval;
 pub mod fmt;
+pub mod graph;
 pub mod ladder;
 pub mod market;
 pub mod model;

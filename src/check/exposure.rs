@@ -46,6 +46,8 @@ pub struct Rung {
     pub cumulative_fraction: Decimal,
     /// Max loss as a fraction of the credit.
     pub max_loss: Decimal,
+    /// The size's arithmetic in words.
+    pub derivation: String,
 }
 
 /// The whole ladder.
@@ -82,6 +84,7 @@ pub fn analyze(sizing: &Sizing, account: &Account) -> Result<Exposure, Overflow>
             cumulative,
             cumulative_fraction: cumulative.checked_div(capital).ok_or(Overflow)?,
             max_loss: ladder::max_loss(sizing, step),
+            derivation: size.derivation(),
             size,
         });
     }
@@ -271,7 +274,7 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
             fmt_money(r.cumulative),
             fmt_percent(r.cumulative_fraction.round_dp(4)),
             format!("{} of credit", fmt_percent(r.max_loss)),
-            r.size.derivation
+            r.derivation
         );
     }
     let _ = writeln!(out);

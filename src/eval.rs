@@ -1,0 +1,766 @@
+//! Evaluation: the rule graph run over market bars and closed trades.
+//!
+//! Two phases. [`MarketValues::compute`] evaluates every market node once over
+//! the whole history, in node order, each built-in incrementally (O(1) per
+//! bar). Then [`Engine`], an event-driven state machine, takes closed trades
+//! one by one: each updates the state (step, the cycle's P&L, equity, the
+//! realized hedge profit) and the decision nodes are evaluated in topological
+//! order, reading market nodes at the trade's bar.
+//!
+//! Semantics (README, "Sizing semantics"): step 1 is the base; a loss below the
+//! step limit moves one step up, the size being the size traded × the
+//! multiplier into the next step, rounded, capped; reset on win returns to step
+//! 1 on any pnl ≥ 0, reset on recovery only once the cycle's P&L is ≥ 0 (else
+//! step and size stay); any trade at the step limit ends the cycle.
+
+use crate::ast::BinOp;
+use crate::compile::Compiled;
+use crate::decision::{Decision, Event, HedgeDecision, RollDecision, Trigger};
+use crate::graph::{Graph, Input, Node, NodeId};
+use crate::ladder::{self, StepSize};
+use crate::market::{Calendar, Market};
+use crate::model::{Reset, Strategy};
+use crate::money::{self, Overflow};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// What can go wrong while evaluating.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// Money beyond a decimal's range: `after trade 12: amount overflows ...`.
+    #[error("after trade {trade}: {source}")]
+    Overflow {
+        /// The trade.
+        trade: usize,
+        /// The overflow.
+        source: Overflow,
+    },
+    /// A plugin signal failed or is not available.
+    #[error("{0}")]
+    Plugin(String),
+    /// A built-in rejected its arguments.
+    #[error("{0}")]
+    Signal(String),
+}
+
+/// Runs plugin signals for the evaluator (the wasm host implements it).
+pub trait PluginRunner {
+    /// `name(inputs..., params...)` over whole series; NaN where there is no value.
+    fn run(&self, name: &str, inputs: &[&[f64]], params: &[f64]) -> Result<Vec<f64>, String>;
+}
+
+/// One market node's values, a value per bar.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    /// Numbers; `None` where there is no value (warm-up, missing data).
+    Num(Vec<Option<f64>>),
+    /// Conditions; `None` where unknown.
+    Bool(Vec<Option<bool>>),
+}
+
+/// The market nodes of a graph, evaluated over a market's bars.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MarketValues {
+    dates: Vec<NaiveDate>,
+    columns: Vec<Option<Column>>,
+}
+
+fn num_col(c: Option<&Column>) -> &[Option<f64>] {
+    match c {
+        Some(Column::Num(v)) => v,
+        _ => &[],
+    }
+}
+
+fn bool_col(c: Option<&Column>) -> &[Option<bool>] {
+    match c {
+        Some(Column::Bool(v)) => v,
+        _ => &[],
+    }
+}
+
+fn to_f64s(v: &[Option<f64>]) -> Vec<f64> {
+    v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()
+}
+
+impl MarketValues {
+    /// Evaluates every market node of `graph` over `market`'s bars.
+    pub fn compute(
+        graph: &Graph,
+        market: &Market,
+        calendar: &Calendar,
+        plugins: Option<&dyn PluginRunner>,
+    ) -> Result<MarketValues, EvalError> {
+        let dates = market.dates().to_vec();
+        let n = dates.len();
+        let mut columns: Vec<Option<Column>> = Vec::with_capacity(graph.nodes.len());
+        for node in &graph.nodes {
+            let col = |id: &NodeId| columns.get(id.index()).and_then(Option::as_ref);
+            let c = match node {
+                Node::Series(name) => Some(Column::Num(match market.get(name) {
+                    Some(s) => s
+                        .close()
+                        .iter()
+                        .map(|x| x.is_finite().then_some(*x))
+                        .collect(),
+                    None => vec![None; n],
+                })),
+                Node::Const(v) => Some(Column::Num(vec![v.is_finite().then_some(*v); n])),
+                Node::Builtin {
+                    func,
+                    periods,
+                    args,
+                } => {
+                    let inputs: Vec<Vec<f64>> =
+                        args.iter().map(|a| to_f64s(num_col(col(a)))).collect();
+                    let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
+                    let out = func
+                        .compute(&refs, periods)
+                        .map_err(|e| EvalError::Signal(e.to_string()))?;
+                    Some(Column::Num(out))
+                }
+                Node::Plugin { name, args, params } => {
+                    let runner = plugins.ok_or_else(|| {
+                        EvalError::Plugin(format!(
+                            "plugin `{name}` is used but no plugin host is available"
+                        ))
+                    })?;
+                    let inputs: Vec<Vec<f64>> =
+                        args.iter().map(|a| to_f64s(num_col(col(a)))).collect();
+                    let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
+                    let out = runner.run(name, &refs, params).map_err(EvalError::Plugin)?;
+                    Some(Column::Num(
+                        out.into_iter()
+                            .map(|x| x.is_finite().then_some(x))
+                            .collect(),
+                    ))
+                }
+                Node::Not(a) => Some(Column::Bool(
+                    bool_col(col(a)).iter().map(|x| x.map(|b| !b)).collect(),
+                )),
+                Node::Neg(a) => Some(Column::Num(
+                    num_col(col(a)).iter().map(|x| x.map(|v| -v)).collect(),
+                )),
+                Node::Binary(op, a, b) => Some(binary(*op, col(a), col(b), n)),
+                Node::Within { days, events } => {
+                    let kinds: Vec<&str> = events.iter().map(String::as_str).collect();
+                    Some(Column::Bool(
+                        dates
+                            .iter()
+                            .map(|d| within(calendar, &kinds, *d, *days))
+                            .collect(),
+                    ))
+                }
+                Node::Signal { value, .. } => col(value).cloned(),
+                _ => None,
+            };
+            columns.push(c);
+        }
+        Ok(MarketValues { dates, columns })
+    }
+
+    /// The bar on or before `date` (a journal date may fall on a weekend).
+    pub fn bar_on_or_before(&self, date: NaiveDate) -> Option<usize> {
+        let i = self.dates.partition_point(|d| *d <= date);
+        if i == 0 || date > self.dates.last().copied()? + chrono::Days::new(5) {
+            // Before the history, or well after its end: no data for that date.
+            return None;
+        }
+        Some(i - 1)
+    }
+
+    /// The dates of the bars.
+    pub fn dates(&self) -> &[NaiveDate] {
+        &self.dates
+    }
+
+    /// A node's column.
+    pub fn column(&self, id: NodeId) -> Option<&Column> {
+        self.columns.get(id.index()).and_then(Option::as_ref)
+    }
+
+    /// A condition node's value at a bar; `None` when unknown.
+    pub fn bool_at(&self, id: NodeId, bar: Option<usize>) -> Option<bool> {
+        bar.and_then(|b| bool_col(self.column(id)).get(b).copied().flatten())
+    }
+
+    /// A number node's value at a bar.
+    pub fn num_at(&self, id: NodeId, bar: Option<usize>) -> Option<f64> {
+        bar.and_then(|b| num_col(self.column(id)).get(b).copied().flatten())
+    }
+}
+
+/// `within` with the calendar's coverage: after the last known event of a kind,
+/// that kind is unknown rather than silently absent.
+fn within(calendar: &Calendar, kinds: &[&str], date: NaiveDate, days: u32) -> Option<bool> {
+    if calendar.within(kinds, date, days) {
+        return Some(true);
+    }
+    let known = kinds
+        .iter()
+        .all(|k| calendar.coverage(k).is_some_and(|(_, last)| date <= last));
+    known.then_some(false)
+}
+
+fn binary(op: BinOp, a: Option<&Column>, b: Option<&Column>, n: usize) -> Column {
+    match op {
+        BinOp::And | BinOp::Or => {
+            let (a, b) = (bool_col(a), bool_col(b));
+            Column::Bool(
+                (0..n)
+                    .map(|i| {
+                        let (x, y) = (a.get(i).copied().flatten(), b.get(i).copied().flatten());
+                        // Kleene logic: false and unknown = false, true or unknown = true.
+                        if op == BinOp::And {
+                            match (x, y) {
+                                (Some(false), _) | (_, Some(false)) => Some(false),
+                                (Some(true), Some(true)) => Some(true),
+                                _ => None,
+                            }
+                        } else {
+                            match (x, y) {
+                                (Some(true), _) | (_, Some(true)) => Some(true),
+                                (Some(false), Some(false)) => Some(false),
+                                _ => None,
+                            }
+                        }
+                    })
+                    .collect(),
+            )
+        }
+        BinOp::CrossAbove => Column::Bool(crate::signals::crosses_above(num_col(a), num_col(b))),
+        BinOp::CrossBelow => Column::Bool(crate::signals::crosses_below(num_col(a), num_col(b))),
+        _ => {
+            let (a, b) = (num_col(a), num_col(b));
+            let pair =
+                |i: usize| Some((a.get(i).copied().flatten()?, b.get(i).copied().flatten()?));
+            if op.is_comparison() {
+                Column::Bool(
+                    (0..n)
+                        .map(|i| {
+                            let (x, y) = pair(i)?;
+                            Some(match op {
+                                BinOp::Lt => x < y,
+                                BinOp::Le => x <= y,
+                                BinOp::Gt => x > y,
+                                BinOp::Ge => x >= y,
+                                BinOp::Eq => x == y,
+                                _ => x != y,
+                            })
+                        })
+                        .collect(),
+                )
+            } else {
+                Column::Num(
+                    (0..n)
+                        .map(|i| {
+                            let (x, y) = pair(i)?;
+                            let v = match op {
+                                BinOp::Add => x + y,
+                                BinOp::Sub => x - y,
+                                BinOp::Mul => x * y,
+                                _ => x / y,
+                            };
+                            v.is_finite().then_some(v)
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+/// A closed trade from the journal: the event the engine steps on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClosedTrade {
+    /// When it closed.
+    pub date: NaiveDate,
+    /// Its P&L.
+    pub pnl: Decimal,
+    /// Its credit, if known.
+    pub credit: Option<Decimal>,
+    /// Its hedge's realized P&L, if any.
+    pub hedge_pnl: Option<Decimal>,
+}
+
+/// The engine's state between trades.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct State {
+    /// Trades applied so far.
+    pub trades: usize,
+    /// The next trade's step.
+    pub step: u32,
+    /// The size traded at the step before, in this cycle.
+    pub prev_size: Decimal,
+    /// A size held under reset on recovery.
+    pub held: Option<Decimal>,
+    /// Equity after all trades.
+    pub equity: Decimal,
+    /// The cycle's P&L so far.
+    pub cycle_pnl: Decimal,
+    /// The realized hedge profit of the last trade (≥ 0).
+    pub hedge_profit: Decimal,
+    /// Roll carried because no layer was active.
+    pub roll_carry: Decimal,
+    /// The last trade's date.
+    pub date: Option<NaiveDate>,
+    /// The last trade's P&L.
+    pub pnl: Option<Decimal>,
+    /// What the last trade did.
+    pub event: Event,
+    /// The P&L of the cycle that the last trade ended, if it ended one.
+    pub cycle_result: Option<Decimal>,
+}
+
+/// One per-event node value.
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Empty,
+    Money(Decimal),
+    Maybe(Option<Decimal>),
+    Step(u32),
+    Size(StepSize),
+    Fraction(Decimal),
+    Trigger(Trigger),
+    Budget {
+        active: bool,
+        budget: Decimal,
+    },
+    Coefficient {
+        value: Decimal,
+        applied: Option<usize>,
+        clamped: bool,
+    },
+}
+
+/// The event-driven state machine over a compiled strategy.
+pub struct Engine<'a> {
+    strategy: &'a Strategy,
+    compiled: &'a Compiled,
+    market: Option<&'a MarketValues>,
+    order: Vec<NodeId>,
+    slots: Vec<Slot>,
+    state: State,
+    layer_names: Vec<Arc<str>>,
+    override_texts: Vec<Arc<str>>,
+    max_loss_rules: Vec<Arc<str>>,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine before any trade.
+    pub fn new(
+        strategy: &'a Strategy,
+        compiled: &'a Compiled,
+        market: Option<&'a MarketValues>,
+    ) -> Engine<'a> {
+        let order = compiled
+            .graph
+            .topo_order()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| compiled.graph.node(*id).is_some_and(|n| !n.is_market()))
+            .collect();
+        let capital = strategy.account.capital;
+        Engine {
+            strategy,
+            compiled,
+            market,
+            order,
+            slots: vec![Slot::Empty; compiled.graph.nodes.len()],
+            state: State {
+                trades: 0,
+                step: 1,
+                prev_size: Decimal::ZERO,
+                held: None,
+                equity: capital,
+                cycle_pnl: Decimal::ZERO,
+                hedge_profit: Decimal::ZERO,
+                roll_carry: Decimal::ZERO,
+                date: None,
+                pnl: None,
+                event: Event::Start,
+                cycle_result: None,
+            },
+            layer_names: strategy
+                .hedges
+                .iter()
+                .map(|h| Arc::from(h.name.as_str()))
+                .collect(),
+            override_texts: strategy
+                .roll
+                .iter()
+                .flat_map(|r| {
+                    r.overrides
+                        .iter()
+                        .map(|o| Arc::from(crate::fmt::expr(&o.when).as_str()))
+                })
+                .collect(),
+            max_loss_rules: (1..=strategy.sizing.steps)
+                .map(|k| Arc::from(max_loss_rule(strategy, k).as_str()))
+                .collect(),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The decision for the next trade, from the current state. `credit` is
+    /// that trade's credit when known (for the max loss in money).
+    pub fn decide(&mut self, credit: Option<Decimal>) -> Result<Decision, EvalError> {
+        let trade = self.state.trades;
+        let wrap = |source| EvalError::Overflow { trade, source };
+        let bar = match (self.market, self.state.date) {
+            (Some(m), Some(d)) => m.bar_on_or_before(d),
+            _ => None,
+        };
+        let s = self.strategy;
+        let capital = s.account.capital;
+        for &id in &self.order {
+            let Some(node) = self.compiled.graph.node(id) else {
+                continue;
+            };
+            let get =
+                |slots: &[Slot], d: NodeId| slots.get(d.index()).copied().unwrap_or(Slot::Empty);
+            let value = match node {
+                Node::Input(i) => match i {
+                    Input::Capital => Slot::Money(capital),
+                    Input::Equity => Slot::Money(self.state.equity),
+                    Input::Step => Slot::Step(self.state.step),
+                    Input::PrevSize => Slot::Money(self.state.prev_size),
+                    Input::Credit => Slot::Maybe(credit),
+                    Input::HedgeProfit => Slot::Money(self.state.hedge_profit),
+                },
+                Node::Size {
+                    step,
+                    prev,
+                    capital,
+                    equity,
+                } => {
+                    let money_of = |d: NodeId| match get(&self.slots, d) {
+                        Slot::Money(m) => m,
+                        _ => Decimal::ZERO,
+                    };
+                    let step = match get(&self.slots, *step) {
+                        Slot::Step(k) => k,
+                        _ => 1,
+                    };
+                    let (prev, capital, equity) =
+                        (money_of(*prev), money_of(*capital), money_of(*equity));
+                    let size = match (self.state.held, step) {
+                        (Some(h), step) => StepSize {
+                            step,
+                            multiplier: None,
+                            from: h,
+                            raw: h,
+                            rounded: h,
+                            cap: None,
+                            size: h,
+                            capped: false,
+                            base: None,
+                            rounding: None,
+                        },
+                        (None, 1) => ladder::base_size(&s.sizing, capital, equity).map_err(wrap)?,
+                        (None, step) => ladder::next_size(&s.sizing, step, prev, capital, equity)
+                            .map_err(wrap)?,
+                    };
+                    Slot::Size(size)
+                }
+                Node::MaxLossPct { step } => match get(&self.slots, *step) {
+                    Slot::Step(k) => Slot::Fraction(ladder::max_loss(&s.sizing, k)),
+                    _ => Slot::Fraction(Decimal::ONE),
+                },
+                Node::MaxLoss { pct, credit } => {
+                    match (get(&self.slots, *pct), get(&self.slots, *credit)) {
+                        (Slot::Fraction(p), Slot::Maybe(Some(c))) => {
+                            Slot::Maybe(Some(money::mul(p, c).map_err(wrap)?))
+                        }
+                        _ => Slot::Maybe(None),
+                    }
+                }
+                Node::Trigger { condition, .. } => Slot::Trigger(match (condition, self.market) {
+                    (None, _) => Trigger::Always,
+                    (Some(c), Some(m)) => Trigger::of(m.bool_at(*c, bar)),
+                    (Some(_), None) => Trigger::Unknown,
+                }),
+                Node::HedgeBudget { layer, size, .. } => {
+                    let h = s.hedges.get(*layer);
+                    let active =
+                        h.is_some_and(|h| (h.active_from..=h.active_to).contains(&self.state.step));
+                    let budget = match (get(&self.slots, *size), h) {
+                        (Slot::Size(z), Some(h)) if active => {
+                            money::mul(h.allocation, z.size).map_err(wrap)?
+                        }
+                        _ => Decimal::ZERO,
+                    };
+                    Slot::Budget { active, budget }
+                }
+                Node::RollCoefficient { conditions } => {
+                    let roll = s.roll.as_ref();
+                    let mut value = roll.map_or(Decimal::ZERO, |r| r.coefficient);
+                    let mut applied = None;
+                    for (i, c) in conditions.iter().enumerate() {
+                        if self.market.and_then(|m| m.bool_at(*c, bar)) == Some(true) {
+                            if let Some(o) = roll.and_then(|r| r.overrides.get(i)) {
+                                value = o.coefficient;
+                                applied = Some(i);
+                            }
+                            break;
+                        }
+                    }
+                    let mut clamped = false;
+                    if let Some((lo, hi)) = roll.and_then(|r| r.clamp) {
+                        let c = value.clamp(lo, hi);
+                        clamped = c != value;
+                        value = c;
+                    }
+                    Slot::Coefficient {
+                        value,
+                        applied,
+                        clamped,
+                    }
+                }
+                Node::RollAmount { coefficient, .. } => match get(&self.slots, *coefficient) {
+                    Slot::Coefficient { value, .. } => {
+                        let amount = money::mul(self.state.hedge_profit, value).map_err(wrap)?;
+                        Slot::Money(money::add(amount, self.state.roll_carry).map_err(wrap)?)
+                    }
+                    _ => Slot::Money(Decimal::ZERO),
+                },
+                Node::Guard { .. } | Node::Decision { .. } => Slot::Empty,
+                _ => Slot::Empty,
+            };
+            if let Some(slot) = self.slots.get_mut(id.index()) {
+                *slot = value;
+            }
+        }
+        self.assemble(credit, bar)
+    }
+
+    fn slot(&self, id: NodeId) -> Slot {
+        self.slots.get(id.index()).copied().unwrap_or(Slot::Empty)
+    }
+
+    fn assemble(&self, credit: Option<Decimal>, bar: Option<usize>) -> Result<Decision, EvalError> {
+        let ids = &self.compiled.ids;
+        let Slot::Size(sizing) = self.slot(ids.size) else {
+            return Err(EvalError::Signal("the graph has no size node".into()));
+        };
+        let max_loss_pct = match self.slot(ids.max_loss_pct) {
+            Slot::Fraction(p) => p,
+            _ => Decimal::ONE,
+        };
+        let max_loss = match self.slot(ids.max_loss) {
+            Slot::Maybe(m) => m,
+            _ => None,
+        };
+        let mut hedges: Vec<HedgeDecision> = self
+            .strategy
+            .hedges
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let trigger = match ids.triggers.get(i).map(|t| self.slot(*t)) {
+                    Some(Slot::Trigger(t)) => t,
+                    _ => Trigger::Unknown,
+                };
+                let (active, budget) = match ids.budgets.get(i).map(|b| self.slot(*b)) {
+                    Some(Slot::Budget { active, budget }) => (active, budget),
+                    _ => (false, Decimal::ZERO),
+                };
+                HedgeDecision {
+                    layer: self
+                        .layer_names
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::from("?")),
+                    active,
+                    trigger,
+                    allocation: h.allocation,
+                    budget,
+                    roll: Decimal::ZERO,
+                }
+            })
+            .collect();
+        let roll = match (ids.roll_coefficient, ids.roll_amount) {
+            (Some(c), Some(a)) => {
+                let (coefficient, applied, clamped) = match self.slot(c) {
+                    Slot::Coefficient {
+                        value,
+                        applied,
+                        clamped,
+                    } => (value, applied, clamped),
+                    _ => (Decimal::ZERO, None, false),
+                };
+                let amount = match self.slot(a) {
+                    Slot::Money(m) => m,
+                    _ => Decimal::ZERO,
+                };
+                let unknown = match (applied, self.market) {
+                    (None, m) => ids
+                        .roll_conditions
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| m.and_then(|m| m.bool_at(**c, bar)).is_none())
+                        .filter_map(|(i, _)| self.override_texts.get(i).cloned())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let target = hedges.iter_mut().find(|h| h.active);
+                let to = target.as_ref().map(|h| h.layer.clone());
+                if let Some(h) = target {
+                    h.roll = amount;
+                    h.budget =
+                        money::add(h.budget, amount).map_err(|source| EvalError::Overflow {
+                            trade: self.state.trades,
+                            source,
+                        })?;
+                }
+                Some(RollDecision {
+                    profit: self.state.hedge_profit,
+                    coefficient,
+                    applied: applied.and_then(|i| self.override_texts.get(i).cloned()),
+                    unknown,
+                    clamped,
+                    amount,
+                    to,
+                })
+            }
+            _ => None,
+        };
+        Ok(Decision {
+            trade: self.state.trades,
+            date: self.state.date,
+            event: self.state.event,
+            pnl: self.state.pnl,
+            step: self.state.step,
+            size: sizing.size,
+            capped: sizing.capped,
+            max_loss_pct,
+            max_loss,
+            credit,
+            equity: self.state.equity,
+            cycle_pnl: self.state.cycle_pnl,
+            cycle_result: self.state.cycle_result,
+            hedges,
+            roll,
+            sizing,
+            max_loss_rule: self
+                .max_loss_rules
+                .get((self.state.step.max(1) - 1) as usize)
+                .cloned()
+                .unwrap_or_else(|| Arc::from("")),
+            held: self.state.held.is_some(),
+        })
+    }
+
+    /// Applies a closed trade, traded at the size `decided` (the last decision's size).
+    pub fn apply(&mut self, t: &ClosedTrade, decided: &Decision) -> Result<(), EvalError> {
+        let trade = self.state.trades + 1;
+        let wrap = |source| EvalError::Overflow { trade, source };
+        let st = &mut self.state;
+        let s = self.strategy;
+        let hedge = t.hedge_pnl.unwrap_or(Decimal::ZERO);
+        st.equity = money::add(st.equity, money::add(t.pnl, hedge).map_err(wrap)?).map_err(wrap)?;
+        st.cycle_pnl = money::add(st.cycle_pnl, t.pnl).map_err(wrap)?;
+        // A rolled amount is spent once a layer took it; otherwise it stays carried.
+        let taken = decided.roll.as_ref().is_some_and(|r| r.to.is_some());
+        st.roll_carry = if taken {
+            Decimal::ZERO
+        } else {
+            decided.roll.as_ref().map_or(Decimal::ZERO, |r| r.amount)
+        };
+        st.hedge_profit = hedge.max(Decimal::ZERO);
+        st.trades = trade;
+        st.date = Some(t.date);
+        st.pnl = Some(t.pnl);
+        st.cycle_result = None;
+        let at_limit = decided.step >= s.sizing.steps;
+        let loss = t.pnl < Decimal::ZERO;
+        let recovered = st.cycle_pnl >= Decimal::ZERO;
+        let end_cycle = |st: &mut State, event: Event| {
+            st.event = event;
+            st.cycle_result = Some(st.cycle_pnl);
+            st.cycle_pnl = Decimal::ZERO;
+            st.step = 1;
+            st.prev_size = Decimal::ZERO;
+            st.held = None;
+        };
+        if at_limit {
+            end_cycle(
+                st,
+                if recovered {
+                    Event::CycleEnded
+                } else {
+                    Event::StoppedOut
+                },
+            );
+        } else if loss {
+            st.event = Event::Loss;
+            st.step = decided.step + 1;
+            st.prev_size = decided.size;
+            st.held = None;
+        } else {
+            match s.sizing.reset {
+                Reset::OnWin => end_cycle(st, Event::Win),
+                Reset::OnRecovery if recovered => end_cycle(st, Event::Win),
+                Reset::OnRecovery => {
+                    st.event = Event::Held;
+                    st.held = Some(decided.size);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a step's max loss comes from: `(from step 3)`, `(at steps 1..2)`.
+fn max_loss_rule(s: &Strategy, step: u32) -> String {
+    let ml = &s.sizing.max_loss;
+    let i = (step.max(1) - 1) as usize;
+    let Some(v) = ml.get(i) else {
+        return String::new();
+    };
+    let mut lo = i;
+    while lo > 0 && ml.get(lo - 1) == Some(v) {
+        lo -= 1;
+    }
+    let mut hi = i;
+    while ml.get(hi + 1) == Some(v) {
+        hi += 1;
+    }
+    let (lo, hi) = (lo + 1, hi + 1);
+    if lo == 1 && hi == ml.len() {
+        "(every step)".into()
+    } else if hi == ml.len() {
+        format!("(from step {lo})")
+    } else if lo == hi {
+        format!("(at step {lo})")
+    } else {
+        format!("(at steps {lo}..{hi})")
+    }
+}
+
+/// Runs a whole journal: the decision before any trade, then one after each trade.
+/// The credit of the trade a decision sizes (the next journal row's) is used for
+/// its max loss in money.
+pub fn run(
+    strategy: &Strategy,
+    compiled: &Compiled,
+    market: Option<&MarketValues>,
+    trades: &[ClosedTrade],
+) -> Result<Vec<Decision>, EvalError> {
+    let mut engine = Engine::new(strategy, compiled, market);
+    let mut out = Vec::with_capacity(trades.len() + 1);
+    let mut decision = engine.decide(trades.first().and_then(|t| t.credit))?;
+    for (i, t) in trades.iter().enumerate() {
+        engine.apply(t, &decision)?;
+        out.push(decision);
+        decision = engine.decide(trades.get(i + 1).and_then(|t| t.credit))?;
+    }
+    out.push(decision);
+    Ok(out)
+}

@@ -1,0 +1,395 @@
+//! The rule graph: what a checked strategy compiles to.
+//!
+//! A flat table of [`Node`]s addressed by [`NodeId`]; each node names the
+//! nodes it depends on. Two kinds of nodes:
+//!
+//! - **market nodes** (series, constants, built-in and plugin signals,
+//!   operators, event windows) have one value per market bar and are
+//!   computed once for the whole history ([`crate::eval::MarketValues`]);
+//! - **decision nodes** (the engine's state as inputs, the ladder's size, the
+//!   max loss, hedge budgets, the roll, guards, the decision) are evaluated
+//!   for every event, reading market nodes at the event's bar.
+//!
+//! The compiler only ever refers to nodes it has already added, so index order
+//! is a topological order; [`Graph::topo_order`] checks that and finds cycles
+//! in graphs built any other way.
+
+use crate::ast::BinOp;
+use crate::signals::Builtin;
+use std::fmt::Write as _;
+
+/// A node's index in [`Graph::nodes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    /// As an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// An input the engine sets from its state before each evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    /// The declared initial capital.
+    Capital,
+    /// The equity after all prior trades.
+    Equity,
+    /// The step of the next trade.
+    Step,
+    /// The size traded at the step before (in a cycle).
+    PrevSize,
+    /// The credit of the trade being sized, when known.
+    Credit,
+    /// The realized profit of the last trade's hedge.
+    HedgeProfit,
+}
+
+impl Input {
+    fn name(self) -> &'static str {
+        match self {
+            Input::Capital => "capital",
+            Input::Equity => "equity",
+            Input::Step => "step",
+            Input::PrevSize => "previous size",
+            Input::Credit => "credit",
+            Input::HedgeProfit => "hedge profit",
+        }
+    }
+}
+
+/// One node of the graph.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// `capital`, `equity`, `step`, ...: the engine's state.
+    Input(Input),
+    /// `vix`: a market series.
+    Series(String),
+    /// `70`, `25%` (as 0.25).
+    Const(f64),
+    /// `rsi(vix, 14)`.
+    Builtin {
+        /// Which built-in.
+        func: Builtin,
+        /// Its period arguments.
+        periods: Vec<i64>,
+        /// Its series arguments.
+        args: Vec<NodeId>,
+    },
+    /// `theta_decay(vix, vix3m)`: a wasm plugin signal.
+    Plugin {
+        /// The plugin's name.
+        name: String,
+        /// Its series arguments.
+        args: Vec<NodeId>,
+        /// Its params, in manifest order (those not given take their default).
+        params: Vec<f64>,
+    },
+    /// `not a`.
+    Not(NodeId),
+    /// `-a`.
+    Neg(NodeId),
+    /// `a op b`: arithmetic, comparison, `and`, `or`, `crosses above/below`.
+    Binary(BinOp, NodeId, NodeId),
+    /// `within 1d of FOMC, CPI`.
+    Within {
+        /// Days before an event.
+        days: u32,
+        /// The event kinds.
+        events: Vec<String>,
+    },
+    /// `signal name = ...`: a named signal, the value of another node.
+    Signal {
+        /// Its name.
+        name: String,
+        /// Its definition.
+        value: NodeId,
+    },
+    /// The next trade's size: the ladder at the current step.
+    Size {
+        /// `step`.
+        step: NodeId,
+        /// `previous size`.
+        prev: NodeId,
+        /// `capital`.
+        capital: NodeId,
+        /// `equity`.
+        equity: NodeId,
+    },
+    /// The next trade's max loss as a fraction of the credit.
+    MaxLossPct {
+        /// `step`.
+        step: NodeId,
+    },
+    /// The max loss in money, when the credit is known.
+    MaxLoss {
+        /// The fraction.
+        pct: NodeId,
+        /// `credit`.
+        credit: NodeId,
+    },
+    /// Whether a hedge layer's trigger fires (always, when it has none).
+    Trigger {
+        /// The layer, by index in the strategy.
+        layer: usize,
+        /// The condition, if any.
+        condition: Option<NodeId>,
+    },
+    /// A hedge layer's budget: its allocation of the size when active.
+    HedgeBudget {
+        /// The layer, by index in the strategy.
+        layer: usize,
+        /// `step` (for activation).
+        step: NodeId,
+        /// The size.
+        size: NodeId,
+        /// The trigger.
+        trigger: NodeId,
+    },
+    /// The roll coefficient: overrides (by priority) and the clamp applied.
+    RollCoefficient {
+        /// The overrides' conditions, in the order they are tried.
+        conditions: Vec<NodeId>,
+    },
+    /// The rolled amount: realized hedge profit × coefficient.
+    RollAmount {
+        /// The coefficient.
+        coefficient: NodeId,
+        /// `hedge profit`.
+        profit: NodeId,
+    },
+    /// One entry guard.
+    Guard {
+        /// The guard, by index in the strategy.
+        index: usize,
+        /// What it reads.
+        deps: Vec<NodeId>,
+    },
+    /// The decision: everything above, together.
+    Decision {
+        /// What it gathers.
+        deps: Vec<NodeId>,
+    },
+}
+
+impl Node {
+    /// The nodes this one depends on.
+    pub fn deps(&self) -> Vec<NodeId> {
+        match self {
+            Node::Input(_) | Node::Series(_) | Node::Const(_) | Node::Within { .. } => Vec::new(),
+            Node::Builtin { args, .. } | Node::Plugin { args, .. } => args.clone(),
+            Node::Not(a) | Node::Neg(a) => vec![*a],
+            Node::Binary(_, a, b) => vec![*a, *b],
+            Node::Signal { value, .. } => vec![*value],
+            Node::Size {
+                step,
+                prev,
+                capital,
+                equity,
+            } => vec![*step, *prev, *capital, *equity],
+            Node::MaxLossPct { step } => vec![*step],
+            Node::MaxLoss { pct, credit } => vec![*pct, *credit],
+            Node::Trigger { condition, .. } => condition.iter().copied().collect(),
+            Node::HedgeBudget {
+                step,
+                size,
+                trigger,
+                ..
+            } => vec![*step, *size, *trigger],
+            Node::RollCoefficient { conditions } => conditions.clone(),
+            Node::RollAmount {
+                coefficient,
+                profit,
+            } => vec![*coefficient, *profit],
+            Node::Guard { deps, .. } | Node::Decision { deps } => deps.clone(),
+        }
+    }
+
+    /// Whether the node has one value per market bar (else it is evaluated per event).
+    pub fn is_market(&self) -> bool {
+        matches!(
+            self,
+            Node::Series(_)
+                | Node::Const(_)
+                | Node::Builtin { .. }
+                | Node::Plugin { .. }
+                | Node::Not(_)
+                | Node::Neg(_)
+                | Node::Binary(..)
+                | Node::Within { .. }
+                | Node::Signal { .. }
+        )
+    }
+
+    /// A short label: what the node computes.
+    pub fn label(&self, names: &GraphNames) -> String {
+        match self {
+            Node::Input(i) => format!("input {}", i.name()),
+            Node::Series(s) => format!("series {s}"),
+            Node::Const(c) => format!("{c}"),
+            Node::Builtin { func, periods, .. } => {
+                let p: Vec<String> = periods.iter().map(|p| p.to_string()).collect();
+                format!("{}(·, {})", func.name(), p.join(", "))
+            }
+            Node::Plugin { name, params, .. } => {
+                let p: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+                format!(
+                    "plugin {name}(·{}{})",
+                    if p.is_empty() { "" } else { ", " },
+                    p.join(", ")
+                )
+            }
+            Node::Not(_) => "not".into(),
+            Node::Neg(_) => "-".into(),
+            Node::Binary(op, ..) => op.symbol().into(),
+            Node::Within { days, events } => format!("within {days}d of {}", events.join(", ")),
+            Node::Signal { name, .. } => format!("signal {name}"),
+            Node::Size { .. } => "size (ladder)".into(),
+            Node::MaxLossPct { .. } => "max loss % of credit".into(),
+            Node::MaxLoss { .. } => "max loss $".into(),
+            Node::Trigger { layer, condition } => format!(
+                "trigger of hedge {}{}",
+                names.layer(*layer),
+                if condition.is_none() { " (always)" } else { "" }
+            ),
+            Node::HedgeBudget { layer, .. } => format!("budget of hedge {}", names.layer(*layer)),
+            Node::RollCoefficient { .. } => "roll coefficient".into(),
+            Node::RollAmount { .. } => "roll amount".into(),
+            Node::Guard { index, .. } => format!("guard {}", names.guard(*index)),
+            Node::Decision { .. } => "decision".into(),
+        }
+    }
+}
+
+/// Names the graph's labels use: hedge layers and guards.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GraphNames {
+    /// Hedge layer names, by index.
+    pub layers: Vec<String>,
+    /// Guard descriptions, by index.
+    pub guards: Vec<String>,
+}
+
+impl GraphNames {
+    fn layer(&self, i: usize) -> &str {
+        self.layers.get(i).map_or("?", String::as_str)
+    }
+    fn guard(&self, i: usize) -> &str {
+        self.guards.get(i).map_or("?", String::as_str)
+    }
+}
+
+/// A cycle among nodes: the nodes on it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the rule graph has a cycle through nodes {0:?}")]
+pub struct CycleError(pub Vec<NodeId>);
+
+/// The compiled strategy.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Graph {
+    /// The nodes; a node only depends on nodes before it when built by the compiler.
+    pub nodes: Vec<Node>,
+    /// Names for labels.
+    pub names: GraphNames,
+    /// The decision node.
+    pub decision: Option<NodeId>,
+}
+
+impl Graph {
+    /// Adds a node, returning its id (an identical market node is shared).
+    pub fn add(&mut self, node: Node) -> NodeId {
+        if node.is_market() {
+            if let Some(i) = self.nodes.iter().position(|n| *n == node) {
+                return NodeId(i as u32);
+            }
+        }
+        self.nodes.push(node);
+        NodeId((self.nodes.len() - 1) as u32)
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.index())
+    }
+
+    /// A topological order of the nodes (dependencies first), or the nodes on a cycle.
+    pub fn topo_order(&self) -> Result<Vec<NodeId>, CycleError> {
+        let n = self.nodes.len();
+        let mut indegree = vec![0usize; n];
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, node) in self.nodes.iter().enumerate() {
+            for d in node.deps() {
+                if d.index() < n {
+                    indegree[i] += 1;
+                    users[d.index()].push(i);
+                }
+            }
+        }
+        let mut ready: std::collections::VecDeque<usize> =
+            (0..n).filter(|&i| indegree[i] == 0).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(i) = ready.pop_front() {
+            order.push(NodeId(i as u32));
+            for &u in &users[i] {
+                indegree[u] -= 1;
+                if indegree[u] == 0 {
+                    ready.push_back(u);
+                }
+            }
+        }
+        if order.len() == n {
+            Ok(order)
+        } else {
+            Err(CycleError(
+                (0..n)
+                    .filter(|&i| indegree[i] > 0)
+                    .map(|i| NodeId(i as u32))
+                    .collect(),
+            ))
+        }
+    }
+
+    /// The graph as text: one node a line, `#id label <- deps`.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            let kind = if node.is_market() { "market" } else { "decide" };
+            let deps: Vec<String> = node.deps().iter().map(|d| format!("#{}", d.0)).collect();
+            let _ = write!(out, "#{i:<3} {kind}  {}", node.label(&self.names));
+            if !deps.is_empty() {
+                let _ = write!(out, "  <- {}", deps.join(", "));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The graph in Graphviz's dot language.
+    pub fn to_dot(&self) -> String {
+        let mut out =
+            String::from("digraph strategy {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+        for (i, node) in self.nodes.iter().enumerate() {
+            let shape = match node {
+                Node::Input(_) | Node::Series(_) => "invhouse",
+                Node::Decision { .. } => "doubleoctagon",
+                Node::Guard { .. } => "octagon",
+                n if n.is_market() => "ellipse",
+                _ => "box",
+            };
+            let label = node
+                .label(&self.names)
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"");
+            let _ = writeln!(out, "  n{i} [label=\"{label}\", shape={shape}];");
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            for d in node.deps() {
+                let _ = writeln!(out, "  n{} -> n{i};", d.0);
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -1,0 +1,85 @@
+//! The sizing engine on hand-made journals: the semantics README states.
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, dec};
+use vixshield::check::{self, Env};
+use vixshield::compile::compile;
+use vixshield::decision::Event;
+use vixshield::eval::{self, ClosedTrade};
+use vixshield::model::Strategy;
+use vixshield::source::SourceFile;
+
+fn strategy(name: &str) -> Strategy {
+    let path = format!("{}/strategies/{name}", env!("CARGO_MANIFEST_DIR"));
+    let src = SourceFile::from_bytes(path.clone(), &std::fs::read(&path).unwrap_or_default());
+    check::check_source(&src, &Env::default())
+        .strategy
+        .expect("the strategy checks")
+}
+
+fn trades(pnls: &[Decimal]) -> Vec<ClosedTrade> {
+    let start = NaiveDate::from_ymd_opt(2024, 1, 5).unwrap_or_default();
+    pnls.iter()
+        .enumerate()
+        .map(|(i, p)| ClosedTrade {
+            date: start + chrono::Days::new(7 * i as u64),
+            pnl: *p,
+            credit: None,
+            hedge_pnl: None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_canonical_progression() {
+    // README: after -900, -1,500, -2,000, -3,100 and a win: 1,000, 1,800, 2,900, 4,600, 1,000 (stopped out), 1,000.
+    let s = strategy("spx-mastery.vxs");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(
+        &s,
+        &c,
+        None,
+        &trades(&[dec!(-900), dec!(-1500), dec!(-2000), dec!(-3100), dec!(250)]),
+    )
+    .expect("runs");
+    let sizes: Vec<Decimal> = d.iter().map(|d| d.size).collect();
+    assert_eq!(
+        sizes,
+        vec![
+            dec!(1000),
+            dec!(1800),
+            dec!(2900),
+            dec!(4600),
+            dec!(1000),
+            dec!(1000)
+        ]
+    );
+    let steps: Vec<u32> = d.iter().map(|d| d.step).collect();
+    assert_eq!(steps, vec![1, 2, 3, 4, 1, 1]);
+    assert_eq!(d[4].event, Event::StoppedOut);
+    assert_eq!(d[4].cycle_result, Some(dec!(-7500)));
+    assert_eq!(d[4].equity, dec!(92500));
+    assert_eq!(d[3].max_loss_pct, dec!(0.65));
+    assert_eq!(
+        d[2].derivation()[1],
+        "step 3: $1,800 × 1.6 = $2,880 → nearest $100 = $2,900 (cap $10,000 not binding); max loss 65% of credit (from step 3)"
+    );
+}
+
+#[test]
+fn reset_on_recovery_holds_until_the_cycle_is_whole() {
+    let s = strategy("conservative.vxs");
+    let c = compile(&s, &[]).expect("compiles");
+    // base 1,000; loss → 1,600; small win (cycle -900) → held at 1,600; win of 1,000 → cycle +100 → step 1.
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-1000), dec!(100), dec!(1000)])).expect("runs");
+    let got: Vec<(u32, Decimal, Event)> = d.iter().map(|d| (d.step, d.size, d.event)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, dec!(1000), Event::Start),
+            (2, dec!(1600), Event::Loss),
+            (2, dec!(1600), Event::Held),
+            (1, dec!(1000), Event::Win),
+        ]
+    );
+}
