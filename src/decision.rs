@@ -155,6 +155,41 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A decision with nothing in it, to be filled by [`crate::eval::Engine::decide_into`].
+    pub fn empty() -> Decision {
+        Decision {
+            trade: 0,
+            date: None,
+            event: Event::Start,
+            pnl: None,
+            step: 1,
+            size: Decimal::ZERO,
+            capped: false,
+            max_loss_pct: Decimal::ZERO,
+            max_loss: None,
+            credit: None,
+            equity: Decimal::ZERO,
+            cycle_pnl: Decimal::ZERO,
+            cycle_result: None,
+            hedges: Vec::new(),
+            roll: None,
+            sizing: crate::ladder::StepSize {
+                step: 1,
+                multiplier: None,
+                from: Decimal::ZERO,
+                raw: Decimal::ZERO,
+                rounded: Decimal::ZERO,
+                cap: None,
+                size: Decimal::ZERO,
+                capped: false,
+                base: None,
+                rounding: None,
+            },
+            max_loss_rule: Arc::from(""),
+            held: false,
+        }
+    }
+
     /// The derivation, one line a part: size, max loss, the event, hedges, roll.
     pub fn derivation(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -321,7 +321,8 @@ enum Slot {
     Money(Decimal),
     Maybe(Option<Decimal>),
     Step(u32),
-    Size(StepSize),
+    /// The size node's value lives in [`Engine::size`], keeping slots small.
+    Size,
     Fraction(Decimal),
     Trigger(Trigger),
     Budget {
@@ -346,6 +347,10 @@ pub struct Engine<'a> {
     layer_names: Vec<Arc<str>>,
     override_texts: Vec<Arc<str>>,
     max_loss_rules: Vec<Arc<str>>,
+    /// Step 1's size and the cap, when they do not depend on equity.
+    fixed: Option<(StepSize, Option<Decimal>)>,
+    /// The size node's value (one per graph).
+    size: StepSize,
 }
 
 impl<'a> Engine<'a> {
@@ -400,6 +405,14 @@ impl<'a> Engine<'a> {
             max_loss_rules: (1..=strategy.sizing.steps)
                 .map(|k| Arc::from(max_loss_rule(strategy, k).as_str()))
                 .collect(),
+            fixed: (!ladder::depends_on_equity(&strategy.sizing))
+                .then(|| {
+                    let base = ladder::base_size(&strategy.sizing, capital, capital).ok()?;
+                    let cap = ladder::cap_money(&strategy.sizing, capital, capital).ok()?;
+                    Some((base, cap))
+                })
+                .flatten(),
+            size: Decision::empty().sizing,
         }
     }
 
@@ -411,6 +424,17 @@ impl<'a> Engine<'a> {
     /// The decision for the next trade, from the current state. `credit` is
     /// that trade's credit when known (for the max loss in money).
     pub fn decide(&mut self, credit: Option<Decimal>) -> Result<Decision, EvalError> {
+        let mut out = Decision::empty();
+        self.decide_into(credit, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Engine::decide`], reusing `out`'s buffers: the hot path.
+    pub fn decide_into(
+        &mut self,
+        credit: Option<Decimal>,
+        out: &mut Decision,
+    ) -> Result<(), EvalError> {
         let trade = self.state.trades;
         let wrap = |source| EvalError::Overflow { trade, source };
         let bar = match (self.market, self.state.date) {
@@ -463,11 +487,19 @@ impl<'a> Engine<'a> {
                             base: None,
                             rounding: None,
                         },
-                        (None, 1) => ladder::base_size(&s.sizing, capital, equity).map_err(wrap)?,
-                        (None, step) => ladder::next_size(&s.sizing, step, prev, capital, equity)
-                            .map_err(wrap)?,
+                        (None, 1) => match &self.fixed {
+                            Some((base, _)) => *base,
+                            None => ladder::base_size(&s.sizing, capital, equity).map_err(wrap)?,
+                        },
+                        (None, step) => match &self.fixed {
+                            Some((_, cap)) => ladder::next_size_capped(&s.sizing, step, prev, *cap)
+                                .map_err(wrap)?,
+                            None => ladder::next_size(&s.sizing, step, prev, capital, equity)
+                                .map_err(wrap)?,
+                        },
                     };
-                    Slot::Size(size)
+                    self.size = size;
+                    Slot::Size
                 }
                 Node::MaxLossPct { step } => match get(&self.slots, *step) {
                     Slot::Step(k) => Slot::Fraction(ladder::max_loss(&s.sizing, k)),
@@ -491,8 +523,8 @@ impl<'a> Engine<'a> {
                     let active =
                         h.is_some_and(|h| (h.active_from..=h.active_to).contains(&self.state.step));
                     let budget = match (get(&self.slots, *size), h) {
-                        (Slot::Size(z), Some(h)) if active => {
-                            money::mul(h.allocation, z.size).map_err(wrap)?
+                        (Slot::Size, Some(h)) if active => {
+                            money::mul(h.allocation, self.size.size).map_err(wrap)?
                         }
                         _ => Decimal::ZERO,
                     };
@@ -537,41 +569,52 @@ impl<'a> Engine<'a> {
                 *slot = value;
             }
         }
-        self.assemble(credit, bar)
+        self.assemble(credit, bar, out)
     }
 
     fn slot(&self, id: NodeId) -> Slot {
         self.slots.get(id.index()).copied().unwrap_or(Slot::Empty)
     }
 
-    fn assemble(&self, credit: Option<Decimal>, bar: Option<usize>) -> Result<Decision, EvalError> {
+    fn assemble(
+        &self,
+        credit: Option<Decimal>,
+        bar: Option<usize>,
+        out: &mut Decision,
+    ) -> Result<(), EvalError> {
         let ids = &self.compiled.ids;
-        let Slot::Size(sizing) = self.slot(ids.size) else {
+        let Slot::Size = self.slot(ids.size) else {
             return Err(EvalError::Signal("the graph has no size node".into()));
         };
-        let max_loss_pct = match self.slot(ids.max_loss_pct) {
+        let sizing = self.size;
+        out.max_loss_pct = match self.slot(ids.max_loss_pct) {
             Slot::Fraction(p) => p,
             _ => Decimal::ONE,
         };
-        let max_loss = match self.slot(ids.max_loss) {
+        out.max_loss = match self.slot(ids.max_loss) {
             Slot::Maybe(m) => m,
             _ => None,
         };
-        let mut hedges: Vec<HedgeDecision> = self
-            .strategy
-            .hedges
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let trigger = match ids.triggers.get(i).map(|t| self.slot(*t)) {
-                    Some(Slot::Trigger(t)) => t,
-                    _ => Trigger::Unknown,
-                };
-                let (active, budget) = match ids.budgets.get(i).map(|b| self.slot(*b)) {
-                    Some(Slot::Budget { active, budget }) => (active, budget),
-                    _ => (false, Decimal::ZERO),
-                };
-                HedgeDecision {
+        let n = self.strategy.hedges.len();
+        out.hedges.truncate(n);
+        for (i, h) in self.strategy.hedges.iter().enumerate() {
+            let trigger = match ids.triggers.get(i).map(|t| self.slot(*t)) {
+                Some(Slot::Trigger(t)) => t,
+                _ => Trigger::Unknown,
+            };
+            let (active, budget) = match ids.budgets.get(i).map(|b| self.slot(*b)) {
+                Some(Slot::Budget { active, budget }) => (active, budget),
+                _ => (false, Decimal::ZERO),
+            };
+            match out.hedges.get_mut(i) {
+                Some(slot) => {
+                    slot.active = active;
+                    slot.trigger = trigger;
+                    slot.allocation = h.allocation;
+                    slot.budget = budget;
+                    slot.roll = Decimal::ZERO;
+                }
+                None => out.hedges.push(HedgeDecision {
                     layer: self
                         .layer_names
                         .get(i)
@@ -582,10 +625,10 @@ impl<'a> Engine<'a> {
                     allocation: h.allocation,
                     budget,
                     roll: Decimal::ZERO,
-                }
-            })
-            .collect();
-        let roll = match (ids.roll_coefficient, ids.roll_amount) {
+                }),
+            }
+        }
+        out.roll = match (ids.roll_coefficient, ids.roll_amount) {
             (Some(c), Some(a)) => {
                 let (coefficient, applied, clamped) = match self.slot(c) {
                     Slot::Coefficient {
@@ -599,18 +642,39 @@ impl<'a> Engine<'a> {
                     Slot::Money(m) => m,
                     _ => Decimal::ZERO,
                 };
-                let unknown = match (applied, self.market) {
-                    (None, m) => ids
-                        .roll_conditions
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, c)| m.and_then(|m| m.bool_at(**c, bar)).is_none())
-                        .filter_map(|(i, _)| self.override_texts.get(i).cloned())
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                let target = hedges.iter_mut().find(|h| h.active);
-                let to = target.as_ref().map(|h| h.layer.clone());
+                let mut roll = out.roll.take().unwrap_or_else(|| RollDecision {
+                    profit: Decimal::ZERO,
+                    coefficient: Decimal::ZERO,
+                    applied: None,
+                    unknown: Vec::new(),
+                    clamped: false,
+                    amount: Decimal::ZERO,
+                    to: None,
+                });
+                // Overrides whose condition is unknown, kept in place when unchanged.
+                let mut n_unknown = 0;
+                if applied.is_none() {
+                    for (i, cond) in ids.roll_conditions.iter().enumerate() {
+                        if self.market.and_then(|m| m.bool_at(*cond, bar)).is_none() {
+                            if let Some(text) = self.override_texts.get(i) {
+                                match roll.unknown.get(n_unknown) {
+                                    Some(t) if Arc::ptr_eq(t, text) => {}
+                                    _ => {
+                                        roll.unknown.truncate(n_unknown);
+                                        roll.unknown.push(text.clone());
+                                    }
+                                }
+                                n_unknown += 1;
+                            }
+                        }
+                    }
+                }
+                roll.unknown.truncate(n_unknown);
+                let target = out.hedges.iter_mut().find(|h| h.active);
+                let to = target.as_ref().map(|h| &h.layer);
+                if roll.to.as_ref().map(Arc::as_ptr) != to.map(Arc::as_ptr) {
+                    roll.to = to.cloned();
+                }
                 if let Some(h) = target {
                     h.roll = amount;
                     h.budget =
@@ -619,42 +683,37 @@ impl<'a> Engine<'a> {
                             source,
                         })?;
                 }
-                Some(RollDecision {
-                    profit: self.state.hedge_profit,
-                    coefficient,
-                    applied: applied.and_then(|i| self.override_texts.get(i).cloned()),
-                    unknown,
-                    clamped,
-                    amount,
-                    to,
-                })
+                roll.profit = self.state.hedge_profit;
+                roll.coefficient = coefficient;
+                roll.applied = applied.and_then(|i| self.override_texts.get(i).cloned());
+                roll.clamped = clamped;
+                roll.amount = amount;
+                Some(roll)
             }
             _ => None,
         };
-        Ok(Decision {
-            trade: self.state.trades,
-            date: self.state.date,
-            event: self.state.event,
-            pnl: self.state.pnl,
-            step: self.state.step,
-            size: sizing.size,
-            capped: sizing.capped,
-            max_loss_pct,
-            max_loss,
-            credit,
-            equity: self.state.equity,
-            cycle_pnl: self.state.cycle_pnl,
-            cycle_result: self.state.cycle_result,
-            hedges,
-            roll,
-            sizing,
-            max_loss_rule: self
-                .max_loss_rules
-                .get((self.state.step.max(1) - 1) as usize)
-                .cloned()
-                .unwrap_or_else(|| Arc::from("")),
-            held: self.state.held.is_some(),
-        })
+        out.trade = self.state.trades;
+        out.date = self.state.date;
+        out.event = self.state.event;
+        out.pnl = self.state.pnl;
+        out.step = self.state.step;
+        out.size = sizing.size;
+        out.capped = sizing.capped;
+        out.credit = credit;
+        out.equity = self.state.equity;
+        out.cycle_pnl = self.state.cycle_pnl;
+        out.cycle_result = self.state.cycle_result;
+        out.sizing = sizing;
+        if let Some(rule) = self
+            .max_loss_rules
+            .get((self.state.step.max(1) - 1) as usize)
+        {
+            if !Arc::ptr_eq(rule, &out.max_loss_rule) {
+                out.max_loss_rule = rule.clone();
+            }
+        }
+        out.held = self.state.held.is_some();
+        Ok(())
     }
 
     /// Applies a closed trade, traded at the size `decided` (the last decision's size).

@@ -230,8 +230,19 @@ impl Node {
             Node::Series(s) => format!("series {s}"),
             Node::Const(c) => format!("{c}"),
             Node::Builtin { func, periods, .. } => {
-                let p: Vec<String> = periods.iter().map(|p| p.to_string()).collect();
-                format!("{}(·, {})", func.name(), p.join(", "))
+                let mut periods = periods.iter();
+                let args: Vec<String> = func
+                    .signature()
+                    .params
+                    .iter()
+                    .map(|p| match p.kind {
+                        crate::signals::ParamKind::Series => "·".to_string(),
+                        crate::signals::ParamKind::Period { .. } => {
+                            periods.next().map_or("?".to_string(), |v| v.to_string())
+                        }
+                    })
+                    .collect();
+                format!("{}({})", func.name(), args.join(", "))
             }
             Node::Plugin { name, params, .. } => {
                 let p: Vec<String> = params.iter().map(|p| p.to_string()).collect();

@@ -118,12 +118,21 @@ pub fn cap_money(
 
 fn finish(
     s: &Sizing,
-    mut out: StepSize,
+    out: StepSize,
     capital: Decimal,
     equity: Decimal,
 ) -> Result<StepSize, Overflow> {
+    let cap = cap_money(s, capital, equity)?;
+    finish_with_cap(s, out, cap)
+}
+
+fn finish_with_cap(
+    s: &Sizing,
+    mut out: StepSize,
+    cap: Option<Decimal>,
+) -> Result<StepSize, Overflow> {
     out.rounded = round(out.raw, s.rounding)?;
-    out.cap = cap_money(s, capital, equity)?;
+    out.cap = cap;
     out.capped = out.cap.is_some_and(|c| out.rounded > c);
     out.size = match out.cap {
         Some(c) if out.capped => c,
@@ -178,6 +187,40 @@ pub fn next_size(
         ..blank(step)
     };
     finish(s, out, capital, equity)
+}
+
+/// Like [`next_size`], with the cap in money already known (it is constant
+/// unless the cap is a percentage of equity): the engine's hot path.
+pub fn next_size_capped(
+    s: &Sizing,
+    step: u32,
+    prev: Decimal,
+    cap: Option<Decimal>,
+) -> Result<StepSize, Overflow> {
+    let i = (step as usize).checked_sub(2).ok_or(Overflow)?;
+    let m = *s.multipliers.get(i).ok_or(Overflow)?;
+    let raw = money::mul(prev, m)?;
+    let out = StepSize {
+        multiplier: Some(m),
+        from: prev,
+        raw,
+        ..blank(step)
+    };
+    finish_with_cap(s, out, cap)
+}
+
+/// Whether the sizes depend on equity (a base or cap given as a percentage of equity).
+pub fn depends_on_equity(s: &Sizing) -> bool {
+    let of_equity = |a: Option<Amount>| {
+        matches!(
+            a,
+            Some(Amount::Percent {
+                of: crate::model::Basis::Equity,
+                ..
+            })
+        )
+    };
+    of_equity(Some(s.base)) || of_equity(s.layer_cap)
 }
 
 /// The max loss at `step` as a fraction of the credit.

@@ -56,7 +56,7 @@ pub fn round_to(amount: Decimal, increment: Decimal, mode: RoundMode) -> Result<
         RoundMode::Nearest => RoundingStrategy::MidpointAwayFromZero,
         RoundMode::Down => RoundingStrategy::ToNegativeInfinity,
     };
-    mul(units.round_dp_with_strategy(0, strategy), increment).map(|d| d.normalize())
+    mul(units.round_dp_with_strategy(0, strategy), increment)
 }
 
 /// `$1,800`, `$2,880.50`, `-$900`: thousands separators, cents only when there are any.

@@ -6,6 +6,7 @@
 
 mod check;
 mod fmt;
+mod graph;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -28,6 +29,8 @@ enum Command {
     Check(check::Args),
     /// Format strategy files in the canonical layout.
     Fmt(fmt::Args),
+    /// Print the rule graph a strategy compiles to.
+    Graph(graph::Args),
 }
 
 /// When to colour.
@@ -96,6 +99,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args, color),
         Command::Fmt(args) => fmt::run(args, color),
+        Command::Graph(args) => graph::run(args, color),
     }
 }
 

@@ -1,0 +1,55 @@
+//! `vixshield graph FILE [--format text|dot]`
+
+use super::{exit, read_source};
+use crate::check::{self, Env};
+use crate::diag;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// How to print the graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// One node a line: `#id kind label <- deps`.
+    Text,
+    /// Graphviz.
+    Dot,
+}
+
+/// Print the rule graph a strategy compiles to.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A strategy file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// `text` or `dot` (Graphviz).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    format: GraphFormat,
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let src = match read_source(&args.file) {
+        Ok(src) => src,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return exit::trouble();
+        }
+    };
+    let checked = check::check_source(&src, &Env::default());
+    let Some(strategy) = &checked.strategy else {
+        eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
+        return exit::findings();
+    };
+    match crate::compile::compile(strategy, &[]) {
+        Ok(c) => {
+            match args.format {
+                GraphFormat::Text => print!("{}", c.graph.to_text()),
+                GraphFormat::Dot => print!("{}", c.graph.to_dot()),
+            }
+            exit::ok()
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", src.name());
+            exit::findings()
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Property tests of the sizing engine over random journals, for every bundled strategy.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use vixshield::check::{self, Env};
+use vixshield::compile::{Compiled, compile};
+use vixshield::decision::Event;
+use vixshield::eval::{self, ClosedTrade};
+use vixshield::ladder;
+use vixshield::model::{Reset, Strategy as Plan};
+use vixshield::source::SourceFile;
+
+fn load(name: &str) -> (Plan, Compiled) {
+    let path = format!("{}/strategies/{name}", env!("CARGO_MANIFEST_DIR"));
+    let src = SourceFile::from_bytes(path.clone(), &std::fs::read(&path).unwrap_or_default());
+    let s = check::check_source(&src, &Env::default())
+        .strategy
+        .expect("checks");
+    let c = compile(&s, &[]).expect("compiles");
+    (s, c)
+}
+
+fn journal() -> impl Strategy<Value = Vec<ClosedTrade>> {
+    proptest::collection::vec(
+        (
+            -500_000i64..300_000,
+            proptest::option::of(-50_000i64..80_000),
+        ),
+        0..80,
+    )
+    .prop_map(|rows| {
+        let start = NaiveDate::from_ymd_opt(2010, 1, 4).unwrap_or_default();
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (pnl, hedge))| ClosedTrade {
+                date: start + chrono::Days::new(7 * i as u64),
+                pnl: Decimal::new(pnl, 2),
+                credit: Some(Decimal::new(150_000 + pnl.abs() % 50_000, 2)),
+                hedge_pnl: hedge.map(|h| Decimal::new(h, 2)),
+            })
+            .collect()
+    })
+}
+
+fn check_invariants(name: &str, trades: &[ClosedTrade]) {
+    let (s, c) = load(name);
+    let ds = eval::run(&s, &c, None, trades).expect("no overflow on these amounts");
+    assert_eq!(ds.len(), trades.len() + 1);
+    let capital = s.account.capital;
+    for (i, d) in ds.iter().enumerate() {
+        assert!(
+            d.step >= 1 && d.step <= s.sizing.steps,
+            "step within the limit"
+        );
+        if let Some(cap) = ladder::cap_money(&s.sizing, capital, d.equity).expect("no overflow") {
+            assert!(d.size <= cap, "size never above the cap");
+        }
+        if let Some(r) = s.sizing.rounding {
+            assert!(
+                (d.size / r.increment).fract().is_zero(),
+                "size {} is a multiple of {}",
+                d.size,
+                r.increment
+            );
+        }
+        if i > 0 {
+            let t = &trades[i - 1];
+            let prev = &ds[i - 1];
+            if t.pnl >= Decimal::ZERO && s.sizing.reset == Reset::OnWin {
+                assert_eq!(d.step, 1, "a win under reset on win returns to step 1");
+            }
+            if t.pnl < Decimal::ZERO && prev.step < s.sizing.steps {
+                assert_eq!(
+                    d.step,
+                    prev.step + 1,
+                    "a loss below the limit moves one step up"
+                );
+            }
+            if prev.step == s.sizing.steps {
+                assert_eq!(d.step, 1, "a trade at the step limit ends the cycle");
+                assert!(matches!(d.event, Event::StoppedOut | Event::CycleEnded));
+            }
+            let hedge = t.hedge_pnl.unwrap_or_default();
+            assert_eq!(
+                d.equity,
+                prev.equity + t.pnl + hedge,
+                "equity follows every P&L"
+            );
+        }
+        for h in &d.hedges {
+            if !h.active {
+                assert_eq!(h.budget, Decimal::ZERO);
+            }
+        }
+    }
+    // Same input, byte-identical output.
+    let again = eval::run(&s, &c, None, trades).expect("runs");
+    assert_eq!(format!("{ds:?}"), format!("{again:?}"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn spx_mastery_invariants(trades in journal()) {
+        check_invariants("spx-mastery.vxs", &trades);
+    }
+
+    #[test]
+    fn conservative_invariants(trades in journal()) {
+        check_invariants("conservative.vxs", &trades);
+    }
+
+    #[test]
+    fn aggressive_invariants(trades in journal()) {
+        check_invariants("aggressive.vxs", &trades);
+    }
+}
