@@ -5,4 +5,5 @@
 //! grammar → [`parse`] → [`ast`] → [`check`] → compile (rule graph) → eval → cli.
 
 pub mod market;
+pub mod plugin;
 pub mod signals;
