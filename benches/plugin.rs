@@ -5,6 +5,8 @@
 //! * `rsi/native`: the same RSI in plain Rust over the same data;
 //! * `load/cold_compile`: loading (validating + compiling with Cranelift) the
 //!   `wilder_rsi` plugin with an empty module cache;
+//! * `load/cold_compile_48k`: the same for a generated ~48 KB module
+//!   (hundreds of small numeric functions), near the 50 KB plugin size target;
 //! * `load/cached`: loading it again (hash + cache hit).
 //!
 //! `cargo bench --bench plugin`
@@ -15,7 +17,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vixshield::plugin::{HostConfig, PluginHost, PluginRegistry};
+use vixshield::plugin::{HostConfig, Manifest, PluginHost, PluginRegistry};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -78,6 +80,33 @@ fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
     }
 }
 
+/// A valid ABI-1 module of about 48 KB: the `const_one` fixture plus filler
+/// functions with loops, loads, float arithmetic and branches.
+fn big_module() -> Vec<u8> {
+    let fixture = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let body = fixture.trim_end().strip_suffix(')').unwrap().to_string();
+    let mut wat = body;
+    for i in 0..380 {
+        wat.push_str(&format!(
+            r#"
+  (func $f{i} (param $p i32) (param $n i32) (result f64)
+    (local $i i32) (local $acc f64) (local $x f64)
+    (block $done (loop $l
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $x (f64.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $acc (f64.add (f64.mul (local.get $acc) (f64.const 0.{i}))
+                               (f64.div (local.get $x) (f64.const {i}.5))))
+      (if (f64.lt (local.get $x) (local.get $acc))
+        (then (local.set $acc (f64.sub (local.get $acc) (local.get $x)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (local.get $acc))"#
+        ));
+    }
+    wat.push_str(")\n");
+    wat::parse_str(&wat).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     let closes = vix_closes();
     let host = PluginHost::new(HostConfig::default()).unwrap();
@@ -102,6 +131,15 @@ fn benches(c: &mut Criterion) {
             black_box(&out);
         })
     });
+    // Fixed cost per computation (instantiate, allocate, copy, call): 16 bars.
+    let short = &closes[..16];
+    g.bench_function("plugin_wilder_rsi_16_bars", |b| {
+        b.iter(|| {
+            plugin
+                .compute(black_box(&[short]), black_box(&[14.0]))
+                .unwrap()
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("load");
@@ -109,6 +147,24 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             PluginHost::clear_module_cache();
             host.load(black_box(&manifest)).unwrap()
+        })
+    });
+    let big = big_module();
+    let dir = tempfile::tempdir().unwrap();
+    let big_manifest_path = dir.path().join("plugin.toml");
+    std::fs::write(
+        &big_manifest_path,
+        "name = \"big\"\nversion = \"0\"\nabi = 1\nwasm = \"big.wasm\"\n\
+         description = \"filler\"\ninputs = 1\noutput = \"number\"\n",
+    )
+    .unwrap();
+    let big_manifest = Manifest::from_file(&big_manifest_path).unwrap();
+    eprintln!("generated module: {} bytes", big.len());
+    g.bench_function("cold_compile_48k", |b| {
+        b.iter(|| {
+            PluginHost::clear_module_cache();
+            host.load_bytes(black_box(&big_manifest), black_box(&big))
+                .unwrap()
         })
     });
     g.bench_function("cached", |b| {

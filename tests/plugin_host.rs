@@ -63,6 +63,7 @@ fn run_failing(fixture: &str, name: &str, extra: &str) -> (PluginError, String, 
     let took = t.elapsed();
     let text = err.to_string();
     eprintln!("{fixture}: {text} ({took:?})");
+    assert!(took < QUICK, "{fixture} took {took:?}");
     (err, text, took)
 }
 
@@ -419,6 +420,28 @@ fn manifest_limits_over_the_host_maximum_are_refused() {
         err.to_string(),
         "plugin `brief` ran out of its budget of 1000 fuel units in `vxs_compute`"
     );
+}
+
+#[test]
+fn host_types_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    fn send_sync<T: Send + Sync>() {}
+    shareable::<PluginHost>();
+    shareable::<vixshield::plugin::LoadedPlugin>();
+    send_sync::<PluginRegistry>();
+    send_sync::<PluginError>();
+
+    // The same loaded plugin used from several threads at once.
+    let (_dir, m) = fixture_plugin("const_one", "par", "");
+    let p = host().load(&m).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let c = p.compute(&[&[1.0, 2.0, 3.0]], &[]).unwrap();
+                assert_eq!(c.values, vec![1.0; 3]);
+            });
+        }
+    });
 }
 
 // ------------------------------------------------------ example plugins

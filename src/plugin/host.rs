@@ -138,7 +138,9 @@ impl HostConfig {
 /// unlimited), and a [`MAX_WASM_STACK`]-byte stack. Every trap becomes a
 /// [`PluginError`] naming the plugin, the export and the trap. Floating-point
 /// NaNs are canonicalised and relaxed SIMD is disabled so results are
-/// deterministic across machines.
+/// deterministic across machines. Run computations on a thread with at least
+/// 1 MiB of native stack (the main thread and Rust's default 2 MiB threads
+/// qualify), so the wasm stack limit is reached before the native one.
 ///
 /// One wasmtime `Engine` is shared by the whole process; compiled modules are
 /// cached by the SHA-256 of their bytes, so each distinct wasm file is
