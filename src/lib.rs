@@ -18,5 +18,6 @@ pub mod market;
 pub mod model;
 pub mod money;
 pub mod parse;
+pub mod plugin;
 pub mod signals;
 pub mod source;

@@ -1,0 +1,332 @@
+//! The one error type of the plugin host.
+
+use std::path::PathBuf;
+
+/// Where a manifest error sits inside its file (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+}
+
+impl LineCol {
+    /// The line and column of byte offset `offset` in `text` (clamped to the text).
+    pub fn of_offset(text: &str, offset: usize) -> Self {
+        let mut end = offset.min(text.len());
+        while end > 0 && !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let before = text.get(..end).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+        LineCol { line, col }
+    }
+}
+
+impl std::fmt::Display for LineCol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// `path` or `path:line:col`, for messages.
+pub(crate) fn at(path: &std::path::Path, pos: Option<LineCol>) -> String {
+    match pos {
+        Some(p) => format!("{}:{p}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+/// Everything that can go wrong when finding, loading or running a plugin.
+///
+/// Each variant's documentation names an input that triggers it. Plugin names
+/// are quoted with backticks, file paths are printed as given.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginError {
+    /// A file or folder could not be read, e.g. a `plugin.toml` whose `wasm`
+    /// file does not exist, or `--plugins /no/such/dir`.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The project file `vixshield.toml` is not valid, e.g. `[plugins] paths = "x"`
+    /// (a string where a list is expected) or `[plugins] path = []` (unknown key).
+    #[error("{}: {message}", at(path, *pos))]
+    ProjectFile {
+        /// The `vixshield.toml`.
+        path: PathBuf,
+        /// Line and column, when known.
+        pos: Option<LineCol>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A `plugin.toml` is not valid, e.g. it has an unknown field `colour = 1`,
+    /// misses `wasm`, says `abi = 2`, or has `output = "string"`.
+    #[error("{}: {message}", at(path, *pos))]
+    Manifest {
+        /// The `plugin.toml`.
+        path: PathBuf,
+        /// Line and column, when known.
+        pos: Option<LineCol>,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// No plugin of that name was found, e.g. `registry.lookup("nope")`.
+    #[error("no plugin named `{name}` (searched {})", list_dirs(searched))]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The folders searched.
+        searched: Vec<PathBuf>,
+    },
+
+    /// Two plugin folders declare the same `name`, e.g. `a/rsi/plugin.toml` and
+    /// `b/rsi/plugin.toml` both say `name = "rsi"`.
+    #[error("two plugins are named `{name}`: {} and {}", first.display(), second.display())]
+    NameClash {
+        /// The clashing name.
+        name: String,
+        /// The first manifest found.
+        first: PathBuf,
+        /// The second manifest found.
+        second: PathBuf,
+    },
+
+    /// The wasm file is not a valid WebAssembly module (or uses a feature the
+    /// host does not enable), e.g. a text file renamed to `.wasm`.
+    #[error("plugin `{plugin}`: {} is not a valid WebAssembly module: {message}", path.display())]
+    InvalidModule {
+        /// The plugin.
+        plugin: String,
+        /// The wasm file.
+        path: PathBuf,
+        /// What the compiler said.
+        message: String,
+    },
+
+    /// The module imports something; plugins must import nothing, e.g. a Rust
+    /// plugin built for `wasm32-wasip1` imports `wasi_snapshot_preview1.fd_write`.
+    #[error(
+        "plugin `{plugin}` imports `{module}.{field}`; plugins must import nothing (build for wasm32-unknown-unknown without WASI or JS bindings)"
+    )]
+    Import {
+        /// The plugin.
+        plugin: String,
+        /// The import's module name.
+        module: String,
+        /// The import's field name.
+        field: String,
+    },
+
+    /// The module does not export the ABI marker `vxs_signal_v1`, e.g. any
+    /// module written for another host. Detected before any of its code runs.
+    #[error(
+        "plugin `{plugin}` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1"
+    )]
+    MissingAbiMarker {
+        /// The plugin.
+        plugin: String,
+    },
+
+    /// A required export is missing, e.g. a module without `vxs_alloc`.
+    #[error("plugin `{plugin}` does not export `{export}` (expected {expected})")]
+    MissingExport {
+        /// The plugin.
+        plugin: String,
+        /// The missing export.
+        export: &'static str,
+        /// What was expected.
+        expected: &'static str,
+    },
+
+    /// An export has the wrong kind or type, e.g. `vxs_alloc` declared as
+    /// `(func (param i64) (result i64))`.
+    #[error(
+        "plugin `{plugin}`: export `{export}` has the wrong type: expected {expected}, found {found}"
+    )]
+    ExportType {
+        /// The plugin.
+        plugin: String,
+        /// The export.
+        export: &'static str,
+        /// What was expected.
+        expected: &'static str,
+        /// What the module declares.
+        found: String,
+    },
+
+    /// The manifest asks for more than the host allows, e.g. `[limits]
+    /// memory_mib = 8192` when the host allows at most 1024.
+    #[error("plugin `{plugin}` asks for {what} {requested}; the host allows at most {max}")]
+    LimitTooHigh {
+        /// The plugin.
+        plugin: String,
+        /// `fuel` or `memory_mib`.
+        what: &'static str,
+        /// The value asked for.
+        requested: u64,
+        /// The host's ceiling.
+        max: u64,
+    },
+
+    /// `compute` got the wrong number of input series, e.g. two series for a
+    /// plugin whose manifest says `inputs = 1`.
+    #[error("plugin `{plugin}` takes {expected} input series, got {found}")]
+    InputCount {
+        /// The plugin.
+        plugin: String,
+        /// From the manifest.
+        expected: usize,
+        /// Passed in.
+        found: usize,
+    },
+
+    /// `compute` got input series of different lengths, e.g. `[&[1.0, 2.0], &[1.0]]`.
+    #[error("plugin `{plugin}`: input series {index} has {found} bars but series 0 has {expected}")]
+    InputLength {
+        /// The plugin.
+        plugin: String,
+        /// The index of the offending series.
+        index: usize,
+        /// The length of series 0.
+        expected: usize,
+        /// Its length.
+        found: usize,
+    },
+
+    /// `compute` got the wrong number of parameters, e.g. none for a plugin
+    /// whose manifest declares `period`.
+    #[error("plugin `{plugin}` takes {expected} parameters ({names}), got {found}")]
+    ParamCount {
+        /// The plugin.
+        plugin: String,
+        /// From the manifest.
+        expected: usize,
+        /// Passed in.
+        found: usize,
+        /// The parameter names, comma-separated.
+        names: String,
+    },
+
+    /// The data cannot fit in a 32-bit WebAssembly memory, e.g. 300 million bars.
+    #[error(
+        "plugin `{plugin}`: {what} needs {bytes} bytes, more than a 32-bit WebAssembly memory can hold"
+    )]
+    TooLarge {
+        /// The plugin.
+        plugin: String,
+        /// Which buffer.
+        what: &'static str,
+        /// The bytes it needs.
+        bytes: u128,
+    },
+
+    /// `vxs_alloc` returned 0, e.g. a plugin whose allocator is out of space.
+    #[error("plugin `{plugin}`: `vxs_alloc` could not allocate {size} bytes for the {what}")]
+    AllocFailed {
+        /// The plugin.
+        plugin: String,
+        /// Which buffer.
+        what: &'static str,
+        /// The size asked for.
+        size: u32,
+    },
+
+    /// `vxs_alloc` returned a range outside memory or overlapping another
+    /// buffer, e.g. `(func (param i32) (result i32) i32.const 0x7fff0000)`.
+    #[error(
+        "plugin `{plugin}`: `vxs_alloc` returned offset {offset} for {size} bytes ({what}), which is {problem}"
+    )]
+    BadAlloc {
+        /// The plugin.
+        plugin: String,
+        /// Which buffer.
+        what: &'static str,
+        /// The offset returned.
+        offset: u32,
+        /// The size asked for.
+        size: u32,
+        /// Why it is unusable, e.g. `past the end of its 65536-byte memory`.
+        problem: String,
+    },
+
+    /// The plugin used up its fuel, e.g. `(loop br 0)`. The budget is the
+    /// manifest's `[limits] fuel`, else the host's default.
+    #[error("plugin `{plugin}` ran out of its budget of {fuel} fuel units in `{export}`")]
+    OutOfFuel {
+        /// The plugin.
+        plugin: String,
+        /// The export that was running.
+        export: &'static str,
+        /// The budget.
+        fuel: u64,
+    },
+
+    /// The plugin tried to grow its memory past its cap, e.g. a loop of
+    /// `memory.grow` with a 1 MiB cap, or a module declaring 300 MiB of
+    /// initial memory with the default cap.
+    #[error(
+        "plugin `{plugin}`: `{export}` exceeded its memory limit of {limit_mib} MiB (tried to grow memory to {desired} bytes)"
+    )]
+    MemoryLimit {
+        /// The plugin.
+        plugin: String,
+        /// The export (or `instantiation`).
+        export: &'static str,
+        /// The cap.
+        limit_mib: u32,
+        /// The size it asked for.
+        desired: u64,
+    },
+
+    /// The plugin trapped, e.g. `unreachable`, an out-of-bounds store, a
+    /// division by zero, or endless recursion (`stack overflow`).
+    #[error("plugin `{plugin}`: `{export}` trapped: {trap}")]
+    Trap {
+        /// The plugin.
+        plugin: String,
+        /// The export that was running (or `instantiation`).
+        export: &'static str,
+        /// The trap, e.g. `out of bounds memory access`, `stack overflow`.
+        trap: String,
+    },
+
+    /// `vxs_compute` returned a non-zero status, e.g. `wilder_rsi` with
+    /// `period = 1` returns 2.
+    #[error("plugin `{plugin}`: `vxs_compute` returned error code {code}")]
+    Status {
+        /// The plugin.
+        plugin: String,
+        /// The code.
+        code: i32,
+    },
+
+    /// The WebAssembly engine could not be set up (e.g. the host CPU lacks a
+    /// feature Cranelift needs). Not caused by a plugin.
+    #[error("cannot start the WebAssembly engine: {message}")]
+    Engine {
+        /// What wasmtime said.
+        message: String,
+    },
+}
+
+fn list_dirs(dirs: &[PathBuf]) -> String {
+    if dirs.is_empty() {
+        return "no plugin folders".to_string();
+    }
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

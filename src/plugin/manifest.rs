@@ -1,0 +1,257 @@
+//! `plugin.toml`: the manifest that describes a plugin.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{LineCol, PluginError};
+
+/// The only ABI version this host speaks.
+pub const ABI_VERSION: u32 = 1;
+
+/// The most input series a plugin may declare.
+pub const MAX_INPUTS: u32 = 64;
+
+/// What a plugin's output series means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputKind {
+    /// A number per bar (NaN where there is no value yet).
+    Number,
+    /// A boolean per bar: 0.0 false, any other number true, NaN no value yet.
+    Bool,
+}
+
+/// One declared parameter: its name and default value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// The parameter's name, an identifier.
+    pub name: String,
+    /// Its default value.
+    pub default: f64,
+}
+
+/// The optional `[limits]` table. `None` means the host's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Fuel budget for one computation (alloc calls plus `vxs_compute`).
+    pub fuel: Option<u64>,
+    /// Memory cap in MiB.
+    pub memory_mib: Option<u32>,
+}
+
+/// A parsed, validated `plugin.toml`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Manifest {
+    /// The plugin's name, an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+    pub name: String,
+    /// Its version, free text (e.g. `0.1.0`).
+    pub version: String,
+    /// The ABI version, always [`ABI_VERSION`].
+    pub abi: u32,
+    /// The wasm file's name, inside the manifest's folder.
+    pub wasm: String,
+    /// One-line description.
+    pub description: String,
+    /// The number of series arguments (1 ..= [`MAX_INPUTS`]).
+    pub inputs: u32,
+    /// What the output means.
+    pub output: OutputKind,
+    /// Parameters, in the order they are passed to `vxs_compute`.
+    pub params: Vec<ParamSpec>,
+    /// Resource limits asked for.
+    pub limits: Limits,
+    /// The `plugin.toml` this was read from.
+    pub path: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    abi: Spanned<i64>,
+    wasm: Spanned<String>,
+    description: String,
+    inputs: Spanned<i64>,
+    output: OutputKind,
+    #[serde(default)]
+    params: Vec<RawParam>,
+    #[serde(default)]
+    limits: Option<RawLimits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParam {
+    name: Spanned<String>,
+    default: Spanned<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    fuel: Option<Spanned<i64>>,
+    memory_mib: Option<Spanned<i64>>,
+}
+
+/// Is `s` an identifier the strategy language can call?
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Manifest {
+    /// Read and validate the manifest at `path` (a `plugin.toml`).
+    pub fn from_file(path: &Path) -> Result<Self, PluginError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PluginError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parse and validate manifest text; `path` is used for messages and to
+    /// locate the wasm file.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, PluginError> {
+        let err = |span: Option<std::ops::Range<usize>>, message: String| PluginError::Manifest {
+            path: path.to_path_buf(),
+            pos: span.map(|s| LineCol::of_offset(text, s.start)),
+            message,
+        };
+        let raw: RawManifest =
+            toml::from_str(text).map_err(|e| err(e.span(), e.message().trim_end().to_string()))?;
+
+        let name = raw.name.get_ref();
+        if !is_identifier(name) {
+            return Err(err(
+                Some(raw.name.span()),
+                format!(
+                    "`name` must be an identifier (letters, digits, `_`, not starting with a digit), found {name:?}"
+                ),
+            ));
+        }
+        if raw.version.get_ref().trim().is_empty() {
+            return Err(err(
+                Some(raw.version.span()),
+                "`version` must not be empty".into(),
+            ));
+        }
+        if *raw.abi.get_ref() != i64::from(ABI_VERSION) {
+            return Err(err(
+                Some(raw.abi.span()),
+                format!(
+                    "unsupported `abi = {}`; this host supports `abi = {ABI_VERSION}`",
+                    raw.abi.get_ref()
+                ),
+            ));
+        }
+        let wasm = raw.wasm.get_ref();
+        let plain = Path::new(wasm)
+            .file_name()
+            .is_some_and(|f| f == std::ffi::OsStr::new(wasm));
+        if wasm.is_empty() || !plain || wasm.contains(['/', '\\']) || wasm == ".." {
+            return Err(err(
+                Some(raw.wasm.span()),
+                format!("`wasm` must be a file name in the plugin's folder, found {wasm:?}"),
+            ));
+        }
+        let inputs = *raw.inputs.get_ref();
+        let inputs = match u32::try_from(inputs) {
+            Ok(n) if (1..=MAX_INPUTS).contains(&n) => n,
+            _ => {
+                return Err(err(
+                    Some(raw.inputs.span()),
+                    format!("`inputs` must be between 1 and {MAX_INPUTS}, found {inputs}"),
+                ));
+            }
+        };
+        let mut params: Vec<ParamSpec> = Vec::with_capacity(raw.params.len());
+        for p in raw.params {
+            let pname = p.name.get_ref();
+            if !is_identifier(pname) {
+                return Err(err(
+                    Some(p.name.span()),
+                    format!("parameter name must be an identifier, found {pname:?}"),
+                ));
+            }
+            if params.iter().any(|q| q.name == *pname) {
+                return Err(err(
+                    Some(p.name.span()),
+                    format!("parameter `{pname}` is declared twice"),
+                ));
+            }
+            if !p.default.get_ref().is_finite() {
+                return Err(err(
+                    Some(p.default.span()),
+                    format!("default of parameter `{pname}` must be a finite number"),
+                ));
+            }
+            params.push(ParamSpec {
+                name: pname.clone(),
+                default: *p.default.get_ref(),
+            });
+        }
+        let mut limits = Limits::default();
+        if let Some(l) = raw.limits {
+            if let Some(f) = l.fuel {
+                match u64::try_from(*f.get_ref()) {
+                    Ok(v) if v > 0 => limits.fuel = Some(v),
+                    _ => {
+                        return Err(err(
+                            Some(f.span()),
+                            format!("`fuel` must be a positive integer, found {}", f.get_ref()),
+                        ));
+                    }
+                }
+            }
+            if let Some(m) = l.memory_mib {
+                match u32::try_from(*m.get_ref()) {
+                    Ok(v) if (1..=4096).contains(&v) => limits.memory_mib = Some(v),
+                    _ => {
+                        return Err(err(
+                            Some(m.span()),
+                            format!(
+                                "`memory_mib` must be between 1 and 4096, found {}",
+                                m.get_ref()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Manifest {
+            name: raw.name.into_inner(),
+            version: raw.version.into_inner(),
+            abi: ABI_VERSION,
+            wasm: raw.wasm.into_inner(),
+            description: raw.description,
+            inputs,
+            output: raw.output,
+            params,
+            limits,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The folder holding the manifest (and the wasm file).
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    /// The path of the wasm file.
+    pub fn wasm_path(&self) -> PathBuf {
+        self.dir().join(&self.wasm)
+    }
+
+    /// The parameters' default values, in order.
+    pub fn default_params(&self) -> Vec<f64> {
+        self.params.iter().map(|p| p.default).collect()
+    }
+}

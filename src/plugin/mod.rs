@@ -1,0 +1,25 @@
+//! Custom signals as sandboxed WebAssembly plugins (ABI version 1).
+//!
+//! * [`Manifest`]: a plugin's `plugin.toml`;
+//! * [`PluginRegistry`]: finds plugins (project `plugins/`, `vixshield.toml`
+//!   `[plugins] paths`, `--plugins DIR`), reading manifests only;
+//! * [`PluginHost`]: loads (validates, compiles, caches) and runs them in a
+//!   sandbox; its documentation is the contract a plugin must follow;
+//! * [`PluginError`]: everything that can go wrong.
+//!
+//! See `plugins/README.md` for how to write and build a plugin.
+
+mod error;
+mod host;
+mod manifest;
+mod registry;
+
+pub use error::{LineCol, PluginError};
+pub use host::{
+    Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadedPlugin, MAX_FUEL,
+    MAX_MEMORY_MIB, MAX_WASM_STACK, PluginHost,
+};
+pub use manifest::{
+    ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,
+};
+pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};

@@ -1,0 +1,325 @@
+//! Finding plugins: the project's `plugins/` folder, `vixshield.toml`'s
+//! `[plugins] paths`, and extra folders (the CLI's `--plugins DIR`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::error::{LineCol, PluginError};
+use super::host::{LoadedPlugin, PluginHost};
+use super::manifest::Manifest;
+
+/// The project file's name.
+pub const PROJECT_FILE: &str = "vixshield.toml";
+/// A plugin folder's manifest name.
+pub const MANIFEST_FILE: &str = "plugin.toml";
+/// The project's default plugin folder, next to `vixshield.toml`.
+pub const PROJECT_PLUGIN_DIR: &str = "plugins";
+
+/// The part of `vixshield.toml` this module reads; other tables belong to
+/// other parts of vixshield and are ignored here.
+#[derive(Deserialize)]
+struct ProjectFile {
+    #[serde(default)]
+    plugins: Option<PluginsSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginsSection {
+    #[serde(default)]
+    paths: Vec<String>,
+}
+
+enum Entry {
+    One(usize),
+    Clash(usize, usize),
+}
+
+#[derive(Default)]
+struct Scan {
+    manifests: Vec<Manifest>,
+    by_name: BTreeMap<String, Entry>,
+    problems: Vec<PluginError>,
+    /// Manifest paths that failed to parse.
+    broken: Vec<PathBuf>,
+}
+
+/// The plugins visible to a project.
+///
+/// Search folders are fixed at construction; the manifests in them are read
+/// on first use (lazily, once). Only manifests are read: a plugin's wasm is
+/// loaded and compiled when asked for by name ([`load`](Self::load)). A
+/// broken plugin folder is recorded in [`problems`](Self::problems) and does
+/// not prevent using the others.
+pub struct PluginRegistry {
+    dirs: Vec<PathBuf>,
+    project_file: Option<PathBuf>,
+    scan: OnceLock<Scan>,
+}
+
+impl std::fmt::Debug for PluginRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginRegistry")
+            .field("dirs", &self.dirs)
+            .field("project_file", &self.project_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PluginRegistry {
+    /// The registry for the current directory plus `extra_dirs` (the CLI's
+    /// repeatable `--plugins DIR`); see [`discover`](Self::discover).
+    pub fn from_current_dir(extra_dirs: &[PathBuf]) -> Result<Self, PluginError> {
+        let cwd = std::env::current_dir().map_err(|source| PluginError::Io {
+            path: PathBuf::from("."),
+            source,
+        })?;
+        Self::discover(&cwd, extra_dirs)
+    }
+
+    /// The registry for a project, searching from `start` upward for the
+    /// nearest directory holding a `vixshield.toml` (the project root; else
+    /// `start` itself is the root). Search folders, in order:
+    ///
+    /// 1. `ROOT/plugins`, if it exists;
+    /// 2. each of `vixshield.toml`'s `[plugins] paths`, relative to that file;
+    /// 3. `extra_dirs`, as given.
+    ///
+    /// Each plugin is a subfolder of a search folder holding a `plugin.toml`.
+    /// Errors: an invalid `vixshield.toml`, or a listed or extra folder that
+    /// does not exist.
+    pub fn discover(start: &Path, extra_dirs: &[PathBuf]) -> Result<Self, PluginError> {
+        let start = if start.is_absolute() {
+            start.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|source| PluginError::Io {
+                    path: start.to_path_buf(),
+                    source,
+                })?
+                .join(start)
+        };
+        let project_file = start
+            .ancestors()
+            .map(|d| d.join(PROJECT_FILE))
+            .find(|f| f.is_file());
+        let root = project_file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(&start)
+            .to_path_buf();
+
+        let mut dirs = Vec::new();
+        let default_dir = root.join(PROJECT_PLUGIN_DIR);
+        if default_dir.is_dir() {
+            dirs.push(default_dir);
+        }
+        if let Some(file) = &project_file {
+            for p in read_project_paths(file)? {
+                dirs.push(must_be_dir(root.join(p))?);
+            }
+        }
+        for d in extra_dirs {
+            dirs.push(must_be_dir(d.clone())?);
+        }
+        let mut registry = Self::from_dirs(dirs);
+        registry.project_file = project_file;
+        Ok(registry)
+    }
+
+    /// A registry over exactly these search folders (duplicates, after
+    /// resolving symlinks, are searched once). Missing folders are reported
+    /// in [`problems`](Self::problems).
+    pub fn from_dirs(dirs: Vec<PathBuf>) -> Self {
+        let mut seen = Vec::new();
+        let mut unique = Vec::new();
+        for d in dirs {
+            let canon = std::fs::canonicalize(&d).unwrap_or_else(|_| d.clone());
+            if !seen.contains(&canon) {
+                seen.push(canon);
+                unique.push(d);
+            }
+        }
+        PluginRegistry {
+            dirs: unique,
+            project_file: None,
+            scan: OnceLock::new(),
+        }
+    }
+
+    /// The search folders, in order.
+    pub fn dirs(&self) -> &[PathBuf] {
+        &self.dirs
+    }
+
+    /// The `vixshield.toml` found, if any.
+    pub fn project_file(&self) -> Option<&Path> {
+        self.project_file.as_deref()
+    }
+
+    fn scan(&self) -> &Scan {
+        self.scan.get_or_init(|| scan_dirs(&self.dirs))
+    }
+
+    /// The manifest of the plugin called `name`; `None` if there is none or
+    /// if two plugins clash on that name (see [`lookup`](Self::lookup) for
+    /// the reason). Reads manifests only, never wasm.
+    pub fn find(&self, name: &str) -> Option<&Manifest> {
+        let scan = self.scan();
+        match scan.by_name.get(name) {
+            Some(Entry::One(i)) => scan.manifests.get(*i),
+            _ => None,
+        }
+    }
+
+    /// Like [`find`](Self::find), but says why a plugin is unavailable:
+    /// [`PluginError::NameClash`] naming both manifests,
+    /// [`PluginError::Manifest`] when the only folder called `name` has a
+    /// broken manifest, or [`PluginError::NotFound`].
+    pub fn lookup(&self, name: &str) -> Result<&Manifest, PluginError> {
+        let scan = self.scan();
+        match scan.by_name.get(name) {
+            Some(Entry::One(i)) => {
+                if let Some(m) = scan.manifests.get(*i) {
+                    return Ok(m);
+                }
+            }
+            Some(Entry::Clash(a, b)) => {
+                let path = |i: &usize| {
+                    scan.manifests
+                        .get(*i)
+                        .map(|m| m.path.clone())
+                        .unwrap_or_default()
+                };
+                return Err(PluginError::NameClash {
+                    name: name.to_string(),
+                    first: path(a),
+                    second: path(b),
+                });
+            }
+            None => {}
+        }
+        // A broken manifest in a folder of that name is the likely culprit.
+        for path in &scan.broken {
+            let folder = path.parent().and_then(Path::file_name);
+            if folder.is_some_and(|f| f == std::ffi::OsStr::new(name)) {
+                // Re-read to hand out the (non-`Clone`) error; it failed before.
+                Manifest::from_file(path)?;
+            }
+        }
+        Err(PluginError::NotFound {
+            name: name.to_string(),
+            searched: self.dirs.clone(),
+        })
+    }
+
+    /// Every plugin name found (clashing names included once), sorted.
+    /// For the language checker, to detect clashes with built-in signals.
+    pub fn names(&self) -> Vec<&str> {
+        self.scan().by_name.keys().map(String::as_str).collect()
+    }
+
+    /// Every valid manifest found, in search order.
+    pub fn manifests(&self) -> &[Manifest] {
+        &self.scan().manifests
+    }
+
+    /// Problems met while scanning (unreadable folders, broken manifests,
+    /// name clashes). None of them stops other plugins from working.
+    pub fn problems(&self) -> &[PluginError] {
+        &self.scan().problems
+    }
+
+    /// Look `name` up and load it (compiling its wasm on first use).
+    pub fn load(&self, host: &PluginHost, name: &str) -> Result<LoadedPlugin, PluginError> {
+        host.load(self.lookup(name)?)
+    }
+}
+
+fn must_be_dir(dir: PathBuf) -> Result<PathBuf, PluginError> {
+    match std::fs::metadata(&dir) {
+        Ok(m) if m.is_dir() => Ok(dir),
+        Ok(_) => Err(PluginError::Io {
+            path: dir,
+            source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+        }),
+        Err(source) => Err(PluginError::Io { path: dir, source }),
+    }
+}
+
+fn read_project_paths(file: &Path) -> Result<Vec<String>, PluginError> {
+    let text = std::fs::read_to_string(file).map_err(|source| PluginError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let parsed: ProjectFile = toml::from_str(&text).map_err(|e| PluginError::ProjectFile {
+        path: file.to_path_buf(),
+        pos: e.span().map(|s| LineCol::of_offset(&text, s.start)),
+        message: e.message().trim_end().to_string(),
+    })?;
+    Ok(parsed.plugins.map(|p| p.paths).unwrap_or_default())
+}
+
+fn scan_dirs(dirs: &[PathBuf]) -> Scan {
+    let mut scan = Scan::default();
+    for dir in dirs {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(source) => {
+                scan.problems.push(PluginError::Io {
+                    path: dir.clone(),
+                    source,
+                });
+                continue;
+            }
+        };
+        let mut folders: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            let manifest_path = folder.join(MANIFEST_FILE);
+            if !manifest_path.is_file() {
+                continue;
+            }
+            match Manifest::from_file(&manifest_path) {
+                Ok(m) => {
+                    let index = scan.manifests.len();
+                    let name = m.name.clone();
+                    let path = m.path.clone();
+                    scan.manifests.push(m);
+                    let first = match scan.by_name.get(&name) {
+                        None => {
+                            scan.by_name.insert(name, Entry::One(index));
+                            continue;
+                        }
+                        Some(Entry::One(first) | Entry::Clash(first, _)) => *first,
+                    };
+                    let first_path = scan
+                        .manifests
+                        .get(first)
+                        .map(|m| m.path.clone())
+                        .unwrap_or_default();
+                    scan.problems.push(PluginError::NameClash {
+                        name: name.clone(),
+                        first: first_path,
+                        second: path,
+                    });
+                    if let Some(Entry::One(_)) = scan.by_name.get(&name) {
+                        scan.by_name.insert(name, Entry::Clash(first, index));
+                    }
+                }
+                Err(e) => {
+                    scan.problems.push(e);
+                    scan.broken.push(manifest_path);
+                }
+            }
+        }
+    }
+    scan
+}

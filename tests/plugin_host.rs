@@ -1,0 +1,871 @@
+//! The WebAssembly plugin host: sandbox failure classes (one WAT fixture
+//! each), the committed example plugins, determinism, cache swapping,
+//! discovery and manifests.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use vixshield::plugin::{
+    HostConfig, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry,
+};
+
+// ---------------------------------------------------------------- helpers
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn host() -> PluginHost {
+    PluginHost::new(HostConfig::default()).expect("engine")
+}
+
+/// Compile `tests/fixtures/wat/NAME.wat`.
+fn wat(name: &str) -> Vec<u8> {
+    let path = repo()
+        .join("tests/fixtures/wat")
+        .join(format!("{name}.wat"));
+    wat::parse_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Write a plugin folder `dir/NAME` with `wasm` and a manifest; return the manifest.
+fn install(dir: &Path, name: &str, wasm: &[u8], extra: &str) -> Manifest {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join(format!("{name}.wasm")), wasm).unwrap();
+    let toml = format!(
+        "name = \"{name}\"\nversion = \"0.0.1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+         description = \"test plugin\"\ninputs = 1\noutput = \"number\"\n{extra}"
+    );
+    let path = folder.join("plugin.toml");
+    std::fs::write(&path, toml).unwrap();
+    Manifest::from_file(&path).unwrap()
+}
+
+/// Install fixture `fixture` as plugin `name` in a fresh tempdir.
+fn fixture_plugin(fixture: &str, name: &str, extra: &str) -> (tempfile::TempDir, Manifest) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), name, &wat(fixture), extra);
+    (dir, m)
+}
+
+/// Run fixture `fixture` on 10 bars; return the error, its text, and how long it took.
+fn run_failing(fixture: &str, name: &str, extra: &str) -> (PluginError, String, Duration) {
+    let (_dir, m) = fixture_plugin(fixture, name, extra);
+    let plugin = host().load(&m).expect("loads");
+    let bars: Vec<f64> = (0..10).map(f64::from).collect();
+    let t = Instant::now();
+    let err = plugin
+        .compute(&[&bars], &[])
+        .expect_err("must fail, not succeed");
+    let took = t.elapsed();
+    let text = err.to_string();
+    eprintln!("{fixture}: {text} ({took:?})");
+    assert!(took < QUICK, "{fixture} took {took:?}");
+    (err, text, took)
+}
+
+fn load_error(fixture: &str, name: &str) -> (PluginError, String) {
+    let (_dir, m) = fixture_plugin(fixture, name, "");
+    let err = host().load(&m).expect_err("must be rejected at load");
+    let text = err.to_string();
+    eprintln!("{fixture}: {text}");
+    (err, text)
+}
+
+const QUICK: Duration = Duration::from_secs(5);
+
+fn read_closes(file: &str, date_col: &str) -> Vec<(String, f64)> {
+    let mut rdr = csv::Reader::from_path(repo().join("data").join(file)).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let di = headers.iter().position(|h| h == date_col).unwrap();
+    let ci = headers.iter().position(|h| h == "CLOSE").unwrap();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[di].to_string(), r[ci].parse::<f64>().unwrap())
+        })
+        .collect()
+}
+
+fn vix_closes() -> Vec<f64> {
+    read_closes("vix-daily.csv", "DATE")
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Reference RSI, Wilder smoothing, exactly as TA-Lib's classic `TA_RSI`.
+fn reference_rsi(x: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; x.len()];
+    if x.len() <= n {
+        return out;
+    }
+    let p = n as f64;
+    let (mut gain, mut loss) = (0.0_f64, 0.0_f64);
+    for i in 1..=n {
+        let d = x[i] - x[i - 1];
+        if d < 0.0 {
+            loss -= d;
+        } else {
+            gain += d;
+        }
+    }
+    gain /= p;
+    loss /= p;
+    let value = |g: f64, l: f64| {
+        if g + l == 0.0 {
+            0.0
+        } else {
+            100.0 * (g / (g + l))
+        }
+    };
+    out[n] = value(gain, loss);
+    for i in n + 1..x.len() {
+        let d = x[i] - x[i - 1];
+        gain *= p - 1.0;
+        loss *= p - 1.0;
+        if d < 0.0 {
+            loss -= d;
+        } else {
+            gain += d;
+        }
+        gain /= p;
+        loss /= p;
+        out[i] = value(gain, loss);
+    }
+    out
+}
+
+fn same(a: f64, b: f64, tol: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol
+}
+
+// ------------------------------------------------------- failure classes
+
+#[test]
+fn endless_loop_runs_out_of_fuel_quickly() {
+    let (err, text, took) = run_failing("endless_loop", "spin", "");
+    assert!(matches!(err, PluginError::OutOfFuel { .. }), "{err:?}");
+    assert!(
+        text.contains("plugin `spin` ran out of its budget"),
+        "{text}"
+    );
+    assert!(text.contains("vxs_compute"), "{text}");
+    assert!(took < QUICK, "took {took:?}");
+}
+
+#[test]
+fn memory_growth_past_the_cap_is_stopped() {
+    // Default cap (256 MiB).
+    let (err, text, took) = run_failing("memory_grow", "hog", "");
+    assert!(
+        matches!(err, PluginError::MemoryLimit { limit_mib: 256, .. }),
+        "{err:?}"
+    );
+    assert!(
+        text.starts_with("plugin `hog`: `vxs_compute` exceeded its memory limit of 256 MiB"),
+        "{text}"
+    );
+    assert!(took < QUICK, "took {took:?}");
+    // A tighter cap from the manifest.
+    let (err, text, _) = run_failing("memory_grow", "hog", "[limits]\nmemory_mib = 4\n");
+    assert!(
+        matches!(err, PluginError::MemoryLimit { limit_mib: 4, .. }),
+        "{err:?}"
+    );
+    assert!(text.contains("memory limit of 4 MiB"), "{text}");
+}
+
+#[test]
+fn initial_memory_over_the_cap_is_refused() {
+    let (err, text, _) = run_failing("huge_initial_memory", "big", "");
+    assert!(matches!(err, PluginError::MemoryLimit { .. }), "{err:?}");
+    assert!(
+        text.contains("`instantiation` exceeded its memory limit of 256 MiB"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unreachable_is_reported_as_a_trap() {
+    let (err, text, _) = run_failing("unreachable", "boom", "");
+    assert!(matches!(err, PluginError::Trap { .. }), "{err:?}");
+    assert_eq!(
+        text,
+        "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed"
+    );
+}
+
+#[test]
+fn endless_recursion_is_a_stack_overflow() {
+    let (err, text, took) = run_failing("recursion", "deep", "");
+    assert!(matches!(err, PluginError::Trap { .. }), "{err:?}");
+    assert_eq!(text, "plugin `deep`: `vxs_compute` trapped: stack overflow");
+    assert!(took < QUICK, "took {took:?}");
+}
+
+#[test]
+fn out_of_bounds_store_is_a_trap() {
+    let (_, text, _) = run_failing("oob_store", "wild", "");
+    assert_eq!(
+        text,
+        "plugin `wild`: `vxs_compute` trapped: out of bounds memory access"
+    );
+}
+
+#[test]
+fn division_by_zero_is_a_trap() {
+    let (_, text, _) = run_failing("div_by_zero", "div", "");
+    assert_eq!(
+        text,
+        "plugin `div`: `vxs_compute` trapped: integer divide by zero"
+    );
+}
+
+#[test]
+fn non_zero_status_is_reported() {
+    let (err, text, _) = run_failing("status_code", "grumpy", "");
+    assert!(
+        matches!(err, PluginError::Status { code: 7, .. }),
+        "{err:?}"
+    );
+    assert_eq!(text, "plugin `grumpy`: `vxs_compute` returned error code 7");
+}
+
+#[test]
+fn alloc_past_the_end_of_memory_is_refused() {
+    let (err, text, _) = run_failing("alloc_past_end", "liar", "");
+    assert!(matches!(err, PluginError::BadAlloc { .. }), "{err:?}");
+    assert_eq!(
+        text,
+        "plugin `liar`: `vxs_alloc` returned offset 2147418112 for 80 bytes (inputs), \
+         which is past the end of its 65536-byte memory"
+    );
+    // A range that starts inside memory but ends outside it.
+    let (err, text, _) = run_failing("alloc_straddles_end", "liar", "");
+    assert!(
+        matches!(err, PluginError::BadAlloc { offset: 65528, .. }),
+        "{err:?}"
+    );
+    assert!(
+        text.contains("past the end of its 65536-byte memory"),
+        "{text}"
+    );
+}
+
+#[test]
+fn alloc_failure_and_overlap_are_refused() {
+    let (err, text, _) = run_failing("alloc_zero", "broke", "");
+    assert!(
+        matches!(err, PluginError::AllocFailed { size: 80, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        text,
+        "plugin `broke`: `vxs_alloc` could not allocate 80 bytes for the inputs"
+    );
+    let (err, text, _) = run_failing("alloc_overlap", "twice", "");
+    assert!(matches!(err, PluginError::BadAlloc { .. }), "{err:?}");
+    assert!(
+        text.contains("(output), which is overlapping the inputs buffer"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_import_is_rejected_at_load_naming_it() {
+    let (err, text) = load_error("import", "chatty");
+    assert!(matches!(err, PluginError::Import { .. }), "{err:?}");
+    assert!(
+        text.starts_with("plugin `chatty` imports `wasi_snapshot_preview1.fd_write`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_abi_marker_is_rejected_before_any_code_runs() {
+    // Same module, with and without the marker; its start function traps.
+    let (err, text) = load_error("no_marker", "alien");
+    assert!(
+        matches!(err, PluginError::MissingAbiMarker { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        text,
+        "plugin `alien` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1"
+    );
+    // With the marker, loading still runs nothing; the trap only comes when
+    // the module is instantiated to compute. So the rejection above came
+    // before any of the module's code could run.
+    let (err, text, _) = run_failing("start_trap", "alien", "");
+    assert!(matches!(err, PluginError::Trap { .. }), "{err:?}");
+    assert_eq!(
+        text,
+        "plugin `alien`: `instantiation` trapped: wasm `unreachable` instruction executed"
+    );
+}
+
+#[test]
+fn wrong_export_types_are_rejected_at_load() {
+    let (err, text) = load_error("wrong_alloc_type", "w");
+    assert!(
+        matches!(
+            err,
+            PluginError::ExportType {
+                export: "vxs_alloc",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        text,
+        "plugin `w`: export `vxs_alloc` has the wrong type: expected (func (param i32) (result i32)), \
+         found (func (param i64) (result i64))"
+    );
+    let (_, text) = load_error("wrong_compute_type", "w");
+    assert_eq!(
+        text,
+        "plugin `w`: export `vxs_compute` has the wrong type: expected \
+         (func (param i32 i32 i32 i32 i32 i32) (result i32)), found (func (param i32 i32 i32 i32 i32))"
+    );
+    let (_, text) = load_error("wrong_marker_type", "w");
+    assert_eq!(
+        text,
+        "plugin `w`: export `vxs_signal_v1` has the wrong type: expected (func), found a global"
+    );
+    let (err, text) = load_error("no_memory", "w");
+    assert!(
+        matches!(
+            err,
+            PluginError::MissingExport {
+                export: "memory",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(text.contains("does not export `memory`"), "{text}");
+}
+
+#[test]
+fn garbage_and_mutated_modules_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "junk", b"not wasm at all", "");
+    let err = host().load(&m).unwrap_err();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("is not a valid WebAssembly module")
+    );
+
+    // Flip bytes all over a valid module: every outcome must be a value.
+    let good = wat("const_one");
+    let bars = [1.0, 2.0, 3.0];
+    let host = host();
+    let mut state = 0x2545_f491_u32;
+    for _ in 0..150 {
+        let mut bytes = good.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let i = state as usize % bytes.len();
+            bytes[i] ^= (state >> 24) as u8 | 1;
+        }
+        if let Ok(p) = host.load_bytes(&m, &bytes) {
+            let _ = p.compute(&[&bars], &[]);
+        }
+    }
+}
+
+#[test]
+fn argument_checks() {
+    let (_dir, m) = fixture_plugin(
+        "const_one",
+        "one",
+        "[[params]]\nname = \"k\"\ndefault = 2\n",
+    );
+    let p = host().load(&m).unwrap();
+    let a = [1.0, 2.0];
+    let err = p.compute(&[&a, &a], &[1.0]).unwrap_err();
+    assert_eq!(err.to_string(), "plugin `one` takes 1 input series, got 2");
+    let err = p.compute(&[&a], &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin `one` takes 1 parameters (k), got 0"
+    );
+    let c = p.compute(&[&a], &[3.0]).unwrap();
+    assert_eq!(c.values, vec![1.0, 1.0]);
+    let c = p.compute_with_defaults(&[&[]]).unwrap();
+    assert!(c.values.is_empty());
+}
+
+#[test]
+fn manifest_limits_over_the_host_maximum_are_refused() {
+    let (_dir, m) = fixture_plugin("const_one", "greedy", "[limits]\nmemory_mib = 4096\n");
+    let err = host().load(&m).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin `greedy` asks for memory_mib 4096; the host allows at most 1024"
+    );
+    let (_dir, m) = fixture_plugin("endless_loop", "brief", "[limits]\nfuel = 1000\n");
+    let p = host().load(&m).unwrap();
+    assert_eq!(p.fuel_budget(), 1000);
+    let err = p.compute(&[&[1.0]], &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "plugin `brief` ran out of its budget of 1000 fuel units in `vxs_compute`"
+    );
+}
+
+#[test]
+fn host_types_are_shareable_across_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    fn send_sync<T: Send + Sync>() {}
+    shareable::<PluginHost>();
+    shareable::<vixshield::plugin::LoadedPlugin>();
+    send_sync::<PluginRegistry>();
+    send_sync::<PluginError>();
+
+    // The same loaded plugin used from several threads at once.
+    let (_dir, m) = fixture_plugin("const_one", "par", "");
+    let p = host().load(&m).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let c = p.compute(&[&[1.0, 2.0, 3.0]], &[]).unwrap();
+                assert_eq!(c.values, vec![1.0; 3]);
+            });
+        }
+    });
+}
+
+// ------------------------------------------------------ example plugins
+
+fn examples() -> PluginRegistry {
+    PluginRegistry::from_dirs(vec![repo().join("plugins")])
+}
+
+#[test]
+fn committed_wasm_loads_and_matches_its_manifest() {
+    let reg = examples();
+    assert!(reg.problems().is_empty(), "{:?}", reg.problems());
+    assert_eq!(reg.names(), vec!["theta_decay", "wilder_rsi"]);
+    let host = host();
+
+    let rsi = reg.find("wilder_rsi").unwrap();
+    assert_eq!((rsi.inputs, rsi.output), (1, OutputKind::Number));
+    assert_eq!(rsi.params.len(), 1);
+    assert_eq!(
+        (rsi.params[0].name.as_str(), rsi.params[0].default),
+        ("period", 14.0)
+    );
+
+    let theta = reg.find("theta_decay").unwrap();
+    assert_eq!((theta.inputs, theta.output), (2, OutputKind::Bool));
+    let params: Vec<(&str, f64)> = theta
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.default))
+        .collect();
+    assert_eq!(
+        params,
+        vec![("lookback", 5.0), ("drop", 0.10), ("contango", 0.9)]
+    );
+
+    for m in [rsi, theta] {
+        let size = std::fs::metadata(m.wasm_path()).unwrap().len();
+        assert!(size < 50_000, "{} is {size} bytes", m.wasm);
+        let p = host.load(m).unwrap();
+        let series: Vec<f64> = (0..40).map(|i| 20.0 + f64::from(i % 7)).collect();
+        let inputs: Vec<&[f64]> = (0..m.inputs).map(|_| series.as_slice()).collect();
+        let c = p.compute_with_defaults(&inputs).unwrap();
+        assert_eq!(c.values.len(), 40);
+        assert!(c.fuel_used > 0);
+    }
+}
+
+#[test]
+fn wilder_rsi_equals_the_reference_on_real_vix() {
+    let closes = vix_closes();
+    assert_eq!(closes.len(), 9235);
+    let p = examples().load(&host(), "wilder_rsi").unwrap();
+    for period in [14usize, 2, 5, 30, 200] {
+        let got = p.compute(&[&closes], &[period as f64]).unwrap();
+        let want = reference_rsi(&closes, period);
+        assert_eq!(got.values.len(), want.len());
+        assert!(
+            got.values[..period].iter().all(|v| v.is_nan()),
+            "NaN before bar {period}"
+        );
+        assert!(!got.values[period].is_nan(), "first value at bar {period}");
+        let worst = got
+            .values
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .filter(|d| !d.is_nan())
+            .fold(0.0_f64, f64::max);
+        for (i, (a, b)) in got.values.iter().zip(&want).enumerate() {
+            assert!(same(*a, *b, 1e-12), "period {period}, bar {i}: {a} vs {b}");
+        }
+        eprintln!(
+            "period {period}: worst |diff| {worst:e}, fuel {}",
+            got.fuel_used
+        );
+    }
+    // A flat series: avg gain + avg loss == 0 gives 0.
+    let flat = [5.0; 20];
+    let c = p.compute(&[&flat], &[14.0]).unwrap();
+    assert_eq!(c.values[14], 0.0);
+    // Too short: all NaN.
+    let c = p.compute(&[&closes[..14]], &[14.0]).unwrap();
+    assert!(c.values.iter().all(|v| v.is_nan()));
+    // Invalid period: the plugin's error code 2.
+    for bad in [1.0, 2.5, f64::NAN, -3.0] {
+        let err = p.compute(&[&closes], &[bad]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plugin `wilder_rsi`: `vxs_compute` returned error code 2"
+        );
+    }
+}
+
+/// VIX closes with VIX3M closes aligned by date (NaN before VIX3M starts).
+fn vix_and_vix3m() -> (Vec<f64>, Vec<f64>) {
+    let vix = read_closes("vix-daily.csv", "DATE");
+    let vix3m: HashMap<String, f64> = read_closes("vix3m-daily-cboe-format.csv", "DATE")
+        .into_iter()
+        .map(|(d, c)| {
+            // MM/DD/YYYY -> YYYY-MM-DD
+            let parts: Vec<&str> = d.split('/').collect();
+            (format!("{}-{}-{}", parts[2], parts[0], parts[1]), c)
+        })
+        .collect();
+    let aligned = vix
+        .iter()
+        .map(|(d, _)| vix3m.get(d).copied().unwrap_or(f64::NAN))
+        .collect();
+    (vix.into_iter().map(|(_, c)| c).collect(), aligned)
+}
+
+/// The definition in plugins/theta_decay/README.md.
+fn reference_theta(
+    vix: &[f64],
+    vix3m: &[f64],
+    lookback: usize,
+    drop: f64,
+    contango: f64,
+) -> Vec<f64> {
+    let ok = |x: f64| x.is_finite() && x > 0.0;
+    (0..vix.len())
+        .map(|t| {
+            if t < lookback {
+                return f64::NAN;
+            }
+            let (then, now, far) = (vix[t - lookback], vix[t], vix3m[t]);
+            if !(ok(then) && ok(now) && ok(far)) {
+                return f64::NAN;
+            }
+            let fired = (then - now) / then >= drop && now / far < contango;
+            if fired { 1.0 } else { 0.0 }
+        })
+        .collect()
+}
+
+#[test]
+fn theta_decay_matches_its_definition_on_real_data() {
+    let (vix, vix3m) = vix_and_vix3m();
+    let known = vix3m.iter().filter(|v| !v.is_nan()).count();
+    assert!(known > 4000, "{known} aligned VIX3M bars");
+    let p = examples().load(&host(), "theta_decay").unwrap();
+    for (lookback, drop, contango) in [(5, 0.10, 0.9), (3, 0.05, 0.85), (10, 0.2, 1.0)] {
+        let got = p
+            .compute(&[&vix, &vix3m], &[lookback as f64, drop, contango])
+            .unwrap();
+        let want = reference_theta(&vix, &vix3m, lookback, drop, contango);
+        for (i, (a, b)) in got.values.iter().zip(&want).enumerate() {
+            assert!(same(*a, *b, 0.0), "bar {i}: {a} vs {b}");
+        }
+        let fired = got.values.iter().filter(|v| **v == 1.0).count();
+        eprintln!("theta_decay({lookback}, {drop}, {contango}): fired on {fired} bars");
+        assert!(fired > 0);
+    }
+    // Small hand-made case: a 12% fall in steep contango fires, 8% does not.
+    let vix = [20.0, 19.0, 18.0, 17.6, 18.4];
+    let far = [25.0; 5];
+    let c = p.compute(&[&vix, &far], &[3.0, 0.10, 0.9]).unwrap();
+    let show: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
+    assert_eq!(show, ["NaN", "NaN", "NaN", "1", "0"]);
+    // Bad params give the documented codes.
+    let code = |params: [f64; 3]| match p.compute(&[&vix, &far], &params) {
+        Err(PluginError::Status { code, .. }) => code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(code([0.0, 0.1, 0.9]), 2);
+    assert_eq!(code([5.0, 1.5, 0.9]), 3);
+    assert_eq!(code([5.0, 0.1, -1.0]), 4);
+}
+
+#[test]
+fn fuel_and_values_are_deterministic() {
+    let closes = vix_closes();
+    let reg = examples();
+    let first = reg
+        .load(&host(), "wilder_rsi")
+        .unwrap()
+        .compute(&[&closes], &[14.0])
+        .unwrap();
+    for _ in 0..3 {
+        // A fresh host and registry each time; same fuel, same bits.
+        let again = examples()
+            .load(&host(), "wilder_rsi")
+            .unwrap()
+            .compute(&[&closes], &[14.0])
+            .unwrap();
+        assert_eq!(again.fuel_used, first.fuel_used);
+        let a: Vec<u64> = again.values.iter().map(|v| v.to_bits()).collect();
+        let b: Vec<u64> = first.values.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(a, b);
+    }
+    eprintln!(
+        "wilder_rsi over {} bars: {} fuel",
+        closes.len(),
+        first.fuel_used
+    );
+    // The default budget is comfortably above what the real plugins need.
+    assert!(first.fuel_used * 100 < vixshield::plugin::DEFAULT_FUEL);
+}
+
+#[test]
+fn swapping_the_wasm_changes_the_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dst = tmp.path().join("wilder_rsi");
+    std::fs::create_dir_all(&dst).unwrap();
+    for f in ["plugin.toml", "wilder_rsi.wasm"] {
+        std::fs::copy(repo().join("plugins/wilder_rsi").join(f), dst.join(f)).unwrap();
+    }
+    let closes = vix_closes();
+    let before = PluginRegistry::from_dirs(vec![tmp.path().to_path_buf()])
+        .load(&host(), "wilder_rsi")
+        .unwrap()
+        .compute(&[&closes], &[14.0])
+        .unwrap();
+    assert!(
+        before.values[14..]
+            .iter()
+            .all(|v| (0.0..=100.0).contains(v))
+    );
+
+    // Same name, same manifest; different module: writes 1.0 everywhere.
+    std::fs::write(dst.join("wilder_rsi.wasm"), wat("const_one")).unwrap();
+    let after = PluginRegistry::from_dirs(vec![tmp.path().to_path_buf()])
+        .load(&host(), "wilder_rsi")
+        .unwrap()
+        .compute(&[&closes], &[14.0])
+        .unwrap();
+    assert!(after.values.iter().all(|v| *v == 1.0));
+    assert_ne!(before.values[100], after.values[100]);
+}
+
+// ------------------------------------------------ discovery and manifests
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn discovery_via_vixshield_toml_and_lazy_loading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        &root.join("vixshield.toml"),
+        "[strategy]\nwhatever = true\n\n[plugins]\npaths = [\"vendor/signals\"]\n",
+    );
+    // plugins/: a good plugin, a broken manifest, a plugin whose wasm is junk,
+    // one whose wasm is missing, and a folder that is not a plugin.
+    install(&root.join("plugins"), "one", &wat("const_one"), "");
+    write(
+        &root.join("plugins/broken/plugin.toml"),
+        "name = \"broken\"\ncolour = 3\n",
+    );
+    install(&root.join("plugins"), "junk", b"\0asm junk", "");
+    let gone = install(&root.join("plugins"), "gone", &wat("const_one"), "");
+    std::fs::remove_file(gone.wasm_path()).unwrap();
+    std::fs::create_dir_all(root.join("plugins/notes")).unwrap();
+    // vendor/signals: the real theta_decay.
+    let vendor = root.join("vendor/signals/theta_decay");
+    std::fs::create_dir_all(&vendor).unwrap();
+    for f in ["plugin.toml", "theta_decay.wasm"] {
+        std::fs::copy(repo().join("plugins/theta_decay").join(f), vendor.join(f)).unwrap();
+    }
+    // An extra --plugins dir.
+    let extra = tempfile::tempdir().unwrap();
+    install(extra.path(), "extra_one", &wat("const_one"), "");
+
+    // Discover from a nested folder: the nearest vixshield.toml wins.
+    let nested = root.join("strategies/deep");
+    std::fs::create_dir_all(&nested).unwrap();
+    let reg = PluginRegistry::discover(&nested, &[extra.path().to_path_buf()]).unwrap();
+    assert_eq!(
+        reg.project_file(),
+        Some(root.join("vixshield.toml").as_path())
+    );
+    assert_eq!(reg.dirs().len(), 3);
+    assert_eq!(
+        reg.names(),
+        vec!["extra_one", "gone", "junk", "one", "theta_decay"]
+    );
+    // The broken manifest is a problem, reported with path and line:col...
+    let problems: Vec<String> = reg.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let broken = root.join("plugins/broken/plugin.toml");
+    assert!(
+        problems[0].starts_with(&format!("{}:2:1: unknown field `colour`", broken.display())),
+        "{}",
+        problems[0]
+    );
+    // ...and asking for it by name gives that error.
+    let err = reg.lookup("broken").unwrap_err();
+    assert!(matches!(err, PluginError::Manifest { .. }), "{err:?}");
+
+    // find reads manifests only: a plugin whose wasm is missing or junk is
+    // found; it fails only when loaded, and does not affect the others.
+    assert!(reg.find("gone").is_some());
+    assert!(reg.find("junk").is_some());
+    let host = host();
+    assert!(matches!(
+        reg.load(&host, "gone"),
+        Err(PluginError::Io { .. })
+    ));
+    assert!(matches!(
+        reg.load(&host, "junk"),
+        Err(PluginError::InvalidModule { .. })
+    ));
+    let one = reg.load(&host, "one").unwrap();
+    assert_eq!(
+        one.compute(&[&[3.0, 4.0]], &[]).unwrap().values,
+        vec![1.0, 1.0]
+    );
+    assert!(reg.load(&host, "theta_decay").is_ok());
+    assert!(reg.load(&host, "extra_one").is_ok());
+
+    let err = reg.lookup("nope").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("no plugin named `nope` (searched "),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_vixshield_toml_the_start_dir_is_the_root() {
+    let tmp = tempfile::tempdir().unwrap();
+    install(&tmp.path().join("plugins"), "here", &wat("const_one"), "");
+    let reg = PluginRegistry::discover(tmp.path(), &[]).unwrap();
+    assert_eq!(reg.project_file(), None);
+    assert!(reg.find("here").is_some());
+}
+
+#[test]
+fn a_name_clash_names_both_paths() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let ma = install(a.path(), "twin", &wat("const_one"), "");
+    let mb = install(b.path(), "twin", &wat("const_one"), "");
+    install(b.path(), "single", &wat("const_one"), "");
+    let reg = PluginRegistry::from_dirs(vec![a.path().to_path_buf(), b.path().to_path_buf()]);
+    assert!(reg.find("twin").is_none());
+    let err = reg.lookup("twin").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "two plugins are named `twin`: {} and {}",
+            ma.path.display(),
+            mb.path.display()
+        )
+    );
+    assert_eq!(reg.problems().len(), 1);
+    assert!(reg.names().contains(&"twin"));
+    // The other plugin in the same folder still works.
+    assert!(reg.load(&host(), "single").is_ok());
+    // The same folder listed twice is not a clash.
+    let reg = PluginRegistry::from_dirs(vec![a.path().to_path_buf(), a.path().to_path_buf()]);
+    assert!(reg.find("twin").is_some());
+}
+
+#[test]
+fn bad_project_files_and_dirs_are_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("vixshield.toml"),
+        "[plugins]\npaths = \"one\"\n",
+    );
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::ProjectFile { .. }), "{err:?}");
+    assert!(err.to_string().contains("vixshield.toml:2:"), "{err}");
+
+    write(
+        &tmp.path().join("vixshield.toml"),
+        "[plugins]\npaths = [\"missing\"]\n",
+    );
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("missing"), "{err}");
+
+    let other = tempfile::tempdir().unwrap();
+    let err = PluginRegistry::discover(other.path(), &[other.path().join("nope")]).unwrap_err();
+    assert!(err.to_string().starts_with("cannot read "), "{err}");
+}
+
+#[test]
+fn manifest_errors_name_the_path_and_position() {
+    let path = Path::new("plugins/x/plugin.toml");
+    let base = "name = \"x\"\nversion = \"1\"\nabi = 1\nwasm = \"x.wasm\"\ndescription = \"d\"\ninputs = 1\noutput = \"number\"\n";
+    let err = |text: &str| Manifest::parse(text, path).unwrap_err().to_string();
+
+    assert_eq!(
+        err(&format!("{base}colour = \"red\"\n")),
+        "plugins/x/plugin.toml:8:1: unknown field `colour`, expected one of `name`, `version`, `abi`, `wasm`, `description`, `inputs`, `output`, `params`, `limits`"
+    );
+    assert!(err(&base.replace("abi = 1", "abi = 2")).starts_with(
+        "plugins/x/plugin.toml:3:7: unsupported `abi = 2`; this host supports `abi = 1`"
+    ));
+    assert!(err(&base.replace("\"number\"", "\"string\"")).starts_with("plugins/x/plugin.toml:7:"));
+    assert!(err(&base.replace("x.wasm", "../x.wasm")).contains("`wasm` must be a file name"));
+    assert!(
+        err(&base.replace("inputs = 1", "inputs = 0"))
+            .contains("`inputs` must be between 1 and 64")
+    );
+    assert!(
+        err(&base.replace("name = \"x\"", "name = \"x-y\""))
+            .contains("`name` must be an identifier")
+    );
+    assert!(
+        err(&format!(
+            "{base}[[params]]\nname = \"p\"\ndefault = 1\nstep = 2\n"
+        ))
+        .contains("unknown field `step`")
+    );
+    assert!(
+        err(&format!("{base}[limits]\nmemory_mib = 0\n"))
+            .contains("`memory_mib` must be between 1 and 4096")
+    );
+    assert!(err(&base.replace("wasm = \"x.wasm\"\n", "")).contains("missing field `wasm`"));
+
+    let m = Manifest::parse(
+        &format!(
+            "{base}[[params]]\nname = \"p\"\ndefault = 1\n[limits]\nfuel = 5\nmemory_mib = 8\n"
+        ),
+        path,
+    )
+    .unwrap();
+    assert_eq!(m.default_params(), vec![1.0]);
+    assert_eq!((m.limits.fuel, m.limits.memory_mib), (Some(5), Some(8)));
+    assert_eq!(m.wasm_path(), Path::new("plugins/x/x.wasm"));
+}
