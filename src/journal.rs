@@ -12,8 +12,9 @@
 //! - `date` and `pnl` are required; `credit`, `hedge_pnl`, `short_put` and
 //!   `short_call` are optional. Columns come in any order; names are matched
 //!   without regard to case or surrounding spaces. A column with any other
-//!   name is ignored with a warning (`journal.csv:1:25: unknown column `notes`
-//!   ignored`); a name given twice is an error.
+//!   name is ignored with a warning (the header `date,pnl,notes` gives
+//!   ``journal.csv:1:10: unknown column `notes` ignored``); a name given
+//!   twice is an error.
 //! - Dates are ISO `YYYY-MM-DD` and never go backwards (several trades may
 //!   close the same day).
 //! - Amounts (`pnl`, `credit`, `hedge_pnl`) and strikes (`short_put`,
