@@ -1,0 +1,857 @@
+//! The trader's journal of closed condors: a CSV file read into [`Trade`]s.
+//!
+//! # Format
+//!
+//! A header line, then one closed condor a line:
+//!
+//! ```text
+//! date,pnl,credit,hedge_pnl,short_put,short_call
+//! 2024-01-05,-900,"$1,250",,4600,4900
+//! ```
+//!
+//! - `date` and `pnl` are required; `credit`, `hedge_pnl`, `short_put` and
+//!   `short_call` are optional. Columns come in any order; names are matched
+//!   without regard to case or surrounding spaces. A column with any other
+//!   name is ignored with a warning (the header `date,pnl,notes` gives
+//!   ``journal.csv:1:10: unknown column `notes` ignored``); a name given
+//!   twice is an error.
+//! - Dates are ISO `YYYY-MM-DD` and never go backwards (several trades may
+//!   close the same day).
+//! - Amounts (`pnl`, `credit`, `hedge_pnl`) and strikes (`short_put`,
+//!   `short_call`) are read exactly as [`Decimal`]s: digits with an optional
+//!   fraction (`1800`, `1800.50`), an optional `$`, thousands separators that
+//!   group three digits (`1,800`; a field holding a comma must be quoted:
+//!   `"$1,800"`), one optional sign before or after the `$` (`-900`, `-$900`,
+//!   `$-900`, `+900`), and spaces around it all. An empty optional field is
+//!   `None`; an empty required field is an error.
+//! - Fields may be quoted with `"` (a `""` inside stands for one `"`); a
+//!   quoted field does not span lines. A UTF-8 byte-order mark is dropped,
+//!   `\r\n` and `\n` both end a line, and lines holding only whitespace are
+//!   skipped wherever they are.
+//!
+//! # Errors
+//!
+//! Reading stops at the first problem and returns no trades: a journal is
+//! used whole or not at all. Every error that points into the file renders
+//! as `PATH:LINE:COLUMN: what is wrong` (1-based; the column counts the
+//! characters of the raw line before the offending field's first non-blank
+//! character, or before the field when it is blank; a byte-order mark is not
+//! counted). See [`JournalError`].
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+pub use crate::market::Location;
+
+/// One closed condor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trade {
+    /// The 1-based line of the journal it was read from.
+    pub line: usize,
+    /// The day it was closed.
+    pub date: NaiveDate,
+    /// Its realized profit (negative: a loss), in dollars.
+    pub pnl: Decimal,
+    /// The credit received when it was opened, in dollars.
+    pub credit: Option<Decimal>,
+    /// The realized profit of the hedge closed with it, in dollars.
+    pub hedge_pnl: Option<Decimal>,
+    /// The short put's strike.
+    pub short_put: Option<Decimal>,
+    /// The short call's strike.
+    pub short_call: Option<Decimal>,
+}
+
+/// A whole journal: its trades in file order, and warnings about the file
+/// (`PATH:LINE:COLUMN: message`, e.g. an unknown column).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Journal {
+    /// The trades, in file (and date) order.
+    pub trades: Vec<Trade>,
+    /// Warnings, each rendered `PATH:LINE:COLUMN: message`.
+    pub warnings: Vec<String>,
+}
+
+/// What can go wrong when reading a journal. Each variant names an input
+/// that triggers it and what it renders as.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The file cannot be read, e.g. `nope.csv` does not exist:
+    /// `nope.csv: cannot read the journal: No such file or directory (os error 2)`.
+    #[error("{path}: cannot read the journal: {source}")]
+    Io {
+        /// The path as given.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// The file is not UTF-8, e.g. a Latin-1 `\xE9` in `2024-01-05,-900,caf\xE9`
+    /// on line 2: `journal.csv:2:20: the journal is not valid UTF-8`.
+    #[error("{at}: the journal is not valid UTF-8")]
+    NotUtf8 {
+        /// Where the first invalid byte is.
+        at: Location,
+    },
+
+    /// The file is empty or holds only blank lines:
+    /// ``journal.csv:1:1: the journal is empty (expected a header with `date` and `pnl`)``.
+    #[error("{at}: the journal is empty (expected a header with `date` and `pnl`)")]
+    Empty {
+        /// Line 1, column 1.
+        at: Location,
+    },
+
+    /// A header but no trades, e.g. a file holding only `date,pnl`:
+    /// `journal.csv:2:1: the journal has a header but no trades`.
+    #[error("{at}: the journal has a header but no trades")]
+    NoTrades {
+        /// Column 1 of the line after the header.
+        at: Location,
+    },
+
+    /// The header lacks `date` or `pnl`, e.g. `date,credit`:
+    /// ``journal.csv:1:1: missing required column `pnl` in header `date,credit` ``.
+    #[error("{at}: missing required column `{column}` in header `{header}`")]
+    MissingColumn {
+        /// Column 1 of the header line.
+        at: Location,
+        /// The missing column.
+        column: &'static str,
+        /// The header line as written.
+        header: String,
+    },
+
+    /// A known column appears twice in the header, e.g. `date,pnl,PnL`:
+    /// ``journal.csv:1:10: column `pnl` appears twice in the header``.
+    #[error("{at}: column `{column}` appears twice in the header")]
+    DuplicateColumn {
+        /// The second occurrence.
+        at: Location,
+        /// The column name, lowercase.
+        column: &'static str,
+    },
+
+    /// A row has more or fewer fields than the header, e.g. `2024-01-05,-900,12`
+    /// under `date,pnl`: `journal.csv:2:17: expected 2 fields, found 3`. When
+    /// there are too many, the message adds a hint about quoting amounts with
+    /// thousands separators. The column is that of the first extra field, or
+    /// one past the end of the line when fields are missing.
+    #[error("{at}: expected {expected} fields, found {found}{}", field_count_hint(*.expected, *.found))]
+    FieldCount {
+        /// Where the row goes wrong.
+        at: Location,
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        found: usize,
+    },
+
+    /// A field with an opening quote and no closing one, e.g. `2024-01-05,"-900`:
+    /// `journal.csv:2:12: quoted field is not closed before the end of the line`.
+    #[error("{at}: quoted field is not closed before the end of the line")]
+    UnclosedQuote {
+        /// The opening quote.
+        at: Location,
+    },
+
+    /// Text after the closing quote of a field, e.g. `2024-01-05,"-900"x`:
+    /// ``journal.csv:2:18: unexpected `x` after a closing quote (expected `,` or the end of the line)``.
+    #[error(
+        "{at}: unexpected `{found}` after a closing quote (expected `,` or the end of the line)"
+    )]
+    TextAfterQuote {
+        /// The first character after the closing quote (and any spaces).
+        at: Location,
+        /// That character.
+        found: char,
+    },
+
+    /// A required field (`date` or `pnl`) is blank, e.g. `2024-01-05,`:
+    /// ``journal.csv:2:12: the `pnl` field is empty``.
+    #[error("{at}: the `{column}` field is empty")]
+    EmptyField {
+        /// The blank field.
+        at: Location,
+        /// Its column's name.
+        column: &'static str,
+    },
+
+    /// A date is not `YYYY-MM-DD` or not a calendar date, e.g. `2024-13-01`
+    /// on line 4: ``journal.csv:4:1: `2024-13-01` is not a date (expected YYYY-MM-DD)``.
+    #[error("{at}: `{text}` is not a date (expected YYYY-MM-DD)")]
+    BadDate {
+        /// The field.
+        at: Location,
+        /// Its text, trimmed.
+        text: String,
+    },
+
+    /// An amount or strike is not a number in an accepted form, e.g. `12x`
+    /// in `pnl` on line 3: ``journal.csv:3:12: `12x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `"$1,800"`)``.
+    #[error(
+        "{at}: `{text}` is not an amount in column `{column}` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)"
+    )]
+    BadAmount {
+        /// The field.
+        at: Location,
+        /// Its column's name.
+        column: &'static str,
+        /// Its text, trimmed.
+        text: String,
+    },
+
+    /// An amount beyond the largest decimal (about 7.9 × 10^28), e.g.
+    /// `99999999999999999999999999999` in `pnl` on line 2:
+    /// ``journal.csv:2:12: `99999999999999999999999999999` is too large for a decimal (column `pnl`)``.
+    #[error("{at}: `{text}` is too large for a decimal (column `{column}`)")]
+    AmountTooLarge {
+        /// The field.
+        at: Location,
+        /// Its column's name.
+        column: &'static str,
+        /// Its text, trimmed.
+        text: String,
+    },
+
+    /// An amount with more digits than a decimal holds exactly (28 after the
+    /// point, about 28 significant digits in all), e.g. `0.00000000000000000000000000001`:
+    /// ``journal.csv:2:12: `0.00000000000000000000000000001` has more digits than a decimal can hold exactly (column `pnl`)``.
+    #[error("{at}: `{text}` has more digits than a decimal can hold exactly (column `{column}`)")]
+    AmountTooPrecise {
+        /// The field.
+        at: Location,
+        /// Its column's name.
+        column: &'static str,
+        /// Its text, trimmed.
+        text: String,
+    },
+
+    /// A trade dated before the trade above it, e.g. `2024-03-01` on line 4
+    /// then `2024-02-01` on line 5:
+    /// ``journal.csv:5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order``.
+    #[error(
+        "{at}: date `{date}` is before `{previous}` on line {previous_line}; trades must be in date order"
+    )]
+    Backwards {
+        /// The later row's date field.
+        at: Location,
+        /// Its date.
+        date: NaiveDate,
+        /// The date of the trade above.
+        previous: NaiveDate,
+        /// The line of the trade above.
+        previous_line: usize,
+    },
+}
+
+fn field_count_hint(expected: usize, found: usize) -> &'static str {
+    if found > expected {
+        " (quote amounts with thousands separators: `\"$1,800\"`)"
+    } else {
+        ""
+    }
+}
+
+impl JournalError {
+    /// Where in the file the error is (all but [`JournalError::Io`]).
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            JournalError::Io { .. } => None,
+            JournalError::NotUtf8 { at }
+            | JournalError::Empty { at }
+            | JournalError::NoTrades { at }
+            | JournalError::MissingColumn { at, .. }
+            | JournalError::DuplicateColumn { at, .. }
+            | JournalError::FieldCount { at, .. }
+            | JournalError::UnclosedQuote { at }
+            | JournalError::TextAfterQuote { at, .. }
+            | JournalError::EmptyField { at, .. }
+            | JournalError::BadDate { at, .. }
+            | JournalError::BadAmount { at, .. }
+            | JournalError::AmountTooLarge { at, .. }
+            | JournalError::AmountTooPrecise { at, .. }
+            | JournalError::Backwards { at, .. } => Some(at),
+        }
+    }
+}
+
+/// Reads the journal at `path` (shown in messages as given).
+pub fn read_journal(path: &Path) -> Result<Journal, JournalError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| JournalError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    parse_journal_bytes(&name, &bytes)
+}
+
+/// Parses a journal held in memory as bytes; `display_name` stands for the
+/// path in messages. Bytes that are not UTF-8 are an error.
+pub fn parse_journal_bytes(display_name: &str, bytes: &[u8]) -> Result<Journal, JournalError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_journal(display_name, text),
+        Err(e) => {
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
+            let line = prefix.matches('\n').count() + 1;
+            let last = prefix.rsplit('\n').next().unwrap_or_default();
+            Err(JournalError::NotUtf8 {
+                at: Location::new(display_name, line, last.chars().count() + 1),
+            })
+        }
+    }
+}
+
+/// Parses a journal held in memory; `display_name` stands for the path in messages.
+pub fn parse_journal(display_name: &str, text: &str) -> Result<Journal, JournalError> {
+    let path = display_name;
+    let mut lines = lines(text);
+    let Some(header) = lines.next() else {
+        return Err(JournalError::Empty {
+            at: Location::new(path, 1, 1),
+        });
+    };
+    let mut warnings = Vec::new();
+    let columns = read_header(path, &header, &mut warnings)?;
+
+    let mut trades: Vec<Trade> = Vec::new();
+    let mut fields = Vec::with_capacity(columns.kinds.len());
+    for line in lines {
+        line.split_into(path, &mut fields)?;
+        if fields.len() != columns.kinds.len() {
+            return Err(field_count_error(path, &line, &fields, columns.kinds.len()));
+        }
+        let trade = read_row(path, &line, &fields, &columns)?;
+        if let Some(previous) = trades.last()
+            && trade.date < previous.date
+        {
+            let date_field = fields.get(columns.date).copied().unwrap_or_default();
+            return Err(JournalError::Backwards {
+                at: line.at(path, date_field),
+                date: trade.date,
+                previous: previous.date,
+                previous_line: previous.line,
+            });
+        }
+        trades.push(trade);
+    }
+    if trades.is_empty() {
+        return Err(JournalError::NoTrades {
+            at: Location::new(path, header.number + 1, 1),
+        });
+    }
+    Ok(Journal { trades, warnings })
+}
+
+/// The columns a journal knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Column {
+    Date,
+    Pnl,
+    Credit,
+    HedgePnl,
+    ShortPut,
+    ShortCall,
+}
+
+impl Column {
+    const ALL: [Column; 6] = [
+        Column::Date,
+        Column::Pnl,
+        Column::Credit,
+        Column::HedgePnl,
+        Column::ShortPut,
+        Column::ShortCall,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Column::Date => "date",
+            Column::Pnl => "pnl",
+            Column::Credit => "credit",
+            Column::HedgePnl => "hedge_pnl",
+            Column::ShortPut => "short_put",
+            Column::ShortCall => "short_call",
+        }
+    }
+}
+
+/// The header's meaning: the column of each field (`None`: ignored), and the
+/// index of the date field.
+struct Columns {
+    kinds: Vec<Option<Column>>,
+    date: usize,
+}
+
+fn read_header(
+    path: &str,
+    header: &Line<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Columns, JournalError> {
+    let mut fields = Vec::new();
+    header.split_into(path, &mut fields)?;
+    let mut kinds: Vec<Option<Column>> = Vec::with_capacity(fields.len());
+    for field in &fields {
+        let name = field.text.to_lowercase();
+        let kind = Column::ALL.into_iter().find(|c| c.name() == name);
+        match kind {
+            Some(column) if kinds.contains(&Some(column)) => {
+                return Err(JournalError::DuplicateColumn {
+                    at: header.at(path, *field),
+                    column: column.name(),
+                });
+            }
+            Some(_) => {}
+            None => warnings.push(format!(
+                "{}: unknown column `{}` ignored",
+                header.at(path, *field),
+                field.text
+            )),
+        }
+        kinds.push(kind);
+    }
+    let index = |c: Column| kinds.iter().position(|k| *k == Some(c));
+    let date = index(Column::Date);
+    let pnl = index(Column::Pnl);
+    let missing = match (date, pnl) {
+        (Some(date), Some(_)) => return Ok(Columns { kinds, date }),
+        (None, _) => Column::Date,
+        (Some(_), None) => Column::Pnl,
+    };
+    Err(JournalError::MissingColumn {
+        at: header.start(path),
+        column: missing.name(),
+        header: header.raw.to_owned(),
+    })
+}
+
+fn read_row(
+    path: &str,
+    line: &Line<'_>,
+    fields: &[Field<'_>],
+    columns: &Columns,
+) -> Result<Trade, JournalError> {
+    let mut date = None;
+    let mut pnl = None;
+    let mut trade = Trade {
+        line: line.number,
+        date: NaiveDate::MIN,
+        pnl: Decimal::ZERO,
+        credit: None,
+        hedge_pnl: None,
+        short_put: None,
+        short_call: None,
+    };
+    for (field, kind) in fields.iter().zip(&columns.kinds) {
+        let Some(kind) = *kind else { continue };
+        let at = || line.at(path, *field);
+        if kind == Column::Date {
+            if field.text.is_empty() {
+                return Err(JournalError::EmptyField {
+                    at: at(),
+                    column: kind.name(),
+                });
+            }
+            date = Some(
+                parse_date(&field.text).ok_or_else(|| JournalError::BadDate {
+                    at: at(),
+                    text: field.text.to_string(),
+                })?,
+            );
+            continue;
+        }
+        let value = if field.text.is_empty() {
+            if kind == Column::Pnl {
+                return Err(JournalError::EmptyField {
+                    at: at(),
+                    column: kind.name(),
+                });
+            }
+            None
+        } else {
+            let column = kind.name();
+            let text = || field.text.to_string();
+            Some(parse_amount(&field.text).map_err(|problem| match problem {
+                AmountProblem::Syntax => JournalError::BadAmount {
+                    at: at(),
+                    column,
+                    text: text(),
+                },
+                AmountProblem::TooLarge => JournalError::AmountTooLarge {
+                    at: at(),
+                    column,
+                    text: text(),
+                },
+                AmountProblem::TooPrecise => JournalError::AmountTooPrecise {
+                    at: at(),
+                    column,
+                    text: text(),
+                },
+            })?)
+        };
+        match kind {
+            Column::Date => {}
+            Column::Pnl => pnl = value,
+            Column::Credit => trade.credit = value,
+            Column::HedgePnl => trade.hedge_pnl = value,
+            Column::ShortPut => trade.short_put = value,
+            Column::ShortCall => trade.short_call = value,
+        }
+    }
+    // Both are present: the header has both columns and every field of the
+    // row was read (blank ones are errors above).
+    if let (Some(date), Some(pnl)) = (date, pnl) {
+        trade.date = date;
+        trade.pnl = pnl;
+    }
+    Ok(trade)
+}
+
+fn field_count_error(
+    path: &str,
+    line: &Line<'_>,
+    fields: &[Field<'_>],
+    expected: usize,
+) -> JournalError {
+    let at = match fields.get(expected) {
+        Some(extra) => line.at(path, *extra),
+        None => Location::new(path, line.number, line.raw.chars().count() + 1),
+    };
+    JournalError::FieldCount {
+        at,
+        expected,
+        found: fields.len(),
+    }
+}
+
+/// Parses `YYYY-MM-DD`, strictly: four, two and two ASCII digits.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    let shape_ok = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let year = text.get(0..4)?.parse().ok()?;
+    let month = text.get(5..7)?.parse().ok()?;
+    let day = text.get(8..10)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// Why an amount could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AmountProblem {
+    Syntax,
+    TooLarge,
+    TooPrecise,
+}
+
+/// Parses an amount (see the module doc for the accepted forms) exactly.
+fn parse_amount(text: &str) -> Result<Decimal, AmountProblem> {
+    let mut rest = text.trim();
+    let mut negative = false;
+    let mut signed = false;
+    let mut take_sign = |rest: &mut &str| {
+        if let Some(r) = rest.strip_prefix('-') {
+            negative = true;
+            *rest = r;
+            true
+        } else if let Some(r) = rest.strip_prefix('+') {
+            *rest = r;
+            true
+        } else {
+            false
+        }
+    };
+    signed |= take_sign(&mut rest);
+    if let Some(r) = rest.strip_prefix('$') {
+        rest = r;
+        if !signed {
+            take_sign(&mut rest);
+        }
+    }
+    let (int, frac) = match rest.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (rest, None),
+    };
+    let mut digits = String::with_capacity(rest.len() + 1);
+    if negative {
+        digits.push('-');
+    }
+    if int.contains(',') {
+        for (i, group) in int.split(',').enumerate() {
+            let len_ok = if i == 0 {
+                (1..=3).contains(&group.len())
+            } else {
+                group.len() == 3
+            };
+            if !len_ok || !group.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(AmountProblem::Syntax);
+            }
+            digits.push_str(group);
+        }
+    } else {
+        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountProblem::Syntax);
+        }
+        // Leading zeros carry nothing; rust_decimal would count them.
+        let significant = int.trim_start_matches('0');
+        digits.push_str(if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        });
+    }
+    if let Some(frac) = frac {
+        if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountProblem::Syntax);
+        }
+        digits.push('.');
+        digits.push_str(frac);
+    }
+    // The syntax is checked above, so rust_decimal can only object to the
+    // size: too many fractional digits (underflow) or too many in all.
+    Decimal::from_str_exact(&digits).map_err(|e| match e {
+        rust_decimal::Error::Underflow => AmountProblem::TooPrecise,
+        _ => AmountProblem::TooLarge,
+    })
+}
+
+/// A non-blank line: its 1-based number and its raw text (without the line end).
+#[derive(Clone, Copy, Debug)]
+struct Line<'a> {
+    number: usize,
+    raw: &'a str,
+}
+
+/// One field of a line: its text (unquoted, without surrounding whitespace)
+/// and the byte offset in the line where it starts (its first non-blank
+/// character, the opening quote of a quoted field, or the field's first
+/// byte when it is blank).
+#[derive(Clone, Copy, Debug, Default)]
+struct Field<'a> {
+    text: FieldText<'a>,
+    offset: usize,
+}
+
+/// A field's text: a slice of the line, or (for a quoted field with `""`
+/// inside) an owned copy.
+#[derive(Clone, Copy, Debug, Default)]
+struct FieldText<'a> {
+    slice: &'a str,
+    /// Whether `slice` holds doubled quotes to be read as one.
+    doubled_quotes: bool,
+}
+
+impl FieldText<'_> {
+    fn is_empty(&self) -> bool {
+        self.slice.is_empty()
+    }
+
+    fn to_lowercase(self) -> String {
+        self.to_string().to_lowercase()
+    }
+}
+
+impl std::ops::Deref for FieldText<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.slice
+    }
+}
+
+impl std::fmt::Display for FieldText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.doubled_quotes {
+            f.write_str(&self.slice.replace("\"\"", "\""))
+        } else {
+            f.write_str(self.slice)
+        }
+    }
+}
+
+impl<'a> Line<'a> {
+    /// Splits the line into `fields` (cleared first).
+    fn split_into(&self, path: &str, fields: &mut Vec<Field<'a>>) -> Result<(), JournalError> {
+        fields.clear();
+        let raw = self.raw;
+        let mut pos = 0;
+        loop {
+            let rest = raw.get(pos..).unwrap_or_default();
+            let start = pos + (rest.len() - rest.trim_start().len());
+            let from_start = raw.get(start..).unwrap_or_default();
+            if let Some(inner) = from_start.strip_prefix('"') {
+                // A quoted field: up to the next `"` not doubled.
+                let mut end = 0;
+                let mut doubled = false;
+                loop {
+                    let Some(q) = inner.get(end..).and_then(|s| s.find('"')) else {
+                        return Err(JournalError::UnclosedQuote {
+                            at: self.at_offset(path, start),
+                        });
+                    };
+                    end += q;
+                    if inner.get(end + 1..end + 2) == Some("\"") {
+                        doubled = true;
+                        end += 2;
+                    } else {
+                        break;
+                    }
+                }
+                let content = inner.get(..end).unwrap_or_default();
+                fields.push(Field {
+                    text: FieldText {
+                        slice: content.trim(),
+                        doubled_quotes: doubled,
+                    },
+                    offset: start,
+                });
+                // After the closing quote: spaces, then `,` or the end.
+                let after_quote = start + 1 + end + 1;
+                let after = raw.get(after_quote..).unwrap_or_default();
+                let next = after_quote + (after.len() - after.trim_start().len());
+                let tail = raw.get(next..).unwrap_or_default();
+                match tail.chars().next() {
+                    None => return Ok(()),
+                    Some(',') => pos = next + 1,
+                    Some(found) => {
+                        return Err(JournalError::TextAfterQuote {
+                            at: self.at_offset(path, next),
+                            found,
+                        });
+                    }
+                }
+            } else {
+                let (field, more) = match rest.find(',') {
+                    Some(comma) => (rest.get(..comma).unwrap_or_default(), Some(comma)),
+                    None => (rest, None),
+                };
+                let text = field.trim();
+                fields.push(Field {
+                    text: FieldText {
+                        slice: text,
+                        doubled_quotes: false,
+                    },
+                    offset: if text.is_empty() { pos } else { start },
+                });
+                match more {
+                    Some(comma) => pos += comma + 1,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Where a field of this line is.
+    fn at(&self, path: &str, field: Field<'_>) -> Location {
+        self.at_offset(path, field.offset)
+    }
+
+    /// Where a byte offset of this line is.
+    fn at_offset(&self, path: &str, offset: usize) -> Location {
+        let column = self
+            .raw
+            .get(..offset)
+            .map_or(1, |before| before.chars().count() + 1);
+        Location::new(path, self.number, column)
+    }
+
+    /// Column 1 of this line.
+    fn start(&self, path: &str) -> Location {
+        Location::new(path, self.number, 1)
+    }
+}
+
+/// The non-blank lines of `text`, numbered from 1 as in the file.
+fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n').enumerate().filter_map(|(i, raw)| {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    #[test]
+    fn amounts_in_every_form() {
+        for (text, want) in [
+            ("-900", dec!(-900)),
+            ("-$900", dec!(-900)),
+            ("$-900", dec!(-900)),
+            ("+900", dec!(900)),
+            ("$1,800", dec!(1800)),
+            ("1,800.50", dec!(1800.50)),
+            ("  $12,345,678.9 ", dec!(12345678.9)),
+            ("0", dec!(0)),
+            ("0.0001", dec!(0.0001)),
+        ] {
+            assert_eq!(parse_amount(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "", "$", "-", "1,80", "18,00", "1,8000", ",800", "1.", ".5", "1.2.3", "--9", "$$9",
+            "-$-9", "1e3", "12x", "1 000", "1,800,", "NaN",
+        ] {
+            assert_eq!(parse_amount(bad), Err(AmountProblem::Syntax), "{bad}");
+        }
+        assert_eq!(
+            parse_amount("99999999999999999999999999999"),
+            Err(AmountProblem::TooLarge)
+        );
+        assert_eq!(
+            parse_amount("0.00000000000000000000000000001"),
+            Err(AmountProblem::TooPrecise)
+        );
+        assert_eq!(
+            parse_amount("-79,228,162,514,264,337,593,543,950,336"),
+            Err(AmountProblem::TooLarge)
+        );
+        assert_eq!(
+            parse_amount("$-79,228,162,514,264,337,593,543,950,335"),
+            Ok(Decimal::MIN)
+        );
+        assert_eq!(
+            parse_amount("98765432109876543210.987654321"),
+            Err(AmountProblem::TooPrecise)
+        );
+        assert_eq!(
+            parse_amount("00000000000000000000000000000000012.50"),
+            Ok(dec!(12.50))
+        );
+    }
+
+    #[test]
+    fn fields_know_their_columns() {
+        let line = Line {
+            number: 1,
+            raw: "a, \"b,\"\"c\" ,  ,é,x",
+        };
+        let mut fields = Vec::new();
+        line.split_into("p", &mut fields).ok();
+        let cols: Vec<_> = fields
+            .iter()
+            .map(|f| (f.text.to_string(), line.at("p", *f).column))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                ("a".to_string(), 1),
+                ("b,\"c".to_string(), 4),
+                (String::new(), 13),
+                ("é".to_string(), 16),
+                ("x".to_string(), 18)
+            ]
+        );
+    }
+}

@@ -1,0 +1,579 @@
+//! The journal reader: every fixture to the exact values it holds, every
+//! error to its exact `path:line:col: message`, and property tests.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use rust_decimal::{Decimal, dec};
+use vixshield::journal::{
+    Journal, JournalError, Trade, parse_journal, parse_journal_bytes, read_journal,
+};
+
+const DIR: &str = "tests/fixtures/journals";
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn read(name: &str) -> Journal {
+    let path = format!("{DIR}/{name}");
+    match read_journal(Path::new(&path)) {
+        Ok(j) => j,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The rendered error of the fixture `bad/NAME`.
+fn read_error(name: &str) -> String {
+    let path = format!("{DIR}/bad/{name}");
+    match read_journal(Path::new(&path)) {
+        Ok(j) => panic!("{name}: read {} trades, expected an error", j.trades.len()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The rendered error of `text` read as `journal.csv`.
+fn error(text: &str) -> String {
+    match parse_journal("journal.csv", text) {
+        Ok(j) => panic!("read {} trades, expected an error", j.trades.len()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn trade(line: usize, d: &str, pnl: Decimal, credit: Option<Decimal>) -> Trade {
+    Trade {
+        line,
+        date: date(d),
+        pnl,
+        credit,
+        hedge_pnl: None,
+        short_put: None,
+        short_call: None,
+    }
+}
+
+#[test]
+fn progression() {
+    let j = read("progression.csv");
+    assert_eq!(
+        j.trades,
+        [
+            trade(2, "2024-01-19", dec!(-900), Some(dec!(1000))),
+            trade(3, "2024-02-23", dec!(-1500), Some(dec!(1800))),
+            trade(4, "2024-03-22", dec!(-2000), Some(dec!(2900))),
+            trade(5, "2024-04-19", dec!(-3100), Some(dec!(4600))),
+            trade(6, "2024-05-17", dec!(7800), Some(dec!(8700))),
+        ]
+    );
+    assert!(j.warnings.is_empty());
+    // The four losses sum to the cycle's $7,500; the win recovers it.
+    let losses: Decimal = j.trades.iter().take(4).map(|t| t.pnl).sum();
+    assert_eq!(losses, dec!(-7500));
+}
+
+#[test]
+fn recovery() {
+    let j = read("recovery.csv");
+    assert_eq!(
+        j.trades,
+        [
+            trade(2, "2024-01-05", dec!(-900), Some(dec!(1000))),
+            trade(3, "2024-02-09", dec!(-1600), Some(dec!(1800))),
+            trade(4, "2024-03-08", dec!(450), Some(dec!(2900))),
+            trade(5, "2024-04-05", dec!(300), Some(dec!(1000))),
+            // Same day as the trade above: allowed.
+            trade(6, "2024-04-05", dec!(250), Some(dec!(1000))),
+            trade(7, "2024-05-03", dec!(500), Some(dec!(1000))),
+            trade(8, "2024-06-07", dec!(2400), Some(dec!(2900))),
+        ]
+    );
+    // The small wins do not recover the two losses; the big win does.
+    let before_big: Decimal = j.trades.iter().take(6).map(|t| t.pnl).sum();
+    assert_eq!(before_big, dec!(-1000));
+}
+
+#[test]
+fn hedged() {
+    let j = read("hedged.csv");
+    let t = |line, d, put, call, credit, pnl, hedge| Trade {
+        line,
+        date: date(d),
+        pnl,
+        credit: Some(credit),
+        hedge_pnl: hedge,
+        short_put: Some(put),
+        short_call: Some(call),
+    };
+    assert_eq!(
+        j.trades,
+        [
+            t(
+                2,
+                "2024-01-19",
+                dec!(4550),
+                dec!(4950),
+                dec!(1000),
+                dec!(-900),
+                Some(dec!(350))
+            ),
+            t(
+                3,
+                "2024-02-23",
+                dec!(4700),
+                dec!(5125),
+                dec!(1800),
+                dec!(-1500),
+                Some(dec!(-120))
+            ),
+            t(
+                4,
+                "2024-03-22",
+                dec!(4900),
+                dec!(5300),
+                dec!(2900),
+                dec!(1450),
+                None
+            ),
+            t(
+                5,
+                "2024-04-19",
+                dec!(4825),
+                dec!(5275),
+                dec!(1000),
+                dec!(500),
+                Some(dec!(-75.50))
+            ),
+            t(
+                6,
+                "2024-05-17",
+                dec!(5050),
+                dec!(5450),
+                dec!(1000),
+                dec!(-900),
+                Some(dec!(1240.25))
+            ),
+        ]
+    );
+    assert!(j.warnings.is_empty());
+}
+
+#[test]
+fn messy() {
+    let path = format!("{DIR}/messy.csv");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "messy.csv lost its BOM");
+    assert!(
+        bytes.windows(2).any(|w| w == b"\r\n"),
+        "messy.csv lost its CRLF"
+    );
+    let j = read("messy.csv");
+    let t = |line, d, pnl, credit, hedge| Trade {
+        line,
+        date: date(d),
+        pnl,
+        credit,
+        hedge_pnl: hedge,
+        short_put: None,
+        short_call: None,
+    };
+    assert_eq!(
+        j.trades,
+        [
+            t(2, "2024-01-05", dec!(-900), Some(dec!(1000)), None),
+            t(
+                4,
+                "2024-02-09",
+                dec!(-1500.50),
+                Some(dec!(1800)),
+                Some(dec!(75))
+            ),
+            t(
+                6,
+                "2024-03-08",
+                dec!(2880),
+                Some(dec!(2900.00)),
+                Some(dec!(-1200))
+            ),
+        ]
+    );
+    // Exactly as written, scale included.
+    assert_eq!(j.trades[1].pnl.to_string(), "-1500.50");
+    assert_eq!(j.trades[2].credit.unwrap().to_string(), "2900.00");
+    assert_eq!(
+        j.warnings,
+        [format!("{path}:1:14: unknown column `notes` ignored")]
+    );
+}
+
+#[test]
+fn long() {
+    let path = format!("{DIR}/long.csv");
+    let j = read("long.csv");
+    assert_eq!(j.trades.len(), 1000);
+    assert!(j.warnings.is_empty());
+    // The summary printed by scripts/gen_journals.py.
+    let wins = j.trades.iter().filter(|t| t.pnl > Decimal::ZERO).count();
+    assert_eq!(wins, 739);
+    let sum = |f: fn(&Trade) -> Option<Decimal>| -> Decimal { j.trades.iter().filter_map(f).sum() };
+    assert_eq!(sum(|t| Some(t.pnl)), dec!(-184523));
+    assert_eq!(sum(|t| t.credit), dec!(889145.13));
+    assert_eq!(sum(|t| t.hedge_pnl), dec!(76214));
+    let mut day = date("2005-01-07");
+    for (i, t) in j.trades.iter().enumerate() {
+        assert_eq!(t.line, i + 2);
+        assert_eq!(t.date, day);
+        assert!(t.credit.is_some());
+        let pnl = t.pnl;
+        assert!(
+            (dec!(100)..=dec!(400)).contains(&pnl) || (dec!(-2500)..=dec!(-300)).contains(&pnl),
+            "line {}: {pnl}",
+            t.line
+        );
+        day += chrono::TimeDelta::days(7);
+    }
+    assert_eq!(j.trades.last().unwrap().date, date("2024-03-01"));
+
+    // An independent reading with the csv crate gives the same values.
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let plain = |s: &str| -> Option<Decimal> {
+        let s: String = s.chars().filter(|c| *c != '$' && *c != ',').collect();
+        (!s.is_empty()).then(|| Decimal::from_str(&s).unwrap())
+    };
+    let mut n = 0;
+    for (record, t) in reader.records().zip(&j.trades) {
+        let record = record.unwrap();
+        assert_eq!(date(&record[0]), t.date);
+        assert_eq!(plain(&record[1]), Some(t.pnl));
+        assert_eq!(plain(&record[2]), t.credit);
+        assert_eq!(plain(&record[3]), t.hedge_pnl);
+        n += 1;
+    }
+    assert_eq!(n, 1000);
+}
+
+#[test]
+fn bad_fixtures() {
+    let p = |name: &str| format!("{DIR}/bad/{name}");
+    let cases = [
+        (
+            "bad_date.csv",
+            ":4:1: `2024-13-01` is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            "bad_amount.csv",
+            ":3:12: `12x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)",
+        ),
+        (
+            "missing_column.csv",
+            ":1:1: missing required column `pnl` in header `date,credit,hedge_pnl`",
+        ),
+        (
+            "empty.csv",
+            ":1:1: the journal is empty (expected a header with `date` and `pnl`)",
+        ),
+        (
+            "header_only.csv",
+            ":2:1: the journal has a header but no trades",
+        ),
+        (
+            "backwards.csv",
+            ":5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order",
+        ),
+        (
+            "field_count.csv",
+            ":3:19: expected 3 fields, found 4 (quote amounts with thousands separators: `\"$1,800\"`)",
+        ),
+    ];
+    for (name, want) in cases {
+        assert_eq!(read_error(name), format!("{}{want}", p(name)), "{name}");
+    }
+}
+
+#[test]
+fn io_error_names_the_path() {
+    let e = read_journal(Path::new("tests/fixtures/journals/nope.csv")).unwrap_err();
+    assert!(matches!(e, JournalError::Io { .. }));
+    assert!(
+        e.to_string()
+            .starts_with("tests/fixtures/journals/nope.csv: cannot read the journal: "),
+        "{e}"
+    );
+    assert_eq!(e.location(), None);
+}
+
+#[test]
+fn inline_errors() {
+    for (text, want) in [
+        (
+            "date,pnl\n2024-01-05,-900\n2024-01-06,caf\u{e9}\n",
+            "journal.csv:3:12: `caf\u{e9}` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)",
+        ),
+        (
+            "date,pnl,PnL\n",
+            "journal.csv:1:10: column `pnl` appears twice in the header",
+        ),
+        (
+            "pnl,credit\n",
+            "journal.csv:1:1: missing required column `date` in header `pnl,credit`",
+        ),
+        (
+            "date,pnl\n2024-01-05\n",
+            "journal.csv:2:11: expected 2 fields, found 1",
+        ),
+        (
+            "date,pnl\n2024-01-05,\"-900\n",
+            "journal.csv:2:12: quoted field is not closed before the end of the line",
+        ),
+        (
+            "date,pnl\n2024-01-05,\"-900\" x\n",
+            "journal.csv:2:19: unexpected `x` after a closing quote (expected `,` or the end of the line)",
+        ),
+        (
+            "date,pnl\n2024-01-05,\n",
+            "journal.csv:2:12: the `pnl` field is empty",
+        ),
+        (
+            "date,pnl\n  ,5\n",
+            "journal.csv:2:1: the `date` field is empty",
+        ),
+        (
+            "date,pnl\n2024-02-30,5\n",
+            "journal.csv:2:1: `2024-02-30` is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            "date,pnl\n  2024-1-05 ,5\n",
+            "journal.csv:2:3: `2024-1-05` is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            "date,pnl\n2024-01-05,99999999999999999999999999999\n",
+            "journal.csv:2:12: `99999999999999999999999999999` is too large for a decimal (column `pnl`)",
+        ),
+        (
+            "date,pnl,credit\n2024-01-05,1,0.00000000000000000000000000001\n",
+            "journal.csv:2:14: `0.00000000000000000000000000001` has more digits than a decimal can hold exactly (column `credit`)",
+        ),
+        (
+            "date,pnl,short_put\n2024-01-05,1,\"4,60\"\n",
+            "journal.csv:2:14: `4,60` is not an amount in column `short_put` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)",
+        ),
+        (
+            "\n  \n\r\n",
+            "journal.csv:1:1: the journal is empty (expected a header with `date` and `pnl`)",
+        ),
+        (
+            "\u{feff}",
+            "journal.csv:1:1: the journal is empty (expected a header with `date` and `pnl`)",
+        ),
+        // The column is counted in characters, after the BOM.
+        (
+            "\u{feff}date,pnl\r\n2024-01-05,\u{e9}\r\n",
+            "journal.csv:2:12: `\u{e9}` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)",
+        ),
+        (
+            "date,notes,pnl\n2024-01-05,caf\u{e9} \u{e9},x\n",
+            "journal.csv:2:19: `x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)",
+        ),
+    ] {
+        assert_eq!(error(text), want, "{text:?}");
+    }
+}
+
+#[test]
+fn not_utf8() {
+    let bytes = b"date,pnl\n2024-01-05,-900,caf\xE9\n";
+    let e = parse_journal_bytes("journal.csv", bytes).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "journal.csv:2:20: the journal is not valid UTF-8"
+    );
+}
+
+#[test]
+fn the_leftmost_bad_field_is_reported() {
+    assert_eq!(
+        error("pnl,date\nx,2024-13-01\n"),
+        "journal.csv:2:1: `x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)"
+    );
+}
+
+#[test]
+fn unknown_columns_warn_and_are_ignored() {
+    let j = parse_journal(
+        "j.csv",
+        "date,Notes,pnl,\"strategy\"\n2024-01-05,anything at all,5,\"x, y\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:1:6: unknown column `Notes` ignored",
+            "j.csv:1:16: unknown column `strategy` ignored"
+        ]
+    );
+    assert_eq!(
+        j.trades,
+        [trade(2, "2024-01-05", dec!(5), None)],
+        "unknown cells are not read"
+    );
+}
+
+#[test]
+fn crlf_and_bom_variants_read_the_same() {
+    let text = std::fs::read_to_string(format!("{DIR}/hedged.csv")).unwrap();
+    let want = parse_journal("h.csv", &text).unwrap();
+    let crlf = text.replace('\n', "\r\n");
+    let variants = [
+        crlf.clone(),
+        format!("\u{feff}{text}"),
+        format!("\u{feff}{crlf}"),
+        // No line end at the end of the file.
+        crlf.trim_end().to_string(),
+        // Blank and whitespace-only lines anywhere.
+        text.replace('\n', "\n \t\n\n"),
+        format!("\n\r\n{crlf}\r\n\r\n"),
+    ];
+    for v in variants {
+        let got = parse_journal("h.csv", &v).unwrap();
+        let strip = |j: &Journal| -> Vec<Trade> {
+            j.trades
+                .iter()
+                .map(|t| Trade {
+                    line: 0,
+                    ..t.clone()
+                })
+                .collect()
+        };
+        assert_eq!(strip(&got), strip(&want), "{v:?}");
+    }
+    // Line numbers follow the file, blank lines included.
+    let j = parse_journal("h.csv", &format!("\n\r\n{crlf}")).unwrap();
+    assert_eq!(j.trades[0].line, 4);
+}
+
+#[test]
+fn no_partial_results() {
+    // An error on the last line returns no trades at all.
+    let mut text = std::fs::read_to_string(format!("{DIR}/long.csv")).unwrap();
+    text.push_str("2024-03-08,oops,1.00,\n");
+    let e = parse_journal("long.csv", &text).unwrap_err();
+    assert_eq!(e.location().map(|l| l.line), Some(1002));
+}
+
+/// Every accepted way to write `d`, as a CSV field.
+fn styles(d: Decimal) -> Vec<String> {
+    let negative = d.is_sign_negative();
+    let abs = d.abs().to_string();
+    let (int, frac) = match abs.split_once('.') {
+        Some((i, f)) => (i.to_string(), format!(".{f}")),
+        None => (abs.clone(), String::new()),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let grouped = format!("{grouped}{frac}");
+    let sign = if negative { "-" } else { "" };
+    let mut out = vec![
+        d.to_string(),
+        format!("{sign}{abs}"),
+        format!("{sign}${abs}"),
+        format!("${sign}{abs}"),
+        format!("\"{sign}{grouped}\""),
+        format!("\"{sign}${grouped}\""),
+        format!("\"${sign}{grouped}\""),
+        format!("  {sign}${abs} "),
+        format!(" \" {sign}${grouped} \" "),
+        format!("\"{sign}{abs}\""),
+    ];
+    if !negative {
+        out.push(format!("+{abs}"));
+        out.push(format!("+${abs}"));
+        out.push(format!("$+{abs}"));
+        out.push(format!("\"+${grouped}\""));
+    }
+    out
+}
+
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<bool>(),
+        0u32..=28,
+    )
+        .prop_map(|(lo, mid, hi, negative, scale)| {
+            Decimal::from_parts(lo, mid, hi, negative, scale)
+        })
+}
+
+fn small_decimal() -> impl Strategy<Value = Decimal> {
+    (any::<i64>(), 0u32..=6).prop_map(|(n, scale)| Decimal::new(n, scale))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn amounts_round_trip_exactly(d in prop_oneof![any_decimal(), small_decimal()]) {
+        for style in styles(d) {
+            let text = format!("date,credit,pnl\n2024-01-05,{style},{style}\n");
+            let j = match parse_journal("p.csv", &text) {
+                Ok(j) => j,
+                Err(e) => return Err(TestCaseError::fail(format!("{style:?}: {e}"))),
+            };
+            let t = &j.trades[0];
+            prop_assert_eq!(t.pnl, d, "{:?}", style);
+            prop_assert_eq!(t.pnl.scale(), d.scale(), "{:?}", style);
+            prop_assert_eq!(t.credit, Some(d), "{:?}", style);
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = parse_journal_bytes("r.csv", &bytes);
+        let mut with_header = b"date,pnl,credit\n".to_vec();
+        with_header.extend_from_slice(&bytes);
+        let _ = parse_journal_bytes("r.csv", &with_header);
+    }
+
+    #[test]
+    fn csv_like_text_never_panics_and_errors_point_inside(
+        body in "[-0-9$,.\" \r\n\u{feff}éx+]{0,300}",
+        header in prop_oneof![
+            Just("date,pnl\n"),
+            Just("pnl,date,credit\n"),
+            Just("\"date\",pnl,notes,hedge_pnl\n"),
+            Just(""),
+        ],
+    ) {
+        let text = format!("{header}{body}");
+        match parse_journal("r.csv", &text) {
+            Ok(j) => {
+                prop_assert!(!j.trades.is_empty());
+                prop_assert!(j.trades.windows(2).all(|w| w[0].date <= w[1].date));
+            }
+            Err(e) => {
+                let at = e.location().unwrap();
+                let lines = text.split('\n').count();
+                prop_assert!(at.line >= 1 && at.line <= lines + 1, "{}", e);
+                prop_assert!(at.column >= 1);
+                let shown = e.to_string();
+                prop_assert!(shown.starts_with("r.csv:"));
+                prop_assert!(!shown.ends_with('.'));
+            }
+        }
+    }
+}
