@@ -24,3 +24,4 @@ pub mod parse;
 pub mod plugin;
 pub mod signals;
 pub mod source;
+pub mod summary;

@@ -5,8 +5,11 @@
 //! Exit status: 0 ok, 1 findings (errors, differences), 2 usage or I/O trouble.
 
 mod check;
+mod common;
 mod fmt;
 mod graph;
+mod next;
+mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -31,6 +34,10 @@ enum Command {
     Fmt(fmt::Args),
     /// Print the rule graph a strategy compiles to.
     Graph(graph::Args),
+    /// Replay a journal of closed trades: every decision, with its derivation.
+    Run(run::Args),
+    /// The decision for the next trade, with its derivation.
+    Next(next::Args),
 }
 
 /// When to colour.
@@ -100,6 +107,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, color),
         Command::Fmt(args) => fmt::run(args, color),
         Command::Graph(args) => graph::run(args, color),
+        Command::Run(args) => run::run(args, color),
+        Command::Next(args) => next::run(args, color),
     }
 }
 

@@ -1,0 +1,110 @@
+//! `vixshield next STRATEGY --journal J`: the next trade's decision, derived.
+
+use super::common::MarketArgs;
+use super::{Format, exit};
+use crate::eval::Engine;
+use crate::money::{fmt_money, fmt_percent};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The decision for the next trade, with its derivation in words and numbers.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The strategy file.
+    #[arg(value_name = "STRATEGY")]
+    strategy: PathBuf,
+    /// The journal of closed trades so far.
+    #[arg(long, value_name = "FILE")]
+    journal: PathBuf,
+    /// The next trade's expected credit (`$1,500`), for its max loss in money.
+    #[arg(long, value_name = "MONEY")]
+    credit: Option<String>,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let credit = match args.credit.as_deref().map(parse_money).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: `--credit`: {e}");
+            return exit::trouble();
+        }
+    };
+    let l = match super::run::load(&args.strategy, &args.journal, &args.market, color) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
+    let mut decision = match engine.decide(None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::findings();
+        }
+    };
+    for t in &l.closed {
+        let applied = engine
+            .apply(t, &decision)
+            .and_then(|()| engine.decide_into(None, &mut decision));
+        if let Err(e) = applied {
+            eprintln!("error: {}: {e}", args.journal.display());
+            return exit::findings();
+        }
+    }
+    if let Err(e) = engine.decide_into(credit, &mut decision) {
+        eprintln!("error: {e}");
+        return exit::findings();
+    }
+    let d = &decision;
+    match args.format {
+        Format::Json => {
+            let value = serde_json::json!({ "decision": d, "derivation": d.derivation() });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+        }
+        Format::Human => {
+            let after = match d.date {
+                Some(date) => format!("after {} trades, the last closed {date}", d.trade),
+                None => "before any trade".into(),
+            };
+            println!(
+                "next trade ({after}): step {} of {}, size {}{}",
+                d.step,
+                l.strategy.sizing.steps,
+                fmt_money(d.size),
+                if d.capped { " (capped)" } else { "" }
+            );
+            print!("max loss {} of credit", fmt_percent(d.max_loss_pct));
+            match d.max_loss {
+                Some(m) => println!(" = {}", fmt_money(m)),
+                None => println!(" (give --credit for the amount)"),
+            }
+            for h in d.hedges.iter().filter(|h| h.active) {
+                println!("hedge {}: budget {}", h.layer, fmt_money(h.budget));
+            }
+            println!(
+                "equity {}, cycle P&L {}",
+                fmt_money(d.equity),
+                fmt_money(d.cycle_pnl)
+            );
+            println!("\nderivation:");
+            for line in d.derivation() {
+                println!("  {line}");
+            }
+        }
+    }
+    exit::ok()
+}
+
+/// `$1,500`, `1500`, `1,500.50`.
+fn parse_money(s: &str) -> Result<rust_decimal::Decimal, String> {
+    let t = s.trim().replace(['$', ','], "");
+    t.parse()
+        .map_err(|_| format!("`{s}` is not an amount of money"))
+}

@@ -1,0 +1,440 @@
+//! `vixshield run STRATEGY --journal J`: a decision before any trade and one after each.
+
+use super::common::{self, MarketArgs};
+use super::{exit, io_reason};
+use crate::check::Env;
+use crate::compile::{Compiled, compile};
+use crate::decision::{Decision, Trigger};
+use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
+use crate::model::Strategy;
+use crate::money::{fmt_money, fmt_percent};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Output format of `run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One row a decision, derivation last.
+    Csv,
+    /// A list of decisions with their derivations.
+    Json,
+}
+
+/// Replay a journal of closed trades through a strategy: every decision, with its derivation.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The strategy file.
+    #[arg(value_name = "STRATEGY")]
+    strategy: PathBuf,
+    /// The journal: CSV with `date,pnl` and optional `credit,hedge_pnl,short_put,short_call`.
+    #[arg(long, value_name = "FILE")]
+    journal: PathBuf,
+    /// `table`, `csv` or `json`.
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    format: RunFormat,
+    /// Write to FILE instead of stdout (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print the journal summary (per cycle and overall) instead of the decisions.
+    #[arg(long)]
+    summary: bool,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+/// Everything a run needs, loaded and checked.
+pub(crate) struct Loaded {
+    pub strategy: Strategy,
+    pub compiled: Compiled,
+    pub market: Option<MarketValues>,
+    pub trades: Vec<crate::journal::Trade>,
+    pub closed: Vec<ClosedTrade>,
+}
+
+pub(crate) fn load(
+    strategy: &Path,
+    journal: &Path,
+    market: &MarketArgs,
+    color: bool,
+) -> Result<Loaded, ExitCode> {
+    let env = Env::default();
+    let strategy = common::load_strategy(strategy, &env, color)?;
+    let (trades, closed) = common::load_journal(journal)?;
+    let compiled = compile(&strategy, &[]).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::findings()
+    })?;
+    let market = match common::load_market(market)? {
+        Some((m, cal)) => Some(
+            MarketValues::compute(&compiled.graph, &m, &cal, None).map_err(|e| {
+                eprintln!("error: {e}");
+                exit::findings()
+            })?,
+        ),
+        None => None,
+    };
+    Ok(Loaded {
+        strategy,
+        compiled,
+        market,
+        trades,
+        closed,
+    })
+}
+
+/// Calls `f` with the decision before any trade and after each trade, reusing one buffer.
+pub(crate) fn for_each_decision(
+    l: &Loaded,
+    mut f: impl FnMut(&Decision) -> std::io::Result<()>,
+) -> Result<Result<(), std::io::Error>, EvalError> {
+    let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
+    let mut d = engine.decide(l.closed.first().and_then(|t| t.credit))?;
+    for (i, t) in l.closed.iter().enumerate() {
+        if let Err(e) = f(&d) {
+            return Ok(Err(e));
+        }
+        engine.apply(t, &d)?;
+        engine.decide_into(l.closed.get(i + 1).and_then(|t| t.credit), &mut d)?;
+    }
+    Ok(f(&d))
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let l = match load(&args.strategy, &args.journal, &args.market, color) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    // Pass one: the whole run must succeed before anything is written.
+    let mut decisions = Vec::new();
+    let pass = for_each_decision(&l, |d| {
+        if args.summary {
+            decisions.push(d.clone());
+        }
+        Ok(())
+    });
+    if let Err(e) = pass {
+        eprintln!("error: {}: {e}", args.journal.display());
+        return exit::findings();
+    }
+    let result = write_to(args.out.as_deref(), |w| {
+        if args.summary {
+            let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions);
+            return match args.format {
+                RunFormat::Json => writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&s).unwrap_or_default()
+                ),
+                _ => write_summary(w, &s),
+            };
+        }
+        match args.format {
+            RunFormat::Csv => write_csv(w, &l),
+            RunFormat::Json => write_json(w, &l),
+            RunFormat::Table => write_table(w, &l),
+        }
+    });
+    match result {
+        Ok(()) => exit::ok(),
+        Err(e) => {
+            eprintln!(
+                "error: cannot write {}: {}",
+                args.out
+                    .as_deref()
+                    .map_or("stdout".into(), |p| format!("`{}`", p.display())),
+                io_reason(&e)
+            );
+            exit::trouble()
+        }
+    }
+}
+
+/// Writes to `out` (through a temporary file renamed into place) or to stdout.
+pub(crate) fn write_to(
+    out: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    match out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            f(&mut w)?;
+            w.flush()
+        }
+        Some(path) => {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".vixshield.tmp");
+            let tmp = PathBuf::from(tmp);
+            let written = (|| {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+                f(&mut w)?;
+                w.flush()
+            })();
+            match written.and_then(|()| std::fs::rename(&tmp, path)) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+fn trigger_word(t: Trigger) -> &'static str {
+    match t {
+        Trigger::Always => "always",
+        Trigger::Fired => "fired",
+        Trigger::NotFired => "not_fired",
+        Trigger::Unknown => "unknown",
+    }
+}
+
+fn opt(d: Option<rust_decimal::Decimal>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    let mut header: Vec<String> = [
+        "trade",
+        "date",
+        "event",
+        "pnl",
+        "step",
+        "size",
+        "capped",
+        "max_loss_pct",
+        "max_loss",
+        "equity",
+        "cycle_pnl",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for h in &l.strategy.hedges {
+        header.push(format!("hedge_{}", h.name));
+        header.push(format!("hedge_{}_trigger", h.name));
+    }
+    header.push("roll".into());
+    header.push("derivation".into());
+    csv.write_record(&header)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    let r = for_each_decision(l, |d| {
+        row.clear();
+        row.push(d.trade.to_string());
+        row.push(d.date.map(|x| x.to_string()).unwrap_or_default());
+        row.push(
+            format!("{:?}", d.event)
+                .to_lowercase()
+                .replace("stoppedout", "stopped_out")
+                .replace("cycleended", "cycle_ended"),
+        );
+        row.push(opt(d.pnl));
+        row.push(d.step.to_string());
+        row.push(d.size.to_string());
+        row.push(d.capped.to_string());
+        row.push(d.max_loss_pct.to_string());
+        row.push(opt(d.max_loss));
+        row.push(d.equity.to_string());
+        row.push(d.cycle_pnl.to_string());
+        for h in &d.hedges {
+            row.push(h.budget.to_string());
+            row.push(trigger_word(h.trigger).into());
+        }
+        row.push(
+            d.roll
+                .as_ref()
+                .map(|r| r.amount.to_string())
+                .unwrap_or_default(),
+        );
+        row.push(d.derivation().join(" | "));
+        csv.write_record(&row).map_err(std::io::Error::other)
+    });
+    flatten(r)?;
+    csv.flush()
+}
+
+fn flatten(r: Result<std::io::Result<()>, EvalError>) -> std::io::Result<()> {
+    match r {
+        Ok(x) => x,
+        Err(e) => Err(std::io::Error::other(e.to_string())),
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonDecision<'a> {
+    #[serde(flatten)]
+    decision: &'a Decision,
+    derivation: Vec<String>,
+}
+
+fn write_json(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
+    w.write_all(b"[")?;
+    let mut first = true;
+    let r = for_each_decision(l, |d| {
+        w.write_all(if first { b"\n  " } else { b",\n  " })?;
+        first = false;
+        let row = JsonDecision {
+            decision: d,
+            derivation: d.derivation(),
+        };
+        serde_json::to_writer(&mut *w, &row).map_err(std::io::Error::other)
+    });
+    flatten(r)?;
+    w.write_all(b"\n]\n")
+}
+
+fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
+    write!(
+        w,
+        "{:>5}  {:<10}  {:<17}  {:>10}  {:>4}  {:>9}  {:>8}  {:>10}  {:>11}  {:>10}",
+        "trade",
+        "date",
+        "event",
+        "pnl",
+        "step",
+        "size",
+        "max loss",
+        "max loss $",
+        "equity",
+        "cycle P&L"
+    )?;
+    for h in &l.strategy.hedges {
+        write!(w, "  {:>16}", format!("hedge {}", h.name))?;
+    }
+    if l.strategy.roll.is_some() {
+        write!(w, "  {:>9}", "roll")?;
+    }
+    writeln!(w)?;
+    let r = for_each_decision(l, |d| {
+        write!(
+            w,
+            "{:>5}  {:<10}  {:<17}  {:>10}  {:>4}  {:>9}  {:>8}  {:>10}  {:>11}  {:>10}",
+            d.trade,
+            d.date.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+            d.event.word(),
+            d.pnl.map(fmt_money).unwrap_or_else(|| "-".into()),
+            d.step,
+            format!("{}{}", fmt_money(d.size), if d.capped { "*" } else { "" }),
+            fmt_percent(d.max_loss_pct),
+            d.max_loss.map(fmt_money).unwrap_or_else(|| "-".into()),
+            fmt_money(d.equity),
+            fmt_money(d.cycle_pnl),
+        )?;
+        for h in &d.hedges {
+            let t = match h.trigger {
+                Trigger::Always => "",
+                Trigger::Fired => " fired",
+                Trigger::NotFired => " no",
+                Trigger::Unknown => " ?",
+            };
+            let cell = if h.active {
+                format!("{}{t}", fmt_money(h.budget))
+            } else {
+                "-".into()
+            };
+            write!(w, "  {cell:>16}")?;
+        }
+        if let Some(r) = &d.roll {
+            write!(w, "  {:>9}", fmt_money(r.amount))?;
+        }
+        writeln!(w)
+    });
+    flatten(r)?;
+    writeln!(
+        w,
+        "\n* capped by the layer cap; hedge triggers: fired, no (not fired), ? (unknown: no market data)"
+    )
+}
+
+fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {
+    let irr = |x: Option<f64>| x.map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
+    let ratio = |x: Option<rust_decimal::Decimal>| {
+        x.map_or("-".to_string(), |r| fmt_percent(r.round_dp(4)))
+    };
+    writeln!(
+        w,
+        "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}",
+        "cycle",
+        "start",
+        "end",
+        "trades",
+        "wins",
+        "losses",
+        "max step",
+        "net P&L",
+        "hedge P&L",
+        "hedge/crd",
+        "IRR"
+    )?;
+    for c in &s.cycles {
+        writeln!(
+            w,
+            "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}{}",
+            c.number,
+            c.start,
+            c.end,
+            c.stats.trades,
+            c.stats.wins,
+            c.stats.losses,
+            c.stats.max_step_reached,
+            fmt_money(c.stats.net_pnl),
+            fmt_money(c.stats.hedge_pnl),
+            ratio(c.stats.hedge_cost_to_credit),
+            irr(c.stats.irr),
+            if c.stats.cycles_stopped_out > 0 {
+                "  stopped out"
+            } else if c.open {
+                "  open"
+            } else {
+                ""
+            }
+        )?;
+    }
+    let o = &s.overall;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "trades {}, wins {}, losses {}, max step reached {}, cycles {} ({} stopped out)",
+        o.trades,
+        o.wins,
+        o.losses,
+        o.max_step_reached,
+        s.cycles.len(),
+        o.cycles_stopped_out
+    )?;
+    writeln!(
+        w,
+        "net P&L {}, hedge P&L {}, final equity {}",
+        fmt_money(o.net_pnl),
+        fmt_money(o.hedge_pnl),
+        fmt_money(s.final_equity)
+    )?;
+    writeln!(
+        w,
+        "hedge cost to credit {}, IRR {}",
+        ratio(o.hedge_cost_to_credit),
+        irr(o.irr)
+    )?;
+    if !s.break_evens.is_empty() {
+        writeln!(
+            w,
+            "\nbreak-even prices (short put − credit, short call + credit):"
+        )?;
+        for b in &s.break_evens {
+            writeln!(
+                w,
+                "  trade {:>4}  {}  {} .. {}",
+                b.trade,
+                b.date,
+                b.lower.normalize(),
+                b.upper.normalize()
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! The journal summary (`vixshield run --summary`): per cycle and overall.
+//!
+//! - A **cycle** runs from a step-1 trade to the trade that returns the ladder
+//!   to step 1 (a win, a stop-out, or any trade at the step limit); the last
+//!   cycle may still be open.
+//! - **IRR** is XIRR (actual/365) over dated cash flows: the capital paid in on
+//!   the first trade's date, each trade's P&L (condor and hedge) on its date,
+//!   and the capital taken back on the last trade's date. A cycle's IRR does the
+//!   same over that cycle's trades. No IRR when all flows are on one day.
+//! - **Hedge cost to credit**: what the hedges lost (the sum of negative
+//!   `hedge_pnl`) over the credit collected, over trades with a known credit.
+//! - **Break-even prices**, for trades with both strikes and a credit: short put
+//!   − credit and short call + credit, the credit in index points being the
+//!   journal's dollars ÷ 100 (one SPX condor, multiplier 100).
+
+use crate::decision::{Decision, Event};
+use crate::journal::Trade;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+/// Counts and money over a set of trades.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Trades.
+    pub trades: usize,
+    /// Trades with pnl ≥ 0.
+    pub wins: usize,
+    /// Trades with pnl < 0.
+    pub losses: usize,
+    /// The deepest step traded.
+    pub max_step_reached: u32,
+    /// Cycles that hit the step limit and ended negative.
+    pub cycles_stopped_out: usize,
+    /// Condor P&L.
+    pub net_pnl: Decimal,
+    /// Hedge P&L.
+    pub hedge_pnl: Decimal,
+    /// What the hedges lost.
+    pub hedge_cost: Decimal,
+    /// Credit collected (trades with a known credit).
+    pub credit: Decimal,
+    /// `hedge_cost / credit`, when any credit is known.
+    pub hedge_cost_to_credit: Option<Decimal>,
+    /// XIRR over the dated cash flows.
+    pub irr: Option<f64>,
+}
+
+/// One cycle of the ladder.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cycle {
+    /// 1-based.
+    pub number: usize,
+    /// Date of its first trade.
+    pub start: NaiveDate,
+    /// Date of its last trade.
+    pub end: NaiveDate,
+    /// Whether it is still open at the end of the journal.
+    pub open: bool,
+    /// Its numbers.
+    #[serde(flatten)]
+    pub stats: Stats,
+}
+
+/// A trade's break-even prices.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreakEven {
+    /// The trade, 1-based.
+    pub trade: usize,
+    /// Its date.
+    pub date: NaiveDate,
+    /// Short put − credit.
+    pub lower: Decimal,
+    /// Short call + credit.
+    pub upper: Decimal,
+}
+
+/// The whole summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Over the whole journal.
+    pub overall: Stats,
+    /// Equity after the last trade.
+    pub final_equity: Decimal,
+    /// Cycle by cycle.
+    pub cycles: Vec<Cycle>,
+    /// Break-even prices where the journal gives strikes and a credit.
+    pub break_evens: Vec<BreakEven>,
+}
+
+/// Summarizes a journal and the decisions the engine took over it
+/// (`decisions[0]` before any trade, `decisions[i]` after trade `i`).
+pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> Summary {
+    let steps: Vec<u32> = trades
+        .iter()
+        .enumerate()
+        .map(|(i, _)| decisions.get(i).map_or(1, |d| d.step))
+        .collect();
+    let events: Vec<Event> = trades
+        .iter()
+        .enumerate()
+        .map(|(i, _)| decisions.get(i + 1).map_or(Event::Start, |d| d.event))
+        .collect();
+    let overall = stats(capital, trades, &steps, &events);
+    let mut cycles = Vec::new();
+    let mut start = 0;
+    for i in 0..trades.len() {
+        let ends = matches!(
+            events.get(i),
+            Some(Event::Win | Event::StoppedOut | Event::CycleEnded)
+        );
+        let last = i + 1 == trades.len();
+        if ends || last {
+            let (Some(first), Some(lastt)) = (trades.get(start), trades.get(i)) else {
+                continue;
+            };
+            cycles.push(Cycle {
+                number: cycles.len() + 1,
+                start: first.date,
+                end: lastt.date,
+                open: !ends,
+                stats: stats(
+                    capital,
+                    &trades[start..=i],
+                    &steps[start..=i],
+                    &events[start..=i],
+                ),
+            });
+            start = i + 1;
+        }
+    }
+    let hundred = Decimal::ONE_HUNDRED;
+    let break_evens = trades
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let points = t.credit? / hundred;
+            Some(BreakEven {
+                trade: i + 1,
+                date: t.date,
+                lower: t.short_put? - points,
+                upper: t.short_call? + points,
+            })
+        })
+        .collect();
+    Summary {
+        final_equity: decisions.last().map_or(capital, |d| d.equity),
+        overall,
+        cycles,
+        break_evens,
+    }
+}
+
+fn stats(capital: Decimal, trades: &[Trade], steps: &[u32], events: &[Event]) -> Stats {
+    let mut s = Stats::default();
+    for (i, t) in trades.iter().enumerate() {
+        s.trades += 1;
+        if t.pnl < Decimal::ZERO {
+            s.losses += 1;
+        } else {
+            s.wins += 1;
+        }
+        s.max_step_reached = s.max_step_reached.max(steps.get(i).copied().unwrap_or(1));
+        if events.get(i) == Some(&Event::StoppedOut) {
+            s.cycles_stopped_out += 1;
+        }
+        s.net_pnl += t.pnl;
+        let h = t.hedge_pnl.unwrap_or_default();
+        s.hedge_pnl += h;
+        if h < Decimal::ZERO {
+            s.hedge_cost -= h;
+        }
+        s.credit += t.credit.unwrap_or_default();
+    }
+    s.hedge_cost_to_credit = (!s.credit.is_zero()).then(|| (s.hedge_cost / s.credit).round_dp(6));
+    s.irr = irr(capital, trades);
+    s
+}
+
+fn irr(capital: Decimal, trades: &[Trade]) -> Option<f64> {
+    let (first, last) = (trades.first()?, trades.last()?);
+    if first.date == last.date {
+        return None;
+    }
+    let cap = capital.to_f64()?;
+    let mut flows = vec![(first.date, -cap)];
+    flows.extend(trades.iter().map(|t| {
+        (
+            t.date,
+            (t.pnl + t.hedge_pnl.unwrap_or_default())
+                .to_f64()
+                .unwrap_or(0.0),
+        )
+    }));
+    flows.push((last.date, cap));
+    crate::irr::xirr(&flows).ok()
+}
