@@ -85,10 +85,13 @@ pub struct HedgeDecision {
     /// Its trigger at the decision's date.
     pub trigger: Trigger,
     /// Its allocation of the size, a fraction.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub allocation: Decimal,
     /// Its budget: allocation × size when active, plus any roll it receives.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub budget: Decimal,
     /// The rolled amount added to it.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub roll: Decimal,
 }
 
@@ -96,8 +99,10 @@ pub struct HedgeDecision {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RollDecision {
     /// The realized hedge profit of the trade before (0 when none or a loss).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub profit: Decimal,
     /// The coefficient applied.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub coefficient: Decimal,
     /// Which override applied (its condition as written), if any.
     pub applied: Option<Arc<str>>,
@@ -106,6 +111,7 @@ pub struct RollDecision {
     /// Whether the clamp changed the coefficient.
     pub clamped: bool,
     /// profit × coefficient.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub amount: Decimal,
     /// The layer it goes to, or none when no layer is active (then it is carried).
     pub to: Option<Arc<str>>,
@@ -121,24 +127,32 @@ pub struct Decision {
     /// What that trade did to the ladder.
     pub event: Event,
     /// That trade's P&L.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub pnl: Option<Decimal>,
     /// The next trade's step.
     pub step: u32,
     /// The next trade's size (its risk budget).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub size: Decimal,
     /// Whether the layer cap cut it.
     pub capped: bool,
     /// The next trade's max loss as a fraction of the credit.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub max_loss_pct: Decimal,
     /// The max loss in money, when the credit is known.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub max_loss: Option<Decimal>,
     /// The credit used for it.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub credit: Option<Decimal>,
     /// Equity after all trades so far.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub equity: Decimal,
     /// The cycle's P&L: the sum since its step-1 trade (0 once a cycle ends).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub cycle_pnl: Decimal,
     /// The P&L of the cycle that just ended, when stopped out or ended.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub cycle_result: Option<Decimal>,
     /// The hedge layers.
     pub hedges: Vec<HedgeDecision>,

@@ -95,6 +95,30 @@ pub fn fmt_decimal(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// Serializes amounts as exact decimal strings without trailing zeros
+/// (`"2610"`, `"-1500.5"`), for `#[serde(with = "crate::money::serde_plain")]`.
+pub mod serde_plain {
+    use rust_decimal::Decimal;
+
+    /// Serializes a decimal.
+    pub fn serialize<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.normalize().to_string())
+    }
+
+    /// Serializes an optional decimal.
+    pub mod option {
+        use rust_decimal::Decimal;
+
+        /// Serializes an optional decimal (null when absent).
+        pub fn serialize<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => s.serialize_str(&d.normalize().to_string()),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,7 +194,11 @@ fn trigger_word(t: Trigger) -> &'static str {
 }
 
 fn opt(d: Option<rust_decimal::Decimal>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_default()
+    d.map(|d| d.normalize().to_string()).unwrap_or_default()
+}
+
+fn amount(d: rust_decimal::Decimal) -> String {
+    d.normalize().to_string()
 }
 
 fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
@@ -235,14 +239,14 @@ fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         );
         row.push(opt(d.pnl));
         row.push(d.step.to_string());
-        row.push(d.size.to_string());
+        row.push(amount(d.size));
         row.push(d.capped.to_string());
-        row.push(d.max_loss_pct.to_string());
+        row.push(amount(d.max_loss_pct));
         row.push(opt(d.max_loss));
-        row.push(d.equity.to_string());
-        row.push(d.cycle_pnl.to_string());
+        row.push(amount(d.equity));
+        row.push(amount(d.cycle_pnl));
         for h in &d.hedges {
-            row.push(h.budget.to_string());
+            row.push(amount(h.budget));
             row.push(trigger_word(h.trigger).into());
         }
         row.push(
