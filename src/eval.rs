@@ -351,6 +351,8 @@ pub struct Engine<'a> {
     fixed: Option<(StepSize, Option<Decimal>)>,
     /// The size node's value (one per graph).
     size: StepSize,
+    /// The date to read market nodes at, instead of the last trade's (until the next trade).
+    as_of: Option<NaiveDate>,
 }
 
 impl<'a> Engine<'a> {
@@ -413,7 +415,14 @@ impl<'a> Engine<'a> {
                 })
                 .flatten(),
             size: Decision::empty().sizing,
+            as_of: None,
         }
+    }
+
+    /// Reads market nodes at `date` (an entry date) instead of the last trade's
+    /// date, until the next trade is applied.
+    pub fn set_as_of(&mut self, date: Option<NaiveDate>) {
+        self.as_of = date;
     }
 
     /// The current state.
@@ -437,7 +446,7 @@ impl<'a> Engine<'a> {
     ) -> Result<(), EvalError> {
         let trade = self.state.trades;
         let wrap = |source| EvalError::Overflow { trade, source };
-        let bar = match (self.market, self.state.date) {
+        let bar = match (self.market, self.as_of.or(self.state.date)) {
             (Some(m), Some(d)) => m.bar_on_or_before(d),
             _ => None,
         };
@@ -720,6 +729,7 @@ impl<'a> Engine<'a> {
     pub fn apply(&mut self, t: &ClosedTrade, decided: &Decision) -> Result<(), EvalError> {
         let trade = self.state.trades + 1;
         let wrap = |source| EvalError::Overflow { trade, source };
+        self.as_of = None;
         let st = &mut self.state;
         let s = self.strategy;
         let hedge = t.hedge_pnl.unwrap_or(Decimal::ZERO);

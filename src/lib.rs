@@ -5,6 +5,7 @@
 //! grammar → [`parse`] → [`ast`] → [`check`] → compile (rule graph) → eval → cli.
 
 pub mod ast;
+pub mod backtest;
 pub mod check;
 pub mod cli;
 pub mod compile;

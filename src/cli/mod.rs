@@ -4,6 +4,7 @@
 //! output is data; colour only on a terminal and never with `NO_COLOR`.
 //! Exit status: 0 ok, 1 findings (errors, differences), 2 usage or I/O trouble.
 
+mod backtest;
 mod check;
 mod common;
 mod fmt;
@@ -38,6 +39,8 @@ enum Command {
     Run(run::Args),
     /// The decision for the next trade, with its derivation.
     Next(next::Args),
+    /// Replay a strategy over real SPX/VIX history.
+    Backtest(backtest::Args),
 }
 
 /// When to colour.
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args, color),
         Command::Run(args) => run::run(args, color),
         Command::Next(args) => next::run(args, color),
+        Command::Backtest(args) => backtest::run(args, color),
     }
 }
 

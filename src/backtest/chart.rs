@@ -1,0 +1,104 @@
+//! Charts of a backtest, drawn with plotters into one SVG: the equity curve
+//! with its drawdown, the step ladder over time, and VIX with the days a hedge
+//! trigger fired. Each series is a `<polyline>` (or circles for the markers);
+//! panels are titled in `<text>`.
+
+use super::Backtest;
+use plotters::prelude::*;
+
+/// Width and height of the SVG.
+pub const SIZE: (u32, u32) = (1200, 900);
+
+/// The backtest's charts as SVG text.
+pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let panels = root.split_evenly((3, 1));
+        let days = &bt.days;
+        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+            return Err("the backtest has no days to chart".into());
+        };
+        let x = first.date..last.date;
+        let err = |e: DrawingAreaErrorKind<_>| e.to_string();
+
+        // Equity and drawdown.
+        let eq =
+            |d: &super::Day| rust_decimal::prelude::ToPrimitive::to_f64(&d.equity).unwrap_or(0.0);
+        let lo = days.iter().map(eq).fold(f64::INFINITY, f64::min);
+        let hi = days.iter().map(eq).fold(f64::NEG_INFINITY, f64::max);
+        let pad = ((hi - lo) * 0.05).max(1.0);
+        let mut c = ChartBuilder::on(&panels[0])
+            .caption(
+                format!("{name}: equity (marked to market) and drawdown"),
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x.clone(), (lo - pad)..(hi + pad))
+            .map_err(err)?;
+        c.configure_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        c.draw_series(LineSeries::new(days.iter().map(|d| (d.date, eq(d))), &BLUE))
+            .map_err(err)?
+            .label("equity");
+        let mut peak = f64::NEG_INFINITY;
+        let under: Vec<_> = days
+            .iter()
+            .map(|d| {
+                peak = peak.max(eq(d));
+                (d.date, peak)
+            })
+            .collect();
+        c.draw_series(LineSeries::new(under, RED.mix(0.6)))
+            .map_err(err)?
+            .label("running peak (drawdown below it)");
+
+        // The step ladder.
+        let steps = days.iter().map(|d| d.step).max().unwrap_or(1).max(1);
+        let mut c = ChartBuilder::on(&panels[1])
+            .caption("step of the open condor (0: flat)", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x.clone(), 0u32..steps + 1)
+            .map_err(err)?;
+        c.configure_mesh().draw().map_err(err)?;
+        c.draw_series(LineSeries::new(
+            days.iter().map(|d| (d.date, d.step)),
+            &BLACK,
+        ))
+        .map_err(err)?;
+
+        // VIX with hedge-trigger markers.
+        let vmax = days.iter().map(|d| d.vix).fold(0.0, f64::max);
+        let mut c = ChartBuilder::on(&panels[2])
+            .caption(
+                "VIX, with the days a hedge trigger fired",
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x, 0.0..vmax * 1.05)
+            .map_err(err)?;
+        c.configure_mesh().draw().map_err(err)?;
+        c.draw_series(LineSeries::new(
+            days.iter().map(|d| (d.date, d.vix)),
+            &MAGENTA,
+        ))
+        .map_err(err)?;
+        c.draw_series(
+            days.iter()
+                .filter(|d| d.hedge_signal)
+                .map(|d| Circle::new((d.date, d.vix), 2, GREEN.filled())),
+        )
+        .map_err(err)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}

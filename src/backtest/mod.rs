@@ -1,0 +1,730 @@
+//! Backtests: the strategy replayed over real SPX/VIX history, with the sizing
+//! engine, hedge layers, roll and guards in the loop.
+//!
+//! Every assumption is a field of [`Config`] (README, "Backtest assumptions"):
+//!
+//! - one condor at a time; the next is opened `reentry` days after the last
+//!   closed, on the first bar with SPX and VIX;
+//! - SPX options priced with Black-Scholes at VIX/100 plus a skew (puts
+//!   `put_skew` higher, calls `call_skew`), the risk-free rate of the account;
+//!   short strikes at the middle of the strategy's delta range, on the 5-point
+//!   grid, wings `wing_width` further out; credit from the four legs less
+//!   slippage; multiplier 100;
+//! - contracts = the engine's size ÷ the stop per contract (the step's max loss
+//!   % × the credit), whole contracts; fewer than one skips the entry;
+//! - marked to market at every close; exit at the profit target (`take_profit`
+//!   of the credit, or `target_return` of the condor's margin risk, whichever is
+//!   nearer), at the step's max loss, at `exit_dte`, or at expiry at intrinsic
+//!   value (no exit costs: cash settlement);
+//! - hedge layers bought at entry when active and their trigger fires, each for
+//!   its budget, priced with Black-76 on a VIX forward interpolated between VIX
+//!   and VIX3M (VIX alone before VIX3M exists) at `vol_of_vol`; calls at
+//!   `hedge_otm` × the forward; spreads (`vix_call_spread`, `vix_futures_spread`,
+//!   `etf_spread`) as call spreads with the short leg `spread_width` × further;
+//!   closed at their DTE (at intrinsic on spot VIX) or with the condor; realized
+//!   profit goes through the engine's roll into the next layer;
+//! - commissions per contract per leg, slippage in index points per leg.
+
+pub mod chart;
+pub mod pricing;
+pub mod report;
+
+use crate::compile::Compiled;
+use crate::decision::{Decision, Event, Trigger};
+use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
+use crate::market::Market;
+use crate::model::{Instrument, Strategy};
+use chrono::NaiveDate;
+use pricing::{Right, black_scholes, black76, intrinsic, strike_for_delta};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use serde::Serialize;
+
+/// The backtest's assumptions, each configurable.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    /// First date (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last date (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Commission per contract per leg, in dollars.
+    pub commission: Decimal,
+    /// Slippage per leg, in index points.
+    pub slippage: f64,
+    /// Volatility added to VIX/100 for puts (skew).
+    pub put_skew: f64,
+    /// Volatility added to VIX/100 for calls (usually negative).
+    pub call_skew: f64,
+    /// Annualized volatility of VIX for Black-76.
+    pub vol_of_vol: f64,
+    /// Hedge call strike as a multiple of the VIX forward.
+    pub hedge_otm: f64,
+    /// Short strike of hedge spreads as a multiple of the long strike.
+    pub spread_width: f64,
+    /// SPX strike grid, in points.
+    pub grid: f64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            from: None,
+            to: None,
+            commission: Decimal::new(65, 2),
+            slippage: 0.05,
+            put_skew: 0.04,
+            call_skew: -0.02,
+            vol_of_vol: 0.9,
+            hedge_otm: 1.2,
+            spread_width: 1.5,
+            grid: 5.0,
+        }
+    }
+}
+
+/// Why a condor was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    /// The profit target.
+    ProfitTarget,
+    /// The step's max loss.
+    MaxLoss,
+    /// `exit_dte` days before expiry.
+    ExitDte,
+    /// Held to expiry, settled at intrinsic value.
+    Expiry,
+    /// The data ended with the condor open (closed at the last mark).
+    EndOfData,
+}
+
+/// One hedge bought with a condor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HedgeTrade {
+    /// The layer.
+    pub layer: String,
+    /// Contracts (VIX multiplier 100).
+    pub contracts: u32,
+    /// Long strike.
+    pub strike: f64,
+    /// Short strike of a spread.
+    pub short_strike: Option<f64>,
+    /// Expiry.
+    pub expiry: NaiveDate,
+    /// Premium paid, with costs.
+    pub cost: Decimal,
+    /// Realized P&L.
+    pub pnl: Decimal,
+}
+
+/// One condor, entry to exit.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trade {
+    /// 1-based.
+    pub number: usize,
+    /// Entry date.
+    pub entry: NaiveDate,
+    /// Exit date.
+    pub exit: NaiveDate,
+    /// Expiry date.
+    pub expiry: NaiveDate,
+    /// SPX at entry.
+    pub spx_entry: f64,
+    /// VIX at entry.
+    pub vix_entry: f64,
+    /// Long put strike.
+    pub long_put: f64,
+    /// Short put strike.
+    pub short_put: f64,
+    /// Short call strike.
+    pub short_call: f64,
+    /// Long call strike.
+    pub long_call: f64,
+    /// Credit per contract, in dollars, after slippage.
+    pub credit: Decimal,
+    /// Contracts.
+    pub contracts: u32,
+    /// The ladder's step.
+    pub step: u32,
+    /// The engine's size (risk budget).
+    pub size: Decimal,
+    /// The stop, in dollars for the position.
+    pub max_loss: Decimal,
+    /// Realized condor P&L, costs included.
+    pub pnl: Decimal,
+    /// Realized hedge P&L.
+    pub hedge_pnl: Decimal,
+    /// Why it closed.
+    pub exit_reason: ExitReason,
+    /// The hedges bought with it.
+    pub hedges: Vec<HedgeTrade>,
+}
+
+/// An entry that did not happen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Skip {
+    /// When.
+    pub date: NaiveDate,
+    /// Why.
+    pub reason: String,
+}
+
+/// One market day of the backtest.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Day {
+    /// The date.
+    pub date: NaiveDate,
+    /// Equity marked to market.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub equity: Decimal,
+    /// Equity of closed trades only.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub closed_equity: Decimal,
+    /// The open condor's step (0 when flat).
+    pub step: u32,
+    /// VIX close.
+    pub vix: f64,
+    /// Whether a hedge layer's trigger fired this day.
+    pub hedge_signal: bool,
+    /// Capital at risk: the open condor's stop plus the hedges' premium.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub at_risk: Decimal,
+}
+
+/// A backtest's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Backtest {
+    /// The assumptions.
+    pub config: Config,
+    /// Every condor.
+    pub trades: Vec<Trade>,
+    /// Entries skipped, with reasons.
+    pub skips: Vec<Skip>,
+    /// Every market day.
+    pub days: Vec<Day>,
+    /// The engine's decision after each trade (0: before any).
+    #[serde(skip)]
+    pub decisions: Vec<Decision>,
+}
+
+/// What can stop a backtest.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BacktestError {
+    /// The market has no SPX series (or no VIX).
+    #[error("the market data has no `{0}` series; a backtest needs SPX and VIX")]
+    MissingSeries(&'static str),
+    /// No bars in the requested range.
+    #[error("no market data between {0} and {1}")]
+    EmptyRange(String, String),
+    /// The engine failed.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+}
+
+struct OpenHedge {
+    trade: HedgeTrade,
+    instrument: Instrument,
+    /// Premium per unit paid (points).
+    paid: f64,
+}
+
+struct Open {
+    trade: Trade,
+    /// Credit per share in points (after slippage).
+    credit_pts: f64,
+    /// Profit target for the position, dollars.
+    target: f64,
+    /// Stop for the position, dollars.
+    stop: f64,
+    /// Entry costs, dollars.
+    entry_costs: f64,
+    hedges: Vec<OpenHedge>,
+    hedge_realized: f64,
+}
+
+fn money(x: f64) -> Decimal {
+    Decimal::from_f64(x).unwrap_or_default().round_dp(2)
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// The VIX forward for `days` ahead: VIX interpolated towards VIX3M (93 days), VIX alone when VIX3M is missing.
+fn vix_forward(vix: f64, vix3m: Option<f64>, days: f64) -> f64 {
+    match vix3m {
+        Some(v3) => vix + (v3 - vix) * (days / 93.0).clamp(0.0, 1.0),
+        None => vix,
+    }
+}
+
+impl Open {
+    fn legs(&self) -> [(Right, f64, f64); 4] {
+        let t = &self.trade;
+        [
+            (Right::Put, t.long_put, 1.0),
+            (Right::Put, t.short_put, -1.0),
+            (Right::Call, t.short_call, -1.0),
+            (Right::Call, t.long_call, 1.0),
+        ]
+    }
+
+    /// Cost to close the condor (points per share), before slippage.
+    fn value(&self, s: f64, vix: f64, t: f64, r: f64, c: &Config) -> f64 {
+        let vol = vix / 100.0;
+        self.legs()
+            .iter()
+            .map(|(right, k, sign)| {
+                let v = match right {
+                    Right::Put => (vol + c.put_skew).max(0.01),
+                    Right::Call => (vol + c.call_skew).max(0.01),
+                };
+                -sign * black_scholes(*right, s, *k, t, r, v)
+            })
+            .sum()
+    }
+}
+
+fn hedge_value(
+    h: &OpenHedge,
+    vix: f64,
+    vix3m: Option<f64>,
+    date: NaiveDate,
+    r: f64,
+    c: &Config,
+) -> f64 {
+    let days = (h.trade.expiry - date).num_days().max(0) as f64;
+    let fwd = vix_forward(vix, vix3m, days);
+    let t = days / 365.0;
+    let long = black76(Right::Call, fwd, h.trade.strike, t, r, c.vol_of_vol);
+    let short = h
+        .trade
+        .short_strike
+        .map_or(0.0, |k| black76(Right::Call, fwd, k, t, r, c.vol_of_vol));
+    long - short
+}
+
+/// Runs the backtest.
+pub fn run(
+    strategy: &Strategy,
+    compiled: &Compiled,
+    market: &Market,
+    values: &MarketValues,
+    config: &Config,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Backtest, BacktestError> {
+    let spx = market
+        .get("spx")
+        .ok_or(BacktestError::MissingSeries("spx"))?
+        .close();
+    let vix = market
+        .get("vix")
+        .ok_or(BacktestError::MissingSeries("vix"))?
+        .close();
+    let vix3m = market.get("vix3m").map(|s| s.close());
+    let dates = market.dates();
+    let in_range =
+        |d: &NaiveDate| config.from.is_none_or(|f| *d >= f) && config.to.is_none_or(|t| *d <= t);
+    let bars: Vec<usize> = (0..dates.len())
+        .filter(|&i| dates.get(i).is_some_and(in_range))
+        .collect();
+    if bars.is_empty() {
+        let show = |d: Option<NaiveDate>| d.map_or("the start".to_string(), |d| d.to_string());
+        return Err(BacktestError::EmptyRange(
+            show(config.from),
+            show(config.to),
+        ));
+    }
+    let r = strategy.account.risk_free_rate.map_or(0.0, f);
+    let entry = &strategy.entry;
+    let delta = f((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
+    let width = f(entry.wing_width);
+    let mut engine = Engine::new(strategy, compiled, Some(values));
+    let mut decision = engine.decide(None)?;
+    let mut decisions = vec![decision.clone()];
+    let mut trades = Vec::new();
+    let mut skips = Vec::new();
+    let mut days = Vec::with_capacity(bars.len());
+    let mut open: Option<Open> = None;
+    let mut next_entry: Option<NaiveDate> = None;
+    let mut closed_equity = strategy.account.capital;
+    let total = bars.len();
+    // The market conditions of the hedge triggers, for the chart's markers.
+    let conditions: Vec<crate::graph::NodeId> = compiled
+        .ids
+        .triggers
+        .iter()
+        .filter_map(|t| match compiled.graph.node(*t) {
+            Some(crate::graph::Node::Trigger {
+                condition: Some(c), ..
+            }) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    for (n, &i) in bars.iter().enumerate() {
+        if n % 256 == 0 {
+            progress(n, total);
+        }
+        let Some(&date) = dates.get(i) else { continue };
+        let s = spx.get(i).copied().filter(|x| x.is_finite());
+        let v = vix.get(i).copied().filter(|x| x.is_finite());
+        let v3 = vix3m
+            .and_then(|c| c.get(i).copied())
+            .filter(|x| x.is_finite());
+        let (Some(s), Some(v)) = (s, v) else {
+            // No SPX (before 2000 or after its last date): nothing to mark or trade.
+            continue;
+        };
+        // Mark and maybe close the open condor.
+        let mut unrealized = 0.0;
+        let mut at_risk = 0.0;
+        if let Some(o) = open.as_mut() {
+            let days_left = (o.trade.expiry - date).num_days();
+            let t = days_left.max(0) as f64 / 365.0;
+            let contracts = f64::from(o.trade.contracts);
+            // Hedges reaching their own expiry are settled on spot VIX.
+            for h in o
+                .hedges
+                .iter_mut()
+                .filter(|h| h.trade.expiry <= date && h.trade.pnl.is_zero())
+            {
+                let payoff = intrinsic(Right::Call, v, h.trade.strike)
+                    - h.trade
+                        .short_strike
+                        .map_or(0.0, |k| intrinsic(Right::Call, v, k));
+                let pnl = payoff * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost);
+                h.trade.pnl = money(pnl);
+                o.hedge_realized += pnl;
+            }
+            let hedges_open: f64 = o
+                .hedges
+                .iter()
+                .filter(|h| h.trade.expiry > date)
+                .map(|h| {
+                    hedge_value(h, v, v3, date, r, config) * 100.0 * f64::from(h.trade.contracts)
+                        - f(h.trade.cost)
+                })
+                .sum();
+            let expired = days_left <= 0;
+            let exit_value = if expired {
+                o.legs()
+                    .iter()
+                    .map(|(right, k, sign)| -sign * intrinsic(*right, s, *k))
+                    .sum::<f64>()
+            } else {
+                o.value(s, v, t, r, config)
+            };
+            let exit_costs = if expired {
+                0.0
+            } else {
+                contracts * (4.0 * f(config.commission) + 4.0 * config.slippage * 100.0)
+            };
+            let pnl = (o.credit_pts - exit_value) * 100.0 * contracts - o.entry_costs - exit_costs;
+            let reason = if expired {
+                Some(ExitReason::Expiry)
+            } else if pnl >= o.target {
+                Some(ExitReason::ProfitTarget)
+            } else if pnl <= -o.stop {
+                Some(ExitReason::MaxLoss)
+            } else if entry.exit_dte.is_some_and(|e| days_left <= i64::from(e)) {
+                Some(ExitReason::ExitDte)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                close(o, date, pnl, reason, v, v3, r, config);
+                let o = open.take().map(|o| o.trade);
+                if let Some(t) = o {
+                    closed_equity += t.pnl + t.hedge_pnl;
+                    engine.apply(
+                        &ClosedTrade {
+                            date,
+                            pnl: t.pnl,
+                            credit: Some(t.credit * Decimal::from(t.contracts)),
+                            hedge_pnl: Some(t.hedge_pnl),
+                        },
+                        &decision,
+                    )?;
+                    decision = engine.decide(None)?;
+                    decisions.push(decision.clone());
+                    next_entry = Some(date + chrono::Days::new(u64::from(entry.reentry)));
+                    trades.push(t);
+                }
+            } else {
+                unrealized = pnl + hedges_open + o.hedge_realized;
+                at_risk = o.stop + o.hedges.iter().map(|h| f(h.trade.cost)).sum::<f64>();
+            }
+        }
+        // Enter when flat.
+        let hedge_signal;
+        if open.is_none() && next_entry.is_none_or(|d| date >= d) {
+            engine.set_as_of(Some(date));
+            engine.decide_into(None, &mut decision)?;
+            hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
+            match enter(
+                strategy,
+                config,
+                &decision,
+                date,
+                s,
+                v,
+                v3,
+                r,
+                delta,
+                width,
+                trades.len() + 1,
+            ) {
+                Ok(o) => {
+                    at_risk = o.stop + o.hedges.iter().map(|h| f(h.trade.cost)).sum::<f64>();
+                    open = Some(o);
+                }
+                Err(reason) => {
+                    skips.push(Skip { date, reason });
+                    next_entry = Some(date + chrono::Days::new(1));
+                }
+            }
+        } else {
+            hedge_signal = conditions
+                .iter()
+                .any(|c| values.bool_at(*c, Some(i)) == Some(true));
+        }
+        days.push(Day {
+            date,
+            equity: closed_equity + money(unrealized),
+            closed_equity,
+            step: open.as_ref().map_or(0, |o| o.trade.step),
+            vix: v,
+            hedge_signal,
+            at_risk: money(at_risk),
+        });
+    }
+    // Close what is still open at the last mark.
+    if let (Some(mut o), Some(last)) = (open.take(), days.last().copied()) {
+        let pnl = f(last.equity - last.closed_equity) - o.hedge_realized;
+        let v3 = None;
+        close(
+            &mut o,
+            last.date,
+            pnl,
+            ExitReason::EndOfData,
+            last.vix,
+            v3,
+            r,
+            config,
+        );
+        let t = o.trade;
+        engine.apply(
+            &ClosedTrade {
+                date: last.date,
+                pnl: t.pnl,
+                credit: Some(t.credit * Decimal::from(t.contracts)),
+                hedge_pnl: Some(t.hedge_pnl),
+            },
+            &decision,
+        )?;
+        decisions.push(engine.decide(None)?);
+        trades.push(t);
+    }
+    progress(total, total);
+    Ok(Backtest {
+        config: config.clone(),
+        trades,
+        skips,
+        days,
+        decisions,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn close(
+    o: &mut Open,
+    date: NaiveDate,
+    pnl: f64,
+    reason: ExitReason,
+    v: f64,
+    v3: Option<f64>,
+    r: f64,
+    c: &Config,
+) {
+    for h in o
+        .hedges
+        .iter_mut()
+        .filter(|h| h.trade.pnl.is_zero() && h.trade.expiry > date)
+    {
+        let value = hedge_value(h, v, v3, date, r, c);
+        let costs = f64::from(h.trade.contracts)
+            * f(c.commission)
+            * if h.trade.short_strike.is_some() {
+                2.0
+            } else {
+                1.0
+            };
+        let p = value * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost) - costs;
+        h.trade.pnl = money(p);
+        o.hedge_realized += p;
+    }
+    let _ = o.hedges.first().map(|h| (h.instrument, h.paid));
+    o.trade.exit = date;
+    o.trade.pnl = money(pnl);
+    o.trade.hedge_pnl = money(o.hedge_realized);
+    o.trade.exit_reason = reason;
+    o.trade.hedges = o.hedges.iter().map(|h| h.trade.clone()).collect();
+}
+
+#[allow(clippy::too_many_arguments)]
+fn enter(
+    strategy: &Strategy,
+    c: &Config,
+    d: &Decision,
+    date: NaiveDate,
+    s: f64,
+    v: f64,
+    v3: Option<f64>,
+    r: f64,
+    delta: f64,
+    width: f64,
+    number: usize,
+) -> Result<Open, String> {
+    let e = &strategy.entry;
+    let t = f64::from(e.dte) / 365.0;
+    let vol = v / 100.0;
+    let (vp, vc) = ((vol + c.put_skew).max(0.01), (vol + c.call_skew).max(0.01));
+    let short_put = strike_for_delta(Right::Put, delta, s, t, r, vp, c.grid);
+    let short_call = strike_for_delta(Right::Call, delta, s, t, r, vc, c.grid);
+    let (long_put, long_call) = (short_put - width, short_call + width);
+    let credit = black_scholes(Right::Put, s, short_put, t, r, vp)
+        - black_scholes(Right::Put, s, long_put, t, r, vp)
+        + black_scholes(Right::Call, s, short_call, t, r, vc)
+        - black_scholes(Right::Call, s, long_call, t, r, vc)
+        - 4.0 * c.slippage;
+    if credit <= 0.0 || !credit.is_finite() {
+        return Err(format!(
+            "no credit for a {delta:.2}-delta condor at SPX {s:.2}, VIX {v:.2}"
+        ));
+    }
+    let pct = f(d.max_loss_pct);
+    let stop_per = pct * credit * 100.0;
+    let contracts = (f(d.size) / stop_per).floor();
+    if contracts < 1.0 {
+        return Err(format!(
+            "size {} is below one contract's max loss {} ({}% of a {} credit)",
+            crate::money::fmt_money(d.size),
+            crate::money::fmt_money(money(stop_per)),
+            (pct * 100.0).round(),
+            crate::money::fmt_money(money(credit * 100.0))
+        ));
+    }
+    let n = contracts as u32;
+    let cn = contracts;
+    let entry_costs = cn * 4.0 * f(c.commission);
+    let risk = (width - credit) * 100.0 * cn;
+    let mut target = f64::INFINITY;
+    if let Some(tp) = e.take_profit {
+        target = target.min(f(tp) * credit * 100.0 * cn);
+    }
+    if let Some(tr) = e.target_return {
+        target = target.min(f(tr) * risk);
+    }
+    let expiry = date + chrono::Days::new(u64::from(e.dte));
+    let mut hedges = Vec::new();
+    for (h, hd) in strategy.hedges.iter().zip(&d.hedges) {
+        if !hd.active
+            || !matches!(hd.trigger, Trigger::Fired | Trigger::Always)
+            || hd.budget <= Decimal::ZERO
+        {
+            continue;
+        }
+        let days = f64::from(h.dte.0 + h.dte.1) / 2.0;
+        let fwd = vix_forward(v, v3, days);
+        let strike = (fwd * c.hedge_otm).round();
+        let short_strike =
+            (h.instrument != Instrument::VixCalls).then(|| (strike * c.spread_width).round());
+        let th = days / 365.0;
+        let premium = black76(Right::Call, fwd, strike, th, r, c.vol_of_vol)
+            - short_strike.map_or(0.0, |k| black76(Right::Call, fwd, k, th, r, c.vol_of_vol));
+        let unit =
+            premium * 100.0 + f(c.commission) * if short_strike.is_some() { 2.0 } else { 1.0 };
+        if unit <= 0.0 {
+            continue;
+        }
+        let k = (f(hd.budget) / unit).floor();
+        if k < 1.0 {
+            continue;
+        }
+        hedges.push(OpenHedge {
+            trade: HedgeTrade {
+                layer: h.name.clone(),
+                contracts: k as u32,
+                strike,
+                short_strike,
+                expiry: date + chrono::Days::new(days.round() as u64),
+                cost: money(k * unit),
+                pnl: Decimal::ZERO,
+            },
+            instrument: h.instrument,
+            paid: premium,
+        });
+    }
+    Ok(Open {
+        trade: Trade {
+            number,
+            entry: date,
+            exit: date,
+            expiry,
+            spx_entry: s,
+            vix_entry: v,
+            long_put,
+            short_put,
+            short_call,
+            long_call,
+            credit: money(credit * 100.0),
+            contracts: n,
+            step: d.step,
+            size: d.size,
+            max_loss: money(stop_per * cn),
+            pnl: Decimal::ZERO,
+            hedge_pnl: Decimal::ZERO,
+            exit_reason: ExitReason::EndOfData,
+            hedges: Vec::new(),
+        },
+        credit_pts: credit,
+        target,
+        stop: stop_per * cn,
+        entry_costs,
+        hedges,
+        hedge_realized: 0.0,
+    })
+}
+
+/// The cycles of a backtest, from the engine's decisions.
+pub fn cycles(bt: &Backtest) -> Vec<report::CycleRow> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, t) in bt.trades.iter().enumerate() {
+        let s = *start.get_or_insert(i);
+        let event = bt.decisions.get(i + 1).map_or(Event::Start, |d| d.event);
+        let last = i + 1 == bt.trades.len();
+        if matches!(event, Event::Win | Event::StoppedOut | Event::CycleEnded) || last {
+            let slice = &bt.trades[s..=i];
+            out.push(report::CycleRow {
+                start: slice.first().map_or(t.entry, |x| x.entry),
+                end: t.exit,
+                trades: slice.len(),
+                max_step: slice.iter().map(|x| x.step).max().unwrap_or(1),
+                trough: slice
+                    .iter()
+                    .scan(Decimal::ZERO, |acc, x| {
+                        *acc += x.pnl;
+                        Some(*acc)
+                    })
+                    .fold(Decimal::ZERO, Decimal::min),
+                pnl: slice.iter().map(|x| x.pnl).sum(),
+                hedge_pnl: slice.iter().map(|x| x.hedge_pnl).sum(),
+                stopped_out: event == Event::StoppedOut,
+            });
+            start = None;
+        }
+    }
+    out
+}

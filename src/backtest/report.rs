@@ -1,0 +1,315 @@
+//! The backtest report, comparable to TradingView's Strategy Tester and LEAN's
+//! statistics. JSON keys are the snake_case names below.
+//!
+//! Definitions: returns are daily changes of equity marked to market; Sharpe
+//! and Sortino are annualized with √252 and a zero risk-free rate; CAGR runs
+//! from the first to the last day of the backtest; the closed drawdown is
+//! measured on equity at trade exits, the intra-trade drawdown on daily marked
+//! equity; a win is a condor with P&L ≥ 0 (hedge P&L apart); profit factor is
+//! gross condor profit over gross condor loss.
+
+use super::{Backtest, ExitReason};
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+/// A cycle of the ladder in the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleRow {
+    /// First entry.
+    pub start: NaiveDate,
+    /// Last exit.
+    pub end: NaiveDate,
+    /// Condors in it.
+    pub trades: usize,
+    /// Deepest step.
+    pub max_step: u32,
+    /// The deepest the cycle's P&L went (condors only, as the ladder counts it).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub trough: Decimal,
+    /// Condor P&L at the cycle's end.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub pnl: Decimal,
+    /// Hedge P&L over the cycle.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub hedge_pnl: Decimal,
+    /// Whether it hit the step limit and ended negative.
+    pub stopped_out: bool,
+}
+
+/// How many condors closed for one reason.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExitCount {
+    /// The reason.
+    pub reason: ExitReason,
+    /// How many.
+    pub trades: usize,
+}
+
+/// One calendar year.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct YearRow {
+    /// The year.
+    pub year: i32,
+    /// Condors closed in it.
+    pub trades: usize,
+    /// Share of them with P&L ≥ 0.
+    pub win_rate: Option<f64>,
+    /// Condor and hedge P&L of those closed in it.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub net_pnl: Decimal,
+    /// Change of marked equity over the year.
+    pub return_pct: f64,
+    /// Intra-year drawdown of marked equity.
+    pub max_drawdown: f64,
+}
+
+/// The report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// First day.
+    pub start: Option<NaiveDate>,
+    /// Last day.
+    pub end: Option<NaiveDate>,
+    /// Condors traded.
+    pub trades: usize,
+    /// Entries skipped.
+    pub skipped: usize,
+    /// Share of condors with P&L ≥ 0.
+    pub win_rate: f64,
+    /// Condor and hedge P&L.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub net_pnl: Decimal,
+    /// Hedge P&L alone.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub hedge_pnl: Decimal,
+    /// Final equity.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub final_equity: Decimal,
+    /// Compound annual growth rate.
+    pub cagr: f64,
+    /// Largest drawdown of equity at trade exits, a fraction.
+    pub max_drawdown: f64,
+    /// Largest drawdown of daily marked equity, a fraction.
+    pub max_drawdown_intra_trade: f64,
+    /// Gross profit over gross loss.
+    pub profit_factor: Option<f64>,
+    /// Annualized Sharpe ratio of daily returns.
+    pub sharpe: f64,
+    /// Annualized Sortino ratio of daily returns.
+    pub sortino: f64,
+    /// Longest run of losing condors.
+    pub max_consecutive_losses: usize,
+    /// Deepest step traded.
+    pub max_step_reached: u32,
+    /// Cycles that hit the step limit and ended negative.
+    pub cycles_stopped_out: usize,
+    /// Most capital at risk at once (open stop + hedge premium).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub peak_capital_at_risk: Decimal,
+    /// Hedge premium paid over credit collected.
+    pub hedge_cost_to_credit: f64,
+    /// Share of days with a condor open.
+    pub time_in_market: f64,
+    /// Exits by reason.
+    pub exits: Vec<ExitCount>,
+    /// Year by year.
+    pub years: Vec<YearRow>,
+    /// The five worst cycles by trough (the deepest the ladder's cycle P&L went), worst first.
+    pub worst_cycles: Vec<CycleRow>,
+}
+
+fn drawdown(series: impl Iterator<Item = f64>) -> f64 {
+    let mut peak = f64::NEG_INFINITY;
+    let mut worst = 0.0f64;
+    for x in series {
+        peak = peak.max(x);
+        if peak > 0.0 {
+            worst = worst.max((peak - x) / peak);
+        }
+    }
+    worst
+}
+
+fn ratios(returns: &[f64]) -> (f64, f64) {
+    let n = returns.len() as f64;
+    if n < 2.0 {
+        return (0.0, 0.0);
+    }
+    let mean = returns.iter().sum::<f64>() / n;
+    let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let down = returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n;
+    let ann = 252f64.sqrt();
+    let sharpe = if var > 0.0 {
+        mean / var.sqrt() * ann
+    } else {
+        0.0
+    };
+    let sortino = if down > 0.0 {
+        mean / down.sqrt() * ann
+    } else {
+        0.0
+    };
+    (sharpe, sortino)
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// Computes the report.
+pub fn report(bt: &Backtest, capital: Decimal) -> Report {
+    let capital = f(capital);
+    let trades = &bt.trades;
+    let wins = trades.iter().filter(|t| t.pnl >= Decimal::ZERO).count();
+    let net_pnl: Decimal = trades.iter().map(|t| t.pnl + t.hedge_pnl).sum();
+    let hedge_pnl: Decimal = trades.iter().map(|t| t.hedge_pnl).sum();
+    let gross_win: f64 = trades
+        .iter()
+        .filter(|t| t.pnl > Decimal::ZERO)
+        .map(|t| f(t.pnl))
+        .sum();
+    let gross_loss: f64 = trades
+        .iter()
+        .filter(|t| t.pnl < Decimal::ZERO)
+        .map(|t| -f(t.pnl))
+        .sum();
+    let mut run = 0;
+    let mut max_run = 0;
+    for t in trades {
+        if t.pnl < Decimal::ZERO {
+            run += 1;
+            max_run = max_run.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    let (start, end) = (
+        bt.days.first().map(|d| d.date),
+        bt.days.last().map(|d| d.date),
+    );
+    let final_equity = bt.days.last().map_or(capital, |d| f(d.equity));
+    let years = match (start, end) {
+        (Some(a), Some(b)) => ((b - a).num_days() as f64 / 365.25).max(1.0 / 365.25),
+        _ => 1.0,
+    };
+    let cagr = if capital > 0.0 && final_equity > 0.0 {
+        (final_equity / capital).powf(1.0 / years) - 1.0
+    } else {
+        -1.0
+    };
+    let returns: Vec<f64> = bt
+        .days
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] if a.equity > Decimal::ZERO => Some(f(b.equity) / f(a.equity) - 1.0),
+            _ => None,
+        })
+        .collect();
+    let (sharpe, sortino) = ratios(&returns);
+    let closed = std::iter::once(capital).chain(trades.iter().scan(capital, |eq, t| {
+        *eq += f(t.pnl + t.hedge_pnl);
+        Some(*eq)
+    }));
+    let credit: f64 = trades
+        .iter()
+        .map(|t| f(t.credit) * f64::from(t.contracts))
+        .sum();
+    let hedge_cost: f64 = trades
+        .iter()
+        .flat_map(|t| &t.hedges)
+        .map(|h| f(h.cost))
+        .sum();
+    let cycles = super::cycles(bt);
+    let mut worst = cycles.clone();
+    worst.sort_by(|a, b| a.trough.cmp(&b.trough).then(a.start.cmp(&b.start)));
+    worst.truncate(5);
+    let mut exits: Vec<ExitCount> = Vec::new();
+    for t in trades {
+        match exits.iter_mut().find(|e| e.reason == t.exit_reason) {
+            Some(e) => e.trades += 1,
+            None => exits.push(ExitCount {
+                reason: t.exit_reason,
+                trades: 1,
+            }),
+        }
+    }
+    let mut year_rows = Vec::new();
+    if let (Some(a), Some(b)) = (start, end) {
+        for y in a.year()..=b.year() {
+            let in_year: Vec<_> = trades.iter().filter(|t| t.exit.year() == y).collect();
+            let days: Vec<f64> = bt
+                .days
+                .iter()
+                .filter(|d| d.date.year() == y)
+                .map(|d| f(d.equity))
+                .collect();
+            let before = bt
+                .days
+                .iter()
+                .rev()
+                .find(|d| d.date.year() < y)
+                .map(|d| f(d.equity))
+                .or(days.first().copied());
+            let (Some(first), Some(last)) = (before, days.last().copied()) else {
+                continue;
+            };
+            year_rows.push(YearRow {
+                year: y,
+                trades: in_year.len(),
+                win_rate: (!in_year.is_empty()).then(|| {
+                    in_year.iter().filter(|t| t.pnl >= Decimal::ZERO).count() as f64
+                        / in_year.len() as f64
+                }),
+                net_pnl: in_year.iter().map(|t| t.pnl + t.hedge_pnl).sum(),
+                return_pct: if first > 0.0 { last / first - 1.0 } else { 0.0 },
+                max_drawdown: drawdown(std::iter::once(first).chain(days.iter().copied())),
+            });
+        }
+    }
+    Report {
+        start,
+        end,
+        trades: trades.len(),
+        skipped: bt.skips.len(),
+        win_rate: if trades.is_empty() {
+            0.0
+        } else {
+            wins as f64 / trades.len() as f64
+        },
+        net_pnl,
+        hedge_pnl,
+        final_equity: bt
+            .days
+            .last()
+            .map_or(Decimal::from_f64_retain(capital).unwrap_or_default(), |d| {
+                d.equity
+            }),
+        cagr,
+        max_drawdown: drawdown(closed),
+        max_drawdown_intra_trade: drawdown(
+            std::iter::once(capital).chain(bt.days.iter().map(|d| f(d.equity))),
+        ),
+        profit_factor: (gross_loss > 0.0).then(|| gross_win / gross_loss),
+        sharpe,
+        sortino,
+        max_consecutive_losses: max_run,
+        max_step_reached: trades.iter().map(|t| t.step).max().unwrap_or(0),
+        cycles_stopped_out: cycles.iter().filter(|c| c.stopped_out).count(),
+        peak_capital_at_risk: bt.days.iter().map(|d| d.at_risk).max().unwrap_or_default(),
+        hedge_cost_to_credit: if credit > 0.0 {
+            hedge_cost / credit
+        } else {
+            0.0
+        },
+        time_in_market: if bt.days.is_empty() {
+            0.0
+        } else {
+            bt.days.iter().filter(|d| d.step > 0).count() as f64 / bt.days.len() as f64
+        },
+        exits,
+        years: year_rows,
+        worst_cycles: worst,
+    }
+}

@@ -1,0 +1,333 @@
+//! `vixshield backtest STRATEGY`: the strategy over real SPX/VIX history.
+
+use super::common::{self, MarketArgs};
+use super::exit;
+use crate::backtest::{self, Backtest, Config, report};
+use crate::check::Env;
+use crate::eval::MarketValues;
+use crate::money::fmt_money;
+use rust_decimal::Decimal;
+use std::io::{IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Output format of `backtest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Table,
+    /// The report as JSON (snake_case keys).
+    Json,
+}
+
+/// Replay a strategy over real SPX/VIX history (bundled data by default).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The strategy file.
+    #[arg(value_name = "STRATEGY")]
+    strategy: PathBuf,
+    /// First date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+    /// `table` or `json`.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// Export every trade to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    trades: Option<PathBuf>,
+    /// Draw the equity curve with drawdown, the step ladder and VIX with hedge triggers to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
+    #[command(flatten)]
+    assumptions: Assumptions,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+/// The backtest's assumptions (README, "Backtest assumptions").
+#[derive(clap::Args, Debug, Clone)]
+pub struct Assumptions {
+    /// Commission per contract per leg, dollars.
+    #[arg(long, default_value = "0.65")]
+    commission: Decimal,
+    /// Slippage per leg, index points.
+    #[arg(long, default_value_t = 0.05)]
+    slippage: f64,
+    /// Volatility added to VIX/100 for SPX puts.
+    #[arg(long, default_value_t = 0.04, allow_negative_numbers = true)]
+    put_skew: f64,
+    /// Volatility added to VIX/100 for SPX calls.
+    #[arg(long, default_value_t = -0.02, allow_negative_numbers = true)]
+    call_skew: f64,
+    /// Annualized volatility of VIX (Black-76 for the hedges).
+    #[arg(long, default_value_t = 0.9)]
+    vol_of_vol: f64,
+    /// Hedge call strike as a multiple of the VIX forward.
+    #[arg(long, default_value_t = 1.2)]
+    hedge_otm: f64,
+    /// Short strike of hedge spreads as a multiple of the long strike.
+    #[arg(long, default_value_t = 1.5)]
+    spread_width: f64,
+}
+
+impl Assumptions {
+    pub(crate) fn config(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Config {
+        Config {
+            from,
+            to,
+            commission: self.commission,
+            slippage: self.slippage,
+            put_skew: self.put_skew,
+            call_skew: self.call_skew,
+            vol_of_vol: self.vol_of_vol,
+            hedge_otm: self.hedge_otm,
+            spread_width: self.spread_width,
+            ..Config::default()
+        }
+    }
+}
+
+/// Loads, compiles and runs a backtest (shared with `diff`).
+pub(crate) fn load_and_run(
+    strategy: &std::path::Path,
+    market: &MarketArgs,
+    config: &Config,
+    color: bool,
+) -> Result<(crate::model::Strategy, Backtest), ExitCode> {
+    let env = Env::default();
+    let s = common::load_strategy(strategy, &env, color)?;
+    let compiled = crate::compile::compile(&s, &[]).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::findings()
+    })?;
+    let Some((m, cal)) = common::load_market(market)? else {
+        eprintln!("error: a backtest needs market data; drop `--no-market`");
+        return Err(exit::trouble());
+    };
+    let values = MarketValues::compute(&compiled.graph, &m, &cal, None).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::findings()
+    })?;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(m.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} days")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_prefix("backtest");
+    let bt = backtest::run(&s, &compiled, &m, &values, config, |n, total| {
+        bar.set_length(total as u64);
+        bar.set_position(n as u64);
+    })
+    .map_err(|e| {
+        bar.finish_and_clear();
+        eprintln!("error: {e}");
+        exit::findings()
+    })?;
+    bar.finish_and_clear();
+    Ok((s, bt))
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    let config = args.assumptions.config(args.from, args.to);
+    let (strategy, bt) = match load_and_run(&args.strategy, &args.market, &config, color) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let r = report::report(&bt, strategy.account.capital);
+    if let Some(path) = &args.trades {
+        if let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt)) {
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                super::io_reason(&e)
+            );
+            return exit::trouble();
+        }
+    }
+    if let Some(path) = &args.chart {
+        let svg = crate::backtest::chart::svg(&strategy.name, &bt);
+        let written = svg
+            .map_err(std::io::Error::other)
+            .and_then(|svg| super::run::write_to(Some(path), |w| w.write_all(svg.as_bytes())));
+        if let Err(e) = written {
+            eprintln!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                super::io_reason(&e)
+            );
+            return exit::trouble();
+        }
+    }
+    let out = super::run::write_to(None, |w| match args.format {
+        ReportFormat::Json => writeln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&r).unwrap_or_default()
+        ),
+        ReportFormat::Table => write_report(w, &strategy.name, &r),
+    });
+    match out {
+        Ok(()) => exit::ok(),
+        Err(_) => exit::trouble(),
+    }
+}
+
+fn pct(x: f64) -> String {
+    // `+ 0.0` turns a negative zero into zero.
+    format!("{:.2}%", x * 100.0 + 0.0)
+}
+
+pub(crate) fn write_report(
+    w: &mut dyn Write,
+    name: &str,
+    r: &report::Report,
+) -> std::io::Result<()> {
+    let d = |x: Option<chrono::NaiveDate>| x.map_or("-".into(), |d| d.to_string());
+    writeln!(w, "backtest of `{name}`: {} .. {}", d(r.start), d(r.end))?;
+    writeln!(w)?;
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "trades",
+            format!("{} ({} entries skipped)", r.trades, r.skipped),
+        ),
+        ("win rate", pct(r.win_rate)),
+        ("net P&L", fmt_money(r.net_pnl)),
+        ("hedge P&L", fmt_money(r.hedge_pnl)),
+        ("final equity", fmt_money(r.final_equity)),
+        ("CAGR", pct(r.cagr)),
+        ("max drawdown (closed)", pct(r.max_drawdown)),
+        (
+            "max drawdown (intra-trade)",
+            pct(r.max_drawdown_intra_trade),
+        ),
+        (
+            "profit factor",
+            r.profit_factor.map_or("-".into(), |p| format!("{p:.2}")),
+        ),
+        ("Sharpe", format!("{:.2}", r.sharpe)),
+        ("Sortino", format!("{:.2}", r.sortino)),
+        (
+            "max consecutive losses",
+            r.max_consecutive_losses.to_string(),
+        ),
+        ("max step reached", r.max_step_reached.to_string()),
+        ("cycles stopped out", r.cycles_stopped_out.to_string()),
+        ("peak capital at risk", fmt_money(r.peak_capital_at_risk)),
+        ("hedge cost to credit", pct(r.hedge_cost_to_credit)),
+        ("time in market", pct(r.time_in_market)),
+    ];
+    for (k, v) in rows {
+        writeln!(w, "{k:<28}{v}")?;
+    }
+    let exits: Vec<String> = r
+        .exits
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                serde_json::to_string(&e.reason)
+                    .unwrap_or_default()
+                    .trim_matches('"'),
+                e.trades
+            )
+        })
+        .collect();
+    writeln!(w, "{:<28}{}", "exits", exits.join(", "))?;
+    writeln!(
+        w,
+        "\n{:>4}  {:>6}  {:>8}  {:>12}  {:>8}  {:>8}",
+        "year", "trades", "win rate", "net P&L", "return", "max DD"
+    )?;
+    for y in &r.years {
+        writeln!(
+            w,
+            "{:>4}  {:>6}  {:>8}  {:>12}  {:>8}  {:>8}",
+            y.year,
+            y.trades,
+            y.win_rate.map_or("-".into(), pct),
+            fmt_money(y.net_pnl),
+            pct(y.return_pct),
+            pct(y.max_drawdown)
+        )?;
+    }
+    writeln!(
+        w,
+        "\nworst cycles (by trough: the deepest the ladder's cycle P&L went):"
+    )?;
+    for c in &r.worst_cycles {
+        writeln!(
+            w,
+            "  {} .. {}  {:>2} trades, max step {}, trough {}, condors {}, hedges {}{}",
+            c.start,
+            c.end,
+            c.trades,
+            c.max_step,
+            fmt_money(c.trough),
+            fmt_money(c.pnl),
+            fmt_money(c.hedge_pnl),
+            if c.stopped_out { ", stopped out" } else { "" }
+        )?;
+    }
+    Ok(())
+}
+
+fn write_trades(w: &mut dyn Write, bt: &Backtest) -> std::io::Result<()> {
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record([
+        "trade",
+        "entry",
+        "exit",
+        "expiry",
+        "spx_entry",
+        "vix_entry",
+        "long_put",
+        "short_put",
+        "short_call",
+        "long_call",
+        "credit",
+        "contracts",
+        "step",
+        "size",
+        "max_loss",
+        "pnl",
+        "hedge_pnl",
+        "exit_reason",
+    ])?;
+    for t in &bt.trades {
+        csv.write_record([
+            t.number.to_string(),
+            t.entry.to_string(),
+            t.exit.to_string(),
+            t.expiry.to_string(),
+            format!("{:.2}", t.spx_entry),
+            format!("{:.2}", t.vix_entry),
+            t.long_put.to_string(),
+            t.short_put.to_string(),
+            t.short_call.to_string(),
+            t.long_call.to_string(),
+            t.credit.normalize().to_string(),
+            t.contracts.to_string(),
+            t.step.to_string(),
+            t.size.normalize().to_string(),
+            t.max_loss.normalize().to_string(),
+            t.pnl.normalize().to_string(),
+            t.hedge_pnl.normalize().to_string(),
+            serde_json::to_string(&t.exit_reason)
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_string(),
+        ])?;
+    }
+    csv.flush()
+}
