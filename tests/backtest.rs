@@ -221,3 +221,88 @@ fn trades_export_and_ranges() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no market data between 2030-01-01"));
 }
+
+#[test]
+fn diff_lists_changed_sizes_and_exits_like_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .unwrap_or_default();
+    let changed = dir.path().join("changed.vxs");
+    std::fs::write(
+        &changed,
+        text.replace(
+            "multiplier = 1.8x into step 2",
+            "multiplier = 2x into step 2",
+        ),
+    )
+    .expect("write");
+    let c = changed.to_str().unwrap_or_default();
+    let journal = "tests/fixtures/journals/progression.csv";
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        c,
+        "--journal",
+        journal,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "differences exit 1");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sizes: Vec<(String, String)> = v["changed"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| (c["old_size"].to_string(), c["new_size"].to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // 1,000 × 2 = 2,000 instead of 1,800; then × 1.6 → 3,200 and 5,100 instead of 2,900 and 4,600.
+    let want = [("1800", "2000"), ("2900", "3200"), ("4600", "5100")];
+    assert_eq!(
+        sizes,
+        want.iter()
+            .map(|(a, b)| (format!("\"{a}\""), format!("\"{b}\"")))
+            .collect::<Vec<_>>()
+    );
+    let same = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal,
+    ]);
+    assert_eq!(same.status.code(), Some(0), "identical strategies exit 0");
+    let same = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "strategies/spx-mastery.vxs",
+        "--backtest",
+    ]);
+    assert_eq!(same.status.code(), Some(0));
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        c,
+        "--backtest",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["report"].as_array().is_some_and(|r| !r.is_empty()),
+        "report deltas listed"
+    );
+    let trouble = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "no/such.vxs",
+        "--journal",
+        journal,
+    ]);
+    assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
+}

@@ -7,6 +7,7 @@
 mod backtest;
 mod check;
 mod common;
+mod diff;
 mod fmt;
 mod graph;
 mod next;
@@ -41,6 +42,8 @@ enum Command {
     Next(next::Args),
     /// Replay a strategy over real SPX/VIX history.
     Backtest(backtest::Args),
+    /// Compare two versions of a strategy: decisions and report deltas (exit 1 when they differ).
+    Diff(diff::Args),
 }
 
 /// When to colour.
@@ -113,6 +116,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args, color),
         Command::Next(args) => next::run(args, color),
         Command::Backtest(args) => backtest::run(args, color),
+        Command::Diff(args) => diff::run(args, color),
     }
 }
 

@@ -1,0 +1,230 @@
+//! `vixshield diff OLD.vxs NEW.vxs [--journal J | --backtest]`: what a strategy change changes.
+//! Exit status like diff(1): 0 no differences, 1 differences, 2 trouble.
+
+use super::backtest::Assumptions;
+use super::common::MarketArgs;
+use super::{Format, exit};
+use crate::money::fmt_money;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Compare two versions of a strategy: the decisions that differ, and the report deltas.
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("over").required(true).args(["journal", "backtest"])))]
+pub struct Args {
+    /// The old version.
+    #[arg(value_name = "OLD")]
+    old: PathBuf,
+    /// The new version.
+    #[arg(value_name = "NEW")]
+    new: PathBuf,
+    /// Compare the decisions over this journal.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Compare backtests over the bundled (or given) market data.
+    #[arg(long)]
+    backtest: bool,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(flatten)]
+    assumptions: Assumptions,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+/// One decision that differs.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Changed {
+    /// The trade (0: before any; for backtests, the condor's number).
+    pub trade: usize,
+    /// Its date, if any.
+    pub date: Option<chrono::NaiveDate>,
+    /// Old step.
+    pub old_step: u32,
+    /// New step.
+    pub new_step: u32,
+    /// Old size.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub old_size: Decimal,
+    /// New size.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub new_size: Decimal,
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    if let Some(journal) = &args.journal {
+        return diff_journal(&args, journal, color);
+    }
+    diff_backtest(&args, color)
+}
+
+fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode {
+    let (a, b) = match (
+        super::run::load(&args.old, journal, &args.market, color),
+        super::run::load(&args.new, journal, &args.market, color),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(code), _) | (_, Err(code)) => {
+            return if code == exit::findings() {
+                exit::trouble()
+            } else {
+                code
+            };
+        }
+    };
+    let collect = |l: &super::run::Loaded| {
+        let mut v = Vec::new();
+        let r = super::run::for_each_decision(l, |d| {
+            v.push((d.trade, d.date, d.step, d.size));
+            Ok(())
+        });
+        r.map(|_| v)
+    };
+    let (da, db) = match (collect(&a), collect(&b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return exit::trouble();
+        }
+    };
+    let changed: Vec<Changed> = da
+        .iter()
+        .zip(&db)
+        .filter(|(x, y)| (x.2, x.3) != (y.2, y.3))
+        .map(|(x, y)| Changed {
+            trade: x.0,
+            date: x.1,
+            old_step: x.2,
+            new_step: y.2,
+            old_size: x.3,
+            new_size: y.3,
+        })
+        .collect();
+    print_changes(args, &changed, None);
+    if changed.is_empty() {
+        exit::ok()
+    } else {
+        exit::findings()
+    }
+}
+
+fn diff_backtest(args: &Args, color: bool) -> ExitCode {
+    let config = args.assumptions.config(None, None);
+    let run = |p: &std::path::Path| super::backtest::load_and_run(p, &args.market, &config, color);
+    let ((sa, ba), (sb, bb)) = match (run(&args.old), run(&args.new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(code), _) | (_, Err(code)) => {
+            return if code == exit::findings() {
+                exit::trouble()
+            } else {
+                code
+            };
+        }
+    };
+    let (ra, rb) = (
+        crate::backtest::report::report(&ba, sa.account.capital),
+        crate::backtest::report::report(&bb, sb.account.capital),
+    );
+    let changed: Vec<Changed> = ba
+        .trades
+        .iter()
+        .zip(&bb.trades)
+        .filter(|(x, y)| (x.entry, x.step, x.size) != (y.entry, y.step, y.size))
+        .map(|(x, y)| Changed {
+            trade: x.number,
+            date: Some(x.entry),
+            old_step: x.step,
+            new_step: y.step,
+            old_size: x.size,
+            new_size: y.size,
+        })
+        .collect();
+    let (ja, jb) = (
+        serde_json::to_value(&ra).unwrap_or_default(),
+        serde_json::to_value(&rb).unwrap_or_default(),
+    );
+    let deltas: Vec<(String, String, String)> = [
+        "trades",
+        "win_rate",
+        "net_pnl",
+        "final_equity",
+        "cagr",
+        "max_drawdown",
+        "max_drawdown_intra_trade",
+        "profit_factor",
+        "sharpe",
+        "sortino",
+        "max_consecutive_losses",
+        "max_step_reached",
+        "cycles_stopped_out",
+        "peak_capital_at_risk",
+        "hedge_cost_to_credit",
+        "time_in_market",
+    ]
+    .iter()
+    .filter(|k| ja[**k] != jb[**k])
+    .map(|k| {
+        (
+            k.to_string(),
+            ja[*k].to_string().trim_matches('"').to_string(),
+            jb[*k].to_string().trim_matches('"').to_string(),
+        )
+    })
+    .collect();
+    let differs = !changed.is_empty() || !deltas.is_empty() || ba.trades.len() != bb.trades.len();
+    print_changes(args, &changed, Some(&deltas));
+    if differs {
+        exit::findings()
+    } else {
+        exit::ok()
+    }
+}
+
+fn print_changes(args: &Args, changed: &[Changed], deltas: Option<&[(String, String, String)]>) {
+    match args.format {
+        Format::Json => {
+            let mut v = serde_json::json!({ "changed": changed });
+            if let Some(d) = deltas {
+                v["report"] = d
+                    .iter()
+                    .map(|(k, a, b)| serde_json::json!({ "metric": k, "old": a, "new": b }))
+                    .collect();
+            }
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            if changed.is_empty() {
+                println!("no decision differs");
+            } else {
+                println!("{} decisions differ:", changed.len());
+                println!(
+                    "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                    "trade", "date", "old step", "new step", "old size", "new size"
+                );
+                for c in changed {
+                    println!(
+                        "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                        c.trade,
+                        c.date.map_or("-".into(), |d| d.to_string()),
+                        c.old_step,
+                        c.new_step,
+                        fmt_money(c.old_size),
+                        fmt_money(c.new_size)
+                    );
+                }
+            }
+            if let Some(d) = deltas {
+                if d.is_empty() {
+                    println!("\nthe reports are the same");
+                } else {
+                    println!("\nreport:");
+                    for (k, a, b) in d {
+                        println!("  {k:<26} {a} → {b}");
+                    }
+                }
+            }
+        }
+    }
+}
