@@ -23,23 +23,62 @@ fn journal(path: &std::path::Path) {
         x ^= x >> 7;
         x ^= x << 17;
         let cents = (x >> 8) % 200_000;
-        let pnl = if x % 4 != 0 { Decimal::new(cents as i64 / 4, 2) } else { -Decimal::new(cents as i64, 2) };
-        let _ = writeln!(w, "{},{pnl},1500", start + chrono::Days::new((i / 3) as u64));
+        let pnl = if x % 4 != 0 {
+            Decimal::new(cents as i64 / 4, 2)
+        } else {
+            -Decimal::new(cents as i64, 2)
+        };
+        let _ = writeln!(
+            w,
+            "{},{pnl},1500",
+            start + chrono::Days::new((i / 3) as u64)
+        );
     }
 }
 
 /// The hand-written baseline: read, size by hand, write the same CSV.
 fn baseline(input: &std::path::Path, output: &std::path::Path) {
     let mut rdr = csv::Reader::from_path(input).expect("read");
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(std::fs::File::create(output).expect("create")));
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(output).expect("create"),
+    ));
     let _ = w.write_record([
-        "trade", "date", "event", "pnl", "step", "size", "capped", "max_loss_pct", "max_loss", "equity", "cycle_pnl",
-        "hedge_front", "hedge_front_trigger", "hedge_back", "hedge_back_trigger", "roll", "derivation",
+        "trade",
+        "date",
+        "event",
+        "pnl",
+        "step",
+        "size",
+        "capped",
+        "max_loss_pct",
+        "max_loss",
+        "equity",
+        "cycle_pnl",
+        "hedge_front",
+        "hedge_front_trigger",
+        "hedge_back",
+        "hedge_back_trigger",
+        "roll",
+        "derivation",
     ]);
-    let (base, inc, cap) = (Decimal::from(1000), Decimal::from(100), Decimal::from(10_000));
-    let mults = [Decimal::new(18, 1), Decimal::new(16, 1), Decimal::new(16, 1)];
-    let ml = [Decimal::new(90, 2), Decimal::new(90, 2), Decimal::new(65, 2), Decimal::new(65, 2)];
-    let (mut step, mut size, mut equity, mut cycle) = (1usize, base, Decimal::from(100_000), Decimal::ZERO);
+    let (base, inc, cap) = (
+        Decimal::from(1000),
+        Decimal::from(100),
+        Decimal::from(10_000),
+    );
+    let mults = [
+        Decimal::new(18, 1),
+        Decimal::new(16, 1),
+        Decimal::new(16, 1),
+    ];
+    let ml = [
+        Decimal::new(90, 2),
+        Decimal::new(90, 2),
+        Decimal::new(65, 2),
+        Decimal::new(65, 2),
+    ];
+    let (mut step, mut size, mut equity, mut cycle) =
+        (1usize, base, Decimal::from(100_000), Decimal::ZERO);
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.expect("record");
         let pnl: Decimal = rec.get(1).and_then(|s| s.parse().ok()).unwrap_or_default();
@@ -48,7 +87,11 @@ fn baseline(input: &std::path::Path, output: &std::path::Path) {
         cycle += pnl;
         let (event, derivation);
         if step == 4 || pnl >= Decimal::ZERO {
-            event = if step == 4 && cycle < Decimal::ZERO { "stopped_out" } else { "win" };
+            event = if step == 4 && cycle < Decimal::ZERO {
+                "stopped_out"
+            } else {
+                "win"
+            };
             step = 1;
             size = base;
             cycle = Decimal::ZERO;
@@ -61,7 +104,8 @@ fn baseline(input: &std::path::Path, output: &std::path::Path) {
             );
         } else {
             let raw = size * mults[step - 1];
-            let rounded = (raw / inc).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * inc;
+            let rounded =
+                (raw / inc).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * inc;
             let prev = size;
             size = rounded.min(cap);
             step += 1;
@@ -79,7 +123,11 @@ fn baseline(input: &std::path::Path, output: &std::path::Path) {
             );
         }
         let front = (size * Decimal::new(15, 2)).normalize();
-        let back = if step >= 3 { (size * Decimal::new(10, 2)).normalize() } else { Decimal::ZERO };
+        let back = if step >= 3 {
+            (size * Decimal::new(10, 2)).normalize()
+        } else {
+            Decimal::ZERO
+        };
         let _ = w.write_record([
             (i + 1).to_string(),
             rec.get(0).unwrap_or("").to_string(),
@@ -122,7 +170,9 @@ fn bench(c: &mut Criterion) {
                 .map(|s| s.success())
         })
     });
-    g.bench_function("hand-written baseline", |b| b.iter(|| baseline(&input, &out)));
+    g.bench_function("hand-written baseline", |b| {
+        b.iter(|| baseline(&input, &out))
+    });
     g.finish();
 }
 
