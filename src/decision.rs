@@ -504,8 +504,9 @@ impl Decision {
                 ),
                 GuardKind::QuickRatio => match value {
                     Some(v) => format!(
-                        "quick ratio {} under the stress after hedges {}, floor {}",
+                        "quick ratio {} under the stress with the next condor's {} open and hedges {}, floor {}",
                         fmt_ratio(*v),
+                        fmt_money(self.size),
                         fmt_money(amount.unwrap_or_default()),
                         fmt_ratio(limit.unwrap_or_default())
                     ),

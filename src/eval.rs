@@ -23,10 +23,10 @@ use crate::graph::{Graph, Input, Node, NodeId};
 use crate::ladder::{self, StepSize};
 use crate::market::{Calendar, Market};
 use crate::model::{Guard, Reset, Strategy};
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use crate::money::{self, Overflow};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use std::sync::Arc;
 
 /// What can go wrong while evaluating.
@@ -886,13 +886,28 @@ impl<'a> Engine<'a> {
                             value: None,
                             limit: None,
                         },
-                        (_, Some(m), Some(date)) => GuardVerdict::Unknown {
-                            reason: format!(
+                        (_, Some(m), Some(date)) => {
+                            let uncovered = m.uncovered(events, date, *days);
+                            let known: Vec<&str> = events
+                                .iter()
+                                .map(String::as_str)
+                                .filter(|k| !uncovered.contains(k))
+                                .collect();
+                            let mut reason = String::new();
+                            if !known.is_empty() {
+                                reason.push_str(&format!(
+                                    "no {} in the window, but ",
+                                    known.join(", ")
+                                ));
+                            }
+                            reason.push_str(&format!(
                                 "the event calendar does not cover {} around {date}",
-                                m.uncovered(events, date, *days).join(", ")
-                            )
-                            .into(),
-                        },
+                                uncovered.join(", ")
+                            ));
+                            GuardVerdict::Unknown {
+                                reason: reason.into(),
+                            }
+                        }
                         _ => GuardVerdict::Unknown { reason: no_bar() },
                     };
                     (GuardKind::Blackout, outcome)
@@ -954,12 +969,7 @@ impl<'a> Engine<'a> {
                 }
                 Guard::QuickRatio { floor, sigma } => {
                     let value = |name: &str| {
-                        let id = ids
-                            .guard_inputs
-                            .get(i)?
-                            .iter()
-                            .find(|(n, _)| n == name)?
-                            .1;
+                        let id = ids.guard_inputs.get(i)?.iter().find(|(n, _)| n == name)?.1;
                         self.market?.num_at(id, bar)
                     };
                     let outcome = match (value("spx"), value("vix")) {
@@ -971,10 +981,8 @@ impl<'a> Engine<'a> {
                         ),
                         _ => match (self.market, market_date) {
                             (Some(_), Some(date)) => GuardVerdict::Unknown {
-                                reason: format!(
-                                    "no spx or vix value on {date} for the stress"
-                                )
-                                .into(),
+                                reason: format!("no spx or vix value on {date} for the stress")
+                                    .into(),
                             },
                             _ => GuardVerdict::Unknown { reason: no_bar() },
                         },
@@ -1173,12 +1181,17 @@ impl<'a> Engine<'a> {
 /// A guard's arithmetic as a decision's verdict: a cap lowers `allowed`, a
 /// block sets `blocked`; an error (an account the formulas reject, such as
 /// equity at or below zero) makes the guard unknown, with the error as reason.
+/// The guarded value (bps, a ratio) is rounded to 6 decimals for the record;
+/// amounts and limits are exact.
 fn verdict(
     outcome: Result<crate::guards::GuardOutcome, crate::guards::GuardError>,
     allowed: &mut Decimal,
     blocked: &mut bool,
 ) -> GuardVerdict {
     use crate::guards::GuardOutcome as O;
+    let round = |v: Option<Decimal>| {
+        v.map(|v| v.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+    };
     match outcome {
         Ok(O::Pass {
             amount,
@@ -1187,7 +1200,7 @@ fn verdict(
             ..
         }) => GuardVerdict::Pass {
             amount: Some(amount),
-            value,
+            value: round(value),
             limit: Some(limit),
         },
         Ok(O::Capped {
@@ -1202,7 +1215,7 @@ fn verdict(
             GuardVerdict::Capped {
                 from,
                 to,
-                value,
+                value: round(value),
                 limit,
                 reason,
             }
@@ -1215,7 +1228,7 @@ fn verdict(
         }) => {
             *blocked = true;
             GuardVerdict::Blocked {
-                value,
+                value: round(value),
                 limit: Some(limit),
                 reason: reason.into(),
             }

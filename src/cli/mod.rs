@@ -10,6 +10,7 @@ mod fmt;
 mod graph;
 mod next;
 mod run;
+mod signal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -38,6 +39,8 @@ enum Command {
     Run(run::Args),
     /// The decision for the next trade, with its derivation.
     Next(next::Args),
+    /// Print a signal expression's value on every market bar.
+    Signal(signal::Args),
 }
 
 /// When to colour.
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args, color),
         Command::Run(args) => run::run(args, color),
         Command::Next(args) => next::run(args, color),
+        Command::Signal(args) => signal::run(args, color),
     }
 }
 
