@@ -61,6 +61,32 @@ date,short_put,short_call,credit,pnl,hedge_pnl
 2024-05-17,5050,5450,1000,-900,"1,240.25"
 """
 
+# Trades closing around the VIX spikes of February 2018 and March 2020, with
+# FOMC meetings (2018-03-21; 2020-03-03, 03-15, 03-19, 03-23) and a CPI release
+# (2021-02-10) the day after some closes: the decisions' guards read the
+# market there (tests/decisions.rs snapshots every strategy on it).
+SPIKES = """\
+date,pnl,credit,hedge_pnl
+2018-01-19,450,1000,
+2018-02-02,-900,1000,-150
+2018-02-05,"-1,600","1,800","2,100"
+2018-02-06,"-1,900","2,900",640
+2018-02-08,"-3,000","4,600",900
+2018-02-09,500,1000,
+2018-03-20,450,1000,
+2020-02-21,500,1000,
+2020-03-02,-900,1000,-150
+2020-03-06,"-1,600","1,800",600
+2020-03-09,"-2,500","2,900","1,800"
+2020-03-12,"-4,000","4,600","3,500"
+2020-03-13,500,1000,
+2020-03-16,-900,1000,-150
+2020-03-18,"-1,600","1,800",420
+2020-03-20,"2,200","2,900",
+2021-02-09,450,1000,
+2021-02-12,450,1000,
+"""
+
 MESSY_LINES = [
     " Date , PnL ,notes, Credit ,HEDGE_PNL",
     '2024-01-05, -$900 ,"first, of the cycle",$1000,',
@@ -160,6 +186,7 @@ def fixtures():
         "progression.csv": PROGRESSION,
         "recovery.csv": RECOVERY,
         "hedged.csv": HEDGED,
+        "spikes.csv": SPIKES,
         "messy.csv": MESSY,
         "long.csv": text,
     }

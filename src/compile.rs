@@ -89,6 +89,13 @@ pub struct Ids {
     pub guards: Vec<NodeId>,
     /// Each guard's market condition (blackout window or condition), if it has one.
     pub guard_conditions: Vec<Option<NodeId>>,
+    /// Each layer's trigger leaves: the calls, named signals, series and
+    /// event windows its condition reads, as written (`rsi(vix, 14)`), for
+    /// decisions to show their values. Empty for a layer without trigger.
+    pub trigger_leaves: Vec<Vec<(String, NodeId)>>,
+    /// The market values each guard reads, by name: a condition guard's
+    /// leaves, `spx` and `vix` for the quick ratio's stress, none otherwise.
+    pub guard_inputs: Vec<Vec<(String, NodeId)>>,
     /// Named signals.
     pub signals: Vec<(String, NodeId)>,
     /// The decision.
@@ -150,8 +157,14 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
     });
     let mut triggers = Vec::new();
     let mut budgets = Vec::new();
+    let mut trigger_leaves = Vec::new();
     for (layer, h) in s.hedges.iter().enumerate() {
         let condition = h.trigger.as_ref().map(|t| c.expr(t)).transpose()?;
+        let mut leaves = Vec::new();
+        if let Some(t) = &h.trigger {
+            c.leaves(t, &mut leaves)?;
+        }
+        trigger_leaves.push(leaves);
         let trigger = c.graph.add(Node::Trigger { layer, condition });
         triggers.push(trigger);
         budgets.push(c.graph.add(Node::HedgeBudget {
@@ -177,7 +190,9 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
     }
     let mut guards = Vec::new();
     let mut guard_conditions = Vec::new();
+    let mut guard_inputs = Vec::new();
     for (index, g) in s.guards.iter().enumerate() {
+        let mut inputs = Vec::new();
         let (deps, condition) = match g {
             Guard::Blackout { days, events } => {
                 let w = c.graph.add(Node::Within {
@@ -188,17 +203,30 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
             }
             Guard::Condition { expr } => {
                 let e = c.expr(expr)?;
+                c.leaves(expr, &mut inputs)?;
                 (vec![e], Some(e))
             }
-            Guard::Wacc { .. } | Guard::QuickRatio { .. } => {
+            Guard::Wacc { .. } => {
                 let mut d = vec![equity, size];
                 d.extend(budgets.iter().copied());
                 d.extend(roll_amount);
                 (d, None)
             }
+            Guard::QuickRatio { .. } => {
+                let mut d = vec![capital, equity, size];
+                d.extend(budgets.iter().copied());
+                d.extend(roll_amount);
+                for series in ["spx", "vix"] {
+                    let id = c.graph.add(Node::Series(series.into()));
+                    inputs.push((series.to_string(), id));
+                    d.push(id);
+                }
+                (d, None)
+            }
             Guard::Exposure { .. } => (vec![capital, equity, size], None),
         };
         guard_conditions.push(condition);
+        guard_inputs.push(inputs);
         guards.push(c.graph.add(Node::Guard { index, deps }));
     }
     let mut deps = vec![size, max_loss];
@@ -227,10 +255,48 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
             roll_conditions,
             guards,
             guard_conditions,
+            trigger_leaves,
+            guard_inputs,
             signals: signal_ids,
             decision,
         },
     })
+}
+
+/// Compiles one signal expression on its own (`vixshield signal EXPR`) to
+/// market nodes: the graph and the expression's node. With `context`, the
+/// strategy's params and named signals are in scope (its signals are compiled
+/// first, in their dependency order). The expression is expected to have
+/// been checked ([`crate::check::check_expr`]).
+pub fn compile_expr(
+    e: &ast::Expr,
+    context: Option<&Strategy>,
+    plugins: &[PluginDefaults],
+) -> Result<(Graph, NodeId), CompileError> {
+    let mut c = Compiler {
+        graph: Graph::default(),
+        signals: HashMap::new(),
+        params: context
+            .map(|s| {
+                s.params
+                    .iter()
+                    .map(|p| (p.name.as_str(), &p.value))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        plugins,
+    };
+    for sig in context.map_or(&[][..], |s| s.signals.as_slice()) {
+        let value = c.expr(&sig.expr)?;
+        let id = c.graph.add(Node::Signal {
+            name: sig.name.clone(),
+            value,
+        });
+        c.signals.insert(&sig.name, id);
+    }
+    let id = c.expr(e)?;
+    c.graph.topo_order()?;
+    Ok((c.graph, id))
 }
 
 /// A guard in words, for labels.
@@ -343,6 +409,33 @@ impl<'a> Compiler<'a> {
                 }
             }
         })
+    }
+
+    /// The leaves of a condition, each once, in reading order: calls (not
+    /// their arguments), named signals, series and `within` windows, with
+    /// their (shared) market nodes. Literals and params are not leaves.
+    fn leaves(
+        &mut self,
+        e: &'a ast::Expr,
+        out: &mut Vec<(String, NodeId)>,
+    ) -> Result<(), CompileError> {
+        match &e.kind {
+            ExprKind::Lit(_) => {}
+            ExprKind::Name(n) if self.params.contains_key(n.as_str()) => {}
+            ExprKind::Paren(a) | ExprKind::Unary(_, a) => self.leaves(a, out)?,
+            ExprKind::Binary(_, a, b) => {
+                self.leaves(a, out)?;
+                self.leaves(b, out)?;
+            }
+            ExprKind::Name(_) | ExprKind::Call { .. } | ExprKind::Within { .. } => {
+                let text = crate::fmt::expr(e);
+                if !out.iter().any(|(t, _)| *t == text) {
+                    let id = self.expr(e)?;
+                    out.push((text, id));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A literal or param's value.

@@ -7,6 +7,7 @@ use crate::money::{fmt_decimal, fmt_money, fmt_percent};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What happened to the ladder on the trade before this decision.
@@ -93,6 +94,166 @@ pub struct HedgeDecision {
     /// The rolled amount added to it.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub roll: Decimal,
+    /// The budget before a guard capped the layers' total notional (then
+    /// `budget` is this scaled down), or `None` when no guard capped it.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub capped_from: Option<Decimal>,
+    /// The trigger condition's leaves at the decision's bar: the built-in
+    /// and plugin calls, named signals, series and event windows it reads
+    /// (`rsi(vix, 14) = 73.2`); empty when the layer has no trigger.
+    pub trigger_values: Vec<Leaf>,
+}
+
+/// A value a condition read at the decision's bar: `rsi(vix, 14) = 73.2`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Leaf {
+    /// The leaf as written (`rsi(vix, 14)`, `theta_press`).
+    pub name: Arc<str>,
+    /// Its value, or `None` (JSON `null`) where unknown: no data or warming up.
+    pub value: Option<LeafValue>,
+}
+
+/// A leaf's value: a number or a condition.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LeafValue {
+    /// A number (`rsi(vix, 14)`).
+    Num(f64),
+    /// A condition (`theta_press`).
+    Bool(bool),
+}
+
+impl std::fmt::Display for Leaf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.value {
+            Some(LeafValue::Num(v)) => write!(f, "{} = {}", self.name, fmt_f64(v)),
+            Some(LeafValue::Bool(b)) => write!(f, "{} = {b}", self.name),
+            None => write!(f, "{} unknown", self.name),
+        }
+    }
+}
+
+/// A market value for people: at most 4 decimals, trailing zeros dropped
+/// (`73.2`, `0.0123`, `2648.94`).
+pub fn fmt_f64(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// Which kind of guard a [`GuardDecision`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardKind {
+    /// `wacc_impact < 18bps`: caps the hedge layers' total notional.
+    WaccImpact,
+    /// `quick_ratio >= 1.4 under 3 sigma`: caps the hedges, or blocks.
+    QuickRatio,
+    /// `no entry within 1d of FOMC, CPI, PPI`: blocks.
+    Blackout,
+    /// `exposure <= 25% of capital`: blocks.
+    Exposure,
+    /// `vix < 40`: blocks while false.
+    Condition,
+}
+
+impl GuardKind {
+    /// A short name, for CSV columns: `wacc_impact`, `blackout`.
+    pub fn word(self) -> &'static str {
+        match self {
+            GuardKind::WaccImpact => "wacc_impact",
+            GuardKind::QuickRatio => "quick_ratio",
+            GuardKind::Blackout => "blackout",
+            GuardKind::Exposure => "exposure",
+            GuardKind::Condition => "condition",
+        }
+    }
+}
+
+/// What a guard decided. Serializes with `"outcome": "pass" | "capped" |
+/// "blocked" | "unknown"` and the fields below (decimals as strings).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum GuardVerdict {
+    /// The guard holds.
+    Pass {
+        /// What was tested: the hedge layers' total notional (WACC, quick
+        /// ratio) or the condor's risk (exposure); `None` for market guards.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        amount: Option<Decimal>,
+        /// The guarded quantity (bps, a ratio, dollars); `None` when undefined.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        value: Option<Decimal>,
+        /// The limit.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        limit: Option<Decimal>,
+    },
+    /// The hedge layers' total notional was capped (the condor is untouched).
+    Capped {
+        /// The total asked for.
+        #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+        from: Decimal,
+        /// The largest total that holds.
+        #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+        to: Decimal,
+        /// The guarded quantity at `to`.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        value: Option<Decimal>,
+        /// The limit.
+        #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+        limit: Decimal,
+        /// Why, in words.
+        reason: String,
+    },
+    /// No new entry: the decision is marked blocked; its step and size stay.
+    Blocked {
+        /// The guarded quantity that breaks the limit, when it is a number.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        value: Option<Decimal>,
+        /// The limit, when it is a number.
+        #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+        limit: Option<Decimal>,
+        /// Why, in words.
+        reason: Cow<'static, str>,
+    },
+    /// The guard could not be evaluated (no market data for the bar, an
+    /// event calendar that does not cover the date, indicators warming up):
+    /// neither a pass nor a block.
+    Unknown {
+        /// Why, in words.
+        reason: Cow<'static, str>,
+    },
+}
+
+impl GuardVerdict {
+    /// `pass`, `capped`, `blocked` or `unknown`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            GuardVerdict::Pass { .. } => "pass",
+            GuardVerdict::Capped { .. } => "capped",
+            GuardVerdict::Blocked { .. } => "blocked",
+            GuardVerdict::Unknown { .. } => "unknown",
+        }
+    }
+}
+
+/// One guard in a decision.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GuardDecision {
+    /// The guard as written: `no entry within 1d of FOMC, CPI, PPI`.
+    pub guard: Arc<str>,
+    /// Its kind.
+    pub kind: GuardKind,
+    /// What it decided, with its numbers.
+    #[serde(flatten)]
+    pub outcome: GuardVerdict,
+    /// The market values it read at the decision's bar: the condition's
+    /// leaves (`vix = 82.69`), or SPX and VIX for the quick ratio's stress.
+    pub inputs: Vec<Leaf>,
 }
 
 /// The roll of realized hedge profit into the next layer.
@@ -166,6 +327,14 @@ pub struct Decision {
     pub max_loss_rule: Arc<str>,
     /// Whether the size was held (reset on recovery).
     pub held: bool,
+    /// The market bar the decision reads: the last bar on or before the
+    /// last trade's date (`None` before any trade or without market data).
+    pub market_date: Option<NaiveDate>,
+    /// Each guard's outcome, in file order.
+    pub guards: Vec<GuardDecision>,
+    /// Whether a guard blocks the next entry. The step and size are what
+    /// they would be anyway: a blocked decision waits, it is not resized.
+    pub blocked: bool,
 }
 
 impl Decision {
@@ -201,6 +370,9 @@ impl Decision {
             },
             max_loss_rule: Arc::from(""),
             held: false,
+            market_date: None,
+            guards: Vec::new(),
+            blocked: false,
         }
     }
 
@@ -247,20 +419,30 @@ impl Decision {
         for h in &self.hedges {
             let mut line = format!("hedge {}: ", h.layer);
             if h.active {
+                let asked = h.capped_from.unwrap_or(h.budget);
                 line.push_str(&format!(
                     "{} of {} = {}",
                     fmt_percent(h.allocation),
                     fmt_money(self.size),
-                    fmt_money(h.budget - h.roll)
+                    fmt_money(asked - h.roll)
                 ));
                 if !h.roll.is_zero() {
                     line.push_str(&format!(
                         " + roll {} = {}",
                         fmt_money(h.roll),
+                        fmt_money(asked)
+                    ));
+                }
+                if h.capped_from.is_some() {
+                    line.push_str(&format!(
+                        ", scaled to {} by the guards",
                         fmt_money(h.budget)
                     ));
                 }
                 line.push_str(&format!("; trigger {}", h.trigger.word()));
+                if !h.trigger_values.is_empty() {
+                    line.push_str(&format!(" ({})", leaves(&h.trigger_values)));
+                }
             } else {
                 line.push_str(&format!("inactive at step {}", self.step));
             }
@@ -289,6 +471,90 @@ impl Decision {
             }
             out.push(line);
         }
+        for g in &self.guards {
+            out.push(self.guard_line(g));
+        }
+        if self.blocked {
+            out.push(format!(
+                "blocked: no new entry while a guard blocks; step {} and size {} stand",
+                self.step,
+                fmt_money(self.size)
+            ));
+        }
         out
     }
+
+    /// `guard wacc_impact < 18bps: pass (...)`.
+    fn guard_line(&self, g: &GuardDecision) -> String {
+        let mut line = format!("guard {}: {}", g.guard, g.outcome.word());
+        let on = self
+            .market_date
+            .map_or_else(String::new, |d| format!(" on {d}"));
+        let detail = match &g.outcome {
+            GuardVerdict::Pass {
+                amount,
+                value,
+                limit,
+            } => match g.kind {
+                GuardKind::WaccImpact => format!(
+                    "hedges {} move the wacc by {}, within {}",
+                    fmt_money(amount.unwrap_or_default()),
+                    fmt_bps(value.unwrap_or_default()),
+                    fmt_bps(limit.unwrap_or_default())
+                ),
+                GuardKind::QuickRatio => match value {
+                    Some(v) => format!(
+                        "quick ratio {} under the stress with the next condor's {} open and hedges {}, floor {}",
+                        fmt_ratio(*v),
+                        fmt_money(self.size),
+                        fmt_money(amount.unwrap_or_default()),
+                        fmt_ratio(limit.unwrap_or_default())
+                    ),
+                    None => "nothing to cover: no margin requirement".into(),
+                },
+                GuardKind::Exposure => format!(
+                    "this condor's {} within the {} limit",
+                    fmt_money(amount.unwrap_or_default()),
+                    fmt_money(limit.unwrap_or_default())
+                ),
+                GuardKind::Blackout => format!("no event in the window{on}"),
+                GuardKind::Condition => format!("holds{on}"),
+            },
+            GuardVerdict::Capped { reason, .. } => format!("{reason}; hedges scaled down"),
+            GuardVerdict::Blocked { reason, .. } | GuardVerdict::Unknown { reason } => {
+                reason.to_string()
+            }
+        };
+        line.push_str(&format!(" ({detail}"));
+        if !g.inputs.is_empty() {
+            line.push_str(&format!("; {}", leaves(&g.inputs)));
+        }
+        line.push(')');
+        line
+    }
+}
+
+/// `rsi(vix, 14) = 73.2, theta_press = false`.
+fn leaves(values: &[Leaf]) -> String {
+    values
+        .iter()
+        .map(Leaf::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `-0.36bps`.
+fn fmt_bps(bps: Decimal) -> String {
+    format!(
+        "{}bps",
+        bps.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+    )
+}
+
+/// `2.68`.
+fn fmt_ratio(r: Decimal) -> String {
+    r.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
 }

@@ -15,14 +15,18 @@
 
 use crate::ast::BinOp;
 use crate::compile::Compiled;
-use crate::decision::{Decision, Event, HedgeDecision, RollDecision, Trigger};
+use crate::decision::{
+    Decision, Event, GuardDecision, GuardKind, GuardVerdict, HedgeDecision, Leaf, LeafValue,
+    RollDecision, Trigger,
+};
 use crate::graph::{Graph, Input, Node, NodeId};
 use crate::ladder::{self, StepSize};
 use crate::market::{Calendar, Market};
-use crate::model::{Reset, Strategy};
+use crate::model::{Guard, Reset, Strategy};
 use crate::money::{self, Overflow};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use std::sync::Arc;
 
 /// What can go wrong while evaluating.
@@ -65,6 +69,9 @@ pub enum Column {
 pub struct MarketValues {
     dates: Vec<NaiveDate>,
     columns: Vec<Option<Column>>,
+    /// The event calendar the `within` columns were computed from, for
+    /// decisions to name the event that blocks an entry.
+    calendar: Calendar,
 }
 
 fn num_col(c: Option<&Column>) -> &[Option<f64>] {
@@ -158,7 +165,11 @@ impl MarketValues {
             };
             columns.push(c);
         }
-        Ok(MarketValues { dates, columns })
+        Ok(MarketValues {
+            dates,
+            columns,
+            calendar: calendar.clone(),
+        })
     }
 
     /// The bar on or before `date` (a journal date may fall on a weekend).
@@ -190,17 +201,83 @@ impl MarketValues {
     pub fn num_at(&self, id: NodeId, bar: Option<usize>) -> Option<f64> {
         bar.and_then(|b| num_col(self.column(id)).get(b).copied().flatten())
     }
+
+    /// Any market node's value at a bar, a number or a condition; `None` when unknown.
+    pub fn leaf_at(&self, id: NodeId, bar: Option<usize>) -> Option<LeafValue> {
+        let b = bar?;
+        match self.column(id)? {
+            Column::Num(v) => v.get(b).copied().flatten().map(LeafValue::Num),
+            Column::Bool(v) => v.get(b).copied().flatten().map(LeafValue::Bool),
+        }
+    }
+
+    /// A node's value at a bar as a number, conditions as 1 and 0 (what
+    /// `vixshield signal` prints); `None` when unknown.
+    pub fn value_at(&self, id: NodeId, bar: usize) -> Option<f64> {
+        match self.leaf_at(id, Some(bar))? {
+            LeafValue::Num(v) => Some(v),
+            LeafValue::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
+        }
+    }
+
+    /// The date of a bar.
+    pub fn date(&self, bar: usize) -> Option<NaiveDate> {
+        self.dates.get(bar).copied()
+    }
+
+    /// The event calendar the values were computed with.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The first event of one of `kinds` in `[date, date + days]` (the
+    /// window of `within Nd of ...`): its kind and date.
+    pub fn event_within<'k>(
+        &self,
+        kinds: &'k [String],
+        date: NaiveDate,
+        days: u32,
+    ) -> Option<(&'k str, NaiveDate)> {
+        kinds
+            .iter()
+            .filter_map(|k| {
+                let dates = self.calendar.dates(k);
+                let next = *dates.get(dates.partition_point(|d| *d < date))?;
+                ((next - date).num_days() <= i64::from(days)).then_some((k.as_str(), next))
+            })
+            .min_by_key(|(_, d)| *d)
+    }
+
+    /// The kinds among `kinds` whose calendar does not cover the window
+    /// `[date, date + days]` (see [`within`]'s coverage rule).
+    pub fn uncovered<'k>(&self, kinds: &'k [String], date: NaiveDate, days: u32) -> Vec<&'k str> {
+        kinds
+            .iter()
+            .filter(|k| !covers(&self.calendar, k, date, days))
+            .map(String::as_str)
+            .collect()
+    }
 }
 
-/// `within` with the calendar's coverage: after the last known event of a kind,
-/// that kind is unknown rather than silently absent.
+/// Whether the calendar knows every event of `kind` in `[date, date + days]`:
+/// the window lies between the kind's first and last known dates.
+fn covers(calendar: &Calendar, kind: &str, date: NaiveDate, days: u32) -> bool {
+    calendar.coverage(kind).is_some_and(|(first, last)| {
+        first <= date && date.checked_add_days(chrono::Days::new(u64::from(days))) <= Some(last)
+    })
+}
+
+/// `within` with the calendar's coverage: true when an event of one of the
+/// kinds falls in `[date, date + days]`; false only when every kind's known
+/// dates span that window (from its first to its last date); otherwise
+/// unknown, never silently false. The bundled CPI and PPI dates start in
+/// January 2021, so before then `within 1d of CPI` is unknown, and FOMC's end
+/// in September 2023.
 fn within(calendar: &Calendar, kinds: &[&str], date: NaiveDate, days: u32) -> Option<bool> {
     if calendar.within(kinds, date, days) {
         return Some(true);
     }
-    let known = kinds
-        .iter()
-        .all(|k| calendar.coverage(k).is_some_and(|(_, last)| date <= last));
+    let known = kinds.iter().all(|k| covers(calendar, k, date, days));
     known.then_some(false)
 }
 
@@ -353,6 +430,17 @@ pub struct Engine<'a> {
     size: StepSize,
     /// The date to read market nodes at, instead of the last trade's (until the next trade).
     as_of: Option<NaiveDate>,
+    /// Each guard as written.
+    guard_texts: Vec<Arc<str>>,
+    /// The names of the market values each guard reads.
+    guard_input_names: Vec<Vec<Arc<str>>>,
+    /// The names of each layer's trigger leaves.
+    trigger_leaf_names: Vec<Vec<Arc<str>>>,
+    /// The account's cost-of-capital inputs, when all are declared.
+    wacc_inputs: Option<crate::guards::WaccInputs>,
+    /// How many sigmas away the next condor's short strikes sit (its short
+    /// delta's upper end: the nearer strikes), for the quick ratio's stress.
+    strike_sigmas: f64,
 }
 
 impl<'a> Engine<'a> {
@@ -416,6 +504,17 @@ impl<'a> Engine<'a> {
                 .flatten(),
             size: Decision::empty().sizing,
             as_of: None,
+            guard_texts: strategy
+                .guards
+                .iter()
+                .map(|g| Arc::from(crate::compile::describe_guard(g).as_str()))
+                .collect(),
+            guard_input_names: arc_names(&compiled.ids.guard_inputs),
+            trigger_leaf_names: arc_names(&compiled.ids.trigger_leaves),
+            wacc_inputs: wacc_inputs(&strategy.account),
+            strike_sigmas: crate::guards::strike_sigmas(
+                strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
+            ),
         }
     }
 
@@ -622,6 +721,7 @@ impl<'a> Engine<'a> {
                     slot.allocation = h.allocation;
                     slot.budget = budget;
                     slot.roll = Decimal::ZERO;
+                    slot.capped_from = None;
                 }
                 None => out.hedges.push(HedgeDecision {
                     layer: self
@@ -634,7 +734,16 @@ impl<'a> Engine<'a> {
                     allocation: h.allocation,
                     budget,
                     roll: Decimal::ZERO,
+                    capped_from: None,
+                    trigger_values: Vec::new(),
                 }),
+            }
+            if let (Some(slot), Some(names), Some(leaves)) = (
+                out.hedges.get_mut(i),
+                self.trigger_leaf_names.get(i),
+                ids.trigger_leaves.get(i),
+            ) {
+                fill_leaves(&mut slot.trigger_values, names, leaves, self.market, bar);
             }
         }
         out.roll = match (ids.roll_coefficient, ids.roll_amount) {
@@ -722,7 +831,300 @@ impl<'a> Engine<'a> {
             }
         }
         out.held = self.state.held.is_some();
+        out.market_date = self.market.zip(bar).and_then(|(m, b)| m.date(b));
+        self.guards(bar, out)
+    }
+
+    /// Evaluates the guards in file order at the decision's bar, records each
+    /// outcome, marks the decision blocked when one blocks, and scales the
+    /// hedge layers' budgets down when one caps their total. Never touches
+    /// the step or the size.
+    fn guards(&self, bar: Option<usize>, out: &mut Decision) -> Result<(), EvalError> {
+        let s = self.strategy;
+        let ids = &self.compiled.ids;
+        let wrap = |source| EvalError::Overflow {
+            trade: self.state.trades,
+            source,
+        };
+        let asked = out
+            .hedges
+            .iter()
+            .filter(|h| h.active)
+            .try_fold(Decimal::ZERO, |sum, h| money::add(sum, h.budget))
+            .map_err(wrap)?;
+        let mut allowed = asked;
+        let mut blocked = false;
+        let equity = self.state.equity;
+        let capital = s.account.capital;
+        let market_date = out.market_date;
+        out.guards.truncate(s.guards.len());
+        for (i, g) in s.guards.iter().enumerate() {
+            let no_bar = || self.no_bar_reason();
+            let (kind, outcome) = match g {
+                Guard::Blackout { days, events } => {
+                    let cond = ids.guard_conditions.get(i).copied().flatten();
+                    let value = match (self.market, cond) {
+                        (Some(m), Some(c)) => m.bool_at(c, bar),
+                        _ => None,
+                    };
+                    let outcome = match (value, self.market, market_date) {
+                        (Some(true), Some(m), Some(date)) => {
+                            blocked = true;
+                            let reason = match m.event_within(events, date, *days) {
+                                Some((kind, on)) => {
+                                    let away = (on - date).num_days();
+                                    format!(
+                                        "{kind} on {on}, {}",
+                                        match away {
+                                            0 => "that day".to_string(),
+                                            1 => "1 day away".to_string(),
+                                            n => format!("{n} days away"),
+                                        }
+                                    )
+                                }
+                                None => format!("an event within {days}d of {date}"),
+                            };
+                            GuardVerdict::Blocked {
+                                value: None,
+                                limit: None,
+                                reason: reason.into(),
+                            }
+                        }
+                        (Some(false), ..) => GuardVerdict::Pass {
+                            amount: None,
+                            value: None,
+                            limit: None,
+                        },
+                        (_, Some(m), Some(date)) => {
+                            let uncovered = m.uncovered(events, date, *days);
+                            let known: Vec<&str> = events
+                                .iter()
+                                .map(String::as_str)
+                                .filter(|k| !uncovered.contains(k))
+                                .collect();
+                            let mut reason = String::new();
+                            if !known.is_empty() {
+                                reason.push_str(&format!(
+                                    "no {} in the window, but ",
+                                    known.join(", ")
+                                ));
+                            }
+                            reason.push_str(&format!(
+                                "the event calendar does not cover {} around {date}",
+                                uncovered.join(", ")
+                            ));
+                            GuardVerdict::Unknown {
+                                reason: reason.into(),
+                            }
+                        }
+                        _ => GuardVerdict::Unknown { reason: no_bar() },
+                    };
+                    (GuardKind::Blackout, outcome)
+                }
+                Guard::Condition { .. } => {
+                    let cond = ids.guard_conditions.get(i).copied().flatten();
+                    let value = match (self.market, cond) {
+                        (Some(m), Some(c)) => m.bool_at(c, bar),
+                        _ => None,
+                    };
+                    let text = self.guard_texts.get(i).map_or("?", |t| t);
+                    let outcome = match (value, market_date) {
+                        (Some(true), _) => GuardVerdict::Pass {
+                            amount: None,
+                            value: None,
+                            limit: None,
+                        },
+                        (Some(false), date) => {
+                            blocked = true;
+                            GuardVerdict::Blocked {
+                                value: None,
+                                limit: None,
+                                reason: format!(
+                                    "`{text}` does not hold{}: no entry while it is false",
+                                    date.map_or_else(String::new, |d| format!(" on {d}"))
+                                )
+                                .into(),
+                            }
+                        }
+                        (None, Some(date)) => GuardVerdict::Unknown {
+                            reason: format!(
+                                "`{text}` is unknown on {date}: no data, or an indicator still warming up"
+                            )
+                            .into(),
+                        },
+                        (None, None) => GuardVerdict::Unknown { reason: no_bar() },
+                    };
+                    (GuardKind::Condition, outcome)
+                }
+                Guard::Wacc { max_bps } => {
+                    let outcome = match &self.wacc_inputs {
+                        None => GuardVerdict::Unknown {
+                            reason: "the account does not declare every cost-of-capital input"
+                                .into(),
+                        },
+                        Some(inputs) => verdict(
+                            crate::guards::wacc_guard(
+                                inputs,
+                                equity,
+                                Decimal::ZERO,
+                                *max_bps,
+                                allowed,
+                            ),
+                            &mut allowed,
+                            &mut blocked,
+                        ),
+                    };
+                    (GuardKind::WaccImpact, outcome)
+                }
+                Guard::QuickRatio { floor, sigma } => {
+                    let value = |name: &str| {
+                        let id = ids.guard_inputs.get(i)?.iter().find(|(n, _)| n == name)?.1;
+                        self.market?.num_at(id, bar)
+                    };
+                    let outcome = match (value("spx"), value("vix")) {
+                        (Some(spx), Some(vix)) => verdict(
+                            self.quick_ratio(spx, vix, *floor, *sigma, out.size, allowed)
+                                .map_err(wrap)?,
+                            &mut allowed,
+                            &mut blocked,
+                        ),
+                        _ => match (self.market, market_date) {
+                            (Some(_), Some(date)) => GuardVerdict::Unknown {
+                                reason: format!("no spx or vix value on {date} for the stress")
+                                    .into(),
+                            },
+                            _ => GuardVerdict::Unknown { reason: no_bar() },
+                        },
+                    };
+                    (GuardKind::QuickRatio, outcome)
+                }
+                Guard::Exposure { max } => {
+                    let limit = ladder::resolve(*max, capital, equity).map_err(wrap)?;
+                    let outcome = verdict(
+                        Ok(crate::guards::exposure_guard(
+                            limit,
+                            Decimal::ZERO,
+                            out.size,
+                        )),
+                        &mut allowed,
+                        &mut blocked,
+                    );
+                    (GuardKind::Exposure, outcome)
+                }
+            };
+            let names = self.guard_input_names.get(i).map_or(&[][..], Vec::as_slice);
+            let leaves = ids.guard_inputs.get(i).map_or(&[][..], Vec::as_slice);
+            match out.guards.get_mut(i) {
+                Some(slot) => {
+                    if let Some(text) = self.guard_texts.get(i) {
+                        if !Arc::ptr_eq(&slot.guard, text) {
+                            slot.guard = text.clone();
+                        }
+                    }
+                    slot.kind = kind;
+                    slot.outcome = outcome;
+                    fill_leaves(&mut slot.inputs, names, leaves, self.market, bar);
+                }
+                None => {
+                    let mut inputs = Vec::new();
+                    fill_leaves(&mut inputs, names, leaves, self.market, bar);
+                    out.guards.push(GuardDecision {
+                        guard: self
+                            .guard_texts
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| Arc::from("?")),
+                        kind,
+                        outcome,
+                        inputs,
+                    });
+                }
+            }
+        }
+        out.blocked = blocked;
+        if allowed < asked && asked > Decimal::ZERO {
+            for h in out.hedges.iter_mut().filter(|h| h.active) {
+                let scaled = money::mul(h.budget, allowed)
+                    .map_err(wrap)?
+                    .checked_div(asked)
+                    .ok_or_else(|| wrap(Overflow))?
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+                h.capped_from = Some(h.budget);
+                h.budget = scaled;
+            }
+        }
         Ok(())
+    }
+
+    /// Why a market guard has no value: no market data, no trade yet, or no bar.
+    fn no_bar_reason(&self) -> std::borrow::Cow<'static, str> {
+        match (self.market, self.state.date) {
+            (None, _) => "no market data".into(),
+            (Some(_), None) => "no trade yet: the decision has no market bar to read".into(),
+            (Some(_), Some(d)) => format!("no market bar on or before {d}").into(),
+        }
+    }
+
+    /// The quick-ratio guard for the next condor: cash is the account's cash
+    /// plus the realized P&L so far (equity − capital, hedges included); the
+    /// next condor is the only open position, its margin requirement and its
+    /// stressed loss both its size (the risk budget; strikes and credit are
+    /// not known yet), its short strikes placed at its short delta's upper
+    /// end ([`crate::guards::strike_sigmas`]); the stress is `sigma` × VIX
+    /// at the bar over the entry's DTE around SPX at the bar.
+    fn quick_ratio(
+        &self,
+        spx: f64,
+        vix: f64,
+        floor: Decimal,
+        sigma: Decimal,
+        size: Decimal,
+        wanted: Decimal,
+    ) -> Result<Result<crate::guards::GuardOutcome, crate::guards::GuardError>, Overflow> {
+        use crate::guards::{GuardError, OpenCondor, QuickInputs, Stress, quick_ratio_guard};
+        let s = self.strategy;
+        let dte = s.entry.dte;
+        let to_dec = |x: f64, dp: u32| {
+            Decimal::from_f64(x)
+                .map(|d| d.round_dp(dp))
+                .ok_or(GuardError::Overflow {
+                    what: "stress inputs",
+                })
+        };
+        let result = (|| {
+            let (spx_d, vix_d) = (to_dec(spx, 4)?, to_dec(vix, 4)?);
+            let distance = self.strike_sigmas * vix / 100.0 * (f64::from(dte) / 365.0).sqrt();
+            let (put, call) = (
+                to_dec(spx * (1.0 - distance), 2)?,
+                to_dec(spx * (1.0 + distance), 2)?,
+            );
+            let condor = OpenCondor {
+                short_put: put.max(Decimal::ZERO),
+                short_call: call,
+                wing_width: size / Decimal::ONE_HUNDRED,
+                contracts: 1,
+                credit: Decimal::ZERO,
+                max_loss: size,
+            };
+            let stress = Stress {
+                spx: spx_d,
+                vix: vix_d,
+                sigmas: sigma,
+                dte_days: dte,
+            };
+            let realized = self
+                .state
+                .equity
+                .checked_sub(s.account.capital)
+                .ok_or(GuardError::Overflow { what: "cash" })?;
+            let cash = s
+                .account
+                .cash
+                .checked_add(realized)
+                .ok_or(GuardError::Overflow { what: "cash" })?;
+            quick_ratio_guard(&QuickInputs::new(cash), &[condor], &stress, floor, wanted)
+        })();
+        Ok(result)
     }
 
     /// Applies a closed trade, traded at the size `decided` (the last decision's size).
@@ -784,6 +1186,111 @@ impl<'a> Engine<'a> {
         }
         Ok(())
     }
+}
+
+/// A guard's arithmetic as a decision's verdict: a cap lowers `allowed`, a
+/// block sets `blocked`; an error (an account the formulas reject, such as
+/// equity at or below zero) makes the guard unknown, with the error as reason.
+/// The guarded value (bps, a ratio) is rounded to 6 decimals for the record;
+/// amounts and limits are exact.
+fn verdict(
+    outcome: Result<crate::guards::GuardOutcome, crate::guards::GuardError>,
+    allowed: &mut Decimal,
+    blocked: &mut bool,
+) -> GuardVerdict {
+    use crate::guards::GuardOutcome as O;
+    let round = |v: Option<Decimal>| {
+        v.map(|v| v.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+    };
+    match outcome {
+        Ok(O::Pass {
+            amount,
+            value,
+            limit,
+            ..
+        }) => GuardVerdict::Pass {
+            amount: Some(amount),
+            value: round(value),
+            limit: Some(limit),
+        },
+        Ok(O::Capped {
+            from,
+            to,
+            value,
+            limit,
+            reason,
+            ..
+        }) => {
+            *allowed = to;
+            GuardVerdict::Capped {
+                from,
+                to,
+                value: round(value),
+                limit,
+                reason,
+            }
+        }
+        Ok(O::Blocked {
+            value,
+            limit,
+            reason,
+            ..
+        }) => {
+            *blocked = true;
+            GuardVerdict::Blocked {
+                value: round(value),
+                limit: Some(limit),
+                reason: reason.into(),
+            }
+        }
+        Err(e) => GuardVerdict::Unknown {
+            reason: e.to_string().into(),
+        },
+    }
+}
+
+/// Fills `out` with the values of `leaves` at the bar, reusing its buffer.
+fn fill_leaves(
+    out: &mut Vec<Leaf>,
+    names: &[Arc<str>],
+    leaves: &[(String, NodeId)],
+    market: Option<&MarketValues>,
+    bar: Option<usize>,
+) {
+    out.truncate(leaves.len());
+    for (j, ((_, id), name)) in leaves.iter().zip(names).enumerate() {
+        let value = market.and_then(|m| m.leaf_at(*id, bar));
+        match out.get_mut(j) {
+            Some(slot) => {
+                if !Arc::ptr_eq(&slot.name, name) {
+                    slot.name = name.clone();
+                }
+                slot.value = value;
+            }
+            None => out.push(Leaf {
+                name: name.clone(),
+                value,
+            }),
+        }
+    }
+}
+
+fn arc_names(lists: &[Vec<(String, NodeId)>]) -> Vec<Vec<Arc<str>>> {
+    lists
+        .iter()
+        .map(|l| l.iter().map(|(n, _)| Arc::from(n.as_str())).collect())
+        .collect()
+}
+
+/// The WACC inputs, when the account declares all five.
+fn wacc_inputs(a: &crate::model::Account) -> Option<crate::guards::WaccInputs> {
+    Some(crate::guards::WaccInputs {
+        risk_free_rate: a.risk_free_rate?,
+        beta: a.beta?,
+        equity_risk_premium: a.equity_risk_premium?,
+        margin_rate: a.margin_rate?,
+        tax_rate: a.tax_rate?,
+    })
 }
 
 /// Where a step's max loss comes from: `(from step 3)`, `(at steps 1..2)`.

@@ -237,3 +237,69 @@ fn graph_text_and_dot() {
     assert!(dot.starts_with("digraph strategy {") && dot.trim_end().ends_with('}'));
     assert!(dot.contains("label=\"size (ladder)\"") && dot.contains("-> n"));
 }
+
+#[test]
+fn csv_appends_blocked_and_one_column_per_guard() {
+    let out = vixshield(&[
+        "run",
+        "strategies/conservative.vxs",
+        "--journal",
+        "tests/fixtures/journals/spikes.csv",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rows
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "trade",
+            "date",
+            "event",
+            "pnl",
+            "step",
+            "size",
+            "capped",
+            "max_loss_pct",
+            "max_loss",
+            "equity",
+            "cycle_pnl",
+            "hedge_front",
+            "hedge_front_trigger",
+            "roll",
+            "derivation",
+            "blocked",
+            "guard_wacc_impact",
+            "guard_quick_ratio",
+            "guard_blackout",
+            "guard_exposure",
+            "guard_condition",
+        ]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("a row")).collect();
+    // 2020-03-16: vix 82.69, so `vix < 40` blocks; FOMC on 03-19 is 3 days away.
+    let row = records
+        .iter()
+        .find(|r| &r[1] == "2020-03-16")
+        .expect("the row");
+    assert_eq!(
+        (&row[15], &row[18], &row[20]),
+        ("true", "unknown", "blocked")
+    );
+    // 2021-02-12: nothing in the window, vix 19.97.
+    let row = records
+        .iter()
+        .find(|r| &r[1] == "2021-02-12")
+        .expect("the row");
+    assert_eq!(
+        row.iter().skip(15).collect::<Vec<_>>(),
+        ["false", "pass", "pass", "pass", "pass", "pass"]
+    );
+}

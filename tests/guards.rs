@@ -777,3 +777,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn strike_sigmas_is_the_normal_quantile_of_one_minus_delta() {
+    // Φ⁻¹(0.80), Φ⁻¹(0.85), Φ⁻¹(0.5), Φ⁻¹(0.99) to 7 digits (tables).
+    for (delta, z) in [
+        (0.20, 0.841_621_2),
+        (0.15, 1.036_433_4),
+        (0.50, 0.0),
+        (0.01, 2.326_347_9),
+        (0.99, -2.326_347_9),
+    ] {
+        let got = vixshield::guards::strike_sigmas(delta);
+        assert!((got - z).abs() < 1e-6, "delta {delta}: {got} vs {z}");
+    }
+    assert!(vixshield::guards::strike_sigmas(0.0).is_nan());
+    assert!(vixshield::guards::strike_sigmas(1.0).is_nan());
+    assert!(vixshield::guards::strike_sigmas(f64::NAN).is_nan());
+}

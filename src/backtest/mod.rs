@@ -462,6 +462,29 @@ pub fn run(
             engine.set_as_of(Some(date));
             engine.decide_into(None, &mut decision)?;
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
+            if decision.blocked {
+                let why: Vec<String> = decision
+                    .guards
+                    .iter()
+                    .filter(|g| matches!(g.outcome, crate::decision::GuardVerdict::Blocked { .. }))
+                    .map(|g| format!("guard `{}` blocks the entry", g.guard))
+                    .collect();
+                skips.push(Skip {
+                    date,
+                    reason: why.join("; "),
+                });
+                next_entry = Some(date + chrono::Days::new(1));
+                days.push(Day {
+                    date,
+                    equity: closed_equity,
+                    closed_equity,
+                    step: 0,
+                    vix: v,
+                    hedge_signal,
+                    at_risk: Decimal::ZERO,
+                });
+                continue;
+            }
             match enter(
                 strategy,
                 config,

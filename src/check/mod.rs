@@ -138,6 +138,69 @@ pub fn check(file: &ast::File, env: &Env) -> Checked {
     }
 }
 
+/// Parses and type-checks one signal expression on its own (the text of
+/// `src`, as given to `vixshield signal`): its tree and its type, or every
+/// diagnostic found, with spans into `src`. Only the series, the built-ins and
+/// the plugins of `env` are known; see [`check_expr_with`] for a strategy's
+/// signals and params.
+pub fn check_expr(src: &SourceFile, env: &Env) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+    check_expr_in(src, env, None)
+}
+
+/// Like [`check_expr`], with the `signal` and `param` definitions of a
+/// strategy's syntax tree in scope (the strategy is expected to check clean:
+/// its definitions' own problems are not reported).
+pub fn check_expr_with(
+    src: &SourceFile,
+    env: &Env,
+    context: &ast::File,
+) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+    check_expr_in(src, env, Some(context))
+}
+
+fn check_expr_in(
+    src: &SourceFile,
+    env: &Env,
+    context: Option<&ast::File>,
+) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+    if let Some(at) = src.invalid_utf8_at() {
+        return Err(vec![
+            Diagnostic::new(
+                Code::NotText,
+                Span::new(at, at),
+                "the expression is not UTF-8 text",
+            )
+            .label("the first byte that is not UTF-8"),
+        ]);
+    }
+    let e = crate::parse::parse_expr(src)?;
+    let mut c = Checker::new(env);
+    if let Some(file) = context {
+        for item in &file.items {
+            match item {
+                ast::Item::Param(p) => c.param_def(p),
+                ast::Item::Signal(s) => c.signal_def(s),
+                _ => {}
+            }
+        }
+        // Problems of the context's own definitions have spans in another file.
+        c.diags.clear();
+    }
+    let ty = c.expr_ty(&e);
+    let mut diags = c.diags;
+    diag::sort(&mut diags);
+    let errors = diags.iter().any(|d| d.severity() == diag::Severity::Error);
+    match ty {
+        Some(ty) if !errors => Ok((e, ty)),
+        _ if diags.is_empty() => Err(vec![Diagnostic::new(
+            Code::TypeMismatch,
+            e.span(),
+            "this expression has no value",
+        )]),
+        _ => Err(diags),
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum SigState {
     Visiting,

@@ -12,6 +12,7 @@ mod fmt;
 mod graph;
 mod next;
 mod run;
+mod signal;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -44,6 +45,8 @@ enum Command {
     Backtest(backtest::Args),
     /// Compare two versions of a strategy: decisions and report deltas (exit 1 when they differ).
     Diff(diff::Args),
+    /// Print a signal expression's value on every market bar.
+    Signal(signal::Args),
 }
 
 /// When to colour.
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Next(args) => next::run(args, color),
         Command::Backtest(args) => backtest::run(args, color),
         Command::Diff(args) => diff::run(args, color),
+        Command::Signal(args) => signal::run(args, color),
     }
 }
 

@@ -88,6 +88,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             for h in d.hedges.iter().filter(|h| h.active) {
                 println!("hedge {}: budget {}", h.layer, fmt_money(h.budget));
             }
+            if d.blocked {
+                println!("BLOCKED: a guard blocks a new entry now (see the derivation)");
+            }
             println!(
                 "equity {}, cycle P&L {}",
                 fmt_money(d.equity),

@@ -17,7 +17,8 @@ use std::process::ExitCode;
 pub enum RunFormat {
     /// Aligned columns for people.
     Table,
-    /// One row a decision, derivation last.
+    /// One row a decision: the numbers, the derivation, then `blocked` and
+    /// one column per guard (`guard_wacc_impact`, ...: its outcome).
     Csv,
     /// A list of decisions with their derivations.
     Json,
@@ -225,6 +226,8 @@ fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     }
     header.push("roll".into());
     header.push("derivation".into());
+    header.push("blocked".into());
+    header.extend(guard_columns(&l.strategy));
     csv.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     let r = for_each_decision(l, |d| {
@@ -256,10 +259,52 @@ fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
                 .unwrap_or_default(),
         );
         row.push(d.derivation().join(" | "));
+        row.push(d.blocked.to_string());
+        for g in &d.guards {
+            row.push(g.outcome.word().into());
+        }
         csv.write_record(&row).map_err(std::io::Error::other)
     });
     flatten(r)?;
     csv.flush()
+}
+
+/// One CSV column per guard: `guard_wacc_impact`, `guard_blackout`, ...; a
+/// kind that appears again is numbered (`guard_condition_2`).
+fn guard_columns(s: &Strategy) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    s.guards
+        .iter()
+        .map(|g| {
+            let word = match g {
+                crate::model::Guard::Wacc { .. } => "wacc_impact",
+                crate::model::Guard::QuickRatio { .. } => "quick_ratio",
+                crate::model::Guard::Blackout { .. } => "blackout",
+                crate::model::Guard::Exposure { .. } => "exposure",
+                crate::model::Guard::Condition { .. } => "condition",
+            };
+            seen.push(word);
+            match seen.iter().filter(|w| **w == word).count() {
+                1 => format!("guard_{word}"),
+                n => format!("guard_{word}_{n}"),
+            }
+        })
+        .collect()
+}
+
+/// The guards of a decision in one word: `blocked`, else `capped`, else
+/// `unknown` (one could not be evaluated), else `pass`.
+fn guards_word(d: &Decision) -> &'static str {
+    let any = |w: &str| d.guards.iter().any(|g| g.outcome.word() == w);
+    if d.blocked {
+        "blocked"
+    } else if any("capped") {
+        "capped"
+    } else if any("unknown") {
+        "unknown"
+    } else {
+        "pass"
+    }
 }
 
 fn flatten(r: Result<std::io::Result<()>, EvalError>) -> std::io::Result<()> {
@@ -313,6 +358,9 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     if l.strategy.roll.is_some() {
         write!(w, "  {:>9}", "roll")?;
     }
+    if !l.strategy.guards.is_empty() {
+        write!(w, "  {:<7}", "guards")?;
+    }
     writeln!(w)?;
     let r = for_each_decision(l, |d| {
         write!(
@@ -346,13 +394,23 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         if let Some(r) = &d.roll {
             write!(w, "  {:>9}", fmt_money(r.amount))?;
         }
+        if !d.guards.is_empty() {
+            write!(w, "  {:<7}", guards_word(d))?;
+        }
         writeln!(w)
     });
     flatten(r)?;
     writeln!(
         w,
         "\n* capped by the layer cap; hedge triggers: fired, no (not fired), ? (unknown: no market data)"
-    )
+    )?;
+    if !l.strategy.guards.is_empty() {
+        writeln!(
+            w,
+            "guards: blocked (no new entry; step and size stand), capped (hedges scaled down), unknown (one could not be evaluated), pass; details with --format json or csv"
+        )?;
+    }
+    Ok(())
 }
 
 fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {

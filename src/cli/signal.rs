@@ -1,0 +1,184 @@
+//! `vixshield signal EXPR`: one signal expression's value on every market bar.
+
+use super::common::{self, MarketArgs};
+use super::{exit, io_reason, read_source};
+use crate::check::{self, Env};
+use crate::compile::compile_expr;
+use crate::diag;
+use crate::eval::MarketValues;
+use crate::source::SourceFile;
+use chrono::NaiveDate;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Output format of `signal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignalFormat {
+    /// `date,value` lines; the value is empty where there is none.
+    Csv,
+    /// Aligned columns for people; `-` where there is no value.
+    Table,
+    /// A list of `{"date": ..., "value": ...}`; `null` where there is no value.
+    Json,
+}
+
+/// Print a signal expression's value on every market bar (`rsi(vix, 14)`,
+/// `vix > sma(vix, 20) * 1.2`; conditions print as 1 and 0).
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The expression, quoted: `"rsi(vix, 14)"`.
+    #[arg(value_name = "EXPR", allow_hyphen_values = true)]
+    expr: String,
+    /// A strategy file whose `signal`s and `param`s the expression may name.
+    #[arg(long, value_name = "FILE")]
+    strategy: Option<PathBuf>,
+    /// `csv`, `table` or `json`.
+    #[arg(long, value_enum, default_value_t = SignalFormat::Csv)]
+    format: SignalFormat,
+    /// The first date printed (`YYYY-MM-DD`); the signal is still computed
+    /// over the whole history, so its warm-up is the same.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Option<NaiveDate>,
+    /// The last date printed (`YYYY-MM-DD`).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    to: Option<NaiveDate>,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    s.trim()
+        .parse::<NaiveDate>()
+        .map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from > to {
+            eprintln!("error: `--from {from}` is after `--to {to}`");
+            return exit::trouble();
+        }
+    }
+    if args.market.no_market {
+        eprintln!("error: `signal` prints market values; it cannot run with `--no-market`");
+        return exit::trouble();
+    }
+    let env = Env::default();
+    // The strategy whose signals and params are in scope, if any.
+    let context = match &args.strategy {
+        None => None,
+        Some(path) => {
+            let src = match read_source(path) {
+                Ok(src) => src,
+                Err(msg) => {
+                    eprintln!("{msg}");
+                    return exit::trouble();
+                }
+            };
+            let checked = check::check_source(&src, &env);
+            if !checked.diagnostics.is_empty() {
+                eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
+            }
+            match checked.strategy {
+                Some(strategy) => Some((checked.ast, strategy)),
+                None => return exit::findings(),
+            }
+        }
+    };
+    let src = SourceFile::new("<expr>", args.expr.as_str());
+    let checked = match &context {
+        Some((ast, _)) => check::check_expr_with(&src, &env, ast),
+        None => check::check_expr(&src, &env),
+    };
+    let expr = match checked {
+        Ok((expr, _)) => expr,
+        Err(diags) => {
+            eprint!("{}", diag::render_human(&src, &diags, color));
+            return exit::findings();
+        }
+    };
+    let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &[]) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::findings();
+        }
+    };
+    let (market, calendar) = match common::load_market(&args.market) {
+        Ok(Some(m)) => m,
+        Ok(None) => return exit::trouble(),
+        Err(code) => return code,
+    };
+    let values = match MarketValues::compute(&graph, &market, &calendar, None) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::findings();
+        }
+    };
+    let rows = values
+        .dates()
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| args.from.is_none_or(|f| **d >= f) && args.to.is_none_or(|t| **d <= t))
+        .map(|(bar, d)| (*d, values.value_at(id, bar)));
+    let result = super::run::write_to(None, |w| match args.format {
+        SignalFormat::Csv => write_csv(w, rows),
+        SignalFormat::Table => write_table(w, rows),
+        SignalFormat::Json => write_json(w, rows),
+    });
+    match result {
+        Ok(()) => exit::ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::ok(),
+        Err(e) => {
+            eprintln!("error: cannot write stdout: {}", io_reason(&e));
+            exit::trouble()
+        }
+    }
+}
+
+fn write_csv(
+    w: &mut dyn Write,
+    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
+) -> std::io::Result<()> {
+    writeln!(w, "date,value")?;
+    for (date, value) in rows {
+        match value {
+            Some(v) => writeln!(w, "{date},{v}")?,
+            None => writeln!(w, "{date},")?,
+        }
+    }
+    Ok(())
+}
+
+fn write_table(
+    w: &mut dyn Write,
+    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
+) -> std::io::Result<()> {
+    writeln!(w, "{:<10}  {:>14}", "date", "value")?;
+    for (date, value) in rows {
+        let v = value.map_or_else(|| "-".to_string(), crate::decision::fmt_f64);
+        writeln!(w, "{date}  {v:>14}")?;
+    }
+    Ok(())
+}
+
+fn write_json(
+    w: &mut dyn Write,
+    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Row {
+        date: NaiveDate,
+        value: Option<f64>,
+    }
+    w.write_all(b"[")?;
+    let mut first = true;
+    for (date, value) in rows {
+        w.write_all(if first { b"\n  " } else { b",\n  " })?;
+        first = false;
+        serde_json::to_writer(&mut *w, &Row { date, value }).map_err(std::io::Error::other)?;
+    }
+    w.write_all(if first { b"]\n" } else { b"\n]\n" })
+}

@@ -1,0 +1,146 @@
+//! One signal expression through the whole pipeline, as `vixshield signal`
+//! runs it: parse and check (`check_expr`), compile (`compile_expr`),
+//! evaluate over the bundled market (`MarketValues::compute`).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use vixshield::check::expr::Ty;
+use vixshield::check::{self, Env};
+use vixshield::compile::compile_expr;
+use vixshield::diag::Code;
+use vixshield::eval::MarketValues;
+use vixshield::market::{Calendar, Market};
+use vixshield::source::SourceFile;
+
+/// `(date, value)` on every bar of the bundled market.
+fn evaluate(text: &str) -> (Ty, Vec<(NaiveDate, Option<f64>)>) {
+    let src = SourceFile::new("<expr>", text);
+    let (expr, ty) = check::check_expr(&src, &Env::default())
+        .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
+    let (graph, id) = compile_expr(&expr, None, &[]).expect("compiles");
+    let market = Market::bundled().expect("bundled market");
+    let calendar = Calendar::bundled().expect("bundled calendar");
+    let values = MarketValues::compute(&graph, &market, &calendar, None).expect("evaluates");
+    let rows = values
+        .dates()
+        .iter()
+        .enumerate()
+        .map(|(bar, d)| (*d, values.value_at(id, bar)))
+        .collect();
+    (ty, rows)
+}
+
+#[test]
+fn rsi_through_the_pipeline_equals_talib() {
+    let (ty, rows) = evaluate("rsi(vix, 14)");
+    assert_eq!(ty, Ty::Num);
+    assert_eq!(rows.len(), 9_235);
+    let ours: HashMap<NaiveDate, Option<f64>> = rows.into_iter().collect();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/talib/rsi_14.csv"
+    );
+    let text = std::fs::read_to_string(path).expect("fixture");
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let (date, value) = line.split_once(',').expect("date,value");
+        let date: NaiveDate = date.parse().expect("a date");
+        let expected = (!value.is_empty()).then(|| value.parse::<f64>().expect("a number"));
+        let got = *ours
+            .get(&date)
+            .unwrap_or_else(|| panic!("{date} is no bar"));
+        match (got, expected) {
+            (None, None) => {}
+            (Some(g), Some(e)) => assert!((g - e).abs() <= 1e-9, "{date}: {g} vs TA-Lib {e}"),
+            _ => panic!("{date}: got {got:?}, TA-Lib {expected:?}"),
+        }
+        checked += 1;
+    }
+    assert!(checked > 1_000, "{checked} fixture rows");
+}
+
+#[test]
+fn conditions_are_ones_and_zeros_and_unknown_where_unknown() {
+    let (ty, rows) = evaluate("vix > 40 and within 1d of FOMC");
+    assert_eq!(ty, Ty::Bool);
+    let at = |d: &str| {
+        let d: NaiveDate = d.parse().expect("date");
+        rows.iter().find(|r| r.0 == d).expect("a bar").1
+    };
+    assert_eq!(at("2020-03-17"), Some(0.0)); // FOMC on 03-19: 2 days
+    assert_eq!(at("2020-03-18"), Some(1.0)); // 1 day, vix 76.45
+    assert_eq!(at("2020-03-19"), Some(1.0)); // the day itself
+    assert_eq!(at("2018-03-20"), Some(0.0)); // FOMC tomorrow, but vix 18.2
+    // After the last known FOMC meeting, `within` is unknown; `and` with a
+    // false side is still false, with a true side unknown.
+    let (_, rows) = evaluate("within 1d of FOMC");
+    let last = rows.last().expect("bars");
+    assert_eq!(last.1, None, "{}: FOMC dates end in 2023", last.0);
+    let (_, rows) = evaluate("ratio(vix, vix3m)");
+    assert_eq!(rows[0].1, None, "no VIX3M in 1990");
+}
+
+#[test]
+fn an_unknown_function_is_e0201_at_its_name() {
+    let src = SourceFile::new("<expr>", "rsii(vix, 14) > 70");
+    let diags = check::check_expr(&src, &Env::default()).expect_err("an error");
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, Code::UnknownFunction);
+    assert_eq!(diags[0].span.range(), 0..4);
+    let shown = vixshield::diag::render_human(&src, &diags, false);
+    assert!(
+        shown.contains("error[E0201]: unknown signal function `rsii`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("^^^^ no built-in or plugin has this name"),
+        "{shown}"
+    );
+    assert!(shown.contains("did you mean `rsi`?"), "{shown}");
+}
+
+#[test]
+fn every_problem_of_an_expression_is_reported() {
+    for (text, code) in [
+        ("rsi(vix)", Code::WrongArity),
+        ("vixx", Code::UnknownName),
+        ("theta_press", Code::UnknownName),
+        ("rsi(vix, 14) + (vix > 2)", Code::TypeMismatch),
+        ("within 1d of NFP", Code::UnknownEvent),
+        ("$100 + vix", Code::UnitMismatch),
+        ("rsi(vix, 0)", Code::NotPositive),
+        ("rsi(vix,", Code::Syntax),
+    ] {
+        let src = SourceFile::new("<expr>", text);
+        let diags = check::check_expr(&src, &Env::default()).expect_err(text);
+        assert!(diags.iter().any(|d| d.code == code), "{text}: {diags:?}");
+    }
+}
+
+#[test]
+fn a_strategy_brings_its_signals_and_params() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/strategies/spx-mastery.vxs");
+    let file = SourceFile::from_bytes(path, &std::fs::read(path).expect("strategy"));
+    let checked = check::check_source(&file, &Env::default());
+    let strategy = checked.strategy.expect("checks");
+    let src = SourceFile::new("<expr>", "theta_press and not (vix > 40)");
+    let (expr, ty) = check::check_expr_with(&src, &Env::default(), &checked.ast).expect("checks");
+    assert_eq!(ty, Ty::Bool);
+    let (graph, id) = compile_expr(&expr, Some(&strategy), &[]).expect("compiles");
+    let market = Market::bundled().expect("market");
+    let calendar = Calendar::bundled().expect("calendar");
+    let values = MarketValues::compute(&graph, &market, &calendar, None).expect("evaluates");
+    // Same as the definition written out.
+    let (_, direct) = evaluate("vix < ema(vix, 10) and ratio(vix, vix3m) < 0.9 and not (vix > 40)");
+    for (bar, (_, v)) in direct.iter().enumerate() {
+        assert_eq!(values.value_at(id, bar), *v, "bar {bar}");
+    }
+}
