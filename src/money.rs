@@ -110,7 +110,10 @@ pub mod serde_plain {
         use rust_decimal::Decimal;
 
         /// Serializes an optional decimal (null when absent).
-        pub fn serialize<S: serde::Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        pub fn serialize<S: serde::Serializer>(
+            d: &Option<Decimal>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             match d {
                 Some(d) => s.serialize_str(&d.normalize().to_string()),
                 None => s.serialize_none(),

@@ -9,6 +9,7 @@ mod common;
 mod fmt;
 mod graph;
 mod next;
+mod plugin;
 mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -38,6 +39,8 @@ enum Command {
     Run(run::Args),
     /// The decision for the next trade, with its derivation.
     Next(next::Args),
+    /// Custom signals in WebAssembly: list, inspect and test plugins.
+    Plugin(plugin::Args),
 }
 
 /// When to colour.
@@ -109,6 +112,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args, color),
         Command::Run(args) => run::run(args, color),
         Command::Next(args) => next::run(args, color),
+        Command::Plugin(args) => plugin::run(args, color),
     }
 }
 
