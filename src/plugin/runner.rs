@@ -151,10 +151,10 @@ impl PluginSetup {
     pub fn runner(&self, graph: &Graph) -> Result<WasmRunner, PluginError> {
         let mut plugins = HashMap::new();
         for node in &graph.nodes {
-            if let Node::Plugin { name, .. } = node {
-                if !plugins.contains_key(name) {
-                    plugins.insert(name.clone(), self.load(name)?);
-                }
+            if let Node::Plugin { name, .. } = node
+                && !plugins.contains_key(name)
+            {
+                plugins.insert(name.clone(), self.load(name)?);
             }
         }
         Ok(WasmRunner { plugins })
