@@ -429,15 +429,21 @@ impl Checker<'_> {
                 "`{name}` is a value, not a function: use it without parentheses"
             ));
         } else {
-            let names: Vec<String> = signals::BUILTINS
-                .iter()
-                .map(|b| b.name().to_string())
-                .chain(self.env.plugins.iter().map(|p| p.name.clone()))
-                .collect();
+            let builtins: Vec<&str> = signals::BUILTINS.iter().map(|b| b.name()).collect();
+            let plugins: Vec<&str> = self.env.plugins.iter().map(|p| p.name.as_str()).collect();
+            let names = builtins.iter().chain(&plugins).copied();
             d = d.label("no built-in or plugin has this name");
-            d = match did_you_mean(name, names.iter().map(String::as_str)) {
+            d = match did_you_mean(name, names) {
                 Some(h) => d.help(h),
-                None => d.help(format!("the built-ins are {}", names.join(", "))),
+                None if plugins.is_empty() => d.help(format!(
+                    "the built-ins are {}; no plugin was found (`vixshield plugin list` says where plugins are searched)",
+                    builtins.join(", ")
+                )),
+                None => d.help(format!(
+                    "the built-ins are {}; the plugins are {}",
+                    builtins.join(", "),
+                    plugins.join(", ")
+                )),
             };
         }
         self.diags.push(d);

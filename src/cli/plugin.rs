@@ -191,18 +191,23 @@ fn list(args: &ListArgs) -> ExitCode {
             serde_json::to_string_pretty(&json_list).unwrap_or_default()
         ),
         Format::Human => {
-            if registry.manifests().is_empty() {
-                let dirs: Vec<String> = registry.dirs().iter().map(|d| shown(d)).collect();
-                eprintln!(
-                    "no plugins found (searched {})",
-                    if dirs.is_empty() {
-                        "no plugin folders".to_string()
-                    } else {
-                        dirs.join(", ")
-                    }
+            let dirs: Vec<String> = registry.dirs().iter().map(|d| shown(d)).collect();
+            let project = registry
+                .project_file()
+                .map(|f| format!(" (project file {})", shown(f)))
+                .unwrap_or_default();
+            if dirs.is_empty() {
+                println!(
+                    "plugin folders: none: no `plugins/` here and no `--plugins DIR`{project}"
                 );
+            } else {
+                println!("plugin folders: {}{project}", dirs.join(", "));
             }
-            print!("{text}");
+            if registry.manifests().is_empty() {
+                println!("no plugins found");
+            } else {
+                print!("\n{text}");
+            }
         }
     }
     for p in &problems {
