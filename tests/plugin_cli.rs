@@ -400,8 +400,14 @@ fn check_reports_unknown_and_broken_plugins_and_ignores_unused_broken_ones() {
     let out = vixshield_in(root, &["check", "t.vxs"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("error[E0201]: unknown signal function `nosuch`"), "{err}");
-    assert!(err.contains("; the plugins are theta_decay, wilder_rsi"), "{err}");
+    assert!(
+        err.contains("error[E0201]: unknown signal function `nosuch`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("; the plugins are theta_decay, wilder_rsi"),
+        "{err}"
+    );
     call("broken(vix) > 1");
     let out = vixshield_in(root, &["check", "--format", "json", "t.vxs"]);
     assert_eq!(out.status.code(), Some(1));
