@@ -43,6 +43,8 @@ pub struct PluginDefaults {
     pub inputs: usize,
     /// Default values of its params, in manifest order.
     pub defaults: Vec<f64>,
+    /// Whether it gives a boolean (0.0 false, other numbers true, NaN unknown).
+    pub boolean: bool,
 }
 
 /// The graph with the ids of the nodes the engine reads and writes.
@@ -399,11 +401,20 @@ impl<'a> Compiler<'a> {
                                 .ok_or_else(|| CompileError::Unsupported(crate::fmt::expr(a)))?;
                         }
                     }
-                    self.graph.add(Node::Plugin {
+                    let plugin = self.graph.add(Node::Plugin {
                         name: name.name.clone(),
                         args: series,
                         params,
-                    })
+                    });
+                    if p.boolean {
+                        // The plugin's column holds numbers (0.0 false, NaN
+                        // unknown); `!= 0` makes it the condition the rest of
+                        // the graph expects, with NaN staying unknown.
+                        let zero = self.graph.add(Node::Const(0.0));
+                        self.graph.add(Node::Binary(ast::BinOp::Ne, plugin, zero))
+                    } else {
+                        plugin
+                    }
                 } else {
                     return Err(CompileError::UnknownFunction(name.name.clone()));
                 }

@@ -94,6 +94,10 @@ codes! {
     Cycle = "E0205", Error, "cyclic definition";
     /// An event that is not in the calendar: `within 1d of NFP`.
     UnknownEvent = "E0206", Error, "unknown event";
+    /// A plugin the file calls that cannot be loaded: its manifest is broken,
+    /// its module lacks the ABI marker, imports something, has an export of
+    /// the wrong type, or two plugins share its name.
+    PluginUnavailable = "E0207", Error, "plugin cannot be loaded";
     /// A value with the wrong unit: `base = 1.6x` where money is expected.
     UnitMismatch = "E0301", Error, "unit mismatch";
     /// An operand of the wrong type: `rsi(vix, 14) and 3`, `vix + (vix > 2)`.

@@ -244,13 +244,11 @@ impl Node {
                     .collect();
                 format!("{}({})", func.name(), args.join(", "))
             }
-            Node::Plugin { name, params, .. } => {
-                let p: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-                format!(
-                    "plugin {name}(·{}{})",
-                    if p.is_empty() { "" } else { ", " },
-                    p.join(", ")
-                )
+            Node::Plugin { name, args, params } => {
+                let p: Vec<String> = std::iter::repeat_n("·".to_string(), args.len())
+                    .chain(params.iter().map(|p| p.to_string()))
+                    .collect();
+                format!("plugin {name}({})", p.join(", "))
             }
             Node::Not(_) => "not".into(),
             Node::Neg(_) => "-".into(),

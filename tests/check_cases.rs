@@ -3,12 +3,30 @@
 //! Its rendered diagnostics are an insta snapshot. The file name also states an
 //! expectation checked here: `eNNNN_*` / `wNNNN_*` must report that code, `ok_*`
 //! must report nothing. And every diagnostic code must have a case.
+//!
+//! Cases can call the project's plugins (`plugins/`) and the fixture plugins
+//! of `tests/fixtures/plugins/` (a broken one, one named like a built-in...).
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use vixshield::check::{self, Env};
 use vixshield::diag::{self, Code};
+use vixshield::plugin::{PluginRegistry, PluginSetup};
 use vixshield::source::SourceFile;
+
+/// The plugin environment of every case. Relative folders (tests run in the
+/// package root) so that paths in messages are the same on every machine.
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let dirs = vec![
+            PathBuf::from("plugins"),
+            PathBuf::from("tests/fixtures/plugins"),
+        ];
+        PluginSetup::new(PluginRegistry::from_dirs(dirs)).env()
+    })
+}
 
 fn check_file(path: &Path) -> (SourceFile, check::Checked) {
     let bytes = std::fs::read(path).unwrap_or_default();
@@ -17,7 +35,7 @@ fn check_file(path: &Path) -> (SourceFile, check::Checked) {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("?")
     );
     let src = SourceFile::from_bytes(name, &bytes);
-    let checked = check::check_source(&src, &Env::default());
+    let checked = check::check_source(&src, env());
     (src, checked)
 }
 

@@ -3,21 +3,27 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use vixshield::check::{self, Env};
+use vixshield::check;
 use vixshield::compile::{Compiled, compile};
 use vixshield::decision::Event;
 use vixshield::eval::{self, ClosedTrade};
 use vixshield::ladder;
 use vixshield::model::{Reset, Strategy as Plan};
+use vixshield::plugin::PluginSetup;
 use vixshield::source::SourceFile;
 
 fn load(name: &str) -> (Plan, Compiled) {
     let path = format!("{}/strategies/{name}", env!("CARGO_MANIFEST_DIR"));
     let src = SourceFile::from_bytes(path.clone(), &std::fs::read(&path).unwrap_or_default());
-    let s = check::check_source(&src, &Env::default())
+    static PLUGINS: std::sync::OnceLock<PluginSetup> = std::sync::OnceLock::new();
+    let plugins = PLUGINS.get_or_init(|| {
+        PluginSetup::discover(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &[])
+            .expect("the project's plugins are discovered")
+    });
+    let s = check::check_source(&src, &plugins.env())
         .strategy
         .expect("checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let c = compile(&s, &plugins.defaults()).expect("compiles");
     (s, c)
 }
 
@@ -115,5 +121,10 @@ proptest! {
     #[test]
     fn aggressive_invariants(trades in journal()) {
         check_invariants("aggressive.vxs", &trades);
+    }
+
+    #[test]
+    fn spx_theta_invariants(trades in journal()) {
+        check_invariants("spx-theta.vxs", &trades);
     }
 }

@@ -29,10 +29,23 @@ fn corpus() -> &'static Vec<String> {
     })
 }
 
+/// The project's plugins (so mutants of plugin calls reach the plugin checks).
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        vixshield::plugin::PluginSetup::discover(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            &[],
+        )
+        .map(|s| s.env())
+        .expect("the project's plugins are discovered")
+    })
+}
+
 /// Checks `bytes` and asserts the invariants every input must keep.
 fn check_invariants(bytes: &[u8]) {
     let src = SourceFile::from_bytes("fuzz.vxs", bytes);
-    let checked = check::check_source(&src, &Env::default());
+    let checked = check::check_source(&src, env());
     let len = src.text().len() as u32;
     for d in &checked.diagnostics {
         assert!(

@@ -2,6 +2,7 @@
 //! its profile is (spx-mastery and conservative clean, aggressive warned).
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use vixshield::check::{self, Env};
 use vixshield::diag::{Code, Severity};
 use vixshield::source::SourceFile;
@@ -19,6 +20,17 @@ fn strategies() -> Vec<PathBuf> {
     v
 }
 
+/// The project's plugin environment (`plugins/`, found through `vixshield.toml`),
+/// as `vixshield check` builds it in the project root.
+fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        vixshield::plugin::PluginSetup::discover(Path::new(env!("CARGO_MANIFEST_DIR")), &[])
+            .map(|s| s.env())
+            .expect("the project's plugins are discovered")
+    })
+}
+
 fn load(path: &Path) -> SourceFile {
     SourceFile::from_bytes(
         path.display().to_string(),
@@ -31,7 +43,7 @@ fn at_least_three_strategies_all_check_without_errors() {
     let all = strategies();
     assert!(all.len() >= 3, "{all:?}");
     for path in &all {
-        let checked = check::check_source(&load(path), &Env::default());
+        let checked = check::check_source(&load(path), env());
         let errors: Vec<_> = checked
             .diagnostics
             .iter()
@@ -60,7 +72,7 @@ fn codes(name: &str) -> Vec<Code> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("strategies")
         .join(name);
-    check::check_source(&load(&path), &Env::default())
+    check::check_source(&load(&path), env())
         .diagnostics
         .iter()
         .map(|d| d.code)
@@ -74,6 +86,19 @@ fn spx_mastery_and_conservative_are_clean() {
 }
 
 #[test]
+fn spx_theta_is_clean_with_the_project_plugins_only() {
+    assert_eq!(codes("spx-theta.vxs"), vec![]);
+    // Without plugins, its two plugin calls are unknown functions.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/spx-theta.vxs");
+    let without: Vec<Code> = check::check_source(&load(&path), &Env::default())
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(without, vec![Code::UnknownFunction, Code::UnknownFunction]);
+}
+
+#[test]
 fn aggressive_is_warned_as_a_promoter() {
     assert_eq!(codes("aggressive.vxs"), vec![Code::Promoter]);
 }
@@ -83,7 +108,7 @@ fn spx_mastery_is_the_canonical_method() {
     use rust_decimal::dec;
     use vixshield::model::{Amount, Basis, Reset};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/spx-mastery.vxs");
-    let s = check::check_source(&load(&path), &Env::default())
+    let s = check::check_source(&load(&path), env())
         .strategy
         .expect("checks");
     assert_eq!(s.account.capital, dec!(100000));

@@ -289,6 +289,24 @@ impl Checker<'_> {
         e: &Expr,
     ) -> Option<Ty> {
         if let Some(b) = signals::lookup(name) {
+            if let Some(p) = self.env.plugins.iter().find(|p| p.name == name) {
+                let origin = p
+                    .manifest
+                    .as_ref()
+                    .map(|m| format!(" (`{}`)", m.display()))
+                    .unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        name_span,
+                        format!("`{name}` is both a built-in signal and a plugin"),
+                    )
+                    .label("ambiguous: the built-in or the plugin?")
+                    .help(format!(
+                        "a plugin cannot take a built-in's name: rename the plugin{origin}"
+                    )),
+                );
+            }
             let sig = b.signature();
             let kinds = sig.params;
             if kinds.len() != args.len() {
@@ -347,18 +365,21 @@ impl Checker<'_> {
                         ),
                     )
                     .label("wrong number of arguments")
-                    .help(format!(
-                        "`{name}` takes {} series and the params {}",
-                        p.inputs,
-                        p.params.join(", ")
-                    )),
+                    .help(plugin_usage(&p)),
                 );
                 return None;
             }
             let mut ok = true;
             for (i, a) in args.iter().enumerate() {
                 if i < p.inputs {
-                    ok &= self.expr_ty(a) == Some(Ty::Num);
+                    ok &= match self.expr_ty(a) {
+                        Some(Ty::Num) => true,
+                        Some(Ty::Bool) => {
+                            self.expect_ty(a, Ty::Bool, Ty::Num, &format!("plugin `{name}`"));
+                            false
+                        }
+                        None => false,
+                    };
                 } else {
                     ok &= self.literal_expr(a).is_some_and(|(l, _)| {
                         matches!(l, Literal::Number(_) | Literal::Percent(_))
@@ -376,11 +397,27 @@ impl Checker<'_> {
                 }
             }
             self.used_plugins.insert(name.to_string());
+            self.plugin_calls.push((name.to_string(), name_span));
             return if ok {
                 Some(if p.boolean { Ty::Bool } else { Ty::Num })
             } else {
                 None
             };
+        }
+        if let Some(u) = self.env.unavailable.iter().find(|u| u.name == name) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::PluginUnavailable,
+                    name_span,
+                    format!("plugin `{name}` cannot be loaded"),
+                )
+                .label("this plugin is broken")
+                .help(u.reason.clone()),
+            );
+            for a in args {
+                let _ = self.expr_ty(a);
+            }
+            return None;
         }
         let mut d = Diagnostic::new(
             Code::UnknownFunction,
@@ -392,15 +429,21 @@ impl Checker<'_> {
                 "`{name}` is a value, not a function: use it without parentheses"
             ));
         } else {
-            let names: Vec<String> = signals::BUILTINS
-                .iter()
-                .map(|b| b.name().to_string())
-                .chain(self.env.plugins.iter().map(|p| p.name.clone()))
-                .collect();
+            let builtins: Vec<&str> = signals::BUILTINS.iter().map(|b| b.name()).collect();
+            let plugins: Vec<&str> = self.env.plugins.iter().map(|p| p.name.as_str()).collect();
+            let names = builtins.iter().chain(&plugins).copied();
             d = d.label("no built-in or plugin has this name");
-            d = match did_you_mean(name, names.iter().map(String::as_str)) {
+            d = match did_you_mean(name, names) {
                 Some(h) => d.help(h),
-                None => d.help(format!("the built-ins are {}", names.join(", "))),
+                None if plugins.is_empty() => d.help(format!(
+                    "the built-ins are {}; no plugin was found (`vixshield plugin list` says where plugins are searched)",
+                    builtins.join(", ")
+                )),
+                None => d.help(format!(
+                    "the built-ins are {}; the plugins are {}",
+                    builtins.join(", "),
+                    plugins.join(", ")
+                )),
             };
         }
         self.diags.push(d);
@@ -408,6 +451,31 @@ impl Checker<'_> {
             let _ = self.expr_ty(a);
         }
         None
+    }
+
+    /// Loads each plugin the file calls (once a name) with the environment's
+    /// loader; one that cannot be loaded is an `E0207` at its first call.
+    pub(crate) fn load_plugins(&mut self) {
+        let Some(loader) = self.env.loader.clone() else {
+            return;
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (name, span) in std::mem::take(&mut self.plugin_calls) {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Err(reason) = loader.validate(&name) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::PluginUnavailable,
+                        span,
+                        format!("plugin `{name}` cannot be loaded"),
+                    )
+                    .label("this plugin is broken")
+                    .help(reason),
+                );
+            }
+        }
     }
 
     /// A period argument: a whole number ≥ 1, literal or param.
@@ -456,6 +524,30 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+}
+
+/// How to call a plugin: `call it as `theta_decay(s1, s2, lookback, drop)`; ...`.
+fn plugin_usage(p: &super::PluginSignature) -> String {
+    let series: Vec<String> = if p.inputs == 1 {
+        vec!["s".to_string()]
+    } else {
+        (1..=p.inputs).map(|i| format!("s{i}")).collect()
+    };
+    let call = format!(
+        "{}({})",
+        p.name,
+        series
+            .iter()
+            .chain(&p.params)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if p.params.is_empty() {
+        format!("call it as `{call}`")
+    } else {
+        format!("call it as `{call}`; params left out take their defaults")
     }
 }
 

@@ -33,8 +33,15 @@ pub const MAX_STEPS: u32 = 12;
 /// What the checker knows besides the file: plugin signals and calendar events.
 #[derive(Clone, Debug)]
 pub struct Env {
-    /// Plugin signals callable by name.
+    /// Plugin signals callable by name (from their manifests: cheap).
     pub plugins: Vec<PluginSignature>,
+    /// Plugins found but unusable (a broken manifest, two plugins of one
+    /// name): a call to one is reported as `E0207` with the reason.
+    pub unavailable: Vec<UnavailablePlugin>,
+    /// Loads the plugins a file calls, so that `E0207` reports one that
+    /// cannot be loaded (bad module, missing ABI marker, imports, ...).
+    /// `None`: signatures only, nothing is loaded.
+    pub loader: Option<std::sync::Arc<dyn PluginLoader>>,
     /// Event kinds of the calendar (`FOMC`, `CPI`, `PPI`).
     pub events: Vec<String>,
 }
@@ -43,6 +50,8 @@ impl Default for Env {
     fn default() -> Env {
         Env {
             plugins: Vec::new(),
+            unavailable: Vec::new(),
+            loader: None,
             events: vec!["FOMC".into(), "CPI".into(), "PPI".into()],
         }
     }
@@ -59,6 +68,24 @@ pub struct PluginSignature {
     pub params: Vec<String>,
     /// Whether it gives a boolean.
     pub boolean: bool,
+    /// The manifest it was read from, for messages.
+    pub manifest: Option<std::path::PathBuf>,
+}
+
+/// A plugin that was found but cannot be used, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnavailablePlugin {
+    /// The name a strategy would call it by.
+    pub name: String,
+    /// Why it cannot be used, e.g. the manifest's error.
+    pub reason: String,
+}
+
+/// Validates the plugins a strategy calls (the wasm host implements it).
+pub trait PluginLoader: std::fmt::Debug + Send + Sync {
+    /// Loads the plugin called `name` (checking its module against the
+    /// plugin ABI); the reason in words when it cannot be loaded.
+    fn validate(&self, name: &str) -> Result<(), String>;
 }
 
 /// What checking gives.
@@ -125,6 +152,7 @@ pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
 pub fn check(file: &ast::File, env: &Env) -> Checked {
     let mut c = Checker::new(env);
     let strategy = c.file(file);
+    c.load_plugins();
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics
@@ -218,6 +246,8 @@ pub(crate) struct Checker<'e> {
     pub cycle_reported: HashSet<String>,
     pub used: HashSet<String>,
     pub used_plugins: HashSet<String>,
+    /// Each plugin call that type-checked: the plugin's name and the call's name span.
+    pub plugin_calls: Vec<(String, Span)>,
     /// What a bare percentage of money refers to.
     pub basis: Basis,
     /// Names of statements that did not parse at the top level (see [`ast::File::recovered`]).
@@ -333,6 +363,7 @@ impl<'e> Checker<'e> {
             cycle_reported: HashSet::new(),
             used: HashSet::new(),
             used_plugins: HashSet::new(),
+            plugin_calls: Vec::new(),
             basis: Basis::Capital,
             stray: Vec::new(),
             sig_depth: 0,

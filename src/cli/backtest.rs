@@ -3,8 +3,6 @@
 use super::common::{self, MarketArgs};
 use super::exit;
 use crate::backtest::{self, Backtest, Config, report};
-use crate::check::Env;
-use crate::eval::MarketValues;
 use crate::money::fmt_money;
 use rust_decimal::Decimal;
 use std::io::{IsTerminal as _, Write};
@@ -101,20 +99,14 @@ pub(crate) fn load_and_run(
     config: &Config,
     color: bool,
 ) -> Result<(crate::model::Strategy, Backtest), ExitCode> {
-    let env = Env::default();
+    let (env, plugins) = common::env(&market.plugins.plugins)?;
     let s = common::load_strategy(strategy, &env, color)?;
-    let compiled = crate::compile::compile(&s, &[]).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::findings()
-    })?;
+    let compiled = common::compile_strategy(&s, &plugins)?;
     let Some((m, cal)) = common::load_market(market)? else {
         eprintln!("error: a backtest needs market data; drop `--no-market`");
         return Err(exit::trouble());
     };
-    let values = MarketValues::compute(&compiled.graph, &m, &cal, None).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::findings()
-    })?;
+    let values = common::market_values(&compiled, &plugins, &m, &cal)?;
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(m.len() as u64)
     } else {

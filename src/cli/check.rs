@@ -1,7 +1,7 @@
 //! `vixshield check FILE...`
 
 use super::{Format, exit, read_source};
-use crate::check::{self, Env, exposure};
+use crate::check::{self, exposure};
 use crate::diag::{self, Severity};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -22,10 +22,15 @@ pub struct Args {
     /// Print the exposure analysis (the ladder of a full losing cycle) of each file that checks.
     #[arg(long)]
     explain: bool,
+    #[command(flatten)]
+    plugins: super::common::PluginArgs,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    let env = Env::default();
+    let env = match super::common::env(&args.plugins.plugins) {
+        Ok((env, _)) => env,
+        Err(code) => return code,
+    };
     let mut trouble = false;
     let (mut errors, mut warnings) = (0usize, 0usize);
     let mut json = Vec::new();

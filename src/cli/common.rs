@@ -1,13 +1,69 @@
-//! What several subcommands share: loading a strategy, a journal and market data.
+//! What several subcommands share: plugins, loading a strategy, a journal and market data.
 
 use super::{exit, read_source};
 use crate::check::{self, Env};
+use crate::compile::{Compiled, compile};
 use crate::diag;
-use crate::eval::ClosedTrade;
+use crate::eval::{ClosedTrade, MarketValues};
 use crate::market::{self, Calendar, Market};
 use crate::model::Strategy;
+use crate::plugin::{PluginError, PluginRegistry, PluginSetup};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Where plugins come from besides the project's.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct PluginArgs {
+    /// A folder of plugins (one subfolder with a `plugin.toml` each), searched
+    /// after the project's `plugins/` and `vixshield.toml` paths (repeatable).
+    #[arg(long = "plugins", value_name = "DIR")]
+    pub plugins: Vec<PathBuf>,
+}
+
+/// The checker's environment and the plugin setup of the project around the
+/// current directory plus `plugin_dirs` (`--plugins`). Reads manifests only;
+/// a broken plugin is reported only by a file that calls it.
+pub fn env(plugin_dirs: &[PathBuf]) -> Result<(Env, PluginSetup), ExitCode> {
+    match PluginRegistry::from_current_dir(plugin_dirs) {
+        Ok(registry) => {
+            let setup = PluginSetup::new(registry);
+            Ok((setup.env(), setup))
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(match e {
+                PluginError::Io { .. } => exit::trouble(),
+                _ => exit::findings(),
+            })
+        }
+    }
+}
+
+/// Compiles a checked strategy with the plugins' param defaults.
+pub fn compile_strategy(strategy: &Strategy, setup: &PluginSetup) -> Result<Compiled, ExitCode> {
+    compile(strategy, &setup.defaults()).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::findings()
+    })
+}
+
+/// Evaluates a compiled graph's market nodes, running the plugins it uses.
+pub fn market_values(
+    compiled: &Compiled,
+    setup: &PluginSetup,
+    market: &Market,
+    calendar: &Calendar,
+) -> Result<MarketValues, ExitCode> {
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        exit::findings()
+    };
+    let runner = setup
+        .runner(&compiled.graph)
+        .map_err(|e| fail(e.to_string()))?;
+    MarketValues::compute(&compiled.graph, market, calendar, Some(&runner))
+        .map_err(|e| fail(e.to_string()))
+}
 
 /// Where market data and events come from.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -22,6 +78,8 @@ pub struct MarketArgs {
     /// Evaluate without market data: every signal is `unknown`.
     #[arg(long, conflicts_with = "market")]
     pub no_market: bool,
+    #[command(flatten)]
+    pub plugins: PluginArgs,
 }
 
 /// Checks a strategy file; on errors prints them and gives the exit code.

@@ -1,7 +1,7 @@
 //! `vixshield graph FILE [--format text|dot]`
 
 use super::{exit, read_source};
-use crate::check::{self, Env};
+use crate::check;
 use crate::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +24,8 @@ pub struct Args {
     /// `text` or `dot` (Graphviz).
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     format: GraphFormat,
+    #[command(flatten)]
+    plugins: super::common::PluginArgs,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
@@ -34,12 +36,16 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::trouble();
         }
     };
-    let checked = check::check_source(&src, &Env::default());
+    let (env, plugins) = match super::common::env(&args.plugins.plugins) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let checked = check::check_source(&src, &env);
     let Some(strategy) = &checked.strategy else {
         eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
         return exit::findings();
     };
-    match crate::compile::compile(strategy, &[]) {
+    match crate::compile::compile(strategy, &plugins.defaults()) {
         Ok(c) => {
             match args.format {
                 GraphFormat::Text => print!("{}", c.graph.to_text()),

@@ -11,6 +11,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod next;
+mod plugin;
 mod run;
 mod signal;
 
@@ -47,6 +48,8 @@ enum Command {
     Diff(diff::Args),
     /// Print a signal expression's value on every market bar.
     Signal(signal::Args),
+    /// Custom signals in WebAssembly: list, inspect and test plugins.
+    Plugin(plugin::Args),
 }
 
 /// When to colour.
@@ -121,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Backtest(args) => backtest::run(args, color),
         Command::Diff(args) => diff::run(args, color),
         Command::Signal(args) => signal::run(args, color),
+        Command::Plugin(args) => plugin::run(args, color),
     }
 }
 

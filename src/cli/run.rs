@@ -2,8 +2,7 @@
 
 use super::common::{self, MarketArgs};
 use super::{exit, io_reason};
-use crate::check::Env;
-use crate::compile::{Compiled, compile};
+use crate::compile::Compiled;
 use crate::decision::{Decision, Trigger};
 use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
 use crate::model::Strategy;
@@ -61,20 +60,12 @@ pub(crate) fn load(
     market: &MarketArgs,
     color: bool,
 ) -> Result<Loaded, ExitCode> {
-    let env = Env::default();
+    let (env, plugins) = common::env(&market.plugins.plugins)?;
     let strategy = common::load_strategy(strategy, &env, color)?;
     let (trades, closed) = common::load_journal(journal)?;
-    let compiled = compile(&strategy, &[]).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::findings()
-    })?;
+    let compiled = common::compile_strategy(&strategy, &plugins)?;
     let market = match common::load_market(market)? {
-        Some((m, cal)) => Some(
-            MarketValues::compute(&compiled.graph, &m, &cal, None).map_err(|e| {
-                eprintln!("error: {e}");
-                exit::findings()
-            })?,
-        ),
+        Some((m, cal)) => Some(common::market_values(&compiled, &plugins, &m, &cal)?),
         None => None,
     };
     Ok(Loaded {

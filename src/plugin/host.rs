@@ -349,6 +349,57 @@ impl PluginHost {
             })?;
         Ok(Compiled { pre })
     }
+
+    /// What the module `bytes` imports and exports, with their types, for
+    /// people inspecting a plugin (`vixshield plugin inspect`). Compiles the
+    /// module (bypassing the cache) but checks nothing against the ABI: see
+    /// [`load_bytes`](Self::load_bytes) for that.
+    pub fn describe(&self, manifest: &Manifest, bytes: &[u8]) -> Result<ModuleInfo, PluginError> {
+        let module =
+            Module::from_binary(&self.engine, bytes).map_err(|e| PluginError::InvalidModule {
+                plugin: manifest.name.clone(),
+                path: manifest.wasm_path(),
+                message: format!("{e:#}"),
+            })?;
+        Ok(ModuleInfo {
+            imports: module
+                .imports()
+                .map(|i| ModuleItem {
+                    name: format!("{}.{}", i.module(), i.name()),
+                    ty: fmt_extern(&i.ty()),
+                })
+                .collect(),
+            exports: module
+                .exports()
+                .map(|e| ModuleItem {
+                    name: e.name().to_string(),
+                    ty: fmt_extern(&e.ty()),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A module's imports and exports, as [`PluginHost::describe`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ModuleInfo {
+    /// Imports (`module.field`), in declaration order; a plugin has none.
+    pub imports: Vec<ModuleItem>,
+    /// Exports, in declaration order.
+    pub exports: Vec<ModuleItem>,
+}
+
+/// One import or export: its name and its type in words
+/// (`(func (param i32) (result i32))`, `a 32-bit memory`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ModuleItem {
+    /// The name (`module.field` for an import).
+    pub name: String,
+    /// The type.
+    #[serde(rename = "type")]
+    pub ty: String,
 }
 
 fn fmt_func(ty: &FuncType) -> String {

@@ -5,6 +5,9 @@
 //!   `[plugins] paths`, `--plugins DIR`), reading manifests only;
 //! * [`PluginHost`]: loads (validates, compiles, caches) and runs them in a
 //!   sandbox; its documentation is the contract a plugin must follow;
+//! * [`PluginSetup`]: the registry wired into the pipeline: the checker's
+//!   environment, the compiler's defaults, and [`WasmRunner`], the
+//!   evaluator's plugin runner;
 //! * [`PluginError`]: everything that can go wrong.
 //!
 //! See `plugins/README.md` for how to write and build a plugin.
@@ -13,13 +16,15 @@ mod error;
 mod host;
 mod manifest;
 mod registry;
+mod runner;
 
 pub use error::{LineCol, PluginError};
 pub use host::{
     Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadedPlugin, MAX_FUEL,
-    MAX_MEMORY_MIB, MAX_WASM_STACK, PluginHost,
+    MAX_MEMORY_MIB, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost,
 };
 pub use manifest::{
     ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,
 };
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
+pub use runner::{PluginSetup, WasmRunner, signature};

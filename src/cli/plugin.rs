@@ -1,0 +1,478 @@
+//! `vixshield plugin list | inspect PATH | test PATH`
+
+use super::common::PluginArgs;
+use super::{Format, exit, io_reason};
+use crate::market::Market;
+use crate::plugin::{
+    ABI_VERSION, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Custom signals in WebAssembly: list, inspect and try plugins.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: PluginCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum PluginCommand {
+    /// List the plugins a strategy here can call: name, version, ABI, inputs,
+    /// params with defaults, module file and its SHA-256.
+    List(ListArgs),
+    /// Show a plugin's manifest, its module's imports and exports, and whether it loads.
+    Inspect(PathArgs),
+    /// Run a plugin over the bundled VIX closes (and VIX3M, SPX for plugins of
+    /// 2 or 3 inputs) with its default params.
+    Test(PathArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ListArgs {
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    #[command(flatten)]
+    plugins: PluginArgs,
+}
+
+#[derive(clap::Args, Debug)]
+struct PathArgs {
+    /// The plugin's folder or its `plugin.toml`.
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+pub fn run(args: Args, _color: bool) -> ExitCode {
+    match args.command {
+        PluginCommand::List(a) => list(&a),
+        PluginCommand::Inspect(a) => inspect(&a),
+        PluginCommand::Test(a) => test(&a),
+    }
+}
+
+/// `path` relative to the current directory when it lies inside it.
+fn shown(path: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf));
+    rel.unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn output_word(o: OutputKind) -> &'static str {
+    match o {
+        OutputKind::Number => "number",
+        OutputKind::Bool => "bool",
+    }
+}
+
+fn params_text(m: &Manifest) -> String {
+    if m.params.is_empty() {
+        return "none".into();
+    }
+    m.params
+        .iter()
+        .map(|p| format!("{} = {}", p.name, p.default))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The module's bytes, or why they cannot be read.
+fn module_bytes(m: &Manifest) -> Result<Vec<u8>, String> {
+    let path = m.wasm_path();
+    std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {}", shown(&path), io_reason(&e)))
+}
+
+/// A manifest's fields as JSON (paths as shown).
+fn manifest_json(m: &Manifest) -> serde_json::Value {
+    json!({
+        "name": m.name,
+        "version": m.version,
+        "abi": m.abi,
+        "description": m.description,
+        "inputs": m.inputs,
+        "output": output_word(m.output),
+        "params": m.params.iter().map(|p| json!({"name": p.name, "default": p.default})).collect::<Vec<_>>(),
+        "limits": {"fuel": m.limits.fuel, "memory_mib": m.limits.memory_mib},
+        "manifest": shown(&m.path),
+        "module": shown(&m.wasm_path()),
+    })
+}
+
+fn list(args: &ListArgs) -> ExitCode {
+    let registry = match PluginRegistry::from_current_dir(&args.plugins.plugins) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return match e {
+                PluginError::Io { .. } => exit::trouble(),
+                _ => exit::findings(),
+            };
+        }
+    };
+    let mut problems: Vec<String> = registry
+        .problems()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut json_list = Vec::new();
+    let mut text = String::new();
+    for m in registry.manifests() {
+        if crate::signals::lookup(&m.name).is_some() {
+            problems.push(format!(
+                "plugin `{}` ({}) has the name of a built-in signal; strategies cannot call it: rename it",
+                m.name,
+                shown(&m.path)
+            ));
+        }
+        let bytes = module_bytes(m);
+        let (size, hash) = match &bytes {
+            Ok(b) => (Some(b.len()), Some(hex(&Sha256::digest(b)))),
+            Err(e) => {
+                problems.push(format!("plugin `{}`: {e}", m.name));
+                (None, None)
+            }
+        };
+        match args.format {
+            Format::Json => {
+                let mut v = manifest_json(m);
+                v["bytes"] = json!(size);
+                v["sha256"] = json!(hash);
+                json_list.push(v);
+            }
+            Format::Human => {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&format!(
+                    "{} {} (abi {}): {}\n",
+                    m.name, m.version, m.abi, m.description
+                ));
+                text.push_str(&format!(
+                    "  inputs   {} series\n  output   {}\n  params   {}\n",
+                    m.inputs,
+                    output_word(m.output),
+                    params_text(m)
+                ));
+                text.push_str(&format!("  manifest {}\n", shown(&m.path)));
+                text.push_str(&format!(
+                    "  module   {}{}\n",
+                    shown(&m.wasm_path()),
+                    size.map(|n| format!(" ({n} bytes)")).unwrap_or_default()
+                ));
+                text.push_str(&format!(
+                    "  sha-256  {}\n",
+                    hash.as_deref().unwrap_or("- (module unreadable)")
+                ));
+            }
+        }
+    }
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json_list).unwrap_or_default()
+        ),
+        Format::Human => {
+            let dirs: Vec<String> = registry.dirs().iter().map(|d| shown(d)).collect();
+            let project = registry
+                .project_file()
+                .map(|f| format!(" (project file {})", shown(f)))
+                .unwrap_or_default();
+            if dirs.is_empty() {
+                println!(
+                    "plugin folders: none: no `plugins/` here and no `--plugins DIR`{project}"
+                );
+            } else {
+                println!("plugin folders: {}{project}", dirs.join(", "));
+            }
+            if registry.manifests().is_empty() {
+                println!("no plugins found");
+            } else {
+                print!("\n{text}");
+            }
+        }
+    }
+    for p in &problems {
+        eprintln!("error: {p}");
+    }
+    if problems.is_empty() {
+        exit::ok()
+    } else {
+        exit::findings()
+    }
+}
+
+/// The manifest at PATH (a plugin folder or its `plugin.toml`).
+fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
+    let file = if path.is_dir() {
+        path.join(crate::plugin::MANIFEST_FILE)
+    } else {
+        path.to_path_buf()
+    };
+    if let Err(e) = std::fs::metadata(&file) {
+        eprintln!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
+        return Err(exit::trouble());
+    }
+    Manifest::from_file(&file).map_err(|e| {
+        eprintln!("error: {e}");
+        match e {
+            PluginError::Io { .. } => exit::trouble(),
+            _ => exit::findings(),
+        }
+    })
+}
+
+fn host() -> Result<PluginHost, ExitCode> {
+    PluginSetup::empty().host().map_err(|e| {
+        eprintln!("error: {e}");
+        exit::trouble()
+    })
+}
+
+fn inspect(args: &PathArgs) -> ExitCode {
+    let m = match manifest_at(&args.path) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let host = match host() {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let bytes = module_bytes(&m);
+    let described = bytes
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|b| host.describe(&m, b).map_err(|e| e.to_string()));
+    let verdict = bytes
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|b| host.load_bytes(&m, b).map_err(|e| e.to_string()));
+    let clash = crate::signals::lookup(&m.name).is_some().then(|| {
+        format!(
+            "`{}` is the name of a built-in signal; strategies cannot call this plugin: rename it",
+            m.name
+        )
+    });
+    let valid = verdict.is_ok() && clash.is_none();
+    let fuel = host.config().default_fuel;
+    let memory = host.config().default_memory_mib;
+    match args.format {
+        Format::Json => {
+            let mut v = manifest_json(&m);
+            if let Ok(b) = &bytes {
+                v["bytes"] = json!(b.len());
+                v["sha256"] = json!(hex(&Sha256::digest(b)));
+            }
+            match &described {
+                Ok(info) => {
+                    v["imports"] = json!(info.imports);
+                    v["exports"] = json!(info.exports);
+                }
+                Err(e) => v["module_error"] = json!(e),
+            }
+            v["valid"] = json!(valid);
+            v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            println!("plugin {} {} (abi {})", m.name, m.version, m.abi);
+            println!("  description {}", m.description);
+            println!("  manifest    {}", shown(&m.path));
+            println!("  inputs      {} series", m.inputs);
+            println!("  output      {}", output_word(m.output));
+            println!("  params      {}", params_text(&m));
+            println!(
+                "  limits      fuel {}, memory {}",
+                m.limits
+                    .fuel
+                    .map_or(format!("{fuel} (default)"), |f| f.to_string()),
+                m.limits
+                    .memory_mib
+                    .map_or(format!("{memory} MiB (default)"), |f| format!("{f} MiB")),
+            );
+            match &bytes {
+                Ok(b) => {
+                    println!(
+                        "  module      {} ({} bytes)",
+                        shown(&m.wasm_path()),
+                        b.len()
+                    );
+                    println!("  sha-256     {}", hex(&Sha256::digest(b)));
+                }
+                Err(e) => println!("  module      {e}"),
+            }
+            match &described {
+                Ok(info) => {
+                    let width = info
+                        .imports
+                        .iter()
+                        .chain(&info.exports)
+                        .map(|i| i.name.len())
+                        .max()
+                        .unwrap_or(0);
+                    for (title, items) in [("imports", &info.imports), ("exports", &info.exports)] {
+                        if items.is_empty() {
+                            println!("{title}: none");
+                            continue;
+                        }
+                        println!("{title}:");
+                        for i in items {
+                            println!("  {:<width$}  {}", i.name, i.ty);
+                        }
+                    }
+                }
+                Err(e) => println!("module: {e}"),
+            }
+            match (&verdict, &clash) {
+                (Ok(_), None) => {
+                    println!("verdict: valid: a vixshield plugin for ABI version {ABI_VERSION}")
+                }
+                (Err(e), _) => println!("verdict: invalid: {e}"),
+                (Ok(_), Some(c)) => println!("verdict: invalid: {c}"),
+            }
+        }
+    }
+    if valid { exit::ok() } else { exit::findings() }
+}
+
+/// The bundled series fed to a plugin of `n` inputs, in order.
+const TEST_SERIES: &[&str] = &["vix", "vix3m", "spx"];
+
+fn test(args: &PathArgs) -> ExitCode {
+    let m = match manifest_at(&args.path) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let n_inputs = m.inputs as usize;
+    let Some(names) = TEST_SERIES.get(..n_inputs) else {
+        eprintln!(
+            "error: plugin `{}` takes {n_inputs} input series; `plugin test` feeds at most {} (vix, vix3m, spx)",
+            m.name,
+            TEST_SERIES.len()
+        );
+        return exit::trouble();
+    };
+    let host = match host() {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let market = match Market::bundled() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::trouble();
+        }
+    };
+    let mut inputs: Vec<&[f64]> = Vec::with_capacity(n_inputs);
+    for name in names {
+        match market.get(name) {
+            Some(s) => inputs.push(s.close()),
+            None => {
+                eprintln!("error: the bundled data has no `{name}` series");
+                return exit::trouble();
+            }
+        }
+    }
+    let t0 = Instant::now();
+    let plugin = match host.load(&m) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::findings();
+        }
+    };
+    let load_time = t0.elapsed();
+    let params = m.default_params();
+    let t1 = Instant::now();
+    let result = plugin.compute(&inputs, &params);
+    let compute_time = t1.elapsed();
+    let c = match result {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::findings();
+        }
+    };
+    let dates = market.dates();
+    let bars = c.values.len();
+    let computed = c.values.iter().filter(|v| !v.is_nan()).count();
+    let at = |i: usize| {
+        let v = c.values.get(i).copied().unwrap_or(f64::NAN);
+        let date = dates.get(i).map(ToString::to_string).unwrap_or_default();
+        (i, date, v)
+    };
+    let first = c.values.iter().position(|v| !v.is_nan()).map(at);
+    let last = c.values.iter().rposition(|v| !v.is_nan()).map(at);
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    match args.format {
+        Format::Json => {
+            let point = |p: &Option<(usize, String, f64)>| {
+                p.as_ref()
+                    .map(|(i, d, v)| json!({"bar": i, "date": d, "value": v}))
+            };
+            let v = json!({
+                "plugin": m.name,
+                "version": m.version,
+                "inputs": names,
+                "params": m.params.iter().map(|p| json!({"name": p.name, "value": p.default})).collect::<Vec<_>>(),
+                "bars": bars,
+                "computed": computed,
+                "first": point(&first),
+                "last": point(&last),
+                "fuel_used": c.fuel_used,
+                "fuel_budget": plugin.fuel_budget(),
+                "load_ms": ms(load_time),
+                "compute_ms": ms(compute_time),
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            let span = match (dates.first(), dates.last()) {
+                (Some(a), Some(b)) => format!(", {a} to {b}"),
+                _ => String::new(),
+            };
+            println!(
+                "plugin {} {} over the bundled {} ({bars} bars{span})",
+                m.name,
+                m.version,
+                names.join(", ")
+            );
+            println!("params   {} (defaults)", params_text(&m));
+            println!(
+                "computed {computed} of {bars} bars ({} without a value)",
+                bars - computed
+            );
+            let show = |p: &Option<(usize, String, f64)>| match p {
+                Some((i, d, v)) => format!("{v} on {d} (bar {i})"),
+                None => "none".into(),
+            };
+            println!("first    {}", show(&first));
+            println!("last     {}", show(&last));
+            println!("fuel     {} of {} units", c.fuel_used, plugin.fuel_budget());
+            println!(
+                "time     load {:.2} ms, compute {:.2} ms",
+                ms(load_time),
+                ms(compute_time)
+            );
+        }
+    }
+    exit::ok()
+}
