@@ -434,8 +434,9 @@ pub struct Engine<'a> {
     guard_input_names: Vec<Vec<Arc<str>>>,
     /// The names of each layer's trigger leaves.
     trigger_leaf_names: Vec<Vec<Arc<str>>>,
-    /// The account's cost-of-capital inputs, when all are declared.
-    wacc_inputs: Option<crate::guards::WaccInputs>,
+    /// Each WACC guard, prepared (`None` for other guards, or when the
+    /// account lacks an input or the inputs are rejected).
+    wacc_guards: Vec<Option<crate::guards::WaccGuard>>,
     /// How many sigmas away the next condor's short strikes sit (its short
     /// delta's upper end: the nearer strikes), for the quick ratio's stress.
     strike_sigmas: f64,
@@ -508,7 +509,16 @@ impl<'a> Engine<'a> {
                 .collect(),
             guard_input_names: arc_names(&compiled.ids.guard_inputs),
             trigger_leaf_names: arc_names(&compiled.ids.trigger_leaves),
-            wacc_inputs: wacc_inputs(&strategy.account),
+            wacc_guards: strategy
+                .guards
+                .iter()
+                .map(|g| match (g, wacc_inputs(&strategy.account)) {
+                    (Guard::Wacc { max_bps }, Some(inputs)) => {
+                        crate::guards::WaccGuard::new(&inputs, *max_bps).ok()
+                    }
+                    _ => None,
+                })
+                .collect(),
             strike_sigmas: crate::guards::strike_sigmas(
                 strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
             ),
@@ -948,14 +958,20 @@ impl<'a> Engine<'a> {
                     (GuardKind::Condition, outcome)
                 }
                 Guard::Wacc { max_bps } => {
-                    let outcome = match &self.wacc_inputs {
-                        None => GuardVerdict::Unknown {
-                            reason: "the account does not declare every cost-of-capital input"
-                                .into(),
+                    let prepared = self.wacc_guards.get(i).copied().flatten();
+                    let outcome = match (prepared, wacc_inputs(&s.account)) {
+                        // A ruined account: no cost of capital to weigh (and no
+                        // message to format on the hot path).
+                        (Some(_), _) if equity <= Decimal::ZERO => GuardVerdict::Unknown {
+                            reason: "equity at or below zero: the book's wacc is undefined".into(),
                         },
-                        Some(inputs) => verdict(
+                        (Some(w), _) => {
+                            verdict(w.check(equity, allowed), &mut allowed, &mut blocked)
+                        }
+                        // Inputs the formulas reject: say why.
+                        (None, Some(inputs)) => verdict(
                             crate::guards::wacc_guard(
-                                inputs,
+                                &inputs,
                                 equity,
                                 Decimal::ZERO,
                                 *max_bps,
@@ -964,6 +980,10 @@ impl<'a> Engine<'a> {
                             &mut allowed,
                             &mut blocked,
                         ),
+                        (None, None) => GuardVerdict::Unknown {
+                            reason: "the account does not declare every cost-of-capital input"
+                                .into(),
+                        },
                     };
                     (GuardKind::WaccImpact, outcome)
                 }
