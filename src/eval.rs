@@ -152,12 +152,11 @@ impl MarketValues {
                 )),
                 Node::Binary(op, a, b) => Some(binary(*op, col(a), col(b), n)),
                 Node::Within { days, events } => {
-                    let kinds: Vec<&str> = events.iter().map(String::as_str).collect();
+                    // Each kind's dates looked up once, not once a bar.
+                    let lists: Vec<&[NaiveDate]> =
+                        events.iter().map(|k| calendar.dates(k)).collect();
                     Some(Column::Bool(
-                        dates
-                            .iter()
-                            .map(|d| within(calendar, &kinds, *d, *days))
-                            .collect(),
+                        dates.iter().map(|d| within(&lists, *d, *days)).collect(),
                     ))
                 }
                 Node::Signal { value, .. } => col(value).cloned(),
@@ -273,11 +272,20 @@ fn covers(calendar: &Calendar, kind: &str, date: NaiveDate, days: u32) -> bool {
 /// unknown, never silently false. The bundled CPI and PPI dates start in
 /// January 2021, so before then `within 1d of CPI` is unknown, and FOMC's end
 /// in September 2023.
-fn within(calendar: &Calendar, kinds: &[&str], date: NaiveDate, days: u32) -> Option<bool> {
-    if calendar.within(kinds, date, days) {
-        return Some(true);
+fn within(kinds: &[&[NaiveDate]], date: NaiveDate, days: u32) -> Option<bool> {
+    let end = date.checked_add_days(chrono::Days::new(u64::from(days)))?;
+    let mut known = true;
+    for dates in kinds {
+        // As `Calendar::within`: the next event on or after `date` is at most `days` away.
+        let next = dates.get(dates.partition_point(|d| *d < date));
+        if next.is_some_and(|next| *next <= end) {
+            return Some(true);
+        }
+        known &= matches!(
+            (dates.first(), dates.last()),
+            (Some(first), Some(last)) if *first <= date && end <= *last
+        );
     }
-    let known = kinds.iter().all(|k| covers(calendar, k, date, days));
     known.then_some(false)
 }
 
