@@ -5,7 +5,11 @@
 //! bar). Then [`Engine`], an event-driven state machine, takes closed trades
 //! one by one: each updates the state (step, the cycle's P&L, equity, the
 //! realized hedge profit) and the decision nodes are evaluated in topological
-//! order, reading market nodes at the trade's bar.
+//! order, reading market nodes at the trade's bar. Last come the guards
+//! (`Engine::guards`), in file order at the same bar: each records its
+//! outcome (pass, capped, blocked, unknown) with its numbers, a block marks
+//! the decision `blocked`, a cap scales the hedge layers' budgets down; the
+//! step and size are never touched. README, "Guards", states the inputs.
 //!
 //! Semantics (README, "Sizing semantics"): step 1 is the base; a loss below the
 //! step limit moves one step up, the size being the size traded × the
