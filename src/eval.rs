@@ -1039,10 +1039,10 @@ impl<'a> Engine<'a> {
             let leaves = ids.guard_inputs.get(i).map_or(&[][..], Vec::as_slice);
             match out.guards.get_mut(i) {
                 Some(slot) => {
-                    if let Some(text) = self.guard_texts.get(i) {
-                        if !Arc::ptr_eq(&slot.guard, text) {
-                            slot.guard = text.clone();
-                        }
+                    if let Some(text) = self.guard_texts.get(i)
+                        && !Arc::ptr_eq(&slot.guard, text)
+                    {
+                        slot.guard = text.clone();
                     }
                     slot.kind = kind;
                     slot.outcome = outcome;
