@@ -1,6 +1,8 @@
 //! Benchmarks: the built-ins the SPX Mastery strategy uses over the full VIX
-//! history (target: at most 2 ms together), and loading the bundled data
-//! (target: at most 20 ms).
+//! history (target: at most 2 ms together), loading the bundled data
+//! (target: at most 20 ms), and the evaluator's market phase: loading the
+//! bundled data and computing every market node of spx-mastery through
+//! `MarketValues::compute`.
 //!
 //! `cargo bench --bench signals`
 
@@ -13,8 +15,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use vixshield::check::{self, Env};
+use vixshield::compile::compile;
+use vixshield::eval::MarketValues;
 use vixshield::market::{Calendar, Market};
 use vixshield::signals::{self, Builtin};
+use vixshield::source::SourceFile;
 
 /// VIX and VIX3M closes on the VIX calendar (9,235 bars; VIX3M `NaN` where missing).
 fn closes() -> (Vec<f64>, Vec<f64>) {
@@ -79,5 +85,36 @@ fn bench_load(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_signals, bench_load);
+/// spx-mastery's rule graph: its market nodes are the series, the built-ins of
+/// its trigger and `theta_press`, the comparisons, and the FOMC/CPI/PPI window.
+fn spx_mastery_graph() -> vixshield::graph::Graph {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/strategies/spx-mastery.vxs");
+    let src = SourceFile::from_bytes(path, &std::fs::read(path).unwrap());
+    let strategy = check::check_source(&src, &Env::default()).strategy.unwrap();
+    compile(&strategy, &[]).unwrap().graph
+}
+
+fn bench_market_values(c: &mut Criterion) {
+    let graph = spx_mastery_graph();
+    let market = Market::bundled().unwrap();
+    let calendar = Calendar::bundled().unwrap();
+    let mut group = c.benchmark_group("market phase, spx-mastery");
+    group.bench_function(
+        "MarketValues::compute (every market node, 9,235 bars)",
+        |b| b.iter(|| MarketValues::compute(black_box(&graph), &market, &calendar, None).unwrap()),
+    );
+    group.bench_function(
+        "load bundled data + calendar + MarketValues::compute",
+        |b| {
+            b.iter(|| {
+                let market = Market::bundled().unwrap();
+                let calendar = Calendar::bundled().unwrap();
+                MarketValues::compute(black_box(&graph), &market, &calendar, None).unwrap()
+            })
+        },
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench_signals, bench_load, bench_market_values);
 criterion_main!(benches);

@@ -5,7 +5,11 @@
 //! bar). Then [`Engine`], an event-driven state machine, takes closed trades
 //! one by one: each updates the state (step, the cycle's P&L, equity, the
 //! realized hedge profit) and the decision nodes are evaluated in topological
-//! order, reading market nodes at the trade's bar.
+//! order, reading market nodes at the trade's bar. Last come the guards
+//! (`Engine::guards`), in file order at the same bar: each records its
+//! outcome (pass, capped, blocked, unknown) with its numbers, a block marks
+//! the decision `blocked`, a cap scales the hedge layers' budgets down; the
+//! step and size are never touched. README, "Guards", states the inputs.
 //!
 //! Semantics (README, "Sizing semantics"): step 1 is the base; a loss below the
 //! step limit moves one step up, the size being the size traded × the
@@ -152,12 +156,11 @@ impl MarketValues {
                 )),
                 Node::Binary(op, a, b) => Some(binary(*op, col(a), col(b), n)),
                 Node::Within { days, events } => {
-                    let kinds: Vec<&str> = events.iter().map(String::as_str).collect();
+                    // Each kind's dates looked up once, not once a bar.
+                    let lists: Vec<&[NaiveDate]> =
+                        events.iter().map(|k| calendar.dates(k)).collect();
                     Some(Column::Bool(
-                        dates
-                            .iter()
-                            .map(|d| within(calendar, &kinds, *d, *days))
-                            .collect(),
+                        dates.iter().map(|d| within(&lists, *d, *days)).collect(),
                     ))
                 }
                 Node::Signal { value, .. } => col(value).cloned(),
@@ -273,11 +276,20 @@ fn covers(calendar: &Calendar, kind: &str, date: NaiveDate, days: u32) -> bool {
 /// unknown, never silently false. The bundled CPI and PPI dates start in
 /// January 2021, so before then `within 1d of CPI` is unknown, and FOMC's end
 /// in September 2023.
-fn within(calendar: &Calendar, kinds: &[&str], date: NaiveDate, days: u32) -> Option<bool> {
-    if calendar.within(kinds, date, days) {
-        return Some(true);
+fn within(kinds: &[&[NaiveDate]], date: NaiveDate, days: u32) -> Option<bool> {
+    let end = date.checked_add_days(chrono::Days::new(u64::from(days)))?;
+    let mut known = true;
+    for dates in kinds {
+        // As `Calendar::within`: the next event on or after `date` is at most `days` away.
+        let next = dates.get(dates.partition_point(|d| *d < date));
+        if next.is_some_and(|next| *next <= end) {
+            return Some(true);
+        }
+        known &= matches!(
+            (dates.first(), dates.last()),
+            (Some(first), Some(last)) if *first <= date && end <= *last
+        );
     }
-    let known = kinds.iter().all(|k| covers(calendar, k, date, days));
     known.then_some(false)
 }
 
@@ -436,8 +448,9 @@ pub struct Engine<'a> {
     guard_input_names: Vec<Vec<Arc<str>>>,
     /// The names of each layer's trigger leaves.
     trigger_leaf_names: Vec<Vec<Arc<str>>>,
-    /// The account's cost-of-capital inputs, when all are declared.
-    wacc_inputs: Option<crate::guards::WaccInputs>,
+    /// Each WACC guard, prepared (`None` for other guards, or when the
+    /// account lacks an input or the inputs are rejected).
+    wacc_guards: Vec<Option<crate::guards::WaccGuard>>,
     /// How many sigmas away the next condor's short strikes sit (its short
     /// delta's upper end: the nearer strikes), for the quick ratio's stress.
     strike_sigmas: f64,
@@ -511,7 +524,16 @@ impl<'a> Engine<'a> {
                 .collect(),
             guard_input_names: arc_names(&compiled.ids.guard_inputs),
             trigger_leaf_names: arc_names(&compiled.ids.trigger_leaves),
-            wacc_inputs: wacc_inputs(&strategy.account),
+            wacc_guards: strategy
+                .guards
+                .iter()
+                .map(|g| match (g, wacc_inputs(&strategy.account)) {
+                    (Guard::Wacc { max_bps }, Some(inputs)) => {
+                        crate::guards::WaccGuard::new(&inputs, *max_bps).ok()
+                    }
+                    _ => None,
+                })
+                .collect(),
             strike_sigmas: crate::guards::strike_sigmas(
                 strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
             ),
@@ -957,14 +979,20 @@ impl<'a> Engine<'a> {
                     (GuardKind::Condition, outcome)
                 }
                 Guard::Wacc { max_bps } => {
-                    let outcome = match &self.wacc_inputs {
-                        None => GuardVerdict::Unknown {
-                            reason: "the account does not declare every cost-of-capital input"
-                                .into(),
+                    let prepared = self.wacc_guards.get(i).copied().flatten();
+                    let outcome = match (prepared, wacc_inputs(&s.account)) {
+                        // A ruined account: no cost of capital to weigh (and no
+                        // message to format on the hot path).
+                        (Some(_), _) if equity <= Decimal::ZERO => GuardVerdict::Unknown {
+                            reason: "equity at or below zero: the book's wacc is undefined".into(),
                         },
-                        Some(inputs) => verdict(
+                        (Some(w), _) => {
+                            verdict(w.check(equity, allowed), &mut allowed, &mut blocked)
+                        }
+                        // Inputs the formulas reject: say why.
+                        (None, Some(inputs)) => verdict(
                             crate::guards::wacc_guard(
-                                inputs,
+                                &inputs,
                                 equity,
                                 Decimal::ZERO,
                                 *max_bps,
@@ -973,6 +1001,10 @@ impl<'a> Engine<'a> {
                             &mut allowed,
                             &mut blocked,
                         ),
+                        (None, None) => GuardVerdict::Unknown {
+                            reason: "the account does not declare every cost-of-capital input"
+                                .into(),
+                        },
                     };
                     (GuardKind::WaccImpact, outcome)
                 }
@@ -1016,10 +1048,10 @@ impl<'a> Engine<'a> {
             let leaves = ids.guard_inputs.get(i).map_or(&[][..], Vec::as_slice);
             match out.guards.get_mut(i) {
                 Some(slot) => {
-                    if let Some(text) = self.guard_texts.get(i) {
-                        if !Arc::ptr_eq(&slot.guard, text) {
-                            slot.guard = text.clone();
-                        }
+                    if let Some(text) = self.guard_texts.get(i)
+                        && !Arc::ptr_eq(&slot.guard, text)
+                    {
+                        slot.guard = text.clone();
                     }
                     slot.kind = kind;
                     slot.outcome = outcome;

@@ -1,6 +1,8 @@
 //! `vixshield signal EXPR`: exit statuses, CSV/JSON/table shapes, date
 //! filters, diagnostics with carets.
 
+#![allow(clippy::expect_used, reason = "tests fail by panicking")]
+
 use std::process::{Command, Output};
 
 fn vixshield(args: &[&str]) -> Output {

@@ -76,7 +76,7 @@ fn decide(s: &Strategy, trades: &[ClosedTrade], with_market: bool) -> (Compiled,
     (c, d)
 }
 
-fn guard<'a>(d: &'a Decision, kind: GuardKind) -> &'a GuardVerdict {
+fn guard(d: &Decision, kind: GuardKind) -> &GuardVerdict {
     &d.guards
         .iter()
         .find(|g| g.kind == kind)

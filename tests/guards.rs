@@ -795,3 +795,51 @@ fn strike_sigmas_is_the_normal_quantile_of_one_minus_delta() {
     assert!(vixshield::guards::strike_sigmas(1.0).is_nan());
     assert!(vixshield::guards::strike_sigmas(f64::NAN).is_nan());
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The engine's prepared guard decides exactly as `wacc_guard` with no
+    /// margin debt; only the impact's last decimals may differ.
+    #[test]
+    fn the_prepared_wacc_guard_is_wacc_guard_without_debt(
+        i in wacc_inputs(),
+        equity in money(100_000_000_000),
+        limit in (0i64..10_000).prop_map(|n| Decimal::new(n, 1)),
+        wanted in money(100_000_000_000),
+    ) {
+        let reference = wacc_guard(&i, equity, Decimal::ZERO, limit, wanted);
+        let prepared = vixshield::guards::WaccGuard::new(&i, limit).and_then(|g| g.check(equity, wanted));
+        match (reference, prepared) {
+            (Ok(GuardOutcome::Pass { amount: a1, value: Some(v1), limit: l1, .. }),
+             Ok(GuardOutcome::Pass { amount: a2, value: Some(v2), limit: l2, .. })) => {
+                prop_assert_eq!((a1, l1), (a2, l2));
+                prop_assert!((v1 - v2).abs() <= dec!(1e-18), "{} vs {}", v1, v2);
+            }
+            (r, p) => prop_assert_eq!(r, p),
+        }
+    }
+}
+
+#[test]
+fn the_prepared_wacc_guard_near_its_limit() {
+    // spx-mastery: the cap on $100,000 is $52,941.17.
+    let g = vixshield::guards::WaccGuard::new(&spx_mastery(), dec!(18)).unwrap();
+    for wanted in [
+        dec!(52941.16),
+        dec!(52941.17),
+        dec!(52941.18),
+        dec!(60000),
+        dec!(0),
+    ] {
+        assert_eq!(
+            g.check(dec!(100000), wanted).unwrap(),
+            wacc_guard(&spx_mastery(), dec!(100000), dec!(0), dec!(18), wanted).unwrap(),
+            "{wanted}"
+        );
+    }
+    assert!(
+        g.check(dec!(0), dec!(100)).is_err(),
+        "equity at zero is an error, as in wacc_guard"
+    );
+}

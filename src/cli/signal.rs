@@ -54,11 +54,11 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from > to {
-            eprintln!("error: `--from {from}` is after `--to {to}`");
-            return exit::trouble();
-        }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        eprintln!("error: `--from {from}` is after `--to {to}`");
+        return exit::trouble();
     }
     if args.market.no_market {
         eprintln!("error: `signal` prints market values; it cannot run with `--no-market`");
