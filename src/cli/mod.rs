@@ -11,7 +11,9 @@ mod diff;
 mod fmt;
 mod graph;
 mod next;
+mod risk;
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -44,6 +46,10 @@ enum Command {
     Backtest(backtest::Args),
     /// Compare two versions of a strategy: decisions and report deltas (exit 1 when they differ).
     Diff(diff::Args),
+    /// Risk of ruin: exact losing-run odds, stopped-out cycles, Kelly; a Monte Carlo with `--paths`.
+    Risk(risk::Args),
+    /// Backtest every combination of param values and rank them (`sweep merge` joins shards).
+    Sweep(sweep::Args),
 }
 
 /// When to colour.
@@ -117,6 +123,8 @@ pub fn main() -> ExitCode {
         Command::Next(args) => next::run(args, color),
         Command::Backtest(args) => backtest::run(args, color),
         Command::Diff(args) => diff::run(args, color),
+        Command::Risk(args) => risk::run(args, color),
+        Command::Sweep(args) => sweep::run(args, color),
     }
 }
 
