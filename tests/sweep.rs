@@ -72,6 +72,24 @@ fn overrides_replace_param_defaults_before_checking() {
 }
 
 #[test]
+fn the_fixture_defaults_are_spx_mastery() {
+    // The params fixture at its defaults backtests exactly like the canonical file.
+    let range = [
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2018-12-31",
+        "--format",
+        "json",
+    ];
+    let mut a = vec!["backtest", "strategies/spx-mastery.vxs"];
+    a.extend(range);
+    let mut b = vec!["backtest", FIXTURE];
+    b.extend(range);
+    assert_eq!(ok(&vixshield(&a)), ok(&vixshield(&b)));
+}
+
+#[test]
 fn bad_set_syntax_is_a_usage_error() {
     let cases: &[(&str, &str)] = &[
         ("mult", "expected NAME=FROM..TO:STEP"),
