@@ -23,6 +23,8 @@ pub mod model;
 pub mod money;
 pub mod parse;
 pub mod plugin;
+pub mod risk;
 pub mod signals;
 pub mod source;
 pub mod summary;
+pub mod sweep;

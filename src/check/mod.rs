@@ -112,6 +112,14 @@ impl Checked {
 
 /// Parses and checks a source file.
 pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
+    check_source_with(src, env, &[])
+}
+
+/// Like [`check_source`], with param values overridden before checking (a
+/// sweep's variant): each `(name, literal)` replaces the default of the param
+/// `name`. An override must keep the param's unit (`E0301`), and a name the
+/// file does not declare as a param is an error (`E0203`).
+pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Literal)]) -> Checked {
     if let Some(at) = src.invalid_utf8_at() {
         let d = Diagnostic::new(
             Code::NotText,
@@ -134,7 +142,7 @@ pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
             ..Checked::default()
         };
     }
-    let mut checked = check(&parsed.file, env);
+    let mut checked = check_with(&parsed.file, env, overrides);
     checked
         .diagnostics
         .extend(parsed.diagnostics.iter().cloned());
@@ -150,7 +158,13 @@ pub fn check_source(src: &SourceFile, env: &Env) -> Checked {
 
 /// Checks a parsed file.
 pub fn check(file: &ast::File, env: &Env) -> Checked {
+    check_with(file, env, &[])
+}
+
+/// Checks a parsed file with params overridden (see [`check_source_with`]).
+pub fn check_with(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> Checked {
     let mut c = Checker::new(env);
+    c.overrides = overrides.to_vec();
     let strategy = c.file(file);
     c.load_plugins();
     let mut diagnostics = c.diags;
@@ -256,6 +270,8 @@ pub(crate) struct Checker<'e> {
     pub sig_depth: usize,
     /// How deep expression checking is right now, signals included.
     pub depth: usize,
+    /// Param values given from outside (a sweep), by name.
+    pub overrides: Vec<(String, Literal)>,
 }
 
 /// What a section accepts: its keys and whether each may repeat or is required.
@@ -368,6 +384,7 @@ impl<'e> Checker<'e> {
             stray: Vec::new(),
             sig_depth: 0,
             depth: 0,
+            overrides: Vec::new(),
         }
     }
 
@@ -390,6 +407,7 @@ impl<'e> Checker<'e> {
                 ast::Item::Signal(s) => self.signal_def(s),
             }
         }
+        self.unknown_overrides();
         for (kind, list) in &sections {
             if *kind == SectionKind::Hedge {
                 continue;
@@ -676,7 +694,26 @@ impl<'e> Checker<'e> {
                     .help("write for example `param mult = 1.6x`"),
                 );
             }
-            Some((l, _)) => {
+            Some((l, s)) => {
+                let l = match self.overrides.iter().find(|(n, _)| n == name) {
+                    Some((_, o)) if std::mem::discriminant(o) != std::mem::discriminant(&l) => {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::UnitMismatch,
+                                s,
+                                format!(
+                                    "param `{name}` is {}; its override is {}",
+                                    terms::describe(&l),
+                                    terms::describe(o)
+                                ),
+                            )
+                            .help("give the override in the param's unit"),
+                        );
+                        return;
+                    }
+                    Some((_, o)) => o.clone(),
+                    None => l,
+                };
                 self.params.insert(name.clone(), (l, p.name.span()));
             }
             None => {
@@ -689,6 +726,35 @@ impl<'e> Checker<'e> {
                     .help("write for example `param mult = 1.6x`"),
                 );
             }
+        }
+    }
+
+    /// Overrides of names that are no param of the file.
+    fn unknown_overrides(&mut self) {
+        let unknown: Vec<String> = self
+            .overrides
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| !self.params.contains_key(*n))
+            .cloned()
+            .collect();
+        for name in unknown {
+            let known: Vec<&str> = self.params.keys().map(String::as_str).collect();
+            let help = did_you_mean(&name, known.iter().copied()).unwrap_or_else(|| {
+                if known.is_empty() {
+                    format!("the file declares no params; add `param {name} = ...`")
+                } else {
+                    format!("its params are {}", known.join(", "))
+                }
+            });
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnknownName,
+                    Span::new(0, 0),
+                    format!("`{name}` is set from outside, but the file has no param `{name}`"),
+                )
+                .help(help),
+            );
         }
     }
 

@@ -12,8 +12,10 @@ mod fmt;
 mod graph;
 mod next;
 mod plugin;
+mod risk;
 mod run;
 mod signal;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal as _;
@@ -50,6 +52,10 @@ enum Command {
     Signal(signal::Args),
     /// Custom signals in WebAssembly: list, inspect and test plugins.
     Plugin(plugin::Args),
+    /// Risk of ruin: exact losing-run odds, stopped-out cycles, Kelly; a Monte Carlo with `--paths`.
+    Risk(risk::Args),
+    /// Backtest every combination of param values and rank them (`sweep merge` joins shards).
+    Sweep(sweep::Args),
 }
 
 /// When to colour.
@@ -125,6 +131,8 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args, color),
         Command::Signal(args) => signal::run(args, color),
         Command::Plugin(args) => plugin::run(args, color),
+        Command::Risk(args) => risk::run(args, color),
+        Command::Sweep(args) => sweep::run(args, color),
     }
 }
 

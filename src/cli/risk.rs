@@ -1,0 +1,547 @@
+//! `vixshield risk [STRATEGY]`: losing-run odds, stopped-out cycles, the
+//! ladder's worst case beside Kelly, and (with `--paths`) a Monte Carlo of the
+//! sizing engine.
+
+use super::backtest::{Assumptions, ReportFormat};
+use super::common::MarketArgs;
+use super::exit;
+use crate::check::Env;
+use crate::money::fmt_money;
+use crate::risk::{self, TradeStats, exact, monte_carlo};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
+use serde::Serialize;
+use std::io::{IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Risk of ruin: the exact odds of a run of K losses in N trades, the expected
+/// stopped-out cycles, the worst-case cycle loss and the Kelly fraction;
+/// with `--paths`, a Monte Carlo of the strategy's sizing engine.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The strategy file (optional when `--run` and `--loss-rate` are given).
+    #[arg(value_name = "STRATEGY")]
+    strategy: Option<PathBuf>,
+    /// Probability that a trade loses: `0.25` or `25%` (default: measured from `--journal` or `--backtest`).
+    #[arg(long, value_name = "Q")]
+    loss_rate: Option<String>,
+    /// Trades N (default: as many as the journal or backtest has).
+    #[arg(long, value_name = "N")]
+    trades: Option<u64>,
+    /// Run length K (default: the strategy's step limit, `sizing.steps`).
+    #[arg(long, value_name = "K")]
+    run: Option<u64>,
+    /// Average win, for Kelly: money (`$1,200`) or a return on risk (`0.25`); its unit must match `--avg-loss`.
+    #[arg(long, value_name = "AMOUNT")]
+    avg_win: Option<String>,
+    /// Average loss (a positive amount), for Kelly.
+    #[arg(long, value_name = "AMOUNT")]
+    avg_loss: Option<String>,
+    /// Measure the loss rate and average win and loss from this journal.
+    #[arg(long, value_name = "FILE", conflicts_with = "backtest")]
+    journal: Option<PathBuf>,
+    /// Measure them from a backtest of STRATEGY (bundled data unless `--market`).
+    #[arg(long)]
+    backtest: bool,
+    /// Monte Carlo: this many paths through the sizing engine (needs STRATEGY; resamples its backtest).
+    #[arg(long, value_name = "P")]
+    paths: Option<usize>,
+    /// Monte Carlo seed: the same seed gives the same output whatever the thread count.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// Monte Carlo ruin: equity below this share of the initial capital (`50%` or `0.5`).
+    #[arg(long, value_name = "LEVEL", default_value = "50%")]
+    ruin_level: String,
+    /// `table` or `json`.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    format: ReportFormat,
+    /// First date of the backtest (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// Last date of the backtest (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+    #[command(flatten)]
+    assumptions: Assumptions,
+    #[command(flatten)]
+    market: MarketArgs,
+}
+
+/// Where the loss rate and trade statistics came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Source {
+    CommandLine,
+    Journal,
+    Backtest,
+}
+
+#[derive(Serialize)]
+struct Ladder {
+    /// Steps.
+    steps: u32,
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    worst_cycle_loss: Decimal,
+    worst_cycle_loss_fraction: f64,
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    deepest_step_size: Decimal,
+    deepest_step_fraction: f64,
+}
+
+#[derive(Serialize)]
+struct KellyOut {
+    win_rate: f64,
+    avg_win: f64,
+    avg_loss: f64,
+    /// Whether the averages are returns on risk (else dollars).
+    on_risk: bool,
+    payoff_ratio: f64,
+    fraction: f64,
+    edge: f64,
+    /// Whether the ladder's deepest step risks more of the capital than Kelly.
+    deepest_step_exceeds: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Out {
+    strategy: Option<String>,
+    loss_rate: f64,
+    loss_rate_source: Source,
+    trades: u64,
+    run: u64,
+    p_losing_run: f64,
+    p_no_losing_run: f64,
+    expected_stopped_cycles: f64,
+    stopped_cycle_rate: f64,
+    measured: Option<TradeStats>,
+    ladder: Option<Ladder>,
+    kelly: Option<KellyOut>,
+    monte_carlo: Option<monte_carlo::Summary>,
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    exit::trouble()
+}
+
+fn parse_amount(flag: &str, s: &str) -> Result<f64, String> {
+    let t = s.trim().replace(['$', ','], "");
+    let d: Decimal = t
+        .parse()
+        .map_err(|_| format!("`{flag} {s}`: not an amount (write `$1,200` or `0.25`)"))?;
+    if d < Decimal::ZERO {
+        return Err(format!("`{flag} {s}`: give a positive amount"));
+    }
+    d.to_f64()
+        .ok_or_else(|| format!("`{flag} {s}`: not an amount"))
+}
+
+pub fn run(args: Args, color: bool) -> ExitCode {
+    match go(args, color) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
+    // Validate the plain flags first: usage errors before any work.
+    let flag_q = args
+        .loss_rate
+        .as_deref()
+        .map(risk::parse_probability)
+        .transpose()
+        .map_err(|e| usage(format!("`--loss-rate`: {e}")))?;
+    if args.run == Some(0) {
+        return Err(usage("`--run 0`: a run is at least one loss; give K ≥ 1"));
+    }
+    let ruin_level = risk::parse_probability(&args.ruin_level)
+        .map_err(|e| usage(format!("`--ruin-level`: {e}")))?;
+    let avg_win = args
+        .avg_win
+        .as_deref()
+        .map(|s| parse_amount("--avg-win", s))
+        .transpose()
+        .map_err(usage)?;
+    let avg_loss = args
+        .avg_loss
+        .as_deref()
+        .map(|s| parse_amount("--avg-loss", s))
+        .transpose()
+        .map_err(usage)?;
+    if avg_win.is_some() != avg_loss.is_some() {
+        return Err(usage(
+            "Kelly needs both `--avg-win` and `--avg-loss` (in the same unit)",
+        ));
+    }
+    if avg_loss == Some(0.0) {
+        return Err(usage("`--avg-loss`: must be above zero"));
+    }
+    if args.paths == Some(0) {
+        return Err(usage("`--paths 0`: give at least one path"));
+    }
+    let needs_backtest = args.backtest || args.paths.is_some();
+    if needs_backtest && args.strategy.is_none() {
+        return Err(usage(if args.paths.is_some() {
+            "the Monte Carlo (`--paths`) resamples a backtest of the strategy: give STRATEGY"
+        } else {
+            "`--backtest` needs STRATEGY"
+        }));
+    }
+
+    // The strategy, its compiled graph, and what is measured.
+    let env = Env::default();
+    let config = args.assumptions.config(args.from, args.to);
+    let mut measured: Option<(TradeStats, Source)> = None;
+    let mut bt = None;
+    let strategy = match (&args.strategy, needs_backtest) {
+        (Some(path), true) => {
+            let (s, b) = super::backtest::load_and_run(path, &args.market, &config, color)?;
+            measured = Some((
+                TradeStats::from_trades(b.trades.iter().map(|t| (t.pnl, Some(t.size)))),
+                Source::Backtest,
+            ));
+            bt = Some(b);
+            Some(s)
+        }
+        (Some(path), false) => Some(super::common::load_strategy(path, &env, color)?),
+        (None, _) => None,
+    };
+    let compiled = match &strategy {
+        Some(s) => Some(crate::compile::compile(s, &[]).map_err(|e| {
+            eprintln!("error: {e}");
+            exit::findings()
+        })?),
+        None => None,
+    };
+    if let Some(path) = &args.journal {
+        let (_, closed) = super::common::load_journal(path)?;
+        // Sizes from the strategy's engine when there is one: returns on risk.
+        let sizes: Vec<Option<Decimal>> = match (&strategy, &compiled) {
+            (Some(s), Some(c)) => match crate::eval::run(s, c, None, &closed) {
+                Ok(d) => d.iter().map(|d| Some(d.size)).collect(),
+                Err(e) => {
+                    eprintln!("error: {}: {e}", path.display());
+                    return Err(exit::findings());
+                }
+            },
+            _ => Vec::new(),
+        };
+        measured = Some((
+            TradeStats::from_trades(
+                closed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.pnl, sizes.get(i).copied().flatten())),
+            ),
+            Source::Journal,
+        ));
+    }
+
+    let (q, source) = match (flag_q, &measured) {
+        (Some(q), _) => (q, Source::CommandLine),
+        (None, Some((m, src))) if m.trades > 0 => (m.loss_rate, *src),
+        (None, Some(_)) => {
+            return Err(usage(
+                "no trades to measure the loss rate from; give `--loss-rate Q`",
+            ));
+        }
+        (None, None) => {
+            return Err(usage(
+                "give the loss rate: `--loss-rate Q`, `--journal FILE` or `--backtest`",
+            ));
+        }
+    };
+    let n = match (args.trades, &measured) {
+        (Some(n), _) => n,
+        (None, Some((m, _))) => m.trades as u64,
+        (None, None) => return Err(usage("give the number of trades: `--trades N`")),
+    };
+    let k = match (args.run, &strategy) {
+        (Some(k), _) => k,
+        (None, Some(s)) => u64::from(s.sizing.steps),
+        (None, None) => {
+            return Err(usage(
+                "give the run length `--run K`, or a STRATEGY (K is then its step limit)",
+            ));
+        }
+    };
+    let fail = |e: exact::OddsError| usage(e);
+    let odds = exact::losing_run(q, k, n).map_err(fail)?;
+    let cycles = exact::expected_stopped_cycles(q, k, n).map_err(fail)?;
+
+    // The ladder's worst case.
+    let ladder = match &strategy {
+        Some(s) => {
+            let e = crate::check::exposure::analyze(&s.sizing, &s.account).map_err(|e| {
+                eprintln!("error: the ladder: {e}");
+                exit::findings()
+            })?;
+            let capital = s.account.capital;
+            let frac = |d: Decimal| {
+                d.checked_div(capital)
+                    .and_then(|x| x.to_f64())
+                    .unwrap_or(0.0)
+            };
+            let deepest = e.rungs.last().map_or(Decimal::ZERO, |r| r.size.size);
+            Some(Ladder {
+                steps: s.sizing.steps,
+                worst_cycle_loss: e.cycle_risk,
+                worst_cycle_loss_fraction: frac(e.cycle_risk),
+                deepest_step_size: deepest,
+                deepest_step_fraction: frac(deepest),
+            })
+        }
+        None => None,
+    };
+
+    // Kelly: the command line's averages, else the measured ones.
+    let inputs = match (avg_win, avg_loss, &measured) {
+        (Some(w), Some(l), _) => Some((w, l, false)),
+        (_, _, Some((m, _))) if m.losses > 0 => Some((m.avg_win, m.avg_loss, m.on_risk)),
+        _ => None,
+    };
+    let kelly = match inputs {
+        Some((w, l, on_risk)) => risk::kelly(q, w, l).map(|k| KellyOut {
+            win_rate: 1.0 - q,
+            avg_win: w,
+            avg_loss: l,
+            on_risk,
+            payoff_ratio: k.payoff_ratio,
+            fraction: k.fraction,
+            edge: k.edge,
+            deepest_step_exceeds: ladder
+                .as_ref()
+                .map(|d| d.deepest_step_fraction > k.fraction),
+        }),
+        None => None,
+    };
+
+    // The Monte Carlo.
+    let mc = match (args.paths, &strategy, &compiled, &bt) {
+        (Some(paths), Some(s), Some(c), Some(b)) => {
+            let samples = monte_carlo::samples(b);
+            let cfg = monte_carlo::Config {
+                paths,
+                trades: usize::try_from(n).unwrap_or(usize::MAX),
+                seed: args.seed,
+                ruin_level,
+                run: u32::try_from(k).unwrap_or(u32::MAX),
+            };
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(paths as u64)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} paths")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_prefix("monte carlo");
+            let r = monte_carlo::run(s, c, &samples, &cfg, &|| bar.inc(1));
+            bar.finish_and_clear();
+            Some(r.map_err(|e| {
+                eprintln!("error: {e}");
+                exit::findings()
+            })?)
+        }
+        _ => None,
+    };
+
+    let out = Out {
+        strategy: strategy.as_ref().map(|s| s.name.clone()),
+        loss_rate: q,
+        loss_rate_source: source,
+        trades: n,
+        run: k,
+        p_losing_run: odds.p_losing_run,
+        p_no_losing_run: odds.p_no_losing_run,
+        expected_stopped_cycles: cycles,
+        stopped_cycle_rate: exact::stopped_cycle_rate(q, k),
+        measured: measured.map(|(m, _)| m),
+        ladder,
+        kelly,
+        monte_carlo: mc,
+    };
+    let written = super::run::write_to(None, |w| match args.format {
+        ReportFormat::Json => writeln!(
+            w,
+            "{}",
+            serde_json::to_string_pretty(&out).unwrap_or_default()
+        ),
+        ReportFormat::Table => table(w, &out),
+    });
+    Ok(match written {
+        Ok(()) => exit::ok(),
+        Err(_) => exit::trouble(),
+    })
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0 + 0.0)
+}
+
+fn prob(p: f64) -> String {
+    if p == 0.0 || p == 1.0 {
+        format!("{p}")
+    } else if p < 1e-4 {
+        format!("{p:.6e} (1 in {:.3e})", 1.0 / p)
+    } else {
+        format!("{p:.6} (1 in {:.1})", 1.0 / p)
+    }
+}
+
+fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
+    match &o.strategy {
+        Some(name) => writeln!(w, "risk of `{name}`")?,
+        None => writeln!(w, "risk")?,
+    }
+    writeln!(w)?;
+    let src = match o.loss_rate_source {
+        Source::CommandLine => "given".to_string(),
+        Source::Journal => format!(
+            "journal, {} trades",
+            o.measured.as_ref().map_or(0, |m| m.trades)
+        ),
+        Source::Backtest => format!(
+            "backtest, {} trades",
+            o.measured.as_ref().map_or(0, |m| m.trades)
+        ),
+    };
+    let rows: Vec<(String, String)> = vec![
+        (
+            "loss rate q".into(),
+            format!("{} ({src})", pct(o.loss_rate)),
+        ),
+        ("trades N".into(), o.trades.to_string()),
+        ("run K".into(), o.run.to_string()),
+        (
+            format!("P(≥ {} losses in a row)", o.run),
+            prob(o.p_losing_run),
+        ),
+        (
+            "P(no such run)".into(),
+            format!("{:.12}", o.p_no_losing_run),
+        ),
+        (
+            "expected stopped cycles".into(),
+            format!(
+                "{:.6} (long run: one per {} trades)",
+                o.expected_stopped_cycles,
+                if o.stopped_cycle_rate > 0.0 {
+                    format!("{:.1}", 1.0 / o.stopped_cycle_rate)
+                } else {
+                    "∞".into()
+                }
+            ),
+        ),
+    ];
+    for (k, v) in rows {
+        writeln!(w, "{k:<28}{v}")?;
+    }
+    if let Some(l) = &o.ladder {
+        writeln!(
+            w,
+            "{:<28}{} ({} of capital, {} steps lost in full)",
+            "worst cycle loss",
+            fmt_money(l.worst_cycle_loss),
+            pct(l.worst_cycle_loss_fraction),
+            l.steps
+        )?;
+        writeln!(
+            w,
+            "{:<28}{} ({} of capital)",
+            format!("deepest step ({})", l.steps),
+            fmt_money(l.deepest_step_size),
+            pct(l.deepest_step_fraction)
+        )?;
+    }
+    if let Some(k) = &o.kelly {
+        let unit = |x: f64| {
+            if k.on_risk {
+                format!("{:.4} of risk", x)
+            } else {
+                format!("{x:.2}")
+            }
+        };
+        writeln!(
+            w,
+            "{:<28}p = {:.4}, avg win {}, avg loss {}, b = {:.4}",
+            "Kelly inputs",
+            k.win_rate,
+            unit(k.avg_win),
+            unit(k.avg_loss),
+            k.payoff_ratio
+        )?;
+        let verdict = match k.deepest_step_exceeds {
+            Some(true) => " — the deepest step EXCEEDS it",
+            Some(false) => " — the deepest step is within it",
+            None => "",
+        };
+        let edge = if k.fraction <= 0.0 {
+            " (no edge: Kelly says do not bet)"
+        } else {
+            ""
+        };
+        writeln!(
+            w,
+            "{:<28}f* = p − q/b = {}{edge}{verdict}",
+            "Kelly fraction",
+            pct(k.fraction)
+        )?;
+    }
+    if let Some(m) = &o.monte_carlo {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Monte Carlo: {} paths × {} trades, seed {}, {} backtest returns resampled",
+            m.paths, m.trades, m.seed, m.samples
+        )?;
+        writeln!(
+            w,
+            "{:<28}{:>12} {:>12} {:>12} {:>12} {:>12}",
+            "percentile", "5%", "25%", "50%", "75%", "95%"
+        )?;
+        let e = &m.final_equity;
+        writeln!(
+            w,
+            "{:<28}{:>12} {:>12} {:>12} {:>12} {:>12}",
+            "final equity",
+            fmt_money(e.p5),
+            fmt_money(e.p25),
+            fmt_money(e.p50),
+            fmt_money(e.p75),
+            fmt_money(e.p95)
+        )?;
+        let d = &m.max_drawdown;
+        writeln!(
+            w,
+            "{:<28}{:>12} {:>12} {:>12} {:>12} {:>12}",
+            "max drawdown",
+            pct(d.p5),
+            pct(d.p25),
+            pct(d.p50),
+            pct(d.p75),
+            pct(d.p95)
+        )?;
+        writeln!(w, "{:<28}{}", "P(drawdown ≥ 25%)", pct(m.p_drawdown_25))?;
+        writeln!(w, "{:<28}{}", "P(drawdown ≥ 50%)", pct(m.p_drawdown_50))?;
+        writeln!(
+            w,
+            "{:<28}{}",
+            format!("P(equity < {})", pct(m.ruin_level)),
+            pct(m.p_ruin)
+        )?;
+        writeln!(
+            w,
+            "{:<28}{}",
+            format!("P(≥ {} losses in a row)", m.run),
+            pct(m.p_losing_run)
+        )?;
+        writeln!(
+            w,
+            "{:<28}{:.4}",
+            "mean stopped cycles", m.mean_stopped_cycles
+        )?;
+    }
+    Ok(())
+}

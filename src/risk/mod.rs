@@ -1,0 +1,192 @@
+//! Risk of ruin: exact losing-run odds, the ladder's worst case beside the
+//! Kelly fraction, and a Monte Carlo of the real sizing engine.
+//!
+//! - [`exact`]: P(a run of K losses in N trades) and the expected number of
+//!   stopped-out cycles, by dynamic programming in double-double arithmetic;
+//! - [`monte_carlo`]: per-trade returns on risk resampled through
+//!   [`crate::eval::Engine`], path by path, in parallel and reproducibly;
+//! - this module: trade statistics (loss rate, average win and loss) and the
+//!   Kelly fraction.
+
+pub mod exact;
+pub mod monte_carlo;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+/// Win rate and average win and loss of a set of trades.
+///
+/// A loss is a condor with P&L < 0 (the ladder's definition; hedge P&L apart).
+/// When each trade's size is known the averages are returns on risk (P&L ÷
+/// size), since sizes vary along the ladder and dollar averages would weigh
+/// deep steps more; otherwise they are dollars.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TradeStats {
+    /// Trades counted.
+    pub trades: usize,
+    /// Losing trades.
+    pub losses: usize,
+    /// losses ÷ trades.
+    pub loss_rate: f64,
+    /// Mean of the winning trades (P&L ≥ 0).
+    pub avg_win: f64,
+    /// Mean magnitude of the losing trades (a positive number).
+    pub avg_loss: f64,
+    /// Whether `avg_win` and `avg_loss` are returns on risk (else dollars).
+    pub on_risk: bool,
+}
+
+impl TradeStats {
+    /// From `(pnl, size)` pairs; `size` `None` means unknown (then dollars).
+    pub fn from_trades(trades: impl IntoIterator<Item = (Decimal, Option<Decimal>)>) -> TradeStats {
+        let mut n = 0usize;
+        let mut losses = 0usize;
+        let (mut win_sum, mut loss_sum) = (0.0f64, 0.0f64);
+        let mut on_risk = true;
+        let rows: Vec<(Decimal, Option<Decimal>)> = trades.into_iter().collect();
+        if rows
+            .iter()
+            .any(|(_, s)| s.is_none_or(|s| s <= Decimal::ZERO))
+        {
+            on_risk = false;
+        }
+        for (pnl, size) in &rows {
+            n += 1;
+            let x = match (on_risk, size) {
+                (true, Some(s)) => pnl.checked_div(*s).and_then(|r| r.to_f64()).unwrap_or(0.0),
+                _ => pnl.to_f64().unwrap_or(0.0),
+            };
+            if *pnl < Decimal::ZERO {
+                losses += 1;
+                loss_sum += -x;
+            } else {
+                win_sum += x;
+            }
+        }
+        let wins = n - losses;
+        TradeStats {
+            trades: n,
+            losses,
+            loss_rate: if n == 0 {
+                0.0
+            } else {
+                losses as f64 / n as f64
+            },
+            avg_win: if wins == 0 {
+                0.0
+            } else {
+                win_sum / wins as f64
+            },
+            avg_loss: if losses == 0 {
+                0.0
+            } else {
+                loss_sum / losses as f64
+            },
+            on_risk,
+        }
+    }
+}
+
+/// The Kelly fraction `f* = p − q/b`, with `p` the win rate, `q = 1 − p` and
+/// `b` = average win ÷ average loss: the fraction of capital to put at risk
+/// per trade that maximizes the expected logarithm of wealth, for a bet that
+/// loses its stake or wins `b` times it. `None` when there is no average loss
+/// (no losses: Kelly is undefined, it says to bet everything).
+pub fn kelly(loss_rate: f64, avg_win: f64, avg_loss: f64) -> Option<Kelly> {
+    if !(avg_loss > 0.0) || !(0.0..=1.0).contains(&loss_rate) || !avg_win.is_finite() {
+        return None;
+    }
+    let b = avg_win / avg_loss;
+    let p = 1.0 - loss_rate;
+    let fraction = if b > 0.0 {
+        p - loss_rate / b
+    } else {
+        f64::NEG_INFINITY
+    };
+    Some(Kelly {
+        payoff_ratio: b,
+        fraction: if fraction.is_finite() { fraction } else { -1.0 },
+        edge: p * b - loss_rate,
+    })
+}
+
+/// The Kelly criterion's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Kelly {
+    /// b: average win over average loss.
+    pub payoff_ratio: f64,
+    /// f* = p − q/b; ≤ 0 means no edge (do not bet).
+    pub fraction: f64,
+    /// Expected gain per unit risked, p·b − q.
+    pub edge: f64,
+}
+
+/// Parses a probability written `0.25` or `25%`.
+pub fn parse_probability(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, scale) = match t.strip_suffix('%') {
+        Some(n) => (n.trim(), 100.0),
+        None => (t, 1.0),
+    };
+    let x: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a probability (write 0.25 or 25%)"))?;
+    let x = x / scale;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(format!("`{s}` is not a probability between 0 and 1"));
+    }
+    Ok(x)
+}
+
+/// Linear interpolation between order statistics (numpy's default, R's type 7)
+/// of an ascending slice; `q` in [0, 1].
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted.first().copied().unwrap_or(f64::NAN),
+        n => {
+            let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let (a, b) = (
+                sorted.get(lo).copied().unwrap_or(f64::NAN),
+                sorted.get(hi).copied().unwrap_or(f64::NAN),
+            );
+            a + (b - a) * (h - lo as f64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kelly_textbook() {
+        // 60% wins at even money: f* = 0.6 − 0.4 = 0.2.
+        let k = kelly(0.4, 1.0, 1.0).map(|k| k.fraction).unwrap_or(f64::NAN);
+        assert!((k - 0.2).abs() < 1e-12);
+        // Win 1 for 3 risked, 80% of the time: b = 1/3, f* = 0.8 − 0.2·3 = 0.2.
+        let k = kelly(0.2, 1.0, 3.0).map(|k| k.fraction).unwrap_or(f64::NAN);
+        assert!((k - 0.2).abs() < 1e-12);
+        assert!(kelly(0.2, 1.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn percentiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(percentile(&v, 0.5), 3.0);
+        assert_eq!(percentile(&v, 0.25), 2.0);
+        assert!((percentile(&v, 0.95) - 4.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn probabilities_parse() {
+        assert_eq!(parse_probability("25%"), Ok(0.25));
+        assert_eq!(parse_probability("0.3"), Ok(0.3));
+        assert!(parse_probability("1.5").is_err());
+        assert!(parse_probability("-0.1").is_err());
+        assert!(parse_probability("abc").is_err());
+    }
+}

@@ -1,0 +1,941 @@
+//! Parameter sweeps: backtest every combination of param values, rank them,
+//! split the grid into shards, merge shards back, and walk forward.
+//!
+//! - Grammar of one axis: `NAME=FROM..TO:STEP` (every value from FROM up to
+//!   TO inclusive, STEP apart, in exact decimals) or `NAME=VALUE`. Values are
+//!   literals of the language and keep the param's unit: `mult=1.6x..2.0x:0.1x`,
+//!   `base=1%..2%:0.5%`, `period=10..20:2`, `cap=$5,000..$10,000:$2,500`.
+//! - The grid is the cartesian product of the axes, in the order given, the
+//!   last axis varying fastest; variant `i` is `i` written in that mixed radix.
+//! - A shard `I/N` runs the variants whose index `i` has `i mod N == I`
+//!   (round-robin, so that neighbouring variants, which cost about the same,
+//!   spread evenly); [`merge`] puts the shards back together and ranks the
+//!   union exactly as the unsharded sweep does.
+//! - Each variant is the strategy re-checked with its param values
+//!   ([`crate::check::check_source_with`]), compiled, its signals computed
+//!   over the shared market data, and backtested; a variant whose values make
+//!   the strategy invalid is listed as failed, with the checker's message.
+//! - Ranking: by one numeric key of the backtest report, in the direction
+//!   [`METRICS`] gives it; ties (and failed metrics, last) by variant index.
+
+use crate::ast::{ExprKind, Literal, UnOp};
+use crate::backtest::{self, Config, report::Report};
+use crate::check::{self, Env};
+use crate::eval::MarketValues;
+use crate::market::{Calendar, Market};
+use crate::source::SourceFile;
+use chrono::{Months, NaiveDate};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The most variants one sweep accepts.
+pub const MAX_VARIANTS: usize = 1_000_000;
+
+/// One axis of the grid: a param and its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The param.
+    pub name: String,
+    /// Its values, in order.
+    pub values: Vec<Literal>,
+}
+
+fn number(l: &Literal) -> Option<Decimal> {
+    match l {
+        Literal::Money(d)
+        | Literal::Percent(d)
+        | Literal::Bps(d)
+        | Literal::Multiplier(d)
+        | Literal::Days(d)
+        | Literal::Points(d)
+        | Literal::Number(d) => Some(*d),
+        Literal::Version(_) | Literal::Str(_) => None,
+    }
+}
+
+fn with_number(l: &Literal, d: Decimal) -> Literal {
+    match l {
+        Literal::Money(_) => Literal::Money(d),
+        Literal::Percent(_) => Literal::Percent(d),
+        Literal::Bps(_) => Literal::Bps(d),
+        Literal::Multiplier(_) => Literal::Multiplier(d),
+        Literal::Days(_) => Literal::Days(d),
+        Literal::Points(_) => Literal::Points(d),
+        _ => Literal::Number(d),
+    }
+}
+
+/// A unit in words.
+pub fn unit(l: &Literal) -> &'static str {
+    match l {
+        Literal::Money(_) => "money",
+        Literal::Percent(_) => "a percentage",
+        Literal::Bps(_) => "basis points",
+        Literal::Multiplier(_) => "a multiplier",
+        Literal::Days(_) => "days",
+        Literal::Points(_) => "index points",
+        Literal::Number(_) => "a plain number",
+        Literal::Version(_) => "a version",
+        Literal::Str(_) => "a string",
+    }
+}
+
+/// A literal as written in a strategy file: `1.6x`, `1%`, `$1,000`, `14`.
+pub fn literal_text(l: &Literal) -> String {
+    let n = |d: &Decimal| d.normalize().to_string();
+    match l {
+        Literal::Money(d) => crate::money::fmt_money(*d),
+        Literal::Percent(d) => format!("{}%", n(d)),
+        Literal::Bps(d) => format!("{}bps", n(d)),
+        Literal::Multiplier(d) => format!("{}x", n(d)),
+        Literal::Days(d) => format!("{}d", n(d)),
+        Literal::Points(d) => format!("{}pt", n(d)),
+        Literal::Number(d) => n(d),
+        Literal::Version(v) => v.clone(),
+        Literal::Str(s) => format!("{s:?}"),
+    }
+}
+
+/// Reads one value with the language's own literal syntax.
+fn value(spec: &str, text: &str) -> Result<Literal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(format!("`--set {spec}`: a value is missing"));
+    }
+    let src = SourceFile::new("--set", t);
+    let e = crate::parse::parse_expr(&src).map_err(|_| {
+        format!(
+            "`--set {spec}`: `{t}` is not a value (write for example `1.6x`, `1%`, `$1,000`, `14`)"
+        )
+    })?;
+    let lit = match &e.kind {
+        ExprKind::Lit(l) => Some(l.clone()),
+        ExprKind::Unary(UnOp::Neg, inner) => match &inner.kind {
+            ExprKind::Lit(l) => number(l).map(|d| with_number(l, -d)),
+            _ => None,
+        },
+        _ => None,
+    };
+    match lit {
+        Some(l) if number(&l).is_some() => Ok(l),
+        _ => Err(format!(
+            "`--set {spec}`: `{t}` is not a number with a unit (write for example `1.6x`, `1%`, `$1,000`, `14`)"
+        )),
+    }
+}
+
+/// Parses `NAME=FROM..TO:STEP` or `NAME=VALUE`.
+pub fn parse_set(spec: &str) -> Result<Axis, String> {
+    let example = "as in `--set mult=1.6x..2.0x:0.1x`";
+    let Some((name, rest)) = spec.split_once('=') else {
+        return Err(format!(
+            "`--set {spec}`: expected NAME=FROM..TO:STEP, {example}"
+        ));
+    };
+    let name = name.trim();
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "`--set {spec}`: `{name}` is not a param name, {example}"
+        ));
+    }
+    let Some((from, rest)) = rest.split_once("..") else {
+        if rest.contains(':') {
+            return Err(format!(
+                "`--set {spec}`: a step needs a range FROM..TO before it, {example}"
+            ));
+        }
+        return Ok(Axis {
+            name: name.into(),
+            values: vec![value(spec, rest)?],
+        });
+    };
+    let Some((to, step)) = rest.rsplit_once(':') else {
+        return Err(format!(
+            "`--set {spec}`: the range needs a step, `FROM..TO:STEP`, {example}"
+        ));
+    };
+    let (from, to, step) = (value(spec, from)?, value(spec, to)?, value(spec, step)?);
+    let same = |a: &Literal, b: &Literal| std::mem::discriminant(a) == std::mem::discriminant(b);
+    if !same(&from, &to) || !same(&from, &step) {
+        return Err(format!(
+            "`--set {spec}`: FROM, TO and STEP must have the same unit; found {}, {} and {}",
+            unit(&from),
+            unit(&to),
+            unit(&step)
+        ));
+    }
+    let (a, b, s) = (
+        number(&from).unwrap_or_default(),
+        number(&to).unwrap_or_default(),
+        number(&step).unwrap_or_default(),
+    );
+    if s <= Decimal::ZERO {
+        return Err(format!("`--set {spec}`: the step must be positive"));
+    }
+    if a > b {
+        return Err(format!(
+            "`--set {spec}`: FROM is above TO; write the low end first"
+        ));
+    }
+    let count = ((b - a) / s).floor() + Decimal::ONE;
+    if count > Decimal::from(MAX_VARIANTS) {
+        return Err(format!(
+            "`--set {spec}`: {count} values; at most {MAX_VARIANTS} per sweep"
+        ));
+    }
+    let mut values = Vec::new();
+    let mut v = a;
+    while v <= b {
+        values.push(with_number(&from, v));
+        v = v
+            .checked_add(s)
+            .ok_or_else(|| format!("`--set {spec}`: values overflow"))?;
+    }
+    Ok(Axis {
+        name: name.into(),
+        values,
+    })
+}
+
+/// The cartesian product of the axes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    /// The axes, in the order given.
+    pub axes: Vec<Axis>,
+}
+
+impl Grid {
+    /// A grid; a param given twice, or too many variants, is an error.
+    pub fn new(axes: Vec<Axis>) -> Result<Grid, String> {
+        for (i, a) in axes.iter().enumerate() {
+            if axes.iter().take(i).any(|b| b.name == a.name) {
+                return Err(format!("`--set {}` is given twice", a.name));
+            }
+        }
+        let mut total: usize = 1;
+        for a in &axes {
+            total = total
+                .checked_mul(a.values.len())
+                .filter(|t| *t <= MAX_VARIANTS)
+                .ok_or_else(|| format!("the grid has more than {MAX_VARIANTS} variants"))?;
+        }
+        Ok(Grid { axes })
+    }
+
+    /// How many variants.
+    pub fn len(&self) -> usize {
+        self.axes.iter().map(|a| a.values.len()).product()
+    }
+
+    /// Whether it has no variant (never: an empty grid is one variant, the defaults).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Variant `i`'s param values (last axis fastest).
+    pub fn variant(&self, mut i: usize) -> Vec<(String, Literal)> {
+        let mut out = vec![(String::new(), Literal::Number(Decimal::ZERO)); self.axes.len()];
+        for (slot, a) in out.iter_mut().zip(&self.axes).rev() {
+            let n = a.values.len().max(1);
+            if let Some(v) = a.values.get(i % n) {
+                *slot = (a.name.clone(), v.clone());
+            }
+            i /= n;
+        }
+        out
+    }
+
+    /// Checks the axes against the strategy's params: every name declared, every unit the param's.
+    pub fn check_against(&self, params: &[crate::model::Param]) -> Result<(), String> {
+        for a in &self.axes {
+            let Some(p) = params.iter().find(|p| p.name == a.name) else {
+                let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+                let help = crate::diag::did_you_mean(&a.name, names.iter().copied())
+                    .unwrap_or_else(|| {
+                        if names.is_empty() {
+                            "the strategy declares no params".into()
+                        } else {
+                            format!("its params are {}", names.join(", "))
+                        }
+                    });
+                return Err(format!(
+                    "`--set {}`: the strategy has no param `{}`; {help}",
+                    a.name, a.name
+                ));
+            };
+            if let Some(v) = a.values.first() {
+                if std::mem::discriminant(v) != std::mem::discriminant(&p.value) {
+                    return Err(format!(
+                        "`--set {}`: param `{}` is {} ({}), the values given are {}",
+                        a.name,
+                        a.name,
+                        unit(&p.value),
+                        literal_text(&p.value),
+                        unit(v)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One slice of the grid: the variants with `index mod count == index`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// I, from 0.
+    pub index: usize,
+    /// N.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N`.
+    pub fn parse(s: &str) -> Result<Shard, String> {
+        let bad = || format!("`--shard {s}`: expected I/N with 0 ≤ I < N, as in `--shard 0/4`");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether variant `i` is in this shard.
+    pub fn contains(&self, i: usize) -> bool {
+        i % self.count.max(1) == self.index
+    }
+}
+
+/// Whether a larger value of a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Larger is better (ranked descending).
+    Higher,
+    /// Smaller is better (ranked ascending).
+    Lower,
+}
+
+/// The numeric keys of the backtest report and their direction.
+pub const METRICS: &[(&str, Better)] = &[
+    ("cagr", Better::Higher),
+    ("sharpe", Better::Higher),
+    ("sortino", Better::Higher),
+    ("net_pnl", Better::Higher),
+    ("final_equity", Better::Higher),
+    ("profit_factor", Better::Higher),
+    ("win_rate", Better::Higher),
+    ("hedge_pnl", Better::Higher),
+    ("trades", Better::Higher),
+    ("time_in_market", Better::Higher),
+    ("max_drawdown", Better::Lower),
+    ("max_drawdown_intra_trade", Better::Lower),
+    ("max_consecutive_losses", Better::Lower),
+    ("max_step_reached", Better::Lower),
+    ("cycles_stopped_out", Better::Lower),
+    ("peak_capital_at_risk", Better::Lower),
+    ("hedge_cost_to_credit", Better::Lower),
+    ("skipped", Better::Lower),
+];
+
+/// A metric's direction, or an error naming the metrics.
+pub fn metric(name: &str) -> Result<Better, String> {
+    METRICS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, b)| *b)
+        .ok_or_else(|| {
+            let names: Vec<&str> = METRICS.iter().map(|(k, _)| *k).collect();
+            let hint = crate::diag::did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |h| format!("{h} "));
+            format!(
+                "`--rank {name}`: not a metric; {hint}the metrics are {}",
+                names.join(", ")
+            )
+        })
+}
+
+/// The metrics of a report, as JSON values (decimals as exact strings).
+pub fn metrics(r: &Report) -> Map<String, Value> {
+    let all = serde_json::to_value(r).unwrap_or(Value::Null);
+    METRICS
+        .iter()
+        .map(|(k, _)| {
+            (
+                (*k).to_string(),
+                all.get(*k).cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+fn as_f64(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+    .filter(|x: &f64| !x.is_nan())
+}
+
+/// One ranked variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    /// 1 for the best.
+    pub rank: usize,
+    /// Its index in the grid.
+    pub variant: usize,
+    /// Its param values, as written.
+    pub params: Map<String, Value>,
+    /// The report's metrics.
+    pub metrics: Map<String, Value>,
+}
+
+/// A variant that could not be backtested.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Its index in the grid.
+    pub variant: usize,
+    /// Its param values, as written.
+    pub params: Map<String, Value>,
+    /// Why.
+    pub error: String,
+}
+
+/// An axis as written to the sweep file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AxisOut {
+    /// The param.
+    pub name: String,
+    /// Its values, as written.
+    pub values: Vec<String>,
+}
+
+/// The ranking rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rank {
+    /// The metric.
+    pub metric: String,
+    /// Its direction.
+    pub better: Better,
+}
+
+/// A sweep's result, as `--out` writes it and `sweep merge` reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepFile {
+    /// The format's version.
+    pub vixshield_sweep: u32,
+    /// The strategy's name.
+    pub strategy: String,
+    /// SHA-256 of the strategy file's text.
+    pub source_sha256: String,
+    /// The axes.
+    pub grid: Vec<AxisOut>,
+    /// Variants in the whole grid.
+    pub variants: usize,
+    /// The backtest's assumptions.
+    pub config: Value,
+    /// How the results are ranked.
+    pub rank: Rank,
+    /// The slice this file holds, or `null` for the whole grid.
+    pub shard: Option<Shard>,
+    /// Ranked, best first.
+    pub results: Vec<Row>,
+    /// Variants that failed, by index.
+    pub failed: Vec<Failure>,
+}
+
+impl SweepFile {
+    /// Sorts the results by the rank rule and numbers them.
+    pub fn rerank(&mut self) {
+        let key = self.rank.metric.clone();
+        let better = self.rank.better;
+        self.results.sort_by(|a, b| {
+            let (x, y) = (as_f64(a.metrics.get(&key)), as_f64(b.metrics.get(&key)));
+            let by_value = match (x, y) {
+                (Some(x), Some(y)) => match better {
+                    Better::Higher => y.total_cmp(&x),
+                    Better::Lower => x.total_cmp(&y),
+                },
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            by_value.then(a.variant.cmp(&b.variant))
+        });
+        for (i, r) in self.results.iter_mut().enumerate() {
+            r.rank = i + 1;
+        }
+        self.failed.sort_by_key(|f| f.variant);
+    }
+
+    /// The value of the ranking metric of a row.
+    pub fn score(&self, r: &Row) -> Option<f64> {
+        as_f64(r.metrics.get(&self.rank.metric))
+    }
+}
+
+/// Merges shards into the ranking of the whole grid. The files must come from
+/// the same strategy text, grid, assumptions and shard count, and together
+/// hold every variant exactly once.
+pub fn merge(files: Vec<SweepFile>, rank: Option<Rank>) -> Result<SweepFile, String> {
+    let mut it = files.into_iter();
+    let Some(mut out) = it.next() else {
+        return Err("nothing to merge: give the sweep files".into());
+    };
+    let count = out.shard.map_or(1, |s| s.count);
+    let mut seen = vec![false; out.variants];
+    let mark = |v: usize, seen: &mut Vec<bool>| -> Result<(), String> {
+        match seen.get_mut(v) {
+            Some(s) if *s => Err(format!(
+                "variant {v} appears twice: a shard was given twice, or shards of different splits"
+            )),
+            Some(s) => {
+                *s = true;
+                Ok(())
+            }
+            None => Err(format!(
+                "variant {v} is outside the grid of {} variants",
+                seen.len()
+            )),
+        }
+    };
+    for r in &out.results {
+        mark(r.variant, &mut seen)?;
+    }
+    for f in &out.failed {
+        mark(f.variant, &mut seen)?;
+    }
+    for (n, f) in it.enumerate() {
+        let what = if f.source_sha256 != out.source_sha256 {
+            Some("the strategy file's text")
+        } else if f.grid != out.grid || f.variants != out.variants {
+            Some("the grid")
+        } else if f.config != out.config {
+            Some("the backtest assumptions")
+        } else if f.shard.map_or(1, |s| s.count) != count {
+            Some("the number of shards")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(format!(
+                "file {} differs from the first in {what}; merge shards of one sweep only",
+                n + 2
+            ));
+        }
+        for r in &f.results {
+            mark(r.variant, &mut seen)?;
+        }
+        for x in &f.failed {
+            mark(x.variant, &mut seen)?;
+        }
+        out.results.extend(f.results);
+        out.failed.extend(f.failed);
+    }
+    let missing: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| i)
+        .collect();
+    if !missing.is_empty() {
+        let some: Vec<String> = missing.iter().take(5).map(usize::to_string).collect();
+        return Err(format!(
+            "{} of {} variants are missing (variant {}{}); merge every shard",
+            missing.len(),
+            out.variants,
+            some.join(", "),
+            if missing.len() > 5 { ", ..." } else { "" }
+        ));
+    }
+    if let Some(r) = rank {
+        out.rank = r;
+    }
+    out.shard = None;
+    out.rerank();
+    Ok(out)
+}
+
+/// What every variant shares: the strategy text, the market, the assumptions.
+pub struct Runner<'a> {
+    /// The strategy file.
+    pub source: &'a SourceFile,
+    /// Plugins and events.
+    pub env: &'a Env,
+    /// Market data, loaded once.
+    pub market: &'a Market,
+    /// Events, loaded once.
+    pub calendar: &'a Calendar,
+    /// The backtest's assumptions.
+    pub config: &'a Config,
+}
+
+impl Runner<'_> {
+    /// Backtests one variant between `from` and `to` (the config's range when `None`).
+    pub fn report(
+        &self,
+        overrides: &[(String, Literal)],
+        range: Option<(NaiveDate, NaiveDate)>,
+    ) -> Result<Report, String> {
+        let checked = check::check_source_with(self.source, self.env, overrides);
+        let Some(s) = checked.strategy else {
+            let first = checked
+                .diagnostics
+                .iter()
+                .find(|d| d.severity() == crate::diag::Severity::Error)
+                .map_or("the strategy does not check".to_string(), |d| {
+                    format!("{}: {}", d.code.as_str(), d.message)
+                });
+            return Err(first);
+        };
+        let compiled = crate::compile::compile(&s, &[]).map_err(|e| e.to_string())?;
+        let values = MarketValues::compute(&compiled.graph, self.market, self.calendar, None)
+            .map_err(|e| e.to_string())?;
+        let mut config = self.config.clone();
+        if let Some((from, to)) = range {
+            config.from = Some(from);
+            config.to = Some(to);
+        }
+        let bt = backtest::run(&s, &compiled, self.market, &values, &config, |_, _| {})
+            .map_err(|e| e.to_string())?;
+        Ok(backtest::report::report(&bt, s.account.capital))
+    }
+}
+
+fn params_map(v: &[(String, Literal)]) -> Map<String, Value> {
+    v.iter()
+        .map(|(n, l)| (n.clone(), Value::String(literal_text(l))))
+        .collect()
+}
+
+/// What a sweep needs besides the runner.
+pub struct Plan<'a> {
+    /// The strategy's name.
+    pub name: &'a str,
+    /// The grid.
+    pub grid: &'a Grid,
+    /// The ranking rule.
+    pub rank: Rank,
+    /// The slice to run, or all.
+    pub shard: Option<Shard>,
+}
+
+/// Runs the variants of a plan in parallel and ranks them.
+pub fn run(runner: &Runner<'_>, plan: &Plan<'_>, progress: &(dyn Fn() + Sync)) -> SweepFile {
+    let indices: Vec<usize> = (0..plan.grid.len())
+        .filter(|i| plan.shard.is_none_or(|s| s.contains(*i)))
+        .collect();
+    let outcomes: Vec<Result<Row, Failure>> = indices
+        .par_iter()
+        .map(|&i| {
+            let v = plan.grid.variant(i);
+            let r = runner.report(&v, None);
+            progress();
+            match r {
+                Ok(report) => Ok(Row {
+                    rank: 0,
+                    variant: i,
+                    params: params_map(&v),
+                    metrics: metrics(&report),
+                }),
+                Err(error) => Err(Failure {
+                    variant: i,
+                    params: params_map(&v),
+                    error,
+                }),
+            }
+        })
+        .collect();
+    let mut results = Vec::new();
+    let mut failed = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(r) => results.push(r),
+            Err(f) => failed.push(f),
+        }
+    }
+    let mut out = SweepFile {
+        vixshield_sweep: 1,
+        strategy: plan.name.to_string(),
+        source_sha256: sha256(runner.source.text()),
+        grid: plan
+            .grid
+            .axes
+            .iter()
+            .map(|a| AxisOut {
+                name: a.name.clone(),
+                values: a.values.iter().map(literal_text).collect(),
+            })
+            .collect(),
+        variants: plan.grid.len(),
+        config: serde_json::to_value(runner.config).unwrap_or(Value::Null),
+        rank: plan.rank.clone(),
+        shard: plan.shard,
+        results,
+        failed,
+    };
+    out.rerank();
+    out
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(text.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A walk-forward period in months: `5y`, `60m`.
+pub fn parse_period(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let (n, mult) = if let Some(n) = s.strip_suffix('y') {
+        (n, 12)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 1)
+    } else {
+        return None;
+    };
+    let n: u32 = n.trim().parse().ok()?;
+    n.checked_mul(mult).filter(|m| *m > 0)
+}
+
+/// Parses `IN/OUT`, e.g. `5y/1y` or `60m/12m`, into months.
+pub fn parse_walk(s: &str) -> Result<(u32, u32), String> {
+    let bad = || {
+        format!(
+            "`--walk-forward {s}`: expected IN/OUT with periods in years or months, as in `5y/1y` or `60m/12m`"
+        )
+    };
+    let (a, b) = s.split_once('/').ok_or_else(bad)?;
+    Ok((
+        parse_period(a).ok_or_else(bad)?,
+        parse_period(b).ok_or_else(bad)?,
+    ))
+}
+
+/// One walk-forward window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// In-sample first day.
+    pub in_from: NaiveDate,
+    /// In-sample last day.
+    pub in_to: NaiveDate,
+    /// Out-of-sample first day.
+    pub out_from: NaiveDate,
+    /// Out-of-sample last day (the data's end for the last, maybe shorter, window).
+    pub out_to: NaiveDate,
+}
+
+/// Rolling windows over `[start, end]`: in-sample `in_months`, then
+/// out-of-sample `out_months`, moving forward by `out_months`; the last
+/// out-of-sample window is cut at `end`.
+pub fn windows(start: NaiveDate, end: NaiveDate, in_months: u32, out_months: u32) -> Vec<Window> {
+    let mut out = Vec::new();
+    let mut k: u32 = 0;
+    loop {
+        let Some(in_from) = k
+            .checked_mul(out_months)
+            .and_then(|m| start.checked_add_months(Months::new(m)))
+        else {
+            break;
+        };
+        let Some(out_from) = in_from.checked_add_months(Months::new(in_months)) else {
+            break;
+        };
+        if out_from > end {
+            break;
+        }
+        let out_to = out_from
+            .checked_add_months(Months::new(out_months))
+            .and_then(|d| d.pred_opt())
+            .map_or(end, |d| d.min(end));
+        out.push(Window {
+            in_from,
+            in_to: out_from.pred_opt().unwrap_or(out_from),
+            out_from,
+            out_to,
+        });
+        k += 1;
+    }
+    out
+}
+
+/// The first and last day with both SPX and VIX (what a backtest can trade).
+pub fn tradeable_range(market: &Market) -> Option<(NaiveDate, NaiveDate)> {
+    let spx = market.get("spx")?.close();
+    let vix = market.get("vix")?.close();
+    let ok = |i: &usize| {
+        spx.get(*i).is_some_and(|x| x.is_finite()) && vix.get(*i).is_some_and(|x| x.is_finite())
+    };
+    let dates = market.dates();
+    let first = (0..dates.len()).find(ok)?;
+    let last = (0..dates.len()).rev().find(ok)?;
+    Some((*dates.get(first)?, *dates.get(last)?))
+}
+
+/// One walk-forward window's outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WalkRow {
+    /// The window.
+    #[serde(flatten)]
+    pub window: Window,
+    /// The best variant in-sample, if any succeeded.
+    pub best: Option<usize>,
+    /// Its params.
+    pub params: Map<String, Value>,
+    /// Its ranking metric in-sample.
+    pub in_sample: Option<f64>,
+    /// Its metrics out of sample.
+    pub out_of_sample: Map<String, Value>,
+    /// Why the window has no result, if so.
+    pub error: Option<String>,
+}
+
+/// A walk-forward analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WalkForward {
+    /// The strategy's name.
+    pub strategy: String,
+    /// In-sample length, months.
+    pub in_months: u32,
+    /// Out-of-sample length, months.
+    pub out_months: u32,
+    /// The ranking rule.
+    pub rank: Rank,
+    /// One row a window.
+    pub windows: Vec<WalkRow>,
+    /// Mean of the ranking metric out of sample, over windows with a result.
+    pub mean_out_of_sample: Option<f64>,
+}
+
+/// Walks forward: in each window, every variant in-sample, the best out of sample.
+pub fn walk_forward(
+    runner: &Runner<'_>,
+    plan: &Plan<'_>,
+    (in_months, out_months): (u32, u32),
+    (start, end): (NaiveDate, NaiveDate),
+    progress: &(dyn Fn() + Sync),
+) -> WalkForward {
+    let ws = windows(start, end, in_months, out_months);
+    let key = plan.rank.metric.clone();
+    let better = plan.rank.better;
+    let mut rows = Vec::new();
+    for w in ws {
+        let scores: Vec<(usize, Option<f64>)> = (0..plan.grid.len())
+            .into_par_iter()
+            .map(|i| {
+                let r = runner.report(&plan.grid.variant(i), Some((w.in_from, w.in_to)));
+                progress();
+                (i, r.ok().and_then(|r| as_f64(metrics(&r).get(&key))))
+            })
+            .collect();
+        // The best, ties to the lowest index (the order `scores` is in).
+        let mut best: Option<(usize, f64)> = None;
+        for (i, s) in scores {
+            let Some(s) = s else { continue };
+            let wins = match best {
+                None => true,
+                Some((_, b)) => match better {
+                    Better::Higher => s > b,
+                    Better::Lower => s < b,
+                },
+            };
+            if wins {
+                best = Some((i, s));
+            }
+        }
+        let row = match best {
+            None => WalkRow {
+                window: w,
+                best: None,
+                params: Map::new(),
+                in_sample: None,
+                out_of_sample: Map::new(),
+                error: Some("no variant could be backtested in sample".into()),
+            },
+            Some((i, s)) => {
+                let v = plan.grid.variant(i);
+                match runner.report(&v, Some((w.out_from, w.out_to))) {
+                    Ok(r) => WalkRow {
+                        window: w,
+                        best: Some(i),
+                        params: params_map(&v),
+                        in_sample: Some(s),
+                        out_of_sample: metrics(&r),
+                        error: None,
+                    },
+                    Err(e) => WalkRow {
+                        window: w,
+                        best: Some(i),
+                        params: params_map(&v),
+                        in_sample: Some(s),
+                        out_of_sample: Map::new(),
+                        error: Some(e),
+                    },
+                }
+            }
+        };
+        rows.push(row);
+    }
+    let oos: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| as_f64(r.out_of_sample.get(&key)))
+        .collect();
+    WalkForward {
+        strategy: plan.name.to_string(),
+        in_months,
+        out_months,
+        rank: plan.rank.clone(),
+        mean_out_of_sample: (!oos.is_empty()).then(|| oos.iter().sum::<f64>() / oos.len() as f64),
+        windows: rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_enumerate_exactly() {
+        let a = parse_set("mult=1.6x..2.0x:0.1x").unwrap_or_else(|e| panic!("{e}"));
+        let t: Vec<String> = a.values.iter().map(literal_text).collect();
+        assert_eq!(t, ["1.6x", "1.7x", "1.8x", "1.9x", "2x"]);
+        let a = parse_set("base=1%..2%:0.5%").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.values.len(), 3);
+        let a = parse_set("p=14").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.values, vec![Literal::Number(Decimal::from(14))]);
+    }
+
+    #[test]
+    fn variants_are_mixed_radix() {
+        let g = Grid::new(vec![
+            parse_set("a=1..2:1").unwrap_or_else(|e| panic!("{e}")),
+            parse_set("b=1..3:1").unwrap_or_else(|e| panic!("{e}")),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(g.len(), 6);
+        let v: Vec<String> = g.variant(4).iter().map(|(_, l)| literal_text(l)).collect();
+        assert_eq!(v, ["2", "2"]);
+    }
+
+    #[test]
+    fn windows_roll() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap_or_default();
+        let w = windows(d(2000, 1, 3), d(2003, 6, 30), 24, 12);
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].out_from, d(2002, 1, 3));
+        assert_eq!(w[0].out_to, d(2003, 1, 2));
+        assert_eq!(w[1].out_to, d(2003, 6, 30));
+    }
+}

@@ -1,0 +1,228 @@
+//! The exact losing-run odds and expected stopped-out cycles against values
+//! computed independently with exact rational arithmetic: a different
+//! recursion (conditioning on the first win) and, for short horizons, brute
+//! force over every sequence of wins and losses.
+
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, ToPrimitive, Zero};
+use vixshield::risk::exact::{expected_stopped_cycles, losing_run, stopped_cycle_rate};
+
+/// q as an exact fraction a / d (every f64 is one, with d a power of two).
+fn frac(q: f64) -> (BigInt, BigInt) {
+    let r = BigRational::from_float(q).expect("a finite probability");
+    (r.numer().clone(), r.denom().clone())
+}
+
+fn pow(x: &BigInt, k: usize) -> BigInt {
+    let mut r = BigInt::one();
+    for _ in 0..k {
+        r *= x;
+    }
+    r
+}
+
+/// P(no run of k losses in n trades), exactly, by conditioning on the losses
+/// before the first win: the first k trades all lose (a run), or the first win
+/// comes after j < k losses and the rest starts afresh:
+/// f(m) = Σ_{j<k} q^j·p·f(m−1−j) for m ≥ k, f(m) = 1 for m < k.
+/// With q = a/d, F(m) = f(m)·d^m is an integer and
+/// F(m) = Σ_{j<k} a^j·(d−a)·F(m−1−j): no gcd on the way, one division at the end.
+fn no_run(q: f64, k: usize, n: usize) -> BigRational {
+    let (a, d) = frac(q);
+    let c: Vec<BigInt> = (0..k).map(|j| pow(&a, j) * (&d - &a)).collect();
+    let mut big_f: Vec<BigInt> = Vec::with_capacity(n + 1);
+    for m in 0..=n {
+        if m < k {
+            big_f.push(pow(&d, m));
+        } else {
+            let mut s = BigInt::zero();
+            for (j, cj) in c.iter().enumerate() {
+                s += cj * &big_f[m - 1 - j];
+            }
+            big_f.push(s);
+        }
+    }
+    BigRational::new(big_f.pop().unwrap_or_else(BigInt::one), pow(&d, n))
+}
+
+/// E[stopped-out cycles in n trades], exactly, by the same conditioning:
+/// g(m) = q^k·(1 + g(m−k)) + Σ_{j<k} q^j·p·g(m−1−j) for m ≥ k, else 0;
+/// in integers G(m) = g(m)·d^m = a^k·(d^(m−k) + G(m−k)) + Σ_{j<k} a^j·(d−a)·G(m−1−j).
+fn stopped(q: f64, k: usize, n: usize) -> BigRational {
+    let (a, d) = frac(q);
+    let ak = pow(&a, k);
+    let c: Vec<BigInt> = (0..k).map(|j| pow(&a, j) * (&d - &a)).collect();
+    let mut dp = vec![BigInt::one()];
+    for _ in 0..n {
+        let next = dp.last().cloned().unwrap_or_else(BigInt::one) * &d;
+        dp.push(next);
+    }
+    let mut g: Vec<BigInt> = Vec::with_capacity(n + 1);
+    for m in 0..=n {
+        if m < k {
+            g.push(BigInt::zero());
+        } else {
+            let mut s = &ak * (&dp[m - k] + &g[m - k]);
+            for (j, cj) in c.iter().enumerate() {
+                s += cj * &g[m - 1 - j];
+            }
+            g.push(s);
+        }
+    }
+    BigRational::new(g.pop().unwrap_or_else(BigInt::zero), dp[n].clone())
+}
+
+/// Brute force: every one of the 2^n sequences, weighted exactly
+/// (a sequence with L losses and W wins weighs a^L·(d−a)^W / d^n).
+fn brute(q: f64, k: usize, n: usize) -> (BigRational, BigRational) {
+    let (a, d) = frac(q);
+    let b = &d - &a;
+    let (mut run, mut cycles) = (BigInt::zero(), BigInt::zero());
+    for bits in 0u32..(1u32 << n) {
+        let losses = (bits.count_ones()) as usize;
+        let w = pow(&a, losses) * pow(&b, n - losses);
+        let (mut streak, mut longest, mut count, mut cyc) = (0usize, 0usize, 0usize, 0usize);
+        for i in 0..n {
+            if bits >> i & 1 == 1 {
+                streak += 1;
+                longest = longest.max(streak);
+                cyc += 1;
+                if cyc == k {
+                    count += 1;
+                    cyc = 0;
+                }
+            } else {
+                streak = 0;
+                cyc = 0;
+            }
+        }
+        if longest >= k {
+            run += &w;
+        }
+        cycles += w * BigInt::from(count);
+    }
+    let dn = pow(&d, n);
+    (
+        BigRational::new(run, dn.clone()),
+        BigRational::new(cycles, dn),
+    )
+}
+
+fn f(x: &BigRational) -> f64 {
+    x.to_f64().expect("a representable value")
+}
+
+fn close(got: f64, want: &BigRational, what: &str) {
+    let w = f(want);
+    assert!(
+        (got - w).abs() <= 1e-12,
+        "{what}: got {got:e}, exact {w:e}, off by {:e}",
+        (got - w).abs()
+    );
+}
+
+const CASES: &[(f64, u64, u64)] = &[
+    (0.3, 3, 50),
+    (0.3, 4, 300),
+    (0.25, 4, 1000),
+    (0.5, 1, 20),    // K = 1: any loss
+    (0.5, 10, 1000), // the matrix-power path
+    (0.75, 12, 400),
+    (0.9, 4, 200),
+    (0.05, 2, 400),
+    (0.15, 4, 300),
+    (0.999, 3, 100), // a run almost surely
+    (0.001, 5, 300), // a run almost never: relative precision matters
+    (0.25, 5, 3),    // K > N
+    (0.4, 7, 7),     // K = N
+    (0.0, 2, 10),    // never a loss
+    (1.0, 4, 10),    // always a loss
+    (1.0, 4, 3),     // always, but too short
+];
+
+#[test]
+fn probability_matches_exact_rationals() {
+    for &(q, k, n) in CASES {
+        let o = losing_run(q, k, n).expect("valid");
+        let exact_none = no_run(q, k as usize, n as usize);
+        let exact_run = BigRational::one() - &exact_none;
+        close(
+            o.p_losing_run,
+            &exact_run,
+            &format!("P(run) q={q} K={k} N={n}"),
+        );
+        close(
+            o.p_no_losing_run,
+            &exact_none,
+            &format!("P(none) q={q} K={k} N={n}"),
+        );
+        // Tiny values keep their relative precision (they are not 1 − something).
+        let want = f(&exact_run);
+        if want > 0.0 && want < 1e-6 {
+            assert!(
+                ((o.p_losing_run - want) / want).abs() < 1e-12,
+                "relative precision of a tiny P(run): {} vs {want}",
+                o.p_losing_run
+            );
+        }
+    }
+}
+
+#[test]
+fn expected_stopped_cycles_match_exact_rationals() {
+    for &(q, k, n) in CASES {
+        let e = expected_stopped_cycles(q, k, n).expect("valid");
+        close(
+            e,
+            &stopped(q, k as usize, n as usize),
+            &format!("E[stopped] q={q} K={k} N={n}"),
+        );
+    }
+}
+
+#[test]
+fn brute_force_agrees_on_short_horizons() {
+    for &(q, k) in &[(0.3, 1u64), (0.3, 2), (0.6, 3), (0.5, 4), (0.1, 2)] {
+        for n in [0u64, 1, 2, 5, 9, 12] {
+            let (run, cycles) = brute(q, k as usize, n as usize);
+            let o = losing_run(q, k, n).expect("valid");
+            close(o.p_losing_run, &run, &format!("brute P q={q} K={k} N={n}"));
+            let e = expected_stopped_cycles(q, k, n).expect("valid");
+            close(e, &cycles, &format!("brute E q={q} K={k} N={n}"));
+        }
+    }
+}
+
+#[test]
+fn closed_forms_at_the_edges() {
+    // K = 1: P = 1 − p^N; expected stopped cycles = N·q.
+    let o = losing_run(0.2, 1, 30).expect("valid");
+    assert!((o.p_losing_run - (1.0 - 0.8f64.powi(30))).abs() < 1e-15);
+    let e = expected_stopped_cycles(0.2, 1, 30).expect("valid");
+    assert!((e - 6.0).abs() < 1e-12);
+    // K = N: P = q^N.
+    let o = losing_run(0.5, 8, 8).expect("valid");
+    assert!((o.p_losing_run - 0.5f64.powi(8)).abs() < 1e-18);
+    // The renewal rate.
+    let r = stopped_cycle_rate(0.5, 2);
+    assert!((r - 0.5 * 0.25 / 0.75).abs() < 1e-15);
+}
+
+#[test]
+fn bad_inputs_are_errors() {
+    assert!(losing_run(-0.1, 3, 10).is_err());
+    assert!(losing_run(1.5, 3, 10).is_err());
+    assert!(losing_run(f64::NAN, 3, 10).is_err());
+    assert!(losing_run(0.5, 0, 10).is_err());
+    assert!(expected_stopped_cycles(0.5, 0, 10).is_err());
+}
+
+#[test]
+fn large_horizons_are_fast_and_sane() {
+    // N = 10^9 through the matrix power: still a probability, monotone in N.
+    let a = losing_run(0.25, 10, 1_000_000).expect("valid");
+    let b = losing_run(0.25, 10, 1_000_000_000).expect("valid");
+    assert!(a.p_losing_run < b.p_losing_run && b.p_losing_run <= 1.0);
+    assert!((a.p_losing_run + a.p_no_losing_run - 1.0).abs() < 1e-15);
+}
