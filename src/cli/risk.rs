@@ -120,6 +120,9 @@ struct Out {
     monte_carlo: Option<monte_carlo::Summary>,
 }
 
+/// The most trades a Monte Carlo simulates (paths × trades): minutes of work.
+const MAX_SIMULATED: f64 = 1e10;
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     exit::trouble()
@@ -178,6 +181,14 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     }
     if args.paths == Some(0) {
         return Err(usage("`--paths 0`: give at least one path"));
+    }
+    if let (Some(p), Some(n)) = (args.paths, args.trades)
+        && (p as f64) * (n as f64) > MAX_SIMULATED
+    {
+        return Err(usage(format!(
+            "`--paths {p} --trades {n}`: {:.0e} simulated trades; at most {MAX_SIMULATED:.0e}",
+            (p as f64) * (n as f64)
+        )));
     }
     let needs_backtest = args.backtest || args.paths.is_some();
     if needs_backtest && args.strategy.is_none() {
@@ -428,7 +439,12 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
                 "{:.6} (long run: one per {} trades)",
                 o.expected_stopped_cycles,
                 if o.stopped_cycle_rate > 0.0 {
-                    format!("{:.1}", 1.0 / o.stopped_cycle_rate)
+                    let every = 1.0 / o.stopped_cycle_rate;
+                    if every >= 100.0 {
+                        format!("{every:.0}")
+                    } else {
+                        format!("{every:.1}")
+                    }
                 } else {
                     "∞".into()
                 }
