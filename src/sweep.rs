@@ -270,17 +270,17 @@ impl Grid {
                     a.name, a.name
                 ));
             };
-            if let Some(v) = a.values.first() {
-                if std::mem::discriminant(v) != std::mem::discriminant(&p.value) {
-                    return Err(format!(
-                        "`--set {}`: param `{}` is {} ({}), the values given are {}",
-                        a.name,
-                        a.name,
-                        unit(&p.value),
-                        literal_text(&p.value),
-                        unit(v)
-                    ));
-                }
+            if let Some(v) = a.values.first()
+                && std::mem::discriminant(v) != std::mem::discriminant(&p.value)
+            {
+                return Err(format!(
+                    "`--set {}`: param `{}` is {} ({}), the values given are {}",
+                    a.name,
+                    a.name,
+                    unit(&p.value),
+                    literal_text(&p.value),
+                    unit(v)
+                ));
             }
         }
         Ok(())
@@ -743,13 +743,10 @@ pub struct Window {
 pub fn windows(start: NaiveDate, end: NaiveDate, in_months: u32, out_months: u32) -> Vec<Window> {
     let mut out = Vec::new();
     let mut k: u32 = 0;
-    loop {
-        let Some(in_from) = k
-            .checked_mul(out_months)
-            .and_then(|m| start.checked_add_months(Months::new(m)))
-        else {
-            break;
-        };
+    while let Some(in_from) = k
+        .checked_mul(out_months)
+        .and_then(|m| start.checked_add_months(Months::new(m)))
+    {
         let Some(out_from) = in_from.checked_add_months(Months::new(in_months)) else {
             break;
         };
@@ -906,27 +903,43 @@ pub fn walk_forward(
 mod tests {
     use super::*;
 
+    fn axis(spec: &str) -> Axis {
+        parse_set(spec).unwrap_or_else(|_| Axis {
+            name: String::new(),
+            values: Vec::new(),
+        })
+    }
+
     #[test]
     fn ranges_enumerate_exactly() {
-        let a = parse_set("mult=1.6x..2.0x:0.1x").unwrap_or_else(|e| panic!("{e}"));
-        let t: Vec<String> = a.values.iter().map(literal_text).collect();
+        let t: Vec<String> = axis("mult=1.6x..2.0x:0.1x")
+            .values
+            .iter()
+            .map(literal_text)
+            .collect();
         assert_eq!(t, ["1.6x", "1.7x", "1.8x", "1.9x", "2x"]);
-        let a = parse_set("base=1%..2%:0.5%").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(a.values.len(), 3);
-        let a = parse_set("p=14").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(a.values, vec![Literal::Number(Decimal::from(14))]);
+        assert_eq!(axis("base=1%..2%:0.5%").values.len(), 3);
+        assert_eq!(
+            axis("p=14").values,
+            vec![Literal::Number(Decimal::from(14))]
+        );
+        let t: Vec<String> = axis("cap=$5,000..$10,000:$2,500")
+            .values
+            .iter()
+            .map(literal_text)
+            .collect();
+        assert_eq!(t, ["$5,000", "$7,500", "$10,000"]);
     }
 
     #[test]
     fn variants_are_mixed_radix() {
-        let g = Grid::new(vec![
-            parse_set("a=1..2:1").unwrap_or_else(|e| panic!("{e}")),
-            parse_set("b=1..3:1").unwrap_or_else(|e| panic!("{e}")),
-        ])
-        .unwrap_or_else(|e| panic!("{e}"));
+        let g = Grid::new(vec![axis("a=1..2:1"), axis("b=1..3:1")]);
+        let g = g.unwrap_or(Grid { axes: Vec::new() });
         assert_eq!(g.len(), 6);
         let v: Vec<String> = g.variant(4).iter().map(|(_, l)| literal_text(l)).collect();
         assert_eq!(v, ["2", "2"]);
+        let v: Vec<String> = g.variant(2).iter().map(|(_, l)| literal_text(l)).collect();
+        assert_eq!(v, ["1", "3"], "the last axis varies fastest");
     }
 
     #[test]
@@ -934,8 +947,20 @@ mod tests {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap_or_default();
         let w = windows(d(2000, 1, 3), d(2003, 6, 30), 24, 12);
         assert_eq!(w.len(), 2);
-        assert_eq!(w[0].out_from, d(2002, 1, 3));
-        assert_eq!(w[0].out_to, d(2003, 1, 2));
-        assert_eq!(w[1].out_to, d(2003, 6, 30));
+        assert_eq!(w.first().map(|w| w.out_from), Some(d(2002, 1, 3)));
+        assert_eq!(w.first().map(|w| w.out_to), Some(d(2003, 1, 2)));
+        assert_eq!(w.last().map(|w| w.out_to), Some(d(2003, 6, 30)));
+    }
+
+    #[test]
+    fn shards_partition_the_grid() {
+        let shards: Vec<Shard> = (0..3)
+            .filter_map(|i| Shard::parse(&format!("{i}/3")).ok())
+            .collect();
+        for v in 0..20 {
+            assert_eq!(shards.iter().filter(|s| s.contains(v)).count(), 1);
+        }
+        assert!(Shard::parse("3/3").is_err());
+        assert!(Shard::parse("0/0").is_err());
     }
 }

@@ -26,11 +26,11 @@ pub struct Args {
     /// Probability that a trade loses: `0.25` or `25%` (default: measured from `--journal` or `--backtest`).
     #[arg(long, value_name = "Q")]
     loss_rate: Option<String>,
-    /// Trades N (default: as many as the journal or backtest has).
-    #[arg(long, value_name = "N")]
+    /// Trades N ≥ 0 (default: as many as the journal or backtest has).
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count)]
     trades: Option<u64>,
-    /// Run length K (default: the strategy's step limit, `sizing.steps`).
-    #[arg(long, value_name = "K")]
+    /// Run length K ≥ 1 (default: the strategy's step limit, `sizing.steps`).
+    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = count)]
     run: Option<u64>,
     /// Average win, for Kelly: money (`$1,200`) or a return on risk (`0.25`); its unit must match `--avg-loss`.
     #[arg(long, value_name = "AMOUNT")]
@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(long)]
     backtest: bool,
     /// Monte Carlo: this many paths through the sizing engine (needs STRATEGY; resamples its backtest).
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", allow_negative_numbers = true, value_parser = count_usize)]
     paths: Option<usize>,
     /// Monte Carlo seed: the same seed gives the same output whatever the thread count.
     #[arg(long, value_name = "S", default_value_t = 0)]
@@ -120,6 +120,23 @@ struct Out {
     monte_carlo: Option<monte_carlo::Summary>,
 }
 
+/// A whole number ≥ 0, said plainly when it is not.
+fn count(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
+    }
+    t.parse()
+        .map_err(|_| format!("`{t}` is not a whole number"))
+}
+
+fn count_usize(s: &str) -> Result<usize, String> {
+    count(s).and_then(|n| usize::try_from(n).map_err(|_| format!("`{s}` is too large")))
+}
+
+/// The most trades a Monte Carlo simulates (paths × trades): minutes of work.
+const MAX_SIMULATED: f64 = 1e10;
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     exit::trouble()
@@ -178,6 +195,14 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     }
     if args.paths == Some(0) {
         return Err(usage("`--paths 0`: give at least one path"));
+    }
+    if let (Some(p), Some(n)) = (args.paths, args.trades)
+        && (p as f64) * (n as f64) > MAX_SIMULATED
+    {
+        return Err(usage(format!(
+            "`--paths {p} --trades {n}`: {:.0e} simulated trades; at most {MAX_SIMULATED:.0e}",
+            (p as f64) * (n as f64)
+        )));
     }
     let needs_backtest = args.backtest || args.paths.is_some();
     if needs_backtest && args.strategy.is_none() {
@@ -428,7 +453,12 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
                 "{:.6} (long run: one per {} trades)",
                 o.expected_stopped_cycles,
                 if o.stopped_cycle_rate > 0.0 {
-                    format!("{:.1}", 1.0 / o.stopped_cycle_rate)
+                    let every = 1.0 / o.stopped_cycle_rate;
+                    if every >= 100.0 {
+                        format!("{every:.0}")
+                    } else {
+                        format!("{every:.1}")
+                    }
                 } else {
                     "∞".into()
                 }

@@ -446,7 +446,7 @@ fn walk_table(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let ins = r.in_sample.map(|x| Value::from(x));
+        let ins = r.in_sample.map(Value::from);
         writeln!(
             w,
             "{} .. {}  {} .. {}  {:<24}  {:>12}  {:>12}  {:>12}{}",

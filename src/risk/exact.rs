@@ -245,10 +245,10 @@ fn powered(p: Dd, q: Dd, k: usize, n: u64, kind: Kind) -> (Dd, Dd) {
             if let Some(x) = m.get_mut(at(i, k)) {
                 *x = q;
             }
-            if kind == Kind::Count {
-                if let Some(x) = m.get_mut(at(i, 0)) {
-                    *x = x.add(q);
-                }
+            if kind == Kind::Count
+                && let Some(x) = m.get_mut(at(i, 0))
+            {
+                *x = x.add(q);
             }
         }
     }
@@ -269,10 +269,10 @@ fn powered(p: Dd, q: Dd, k: usize, n: u64, kind: Kind) -> (Dd, Dd) {
                     continue;
                 }
                 for (j, o) in out.iter_mut().enumerate() {
-                    if let Some(mij) = m.get(at(i, j)) {
-                        if mij.hi != 0.0 {
-                            *o = o.add(vi.mul(*mij));
-                        }
+                    if let Some(mij) = m.get(at(i, j))
+                        && mij.hi != 0.0
+                    {
+                        *o = o.add(vi.mul(*mij));
                     }
                 }
             }
@@ -291,10 +291,10 @@ fn powered(p: Dd, q: Dd, k: usize, n: u64, kind: Kind) -> (Dd, Dd) {
                     }
                     for j in 0..d {
                         let b = m.get(at(l, j)).copied().unwrap_or(Dd::ZERO);
-                        if b.hi != 0.0 {
-                            if let Some(s) = scratch.get_mut(at(i, j)) {
-                                *s = s.add(a.mul(b));
-                            }
+                        if b.hi != 0.0
+                            && let Some(s) = scratch.get_mut(at(i, j))
+                        {
+                            *s = s.add(a.mul(b));
                         }
                     }
                 }

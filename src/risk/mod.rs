@@ -94,7 +94,11 @@ impl TradeStats {
 /// loses its stake or wins `b` times it. `None` when there is no average loss
 /// (no losses: Kelly is undefined, it says to bet everything).
 pub fn kelly(loss_rate: f64, avg_win: f64, avg_loss: f64) -> Option<Kelly> {
-    if !(avg_loss > 0.0) || !(0.0..=1.0).contains(&loss_rate) || !avg_win.is_finite() {
+    if avg_loss.is_nan()
+        || avg_loss <= 0.0
+        || !(0.0..=1.0).contains(&loss_rate)
+        || !avg_win.is_finite()
+    {
         return None;
     }
     let b = avg_win / avg_loss;
