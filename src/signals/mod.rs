@@ -10,7 +10,7 @@
 //!
 //! They are TA-Lib's (default "classic" compatibility, unstable period 0),
 //! checked against the real library on the full VIX history
-//! (`tests/signals_talib.rs`):
+//! (`tests/it/signals_talib.rs`):
 //!
 //! | built-in | first value (0-based bar, no gaps) |
 //! |---|---|

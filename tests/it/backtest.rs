@@ -1,0 +1,299 @@
+//! Backtests on the bundled real data: reports locked by snapshots, a sanity
+//! check against published research, known events, charts, trade exports.
+
+use crate::common::vixshield;
+
+fn report(strategy: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["backtest", strategy, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+#[test]
+fn every_strategy_report_is_locked_and_deterministic() {
+    let mut names: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/strategies"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+    names.sort();
+    for name in names {
+        let path = format!("strategies/{name}");
+        let a = vixshield(&["backtest", &path, "--format", "json"]);
+        let b = vixshield(&["backtest", &path, "--format", "json"]);
+        assert_eq!(
+            a.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&a.stderr)
+        );
+        assert_eq!(a.stdout, b.stdout, "{name}: byte-identical");
+        assert!(
+            a.stderr.iter().all(|&c| c != b'\r'),
+            "no progress bar when stderr is not a terminal"
+        );
+        insta::assert_snapshot!(
+            format!("report__{}", name.trim_end_matches(".vxs")),
+            String::from_utf8_lossy(&a.stdout)
+        );
+    }
+}
+
+#[test]
+fn research_baseline_win_rate() {
+    // tastytrade's SPX and SPY studies: 45 DTE, 16-delta iron condors managed at
+    // 50% of max profit win 75-90% of the time. The issue asks for 70-90%.
+    let r = report("tests/fixtures/strategies/tasty-16-delta.vxs", &[]);
+    let w = r["win_rate"].as_f64().unwrap_or_default();
+    assert!((0.70..=0.90).contains(&w), "win rate {w}");
+    assert!(
+        r["trades"].as_u64().unwrap_or_default() > 300,
+        "about one condor a month over 25 years"
+    );
+}
+
+#[test]
+fn known_events_show_up_in_the_worst_cycles() {
+    let r = report("strategies/spx-mastery.vxs", &[]);
+    let worst = r["worst_cycles"].as_array().cloned().unwrap_or_default();
+    assert_eq!(worst.len(), 5);
+    let covers = |c: &serde_json::Value, day: &str| {
+        let (s, e) = (
+            c["start"].as_str().unwrap_or(""),
+            c["end"].as_str().unwrap_or(""),
+        );
+        s <= day && day <= e
+    };
+    assert!(
+        worst.iter().any(|c| covers(c, "2018-02-05")),
+        "the February 2018 VIX spike: {worst:?}"
+    );
+    assert!(
+        worst.iter().any(|c| covers(c, "2020-03-09")),
+        "the March 2020 crash: {worst:?}"
+    );
+    // 2008: under the documented assumptions the October 2008 VIX calls paid and a
+    // step-4 win closed the cycle, so its trough ranks just below the worst five.
+    let args = [
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2008-01-01",
+        "--to",
+        "2008-12-31",
+        "--format",
+        "json",
+    ];
+    let out = vixshield(&args);
+    let y2008: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let worst_2008 = &y2008["worst_cycles"][0];
+    assert!(
+        covers(worst_2008, "2008-10-10"),
+        "the worst cycle of 2008 spans the October crash: {worst_2008}"
+    );
+    assert!(
+        worst_2008["trough"]
+            .as_str()
+            .unwrap_or("0")
+            .starts_with('-')
+    );
+}
+
+#[test]
+fn chart_structure_and_series() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("chart.svg");
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2019-06-01",
+        "--to",
+        "2020-12-31",
+        "--chart",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let svg = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for title in [
+        "equity (marked to market) and drawdown",
+        "step of the open condor",
+        "VIX, with the days a hedge trigger fired",
+    ] {
+        assert!(svg.contains(title), "panel `{title}`");
+    }
+    // The equity, its running peak, the ladder and VIX: polylines with one point a day.
+    // One point a VIX trading day in the range (SPX is carried over VIX-only days).
+    let vix = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/vix-daily.csv"))
+        .unwrap_or_default();
+    let days = vix
+        .lines()
+        .filter(|l| {
+            l.get(..10)
+                .is_some_and(|d| ("2019-06-01"..="2020-12-31").contains(&d))
+        })
+        .count();
+    let long: Vec<usize> = svg
+        .split("<polyline")
+        .skip(1)
+        .map(|p| {
+            p.split("points=\"").nth(1).map_or(0, |q| {
+                q.split('"').next().unwrap_or("").split_whitespace().count()
+            })
+        })
+        .filter(|&n| n > 100)
+        .collect();
+    assert_eq!(long.len(), 4, "four daily series: {long:?}");
+    assert!(long.iter().all(|&n| n == days), "{long:?}");
+    assert!(
+        svg.matches("<circle").count() >= 5,
+        "hedge-trigger markers in 2020"
+    );
+}
+
+#[test]
+fn trades_export_and_ranges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("trades.csv");
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-06-30",
+        "--trades",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "trade,entry,exit,expiry,spx_entry,vix_entry,long_put,short_put,short_call,long_call,credit,contracts,step,size,max_loss,pnl,hedge_pnl,exit_reason"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() >= 4);
+    for r in &rows {
+        let num = |i: usize| {
+            r.get(i)
+                .and_then(|x| x.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        assert!(
+            num(6) < num(7) && num(7) < num(8) && num(8) < num(9),
+            "strikes in order: {r:?}"
+        );
+        assert!(
+            [6, 7, 8, 9].iter().all(|&i| num(i) % 5.0 == 0.0),
+            "strikes on the 5-point grid"
+        );
+        assert!(num(11) >= 1.0, "whole contracts");
+        assert!(r.get(1).copied().unwrap_or("") >= "2020-01-01");
+    }
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2030-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no market data between 2030-01-01"));
+}
+
+#[test]
+fn diff_lists_changed_sizes_and_exits_like_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .unwrap_or_default();
+    let changed = dir.path().join("changed.vxs");
+    std::fs::write(
+        &changed,
+        text.replace(
+            "multiplier = 1.8x into step 2",
+            "multiplier = 2x into step 2",
+        ),
+    )
+    .expect("write");
+    let c = changed.to_str().unwrap_or_default();
+    let journal = "tests/fixtures/journals/progression.csv";
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        c,
+        "--journal",
+        journal,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "differences exit 1");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sizes: Vec<(String, String)> = v["changed"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| (c["old_size"].to_string(), c["new_size"].to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // 1,000 × 2 = 2,000 instead of 1,800; then × 1.6 → 3,200 and 5,100 instead of 2,900 and 4,600.
+    let want = [("1800", "2000"), ("2900", "3200"), ("4600", "5100")];
+    assert_eq!(
+        sizes,
+        want.iter()
+            .map(|(a, b)| (format!("\"{a}\""), format!("\"{b}\"")))
+            .collect::<Vec<_>>()
+    );
+    let same = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal,
+    ]);
+    assert_eq!(same.status.code(), Some(0), "identical strategies exit 0");
+    let same = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "strategies/spx-mastery.vxs",
+        "--backtest",
+    ]);
+    assert_eq!(same.status.code(), Some(0));
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        c,
+        "--backtest",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["report"].as_array().is_some_and(|r| !r.is_empty()),
+        "report deltas listed"
+    );
+    let trouble = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "no/such.vxs",
+        "--journal",
+        journal,
+    ]);
+    assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
+}

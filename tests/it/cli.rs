@@ -1,0 +1,211 @@
+//! The `vixshield` binary: exit statuses, streams, formats.
+//! 0 ok, 1 findings, 2 usage or I/O trouble; data on stdout, diagnostics on stderr.
+
+use crate::common::{text, vixshield};
+use std::path::Path;
+
+#[test]
+fn clean_strategy_exits_0() {
+    let out = vixshield(&["check", "strategies/spx-mastery.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "nothing on stdout without --explain");
+    assert!(text(&out.stderr).contains("checked 1 file: 0 errors, 0 warnings"));
+}
+
+#[test]
+fn errors_exit_1_with_location_code_caret_and_help() {
+    let out = vixshield(&["check", "tests/cases/check/e0104_unknown_setting.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[E0104]: `sizing` has no setting `multiplyer`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--> tests/cases/check/e0104_unknown_setting.vxs:20:5"),
+        "{err}"
+    );
+    assert!(err.contains("^^^^^^^^^^ unknown setting"), "{err}");
+    assert!(err.contains("help: did you mean `multiplier`?"), "{err}");
+}
+
+#[test]
+fn every_file_is_checked_in_one_run() {
+    let out = vixshield(&[
+        "check",
+        "tests/cases/check/e0401_multiplier.vxs",
+        "strategies/spx-mastery.vxs",
+        "tests/cases/check/e0404_step_limit.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let (a, b) = (
+        err.find("E0401").unwrap_or(usize::MAX),
+        err.find("E0404").unwrap_or(0),
+    );
+    assert!(a < b, "files in the order given: {err}");
+    assert!(
+        err.contains("checked 3 files: 3 errors, 0 warnings"),
+        "{err}"
+    );
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let out = vixshield(&["check", "strategies/aggressive.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("warning[W0103]"));
+    let out = vixshield(&["check", "--deny-warnings", "strategies/aggressive.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn missing_file_is_named_and_exits_2() {
+    let out = vixshield(&["check", "strategies/spx-mastery.vxs", "no/such/file.vxs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("error: cannot read `no/such/file.vxs`: no such file"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(vixshield(&["check"]).status.code(), Some(2));
+    assert_eq!(vixshield(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        vixshield(&["check", "--format", "xml", "x.vxs"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn json_diagnostics_on_stdout() {
+    let out = vixshield(&[
+        "check",
+        "--format",
+        "json",
+        "tests/cases/check/e0405_delta.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    let d = &v[0];
+    assert_eq!(d["file"], "tests/cases/check/e0405_delta.vxs");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(13), Some(19))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(13), Some(28))
+    );
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "E0405");
+    assert_eq!(d["message"], "delta `1.2` lies outside (0, 1)");
+    assert!(d["help"].is_string());
+    let keys: Vec<&str> = d
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(keys.len(), 9, "{keys:?}");
+}
+
+#[test]
+fn explain_prints_the_ladder_on_stdout() {
+    let out = vixshield(&["check", "--explain", "strategies/spx-mastery.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("$2,900 × 1.6 = $4,640 → nearest $100 = $4,600 (cap $10,000 not binding)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("a full losing cycle risks $10,300 (10.3% of capital)"),
+        "{s}"
+    );
+    let out = vixshield(&[
+        "check",
+        "--explain",
+        "--format",
+        "json",
+        "strategies/spx-mastery.vxs",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["exposure"][0]["exposure"]["cycle_risk"], "10300");
+    assert_eq!(v["exposure"][0]["exposure"]["rungs"][3]["size"], "4600");
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let out = vixshield(&["check", "tests/cases/check/e0404_step_limit.vxs"]);
+    assert!(
+        !text(&out.stderr).contains('\x1b'),
+        "no colour when stderr is not a terminal"
+    );
+    let out = vixshield(&[
+        "--color",
+        "always",
+        "check",
+        "tests/cases/check/e0404_step_limit.vxs",
+    ]);
+    assert!(text(&out.stderr).contains('\x1b'), "colour when asked");
+}
+
+#[test]
+fn fmt_check_and_rewrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("messy.vxs");
+    std::fs::write(&path, "account {\n  capital=$100000\n}\n").expect("write");
+    let p = path.to_str().unwrap_or_default();
+    let out = vixshield(&["fmt", "--check", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        p,
+        "the unformatted file is listed on stdout"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        "account {\n  capital=$100000\n}\n",
+        "--check changes nothing"
+    );
+    let out = vixshield(&["fmt", p]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        "account {\n    capital = $100,000\n}\n"
+    );
+    assert_eq!(vixshield(&["fmt", "--check", p]).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_files_with_syntax_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken.vxs");
+    let original = "account {\n  capital = $1 )\n}\n";
+    std::fs::write(&path, original).expect("write");
+    let out = vixshield(&["fmt", path.to_str().unwrap_or_default()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("E0001"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        original,
+        "left as it was"
+    );
+}
+
+#[test]
+fn bundled_strategies_pass_check_and_fmt_check() {
+    let files: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| format!("strategies/{}", e.file_name().to_string_lossy()))
+            .collect();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    assert_eq!(vixshield(&args).status.code(), Some(0));
+    args[0] = "fmt";
+    args.insert(1, "--check");
+    assert_eq!(vixshield(&args).status.code(), Some(0));
+}

@@ -1,0 +1,201 @@
+//! `vixshield signal EXPR`: exit statuses, CSV/JSON/table shapes, date
+//! filters, diagnostics with carets.
+
+#![allow(clippy::expect_used, reason = "tests fail by panicking")]
+
+use crate::common::{text, vixshield};
+
+#[test]
+fn csv_is_date_value_with_an_empty_warm_up() {
+    let out = vixshield(&["signal", "rsi(vix, 14)", "--to", "1990-01-25"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "date,value");
+    assert_eq!(lines[1], "1990-01-02,");
+    // TA-Lib's RSI(14) has its first value on the 15th bar.
+    assert_eq!(lines[14], "1990-01-19,");
+    assert!(lines[15].starts_with("1990-01-22,71.2298"), "{}", lines[15]);
+    assert_eq!(lines.last(), Some(&"1990-01-25,66.4864331076887"));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn json_is_a_list_of_dates_and_values_with_null_before_the_warm_up() {
+    let out = vixshield(&[
+        "signal",
+        "rsi(vix, 14) > 70",
+        "--format",
+        "json",
+        "--from",
+        "2020-03-11",
+        "--to",
+        "2020-03-13",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"date": "2020-03-11", "value": 1.0},
+            {"date": "2020-03-12", "value": 1.0},
+            {"date": "2020-03-13", "value": 0.0}
+        ])
+    );
+    let out = vixshield(&[
+        "signal",
+        "sma(vix, 3)",
+        "--format",
+        "json",
+        "--to",
+        "1990-01-03",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!([{"date": "1990-01-02", "value": null}, {"date": "1990-01-03", "value": null}])
+    );
+}
+
+#[test]
+fn dates_print_iso_whatever_the_input_format() {
+    // The VIX3M file has US dates (MM/DD/YYYY).
+    let out = vixshield(&[
+        "signal",
+        "vix3m",
+        "--market",
+        "vix3m=data/vix3m-daily-cboe-format.csv",
+        "--to",
+        "2009-09-22",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "date,value");
+    assert!(lines[1].starts_with("2009-09-18,"), "{stdout}");
+    assert_eq!(lines.len(), 4, "{stdout}");
+}
+
+#[test]
+fn table_for_people() {
+    let out = vixshield(&[
+        "signal",
+        "vix",
+        "--format",
+        "table",
+        "--from",
+        "2020-03-16",
+        "--to",
+        "2020-03-16",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "date                 value\n2020-03-16           82.69\n"
+    );
+}
+
+#[test]
+fn a_strategy_brings_its_named_signals() {
+    let out = vixshield(&[
+        "signal",
+        "theta_press",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-05",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[E0203]: unknown name `theta_press`"));
+    let out = vixshield(&[
+        "signal",
+        "theta_press",
+        "--strategy",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-05",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 5, "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.ends_with(",0") || l.ends_with(",1")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_function_exits_1_with_e0201_and_a_caret() {
+    let out = vixshield(&["signal", "rsii(vix, 14) > 70"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[E0201]: unknown signal function `rsii`"),
+        "{err}"
+    );
+    assert!(err.contains("--> <expr>:1:1"), "{err}");
+    assert!(err.contains("1 | rsii(vix, 14) > 70"), "{err}");
+    assert!(
+        err.contains("  | ^^^^ no built-in or plugin has this name"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `rsi`?"), "{err}");
+}
+
+#[test]
+fn every_error_of_the_expression_at_once() {
+    let out = vixshield(&["signal", "rsi(vixx, 14) > foo(vix)"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("E0203") && err.contains("E0201"), "{err}");
+    let out = vixshield(&["signal", "rsi(vix,"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[E0001]"));
+}
+
+#[test]
+fn usage_and_io_trouble_exit_2() {
+    for args in [
+        vec!["signal"],
+        vec!["signal", "vix", "--from", "2020-13-01"],
+        vec![
+            "signal",
+            "vix",
+            "--from",
+            "2020-03-02",
+            "--to",
+            "2020-03-01",
+        ],
+        vec!["signal", "vix", "--no-market"],
+        vec!["signal", "vix", "--format", "xml"],
+        vec!["signal", "vix", "--market", "vix=no/such.csv"],
+        vec!["signal", "vix", "--strategy", "no/such.vxs"],
+    ] {
+        let out = vixshield(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_broken_strategy_exits_1() {
+    let out = vixshield(&[
+        "signal",
+        "vix",
+        "--strategy",
+        "tests/cases/check/e0104_unknown_setting.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[E0104]"));
+}

@@ -1,0 +1,296 @@
+//! Decisions locked by snapshots: every strategy over every journal, in CSV and JSON,
+//! on the bundled real market data. Plus bad journals: a clear error, no output file.
+
+use crate::common::vixshield;
+use std::path::Path;
+
+fn names(dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_strategy_over_every_journal() {
+    let strategies = names("strategies");
+    let journals = names("tests/fixtures/journals");
+    assert!(journals.len() >= 5);
+    for s in &strategies {
+        for j in &journals {
+            let (sp, jp) = (
+                format!("strategies/{s}"),
+                format!("tests/fixtures/journals/{j}"),
+            );
+            for format in ["csv", "json"] {
+                let out = vixshield(&["run", &sp, "--journal", &jp, "--format", format]);
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{s} {j} {format}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                let again = vixshield(&["run", &sp, "--journal", &jp, "--format", format]);
+                assert_eq!(again.stdout, out.stdout, "byte-identical on a second run");
+                let stem = |x: &str| {
+                    x.trim_end_matches(".vxs")
+                        .trim_end_matches(".csv")
+                        .to_string()
+                };
+                insta::assert_snapshot!(format!("{}__{}__{format}", stem(s), stem(j)), text);
+            }
+        }
+    }
+}
+
+#[test]
+fn summaries() {
+    for j in ["progression.csv", "hedged.csv", "recovery.csv"] {
+        let out = vixshield(&[
+            "run",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            &format!("tests/fixtures/journals/{j}"),
+            "--summary",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        insta::assert_snapshot!(
+            format!("summary__{}", j.trim_end_matches(".csv")),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn next_carries_its_derivation() {
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "json",
+        "--credit",
+        "$1,200",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["decision"]["step"], 1);
+    assert_eq!(v["decision"]["size"], "1000");
+    assert_eq!(v["decision"]["max_loss"], "1080");
+    let lines: Vec<&str> = v["derivation"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("step 1: base 1% of capital = $1,000")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn bad_journals_name_line_and_column_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (file, expect) in [
+        ("bad_date.csv", ":1"),
+        ("bad_amount.csv", ":"),
+        ("missing_column.csv", ":1:1:"),
+        ("empty.csv", "empty"),
+        ("header_only.csv", ""),
+        ("backwards.csv", ":"),
+        ("field_count.csv", ":"),
+    ] {
+        let out_path = dir.path().join(format!("{file}.out"));
+        let out = vixshield(&[
+            "run",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            &format!("tests/fixtures/journals/bad/{file}"),
+            "--format",
+            "csv",
+            "--out",
+            out_path.to_str().unwrap_or_default(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!("error: tests/fixtures/journals/bad/{file}"))
+                && err.contains(expect),
+            "{file}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{file}: nothing on stdout");
+        assert!(!out_path.exists(), "{file}: no output file");
+        assert_eq!(
+            std::fs::read_dir(dir.path())
+                .map(|d| d.count())
+                .unwrap_or(1),
+            0,
+            "no temporary file left"
+        );
+    }
+}
+
+#[test]
+fn an_existing_out_file_is_left_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("decisions.csv");
+    std::fs::write(&out_path, "old content\n").expect("write");
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/bad/bad_date.csv",
+        "--out",
+        out_path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&out_path).unwrap_or_default(),
+        "old content\n"
+    );
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "csv",
+        "--out",
+        out_path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&out_path)
+            .unwrap_or_default()
+            .starts_with("trade,date,event")
+    );
+}
+
+#[test]
+fn crlf_and_bom_journals_read_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journals/progression.csv"),
+    )
+    .unwrap_or_default();
+    let path = dir.path().join("crlf.csv");
+    std::fs::write(&path, format!("\u{feff}{}", text.replace('\n', "\r\n"))).expect("write");
+    let a = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        path.to_str().unwrap_or_default(),
+        "--format",
+        "csv",
+    ]);
+    let b = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn missing_journal_is_trouble() {
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "no/such.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such.csv"));
+}
+
+#[test]
+fn graph_text_and_dot() {
+    let out = vixshield(&["graph", "strategies/spx-mastery.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(
+        "graph_spx_mastery_text",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = vixshield(&["graph", "--format", "dot", "strategies/spx-mastery.vxs"]);
+    let dot = String::from_utf8_lossy(&out.stdout);
+    assert!(dot.starts_with("digraph strategy {") && dot.trim_end().ends_with('}'));
+    assert!(dot.contains("label=\"size (ladder)\"") && dot.contains("-> n"));
+}
+
+#[test]
+fn csv_appends_blocked_and_one_column_per_guard() {
+    let out = vixshield(&[
+        "run",
+        "strategies/conservative.vxs",
+        "--journal",
+        "tests/fixtures/journals/spikes.csv",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rows
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "trade",
+            "date",
+            "event",
+            "pnl",
+            "step",
+            "size",
+            "capped",
+            "max_loss_pct",
+            "max_loss",
+            "equity",
+            "cycle_pnl",
+            "hedge_front",
+            "hedge_front_trigger",
+            "roll",
+            "derivation",
+            "blocked",
+            "guard_wacc_impact",
+            "guard_quick_ratio",
+            "guard_blackout",
+            "guard_exposure",
+            "guard_condition",
+        ]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("a row")).collect();
+    // 2020-03-16: vix 82.69, so `vix < 40` blocks; FOMC on 03-19 is 3 days away.
+    let row = records
+        .iter()
+        .find(|r| &r[1] == "2020-03-16")
+        .expect("the row");
+    assert_eq!(
+        (&row[15], &row[18], &row[20]),
+        ("true", "unknown", "blocked")
+    );
+    // 2021-02-12: nothing in the window, vix 19.97.
+    let row = records
+        .iter()
+        .find(|r| &r[1] == "2021-02-12")
+        .expect("the row");
+    assert_eq!(
+        row.iter().skip(15).collect::<Vec<_>>(),
+        ["false", "pass", "pass", "pass", "pass", "pass"]
+    );
+}

@@ -1,0 +1,36 @@
+//! vixshield's integration suite, one test binary.
+//!
+//! Every module was once its own `tests/*.rs` crate; each of those linked the
+//! whole library (wasmtime included) into a binary of its own, which made the
+//! suite slow to link and heavy on disk. Here they share one link.
+//! Snapshots live in `tests/it/snapshots/`, data-driven cases in
+//! `tests/cases/`, fixtures in `tests/fixtures/`.
+
+mod common;
+
+mod backtest;
+mod check_cases;
+mod cli;
+mod cli_signal;
+mod decisions;
+mod engine;
+mod engine_guards;
+mod engine_props;
+mod fmt;
+mod fuzz;
+mod guards;
+mod hostile;
+mod irr;
+mod journal;
+mod market_align;
+mod market_errors;
+mod market_load;
+mod plugin_cli;
+mod plugin_host;
+mod risk_exact;
+mod risk_mc;
+mod signal_expr;
+mod signals_props;
+mod signals_talib;
+mod strategies;
+mod sweep;

@@ -1,0 +1,616 @@
+//! Plugins integrated end to end: the checker (unknown, broken, clashing
+//! plugins), the pipeline (a plugin equals its built-in twin on the real VIX
+//! history; a bool plugin is a condition), the built binary (a plugin swapped
+//! on disk changes the output with no rebuild) and `vixshield plugin
+//! list | inspect | test`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::common::{text, vixshield, vixshield_in};
+use std::path::PathBuf;
+
+use vixshield::check::{self, Env};
+use vixshield::compile::compile;
+use vixshield::diag::Code;
+use vixshield::eval::{Column, MarketValues};
+use vixshield::market::{Calendar, Market};
+use vixshield::plugin::{PluginRegistry, PluginSetup};
+use vixshield::source::SourceFile;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn wat(name: &str) -> Vec<u8> {
+    wat::parse_file(
+        repo()
+            .join("tests/fixtures/wat")
+            .join(format!("{name}.wat")),
+    )
+    .unwrap()
+}
+
+// ------------------------------------------------------------ fixtures
+
+/// The committed fixture modules are their WAT sources, compiled.
+/// `VIXSHIELD_BLESS=1` rewrites them.
+#[test]
+fn fixture_modules_match_their_wat() {
+    let bless = std::env::var_os("VIXSHIELD_BLESS").is_some();
+    for (module, source) in [
+        ("const_one/const_one.wasm", "const_one"),
+        ("no_marker/no_marker.wasm", "no_marker"),
+        ("bad_manifest/bad_manifest.wasm", "const_one"),
+        ("lowest/lowest.wasm", "const_one"),
+    ] {
+        let path = repo().join("tests/fixtures/plugins").join(module);
+        let want = wat(source);
+        if bless {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let got = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "{} is not {source}.wat compiled (VIXSHIELD_BLESS=1 rewrites it)",
+            path.display()
+        );
+    }
+}
+
+// ------------------------------------------------------------ the pipeline
+
+fn project_plugins() -> PluginSetup {
+    PluginSetup::discover(&repo(), &[]).expect("the project's plugins")
+}
+
+const HEADER: &str = r#"strategy "t" {
+    version = 1.0.0
+    language = 1
+}
+
+account {
+    capital = $100,000
+}
+
+entry {
+    underlying = SPX
+    dte = 45d
+    short_delta = 0.15..0.20
+    wing_width = 50pt
+}
+
+sizing {
+    base = 1% of capital
+    steps = 3
+    multiplier = 1.6x
+    layer_cap = 10% of capital
+    max_loss = 90% of credit
+}
+"#;
+
+/// Check, compile and evaluate `body` (after a fixed header) over the
+/// bundled market; the named signals' columns, in definition order.
+fn signal_columns(setup: &PluginSetup, body: &str) -> Vec<(String, Column)> {
+    let src = SourceFile::new("t.vxs", format!("{HEADER}{body}"));
+    let checked = check::check_source(&src, &setup.env());
+    let strategy = checked
+        .strategy
+        .unwrap_or_else(|| panic!("checks: {:?}", checked.diagnostics));
+    let compiled = compile(&strategy, &setup.defaults()).expect("compiles");
+    let runner = setup.runner(&compiled.graph).expect("plugins load");
+    let market = Market::bundled().unwrap();
+    let calendar = Calendar::bundled().unwrap();
+    let values = MarketValues::compute(&compiled.graph, &market, &calendar, Some(&runner))
+        .expect("evaluates");
+    compiled
+        .ids
+        .signals
+        .iter()
+        .map(|(name, id)| (name.clone(), values.column(*id).cloned().expect("column")))
+        .collect()
+}
+
+#[test]
+fn wilder_rsi_plugin_equals_the_builtin_rsi_on_the_real_vix_history() {
+    let cols = signal_columns(
+        &project_plugins(),
+        "signal builtin = rsi(vix, 14)\nsignal plugin = wilder_rsi(vix, 14)\nsignal plugin_default = wilder_rsi(vix)\n\
+         guards {\n    builtin > 0 and plugin > 0 and plugin_default > 0\n}\n",
+    );
+    let num = |c: &Column| match c {
+        Column::Num(v) => v.clone(),
+        Column::Bool(_) => panic!("a number column"),
+    };
+    let builtin = num(&cols[0].1);
+    let plugin = num(&cols[1].1);
+    assert_eq!(num(&cols[2].1), plugin, "the default period is 14");
+    assert!(builtin.len() > 9000, "the whole VIX history");
+    let mut compared = 0;
+    for (i, (b, p)) in builtin.iter().zip(&plugin).enumerate() {
+        match (b, p) {
+            (Some(b), Some(p)) => {
+                assert!((b - p).abs() <= 1e-12, "bar {i}: rsi {b}, wilder_rsi {p}");
+                compared += 1;
+            }
+            (None, None) => {}
+            _ => panic!("bar {i}: rsi {b:?}, wilder_rsi {p:?}"),
+        }
+    }
+    assert_eq!(compared, builtin.len() - 14);
+}
+
+/// `theta_decay`'s definition (plugins/theta_decay/README.md), in Rust.
+fn theta_reference(
+    vix: &[f64],
+    vix3m: &[f64],
+    l: usize,
+    drop: f64,
+    contango: f64,
+) -> Vec<Option<bool>> {
+    let ok = |x: f64| x.is_finite() && x > 0.0;
+    (0..vix.len())
+        .map(|t| {
+            if t < l || !ok(vix[t]) || !ok(vix[t - l]) || !ok(vix3m[t]) {
+                return None;
+            }
+            let fall = (vix[t - l] - vix[t]) / vix[t - l];
+            Some(fall >= drop && vix[t] / vix3m[t] < contango)
+        })
+        .collect()
+}
+
+#[test]
+fn a_bool_plugin_is_a_condition_with_unknown_where_it_has_no_value() {
+    let cols = signal_columns(
+        &project_plugins(),
+        "signal press = theta_decay(vix, vix3m)\nsignal steep = theta_decay(vix, vix3m, 10, 15%, 0.85)\n\
+         guards {\n    not press or steep\n}\n",
+    );
+    let market = Market::bundled().unwrap();
+    let vix = market.get("vix").unwrap().close();
+    let vix3m = market.get("vix3m").unwrap().close();
+    for ((name, col), want) in cols.iter().zip([
+        theta_reference(vix, vix3m, 5, 0.10, 0.9),
+        theta_reference(vix, vix3m, 10, 0.15, 0.85),
+    ]) {
+        let Column::Bool(got) = col else {
+            panic!("{name}: a condition column")
+        };
+        assert_eq!(got, &want, "{name}");
+        assert!(got.contains(&Some(true)) && got.contains(&Some(false)) && got.contains(&None));
+    }
+}
+
+// ------------------------------------------------------------ the checker
+
+fn codes(env: &Env, body: &str) -> Vec<Code> {
+    let src = SourceFile::new("t.vxs", format!("{HEADER}{body}"));
+    check::check_source(&src, env)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+#[test]
+fn a_broken_plugin_that_is_not_called_does_not_get_in_the_way() {
+    let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![
+        repo().join("plugins"),
+        repo().join("tests/fixtures/plugins"),
+    ]));
+    assert!(
+        !setup.registry().problems().is_empty(),
+        "bad_manifest is reported"
+    );
+    let env = setup.env();
+    let fine = "signal a = wilder_rsi(vix) > 70\nguards {\n    a\n}\n";
+    assert_eq!(codes(&env, fine), vec![]);
+    // Only the plugins called are loaded.
+    let graph_free = "guards {\n    vix < 40\n}\n";
+    assert_eq!(codes(&env, graph_free), vec![]);
+    let broken = "signal a = no_marker(vix) > 70\nguards {\n    a\n}\n";
+    assert_eq!(codes(&env, broken), vec![Code::PluginUnavailable]);
+    let manifest = "signal a = bad_manifest(vix) > 70\nguards {\n    a\n}\n";
+    assert_eq!(codes(&env, manifest), vec![Code::PluginUnavailable]);
+    let unknown = "signal a = nosuch(vix) > 70\nguards {\n    a\n}\n";
+    assert_eq!(codes(&env, unknown), vec![Code::UnknownFunction]);
+    // Signatures only (no loader): nothing is loaded, so no E0207.
+    let signatures_only = Env {
+        loader: None,
+        ..env.clone()
+    };
+    assert_eq!(codes(&signatures_only, broken), vec![]);
+}
+
+#[test]
+fn two_plugins_of_one_name_are_unusable_by_that_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["a", "b"] {
+        let src = repo().join("plugins/wilder_rsi");
+        let dst = dir.path().join(folder).join("wilder_rsi");
+        std::fs::create_dir_all(&dst).unwrap();
+        for f in ["plugin.toml", "wilder_rsi.wasm"] {
+            std::fs::copy(src.join(f), dst.join(f)).unwrap();
+        }
+    }
+    let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![
+        dir.path().join("a"),
+        dir.path().join("b"),
+    ]));
+    let src = SourceFile::new(
+        "t.vxs",
+        format!("{HEADER}signal a = wilder_rsi(vix) > 70\nguards {{\n    a\n}}\n"),
+    );
+    let checked = check::check_source(&src, &setup.env());
+    let d = &checked.diagnostics;
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].code, Code::PluginUnavailable);
+    assert!(
+        d[0].help
+            .as_deref()
+            .unwrap_or("")
+            .contains("two plugins are named `wilder_rsi`"),
+        "{d:?}"
+    );
+}
+
+// ------------------------------------------------------------ the binary
+
+/// A project in a tempdir: `vixshield.toml`, `plugins/` with both example
+/// plugins, a strategy whose hedge fires on `wilder_rsi(vix) > 5` (almost
+/// always true for an RSI, never for a constant 1), and a journal.
+fn temp_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("vixshield.toml"), "[plugins]\npaths = []\n").unwrap();
+    for p in ["wilder_rsi", "theta_decay"] {
+        let dst = root.join("plugins").join(p);
+        std::fs::create_dir_all(&dst).unwrap();
+        for f in ["plugin.toml", &format!("{p}.wasm")] {
+            std::fs::copy(repo().join("plugins").join(p).join(f), dst.join(f)).unwrap();
+        }
+    }
+    let strategy = format!(
+        "{HEADER}\nhedge front {{\n    instrument = vix_calls\n    dte = 14d..30d\n    allocation = 15% of size\n    trigger = wilder_rsi(vix) > 5\n}}\n\nroll {{\n    coefficient = 0.55\n    coefficient = 0.45 when theta_decay(vix, vix3m)\n}}\n"
+    );
+    std::fs::write(root.join("strategy.vxs"), strategy).unwrap();
+    std::fs::copy(
+        repo().join("tests/fixtures/journals/hedged.csv"),
+        root.join("journal.csv"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn swapping_a_plugin_module_changes_the_output_without_a_rebuild() {
+    let project = temp_project();
+    let root = project.path();
+    let sub = root.join("strategies");
+    std::fs::create_dir_all(&sub).unwrap();
+    let run = || {
+        let out = vixshield_in(
+            root,
+            &[
+                "run",
+                "strategy.vxs",
+                "--journal",
+                "journal.csv",
+                "--format",
+                "csv",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let before = run();
+    assert!(
+        before.contains(",fired,"),
+        "wilder_rsi > 5 fires:\n{before}"
+    );
+    let test_before = vixshield_in(root, &["plugin", "test", "plugins/wilder_rsi"]);
+    assert!(
+        text(&test_before.stdout).contains("first    71.22980251346499 on 1990-01-22 (bar 14)")
+    );
+    // Found from a subfolder too, through vixshield.toml.
+    let from_sub = vixshield_in(&sub, &["check", "../strategy.vxs"]);
+    assert_eq!(
+        from_sub.status.code(),
+        Some(0),
+        "{}",
+        text(&from_sub.stderr)
+    );
+
+    // Another valid module under the same name: 1.0 on every bar.
+    let module = root.join("plugins/wilder_rsi/wilder_rsi.wasm");
+    std::fs::write(&module, wat("const_one")).unwrap();
+    let after = run();
+    assert_ne!(before, after);
+    assert!(!after.contains(",fired,"), "1.0 > 5 never fires:\n{after}");
+    assert!(after.contains(",not_fired,"), "{after}");
+    let next = vixshield_in(
+        root,
+        &[
+            "next",
+            "strategy.vxs",
+            "--journal",
+            "journal.csv",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+    let test_after = vixshield_in(root, &["plugin", "test", "plugins/wilder_rsi"]);
+    assert!(text(&test_after.stdout).contains("first    1 on 1990-01-02 (bar 0)"));
+
+    // A module that is no plugin: `check` and `run` say so at the call.
+    std::fs::write(&module, wat("no_marker")).unwrap();
+    for args in [
+        vec!["check", "strategy.vxs"],
+        vec!["run", "strategy.vxs", "--journal", "journal.csv"],
+    ] {
+        let out = vixshield_in(root, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("error[E0207]: plugin `wilder_rsi` cannot be loaded"),
+            "{err}"
+        );
+        assert!(err.contains("--> strategy.vxs:"), "{err}");
+        assert!(err.contains("does not export `vxs_signal_v1`"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn check_reports_unknown_and_broken_plugins_and_ignores_unused_broken_ones() {
+    let project = temp_project();
+    let root = project.path();
+    // A broken plugin nothing calls: everything still works.
+    let broken = root.join("plugins/broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("plugin.toml"), "name = \"broken\"\n").unwrap();
+    let out = vixshield_in(root, &["check", "strategy.vxs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = vixshield_in(root, &["run", "strategy.vxs", "--journal", "journal.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let call = |expr: &str| {
+        let body = format!("{HEADER}signal a = {expr}\nguards {{\n    a\n}}\n");
+        std::fs::write(root.join("t.vxs"), body).unwrap();
+    };
+    call("nosuch(vix) > 1");
+    let out = vixshield_in(root, &["check", "t.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[E0201]: unknown signal function `nosuch`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("; the plugins are theta_decay, wilder_rsi"),
+        "{err}"
+    );
+    call("broken(vix) > 1");
+    let out = vixshield_in(root, &["check", "--format", "json", "t.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["code"], "E0207", "{v}");
+    assert!(
+        v[0]["help"]
+            .as_str()
+            .unwrap_or("")
+            .contains("missing field"),
+        "{v}"
+    );
+
+    // `--plugins DIR` adds a folder; every command that checks takes it.
+    let fixtures = repo().join("tests/fixtures/plugins");
+    let fixtures = fixtures.to_str().unwrap();
+    call("const_one(vix) == 1");
+    let out = vixshield_in(root, &["check", "t.vxs"]);
+    assert_eq!(out.status.code(), Some(1), "not found without --plugins");
+    for args in [
+        vec!["check", "--plugins", fixtures, "t.vxs"],
+        vec!["graph", "--plugins", fixtures, "t.vxs"],
+        vec![
+            "run",
+            "--plugins",
+            fixtures,
+            "t.vxs",
+            "--journal",
+            "journal.csv",
+        ],
+        vec![
+            "next",
+            "--plugins",
+            fixtures,
+            "t.vxs",
+            "--journal",
+            "journal.csv",
+        ],
+    ] {
+        let out = vixshield_in(root, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = vixshield_in(root, &["check", "--plugins", "no/such/dir", "t.vxs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no/such/dir"),
+        "{}",
+        text(&out.stderr)
+    );
+    call("lowest(vix, 3) > 1");
+    let out = vixshield_in(root, &["check", "--plugins", fixtures, "t.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("error[E0204]: `lowest` is both a built-in signal and a plugin")
+    );
+}
+
+#[test]
+fn graph_shows_plugin_nodes_and_bool_plugins_as_conditions() {
+    let out = vixshield(&["graph", "strategies/spx-theta.vxs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let g = text(&out.stdout);
+    assert!(g.contains("market  plugin wilder_rsi(·, 14)"), "{g}");
+    assert!(
+        g.contains("market  plugin theta_decay(·, ·, 5, 0.1, 0.9)"),
+        "{g}"
+    );
+    assert!(g.contains("market  !="), "{g}");
+}
+
+// ------------------------------------------------------------ plugin list | inspect | test
+
+#[test]
+fn plugin_list() {
+    let out = vixshield(&["plugin", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty());
+    insta::assert_snapshot!("plugin_list", text(&out.stdout));
+
+    let out = vixshield(&["plugin", "list", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["theta_decay", "wilder_rsi"]);
+    let rsi = &v[1];
+    assert_eq!(rsi["abi"], 1);
+    assert_eq!(rsi["inputs"], 1);
+    assert_eq!(rsi["output"], "number");
+    assert_eq!(rsi["params"][0]["name"], "period");
+    assert_eq!(rsi["params"][0]["default"], 14.0);
+    assert_eq!(rsi["module"], "plugins/wilder_rsi/wilder_rsi.wasm");
+    assert_eq!(rsi["sha256"].as_str().map(str::len), Some(64));
+
+    // Broken and clashing plugins are listed as problems (exit 1); the good ones still listed.
+    let out = vixshield(&["plugin", "list", "--plugins", "tests/fixtures/plugins"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        stdout.contains("wilder_rsi 0.1.0") && stdout.contains("const_one 1.0.0"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("bad_manifest/plugin.toml:8:1: unknown field `colour`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("plugin `lowest` (tests/fixtures/plugins/lowest/plugin.toml) has the name of a built-in signal"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plugin_inspect() {
+    let out = vixshield(&["plugin", "inspect", "plugins/wilder_rsi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("plugin_inspect_wilder_rsi", text(&out.stdout));
+
+    let out = vixshield(&[
+        "plugin",
+        "inspect",
+        "tests/fixtures/plugins/no_marker/plugin.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("plugin_inspect_no_marker", text(&out.stdout));
+
+    let out = vixshield(&[
+        "plugin",
+        "inspect",
+        "--format",
+        "json",
+        "plugins/theta_decay",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["imports"], serde_json::json!([]));
+    assert_eq!(v["output"], "bool");
+
+    let out = vixshield(&["plugin", "inspect", "tests/fixtures/plugins/bad_manifest"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown field `colour`"));
+    let out = vixshield(&["plugin", "inspect", "no/such/plugin"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("error: cannot read `no/such/plugin`: no such file"));
+}
+
+/// `plugin test` output without its timing line (the only unstable one).
+fn without_time(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.starts_with("time "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn plugin_test() {
+    let out = vixshield(&["plugin", "test", "plugins/wilder_rsi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.lines().any(|l| l.starts_with("time     load ")), "{s}");
+    insta::assert_snapshot!("plugin_test_wilder_rsi", without_time(&s));
+
+    let out = vixshield(&["plugin", "test", "plugins/theta_decay/plugin.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("plugin_test_theta_decay", without_time(&text(&out.stdout)));
+
+    let out = vixshield(&["plugin", "test", "--format", "json", "plugins/wilder_rsi"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["fuel_used"], 692_321);
+    assert_eq!(v["first"]["bar"], 14);
+
+    let out = vixshield(&["plugin", "test", "tests/fixtures/plugins/no_marker"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("error: plugin `no_marker` does not export `vxs_signal_v1`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = vixshield(&["plugin", "test", "no/such"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A plugin that fails while running (a trap) fails `plugin test` and `run`
+/// with the host's message, not a crash.
+#[test]
+fn a_plugin_that_traps_is_an_error_not_a_crash() {
+    let project = temp_project();
+    let root = project.path();
+    // const_one.wat whose `vxs_compute` starts with `unreachable` (a Rust panic).
+    let source = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let trapping = source.replacen("(block $done", "unreachable\n    (block $done", 1);
+    assert_ne!(trapping, source);
+    let module = wat::parse_str(&trapping).unwrap();
+    std::fs::write(root.join("plugins/wilder_rsi/wilder_rsi.wasm"), module).unwrap();
+    let out = vixshield_in(root, &["plugin", "test", "plugins/wilder_rsi"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("`vxs_compute` trapped"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = vixshield_in(root, &["run", "strategy.vxs", "--journal", "journal.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("`vxs_compute` trapped"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Checking does not run plugins: the module itself is valid.
+    let out = vixshield_in(root, &["check", "strategy.vxs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -1,0 +1,374 @@
+//! Monte Carlo: determinism (same seed, any thread count: identical output;
+//! another seed: different), convergence to the exact losing-run odds, and
+//! the `risk` command line.
+
+use crate::common;
+use rust_decimal::Decimal;
+use std::process::Output;
+use vixshield::check::{Env, check_source};
+use vixshield::compile::{Compiled, compile};
+use vixshield::model::Strategy;
+use vixshield::risk::exact::losing_run;
+use vixshield::risk::monte_carlo::{self, Config, Sample};
+use vixshield::source::SourceFile;
+
+fn vixshield(args: &[&str], threads: Option<&str>) -> Output {
+    let mut c = common::command_in(common::root(), args);
+    if let Some(t) = threads {
+        c.env("RAYON_NUM_THREADS", t);
+    }
+    c.output().expect("the binary runs")
+}
+
+fn strategy(path: &str) -> (Strategy, Compiled) {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy exists");
+    let s = check_source(&SourceFile::new(path, text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("it compiles");
+    (s, c)
+}
+
+/// Three wins of half the risk, one loss of the whole risk: q = 1/4 exactly.
+fn iid() -> Vec<Sample> {
+    let win = Sample {
+        condor: Decimal::new(5, 1),
+        hedge: Decimal::ZERO,
+    };
+    let loss = Sample {
+        condor: Decimal::NEGATIVE_ONE,
+        hedge: Decimal::ZERO,
+    };
+    vec![win, win, win, loss]
+}
+
+fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
+}
+
+#[test]
+fn same_seed_same_paths_whatever_the_threads() {
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let samples = iid();
+    let cfg = Config {
+        paths: 300,
+        trades: 60,
+        seed: 42,
+        ruin_level: 0.5,
+        run: 4,
+    };
+    let one = in_pool(1, || {
+        monte_carlo::simulate_paths(&s, &c, &samples, &cfg, &|| {})
+    })
+    .expect("runs");
+    let two = in_pool(2, || {
+        monte_carlo::simulate_paths(&s, &c, &samples, &cfg, &|| {})
+    })
+    .expect("runs");
+    let four = in_pool(4, || {
+        monte_carlo::simulate_paths(&s, &c, &samples, &cfg, &|| {})
+    })
+    .expect("runs");
+    assert_eq!(one, two);
+    assert_eq!(one, four);
+    let other = monte_carlo::simulate_paths(&s, &c, &samples, &Config { seed: 43, ..cfg }, &|| {})
+        .expect("runs");
+    assert_ne!(one, other, "another seed gives other paths");
+    // A path depends on its index only: path 17 alone equals path 17 of the batch.
+    let alone = monte_carlo::simulate_path(&s, &c, &samples, &cfg, 17).expect("runs");
+    assert_eq!(Some(&alone), one.get(17));
+}
+
+#[test]
+fn losing_run_frequency_converges_to_the_exact_odds() {
+    // i.i.d. trades losing with q = 1/4: the share of paths with 4 losses in a row
+    // among 40 trades must sit within a few standard errors of the exact value.
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let cfg = Config {
+        paths: 4000,
+        trades: 40,
+        seed: 2024,
+        ruin_level: 0.5,
+        run: 4,
+    };
+    let summary = monte_carlo::run(&s, &c, &iid(), &cfg, &|| {}).expect("runs");
+    let exact = losing_run(0.25, 4, 40).expect("valid").p_losing_run;
+    let se = (exact * (1.0 - exact) / cfg.paths as f64).sqrt();
+    let z = (summary.p_losing_run - exact) / se;
+    assert!(
+        z.abs() < 4.0,
+        "Monte Carlo {} vs exact {exact}: {z:.2} standard errors",
+        summary.p_losing_run
+    );
+    // Stopped cycles: with reset on win, the engine stops a cycle out whenever its
+    // step-4 trade leaves the cycle negative, which here is every time step 4 is
+    // reached (a step-4 win of half its size never repays steps 1-3), so the
+    // engine's count is the expected count of 3 losses in a row that start a cycle
+    // and are followed by any trade: at least the exact K-loss count.
+    let k_loss = vixshield::risk::exact::expected_stopped_cycles(0.25, 4, 40).expect("valid");
+    assert!(summary.mean_stopped_cycles >= k_loss * 0.9);
+}
+
+#[test]
+fn the_engine_sizes_the_resampled_returns() {
+    // Every trade a loss: the ladder climbs 1,000 → 1,800 → 2,900 → 4,600 and
+    // resets; 8 trades lose two full cycles: 2 × 10,300.
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let loss = vec![Sample {
+        condor: Decimal::NEGATIVE_ONE,
+        hedge: Decimal::ZERO,
+    }];
+    let cfg = Config {
+        paths: 1,
+        trades: 8,
+        seed: 1,
+        ruin_level: 0.5,
+        run: 4,
+    };
+    let p = monte_carlo::simulate_path(&s, &c, &loss, &cfg, 0).expect("runs");
+    assert_eq!(p.final_equity, Decimal::from(100_000 - 2 * 10_300));
+    assert_eq!(p.stopped_cycles, 2);
+    assert_eq!(p.longest_losing_run, 8);
+    assert!((p.max_drawdown - 0.206).abs() < 1e-12);
+}
+
+#[test]
+fn binary_output_is_identical_for_one_and_two_threads() {
+    let args = [
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--paths",
+        "300",
+        "--trades",
+        "100",
+        "--seed",
+        "7",
+        "--from",
+        "2015-01-01",
+        "--to",
+        "2019-12-31",
+        "--format",
+        "json",
+    ];
+    let one = vixshield(&args, Some("1"));
+    let two = vixshield(&args, Some("2"));
+    assert_eq!(
+        one.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, two.stdout, "RAYON_NUM_THREADS=1 and 2 agree");
+    let mut other_args = args.to_vec();
+    other_args[7] = "8";
+    let other = vixshield(&other_args, Some("2"));
+    assert_ne!(one.stdout, other.stdout, "another seed differs");
+    let v: serde_json::Value = serde_json::from_slice(&one.stdout).expect("json");
+    let mc = &v["monte_carlo"];
+    assert_eq!(mc["paths"], 300);
+    assert_eq!(mc["trades"], 100);
+    for k in ["p5", "p25", "p50", "p75", "p95"] {
+        assert!(mc["final_equity"][k].is_string(), "{k}");
+        assert!(mc["max_drawdown"][k].is_number(), "{k}");
+    }
+    let e = |k: &str| {
+        mc["final_equity"][k]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    assert!(e("p5") <= e("p50") && e("p50") <= e("p95"));
+    assert!(v["p_losing_run"].as_f64().is_some());
+    assert_eq!(v["loss_rate_source"], "backtest");
+    assert!(
+        one.stderr.iter().all(|&c| c != b'\r'),
+        "no progress bar when stderr is not a terminal"
+    );
+}
+
+#[test]
+fn risk_from_the_command_line() {
+    let out = vixshield(
+        &[
+            "risk",
+            "--loss-rate",
+            "0.25",
+            "--trades",
+            "100",
+            "--run",
+            "4",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let want = losing_run(0.25, 4, 100).expect("valid").p_losing_run;
+    assert_eq!(v["p_losing_run"].as_f64(), Some(want));
+    assert_eq!(v["ladder"], serde_json::Value::Null);
+    // With the strategy: K is its step limit, and the ladder and Kelly appear.
+    let out = vixshield(
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--loss-rate",
+            "25%",
+            "--trades",
+            "100",
+            "--avg-win",
+            "0.5",
+            "--avg-loss",
+            "1",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["run"], 4);
+    assert_eq!(v["p_losing_run"].as_f64(), Some(want));
+    assert_eq!(v["ladder"]["worst_cycle_loss"], "10300");
+    assert_eq!(v["ladder"]["deepest_step_size"], "4600");
+    let kelly = v["kelly"]["fraction"].as_f64().unwrap_or(f64::NAN);
+    assert!((kelly - 0.25).abs() < 1e-12, "f* = 0.75 − 0.25/0.5 = 0.25");
+    assert_eq!(v["kelly"]["deepest_step_exceeds"], false);
+    // A thin edge: f* = 0.75 − 0.25/0.34 ≈ 0.015 < the deepest step's 4.6%.
+    let out = vixshield(
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--loss-rate",
+            "25%",
+            "--trades",
+            "100",
+            "--avg-win",
+            "$340",
+            "--avg-loss",
+            "$1,000",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("EXCEEDS"), "{text}");
+}
+
+#[test]
+fn risk_from_a_journal() {
+    let out = vixshield(
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            "tests/fixtures/journals/progression.csv",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["loss_rate_source"], "journal");
+    let m = &v["measured"];
+    let (n, l) = (
+        m["trades"].as_u64().unwrap_or(0),
+        m["losses"].as_u64().unwrap_or(0),
+    );
+    assert!(n > 0);
+    assert_eq!(v["trades"].as_u64(), Some(n));
+    assert!((v["loss_rate"].as_f64().unwrap_or(f64::NAN) - l as f64 / n as f64).abs() < 1e-15);
+    assert_eq!(m["on_risk"], true, "sizes come from the strategy's engine");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let cases: &[&[&str]] = &[
+        &["risk", "--loss-rate", "1.5", "--trades", "10", "--run", "3"],
+        &[
+            "risk",
+            "--loss-rate",
+            "-0.1",
+            "--trades",
+            "10",
+            "--run",
+            "3",
+        ],
+        &["risk", "--loss-rate", "abc", "--trades", "10", "--run", "3"],
+        &["risk", "--loss-rate", "0.2", "--trades", "-1", "--run", "3"],
+        &["risk", "--loss-rate", "0.2", "--trades", "10", "--run", "0"],
+        &["risk", "--loss-rate", "0.2", "--trades", "10"],
+        &["risk", "--loss-rate", "0.2", "--run", "3"],
+        &["risk", "--trades", "10", "--run", "3"],
+        &[
+            "risk",
+            "--loss-rate",
+            "0.2",
+            "--trades",
+            "10",
+            "--run",
+            "3",
+            "--paths",
+            "10",
+        ],
+        &[
+            "risk",
+            "--loss-rate",
+            "0.2",
+            "--trades",
+            "10",
+            "--run",
+            "3",
+            "--avg-win",
+            "1",
+        ],
+        &[
+            "risk",
+            "--loss-rate",
+            "0.2",
+            "--trades",
+            "10",
+            "--run",
+            "3",
+            "--avg-win",
+            "1",
+            "--avg-loss",
+            "0",
+        ],
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--paths",
+            "10",
+            "--ruin-level",
+            "150%",
+        ],
+    ];
+    for args in cases {
+        let out = vixshield(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("error"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

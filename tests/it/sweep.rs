@@ -1,0 +1,357 @@
+//! Sweeps: param overrides in the checker, the `--set` grammar and its
+//! errors, shards merged equal to the unsharded sweep, ranking by every metric
+//! in its direction, failed variants, walk-forward.
+
+use crate::common::vixshield;
+use std::process::Output;
+use vixshield::ast::Literal;
+use vixshield::check::{Env, check_source_with};
+use vixshield::source::SourceFile;
+use vixshield::sweep::{self, Better, METRICS};
+
+const FIXTURE: &str = "tests/fixtures/strategies/spx-mastery-params.vxs";
+
+fn ok(out: &Output) -> serde_json::Value {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json on stdout")
+}
+
+fn fixture() -> SourceFile {
+    let text = std::fs::read_to_string(format!("{}/{FIXTURE}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the fixture exists");
+    SourceFile::new(FIXTURE, text)
+}
+
+#[test]
+fn overrides_replace_param_defaults_before_checking() {
+    let src = fixture();
+    let env = Env::default();
+    let d = rust_decimal::Decimal::new;
+    let c = check_source_with(
+        &src,
+        &env,
+        &[("mult".into(), Literal::Multiplier(d(20, 1)))],
+    );
+    let s = c.strategy.expect("checks");
+    assert_eq!(s.sizing.multipliers, vec![d(18, 1), d(20, 1), d(20, 1)]);
+    assert!(
+        s.params
+            .iter()
+            .any(|p| p.name == "mult" && p.value == Literal::Multiplier(d(20, 1)))
+    );
+    // An unknown name: E0203 with a suggestion.
+    let c = check_source_with(&src, &env, &[("mlt".into(), Literal::Multiplier(d(2, 0)))]);
+    assert!(c.strategy.is_none());
+    let e = c
+        .diagnostics
+        .iter()
+        .find(|x| x.code.as_str() == "E0203")
+        .expect("an unknown-name error");
+    assert!(e.message.contains("mlt"), "{}", e.message);
+    assert_eq!(e.help.as_deref(), Some("did you mean `mult`?"));
+    // The wrong unit: E0301.
+    let c = check_source_with(&src, &env, &[("mult".into(), Literal::Percent(d(2, 0)))]);
+    assert!(c.strategy.is_none());
+    assert!(c.diagnostics.iter().any(|x| x.code.as_str() == "E0301"));
+    // A value the checker rejects, as for a literal written in the file: E0401.
+    let c = check_source_with(&src, &env, &[("mult".into(), Literal::Multiplier(d(1, 0)))]);
+    assert!(c.diagnostics.iter().any(|x| x.code.as_str() == "E0401"));
+}
+
+#[test]
+fn the_fixture_defaults_are_spx_mastery() {
+    // The params fixture at its defaults backtests exactly like the canonical file.
+    let range = [
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2018-12-31",
+        "--format",
+        "json",
+    ];
+    let mut a = vec!["backtest", "strategies/spx-mastery.vxs"];
+    a.extend(range);
+    let mut b = vec!["backtest", FIXTURE];
+    b.extend(range);
+    assert_eq!(ok(&vixshield(&a)), ok(&vixshield(&b)));
+}
+
+#[test]
+fn bad_set_syntax_is_a_usage_error() {
+    let cases: &[(&str, &str)] = &[
+        ("mult", "expected NAME=FROM..TO:STEP"),
+        ("=1.6x", "not a param name"),
+        ("mult=1.6x..2.0x", "needs a step"),
+        ("mult=1.6x:0.1x", "needs a range"),
+        ("mult=1.6x..2.0x:0", "same unit"),
+        ("mult=1.6x..2%:0.1x", "same unit"),
+        ("mult=2.0x..1.6x:0.1x", "FROM is above TO"),
+        ("mult=1.6x..2.0x:-0.1x", "step must be positive"),
+        ("mult=1.6x..2.0x:0x", "step must be positive"),
+        ("mult=abc..2x:1x", "not a number with a unit"),
+        ("mult=1.6y..2x:1x", "not a value"),
+        ("mult=", "a value is missing"),
+        ("mult=0..1000000000:1", "at most"),
+    ];
+    for (spec, want) in cases {
+        let err = sweep::parse_set(spec).expect_err(spec);
+        assert!(err.contains(want), "{spec}: {err}");
+        let out = vixshield(&["sweep", FIXTURE, "--set", spec]);
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(want), "{spec}: {stderr}");
+    }
+    // Names and units against the strategy's params, before any backtest.
+    let cases: &[(&[&str], &str)] = &[
+        (&["--set", "mlt=1.6x..2x:0.2x"], "did you mean `mult`?"),
+        (&["--set", "mult=1%..2%:1%"], "is a multiplier (1.6x)"),
+        (&["--set", "mult=1.6x", "--set", "mult=1.8x"], "given twice"),
+        (
+            &["--set", "mult=1.6x", "--rank", "cagrr"],
+            "did you mean `cagr`?",
+        ),
+        (&["--set", "mult=1.6x", "--shard", "2/2"], "--shard 2/2"),
+        (&["--set", "mult=1.6x", "--shard", "x"], "expected I/N"),
+        (&["--set", "mult=1.6x", "--walk-forward", "5y"], "IN/OUT"),
+        (&["--set", "mult=1.6x", "--walk-forward", "5w/1y"], "IN/OUT"),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["sweep", FIXTURE];
+        args.extend_from_slice(extra);
+        let out = vixshield(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(want), "{extra:?}: {stderr}");
+    }
+}
+
+const RANGE: &[&str] = &["--from", "2016-01-01", "--to", "2018-12-31"];
+
+fn sweep_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![
+        "sweep",
+        FIXTURE,
+        "--set",
+        "mult=1.4x..2.0x:0.2x",
+        "--set",
+        "take=40%..60%:20%",
+    ];
+    a.extend_from_slice(RANGE);
+    a.extend_from_slice(extra);
+    a
+}
+
+#[test]
+fn shards_merged_equal_the_unsharded_sweep() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let p = |n: &str| dir.path().join(n).display().to_string();
+    let all = p("all.json");
+    let v = ok(&vixshield(&sweep_args(&[
+        "--out", &all, "--format", "json",
+    ])));
+    assert_eq!(v["variants"], 8);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(8));
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let f = p(&format!("shard{i}.json"));
+        let shard = format!("{i}/3");
+        let s = ok(&vixshield(&sweep_args(&[
+            "--shard", &shard, "--out", &f, "--format", "json",
+        ])));
+        let idx: Vec<u64> = s["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["variant"].as_u64())
+            .collect();
+        assert!(idx.iter().all(|v| v % 3 == i), "round-robin: {idx:?}");
+        shards.push(f);
+    }
+    let merged = p("merged.json");
+    let mut args = vec!["sweep", "merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", &merged, "--format", "json"]);
+    let out = vixshield(&args);
+    ok(&out);
+    let a = std::fs::read(&all).expect("all.json");
+    let b = std::fs::read(&merged).expect("merged.json");
+    assert_eq!(
+        String::from_utf8_lossy(&a),
+        String::from_utf8_lossy(&b),
+        "the merged ranking is byte-identical to the unsharded one"
+    );
+    assert_eq!(out.stdout, a, "stdout JSON is the same document");
+    // A missing shard, or one given twice, is refused.
+    let out = vixshield(&["sweep", "merge", &shards[0], &shards[1]]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+    let out = vixshield(&[
+        "sweep", "merge", &shards[0], &shards[0], &shards[1], &shards[2],
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("twice"));
+
+    // Ranking by every metric, through `merge --rank` (no new backtests).
+    for (metric, better) in METRICS {
+        let v = ok(&vixshield(&[
+            "sweep", "merge", &all, "--rank", metric, "--format", "json",
+        ]));
+        assert_eq!(v["rank"]["metric"], *metric);
+        let rows = v["results"].as_array().cloned().unwrap_or_default();
+        assert_eq!(rows.len(), 8);
+        let vals: Vec<Option<f64>> = rows
+            .iter()
+            .map(|r| match &r["metrics"][*metric] {
+                serde_json::Value::Number(n) => n.as_f64(),
+                serde_json::Value::String(s) => s.parse().ok(),
+                _ => None,
+            })
+            .collect();
+        for (i, w) in rows.windows(2).enumerate() {
+            assert_eq!(w[0]["rank"].as_u64(), Some(i as u64 + 1));
+            let (x, y) = (vals[i], vals[i + 1]);
+            match (x, y) {
+                (Some(x), Some(y)) => {
+                    let in_order = match better {
+                        Better::Higher => x >= y,
+                        Better::Lower => x <= y,
+                    };
+                    assert!(in_order, "{metric}: {x} then {y}");
+                    if x == y {
+                        assert!(w[0]["variant"].as_u64() < w[1]["variant"].as_u64());
+                    }
+                }
+                (None, Some(_)) => panic!("{metric}: a missing value ranks last"),
+                _ => {}
+            }
+        }
+    }
+    // Table and CSV views of the same file.
+    let out = vixshield(&["sweep", "merge", &all, "--rank", "max_drawdown"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ranked by max_drawdown (lower is better)"),
+        "{text}"
+    );
+    let out = vixshield(&["sweep", "merge", &all, "--format", "csv"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("rank,variant,mult,take,cagr,"), "{text}");
+    assert_eq!(text.lines().count(), 9);
+}
+
+#[test]
+fn ranking_directions_on_synthetic_rows() {
+    use serde_json::{Map, Value, json};
+    let rows: Vec<sweep::Row> = [(0, 0.1, "-50"), (1, 0.3, "200"), (2, 0.2, "200")]
+        .iter()
+        .map(|(i, x, m)| {
+            let mut metrics = Map::new();
+            metrics.insert("cagr".into(), json!(x));
+            metrics.insert("max_drawdown".into(), json!(x));
+            metrics.insert("net_pnl".into(), json!(m));
+            metrics.insert(
+                "profit_factor".into(),
+                if *i == 1 { Value::Null } else { json!(x) },
+            );
+            sweep::Row {
+                rank: 0,
+                variant: *i,
+                params: Map::new(),
+                metrics,
+            }
+        })
+        .collect();
+    let mut f = sweep::SweepFile {
+        vixshield_sweep: 1,
+        strategy: "s".into(),
+        source_sha256: String::new(),
+        grid: Vec::new(),
+        variants: 3,
+        config: Value::Null,
+        rank: sweep::Rank {
+            metric: "cagr".into(),
+            better: Better::Higher,
+        },
+        shard: None,
+        results: rows,
+        failed: Vec::new(),
+    };
+    let order = |f: &sweep::SweepFile| f.results.iter().map(|r| r.variant).collect::<Vec<_>>();
+    f.rerank();
+    assert_eq!(order(&f), [1, 2, 0]);
+    f.rank = sweep::Rank {
+        metric: "max_drawdown".into(),
+        better: sweep::metric("max_drawdown").expect("a metric"),
+    };
+    f.rerank();
+    assert_eq!(order(&f), [0, 2, 1]);
+    f.rank = sweep::Rank {
+        metric: "net_pnl".into(),
+        better: Better::Higher,
+    };
+    f.rerank();
+    assert_eq!(order(&f), [1, 2, 0], "ties by variant index");
+    f.rank = sweep::Rank {
+        metric: "profit_factor".into(),
+        better: Better::Higher,
+    };
+    f.rerank();
+    assert_eq!(order(&f), [2, 0, 1], "no value ranks last");
+    assert!(sweep::metric("nope").is_err());
+}
+
+#[test]
+fn invalid_variants_are_listed_not_fatal() {
+    let mut args = vec!["sweep", FIXTURE, "--set", "mult=0.8x..1.2x:0.2x"];
+    args.extend_from_slice(RANGE);
+    args.extend(["--format", "json"]);
+    let out = vixshield(&args);
+    let v = ok(&out);
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(1));
+    let failed = v["failed"].as_array().cloned().unwrap_or_default();
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("E0401")
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: variant 0 (mult=0.8x) failed"));
+}
+
+#[test]
+fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
+    let out = vixshield(&[
+        "sweep",
+        FIXTURE,
+        "--set",
+        "mult=1.4x..2.0x:0.6x",
+        "--walk-forward",
+        "24m/1y",
+        "--from",
+        "2012-01-01",
+        "--to",
+        "2016-06-30",
+        "--rank",
+        "net_pnl",
+        "--format",
+        "json",
+    ]);
+    let v = ok(&out);
+    let w = v["windows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(w.len(), 3, "{v}");
+    assert_eq!(w[0]["in_from"], "2012-01-01");
+    assert_eq!(w[0]["in_to"], "2013-12-31");
+    assert_eq!(w[0]["out_from"], "2014-01-01");
+    assert_eq!(w[0]["out_to"], "2014-12-31");
+    assert_eq!(w[2]["out_to"], "2016-06-30");
+    for r in &w {
+        assert!(r["best"].is_u64(), "{r}");
+        assert!(r["out_of_sample"]["net_pnl"].is_string(), "{r}");
+    }
+}
