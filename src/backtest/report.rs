@@ -116,7 +116,11 @@ pub struct Report {
     pub exits: Vec<ExitCount>,
     /// Year by year.
     pub years: Vec<YearRow>,
-    /// The five worst cycles by trough (the deepest the ladder's cycle P&L went), worst first.
+    /// How many cycles the backtest traded (a cycle runs from a step-1
+    /// trade to the trade that returns the ladder to step 1).
+    pub cycles: usize,
+    /// The worst cycles by trough (the deepest the ladder's cycle P&L went),
+    /// worst first: [`WORST_CYCLES`] of them unless asked otherwise.
     pub worst_cycles: Vec<CycleRow>,
 }
 
@@ -159,7 +163,18 @@ fn f(d: Decimal) -> f64 {
 }
 
 /// Computes the report.
+/// How many worst cycles a report lists by default: enough to show every
+/// major stress of the bundled history (the ten worst of the 330 cycles spx-mastery trades over 2000–2025).
+pub const WORST_CYCLES: usize = 10;
+
+/// The report of a backtest, with the [`WORST_CYCLES`] worst cycles.
 pub fn report(bt: &Backtest, capital: Decimal) -> Report {
+    report_with(bt, capital, WORST_CYCLES)
+}
+
+/// The report of a backtest, listing the `worst` worst cycles.
+pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
+    let worst_n = worst;
     let capital = f(capital);
     let trades = &bt.trades;
     let wins = trades.iter().filter(|t| t.pnl >= Decimal::ZERO).count();
@@ -224,7 +239,7 @@ pub fn report(bt: &Backtest, capital: Decimal) -> Report {
     let cycles = super::cycles(bt);
     let mut worst = cycles.clone();
     worst.sort_by(|a, b| a.trough.cmp(&b.trough).then(a.start.cmp(&b.start)));
-    worst.truncate(5);
+    worst.truncate(worst_n);
     let mut exits: Vec<ExitCount> = Vec::new();
     for t in trades {
         match exits.iter_mut().find(|e| e.reason == t.exit_reason) {
@@ -310,6 +325,7 @@ pub fn report(bt: &Backtest, capital: Decimal) -> Report {
         },
         exits,
         years: year_rows,
+        cycles: cycles.len(),
         worst_cycles: worst,
     }
 }

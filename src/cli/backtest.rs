@@ -39,6 +39,9 @@ pub struct Args {
     /// Draw the equity curve with drawdown, the step ladder and VIX with hedge triggers to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
+    /// How many of the worst cycles (by trough) the report lists.
+    #[arg(long, value_name = "N", default_value_t = report::WORST_CYCLES)]
+    worst: usize,
     #[command(flatten)]
     assumptions: Assumptions,
     #[command(flatten)]
@@ -136,7 +139,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let r = report::report(&bt, strategy.account.capital);
+    let r = report::report_with(&bt, strategy.account.capital, args.worst);
     if let Some(path) = &args.trades {
         if let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt)) {
             eprintln!(
@@ -255,7 +258,9 @@ pub(crate) fn write_report(
     }
     writeln!(
         w,
-        "\nworst cycles (by trough: the deepest the ladder's cycle P&L went):"
+        "\nworst {} of {} cycles (by trough: the deepest the ladder's cycle P&L went):",
+        r.worst_cycles.len(),
+        r.cycles
     )?;
     for c in &r.worst_cycles {
         writeln!(
