@@ -425,12 +425,83 @@ enum Slot {
     },
 }
 
+/// What a decision node reads from outside the graph, as bits of a mask: a
+/// node is evaluated again only when something it reads (itself or through
+/// the nodes it depends on) changed since the engine's last decision.
+mod reads {
+    pub const STEP: u16 = 1;
+    pub const PREV: u16 = 1 << 1;
+    pub const HELD: u16 = 1 << 2;
+    pub const EQUITY: u16 = 1 << 3;
+    pub const CREDIT: u16 = 1 << 4;
+    pub const PROFIT: u16 = 1 << 5;
+    pub const CARRY: u16 = 1 << 6;
+    pub const BAR: u16 = 1 << 7;
+    /// In every node's mask: set only when nothing was read before (the
+    /// first decision, or after [`super::Engine::invalidate`] or an error),
+    /// so that every node, even one that reads nothing, is evaluated then.
+    pub const FIRST: u16 = 1 << 15;
+    pub const ALL: u16 = u16::MAX;
+}
+
+/// Everything outside the graph that decision nodes read, as of one decision.
+#[derive(Clone, Copy, Debug)]
+struct Reads {
+    step: u32,
+    prev: Decimal,
+    held: Option<Decimal>,
+    equity: Decimal,
+    credit: Option<Decimal>,
+    profit: Decimal,
+    carry: Decimal,
+    bar: Option<usize>,
+}
+
+impl Reads {
+    /// The bits of [`reads`] that differ from `before`. Amounts compare by
+    /// representation, not value: `1.0` and `1.00` print differently.
+    fn changed(&self, before: &Reads) -> u16 {
+        let same = |a: Decimal, b: Decimal| {
+            a.mantissa() == b.mantissa()
+                && a.scale() == b.scale()
+                && a.is_sign_negative() == b.is_sign_negative()
+        };
+        let same_opt = |a: Option<Decimal>, b: Option<Decimal>| match (a, b) {
+            (Some(a), Some(b)) => same(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        let bit = |differs: bool, b: u16| if differs { b } else { 0 };
+        bit(self.step != before.step, reads::STEP)
+            | bit(!same(self.prev, before.prev), reads::PREV)
+            | bit(!same_opt(self.held, before.held), reads::HELD)
+            | bit(!same(self.equity, before.equity), reads::EQUITY)
+            | bit(!same_opt(self.credit, before.credit), reads::CREDIT)
+            | bit(!same(self.profit, before.profit), reads::PROFIT)
+            | bit(!same(self.carry, before.carry), reads::CARRY)
+            | bit(self.bar != before.bar, reads::BAR)
+    }
+}
+
+/// One decision node in evaluation order: its slot, the node, and what it
+/// reads ([`reads`] bits, its dependencies' included).
+#[derive(Clone, Copy, Debug)]
+struct Step<'a> {
+    slot: usize,
+    node: &'a Node,
+    reads: u16,
+}
+
 /// The event-driven state machine over a compiled strategy.
 pub struct Engine<'a> {
     strategy: &'a Strategy,
     compiled: &'a Compiled,
     market: Option<&'a MarketValues>,
-    order: Vec<NodeId>,
+    /// The decision nodes in topological order.
+    plan: Vec<Step<'a>>,
+    /// What the last decision read; `None` before the first one or after an
+    /// error, when every node is evaluated.
+    last: Option<Reads>,
     slots: Vec<Slot>,
     state: State,
     layer_names: Vec<Arc<str>>,
@@ -463,19 +534,21 @@ impl<'a> Engine<'a> {
         compiled: &'a Compiled,
         market: Option<&'a MarketValues>,
     ) -> Engine<'a> {
-        let order = compiled
-            .graph
-            .topo_order()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|id| compiled.graph.node(*id).is_some_and(|n| !n.is_market()))
-            .collect();
         let capital = strategy.account.capital;
+        let fixed = (!ladder::depends_on_equity(&strategy.sizing))
+            .then(|| {
+                let base = ladder::base_size(&strategy.sizing, capital, capital).ok()?;
+                let cap = ladder::cap_money(&strategy.sizing, capital, capital).ok()?;
+                Some((base, cap))
+            })
+            .flatten();
+        let plan = plan(&compiled.graph, fixed.is_some());
         Engine {
             strategy,
             compiled,
             market,
-            order,
+            plan,
+            last: None,
             slots: vec![Slot::Empty; compiled.graph.nodes.len()],
             state: State {
                 trades: 0,
@@ -508,13 +581,7 @@ impl<'a> Engine<'a> {
             max_loss_rules: (1..=strategy.sizing.steps)
                 .map(|k| Arc::from(max_loss_rule(strategy, k).as_str()))
                 .collect(),
-            fixed: (!ladder::depends_on_equity(&strategy.sizing))
-                .then(|| {
-                    let base = ladder::base_size(&strategy.sizing, capital, capital).ok()?;
-                    let cap = ladder::cap_money(&strategy.sizing, capital, capital).ok()?;
-                    Some((base, cap))
-                })
-                .flatten(),
+            fixed,
             size: Decision::empty().sizing,
             as_of: None,
             guard_texts: strategy
@@ -546,6 +613,14 @@ impl<'a> Engine<'a> {
         self.as_of = date;
     }
 
+    /// Forgets what the last decision read, so that the next one evaluates
+    /// every decision node again. Decisions are the same either way: the
+    /// engine re-evaluates only the nodes whose reads changed (tests check
+    /// the two agree).
+    pub fn invalidate(&mut self) {
+        self.last = None;
+    }
+
     /// The current state.
     pub fn state(&self) -> &State {
         &self.state
@@ -565,18 +640,46 @@ impl<'a> Engine<'a> {
         credit: Option<Decimal>,
         out: &mut Decision,
     ) -> Result<(), EvalError> {
-        let trade = self.state.trades;
-        let wrap = |source| EvalError::Overflow { trade, source };
         let bar = match (self.market, self.as_of.or(self.state.date)) {
             (Some(m), Some(d)) => m.bar_on_or_before(d),
             _ => None,
         };
+        let now = Reads {
+            step: self.state.step,
+            prev: self.state.prev_size,
+            held: self.state.held,
+            equity: self.state.equity,
+            credit,
+            profit: self.state.hedge_profit,
+            carry: self.state.roll_carry,
+            bar,
+        };
+        let changed = self.last.take().map_or(reads::ALL, |l| now.changed(&l));
+        // Taken for the loop (the nodes write `self.slots` and `self.size`), put back below.
+        let plan = std::mem::take(&mut self.plan);
+        let result = self.evaluate(&plan, changed, credit, bar);
+        self.plan = plan;
+        result?;
+        self.last = Some(now);
+        self.assemble(credit, bar, out)
+    }
+
+    /// Evaluates the nodes of `plan` that read something in `changed`.
+    fn evaluate(
+        &mut self,
+        plan: &[Step<'a>],
+        changed: u16,
+        credit: Option<Decimal>,
+        bar: Option<usize>,
+    ) -> Result<(), EvalError> {
+        let trade = self.state.trades;
+        let wrap = |source| EvalError::Overflow { trade, source };
         let s = self.strategy;
         let capital = s.account.capital;
-        for &id in &self.order {
-            let Some(node) = self.compiled.graph.node(id) else {
+        for &Step { slot, node, reads } in plan {
+            if reads & changed == 0 {
                 continue;
-            };
+            }
             let get =
                 |slots: &[Slot], d: NodeId| slots.get(d.index()).copied().unwrap_or(Slot::Empty);
             let value = match node {
@@ -695,11 +798,11 @@ impl<'a> Engine<'a> {
                 Node::Guard { .. } | Node::Decision { .. } => Slot::Empty,
                 _ => Slot::Empty,
             };
-            if let Some(slot) = self.slots.get_mut(id.index()) {
+            if let Some(slot) = self.slots.get_mut(slot) {
                 *slot = value;
             }
         }
-        self.assemble(credit, bar, out)
+        Ok(())
     }
 
     fn slot(&self, id: NodeId) -> Slot {
@@ -716,7 +819,6 @@ impl<'a> Engine<'a> {
         let Slot::Size = self.slot(ids.size) else {
             return Err(EvalError::Signal("the graph has no size node".into()));
         };
-        let sizing = self.size;
         out.max_loss_pct = match self.slot(ids.max_loss_pct) {
             Slot::Fraction(p) => p,
             _ => Decimal::ONE,
@@ -837,13 +939,13 @@ impl<'a> Engine<'a> {
         out.event = self.state.event;
         out.pnl = self.state.pnl;
         out.step = self.state.step;
-        out.size = sizing.size;
-        out.capped = sizing.capped;
+        out.size = self.size.size;
+        out.capped = self.size.capped;
         out.credit = credit;
         out.equity = self.state.equity;
         out.cycle_pnl = self.state.cycle_pnl;
         out.cycle_result = self.state.cycle_result;
-        out.sizing = sizing;
+        out.sizing = self.size;
         if let Some(rule) = self
             .max_loss_rules
             .get((self.state.step.max(1) - 1) as usize)
@@ -1218,6 +1320,56 @@ impl<'a> Engine<'a> {
         }
         Ok(())
     }
+}
+
+/// The decision nodes in topological order, each with what it reads (its own
+/// reads and its dependencies'). `fixed`: step 1's size and the cap do not
+/// depend on equity, so the size node does not read it.
+fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
+    let mut masks = vec![0u16; graph.nodes.len()];
+    let mut plan = Vec::new();
+    for id in graph.topo_order().unwrap_or_default() {
+        let Some(node) = graph.node(id) else {
+            continue;
+        };
+        if node.is_market() {
+            continue;
+        }
+        let own = match node {
+            Node::Input(Input::Capital) => 0,
+            Node::Input(Input::Equity) => reads::EQUITY,
+            Node::Input(Input::Step) => reads::STEP,
+            Node::Input(Input::PrevSize) => reads::PREV,
+            Node::Input(Input::Credit) => reads::CREDIT,
+            Node::Input(Input::HedgeProfit) => reads::PROFIT,
+            // The size reads `state.held`, and capital and equity only
+            // when they change step 1's size or the cap.
+            Node::Size { .. } if fixed => reads::STEP | reads::PREV | reads::HELD,
+            Node::Size { .. } => reads::STEP | reads::PREV | reads::HELD | reads::EQUITY,
+            Node::Trigger { .. } | Node::RollCoefficient { .. } => reads::BAR,
+            // Activation reads `state.step`.
+            Node::HedgeBudget { .. } => reads::STEP,
+            Node::RollAmount { .. } => reads::PROFIT | reads::CARRY,
+            _ => 0,
+        };
+        let inherited = match node {
+            Node::Size { .. } => 0,
+            _ => node
+                .deps()
+                .iter()
+                .fold(0, |m, d| m | masks.get(d.index()).copied().unwrap_or(reads::ALL)),
+        };
+        let mask = own | inherited | reads::FIRST;
+        if let Some(m) = masks.get_mut(id.index()) {
+            *m = mask;
+        }
+        plan.push(Step {
+            slot: id.index(),
+            node,
+            reads: mask,
+        });
+    }
+    plan
 }
 
 /// A guard's arithmetic as a decision's verdict: a cap lowers `allowed`, a

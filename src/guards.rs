@@ -516,6 +516,8 @@ pub struct WaccGuard {
     slope: Decimal,
     /// `|b − a| − L`: at or below zero, every hedge passes.
     excess: Decimal,
+    /// `L × (1 − 10^-12)`: the limit less the safety margin of the clear pass.
+    limit_inside: Decimal,
 }
 
 impl WaccGuard {
@@ -540,12 +542,14 @@ impl WaccGuard {
         )?;
         let slope = sub(b, a, what)?;
         let limit = div(limit_bps, BPS_PER_UNIT, what)?;
+        let margin = div(limit, Decimal::from(1_000_000_000_000u64), what)?;
         Ok(WaccGuard {
             inputs: *inputs,
             limit_bps,
             limit,
             slope,
             excess: sub(slope.abs(), limit, what)?,
+            limit_inside: sub(limit, margin, what)?,
         })
     }
 
@@ -565,9 +569,7 @@ impl WaccGuard {
         }
         if self.excess > Decimal::ZERO {
             let lhs = wanted.checked_mul(self.excess)?;
-            let rhs = self.limit.checked_mul(equity)?;
-            let margin = rhs.checked_div(Decimal::from(1_000_000_000_000u64))?;
-            if lhs >= rhs.checked_sub(margin)? {
+            if lhs >= self.limit_inside.checked_mul(equity)? {
                 return None;
             }
         }
