@@ -1088,9 +1088,11 @@ impl<'a> Engine<'a> {
                         (Some(_), _) if equity <= Decimal::ZERO => GuardVerdict::Unknown {
                             reason: "equity at or below zero: the book's wacc is undefined".into(),
                         },
-                        (Some(w), _) => {
-                            verdict(w.check(equity, allowed), &mut allowed, &mut blocked)
-                        }
+                        (Some(w), _) => verdict(
+                            w.check_rounded(equity, allowed, VALUE_DP),
+                            &mut allowed,
+                            &mut blocked,
+                        ),
                         // Inputs the formulas reject: say why.
                         (None, Some(inputs)) => verdict(
                             crate::guards::wacc_guard(
@@ -1354,10 +1356,9 @@ fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
         };
         let inherited = match node {
             Node::Size { .. } => 0,
-            _ => node
-                .deps()
-                .iter()
-                .fold(0, |m, d| m | masks.get(d.index()).copied().unwrap_or(reads::ALL)),
+            _ => node.deps().iter().fold(0, |m, d| {
+                m | masks.get(d.index()).copied().unwrap_or(reads::ALL)
+            }),
         };
         let mask = own | inherited | reads::FIRST;
         if let Some(m) = masks.get_mut(id.index()) {
@@ -1372,6 +1373,9 @@ fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
     plan
 }
 
+/// Decimal places of a guarded value (bps, a ratio) in a decision's record.
+const VALUE_DP: u32 = 6;
+
 /// A guard's arithmetic as a decision's verdict: a cap lowers `allowed`, a
 /// block sets `blocked`; an error (an account the formulas reject, such as
 /// equity at or below zero) makes the guard unknown, with the error as reason.
@@ -1384,7 +1388,12 @@ fn verdict(
 ) -> GuardVerdict {
     use crate::guards::GuardOutcome as O;
     let round = |v: Option<Decimal>| {
-        v.map(|v| v.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+        v.map(|v| {
+            v.round_dp_with_strategy(
+                VALUE_DP,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            )
+        })
     };
     match outcome {
         Ok(O::Pass {

@@ -563,15 +563,66 @@ impl WaccGuard {
         wacc_guard(&self.inputs, equity, Decimal::ZERO, self.limit_bps, wanted)
     }
 
-    fn clear_pass(&self, equity: Decimal, wanted: Decimal) -> Option<GuardOutcome> {
+    /// As [`WaccGuard::check`], the impact rounded half away from zero to
+    /// `dp` places. A clear pass divides once to exactly `dp` places
+    /// ([`crate::money::div_round`]) instead of computing 28 digits and
+    /// rounding them away: the engine records guarded values to 6 places.
+    pub fn check_rounded(&self, equity: Decimal, wanted: Decimal, dp: u32) -> Result<GuardOutcome> {
+        if self.clearly_inside(equity, wanted) == Some(true) {
+            let impact = wanted
+                .checked_mul(self.slope)
+                .and_then(|x| x.checked_mul(BPS_PER_UNIT))
+                .zip(equity.checked_add(wanted))
+                .and_then(|(num, den)| crate::money::div_round(num, den, dp));
+            if let Some(impact) = impact {
+                return Ok(self.pass(wanted, impact));
+            }
+        }
+        self.check(equity, wanted).map(|o| match o {
+            GuardOutcome::Pass {
+                guard,
+                amount,
+                value,
+                limit,
+            } => GuardOutcome::Pass {
+                guard,
+                amount,
+                value: value.map(|v| {
+                    v.round_dp_with_strategy(
+                        dp,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    )
+                }),
+                limit,
+            },
+            other => other,
+        })
+    }
+
+    /// Whether `wanted` is clearly inside the limit on `equity` (`None` on overflow).
+    fn clearly_inside(&self, equity: Decimal, wanted: Decimal) -> Option<bool> {
         if equity <= Decimal::ZERO || wanted.is_sign_negative() {
-            return None;
+            return Some(false);
         }
         if self.excess > Decimal::ZERO {
             let lhs = wanted.checked_mul(self.excess)?;
-            if lhs >= self.limit_inside.checked_mul(equity)? {
-                return None;
-            }
+            return Some(lhs < self.limit_inside.checked_mul(equity)?);
+        }
+        Some(true)
+    }
+
+    fn pass(&self, wanted: Decimal, impact: Decimal) -> GuardOutcome {
+        GuardOutcome::Pass {
+            guard: GuardKind::WaccImpact,
+            amount: wanted,
+            value: Some(impact),
+            limit: self.limit_bps,
+        }
+    }
+
+    fn clear_pass(&self, equity: Decimal, wanted: Decimal) -> Option<GuardOutcome> {
+        if !self.clearly_inside(equity, wanted)? {
+            return None;
         }
         let impact = wanted
             .checked_mul(self.slope)?

@@ -46,6 +46,34 @@ impl RoundMode {
     }
 }
 
+/// `num / den` rounded half away from zero to `dp` decimal places in one
+/// rounding, on the decimals' integer mantissas: cheaper than a 28-digit
+/// quotient rounded afterwards, and never rounded twice. `None` when `den` is
+/// zero or the arithmetic leaves i128 (callers then take the general path).
+pub fn div_round(num: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
+    // num = mn / 10^sn, den = md / 10^sd, so num / den × 10^dp = mn × 10^e / md
+    // with e = sd + dp − sn.
+    let (mn, md) = (num.mantissa(), den.mantissa());
+    let e = i64::from(den.scale()) + i64::from(dp) - i64::from(num.scale());
+    let pow = |k: i64| 10i128.checked_pow(u32::try_from(k).ok()?);
+    let (n, d) = if e >= 0 {
+        (mn.checked_mul(pow(e)?)?, md)
+    } else {
+        (mn, md.checked_mul(pow(-e)?)?)
+    };
+    let (q, r) = (n.checked_div(d)?, n.checked_rem(d)?);
+    let q = if r.unsigned_abs().checked_mul(2)? >= d.unsigned_abs() {
+        if (n < 0) != (d < 0) {
+            q.checked_sub(1)?
+        } else {
+            q.checked_add(1)?
+        }
+    } else {
+        q
+    };
+    Decimal::try_from_i128_with_scale(q, dp).ok()
+}
+
 /// `amount` rounded to a multiple of `increment` (a positive amount).
 pub fn round_to(amount: Decimal, increment: Decimal, mode: RoundMode) -> Result<Decimal, Overflow> {
     if increment <= Decimal::ZERO {

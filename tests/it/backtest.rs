@@ -65,8 +65,16 @@ fn research_baseline_win_rate() {
 fn known_events_show_up_in_the_worst_cycles() {
     let r = report("strategies/spx-mastery.vxs", &[]);
     let worst = r["worst_cycles"].as_array().cloned().unwrap_or_default();
-    assert_eq!(worst.len(), 10, "the report lists ten worst cycles by default");
-    assert!(r["cycles"].as_u64().unwrap_or_default() > 50, "{}", r["cycles"]);
+    assert_eq!(
+        worst.len(),
+        10,
+        "the report lists ten worst cycles by default"
+    );
+    assert!(
+        r["cycles"].as_u64().unwrap_or_default() > 50,
+        "{}",
+        r["cycles"]
+    );
     let covers = |c: &serde_json::Value, day: &str| {
         let (s, e) = (
             c["start"].as_str().unwrap_or(""),

@@ -843,3 +843,81 @@ fn the_prepared_wacc_guard_near_its_limit() {
         "equity at zero is an error, as in wacc_guard"
     );
 }
+
+/// `a / b` as an exact rational rounded half away from zero to `dp` places,
+/// as a decimal string: the reference for `money::div_round`.
+fn exact_div_round(a: Decimal, b: Decimal, dp: u32) -> String {
+    use num_bigint::BigInt;
+    use num_rational::BigRational;
+    use num_traits::Signed;
+    let rat = |d: Decimal| {
+        BigRational::new(
+            BigInt::from(d.mantissa()),
+            BigInt::from(10).pow(d.scale()),
+        )
+    };
+    let q = rat(a) / rat(b) * BigRational::from_integer(BigInt::from(10).pow(dp));
+    let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+    let r = if q.is_negative() {
+        -((-q) + half).floor()
+    } else {
+        (q + half).floor()
+    };
+    let n = i128::try_from(r.to_integer()).expect("fits");
+    Decimal::from_i128_with_scale(n, dp).to_string()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// One rounding on the mantissas equals the exact quotient rounded.
+    #[test]
+    fn div_round_is_the_exact_quotient_rounded(
+        a in (-10_000_000_000_000i64..10_000_000_000_000, 0u32..12),
+        b in (-10_000_000_000i64..10_000_000_000, 0u32..8),
+        dp in 0u32..9,
+    ) {
+        let (a, b) = (Decimal::new(a.0, a.1), Decimal::new(b.0, b.1));
+        prop_assume!(!b.is_zero());
+        let got = vixshield::money::div_round(a, b, dp);
+        prop_assert_eq!(got.map(|g| g.to_string()), Some(exact_div_round(a, b, dp)));
+    }
+
+    /// The engine's rounded check is the prepared guard, rounded once to 6 places.
+    #[test]
+    fn the_rounded_wacc_check_is_the_check_rounded(
+        i in wacc_inputs(),
+        equity in money(100_000_000_000),
+        limit in (0i64..10_000).prop_map(|n| Decimal::new(n, 1)),
+        wanted in money(100_000_000_000),
+    ) {
+        let g = vixshield::guards::WaccGuard::new(&i, limit);
+        let (Ok(g), Ok(reference)) = (g, wacc_guard(&i, equity, Decimal::ZERO, limit, wanted)) else {
+            return Ok(());
+        };
+        let rounded = g.check_rounded(equity, wanted, 6).expect("as the reference");
+        match (reference, rounded) {
+            (GuardOutcome::Pass { amount: a1, value: Some(v1), limit: l1, .. },
+             GuardOutcome::Pass { amount: a2, value: Some(v2), limit: l2, .. }) => {
+                prop_assert_eq!((a1, l1), (a2, l2));
+                prop_assert_eq!(
+                    v1.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+                    v2
+                );
+                prop_assert!(v2.scale() <= 6);
+            }
+            (r, p) => prop_assert_eq!(r, p),
+        }
+    }
+}
+
+#[test]
+fn div_round_rounds_half_away_from_zero_and_refuses_zero() {
+    use vixshield::money::div_round;
+    assert_eq!(div_round(dec!(1), dec!(8), 2), Some(dec!(0.13)));
+    assert_eq!(div_round(dec!(-1), dec!(8), 2), Some(dec!(-0.13)));
+    assert_eq!(div_round(dec!(1), dec!(-8), 2), Some(dec!(-0.13)));
+    assert_eq!(div_round(dec!(2), dec!(3), 6), Some(dec!(0.666667)));
+    assert_eq!(div_round(dec!(1), dec!(3), 0), Some(dec!(0)));
+    assert_eq!(div_round(dec!(1), dec!(0), 2), None);
+}
