@@ -518,6 +518,8 @@ pub struct WaccGuard {
     excess: Decimal,
     /// `L × (1 − 10^-12)`: the limit less the safety margin of the clear pass.
     limit_inside: Decimal,
+    /// `(b − a) × 10^4`: the slope in bps.
+    slope_bps: Decimal,
 }
 
 impl WaccGuard {
@@ -550,6 +552,7 @@ impl WaccGuard {
             slope,
             excess: sub(slope.abs(), limit, what)?,
             limit_inside: sub(limit, margin, what)?,
+            slope_bps: mul(slope, BPS_PER_UNIT, what)?,
         })
     }
 
@@ -569,11 +572,9 @@ impl WaccGuard {
     /// rounding them away: the engine records guarded values to 6 places.
     pub fn check_rounded(&self, equity: Decimal, wanted: Decimal, dp: u32) -> Result<GuardOutcome> {
         if self.clearly_inside(equity, wanted) == Some(true) {
-            let impact = wanted
-                .checked_mul(self.slope)
-                .and_then(|x| x.checked_mul(BPS_PER_UNIT))
-                .zip(equity.checked_add(wanted))
-                .and_then(|(num, den)| crate::money::div_round(num, den, dp));
+            let impact = equity
+                .checked_add(wanted)
+                .and_then(|den| crate::money::mul_div_round(wanted, self.slope_bps, den, dp));
             if let Some(impact) = impact {
                 return Ok(self.pass(wanted, impact));
             }
@@ -605,6 +606,11 @@ impl WaccGuard {
             return Some(false);
         }
         if self.excess > Decimal::ZERO {
+            if let Some(inside) =
+                crate::money::product_lt(wanted, self.excess, self.limit_inside, equity)
+            {
+                return Some(inside);
+            }
             let lhs = wanted.checked_mul(self.excess)?;
             return Some(lhs < self.limit_inside.checked_mul(equity)?);
         }

@@ -51,11 +51,52 @@ impl RoundMode {
 /// quotient rounded afterwards, and never rounded twice. `None` when `den` is
 /// zero or the arithmetic leaves i128 (callers then take the general path).
 pub fn div_round(num: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
+    div_round_parts(num.mantissa(), num.scale(), den, dp)
+}
+
+/// `a × b / den`, the product exact, rounded as [`div_round`] rounds.
+pub fn mul_div_round(a: Decimal, b: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
+    let n = a.mantissa().checked_mul(b.mantissa())?;
+    div_round_parts(n, a.scale().checked_add(b.scale())?, den, dp)
+}
+
+/// Whether `a × b < c × d`, exactly, on the mantissas; `None` when the
+/// products leave i128.
+pub fn product_lt(a: Decimal, b: Decimal, c: Decimal, d: Decimal) -> Option<bool> {
+    let (l, sl) = (
+        a.mantissa().checked_mul(b.mantissa())?,
+        a.scale() + b.scale(),
+    );
+    let (r, sr) = (
+        c.mantissa().checked_mul(d.mantissa())?,
+        c.scale() + d.scale(),
+    );
+    let pow = |k: u32| POW10.get(k as usize).copied();
+    Some(if sl < sr {
+        l.checked_mul(pow(sr - sl)?)? < r
+    } else {
+        l < r.checked_mul(pow(sl - sr)?)?
+    })
+}
+
+/// 10^0 ..= 10^38: every power of ten an i128 holds.
+const POW10: [i128; 39] = {
+    let mut t = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `mn / 10^sn / den`, rounded half away from zero to `dp` places.
+fn div_round_parts(mn: i128, sn: u32, den: Decimal, dp: u32) -> Option<Decimal> {
     // num = mn / 10^sn, den = md / 10^sd, so num / den × 10^dp = mn × 10^e / md
     // with e = sd + dp − sn.
-    let (mn, md) = (num.mantissa(), den.mantissa());
-    let e = i64::from(den.scale()) + i64::from(dp) - i64::from(num.scale());
-    let pow = |k: i64| 10i128.checked_pow(u32::try_from(k).ok()?);
+    let md = den.mantissa();
+    let e = i64::from(den.scale()) + i64::from(dp) - i64::from(sn);
+    let pow = |k: i64| POW10.get(usize::try_from(k).ok()?).copied();
     let (n, d) = if e >= 0 {
         (mn.checked_mul(pow(e)?)?, md)
     } else {

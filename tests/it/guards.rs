@@ -850,12 +850,8 @@ fn exact_div_round(a: Decimal, b: Decimal, dp: u32) -> String {
     use num_bigint::BigInt;
     use num_rational::BigRational;
     use num_traits::Signed;
-    let rat = |d: Decimal| {
-        BigRational::new(
-            BigInt::from(d.mantissa()),
-            BigInt::from(10).pow(d.scale()),
-        )
-    };
+    let rat =
+        |d: Decimal| BigRational::new(BigInt::from(d.mantissa()), BigInt::from(10).pow(d.scale()));
     let q = rat(a) / rat(b) * BigRational::from_integer(BigInt::from(10).pow(dp));
     let half = BigRational::new(BigInt::from(1), BigInt::from(2));
     let r = if q.is_negative() {
@@ -881,6 +877,25 @@ proptest! {
         prop_assume!(!b.is_zero());
         let got = vixshield::money::div_round(a, b, dp);
         prop_assert_eq!(got.map(|g| g.to_string()), Some(exact_div_round(a, b, dp)));
+    }
+
+    /// The product comparison and the product quotient on mantissas are exact.
+    #[test]
+    fn product_lt_and_mul_div_round_are_exact(
+        a in (-1_000_000_000_000i64..1_000_000_000_000, 0u32..10),
+        b in (-1_000_000_000i64..1_000_000_000, 0u32..10),
+        c in (-1_000_000_000_000i64..1_000_000_000_000, 0u32..10),
+        d in (1i64..1_000_000_000, 0u32..10),
+        dp in 0u32..9,
+    ) {
+        let dec = |(m, s): (i64, u32)| Decimal::new(m, s);
+        let (a, b, c, d) = (dec(a), dec(b), dec(c), dec(d));
+        prop_assert_eq!(vixshield::money::product_lt(a, b, c, d), Some(a * b < c * d));
+        prop_assume!(!c.is_zero());
+        prop_assert_eq!(
+            vixshield::money::mul_div_round(a, b, c, dp).map(|g| g.to_string()),
+            Some(exact_div_round(a * b, c, dp))
+        );
     }
 
     /// The engine's rounded check is the prepared guard, rounded once to 6 places.
