@@ -2,11 +2,15 @@
 //! (classic, not Metastock), as a vixshield plugin (ABI version 1).
 //!
 //! With `n = period` and `d[i] = x[i] - x[i-1]`:
-//! * seed: `avg_gain = (sum of d[i] > 0 over i = 1..=n) / n`,
-//!   `avg_loss = (sum of -d[i] for d[i] < 0 over i = 1..=n) / n`;
-//! * then for each later bar: `avg = (avg * (n - 1) + today) / n`;
-//! * `rsi = 100 * avg_gain / (avg_gain + avg_loss)`, or 0 when that sum is 0;
+//! * seed: `avg_gain = (sum of d[i] > 0 over i = 1..=n) * (1 / n)`,
+//!   `avg_loss = (sum of -d[i] for d[i] < 0 over i = 1..=n) * (1 / n)`;
+//! * then for each later bar: `avg = (avg * (n - 1) + today) * (1 / n)`;
+//! * `rsi = 100 * (avg_gain / (avg_gain + avg_loss))`, or 0 when that sum is 0;
 //! * the first value is at bar `n` (0-based); earlier bars are NaN.
+//!
+//! These are TA-Lib 0.6+'s operations in its order (it multiplies by `1 / n`
+//! where 0.4 divided by `n`), and the built-in `rsi`'s: on any finite series
+//! whose averages stay finite the output is bit-for-bit theirs.
 //!
 //! Error codes: 1 = called with other than 1 input series and 1 parameter;
 //! 2 = `period` is not a whole number in 2 ..= 100000.
@@ -80,6 +84,20 @@ fn value(gain: f64, loss: f64) -> f64 {
     }
 }
 
+/// `(max(d, 0), max(-d, 0))`, as the built-in `rsi` splits a change (a
+/// change of ±0 or NaN is all gain). Written with an integer mask rather than
+/// `if`: Cranelift compiles a float select to a branch, which mispredicts on
+/// about every other bar of a real price series; the mask is three bit
+/// operations off the loop-carried chain.
+#[inline(always)]
+fn split(d: f64) -> (f64, f64) {
+    let falling = u64::from(d < 0.0).wrapping_neg(); // all ones when d < 0
+    (
+        f64::from_bits(d.to_bits() & !falling),
+        f64::from_bits((-d).to_bits() & falling),
+    )
+}
+
 fn rsi(input: &[f64], period: usize, out: &mut [f64]) {
     for o in out.iter_mut() {
         *o = f64::NAN;
@@ -88,34 +106,25 @@ fn rsi(input: &[f64], period: usize, out: &mut [f64]) {
         return;
     };
     let p = period as f64;
+    let inv = 1.0 / p;
     let keep = p - 1.0;
     let mut gain = 0.0;
     let mut loss = 0.0;
     let mut prev = first;
     for &x in &input[1..=period] {
-        let d = x - prev;
+        let (up, down) = split(x - prev);
         prev = x;
-        if d < 0.0 {
-            loss -= d;
-        } else {
-            gain += d;
-        }
+        gain += up;
+        loss += down;
     }
-    loss /= p;
-    gain /= p;
+    gain *= inv;
+    loss *= inv;
     out[period] = value(gain, loss);
     for (&x, o) in input[period + 1..].iter().zip(&mut out[period + 1..]) {
-        let d = x - prev;
+        let (up, down) = split(x - prev);
         prev = x;
-        loss *= keep;
-        gain *= keep;
-        if d < 0.0 {
-            loss -= d;
-        } else {
-            gain += d;
-        }
-        loss /= p;
-        gain /= p;
+        gain = (gain * keep + up) * inv;
+        loss = (loss * keep + down) * inv;
         *o = value(gain, loss);
     }
 }
