@@ -18,7 +18,7 @@ use super::manifest::{Manifest, OutputKind};
 /// Default fuel budget for one computation: 1 billion units.
 ///
 /// One unit is roughly one WebAssembly instruction. `wilder_rsi` spends about
-/// 59 units per bar (545,884 for the 9,235 VIX bars), so the default leaves
+/// 59 units per bar (545,858 for the 9,235 VIX bars), so the default leaves
 /// room for series over a thousand times longer, while an endless loop is
 /// stopped after about a second on the optimized tier (1.2 s measured for
 /// `(loop br 0)`) and two on the baseline tier (2.0 s), whose fuel counter
