@@ -257,9 +257,8 @@ impl HostConfig {
 /// run long enough. Compiled modules are cached for the life of the process
 /// by the SHA-256 of their bytes (a changed file is recompiled). Instances
 /// come from a pool of reusable slots, each a reserved 4 GiB address range
-/// whose first [`KEEP_RESIDENT`] bytes stay mapped between computations; a
-/// slot is wiped before it is reused. When every slot is busy a computation
-/// waits for one.
+/// whose first MiB stays mapped between computations; a slot is wiped before
+/// it is reused. When every slot is busy a computation waits for one.
 #[derive(Clone)]
 pub struct PluginHost {
     config: HostConfig,
@@ -337,7 +336,9 @@ impl Backend {
             .max_tables_per_module(MAX_TABLES)
             .table_elements(MAX_TABLE_ELEMENTS)
             .max_memories_per_module(1)
-            .max_memory_size(1 << 32)
+            // 4 GiB, all a 32-bit memory can address; the limiter enforces
+            // the plugin's own cap.
+            .max_memory_size(usize::try_from(1_u64 << 32).unwrap_or(usize::MAX))
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(64 * 1024)
             .pagemap_scan(Enabled::Auto);
@@ -451,6 +452,9 @@ struct Compiled {
     /// `Some(None)`: the optimizing compiler failed where the baseline one
     /// did not; never retried.
     optimized: OnceLock<Option<Code>>,
+    /// The baseline compiler refused the module and the optimizing one took
+    /// it: it has only the optimized tier.
+    baseline_refused: AtomicBool,
     baseline_fuel: AtomicU64,
     tiering_up: AtomicBool,
 }
@@ -605,11 +609,15 @@ impl PluginHost {
                 optimized: OnceLock::new(),
                 baseline_fuel: AtomicU64::new(0),
                 tiering_up: AtomicBool::new(false),
+                baseline_refused: AtomicBool::new(false),
             }),
         };
         let existing = match self.config.tiering {
             // Adaptive is happy with either tier, the optimized one first.
             Tiering::Adaptive => compiled.optimized().or(compiled.baseline.get()),
+            Tiering::Baseline if compiled.baseline_refused.load(Ordering::Relaxed) => {
+                compiled.optimized()
+            }
             Tiering::Baseline => compiled.baseline.get(),
             Tiering::Optimized => compiled.optimized(),
         };
@@ -624,7 +632,9 @@ impl PluginHost {
                     // fine for the optimizing one, which then also serves
                     // hosts that asked for the baseline tier.
                     Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                        compile(Tier::Optimized, manifest, &compiled)
+                        let code = compile(Tier::Optimized, manifest, &compiled)?;
+                        compiled.baseline_refused.store(true, Ordering::Relaxed);
+                        Ok(code)
                     }
                     Err(e) => Err(e),
                 }?;

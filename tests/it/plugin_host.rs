@@ -849,6 +849,29 @@ fn adaptive_tiering_moves_a_busy_plugin_to_the_optimizing_compiler() {
 }
 
 #[test]
+fn a_module_only_the_optimizing_compiler_takes_loads_on_that_tier() {
+    // `return_call` (tail calls): Cranelift compiles it, Winch does not.
+    let source = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let tail = source.replacen(
+        "(func (export \"vxs_signal_v1\"))",
+        "(func (export \"vxs_signal_v1\") (return_call $nothing))\n  (func $nothing)",
+        1,
+    );
+    assert_ne!(tail, source);
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "tail", &wat::parse_str(&tail).unwrap(), "");
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let p = tier_host(tiering).load(&m).unwrap();
+        assert_eq!(p.tier(), Tier::Optimized, "{tiering:?}");
+        let c = p.compute(&[&[1.0, 2.0]], &[]).unwrap();
+        assert_eq!((c.values, c.tier), (vec![1.0, 1.0], Tier::Optimized));
+    }
+    // A module neither takes is reported as invalid, with Cranelift's reason.
+    let err = host().load_bytes(&m, b"\0asm\x01\0\0\0\x01").unwrap_err();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+}
+
+#[test]
 fn nan_canonicalization_is_a_setting() {
     let (_dir, m) = fixture_plugin("nan_sign", "nan_sign", "");
     let bars = [0.0, 2.0, -0.0, -3.0];
