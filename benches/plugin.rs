@@ -1,23 +1,35 @@
-//! Plugin host benchmarks:
-//! * `rsi/plugin_wilder_rsi`: the `wilder_rsi` plugin over the full VIX
-//!   history (9,235 bars), module compiled and cached, fuel on; includes the
-//!   per-computation instantiation and copying;
-//! * `rsi/native`: the same RSI in plain Rust over the same data;
-//! * `load/cold_compile`: loading (validating + compiling with Cranelift) the
-//!   `wilder_rsi` plugin with an empty module cache;
-//! * `load/cold_compile_48k`: the same for a generated ~48 KB module
-//!   (hundreds of small numeric functions), near the 50 KB plugin size target;
-//! * `load/cached`: loading it again (hash + cache hit).
+//! Plugin host benchmarks (`cargo bench --bench plugin`). Every computation
+//! includes creating a fresh instance (from the pool), allocating, copying
+//! the series in and out; fuel metering is always on.
 //!
-//! `cargo bench --bench plugin`
+//! * `rsi/builtin`: the built-in `rsi(vix, 14)` over the full VIX history
+//!   (9,235 bars): what the plugin is measured against;
+//! * `rsi/native`: the same arithmetic as the plugin in plain Rust;
+//! * `rsi/plugin_optimized`: the `wilder_rsi` plugin, compiled module cached,
+//!   on the optimized tier (Cranelift): what a plugin computed repeatedly
+//!   runs once [`Tiering::Adaptive`] has moved it up;
+//! * `rsi/plugin_baseline`: the same on the baseline tier (Winch): what a
+//!   command that computes a plugin once runs;
+//! * `rsi/plugin_optimized_canonical_nans`: optimized, with NaN
+//!   canonicalisation on (`vixshield.toml` `[plugins] canonicalize_nans`);
+//! * `rsi/plugin_optimized_16_bars`: the fixed cost of one computation;
+//! * `per_bar/identity_{9235,16}_bars`: a plugin that copies its input to
+//!   its output (optimized tier): the host's own cost per bar is the
+//!   difference divided by 9,219;
+//! * `load/cold_{baseline,optimized}`: loading (validating + compiling)
+//!   `wilder_rsi` with an empty module cache, with each compiler;
+//! * `load/cold_48k_{baseline,optimized}`: the same for a generated ~48 KB
+//!   module (hundreds of small numeric functions), near the 50 KB target;
+//! * `load/cached`: loading it again (hash + cache hit).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vixshield::plugin::{HostConfig, Manifest, PluginHost, PluginRegistry};
+use vixshield::plugin::{HostConfig, Manifest, PluginHost, PluginRegistry, Tier, Tiering};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -36,14 +48,15 @@ fn vix_closes() -> Vec<f64> {
         .collect()
 }
 
-/// Plain Rust RSI, TA-Lib classic (the same algorithm as the plugin).
+/// Plain Rust RSI with the plugin's arithmetic (TA-Lib 0.6+: `* (1 / n)`).
 fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
     out.clear();
     out.resize(x.len(), f64::NAN);
     if x.len() <= n {
         return;
     }
-    let p = n as f64;
+    let inv = 1.0 / n as f64;
+    let keep = n as f64 - 1.0;
     let (mut gain, mut loss) = (0.0_f64, 0.0_f64);
     for w in x[..=n].windows(2) {
         let d = w[1] - w[0];
@@ -53,8 +66,8 @@ fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
             gain += d;
         }
     }
-    gain /= p;
-    loss /= p;
+    gain *= inv;
+    loss *= inv;
     let value = |g: f64, l: f64| {
         if g + l == 0.0 {
             0.0
@@ -67,15 +80,9 @@ fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
     for (&v, o) in x[n + 1..].iter().zip(&mut out[n + 1..]) {
         let d = v - prev;
         prev = v;
-        gain *= p - 1.0;
-        loss *= p - 1.0;
-        if d < 0.0 {
-            loss -= d;
-        } else {
-            gain += d;
-        }
-        gain /= p;
-        loss /= p;
+        let (up, down) = if d < 0.0 { (0.0, -d) } else { (d, 0.0) };
+        gain = (gain * keep + up) * inv;
+        loss = (loss * keep + down) * inv;
         *o = value(gain, loss);
     }
 }
@@ -107,22 +114,47 @@ fn big_module() -> Vec<u8> {
     wat::parse_str(&wat).unwrap()
 }
 
+/// A manifest for a one-input, no-param plugin in `dir`.
+fn manifest(dir: &std::path::Path, name: &str) -> Manifest {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"{name}\"\nversion = \"0\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+             description = \"bench\"\ninputs = 1\noutput = \"number\"\n"
+        ),
+    )
+    .unwrap();
+    Manifest::from_file(&path).unwrap()
+}
+
+fn host(tiering: Tiering) -> PluginHost {
+    PluginHost::new(HostConfig::default().with_tiering(tiering)).unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     let closes = vix_closes();
-    let host = PluginHost::new(HostConfig::default()).unwrap();
     let registry = PluginRegistry::from_dirs(vec![repo().join("plugins")]);
-    let manifest = registry.lookup("wilder_rsi").unwrap().clone();
-    let plugin = host.load(&manifest).unwrap();
-    let wasm_size = std::fs::metadata(manifest.wasm_path()).unwrap().len();
+    let rsi = registry.lookup("wilder_rsi").unwrap().clone();
+    let optimized = host(Tiering::Optimized);
+    let baseline = host(Tiering::Baseline);
+    let canonical = PluginHost::new(
+        HostConfig::default()
+            .with_tiering(Tiering::Optimized)
+            .with_nan_canonicalization(true),
+    )
+    .unwrap();
+    let rsi_optimized = optimized.load(&rsi).unwrap();
+    let rsi_baseline = baseline.load(&rsi).unwrap();
+    let rsi_canonical = canonical.load(&rsi).unwrap();
+    assert_eq!(rsi_optimized.tier(), Tier::Optimized);
+    assert_eq!(rsi_baseline.tier(), Tier::Baseline);
+    let wasm_size = std::fs::metadata(rsi.wasm_path()).unwrap().len();
     eprintln!("wilder_rsi.wasm: {wasm_size} bytes; {} bars", closes.len());
 
     let mut g = c.benchmark_group("rsi");
-    g.bench_function("plugin_wilder_rsi", |b| {
-        b.iter(|| {
-            plugin
-                .compute(black_box(&[&closes]), black_box(&[14.0]))
-                .unwrap()
-        })
+    g.bench_function("builtin", |b| {
+        b.iter(|| vixshield::signals::rsi(black_box(&closes), black_box(14)).unwrap())
     });
     let mut out = Vec::new();
     g.bench_function("native", |b| {
@@ -131,44 +163,77 @@ fn benches(c: &mut Criterion) {
             black_box(&out);
         })
     });
-    // Fixed cost per computation (instantiate, allocate, copy, call): 16 bars.
+    for (name, plugin) in [
+        ("plugin_optimized", &rsi_optimized),
+        ("plugin_baseline", &rsi_baseline),
+        ("plugin_optimized_canonical_nans", &rsi_canonical),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                plugin
+                    .compute(black_box(&[&closes]), black_box(&[14.0]))
+                    .unwrap()
+            })
+        });
+    }
     let short = &closes[..16];
-    g.bench_function("plugin_wilder_rsi_16_bars", |b| {
+    g.bench_function("plugin_optimized_16_bars", |b| {
         b.iter(|| {
-            plugin
+            rsi_optimized
                 .compute(black_box(&[short]), black_box(&[14.0]))
                 .unwrap()
         })
     });
     g.finish();
 
-    let mut g = c.benchmark_group("load");
-    g.bench_function("cold_compile", |b| {
-        b.iter(|| {
-            PluginHost::clear_module_cache();
-            host.load(black_box(&manifest)).unwrap()
-        })
-    });
-    let big = big_module();
     let dir = tempfile::tempdir().unwrap();
-    let big_manifest_path = dir.path().join("plugin.toml");
-    std::fs::write(
-        &big_manifest_path,
-        "name = \"big\"\nversion = \"0\"\nabi = 1\nwasm = \"big.wasm\"\n\
-         description = \"filler\"\ninputs = 1\noutput = \"number\"\n",
-    )
-    .unwrap();
-    let big_manifest = Manifest::from_file(&big_manifest_path).unwrap();
+    let identity_manifest = manifest(dir.path(), "identity");
+    let identity_wasm = wat::parse_file(repo().join("tests/fixtures/wat/identity.wat")).unwrap();
+    let identity = optimized
+        .load_bytes(&identity_manifest, &identity_wasm)
+        .unwrap();
+    let mut g = c.benchmark_group("per_bar");
+    for bars in [closes.len(), 16] {
+        let series = &closes[..bars];
+        g.bench_function(format!("identity_{bars}_bars"), |b| {
+            b.iter(|| identity.compute(black_box(&[series]), &[]).unwrap())
+        });
+    }
+    g.finish();
+
+    let big = big_module();
+    let big_manifest = manifest(dir.path(), "big");
     eprintln!("generated module: {} bytes", big.len());
-    g.bench_function("cold_compile_48k", |b| {
+    let mut g = c.benchmark_group("load");
+    g.measurement_time(Duration::from_secs(10));
+    for (name, host) in [("baseline", &baseline), ("optimized", &optimized)] {
+        g.bench_function(format!("cold_{name}"), |b| {
+            b.iter(|| {
+                PluginHost::clear_module_cache();
+                host.load(black_box(&rsi)).unwrap()
+            })
+        });
+    }
+    g.bench_function("cold_48k_baseline", |b| {
         b.iter(|| {
             PluginHost::clear_module_cache();
-            host.load_bytes(black_box(&big_manifest), black_box(&big))
+            baseline
+                .load_bytes(black_box(&big_manifest), black_box(&big))
                 .unwrap()
         })
     });
+    g.sample_size(10);
+    g.bench_function("cold_48k_optimized", |b| {
+        b.iter(|| {
+            PluginHost::clear_module_cache();
+            optimized
+                .load_bytes(black_box(&big_manifest), black_box(&big))
+                .unwrap()
+        })
+    });
+    g.sample_size(100);
     g.bench_function("cached", |b| {
-        b.iter(|| host.load(black_box(&manifest)).unwrap())
+        b.iter(|| baseline.load(black_box(&rsi)).unwrap())
     });
     g.finish();
 }

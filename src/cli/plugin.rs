@@ -4,7 +4,7 @@ use super::common::PluginArgs;
 use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
-    ABI_VERSION, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup,
+    ABI_VERSION, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup, Tier,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -240,8 +240,17 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
     })
 }
 
+/// The plugin host with the settings of the project around the current
+/// directory (`vixshield.toml`'s `[plugins] canonicalize_nans`).
 fn host() -> Result<PluginHost, ExitCode> {
-    PluginSetup::empty().host().map_err(|e| {
+    let registry = PluginRegistry::from_current_dir(&[]).map_err(|e| {
+        eprintln!("error: {e}");
+        match e {
+            PluginError::Io { .. } => exit::trouble(),
+            _ => exit::findings(),
+        }
+    })?;
+    PluginSetup::new(registry).host().map_err(|e| {
         eprintln!("error: {e}");
         exit::trouble()
     })
@@ -441,6 +450,10 @@ fn test(args: &PathArgs) -> ExitCode {
                 "fuel_budget": plugin.fuel_budget(),
                 "load_ms": ms(load_time),
                 "compute_ms": ms(compute_time),
+                "tier": match c.tier {
+                    Tier::Baseline => "baseline",
+                    Tier::Optimized => "optimized",
+                },
             });
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
@@ -468,9 +481,10 @@ fn test(args: &PathArgs) -> ExitCode {
             println!("last     {}", show(&last));
             println!("fuel     {} of {} units", c.fuel_used, plugin.fuel_budget());
             println!(
-                "time     load {:.2} ms, compute {:.2} ms",
+                "time     load {:.2} ms, compute {:.2} ms ({} code)",
                 ms(load_time),
-                ms(compute_time)
+                ms(compute_time),
+                c.tier
             );
         }
     }

@@ -2,12 +2,14 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use sha2::{Digest, Sha256};
 use wasmtime::{
-    Config, Engine, ExternType, FuncType, InstancePre, Linker, Memory, Module, ResourceLimiter,
-    Store, Trap, TypedFunc, ValType,
+    Config, Enabled, Engine, ExternType, FuncType, InstanceAllocationStrategy, InstancePre, Linker,
+    Memory, Module, PoolingAllocationConfig, ResourceLimiter, Store, Strategy, Trap, TypedFunc,
+    ValType,
 };
 
 use super::error::PluginError;
@@ -16,9 +18,11 @@ use super::manifest::{Manifest, OutputKind};
 /// Default fuel budget for one computation: 1 billion units.
 ///
 /// One unit is roughly one WebAssembly instruction. `wilder_rsi` spends about
-/// 75 units per bar (692,321 for the 9,235 VIX bars), so the default leaves
+/// 59 units per bar (545,858 for the 9,235 VIX bars), so the default leaves
 /// room for series over a thousand times longer, while an endless loop is
-/// stopped after about a second (0.9 s measured for `(loop br 0)`).
+/// stopped after about a second on the optimized tier (1.2 s measured for
+/// `(loop br 0)`) and two on the baseline tier (2.0 s), whose fuel counter
+/// lives in memory rather than in a register.
 pub const DEFAULT_FUEL: u64 = 1_000_000_000;
 
 /// Default ceiling a manifest's `[limits] fuel` may ask for: 50 billion units.
@@ -34,6 +38,23 @@ pub const MAX_MEMORY_MIB: u32 = 1024;
 /// with `stack overflow` past this).
 pub const MAX_WASM_STACK: usize = 512 * 1024;
 
+/// Under [`Tiering::Adaptive`], a plugin moves to the optimizing compiler
+/// once its computations on the baseline tier have used this much fuel per
+/// byte of its module (about 28 million units for the 1,701-byte
+/// `wilder_rsi`, some 50 computations over the VIX history).
+///
+/// Cranelift compiles about 2.5 µs per module byte, and baseline code runs
+/// about 5–7 fuel units per ns, so this is "once the plugin has run about as
+/// long as optimizing it would take": a plugin computed once (as every
+/// command does) never pays for Cranelift, and one computed many times
+/// spends at most about twice the best time.
+pub const TIER_UP_FUEL_PER_BYTE: u64 = 16_384;
+
+/// Bytes of a plugin's linear memory kept mapped (and reset by writing
+/// zeros) between the computations that reuse a pool slot, instead of being
+/// returned to the kernel and faulted in again page by page.
+const KEEP_RESIDENT: usize = 1 << 20;
+
 const EXPORT_MEMORY: &str = "memory";
 const EXPORT_MARKER: &str = "vxs_signal_v1";
 const EXPORT_ALLOC: &str = "vxs_alloc";
@@ -45,8 +66,53 @@ const TYPE_MARKER: &str = "(func)";
 const TYPE_ALLOC: &str = "(func (param i32) (result i32))";
 const TYPE_COMPUTE: &str = "(func (param i32 i32 i32 i32 i32 i32) (result i32))";
 
-/// Limits of a [`PluginHost`]; a manifest's `[limits]` may override the
-/// defaults up to the maxima.
+/// Which compiler produced the code a computation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// Winch, wasmtime's baseline compiler: one pass, no optimisation;
+    /// compiles a module an order of magnitude faster than Cranelift, and
+    /// its code runs about 1.2–1.5× slower.
+    Baseline,
+    /// Cranelift, wasmtime's optimizing compiler.
+    Optimized,
+}
+
+impl std::fmt::Display for Tier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Tier::Baseline => "baseline (Winch)",
+            Tier::Optimized => "optimized (Cranelift)",
+        })
+    }
+}
+
+/// Which compiler a host uses, and when.
+///
+/// Both tiers give the same results and use the same fuel (wasmtime counts
+/// fuel per WebAssembly instruction, with one cost table for both
+/// compilers); the sandbox (fuel, memory cap, stack limit, traps) is the
+/// same. Two differences: without [NaN canonicalisation](HostConfig::canonicalize_nans)
+/// the bits of a NaN may differ, and the two compilers lay out stack frames
+/// differently, so recursion within a few frames of [`MAX_WASM_STACK`] may
+/// overflow on one tier and not on the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Tiering {
+    /// Load with the baseline compiler; move a plugin to the optimizing one
+    /// once it has run long enough on the baseline tier (see
+    /// [`TIER_UP_FUEL_PER_BYTE`]). The move happens on the thread whose
+    /// computation crosses the threshold, after that computation.
+    #[default]
+    Adaptive,
+    /// The baseline compiler only.
+    Baseline,
+    /// The optimizing compiler from the start: the slowest loads, the
+    /// fastest first computation.
+    Optimized,
+}
+
+/// Limits and compiler settings of a [`PluginHost`]; a manifest's `[limits]`
+/// may override the fuel and memory defaults up to the maxima.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HostConfig {
@@ -58,6 +124,16 @@ pub struct HostConfig {
     pub default_memory_mib: u32,
     /// The most memory (MiB) a manifest may ask for.
     pub max_memory_mib: u32,
+    /// Canonicalise NaNs: every float operation that yields a NaN yields the
+    /// one canonical NaN, so even the bits of NaNs are the same on every CPU
+    /// architecture. Off by default (it makes float-heavy plugins about 2×
+    /// slower); `vixshield.toml` `[plugins] canonicalize_nans = true` turns
+    /// it on. See [`PluginHost`] for what stays deterministic without it.
+    pub canonicalize_nans: bool,
+    /// Which compiler, when.
+    pub tiering: Tiering,
+    /// [`Tiering::Adaptive`]'s threshold, in fuel per module byte.
+    pub tier_up_fuel_per_byte: u64,
 }
 
 impl Default for HostConfig {
@@ -67,6 +143,9 @@ impl Default for HostConfig {
             max_fuel: MAX_FUEL,
             default_memory_mib: DEFAULT_MEMORY_MIB,
             max_memory_mib: MAX_MEMORY_MIB,
+            canonicalize_nans: false,
+            tiering: Tiering::Adaptive,
+            tier_up_fuel_per_byte: TIER_UP_FUEL_PER_BYTE,
         }
     }
 }
@@ -93,6 +172,25 @@ impl HostConfig {
     pub fn with_maxima(mut self, max_fuel: u64, max_memory_mib: u32) -> Self {
         self.max_fuel = max_fuel.max(self.default_fuel);
         self.max_memory_mib = max_memory_mib.clamp(self.default_memory_mib, 4096);
+        self
+    }
+
+    /// Turn NaN canonicalisation on or off.
+    pub fn with_nan_canonicalization(mut self, on: bool) -> Self {
+        self.canonicalize_nans = on;
+        self
+    }
+
+    /// Choose the compilers.
+    pub fn with_tiering(mut self, tiering: Tiering) -> Self {
+        self.tiering = tiering;
+        self
+    }
+
+    /// Set [`Tiering::Adaptive`]'s threshold in fuel per module byte (0:
+    /// move up after the first computation).
+    pub fn with_tier_up_fuel_per_byte(mut self, fuel: u64) -> Self {
+        self.tier_up_fuel_per_byte = fuel;
         self
     }
 }
@@ -133,21 +231,36 @@ impl HostConfig {
 ///
 /// No imports are linked, so a plugin can only compute. Each computation (its
 /// `vxs_alloc` calls and `vxs_compute`) runs on a fuel budget
-/// ([`DEFAULT_FUEL`] by default, deterministic: the same inputs always use
-/// the same fuel), a memory cap ([`DEFAULT_MEMORY_MIB`] MiB by default, never
-/// unlimited), and a [`MAX_WASM_STACK`]-byte stack. Every trap becomes a
-/// [`PluginError`] naming the plugin, the export and the trap. Floating-point
-/// NaNs are canonicalised and relaxed SIMD is disabled so results are
-/// deterministic across machines. Run computations on a thread with at least
-/// 1 MiB of native stack (the main thread and Rust's default 2 MiB threads
-/// qualify), so the wasm stack limit is reached before the native one.
+/// ([`DEFAULT_FUEL`] by default), a memory cap ([`DEFAULT_MEMORY_MIB`] MiB by
+/// default, never unlimited), and a [`MAX_WASM_STACK`]-byte stack. Every trap
+/// becomes a [`PluginError`] naming the plugin, the export and the trap. Run
+/// computations on a thread with at least 1 MiB of native stack (the main
+/// thread and Rust's default 2 MiB threads qualify), so the wasm stack limit
+/// is reached before the native one.
 ///
-/// One wasmtime `Engine` is shared by the whole process; compiled modules are
-/// cached by the SHA-256 of their bytes, so each distinct wasm file is
-/// compiled once per process, and a changed file is recompiled.
+/// # Determinism
+///
+/// Fuel is counted per WebAssembly instruction executed, so the same inputs
+/// use the same fuel on every machine and on both [tiers](Tier). Values are
+/// bit-for-bit the same for the same vixshield build on the same CPU
+/// architecture. Across architectures (x86-64 against aarch64) only the bits
+/// of NaNs can differ, and only when [`HostConfig::canonicalize_nans`] is
+/// off (the default): the host reads every NaN as "no value", so outputs
+/// differ only for a plugin that looks at a NaN's bits (its sign through
+/// `copysign`, or its payload reinterpreted as an integer), and fuel only if
+/// it branches on them. Relaxed SIMD is disabled.
+///
+/// # Compilation and instances
+///
+/// Modules are compiled per [`Tiering`]: by default with the baseline
+/// compiler at load, and again with the optimizing compiler once a plugin has
+/// run long enough. Compiled modules are cached for the life of the process
+/// by the SHA-256 of their bytes (a changed file is recompiled). Instances
+/// come from a pool of reusable slots, each a reserved 4 GiB address range
+/// whose first MiB stays mapped between computations; a slot is wiped before
+/// it is reused. When every slot is busy a computation waits for one.
 #[derive(Clone)]
 pub struct PluginHost {
-    engine: Engine,
     config: HostConfig,
 }
 
@@ -155,44 +268,214 @@ impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginHost")
             .field("config", &self.config)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
-/// A compiled, validated module ready to instantiate.
-struct Compiled {
+/// A wasmtime engine (one compiler, one NaN setting) and its instance pool.
+struct Backend {
+    engine: Engine,
+    tier: Tier,
+    /// `None` when the pool could not be reserved and instances are
+    /// allocated on demand instead.
+    slots: Option<Slots>,
+}
+
+/// Free slots of an engine's instance pool.
+struct Slots {
+    state: Mutex<SlotCount>,
+    freed: Condvar,
+}
+
+/// How many slots are free, and how many computations wait for one.
+struct SlotCount {
+    free: u32,
+    waiting: u32,
+}
+
+/// A taken pool slot, given back on drop.
+struct SlotGuard<'a> {
+    slots: Option<&'a Slots>,
+}
+
+impl Slots {
+    fn lock(&self) -> MutexGuard<'_, SlotCount> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(slots) = self.slots {
+            let mut count = slots.lock();
+            count.free += 1;
+            // Waking is a system call; skip it when nobody waits.
+            if count.waiting > 0 {
+                slots.freed.notify_one();
+            }
+        }
+    }
+}
+
+/// The number of instance slots in each engine's pool: twice the CPUs,
+/// 8 ..= 64 (each reserves about 4 GiB of address space, not memory).
+fn pool_slots() -> u32 {
+    let cpus = std::thread::available_parallelism().map_or(4, std::num::NonZero::get);
+    u32::try_from(cpus.saturating_mul(2))
+        .unwrap_or(64)
+        .clamp(8, 64)
+}
+
+impl Backend {
+    fn new(tier: Tier, canonicalize_nans: bool) -> Result<Backend, String> {
+        let slots = pool_slots();
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(slots)
+            .total_memories(slots)
+            .total_tables(slots.saturating_mul(MAX_TABLES))
+            .max_tables_per_module(MAX_TABLES)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            .max_memories_per_module(1)
+            // 4 GiB, all a 32-bit memory can address; the limiter enforces
+            // the plugin's own cap.
+            .max_memory_size(usize::try_from(1_u64 << 32).unwrap_or(usize::MAX))
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(64 * 1024)
+            .pagemap_scan(Enabled::Auto);
+        let pooled = Engine::new(
+            Self::config(tier, canonicalize_nans)
+                .allocation_strategy(InstanceAllocationStrategy::Pooling(pool)),
+        );
+        match pooled {
+            Ok(engine) => Ok(Backend {
+                engine,
+                tier,
+                slots: Some(Slots {
+                    state: Mutex::new(SlotCount {
+                        free: slots,
+                        waiting: 0,
+                    }),
+                    freed: Condvar::new(),
+                }),
+            }),
+            // The pool reserves address space up front; where that is refused
+            // (a small `ulimit -v`), allocate each instance on demand.
+            Err(_) => Engine::new(&Self::config(tier, canonicalize_nans))
+                .map(|engine| Backend {
+                    engine,
+                    tier,
+                    slots: None,
+                })
+                .map_err(|e| format!("{e:#}")),
+        }
+    }
+
+    fn config(tier: Tier, canonicalize_nans: bool) -> Config {
+        let mut config = Config::new();
+        config
+            .strategy(match tier {
+                Tier::Baseline => Strategy::Winch,
+                Tier::Optimized => Strategy::Cranelift,
+            })
+            // Functions compile on rayon's pool: the generated 48 KB module
+            // loads in 5.5 ms instead of 8.5 ms on the baseline tier with
+            // two (busy) cores; a 1.7 KB module is no slower.
+            .parallel_compilation(true)
+            .consume_fuel(true)
+            // Also read by Winch.
+            .cranelift_nan_canonicalization(canonicalize_nans)
+            .wasm_relaxed_simd(false)
+            .relaxed_simd_deterministic(true)
+            .wasm_memory64(false)
+            .wasm_multi_memory(false)
+            .wasm_backtrace_max_frames(None)
+            .max_wasm_stack(MAX_WASM_STACK);
+        config
+    }
+
+    /// Take a pool slot, waiting for one if all are busy.
+    fn slot(&self) -> SlotGuard<'_> {
+        if let Some(slots) = &self.slots {
+            let mut count = slots.lock();
+            while count.free == 0 {
+                count.waiting += 1;
+                count = slots
+                    .freed
+                    .wait(count)
+                    .unwrap_or_else(PoisonError::into_inner);
+                count.waiting -= 1;
+            }
+            count.free -= 1;
+        }
+        SlotGuard {
+            slots: self.slots.as_ref(),
+        }
+    }
+}
+
+type EngineCell = OnceLock<Result<Backend, String>>;
+
+static BASELINE: EngineCell = OnceLock::new();
+static BASELINE_CANONICAL: EngineCell = OnceLock::new();
+static OPTIMIZED: EngineCell = OnceLock::new();
+static OPTIMIZED_CANONICAL: EngineCell = OnceLock::new();
+
+/// The process-wide engine of a tier and NaN setting, created on first use.
+fn backend(tier: Tier, canonicalize_nans: bool) -> Result<&'static Backend, PluginError> {
+    let cell = match (tier, canonicalize_nans) {
+        (Tier::Baseline, false) => &BASELINE,
+        (Tier::Baseline, true) => &BASELINE_CANONICAL,
+        (Tier::Optimized, false) => &OPTIMIZED,
+        (Tier::Optimized, true) => &OPTIMIZED_CANONICAL,
+    };
+    cell.get_or_init(|| Backend::new(tier, canonicalize_nans))
+        .as_ref()
+        .map_err(|message| PluginError::Engine {
+            message: message.clone(),
+        })
+}
+
+/// A module compiled by one tier, validated, ready to instantiate.
+#[derive(Clone)]
+struct Code {
+    backend: &'static Backend,
     pre: InstancePre<StoreState>,
 }
 
-type Cache = Mutex<HashMap<[u8; 32], Arc<Compiled>>>;
-
-static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
-static CACHE: OnceLock<Cache> = OnceLock::new();
-
-fn shared_engine() -> Result<Engine, PluginError> {
-    ENGINE
-        .get_or_init(|| {
-            let mut config = Config::new();
-            config
-                .consume_fuel(true)
-                .cranelift_nan_canonicalization(true)
-                .wasm_relaxed_simd(false)
-                .relaxed_simd_deterministic(true)
-                .wasm_memory64(false)
-                .wasm_multi_memory(false)
-                .wasm_backtrace_max_frames(None)
-                .max_wasm_stack(MAX_WASM_STACK);
-            Engine::new(&config).map_err(|e| e.to_string())
-        })
-        .clone()
-        .map_err(|message| PluginError::Engine { message })
+/// Everything known about one module (one SHA-256, one NaN setting): its
+/// code on each tier compiled so far, and the fuel it has used on the
+/// baseline tier.
+struct Compiled {
+    bytes: Arc<[u8]>,
+    canonicalize_nans: bool,
+    baseline: OnceLock<Code>,
+    /// `Some(None)`: the optimizing compiler failed where the baseline one
+    /// did not; never retried.
+    optimized: OnceLock<Option<Code>>,
+    /// The baseline compiler refused the module and the optimizing one took
+    /// it: it has only the optimized tier.
+    baseline_refused: AtomicBool,
+    baseline_fuel: AtomicU64,
+    tiering_up: AtomicBool,
 }
 
-fn cache() -> std::sync::MutexGuard<'static, HashMap<[u8; 32], Arc<Compiled>>> {
+impl Compiled {
+    fn optimized(&self) -> Option<&Code> {
+        self.optimized.get().and_then(Option::as_ref)
+    }
+}
+
+/// The cache key: the NaN setting and the module's SHA-256.
+type CacheKey = (bool, [u8; 32]);
+type Modules = HashMap<CacheKey, Arc<Compiled>>;
+
+static CACHE: OnceLock<Mutex<Modules>> = OnceLock::new();
+
+fn cache() -> MutexGuard<'static, Modules> {
     CACHE
         .get_or_init(|| Mutex::new(HashMap::new()))
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The store's data: just the resource limiter.
@@ -208,6 +491,9 @@ struct Limiter {
 
 /// The most table elements a plugin may have.
 const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// The most tables a plugin may have.
+const MAX_TABLES: u32 = 4;
 
 impl ResourceLimiter for Limiter {
     fn memory_growing(
@@ -239,7 +525,7 @@ impl ResourceLimiter for Limiter {
     }
 
     fn tables(&self) -> usize {
-        4
+        MAX_TABLES as usize
     }
 
     fn memories(&self) -> usize {
@@ -247,16 +533,23 @@ impl ResourceLimiter for Limiter {
     }
 }
 
+/// The tier a host compiles with at load.
+fn load_tier(tiering: Tiering) -> Tier {
+    match tiering {
+        Tiering::Adaptive | Tiering::Baseline => Tier::Baseline,
+        Tiering::Optimized => Tier::Optimized,
+    }
+}
+
 impl PluginHost {
-    /// A host with the given limits, sharing the process-wide engine.
+    /// A host with the given limits and compiler settings, sharing the
+    /// process-wide engines (the one it loads with is started here).
     pub fn new(config: HostConfig) -> Result<Self, PluginError> {
-        Ok(PluginHost {
-            engine: shared_engine()?,
-            config,
-        })
+        backend(load_tier(config.tiering), config.canonicalize_nans)?;
+        Ok(PluginHost { config })
     }
 
-    /// The host's limits.
+    /// The host's limits and compiler settings.
     pub fn config(&self) -> &HostConfig {
         &self.config
     }
@@ -302,23 +595,69 @@ impl PluginHost {
             });
         }
 
-        let key: [u8; 32] = Sha256::digest(bytes).into();
+        let canonical = self.config.canonicalize_nans;
+        let key = (canonical, Sha256::digest(bytes).into());
         let cached = cache().get(&key).cloned();
         let compiled = match cached {
             Some(c) => c,
+            // Compiled before it enters the cache, so the cache only ever
+            // holds modules that passed validation.
+            None => Arc::new(Compiled {
+                bytes: bytes.into(),
+                canonicalize_nans: canonical,
+                baseline: OnceLock::new(),
+                optimized: OnceLock::new(),
+                baseline_fuel: AtomicU64::new(0),
+                tiering_up: AtomicBool::new(false),
+                baseline_refused: AtomicBool::new(false),
+            }),
+        };
+        let existing = match self.config.tiering {
+            // Adaptive is happy with either tier, the optimized one first.
+            Tiering::Adaptive => compiled.optimized().or(compiled.baseline.get()),
+            Tiering::Baseline if compiled.baseline_refused.load(Ordering::Relaxed) => {
+                compiled.optimized()
+            }
+            Tiering::Baseline => compiled.baseline.get(),
+            Tiering::Optimized => compiled.optimized(),
+        };
+        let loaded = match existing {
+            Some(code) => code.clone(),
             None => {
-                let compiled = Arc::new(self.compile(manifest, bytes)?);
-                // Another thread may have compiled it meanwhile; either copy works.
-                cache()
-                    .entry(key)
-                    .or_insert_with(|| compiled.clone())
-                    .clone()
+                let wanted = load_tier(self.config.tiering);
+                let code = match compile(wanted, manifest, &compiled) {
+                    Ok(code) => Ok(code),
+                    // A module the baseline compiler cannot take (e.g. it uses
+                    // tail calls, which Winch does not implement) may still be
+                    // fine for the optimizing one, which then also serves
+                    // hosts that asked for the baseline tier.
+                    Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
+                        let code = compile(Tier::Optimized, manifest, &compiled)?;
+                        compiled.baseline_refused.store(true, Ordering::Relaxed);
+                        Ok(code)
+                    }
+                    Err(e) => Err(e),
+                }?;
+                match code.backend.tier {
+                    Tier::Baseline => {
+                        let _ = compiled.baseline.set(code.clone());
+                    }
+                    Tier::Optimized => {
+                        let _ = compiled.optimized.set(Some(code.clone()));
+                    }
+                }
+                code
             }
         };
+        // Another thread may have cached the same module meanwhile; use
+        // whichever entry got there first.
+        let compiled = cache().entry(key).or_insert(compiled).clone();
         Ok(LoadedPlugin {
             manifest: manifest.clone(),
             compiled,
-            engine: self.engine.clone(),
+            loaded,
+            tiering: self.config.tiering,
+            tier_up_fuel_per_byte: self.config.tier_up_fuel_per_byte,
             fuel,
             memory_mib,
         })
@@ -330,37 +669,19 @@ impl PluginHost {
         cache().clear();
     }
 
-    fn compile(&self, manifest: &Manifest, bytes: &[u8]) -> Result<Compiled, PluginError> {
-        let name = &manifest.name;
-        let module =
-            Module::from_binary(&self.engine, bytes).map_err(|e| PluginError::InvalidModule {
-                plugin: name.clone(),
-                path: manifest.wasm_path(),
-                message: format!("{e:#}"),
-            })?;
-        validate(name, &module)?;
-        let linker: Linker<StoreState> = Linker::new(&self.engine);
-        let pre = linker
-            .instantiate_pre(&module)
-            .map_err(|e| PluginError::InvalidModule {
-                plugin: name.clone(),
-                path: manifest.wasm_path(),
-                message: format!("{e:#}"),
-            })?;
-        Ok(Compiled { pre })
-    }
-
     /// What the module `bytes` imports and exports, with their types, for
     /// people inspecting a plugin (`vixshield plugin inspect`). Compiles the
     /// module (bypassing the cache) but checks nothing against the ABI: see
     /// [`load_bytes`](Self::load_bytes) for that.
     pub fn describe(&self, manifest: &Manifest, bytes: &[u8]) -> Result<ModuleInfo, PluginError> {
-        let module =
-            Module::from_binary(&self.engine, bytes).map_err(|e| PluginError::InvalidModule {
-                plugin: manifest.name.clone(),
-                path: manifest.wasm_path(),
-                message: format!("{e:#}"),
-            })?;
+        let canonical = self.config.canonicalize_nans;
+        let module = match compile_module(Tier::Baseline, canonical, manifest, bytes) {
+            Ok(module) => module,
+            Err(PluginError::InvalidModule { .. }) => {
+                compile_module(Tier::Optimized, canonical, manifest, bytes)?
+            }
+            Err(e) => return Err(e),
+        };
         Ok(ModuleInfo {
             imports: module
                 .imports()
@@ -378,6 +699,37 @@ impl PluginHost {
                 .collect(),
         })
     }
+}
+
+/// Compile `bytes` with `tier`'s engine.
+fn compile_module(
+    tier: Tier,
+    canonicalize_nans: bool,
+    manifest: &Manifest,
+    bytes: &[u8],
+) -> Result<Module, PluginError> {
+    let backend = backend(tier, canonicalize_nans)?;
+    Module::from_binary(&backend.engine, bytes).map_err(|e| PluginError::InvalidModule {
+        plugin: manifest.name.clone(),
+        path: manifest.wasm_path(),
+        message: format!("{e:#}"),
+    })
+}
+
+/// Compile and validate a module on one tier.
+fn compile(tier: Tier, manifest: &Manifest, compiled: &Compiled) -> Result<Code, PluginError> {
+    let backend = backend(tier, compiled.canonicalize_nans)?;
+    let module = compile_module(tier, compiled.canonicalize_nans, manifest, &compiled.bytes)?;
+    validate(&manifest.name, &module)?;
+    let linker: Linker<StoreState> = Linker::new(&backend.engine);
+    let pre = linker
+        .instantiate_pre(&module)
+        .map_err(|e| PluginError::InvalidModule {
+            plugin: manifest.name.clone(),
+            path: manifest.wasm_path(),
+            message: format!("{e:#}"),
+        })?;
+    Ok(Code { backend, pre })
 }
 
 /// A module's imports and exports, as [`PluginHost::describe`] lists them.
@@ -501,12 +853,18 @@ fn validate(name: &str, module: &Module) -> Result<(), PluginError> {
 }
 
 /// A plugin that passed validation, ready to [`compute`](Self::compute).
-/// Cheap to clone; shareable across threads.
+/// Cheap to clone; shareable across threads. Clones (and other loads of the
+/// same module) share the compiled code, so they move to the optimized tier
+/// together.
 #[derive(Clone)]
 pub struct LoadedPlugin {
     manifest: Manifest,
     compiled: Arc<Compiled>,
-    engine: Engine,
+    /// The code loading found or compiled (the tier asked for, or the
+    /// other one if only that compiler took the module).
+    loaded: Code,
+    tiering: Tiering,
+    tier_up_fuel_per_byte: u64,
     fuel: u64,
     memory_mib: u32,
 }
@@ -515,6 +873,7 @@ impl std::fmt::Debug for LoadedPlugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoadedPlugin")
             .field("name", &self.manifest.name)
+            .field("tier", &self.tier())
             .field("fuel", &self.fuel)
             .field("memory_mib", &self.memory_mib)
             .finish_non_exhaustive()
@@ -530,6 +889,9 @@ pub struct Computation {
     pub values: Vec<f64>,
     /// Fuel the computation used (deterministic).
     pub fuel_used: u64,
+    /// The compiler whose code ran it (for an empty series: the one that
+    /// would have).
+    pub tier: Tier,
 }
 
 /// A guest buffer: its offset and length in bytes.
@@ -544,6 +906,18 @@ impl Buffer {
         let start = self.offset as usize;
         start..start.saturating_add(self.len as usize)
     }
+}
+
+/// A computation's arguments, checked and sized.
+struct Call<'a> {
+    inputs: &'a [&'a [f64]],
+    params: &'a [f64],
+    n_inputs: i32,
+    n_bars: i32,
+    n_params: i32,
+    in_size: u32,
+    params_size: u32,
+    out_size: u32,
 }
 
 impl LoadedPlugin {
@@ -567,6 +941,22 @@ impl LoadedPlugin {
         self.memory_mib
     }
 
+    /// The tier the next computation will run on.
+    pub fn tier(&self) -> Tier {
+        self.code().backend.tier
+    }
+
+    /// The code to run: the optimized tier once there is one (unless this
+    /// host asked for the baseline tier only), else what loading gave.
+    fn code(&self) -> &Code {
+        match self.tiering {
+            Tiering::Baseline => &self.loaded,
+            Tiering::Adaptive | Tiering::Optimized => {
+                self.compiled.optimized().unwrap_or(&self.loaded)
+            }
+        }
+    }
+
     /// [`compute`](Self::compute) with the manifest's default parameters.
     pub fn compute_with_defaults(&self, inputs: &[&[f64]]) -> Result<Computation, PluginError> {
         self.compute(inputs, &self.manifest.default_params())
@@ -576,6 +966,52 @@ impl LoadedPlugin {
     /// manifest's number of series, all of the same length; `params` the
     /// manifest's parameters in order.
     pub fn compute(&self, inputs: &[&[f64]], params: &[f64]) -> Result<Computation, PluginError> {
+        let code = self.code();
+        let Some(call) = self.check_call(inputs, params)? else {
+            return Ok(Computation {
+                values: Vec::new(),
+                fuel_used: 0,
+                tier: code.backend.tier,
+            });
+        };
+        let (result, fuel_used) = {
+            // Declared before the store, so the slot is given back only
+            // after the store (and its instance) is gone.
+            let _slot = code.backend.slot();
+            let mut store = Store::new(
+                &code.backend.engine,
+                StoreState {
+                    limiter: Limiter {
+                        memory_cap: (self.memory_mib as usize).saturating_mul(1024 * 1024),
+                        refused: None,
+                    },
+                },
+            );
+            store.limiter(|s| &mut s.limiter);
+            let result = match store.set_fuel(self.fuel) {
+                Ok(()) => self.run(&mut store, code, &call),
+                Err(e) => Err(self.call_error(&store, INSTANTIATION, e)),
+            };
+            let fuel_left = store.get_fuel().unwrap_or(0);
+            (result, self.fuel.saturating_sub(fuel_left))
+        };
+        if code.backend.tier == Tier::Baseline {
+            self.account_baseline_fuel(fuel_used);
+        }
+        result.map(|values| Computation {
+            values,
+            fuel_used,
+            tier: code.backend.tier,
+        })
+    }
+
+    /// Check the arguments against the manifest and size the buffers;
+    /// `None` for a series of 0 bars.
+    fn check_call<'a>(
+        &self,
+        inputs: &'a [&'a [f64]],
+        params: &'a [f64],
+    ) -> Result<Option<Call<'a>>, PluginError> {
         let name = &self.manifest.name;
         let n_inputs = self.manifest.inputs as usize;
         if inputs.len() != n_inputs {
@@ -611,10 +1047,7 @@ impl LoadedPlugin {
             }
         }
         if n_bars == 0 {
-            return Ok(Computation {
-                values: Vec::new(),
-                fuel_used: 0,
-            });
+            return Ok(None);
         }
         let size = |what: &'static str, count: u128| -> Result<u32, PluginError> {
             let bytes = count.saturating_mul(8);
@@ -630,43 +1063,44 @@ impl LoadedPlugin {
         let in_size = size("inputs", (n_inputs as u128).saturating_mul(n_bars as u128))?;
         let params_size = size("params", params.len() as u128)?;
         let out_size = size("output", n_bars as u128)?;
-        // All three fit in i32 (checked above), so these casts are lossless.
-        let n_bars_i32 = i32::try_from(n_bars).unwrap_or(i32::MAX);
-        let n_inputs_i32 = i32::try_from(n_inputs).unwrap_or(i32::MAX);
-        let n_params_i32 = i32::try_from(params.len()).unwrap_or(i32::MAX);
+        // All three fit in i32 (checked above), so these conversions are lossless.
+        Ok(Some(Call {
+            inputs,
+            params,
+            n_inputs: i32::try_from(n_inputs).unwrap_or(i32::MAX),
+            n_bars: i32::try_from(n_bars).unwrap_or(i32::MAX),
+            n_params: i32::try_from(params.len()).unwrap_or(i32::MAX),
+            in_size,
+            params_size,
+            out_size,
+        }))
+    }
 
-        let mut store = Store::new(
-            &self.engine,
-            StoreState {
-                limiter: Limiter {
-                    memory_cap: (self.memory_mib as usize).saturating_mul(1024 * 1024),
-                    refused: None,
-                },
-            },
-        );
-        store.limiter(|s| &mut s.limiter);
-        store
-            .set_fuel(self.fuel)
-            .map_err(|e| self.call_error(&store, INSTANTIATION, e))?;
-
-        let instance = self
-            .compiled
+    /// Instantiate, allocate, copy in, compute, copy out: the values.
+    fn run(
+        &self,
+        store: &mut Store<StoreState>,
+        code: &Code,
+        call: &Call<'_>,
+    ) -> Result<Vec<f64>, PluginError> {
+        let name = &self.manifest.name;
+        let instance = code
             .pre
-            .instantiate(&mut store)
-            .map_err(|e| self.call_error(&store, INSTANTIATION, e))?;
+            .instantiate(&mut *store)
+            .map_err(|e| self.call_error(store, INSTANTIATION, e))?;
         let memory: Memory = instance
-            .get_memory(&mut store, EXPORT_MEMORY)
+            .get_memory(&mut *store, EXPORT_MEMORY)
             .ok_or_else(|| PluginError::MissingExport {
                 plugin: name.clone(),
                 export: EXPORT_MEMORY,
                 expected: TYPE_MEMORY,
             })?;
         let alloc: TypedFunc<i32, i32> = instance
-            .get_typed_func(&mut store, EXPORT_ALLOC)
-            .map_err(|e| self.call_error(&store, EXPORT_ALLOC, e))?;
+            .get_typed_func(&mut *store, EXPORT_ALLOC)
+            .map_err(|e| self.call_error(store, EXPORT_ALLOC, e))?;
         let compute: TypedFunc<(i32, i32, i32, i32, i32, i32), i32> = instance
-            .get_typed_func(&mut store, EXPORT_COMPUTE)
-            .map_err(|e| self.call_error(&store, EXPORT_COMPUTE, e))?;
+            .get_typed_func(&mut *store, EXPORT_COMPUTE)
+            .map_err(|e| self.call_error(store, EXPORT_COMPUTE, e))?;
 
         let mut taken: Vec<(&'static str, Buffer)> = Vec::with_capacity(3);
         let mut allocate = |store: &mut Store<StoreState>,
@@ -709,12 +1143,12 @@ impl LoadedPlugin {
             taken.push((what, buf));
             Ok(buf)
         };
-        let in_buf = allocate(&mut store, "inputs", in_size)?;
-        let params_buf = allocate(&mut store, "params", params_size)?;
-        let out_buf = allocate(&mut store, "output", out_size)?;
+        let in_buf = allocate(store, "inputs", call.in_size)?;
+        let params_buf = allocate(store, "params", call.params_size)?;
+        let out_buf = allocate(store, "output", call.out_size)?;
 
         {
-            let data = memory.data_mut(&mut store);
+            let data = memory.data_mut(&mut *store);
             let region_error = |what: &'static str, b: Buffer| PluginError::BadAlloc {
                 plugin: name.clone(),
                 what,
@@ -725,33 +1159,37 @@ impl LoadedPlugin {
             let dst = data
                 .get_mut(in_buf.range())
                 .ok_or_else(|| region_error("inputs", in_buf))?;
-            let (chunks, _) = dst.as_chunks_mut::<8>();
-            let values = inputs.iter().flat_map(|s| s.iter());
-            for (chunk, v) in chunks.iter_mut().zip(values) {
-                *chunk = v.to_le_bytes();
+            // Series after series: each is one straight copy.
+            let (mut chunks, _) = dst.as_chunks_mut::<8>();
+            for series in call.inputs {
+                let (head, rest) = chunks.split_at_mut(series.len().min(chunks.len()));
+                for (chunk, v) in head.iter_mut().zip(series.iter()) {
+                    *chunk = v.to_le_bytes();
+                }
+                chunks = rest;
             }
             let dst = data
                 .get_mut(params_buf.range())
                 .ok_or_else(|| region_error("params", params_buf))?;
             let (chunks, _) = dst.as_chunks_mut::<8>();
-            for (chunk, v) in chunks.iter_mut().zip(params) {
+            for (chunk, v) in chunks.iter_mut().zip(call.params) {
                 *chunk = v.to_le_bytes();
             }
         }
 
         let status = compute
             .call(
-                &mut store,
+                &mut *store,
                 (
                     in_buf.offset.cast_signed(),
-                    n_inputs_i32,
-                    n_bars_i32,
+                    call.n_inputs,
+                    call.n_bars,
                     params_buf.offset.cast_signed(),
-                    n_params_i32,
+                    call.n_params,
                     out_buf.offset.cast_signed(),
                 ),
             )
-            .map_err(|e| self.call_error(&store, EXPORT_COMPUTE, e))?;
+            .map_err(|e| self.call_error(store, EXPORT_COMPUTE, e))?;
         if status != 0 {
             return Err(PluginError::Status {
                 plugin: name.clone(),
@@ -763,7 +1201,7 @@ impl LoadedPlugin {
         // still inside, but check anyway rather than trust it.
         let src =
             memory
-                .data(&store)
+                .data(&*store)
                 .get(out_buf.range())
                 .ok_or_else(|| PluginError::BadAlloc {
                     plugin: name.clone(),
@@ -781,11 +1219,33 @@ impl LoadedPlugin {
                 }
             }
         }
-        let fuel_left = store.get_fuel().unwrap_or(0);
-        Ok(Computation {
-            values,
-            fuel_used: self.fuel.saturating_sub(fuel_left),
-        })
+        Ok(values)
+    }
+
+    /// Add a baseline computation's fuel to the module's total and, under
+    /// [`Tiering::Adaptive`], compile the optimized tier once the total
+    /// reaches the threshold. Only one thread compiles; the others carry on
+    /// with the baseline code meanwhile.
+    fn account_baseline_fuel(&self, fuel_used: u64) {
+        let compiled = &self.compiled;
+        let total = compiled
+            .baseline_fuel
+            .fetch_add(fuel_used, Ordering::Relaxed)
+            .saturating_add(fuel_used);
+        let threshold = self
+            .tier_up_fuel_per_byte
+            .saturating_mul(compiled.bytes.len() as u64);
+        if self.tiering != Tiering::Adaptive
+            || total < threshold
+            || compiled.optimized.get().is_some()
+            || compiled.tiering_up.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        // The module already passed validation on the baseline tier; if the
+        // optimizing compiler refuses it anyway, stay on the baseline tier.
+        let optimized = compile(Tier::Optimized, &self.manifest, compiled).ok();
+        let _ = compiled.optimized.set(optimized);
     }
 
     /// Turn a wasmtime error from running `export` into a [`PluginError`].

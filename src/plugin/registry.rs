@@ -26,11 +26,13 @@ struct ProjectFile {
     plugins: Option<PluginsSection>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct PluginsSection {
     #[serde(default)]
     paths: Vec<String>,
+    #[serde(default)]
+    canonicalize_nans: bool,
 }
 
 enum Entry {
@@ -57,6 +59,7 @@ struct Scan {
 pub struct PluginRegistry {
     dirs: Vec<PathBuf>,
     project_file: Option<PathBuf>,
+    canonicalize_nans: bool,
     scan: OnceLock<Scan>,
 }
 
@@ -65,6 +68,7 @@ impl std::fmt::Debug for PluginRegistry {
         f.debug_struct("PluginRegistry")
             .field("dirs", &self.dirs)
             .field("project_file", &self.project_file)
+            .field("canonicalize_nans", &self.canonicalize_nans)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +93,8 @@ impl PluginRegistry {
     /// 3. `extra_dirs`, as given.
     ///
     /// Each plugin is a subfolder of a search folder holding a `plugin.toml`.
+    /// `vixshield.toml`'s `[plugins] canonicalize_nans = true` is kept for
+    /// the host (see [`canonicalize_nans`](Self::canonicalize_nans)).
     /// Errors: an invalid `vixshield.toml`, or a listed or extra folder that
     /// does not exist.
     pub fn discover(start: &Path, extra_dirs: &[PathBuf]) -> Result<Self, PluginError> {
@@ -117,16 +123,19 @@ impl PluginRegistry {
         if default_dir.is_dir() {
             dirs.push(default_dir);
         }
-        if let Some(file) = &project_file {
-            for p in read_project_paths(file)? {
-                dirs.push(must_be_dir(root.join(p))?);
-            }
+        let settings = match &project_file {
+            Some(file) => read_project_file(file)?,
+            None => PluginsSection::default(),
+        };
+        for p in &settings.paths {
+            dirs.push(must_be_dir(root.join(p))?);
         }
         for d in extra_dirs {
             dirs.push(must_be_dir(d.clone())?);
         }
         let mut registry = Self::from_dirs(dirs);
         registry.project_file = project_file;
+        registry.canonicalize_nans = settings.canonicalize_nans;
         Ok(registry)
     }
 
@@ -146,6 +155,7 @@ impl PluginRegistry {
         PluginRegistry {
             dirs: unique,
             project_file: None,
+            canonicalize_nans: false,
             scan: OnceLock::new(),
         }
     }
@@ -158,6 +168,14 @@ impl PluginRegistry {
     /// The `vixshield.toml` found, if any.
     pub fn project_file(&self) -> Option<&Path> {
         self.project_file.as_deref()
+    }
+
+    /// Whether the project asks for NaN canonicalisation
+    /// (`vixshield.toml`: `[plugins] canonicalize_nans = true`; default
+    /// false). [`PluginSetup::new`](super::PluginSetup::new) passes it to the
+    /// host as [`HostConfig::canonicalize_nans`](super::HostConfig::canonicalize_nans).
+    pub fn canonicalize_nans(&self) -> bool {
+        self.canonicalize_nans
     }
 
     fn scan(&self) -> &Scan {
@@ -250,7 +268,7 @@ fn must_be_dir(dir: PathBuf) -> Result<PathBuf, PluginError> {
     }
 }
 
-fn read_project_paths(file: &Path) -> Result<Vec<String>, PluginError> {
+fn read_project_file(file: &Path) -> Result<PluginsSection, PluginError> {
     let text = std::fs::read_to_string(file).map_err(|source| PluginError::Io {
         path: file.to_path_buf(),
         source,
@@ -260,7 +278,7 @@ fn read_project_paths(file: &Path) -> Result<Vec<String>, PluginError> {
         pos: e.span().map(|s| LineCol::of_offset(&text, s.start)),
         message: e.message().trim_end().to_string(),
     })?;
-    Ok(parsed.plugins.map(|p| p.paths).unwrap_or_default())
+    Ok(parsed.plugins.unwrap_or_default())
 }
 
 fn scan_dirs(dirs: &[PathBuf]) -> Scan {

@@ -40,12 +40,15 @@ struct Inner {
 }
 
 impl PluginSetup {
-    /// The setup over `registry`, with the host's default limits.
+    /// The setup over `registry`, with the host's default limits and the
+    /// project's NaN setting ([`PluginRegistry::canonicalize_nans`]).
     pub fn new(registry: PluginRegistry) -> Self {
-        Self::with_config(registry, HostConfig::default())
+        let config = HostConfig::default().with_nan_canonicalization(registry.canonicalize_nans());
+        Self::with_config(registry, config)
     }
 
-    /// The setup over `registry` with the given host limits.
+    /// The setup over `registry` with the given host limits and settings,
+    /// as given (the project file's NaN setting is not applied).
     pub fn with_config(registry: PluginRegistry, config: HostConfig) -> Self {
         PluginSetup {
             inner: Arc::new(Inner {

@@ -1,6 +1,6 @@
 //! The WebAssembly plugin host: sandbox failure classes (one WAT fixture
-//! each), the committed example plugins, determinism, cache swapping,
-//! discovery and manifests.
+//! each), the committed example plugins, determinism, the two compiler tiers
+//! and NaN canonicalisation, cache swapping, discovery and manifests.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use vixshield::plugin::{
-    HostConfig, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry,
+    HostConfig, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup, Tier,
+    Tiering,
 };
 
 // ---------------------------------------------------------------- helpers
@@ -20,6 +21,14 @@ fn repo() -> PathBuf {
 
 fn host() -> PluginHost {
     PluginHost::new(HostConfig::default()).expect("engine")
+}
+
+fn tier_host(tiering: Tiering) -> PluginHost {
+    PluginHost::new(HostConfig::default().with_tiering(tiering)).expect("engine")
+}
+
+fn bits(values: &[f64]) -> Vec<u64> {
+    values.iter().map(|v| v.to_bits()).collect()
 }
 
 /// Compile `tests/fixtures/wat/NAME.wat`.
@@ -75,7 +84,12 @@ fn load_error(fixture: &str, name: &str) -> (PluginError, String) {
     (err, text)
 }
 
-const QUICK: Duration = Duration::from_secs(5);
+/// A failing plugin must be stopped well within this. Not a speed goal (the
+/// benchmarks have those): it catches a sandbox that never stops a plugin.
+/// Burning the default budget of 10^9 fuel units in an endless loop takes
+/// about 1 s on the optimized tier and 3–4 s on the baseline tier, more on a
+/// busy machine running the tests in parallel.
+const QUICK: Duration = Duration::from_secs(30);
 
 fn read_closes(file: &str, date_col: &str) -> Vec<(String, f64)> {
     let mut rdr = csv::Reader::from_path(repo().join("data").join(file)).unwrap();
@@ -513,6 +527,13 @@ fn wilder_rsi_equals_the_reference_on_real_vix() {
         for (i, (a, b)) in got.values.iter().zip(&want).enumerate() {
             assert!(same(*a, *b, 1e-12), "period {period}, bar {i}: {a} vs {b}");
         }
+        // Bit for bit the built-in `rsi` (TA-Lib 0.6+'s operations).
+        let builtin: Vec<f64> = vixshield::signals::rsi(&closes, period)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect();
+        assert_eq!(bits(&got.values), bits(&builtin), "period {period}");
         eprintln!(
             "period {period}: worst |diff| {worst:e}, fuel {}",
             got.fuel_used
@@ -639,6 +660,326 @@ fn fuel_and_values_are_deterministic() {
     );
     // The default budget is comfortably above what the real plugins need.
     assert!(first.fuel_used * 100 < vixshield::plugin::DEFAULT_FUEL);
+}
+
+// ------------------------------------------- compiler tiers, NaNs, the pool
+
+#[test]
+fn both_tiers_give_the_same_values_and_fuel() {
+    let closes = vix_closes();
+    let (vix, vix3m) = vix_and_vix3m();
+    let reg = examples();
+    let (baseline, optimized) = (tier_host(Tiering::Baseline), tier_host(Tiering::Optimized));
+
+    let (b, o) = (
+        reg.load(&baseline, "wilder_rsi").unwrap(),
+        reg.load(&optimized, "wilder_rsi").unwrap(),
+    );
+    assert_eq!((b.tier(), o.tier()), (Tier::Baseline, Tier::Optimized));
+    for period in [2.0, 14.0, 200.0] {
+        let x = b.compute(&[&closes], &[period]).unwrap();
+        let y = o.compute(&[&closes], &[period]).unwrap();
+        assert_eq!((x.tier, y.tier), (Tier::Baseline, Tier::Optimized));
+        assert_eq!(x.fuel_used, y.fuel_used, "period {period}");
+        assert_eq!(bits(&x.values), bits(&y.values), "period {period}");
+    }
+
+    let (b, o) = (
+        reg.load(&baseline, "theta_decay").unwrap(),
+        reg.load(&optimized, "theta_decay").unwrap(),
+    );
+    let x = b.compute_with_defaults(&[&vix, &vix3m]).unwrap();
+    let y = o.compute_with_defaults(&[&vix, &vix3m]).unwrap();
+    assert_eq!(x.fuel_used, y.fuel_used);
+    assert_eq!(bits(&x.values), bits(&y.values));
+
+    // The smallest budget that suffices is the same on both tiers. (It is a
+    // little below the fuel used: fuel is checked at function entries and
+    // loop headers, so the last few instructions may overdraw it.)
+    let needed = reg
+        .load(&baseline, "wilder_rsi")
+        .unwrap()
+        .compute(&[&closes], &[14.0])
+        .unwrap()
+        .fuel_used;
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = std::fs::read(repo().join("plugins/wilder_rsi/wilder_rsi.wasm")).unwrap();
+    let smallest_budget = |host: &PluginHost| {
+        let passes = |fuel: u64| {
+            let extra =
+                format!("[[params]]\nname = \"period\"\ndefault = 14\n[limits]\nfuel = {fuel}\n");
+            let m = install(dir.path(), "budget", &wasm, &extra);
+            match host.load(&m).unwrap().compute_with_defaults(&[&closes]) {
+                Ok(_) => true,
+                Err(PluginError::OutOfFuel { .. }) => false,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        let (mut fails, mut ok) = (needed / 2, needed);
+        assert!(passes(ok) && !passes(fails));
+        while ok - fails > 1 {
+            let mid = fails + (ok - fails) / 2;
+            if passes(mid) {
+                ok = mid;
+            } else {
+                fails = mid;
+            }
+        }
+        ok
+    };
+    let smallest = smallest_budget(&baseline);
+    eprintln!("wilder_rsi(vix, 14): uses {needed} fuel, needs a budget of {smallest}");
+    assert!(smallest <= needed && smallest > needed - 1000);
+    assert_eq!(smallest_budget(&optimized), smallest);
+}
+
+#[test]
+fn the_sandbox_holds_on_both_tiers() {
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let host = tier_host(tiering);
+        let fail = |fixture: &str, name: &str, extra: &str| -> String {
+            let (_dir, m) = fixture_plugin(fixture, name, extra);
+            let plugin = host.load(&m).expect("loads");
+            let expected = match tiering {
+                Tiering::Optimized => Tier::Optimized,
+                _ => Tier::Baseline,
+            };
+            assert_eq!(plugin.tier(), expected);
+            let bars: Vec<f64> = (0..10).map(f64::from).collect();
+            let t = Instant::now();
+            let err = plugin.compute(&[&bars], &[]).expect_err("must fail");
+            eprintln!(
+                "{fixture} on the {expected} tier: {err} ({:?})",
+                t.elapsed()
+            );
+            assert!(
+                t.elapsed() < QUICK,
+                "{fixture} on {expected}: {:?}",
+                t.elapsed()
+            );
+            err.to_string()
+        };
+        let text = fail("endless_loop", "spin", "");
+        assert_eq!(
+            text,
+            "plugin `spin` ran out of its budget of 1000000000 fuel units in `vxs_compute`"
+        );
+        let text = fail("memory_grow", "hog", "[limits]\nmemory_mib = 4\n");
+        assert!(
+            text.starts_with("plugin `hog`: `vxs_compute` exceeded its memory limit of 4 MiB"),
+            "{text}"
+        );
+        let text = fail("huge_initial_memory", "big", "");
+        assert!(
+            text.contains("`instantiation` exceeded its memory limit of 256 MiB"),
+            "{text}"
+        );
+        assert_eq!(
+            fail("recursion", "deep", ""),
+            "plugin `deep`: `vxs_compute` trapped: stack overflow"
+        );
+        assert_eq!(
+            fail("oob_store", "wild", ""),
+            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access"
+        );
+        assert_eq!(
+            fail("div_by_zero", "div", ""),
+            "plugin `div`: `vxs_compute` trapped: integer divide by zero"
+        );
+        assert_eq!(
+            fail("unreachable", "boom", ""),
+            "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed"
+        );
+    }
+}
+
+/// `const_one` writing `value` instead of 1.0: a module no other test loads
+/// (compiled modules are shared per process, by their bytes).
+fn unique_const(value: &str) -> Vec<u8> {
+    let source = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let changed = source.replace("(f64.const 1.0)", &format!("(f64.const {value})"));
+    assert_ne!(changed, source);
+    wat::parse_str(&changed).unwrap()
+}
+
+#[test]
+fn adaptive_tiering_moves_a_busy_plugin_to_the_optimizing_compiler() {
+    let dir = tempfile::tempdir().unwrap();
+    let bars = vec![0.0; 1000];
+
+    // With the default threshold, one computation stays on the baseline tier.
+    let once = install(dir.path(), "once", &unique_const("2.25"), "");
+    let p = host().load(&once).unwrap();
+    assert_eq!(p.tier(), Tier::Baseline);
+    assert_eq!(p.compute(&[&bars], &[]).unwrap().tier, Tier::Baseline);
+    assert_eq!(p.tier(), Tier::Baseline);
+
+    // A low threshold: 100 fuel per module byte.
+    let module = unique_const("2.5");
+    let busy = install(dir.path(), "busy", &module, "");
+    let host = PluginHost::new(HostConfig::default().with_tier_up_fuel_per_byte(100)).unwrap();
+    let p = host.load(&busy).unwrap();
+    assert_eq!(p.tier(), Tier::Baseline);
+    let first = p.compute(&[&bars], &[]).unwrap();
+    assert_eq!(first.tier, Tier::Baseline);
+    assert!(first.values.iter().all(|v| *v == 2.5));
+    let mut on_baseline = 1;
+    while p.tier() == Tier::Baseline {
+        let c = p.compute(&[&bars], &[]).unwrap();
+        assert_eq!(c.tier, Tier::Baseline);
+        on_baseline += 1;
+        assert!(on_baseline < 1000, "never moved up");
+    }
+    // It moved as soon as the baseline computations had used the threshold.
+    let threshold = 100 * module.len() as u64;
+    assert_eq!(on_baseline, threshold.div_ceil(first.fuel_used));
+    let after = p.compute(&[&bars], &[]).unwrap();
+    assert_eq!(after.tier, Tier::Optimized);
+    assert_eq!(after.fuel_used, first.fuel_used);
+    assert_eq!(bits(&after.values), bits(&first.values));
+    // Other loads of the same module share the optimized code...
+    assert_eq!(host.load(&busy).unwrap().tier(), Tier::Optimized);
+    assert_eq!(p.clone().tier(), Tier::Optimized);
+    // ...unless their host asks for the baseline tier only.
+    let baseline = tier_host(Tiering::Baseline).load(&busy).unwrap();
+    assert_eq!(
+        baseline.compute(&[&bars], &[]).unwrap().tier,
+        Tier::Baseline
+    );
+}
+
+#[test]
+fn a_module_only_the_optimizing_compiler_takes_loads_on_that_tier() {
+    // `return_call` (tail calls): Cranelift compiles it, Winch does not.
+    let source = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let tail = source.replacen(
+        "(func (export \"vxs_signal_v1\"))",
+        "(func (export \"vxs_signal_v1\") (return_call $nothing))\n  (func $nothing)",
+        1,
+    );
+    assert_ne!(tail, source);
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "tail", &wat::parse_str(&tail).unwrap(), "");
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let p = tier_host(tiering).load(&m).unwrap();
+        assert_eq!(p.tier(), Tier::Optimized, "{tiering:?}");
+        let c = p.compute(&[&[1.0, 2.0]], &[]).unwrap();
+        assert_eq!((c.values, c.tier), (vec![1.0, 1.0], Tier::Optimized));
+    }
+    // A module neither takes is reported as invalid, with Cranelift's reason.
+    let err = host().load_bytes(&m, b"\0asm\x01\0\0\0\x01").unwrap_err();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+}
+
+#[test]
+fn nan_canonicalization_is_a_setting() {
+    let (_dir, m) = fixture_plugin("nan_sign", "nan_sign", "");
+    let bars = [0.0, 2.0, -0.0, -3.0];
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let run = |canonical: bool| {
+            let config = HostConfig::default()
+                .with_tiering(tiering)
+                .with_nan_canonicalization(canonical);
+            PluginHost::new(config)
+                .unwrap()
+                .load(&m)
+                .unwrap()
+                .compute(&[&bars], &[])
+                .unwrap()
+        };
+        let canonical = run(true);
+        assert_eq!(canonical.values, [1.0, 1.0, 1.0, 1.0], "{tiering:?}");
+        let native = run(false);
+        assert_eq!(native.fuel_used, canonical.fuel_used);
+        assert_eq!(native.values[1], 1.0);
+        assert_eq!(native.values[3], 1.0);
+        // x86-64's 0/0 is the "default NaN", whose sign bit is set.
+        if cfg!(target_arch = "x86_64") {
+            assert_eq!(native.values, [-1.0, 1.0, -1.0, 1.0], "{tiering:?}");
+        }
+    }
+}
+
+#[test]
+fn vixshield_toml_can_turn_nan_canonicalization_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    install(&root.join("plugins"), "nan_sign", &wat("nan_sign"), "");
+    let run = |setup: &PluginSetup| {
+        setup
+            .load("nan_sign")
+            .unwrap()
+            .compute(&[&[0.0]], &[])
+            .unwrap()
+            .values
+    };
+
+    let reg = PluginRegistry::discover(root, &[]).unwrap();
+    assert!(!reg.canonicalize_nans());
+    let setup = PluginSetup::new(reg);
+    assert!(!setup.host().unwrap().config().canonicalize_nans);
+    if cfg!(target_arch = "x86_64") {
+        assert_eq!(run(&setup), [-1.0]);
+    }
+
+    write(
+        &root.join("vixshield.toml"),
+        "[plugins]\ncanonicalize_nans = true\n",
+    );
+    let reg = PluginRegistry::discover(root, &[]).unwrap();
+    assert!(reg.canonicalize_nans());
+    let setup = PluginSetup::new(reg);
+    assert!(setup.host().unwrap().config().canonicalize_nans);
+    assert_eq!(run(&setup), [1.0]);
+
+    write(
+        &root.join("vixshield.toml"),
+        "[plugins]\ncanonicalize_nans = \"yes\"\n",
+    );
+    let err = PluginRegistry::discover(root, &[]).unwrap_err();
+    assert!(matches!(err, PluginError::ProjectFile { .. }), "{err:?}");
+    assert!(err.to_string().contains("vixshield.toml:2:"), "{err}");
+}
+
+#[test]
+fn identity_returns_its_input_bit_for_bit() {
+    // The host's copies in and out keep every bit, NaN payloads included,
+    // through a reused pool slot (the second run gets a wiped slot).
+    let (_dir, m) = fixture_plugin("identity", "same", "");
+    let mut bars: Vec<f64> = vix_closes();
+    bars.extend([
+        f64::NAN,
+        -f64::NAN,
+        f64::from_bits(0x7ff0_0000_dead_beef),
+        -0.0,
+        f64::INFINITY,
+        f64::MIN_POSITIVE / 2.0,
+    ]);
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let plugin = tier_host(tiering).load(&m).unwrap();
+        for _ in 0..2 {
+            let c = plugin.compute(&[&bars], &[]).unwrap();
+            assert_eq!(bits(&c.values), bits(&bars), "{tiering:?}");
+        }
+        let short = plugin.compute(&[&bars[..3]], &[]).unwrap();
+        assert_eq!(bits(&short.values), bits(&bars[..3]));
+    }
+}
+
+#[test]
+fn more_computations_at_once_than_pool_slots_all_finish() {
+    // The pool has at most 64 slots; the others wait for a free one.
+    let (_dir, m) = fixture_plugin("const_one", "crowd", "");
+    let plugin = host().load(&m).unwrap();
+    let bars = vec![0.0; 100];
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..80)
+            .map(|_| s.spawn(|| plugin.compute(&[&bars], &[]).unwrap()))
+            .collect();
+        for run in runs {
+            assert!(run.join().unwrap().values.iter().all(|v| *v == 1.0));
+        }
+    });
 }
 
 #[test]

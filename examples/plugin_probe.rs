@@ -1,0 +1,154 @@
+//! Run plugin computations or cold loads a given number of times, for
+//! instruction counts under callgrind (deterministic, unlike wall-clock time
+//! on a shared machine). The difference between two counts divided by the
+//! difference in repetitions is the cost of one:
+//!
+//! ```sh
+//! cargo build --release --example plugin_probe
+//! P=target/release/examples/plugin_probe
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null $P compute rsi optimized 1
+//! valgrind --tool=callgrind --callgrind-out-file=/dev/null $P compute rsi optimized 11
+//! ```
+//!
+//! `compute {rsi|identity|builtin} {baseline|optimized|canonical} N`: N
+//! computations over the 9,235 VIX closes (`builtin`: the built-in `rsi`;
+//! `canonical`: optimized with NaN canonicalisation); `PROBE_BARS=16` uses
+//! only the first 16 bars;
+//! `load {rsi|48k} {baseline|optimized} N`: N cold loads (cache cleared each time).
+//!
+//! It prints the fastest and the median of the N wall-clock times: on a busy
+//! machine the fastest is the best estimate of the undisturbed cost.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use vixshield::plugin::{HostConfig, Manifest, PluginHost, Tiering};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vix_closes() -> Vec<f64> {
+    let mut rdr = csv::Reader::from_path(repo().join("data/vix-daily.csv")).unwrap();
+    let ci = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "CLOSE")
+        .unwrap();
+    rdr.records()
+        .map(|r| r.unwrap()[ci].parse::<f64>().unwrap())
+        .collect()
+}
+
+/// The benchmark's generated ~48 KB module (see `benches/plugin.rs`).
+fn big_module() -> Vec<u8> {
+    let fixture = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let mut wat = fixture.trim_end().strip_suffix(')').unwrap().to_string();
+    for i in 0..380 {
+        wat.push_str(&format!(
+            r#"
+  (func $f{i} (param $p i32) (param $n i32) (result f64)
+    (local $i i32) (local $acc f64) (local $x f64)
+    (block $done (loop $l
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $x (f64.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $acc (f64.add (f64.mul (local.get $acc) (f64.const 0.{i}))
+                               (f64.div (local.get $x) (f64.const {i}.5))))
+      (if (f64.lt (local.get $x) (local.get $acc))
+        (then (local.set $acc (f64.sub (local.get $acc) (local.get $x)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (local.get $acc))"#
+        ));
+    }
+    wat.push_str(")\n");
+    wat::parse_str(&wat).unwrap()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [what, module, tier, n] = args.as_slice() else {
+        panic!("usage: plugin_probe {{compute|load}} MODULE TIER N");
+    };
+    let n: usize = n.parse().unwrap();
+    let config = match tier.as_str() {
+        "baseline" => HostConfig::default().with_tiering(Tiering::Baseline),
+        "optimized" => HostConfig::default().with_tiering(Tiering::Optimized),
+        "canonical" => HostConfig::default()
+            .with_tiering(Tiering::Optimized)
+            .with_nan_canonicalization(true),
+        other => panic!("unknown tier {other}"),
+    };
+    let host = PluginHost::new(config).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, bytes) = match module.as_str() {
+        "rsi" | "builtin" => {
+            let path = repo().join("plugins/wilder_rsi/plugin.toml");
+            let m = Manifest::from_file(&path).unwrap();
+            let bytes = std::fs::read(m.wasm_path()).unwrap();
+            (m, bytes)
+        }
+        "identity" | "48k" => {
+            let path = dir.path().join("plugin.toml");
+            std::fs::write(
+                &path,
+                "name = \"probe\"\nversion = \"0\"\nabi = 1\nwasm = \"probe.wasm\"\n\
+                 description = \"probe\"\ninputs = 1\noutput = \"number\"\n",
+            )
+            .unwrap();
+            let bytes = if module == "48k" {
+                big_module()
+            } else {
+                wat::parse_file(repo().join("tests/fixtures/wat/identity.wat")).unwrap()
+            };
+            (Manifest::from_file(&path).unwrap(), bytes)
+        }
+        other => panic!("unknown module {other}"),
+    };
+    let mut times: Vec<Duration> = Vec::with_capacity(n);
+    let mut timed = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        times.push(t.elapsed());
+    };
+    match what.as_str() {
+        "compute" => {
+            let mut closes = vix_closes();
+            if let Ok(bars) = std::env::var("PROBE_BARS") {
+                closes.truncate(bars.parse().unwrap());
+            }
+            if module == "builtin" {
+                for _ in 0..n {
+                    timed(&mut || {
+                        black_box(vixshield::signals::rsi(black_box(&closes), 14).unwrap());
+                    });
+                }
+            } else {
+                let plugin = host.load_bytes(&manifest, &bytes).unwrap();
+                let params: &[f64] = if module == "rsi" { &[14.0] } else { &[] };
+                for _ in 0..n {
+                    timed(&mut || {
+                        black_box(plugin.compute(&[&closes], params).unwrap());
+                    });
+                }
+            }
+        }
+        "load" => {
+            for _ in 0..n {
+                PluginHost::clear_module_cache();
+                timed(&mut || {
+                    black_box(host.load_bytes(&manifest, &bytes).unwrap());
+                });
+            }
+        }
+        other => panic!("unknown command {other}"),
+    }
+    times.sort();
+    if let (Some(first), Some(median)) = (times.first(), times.get(times.len() / 2)) {
+        println!("{what} {module} {tier}: fastest {first:?}, median {median:?} of {n}");
+    }
+}
