@@ -20,6 +20,10 @@ use pest::iterators::Pair;
 use pest_derive::Parser;
 use rust_decimal::Decimal;
 
+mod expr;
+#[cfg(test)]
+mod tests;
+
 #[derive(Parser)]
 #[grammar = "grammar/vixshield.pest"]
 struct Grammar;
@@ -67,19 +71,67 @@ pub fn parse(src: &SourceFile) -> Parsed {
             diagnostics: vec![d],
         };
     }
+    let (file, diagnostics) = match fast_file(text) {
+        Some(Fast { file, diags, .. }) => (file, diags),
+        None => full(text),
+    };
+    Parsed {
+        file,
+        comments,
+        diagnostics: capped(text, diagnostics),
+    }
+}
+
+/// Parses a strategy file with the full grammar alone (`file`), never the
+/// fast path. [`parse`] gives the same; the tests compare the two.
+pub fn parse_full(src: &SourceFile) -> Parsed {
+    let text = src.text();
+    let comments = scan_comments(text);
+    if let Some(d) = depth_check(text) {
+        return Parsed {
+            file: ast::File::default(),
+            comments,
+            diagnostics: vec![d],
+        };
+    }
+    let (file, diagnostics) = full(text);
+    Parsed {
+        file,
+        comments,
+        diagnostics: capped(text, diagnostics),
+    }
+}
+
+/// Whether [`parse`] reads every item of the file the fast way (by the fast
+/// rules and the hand-written expression parser), as it should any file
+/// without syntax errors whose values span one line each (or continue on lines
+/// starting with `and` / `or`). For tests.
+pub fn all_fast(src: &SourceFile) -> bool {
+    let text = src.text();
+    depth_check(text).is_none() && fast_file(text).is_some_and(|f| f.slow == 0)
+}
+
+/// The full grammar, with recovery and the strict re-parse of what it swallowed.
+fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
     let mut p = Builder { diags: Vec::new() };
-    let file = match Grammar::parse(Rule::file, text) {
+    let mut items = Vec::new();
+    let mut recovered = Vec::new();
+    match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let (items, recovered) = pairs.next().map(|f| p.file(f)).unwrap_or_default();
-            ast::File { items, recovered }
+            for pair in pairs.next().into_iter().flat_map(Pair::into_inner) {
+                p.item(pair, &mut items, &mut recovered);
+            }
         }
         Err(e) => {
             // The recovery rules make this unreachable in practice; report it anyway.
             p.diags.push(pest_error(text, &e, 0));
-            ast::File::default()
         }
-    };
-    let mut diagnostics = p.diags;
+    }
+    (ast::File { items, recovered }, p.diags)
+}
+
+/// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.
+fn capped(text: &str, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diagnostics.len() > MAX_SYNTAX_ERRORS {
         diagnostics.truncate(MAX_SYNTAX_ERRORS);
         let end = text.len();
@@ -92,11 +144,7 @@ pub fn parse(src: &SourceFile) -> Parsed {
             .help("is this a strategy file?"),
         );
     }
-    Parsed {
-        file,
-        comments,
-        diagnostics,
-    }
+    diagnostics
 }
 
 /// Parses a lone expression, as given to `vixshield signal EXPR`.
@@ -118,6 +166,129 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
         }
         Err(e) => Err(vec![pest_error(text, &e, 0)]),
     }
+}
+
+/// What the fast path gives.
+struct Fast {
+    file: ast::File,
+    diags: Vec<Diagnostic>,
+    /// How many items the fast rules did not fit (read by `item_line`).
+    slow: usize,
+}
+
+/// The fast path: `fast_file`, each item the fast rules fit read with the
+/// hand-written parser of [`expr`] for its values, every other item as `file`
+/// reads it. `None` when the whole file is for the full grammar: a value read
+/// by hand does not end where its text does, or needs a diagnostic. When it
+/// gives a tree, the tree and the diagnostics are the ones `file` gives, spans
+/// included (the fuzz tests compare the two).
+fn fast_file(text: &str) -> Option<Fast> {
+    let file = Grammar::parse(Rule::fast_file, text).ok()?.next()?;
+    let mut hand = expr::Hand::new(text);
+    let mut b = Builder { diags: Vec::new() };
+    let mut items = Vec::new();
+    let mut recovered = Vec::new();
+    let mut slow = 0;
+    for pair in file.into_inner() {
+        items.push(match pair.as_rule() {
+            Rule::fast_section => ast::Item::Section(fast_section(&mut hand, pair)?),
+            Rule::fast_guards => {
+                let l = loc(&pair);
+                let mut inner = pair.into_inner();
+                let kw_loc = loc(&inner.next()?);
+                let mut guards = Vec::new();
+                for g in inner {
+                    guards.push(value(&mut hand, &g, expr::Hand::guard)?.0);
+                }
+                ast::Item::Guards(ast::Guards {
+                    kw_loc,
+                    guards,
+                    loc: l,
+                })
+            }
+            Rule::fast_signal => {
+                let start = pair.as_span().start();
+                let mut inner = pair.into_inner().skip(1);
+                let name = ident(&inner.next()?);
+                let (expr, end) = value(&mut hand, &inner.next()?, expr::Hand::expr)?;
+                ast::Item::Signal(ast::SignalDef {
+                    name,
+                    expr,
+                    loc: Loc(Span::new(start, end)),
+                })
+            }
+            Rule::EOI => continue,
+            _ => {
+                slow += usize::from(pair.as_rule() != Rule::param_def);
+                b.item(pair, &mut items, &mut recovered);
+                continue;
+            }
+        });
+    }
+    (!hand.needs_full()).then_some(Fast {
+        file: ast::File { items, recovered },
+        diags: b.diags,
+        slow,
+    })
+}
+
+/// A `fast_section`: its settings' values read by hand.
+fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Section> {
+    let l = loc(&pair);
+    let mut inner = pair.into_inner();
+    let kw = inner.next()?;
+    let kind = ast::SectionKind::from_keyword(kw.as_str())?;
+    let mut label_ = None;
+    let mut settings = Vec::new();
+    for p in inner {
+        match p.as_rule() {
+            Rule::label => label_ = Some(label(p)?),
+            Rule::fast_block => {
+                for s in p.into_inner() {
+                    let start = s.as_span().start();
+                    let mut parts = s.into_inner();
+                    let key = ident(&parts.next()?);
+                    let (terms, end) = value(hand, &parts.next()?, expr::Hand::terms)?;
+                    settings.push(ast::Setting {
+                        key,
+                        terms,
+                        loc: Loc(Span::new(start, end)),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(ast::Section {
+        kind,
+        kind_loc: loc(&kw),
+        label: label_,
+        settings,
+        recovered: Vec::new(),
+        loc: l,
+    })
+}
+
+/// Reads a `value_text` with `rule` (`terms`, `expr` or `guard`) from where
+/// the text starts: the parse and where it ends, if it ends where the text
+/// does (up to blanks and a comment, which both are followed by).
+fn value<'a, T>(
+    hand: &mut expr::Hand<'a>,
+    text: &Pair<'_, Rule>,
+    rule: impl FnOnce(&mut expr::Hand<'a>, usize) -> Option<(T, usize)>,
+) -> Option<(T, usize)> {
+    let span = text.as_span();
+    let (v, end) = rule(hand, span.start())?;
+    (hand.skip(end) == hand.skip(span.end())).then_some((v, end))
+}
+
+/// A section's `label`.
+fn label(p: Pair<'_, Rule>) -> Option<Label> {
+    let q = p.into_inner().next()?;
+    Some(match q.as_rule() {
+        Rule::string => Label::Str(unquote(q.as_str()), loc(&q)),
+        _ => Label::Name(ident(&q)),
+    })
 }
 
 /// Rejects nesting deeper than [`MAX_DEPTH`] before pest recurses into it.
@@ -215,35 +386,36 @@ enum Tok {
 }
 
 impl Builder {
-    fn file(&mut self, file: Pair<'_, Rule>) -> (Vec<ast::Item>, Vec<String>) {
-        let mut items = Vec::new();
-        let mut recovered = Vec::new();
-        for pair in file.into_inner() {
-            let item = match pair.as_rule() {
-                Rule::section => self.section(pair).map(ast::Item::Section),
-                Rule::guards => Some(ast::Item::Guards(self.guards(pair))),
-                Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
-                Rule::param_def => self.param_def(pair).map(ast::Item::Param),
-                Rule::recover_item => {
-                    let word = leading_word(pair.as_str());
-                    let is_setting = pair
-                        .as_str()
-                        .get(word.len()..)
-                        .is_some_and(|r| r.trim_start().starts_with('='));
-                    let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
-                        Some(word.to_string())
-                    } else {
-                        did_you_mean_word(word, ITEM_KEYWORDS)
-                    };
-                    recovered.extend(meant);
-                    self.recover(&pair, Rule::strict_item);
-                    None
-                }
-                _ => None,
-            };
-            items.extend(item);
-        }
-        (items, recovered)
+    /// One item of `file` (or a statement it swallowed), added to `items` (or `recovered`).
+    fn item(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        items: &mut Vec<ast::Item>,
+        recovered: &mut Vec<String>,
+    ) {
+        let item = match pair.as_rule() {
+            Rule::section => self.section(pair).map(ast::Item::Section),
+            Rule::guards => Some(ast::Item::Guards(self.guards(pair))),
+            Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
+            Rule::param_def => self.param_def(pair).map(ast::Item::Param),
+            Rule::recover_item => {
+                let word = leading_word(pair.as_str());
+                let is_setting = pair
+                    .as_str()
+                    .get(word.len()..)
+                    .is_some_and(|r| r.trim_start().starts_with('='));
+                let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
+                    Some(word.to_string())
+                } else {
+                    did_you_mean_word(word, ITEM_KEYWORDS)
+                };
+                recovered.extend(meant);
+                self.recover(&pair, Rule::strict_item);
+                None
+            }
+            _ => None,
+        };
+        items.extend(item);
     }
 
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Section> {
@@ -256,13 +428,7 @@ impl Builder {
         let mut recovered = Vec::new();
         for p in inner {
             match p.as_rule() {
-                Rule::label => {
-                    let q = p.into_inner().next()?;
-                    label = Some(match q.as_rule() {
-                        Rule::string => Label::Str(unquote(q.as_str()), loc(&q)),
-                        _ => Label::Name(ident(&q)),
-                    });
-                }
+                Rule::label => label = Some(self::label(p)?),
                 Rule::block => {
                     for s in p.into_inner() {
                         match s.as_rule() {
@@ -560,53 +726,15 @@ impl Builder {
 
     /// A `quantity` token: its unit decides the literal.
     fn quantity(&mut self, p: &Pair<'_, Rule>) -> Option<Literal> {
-        let text = p.as_str();
-        let digits_end = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(digits_end);
-        if digits.matches('.').count() == 2 {
-            if !unit.is_empty() {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span_of(p),
-                        format!("`{text}` is neither a version nor a number"),
-                    )
-                    .label("a version has no unit")
-                    .help("write a version as `1.0.0`, a number as `1.5`"),
-                );
-                return None;
-            }
-            return Some(Literal::Version(text.to_string()));
-        }
-        let d = self.decimal(p, digits)?;
-        Some(match unit {
-            "%" => Literal::Percent(d),
-            "bps" => Literal::Bps(d),
-            "x" => Literal::Multiplier(d),
-            "d" => Literal::Days(d),
-            "pt" => Literal::Points(d),
-            _ => Literal::Number(d),
-        })
+        quantity_of(p.as_str(), span_of(p))
+            .map_err(|d| self.diags.push(d))
+            .ok()
     }
 
     fn decimal(&mut self, p: &Pair<'_, Rule>, digits: &str) -> Option<Decimal> {
-        match Decimal::from_str_exact(digits) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span_of(p),
-                        format!("`{}` is too large or too precise", p.as_str()),
-                    )
-                    .label("a decimal holds at most 28 significant digits")
-                    .help("write a smaller number"),
-                );
-                None
-            }
-        }
+        literal_of(p.as_str(), span_of(p), digits)
+            .map_err(|d| self.diags.push(d))
+            .ok()
     }
 
     /// A swallowed statement: parse it again strictly to say what is wrong.
@@ -633,9 +761,51 @@ impl Builder {
     }
 }
 
+/// The literal a `quantity` token `text` (at `span`) stands for: its unit decides.
+fn quantity_of(text: &str, span: Span) -> Result<Literal, Diagnostic> {
+    let digits_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    if digits.matches('.').count() == 2 {
+        if !unit.is_empty() {
+            return Err(Diagnostic::new(
+                Code::BadLiteral,
+                span,
+                format!("`{text}` is neither a version nor a number"),
+            )
+            .label("a version has no unit")
+            .help("write a version as `1.0.0`, a number as `1.5`"));
+        }
+        return Ok(Literal::Version(text.to_string()));
+    }
+    let d = literal_of(text, span, digits)?;
+    Ok(match unit {
+        "%" => Literal::Percent(d),
+        "bps" => Literal::Bps(d),
+        "x" => Literal::Multiplier(d),
+        "d" => Literal::Days(d),
+        "pt" => Literal::Points(d),
+        _ => Literal::Number(d),
+    })
+}
+
+/// The number `digits` of the literal `text` (at `span`).
+fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnostic> {
+    Decimal::from_str_exact(digits).map_err(|_| {
+        Diagnostic::new(
+            Code::BadLiteral,
+            span,
+            format!("`{text}` is too large or too precise"),
+        )
+        .label("a decimal holds at most 28 significant digits")
+        .help("write a smaller number")
+    })
+}
+
 /// Precedence climbing over `prefix* operand (infix prefix* operand)*`.
-fn climb(
-    toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>,
+fn climb<I: Iterator<Item = Tok>>(
+    toks: &mut std::iter::Peekable<I>,
     min_bp: u8,
     depth: usize,
 ) -> Result<(Expr, usize), ()> {
