@@ -258,7 +258,7 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let def = self.signal_defs.get(n)?.clone();
+        let def = *self.signal_defs.get(n)?;
         if self.sig_depth >= MAX_SIGNAL_DEPTH {
             self.diags.push(
                 Diagnostic::new(

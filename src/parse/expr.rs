@@ -251,6 +251,11 @@ impl<'a> Hand<'a> {
 
     /// `expr`: `prefix* ~ primary ~ (infix ~ prefix* ~ primary)*`, climbed.
     pub(super) fn expr(&mut self, p: usize) -> Option<(Expr, usize)> {
+        self.expr_depth(p).map(|(e, _, end)| (e, end))
+    }
+
+    /// [`Hand::expr`], with the depth of the tree.
+    fn expr_depth(&mut self, p: usize) -> Option<(Expr, usize, usize)> {
         let base = self.toks.len();
         let q = self.rep(p, Self::prefix);
         let q = self.skip(q);
@@ -258,14 +263,14 @@ impl<'a> Hand<'a> {
             self.toks.truncate(base);
             return None;
         };
-        self.toks.push(Tok::Operand(operand));
+        self.toks.push(operand);
         let q = self.skip(q);
         let end = self.rep(q, |s, t| {
             let mark = s.toks.len();
             let r = s.infix(t).and_then(|u| {
                 let u = s.rep(s.skip(u), Self::prefix);
                 let (operand, v) = s.primary(s.skip(u))?;
-                s.toks.push(Tok::Operand(operand));
+                s.toks.push(operand);
                 Some(v)
             });
             if r.is_none() {
@@ -277,25 +282,29 @@ impl<'a> Hand<'a> {
         let climbed = climb(&mut toks, 0, 0);
         drop(toks);
         match climbed {
-            Ok((e, _)) => Some((e, end)),
+            Ok((e, depth)) => Some((e, depth, end)),
             Err(()) => {
                 self.bad = true;
-                Some((placeholder(p, end), end))
+                Some((placeholder(p, end), 1, end))
             }
         }
     }
 
-    /// `primary`: `literal | paren | within | name`.
-    fn primary(&mut self, p: usize) -> Option<(Expr, usize)> {
+    /// `primary`: `literal | paren | within | name`, as an operand token.
+    fn primary(&mut self, p: usize) -> Option<(Tok, usize)> {
+        let leaf = |(e, end)| (Tok::Operand(e, 1), end);
         match self.at(p)? {
-            b'$' => self.money(p),
+            b'$' => self.money(p).map(leaf),
             b'0'..=b'9' => {
                 let end = self.quantity(p)?;
-                Some((self.quantity_expr(p, end), end))
+                Some((Tok::Operand(self.quantity_expr(p, end), 1), end))
             }
-            b'"' => self.string(p),
+            b'"' => self.string(p).map(leaf),
             b'(' => self.paren(p),
-            _ => self.within(p).or_else(|| self.name(p)),
+            _ => match self.within(p) {
+                Some(w) => Some(leaf(w)),
+                None => self.name(p),
+            },
         }
     }
 
@@ -425,34 +434,32 @@ impl<'a> Hand<'a> {
     }
 
     /// `paren`: `"(" ~ NEWLINE* ~ expr ~ NEWLINE* ~ ")"`.
-    fn paren(&mut self, p: usize) -> Option<(Expr, usize)> {
+    fn paren(&mut self, p: usize) -> Option<(Tok, usize)> {
         self.nested(|s| s.paren_inner(p))
     }
 
-    fn paren_inner(&mut self, p: usize) -> Option<(Expr, usize)> {
+    fn paren_inner(&mut self, p: usize) -> Option<(Tok, usize)> {
         let q = self.skip(self.newlines(self.skip(p + 1)));
-        let (inner, q) = self.expr(q)?;
+        let (inner, depth, q) = self.expr_depth(q)?;
         let q = self.skip(self.newlines(self.skip(q)));
         if self.at(q) != Some(b')') {
             return None;
         }
-        Some((
-            Expr {
-                kind: ExprKind::Paren(Box::new(inner)),
-                loc: loc(p, q + 1),
-            },
-            q + 1,
-        ))
+        let e = Expr {
+            kind: ExprKind::Paren(Box::new(inner)),
+            loc: loc(p, q + 1),
+        };
+        Some((Tok::Operand(e, depth + 1), q + 1))
     }
 
     /// `name`: `ident ~ args?`; a call when the arguments are there.
-    fn name(&mut self, p: usize) -> Option<(Expr, usize)> {
+    fn name(&mut self, p: usize) -> Option<(Tok, usize)> {
         let ie = self.ident(p)?;
         let q = self.skip(ie);
         let name = self.slice(p, ie).to_string();
         match self.args(q) {
-            Some((args, end)) => Some((
-                Expr {
+            Some((args, depth, end)) => {
+                let e = Expr {
                     kind: ExprKind::Call {
                         name: Ident {
                             name,
@@ -461,32 +468,35 @@ impl<'a> Hand<'a> {
                         args,
                     },
                     loc: loc(p, end),
-                },
-                end,
-            )),
-            None => Some((
-                Expr {
+                };
+                Some((Tok::Operand(e, depth + 1), end))
+            }
+            None => {
+                let e = Expr {
                     kind: ExprKind::Name(name),
                     loc: loc(p, ie),
-                },
-                q,
-            )),
+                };
+                Some((Tok::Operand(e, 1), q))
+            }
         }
     }
 
-    /// `args`: `"(" ~ NEWLINE* ~ (expr ~ (NEWLINE* ~ "," ~ NEWLINE* ~ expr)*)? ~ NEWLINE* ~ ")"`.
-    fn args(&mut self, p: usize) -> Option<(Vec<Expr>, usize)> {
+    /// `args`: `"(" ~ NEWLINE* ~ (expr ~ (NEWLINE* ~ "," ~ NEWLINE* ~ expr)*)? ~ NEWLINE* ~ ")"`;
+    /// the arguments, the depth of the deepest (0 for none) and the end.
+    fn args(&mut self, p: usize) -> Option<(Vec<Expr>, usize, usize)> {
         if self.at(p) != Some(b'(') {
             return None;
         }
         self.nested(|s| s.args_inner(p))
     }
 
-    fn args_inner(&mut self, p: usize) -> Option<(Vec<Expr>, usize)> {
+    fn args_inner(&mut self, p: usize) -> Option<(Vec<Expr>, usize, usize)> {
         let mut q = self.skip(self.newlines(self.skip(p + 1)));
         let mut list = Vec::new();
-        if let Some((first, r)) = self.expr(q) {
+        let mut deepest = 0;
+        if let Some((first, d, r)) = self.expr_depth(q) {
             list.push(first);
+            deepest = d;
             let r = self.skip(r);
             q = self.rep(r, |s, t| {
                 let u = s.skip(s.newlines(t));
@@ -494,8 +504,9 @@ impl<'a> Hand<'a> {
                     return None;
                 }
                 let u = s.skip(s.newlines(s.skip(u + 1)));
-                let (e, v) = s.expr(u)?;
+                let (e, d, v) = s.expr_depth(u)?;
                 list.push(e);
+                deepest = deepest.max(d);
                 Some(v)
             });
         }
@@ -503,7 +514,7 @@ impl<'a> Hand<'a> {
         if self.at(q) != Some(b')') {
             return None;
         }
-        Some((list, q + 1))
+        Some((list, deepest, q + 1))
     }
 
     /// `within`: `kw_within ~ quantity ~ kw_of ~ event ~ ("," ~ event)*`.

@@ -244,13 +244,13 @@ fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::
         match p.as_rule() {
             Rule::label => label_ = Some(label(p)?),
             Rule::fast_block => {
-                for s in p.into_inner() {
-                    let start = s.as_span().start();
-                    let mut parts = s.into_inner();
-                    let key = ident(&parts.next()?);
+                // `key`, `value_text`, `key`, `value_text`, ...
+                let mut parts = p.into_inner();
+                while let Some(key) = parts.next() {
+                    let start = key.as_span().start();
                     let (terms, end) = value(hand, &parts.next()?, expr::Hand::terms)?;
                     settings.push(ast::Setting {
-                        key,
+                        key: ident(&key),
                         terms,
                         loc: Loc(Span::new(start, end)),
                     });
@@ -381,7 +381,8 @@ fn ident(pair: &Pair<'_, Rule>) -> Ident {
 /// One piece of an expression before precedence is applied.
 enum Tok {
     Prefix(UnOp, Span),
-    Operand(Expr),
+    /// An operand and the depth of its tree ([`tree_depth`]).
+    Operand(Expr, usize),
     Infix(BinOp),
 }
 
@@ -608,7 +609,11 @@ impl Builder {
                     t if t.ends_with("above") => BinOp::CrossAbove,
                     _ => BinOp::CrossBelow,
                 }),
-                _ => Tok::Operand(self.operand(p)?),
+                _ => {
+                    let e = self.operand(p)?;
+                    let d = tree_depth(&e);
+                    Tok::Operand(e, d)
+                }
             };
             toks.push(tok);
         }
@@ -824,10 +829,7 @@ fn climb<I: Iterator<Item = Tok>>(
                 d + 1,
             )
         }
-        Some(Tok::Operand(e)) => {
-            let d = tree_depth(&e);
-            (e, d)
-        }
+        Some(Tok::Operand(e, d)) => (e, d),
         _ => return Err(()),
     };
     while let Some(Tok::Infix(op)) = toks.peek() {

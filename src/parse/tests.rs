@@ -191,6 +191,31 @@ fn examples() {
     }
 }
 
+/// Around the expression depth limit: calls, parentheses, prefixes and
+/// operator chains, one level either side of [`super::MAX_EXPR_DEPTH`].
+#[test]
+fn depth_limit() {
+    let limit = super::MAX_EXPR_DEPTH;
+    for nest in [0, 1, 20, 40, 60] {
+        for chain in [
+            limit - 2 - nest,
+            limit - 1 - nest,
+            limit - nest,
+            limit + 1 - nest,
+        ] {
+            for (open, close) in [("f(", ")"), ("(", ")"), ("g(x, ", ")")] {
+                let mut text = open.repeat(nest);
+                text.push('a');
+                text.push_str(&" and a".repeat(chain));
+                text.push_str(&close.repeat(nest));
+                same(Rule::expr, &text);
+                same(Rule::expr, &format!("{}{text}", "not ".repeat(3)));
+                same(Rule::terms, &format!("{text}..{text}"));
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6_000, failure_persistence: None, ..ProptestConfig::default() })]
 
