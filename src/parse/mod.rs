@@ -189,12 +189,12 @@ fn fast_file(text: &str) -> Option<Fast> {
     let mut items = Vec::new();
     let mut recovered = Vec::new();
     let mut slow = 0;
-    for pair in file.into_inner() {
+    for pair in parts(file) {
         items.push(match pair.as_rule() {
             Rule::fast_section => ast::Item::Section(fast_section(&mut hand, pair)?),
             Rule::fast_guards => {
                 let l = loc(&pair);
-                let mut inner = pair.into_inner();
+                let mut inner = parts(pair);
                 let kw_loc = loc(&inner.next()?);
                 let mut guards = Vec::new();
                 for g in inner {
@@ -208,7 +208,7 @@ fn fast_file(text: &str) -> Option<Fast> {
             }
             Rule::fast_signal => {
                 let start = pair.as_span().start();
-                let mut inner = pair.into_inner().skip(1);
+                let mut inner = parts(pair).skip(1);
                 let name = ident(&inner.next()?);
                 let (expr, end) = value(&mut hand, &inner.next()?, expr::Hand::expr)?;
                 ast::Item::Signal(ast::SignalDef {
@@ -217,12 +217,14 @@ fn fast_file(text: &str) -> Option<Fast> {
                     loc: Loc(Span::new(start, end)),
                 })
             }
-            Rule::EOI => continue,
-            _ => {
-                slow += usize::from(pair.as_rule() != Rule::param_def);
-                b.item(pair, &mut items, &mut recovered);
+            Rule::slow_item => {
+                for p in pair.into_inner() {
+                    slow += usize::from(p.as_rule() != Rule::param_def);
+                    b.item(p, &mut items, &mut recovered);
+                }
                 continue;
             }
+            _ => continue,
         });
     }
     (!hand.needs_full()).then_some(Fast {
@@ -232,10 +234,15 @@ fn fast_file(text: &str) -> Option<Fast> {
     })
 }
 
+/// The pairs inside `pair` but the comments the fast rules give as pairs.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::comment)
+}
+
 /// A `fast_section`: its settings' values read by hand.
 fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Section> {
     let l = loc(&pair);
-    let mut inner = pair.into_inner();
+    let mut inner = parts(pair);
     let kw = inner.next()?;
     let kind = ast::SectionKind::from_keyword(kw.as_str())?;
     let mut label_ = None;
@@ -245,10 +252,10 @@ fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::
             Rule::label => label_ = Some(label(p)?),
             Rule::fast_block => {
                 // `key`, `value_text`, `key`, `value_text`, ...
-                let mut parts = p.into_inner();
-                while let Some(key) = parts.next() {
+                let mut inner = parts(p);
+                while let Some(key) = inner.next() {
                     let start = key.as_span().start();
-                    let (terms, end) = value(hand, &parts.next()?, expr::Hand::terms)?;
+                    let (terms, end) = value(hand, &inner.next()?, expr::Hand::terms)?;
                     settings.push(ast::Setting {
                         key: ident(&key),
                         terms,

@@ -348,3 +348,38 @@ proptest! {
         let _ = check::check_source(&src, env());
     }
 }
+
+/// Blanks, comments and line ends to put where a file already has a blank or a line end.
+const LAYOUT: &[&str] = &[
+    " ", "\t", "  ", "\n", "\r\n", "\r", " // c", "\n// c\n", "\n  \n", "\t// c\t", "//", "\n\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Layout changes to the corpus (extra blanks, comments, line breaks and
+    /// blank lines where there was a blank or a line end already): the fast
+    /// path reads them as the full grammar does.
+    #[test]
+    fn layout_changes_parse_as_the_full_grammar_does(
+        pick in any::<usize>(),
+        edits in proptest::collection::vec((any::<usize>(), proptest::sample::select(LAYOUT)), 1..8),
+    ) {
+        let corpus = corpus();
+        let mut text = corpus.get(pick % corpus.len().max(1)).cloned().unwrap_or_default();
+        for (at, what) in edits {
+            let spots: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b' ' || b == b'\n')
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(&i) = spots.get(at % spots.len().max(1)) {
+                text.insert_str(i, what);
+            }
+        }
+        let src = SourceFile::new("layout.vxs", text);
+        let parsed = vixshield::parse::parse(&src);
+        same_as_full_grammar(&src, &parsed);
+    }
+}
