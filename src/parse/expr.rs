@@ -69,10 +69,19 @@ impl<'a> Hand<'a> {
         }
     }
 
-    /// Whether the full parse must run: something read needs a diagnostic,
-    /// or nesting went too deep to follow here.
+    /// Whether what was read since the last [`Hand::reset`] is for the full
+    /// grammar: something needs a diagnostic, or nesting went too deep to
+    /// follow here.
     pub(super) fn needs_full(&self) -> bool {
         self.bad || self.deep
+    }
+
+    /// Forgets what was read (after the full grammar took over).
+    pub(super) fn reset(&mut self) {
+        self.toks.clear();
+        self.depth = 0;
+        self.deep = false;
+        self.bad = false;
     }
 
     fn at(&self, p: usize) -> Option<u8> {

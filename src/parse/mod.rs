@@ -113,7 +113,10 @@ pub fn all_fast(src: &SourceFile) -> bool {
 
 /// The full grammar, with recovery and the strict re-parse of what it swallowed.
 fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let mut p = Builder { diags: Vec::new() };
+    let mut p = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
     let mut items = Vec::new();
     let mut recovered = Vec::new();
     match Grammar::parse(Rule::file, text) {
@@ -153,7 +156,10 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
     if let Some(d) = depth_check(text) {
         return Err(vec![d]);
     }
-    let mut p = Builder { diags: Vec::new() };
+    let mut p = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
     match Grammar::parse(Rule::strict_expr, text) {
         Ok(mut pairs) => {
             let expr = pairs
@@ -172,51 +178,35 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
 struct Fast {
     file: ast::File,
     diags: Vec<Diagnostic>,
-    /// How many items the fast rules did not fit (read by `item_line`).
+    /// How many items were read by `item_line` rather than the fast way.
     slow: usize,
 }
 
 /// The fast path: `fast_file`, each item the fast rules fit read with the
 /// hand-written parser of [`expr`] for its values, every other item as `file`
-/// reads it. `None` when the whole file is for the full grammar: a value read
-/// by hand does not end where its text does, or needs a diagnostic. When it
-/// gives a tree, the tree and the diagnostics are the ones `file` gives, spans
-/// included (the fuzz tests compare the two).
+/// reads it. An item whose values the hand-written parser does not take
+/// (a syntax error in a value, a value that ends elsewhere than its text, a
+/// literal that needs a diagnostic) is read again from its start with
+/// `item_line`. `None` when that ends elsewhere than the fast rules' item:
+/// the whole file is for the full grammar. When it gives a tree, the tree and
+/// the diagnostics are the ones `file` gives, spans included (the fuzz tests
+/// compare the two).
 fn fast_file(text: &str) -> Option<Fast> {
     let file = Grammar::parse(Rule::fast_file, text).ok()?.next()?;
     let mut hand = expr::Hand::new(text);
-    let mut b = Builder { diags: Vec::new() };
+    let mut b = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
     let mut items = Vec::new();
     let mut recovered = Vec::new();
     let mut slow = 0;
     for pair in parts(file) {
-        items.push(match pair.as_rule() {
-            Rule::fast_section => ast::Item::Section(fast_section(&mut hand, pair)?),
-            Rule::fast_guards => {
-                let l = loc(&pair);
-                let mut inner = parts(pair);
-                let kw_loc = loc(&inner.next()?);
-                let mut guards = Vec::new();
-                for g in inner {
-                    guards.push(value(&mut hand, &g, expr::Hand::guard)?.0);
-                }
-                ast::Item::Guards(ast::Guards {
-                    kw_loc,
-                    guards,
-                    loc: l,
-                })
-            }
-            Rule::fast_signal => {
-                let start = pair.as_span().start();
-                let mut inner = parts(pair).skip(1);
-                let name = ident(&inner.next()?);
-                let (expr, end) = value(&mut hand, &inner.next()?, expr::Hand::expr)?;
-                ast::Item::Signal(ast::SignalDef {
-                    name,
-                    expr,
-                    loc: Loc(Span::new(start, end)),
-                })
-            }
+        let span = pair.as_span();
+        let item = match pair.as_rule() {
+            Rule::fast_section => fast_section(&mut hand, pair).map(ast::Item::Section),
+            Rule::fast_guards => fast_guards(&mut hand, pair).map(ast::Item::Guards),
+            Rule::fast_signal => fast_signal(&mut hand, pair).map(ast::Item::Signal),
             Rule::slow_item => {
                 for p in pair.into_inner() {
                     slow += usize::from(p.as_rule() != Rule::param_def);
@@ -225,9 +215,30 @@ fn fast_file(text: &str) -> Option<Fast> {
                 continue;
             }
             _ => continue,
-        });
+        };
+        match item {
+            Some(item) if !hand.needs_full() => items.push(item),
+            _ => {
+                // Read this item again the way `file` does, from its start.
+                hand.reset();
+                let start = span.start();
+                let again = Grammar::parse(Rule::slow_item, text.get(start..)?)
+                    .ok()?
+                    .next()?;
+                let end = start + again.as_span().end();
+                if hand.skip(end) != hand.skip(span.end()) {
+                    return None;
+                }
+                b.offset = start;
+                for p in again.into_inner() {
+                    b.item(p, &mut items, &mut recovered);
+                }
+                b.offset = 0;
+                slow += 1;
+            }
+        }
     }
-    (!hand.needs_full()).then_some(Fast {
+    Some(Fast {
         file: ast::File { items, recovered },
         diags: b.diags,
         slow,
@@ -241,7 +252,7 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
 
 /// A `fast_section`: its settings' values read by hand.
 fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Section> {
-    let l = loc(&pair);
+    let l = loc(&pair, 0);
     let mut inner = parts(pair);
     let kw = inner.next()?;
     let kind = ast::SectionKind::from_keyword(kw.as_str())?;
@@ -249,7 +260,7 @@ fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::
     let mut settings = Vec::new();
     for p in inner {
         match p.as_rule() {
-            Rule::label => label_ = Some(label(p)?),
+            Rule::label => label_ = Some(label(p, 0)?),
             Rule::fast_block => {
                 // `key`, `value_text`, `key`, `value_text`, ...
                 let mut inner = parts(p);
@@ -257,7 +268,7 @@ fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::
                     let start = key.as_span().start();
                     let (terms, end) = value(hand, &inner.next()?, expr::Hand::terms)?;
                     settings.push(ast::Setting {
-                        key: ident(&key),
+                        key: ident(&key, 0),
                         terms,
                         loc: Loc(Span::new(start, end)),
                     });
@@ -268,11 +279,40 @@ fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::
     }
     Some(ast::Section {
         kind,
-        kind_loc: loc(&kw),
+        kind_loc: loc(&kw, 0),
         label: label_,
         settings,
         recovered: Vec::new(),
         loc: l,
+    })
+}
+
+/// A `fast_guards`: each line read by hand as a `guard`.
+fn fast_guards(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Guards> {
+    let l = loc(&pair, 0);
+    let mut inner = parts(pair);
+    let kw_loc = loc(&inner.next()?, 0);
+    let mut guards = Vec::new();
+    for g in inner {
+        guards.push(value(hand, &g, expr::Hand::guard)?.0);
+    }
+    Some(ast::Guards {
+        kw_loc,
+        guards,
+        loc: l,
+    })
+}
+
+/// A `fast_signal`: its definition read by hand as an `expr`.
+fn fast_signal(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::SignalDef> {
+    let start = pair.as_span().start();
+    let mut inner = parts(pair).skip(1);
+    let name = ident(&inner.next()?, 0);
+    let (expr, end) = value(hand, &inner.next()?, expr::Hand::expr)?;
+    Some(ast::SignalDef {
+        name,
+        expr,
+        loc: Loc(Span::new(start, end)),
     })
 }
 
@@ -289,12 +329,12 @@ fn value<'a, T>(
     (hand.skip(end) == hand.skip(span.end())).then_some((v, end))
 }
 
-/// A section's `label`.
-fn label(p: Pair<'_, Rule>) -> Option<Label> {
+/// A section's `label` (its pairs counting from `offset`).
+fn label(p: Pair<'_, Rule>, offset: usize) -> Option<Label> {
     let q = p.into_inner().next()?;
     Some(match q.as_rule() {
-        Rule::string => Label::Str(unquote(q.as_str()), loc(&q)),
-        _ => Label::Name(ident(&q)),
+        Rule::string => Label::Str(unquote(q.as_str()), loc(&q, offset)),
+        _ => Label::Name(ident(&q, offset)),
     })
 }
 
@@ -367,21 +407,24 @@ fn scan_comments(text: &str) -> Vec<Comment> {
 
 struct Builder {
     diags: Vec<Diagnostic>,
+    /// Where in the file the text being read starts (pairs of a re-read
+    /// item count from the item's start).
+    offset: usize,
 }
 
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
+fn span_of(pair: &Pair<'_, Rule>, offset: usize) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(offset + s.start(), offset + s.end())
 }
 
-fn loc(pair: &Pair<'_, Rule>) -> Loc {
-    Loc(span_of(pair))
+fn loc(pair: &Pair<'_, Rule>, offset: usize) -> Loc {
+    Loc(span_of(pair, offset))
 }
 
-fn ident(pair: &Pair<'_, Rule>) -> Ident {
+fn ident(pair: &Pair<'_, Rule>, offset: usize) -> Ident {
     Ident {
         name: pair.as_str().to_string(),
-        loc: loc(pair),
+        loc: loc(pair, offset),
     }
 }
 
@@ -427,7 +470,7 @@ impl Builder {
     }
 
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Section> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
         let kw = inner.next()?;
         let kind = ast::SectionKind::from_keyword(kw.as_str())?;
@@ -436,7 +479,7 @@ impl Builder {
         let mut recovered = Vec::new();
         for p in inner {
             match p.as_rule() {
-                Rule::label => label = Some(self::label(p)?),
+                Rule::label => label = Some(self::label(p, self.offset)?),
                 Rule::block => {
                     for s in p.into_inner() {
                         match s.as_rule() {
@@ -460,7 +503,7 @@ impl Builder {
         }
         Some(ast::Section {
             kind,
-            kind_loc: loc(&kw),
+            kind_loc: loc(&kw, self.offset),
             label,
             settings,
             recovered,
@@ -469,12 +512,12 @@ impl Builder {
     }
 
     fn setting(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Setting> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
-        let key = ident(&inner.next()?);
+        let key = ident(&inner.next()?, self.offset);
         let mut terms = Vec::new();
         for term in inner.next()?.into_inner() {
-            let tl = loc(&term);
+            let tl = loc(&term, self.offset);
             let mut parts = term.into_inner().filter(|p| p.as_rule() == Rule::expr);
             let lo = self.expr(parts.next()?)?;
             match parts.next() {
@@ -489,7 +532,7 @@ impl Builder {
     }
 
     fn bound(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut negated = false;
         let mut value = None;
         for p in pair.into_inner() {
@@ -510,12 +553,12 @@ impl Builder {
     }
 
     fn guards(&mut self, pair: Pair<'_, Rule>) -> ast::Guards {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut kw_loc = l;
         let mut guards = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::guards_kw => kw_loc = loc(&p),
+                Rule::guards_kw => kw_loc = loc(&p, self.offset),
                 Rule::guard => guards.extend(self.guard(p)),
                 Rule::recover_setting => self.recover(&p, Rule::strict_guard),
                 _ => {}
@@ -529,7 +572,7 @@ impl Builder {
     }
 
     fn guard(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Guard> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
         if first.as_rule() == Rule::blackout {
@@ -542,7 +585,7 @@ impl Builder {
         let expr = self.expr(first)?;
         let stress = match inner.next() {
             Some(s) => {
-                let sl = loc(&s);
+                let sl = loc(&s, self.offset);
                 let n = s.into_inner().find(|p| p.as_rule() == Rule::quantity)?;
                 match self.quantity(&n)? {
                     Literal::Number(d) => Some((d, sl)),
@@ -550,7 +593,7 @@ impl Builder {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,
-                                span_of(&n),
+                                span_of(&n, self.offset),
                                 format!(
                                     "expected a plain number of standard deviations, found `{}`",
                                     n.as_str()
@@ -572,17 +615,17 @@ impl Builder {
     }
 
     fn signal_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::SignalDef> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner().skip(1);
-        let name = ident(&inner.next()?);
+        let name = ident(&inner.next()?, self.offset);
         let expr = self.expr(inner.next()?)?;
         Some(ast::SignalDef { name, expr, loc: l })
     }
 
     fn param_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ParamDef> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner().skip(1);
-        let name = ident(&inner.next()?);
+        let name = ident(&inner.next()?, self.offset);
         let value = self.bound(inner.next()?)?;
         Some(ast::ParamDef {
             name,
@@ -593,12 +636,12 @@ impl Builder {
 
     /// An expression: operands and operators, with precedence applied here.
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&pair);
+        let span = span_of(&pair, self.offset);
         let mut toks = Vec::new();
         for p in pair.into_inner() {
             let tok = match p.as_rule() {
-                Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p)),
-                Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p)),
+                Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p, self.offset)),
+                Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p, self.offset)),
                 Rule::op_logic | Rule::op => Tok::Infix(match p.as_str() {
                     "or" => BinOp::Or,
                     "and" => BinOp::And,
@@ -642,7 +685,7 @@ impl Builder {
     }
 
     fn operand(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&p);
+        let l = loc(&p, self.offset);
         let text = p.as_str();
         let lit = |kind: fn(Decimal) -> Literal, this: &mut Self, digits: &str| {
             this.decimal(&p, digits).map(|d| Expr {
@@ -669,7 +712,7 @@ impl Builder {
                         }
                         Some(Expr {
                             kind: ExprKind::Call {
-                                name: ident(&id),
+                                name: ident(&id, self.offset),
                                 args: list,
                             },
                             loc: l,
@@ -678,7 +721,7 @@ impl Builder {
                     // The name alone: `name`'s span would take in the blanks before a missing `(`.
                     None => Some(Expr {
                         kind: ExprKind::Name(id.as_str().to_string()),
-                        loc: loc(&id),
+                        loc: loc(&id, self.offset),
                     }),
                 }
             }
@@ -704,7 +747,7 @@ impl Builder {
     }
 
     fn within(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&p);
+        let l = loc(&p, self.offset);
         let mut days = None;
         let mut events = Vec::new();
         for q in p.into_inner() {
@@ -715,7 +758,7 @@ impl Builder {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,
-                                span_of(&q),
+                                span_of(&q, self.offset),
                                 format!("expected days after `within`, found `{}`", q.as_str()),
                             )
                             .help("write for example `within 1d of FOMC`"),
@@ -723,7 +766,7 @@ impl Builder {
                         return None;
                     }
                 },
-                Rule::event => events.push(ident(&q)),
+                Rule::event => events.push(ident(&q, self.offset)),
                 _ => {}
             }
         }
@@ -738,20 +781,20 @@ impl Builder {
 
     /// A `quantity` token: its unit decides the literal.
     fn quantity(&mut self, p: &Pair<'_, Rule>) -> Option<Literal> {
-        quantity_of(p.as_str(), span_of(p))
+        quantity_of(p.as_str(), span_of(p, self.offset))
             .map_err(|d| self.diags.push(d))
             .ok()
     }
 
     fn decimal(&mut self, p: &Pair<'_, Rule>, digits: &str) -> Option<Decimal> {
-        literal_of(p.as_str(), span_of(p), digits)
+        literal_of(p.as_str(), span_of(p, self.offset), digits)
             .map_err(|d| self.diags.push(d))
             .ok()
     }
 
     /// A swallowed statement: parse it again strictly to say what is wrong.
     fn recover(&mut self, pair: &Pair<'_, Rule>, strict: Rule) {
-        let start = pair.as_span().start();
+        let start = self.offset + pair.as_span().start();
         let slice = pair.as_str();
         let trimmed = slice.trim_end();
         if strict == Rule::strict_item {

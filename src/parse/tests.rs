@@ -98,13 +98,16 @@ fn soup() -> impl Strategy<Value = String> {
 fn by_pest(rule: Rule, text: &str) -> Option<(usize, Option<String>)> {
     let pair = Grammar::parse(rule, text).ok()?.next()?;
     let end = pair.as_span().end();
-    let mut b = Builder { diags: Vec::new() };
+    let mut b = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
     let tree = match rule {
         Rule::terms => {
             // `setting`'s own code, on a pair that is only the terms.
             let mut terms = Vec::new();
             for term in pair.into_inner() {
-                let tl = super::loc(&term);
+                let tl = super::loc(&term, 0);
                 let mut parts = term.into_inner();
                 let lo = parts.next().and_then(|e| b.expr(e));
                 let hi = parts.nth(1).and_then(|e| b.expr(e));
