@@ -63,8 +63,8 @@ pub struct Parsed {
 /// Parses a strategy file.
 pub fn parse(src: &SourceFile) -> Parsed {
     let text = src.text();
-    let (comments, too_deep) = prescan(text);
-    if let Some(d) = too_deep {
+    let comments = scan_comments(text);
+    if let Some(d) = depth_check(text) {
         return Parsed {
             file: ast::File::default(),
             comments,
@@ -86,8 +86,8 @@ pub fn parse(src: &SourceFile) -> Parsed {
 /// fast path. [`parse`] gives the same; the tests compare the two.
 pub fn parse_full(src: &SourceFile) -> Parsed {
     let text = src.text();
-    let (comments, too_deep) = prescan(text);
-    if let Some(d) = too_deep {
+    let comments = scan_comments(text);
+    if let Some(d) = depth_check(text) {
         return Parsed {
             file: ast::File::default(),
             comments,
@@ -339,49 +339,30 @@ fn label(p: Pair<'_, Rule>, offset: usize) -> Option<Label> {
 }
 
 /// Rejects nesting deeper than [`MAX_DEPTH`] before pest recurses into it.
+///
+/// Parentheses and braces inside strings and comments do not count. Both end
+/// where the grammar ends them: at a `\n` or a lone `\r` (`NEWLINE`), so that
+/// a file with old Mac line ends cannot hide deep nesting behind a quote or
+/// a comment on an earlier line.
 fn depth_check(text: &str) -> Option<Diagnostic> {
-    prescan(text).1
-}
-
-/// One pass over the text before parsing: the `//` comments outside strings,
-/// and the first `(` or `{` nested deeper than [`MAX_DEPTH`] (outside strings
-/// and comments), reported so that neither pest nor anything after it
-/// recurses into it.
-fn prescan(text: &str) -> (Vec<Comment>, Option<Diagnostic>) {
-    let mut comments = Vec::new();
-    let mut too_deep = None;
     let mut depth = 0usize;
     let mut in_str = false;
-    let mut line_start = 0;
     let bytes = text.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => in_str = !in_str,
-            b'\n' => {
-                in_str = false;
-                line_start = i + 1;
-            }
+            b'\n' | b'\r' => in_str = false,
             b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => {
-                let line_end = bytes
-                    .get(i..)
-                    .and_then(|rest| rest.iter().position(|&c| c == b'\n'))
-                    .map_or(bytes.len(), |n| i + n);
-                let end = text
-                    .get(..line_end)
-                    .map_or(line_end, |l| l.trim_end_matches(['\n', '\r']).len());
-                let own_line = text.get(line_start..i).is_some_and(|s| s.trim().is_empty());
-                comments.push(Comment {
-                    span: Span::new(i, end),
-                    own_line,
-                });
-                i = line_end;
+                while bytes.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
+                    i += 1;
+                }
                 continue;
             }
             b'(' | b'{' if !in_str => {
                 depth += 1;
-                if depth > MAX_DEPTH && too_deep.is_none() {
-                    too_deep = Some(
+                if depth > MAX_DEPTH {
+                    return Some(
                         Diagnostic::new(
                             Code::TooDeep,
                             Span::new(i, i + 1),
@@ -397,7 +378,36 @@ fn prescan(text: &str) -> (Vec<Comment>, Option<Diagnostic>) {
         }
         i += 1;
     }
-    (comments, too_deep)
+    None
+}
+
+/// Finds `//` comments outside strings.
+fn scan_comments(text: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut in_str = false;
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => in_str = !in_str,
+                b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => {
+                    let end = line.trim_end_matches(['\n', '\r']).len();
+                    let own_line = line.get(..i).is_some_and(|s| s.trim().is_empty());
+                    out.push(Comment {
+                        span: Span::new(line_start + i, line_start + end),
+                        own_line,
+                    });
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        line_start += line.len();
+    }
+    out
 }
 
 struct Builder {
