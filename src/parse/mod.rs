@@ -2,15 +2,23 @@
 //!
 //! Step one: a pre-scan rejects nesting deeper than [`MAX_DEPTH`], so that
 //! neither pest nor anything after it can overflow the stack.
-//! Step two: pest parses the file with `grammar/vixshield.pest`. The grammar
-//! swallows every statement it cannot parse into a `recover_*` node, so pest
-//! itself succeeds on any text.
-//! Step three: the pairs become an [`ast::File`]; each swallowed statement is
-//! parsed again with a strict rule, and pest's error there (what was expected
-//! at which position) becomes an `E0001` diagnostic.
+//! Step two: pest parses the file with `grammar/vixshield.pest`, through its
+//! fast rules (`fast_file`): items, sections, keys and labels as the grammar
+//! has them, each value (a setting's terms, a signal's expression, a guard
+//! line) as plain text, which [`expr`] reads by hand, rule for rule as pest
+//! would. An item the fast rules or the hand-written parser do not take is
+//! read with the full rules (`item_line`); in the rare case where that would
+//! change what follows, the whole file is parsed with `file` instead.
+//! Step three: the pairs become an [`ast::File`]. The full rules swallow every
+//! statement they cannot parse into a `recover_*` node, so pest itself
+//! succeeds on any text; each swallowed statement is parsed again with a
+//! strict rule, and pest's error there (what was expected at which position)
+//! becomes an `E0001` diagnostic.
 //!
 //! Architecture invariant: parsing never fails. It returns a tree and a list of
-//! diagnostics, and the tree holds every statement that did parse.
+//! diagnostics, and the tree holds every statement that did parse. [`parse`]
+//! and [`parse_full`] (the full grammar alone) give the same trees, spans and
+//! diagnostics.
 
 use crate::ast::{self, BinOp, Expr, ExprKind, Ident, Label, Literal, UnOp};
 use crate::diag::{Code, Diagnostic, did_you_mean};
