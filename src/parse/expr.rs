@@ -11,10 +11,12 @@
 //! them. The trees are built with the same precedence climbing and literal
 //! conversions as `Builder` in `mod.rs`.
 //!
-//! The fast path (`super::fast_file`) only keeps a result when every value
-//! ends where the grammar's fast rules say its text ends and nothing here
-//! needs a diagnostic ([`Hand::needs_full`]); anything else is parsed again with the
-//! full grammar, which decides. The fuzz tests compare the two parses.
+//! The fast path (`super::fast_file`) only keeps an item when each of its
+//! values ends where the fast rules say the value's text ends (up to blanks
+//! and a comment) and nothing here needs a diagnostic ([`Hand::needs_full`]);
+//! any other item is read again with the full rules, which decide. The unit
+//! tests (`tests.rs`) compare these functions with pest's rules; the fuzz
+//! tests compare whole parses.
 //!
 //! Recursion: `paren` and `args` recurse through `expr`, at most [`MAX_DEPTH`]
 //! deep (deeper is left to the full parse; the depth pre-scan normally rejects
