@@ -5,7 +5,7 @@
 //! Step two: pest parses the file with `grammar/vixshield.pest`, through its
 //! fast rules (`fast_file`): items, sections, keys and labels as the grammar
 //! has them, each value (a setting's terms, a signal's expression, a guard
-//! line) as plain text, which [`expr`] reads by hand, rule for rule as pest
+//! line) as plain text, which `expr.rs` reads by hand, rule for rule as pest
 //! would. An item the fast rules or the hand-written parser do not take is
 //! read with the full rules (`item_line`); in the rare case where that would
 //! change what follows, the whole file is parsed with `file` instead.
