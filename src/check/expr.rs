@@ -88,11 +88,16 @@ impl Checker<'_> {
             ExprKind::Binary(op, a, b) => {
                 let (ta, tb) = (self.expr_ty(a), self.expr_ty(b));
                 let (ta, tb) = (ta?, tb?);
-                let sym = format!("`{}`", op.symbol());
                 let (want, out) = match op {
                     BinOp::And | BinOp::Or => (Ty::Bool, Ty::Bool),
                     o if o.is_comparison() => (Ty::Num, Ty::Bool),
                     _ => (Ty::Num, Ty::Num),
+                };
+                // Only a mismatch names the operator.
+                let sym = if ta == want && tb == want {
+                    String::new()
+                } else {
+                    format!("`{}`", op.symbol())
                 };
                 let ok_a = self.expect_ty(a, ta, want, &sym);
                 let ok_b = self.expect_ty(b, tb, want, &sym);
@@ -200,11 +205,15 @@ impl Checker<'_> {
             return Some(Ty::Num);
         }
         if self.signal_defs.contains_key(n) {
-            self.used.insert(n.to_string());
+            if !self.used.contains(n) {
+                self.used.insert(n.to_string());
+            }
             return self.signal_ty(n);
         }
         if let Some((lit, _)) = self.params.get(n).cloned() {
-            self.used.insert(n.to_string());
+            if !self.used.contains(n) {
+                self.used.insert(n.to_string());
+            }
             return self.lit_ty(&lit, e);
         }
         if GUARD_VARS.contains(&n) {
@@ -258,7 +267,7 @@ impl Checker<'_> {
             }
             None => {}
         }
-        let def = self.signal_defs.get(n)?.clone();
+        let def = *self.signal_defs.get(n)?;
         if self.sig_depth >= MAX_SIGNAL_DEPTH {
             self.diags.push(
                 Diagnostic::new(

@@ -142,7 +142,7 @@ pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Lite
             ..Checked::default()
         };
     }
-    let mut checked = check_with(&parsed.file, env, overrides);
+    let mut checked = check_tree(&parsed.file, env, overrides);
     checked
         .diagnostics
         .extend(parsed.diagnostics.iter().cloned());
@@ -163,6 +163,14 @@ pub fn check(file: &ast::File, env: &Env) -> Checked {
 
 /// Checks a parsed file with params overridden (see [`check_source_with`]).
 pub fn check_with(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> Checked {
+    Checked {
+        ast: file.clone(),
+        ..check_tree(file, env, overrides)
+    }
+}
+
+/// [`check_with`] without a copy of the tree in [`Checked::ast`] (left empty).
+fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> Checked {
     let mut c = Checker::new(env);
     c.overrides = overrides.to_vec();
     let strategy = c.file(file);
@@ -176,7 +184,7 @@ pub fn check_with(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) 
         strategy: if has_errors { None } else { strategy },
         diagnostics,
         comments: Vec::new(),
-        ast: file.clone(),
+        ast: ast::File::default(),
     }
 }
 
@@ -254,7 +262,8 @@ pub(crate) struct Checker<'e> {
     pub diags: Vec<Diagnostic>,
     /// Params: name → (value, span of the name).
     pub params: BTreeMap<String, (Literal, Span)>,
-    pub signal_defs: BTreeMap<String, ast::SignalDef>,
+    /// Signals: name → definition, in the syntax tree being checked.
+    pub signal_defs: BTreeMap<String, &'e ast::SignalDef>,
     pub sig_state: HashMap<String, SigState>,
     pub signal_order: Vec<String>,
     pub cycle_reported: HashSet<String>,
@@ -394,7 +403,7 @@ impl<'e> Checker<'e> {
         &mut self.diags[last]
     }
 
-    fn file(&mut self, file: &ast::File) -> Option<Strategy> {
+    fn file(&mut self, file: &'e ast::File) -> Option<Strategy> {
         self.stray = file.recovered.clone();
         // Collect items: sections by kind, definitions by name.
         let mut sections: BTreeMap<SectionKind, Vec<&Section>> = BTreeMap::new();
@@ -516,7 +525,7 @@ impl<'e> Checker<'e> {
         }
 
         // Unused definitions.
-        for (name, def) in &self.signal_defs.clone() {
+        for (name, def) in &self.signal_defs {
             if !self.used.contains(name) {
                 self.diags.push(
                     Diagnostic::new(
@@ -529,7 +538,7 @@ impl<'e> Checker<'e> {
                 );
             }
         }
-        for (name, (_, span)) in &self.params.clone() {
+        for (name, (_, span)) in &self.params {
             if !self.used.contains(name) {
                 self.diags.push(
                     Diagnostic::new(Code::Unused, *span, format!("param `{name}` is never used"))
@@ -781,7 +790,7 @@ impl<'e> Checker<'e> {
         )
     }
 
-    fn signal_def(&mut self, s: &ast::SignalDef) {
+    fn signal_def(&mut self, s: &'e ast::SignalDef) {
         let name = &s.name.name;
         if let Some(prev) = self
             .signal_defs
@@ -804,7 +813,7 @@ impl<'e> Checker<'e> {
             // Reported; still defined, so that its uses are not reported again.
             self.diags.push(d);
         }
-        self.signal_defs.insert(name.clone(), s.clone());
+        self.signal_defs.insert(name.clone(), s);
     }
 
     fn header(&mut self, sec: &Section) -> Option<(String, String, u32)> {

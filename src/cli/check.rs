@@ -37,7 +37,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let mut explained = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for path in &args.files {
+    for (i, path) in args.files.iter().enumerate() {
         let src = match read_source(path) {
             Ok(src) => src,
             Err(msg) => {
@@ -73,6 +73,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     Err(_) => eprintln!("error: {}: the ladder's sizes overflow", src.name()),
                 }
             }
+        }
+        if i + 1 == args.files.len() {
+            // The process ends after the last file: its syntax tree and model
+            // go back to the OS with it, not node by node (a tenth of the
+            // time `check` takes on a 10,000-line file).
+            std::mem::forget(checked);
         }
     }
     match args.format {

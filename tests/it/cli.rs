@@ -209,3 +209,21 @@ fn bundled_strategies_pass_check_and_fmt_check() {
     args.insert(1, "--check");
     assert_eq!(vixshield(&args).status.code(), Some(0));
 }
+
+/// The binary's big stack lets pest follow deep nesting the pre-scan missed;
+/// the pre-scan must not miss it (lone `\r` line ends after an open quote).
+#[test]
+fn deep_nesting_after_a_lone_cr_is_an_error_not_a_crash() -> std::io::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("deep.vxs");
+    let deep = format!(
+        "signal x = \"\rsignal y = {}a{}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    std::fs::write(&path, deep)?;
+    let out = vixshield(&["check", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("error[E0003]"));
+    Ok(())
+}

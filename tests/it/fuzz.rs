@@ -63,6 +63,7 @@ fn check_invariants(bytes: &[u8]) {
     let _ = vixshield::diag::render_human(&src, &checked.diagnostics, false);
     if src.invalid_utf8_at().is_none() {
         let parsed = vixshield::parse::parse(&src);
+        same_as_full_grammar(&src, &parsed);
         if parsed.diagnostics.is_empty() {
             let once = vixshield::fmt::format(&src, &parsed);
             let src2 = SourceFile::new("fuzz.vxs", once.clone());
@@ -75,6 +76,19 @@ fn check_invariants(bytes: &[u8]) {
             assert_eq!(vixshield::fmt::format(&src2, &parsed2), once);
         }
     }
+}
+
+/// The fast path and the full grammar give the same tree, spans included, and the same diagnostics.
+fn same_as_full_grammar(src: &SourceFile, parsed: &vixshield::parse::Parsed) {
+    let full = vixshield::parse::parse_full(src);
+    assert_eq!(
+        format!("{:?}", parsed.file),
+        format!("{:?}", full.file),
+        "fast and full parses differ on {:?}",
+        src.text()
+    );
+    assert_eq!(parsed.diagnostics, full.diagnostics);
+    assert_eq!(parsed.comments, full.comments);
 }
 
 /// A mutation: replace, insert or delete a run of bytes, or splice in a token.
@@ -160,6 +174,20 @@ fn apply(mut bytes: Vec<u8>, ms: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
+/// Every file of the corpus that parses clean is read all the fast way.
+#[test]
+fn clean_files_take_the_fast_path() {
+    let mut clean = 0;
+    for text in corpus() {
+        let src = SourceFile::new("corpus.vxs", text.clone());
+        if vixshield::parse::parse_full(&src).diagnostics.is_empty() {
+            assert!(vixshield::parse::all_fast(&src), "not all fast:\n{text}");
+            clean += 1;
+        }
+    }
+    assert!(clean >= 20, "only {clean} clean files in the corpus");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 8_000, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -185,5 +213,173 @@ proptest! {
     #[test]
     fn random_token_soup_never_panics(tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 0..60)) {
         check_invariants(tokens.concat().as_bytes());
+    }
+}
+
+/// Blanks between tokens: mostly a space; sometimes none, a tab, a comment
+/// and a line break, or line breaks (valid after an operator and before
+/// `and` / `or`, else a syntax error).
+fn gap() -> BoxedStrategy<&'static str> {
+    prop_oneof![
+        40 => Just(" "),
+        1 => proptest::sample::select(&["", "  ", "\t", " // c\n    ", "\n", "\n\n  ", "\r\n "][..]),
+    ]
+    .boxed()
+}
+
+/// An operand of a generated expression: a name, a literal, a call or a
+/// parenthesis; now and then a literal that needs a diagnostic.
+fn operand() -> BoxedStrategy<String> {
+    let leaf = prop_oneof![
+        40 => proptest::sample::select(&[
+            "vix", "theta_press", "size", "x", "1", "0.9", "15%", "18bps", "1.6x", "45d", "25pt",
+            "$1,800", "$2.50", "\"text\"", "1.0.0", "within 1d of FOMC, CPI", "within 2d of PPI",
+        ][..]),
+        1 => proptest::sample::select(&["99999999999999999999999999999", "1.0.0x", "within 1 of FOMC"][..]),
+    ]
+    .prop_map(str::to_string);
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            (expression_of(inner.clone(), false), gap(), gap())
+                .prop_map(|(e, g, h)| format!("({g}{e}{h})")),
+            (
+                proptest::sample::select(&["rsi", "ema", "macd", "ratio", "f"][..]),
+                proptest::collection::vec((expression_of(inner, false), gap()), 0..4),
+            )
+                .prop_map(|(f, args)| {
+                    let list: Vec<String> = args.iter().map(|(a, g)| format!("{a}{g}")).collect();
+                    format!("{f}({})", list.join(", "))
+                }),
+        ]
+    })
+    .boxed()
+}
+
+/// Operands joined by operators, with prefixes and random blanks; with
+/// `terms`, also side by side and as ranges.
+fn expression_of(operand: BoxedStrategy<String>, terms: bool) -> BoxedStrategy<String> {
+    let ops: &'static [&'static str] = if terms {
+        &[
+            "and",
+            "or",
+            "of",
+            "crosses above",
+            "<",
+            ">=",
+            "+",
+            "-",
+            "*",
+            "/",
+            "..",
+            "",
+            "into steps",
+            "at",
+        ]
+    } else {
+        &[
+            "and",
+            "or",
+            "of",
+            "crosses above",
+            "crosses  below",
+            "<",
+            "<=",
+            ">",
+            ">=",
+            "==",
+            "!=",
+            "+",
+            "-",
+            "*",
+            "/",
+        ]
+    };
+    let prefix = prop_oneof![6 => Just(""), 1 => proptest::sample::select(&["not ", "-", "- ", "not not "][..])];
+    (
+        prefix.clone(),
+        operand.clone(),
+        proptest::collection::vec(
+            (gap(), proptest::sample::select(ops), gap(), prefix, operand),
+            0..4,
+        ),
+    )
+        .prop_map(|(p, first, rest)| {
+            let mut s = format!("{p}{first}");
+            for (g1, op, g2, p, o) in rest {
+                let g1 = if op.is_empty() && g1.is_empty() {
+                    " "
+                } else {
+                    g1
+                };
+                s.push_str(&format!("{g1}{op}{g2}{p}{o}"));
+            }
+            s
+        })
+        .boxed()
+}
+
+/// A file with generated values in every place the fast path reads by hand.
+fn generated_file() -> impl Strategy<Value = String> {
+    (
+        expression_of(operand(), false),
+        expression_of(operand(), true),
+        expression_of(operand(), true),
+        expression_of(operand(), false),
+        proptest::collection::vec(gap(), 4),
+    )
+        .prop_map(|(signal, setting, trigger, guard, gaps)| {
+            format!(
+                "signal s = {signal}{}\naccount {{ k = {setting} }}\nhedge h {{\n    trigger = {trigger}{}\n}}\nguards {{\n    {guard}{}under 3 sigma\n    no entry within 1d of FOMC{}\n}}\n",
+                gaps[0], gaps[1], gaps[2], gaps[3],
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Generated values in every place the fast path reads by hand: the fast
+    /// path's tree is the full grammar's, or it leaves the file to the full grammar.
+    #[test]
+    fn generated_values_parse_as_the_full_grammar_does(text in generated_file()) {
+        let src = SourceFile::new("generated.vxs", text);
+        let parsed = vixshield::parse::parse(&src);
+        same_as_full_grammar(&src, &parsed);
+        let _ = check::check_source(&src, env());
+    }
+}
+
+/// Blanks, comments and line ends to put where a file already has a blank or a line end.
+const LAYOUT: &[&str] = &[
+    " ", "\t", "  ", "\n", "\r\n", "\r", " // c", "\n// c\n", "\n  \n", "\t// c\t", "//", "\n\n",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Layout changes to the corpus (extra blanks, comments, line breaks and
+    /// blank lines where there was a blank or a line end already): the fast
+    /// path reads them as the full grammar does.
+    #[test]
+    fn layout_changes_parse_as_the_full_grammar_does(
+        pick in any::<usize>(),
+        edits in proptest::collection::vec((any::<usize>(), proptest::sample::select(LAYOUT)), 1..8),
+    ) {
+        let corpus = corpus();
+        let mut text = corpus.get(pick % corpus.len().max(1)).cloned().unwrap_or_default();
+        for (at, what) in edits {
+            let spots: Vec<usize> = text
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b' ' || b == b'\n')
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(&i) = spots.get(at % spots.len().max(1)) {
+                text.insert_str(i, what);
+            }
+        }
+        let src = SourceFile::new("layout.vxs", text);
+        let parsed = vixshield::parse::parse(&src);
+        same_as_full_grammar(&src, &parsed);
     }
 }

@@ -107,6 +107,24 @@ fn five_thousand_nested_parentheses() {
 }
 
 #[test]
+fn deep_parentheses_behind_a_quote_or_a_comment_with_lone_cr_line_ends() {
+    // `\r` alone ends a line: the open quote and the comment end with it,
+    // and the parentheses on the next line count.
+    for before in [
+        "signal x = \"\r",
+        "signal x = vix // c\r",
+        "account {\r  k = \"\r",
+    ] {
+        let text = format!(
+            "{before}signal deep = {}vix{} > 1\r",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        );
+        assert_eq!(codes(text.as_bytes()), vec![Code::TooDeep], "{before:?}");
+    }
+}
+
+#[test]
 fn five_thousand_nested_braces() {
     let text = format!("{}\n{}", spx(), "{".repeat(5000));
     assert_eq!(codes(text.as_bytes()), vec![Code::TooDeep]);

@@ -2,15 +2,23 @@
 //!
 //! Step one: a pre-scan rejects nesting deeper than [`MAX_DEPTH`], so that
 //! neither pest nor anything after it can overflow the stack.
-//! Step two: pest parses the file with `grammar/vixshield.pest`. The grammar
-//! swallows every statement it cannot parse into a `recover_*` node, so pest
-//! itself succeeds on any text.
-//! Step three: the pairs become an [`ast::File`]; each swallowed statement is
-//! parsed again with a strict rule, and pest's error there (what was expected
-//! at which position) becomes an `E0001` diagnostic.
+//! Step two: pest parses the file with `grammar/vixshield.pest`, through its
+//! fast rules (`fast_file`): items, sections, keys and labels as the grammar
+//! has them, each value (a setting's terms, a signal's expression, a guard
+//! line) as plain text, which `expr.rs` reads by hand, rule for rule as pest
+//! would. An item the fast rules or the hand-written parser do not take is
+//! read with the full rules (`item_line`); in the rare case where that would
+//! change what follows, the whole file is parsed with `file` instead.
+//! Step three: the pairs become an [`ast::File`]. The full rules swallow every
+//! statement they cannot parse into a `recover_*` node, so pest itself
+//! succeeds on any text; each swallowed statement is parsed again with a
+//! strict rule, and pest's error there (what was expected at which position)
+//! becomes an `E0001` diagnostic.
 //!
 //! Architecture invariant: parsing never fails. It returns a tree and a list of
-//! diagnostics, and the tree holds every statement that did parse.
+//! diagnostics, and the tree holds every statement that did parse. [`parse`]
+//! and [`parse_full`] (the full grammar alone) give the same trees, spans and
+//! diagnostics.
 
 use crate::ast::{self, BinOp, Expr, ExprKind, Ident, Label, Literal, UnOp};
 use crate::diag::{Code, Diagnostic, did_you_mean};
@@ -19,6 +27,10 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 use pest_derive::Parser;
 use rust_decimal::Decimal;
+
+mod expr;
+#[cfg(test)]
+mod tests;
 
 #[derive(Parser)]
 #[grammar = "grammar/vixshield.pest"]
@@ -67,19 +79,70 @@ pub fn parse(src: &SourceFile) -> Parsed {
             diagnostics: vec![d],
         };
     }
-    let mut p = Builder { diags: Vec::new() };
-    let file = match Grammar::parse(Rule::file, text) {
+    let (file, diagnostics) = match fast_file(text) {
+        Some(Fast { file, diags, .. }) => (file, diags),
+        None => full(text),
+    };
+    Parsed {
+        file,
+        comments,
+        diagnostics: capped(text, diagnostics),
+    }
+}
+
+/// Parses a strategy file with the full grammar alone (`file`), never the
+/// fast path. [`parse`] gives the same; the tests compare the two.
+pub fn parse_full(src: &SourceFile) -> Parsed {
+    let text = src.text();
+    let comments = scan_comments(text);
+    if let Some(d) = depth_check(text) {
+        return Parsed {
+            file: ast::File::default(),
+            comments,
+            diagnostics: vec![d],
+        };
+    }
+    let (file, diagnostics) = full(text);
+    Parsed {
+        file,
+        comments,
+        diagnostics: capped(text, diagnostics),
+    }
+}
+
+/// Whether [`parse`] reads every item of the file the fast way (by the fast
+/// rules and the hand-written expression parser), as it should any file
+/// without syntax errors whose values span one line each (or continue on lines
+/// starting with `and` / `or`). For tests.
+pub fn all_fast(src: &SourceFile) -> bool {
+    let text = src.text();
+    depth_check(text).is_none() && fast_file(text).is_some_and(|f| f.slow == 0)
+}
+
+/// The full grammar, with recovery and the strict re-parse of what it swallowed.
+fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
+    let mut p = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
+    let mut items = Vec::new();
+    let mut recovered = Vec::new();
+    match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let (items, recovered) = pairs.next().map(|f| p.file(f)).unwrap_or_default();
-            ast::File { items, recovered }
+            for pair in pairs.next().into_iter().flat_map(Pair::into_inner) {
+                p.item(pair, &mut items, &mut recovered);
+            }
         }
         Err(e) => {
             // The recovery rules make this unreachable in practice; report it anyway.
             p.diags.push(pest_error(text, &e, 0));
-            ast::File::default()
         }
-    };
-    let mut diagnostics = p.diags;
+    }
+    (ast::File { items, recovered }, p.diags)
+}
+
+/// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.
+fn capped(text: &str, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
     if diagnostics.len() > MAX_SYNTAX_ERRORS {
         diagnostics.truncate(MAX_SYNTAX_ERRORS);
         let end = text.len();
@@ -92,11 +155,7 @@ pub fn parse(src: &SourceFile) -> Parsed {
             .help("is this a strategy file?"),
         );
     }
-    Parsed {
-        file,
-        comments,
-        diagnostics,
-    }
+    diagnostics
 }
 
 /// Parses a lone expression, as given to `vixshield signal EXPR`.
@@ -105,7 +164,10 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
     if let Some(d) = depth_check(text) {
         return Err(vec![d]);
     }
-    let mut p = Builder { diags: Vec::new() };
+    let mut p = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
     match Grammar::parse(Rule::strict_expr, text) {
         Ok(mut pairs) => {
             let expr = pairs
@@ -120,7 +182,176 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
     }
 }
 
+/// What the fast path gives.
+struct Fast {
+    file: ast::File,
+    diags: Vec<Diagnostic>,
+    /// How many items were read by `item_line` rather than the fast way.
+    slow: usize,
+}
+
+/// The fast path: `fast_file`, each item the fast rules fit read with the
+/// hand-written parser of [`expr`] for its values, every other item as `file`
+/// reads it. An item whose values the hand-written parser does not take
+/// (a syntax error in a value, a value that ends elsewhere than its text, a
+/// literal that needs a diagnostic) is read again from its start with
+/// `item_line`. `None` when that ends elsewhere than the fast rules' item:
+/// the whole file is for the full grammar. When it gives a tree, the tree and
+/// the diagnostics are the ones `file` gives, spans included (the fuzz tests
+/// compare the two).
+fn fast_file(text: &str) -> Option<Fast> {
+    let file = Grammar::parse(Rule::fast_file, text).ok()?.next()?;
+    let mut hand = expr::Hand::new(text);
+    let mut b = Builder {
+        diags: Vec::new(),
+        offset: 0,
+    };
+    let mut items = Vec::new();
+    let mut recovered = Vec::new();
+    let mut slow = 0;
+    for pair in parts(file) {
+        let span = pair.as_span();
+        let item = match pair.as_rule() {
+            Rule::fast_section => fast_section(&mut hand, pair).map(ast::Item::Section),
+            Rule::fast_guards => fast_guards(&mut hand, pair).map(ast::Item::Guards),
+            Rule::fast_signal => fast_signal(&mut hand, pair).map(ast::Item::Signal),
+            Rule::slow_item => {
+                for p in pair.into_inner() {
+                    slow += usize::from(p.as_rule() != Rule::param_def);
+                    b.item(p, &mut items, &mut recovered);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        match item {
+            Some(item) if !hand.needs_full() => items.push(item),
+            _ => {
+                // Read this item again the way `file` does, from its start.
+                hand.reset();
+                let start = span.start();
+                let again = Grammar::parse(Rule::slow_item, text.get(start..)?)
+                    .ok()?
+                    .next()?;
+                let end = start + again.as_span().end();
+                if hand.skip(end) != hand.skip(span.end()) {
+                    return None;
+                }
+                b.offset = start;
+                for p in again.into_inner() {
+                    b.item(p, &mut items, &mut recovered);
+                }
+                b.offset = 0;
+                slow += 1;
+            }
+        }
+    }
+    Some(Fast {
+        file: ast::File { items, recovered },
+        diags: b.diags,
+        slow,
+    })
+}
+
+/// The pairs inside `pair` but the comments the fast rules give as pairs.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| p.as_rule() != Rule::comment)
+}
+
+/// A `fast_section`: its settings' values read by hand.
+fn fast_section(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Section> {
+    let l = loc(&pair, 0);
+    let mut inner = parts(pair);
+    let kw = inner.next()?;
+    let kind = ast::SectionKind::from_keyword(kw.as_str())?;
+    let mut label_ = None;
+    let mut settings = Vec::new();
+    for p in inner {
+        match p.as_rule() {
+            Rule::label => label_ = Some(label(p, 0)?),
+            Rule::fast_block => {
+                // `key`, `value_text`, `key`, `value_text`, ...
+                let mut inner = parts(p);
+                while let Some(key) = inner.next() {
+                    let start = key.as_span().start();
+                    let (terms, end) = value(hand, &inner.next()?, expr::Hand::terms)?;
+                    settings.push(ast::Setting {
+                        key: ident(&key, 0),
+                        terms,
+                        loc: Loc(Span::new(start, end)),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(ast::Section {
+        kind,
+        kind_loc: loc(&kw, 0),
+        label: label_,
+        settings,
+        recovered: Vec::new(),
+        loc: l,
+    })
+}
+
+/// A `fast_guards`: each line read by hand as a `guard`.
+fn fast_guards(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::Guards> {
+    let l = loc(&pair, 0);
+    let mut inner = parts(pair);
+    let kw_loc = loc(&inner.next()?, 0);
+    let mut guards = Vec::new();
+    for g in inner {
+        guards.push(value(hand, &g, expr::Hand::guard)?.0);
+    }
+    Some(ast::Guards {
+        kw_loc,
+        guards,
+        loc: l,
+    })
+}
+
+/// A `fast_signal`: its definition read by hand as an `expr`.
+fn fast_signal(hand: &mut expr::Hand<'_>, pair: Pair<'_, Rule>) -> Option<ast::SignalDef> {
+    let start = pair.as_span().start();
+    let mut inner = parts(pair).skip(1);
+    let name = ident(&inner.next()?, 0);
+    let (expr, end) = value(hand, &inner.next()?, expr::Hand::expr)?;
+    Some(ast::SignalDef {
+        name,
+        expr,
+        loc: Loc(Span::new(start, end)),
+    })
+}
+
+/// Reads a `value_text` with `rule` (`terms`, `expr` or `guard`) from where
+/// the text starts: the parse and where it ends, if it ends where the text
+/// does (up to blanks and a comment, which both are followed by).
+fn value<'a, T>(
+    hand: &mut expr::Hand<'a>,
+    text: &Pair<'_, Rule>,
+    rule: impl FnOnce(&mut expr::Hand<'a>, usize) -> Option<(T, usize)>,
+) -> Option<(T, usize)> {
+    let span = text.as_span();
+    let (v, end) = rule(hand, span.start())?;
+    (hand.skip(end) == hand.skip(span.end())).then_some((v, end))
+}
+
+/// A section's `label` (its pairs counting from `offset`).
+fn label(p: Pair<'_, Rule>, offset: usize) -> Option<Label> {
+    let q = p.into_inner().next()?;
+    Some(match q.as_rule() {
+        Rule::string => Label::Str(unquote(q.as_str()), loc(&q, offset)),
+        _ => Label::Name(ident(&q, offset)),
+    })
+}
+
 /// Rejects nesting deeper than [`MAX_DEPTH`] before pest recurses into it.
+///
+/// Parentheses and braces inside strings and comments do not count. Both end
+/// where the grammar ends them: at a `\n` or a lone `\r` (`NEWLINE`), so that
+/// a file with old Mac line ends cannot hide deep nesting behind a quote or
+/// a comment on an earlier line.
 fn depth_check(text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut in_str = false;
@@ -129,9 +360,9 @@ fn depth_check(text: &str) -> Option<Diagnostic> {
     while let Some(&b) = bytes.get(i) {
         match b {
             b'"' => in_str = !in_str,
-            b'\n' => in_str = false,
+            b'\n' | b'\r' => in_str = false,
             b'/' if !in_str && bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                while bytes.get(i).is_some_and(|&c| c != b'\n' && c != b'\r') {
                     i += 1;
                 }
                 continue;
@@ -189,65 +420,70 @@ fn scan_comments(text: &str) -> Vec<Comment> {
 
 struct Builder {
     diags: Vec<Diagnostic>,
+    /// Where in the file the text being read starts (pairs of a re-read
+    /// item count from the item's start).
+    offset: usize,
 }
 
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
+fn span_of(pair: &Pair<'_, Rule>, offset: usize) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(offset + s.start(), offset + s.end())
 }
 
-fn loc(pair: &Pair<'_, Rule>) -> Loc {
-    Loc(span_of(pair))
+fn loc(pair: &Pair<'_, Rule>, offset: usize) -> Loc {
+    Loc(span_of(pair, offset))
 }
 
-fn ident(pair: &Pair<'_, Rule>) -> Ident {
+fn ident(pair: &Pair<'_, Rule>, offset: usize) -> Ident {
     Ident {
         name: pair.as_str().to_string(),
-        loc: loc(pair),
+        loc: loc(pair, offset),
     }
 }
 
 /// One piece of an expression before precedence is applied.
 enum Tok {
     Prefix(UnOp, Span),
-    Operand(Expr),
+    /// An operand and the depth of its tree ([`tree_depth`]).
+    Operand(Expr, usize),
     Infix(BinOp),
 }
 
 impl Builder {
-    fn file(&mut self, file: Pair<'_, Rule>) -> (Vec<ast::Item>, Vec<String>) {
-        let mut items = Vec::new();
-        let mut recovered = Vec::new();
-        for pair in file.into_inner() {
-            let item = match pair.as_rule() {
-                Rule::section => self.section(pair).map(ast::Item::Section),
-                Rule::guards => Some(ast::Item::Guards(self.guards(pair))),
-                Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
-                Rule::param_def => self.param_def(pair).map(ast::Item::Param),
-                Rule::recover_item => {
-                    let word = leading_word(pair.as_str());
-                    let is_setting = pair
-                        .as_str()
-                        .get(word.len()..)
-                        .is_some_and(|r| r.trim_start().starts_with('='));
-                    let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
-                        Some(word.to_string())
-                    } else {
-                        did_you_mean_word(word, ITEM_KEYWORDS)
-                    };
-                    recovered.extend(meant);
-                    self.recover(&pair, Rule::strict_item);
-                    None
-                }
-                _ => None,
-            };
-            items.extend(item);
-        }
-        (items, recovered)
+    /// One item of `file` (or a statement it swallowed), added to `items` (or `recovered`).
+    fn item(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        items: &mut Vec<ast::Item>,
+        recovered: &mut Vec<String>,
+    ) {
+        let item = match pair.as_rule() {
+            Rule::section => self.section(pair).map(ast::Item::Section),
+            Rule::guards => Some(ast::Item::Guards(self.guards(pair))),
+            Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
+            Rule::param_def => self.param_def(pair).map(ast::Item::Param),
+            Rule::recover_item => {
+                let word = leading_word(pair.as_str());
+                let is_setting = pair
+                    .as_str()
+                    .get(word.len()..)
+                    .is_some_and(|r| r.trim_start().starts_with('='));
+                let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
+                    Some(word.to_string())
+                } else {
+                    did_you_mean_word(word, ITEM_KEYWORDS)
+                };
+                recovered.extend(meant);
+                self.recover(&pair, Rule::strict_item);
+                None
+            }
+            _ => None,
+        };
+        items.extend(item);
     }
 
     fn section(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Section> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
         let kw = inner.next()?;
         let kind = ast::SectionKind::from_keyword(kw.as_str())?;
@@ -256,13 +492,7 @@ impl Builder {
         let mut recovered = Vec::new();
         for p in inner {
             match p.as_rule() {
-                Rule::label => {
-                    let q = p.into_inner().next()?;
-                    label = Some(match q.as_rule() {
-                        Rule::string => Label::Str(unquote(q.as_str()), loc(&q)),
-                        _ => Label::Name(ident(&q)),
-                    });
-                }
+                Rule::label => label = Some(self::label(p, self.offset)?),
                 Rule::block => {
                     for s in p.into_inner() {
                         match s.as_rule() {
@@ -286,7 +516,7 @@ impl Builder {
         }
         Some(ast::Section {
             kind,
-            kind_loc: loc(&kw),
+            kind_loc: loc(&kw, self.offset),
             label,
             settings,
             recovered,
@@ -295,12 +525,12 @@ impl Builder {
     }
 
     fn setting(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Setting> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
-        let key = ident(&inner.next()?);
+        let key = ident(&inner.next()?, self.offset);
         let mut terms = Vec::new();
         for term in inner.next()?.into_inner() {
-            let tl = loc(&term);
+            let tl = loc(&term, self.offset);
             let mut parts = term.into_inner().filter(|p| p.as_rule() == Rule::expr);
             let lo = self.expr(parts.next()?)?;
             match parts.next() {
@@ -315,7 +545,7 @@ impl Builder {
     }
 
     fn bound(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut negated = false;
         let mut value = None;
         for p in pair.into_inner() {
@@ -336,12 +566,12 @@ impl Builder {
     }
 
     fn guards(&mut self, pair: Pair<'_, Rule>) -> ast::Guards {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut kw_loc = l;
         let mut guards = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::guards_kw => kw_loc = loc(&p),
+                Rule::guards_kw => kw_loc = loc(&p, self.offset),
                 Rule::guard => guards.extend(self.guard(p)),
                 Rule::recover_setting => self.recover(&p, Rule::strict_guard),
                 _ => {}
@@ -355,7 +585,7 @@ impl Builder {
     }
 
     fn guard(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Guard> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner();
         let first = inner.next()?;
         if first.as_rule() == Rule::blackout {
@@ -368,7 +598,7 @@ impl Builder {
         let expr = self.expr(first)?;
         let stress = match inner.next() {
             Some(s) => {
-                let sl = loc(&s);
+                let sl = loc(&s, self.offset);
                 let n = s.into_inner().find(|p| p.as_rule() == Rule::quantity)?;
                 match self.quantity(&n)? {
                     Literal::Number(d) => Some((d, sl)),
@@ -376,7 +606,7 @@ impl Builder {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,
-                                span_of(&n),
+                                span_of(&n, self.offset),
                                 format!(
                                     "expected a plain number of standard deviations, found `{}`",
                                     n.as_str()
@@ -398,17 +628,17 @@ impl Builder {
     }
 
     fn signal_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::SignalDef> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner().skip(1);
-        let name = ident(&inner.next()?);
+        let name = ident(&inner.next()?, self.offset);
         let expr = self.expr(inner.next()?)?;
         Some(ast::SignalDef { name, expr, loc: l })
     }
 
     fn param_def(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ParamDef> {
-        let l = loc(&pair);
+        let l = loc(&pair, self.offset);
         let mut inner = pair.into_inner().skip(1);
-        let name = ident(&inner.next()?);
+        let name = ident(&inner.next()?, self.offset);
         let value = self.bound(inner.next()?)?;
         Some(ast::ParamDef {
             name,
@@ -419,12 +649,12 @@ impl Builder {
 
     /// An expression: operands and operators, with precedence applied here.
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&pair);
+        let span = span_of(&pair, self.offset);
         let mut toks = Vec::new();
         for p in pair.into_inner() {
             let tok = match p.as_rule() {
-                Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p)),
-                Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p)),
+                Rule::op_not => Tok::Prefix(UnOp::Not, span_of(&p, self.offset)),
+                Rule::neg => Tok::Prefix(UnOp::Neg, span_of(&p, self.offset)),
                 Rule::op_logic | Rule::op => Tok::Infix(match p.as_str() {
                     "or" => BinOp::Or,
                     "and" => BinOp::And,
@@ -442,7 +672,11 @@ impl Builder {
                     t if t.ends_with("above") => BinOp::CrossAbove,
                     _ => BinOp::CrossBelow,
                 }),
-                _ => Tok::Operand(self.operand(p)?),
+                _ => {
+                    let e = self.operand(p)?;
+                    let d = tree_depth(&e);
+                    Tok::Operand(e, d)
+                }
             };
             toks.push(tok);
         }
@@ -464,7 +698,7 @@ impl Builder {
     }
 
     fn operand(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&p);
+        let l = loc(&p, self.offset);
         let text = p.as_str();
         let lit = |kind: fn(Decimal) -> Literal, this: &mut Self, digits: &str| {
             this.decimal(&p, digits).map(|d| Expr {
@@ -491,7 +725,7 @@ impl Builder {
                         }
                         Some(Expr {
                             kind: ExprKind::Call {
-                                name: ident(&id),
+                                name: ident(&id, self.offset),
                                 args: list,
                             },
                             loc: l,
@@ -500,7 +734,7 @@ impl Builder {
                     // The name alone: `name`'s span would take in the blanks before a missing `(`.
                     None => Some(Expr {
                         kind: ExprKind::Name(id.as_str().to_string()),
-                        loc: loc(&id),
+                        loc: loc(&id, self.offset),
                     }),
                 }
             }
@@ -526,7 +760,7 @@ impl Builder {
     }
 
     fn within(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let l = loc(&p);
+        let l = loc(&p, self.offset);
         let mut days = None;
         let mut events = Vec::new();
         for q in p.into_inner() {
@@ -537,7 +771,7 @@ impl Builder {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,
-                                span_of(&q),
+                                span_of(&q, self.offset),
                                 format!("expected days after `within`, found `{}`", q.as_str()),
                             )
                             .help("write for example `within 1d of FOMC`"),
@@ -545,7 +779,7 @@ impl Builder {
                         return None;
                     }
                 },
-                Rule::event => events.push(ident(&q)),
+                Rule::event => events.push(ident(&q, self.offset)),
                 _ => {}
             }
         }
@@ -560,58 +794,20 @@ impl Builder {
 
     /// A `quantity` token: its unit decides the literal.
     fn quantity(&mut self, p: &Pair<'_, Rule>) -> Option<Literal> {
-        let text = p.as_str();
-        let digits_end = text
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(digits_end);
-        if digits.matches('.').count() == 2 {
-            if !unit.is_empty() {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span_of(p),
-                        format!("`{text}` is neither a version nor a number"),
-                    )
-                    .label("a version has no unit")
-                    .help("write a version as `1.0.0`, a number as `1.5`"),
-                );
-                return None;
-            }
-            return Some(Literal::Version(text.to_string()));
-        }
-        let d = self.decimal(p, digits)?;
-        Some(match unit {
-            "%" => Literal::Percent(d),
-            "bps" => Literal::Bps(d),
-            "x" => Literal::Multiplier(d),
-            "d" => Literal::Days(d),
-            "pt" => Literal::Points(d),
-            _ => Literal::Number(d),
-        })
+        quantity_of(p.as_str(), span_of(p, self.offset))
+            .map_err(|d| self.diags.push(d))
+            .ok()
     }
 
     fn decimal(&mut self, p: &Pair<'_, Rule>, digits: &str) -> Option<Decimal> {
-        match Decimal::from_str_exact(digits) {
-            Ok(d) => Some(d),
-            Err(_) => {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadLiteral,
-                        span_of(p),
-                        format!("`{}` is too large or too precise", p.as_str()),
-                    )
-                    .label("a decimal holds at most 28 significant digits")
-                    .help("write a smaller number"),
-                );
-                None
-            }
-        }
+        literal_of(p.as_str(), span_of(p, self.offset), digits)
+            .map_err(|d| self.diags.push(d))
+            .ok()
     }
 
     /// A swallowed statement: parse it again strictly to say what is wrong.
     fn recover(&mut self, pair: &Pair<'_, Rule>, strict: Rule) {
-        let start = pair.as_span().start();
+        let start = self.offset + pair.as_span().start();
         let slice = pair.as_str();
         let trimmed = slice.trim_end();
         if strict == Rule::strict_item {
@@ -633,9 +829,51 @@ impl Builder {
     }
 }
 
+/// The literal a `quantity` token `text` (at `span`) stands for: its unit decides.
+fn quantity_of(text: &str, span: Span) -> Result<Literal, Diagnostic> {
+    let digits_end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    if digits.matches('.').count() == 2 {
+        if !unit.is_empty() {
+            return Err(Diagnostic::new(
+                Code::BadLiteral,
+                span,
+                format!("`{text}` is neither a version nor a number"),
+            )
+            .label("a version has no unit")
+            .help("write a version as `1.0.0`, a number as `1.5`"));
+        }
+        return Ok(Literal::Version(text.to_string()));
+    }
+    let d = literal_of(text, span, digits)?;
+    Ok(match unit {
+        "%" => Literal::Percent(d),
+        "bps" => Literal::Bps(d),
+        "x" => Literal::Multiplier(d),
+        "d" => Literal::Days(d),
+        "pt" => Literal::Points(d),
+        _ => Literal::Number(d),
+    })
+}
+
+/// The number `digits` of the literal `text` (at `span`).
+fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnostic> {
+    Decimal::from_str_exact(digits).map_err(|_| {
+        Diagnostic::new(
+            Code::BadLiteral,
+            span,
+            format!("`{text}` is too large or too precise"),
+        )
+        .label("a decimal holds at most 28 significant digits")
+        .help("write a smaller number")
+    })
+}
+
 /// Precedence climbing over `prefix* operand (infix prefix* operand)*`.
-fn climb(
-    toks: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>,
+fn climb<I: Iterator<Item = Tok>>(
+    toks: &mut std::iter::Peekable<I>,
     min_bp: u8,
     depth: usize,
 ) -> Result<(Expr, usize), ()> {
@@ -654,10 +892,7 @@ fn climb(
                 d + 1,
             )
         }
-        Some(Tok::Operand(e)) => {
-            let d = tree_depth(&e);
-            (e, d)
-        }
+        Some(Tok::Operand(e, d)) => (e, d),
         _ => return Err(()),
     };
     while let Some(Tok::Infix(op)) = toks.peek() {
