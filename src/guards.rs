@@ -405,6 +405,20 @@ pub fn wacc_impact_bps(
     mul(sub(after, before, what)?, BPS_PER_UNIT, what)
 }
 
+/// `b = (1 − t) × (β × ERP + m)`: where the WACC goes as margin debt grows
+/// (the rate the closed forms weigh against the unlevered cost of equity).
+fn debt_cost_rate(inputs: &WaccInputs, what: &'static str) -> Result<Decimal> {
+    mul(
+        Decimal::ONE - inputs.tax_rate,
+        add(
+            mul(inputs.beta, inputs.equity_risk_premium, what)?,
+            inputs.margin_rate,
+            what,
+        )?,
+        what,
+    )
+}
+
 /// The largest hedge notional `H` in `[0, wanted]`, to the cent, whose
 /// WACC impact stays within the limit: `|wacc_impact_bps(H)| ≤ limit_bps`.
 ///
@@ -434,15 +448,7 @@ pub fn max_hedge_under_wacc(
     let what = "largest hedge under the wacc limit";
     let value = add(equity, debt, what)?;
     let w = wacc(inputs, equity, debt)?;
-    let b = mul(
-        Decimal::ONE - inputs.tax_rate,
-        add(
-            mul(inputs.beta, inputs.equity_risk_premium, what)?,
-            inputs.margin_rate,
-            what,
-        )?,
-        what,
-    )?;
+    let b = debt_cost_rate(inputs, what)?;
     let gap = sub(b, w, what)?.abs();
     let limit = div(limit_bps, BPS_PER_UNIT, what)?;
     let guess = if gap <= limit {
@@ -533,15 +539,7 @@ impl WaccGuard {
             mul(inputs.beta, inputs.equity_risk_premium, what)?,
             what,
         )?;
-        let b = mul(
-            Decimal::ONE - inputs.tax_rate,
-            add(
-                mul(inputs.beta, inputs.equity_risk_premium, what)?,
-                inputs.margin_rate,
-                what,
-            )?,
-            what,
-        )?;
+        let b = debt_cost_rate(inputs, what)?;
         let slope = sub(b, a, what)?;
         let limit = div(limit_bps, BPS_PER_UNIT, what)?;
         let margin = div(limit, Decimal::from(1_000_000_000_000u64), what)?;
