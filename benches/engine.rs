@@ -105,12 +105,12 @@ fn bench(c: &mut Criterion) {
     group.bench_function("engine, spx-mastery, per 100k rows", |b| {
         b.iter(|| {
             let mut engine = Engine::new(&strategy, &compiled, None);
-            let mut d = engine.decide(None).expect("decides");
+            let mut size = engine.next_decision(None).expect("decides").size;
             for t in black_box(&trades) {
-                engine.apply(t, &d).expect("applies");
-                engine.decide_into(t.credit, &mut d).expect("decides");
+                engine.apply(t).expect("applies");
+                size = engine.next_decision(t.credit).expect("decides").size;
             }
-            d.size
+            size
         })
     });
     group.bench_function("hand-written baseline, per 100k rows", |b| {

@@ -444,42 +444,17 @@ mod reads {
     pub const ALL: u16 = u16::MAX;
 }
 
-/// Everything outside the graph that decision nodes read, as of one decision.
-#[derive(Clone, Copy, Debug)]
-struct Reads {
-    step: u32,
-    prev: Decimal,
-    held: Option<Decimal>,
-    equity: Decimal,
-    credit: Option<Decimal>,
-    profit: Decimal,
-    carry: Decimal,
-    bar: Option<usize>,
+/// Whether two amounts have the same representation, not only the same
+/// value: `1.0` and `1.00` print differently.
+fn same(a: Decimal, b: Decimal) -> bool {
+    a.mantissa() == b.mantissa() && a.scale() == b.scale()
 }
 
-impl Reads {
-    /// The bits of [`reads`] that differ from `before`. Amounts compare by
-    /// representation, not value: `1.0` and `1.00` print differently.
-    fn changed(&self, before: &Reads) -> u16 {
-        let same = |a: Decimal, b: Decimal| {
-            a.mantissa() == b.mantissa()
-                && a.scale() == b.scale()
-                && a.is_sign_negative() == b.is_sign_negative()
-        };
-        let same_opt = |a: Option<Decimal>, b: Option<Decimal>| match (a, b) {
-            (Some(a), Some(b)) => same(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        let bit = |differs: bool, b: u16| if differs { b } else { 0 };
-        bit(self.step != before.step, reads::STEP)
-            | bit(!same(self.prev, before.prev), reads::PREV)
-            | bit(!same_opt(self.held, before.held), reads::HELD)
-            | bit(!same(self.equity, before.equity), reads::EQUITY)
-            | bit(!same_opt(self.credit, before.credit), reads::CREDIT)
-            | bit(!same(self.profit, before.profit), reads::PROFIT)
-            | bit(!same(self.carry, before.carry), reads::CARRY)
-            | bit(self.bar != before.bar, reads::BAR)
+fn same_opt(a: Option<Decimal>, b: Option<Decimal>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -499,9 +474,13 @@ pub struct Engine<'a> {
     market: Option<&'a MarketValues>,
     /// The decision nodes in topological order.
     plan: Vec<Step<'a>>,
-    /// What the last decision read; `None` before the first one or after an
-    /// error, when every node is evaluated.
-    last: Option<Reads>,
+    /// What changed since the last decision ([`reads`] bits): marked by
+    /// [`Engine::apply`]; every bit before the first decision, after
+    /// [`Engine::invalidate`] or an error, when every node is evaluated.
+    dirty: u16,
+    /// The credit and the bar the last decision read.
+    last_credit: Option<Decimal>,
+    last_bar: Option<usize>,
     slots: Vec<Slot>,
     state: State,
     layer_names: Vec<Arc<str>>,
@@ -525,6 +504,18 @@ pub struct Engine<'a> {
     /// How many sigmas away the next condor's short strikes sit (its short
     /// delta's upper end: the nearer strikes), for the quick ratio's stress.
     strike_sigmas: f64,
+    /// The last decision's record, updated in place by the next one: only
+    /// the parts whose reads changed are rebuilt (`None` before the first).
+    current: Option<Box<Decision>>,
+    /// What the hedge layers and the roll read ([`reads`] bits): their
+    /// records are rebuilt only when one of these changed.
+    hedge_reads: u16,
+    /// The active layers' total budget before the guards (kept with the
+    /// hedge records).
+    asked: Decimal,
+    /// Whether a guard scaled the last decision's hedge budgets down: then
+    /// the next decision rebuilds them from the graph's values.
+    scaled: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -543,12 +534,27 @@ impl<'a> Engine<'a> {
             })
             .flatten();
         let plan = plan(&compiled.graph, fixed.is_some());
+        let ids = &compiled.ids;
+        let hedge_nodes = ids
+            .triggers
+            .iter()
+            .chain(&ids.budgets)
+            .chain(&ids.roll_coefficient)
+            .chain(&ids.roll_amount);
+        let hedge_reads = hedge_nodes.fold(reads::STEP | reads::BAR, |m, id| {
+            m | plan
+                .iter()
+                .find(|p| p.slot == id.index())
+                .map_or(reads::ALL, |p| p.reads)
+        });
         Engine {
             strategy,
             compiled,
             market,
             plan,
-            last: None,
+            dirty: reads::ALL,
+            last_credit: None,
+            last_bar: None,
             slots: vec![Slot::Empty; compiled.graph.nodes.len()],
             state: State {
                 trades: 0,
@@ -604,6 +610,10 @@ impl<'a> Engine<'a> {
             strike_sigmas: crate::guards::strike_sigmas(
                 strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
             ),
+            current: None,
+            hedge_reads,
+            asked: Decimal::ZERO,
+            scaled: false,
         }
     }
 
@@ -613,12 +623,14 @@ impl<'a> Engine<'a> {
         self.as_of = date;
     }
 
-    /// Forgets what the last decision read, so that the next one evaluates
-    /// every decision node again. Decisions are the same either way: the
-    /// engine re-evaluates only the nodes whose reads changed (tests check
-    /// the two agree).
+    /// Forgets what the last decision read and its record, so that the next
+    /// one evaluates every decision node again and builds its record from
+    /// nothing. Decisions are the same either way: the engine re-evaluates
+    /// only the nodes, and rebuilds only the parts of the record, whose reads
+    /// changed (tests check the two agree).
     pub fn invalidate(&mut self) {
-        self.last = None;
+        self.dirty = reads::ALL;
+        self.current = None;
     }
 
     /// The current state.
@@ -627,41 +639,62 @@ impl<'a> Engine<'a> {
     }
 
     /// The decision for the next trade, from the current state. `credit` is
-    /// that trade's credit when known (for the max loss in money).
+    /// that trade's credit when known (for the max loss in money). A copy of
+    /// [`Engine::next_decision`]'s record.
     pub fn decide(&mut self, credit: Option<Decimal>) -> Result<Decision, EvalError> {
-        let mut out = Decision::empty();
-        self.decide_into(credit, &mut out)?;
-        Ok(out)
+        self.next_decision(credit).cloned()
     }
 
-    /// Like [`Engine::decide`], reusing `out`'s buffers: the hot path.
+    /// Like [`Engine::decide`], into `out` (its buffers reused where the
+    /// shapes allow).
     pub fn decide_into(
         &mut self,
         credit: Option<Decimal>,
         out: &mut Decision,
     ) -> Result<(), EvalError> {
+        out.clone_from(self.next_decision(credit)?);
+        Ok(())
+    }
+
+    /// The decision for the next trade, as the engine's own record: the hot
+    /// path. The record of the decision before is updated in place, and only
+    /// the parts whose reads changed since are rebuilt (the size and max
+    /// loss on a new step, the hedge layers and the roll on a new step, bar
+    /// or hedge profit, each guard on what it reads); every field comes out
+    /// as a full evaluation would give it (tests compare the two after
+    /// [`Engine::invalidate`]).
+    pub fn next_decision(&mut self, credit: Option<Decimal>) -> Result<&Decision, EvalError> {
         let bar = match (self.market, self.as_of.or(self.state.date)) {
             (Some(m), Some(d)) => m.bar_on_or_before(d),
             _ => None,
         };
-        let now = Reads {
-            step: self.state.step,
-            prev: self.state.prev_size,
-            held: self.state.held,
-            equity: self.state.equity,
-            credit,
-            profit: self.state.hedge_profit,
-            carry: self.state.roll_carry,
-            bar,
-        };
-        let changed = self.last.take().map_or(reads::ALL, |l| now.changed(&l));
+        // Anything that fails below leaves every bit set for the next decision.
+        let mut changed = std::mem::replace(&mut self.dirty, reads::ALL);
+        if !same_opt(credit, self.last_credit) {
+            changed |= reads::CREDIT;
+        }
+        if bar != self.last_bar {
+            changed |= reads::BAR;
+        }
         // Taken for the loop (the nodes write `self.slots` and `self.size`), put back below.
         let plan = std::mem::take(&mut self.plan);
         let result = self.evaluate(&plan, changed, credit, bar);
         self.plan = plan;
         result?;
-        self.last = Some(now);
-        self.assemble(credit, bar, out)
+        let mut out = self
+            .current
+            .take()
+            .unwrap_or_else(|| Box::new(Decision::empty()));
+        let result = self.assemble(changed, credit, bar, &mut out);
+        let out = self.current.insert(out);
+        result?;
+        (self.dirty, self.last_credit, self.last_bar) = (0, credit, bar);
+        Ok(out)
+    }
+
+    /// The last decision's record, if the engine has decided.
+    pub fn last_decision(&self) -> Option<&Decision> {
+        self.current.as_deref()
     }
 
     /// Evaluates the nodes of `plan` that read something in `changed`.
@@ -795,7 +828,6 @@ impl<'a> Engine<'a> {
                     }
                     _ => Slot::Money(Decimal::ZERO),
                 },
-                Node::Guard { .. } | Node::Decision { .. } => Slot::Empty,
                 _ => Slot::Empty,
             };
             if let Some(slot) = self.slots.get_mut(slot) {
@@ -809,13 +841,18 @@ impl<'a> Engine<'a> {
         self.slots.get(id.index()).copied().unwrap_or(Slot::Empty)
     }
 
+    /// Fills `out`, the record of the decision before, for this decision:
+    /// the parts whose reads are in `changed` (everything when it holds
+    /// [`reads::FIRST`]) and the guards.
     fn assemble(
-        &self,
+        &mut self,
+        changed: u16,
         credit: Option<Decimal>,
         bar: Option<usize>,
         out: &mut Decision,
     ) -> Result<(), EvalError> {
-        let ids = &self.compiled.ids;
+        let compiled = self.compiled;
+        let ids = &compiled.ids;
         let Slot::Size = self.slot(ids.size) else {
             return Err(EvalError::Signal("the graph has no size node".into()));
         };
@@ -827,6 +864,45 @@ impl<'a> Engine<'a> {
             Slot::Maybe(m) => m,
             _ => None,
         };
+        if changed & self.hedge_reads != 0 || self.scaled {
+            self.hedges(changed, bar, out)?;
+        }
+        out.trade = self.state.trades;
+        out.date = self.state.date;
+        out.event = self.state.event;
+        out.pnl = self.state.pnl;
+        out.step = self.state.step;
+        out.size = self.size.size;
+        out.capped = self.size.capped;
+        out.credit = credit;
+        out.equity = self.state.equity;
+        out.cycle_pnl = self.state.cycle_pnl;
+        out.cycle_result = self.state.cycle_result;
+        out.sizing = self.size;
+        if let Some(rule) = self
+            .max_loss_rules
+            .get((self.state.step.max(1) - 1) as usize)
+        {
+            if !Arc::ptr_eq(rule, &out.max_loss_rule) {
+                out.max_loss_rule = rule.clone();
+            }
+        }
+        out.held = self.state.held.is_some();
+        out.market_date = self.market.zip(bar).and_then(|(m, b)| m.date(b));
+        self.guards(changed, bar, out)
+    }
+
+    /// The hedge layers' records and the roll into them: budgets from the
+    /// graph's values, the roll added to the first active layer, the
+    /// triggers' leaves read again when the bar changed.
+    fn hedges(
+        &mut self,
+        changed: u16,
+        bar: Option<usize>,
+        out: &mut Decision,
+    ) -> Result<(), EvalError> {
+        let compiled = self.compiled;
+        let ids = &compiled.ids;
         let n = self.strategy.hedges.len();
         out.hedges.truncate(n);
         for (i, h) in self.strategy.hedges.iter().enumerate() {
@@ -866,7 +942,8 @@ impl<'a> Engine<'a> {
                 out.hedges.get_mut(i),
                 self.trigger_leaf_names.get(i),
                 ids.trigger_leaves.get(i),
-            ) {
+            ) && (changed & reads::BAR != 0 || slot.trigger_values.len() != leaves.len())
+            {
                 fill_leaves(&mut slot.trigger_values, names, leaves, self.market, bar);
             }
         }
@@ -934,55 +1011,60 @@ impl<'a> Engine<'a> {
             }
             _ => None,
         };
-        out.trade = self.state.trades;
-        out.date = self.state.date;
-        out.event = self.state.event;
-        out.pnl = self.state.pnl;
-        out.step = self.state.step;
-        out.size = self.size.size;
-        out.capped = self.size.capped;
-        out.credit = credit;
-        out.equity = self.state.equity;
-        out.cycle_pnl = self.state.cycle_pnl;
-        out.cycle_result = self.state.cycle_result;
-        out.sizing = self.size;
-        if let Some(rule) = self
-            .max_loss_rules
-            .get((self.state.step.max(1) - 1) as usize)
-        {
-            if !Arc::ptr_eq(rule, &out.max_loss_rule) {
-                out.max_loss_rule = rule.clone();
-            }
-        }
-        out.held = self.state.held.is_some();
-        out.market_date = self.market.zip(bar).and_then(|(m, b)| m.date(b));
-        self.guards(bar, out)
+        self.asked = out
+            .hedges
+            .iter()
+            .filter(|h| h.active)
+            .try_fold(Decimal::ZERO, |sum, h| money::add(sum, h.budget))
+            .map_err(|source| EvalError::Overflow {
+                trade: self.state.trades,
+                source,
+            })?;
+        Ok(())
     }
 
     /// Evaluates the guards in file order at the decision's bar, records each
     /// outcome, marks the decision blocked when one blocks, and scales the
     /// hedge layers' budgets down when one caps their total. Never touches
     /// the step or the size.
-    fn guards(&self, bar: Option<usize>, out: &mut Decision) -> Result<(), EvalError> {
+    fn guards(
+        &mut self,
+        changed: u16,
+        bar: Option<usize>,
+        out: &mut Decision,
+    ) -> Result<(), EvalError> {
         let s = self.strategy;
-        let ids = &self.compiled.ids;
+        let compiled = self.compiled;
+        let ids = &compiled.ids;
         let wrap = |source| EvalError::Overflow {
             trade: self.state.trades,
             source,
         };
-        let asked = out
-            .hedges
-            .iter()
-            .filter(|h| h.active)
-            .try_fold(Decimal::ZERO, |sum, h| money::add(sum, h.budget))
-            .map_err(wrap)?;
+        let asked = self.asked;
         let mut allowed = asked;
         let mut blocked = false;
         let equity = self.state.equity;
         let capital = s.account.capital;
         let market_date = out.market_date;
+        let first = changed & reads::FIRST != 0;
+        let bar_changed = changed & reads::BAR != 0;
         out.guards.truncate(s.guards.len());
         for (i, g) in s.guards.iter().enumerate() {
+            // A guard that reads only the bar keeps its outcome while the bar
+            // stays; without market data every market guard is unknown for
+            // the same reason on every decision. Neither caps the hedges.
+            let keep = !first
+                && match g {
+                    Guard::Blackout { .. } | Guard::Condition { .. } => {
+                        self.market.is_none() || (!bar_changed && bar.is_some())
+                    }
+                    Guard::QuickRatio { .. } => self.market.is_none(),
+                    Guard::Wacc { .. } | Guard::Exposure { .. } => false,
+                };
+            if keep && let Some(slot) = out.guards.get(i) {
+                blocked |= matches!(slot.outcome, GuardVerdict::Blocked { .. });
+                continue;
+            }
             let no_bar = || self.no_bar_reason();
             let (kind, outcome) = match g {
                 Guard::Blackout { days, events } => {
@@ -1081,7 +1163,7 @@ impl<'a> Engine<'a> {
                     (GuardKind::Condition, outcome)
                 }
                 Guard::Wacc { max_bps } => {
-                    let prepared = self.wacc_guards.get(i).copied().flatten();
+                    let prepared = self.wacc_guards.get(i).and_then(Option::as_ref);
                     let outcome = match (prepared, wacc_inputs(&s.account)) {
                         // A ruined account: no cost of capital to weigh (and no
                         // message to format on the hot path).
@@ -1159,7 +1241,9 @@ impl<'a> Engine<'a> {
                     }
                     slot.kind = kind;
                     slot.outcome = outcome;
-                    fill_leaves(&mut slot.inputs, names, leaves, self.market, bar);
+                    if bar_changed || slot.inputs.len() != leaves.len() {
+                        fill_leaves(&mut slot.inputs, names, leaves, self.market, bar);
+                    }
                 }
                 None => {
                     let mut inputs = Vec::new();
@@ -1178,7 +1262,8 @@ impl<'a> Engine<'a> {
             }
         }
         out.blocked = blocked;
-        if allowed < asked && asked > Decimal::ZERO {
+        self.scaled = allowed < asked && asked > Decimal::ZERO;
+        if self.scaled {
             for h in out.hedges.iter_mut().filter(|h| h.active) {
                 let scaled = money::mul(h.budget, allowed)
                     .map_err(wrap)?
@@ -1263,11 +1348,30 @@ impl<'a> Engine<'a> {
         Ok(result)
     }
 
-    /// Applies a closed trade, traded at the size `decided` (the last decision's size).
-    pub fn apply(&mut self, t: &ClosedTrade, decided: &Decision) -> Result<(), EvalError> {
+    /// Applies a closed trade, traded as the engine's last decision said
+    /// (its step, size and roll); decides first if it has not decided yet.
+    pub fn apply(&mut self, t: &ClosedTrade) -> Result<(), EvalError> {
+        if self.current.is_none() {
+            self.next_decision(None)?;
+        }
+        let Some(decided) = self.current.as_deref() else {
+            return Err(EvalError::Signal(
+                "no decision to apply the trade to".into(),
+            ));
+        };
         let trade = self.state.trades + 1;
         let wrap = |source| EvalError::Overflow { trade, source };
         self.as_of = None;
+        let st = &self.state;
+        let before = (
+            st.step,
+            st.prev_size,
+            st.held,
+            st.hedge_profit,
+            st.roll_carry,
+        );
+        // Until the trade is applied whole, the next decision evaluates everything.
+        let dirty = std::mem::replace(&mut self.dirty, reads::ALL);
         let st = &mut self.state;
         let s = self.strategy;
         let hedge = t.hedge_pnl.unwrap_or(Decimal::ZERO);
@@ -1280,14 +1384,18 @@ impl<'a> Engine<'a> {
         } else {
             decided.roll.as_ref().map_or(Decimal::ZERO, |r| r.amount)
         };
-        st.hedge_profit = hedge.max(Decimal::ZERO);
+        st.hedge_profit = if money::is_negative(hedge) {
+            Decimal::ZERO
+        } else {
+            hedge
+        };
         st.trades = trade;
         st.date = Some(t.date);
         st.pnl = Some(t.pnl);
         st.cycle_result = None;
         let at_limit = decided.step >= s.sizing.steps;
-        let loss = t.pnl < Decimal::ZERO;
-        let recovered = st.cycle_pnl >= Decimal::ZERO;
+        let loss = money::is_negative(t.pnl);
+        let recovered = !money::is_negative(st.cycle_pnl);
         let end_cycle = |st: &mut State, event: Event| {
             st.event = event;
             st.cycle_result = Some(st.cycle_pnl);
@@ -1320,6 +1428,15 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+        let bit = |differs: bool, b: u16| if differs { b } else { 0 };
+        // Equity moves with (almost) every trade: always marked.
+        self.dirty = dirty
+            | reads::EQUITY
+            | bit(st.step != before.0, reads::STEP)
+            | bit(!same(st.prev_size, before.1), reads::PREV)
+            | bit(!same_opt(st.held, before.2), reads::HELD)
+            | bit(!same(st.hedge_profit, before.3), reads::PROFIT)
+            | bit(!same(st.roll_carry, before.4), reads::CARRY);
         Ok(())
     }
 }
@@ -1363,6 +1480,11 @@ fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
         let mask = own | inherited | reads::FIRST;
         if let Some(m) = masks.get_mut(id.index()) {
             *m = mask;
+        }
+        // Guards are evaluated with the record (`Engine::guards`) and the
+        // decision node gathers: neither has a value of its own to keep.
+        if matches!(node, Node::Guard { .. } | Node::Decision { .. }) {
+            continue;
         }
         plan.push(Step {
             slot: id.index(),
@@ -1524,12 +1646,10 @@ pub fn run(
 ) -> Result<Vec<Decision>, EvalError> {
     let mut engine = Engine::new(strategy, compiled, market);
     let mut out = Vec::with_capacity(trades.len() + 1);
-    let mut decision = engine.decide(trades.first().and_then(|t| t.credit))?;
+    out.push(engine.decide(trades.first().and_then(|t| t.credit))?);
     for (i, t) in trades.iter().enumerate() {
-        engine.apply(t, &decision)?;
-        out.push(decision);
-        decision = engine.decide(trades.get(i + 1).and_then(|t| t.credit))?;
+        engine.apply(t)?;
+        out.push(engine.decide(trades.get(i + 1).and_then(|t| t.credit))?);
     }
-    out.push(decision);
     Ok(out)
 }

@@ -600,10 +600,10 @@ impl WaccGuard {
 
     /// Whether `wanted` is clearly inside the limit on `equity` (`None` on overflow).
     fn clearly_inside(&self, equity: Decimal, wanted: Decimal) -> Option<bool> {
-        if equity <= Decimal::ZERO || wanted.is_sign_negative() {
+        if equity.is_sign_negative() || equity.is_zero() || wanted.is_sign_negative() {
             return Some(false);
         }
-        if self.excess > Decimal::ZERO {
+        if !self.excess.is_sign_negative() && !self.excess.is_zero() {
             if let Some(inside) =
                 crate::money::product_lt(wanted, self.excess, self.limit_inside, equity)
             {

@@ -49,28 +49,63 @@ impl RoundMode {
 /// `num / den` rounded half away from zero to `dp` decimal places in one
 /// rounding, on the decimals' integer mantissas: cheaper than a 28-digit
 /// quotient rounded afterwards, and never rounded twice. `None` when `den` is
-/// zero or the arithmetic leaves i128 (callers then take the general path).
+/// zero or the arithmetic leaves 128 bits (callers then take the general path).
 pub fn div_round(num: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
-    div_round_parts(num.mantissa(), num.scale(), den, dp)
+    let (m, negative) = magnitude(num);
+    div_round_parts(m, negative, num.scale(), den, dp)
 }
 
 /// `a × b / den`, the product exact, rounded as [`div_round`] rounds.
 pub fn mul_div_round(a: Decimal, b: Decimal, den: Decimal, dp: u32) -> Option<Decimal> {
-    let n = a.mantissa().checked_mul(b.mantissa())?;
-    div_round_parts(n, a.scale().checked_add(b.scale())?, den, dp)
+    let ((am, an), (bm, bn)) = (magnitude(a), magnitude(b));
+    div_round_parts(
+        mul_magnitudes(am, bm)?,
+        an != bn,
+        a.scale().checked_add(b.scale())?,
+        den,
+        dp,
+    )
 }
 
 /// Whether `a × b < c × d`, exactly, on the mantissas; `None` when the
-/// products leave i128.
+/// products leave u128.
 pub fn product_lt(a: Decimal, b: Decimal, c: Decimal, d: Decimal) -> Option<bool> {
-    let (l, sl) = (
-        a.mantissa().checked_mul(b.mantissa())?,
-        a.scale() + b.scale(),
-    );
-    let (r, sr) = (
-        c.mantissa().checked_mul(d.mantissa())?,
-        c.scale() + d.scale(),
-    );
+    let ((am, an), (bm, bn)) = (magnitude(a), magnitude(b));
+    let ((cm, cn), (dm, dn)) = (magnitude(c), magnitude(d));
+    let (l, sl) = (mul_magnitudes(am, bm)?, a.scale() + b.scale());
+    let (r, sr) = (mul_magnitudes(cm, dm)?, c.scale() + d.scale());
+    let (l_negative, r_negative) = (an != bn && l != 0, cn != dn && r != 0);
+    Some(match (l_negative, r_negative) {
+        (true, false) => true,
+        (false, true) => false,
+        (false, false) => magnitude_lt(l, sl, r, sr)?,
+        (true, true) => magnitude_lt(r, sr, l, sl)?,
+    })
+}
+
+/// Whether `d < 0` (a negative zero is not), without a general comparison.
+pub fn is_negative(d: Decimal) -> bool {
+    d.is_sign_negative() && !d.is_zero()
+}
+
+/// A decimal's mantissa as a magnitude and whether it is below zero.
+fn magnitude(d: Decimal) -> (u128, bool) {
+    let m = d.mantissa();
+    (m.unsigned_abs(), m < 0)
+}
+
+/// `a × b`; two 64-bit magnitudes (every amount of money) multiply without
+/// an overflow check.
+fn mul_magnitudes(a: u128, b: u128) -> Option<u128> {
+    if a <= u128::from(u64::MAX) && b <= u128::from(u64::MAX) {
+        Some(a * b)
+    } else {
+        a.checked_mul(b)
+    }
+}
+
+/// Whether `l / 10^sl < r / 10^sr`.
+fn magnitude_lt(l: u128, sl: u32, r: u128, sr: u32) -> Option<bool> {
     let pow = |k: u32| POW10.get(k as usize).copied();
     Some(if sl < sr {
         l.checked_mul(pow(sr - sl)?)? < r
@@ -79,9 +114,9 @@ pub fn product_lt(a: Decimal, b: Decimal, c: Decimal, d: Decimal) -> Option<bool
     })
 }
 
-/// 10^0 ..= 10^38: every power of ten an i128 holds.
-const POW10: [i128; 39] = {
-    let mut t = [1i128; 39];
+/// 10^0 ..= 10^38: every power of ten a u128 holds.
+const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
     let mut i = 1;
     while i < 39 {
         t[i] = t[i - 1] * 10;
@@ -90,29 +125,27 @@ const POW10: [i128; 39] = {
     t
 };
 
-/// `mn / 10^sn / den`, rounded half away from zero to `dp` places.
-fn div_round_parts(mn: i128, sn: u32, den: Decimal, dp: u32) -> Option<Decimal> {
+/// `±mn / 10^sn / den` (`negative` the numerator's sign), rounded half away
+/// from zero to `dp` places, on magnitudes: one unsigned division.
+fn div_round_parts(mn: u128, negative: bool, sn: u32, den: Decimal, dp: u32) -> Option<Decimal> {
     // num = mn / 10^sn, den = md / 10^sd, so num / den × 10^dp = mn × 10^e / md
     // with e = sd + dp − sn.
-    let md = den.mantissa();
+    let (md, den_negative) = magnitude(den);
+    if md == 0 {
+        return None;
+    }
     let e = i64::from(den.scale()) + i64::from(dp) - i64::from(sn);
     let pow = |k: i64| POW10.get(usize::try_from(k).ok()?).copied();
     let (n, d) = if e >= 0 {
-        (mn.checked_mul(pow(e)?)?, md)
+        (mul_magnitudes(mn, pow(e)?)?, md)
     } else {
-        (mn, md.checked_mul(pow(-e)?)?)
+        (mn, mul_magnitudes(md, pow(-e)?)?)
     };
-    let (q, r) = (n.checked_div(d)?, n.checked_rem(d)?);
-    let q = if r.unsigned_abs().checked_mul(2)? >= d.unsigned_abs() {
-        if (n < 0) != (d < 0) {
-            q.checked_sub(1)?
-        } else {
-            q.checked_add(1)?
-        }
-    } else {
-        q
-    };
-    Decimal::try_from_i128_with_scale(q, dp).ok()
+    let q = n / d;
+    // The remainder is below d; 2r ≥ d, written so that nothing overflows.
+    let r = n - q * d;
+    let q = i128::try_from(if r >= d - r { q + 1 } else { q }).ok()?;
+    Decimal::try_from_i128_with_scale(if negative != den_negative { -q } else { q }, dp).ok()
 }
 
 /// `amount` rounded to a multiple of `increment` (a positive amount).

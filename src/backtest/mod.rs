@@ -341,8 +341,7 @@ pub fn run(
     let delta = f((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
     let width = f(entry.wing_width);
     let mut engine = Engine::new(strategy, compiled, Some(values));
-    let mut decision = engine.decide(None)?;
-    let mut decisions = vec![decision.clone()];
+    let mut decisions = vec![engine.decide(None)?];
     let mut trades = Vec::new();
     let mut skips = Vec::new();
     let mut days = Vec::with_capacity(bars.len());
@@ -437,17 +436,13 @@ pub fn run(
                 let o = open.take().map(|o| o.trade);
                 if let Some(t) = o {
                     closed_equity += t.pnl + t.hedge_pnl;
-                    engine.apply(
-                        &ClosedTrade {
-                            date,
-                            pnl: t.pnl,
-                            credit: Some(t.credit * Decimal::from(t.contracts)),
-                            hedge_pnl: Some(t.hedge_pnl),
-                        },
-                        &decision,
-                    )?;
-                    decision = engine.decide(None)?;
-                    decisions.push(decision.clone());
+                    engine.apply(&ClosedTrade {
+                        date,
+                        pnl: t.pnl,
+                        credit: Some(t.credit * Decimal::from(t.contracts)),
+                        hedge_pnl: Some(t.hedge_pnl),
+                    })?;
+                    decisions.push(engine.decide(None)?);
                     next_entry = Some(date + chrono::Days::new(u64::from(entry.reentry)));
                     trades.push(t);
                 }
@@ -460,7 +455,7 @@ pub fn run(
         let hedge_signal;
         if open.is_none() && next_entry.is_none_or(|d| date >= d) {
             engine.set_as_of(Some(date));
-            engine.decide_into(None, &mut decision)?;
+            let decision = engine.next_decision(None)?;
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
             if decision.blocked {
                 let why: Vec<String> = decision
@@ -488,7 +483,7 @@ pub fn run(
             match enter(
                 strategy,
                 config,
-                &decision,
+                decision,
                 date,
                 s,
                 v,
@@ -537,15 +532,12 @@ pub fn run(
             config,
         );
         let t = o.trade;
-        engine.apply(
-            &ClosedTrade {
-                date: last.date,
-                pnl: t.pnl,
-                credit: Some(t.credit * Decimal::from(t.contracts)),
-                hedge_pnl: Some(t.hedge_pnl),
-            },
-            &decision,
-        )?;
+        engine.apply(&ClosedTrade {
+            date: last.date,
+            pnl: t.pnl,
+            credit: Some(t.credit * Decimal::from(t.contracts)),
+            hedge_pnl: Some(t.hedge_pnl),
+        })?;
         decisions.push(engine.decide(None)?);
         trades.push(t);
     }

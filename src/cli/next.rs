@@ -39,27 +39,26 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Err(code) => return code,
     };
     let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
-    let mut decision = match engine.decide(None) {
+    if let Err(e) = engine.next_decision(None) {
+        eprintln!("error: {e}");
+        return exit::findings();
+    }
+    for t in &l.closed {
+        let applied = engine
+            .apply(t)
+            .and_then(|()| engine.next_decision(None).map(|_| ()));
+        if let Err(e) = applied {
+            eprintln!("error: {}: {e}", args.journal.display());
+            return exit::findings();
+        }
+    }
+    let d = match engine.next_decision(credit) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::findings();
         }
     };
-    for t in &l.closed {
-        let applied = engine
-            .apply(t, &decision)
-            .and_then(|()| engine.decide_into(None, &mut decision));
-        if let Err(e) = applied {
-            eprintln!("error: {}: {e}", args.journal.display());
-            return exit::findings();
-        }
-    }
-    if let Err(e) = engine.decide_into(credit, &mut decision) {
-        eprintln!("error: {e}");
-        return exit::findings();
-    }
-    let d = &decision;
     match args.format {
         Format::Json => {
             let value = serde_json::json!({ "decision": d, "derivation": d.derivation() });

@@ -83,15 +83,15 @@ pub(crate) fn for_each_decision(
     mut f: impl FnMut(&Decision) -> std::io::Result<()>,
 ) -> Result<Result<(), std::io::Error>, EvalError> {
     let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
-    let mut d = engine.decide(l.closed.first().and_then(|t| t.credit))?;
+    let mut credit = l.closed.first().and_then(|t| t.credit);
     for (i, t) in l.closed.iter().enumerate() {
-        if let Err(e) = f(&d) {
+        if let Err(e) = f(engine.next_decision(credit)?) {
             return Ok(Err(e));
         }
-        engine.apply(t, &d)?;
-        engine.decide_into(l.closed.get(i + 1).and_then(|t| t.credit), &mut d)?;
+        engine.apply(t)?;
+        credit = l.closed.get(i + 1).and_then(|t| t.credit);
     }
-    Ok(f(&d))
+    Ok(f(engine.next_decision(credit)?))
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {

@@ -199,7 +199,7 @@ pub fn simulate_path(
     let overflow = McError::Overflow { path };
     let mut rng = path_rng(config.seed, path);
     let mut engine = Engine::new(strategy, compiled, None);
-    let mut decision = engine.decide(None).map_err(err)?;
+    let mut size = engine.next_decision(None).map_err(err)?.size;
     let capital = strategy.account.capital;
     let capital_f = capital.to_f64().unwrap_or(0.0);
     let ruin = capital_f * config.ruin_level;
@@ -213,7 +213,6 @@ pub fn simulate_path(
     for _ in 0..config.trades {
         let i = rng.random_range(0..n) as usize;
         let Some(s) = samples.get(i) else { continue };
-        let size = decision.size;
         let pnl = s
             .condor
             .checked_mul(size)
@@ -225,17 +224,15 @@ pub fn simulate_path(
             .ok_or_else(|| overflow.clone())?
             .round_dp(2);
         engine
-            .apply(
-                &ClosedTrade {
-                    date,
-                    pnl,
-                    credit: None,
-                    hedge_pnl: Some(hedge),
-                },
-                &decision,
-            )
+            .apply(&ClosedTrade {
+                date,
+                pnl,
+                credit: None,
+                hedge_pnl: Some(hedge),
+            })
             .map_err(err)?;
-        engine.decide_into(None, &mut decision).map_err(err)?;
+        let decision = engine.next_decision(None).map_err(err)?;
+        size = decision.size;
         made += 1;
         if decision.event == Event::StoppedOut {
             stopped += 1;
