@@ -338,7 +338,8 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// A decision with nothing in it, to be filled by [`crate::eval::Engine::decide_into`].
+    /// A decision with nothing in it, to be filled by [`crate::eval::Engine::decide_into`]
+    /// (the engine starts its own record from one).
     pub fn empty() -> Decision {
         Decision {
             trade: 0,
