@@ -445,9 +445,11 @@ mod reads {
 }
 
 /// Whether two amounts have the same representation, not only the same
-/// value: `1.0` and `1.00` print differently.
+/// value: `1.0` and `1.00` print differently, and so may `-0` and `0`.
 fn same(a: Decimal, b: Decimal) -> bool {
-    a.mantissa() == b.mantissa() && a.scale() == b.scale()
+    a.mantissa() == b.mantissa()
+        && a.scale() == b.scale()
+        && a.is_sign_negative() == b.is_sign_negative()
 }
 
 fn same_opt(a: Option<Decimal>, b: Option<Decimal>) -> bool {
