@@ -389,7 +389,20 @@ impl Backend {
             .wasm_memory64(false)
             .wasm_multi_memory(false)
             .wasm_backtrace_max_frames(None)
+            // The native-to-wasm address map only serves backtraces, which
+            // are off (a trap's message is its kind alone). Without it each
+            // function compiles a little faster (2% fewer instructions per
+            // load of the 48 KB module).
+            .generate_address_map(false)
             .max_wasm_stack(MAX_WASM_STACK);
+        // `.eh_frame`-style unwind info is only for the system unwinder and
+        // profilers, never read by wasmtime's own trap handling or stack
+        // walking (frame pointers). Skipping it saves building it per
+        // function and registering/deregistering it per module. Windows'
+        // ABI requires it, and wasmtime refuses to turn it off there.
+        if !cfg!(windows) {
+            config.native_unwind_info(false);
+        }
         config
     }
 
