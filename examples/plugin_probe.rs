@@ -14,7 +14,9 @@
 //! computations over the 9,235 VIX closes (`builtin`: the built-in `rsi`;
 //! `canonical`: optimized with NaN canonicalisation); `PROBE_BARS=16` uses
 //! only the first 16 bars;
-//! `load {rsi|48k} {baseline|optimized} N`: N cold loads (cache cleared each time).
+//! `load {rsi|48k} {baseline|optimized} N`: N cold loads (cache cleared each time;
+//! `PROBE_DROP=1` times the clearing too, which drops the previous load's
+//! compiled module, as `benches/plugin.rs` does).
 //!
 //! It prints the fastest and the median of the N wall-clock times: on a busy
 //! machine the fastest is the best estimate of the undisturbed cost.
@@ -138,9 +140,17 @@ fn main() {
             }
         }
         "load" => {
+            // `PROBE_DROP=1` also times dropping the previous load's module
+            // (clearing the cache), as the criterion benchmark does.
+            let with_drop = std::env::var_os("PROBE_DROP").is_some();
             for _ in 0..n {
-                PluginHost::clear_module_cache();
+                if !with_drop {
+                    PluginHost::clear_module_cache();
+                }
                 timed(&mut || {
+                    if with_drop {
+                        PluginHost::clear_module_cache();
+                    }
                     black_box(host.load_bytes(&manifest, &bytes).unwrap());
                 });
             }
