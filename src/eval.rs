@@ -447,9 +447,8 @@ mod reads {
 /// Whether two amounts have the same representation, not only the same
 /// value: `1.0` and `1.00` print differently, and so may `-0` and `0`.
 fn same(a: Decimal, b: Decimal) -> bool {
-    a.mantissa() == b.mantissa()
-        && a.scale() == b.scale()
-        && a.is_sign_negative() == b.is_sign_negative()
+    // The 16 bytes hold the flags (sign and scale) and the 96-bit mantissa.
+    a.serialize() == b.serialize()
 }
 
 fn same_opt(a: Option<Decimal>, b: Option<Decimal>) -> bool {
@@ -492,6 +491,11 @@ pub struct Engine<'a> {
     fixed: Option<(StepSize, Option<Decimal>)>,
     /// The size node's value (one per graph).
     size: StepSize,
+    /// With a fixed base and cap, the size at each step (the index) for the
+    /// size before it, from the last time that step was reached.
+    size_memo: Vec<Option<(Decimal, StepSize)>>,
+    /// Whether the size node was evaluated since the record last took its value.
+    size_fresh: bool,
     /// The date to read market nodes at, instead of the last trade's (until the next trade).
     as_of: Option<NaiveDate>,
     /// Each guard as written.
@@ -503,6 +507,9 @@ pub struct Engine<'a> {
     /// Each WACC guard, prepared (`None` for other guards, or when the
     /// account lacks an input or the inputs are rejected).
     wacc_guards: Vec<Option<crate::guards::WaccGuard>>,
+    /// Each WACC guard's clear pass, prepared for the last few hedge totals
+    /// (one per step, typically) and equity scales it saw.
+    wacc_passes: Vec<[Option<crate::guards::WaccPass>; WACC_PASSES]>,
     /// How many sigmas away the next condor's short strikes sit (its short
     /// delta's upper end: the nearer strikes), for the quick ratio's stress.
     strike_sigmas: f64,
@@ -591,6 +598,8 @@ impl<'a> Engine<'a> {
                 .collect(),
             fixed,
             size: Decision::empty().sizing,
+            size_memo: vec![None; strategy.sizing.steps as usize + 1],
+            size_fresh: false,
             as_of: None,
             guard_texts: strategy
                 .guards
@@ -609,6 +618,7 @@ impl<'a> Engine<'a> {
                     _ => None,
                 })
                 .collect(),
+            wacc_passes: vec![[None; WACC_PASSES]; strategy.guards.len()],
             strike_sigmas: crate::guards::strike_sigmas(
                 strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
             ),
@@ -633,6 +643,9 @@ impl<'a> Engine<'a> {
     pub fn invalidate(&mut self) {
         self.dirty = reads::ALL;
         self.current = None;
+        // And the memos: the sizes per step, the WACC guards' prepared passes.
+        self.size_memo.fill(None);
+        self.wacc_passes.fill([None; WACC_PASSES]);
     }
 
     /// The current state.
@@ -740,8 +753,10 @@ impl<'a> Engine<'a> {
                         Slot::Step(k) => k,
                         _ => 1,
                     };
-                    let (prev, capital, equity) =
-                        (money_of(*prev), money_of(*capital), money_of(*equity));
+                    let prev = money_of(*prev);
+                    // Read only without a fixed base and cap (the plan
+                    // drops these inputs otherwise).
+                    let basis = || (money_of(*capital), money_of(*equity));
                     let size = match (self.state.held, step) {
                         (Some(h), step) => StepSize {
                             step,
@@ -757,16 +772,35 @@ impl<'a> Engine<'a> {
                         },
                         (None, 1) => match &self.fixed {
                             Some((base, _)) => *base,
-                            None => ladder::base_size(&s.sizing, capital, equity).map_err(wrap)?,
+                            None => {
+                                let (capital, equity) = basis();
+                                ladder::base_size(&s.sizing, capital, equity).map_err(wrap)?
+                            }
                         },
                         (None, step) => match &self.fixed {
-                            Some((_, cap)) => ladder::next_size_capped(&s.sizing, step, prev, *cap)
-                                .map_err(wrap)?,
-                            None => ladder::next_size(&s.sizing, step, prev, capital, equity)
-                                .map_err(wrap)?,
+                            // A pure function of the step and the size
+                            // before: kept per step, keyed by that size.
+                            Some((_, cap)) => match self.size_memo.get(step as usize) {
+                                Some(Some((from, size))) if same(*from, prev) => *size,
+                                _ => {
+                                    let size =
+                                        ladder::next_size_capped(&s.sizing, step, prev, *cap)
+                                            .map_err(wrap)?;
+                                    if let Some(m) = self.size_memo.get_mut(step as usize) {
+                                        *m = Some((prev, size));
+                                    }
+                                    size
+                                }
+                            },
+                            None => {
+                                let (capital, equity) = basis();
+                                ladder::next_size(&s.sizing, step, prev, capital, equity)
+                                    .map_err(wrap)?
+                            }
                         },
                     };
                     self.size = size;
+                    self.size_fresh = true;
                     Slot::Size
                 }
                 Node::MaxLossPct { step } => match get(&self.slots, *step) {
@@ -874,13 +908,15 @@ impl<'a> Engine<'a> {
         out.event = self.state.event;
         out.pnl = self.state.pnl;
         out.step = self.state.step;
-        out.size = self.size.size;
-        out.capped = self.size.capped;
+        if std::mem::take(&mut self.size_fresh) {
+            out.size = self.size.size;
+            out.capped = self.size.capped;
+            out.sizing = self.size;
+        }
         out.credit = credit;
         out.equity = self.state.equity;
         out.cycle_pnl = self.state.cycle_pnl;
         out.cycle_result = self.state.cycle_result;
-        out.sizing = self.size;
         if let Some(rule) = self
             .max_loss_rules
             .get((self.state.step.max(1) - 1) as usize)
@@ -1067,6 +1103,53 @@ impl<'a> Engine<'a> {
                 blocked |= matches!(slot.outcome, GuardVerdict::Blocked { .. });
                 continue;
             }
+            // The WACC guard's clear pass, on integers prepared for this
+            // hedge total: the record's pass keeps its amount and limit and
+            // takes the new impact.
+            if let Guard::Wacc { .. } = g
+                && let Some(w) = self.wacc_guards.get(i).and_then(Option::as_ref)
+                && let Some(slot) = out.guards.get_mut(i)
+                && slot.kind == GuardKind::WaccImpact
+                && let Some(memo) = self.wacc_passes.get_mut(i)
+            {
+                let pass = match memo
+                    .iter()
+                    .flatten()
+                    .find(|p| same(p.wanted, allowed) && p.scale == equity.scale())
+                {
+                    Some(p) => Some(*p),
+                    None => {
+                        let p = w.prepare_pass(allowed, equity.scale());
+                        // The oldest goes.
+                        memo.rotate_right(1);
+                        memo[0] = p;
+                        p
+                    }
+                };
+                if let Some(impact) = pass.and_then(|p| w.quick_pass(&p, equity, VALUE_DP)) {
+                    let limit_bps = w.limit_bps();
+                    match &mut slot.outcome {
+                        GuardVerdict::Pass {
+                            amount: Some(a),
+                            value,
+                            limit: Some(l),
+                        } if same(*a, allowed) && same(*l, limit_bps) => *value = Some(impact),
+                        other => {
+                            *other = GuardVerdict::Pass {
+                                amount: Some(allowed),
+                                value: Some(impact),
+                                limit: Some(limit_bps),
+                            }
+                        }
+                    }
+                    let leaves = ids.guard_inputs.get(i).map_or(&[][..], Vec::as_slice);
+                    if bar_changed || slot.inputs.len() != leaves.len() {
+                        let names = self.guard_input_names.get(i).map_or(&[][..], Vec::as_slice);
+                        fill_leaves(&mut slot.inputs, names, leaves, self.market, bar);
+                    }
+                    continue;
+                }
+            }
             let no_bar = || self.no_bar_reason();
             let (kind, outcome) = match g {
                 Guard::Blackout { days, events } => {
@@ -1166,7 +1249,13 @@ impl<'a> Engine<'a> {
                 }
                 Guard::Wacc { max_bps } => {
                     let prepared = self.wacc_guards.get(i).and_then(Option::as_ref);
-                    let outcome = match (prepared, wacc_inputs(&s.account)) {
+                    let outcome = match (
+                        prepared,
+                        prepared
+                            .is_none()
+                            .then(|| wacc_inputs(&s.account))
+                            .flatten(),
+                    ) {
                         // A ruined account: no cost of capital to weigh (and no
                         // message to format on the hot path).
                         (Some(_), _) if equity <= Decimal::ZERO => GuardVerdict::Unknown {
@@ -1264,7 +1353,8 @@ impl<'a> Engine<'a> {
             }
         }
         out.blocked = blocked;
-        self.scaled = allowed < asked && asked > Decimal::ZERO;
+        // No guard capped: `allowed` is still `asked` itself.
+        self.scaled = !same(allowed, asked) && allowed < asked && asked > Decimal::ZERO;
         if self.scaled {
             for h in out.hedges.iter_mut().filter(|h| h.active) {
                 let scaled = money::mul(h.budget, allowed)
@@ -1377,7 +1467,14 @@ impl<'a> Engine<'a> {
         let st = &mut self.state;
         let s = self.strategy;
         let hedge = t.hedge_pnl.unwrap_or(Decimal::ZERO);
-        st.equity = money::add(st.equity, money::add(t.pnl, hedge).map_err(wrap)?).map_err(wrap)?;
+        // `x + 0` is `x` exactly (its scale and sign kept), so a trade
+        // without a hedge skips one addition.
+        let moved = if hedge.is_zero() {
+            t.pnl
+        } else {
+            money::add(t.pnl, hedge).map_err(wrap)?
+        };
+        st.equity = money::add(st.equity, moved).map_err(wrap)?;
         st.cycle_pnl = money::add(st.cycle_pnl, t.pnl).map_err(wrap)?;
         // A rolled amount is spent once a layer took it; otherwise it stays carried.
         let taken = decided.roll.as_ref().is_some_and(|r| r.to.is_some());
@@ -1494,8 +1591,31 @@ fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
             reads: mask,
         });
     }
+    // An input no kept node reads (equity, when the sizes do not depend on
+    // it) would only be copied on every decision.
+    let mut read = vec![false; graph.nodes.len()];
+    for step in plan.iter().rev() {
+        let needed = !matches!(step.node, Node::Input(_)) || read.get(step.slot) == Some(&true);
+        if !needed {
+            continue;
+        }
+        let deps = match step.node {
+            Node::Size { step, prev, .. } if fixed => vec![*step, *prev],
+            node => node.deps(),
+        };
+        for d in deps {
+            if let Some(r) = read.get_mut(d.index()) {
+                *r = true;
+            }
+        }
+    }
+    plan.retain(|step| !matches!(step.node, Node::Input(_)) || read.get(step.slot) == Some(&true));
     plan
 }
+
+/// How many prepared clear passes each WACC guard keeps: a ladder of four
+/// steps asks for up to four hedge totals, in turn.
+const WACC_PASSES: usize = 6;
 
 /// Decimal places of a guarded value (bps, a ratio) in a decision's record.
 const VALUE_DP: u32 = 6;
@@ -1511,12 +1631,17 @@ fn verdict(
     blocked: &mut bool,
 ) -> GuardVerdict {
     use crate::guards::GuardOutcome as O;
+    // A value already within the places is kept as it is (as rounding would).
     let round = |v: Option<Decimal>| {
         v.map(|v| {
-            v.round_dp_with_strategy(
-                VALUE_DP,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            )
+            if v.scale() <= VALUE_DP {
+                v
+            } else {
+                v.round_dp_with_strategy(
+                    VALUE_DP,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+            }
         })
     };
     match outcome {

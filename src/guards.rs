@@ -615,6 +615,74 @@ impl WaccGuard {
         Some(true)
     }
 
+    /// The clear pass prepared for hedges of total notional `wanted` on
+    /// equity written to `scale` places (see [`WaccGuard::quick_pass`]);
+    /// `None` when the total is negative, has more places than `scale`, or
+    /// its arithmetic leaves 128 bits.
+    pub fn prepare_pass(&self, wanted: Decimal, scale: u32) -> Option<WaccPass> {
+        if wanted.is_sign_negative() || wanted.scale() > scale {
+            return None;
+        }
+        let (wm, _) = crate::money::magnitude(wanted);
+        let sw = wanted.scale();
+        // Clearly inside: `H × excess < L_inside × E`, that is `E` above
+        // `H × excess / L_inside`; every positive equity when the excess is
+        // not positive.
+        let threshold = if !self.excess.is_sign_negative() && !self.excess.is_zero() {
+            let (xm, _) = crate::money::magnitude(self.excess);
+            let (lm, _) = crate::money::magnitude(self.limit_inside);
+            crate::money::ceil_quotient_at(
+                (
+                    crate::money::mul_magnitudes(wm, xm)?,
+                    sw + self.excess.scale(),
+                ),
+                (lm, self.limit_inside.scale()),
+                scale,
+            )?
+        } else {
+            0
+        };
+        let (bm, negative) = crate::money::magnitude(self.slope_bps);
+        Some(WaccPass {
+            wanted,
+            scale,
+            threshold,
+            wanted_at: crate::money::scale_up(wm, scale - sw)?,
+            num: (
+                crate::money::mul_magnitudes(wm, bm)?,
+                sw + self.slope_bps.scale(),
+            ),
+            negative,
+        })
+    }
+
+    /// The rounded impact of [`WaccGuard::check_rounded`] when the
+    /// prepared hedge total is clearly inside the limit on `equity`, on
+    /// integers: a comparison against the equity threshold and one
+    /// division. `None` sends the caller to [`WaccGuard::check_rounded`]
+    /// (equity at another scale, at or below the threshold, or arithmetic
+    /// beyond the decimal's 96 bits).
+    pub fn quick_pass(&self, pass: &WaccPass, equity: Decimal, dp: u32) -> Option<Decimal> {
+        if equity.scale() != pass.scale || equity.is_sign_negative() {
+            return None;
+        }
+        let (em, _) = crate::money::magnitude(equity);
+        if em <= pass.threshold {
+            return None;
+        }
+        // `E + H` as the decimal sum would hold it: at `E`'s scale, in 96 bits.
+        let den = em.checked_add(pass.wanted_at)?;
+        if den >> 96 != 0 {
+            return None;
+        }
+        crate::money::div_round_magnitudes(pass.num, (den, pass.scale), pass.negative, dp)
+    }
+
+    /// The limit in bps.
+    pub fn limit_bps(&self) -> Decimal {
+        self.limit_bps
+    }
+
     fn pass(&self, wanted: Decimal, impact: Decimal) -> GuardOutcome {
         GuardOutcome::Pass {
             guard: GuardKind::WaccImpact,
@@ -639,6 +707,26 @@ impl WaccGuard {
             limit: self.limit_bps,
         })
     }
+}
+
+/// A [`WaccGuard`]'s clear pass prepared for one hedge total and one scale
+/// of equity ([`WaccGuard::prepare_pass`]): the engine keeps it while the
+/// total stays (the hedge layers change only with the step), and each
+/// decision then tests the equity and computes the impact on integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaccPass {
+    /// The hedge total it was prepared for.
+    pub wanted: Decimal,
+    /// The scale of the equity it reads.
+    pub scale: u32,
+    /// Equity whose mantissa at `scale` is above this is clearly inside.
+    threshold: u128,
+    /// `wanted`'s mantissa at `scale` (the impact divides by `E + H`).
+    wanted_at: u128,
+    /// `wanted × slope_bps`: magnitude and scale.
+    num: (u128, u32),
+    /// Whether the impact is negative (the slope's sign).
+    negative: bool,
 }
 
 // ---------------------------------------------------------------------------

@@ -906,6 +906,43 @@ proptest! {
         );
     }
 
+    /// The prepared clear pass, on integers, answers only when the rounded
+    /// check passes, and then with its impact, to the bit; with typical
+    /// amounts it answers.
+    #[test]
+    fn the_prepared_clear_pass_is_the_rounded_check(
+        i in wacc_inputs(),
+        equity in (1i64..100_000_000_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s)),
+        limit in (0i64..10_000).prop_map(|n| Decimal::new(n, 1)),
+        wanted in (0i64..10_000_000_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s)),
+    ) {
+        let Ok(g) = vixshield::guards::WaccGuard::new(&i, limit) else {
+            return Ok(());
+        };
+        let rounded = g.check_rounded(equity, wanted, 6);
+        let pass = g.prepare_pass(wanted, equity.scale());
+        // (Otherwise `None` only when the arithmetic leaves 128 bits.)
+        if wanted.scale() > equity.scale() {
+            prop_assert!(pass.is_none());
+        }
+        let quick = pass.and_then(|p| g.quick_pass(&p, equity, 6));
+        if let Some(impact) = quick {
+            match &rounded {
+                Ok(GuardOutcome::Pass { amount, value: Some(v), limit: l, .. }) => {
+                    prop_assert_eq!(v.serialize(), impact.serialize(), "{} against {}", v, impact);
+                    prop_assert_eq!((*amount, *l), (wanted, limit));
+                }
+                other => prop_assert!(false, "quick pass {} where the check gives {:?}", impact, other),
+            }
+        }
+        // Clearly inside by a wide margin: the quick pass must answer.
+        if let (Some(_), Ok(GuardOutcome::Pass { value: Some(v), .. })) = (pass, &rounded)
+            && v.abs() * Decimal::from(2) < limit
+        {
+            prop_assert!(quick.is_some(), "no quick pass at {} bps against {}", v, limit);
+        }
+    }
+
     /// The engine's rounded check is the prepared guard, rounded once to 6 places.
     #[test]
     fn the_rounded_wacc_check_is_the_check_rounded(
@@ -932,6 +969,45 @@ proptest! {
             (r, p) => prop_assert_eq!(r, p),
         }
     }
+}
+
+/// With spx-mastery's account, the engine's case: the prepared pass answers
+/// for every hedge total of its ladder on a range of equities, with the
+/// rounded check's impact; on equity written to other places, or a total
+/// with more places than the equity, it is not used.
+#[test]
+fn the_prepared_clear_pass_answers_for_spx_mastery() {
+    let inputs = WaccInputs {
+        risk_free_rate: dec!(0.045),
+        beta: dec!(1),
+        equity_risk_premium: dec!(0.055),
+        margin_rate: dec!(0.065),
+        tax_rate: dec!(0.21),
+    };
+    let g = vixshield::guards::WaccGuard::new(&inputs, dec!(18)).expect("valid inputs");
+    for wanted in [dec!(150.00), dec!(270.00), dec!(725.00), dec!(1150.00)] {
+        let pass = g.prepare_pass(wanted, 2).expect("prepared");
+        for equity in [
+            dec!(50000.00),
+            dec!(100000.00),
+            dec!(123456.78),
+            dec!(5000000.00),
+        ] {
+            let quick = g.quick_pass(&pass, equity, 6).expect("clearly inside");
+            let Ok(GuardOutcome::Pass { value: Some(v), .. }) = g.check_rounded(equity, wanted, 6)
+            else {
+                panic!("{wanted} on {equity} passes");
+            };
+            assert_eq!(quick.serialize(), v.serialize(), "{wanted} on {equity}");
+        }
+        assert_eq!(
+            g.quick_pass(&pass, dec!(100000.5), 6),
+            None,
+            "equity at 1 place"
+        );
+    }
+    assert!(g.prepare_pass(dec!(150.005), 2).is_none());
+    assert!(g.prepare_pass(dec!(-150.00), 2).is_none());
 }
 
 #[test]

@@ -25,6 +25,7 @@ mod journal;
 mod market_align;
 mod market_errors;
 mod market_load;
+mod money;
 mod plugin_cli;
 mod plugin_host;
 mod risk_exact;
