@@ -1112,21 +1112,18 @@ impl<'a> Engine<'a> {
                 && slot.kind == GuardKind::WaccImpact
                 && let Some(memo) = self.wacc_passes.get_mut(i)
             {
-                let pass = match memo
-                    .iter()
-                    .flatten()
-                    .find(|p| same(p.wanted, allowed) && p.scale == equity.scale())
-                {
-                    Some(p) => Some(*p),
-                    None => {
-                        let p = w.prepare_pass(allowed, equity.scale());
-                        // The oldest goes.
-                        memo.rotate_right(1);
-                        memo[0] = p;
-                        p
-                    }
-                };
-                if let Some(impact) = pass.and_then(|p| w.quick_pass(&p, equity, VALUE_DP)) {
+                let hit = memo.iter().position(|p| {
+                    p.as_ref()
+                        .is_some_and(|p| same(p.wanted, allowed) && p.scale == equity.scale())
+                });
+                let k = hit.unwrap_or_else(|| {
+                    // The oldest goes.
+                    memo.rotate_right(1);
+                    memo[0] = w.prepare_pass(allowed, equity.scale(), VALUE_DP);
+                    0
+                });
+                let pass = memo.get(k).and_then(Option::as_ref);
+                if let Some(impact) = pass.and_then(|p| w.quick_pass(p, equity)) {
                     let limit_bps = w.limit_bps();
                     match &mut slot.outcome {
                         GuardVerdict::Pass {

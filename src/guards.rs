@@ -616,10 +616,11 @@ impl WaccGuard {
     }
 
     /// The clear pass prepared for hedges of total notional `wanted` on
-    /// equity written to `scale` places (see [`WaccGuard::quick_pass`]);
+    /// equity written to `scale` places, the impact to `dp` places (see
+    /// [`WaccGuard::quick_pass`]);
     /// `None` when the total is negative, has more places than `scale`, or
     /// its arithmetic leaves 128 bits.
-    pub fn prepare_pass(&self, wanted: Decimal, scale: u32) -> Option<WaccPass> {
+    pub fn prepare_pass(&self, wanted: Decimal, scale: u32, dp: u32) -> Option<WaccPass> {
         if wanted.is_sign_negative() || wanted.scale() > scale {
             return None;
         }
@@ -642,27 +643,35 @@ impl WaccGuard {
         } else {
             0
         };
+        // The impact `(H × slope_bps) / (E + H)` to `dp` places is
+        // `H × slope_bps × 10^e / (E + H)` on mantissas (`E + H` at `scale`),
+        // `e = scale + dp − (H's and slope's places)`: the constant side is
+        // ready here, as `money::mul_div_round` would align it.
         let (bm, negative) = crate::money::magnitude(self.slope_bps);
+        let (num, den_pow) = crate::money::aligned(
+            crate::money::mul_magnitudes(wm, bm)?,
+            1,
+            i64::from(scale) + i64::from(dp) - i64::from(sw + self.slope_bps.scale()),
+        )?;
         Some(WaccPass {
             wanted,
             scale,
+            dp,
             threshold,
             wanted_at: crate::money::scale_up(wm, scale - sw)?,
-            num: (
-                crate::money::mul_magnitudes(wm, bm)?,
-                sw + self.slope_bps.scale(),
-            ),
+            num,
+            den_pow,
             negative,
         })
     }
 
-    /// The rounded impact of [`WaccGuard::check_rounded`] when the
+    /// The impact [`WaccGuard::check_rounded`] gives, rounded to the prepared places, when the
     /// prepared hedge total is clearly inside the limit on `equity`, on
     /// integers: a comparison against the equity threshold and one
     /// division. `None` sends the caller to [`WaccGuard::check_rounded`]
     /// (equity at another scale, at or below the threshold, or arithmetic
     /// beyond the decimal's 96 bits).
-    pub fn quick_pass(&self, pass: &WaccPass, equity: Decimal, dp: u32) -> Option<Decimal> {
+    pub fn quick_pass(&self, pass: &WaccPass, equity: Decimal) -> Option<Decimal> {
         if equity.scale() != pass.scale || equity.is_sign_negative() {
             return None;
         }
@@ -675,7 +684,12 @@ impl WaccGuard {
         if den >> 96 != 0 {
             return None;
         }
-        crate::money::div_round_magnitudes(pass.num, (den, pass.scale), pass.negative, dp)
+        let den = crate::money::mul_magnitudes(den, pass.den_pow)?;
+        crate::money::decimal_of(
+            crate::money::round_div(pass.num, den)?,
+            pass.negative,
+            pass.dp,
+        )
     }
 
     /// The limit in bps.
@@ -723,8 +737,12 @@ pub struct WaccPass {
     threshold: u128,
     /// `wanted`'s mantissa at `scale` (the impact divides by `E + H`).
     wanted_at: u128,
-    /// `wanted × slope_bps`: magnitude and scale.
-    num: (u128, u32),
+    /// The places of the impact.
+    dp: u32,
+    /// `wanted × slope_bps` aligned for the division, and the power of ten
+    /// the denominator takes (1 unless the numerator has more places).
+    num: u128,
+    den_pow: u128,
     /// Whether the impact is negative (the slope's sign).
     negative: bool,
 }

@@ -202,6 +202,12 @@ pub fn div_round_magnitudes(
 ) -> Option<Decimal> {
     // num / den × 10^dp = mn × 10^e / md with e = sd + dp − sn.
     let (n, d) = aligned(mn, md, i64::from(sd) + i64::from(dp) - i64::from(sn))?;
+    decimal_of(round_div(n, d)?, negative, dp)
+}
+
+/// `n / d` rounded half away from zero; `None` when `d` is zero.
+#[inline]
+pub fn round_div(n: u128, d: u128) -> Option<u128> {
     if d == 0 {
         return None;
     }
@@ -209,7 +215,7 @@ pub fn div_round_magnitudes(
     // that nothing overflows (a round-up needs d ≥ 2, so q + 1 fits). In 64
     // bits when both fit: 128-bit division is a library call several times
     // slower.
-    let q = match (u64::try_from(n), u64::try_from(d)) {
+    Some(match (u64::try_from(n), u64::try_from(d)) {
         (Ok(n), Ok(d)) => {
             let (q, r) = (n / d, n % d);
             u128::from(if r >= d - r { q + 1 } else { q })
@@ -218,15 +224,20 @@ pub fn div_round_magnitudes(
             let (q, r) = (n / d, n % d);
             if r >= d - r { q + 1 } else { q }
         }
-    };
-    // Within the decimal's 96 bits and 28 places (a zero comes out positive).
-    (q >> 96 == 0 && dp <= Decimal::MAX_SCALE)
-        .then(|| Decimal::from_parts(q as u32, (q >> 32) as u32, (q >> 64) as u32, negative, dp))
+    })
+}
+
+/// `±m / 10^dp` as a decimal, when it fits its 96 bits and 28 places (a
+/// zero comes out positive).
+#[inline]
+pub fn decimal_of(m: u128, negative: bool, dp: u32) -> Option<Decimal> {
+    (m >> 96 == 0 && dp <= Decimal::MAX_SCALE)
+        .then(|| Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, negative, dp))
 }
 
 /// `(n × 10^e, d)` for `e ≥ 0`, else `(n, d × 10^−e)`: the two sides of
 /// `n × 10^e / d` as integers; `None` when one leaves u128.
-fn aligned(n: u128, d: u128, e: i64) -> Option<(u128, u128)> {
+pub fn aligned(n: u128, d: u128, e: i64) -> Option<(u128, u128)> {
     let pow = |k: i64| POW10.get(usize::try_from(k).ok()?).copied();
     Some(if e >= 0 {
         (mul_magnitudes(n, pow(e)?)?, d)

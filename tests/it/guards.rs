@@ -920,12 +920,12 @@ proptest! {
             return Ok(());
         };
         let rounded = g.check_rounded(equity, wanted, 6);
-        let pass = g.prepare_pass(wanted, equity.scale());
+        let pass = g.prepare_pass(wanted, equity.scale(), 6);
         // (Otherwise `None` only when the arithmetic leaves 128 bits.)
         if wanted.scale() > equity.scale() {
             prop_assert!(pass.is_none());
         }
-        let quick = pass.and_then(|p| g.quick_pass(&p, equity, 6));
+        let quick = pass.and_then(|p| g.quick_pass(&p, equity));
         if let Some(impact) = quick {
             match &rounded {
                 Ok(GuardOutcome::Pass { amount, value: Some(v), limit: l, .. }) => {
@@ -986,14 +986,14 @@ fn the_prepared_clear_pass_answers_for_spx_mastery() {
     };
     let g = vixshield::guards::WaccGuard::new(&inputs, dec!(18)).expect("valid inputs");
     for wanted in [dec!(150.00), dec!(270.00), dec!(725.00), dec!(1150.00)] {
-        let pass = g.prepare_pass(wanted, 2).expect("prepared");
+        let pass = g.prepare_pass(wanted, 2, 6).expect("prepared");
         for equity in [
             dec!(50000.00),
             dec!(100000.00),
             dec!(123456.78),
             dec!(5000000.00),
         ] {
-            let quick = g.quick_pass(&pass, equity, 6).expect("clearly inside");
+            let quick = g.quick_pass(&pass, equity).expect("clearly inside");
             let Ok(GuardOutcome::Pass { value: Some(v), .. }) = g.check_rounded(equity, wanted, 6)
             else {
                 panic!("{wanted} on {equity} passes");
@@ -1001,13 +1001,13 @@ fn the_prepared_clear_pass_answers_for_spx_mastery() {
             assert_eq!(quick.serialize(), v.serialize(), "{wanted} on {equity}");
         }
         assert_eq!(
-            g.quick_pass(&pass, dec!(100000.5), 6),
+            g.quick_pass(&pass, dec!(100000.5)),
             None,
             "equity at 1 place"
         );
     }
-    assert!(g.prepare_pass(dec!(150.005), 2).is_none());
-    assert!(g.prepare_pass(dec!(-150.00), 2).is_none());
+    assert!(g.prepare_pass(dec!(150.005), 2, 6).is_none());
+    assert!(g.prepare_pass(dec!(-150.00), 2, 6).is_none());
 }
 
 #[test]
