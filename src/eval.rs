@@ -446,9 +446,10 @@ mod reads {
 
 /// Whether two amounts have the same representation, not only the same
 /// value: `1.0` and `1.00` print differently, and so may `-0` and `0`.
+#[inline]
 fn same(a: Decimal, b: Decimal) -> bool {
-    // The 16 bytes hold the flags (sign and scale) and the 96-bit mantissa.
-    a.serialize() == b.serialize()
+    let (x, y) = (a.unpack(), b.unpack());
+    x.lo == y.lo && x.mid == y.mid && x.hi == y.hi && x.scale == y.scale && x.negative == y.negative
 }
 
 fn same_opt(a: Option<Decimal>, b: Option<Decimal>) -> bool {
