@@ -333,6 +333,15 @@ pub fn expr(e: &Expr) -> String {
 }
 
 fn write_expr(e: &Expr, out: &mut String) {
+    write_expr_before(e, out, false);
+}
+
+/// Writes `e`; `comma_follows`: a `,` comes right after it on the line (a
+/// call argument that is not the last). A `within` list would read that
+/// comma and the next argument as one more event, so a `within` at the end
+/// of such an argument is written in parentheses (a line break or a comment
+/// after the comma ended the list in the source; on one line nothing would).
+fn write_expr_before(e: &Expr, out: &mut String, comma_follows: bool) {
     match &e.kind {
         ExprKind::Lit(l) => out.push_str(&literal(l)),
         ExprKind::Name(n) => out.push_str(n),
@@ -343,24 +352,24 @@ fn write_expr(e: &Expr, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_expr(a, out);
+                write_expr_before(a, out, i + 1 < args.len());
             }
             out.push(')');
         }
         ExprKind::Unary(UnOp::Not, inner) => {
             out.push_str("not ");
-            write_expr(inner, out);
+            write_expr_before(inner, out, comma_follows);
         }
         ExprKind::Unary(UnOp::Neg, inner) => {
             out.push('-');
-            write_expr(inner, out);
+            write_expr_before(inner, out, comma_follows);
         }
         ExprKind::Binary(op, a, b) => {
-            write_expr(a, out);
+            write_expr_before(a, out, false);
             out.push(' ');
             out.push_str(op.symbol());
             out.push(' ');
-            write_expr(b, out);
+            write_expr_before(b, out, comma_follows);
         }
         ExprKind::Paren(inner) => {
             out.push('(');
@@ -368,12 +377,18 @@ fn write_expr(e: &Expr, out: &mut String) {
             out.push(')');
         }
         ExprKind::Within { days, events } => {
+            if comma_follows {
+                out.push('(');
+            }
             out.push_str(&format!("within {days}d of "));
             for (i, ev) in events.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
                 out.push_str(&ev.name);
+            }
+            if comma_follows {
+                out.push(')');
             }
         }
     }

@@ -97,3 +97,44 @@ fn crlf_bom_and_tabs_are_normalized() {
     let out = round_trip("crlf.vxs", text).expect("parses");
     assert_eq!(out, "account {\n    capital = $1,000\n}\n");
 }
+
+/// A `within` list ends at a line break; on one line the comma after it
+/// would read the next argument as one more event. So where a comma follows
+/// a `within`, the formatter writes it in parentheses (the only place it
+/// adds any): the formatted text keeps the meaning, and formats to itself.
+#[test]
+fn a_within_before_a_comma_gets_parentheses() {
+    let text = "signal s = ema(within 1d of FOMC, CPI, // events\n    vix) > 0 and f(a, vix > 1 and within 2d of PPI,\n    b)\n";
+    let src = SourceFile::new("within.vxs", text);
+    let parsed = parse::parse(&src);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let once = vixshield::fmt::format(&src, &parsed);
+    assert_eq!(
+        once,
+        "signal s = ema((within 1d of FOMC, CPI), vix) > 0\n    and f(a, vix > 1 and (within 2d of PPI), b) // events\n"
+    );
+    let src2 = SourceFile::new("within.vxs", once.clone());
+    let parsed2 = parse::parse(&src2);
+    assert!(parsed2.diagnostics.is_empty(), "{:?}", parsed2.diagnostics);
+    assert_eq!(vixshield::fmt::format(&src2, &parsed2), once);
+    // The same calls: two arguments to `ema`, three to `f`, and the lists
+    // hold only their events.
+    let calls = |text: &str| -> Vec<usize> {
+        let mut n = Vec::new();
+        let mut depth = Vec::new();
+        for c in text.chars() {
+            match c {
+                '(' => depth.push(1),
+                ',' => {
+                    if let Some(d) = depth.last_mut() {
+                        *d += 1;
+                    }
+                }
+                ')' => n.extend(depth.pop()),
+                _ => {}
+            }
+        }
+        n
+    };
+    assert_eq!(calls(&once), vec![2, 2, 1, 3]);
+}
