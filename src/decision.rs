@@ -3,11 +3,12 @@
 //! ([`Decision::derivation`]); the hot path only fills in numbers.
 
 use crate::ladder::StepSize;
-use crate::money::{fmt_decimal, fmt_money, fmt_percent};
+use crate::money::{Money, Percent};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// What happened to the ladder on the trade before this decision.
@@ -379,183 +380,200 @@ impl Decision {
 
     /// The derivation, one line a part: size, max loss, the event, hedges, roll.
     pub fn derivation(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut text = String::new();
+        self.write_derivation(&mut text, LINE_BREAK);
+        text.split(LINE_BREAK).map(String::from).collect()
+    }
+
+    /// The lines of [`Decision::derivation`] appended to `out`, `sep`
+    /// between them (the CSV's ` | `): no allocation per part.
+    pub fn write_derivation(&self, out: &mut String, sep: &str) {
+        // Writing to a `String` cannot fail.
+        let _ = self.write_lines(out, sep);
+    }
+
+    fn write_lines(&self, out: &mut String, sep: &str) -> std::fmt::Result {
         if let Some(pnl) = self.pnl {
-            let mut line = format!(
+            write!(
+                out,
                 "trade {}: {} {}",
                 self.trade,
                 self.event.word(),
-                fmt_money(pnl)
-            );
+                Money(pnl)
+            )?;
             if let Some(r) = self.cycle_result {
-                line.push_str(&format!(", cycle P&L {}", fmt_money(r)));
+                write!(out, ", cycle P&L {}", Money(r))?;
             }
-            line.push_str(&format!(" → step {}", self.step));
-            out.push(line);
+            write!(out, " → step {}{sep}", self.step)?;
         }
-        let size = if self.held {
-            format!(
+        write!(out, "step {}: ", self.step)?;
+        if self.held {
+            write!(
+                out,
                 "held at {} until the cycle recovers (cycle P&L {})",
-                fmt_money(self.size),
-                fmt_money(self.cycle_pnl)
-            )
+                Money(self.size),
+                Money(self.cycle_pnl)
+            )?;
         } else {
-            self.sizing.derivation()
-        };
-        let mut line = format!(
-            "step {}: {size}; max loss {} of credit {}",
-            self.step,
-            fmt_percent(self.max_loss_pct),
-            self.max_loss_rule
-        );
-        if let (Some(m), Some(c)) = (self.max_loss, self.credit) {
-            line.push_str(&format!(
-                " = {} of {} credit = {}",
-                fmt_percent(self.max_loss_pct),
-                fmt_money(c),
-                fmt_money(m)
-            ));
+            self.sizing.write_derivation(out);
         }
-        out.push(line);
+        write!(
+            out,
+            "; max loss {} of credit {}",
+            Percent(self.max_loss_pct),
+            self.max_loss_rule
+        )?;
+        if let (Some(m), Some(c)) = (self.max_loss, self.credit) {
+            write!(
+                out,
+                " = {} of {} credit = {}",
+                Percent(self.max_loss_pct),
+                Money(c),
+                Money(m)
+            )?;
+        }
         for h in &self.hedges {
-            let mut line = format!("hedge {}: ", h.layer);
+            write!(out, "{sep}hedge {}: ", h.layer)?;
             if h.active {
                 let asked = h.capped_from.unwrap_or(h.budget);
-                line.push_str(&format!(
+                write!(
+                    out,
                     "{} of {} = {}",
-                    fmt_percent(h.allocation),
-                    fmt_money(self.size),
-                    fmt_money(asked - h.roll)
-                ));
+                    Percent(h.allocation),
+                    Money(self.size),
+                    Money(asked - h.roll)
+                )?;
                 if !h.roll.is_zero() {
-                    line.push_str(&format!(
-                        " + roll {} = {}",
-                        fmt_money(h.roll),
-                        fmt_money(asked)
-                    ));
+                    write!(out, " + roll {} = {}", Money(h.roll), Money(asked))?;
                 }
                 if h.capped_from.is_some() {
-                    line.push_str(&format!(
-                        ", scaled to {} by the guards",
-                        fmt_money(h.budget)
-                    ));
+                    write!(out, ", scaled to {} by the guards", Money(h.budget))?;
                 }
-                line.push_str(&format!("; trigger {}", h.trigger.word()));
+                write!(out, "; trigger {}", h.trigger.word())?;
                 if !h.trigger_values.is_empty() {
-                    line.push_str(&format!(" ({})", leaves(&h.trigger_values)));
+                    out.push_str(" (");
+                    write_leaves(out, &h.trigger_values)?;
+                    out.push(')');
                 }
             } else {
-                line.push_str(&format!("inactive at step {}", self.step));
+                write!(out, "inactive at step {}", self.step)?;
             }
-            out.push(line);
         }
         if let Some(r) = &self.roll {
-            let mut line = format!(
-                "roll: hedge profit {} × {}",
-                fmt_money(r.profit),
-                fmt_decimal(r.coefficient)
-            );
+            write!(
+                out,
+                "{sep}roll: hedge profit {} × {}",
+                Money(r.profit),
+                r.coefficient.normalize()
+            )?;
             if let Some(a) = &r.applied {
-                line.push_str(&format!(" (while `{a}`)"));
+                write!(out, " (while `{a}`)")?;
             }
             for u in &r.unknown {
-                line.push_str(&format!(" (`{u}` unknown: base coefficient)"));
+                write!(out, " (`{u}` unknown: base coefficient)")?;
             }
             if r.clamped {
-                line.push_str(" (clamped)");
+                out.push_str(" (clamped)");
             }
-            line.push_str(&format!(" = {}", fmt_money(r.amount)));
+            write!(out, " = {}", Money(r.amount))?;
             match &r.to {
-                Some(l) if !r.amount.is_zero() => line.push_str(&format!(" → hedge {l}")),
-                None if !r.amount.is_zero() => line.push_str(" → carried (no active layer)"),
+                Some(l) if !r.amount.is_zero() => write!(out, " → hedge {l}")?,
+                None if !r.amount.is_zero() => out.push_str(" → carried (no active layer)"),
                 _ => {}
             }
-            out.push(line);
         }
         for g in &self.guards {
-            out.push(self.guard_line(g));
+            out.push_str(sep);
+            self.write_guard_line(out, g)?;
         }
         if self.blocked {
-            out.push(format!(
-                "blocked: no new entry while a guard blocks; step {} and size {} stand",
+            write!(
+                out,
+                "{sep}blocked: no new entry while a guard blocks; step {} and size {} stand",
                 self.step,
-                fmt_money(self.size)
-            ));
+                Money(self.size)
+            )?;
         }
-        out
+        Ok(())
     }
 
     /// `guard wacc_impact < 18bps: pass (...)`.
-    fn guard_line(&self, g: &GuardDecision) -> String {
-        let mut line = format!("guard {}: {}", g.guard, g.outcome.word());
-        let on = self
-            .market_date
-            .map_or_else(String::new, |d| format!(" on {d}"));
-        let detail = match &g.outcome {
+    fn write_guard_line(&self, out: &mut String, g: &GuardDecision) -> std::fmt::Result {
+        write!(out, "guard {}: {} (", g.guard, g.outcome.word())?;
+        let on = |out: &mut String| match self.market_date {
+            Some(d) => write!(out, " on {d}"),
+            None => Ok(()),
+        };
+        match &g.outcome {
             GuardVerdict::Pass {
                 amount,
                 value,
                 limit,
             } => match g.kind {
-                GuardKind::WaccImpact => format!(
-                    "hedges {} move the wacc by {}, within {}",
-                    fmt_money(amount.unwrap_or_default()),
-                    fmt_bps(value.unwrap_or_default()),
-                    fmt_bps(limit.unwrap_or_default())
-                ),
+                GuardKind::WaccImpact => write!(
+                    out,
+                    "hedges {} move the wacc by {}bps, within {}bps",
+                    Money(amount.unwrap_or_default()),
+                    rounded_2(value.unwrap_or_default()),
+                    rounded_2(limit.unwrap_or_default())
+                )?,
                 GuardKind::QuickRatio => match value {
-                    Some(v) => format!(
+                    Some(v) => write!(
+                        out,
                         "quick ratio {} under the stress with the next condor's {} open and hedges {}, floor {}",
-                        fmt_ratio(*v),
-                        fmt_money(self.size),
-                        fmt_money(amount.unwrap_or_default()),
-                        fmt_ratio(limit.unwrap_or_default())
-                    ),
-                    None => "nothing to cover: no margin requirement".into(),
+                        rounded_2(*v),
+                        Money(self.size),
+                        Money(amount.unwrap_or_default()),
+                        rounded_2(limit.unwrap_or_default())
+                    )?,
+                    None => out.push_str("nothing to cover: no margin requirement"),
                 },
-                GuardKind::Exposure => format!(
+                GuardKind::Exposure => write!(
+                    out,
                     "this condor's {} within the {} limit",
-                    fmt_money(amount.unwrap_or_default()),
-                    fmt_money(limit.unwrap_or_default())
-                ),
-                GuardKind::Blackout => format!("no event in the window{on}"),
-                GuardKind::Condition => format!("holds{on}"),
+                    Money(amount.unwrap_or_default()),
+                    Money(limit.unwrap_or_default())
+                )?,
+                GuardKind::Blackout => {
+                    out.push_str("no event in the window");
+                    on(out)?;
+                }
+                GuardKind::Condition => {
+                    out.push_str("holds");
+                    on(out)?;
+                }
             },
-            GuardVerdict::Capped { reason, .. } => format!("{reason}; hedges scaled down"),
+            GuardVerdict::Capped { reason, .. } => write!(out, "{reason}; hedges scaled down")?,
             GuardVerdict::Blocked { reason, .. } | GuardVerdict::Unknown { reason } => {
-                reason.to_string()
+                out.push_str(reason)
             }
-        };
-        line.push_str(&format!(" ({detail}"));
-        if !g.inputs.is_empty() {
-            line.push_str(&format!("; {}", leaves(&g.inputs)));
         }
-        line.push(')');
-        line
+        if !g.inputs.is_empty() {
+            out.push_str("; ");
+            write_leaves(out, &g.inputs)?;
+        }
+        out.push(')');
+        Ok(())
     }
 }
 
+/// What separates [`Decision::derivation`]'s lines while they are written
+/// as one text (no line contains it: it is a control character).
+const LINE_BREAK: &str = "\u{1e}";
+
 /// `rsi(vix, 14) = 73.2, theta_press = false`.
-fn leaves(values: &[Leaf]) -> String {
-    values
-        .iter()
-        .map(Leaf::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+fn write_leaves(out: &mut String, values: &[Leaf]) -> std::fmt::Result {
+    for (i, leaf) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write!(out, "{leaf}")?;
+    }
+    Ok(())
 }
 
-/// `-0.36bps`.
-fn fmt_bps(bps: Decimal) -> String {
-    format!(
-        "{}bps",
-        bps.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-            .normalize()
-    )
-}
-
-/// `2.68`.
-fn fmt_ratio(r: Decimal) -> String {
-    r.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+/// Rounded half away from zero to 2 places, trailing zeros dropped: `-0.36`, `2.68`.
+fn rounded_2(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         .normalize()
-        .to_string()
 }

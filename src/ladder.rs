@@ -6,7 +6,7 @@
 //! clamped to the layer cap (itself rounded down to the increment).
 
 use crate::model::{Amount, Basis, Rounding, Sizing};
-use crate::money::{self, Overflow, RoundMode, fmt_decimal, fmt_money, fmt_percent};
+use crate::money::{self, Overflow, RoundMode, fmt_money, fmt_percent};
 use rust_decimal::Decimal;
 
 /// Money an [`Amount`] stands for, given the capital and the current equity.
@@ -65,31 +65,47 @@ impl StepSize {
     /// The arithmetic in words:
     /// `$1,800 × 1.6 = $2,880 → nearest $100 = $2,900 (cap $10,000 not binding)`.
     pub fn derivation(&self) -> String {
-        let mut d = match (self.base, self.multiplier) {
-            (Some(Amount::Money(m)), _) => format!("base {}", fmt_money(m)),
-            (Some(a), _) => format!("base {} = {}", fmt_amount(a), fmt_money(self.raw)),
-            (None, Some(m)) => format!(
-                "{} × {} = {}",
-                fmt_money(self.from),
-                fmt_decimal(m),
-                fmt_money(self.raw)
+        let mut d = String::new();
+        self.write_derivation(&mut d);
+        d
+    }
+
+    /// [`StepSize::derivation`], appended to `out`.
+    pub fn write_derivation(&self, out: &mut String) {
+        use money::{Money, Percent};
+        use std::fmt::Write as _;
+        let _ = match (self.base, self.multiplier) {
+            (Some(Amount::Money(m)), _) => write!(out, "base {}", Money(m)),
+            (Some(Amount::Percent { fraction, of }), _) => write!(
+                out,
+                "base {} of {} = {}",
+                Percent(fraction),
+                of.word(),
+                Money(self.raw)
             ),
-            (None, None) => fmt_money(self.raw),
+            (None, Some(m)) => write!(
+                out,
+                "{} × {} = {}",
+                Money(self.from),
+                m.normalize(),
+                Money(self.raw)
+            ),
+            (None, None) => write!(out, "{}", Money(self.raw)),
         };
         if let Some(r) = self.rounding {
-            d.push_str(&format!(
+            let _ = write!(
+                out,
                 " → {} {} = {}",
                 r.mode.word(),
-                fmt_money(r.increment),
-                fmt_money(self.rounded)
-            ));
+                Money(r.increment),
+                Money(self.rounded)
+            );
         }
-        match self.cap {
-            Some(c) if self.capped => d.push_str(&format!(" → capped at {}", fmt_money(c))),
-            Some(c) => d.push_str(&format!(" (cap {} not binding)", fmt_money(c))),
-            None => d.push_str(" (no cap)"),
-        }
-        d
+        let _ = match self.cap {
+            Some(c) if self.capped => write!(out, " → capped at {}", Money(c)),
+            Some(c) => write!(out, " (cap {} not binding)", Money(c)),
+            None => write!(out, " (no cap)"),
+        };
     }
 }
 

@@ -278,33 +278,98 @@ pub fn round_to(amount: Decimal, increment: Decimal, mode: RoundMode) -> Result<
 
 /// `$1,800`, `$2,880.50`, `-$900`: thousands separators, cents only when there are any.
 pub fn fmt_money(amount: Decimal) -> String {
-    let neg = amount.is_sign_negative() && !amount.is_zero();
-    let abs = amount
-        .abs()
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let whole = abs.trunc();
-    let cents = ((abs - whole) * Decimal::ONE_HUNDRED).trunc();
-    let digits = whole.to_string();
-    let mut out = String::with_capacity(digits.len() + 6);
-    if neg {
-        out.push('-');
-    }
-    out.push('$');
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+    Money(amount).to_string()
+}
+
+/// An amount as [`fmt_money`] writes it, for `write!` without allocating:
+/// `-$1,234.5` → `-$1,234.50`, `$1,000`.
+#[derive(Clone, Copy, Debug)]
+pub struct Money(pub Decimal);
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let amount = self.0;
+        let neg = amount.is_sign_negative() && !amount.is_zero();
+        // To the cent, half away from zero: at most two places, so the
+        // mantissa at two places is whole dollars × 100 + cents.
+        let abs = amount
+            .abs()
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        let (m, _) = magnitude(abs);
+        let m = m * POW10[2 - abs.scale().min(2) as usize];
+        let (whole, cents) = (m / 100, m % 100);
+        let mut digits = StackStr::<40>::new();
+        write!(digits, "{whole}")?;
+        let digits = digits.as_str();
+        if neg {
+            f.write_char('-')?;
         }
-        out.push(c);
+        f.write_char('$')?;
+        let first = match digits.len() % 3 {
+            0 => 3,
+            k => k,
+        };
+        let (head, mut rest) = digits.split_at(first.min(digits.len()));
+        f.write_str(head)?;
+        while !rest.is_empty() {
+            let (group, tail) = rest.split_at(3.min(rest.len()));
+            f.write_char(',')?;
+            f.write_str(group)?;
+            rest = tail;
+        }
+        if cents != 0 {
+            write!(f, ".{cents:02}")?;
+        }
+        Ok(())
     }
-    if !cents.is_zero() {
-        let _ = write!(out, ".{:02}", cents);
+}
+
+/// A fraction as a percentage, as [`fmt_percent`] writes it: `0.65` → `65%`.
+#[derive(Clone, Copy, Debug)]
+pub struct Percent(pub Decimal);
+
+impl std::fmt::Display for Percent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.checked_mul(Decimal::ONE_HUNDRED) {
+            Some(p) => write!(f, "{}%", p.normalize()),
+            // Beyond the decimal's range: the fraction itself.
+            None => write!(f, "{} × 100%", self.0.normalize()),
+        }
     }
-    out
+}
+
+/// A few bytes of text on the stack (digits before grouping).
+struct StackStr<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    fn new() -> Self {
+        StackStr {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// `15%`, `12.5%` from a fraction (0.15, 0.125).
 pub fn fmt_percent(fraction: Decimal) -> String {
-    format!("{}%", (fraction * Decimal::ONE_HUNDRED).normalize())
+    Percent(fraction).to_string()
 }
 
 /// `1.6` without trailing zeros.

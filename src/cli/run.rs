@@ -3,7 +3,7 @@
 use super::common::{self, MarketArgs};
 use super::{exit, io_reason};
 use crate::compile::Compiled;
-use crate::decision::{Decision, Trigger};
+use crate::decision::{Decision, Event, Trigger};
 use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
 use crate::model::Strategy;
 use crate::money::{fmt_money, fmt_percent};
@@ -185,12 +185,17 @@ fn trigger_word(t: Trigger) -> &'static str {
     }
 }
 
-fn opt(d: Option<rust_decimal::Decimal>) -> String {
-    d.map(|d| d.normalize().to_string()).unwrap_or_default()
-}
-
-fn amount(d: rust_decimal::Decimal) -> String {
-    d.normalize().to_string()
+/// The event as a CSV value: `start`, `win`, `loss`, `held`,
+/// `stopped_out`, `cycle_ended`.
+fn event_word(e: Event) -> &'static str {
+    match e {
+        Event::Start => "start",
+        Event::Win => "win",
+        Event::Loss => "loss",
+        Event::Held => "held",
+        Event::StoppedOut => "stopped_out",
+        Event::CycleEnded => "cycle_ended",
+    }
 }
 
 fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
@@ -220,41 +225,62 @@ fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     header.push("blocked".into());
     header.extend(guard_columns(&l.strategy));
     csv.write_record(&header)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    use std::fmt::Write as _;
+    // One scratch buffer for every field: no allocation per row once it has grown.
+    let mut buf = String::new();
     let r = for_each_decision(l, |d| {
-        row.clear();
-        row.push(d.trade.to_string());
-        row.push(d.date.map(|x| x.to_string()).unwrap_or_default());
-        row.push(
-            format!("{:?}", d.event)
-                .to_lowercase()
-                .replace("stoppedout", "stopped_out")
-                .replace("cycleended", "cycle_ended"),
-        );
-        row.push(opt(d.pnl));
-        row.push(d.step.to_string());
-        row.push(amount(d.size));
-        row.push(d.capped.to_string());
-        row.push(amount(d.max_loss_pct));
-        row.push(opt(d.max_loss));
-        row.push(amount(d.equity));
-        row.push(amount(d.cycle_pnl));
+        let mut field = |f: &dyn Fn(&mut String) -> std::fmt::Result| {
+            buf.clear();
+            f(&mut buf).map_err(std::io::Error::other)?;
+            csv.write_field(&buf).map_err(std::io::Error::other)
+        };
+        field(&|b| write!(b, "{}", d.trade))?;
+        field(&|b| match d.date {
+            Some(x) => write!(b, "{x}"),
+            None => Ok(()),
+        })?;
+        field(&|b| {
+            b.push_str(event_word(d.event));
+            Ok(())
+        })?;
+        field(&|b| match d.pnl {
+            Some(p) => write!(b, "{}", p.normalize()),
+            None => Ok(()),
+        })?;
+        field(&|b| write!(b, "{}", d.step))?;
+        field(&|b| write!(b, "{}", d.size.normalize()))?;
+        field(&|b| write!(b, "{}", d.capped))?;
+        field(&|b| write!(b, "{}", d.max_loss_pct.normalize()))?;
+        field(&|b| match d.max_loss {
+            Some(m) => write!(b, "{}", m.normalize()),
+            None => Ok(()),
+        })?;
+        field(&|b| write!(b, "{}", d.equity.normalize()))?;
+        field(&|b| write!(b, "{}", d.cycle_pnl.normalize()))?;
         for h in &d.hedges {
-            row.push(amount(h.budget));
-            row.push(trigger_word(h.trigger).into());
+            field(&|b| write!(b, "{}", h.budget.normalize()))?;
+            field(&|b| {
+                b.push_str(trigger_word(h.trigger));
+                Ok(())
+            })?;
         }
-        row.push(
-            d.roll
-                .as_ref()
-                .map(|r| r.amount.to_string())
-                .unwrap_or_default(),
-        );
-        row.push(d.derivation().join(" | "));
-        row.push(d.blocked.to_string());
+        field(&|b| match &d.roll {
+            Some(r) => write!(b, "{}", r.amount),
+            None => Ok(()),
+        })?;
+        field(&|b| {
+            d.write_derivation(b, " | ");
+            Ok(())
+        })?;
+        field(&|b| write!(b, "{}", d.blocked))?;
         for g in &d.guards {
-            row.push(g.outcome.word().into());
+            field(&|b| {
+                b.push_str(g.outcome.word());
+                Ok(())
+            })?;
         }
-        csv.write_record(&row).map_err(std::io::Error::other)
+        csv.write_record(None::<&[u8]>)
+            .map_err(std::io::Error::other)
     });
     flatten(r)?;
     csv.flush()

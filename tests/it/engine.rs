@@ -83,3 +83,28 @@ fn reset_on_recovery_holds_until_the_cycle_is_whole() {
         ]
     );
 }
+
+#[test]
+fn a_binding_cap_is_named_in_the_derivation() {
+    let path = format!("{}/strategies/spx-mastery.vxs", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("layer_cap = 10% of capital", "layer_cap = 3% of capital");
+    let s = check::check_source(&SourceFile::new("capped.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(
+        &s,
+        &c,
+        None,
+        &trades(&[dec!(-900), dec!(-1500), dec!(-2000)]),
+    )
+    .expect("runs");
+    assert!(d[3].capped);
+    assert_eq!(d[3].size, dec!(3000));
+    assert_eq!(
+        d[3].derivation()[1],
+        "step 4: $2,900 × 1.6 = $4,640 → nearest $100 = $4,600 → capped at $3,000; max loss 65% of credit (from step 3)"
+    );
+}

@@ -78,3 +78,68 @@ fn a_zero_sum_is_a_positive_zero_at_the_operands_scale() {
     let sum = vixshield::money::add(negative_zero, negative_zero).expect("adds");
     assert_eq!(sum.serialize(), negative_zero.serialize());
 }
+
+/// `fmt_money` as it was written before it became a `Display` (string
+/// conversions and decimal arithmetic): the reference for the integer one.
+fn fmt_money_reference(amount: Decimal) -> String {
+    use rust_decimal::RoundingStrategy;
+    let neg = amount.is_sign_negative() && !amount.is_zero();
+    let abs = amount
+        .abs()
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let whole = abs.trunc();
+    let cents = ((abs - whole) * Decimal::ONE_HUNDRED).trunc();
+    let digits = whole.to_string();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    out.push('$');
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !cents.is_zero() {
+        out.push_str(&format!(".{:02}", cents));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn money_is_written_as_before(
+        m in prop_oneof![any::<i64>().prop_map(i128::from), -1_000_000i128..1_000_000, Just(0i128)],
+        scale in 0u32..=10,
+    ) {
+        let d = Decimal::from_i128_with_scale(m, scale);
+        prop_assert_eq!(vixshield::money::fmt_money(d), fmt_money_reference(d));
+    }
+}
+
+#[test]
+fn money_examples() {
+    use vixshield::money::fmt_money;
+    let cases = [
+        ("0", "$0"),
+        ("-0.004", "-$0"),
+        ("1.05", "$1.05"),
+        ("1.005", "$1.01"),
+        ("-1234.5", "-$1,234.50"),
+        ("999", "$999"),
+        ("1000", "$1,000"),
+        ("123456789.999", "$123,456,790"),
+        (
+            "79228162514264337593543950335",
+            "$79,228,162,514,264,337,593,543,950,335",
+        ),
+    ];
+    for (input, want) in cases {
+        let d: Decimal = input.parse().expect("a decimal");
+        assert_eq!(fmt_money(d), want, "{input}");
+        assert_eq!(fmt_money_reference(d), want, "{input} (reference)");
+    }
+}
