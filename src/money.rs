@@ -188,21 +188,10 @@ const POW10: [u128; 39] = {
 /// from zero to `dp` places, on magnitudes: one unsigned division.
 fn div_round_parts(mn: u128, negative: bool, sn: u32, den: Decimal, dp: u32) -> Option<Decimal> {
     let (md, den_negative) = magnitude(den);
-    div_round_magnitudes((mn, sn), (md, den.scale()), negative != den_negative, dp)
-}
-
-/// `±(mn / 10^sn) / (md / 10^sd)` rounded half away from zero to `dp`
-/// places, `negative` the quotient's sign: one unsigned division. `None` when
-/// `md` is zero or the arithmetic leaves 128 bits.
-pub fn div_round_magnitudes(
-    (mn, sn): (u128, u32),
-    (md, sd): (u128, u32),
-    negative: bool,
-    dp: u32,
-) -> Option<Decimal> {
     // num / den × 10^dp = mn × 10^e / md with e = sd + dp − sn.
-    let (n, d) = aligned(mn, md, i64::from(sd) + i64::from(dp) - i64::from(sn))?;
-    decimal_of(round_div(n, d)?, negative, dp)
+    let e = i64::from(den.scale()) + i64::from(dp) - i64::from(sn);
+    let (n, d) = aligned(mn, md, e)?;
+    decimal_of(round_div(n, d)?, negative != den_negative, dp)
 }
 
 /// `n / d` rounded half away from zero; `None` when `d` is zero.
@@ -370,11 +359,6 @@ impl<const N: usize> std::fmt::Write for StackStr<N> {
 /// `15%`, `12.5%` from a fraction (0.15, 0.125).
 pub fn fmt_percent(fraction: Decimal) -> String {
     Percent(fraction).to_string()
-}
-
-/// `1.6` without trailing zeros.
-pub fn fmt_decimal(d: Decimal) -> String {
-    d.normalize().to_string()
 }
 
 /// Serializes amounts as exact decimal strings without trailing zeros
