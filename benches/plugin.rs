@@ -19,34 +19,25 @@
 //! * `load/cold_{baseline,optimized}`: loading (validating + compiling)
 //!   `wilder_rsi` with an empty module cache, with each compiler;
 //! * `load/cold_48k_{baseline,optimized}`: the same for a generated ~48 KB
-//!   module (hundreds of small numeric functions), near the 50 KB target;
+//!   module (380 small numeric functions), near the 50 KB target;
+//! * `load/cold_std_plugin`: the same for the 49 KB plugin in
+//!   `benches/fixtures/std_plugin`, written with Rust's `std` (about 90
+//!   functions of rustc's making), on the default tiering: it uses
+//!   bulk-memory operators, so it compiles with Cranelift (see
+//!   `src/plugin/metering.rs`);
 //! * `load/cached`: loading it again (hash + cache hit).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use vixshield::plugin::{HostConfig, Manifest, PluginHost, PluginRegistry, Tier, Tiering};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn vix_closes() -> Vec<f64> {
-    let mut rdr = csv::Reader::from_path(repo().join("data/vix-daily.csv")).unwrap();
-    let ci = rdr
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "CLOSE")
-        .unwrap();
-    rdr.records()
-        .map(|r| r.unwrap()[ci].parse::<f64>().unwrap())
-        .collect()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{big_module, repo, vix_closes};
 
 /// Plain Rust RSI with the plugin's arithmetic (TA-Lib 0.6+: `* (1 / n)`).
 fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
@@ -85,33 +76,6 @@ fn native_rsi(x: &[f64], n: usize, out: &mut Vec<f64>) {
         loss = (loss * keep + down) * inv;
         *o = value(gain, loss);
     }
-}
-
-/// A valid ABI-1 module of about 48 KB: the `const_one` fixture plus filler
-/// functions with loops, loads, float arithmetic and branches.
-fn big_module() -> Vec<u8> {
-    let fixture = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
-    let body = fixture.trim_end().strip_suffix(')').unwrap().to_string();
-    let mut wat = body;
-    for i in 0..380 {
-        wat.push_str(&format!(
-            r#"
-  (func $f{i} (param $p i32) (param $n i32) (result f64)
-    (local $i i32) (local $acc f64) (local $x f64)
-    (block $done (loop $l
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $x (f64.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))))
-      (local.set $acc (f64.add (f64.mul (local.get $acc) (f64.const 0.{i}))
-                               (f64.div (local.get $x) (f64.const {i}.5))))
-      (if (f64.lt (local.get $x) (local.get $acc))
-        (then (local.set $acc (f64.sub (local.get $acc) (local.get $x)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $l)))
-    (local.get $acc))"#
-        ));
-    }
-    wat.push_str(")\n");
-    wat::parse_str(&wat).unwrap()
 }
 
 /// A manifest for a one-input, no-param plugin in `dir`.
@@ -201,7 +165,7 @@ fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    let big = big_module();
+    let big = big_module(380, 1);
     let big_manifest = manifest(dir.path(), "big");
     eprintln!("generated module: {} bytes", big.len());
     let mut g = c.benchmark_group("load");
@@ -222,7 +186,15 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    let std_plugin =
+        Manifest::from_file(&repo().join("benches/fixtures/std_plugin/plugin.toml")).unwrap();
     g.sample_size(10);
+    g.bench_function("cold_std_plugin", |b| {
+        b.iter(|| {
+            PluginHost::clear_module_cache();
+            baseline.load(black_box(&std_plugin)).unwrap()
+        })
+    });
     g.bench_function("cold_48k_optimized", |b| {
         b.iter(|| {
             PluginHost::clear_module_cache();

@@ -14,9 +14,11 @@
 //! computations over the 9,235 VIX closes (`builtin`: the built-in `rsi`;
 //! `canonical`: optimized with NaN canonicalisation); `PROBE_BARS=16` uses
 //! only the first 16 bars;
-//! `load {rsi|48k} {baseline|optimized} N`: N cold loads (cache cleared each time;
-//! `PROBE_DROP=1` times the clearing too, which drops the previous load's
-//! compiled module, as `benches/plugin.rs` does).
+//! `load {rsi|48k|PATH/plugin.toml} {baseline|optimized} N`: N cold loads
+//! (cache cleared each time; `PROBE_DROP=1` times the clearing too, which
+//! drops the previous load's compiled module, as `benches/plugin.rs` does);
+//! `48k` is `big_module(PROBE_FUNCS, PROBE_LOOPS)`, 380 functions of one
+//! loop unless those are set.
 //!
 //! It prints the fastest and the median of the N wall-clock times: on a busy
 //! machine the fastest is the best estimate of the undisturbed cost.
@@ -24,52 +26,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use vixshield::plugin::{HostConfig, Manifest, PluginHost, Tiering};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn vix_closes() -> Vec<f64> {
-    let mut rdr = csv::Reader::from_path(repo().join("data/vix-daily.csv")).unwrap();
-    let ci = rdr
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "CLOSE")
-        .unwrap();
-    rdr.records()
-        .map(|r| r.unwrap()[ci].parse::<f64>().unwrap())
-        .collect()
-}
-
-/// The benchmark's generated ~48 KB module (see `benches/plugin.rs`).
-fn big_module() -> Vec<u8> {
-    let fixture = std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
-    let mut wat = fixture.trim_end().strip_suffix(')').unwrap().to_string();
-    for i in 0..380 {
-        wat.push_str(&format!(
-            r#"
-  (func $f{i} (param $p i32) (param $n i32) (result f64)
-    (local $i i32) (local $acc f64) (local $x f64)
-    (block $done (loop $l
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $x (f64.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))))
-      (local.set $acc (f64.add (f64.mul (local.get $acc) (f64.const 0.{i}))
-                               (f64.div (local.get $x) (f64.const {i}.5))))
-      (if (f64.lt (local.get $x) (local.get $acc))
-        (then (local.set $acc (f64.sub (local.get $acc) (local.get $x)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $l)))
-    (local.get $acc))"#
-        ));
-    }
-    wat.push_str(")\n");
-    wat::parse_str(&wat).unwrap()
-}
+#[path = "../benches/support/mod.rs"]
+mod support;
+use support::{big_module, repo, vix_closes};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -94,6 +57,11 @@ fn main() {
             let bytes = std::fs::read(m.wasm_path()).unwrap();
             (m, bytes)
         }
+        path if path.ends_with(".toml") => {
+            let m = Manifest::from_file(std::path::Path::new(path)).unwrap();
+            let bytes = std::fs::read(m.wasm_path()).unwrap();
+            (m, bytes)
+        }
         "identity" | "48k" => {
             let path = dir.path().join("plugin.toml");
             std::fs::write(
@@ -103,7 +71,12 @@ fn main() {
             )
             .unwrap();
             let bytes = if module == "48k" {
-                big_module()
+                let var = |name: &str, default: usize| {
+                    std::env::var(name).map_or(default, |v| v.parse().unwrap())
+                };
+                let module = big_module(var("PROBE_FUNCS", 380), var("PROBE_LOOPS", 1));
+                eprintln!("generated module: {} bytes", module.len());
+                module
             } else {
                 wat::parse_file(repo().join("tests/fixtures/wat/identity.wat")).unwrap()
             };

@@ -14,6 +14,7 @@ use wasmtime::{
 
 use super::error::PluginError;
 use super::manifest::{Manifest, OutputKind};
+use super::metering::winch_meters_fully;
 
 /// Default fuel budget for one computation: 1 billion units.
 ///
@@ -648,7 +649,14 @@ impl PluginHost {
         let loaded = match existing {
             Some(code) => code.clone(),
             None => {
-                let wanted = load_tier(self.config.tiering);
+                let mut wanted = load_tier(self.config.tiering);
+                // Fuel must bound a plugin's time on every tier: a module
+                // whose bulk memory or table operators Winch would charge a
+                // flat unit goes to Cranelift, which charges them per byte.
+                if wanted == Tier::Baseline && !winch_meters_fully(&compiled.bytes) {
+                    compiled.baseline_refused.store(true, Ordering::Relaxed);
+                    wanted = Tier::Optimized;
+                }
                 let code = match compile(wanted, manifest, &compiled) {
                     Ok(code) => Ok(code),
                     // A module the baseline compiler cannot take (e.g. it uses

@@ -15,6 +15,7 @@
 mod error;
 mod host;
 mod manifest;
+mod metering;
 mod registry;
 mod runner;
 

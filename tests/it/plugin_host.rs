@@ -171,6 +171,49 @@ fn endless_loop_runs_out_of_fuel_quickly() {
     assert!(took < QUICK, "took {took:?}");
 }
 
+/// Fuel must count the bytes a bulk-memory operator writes, or a loop of
+/// them escapes the budget: Winch (wasmtime 48) charges them a flat unit, so
+/// such a module is compiled with Cranelift on every tiering.
+#[test]
+fn an_endless_loop_of_bulk_fills_runs_out_of_fuel_quickly() {
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let (_dir, m) = fixture_plugin("fill_loop", "filler", "");
+        let plugin = tier_host(tiering).load(&m).unwrap();
+        assert_eq!(plugin.tier(), Tier::Optimized, "{tiering:?}");
+        let t = Instant::now();
+        let err = plugin.compute(&[&[1.0, 2.0]], &[]).unwrap_err();
+        assert!(t.elapsed() < QUICK, "{tiering:?}: {:?}", t.elapsed());
+        assert_eq!(
+            err.to_string(),
+            "plugin `filler` ran out of its budget of 1000000000 fuel units in `vxs_compute`"
+        );
+    }
+}
+
+#[test]
+fn bulk_memory_is_charged_per_byte_on_every_tier() {
+    let closes = vix_closes();
+    let mut fuel = Vec::new();
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let (_dir, m) = fixture_plugin("bulk_identity", "bulk", "");
+        let plugin = tier_host(tiering).load(&m).unwrap();
+        let short = plugin.compute(&[&closes[..10]], &[]).unwrap();
+        let long = plugin.compute(&[&closes], &[]).unwrap();
+        assert_eq!(bits(&long.values), bits(&closes));
+        assert_eq!(bits(&short.values), bits(&closes[..10]));
+        // No loop: the only difference is one unit per byte filled and per
+        // byte copied, 8 bytes a bar each.
+        let bars = u64::try_from(closes.len() - 10).unwrap();
+        assert_eq!(
+            long.fuel_used - short.fuel_used,
+            2 * 8 * bars,
+            "{tiering:?}"
+        );
+        fuel.push((short.fuel_used, long.fuel_used));
+    }
+    assert!(fuel.windows(2).all(|w| w[0] == w[1]), "{fuel:?}");
+}
+
 #[test]
 fn memory_growth_past_the_cap_is_stopped() {
     // Default cap (256 MiB).
@@ -495,6 +538,9 @@ fn committed_wasm_loads_and_matches_its_manifest() {
         let size = std::fs::metadata(m.wasm_path()).unwrap().len();
         assert!(size < 50_000, "{} is {size} bytes", m.wasm);
         let p = host.load(m).unwrap();
+        // No bulk-memory operators: they load with the fast compiler.
+        let tier = tier_host(Tiering::Baseline).load(m).unwrap().tier();
+        assert_eq!(tier, Tier::Baseline, "{}", m.wasm);
         let series: Vec<f64> = (0..40).map(|i| 20.0 + f64::from(i % 7)).collect();
         let inputs: Vec<&[f64]> = (0..m.inputs).map(|_| series.as_slice()).collect();
         let c = p.compute_with_defaults(&inputs).unwrap();
@@ -660,6 +706,36 @@ fn fuel_and_values_are_deterministic() {
     );
     // The default budget is comfortably above what the real plugins need.
     assert!(first.fuel_used * 100 < vixshield::plugin::DEFAULT_FUEL);
+}
+
+/// The load benchmark's realistic module (`benches/fixtures/std_plugin`): a
+/// plugin written with Rust's `std` (global allocator, `Vec`, a sort, float
+/// formatting) runs in the sandbox like the hand-tuned `no_std` examples and
+/// reports its own error code. Its `memcpy` and `memset` are bulk-memory
+/// operators, so it compiles with Cranelift whatever the tiering.
+#[test]
+fn a_plugin_written_with_std_runs_and_is_metered_per_byte() {
+    let m = Manifest::from_file(&repo().join("benches/fixtures/std_plugin/plugin.toml")).unwrap();
+    let size = std::fs::metadata(m.wasm_path()).unwrap().len();
+    assert!((40_000..50_000).contains(&size), "{size} bytes");
+    let closes = vix_closes();
+    let mut runs = Vec::new();
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let p = tier_host(tiering).load(&m).unwrap();
+        assert_eq!(p.tier(), Tier::Optimized);
+        let c = p.compute_with_defaults(&[&closes]).unwrap();
+        // No value until the 63-bar window is full, then one every bar.
+        assert!(c.values[..63].iter().all(|v| v.is_nan()));
+        assert!(c.values[63..].iter().all(|v| v.is_finite()));
+        let err = p.compute(&[&closes], &[1.0, 10.0, 30.0]).unwrap_err();
+        assert!(
+            matches!(err, PluginError::Status { code: 2, .. }),
+            "{err:?}"
+        );
+        runs.push(c);
+    }
+    assert_eq!(bits(&runs[0].values), bits(&runs[1].values));
+    assert_eq!(runs[0].fuel_used, runs[1].fuel_used);
 }
 
 // ------------------------------------------- compiler tiers, NaNs, the pool
