@@ -14,11 +14,14 @@ use wasmtime::{
 
 use super::error::PluginError;
 use super::manifest::{Manifest, OutputKind};
-use super::metering::winch_meters_fully;
+use super::metering::{operator_costs, winch_meters_fully};
 
 /// Default fuel budget for one computation: 1 billion units.
 ///
-/// One unit is roughly one WebAssembly instruction. `wilder_rsi` spends about
+/// One unit is roughly one WebAssembly instruction; an operator wasmtime
+/// carries out in its runtime costs [`RUNTIME_CALL_COST`](super::RUNTIME_CALL_COST)
+/// (`ref.func` [`REF_FUNC_COST`](super::REF_FUNC_COST)), and the bulk
+/// operators one more per byte or table element. `wilder_rsi` spends about
 /// 59 units per bar (545,858 for the 9,235 VIX bars), so the default leaves
 /// room for series over a thousand times longer, while an endless loop is
 /// stopped after about a second on the optimized tier (1.2 s measured for
@@ -91,7 +94,8 @@ impl std::fmt::Display for Tier {
 ///
 /// Both tiers give the same results and use the same fuel (wasmtime counts
 /// fuel per WebAssembly instruction, with one cost table for both
-/// compilers); the sandbox (fuel, memory cap, stack limit, traps) is the
+/// compilers; a module whose bulk operators Winch would not charge per byte
+/// is always compiled with Cranelift); the sandbox (fuel, memory cap, stack limit, traps) is the
 /// same. Two differences: without [NaN canonicalisation](HostConfig::canonicalize_nans)
 /// the bits of a NaN may differ, and the two compilers lay out stack frames
 /// differently, so recursion within a few frames of [`MAX_WASM_STACK`] may
@@ -384,6 +388,7 @@ impl Backend {
             // a 1.7 KB module is no slower (0.8-0.9 ms against 0.9-1.0).
             .parallel_compilation(true)
             .consume_fuel(true)
+            .operator_cost(operator_costs())
             // Also read by Winch.
             .cranelift_nan_canonicalization(canonicalize_nans)
             .wasm_relaxed_simd(false)

@@ -14,10 +14,51 @@
 //! Rust code built for `wasm32-unknown-unknown` uses `memory.copy` and
 //! `memory.fill` for its `memcpy` and `memset` (bulk memory is on by default
 //! since Rust 1.87), so most plugins written with `std` take this path.
+//!
+//! The flat costs matter too. wasmtime charges every operator one unit, but
+//! the operators it carries out by calling into its runtime take 10 to 70
+//! times as long as an ordinary instruction: an endless loop of `ref.func`
+//! burned the default budget in 31–34 s, of `memory.grow 0` in 9 s, of
+//! `table.grow 0` or `elem.drop` in 5 s, where a loop of plain instructions
+//! takes 0.3–2 s. [`operator_costs`] charges them accordingly, on both
+//! compilers.
 
 use std::ops::Range;
 
+use wasmtime::OperatorCost;
 use wasmtime::wasmparser::{Operator, Parser, Payload};
+
+/// What an operator carried out by a call into wasmtime's runtime costs.
+pub const RUNTIME_CALL_COST: u8 = 32;
+
+/// What `ref.func` costs: its call takes about twice as long as the others.
+pub const REF_FUNC_COST: u8 = 64;
+
+/// wasmtime's default fuel costs (one unit an operator, none for `nop`,
+/// `drop` and structure; one a byte or element for the bulk operators),
+/// with the operators that call into the runtime charged for their time, so
+/// that no loop spends the default budget in more than about two seconds
+/// (each `memory.grow` or `table.grow` that is refused ends the computation
+/// or runs into its per-element cost, so neither can loop on failures).
+pub(crate) fn operator_costs() -> OperatorCost {
+    let mut cost = OperatorCost::new();
+    for op in [
+        &mut cost.MemoryGrow,
+        &mut cost.MemoryFill,
+        &mut cost.MemoryCopy,
+        &mut cost.MemoryInit,
+        &mut cost.DataDrop,
+        &mut cost.TableGrow,
+        &mut cost.TableFill,
+        &mut cost.TableCopy,
+        &mut cost.TableInit,
+        &mut cost.ElemDrop,
+    ] {
+        *op = RUNTIME_CALL_COST;
+    }
+    cost.RefFunc = REF_FUNC_COST;
+    cost
+}
 
 /// The operators whose fuel Winch under-charges (see the module docs).
 fn has_variable_cost(op: &Operator<'_>) -> bool {

@@ -190,6 +190,78 @@ fn an_endless_loop_of_bulk_fills_runs_out_of_fuel_quickly() {
     }
 }
 
+/// An ABI-1 module whose `vxs_compute` runs `line` once per bar.
+fn per_bar_module(line: &str) -> Vec<u8> {
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/endless_loop.wat")).unwrap();
+    let head = &scaffold[..scaffold.find("  (func (export \"vxs_compute\")").unwrap()];
+    wat::parse_str(format!(
+        r#"{head}
+  (table 1 funcref)
+  (elem $e func $noop)
+  (data $d "abc")
+  (func $noop)
+  (func (export "vxs_compute") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (local $i i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get 2)))
+      {line}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (i32.const 0)))"#
+    ))
+    .unwrap()
+}
+
+/// Operators that wasmtime carries out by calling into its runtime take far
+/// longer than one instruction: each costs 32 units (`ref.func` 64), the
+/// same on every tier, so that no endless loop of them outlasts the default
+/// budget's second or two (a `ref.func` loop took 33 s at one unit).
+#[test]
+fn operators_that_call_the_runtime_cost_their_time() {
+    use vixshield::plugin::{REF_FUNC_COST, RUNTIME_CALL_COST};
+    let call = u64::from(RUNTIME_CALL_COST);
+    let dir = tempfile::tempdir().unwrap();
+    // (the operator with its operands, the operands alone, its cost)
+    let cases = [
+        (
+            "(drop (memory.grow (i32.const 0)))",
+            "(drop (i32.const 0))",
+            call,
+        ),
+        (
+            "(drop (table.grow (ref.null func) (i32.const 0)))",
+            "(drop (ref.null func)) (drop (i32.const 0))",
+            call,
+        ),
+        ("(drop (ref.func $noop))", "", u64::from(REF_FUNC_COST)),
+        ("(elem.drop $e)", "", call),
+        ("(data.drop $d)", "", call),
+        (
+            "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
+            "(drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))",
+            call,
+        ),
+    ];
+    let bars: Vec<f64> = (0..100).map(f64::from).collect();
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let host = tier_host(tiering);
+        let fuel = |name: &str, line: &str| {
+            let m = install(dir.path(), name, &per_bar_module(line), "");
+            host.load(&m)
+                .unwrap()
+                .compute(&[&bars], &[])
+                .unwrap()
+                .fuel_used
+        };
+        for (i, (op, operands, cost)) in cases.iter().enumerate() {
+            let with = fuel(&format!("op{i}"), op);
+            let without = fuel(&format!("operands{i}"), operands);
+            assert_eq!(with - without, 100 * cost, "{op} on {tiering:?}");
+        }
+    }
+}
+
 #[test]
 fn bulk_memory_is_charged_per_byte_on_every_tier() {
     let closes = vix_closes();
