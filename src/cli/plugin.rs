@@ -5,6 +5,7 @@ use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
     ABI_VERSION, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup, Tier,
+    Tiering, winch_meters_fully,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -281,6 +282,19 @@ fn inspect(args: &PathArgs) -> ExitCode {
         )
     });
     let valid = verdict.is_ok() && clash.is_none();
+    // Which compiler a command would load it with, and why not the fast one.
+    let compiler = verdict.as_ref().ok().map(|loaded| {
+        let tier = loaded.tier();
+        let why = match (tier, &bytes) {
+            (Tier::Baseline, _) => None,
+            (Tier::Optimized, _) if host.config().tiering == Tiering::Optimized => None,
+            (Tier::Optimized, Ok(b)) if !winch_meters_fully(b) => Some(
+                "it uses bulk memory or table operators, which only Cranelift charges fuel for per byte",
+            ),
+            (Tier::Optimized, _) => Some("the baseline compiler does not take this module"),
+        };
+        (tier, why)
+    });
     let fuel = host.config().default_fuel;
     let memory = host.config().default_memory_mib;
     match args.format {
@@ -296,6 +310,10 @@ fn inspect(args: &PathArgs) -> ExitCode {
                     v["exports"] = json!(info.exports);
                 }
                 Err(e) => v["module_error"] = json!(e),
+            }
+            if let Some((tier, why)) = compiler {
+                v["tier"] = json!(tier_word(tier));
+                v["tier_reason"] = json!(why);
             }
             v["valid"] = json!(valid);
             v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
@@ -327,6 +345,11 @@ fn inspect(args: &PathArgs) -> ExitCode {
                     println!("  sha-256     {}", hex(&Sha256::digest(b)));
                 }
                 Err(e) => println!("  module      {e}"),
+            }
+            match compiler {
+                Some((tier, None)) => println!("  compiler    {tier}"),
+                Some((tier, Some(why))) => println!("  compiler    {tier}: {why}"),
+                None => {}
             }
             match &described {
                 Ok(info) => {
@@ -360,6 +383,14 @@ fn inspect(args: &PathArgs) -> ExitCode {
         }
     }
     if valid { exit::ok() } else { exit::findings() }
+}
+
+/// A tier in JSON output.
+fn tier_word(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Baseline => "baseline",
+        Tier::Optimized => "optimized",
+    }
 }
 
 /// The bundled series fed to a plugin of `n` inputs, in order.
@@ -450,10 +481,7 @@ fn test(args: &PathArgs) -> ExitCode {
                 "fuel_budget": plugin.fuel_budget(),
                 "load_ms": ms(load_time),
                 "compute_ms": ms(compute_time),
-                "tier": match c.tier {
-                    Tier::Baseline => "baseline",
-                    Tier::Optimized => "optimized",
-                },
+                "tier": tier_word(c.tier),
             });
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }

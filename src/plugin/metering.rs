@@ -74,10 +74,11 @@ fn has_variable_cost(op: &Operator<'_>) -> bool {
     )
 }
 
-/// Whether Winch would meter `bytes` correctly: no operator in its code has
-/// a cost that depends on an operand. A module that does not parse answers
-/// `true`: compiling it reports the error properly.
-pub(crate) fn winch_meters_fully(bytes: &[u8]) -> bool {
+/// Whether Winch, the baseline compiler, would meter `bytes` correctly: no
+/// operator in its code has a cost that depends on an operand. When not, the
+/// host compiles the module with Cranelift. A module that does not parse
+/// answers `true`: compiling it reports the error properly.
+pub fn winch_meters_fully(bytes: &[u8]) -> bool {
     // All these operators are encoded after a 0xFC prefix byte: code without
     // that byte (most numeric code) has none of them, and its operators need
     // no decoding. Checked for the whole code section, then per function.

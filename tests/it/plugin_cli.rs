@@ -538,6 +538,21 @@ fn plugin_inspect() {
     assert_eq!(v["valid"], true);
     assert_eq!(v["imports"], serde_json::json!([]));
     assert_eq!(v["output"], "bool");
+    assert_eq!(v["tier"], "baseline");
+    assert_eq!(v["tier_reason"], serde_json::Value::Null);
+
+    // A plugin built with std copies with `memory.copy`: inspect says which
+    // compiler it gets and why.
+    let out = vixshield(&["plugin", "inspect", "benches/fixtures/std_plugin"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stdout).contains(
+            "\n  compiler    optimized (Cranelift): it uses bulk memory or table operators, \
+             which only Cranelift charges fuel for per byte\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
 
     let out = vixshield(&["plugin", "inspect", "tests/fixtures/plugins/bad_manifest"]);
     assert_eq!(out.status.code(), Some(1));
