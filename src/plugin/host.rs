@@ -95,8 +95,8 @@ impl std::fmt::Display for Tier {
 /// Both tiers give the same results and use the same fuel (wasmtime counts
 /// fuel per WebAssembly instruction, with one cost table for both
 /// compilers; a module whose bulk operators Winch would not charge per byte
-/// is always compiled with Cranelift); the sandbox (fuel, memory cap, stack limit, traps) is the
-/// same. Two differences: without [NaN canonicalisation](HostConfig::canonicalize_nans)
+/// is always compiled with Cranelift); the sandbox (fuel, memory cap, stack
+/// limit, traps) is the same. Two differences: without [NaN canonicalisation](HostConfig::canonicalize_nans)
 /// the bits of a NaN may differ, and the two compilers lay out stack frames
 /// differently, so recursion within a few frames of [`MAX_WASM_STACK`] may
 /// overflow on one tier and not on the other.

@@ -113,12 +113,12 @@ pub fn winch_meters_fully(bytes: &[u8]) -> bool {
 mod tests {
     use super::winch_meters_fully;
 
-    #[allow(clippy::unwrap_used)]
+    #[allow(clippy::expect_used)]
     fn module(body: &str) -> Vec<u8> {
         wat::parse_str(format!(
             "(module (memory 1) (table 1 funcref) (func (param f64) (result f64) {body}))"
         ))
-        .unwrap()
+        .expect("the test's WAT parses")
     }
 
     #[test]
