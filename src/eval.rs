@@ -921,10 +921,9 @@ impl<'a> Engine<'a> {
         if let Some(rule) = self
             .max_loss_rules
             .get((self.state.step.max(1) - 1) as usize)
+            && !Arc::ptr_eq(rule, &out.max_loss_rule)
         {
-            if !Arc::ptr_eq(rule, &out.max_loss_rule) {
-                out.max_loss_rule = rule.clone();
-            }
+            out.max_loss_rule = rule.clone();
         }
         out.held = self.state.held.is_some();
         out.market_date = self.market.zip(bar).and_then(|(m, b)| m.date(b));
@@ -1013,17 +1012,17 @@ impl<'a> Engine<'a> {
                 let mut n_unknown = 0;
                 if applied.is_none() {
                     for (i, cond) in ids.roll_conditions.iter().enumerate() {
-                        if self.market.and_then(|m| m.bool_at(*cond, bar)).is_none() {
-                            if let Some(text) = self.override_texts.get(i) {
-                                match roll.unknown.get(n_unknown) {
-                                    Some(t) if Arc::ptr_eq(t, text) => {}
-                                    _ => {
-                                        roll.unknown.truncate(n_unknown);
-                                        roll.unknown.push(text.clone());
-                                    }
+                        if self.market.and_then(|m| m.bool_at(*cond, bar)).is_none()
+                            && let Some(text) = self.override_texts.get(i)
+                        {
+                            match roll.unknown.get(n_unknown) {
+                                Some(t) if Arc::ptr_eq(t, text) => {}
+                                _ => {
+                                    roll.unknown.truncate(n_unknown);
+                                    roll.unknown.push(text.clone());
                                 }
-                                n_unknown += 1;
                             }
+                            n_unknown += 1;
                         }
                     }
                 }

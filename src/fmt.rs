@@ -71,14 +71,13 @@ impl Printer<'_> {
                 break;
             }
             let line = self.line(c.span.start);
-            if let Some(prev) = prev_line {
-                if line > prev + 1
-                    && !self.out.ends_with("{\n")
-                    && !self.out.is_empty()
-                    && !self.out.ends_with("\n\n")
-                {
-                    self.out.push('\n');
-                }
+            if let Some(prev) = prev_line
+                && line > prev + 1
+                && !self.out.ends_with("{\n")
+                && !self.out.is_empty()
+                && !self.out.ends_with("\n\n")
+            {
+                self.out.push('\n');
             }
             first.get_or_insert(line);
             let text = self.comment_text(c).to_string();
@@ -161,10 +160,10 @@ impl Printer<'_> {
         // Comments after the last item.
         if self.next < self.comments.len() {
             let prev_line = prev.map(|(_, l)| l);
-            if let (Some(pl), Some(c)) = (prev_line, self.comments.get(self.next)) {
-                if self.line(c.span.start) > pl + 1 {
-                    self.out.push('\n');
-                }
+            if let (Some(pl), Some(c)) = (prev_line, self.comments.get(self.next))
+                && self.line(c.span.start) > pl + 1
+            {
+                self.out.push('\n');
             }
             self.leading(u32::MAX, "", prev_line);
         }

@@ -309,10 +309,10 @@ pub struct Graph {
 impl Graph {
     /// Adds a node, returning its id (an identical market node is shared).
     pub fn add(&mut self, node: Node) -> NodeId {
-        if node.is_market() {
-            if let Some(i) = self.nodes.iter().position(|n| *n == node) {
-                return NodeId(i as u32);
-            }
+        if node.is_market()
+            && let Some(i) = self.nodes.iter().position(|n| *n == node)
+        {
+            return NodeId(i as u32);
         }
         self.nodes.push(node);
         NodeId((self.nodes.len() - 1) as u32)

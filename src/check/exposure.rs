@@ -127,43 +127,43 @@ pub(crate) fn warnings(
         }
     };
     let capital = account.capital;
-    if let (Some(first), Some(cap)) = (e.rungs.first(), s.layer_cap) {
-        if first.size.rounded > first.size.cap.unwrap_or(Decimal::MAX) {
-            c.diags.push(
-                Diagnostic::new(
-                    Code::ImpossibleCap,
-                    spans.base,
-                    format!(
-                        "the base of {} is above the layer cap of {}",
-                        fmt_money(first.size.rounded),
-                        fmt_amount(cap)
-                    ),
-                )
-                .label("step 1 already breaks the cap")
-                .related(spans.layer_cap, "the layer cap")
-                .help("lower the base or raise `layer_cap`"),
-            );
-            return;
-        }
+    if let (Some(first), Some(cap)) = (e.rungs.first(), s.layer_cap)
+        && first.size.rounded > first.size.cap.unwrap_or(Decimal::MAX)
+    {
+        c.diags.push(
+            Diagnostic::new(
+                Code::ImpossibleCap,
+                spans.base,
+                format!(
+                    "the base of {} is above the layer cap of {}",
+                    fmt_money(first.size.rounded),
+                    fmt_amount(cap)
+                ),
+            )
+            .label("step 1 already breaks the cap")
+            .related(spans.layer_cap, "the layer cap")
+            .help("lower the base or raise `layer_cap`"),
+        );
+        return;
     }
-    if let (Some(first), Some(total)) = (e.rungs.first(), e.total_cap) {
-        if first.size.size > total {
-            c.diags.push(
-                Diagnostic::new(
-                    Code::ImpossibleCap,
-                    spans.total_cap,
-                    format!(
-                        "the total cap of {} is below the base of {}",
-                        fmt_money(total),
-                        fmt_money(first.size.size)
-                    ),
-                )
-                .label("no cycle can respect it")
-                .related(spans.base, "the base")
-                .help("raise `total_cap` or lower the base"),
-            );
-            return;
-        }
+    if let (Some(first), Some(total)) = (e.rungs.first(), e.total_cap)
+        && first.size.size > total
+    {
+        c.diags.push(
+            Diagnostic::new(
+                Code::ImpossibleCap,
+                spans.total_cap,
+                format!(
+                    "the total cap of {} is below the base of {}",
+                    fmt_money(total),
+                    fmt_money(first.size.size)
+                ),
+            )
+            .label("no cycle can respect it")
+            .related(spans.base, "the base")
+            .help("raise `total_cap` or lower the base"),
+        );
+        return;
     }
     if let Some(step) = e.cap_binds_at {
         let capped: Vec<String> = e
@@ -212,25 +212,25 @@ pub(crate) fn warnings(
         );
     }
     for (i, pair) in s.max_loss.windows(2).enumerate() {
-        if let [a, b] = pair {
-            if b > a {
-                let step = i + 2;
-                let span = spans.max_loss.get(i + 1).copied().unwrap_or(spans.section);
-                c.diags.push(
-                    Diagnostic::new(
-                        Code::LooseningStop,
-                        span,
-                        format!(
-                            "max loss loosens from {} at step {} to {} at step {step}",
-                            fmt_percent(*a),
-                            step - 1,
-                            fmt_percent(*b)
-                        ),
-                    )
-                    .label("deeper steps are larger; their stop should be tighter")
-                    .help("the method tightens the max loss deeper in the ladder (90%, then 65%)"),
-                );
-            }
+        if let [a, b] = pair
+            && b > a
+        {
+            let step = i + 2;
+            let span = spans.max_loss.get(i + 1).copied().unwrap_or(spans.section);
+            c.diags.push(
+                Diagnostic::new(
+                    Code::LooseningStop,
+                    span,
+                    format!(
+                        "max loss loosens from {} at step {} to {} at step {step}",
+                        fmt_percent(*a),
+                        step - 1,
+                        fmt_percent(*b)
+                    ),
+                )
+                .label("deeper steps are larger; their stop should be tighter")
+                .help("the method tightens the max loss deeper in the ladder (90%, then 65%)"),
+            );
         }
     }
 }

@@ -500,19 +500,19 @@ impl<'e> Checker<'e> {
             .get(&SectionKind::Hedge)
             .map_or(&[][..], Vec::as_slice)
         {
-            if let Some(label) = &h.label {
-                if let Some(prev) = hedge_names.insert(label.text().to_string(), label.span()) {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::DuplicateName,
-                            label.span(),
-                            format!("hedge layer `{}` is defined twice", label.text()),
-                        )
-                        .related(prev, "first defined here")
-                        .help("give each layer its own name"),
-                    );
-                    continue;
-                }
+            if let Some(label) = &h.label
+                && let Some(prev) = hedge_names.insert(label.text().to_string(), label.span())
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        label.span(),
+                        format!("hedge layer `{}` is defined twice", label.text()),
+                    )
+                    .related(prev, "first defined here")
+                    .help("give each layer its own name"),
+                );
+                continue;
             }
             hedges.extend(self.hedge(h, steps));
         }
@@ -631,20 +631,20 @@ impl<'e> Checker<'e> {
                 continue;
             };
             let list = by_key.entry(k.name).or_default();
-            if !k.repeat {
-                if let Some(first) = list.first() {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::DuplicateSetting,
-                            s.key.span(),
-                            format!("`{name}` is set twice"),
-                        )
-                        .label("second setting")
-                        .related(first.key.span(), "first set here")
-                        .help("keep one"),
-                    );
-                    continue;
-                }
+            if !k.repeat
+                && let Some(first) = list.first()
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateSetting,
+                        s.key.span(),
+                        format!("`{name}` is set twice"),
+                    )
+                    .label("second setting")
+                    .related(first.key.span(), "first set here")
+                    .help("keep one"),
+                );
+                continue;
             }
             list.push(s);
         }
@@ -1074,20 +1074,18 @@ impl<'e> Checker<'e> {
             }
             None => Some(1),
         };
-        if let (Some(e), Some(d), Some(s)) = (exit_dte, dte, set.one("exit_dte")) {
-            if e >= d {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadValue,
-                        s.value_span(),
-                        format!("`exit_dte` of {e}d is not before expiry of a {d}d condor"),
-                    )
-                    .help(
-                        "exit_dte counts the days left when the condor is closed: less than `dte`",
-                    ),
-                );
-                return None;
-            }
+        if let (Some(e), Some(d), Some(s)) = (exit_dte, dte, set.one("exit_dte"))
+            && e >= d
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    s.value_span(),
+                    format!("`exit_dte` of {e}d is not before expiry of a {d}d condor"),
+                )
+                .help("exit_dte counts the days left when the condor is closed: less than `dte`"),
+            );
+            return None;
         }
         Some(model::Entry {
             underlying: underlying?,
@@ -1118,7 +1116,7 @@ impl<'e> Checker<'e> {
             let mut ts = Terms::new(s);
             let (n, span) = self.integer(&mut ts, "4")?;
             self.end(&mut ts, "4");
-            if n < 1 || n > MAX_STEPS {
+            if !(1..=MAX_STEPS).contains(&n) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::StepLimitRange,
@@ -1655,10 +1653,7 @@ impl<'e> Checker<'e> {
             };
             let priority = if ts.eat_word("priority") {
                 let p = self.integer(&mut ts, "0.45 when theta_press priority 1");
-                match p {
-                    Some((n, _)) => Some(Some(n)),
-                    None => None,
-                }
+                p.map(|(n, _)| Some(n))
             } else {
                 Some(None)
             };
@@ -1775,12 +1770,11 @@ impl<'e> Checker<'e> {
                 })
             }
             ast::Guard::Condition { expr, stress, loc } => {
-                if let ExprKind::Binary(op, lhs, rhs) = &expr.kind {
-                    if let ExprKind::Name(var) = &lhs.kind {
-                        if expr::GUARD_VARS.contains(&var.as_str()) {
-                            return self.guard_var(var, *op, rhs, *stress, loc.0, account);
-                        }
-                    }
+                if let ExprKind::Binary(op, lhs, rhs) = &expr.kind
+                    && let ExprKind::Name(var) = &lhs.kind
+                    && expr::GUARD_VARS.contains(&var.as_str())
+                {
+                    return self.guard_var(var, *op, rhs, *stress, loc.0, account);
                 }
                 if let Some((_, s)) = stress {
                     self.diags.push(
@@ -1830,18 +1824,18 @@ impl<'e> Checker<'e> {
             );
             return None;
         }
-        if var != "quick_ratio" {
-            if let Some((_, s)) = stress {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::BadValue,
-                        s.0,
-                        "only the `quick_ratio` guard takes a stress",
-                    )
-                    .help("write `quick_ratio >= 1.4 under 3 sigma`"),
-                );
-                return None;
-            }
+        if var != "quick_ratio"
+            && let Some((_, s)) = stress
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    s.0,
+                    "only the `quick_ratio` guard takes a stress",
+                )
+                .help("write `quick_ratio >= 1.4 under 3 sigma`"),
+            );
+            return None;
         }
         let lit = self.literal_expr(rhs);
         match var {

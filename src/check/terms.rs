@@ -379,10 +379,10 @@ impl Checker<'_> {
                 ),
             )
             .label("not a base this setting knows");
-            if let ExprKind::Name(n) = &rhs.kind {
-                if let Some(h) = crate::diag::did_you_mean(n, bases.iter().copied()) {
-                    d = d.help(h);
-                }
+            if let ExprKind::Name(n) = &rhs.kind
+                && let Some(h) = crate::diag::did_you_mean(n, bases.iter().copied())
+            {
+                d = d.help(h);
             }
             d = if d.help.is_none() {
                 d.help(format!("write for example `{key} = {example}`"))

@@ -140,15 +140,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Err(code) => return code,
     };
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
-    if let Some(path) = &args.trades {
-        if let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt)) {
-            eprintln!(
-                "error: cannot write `{}`: {}",
-                path.display(),
-                super::io_reason(&e)
-            );
-            return exit::trouble();
-        }
+    if let Some(path) = &args.trades
+        && let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt))
+    {
+        eprintln!(
+            "error: cannot write `{}`: {}",
+            path.display(),
+            super::io_reason(&e)
+        );
+        return exit::trouble();
     }
     if let Some(path) = &args.chart {
         let svg = crate::backtest::chart::svg(&strategy.name, &bt);

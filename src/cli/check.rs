@@ -61,17 +61,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             Format::Human => eprint!("{}", diag::render_human(&src, &checked.diagnostics, color)),
             Format::Json => json.extend(diag::to_json(&src, &checked.diagnostics)),
         }
-        if args.explain {
-            if let Some(strategy) = &checked.strategy {
-                match exposure::analyze(&strategy.sizing, &strategy.account) {
-                    Ok(e) if args.format == Format::Human => {
-                        let _ = writeln!(out, "{}", exposure::render(strategy, &e));
-                    }
-                    Ok(e) => {
-                        explained.push(serde_json::json!({ "file": src.name(), "exposure": e }))
-                    }
-                    Err(_) => eprintln!("error: {}: the ladder's sizes overflow", src.name()),
+        if args.explain
+            && let Some(strategy) = &checked.strategy
+        {
+            match exposure::analyze(&strategy.sizing, &strategy.account) {
+                Ok(e) if args.format == Format::Human => {
+                    let _ = writeln!(out, "{}", exposure::render(strategy, &e));
                 }
+                Ok(e) => explained.push(serde_json::json!({ "file": src.name(), "exposure": e })),
+                Err(_) => eprintln!("error: {}: the ladder's sizes overflow", src.name()),
             }
         }
         if i + 1 == args.files.len() {

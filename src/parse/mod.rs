@@ -810,11 +810,11 @@ impl Builder {
         let start = self.offset + pair.as_span().start();
         let slice = pair.as_str();
         let trimmed = slice.trim_end();
-        if strict == Rule::strict_item {
-            if let Some(d) = unknown_section(trimmed, start) {
-                self.diags.push(d);
-                return;
-            }
+        if strict == Rule::strict_item
+            && let Some(d) = unknown_section(trimmed, start)
+        {
+            self.diags.push(d);
+            return;
         }
         let d = match Grammar::parse(strict, trimmed) {
             Err(e) => pest_error(trimmed, &e, start),
