@@ -1777,20 +1777,25 @@ impl<'e> Checker<'e> {
                     return self.guard_var(var, *op, rhs, *stress, loc.0, account);
                 }
                 if let Some((_, s)) = stress {
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::BadValue,
-                            s.0,
-                            "only the `quick_ratio` guard takes a stress",
-                        )
-                        .help("write `quick_ratio >= 1.4 under 3 sigma`"),
-                    );
+                    self.misplaced_stress(s.0);
                     return None;
                 }
                 self.condition(expr, "a guard")
                     .then(|| Guard::Condition { expr: expr.clone() })
             }
         }
+    }
+
+    /// A `under N sigma` stress on a guard other than `quick_ratio`.
+    fn misplaced_stress(&mut self, span: Span) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::BadValue,
+                span,
+                "only the `quick_ratio` guard takes a stress",
+            )
+            .help("write `quick_ratio >= 1.4 under 3 sigma`"),
+        );
     }
 
     fn guard_var(
@@ -1827,14 +1832,7 @@ impl<'e> Checker<'e> {
         if var != "quick_ratio"
             && let Some((_, s)) = stress
         {
-            self.diags.push(
-                Diagnostic::new(
-                    Code::BadValue,
-                    s.0,
-                    "only the `quick_ratio` guard takes a stress",
-                )
-                .help("write `quick_ratio >= 1.4 under 3 sigma`"),
-            );
+            self.misplaced_stress(s.0);
             return None;
         }
         let lit = self.literal_expr(rhs);
