@@ -1778,6 +1778,9 @@ impl<'e> Checker<'e> {
                 }
                 if let Some((_, s)) = stress {
                     self.misplaced_stress(s.0);
+                    // Still checked: its names are used, and its own
+                    // problems are worth reporting at the same time.
+                    self.condition(expr, "a guard");
                     return None;
                 }
                 self.condition(expr, "a guard")
