@@ -115,6 +115,24 @@ pub enum PluginError {
         message: String,
     },
 
+    /// The optimizing compiler (Cranelift) did not finish within
+    /// [`HostConfig::compile_deadline`](super::HostConfig::compile_deadline).
+    /// Its time can grow much faster than the module: a 60 KB function with
+    /// a thousand locals live across many loops takes seconds, a 1 MB one
+    /// minutes, where Winch takes milliseconds.
+    #[error(
+        "plugin `{plugin}`: the optimizing compiler (Cranelift) did not finish compiling {} within {seconds} s; the module is too large or too complex for it",
+        path.display()
+    )]
+    CompileTimeout {
+        /// The plugin.
+        plugin: String,
+        /// The wasm file.
+        path: PathBuf,
+        /// The deadline, in seconds.
+        seconds: f64,
+    },
+
     /// The module imports something; plugins must import nothing, e.g. a Rust
     /// plugin built for `wasm32-wasip1` imports `wasi_snapshot_preview1.fd_write`.
     #[error(

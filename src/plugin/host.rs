@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::{
@@ -28,6 +30,10 @@ use super::metering::{operator_costs, winch_meters_fully};
 /// `(loop br 0)`) and two on the baseline tier (2.0 s), whose fuel counter
 /// lives in memory rather than in a register.
 pub const DEFAULT_FUEL: u64 = 1_000_000_000;
+
+/// How long the optimizing compiler may take over one module by default
+/// (see [`HostConfig::compile_deadline`]).
+pub const COMPILE_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Default ceiling a manifest's `[limits] fuel` may ask for: 50 billion units.
 pub const MAX_FUEL: u64 = 50_000_000_000;
@@ -139,6 +145,15 @@ pub struct HostConfig {
     pub tiering: Tiering,
     /// [`Tiering::Adaptive`]'s threshold, in fuel per module byte.
     pub tier_up_fuel_per_byte: u64,
+    /// How long the optimizing compiler (Cranelift) may take over one
+    /// module. Its time can grow far faster than the module's size, so a
+    /// hostile module could otherwise stall a command for minutes. A load
+    /// that needs Cranelift and misses the deadline fails with
+    /// [`PluginError::CompileTimeout`]; a tier-up that misses it leaves the
+    /// plugin on the baseline tier. The compilation cannot be interrupted: it
+    /// finishes on its own thread and its result is dropped. Winch, whose
+    /// time grows with the module's size, has no deadline.
+    pub compile_deadline: Duration,
 }
 
 impl Default for HostConfig {
@@ -151,6 +166,7 @@ impl Default for HostConfig {
             canonicalize_nans: false,
             tiering: Tiering::Adaptive,
             tier_up_fuel_per_byte: TIER_UP_FUEL_PER_BYTE,
+            compile_deadline: COMPILE_DEADLINE,
         }
     }
 }
@@ -189,6 +205,12 @@ impl HostConfig {
     /// Choose the compilers.
     pub fn with_tiering(mut self, tiering: Tiering) -> Self {
         self.tiering = tiering;
+        self
+    }
+
+    /// Set how long the optimizing compiler may take over one module.
+    pub fn with_compile_deadline(mut self, deadline: Duration) -> Self {
+        self.compile_deadline = deadline;
         self
     }
 
@@ -662,14 +684,15 @@ impl PluginHost {
                     compiled.baseline_refused.store(true, Ordering::Relaxed);
                     wanted = Tier::Optimized;
                 }
-                let code = match compile(wanted, manifest, &compiled) {
+                let deadline = self.config.compile_deadline;
+                let code = match compile(wanted, manifest, &compiled, deadline) {
                     Ok(code) => Ok(code),
                     // A module the baseline compiler cannot take (e.g. it uses
                     // tail calls, which Winch does not implement) may still be
                     // fine for the optimizing one, which then also serves
                     // hosts that asked for the baseline tier.
                     Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                        let code = compile(Tier::Optimized, manifest, &compiled)?;
+                        let code = compile(Tier::Optimized, manifest, &compiled, deadline)?;
                         compiled.baseline_refused.store(true, Ordering::Relaxed);
                         Ok(code)
                     }
@@ -695,6 +718,7 @@ impl PluginHost {
             loaded,
             tiering: self.config.tiering,
             tier_up_fuel_per_byte: self.config.tier_up_fuel_per_byte,
+            compile_deadline: self.config.compile_deadline,
             fuel,
             memory_mib,
         })
@@ -712,10 +736,12 @@ impl PluginHost {
     /// [`load_bytes`](Self::load_bytes) for that.
     pub fn describe(&self, manifest: &Manifest, bytes: &[u8]) -> Result<ModuleInfo, PluginError> {
         let canonical = self.config.canonicalize_nans;
-        let module = match compile_module(Tier::Baseline, canonical, manifest, bytes) {
+        let deadline = self.config.compile_deadline;
+        let bytes: Arc<[u8]> = bytes.into();
+        let module = match compile_module(Tier::Baseline, canonical, manifest, &bytes, deadline) {
             Ok(module) => module,
             Err(PluginError::InvalidModule { .. }) => {
-                compile_module(Tier::Optimized, canonical, manifest, bytes)?
+                compile_module(Tier::Optimized, canonical, manifest, &bytes, deadline)?
             }
             Err(e) => return Err(e),
         };
@@ -743,20 +769,53 @@ fn compile_module(
     tier: Tier,
     canonicalize_nans: bool,
     manifest: &Manifest,
-    bytes: &[u8],
+    bytes: &Arc<[u8]>,
+    deadline: Duration,
 ) -> Result<Module, PluginError> {
     let backend = backend(tier, canonicalize_nans)?;
-    Module::from_binary(&backend.engine, bytes).map_err(|e| PluginError::InvalidModule {
+    let invalid = |message: String| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message: format!("{e:#}"),
-    })
+        message,
+    };
+    if tier == Tier::Baseline {
+        return Module::from_binary(&backend.engine, bytes).map_err(|e| invalid(format!("{e:#}")));
+    }
+    // Cranelift's time can grow far faster than the module's size: compile
+    // on a thread of its own and stop waiting at the deadline.
+    let (engine, owned) = (backend.engine.clone(), Arc::clone(bytes));
+    let (done, result) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("vixshield-cranelift".into())
+        .stack_size(8 << 20)
+        .spawn(move || {
+            let _ = done.send(Module::from_binary(&engine, &owned));
+        });
+    if spawned.is_err() {
+        // No thread to be had: compile here, without a deadline.
+        return Module::from_binary(&backend.engine, bytes).map_err(|e| invalid(format!("{e:#}")));
+    }
+    match result.recv_timeout(deadline) {
+        Ok(module) => module.map_err(|e| invalid(format!("{e:#}"))),
+        Err(RecvTimeoutError::Timeout) => Err(PluginError::CompileTimeout {
+            plugin: manifest.name.clone(),
+            path: manifest.wasm_path(),
+            seconds: deadline.as_secs_f64(),
+        }),
+        Err(RecvTimeoutError::Disconnected) => Err(invalid("the compiler stopped".into())),
+    }
 }
 
 /// Compile and validate a module on one tier.
-fn compile(tier: Tier, manifest: &Manifest, compiled: &Compiled) -> Result<Code, PluginError> {
+fn compile(
+    tier: Tier,
+    manifest: &Manifest,
+    compiled: &Compiled,
+    deadline: Duration,
+) -> Result<Code, PluginError> {
     let backend = backend(tier, compiled.canonicalize_nans)?;
-    let module = compile_module(tier, compiled.canonicalize_nans, manifest, &compiled.bytes)?;
+    let canonical = compiled.canonicalize_nans;
+    let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline)?;
     validate(&manifest.name, &module)?;
     let linker: Linker<StoreState> = Linker::new(&backend.engine);
     let pre = linker
@@ -902,6 +961,7 @@ pub struct LoadedPlugin {
     loaded: Code,
     tiering: Tiering,
     tier_up_fuel_per_byte: u64,
+    compile_deadline: Duration,
     fuel: u64,
     memory_mib: u32,
 }
@@ -1281,7 +1341,13 @@ impl LoadedPlugin {
         }
         // The module already passed validation on the baseline tier; if the
         // optimizing compiler refuses it anyway, stay on the baseline tier.
-        let optimized = compile(Tier::Optimized, &self.manifest, compiled).ok();
+        let optimized = compile(
+            Tier::Optimized,
+            &self.manifest,
+            compiled,
+            self.compile_deadline,
+        )
+        .ok();
         let _ = compiled.optimized.set(optimized);
     }
 

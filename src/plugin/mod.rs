@@ -21,9 +21,9 @@ mod runner;
 
 pub use error::{LineCol, PluginError};
 pub use host::{
-    Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadedPlugin, MAX_FUEL,
-    MAX_MEMORY_MIB, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost, TIER_UP_FUEL_PER_BYTE,
-    Tier, Tiering,
+    COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadedPlugin,
+    MAX_FUEL, MAX_MEMORY_MIB, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost,
+    TIER_UP_FUEL_PER_BYTE, Tier, Tiering,
 };
 pub use manifest::{
     ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,

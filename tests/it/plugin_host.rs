@@ -262,6 +262,71 @@ fn operators_that_call_the_runtime_cost_their_time() {
     }
 }
 
+/// A module Cranelift takes seconds over and Winch milliseconds (never
+/// called): one function of 3,000 additions among 1,000 locals, a loop
+/// every 50, the locals live across them. With `bulk`, a `memory.fill`
+/// sends it to Cranelift at load.
+fn slow_for_cranelift(bulk: bool) -> Vec<u8> {
+    let mut body = String::new();
+    body.push_str(&format!("(local {})", "i64 ".repeat(1000)));
+    for i in 0..3000_usize {
+        if i % 50 == 0 {
+            body.push_str("(block (loop (br_if 1 (i64.eqz (local.get 1)))");
+        }
+        let (a, b, c) = (
+            (i * 7919) % 1000 + 1,
+            (i * 104_729) % 1000 + 1,
+            (i * 31) % 1000 + 1,
+        );
+        body.push_str(&format!(
+            "(local.set {c} (i64.add (local.get {a}) (local.get {b})))"
+        ));
+        if i % 50 == 49 {
+            body.push_str("(br_if 0 (i64.eqz (local.get 2)))))");
+        }
+    }
+    if bulk {
+        body.push_str("(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))");
+    }
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let head = scaffold.trim_end().strip_suffix(')').unwrap();
+    wat::parse_str(format!("{head}\n  (func $slow (param i64) {body}))\n")).unwrap()
+}
+
+/// A hostile module must not stall a command in the optimizing compiler: a
+/// load that needs Cranelift gives up at the host's deadline, and a tier-up
+/// that misses it leaves the plugin on the fast tier.
+#[test]
+fn the_optimizing_compiler_has_a_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let deadline = Duration::from_millis(50);
+    let config = HostConfig::default().with_compile_deadline(deadline);
+
+    let m = install(dir.path(), "bomb", &slow_for_cranelift(true), "");
+    let t = Instant::now();
+    let err = PluginHost::new(config).unwrap().load(&m).unwrap_err();
+    assert!(t.elapsed() < QUICK, "{:?}", t.elapsed());
+    assert!(matches!(err, PluginError::CompileTimeout { .. }), "{err:?}");
+    assert!(
+        err.to_string().starts_with(
+            "plugin `bomb`: the optimizing compiler (Cranelift) did not finish compiling"
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("within 0.05 s"), "{err}");
+
+    // Without bulk operators Winch takes it; tiering up times out.
+    let m = install(dir.path(), "slow", &slow_for_cranelift(false), "");
+    let host = PluginHost::new(config.with_tier_up_fuel_per_byte(0)).unwrap();
+    let p = host.load(&m).unwrap();
+    assert_eq!(p.tier(), Tier::Baseline);
+    let bars = [1.0, 2.0];
+    let first = p.compute(&[&bars], &[]).unwrap();
+    let second = p.compute(&[&bars], &[]).unwrap();
+    assert_eq!((first.tier, second.tier), (Tier::Baseline, Tier::Baseline));
+}
+
 #[test]
 fn bulk_memory_is_charged_per_byte_on_every_tier() {
     let closes = vix_closes();
