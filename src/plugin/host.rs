@@ -504,8 +504,8 @@ struct Compiled {
     /// `Some(None)`: the optimizing compiler failed where the baseline one
     /// did not; never retried.
     optimized: OnceLock<Option<Code>>,
-    /// The baseline compiler refused the module and the optimizing one took
-    /// it: it has only the optimized tier.
+    /// Only the optimizing compiler takes the module: the baseline one refused
+    /// it, or would not meter its bulk operators (see `metering`).
     baseline_refused: AtomicBool,
     baseline_fuel: AtomicU64,
     tiering_up: AtomicBool,
@@ -773,13 +773,13 @@ fn compile_module(
     deadline: Duration,
 ) -> Result<Module, PluginError> {
     let backend = backend(tier, canonicalize_nans)?;
-    let invalid = |message: String| PluginError::InvalidModule {
+    let invalid = |e: wasmtime::Error| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message,
+        message: format!("{e:#}"),
     };
     if tier == Tier::Baseline {
-        return Module::from_binary(&backend.engine, bytes).map_err(|e| invalid(format!("{e:#}")));
+        return Module::from_binary(&backend.engine, bytes).map_err(invalid);
     }
     // Cranelift's time can grow far faster than the module's size: compile
     // on a thread of its own and stop waiting at the deadline.
@@ -793,16 +793,18 @@ fn compile_module(
         });
     if spawned.is_err() {
         // No thread to be had: compile here, without a deadline.
-        return Module::from_binary(&backend.engine, bytes).map_err(|e| invalid(format!("{e:#}")));
+        return Module::from_binary(&backend.engine, bytes).map_err(invalid);
     }
     match result.recv_timeout(deadline) {
-        Ok(module) => module.map_err(|e| invalid(format!("{e:#}"))),
+        Ok(module) => module.map_err(invalid),
         Err(RecvTimeoutError::Timeout) => Err(PluginError::CompileTimeout {
             plugin: manifest.name.clone(),
             path: manifest.wasm_path(),
             seconds: deadline.as_secs_f64(),
         }),
-        Err(RecvTimeoutError::Disconnected) => Err(invalid("the compiler stopped".into())),
+        Err(RecvTimeoutError::Disconnected) => Err(invalid(wasmtime::Error::msg(
+            "the compiler stopped without a result",
+        ))),
     }
 }
 
