@@ -289,7 +289,7 @@ fn inspect(args: &PathArgs) -> ExitCode {
             (Tier::Baseline, _) => None,
             (Tier::Optimized, _) if host.config().tiering == Tiering::Optimized => None,
             (Tier::Optimized, Ok(b)) if !winch_meters_fully(b) => Some(
-                "it uses bulk memory or table operators, which only Cranelift charges fuel for per byte",
+                "it uses `memory.init` or table operators, which only Cranelift charges fuel for per byte or element",
             ),
             (Tier::Optimized, _) => Some("the baseline compiler does not take this module"),
         };

@@ -16,7 +16,7 @@ use wasmtime::{
 
 use super::error::PluginError;
 use super::manifest::{Manifest, OutputKind};
-use super::metering::{operator_costs, winch_meters_fully};
+use super::metering::{meter_bulk_memory, operator_costs, winch_meters_fully};
 
 /// Default fuel budget for one computation: 1 billion units.
 ///
@@ -498,7 +498,13 @@ struct Code {
 /// code on each tier compiled so far, and the fuel it has used on the
 /// baseline tier.
 struct Compiled {
+    /// What the compilers get: the module with its `memory.copy` and
+    /// `memory.fill` metered by the host (`metering::meter_bulk_memory`), or
+    /// the bytes as loaded when it has none.
     bytes: Arc<[u8]>,
+    /// The bytes as loaded, where `bytes` differs: an invalid module is
+    /// reported at the offsets of its own file.
+    source: Option<Arc<[u8]>>,
     canonicalize_nans: bool,
     baseline: OnceLock<Code>,
     /// `Some(None)`: the optimizing compiler failed where the baseline one
@@ -654,15 +660,19 @@ impl PluginHost {
             Some(c) => c,
             // Compiled before it enters the cache, so the cache only ever
             // holds modules that passed validation.
-            None => Arc::new(Compiled {
-                bytes: bytes.into(),
-                canonicalize_nans: canonical,
-                baseline: OnceLock::new(),
-                optimized: OnceLock::new(),
-                baseline_fuel: AtomicU64::new(0),
-                tiering_up: AtomicBool::new(false),
-                baseline_refused: AtomicBool::new(false),
-            }),
+            None => {
+                let metered = meter_bulk_memory(bytes);
+                Arc::new(Compiled {
+                    source: metered.is_some().then(|| bytes.into()),
+                    bytes: metered.map_or_else(|| bytes.into(), Into::into),
+                    canonicalize_nans: canonical,
+                    baseline: OnceLock::new(),
+                    optimized: OnceLock::new(),
+                    baseline_fuel: AtomicU64::new(0),
+                    tiering_up: AtomicBool::new(false),
+                    baseline_refused: AtomicBool::new(false),
+                })
+            }
         };
         let existing = match self.config.tiering {
             // Adaptive is happy with either tier, the optimized one first.
@@ -678,8 +688,9 @@ impl PluginHost {
             None => {
                 let mut wanted = load_tier(self.config.tiering);
                 // Fuel must bound a plugin's time on every tier: a module
-                // whose bulk memory or table operators Winch would charge a
-                // flat unit goes to Cranelift, which charges them per byte.
+                // with `memory.init` or table operators, which Winch would
+                // charge a flat cost, goes to Cranelift, which charges them
+                // per byte or element.
                 if wanted == Tier::Baseline && !winch_meters_fully(&compiled.bytes) {
                     compiled.baseline_refused.store(true, Ordering::Relaxed);
                     wanted = Tier::Optimized;
@@ -817,7 +828,26 @@ fn compile(
 ) -> Result<Code, PluginError> {
     let backend = backend(tier, compiled.canonicalize_nans)?;
     let canonical = compiled.canonicalize_nans;
-    let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline)?;
+    let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline).map_err(
+        |e| match (e, &compiled.source) {
+            // The metered module is invalid exactly when the file is: say
+            // where in the file.
+            (
+                PluginError::InvalidModule {
+                    plugin,
+                    path,
+                    message,
+                },
+                Some(source),
+            ) => PluginError::InvalidModule {
+                plugin,
+                path,
+                message: Module::validate(&backend.engine, source)
+                    .map_or_else(|e| format!("{e:#}"), |()| message),
+            },
+            (e, _) => e,
+        },
+    )?;
     validate(&manifest.name, &module)?;
     let linker: Linker<StoreState> = Linker::new(&backend.engine);
     let pre = linker

@@ -1,4 +1,4 @@
-//! Which compiler may meter a module's fuel.
+//! How fuel meters a plugin's work.
 //!
 //! Fuel is what bounds a plugin's running time, so it must grow with the
 //! work done. Some operators do work proportional to an operand: `memory.fill`,
@@ -6,14 +6,22 @@
 //! table operators one element. Cranelift charges them one fuel unit per
 //! byte or element on top of their flat cost (wasmtime's default
 //! `VariableOperatorCost`). Winch, in wasmtime 48, charges only the flat
-//! unit: a loop that fills 64 KiB per iteration runs for hours on the
+//! cost: a loop that fills 64 KiB per iteration would run for hours on the
 //! default budget instead of stopping within a second, and the same plugin
-//! uses different fuel on the two compilers. So a module with any of these
-//! operators is compiled with Cranelift, whatever tier was asked for.
+//! would use different fuel on the two compilers.
 //!
 //! Rust code built for `wasm32-unknown-unknown` uses `memory.copy` and
 //! `memory.fill` for its `memcpy` and `memset` (bulk memory is on by default
-//! since Rust 1.87), so most plugins written with `std` take this path.
+//! since Rust 1.87), so most plugins written with `std` have them. The host
+//! meters those two itself, the same way for both compilers:
+//! [`meter_bulk_memory`] routes each through a small function it appends to
+//! the module, which runs a counting loop of one iteration per
+//! [`BULK_BLOCK_BYTES`] bytes before the operator, and both engines charge
+//! nothing per byte for them (only their flat cost). Such a module compiles
+//! with Winch like any other, and uses the same fuel on both compilers.
+//! The rarer operators (`memory.init`, the table operators) keep wasmtime's
+//! per-byte charge, so a module with any of them is compiled with Cranelift,
+//! whatever tier was asked for ([`winch_meters_fully`]).
 //!
 //! The flat costs matter too. wasmtime charges every operator one unit, but
 //! the operators it carries out by calling into its runtime take 10 to 70
@@ -25,8 +33,9 @@
 
 use std::ops::Range;
 
+use wasm_encoder::{BlockType, CodeSection, Function, FunctionSection, RawSection, ValType};
 use wasmtime::OperatorCost;
-use wasmtime::wasmparser::{Operator, Parser, Payload};
+use wasmtime::wasmparser::{BinaryReader, Operator, Parser, Payload};
 
 /// What an operator carried out by a call into wasmtime's runtime costs.
 pub const RUNTIME_CALL_COST: u8 = 32;
@@ -35,7 +44,9 @@ pub const RUNTIME_CALL_COST: u8 = 32;
 pub const REF_FUNC_COST: u8 = 64;
 
 /// wasmtime's default fuel costs (one unit an operator, none for `nop`,
-/// `drop` and structure; one a byte or element for the bulk operators),
+/// `drop` and structure; one a byte or element for `memory.init` and the
+/// table operators; `memory.copy` and `memory.fill` are charged by the
+/// host's own loop, see [`meter_bulk_memory`]),
 /// with the operators that call into the runtime charged for their time, so
 /// that no loop spends the default budget in more than about two seconds
 /// (each `memory.grow` or `table.grow` that is refused ends the computation
@@ -57,6 +68,9 @@ pub(crate) fn operator_costs() -> OperatorCost {
         *op = RUNTIME_CALL_COST;
     }
     cost.RefFunc = REF_FUNC_COST;
+    // Metered by the counting loop of `meter_bulk_memory` instead.
+    cost.variable.memory_copy_per_byte = 0;
+    cost.variable.memory_fill_per_byte = 0;
     cost
 }
 
@@ -64,9 +78,7 @@ pub(crate) fn operator_costs() -> OperatorCost {
 fn has_variable_cost(op: &Operator<'_>) -> bool {
     matches!(
         op,
-        Operator::MemoryFill { .. }
-            | Operator::MemoryCopy { .. }
-            | Operator::MemoryInit { .. }
+        Operator::MemoryInit { .. }
             | Operator::TableFill { .. }
             | Operator::TableCopy { .. }
             | Operator::TableInit { .. }
@@ -75,9 +87,10 @@ fn has_variable_cost(op: &Operator<'_>) -> bool {
 }
 
 /// Whether Winch, the baseline compiler, would meter `bytes` correctly: no
-/// operator in its code has a cost that depends on an operand. When not, the
-/// host compiles the module with Cranelift. A module that does not parse
-/// answers `true`: compiling it reports the error properly.
+/// operator in its code has a per-byte or per-element cost (once
+/// [`meter_bulk_memory`] has taken care of `memory.copy` and `memory.fill`).
+/// When not, the host compiles the module with Cranelift. A module that does
+/// not parse answers `true`: compiling it reports the error properly.
 pub fn winch_meters_fully(bytes: &[u8]) -> bool {
     // All these operators are encoded after a 0xFC prefix byte: code without
     // that byte (most numeric code) has none of them, and its operators need
@@ -109,14 +122,190 @@ pub fn winch_meters_fully(bytes: &[u8]) -> bool {
     true
 }
 
+/// How many bytes of a `memory.copy` or `memory.fill` cost
+/// [`BULK_BLOCK_COST`] fuel units: one iteration of the counting loop that
+/// [`meter_bulk_memory`] runs before the operator.
+pub const BULK_BLOCK_BYTES: u32 = 64;
+
+/// The fuel one iteration of that loop costs: its five operators.
+pub const BULK_BLOCK_COST: u64 = 5;
+
+/// What routing one `memory.copy` or `memory.fill` through its helper costs
+/// beyond the operator's own flat cost, whatever its length: the call (two
+/// units, as every call in wasmtime's accounting), the loop's set-up (five
+/// operators) and the three `local.get`s of the operands.
+pub const BULK_CALL_COST: u64 = 10;
+
+/// `log2(BULK_BLOCK_BYTES)`.
+const BULK_BLOCK_SHIFT: i32 = 6;
+const _: () = assert!(1 << BULK_BLOCK_SHIFT == BULK_BLOCK_BYTES);
+
+/// A `memory.copy` or `memory.fill` at `at` (its bytes in the module).
+struct BulkSite {
+    at: Range<usize>,
+    fill: bool,
+}
+
+/// `bytes` with every `memory.copy` and `memory.fill` replaced by a call to
+/// a function appended to the module, which charges fuel for the length and
+/// then runs the operator:
+///
+/// ```wat
+/// (func $metered_copy (param $dst i32) (param $src i32) (param $len i32)
+///   (local $blocks i32)
+///   (if (local.tee $blocks (i32.shr_u (local.get $len) (i32.const 6)))
+///     (then (loop $count
+///       (br_if $count (local.tee $blocks (i32.sub (local.get $blocks) (i32.const 1)))))))
+///   (memory.copy (local.get $dst) (local.get $src) (local.get $len)))
+/// ```
+///
+/// A call has the operator's type, so validity, values and traps are
+/// unchanged (an out-of-bounds length still traps in the operator, after
+/// the loop), and nothing else moves: the functions are appended after the
+/// existing ones and their type after the existing types, so no index in
+/// the module changes. `None` when there is nothing to rewrite, and for a
+/// module that imports anything (it is refused before it runs) or does not
+/// parse (compiling it reports the error at its own offsets).
+pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !bytes.contains(&0xFC) {
+        return None;
+    }
+    let (mut types, mut funcs) = (None, 0);
+    let mut bodies: Vec<(Range<usize>, Vec<BulkSite>)> = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.ok()? {
+            Payload::ImportSection(imports) if imports.count() > 0 => return None,
+            Payload::TypeSection(section) => types = Some(section.count()),
+            Payload::FunctionSection(section) => funcs = section.count(),
+            Payload::CodeSectionEntry(body) => {
+                let mut sites = Vec::new();
+                if bytes.get(body.range())?.contains(&0xFC) {
+                    let mut ops = body.get_operators_reader().ok()?;
+                    while !ops.eof() {
+                        let (op, start) = ops.read_with_offset().ok()?;
+                        let fill = match op {
+                            Operator::MemoryFill { .. } => true,
+                            Operator::MemoryCopy { .. } => false,
+                            _ => continue,
+                        };
+                        let at = start..ops.original_position();
+                        sites.push(BulkSite { at, fill });
+                    }
+                }
+                bodies.push((body.range(), sites));
+            }
+            _ => {}
+        }
+    }
+    if bodies.iter().all(|(_, sites)| sites.is_empty()) {
+        return None;
+    }
+    // Both helpers take three i32s and return nothing.
+    let helper_type = types?;
+    let (copy_fn, fill_fn) = (funcs, funcs.checked_add(1)?);
+
+    let mut out = wasm_encoder::Module::new();
+    let mut sections = BinaryReader::new(bytes, 0);
+    sections.read_bytes(8).ok()?; // magic and version: `Module::new` wrote them
+    while !sections.eof() {
+        let id = sections.read_u8().ok()?;
+        let size = usize::try_from(sections.read_var_u32().ok()?).ok()?;
+        let start = sections.original_position();
+        let data = sections.read_bytes(size).ok()?;
+        match id {
+            TYPE_SECTION => {
+                let mut entries = BinaryReader::new(data, start);
+                let count = entries.read_var_u32().ok()?;
+                let mut data = Vec::with_capacity(size + 8);
+                wasm_encoder::Encode::encode(&count.checked_add(1)?, &mut data);
+                data.extend_from_slice(entries.read_bytes(entries.bytes_remaining()).ok()?);
+                data.extend_from_slice(&[0x60, 3, 0x7F, 0x7F, 0x7F, 0]);
+                out.section(&RawSection { id, data: &data });
+            }
+            FUNCTION_SECTION => {
+                let mut section = FunctionSection::new();
+                let reader = wasmtime::wasmparser::FunctionSectionReader::new(BinaryReader::new(
+                    data, start,
+                ))
+                .ok()?;
+                for ty in reader {
+                    section.function(ty.ok()?);
+                }
+                section.function(helper_type).function(helper_type);
+                out.section(&section);
+            }
+            CODE_SECTION => {
+                let mut code = CodeSection::new();
+                for (range, sites) in &bodies {
+                    let mut body = Vec::with_capacity(range.len() + sites.len() * 2);
+                    let mut from = range.start;
+                    for site in sites {
+                        body.extend_from_slice(bytes.get(from..site.at.start)?);
+                        body.push(CALL);
+                        let callee = if site.fill { fill_fn } else { copy_fn };
+                        wasm_encoder::Encode::encode(&callee, &mut body);
+                        from = site.at.end;
+                    }
+                    body.extend_from_slice(bytes.get(from..range.end)?);
+                    code.raw(&body);
+                }
+                code.function(&metered_helper(false));
+                code.function(&metered_helper(true));
+                out.section(&code);
+            }
+            _ => {
+                out.section(&RawSection { id, data });
+            }
+        }
+    }
+    Some(out.finish())
+}
+
+const TYPE_SECTION: u8 = 1;
+const FUNCTION_SECTION: u8 = 3;
+const CODE_SECTION: u8 = 10;
+/// The `call` opcode.
+const CALL: u8 = 0x10;
+
+/// The helper [`meter_bulk_memory`] calls in place of `memory.copy` or, with
+/// `fill`, `memory.fill`.
+fn metered_helper(fill: bool) -> Function {
+    let blocks = 3;
+    let mut f = Function::new([(1, ValType::I32)]);
+    let mut sink = f.instructions();
+    sink.local_get(2)
+        .i32_const(BULK_BLOCK_SHIFT)
+        .i32_shr_u()
+        .local_tee(blocks)
+        .if_(BlockType::Empty)
+        .loop_(BlockType::Empty)
+        .local_get(blocks)
+        .i32_const(1)
+        .i32_sub()
+        .local_tee(blocks)
+        .br_if(0)
+        .end()
+        .end()
+        .local_get(0)
+        .local_get(1)
+        .local_get(2);
+    if fill {
+        sink.memory_fill(0);
+    } else {
+        sink.memory_copy(0, 0);
+    }
+    sink.end();
+    f
+}
+
 #[cfg(test)]
 mod tests {
-    use super::winch_meters_fully;
+    use super::{Operator, Parser, Payload, meter_bulk_memory, winch_meters_fully};
 
     #[allow(clippy::expect_used)]
     fn module(body: &str) -> Vec<u8> {
         wat::parse_str(format!(
-            "(module (memory 1) (table 1 funcref) (func (param f64) (result f64) {body}))"
+            "(module (memory 1) (table 1 funcref) (data $d \"x\") (func (param f64) (result f64) {body}))"
         ))
         .expect("the test's WAT parses")
     }
@@ -140,18 +329,129 @@ mod tests {
     }
 
     #[test]
-    fn bulk_memory_and_table_operators_are_not() {
+    fn table_operators_and_memory_init_are_not() {
         for op in [
-            "(memory.fill (i32.const 0) (i32.const 0) (i32.const 8))",
-            "(memory.copy (i32.const 0) (i32.const 8) (i32.const 8))",
             "(table.fill (i32.const 0) (ref.null func) (i32.const 1))",
             "(drop (table.grow (ref.null func) (i32.const 1)))",
+            "(memory.init $d (i32.const 0) (i32.const 0) (i32.const 1))",
         ] {
             assert!(
                 !winch_meters_fully(&module(&format!("{op} (local.get 0)"))),
                 "{op}"
             );
         }
+    }
+
+    #[test]
+    fn copy_and_fill_are_metered_by_the_host_instead() {
+        for op in [
+            "(memory.fill (i32.const 0) (i32.const 0) (i32.const 8))",
+            "(memory.copy (i32.const 0) (i32.const 8) (i32.const 8))",
+        ] {
+            let bytes = module(&format!("{op} (local.get 0)"));
+            assert!(winch_meters_fully(&bytes), "{op}");
+            assert!(meter_bulk_memory(&bytes).is_some(), "{op}");
+        }
+    }
+
+    /// Every `memory.copy`/`memory.fill` of a function, in order: `true` for a
+    /// fill; and every function it calls.
+    #[allow(clippy::expect_used)]
+    fn bulk_ops_and_calls(bytes: &[u8]) -> Vec<(Vec<bool>, Vec<u32>)> {
+        let mut funcs = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            if let Payload::CodeSectionEntry(body) = payload.expect("parses") {
+                let (mut bulk, mut calls) = (Vec::new(), Vec::new());
+                let mut ops = body.get_operators_reader().expect("parses");
+                while !ops.eof() {
+                    match ops.read().expect("parses") {
+                        Operator::MemoryFill { .. } => bulk.push(true),
+                        Operator::MemoryCopy { .. } => bulk.push(false),
+                        Operator::Call { function_index } => calls.push(function_index),
+                        _ => {}
+                    }
+                }
+                funcs.push((bulk, calls));
+            }
+        }
+        funcs
+    }
+
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn bulk_operators_become_calls_to_two_appended_functions() {
+        let bytes = wat::parse_str(
+            r#"(module
+                (type $unused (func (param f32)))
+                (memory (export "memory") 1)
+                (func $a (export "a") (param i32)
+                  (memory.copy (local.get 0) (i32.const 0) (i32.const 64))
+                  (call $b (i32.const 1))
+                  (memory.fill (local.get 0) (i32.const 7) (i32.const 100))
+                  (memory.copy (i32.const 9) (local.get 0) (i32.const 3)))
+                (func $b (param i32) (drop (i32.trunc_sat_f64_s (f64.const 1))))
+                (@custom "keep" "these bytes"))"#,
+        )
+        .expect("the test's WAT parses");
+        let metered = meter_bulk_memory(&bytes).expect("has bulk operators");
+        let mut validator = wasmtime::wasmparser::Validator::new();
+        validator.validate_all(&metered).expect("still valid");
+        assert_eq!(
+            bulk_ops_and_calls(&metered),
+            vec![
+                // $a calls the copy helper (2), $b (1), the fill helper (3),
+                // the copy helper; nothing else moved.
+                (vec![], vec![2, 1, 3, 2]),
+                (vec![], vec![]),
+                (vec![false], vec![]),
+                (vec![true], vec![]),
+            ]
+        );
+        // Exports and custom sections (the name section among them) are
+        // copied as they were.
+        let exports_and_custom = |bytes: &[u8]| {
+            let (mut exports, mut custom) = (Vec::new(), Vec::new());
+            for payload in Parser::new(0).parse_all(bytes) {
+                match payload.expect("parses") {
+                    Payload::ExportSection(section) => {
+                        for e in section {
+                            let e = e.expect("parses");
+                            exports.push((e.name.to_string(), e.index));
+                        }
+                    }
+                    Payload::CustomSection(c) => {
+                        custom.push((c.name().to_string(), c.data().to_vec()));
+                    }
+                    _ => {}
+                }
+            }
+            (exports, custom)
+        };
+        let (exports, custom) = exports_and_custom(&metered);
+        assert_eq!(exports, vec![("memory".into(), 0), ("a".into(), 0)]);
+        assert_eq!(custom[0], ("keep".into(), b"these bytes".to_vec()));
+        assert_eq!((exports, custom), exports_and_custom(&bytes));
+    }
+
+    #[test]
+    fn modules_without_copy_or_fill_are_left_alone() {
+        // No 0xFC byte at all; a 0xFC that is a saturating truncation; an
+        // import (the module is refused before it runs); not a module.
+        assert!(meter_bulk_memory(&module("(local.get 0)")).is_none());
+        assert!(
+            meter_bulk_memory(&module(
+                "(drop (i32.trunc_sat_f64_s (local.get 0))) (local.get 0)"
+            ))
+            .is_none()
+        );
+        #[allow(clippy::expect_used)]
+        let imported = wat::parse_str(
+            r#"(module (import "env" "f" (func)) (memory 1)
+                (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
+        )
+        .expect("the test's WAT parses");
+        assert!(meter_bulk_memory(&imported).is_none());
+        assert!(meter_bulk_memory(b"\0asm\x01\0\0\0\x0a\xfc").is_none());
     }
 
     #[test]

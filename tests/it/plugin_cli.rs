@@ -541,14 +541,39 @@ fn plugin_inspect() {
     assert_eq!(v["tier"], "baseline");
     assert_eq!(v["tier_reason"], serde_json::Value::Null);
 
-    // A plugin built with std copies with `memory.copy`: inspect says which
-    // compiler it gets and why.
+    // A plugin built with std copies with `memory.copy`, which the host
+    // meters itself: it loads with Winch like the examples.
     let out = vixshield(&["plugin", "inspect", "benches/fixtures/std_plugin"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
+        text(&out.stdout).contains("\n  compiler    baseline (Winch)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // One with a table operator gets Cranelift: inspect says so, and why.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("tabled");
+    std::fs::create_dir_all(&folder).unwrap();
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let head = scaffold.trim_end().strip_suffix(')').unwrap();
+    let wat = format!(
+        "{head}\n  (table 1 funcref)\n  \
+         (func (table.fill (i32.const 0) (ref.null func) (i32.const 1))))\n"
+    );
+    std::fs::write(folder.join("tabled.wasm"), wat::parse_str(wat).unwrap()).unwrap();
+    std::fs::write(
+        folder.join("plugin.toml"),
+        "name = \"tabled\"\nversion = \"0.0.1\"\nabi = 1\nwasm = \"tabled.wasm\"\n\
+         description = \"test\"\ninputs = 1\noutput = \"number\"\n",
+    )
+    .unwrap();
+    let out = vixshield(&["plugin", "inspect", folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
         text(&out.stdout).contains(
-            "\n  compiler    optimized (Cranelift): it uses bulk memory or table operators, \
-             which only Cranelift charges fuel for per byte\n"
+            "\n  compiler    optimized (Cranelift): it uses `memory.init` or table operators, \
+             which only Cranelift charges fuel for per byte or element\n"
         ),
         "{}",
         text(&out.stdout)

@@ -171,15 +171,23 @@ fn endless_loop_runs_out_of_fuel_quickly() {
     assert!(took < QUICK, "took {took:?}");
 }
 
+/// The tier a host with `tiering` loads a module with, when nothing stops it.
+fn load_tier(tiering: Tiering) -> Tier {
+    match tiering {
+        Tiering::Optimized => Tier::Optimized,
+        _ => Tier::Baseline,
+    }
+}
+
 /// Fuel must count the bytes a bulk-memory operator writes, or a loop of
-/// them escapes the budget: Winch (wasmtime 48) charges them a flat unit, so
-/// such a module is compiled with Cranelift on every tiering.
+/// them escapes the budget: Winch (wasmtime 48) charges them a flat cost, so
+/// the host meters them itself, on both compilers.
 #[test]
 fn an_endless_loop_of_bulk_fills_runs_out_of_fuel_quickly() {
     for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
         let (_dir, m) = fixture_plugin("fill_loop", "filler", "");
         let plugin = tier_host(tiering).load(&m).unwrap();
-        assert_eq!(plugin.tier(), Tier::Optimized, "{tiering:?}");
+        assert_eq!(plugin.tier(), load_tier(tiering), "{tiering:?}");
         let t = Instant::now();
         let err = plugin.compute(&[&[1.0, 2.0]], &[]).unwrap_err();
         assert!(t.elapsed() < QUICK, "{tiering:?}: {:?}", t.elapsed());
@@ -217,9 +225,11 @@ fn per_bar_module(line: &str) -> Vec<u8> {
 /// longer than one instruction: each costs 32 units (`ref.func` 64), the
 /// same on every tier, so that no endless loop of them outlasts the default
 /// budget's second or two (a `ref.func` loop took 33 s at one unit).
+/// `memory.fill` and `memory.copy` of nothing cost that plus their metering
+/// helper's fixed cost.
 #[test]
 fn operators_that_call_the_runtime_cost_their_time() {
-    use vixshield::plugin::{REF_FUNC_COST, RUNTIME_CALL_COST};
+    use vixshield::plugin::{BULK_CALL_COST, REF_FUNC_COST, RUNTIME_CALL_COST};
     let call = u64::from(RUNTIME_CALL_COST);
     let dir = tempfile::tempdir().unwrap();
     // (the operator with its operands, the operands alone, its cost)
@@ -240,6 +250,16 @@ fn operators_that_call_the_runtime_cost_their_time() {
         (
             "(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))",
             "(drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 0))",
+            call + BULK_CALL_COST,
+        ),
+        (
+            "(memory.copy (i32.const 0) (i32.const 0) (i32.const 63))",
+            "(drop (i32.const 0)) (drop (i32.const 0)) (drop (i32.const 63))",
+            call + BULK_CALL_COST,
+        ),
+        (
+            "(table.fill (i32.const 0) (ref.null func) (i32.const 0))",
+            "(drop (i32.const 0)) (drop (ref.null func)) (drop (i32.const 0))",
             call,
         ),
     ];
@@ -264,9 +284,9 @@ fn operators_that_call_the_runtime_cost_their_time() {
 
 /// A module Cranelift takes seconds over and Winch milliseconds (never
 /// called): one function of 3,000 additions among 1,000 locals, a loop
-/// every 50, the locals live across them. With `bulk`, a `memory.fill`
+/// every 50, the locals live across them. With `table_op`, a `table.fill`
 /// sends it to Cranelift at load.
-fn slow_for_cranelift(bulk: bool) -> Vec<u8> {
+fn slow_for_cranelift(table_op: bool) -> Vec<u8> {
     let mut body = String::new();
     body.push_str(&format!("(local {})", "i64 ".repeat(1000)));
     for i in 0..3000_usize {
@@ -285,13 +305,18 @@ fn slow_for_cranelift(bulk: bool) -> Vec<u8> {
             body.push_str("(br_if 0 (i64.eqz (local.get 2)))))");
         }
     }
-    if bulk {
-        body.push_str("(memory.fill (i32.const 0) (i32.const 0) (i32.const 0))");
+    let mut table = "";
+    if table_op {
+        body.push_str("(table.fill (i32.const 0) (ref.null func) (i32.const 0))");
+        table = "(table 1 funcref)";
     }
     let scaffold =
         std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
     let head = scaffold.trim_end().strip_suffix(')').unwrap();
-    wat::parse_str(format!("{head}\n  (func $slow (param i64) {body}))\n")).unwrap()
+    wat::parse_str(format!(
+        "{head}\n  {table}\n  (func $slow (param i64) {body}))\n"
+    ))
+    .unwrap()
 }
 
 /// A hostile module must not stall a command in the optimizing compiler: a
@@ -316,7 +341,7 @@ fn the_optimizing_compiler_has_a_deadline() {
     );
     assert!(err.to_string().contains("within 0.05 s"), "{err}");
 
-    // Without bulk operators Winch takes it; tiering up times out.
+    // Without the table operator Winch takes it; tiering up times out.
     let m = install(dir.path(), "slow", &slow_for_cranelift(false), "");
     let host = PluginHost::new(config.with_tier_up_fuel_per_byte(0)).unwrap();
     let p = host.load(&m).unwrap();
@@ -328,27 +353,114 @@ fn the_optimizing_compiler_has_a_deadline() {
 }
 
 #[test]
-fn bulk_memory_is_charged_per_byte_on_every_tier() {
+fn bulk_memory_is_charged_per_block_on_every_tier() {
+    use vixshield::plugin::{BULK_BLOCK_BYTES, BULK_BLOCK_COST};
     let closes = vix_closes();
     let mut fuel = Vec::new();
     for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
         let (_dir, m) = fixture_plugin("bulk_identity", "bulk", "");
         let plugin = tier_host(tiering).load(&m).unwrap();
+        // Metered by the host, so Winch takes it.
+        assert_eq!(plugin.tier(), load_tier(tiering), "{tiering:?}");
         let short = plugin.compute(&[&closes[..10]], &[]).unwrap();
         let long = plugin.compute(&[&closes], &[]).unwrap();
         assert_eq!(bits(&long.values), bits(&closes));
         assert_eq!(bits(&short.values), bits(&closes[..10]));
-        // No loop: the only difference is one unit per byte filled and per
-        // byte copied, 8 bytes a bar each.
-        let bars = u64::try_from(closes.len() - 10).unwrap();
+        // No loop: the only difference is what the fill and the copy are
+        // charged for their bytes, 8 a bar each.
+        let blocks = |bars: usize| u64::try_from(8 * bars).unwrap() / u64::from(BULK_BLOCK_BYTES);
         assert_eq!(
             long.fuel_used - short.fuel_used,
-            2 * 8 * bars,
+            2 * BULK_BLOCK_COST * (blocks(closes.len()) - blocks(10)),
             "{tiering:?}"
         );
         fuel.push((short.fuel_used, long.fuel_used));
     }
     assert!(fuel.windows(2).all(|w| w[0] == w[1]), "{fuel:?}");
+}
+
+/// The host's metering leaves what a bulk operator does alone: copies that
+/// overlap either way, and a copy out of bounds, which traps as before.
+#[test]
+fn metered_bulk_operators_keep_their_meaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/bulk_identity.wat")).unwrap();
+    let head = &scaffold[..scaffold.find("  (func (export \"vxs_compute\")").unwrap()];
+    // Copy the input to the output, then shift it one bar later (an
+    // overlapping copy forwards) and two bars earlier (backwards), then
+    // `len` bytes to offset `dst`.
+    let module = |dst: i64, len: i64| {
+        wat::parse_str(format!(
+            r#"{head}
+  (func (export "vxs_compute") (param $in i32) (param $ni i32) (param $nb i32) (param $p i32) (param $np i32) (param $out i32) (result i32)
+    (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $nb) (i32.const 3)))
+    (memory.copy (local.get $out) (local.get $in) (local.get $bytes))
+    (memory.copy (i32.add (local.get $out) (i32.const 8)) (local.get $out) (i32.sub (local.get $bytes) (i32.const 8)))
+    (memory.copy (local.get $out) (i32.add (local.get $out) (i32.const 16)) (i32.sub (local.get $bytes) (i32.const 16)))
+    (memory.fill (i32.const {dst}) (i32.const 0) (i32.const {len}))
+    (i32.const 0)))"#
+        ))
+        .unwrap()
+    };
+    let input: Vec<f64> = (0..200).map(f64::from).collect();
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let host = tier_host(tiering);
+        let m = install(dir.path(), "shift", &module(0, 0), "");
+        let p = host.load(&m).unwrap();
+        assert_eq!(p.tier(), load_tier(tiering));
+        let c = p.compute(&[&input], &[]).unwrap();
+        // out[i] = in[i + 1] for i < 198; the last two bars keep the forward shift's values.
+        let mut want: Vec<f64> = (1..199).map(f64::from).collect();
+        want.extend([197.0, 198.0]);
+        assert_eq!(bits(&c.values), bits(&want), "{tiering:?}");
+
+        let m = install(dir.path(), "wild", &module(4 * 65_536 - 3, 7), "");
+        let err = host.load(&m).unwrap().compute(&[&input], &[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access",
+            "{tiering:?}"
+        );
+    }
+}
+
+/// An invalid module with bulk operators is reported at the offsets of its
+/// own file, not of the module the host compiles (its calls are shorter).
+#[test]
+fn an_invalid_module_with_bulk_operators_is_reported_at_its_own_offsets() {
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let head = scaffold.trim_end().strip_suffix(')').unwrap();
+    // `wat` encodes without type-checking: `i32.add` of an f32 is invalid.
+    let bytes = wat::parse_str(format!(
+        "{head}\n  (func (param i32) (result i32)\n    \
+         (memory.copy (i32.const 0) (i32.const 0) (i32.const 0))\n    \
+         (i32.add (local.get 0) (f32.const 2.0))))\n"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "typo", &bytes, "");
+    let err = host().load(&m).unwrap_err();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+    let text = err.to_string();
+    // wasmtime writes the offset in hex (validation) or decimal (compilation).
+    let offset = text
+        .split("at offset ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next())
+        .and_then(|n| match n.strip_prefix("0x") {
+            Some(hex) => usize::from_str_radix(hex, 16).ok(),
+            None => n.parse().ok(),
+        })
+        .unwrap_or_else(|| panic!("no offset in {text}"));
+    // The offset is the `i32.add` (0x6A) after the f32 constant 2.0.
+    assert_eq!(
+        &bytes[offset - 5..=offset],
+        &[0x43, 0, 0, 0, 0x40, 0x6A],
+        "{text}"
+    );
 }
 
 #[test]
@@ -849,9 +961,10 @@ fn fuel_and_values_are_deterministic() {
 /// plugin written with Rust's `std` (global allocator, `Vec`, a sort, float
 /// formatting) runs in the sandbox like the hand-tuned `no_std` examples and
 /// reports its own error code. Its `memcpy` and `memset` are bulk-memory
-/// operators, so it compiles with Cranelift whatever the tiering.
+/// operators, which the host meters itself: it loads with Winch, and uses
+/// the same fuel on both compilers.
 #[test]
-fn a_plugin_written_with_std_runs_and_is_metered_per_byte() {
+fn a_plugin_written_with_std_runs_on_both_compilers_with_the_same_fuel() {
     let m = Manifest::from_file(&repo().join("benches/fixtures/std_plugin/plugin.toml")).unwrap();
     let size = std::fs::metadata(m.wasm_path()).unwrap().len();
     assert!((40_000..50_000).contains(&size), "{size} bytes");
@@ -859,7 +972,7 @@ fn a_plugin_written_with_std_runs_and_is_metered_per_byte() {
     let mut runs = Vec::new();
     for tiering in [Tiering::Baseline, Tiering::Optimized] {
         let p = tier_host(tiering).load(&m).unwrap();
-        assert_eq!(p.tier(), Tier::Optimized);
+        assert_eq!(p.tier(), load_tier(tiering));
         let c = p.compute_with_defaults(&[&closes]).unwrap();
         // No value until the 63-bar window is full, then one every bar.
         assert!(c.values[..63].iter().all(|v| v.is_nan()));
