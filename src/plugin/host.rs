@@ -16,7 +16,7 @@ use wasmtime::{
 
 use super::error::PluginError;
 use super::manifest::{Manifest, OutputKind};
-use super::metering::{meter_bulk_memory, operator_costs, winch_meters_fully};
+use super::metering::{meter_bulk_memory, operator_costs};
 
 /// Default fuel budget for one computation: 1 billion units.
 ///
@@ -505,6 +505,8 @@ struct Compiled {
     /// The bytes as loaded, where `bytes` differs: an invalid module is
     /// reported at the offsets of its own file.
     source: Option<Arc<[u8]>>,
+    /// Winch meters the module correctly (`metering::winch_meters_fully`).
+    winch_meters_fully: bool,
     canonicalize_nans: bool,
     baseline: OnceLock<Code>,
     /// `Some(None)`: the optimizing compiler failed where the baseline one
@@ -663,8 +665,9 @@ impl PluginHost {
             None => {
                 let metered = meter_bulk_memory(bytes);
                 Arc::new(Compiled {
-                    source: metered.is_some().then(|| bytes.into()),
-                    bytes: metered.map_or_else(|| bytes.into(), Into::into),
+                    source: metered.module.is_some().then(|| bytes.into()),
+                    bytes: metered.module.map_or_else(|| bytes.into(), Into::into),
+                    winch_meters_fully: metered.winch_meters_fully,
                     canonicalize_nans: canonical,
                     baseline: OnceLock::new(),
                     optimized: OnceLock::new(),
@@ -691,7 +694,7 @@ impl PluginHost {
                 // with `memory.init` or table operators, which Winch would
                 // charge a flat cost, goes to Cranelift, which charges them
                 // per byte or element.
-                if wanted == Tier::Baseline && !winch_meters_fully(&compiled.bytes) {
+                if wanted == Tier::Baseline && !compiled.winch_meters_fully {
                     compiled.baseline_refused.store(true, Ordering::Relaxed);
                     wanted = Tier::Optimized;
                 }

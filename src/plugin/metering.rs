@@ -92,34 +92,70 @@ fn has_variable_cost(op: &Operator<'_>) -> bool {
 /// When not, the host compiles the module with Cranelift. A module that does
 /// not parse answers `true`: compiling it reports the error properly.
 pub fn winch_meters_fully(bytes: &[u8]) -> bool {
-    // All these operators are encoded after a 0xFC prefix byte: code without
-    // that byte (most numeric code) has none of them, and its operators need
-    // no decoding. Checked for the whole code section, then per function.
-    let has_prefix = |range: &Range<usize>| {
-        bytes
-            .get(range.clone())
-            .is_some_and(|code| code.contains(&0xFC))
-    };
+    scan(bytes).is_none_or(|scan| !scan.per_element)
+}
+
+/// What [`scan`] finds of a module's code in one pass.
+#[derive(Default)]
+struct Scan {
+    /// How many types the module declares, if it has a type section.
+    types: Option<u32>,
+    /// How many functions it defines.
+    funcs: u32,
+    /// It imports something.
+    imports: bool,
+    /// Each function body (locals and code) with its `memory.copy` and
+    /// `memory.fill` operators.
+    bodies: Vec<(Range<usize>, Vec<BulkSite>)>,
+    /// Some operator keeps a per-byte or per-element cost (see
+    /// [`has_variable_cost`]).
+    per_element: bool,
+}
+
+/// Whether `code` may hold a bulk memory or table operator: they are all
+/// encoded as 0xFC and a LEB128 sub-opcode, 8 to 17. A byte after 0xFC with
+/// its high bit set may be an over-long encoding of one of them (which
+/// wasmparser accepts), so it needs decoding too. Most code has no such pair
+/// (0xFC is more often part of a constant, or a saturating truncation).
+fn may_have_bulk(code: &[u8]) -> bool {
+    code.windows(2)
+        .any(|w| w[0] == 0xFC && (matches!(w[1], 0x08..=0x11) || w[1] & 0x80 != 0))
+}
+
+/// Read `bytes` for what metering needs to know, decoding only the function
+/// bodies that [may have](may_have_bulk) a bulk operator. `None` when it does
+/// not parse.
+fn scan(bytes: &[u8]) -> Option<Scan> {
+    let mut scan = Scan::default();
     for payload in Parser::new(0).parse_all(bytes) {
-        match payload {
-            Err(_) => return true,
-            Ok(Payload::CodeSectionStart { range, .. }) if !has_prefix(&range) => return true,
-            Ok(Payload::CodeSectionEntry(body)) if has_prefix(&body.range()) => {
-                let Ok(mut ops) = body.get_operators_reader() else {
-                    return true;
-                };
-                while !ops.eof() {
-                    match ops.read() {
-                        Ok(op) if has_variable_cost(&op) => return false,
-                        Ok(_) => {}
-                        Err(_) => return true,
+        match payload.ok()? {
+            Payload::ImportSection(imports) => scan.imports |= imports.count() > 0,
+            Payload::TypeSection(section) => scan.types = Some(section.count()),
+            Payload::FunctionSection(section) => scan.funcs = section.count(),
+            Payload::CodeSectionEntry(body) => {
+                let mut sites = Vec::new();
+                if may_have_bulk(bytes.get(body.range())?) {
+                    let mut ops = body.get_operators_reader().ok()?;
+                    while !ops.eof() {
+                        let (op, start) = ops.read_with_offset().ok()?;
+                        let fill = match op {
+                            Operator::MemoryFill { .. } => true,
+                            Operator::MemoryCopy { .. } => false,
+                            op => {
+                                scan.per_element |= has_variable_cost(&op);
+                                continue;
+                            }
+                        };
+                        let at = start..ops.original_position();
+                        sites.push(BulkSite { at, fill });
                     }
                 }
+                scan.bodies.push((body.range(), sites));
             }
-            Ok(_) => {}
+            _ => {}
         }
     }
-    true
+    Some(scan)
 }
 
 /// How many bytes of a `memory.copy` or `memory.fill` cost
@@ -146,6 +182,15 @@ struct BulkSite {
     fill: bool,
 }
 
+/// A module as the host compiles it ([`meter_bulk_memory`]).
+pub(crate) struct Metering {
+    /// The module with its `memory.copy` and `memory.fill` metered; `None`
+    /// when it is to be compiled as it is.
+    pub module: Option<Vec<u8>>,
+    /// Whether Winch meters the module correctly ([`winch_meters_fully`]).
+    pub winch_meters_fully: bool,
+}
+
 /// `bytes` with every `memory.copy` and `memory.fill` replaced by a call to
 /// a function appended to the module, which charges fuel for the length and
 /// then runs the operator:
@@ -163,46 +208,31 @@ struct BulkSite {
 /// unchanged (an out-of-bounds length still traps in the operator, after
 /// the loop), and nothing else moves: the functions are appended after the
 /// existing ones and their type after the existing types, so no index in
-/// the module changes. `None` when there is nothing to rewrite, and for a
-/// module that imports anything (it is refused before it runs) or does not
-/// parse (compiling it reports the error at its own offsets).
-pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Vec<u8>> {
-    if !bytes.contains(&0xFC) {
-        return None;
+/// the module changes. Nothing is rewritten in a module without these
+/// operators, one that imports anything (it is refused before it runs) or
+/// one that does not parse (compiling it reports the error at its own
+/// offsets).
+pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Metering {
+    let Some(scan) = scan(bytes) else {
+        return Metering {
+            module: None,
+            winch_meters_fully: true,
+        };
+    };
+    let rewrite = !scan.imports && scan.bodies.iter().any(|(_, sites)| !sites.is_empty());
+    Metering {
+        module: rewrite.then(|| rewrite_bulk(bytes, &scan)).flatten(),
+        winch_meters_fully: !scan.per_element,
     }
-    let (mut types, mut funcs) = (None, 0);
-    let mut bodies: Vec<(Range<usize>, Vec<BulkSite>)> = Vec::new();
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
-            Payload::ImportSection(imports) if imports.count() > 0 => return None,
-            Payload::TypeSection(section) => types = Some(section.count()),
-            Payload::FunctionSection(section) => funcs = section.count(),
-            Payload::CodeSectionEntry(body) => {
-                let mut sites = Vec::new();
-                if bytes.get(body.range())?.contains(&0xFC) {
-                    let mut ops = body.get_operators_reader().ok()?;
-                    while !ops.eof() {
-                        let (op, start) = ops.read_with_offset().ok()?;
-                        let fill = match op {
-                            Operator::MemoryFill { .. } => true,
-                            Operator::MemoryCopy { .. } => false,
-                            _ => continue,
-                        };
-                        let at = start..ops.original_position();
-                        sites.push(BulkSite { at, fill });
-                    }
-                }
-                bodies.push((body.range(), sites));
-            }
-            _ => {}
-        }
-    }
-    if bodies.iter().all(|(_, sites)| sites.is_empty()) {
-        return None;
-    }
+}
+
+/// The rewriting of [`meter_bulk_memory`]; `None` if the module turns out
+/// not to parse after all.
+fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
+    let bodies = &scan.bodies;
     // Both helpers take three i32s and return nothing.
-    let helper_type = types?;
-    let (copy_fn, fill_fn) = (funcs, funcs.checked_add(1)?);
+    let helper_type = scan.types?;
+    let (copy_fn, fill_fn) = (scan.funcs, scan.funcs.checked_add(1)?);
 
     let mut out = wasm_encoder::Module::new();
     let mut sections = BinaryReader::new(bytes, 0);
@@ -236,7 +266,7 @@ pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Vec<u8>> {
             }
             CODE_SECTION => {
                 let mut code = CodeSection::new();
-                for (range, sites) in &bodies {
+                for (range, sites) in bodies {
                     let mut body = Vec::with_capacity(range.len() + sites.len() * 2);
                     let mut from = range.start;
                     for site in sites {
@@ -350,7 +380,7 @@ mod tests {
         ] {
             let bytes = module(&format!("{op} (local.get 0)"));
             assert!(winch_meters_fully(&bytes), "{op}");
-            assert!(meter_bulk_memory(&bytes).is_some(), "{op}");
+            assert!(meter_bulk_memory(&bytes).module.is_some(), "{op}");
         }
     }
 
@@ -393,7 +423,9 @@ mod tests {
                 (@custom "keep" "these bytes"))"#,
         )
         .expect("the test's WAT parses");
-        let metered = meter_bulk_memory(&bytes).expect("has bulk operators");
+        let metered = meter_bulk_memory(&bytes)
+            .module
+            .expect("has bulk operators");
         let mut validator = wasmtime::wasmparser::Validator::new();
         validator.validate_all(&metered).expect("still valid");
         assert_eq!(
@@ -433,15 +465,79 @@ mod tests {
         assert_eq!((exports, custom), exports_and_custom(&bytes));
     }
 
+    /// A module of one function whose code is `code` (no locals, `end`
+    /// added), with a memory and a table.
+    fn raw_module(code: &[u8]) -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, FunctionSection, MemorySection, MemoryType, Module, RefType, TableSection,
+            TableType, TypeSection,
+        };
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        let mut funcs = FunctionSection::new();
+        funcs.function(0);
+        let mut tables = TableSection::new();
+        tables.table(TableType {
+            element_type: RefType::FUNCREF,
+            table64: false,
+            minimum: 1,
+            maximum: None,
+            shared: false,
+        });
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        let mut body = vec![0];
+        body.extend_from_slice(code);
+        body.push(0x0B);
+        let mut bodies = CodeSection::new();
+        bodies.raw(&body);
+        let mut module = Module::new();
+        module
+            .section(&types)
+            .section(&funcs)
+            .section(&tables)
+            .section(&memories)
+            .section(&bodies);
+        module.finish()
+    }
+
+    /// The sub-opcode after 0xFC is a LEB128 number, which may be encoded
+    /// over-long: such an operator is still found.
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn an_over_long_encoding_does_not_hide_an_operator() {
+        let three_zeros = [0x41, 0, 0x41, 0, 0x41, 0];
+        // memory.fill (0x0B) as 0x8B 0x00, then its memory index.
+        let fill = raw_module(&[&three_zeros[..], &[0xFC, 0x8B, 0x00, 0x00]].concat());
+        // table.fill (0x11) as 0x91 0x80 0x00: i32, funcref, i32.
+        let table = raw_module(&[0x41, 0, 0xD0, 0x70, 0x41, 0, 0xFC, 0x91, 0x80, 0x00, 0x00]);
+        let mut validator = wasmtime::wasmparser::Validator::new();
+        validator.validate_all(&fill).expect("valid");
+        let mut validator = wasmtime::wasmparser::Validator::new();
+        validator.validate_all(&table).expect("valid");
+
+        let metered = meter_bulk_memory(&fill).module.expect("rewritten");
+        let ops = bulk_ops_and_calls(&metered);
+        assert_eq!(ops[0], (vec![], vec![2]));
+        assert!(!winch_meters_fully(&table));
+    }
+
     #[test]
     fn modules_without_copy_or_fill_are_left_alone() {
         // No 0xFC byte at all; a 0xFC that is a saturating truncation; an
         // import (the module is refused before it runs); not a module.
-        assert!(meter_bulk_memory(&module("(local.get 0)")).is_none());
+        assert!(meter_bulk_memory(&module("(local.get 0)")).module.is_none());
         assert!(
             meter_bulk_memory(&module(
                 "(drop (i32.trunc_sat_f64_s (local.get 0))) (local.get 0)"
             ))
+            .module
             .is_none()
         );
         #[allow(clippy::expect_used)]
@@ -450,8 +546,12 @@ mod tests {
                 (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
         )
         .expect("the test's WAT parses");
-        assert!(meter_bulk_memory(&imported).is_none());
-        assert!(meter_bulk_memory(b"\0asm\x01\0\0\0\x0a\xfc").is_none());
+        assert!(meter_bulk_memory(&imported).module.is_none());
+        assert!(
+            meter_bulk_memory(b"\0asm\x01\0\0\0\x0a\xfc")
+                .module
+                .is_none()
+        );
     }
 
     #[test]
