@@ -22,9 +22,9 @@
 //!   module (380 small numeric functions), near the 50 KB target;
 //! * `load/cold_std_plugin`: the same for the 49 KB plugin in
 //!   `benches/fixtures/std_plugin`, written with Rust's `std` (about 90
-//!   functions of rustc's making), on the default tiering: it uses
-//!   bulk-memory operators, so it compiles with Cranelift (see
-//!   `src/plugin/metering.rs`);
+//!   functions of rustc's making), on the default tiering: its
+//!   `memory.copy` and `memory.fill` are metered by the host (see
+//!   `src/plugin/metering.rs`), so it compiles with Winch;
 //! * `load/cached`: loading it again (hash + cache hit).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
