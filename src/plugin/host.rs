@@ -663,7 +663,9 @@ impl PluginHost {
             // Compiled before it enters the cache, so the cache only ever
             // holds modules that passed validation.
             None => {
-                let metered = meter_bulk_memory(bytes);
+                let Some(metered) = meter_bulk_memory(bytes) else {
+                    return Err(unmeterable(manifest, bytes, canonical));
+                };
                 Arc::new(Compiled {
                     source: metered.module.is_some().then(|| bytes.into()),
                     bytes: metered.module.map_or_else(|| bytes.into(), Into::into),
@@ -775,6 +777,23 @@ impl PluginHost {
                 })
                 .collect(),
         })
+    }
+}
+
+/// The error for a module whose bulk memory operators the host cannot
+/// meter: what is wrong with it, which the validator knows.
+fn unmeterable(manifest: &Manifest, bytes: &[u8], canonicalize_nans: bool) -> PluginError {
+    let message = backend(Tier::Baseline, canonicalize_nans)
+        .ok()
+        .and_then(|backend| Module::validate(&backend.engine, bytes).err())
+        .map_or_else(
+            || "its `memory.copy` and `memory.fill` operators cannot be metered".to_string(),
+            |e| format!("{e:#}"),
+        );
+    PluginError::InvalidModule {
+        plugin: manifest.name.clone(),
+        path: manifest.wasm_path(),
+        message,
     }
 }
 

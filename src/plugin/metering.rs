@@ -212,18 +212,27 @@ pub(crate) struct Metering {
 /// operators, one that imports anything (it is refused before it runs) or
 /// one that does not parse (compiling it reports the error at its own
 /// offsets).
-pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Metering {
+///
+/// `None` when the module has these operators but cannot be rewritten (it
+/// parses but is invalid, say a function of a type it does not declare):
+/// neither compiler charges their bytes, so it must not run.
+pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Metering> {
     let Some(scan) = scan(bytes) else {
-        return Metering {
+        return Some(Metering {
             module: None,
             winch_meters_fully: true,
-        };
+        });
     };
     let rewrite = !scan.imports && scan.bodies.iter().any(|(_, sites)| !sites.is_empty());
-    Metering {
-        module: rewrite.then(|| rewrite_bulk(bytes, &scan)).flatten(),
+    let module = if rewrite {
+        Some(rewrite_bulk(bytes, &scan)?)
+    } else {
+        None
+    };
+    Some(Metering {
+        module,
         winch_meters_fully: !scan.per_element,
-    }
+    })
 }
 
 /// The rewriting of [`meter_bulk_memory`]; `None` if the module turns out
@@ -249,7 +258,7 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
                 let mut data = Vec::with_capacity(size + 8);
                 wasm_encoder::Encode::encode(&count.checked_add(1)?, &mut data);
                 data.extend_from_slice(entries.read_bytes(entries.bytes_remaining()).ok()?);
-                data.extend_from_slice(&[0x60, 3, 0x7F, 0x7F, 0x7F, 0]);
+                data.extend_from_slice(&HELPER_TYPE);
                 out.section(&RawSection { id, data: &data });
             }
             FUNCTION_SECTION => {
@@ -291,6 +300,9 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
     Some(out.finish())
 }
 
+/// `(func (param i32 i32 i32))` in the binary format: the function type
+/// tag, three parameters of type i32 (0x7F), no results.
+const HELPER_TYPE: [u8; 6] = [0x60, 3, 0x7F, 0x7F, 0x7F, 0];
 const TYPE_SECTION: u8 = 1;
 const FUNCTION_SECTION: u8 = 3;
 const CODE_SECTION: u8 = 10;
@@ -380,7 +392,10 @@ mod tests {
         ] {
             let bytes = module(&format!("{op} (local.get 0)"));
             assert!(winch_meters_fully(&bytes), "{op}");
-            assert!(meter_bulk_memory(&bytes).module.is_some(), "{op}");
+            assert!(
+                meter_bulk_memory(&bytes).and_then(|m| m.module).is_some(),
+                "{op}"
+            );
         }
     }
 
@@ -424,7 +439,7 @@ mod tests {
         )
         .expect("the test's WAT parses");
         let metered = meter_bulk_memory(&bytes)
-            .module
+            .and_then(|m| m.module)
             .expect("has bulk operators");
         let mut validator = wasmtime::wasmparser::Validator::new();
         validator.validate_all(&metered).expect("still valid");
@@ -522,7 +537,9 @@ mod tests {
         let mut validator = wasmtime::wasmparser::Validator::new();
         validator.validate_all(&table).expect("valid");
 
-        let metered = meter_bulk_memory(&fill).module.expect("rewritten");
+        let metered = meter_bulk_memory(&fill)
+            .and_then(|m| m.module)
+            .expect("rewritten");
         let ops = bulk_ops_and_calls(&metered);
         assert_eq!(ops[0], (vec![], vec![2]));
         assert!(!winch_meters_fully(&table));
@@ -532,26 +549,33 @@ mod tests {
     fn modules_without_copy_or_fill_are_left_alone() {
         // No 0xFC byte at all; a 0xFC that is a saturating truncation; an
         // import (the module is refused before it runs); not a module.
-        assert!(meter_bulk_memory(&module("(local.get 0)")).module.is_none());
-        assert!(
-            meter_bulk_memory(&module(
-                "(drop (i32.trunc_sat_f64_s (local.get 0))) (local.get 0)"
-            ))
-            .module
-            .is_none()
-        );
+        let untouched = |bytes: &[u8]| meter_bulk_memory(bytes).is_some_and(|m| m.module.is_none());
+        assert!(untouched(&module("(local.get 0)")));
+        assert!(untouched(&module(
+            "(drop (i32.trunc_sat_f64_s (local.get 0))) (local.get 0)"
+        )));
         #[allow(clippy::expect_used)]
         let imported = wat::parse_str(
             r#"(module (import "env" "f" (func)) (memory 1)
                 (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
         )
         .expect("the test's WAT parses");
-        assert!(meter_bulk_memory(&imported).module.is_none());
-        assert!(
-            meter_bulk_memory(b"\0asm\x01\0\0\0\x0a\xfc")
-                .module
-                .is_none()
-        );
+        assert!(untouched(&imported));
+        assert!(untouched(b"\0asm\x01\0\0\0\x0a\xfc"));
+    }
+
+    /// A module that parses, has a `memory.fill`, but declares no types (its
+    /// function's type does not exist) cannot be rewritten: it must not run.
+    #[test]
+    fn a_module_that_cannot_be_metered_is_not_passed_on() {
+        use wasm_encoder::{CodeSection, FunctionSection, Module};
+        let mut funcs = FunctionSection::new();
+        funcs.function(0);
+        let mut bodies = CodeSection::new();
+        bodies.raw(&[0, 0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 0x0B, 0, 0x0B]);
+        let mut module = Module::new();
+        module.section(&funcs).section(&bodies);
+        assert!(meter_bulk_memory(&module.finish()).is_none());
     }
 
     #[test]

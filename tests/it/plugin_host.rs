@@ -957,6 +957,27 @@ fn fuel_and_values_are_deterministic() {
     assert!(first.fuel_used * 100 < vixshield::plugin::DEFAULT_FUEL);
 }
 
+/// A module with a `memory.fill` that the host cannot rewrite (its function
+/// has a type it never declares) is refused with the validator's reason,
+/// never compiled unmetered.
+#[test]
+fn a_module_whose_bulk_operators_cannot_be_metered_is_refused() {
+    use wasm_encoder::{CodeSection, FunctionSection, Module};
+    let mut funcs = FunctionSection::new();
+    funcs.function(0);
+    let mut bodies = CodeSection::new();
+    bodies.raw(&[0, 0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 0x0B, 0, 0x0B]);
+    let mut module = Module::new();
+    module.section(&funcs).section(&bodies);
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "untyped", &module.finish(), "");
+    for tiering in [Tiering::Baseline, Tiering::Optimized] {
+        let err = tier_host(tiering).load(&m).unwrap_err();
+        assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+        assert!(err.to_string().contains("type index out of bounds"), "{err}");
+    }
+}
+
 /// The load benchmark's realistic module (`benches/fixtures/std_plugin`): a
 /// plugin written with Rust's `std` (global allocator, `Vec`, a sort, float
 /// formatting) runs in the sandbox like the hand-tuned `no_std` examples and
