@@ -502,9 +502,6 @@ struct Compiled {
     /// `memory.fill` metered by the host (`metering::meter_bulk_memory`), or
     /// the bytes as loaded when it has none.
     bytes: Arc<[u8]>,
-    /// The bytes as loaded, where `bytes` differs: an invalid module is
-    /// reported at the offsets of its own file.
-    source: Option<Arc<[u8]>>,
     /// Winch meters the module correctly (`metering::winch_meters_fully`).
     winch_meters_fully: bool,
     canonicalize_nans: bool,
@@ -663,11 +660,23 @@ impl PluginHost {
             // Compiled before it enters the cache, so the cache only ever
             // holds modules that passed validation.
             None => {
-                let Some(metered) = meter_bulk_memory(bytes) else {
-                    return Err(unmeterable(manifest, bytes, canonical));
+                let metered = meter_bulk_memory(bytes);
+                if metered.as_ref().is_none_or(|m| m.module.is_some()) {
+                    // The file is validated as it is, not only as rewritten:
+                    // errors at its own offsets, and a file that refers to
+                    // a function just past its last (where the host's
+                    // helpers go) stays invalid.
+                    validate_source(load_tier(self.config.tiering), manifest, bytes, canonical)?;
+                }
+                let Some(metered) = metered else {
+                    return Err(PluginError::InvalidModule {
+                        plugin: manifest.name.clone(),
+                        path: manifest.wasm_path(),
+                        message: "its `memory.copy` and `memory.fill` operators cannot be metered"
+                            .into(),
+                    });
                 };
                 Arc::new(Compiled {
-                    source: metered.module.is_some().then(|| bytes.into()),
                     bytes: metered.module.map_or_else(|| bytes.into(), Into::into),
                     winch_meters_fully: metered.winch_meters_fully,
                     canonicalize_nans: canonical,
@@ -780,21 +789,19 @@ impl PluginHost {
     }
 }
 
-/// The error for a module whose bulk memory operators the host cannot
-/// meter: what is wrong with it, which the validator knows.
-fn unmeterable(manifest: &Manifest, bytes: &[u8], canonicalize_nans: bool) -> PluginError {
-    let message = backend(Tier::Baseline, canonicalize_nans)
-        .ok()
-        .and_then(|backend| Module::validate(&backend.engine, bytes).err())
-        .map_or_else(
-            || "its `memory.copy` and `memory.fill` operators cannot be metered".to_string(),
-            |e| format!("{e:#}"),
-        );
-    PluginError::InvalidModule {
+/// Validate the module `bytes` as loaded, with `tier`'s engine.
+fn validate_source(
+    tier: Tier,
+    manifest: &Manifest,
+    bytes: &[u8],
+    canonicalize_nans: bool,
+) -> Result<(), PluginError> {
+    let backend = backend(tier, canonicalize_nans)?;
+    Module::validate(&backend.engine, bytes).map_err(|e| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message,
-    }
+        message: format!("{e:#}"),
+    })
 }
 
 /// Compile `bytes` with `tier`'s engine.
@@ -850,26 +857,7 @@ fn compile(
 ) -> Result<Code, PluginError> {
     let backend = backend(tier, compiled.canonicalize_nans)?;
     let canonical = compiled.canonicalize_nans;
-    let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline).map_err(
-        |e| match (e, &compiled.source) {
-            // The metered module is invalid exactly when the file is: say
-            // where in the file.
-            (
-                PluginError::InvalidModule {
-                    plugin,
-                    path,
-                    message,
-                },
-                Some(source),
-            ) => PluginError::InvalidModule {
-                plugin,
-                path,
-                message: Module::validate(&backend.engine, source)
-                    .map_or_else(|e| format!("{e:#}"), |()| message),
-            },
-            (e, _) => e,
-        },
-    )?;
+    let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline)?;
     validate(&manifest.name, &module)?;
     let linker: Linker<StoreState> = Linker::new(&backend.engine);
     let pre = linker

@@ -204,11 +204,13 @@ pub(crate) struct Metering {
 ///   (memory.copy (local.get $dst) (local.get $src) (local.get $len)))
 /// ```
 ///
-/// A call has the operator's type, so validity, values and traps are
-/// unchanged (an out-of-bounds length still traps in the operator, after
-/// the loop), and nothing else moves: the functions are appended after the
-/// existing ones and their type after the existing types, so no index in
-/// the module changes. Nothing is rewritten in a module without these
+/// A call has the operator's type, so a valid module stays valid, and
+/// values and traps are unchanged (an out-of-bounds length still traps in
+/// the operator, after the loop); nothing else moves: the functions are
+/// appended after the existing ones and their type after the existing
+/// types, so no index in the module changes. An invalid file can become
+/// valid, though (one that refers to a function just past its last), so
+/// the host validates the file as it is before compiling the result. Nothing is rewritten in a module without these
 /// operators, one that imports anything (it is refused before it runs) or
 /// one that does not parse (compiling it reports the error at its own
 /// offsets).

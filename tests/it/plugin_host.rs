@@ -957,6 +957,39 @@ fn fuel_and_values_are_deterministic() {
     assert!(first.fuel_used * 100 < vixshield::plugin::DEFAULT_FUEL);
 }
 
+/// The host's metering appends two functions, so a file that refers to a
+/// function just past its own last one would become valid once rewritten:
+/// it must still be refused as the invalid module it is.
+#[test]
+fn a_module_calling_past_its_last_function_stays_invalid() {
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let head = scaffold.trim_end().strip_suffix(')').unwrap();
+    // Functions 0..=3 exist; 4 and 5 are what the host appends.
+    for reference in [
+        "(export \"helper\" (func 4))",
+        "(func (call 5 (i32.const 0) (i32.const 0) (i32.const 0)))",
+    ] {
+        let bytes = wat::parse_str(format!(
+            "{head}\n  (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0)))\n  {reference})\n"
+        ))
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let m = install(dir.path(), "beyond", &bytes, "");
+        for tiering in [Tiering::Baseline, Tiering::Optimized] {
+            let err = tier_host(tiering).load(&m).map(|_| ()).unwrap_err();
+            assert!(
+                matches!(err, PluginError::InvalidModule { .. }),
+                "{reference}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains("out of bounds"),
+                "{reference}: {err}"
+            );
+        }
+    }
+}
+
 /// A module with a `memory.fill` that the host cannot rewrite (its function
 /// has a type it never declares) is refused with the validator's reason,
 /// never compiled unmetered.
@@ -974,7 +1007,10 @@ fn a_module_whose_bulk_operators_cannot_be_metered_is_refused() {
     for tiering in [Tiering::Baseline, Tiering::Optimized] {
         let err = tier_host(tiering).load(&m).unwrap_err();
         assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
-        assert!(err.to_string().contains("type index out of bounds"), "{err}");
+        assert!(
+            err.to_string().contains("type index out of bounds"),
+            "{err}"
+        );
     }
 }
 
