@@ -655,20 +655,19 @@ impl PluginHost {
         let canonical = self.config.canonicalize_nans;
         let key = (canonical, Sha256::digest(bytes).into());
         let cached = cache().get(&key).cloned();
-        let compiled = match cached {
-            Some(c) => c,
+        let tier = load_tier(self.config.tiering);
+        // A file whose bulk operators the host rewrites is also validated as
+        // it is, not only as rewritten: errors at its own offsets, and a file
+        // that refers to a function just past its last (where the host's
+        // helpers go) stays invalid.
+        let check_source = || validate_source(tier, manifest, bytes, canonical);
+        let (compiled, rewritten) = match cached {
+            Some(c) => (c, false),
             // Compiled before it enters the cache, so the cache only ever
             // holds modules that passed validation.
             None => {
-                let metered = meter_bulk_memory(bytes);
-                if metered.as_ref().is_none_or(|m| m.module.is_some()) {
-                    // The file is validated as it is, not only as rewritten:
-                    // errors at its own offsets, and a file that refers to
-                    // a function just past its last (where the host's
-                    // helpers go) stays invalid.
-                    validate_source(load_tier(self.config.tiering), manifest, bytes, canonical)?;
-                }
-                let Some(metered) = metered else {
+                let Some(metered) = meter_bulk_memory(bytes) else {
+                    check_source()?;
                     return Err(PluginError::InvalidModule {
                         plugin: manifest.name.clone(),
                         path: manifest.wasm_path(),
@@ -676,7 +675,8 @@ impl PluginHost {
                             .into(),
                     });
                 };
-                Arc::new(Compiled {
+                let rewritten = metered.module.is_some();
+                let compiled = Arc::new(Compiled {
                     bytes: metered.module.map_or_else(|| bytes.into(), Into::into),
                     winch_meters_fully: metered.winch_meters_fully,
                     canonicalize_nans: canonical,
@@ -685,7 +685,8 @@ impl PluginHost {
                     baseline_fuel: AtomicU64::new(0),
                     tiering_up: AtomicBool::new(false),
                     baseline_refused: AtomicBool::new(false),
-                })
+                });
+                (compiled, rewritten)
             }
         };
         let existing = match self.config.tiering {
@@ -699,40 +700,8 @@ impl PluginHost {
         };
         let loaded = match existing {
             Some(code) => code.clone(),
-            None => {
-                let mut wanted = load_tier(self.config.tiering);
-                // Fuel must bound a plugin's time on every tier: a module
-                // with `memory.init` or table operators, which Winch would
-                // charge a flat cost, goes to Cranelift, which charges them
-                // per byte or element.
-                if wanted == Tier::Baseline && !compiled.winch_meters_fully {
-                    compiled.baseline_refused.store(true, Ordering::Relaxed);
-                    wanted = Tier::Optimized;
-                }
-                let deadline = self.config.compile_deadline;
-                let code = match compile(wanted, manifest, &compiled, deadline) {
-                    Ok(code) => Ok(code),
-                    // A module the baseline compiler cannot take (e.g. it uses
-                    // tail calls, which Winch does not implement) may still be
-                    // fine for the optimizing one, which then also serves
-                    // hosts that asked for the baseline tier.
-                    Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                        let code = compile(Tier::Optimized, manifest, &compiled, deadline)?;
-                        compiled.baseline_refused.store(true, Ordering::Relaxed);
-                        Ok(code)
-                    }
-                    Err(e) => Err(e),
-                }?;
-                match code.backend.tier {
-                    Tier::Baseline => {
-                        let _ = compiled.baseline.set(code.clone());
-                    }
-                    Tier::Optimized => {
-                        let _ = compiled.optimized.set(Some(code.clone()));
-                    }
-                }
-                code
-            }
+            None if rewritten => alongside(check_source, || self.compile_new(manifest, &compiled))?,
+            None => self.compile_new(manifest, &compiled)?,
         };
         // Another thread may have cached the same module meanwhile; use
         // whichever entry got there first.
@@ -747,6 +716,42 @@ impl PluginHost {
             fuel,
             memory_mib,
         })
+    }
+
+    /// Compile `compiled` for this host's tiering, recording the code.
+    fn compile_new(&self, manifest: &Manifest, compiled: &Compiled) -> Result<Code, PluginError> {
+        let mut wanted = load_tier(self.config.tiering);
+        // Fuel must bound a plugin's time on every tier: a module
+        // with `memory.init` or table operators, which Winch would
+        // charge a flat cost, goes to Cranelift, which charges them
+        // per byte or element.
+        if wanted == Tier::Baseline && !compiled.winch_meters_fully {
+            compiled.baseline_refused.store(true, Ordering::Relaxed);
+            wanted = Tier::Optimized;
+        }
+        let deadline = self.config.compile_deadline;
+        let code = match compile(wanted, manifest, compiled, deadline) {
+            Ok(code) => Ok(code),
+            // A module the baseline compiler cannot take (e.g. it uses
+            // tail calls, which Winch does not implement) may still be
+            // fine for the optimizing one, which then also serves
+            // hosts that asked for the baseline tier.
+            Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
+                let code = compile(Tier::Optimized, manifest, compiled, deadline)?;
+                compiled.baseline_refused.store(true, Ordering::Relaxed);
+                Ok(code)
+            }
+            Err(e) => Err(e),
+        }?;
+        match code.backend.tier {
+            Tier::Baseline => {
+                let _ = compiled.baseline.set(code.clone());
+            }
+            Tier::Optimized => {
+                let _ = compiled.optimized.set(Some(code.clone()));
+            }
+        }
+        Ok(code)
     }
 
     /// Forget every compiled module (they are recompiled on next load).
@@ -787,6 +792,33 @@ impl PluginHost {
                 .collect(),
         })
     }
+}
+
+/// Run `check` on a thread of its own while `work` runs on this one (here
+/// validating a file while its rewritten module compiles: a load begins
+/// with wasmtime translating the module on one thread, which leaves a core
+/// free, before it compiles the functions on all of them). `check`'s error
+/// comes first.
+fn alongside<T>(
+    check: impl Fn() -> Result<(), PluginError> + Sync,
+    work: impl FnOnce() -> Result<T, PluginError>,
+) -> Result<T, PluginError> {
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("vixshield-validate".into())
+            .spawn_scoped(scope, &check);
+        let result = work();
+        match spawned {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(PluginError::Engine {
+                    message: "the WebAssembly validator stopped unexpectedly".into(),
+                })
+            }),
+            // No thread to be had: check here.
+            Err(_) => check(),
+        }?;
+        result
+    })
 }
 
 /// Validate the module `bytes` as loaded, with `tier`'s engine.
