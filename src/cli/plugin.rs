@@ -4,8 +4,9 @@ use super::common::PluginArgs;
 use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
-    ABI_VERSION, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, PluginSetup, Tier,
-    Tiering, winch_meters_fully,
+    ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, Manifest, OutputKind,
+    PluginError, PluginHost, PluginRegistry, PluginSetup, Tier, Tiering, host_metered_operators,
+    winch_meters_fully,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -295,6 +296,8 @@ fn inspect(args: &PathArgs) -> ExitCode {
         };
         (tier, why)
     });
+    // Bulk operators whose bytes the host charges fuel for itself.
+    let metered = bytes.as_ref().map_or(0, |b| host_metered_operators(b));
     let fuel = host.config().default_fuel;
     let memory = host.config().default_memory_mib;
     match args.format {
@@ -314,6 +317,7 @@ fn inspect(args: &PathArgs) -> ExitCode {
             if let Some((tier, why)) = compiler {
                 v["tier"] = json!(tier_word(tier));
                 v["tier_reason"] = json!(why);
+                v["host_metered_operators"] = json!(metered);
             }
             v["valid"] = json!(valid);
             v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
@@ -350,6 +354,12 @@ fn inspect(args: &PathArgs) -> ExitCode {
                 Some((tier, None)) => println!("  compiler    {tier}"),
                 Some((tier, Some(why))) => println!("  compiler    {tier}: {why}"),
                 None => {}
+            }
+            if compiler.is_some() && metered > 0 {
+                println!(
+                    "  metering    {metered} `memory.copy`/`memory.fill` charged by the host: \
+                     {BULK_CALL_COST} fuel units a call, {BULK_BLOCK_COST} per {BULK_BLOCK_BYTES} bytes"
+                );
             }
             match &described {
                 Ok(info) => {

@@ -95,6 +95,15 @@ pub fn winch_meters_fully(bytes: &[u8]) -> bool {
     scan(bytes).is_none_or(|scan| !scan.per_element)
 }
 
+/// How many `memory.copy` and `memory.fill` operators of `bytes` the host
+/// meters itself ([`meter_bulk_memory`]); 0 for a module that does not
+/// parse.
+pub fn host_metered_operators(bytes: &[u8]) -> usize {
+    scan(bytes).map_or(0, |scan| {
+        scan.bodies.iter().map(|(_, sites)| sites.len()).sum()
+    })
+}
+
 /// What [`scan`] finds of a module's code in one pass.
 #[derive(Default)]
 struct Scan {
@@ -344,7 +353,9 @@ fn metered_helper(fill: bool) -> Function {
 
 #[cfg(test)]
 mod tests {
-    use super::{Operator, Parser, Payload, meter_bulk_memory, winch_meters_fully};
+    use super::{
+        Operator, Parser, Payload, host_metered_operators, meter_bulk_memory, winch_meters_fully,
+    };
 
     #[allow(clippy::expect_used)]
     fn module(body: &str) -> Vec<u8> {
@@ -394,6 +405,7 @@ mod tests {
         ] {
             let bytes = module(&format!("{op} (local.get 0)"));
             assert!(winch_meters_fully(&bytes), "{op}");
+            assert_eq!(host_metered_operators(&bytes), 1, "{op}");
             assert!(
                 meter_bulk_memory(&bytes).and_then(|m| m.module).is_some(),
                 "{op}"

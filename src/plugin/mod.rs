@@ -30,7 +30,7 @@ pub use manifest::{
 };
 pub use metering::{
     BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, REF_FUNC_COST, RUNTIME_CALL_COST,
-    winch_meters_fully,
+    host_metered_operators, winch_meters_fully,
 };
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
 pub use runner::{PluginSetup, WasmRunner, signature};

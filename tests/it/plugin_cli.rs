@@ -540,13 +540,20 @@ fn plugin_inspect() {
     assert_eq!(v["output"], "bool");
     assert_eq!(v["tier"], "baseline");
     assert_eq!(v["tier_reason"], serde_json::Value::Null);
+    assert_eq!(v["host_metered_operators"], 0);
 
     // A plugin built with std copies with `memory.copy`, which the host
     // meters itself: it loads with Winch like the examples.
     let out = vixshield(&["plugin", "inspect", "benches/fixtures/std_plugin"]);
     assert_eq!(out.status.code(), Some(0));
+    let wasm = std::fs::read(repo().join("benches/fixtures/std_plugin/std_plugin.wasm")).unwrap();
+    let sites = vixshield::plugin::host_metered_operators(&wasm);
+    assert!(sites > 10, "{sites}");
     assert!(
-        text(&out.stdout).contains("\n  compiler    baseline (Winch)\n"),
+        text(&out.stdout).contains(&format!(
+            "\n  compiler    baseline (Winch)\n  metering    {sites} `memory.copy`/`memory.fill` \
+             charged by the host: 10 fuel units a call, 5 per 64 bytes\n"
+        )),
         "{}",
         text(&out.stdout)
     );
