@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo bench --bench backtest`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::process::Command;

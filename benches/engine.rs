@@ -4,6 +4,8 @@
 //!
 //! Run: `cargo bench --bench engine`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -28,7 +30,7 @@ fn journal() -> Vec<ClosedTrade> {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let win = x % 4 != 0;
+            let win = !x.is_multiple_of(4);
             let cents = (x >> 8) % 200_000;
             ClosedTrade {
                 date: start + chrono::Days::new(i as u64),

@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench --bench run_process`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
@@ -23,7 +25,7 @@ fn journal(path: &std::path::Path) {
         x ^= x >> 7;
         x ^= x << 17;
         let cents = (x >> 8) % 200_000;
-        let pnl = if x % 4 != 0 {
+        let pnl = if !x.is_multiple_of(4) {
             Decimal::new(cents as i64 / 4, 2)
         } else {
             -Decimal::new(cents as i64, 2)

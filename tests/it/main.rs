@@ -6,6 +6,10 @@
 //! Snapshots live in `tests/it/snapshots/`, data-driven cases in
 //! `tests/cases/`, fixtures in `tests/fixtures/`.
 
+// The crate's restriction lints are for library code: a test that cannot
+// unwrap its own fixtures should fail loudly, which is what these do.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 mod backtest;
