@@ -252,7 +252,7 @@ impl MarketValues {
     }
 
     /// The kinds among `kinds` whose calendar does not cover the window
-    /// `[date, date + days]` (see [`within`]'s coverage rule).
+    /// `[date, date + days]` (see `within`'s coverage rule).
     pub fn uncovered<'k>(&self, kinds: &'k [String], date: NaiveDate, days: u32) -> Vec<&'k str> {
         kinds
             .iter()

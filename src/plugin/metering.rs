@@ -14,7 +14,7 @@
 //! `memory.fill` for its `memcpy` and `memset` (bulk memory is on by default
 //! since Rust 1.87), so most plugins written with `std` have them. The host
 //! meters those two itself, the same way for both compilers:
-//! [`meter_bulk_memory`] routes each through a small function it appends to
+//! `meter_bulk_memory` routes each through a small function it appends to
 //! the module, which runs a counting loop of one iteration per
 //! [`BULK_BLOCK_BYTES`] bytes before the operator, and both engines charge
 //! nothing per byte for them (only their flat cost). Such a module compiles
@@ -46,7 +46,7 @@ pub const REF_FUNC_COST: u8 = 64;
 /// wasmtime's default fuel costs (one unit an operator, none for `nop`,
 /// `drop` and structure; one a byte or element for `memory.init` and the
 /// table operators; `memory.copy` and `memory.fill` are charged by the
-/// host's own loop, see [`meter_bulk_memory`]),
+/// host's own loop, see `meter_bulk_memory`),
 /// with the operators that call into the runtime charged for their time, so
 /// that no loop spends the default budget in more than about two seconds
 /// (each `memory.grow` or `table.grow` that is refused ends the computation
@@ -88,7 +88,7 @@ fn has_variable_cost(op: &Operator<'_>) -> bool {
 
 /// Whether Winch, the baseline compiler, would meter `bytes` correctly: no
 /// operator in its code has a per-byte or per-element cost (once
-/// [`meter_bulk_memory`] has taken care of `memory.copy` and `memory.fill`).
+/// `meter_bulk_memory` has taken care of `memory.copy` and `memory.fill`).
 /// When not, the host compiles the module with Cranelift. A module that does
 /// not parse answers `true`: compiling it reports the error properly.
 pub fn winch_meters_fully(bytes: &[u8]) -> bool {
@@ -96,7 +96,7 @@ pub fn winch_meters_fully(bytes: &[u8]) -> bool {
 }
 
 /// How many `memory.copy` and `memory.fill` operators of `bytes` the host
-/// meters itself ([`meter_bulk_memory`]); 0 for a module that does not
+/// meters itself (`meter_bulk_memory`); 0 for a module that does not
 /// parse.
 pub fn host_metered_operators(bytes: &[u8]) -> usize {
     scan(bytes).map_or(0, |scan| {
@@ -169,7 +169,7 @@ fn scan(bytes: &[u8]) -> Option<Scan> {
 
 /// How many bytes of a `memory.copy` or `memory.fill` cost
 /// [`BULK_BLOCK_COST`] fuel units: one iteration of the counting loop that
-/// [`meter_bulk_memory`] runs before the operator.
+/// `meter_bulk_memory` runs before the operator.
 pub const BULK_BLOCK_BYTES: u32 = 64;
 
 /// The fuel one iteration of that loop costs: its five operators.
@@ -191,7 +191,7 @@ struct BulkSite {
     fill: bool,
 }
 
-/// A module as the host compiles it ([`meter_bulk_memory`]).
+/// A module as the host compiles it (`meter_bulk_memory`).
 pub(crate) struct Metering {
     /// The module with its `memory.copy` and `memory.fill` metered; `None`
     /// when it is to be compiled as it is.
@@ -246,7 +246,7 @@ pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Metering> {
     })
 }
 
-/// The rewriting of [`meter_bulk_memory`]; `None` if the module turns out
+/// The rewriting of `meter_bulk_memory`; `None` if the module turns out
 /// not to parse after all.
 fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
     let bodies = &scan.bodies;
@@ -320,7 +320,7 @@ const CODE_SECTION: u8 = 10;
 /// The `call` opcode.
 const CALL: u8 = 0x10;
 
-/// The helper [`meter_bulk_memory`] calls in place of `memory.copy` or, with
+/// The helper `meter_bulk_memory` calls in place of `memory.copy` or, with
 /// `fill`, `memory.fill`.
 fn metered_helper(fill: bool) -> Function {
     let blocks = 3;
