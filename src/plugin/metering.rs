@@ -107,7 +107,8 @@ pub fn host_metered_operators(bytes: &[u8]) -> usize {
 /// What [`scan`] finds of a module's code in one pass.
 #[derive(Default)]
 struct Scan {
-    /// How many types the module declares, if it has a type section.
+    /// How many types the module declares (counting each type of a
+    /// recursion group), if it has a type section.
     types: Option<u32>,
     /// How many functions it defines.
     funcs: u32,
@@ -139,7 +140,15 @@ fn scan(bytes: &[u8]) -> Option<Scan> {
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.ok()? {
             Payload::ImportSection(imports) => scan.imports |= imports.count() > 0,
-            Payload::TypeSection(section) => scan.types = Some(section.count()),
+            Payload::TypeSection(section) => {
+                // Types, not recursion groups (a group may hold several).
+                let mut types = 0_u32;
+                for group in section {
+                    let len = u32::try_from(group.ok()?.types().len()).ok()?;
+                    types = types.checked_add(len)?;
+                }
+                scan.types = Some(types);
+            }
             Payload::FunctionSection(section) => scan.funcs = section.count(),
             Payload::CodeSectionEntry(body) => {
                 let mut sites = Vec::new();
@@ -492,6 +501,26 @@ mod tests {
         assert_eq!(exports, vec![("memory".into(), 0), ("a".into(), 0)]);
         assert_eq!(custom[0], ("keep".into(), b"these bytes".to_vec()));
         assert_eq!((exports, custom), exports_and_custom(&bytes));
+    }
+
+    /// The helpers' type goes after every type, not after every recursion
+    /// group (wasmparser accepts groups of several; the host's engines do
+    /// not, but the rewrite does not rely on that).
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn the_helper_type_counts_types_not_groups() {
+        let bytes = wat::parse_str(
+            r#"(module
+                (rec (type (func)) (type (func (param i32))))
+                (memory 1)
+                (func (type 0) (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
+        )
+        .expect("the test's WAT parses");
+        let metered = meter_bulk_memory(&bytes)
+            .and_then(|m| m.module)
+            .expect("rewritten");
+        let mut validator = wasmtime::wasmparser::Validator::new();
+        validator.validate_all(&metered).expect("still valid");
     }
 
     /// A module of one function whose code is `code` (no locals, `end`
