@@ -422,6 +422,17 @@ mod tests {
         }
     }
 
+    /// `bytes` rewritten by `meter_bulk_memory`, checked to be valid.
+    #[allow(clippy::expect_used)]
+    fn rewritten_and_valid(bytes: &[u8]) -> Vec<u8> {
+        let metered = meter_bulk_memory(bytes)
+            .and_then(|m| m.module)
+            .expect("rewritten");
+        let mut validator = wasmtime::wasmparser::Validator::new();
+        validator.validate_all(&metered).expect("still valid");
+        metered
+    }
+
     /// Every `memory.copy`/`memory.fill` of a function, in order: `true` for a
     /// fill; and every function it calls.
     #[allow(clippy::expect_used)]
@@ -461,11 +472,7 @@ mod tests {
                 (@custom "keep" "these bytes"))"#,
         )
         .expect("the test's WAT parses");
-        let metered = meter_bulk_memory(&bytes)
-            .and_then(|m| m.module)
-            .expect("has bulk operators");
-        let mut validator = wasmtime::wasmparser::Validator::new();
-        validator.validate_all(&metered).expect("still valid");
+        let metered = rewritten_and_valid(&bytes);
         assert_eq!(
             bulk_ops_and_calls(&metered),
             vec![
@@ -595,11 +602,7 @@ mod tests {
                 (func (type 0) (memory.fill (i32.const 0) (i32.const 0) (i32.const 1))))"#,
         )
         .expect("the test's WAT parses");
-        let metered = meter_bulk_memory(&bytes)
-            .and_then(|m| m.module)
-            .expect("rewritten");
-        let mut validator = wasmtime::wasmparser::Validator::new();
-        validator.validate_all(&metered).expect("still valid");
+        rewritten_and_valid(&bytes);
     }
 
     /// A module of one function whose code is `code` (no locals, `end`

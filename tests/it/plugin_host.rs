@@ -995,15 +995,19 @@ fn a_module_calling_past_its_last_function_stays_invalid() {
 /// never compiled unmetered.
 #[test]
 fn a_module_whose_bulk_operators_cannot_be_metered_is_refused() {
-    use wasm_encoder::{CodeSection, FunctionSection, Module};
-    let mut funcs = FunctionSection::new();
-    funcs.function(0);
-    let mut bodies = CodeSection::new();
-    bodies.raw(&[0, 0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 0x0B, 0, 0x0B]);
-    let mut module = Module::new();
-    module.section(&funcs).section(&bodies);
+    let module = [
+        &b"\0asm\x01\0\0\0"[..],
+        // Function section: one function, of type 0 (there is no type 0).
+        &[3, 2, 1, 0],
+        // Code section: one body of 11 bytes, no locals:
+        // memory.fill (i32.const 0) (i32.const 0) (i32.const 0), end.
+        &[
+            10, 13, 1, 11, 0, 0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 0x0B, 0, 0x0B,
+        ],
+    ]
+    .concat();
     let dir = tempfile::tempdir().unwrap();
-    let m = install(dir.path(), "untyped", &module.finish(), "");
+    let m = install(dir.path(), "untyped", &module, "");
     for tiering in [Tiering::Baseline, Tiering::Optimized] {
         let err = tier_host(tiering).load(&m).unwrap_err();
         assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
