@@ -226,10 +226,10 @@ fn per_bar_module(line: &str) -> Vec<u8> {
 /// same on every tier, so that no endless loop of them outlasts the default
 /// budget's second or two (a `ref.func` loop took 33 s at one unit).
 /// `memory.fill` and `memory.copy` of nothing cost that plus their metering
-/// helper's fixed cost.
+/// helper's fixed cost; `br` costs two units.
 #[test]
 fn operators_that_call_the_runtime_cost_their_time() {
-    use vixshield::plugin::{BULK_CALL_COST, REF_FUNC_COST, RUNTIME_CALL_COST};
+    use vixshield::plugin::{BRANCH_COST, BULK_CALL_COST, REF_FUNC_COST, RUNTIME_CALL_COST};
     let call = u64::from(RUNTIME_CALL_COST);
     let dir = tempfile::tempdir().unwrap();
     // (the operator with its operands, the operands alone, its cost)
@@ -245,6 +245,9 @@ fn operators_that_call_the_runtime_cost_their_time() {
             call,
         ),
         ("(drop (ref.func $noop))", "", u64::from(REF_FUNC_COST)),
+        // Not a runtime call, but each loop iteration's fuel check costs
+        // about two instructions' time: `br` is charged two units.
+        ("(block (br 0))", "", u64::from(BRANCH_COST)),
         ("(elem.drop $e)", "", call),
         ("(data.drop $d)", "", call),
         (
