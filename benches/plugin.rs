@@ -25,7 +25,10 @@
 //!   functions of rustc's making), on the default tiering: its
 //!   `memory.copy` and `memory.fill` are metered by the host (see
 //!   `src/plugin/metering.rs`), so it compiles with Winch;
-//! * `load/cached`: loading it again (hash + cache hit).
+//! * `load/cached`: loading it again (hash + cache hit);
+//! * `sandbox/endless_loop_{baseline,optimized}`: how long `(loop (br 0))`
+//!   runs before it has spent the default fuel budget (target: "a second or
+//!   two").
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -207,6 +210,21 @@ fn benches(c: &mut Criterion) {
     g.bench_function("cached", |b| {
         b.iter(|| baseline.load(black_box(&rsi)).unwrap())
     });
+    g.finish();
+
+    // How long the sandbox lets an endless loop run: the cheapest loop there
+    // is, `(loop (br 0))`, spending the default budget.
+    let spin_manifest = manifest(dir.path(), "spin");
+    let spin_wasm = wat::parse_file(repo().join("tests/fixtures/wat/endless_loop.wat")).unwrap();
+    let mut g = c.benchmark_group("sandbox");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(15));
+    for (name, host) in [("baseline", &baseline), ("optimized", &optimized)] {
+        let spin = host.load_bytes(&spin_manifest, &spin_wasm).unwrap();
+        g.bench_function(format!("endless_loop_{name}"), |b| {
+            b.iter(|| spin.compute(black_box(&[&[1.0]]), &[]).unwrap_err())
+        });
+    }
     g.finish();
 }
 
