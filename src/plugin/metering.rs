@@ -237,10 +237,10 @@ pub(crate) struct Metering {
 /// appended after the existing ones and their type after the existing
 /// types, so no index in the module changes. An invalid file can become
 /// valid, though (one that refers to a function just past its last), so
-/// the host validates the file as it is before compiling the result. Nothing is rewritten in a module without these
-/// operators, one that imports anything (it is refused before it runs) or
-/// one that does not parse (compiling it reports the error at its own
-/// offsets).
+/// the host validates the file as it is, too. Nothing is rewritten in a
+/// module without these operators, one that imports anything (it is
+/// refused before it runs) or one that does not parse (validating it
+/// reports the error at its own offsets).
 ///
 /// `None` when the module has these operators but cannot be rewritten (it
 /// parses but is invalid, say a function of a type it does not declare):
