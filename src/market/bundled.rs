@@ -46,10 +46,18 @@ pub const SPX: BundledFile = BundledFile {
     file: "spx-daily.csv",
     text: include_str!("../../data/spx-daily.csv"),
 };
-/// FOMC activity dates, 1975-01-21 to 2023-10-11.
+/// FOMC activity dates, 1975-01-21 to 2023-10-11, as downloaded (see
+/// [`FOMC_CORRECTIONS`]).
 pub const FOMC_DATES: BundledFile = BundledFile {
     file: "fomc-dates.csv",
     text: include_str!("../../data/fomc-dates.csv"),
+};
+/// This project's corrections to [`FOMC_DATES`]: meeting dates moved to the
+/// day the Fed's own documents give, and the meetings from 2023-11-01 to
+/// 2025-12-10 (sources in `data/event-sources.tsv`).
+pub const FOMC_CORRECTIONS: BundledFile = BundledFile {
+    file: "fomc-corrections.csv",
+    text: include_str!("../../data/fomc-corrections.csv"),
 };
 /// US CPI and PPI release dates (see `data/README.md` for the years and caveats).
 pub const CPI_PPI_DATES: BundledFile = BundledFile {
@@ -108,11 +116,14 @@ fn market_of(
 }
 
 impl Calendar {
-    /// FOMC meetings from `data/fomc-dates.csv` plus CPI and PPI releases
-    /// from `data/cpi-ppi-dates.csv`.
+    /// FOMC meetings from `data/fomc-dates.csv` with
+    /// `data/fomc-corrections.csv` applied, plus CPI and PPI releases from
+    /// `data/cpi-ppi-dates.csv`.
     pub fn bundled() -> Result<Calendar, MarketError> {
         let mut calendar = Calendar::new();
         calendar.add_fomc_from_str(&FOMC_DATES.shown_path(), FOMC_DATES.text)?;
+        calendar
+            .apply_corrections_from_str(&FOMC_CORRECTIONS.shown_path(), FOMC_CORRECTIONS.text)?;
         calendar.add_events_from_str(&CPI_PPI_DATES.shown_path(), CPI_PPI_DATES.text)?;
         Ok(calendar)
     }

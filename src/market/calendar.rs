@@ -35,6 +35,21 @@ impl Calendar {
         }
     }
 
+    /// Removes one event; returns whether it was there.
+    pub fn remove(&mut self, kind: &str, date: NaiveDate) -> bool {
+        let Some(dates) = self.events.get_mut(&normalize(kind)) else {
+            return false;
+        };
+        let Ok(i) = dates.binary_search(&date) else {
+            return false;
+        };
+        dates.remove(i);
+        if dates.is_empty() {
+            self.events.remove(&normalize(kind));
+        }
+        true
+    }
+
     /// Adds the FOMC meetings of a file in the format of
     /// `henryrweiland/Central-Bank-Meeting-Dates` (see `data/README.md`):
     /// columns `date` and `fed_meeting_date_indicator` (other columns are
@@ -128,6 +143,64 @@ impl Calendar {
                     at: line.at(path, event),
                     text: event.text.to_owned(),
                 });
+            }
+            self.add(event.text, date);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Applies a corrections file to the events already read: lines
+    /// `date,event,replaces`. `2023-02-01,FOMC,2023-02-02` moves the FOMC
+    /// event of 2023-02-02 to 2023-02-01; `2023-11-01,FOMC,` (no `replaces`)
+    /// adds one. A `replaces` date the calendar does not have is an error,
+    /// so a correction can never silently miss its target. Same dialect as
+    /// [`Calendar::add_events_from_str`] (comments, an optional
+    /// `date,event,replaces` header); corrections apply in file order.
+    /// Returns how many lines were applied.
+    pub fn apply_corrections_from_str(
+        &mut self,
+        path: &str,
+        text: &str,
+    ) -> Result<usize, MarketError> {
+        let mut count = 0;
+        let mut first = true;
+        let mut fields = Vec::with_capacity(3);
+        for line in text::lines(text) {
+            if line.raw.trim_start().starts_with('#') {
+                continue;
+            }
+            line.split_into(&mut fields);
+            let is_header = first
+                && fields
+                    .first()
+                    .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
+            first = false;
+            if is_header {
+                continue;
+            }
+            text::check_width(path, &line, &fields, 3)?;
+            let (Some(&date), Some(&event), Some(&replaces)) =
+                (fields.first(), fields.get(1), fields.get(2))
+            else {
+                continue;
+            };
+            let date = text::date_field(path, &line, date)?;
+            if !is_event_name(event.text) {
+                return Err(MarketError::BadEventName {
+                    at: line.at(path, event),
+                    text: event.text.to_owned(),
+                });
+            }
+            if !replaces.text.is_empty() {
+                let old = text::date_field(path, &line, replaces)?;
+                if !self.remove(event.text, old) {
+                    return Err(MarketError::NothingToReplace {
+                        at: line.at(path, replaces),
+                        kind: normalize(event.text),
+                        date: old,
+                    });
+                }
             }
             self.add(event.text, date);
             count += 1;

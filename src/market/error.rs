@@ -201,6 +201,18 @@ pub enum MarketError {
         text: String,
     },
 
+    /// A correction replaces an event the calendar does not have, e.g.
+    /// ``fomc-corrections.csv:9:17: no FOMC on 2008-09-28 to replace``.
+    #[error("{at}: no {kind} on {date} to replace")]
+    NothingToReplace {
+        /// The `replaces` field.
+        at: Location,
+        /// The event kind, upper case.
+        kind: String,
+        /// The date that was to be replaced.
+        date: NaiveDate,
+    },
+
     /// A date range selects no bar of the primary series, e.g. 1980-01-01..=1980-12-31
     /// on VIX: `data/vix-daily.csv: no rows between 1980-01-01 and 1980-12-31`.
     #[error("{path}: no rows between {start} and {end}")]
@@ -232,7 +244,8 @@ impl MarketError {
             | MarketError::UnsortedDates { at, .. }
             | MarketError::DuplicateDate { at, .. }
             | MarketError::BadFlag { at, .. }
-            | MarketError::BadEventName { at, .. } => Some(at),
+            | MarketError::BadEventName { at, .. }
+            | MarketError::NothingToReplace { at, .. } => Some(at),
         }
     }
 }

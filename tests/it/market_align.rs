@@ -124,12 +124,19 @@ fn bundled_range() {
 fn bundled_fomc_meetings() {
     let calendar = Calendar::bundled().unwrap();
     let fomc = calendar.dates("FOMC");
-    // 546 rows with fed_meeting_date_indicator = 1, all on distinct dates.
-    assert_eq!(fomc.len(), 546);
+    // 546 rows with fed_meeting_date_indicator = 1, all on distinct dates,
+    // 11 of them moved by data/fomc-corrections.csv, which adds the 18
+    // meetings from 2023-11-01 to 2025-12-10.
+    assert_eq!(fomc.len(), 546 + 18);
     assert_eq!(
         calendar.coverage("fomc"),
-        Some((date("1975-01-21"), date("2023-09-21")))
+        Some((date("1975-01-21"), date("2025-12-10")))
     );
+    // A moved meeting is on its corrected date only.
+    assert!(fomc.contains(&date("2023-09-20")));
+    assert!(!fomc.contains(&date("2023-09-21")));
+    assert!(fomc.contains(&date("2020-01-29")));
+    assert!(!fomc.contains(&date("2020-01-27")));
     // Minutes-only rows are not meetings.
     assert!(!fomc.contains(&date("2023-10-11")));
     let kinds: Vec<&str> = calendar.kinds().collect();
@@ -139,10 +146,14 @@ fn bundled_fomc_meetings() {
 #[test]
 fn days_to_next() {
     let calendar = Calendar::bundled().unwrap();
-    // The bundled file has the September 2023 meeting on 2023-09-21.
-    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-19")), Some(2));
-    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-21")), Some(0));
-    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-22")), None);
+    // The September 2023 meeting ended on 2023-09-20 (the downloaded file
+    // says 2023-09-21; data/fomc-corrections.csv moves it); the next was
+    // 2023-11-01, the last known 2025-12-10.
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-19")), Some(1));
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-20")), Some(0));
+    assert_eq!(calendar.days_to_next("FOMC", date("2023-09-21")), Some(41));
+    assert_eq!(calendar.days_to_next("FOMC", date("2025-12-10")), Some(0));
+    assert_eq!(calendar.days_to_next("FOMC", date("2025-12-11")), None);
     assert_eq!(calendar.days_to_next("CPI", date("2024-01-09")), Some(2));
     assert_eq!(calendar.days_to_next("NFP", date("2024-01-09")), None);
 }

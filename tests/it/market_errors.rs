@@ -256,6 +256,59 @@ fn bad_event_name() {
 }
 
 #[test]
+fn corrections_move_add_and_refuse_a_missing_target() {
+    let mut calendar = Calendar::new();
+    calendar
+        .add_events_from_str("events.csv", "2023-02-02,FOMC\n2023-03-23,FOMC\n")
+        .unwrap();
+    let text = "# fixes\ndate,event,replaces\n2023-02-01,fomc,2023-02-02\n2023-11-01,FOMC,\n";
+    assert_eq!(
+        calendar
+            .apply_corrections_from_str("fix.csv", text)
+            .unwrap(),
+        2
+    );
+    let dates: Vec<String> = calendar
+        .dates("FOMC")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(dates, ["2023-02-01", "2023-03-23", "2023-11-01"]);
+
+    // Replacing a date the calendar does not have is an error at that field,
+    // and so is applying the same move twice.
+    for (text, shown) in [
+        (
+            "2023-03-22,FOMC,2023-03-21\n",
+            "fix.csv:1:17: no FOMC on 2023-03-21 to replace",
+        ),
+        (
+            "2023-02-01,FOMC,2023-02-02\n",
+            "fix.csv:1:17: no FOMC on 2023-02-02 to replace",
+        ),
+        (
+            "2023-03-22,CPI,2023-03-23\n",
+            "fix.csv:1:16: no CPI on 2023-03-23 to replace",
+        ),
+        (
+            "2023-03-22,FOMC,2023-02-30\n",
+            "fix.csv:1:17: `2023-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)",
+        ),
+        (
+            "2023-03-22,FOMC\n",
+            "fix.csv:1:16: expected 3 fields, found 2",
+        ),
+    ] {
+        let e = calendar
+            .clone()
+            .apply_corrections_from_str("fix.csv", text)
+            .unwrap_err();
+        assert_eq!(e.to_string(), shown);
+        assert!(e.location().is_some());
+    }
+}
+
+#[test]
 fn event_file_errors_use_the_shared_checks() {
     let e = Calendar::new()
         .add_events_from_str("events.csv", "2024-13-11,CPI\n")
