@@ -66,6 +66,10 @@ codes! {
     TooDeep = "E0003", Error, "nesting too deep";
     /// The file is not UTF-8 text.
     NotText = "E0004", Error, "not a text file";
+    /// A control character other than tab and line ends: an escape sequence
+    /// pasted into a name (`strategy "SPX\u{1b}[31m"`), which a terminal
+    /// showing the file or a report would obey.
+    ControlChar = "E0005", Error, "control character";
     /// A top-level line that is no item: `sizng { ... }`.
     UnknownSection = "E0101", Error, "unknown section";
     /// A section given twice: two `sizing` blocks, two hedges named `front`.
@@ -224,28 +228,76 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<()> {
     };
     let mut primary = CsLabel::primary((), d.span.range());
     if let Some(l) = &d.label {
-        primary = primary.with_message(l);
+        primary = primary.with_message(terminal_safe(l));
     }
     let mut labels = vec![primary];
     labels.extend(
         d.related
             .iter()
-            .map(|(s, m)| CsLabel::secondary((), s.range()).with_message(m)),
+            .map(|(s, m)| CsLabel::secondary((), s.range()).with_message(terminal_safe(m))),
     );
     let mut out = CsDiagnostic::new(severity)
         .with_code(d.code.as_str())
-        .with_message(&d.message)
+        .with_message(terminal_safe(&d.message))
         .with_labels(labels);
     if let Some(h) = &d.help {
-        out = out.with_notes(vec![format!("help: {h}")]);
+        out = out.with_notes(vec![format!("help: {}", terminal_safe(h))]);
     }
     out
 }
 
+/// Where the text has control characters a terminal could act on (all but
+/// tab, line feed and carriage return): their byte offsets and characters.
+pub fn control_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    text.char_indices()
+        .filter(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// `text` with every control character [`control_chars`] finds replaced by
+/// a visible one of the same length in bytes and characters (`?` for the
+/// one-byte ones, `¿` for U+0080..=U+009F), so spans and columns stay right
+/// and a file cannot send escape sequences to the terminal showing it.
+fn terminal_safe_source(text: &str) -> std::borrow::Cow<'_, str> {
+    if control_chars(text).next().is_none() {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c.is_control() && c.len_utf8() == 1 => '?',
+            c if c.is_control() => '\u{bf}',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// `text` with control characters other than line feed and tab written as
+/// escapes (`\u{1b}`): for messages and names, which no span points into.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let harmful = |c: char| c.is_control() && !matches!(c, '\n' | '\t');
+    if !text.chars().any(harmful) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if harmful(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// Renders diagnostics the way rustc does: header, `--> path:line:col`, the
-/// source line, a caret underline, help. With `color`, ANSI colours.
+/// source line, a caret underline, help. With `color`, ANSI colours. Control
+/// characters in the file, its name or the messages are shown harmlessly
+/// (see [`terminal_safe`]).
 pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> String {
-    let files = SimpleFile::new(file.name(), file.text());
+    let text = terminal_safe_source(file.text());
+    let name = terminal_safe(file.name());
+    let files = SimpleFile::new(name.as_ref(), text.as_ref());
     let config = Config {
         chars: Chars::ascii(),
         ..Config::default()

@@ -133,7 +133,61 @@ pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Lite
             ..Checked::default()
         };
     }
+    let controls = control_char_diagnostics(src.text());
     let parsed = crate::parse::parse(src);
+    if !controls.is_empty() {
+        // The file is refused either way; its other problems still show.
+        let mut checked = check_source_with_parsed(parsed, env, overrides);
+        checked.diagnostics.extend(controls);
+        diag::sort(&mut checked.diagnostics);
+        checked.strategy = None;
+        return checked;
+    }
+    check_source_with_parsed(parsed, env, overrides)
+}
+
+/// One `E0005` per control character in `text` (see [`diag::control_chars`]),
+/// at most ten, the last of which then says how many there are in all.
+pub fn control_char_diagnostics(text: &str) -> Vec<Diagnostic> {
+    let found: Vec<(usize, char)> = diag::control_chars(text).collect();
+    let mut out: Vec<Diagnostic> = found
+        .iter()
+        .take(MAX_CONTROL_DIAGNOSTICS)
+        .map(|&(at, c)| {
+            let end = at + c.len_utf8();
+            Diagnostic::new(
+                Code::ControlChar,
+                Span::new(at, end),
+                format!("control character U+{:04X} in the source", u32::from(c)),
+            )
+            .label(if c.len_utf8() == 1 {
+                "shown as `?`"
+            } else {
+                "shown as `¿`"
+            })
+            .help("remove it: a terminal showing this file would act on it")
+        })
+        .collect();
+    if found.len() > MAX_CONTROL_DIAGNOSTICS
+        && let Some(last) = out.last_mut()
+    {
+        last.message = format!(
+            "{} ({} control characters in all; only the first {MAX_CONTROL_DIAGNOSTICS} are shown)",
+            last.message,
+            found.len()
+        );
+    }
+    out
+}
+
+/// How many control characters a file reports one by one.
+const MAX_CONTROL_DIAGNOSTICS: usize = 10;
+
+fn check_source_with_parsed(
+    parsed: crate::parse::Parsed,
+    env: &Env,
+    overrides: &[(String, Literal)],
+) -> Checked {
     if parsed.file.items.is_empty() && !parsed.diagnostics.is_empty() {
         // Nothing parsed (garbage, or nesting too deep): "missing section" would only add noise.
         return Checked {
@@ -222,6 +276,10 @@ fn check_expr_in(
             )
             .label("the first byte that is not UTF-8"),
         ]);
+    }
+    let controls = control_char_diagnostics(src.text());
+    if !controls.is_empty() {
+        return Err(controls);
     }
     let e = crate::parse::parse_expr(src)?;
     let mut c = Checker::new(env);

@@ -106,7 +106,7 @@ pub(crate) fn load_and_run(
     let s = common::load_strategy(strategy, &env, color)?;
     let compiled = common::compile_strategy(&s, &plugins)?;
     let Some((m, cal)) = common::load_market(market)? else {
-        eprintln!("error: a backtest needs market data; drop `--no-market`");
+        say!("error: a backtest needs market data; drop `--no-market`");
         return Err(exit::trouble());
     };
     let values = common::market_values(&compiled, &plugins, &m, &cal)?;
@@ -126,7 +126,7 @@ pub(crate) fn load_and_run(
     })
     .map_err(|e| {
         bar.finish_and_clear();
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::findings()
     })?;
     bar.finish_and_clear();
@@ -143,7 +143,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     if let Some(path) = &args.trades
         && let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt))
     {
-        eprintln!(
+        say!(
             "error: cannot write `{}`: {}",
             path.display(),
             super::io_reason(&e)
@@ -156,7 +156,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             .map_err(std::io::Error::other)
             .and_then(|svg| super::run::write_to(Some(path), |w| w.write_all(svg.as_bytes())));
         if let Err(e) = written {
-            eprintln!(
+            say!(
                 "error: cannot write `{}`: {}",
                 path.display(),
                 super::io_reason(&e)

@@ -41,7 +41,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let src = match read_source(path) {
             Ok(src) => src,
             Err(msg) => {
-                eprintln!("{msg}");
+                say!("{msg}");
                 trouble = true;
                 continue;
             }
@@ -69,7 +69,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     let _ = writeln!(out, "{}", exposure::render(strategy, &e));
                 }
                 Ok(e) => explained.push(serde_json::json!({ "file": src.name(), "exposure": e })),
-                Err(_) => eprintln!("error: {}: the ladder's sizes overflow", src.name()),
+                Err(_) => say!("error: {}: the ladder's sizes overflow", src.name()),
             }
         }
         if i + 1 == args.files.len() {
@@ -95,7 +95,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Format::Human => {
             let files = args.files.len();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-            eprintln!(
+            say!(
                 "checked {}: {}, {}",
                 plural(files, "file"),
                 plural(errors, "error"),

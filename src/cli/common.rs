@@ -30,7 +30,7 @@ pub fn env(plugin_dirs: &[PathBuf]) -> Result<(Env, PluginSetup), ExitCode> {
             Ok((setup.env(), setup))
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             Err(match e {
                 PluginError::Io { .. } => exit::trouble(),
                 _ => exit::findings(),
@@ -42,7 +42,7 @@ pub fn env(plugin_dirs: &[PathBuf]) -> Result<(Env, PluginSetup), ExitCode> {
 /// Compiles a checked strategy with the plugins' param defaults.
 pub fn compile_strategy(strategy: &Strategy, setup: &PluginSetup) -> Result<Compiled, ExitCode> {
     compile(strategy, &setup.defaults()).map_err(|e| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::findings()
     })
 }
@@ -55,7 +55,7 @@ pub fn market_values(
     calendar: &Calendar,
 ) -> Result<MarketValues, ExitCode> {
     let fail = |e: String| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::findings()
     };
     let runner = setup
@@ -85,7 +85,7 @@ pub struct MarketArgs {
 /// Checks a strategy file; on errors prints them and gives the exit code.
 pub fn load_strategy(path: &Path, env: &Env, color: bool) -> Result<Strategy, ExitCode> {
     let src = read_source(path).map_err(|msg| {
-        eprintln!("{msg}");
+        say!("{msg}");
         exit::trouble()
     })?;
     let checked = check::check_source(&src, env);
@@ -102,7 +102,7 @@ pub fn load_journal(
     match crate::journal::read_journal(path) {
         Ok(j) => {
             for w in &j.warnings {
-                eprintln!("warning: {w}");
+                say!("warning: {w}");
             }
             let closed = j
                 .trades
@@ -117,7 +117,7 @@ pub fn load_journal(
             Ok((j.trades, closed))
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             Err(match e {
                 crate::journal::JournalError::Io { .. } => exit::trouble(),
                 _ => exit::findings(),
@@ -129,7 +129,7 @@ pub fn load_journal(
 /// The market and calendar the arguments name (`None` with `--no-market`).
 pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, ExitCode> {
     let fail = |e: String| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::findings()
     };
     let mut calendar = Calendar::bundled().map_err(|e| fail(e.to_string()))?;
@@ -149,20 +149,18 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     let mut series = Vec::new();
     for spec in &args.market {
         let Some((name, path)) = spec.split_once('=') else {
-            eprintln!(
-                "error: `--market {spec}`: expected NAME=PATH, as in `--market vix=data/vix.csv`"
-            );
+            say!("error: `--market {spec}`: expected NAME=PATH, as in `--market vix=data/vix.csv`");
             return Err(exit::trouble());
         };
         if !crate::check::expr::SERIES.contains(&name) {
-            eprintln!(
+            say!(
                 "error: `--market {spec}`: unknown series `{name}`; the series are vix, vix3m and spx"
             );
             return Err(exit::trouble());
         }
         let s = market::load_series(name, Path::new(path)).map_err(|e| match e {
             market::MarketError::Io { .. } => {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 exit::trouble()
             }
             e => fail(e.to_string()),

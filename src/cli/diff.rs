@@ -85,7 +85,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let (da, db) = match (collect(&a), collect(&b)) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::trouble();
         }
     };

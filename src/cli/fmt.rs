@@ -23,7 +23,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let src = match read_source(path) {
             Ok(src) => src,
             Err(msg) => {
-                eprintln!("{msg}");
+                say!("{msg}");
                 trouble = true;
                 continue;
             }
@@ -38,7 +38,17 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let parsed = crate::parse::parse(&src);
         if !parsed.diagnostics.is_empty() {
             eprint!("{}", diag::render_human(&src, &parsed.diagnostics, color));
-            eprintln!("error: `{}` has syntax errors; not formatted", src.name());
+            say!("error: `{}` has syntax errors; not formatted", src.name());
+            findings = true;
+            continue;
+        }
+        let controls = crate::check::control_char_diagnostics(src.text());
+        if !controls.is_empty() {
+            eprint!("{}", diag::render_human(&src, &controls, color));
+            say!(
+                "error: `{}` has control characters; not formatted",
+                src.name()
+            );
             findings = true;
             continue;
         }
@@ -49,17 +59,17 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         if args.check {
             println!("{}", src.name());
             if let Some(line) = first_difference(&String::from_utf8_lossy(&raw), &formatted) {
-                eprintln!(
+                say!(
                     "`{}` is not formatted (first difference at line {line})",
                     src.name()
                 );
             }
             findings = true;
         } else if let Err(e) = write_atomically(path, &formatted) {
-            eprintln!("error: cannot write `{}`: {}", src.name(), io_reason(&e));
+            say!("error: cannot write `{}`: {}", src.name(), io_reason(&e));
             trouble = true;
         } else {
-            eprintln!("formatted {}", src.name());
+            say!("formatted {}", src.name());
         }
     }
     if trouble {

@@ -32,7 +32,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let src = match read_source(&args.file) {
         Ok(src) => src,
         Err(msg) => {
-            eprintln!("{msg}");
+            say!("{msg}");
             return exit::trouble();
         }
     };
@@ -54,7 +54,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             exit::ok()
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", src.name());
+            say!("error: {}: {e}", src.name());
             exit::findings()
         }
     }

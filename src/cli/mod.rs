@@ -4,6 +4,16 @@
 //! output is data; colour only on a terminal and never with `NO_COLOR`.
 //! Exit status: 0 ok, 1 findings (errors, differences), 2 usage or I/O trouble.
 
+/// `eprintln!` for messages that may quote user text (a CSV field, a
+/// manifest value, a path): control characters other than line feed and tab
+/// are escaped, so no input can send escape sequences to the terminal (see
+/// [`crate::diag::terminal_safe`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::diag::terminal_safe(&format!($($arg)*)))
+    };
+}
+
 mod backtest;
 mod check;
 mod common;

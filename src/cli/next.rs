@@ -30,7 +30,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let credit = match args.credit.as_deref().map(parse_money).transpose() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: `--credit`: {e}");
+            say!("error: `--credit`: {e}");
             return exit::trouble();
         }
     };
@@ -40,7 +40,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
     if let Err(e) = engine.next_decision(None) {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         return exit::findings();
     }
     for t in &l.closed {
@@ -48,14 +48,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             .apply(t)
             .and_then(|()| engine.next_decision(None).map(|_| ()));
         if let Err(e) = applied {
-            eprintln!("error: {}: {e}", args.journal.display());
+            say!("error: {}: {e}", args.journal.display());
             return exit::findings();
         }
     }
     let d = match engine.next_decision(credit) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::findings();
         }
     };

@@ -123,7 +123,7 @@ fn list(args: &ListArgs) -> ExitCode {
     let registry = match PluginRegistry::from_current_dir(&args.plugins.plugins) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return match e {
                 PluginError::Io { .. } => exit::trouble(),
                 _ => exit::findings(),
@@ -213,7 +213,7 @@ fn list(args: &ListArgs) -> ExitCode {
         }
     }
     for p in &problems {
-        eprintln!("error: {p}");
+        say!("error: {p}");
     }
     if problems.is_empty() {
         exit::ok()
@@ -230,11 +230,11 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
         path.to_path_buf()
     };
     if let Err(e) = std::fs::metadata(&file) {
-        eprintln!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
+        say!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
         return Err(exit::trouble());
     }
     Manifest::from_file(&file).map_err(|e| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         match e {
             PluginError::Io { .. } => exit::trouble(),
             _ => exit::findings(),
@@ -246,14 +246,14 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
 /// directory (`vixshield.toml`'s `[plugins] canonicalize_nans`).
 fn host() -> Result<PluginHost, ExitCode> {
     let registry = PluginRegistry::from_current_dir(&[]).map_err(|e| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         match e {
             PluginError::Io { .. } => exit::trouble(),
             _ => exit::findings(),
         }
     })?;
     PluginSetup::new(registry).host().map_err(|e| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::trouble()
     })
 }
@@ -413,7 +413,7 @@ fn test(args: &PathArgs) -> ExitCode {
     };
     let n_inputs = m.inputs as usize;
     let Some(names) = TEST_SERIES.get(..n_inputs) else {
-        eprintln!(
+        say!(
             "error: plugin `{}` takes {n_inputs} input series; `plugin test` feeds at most {} (vix, vix3m, spx)",
             m.name,
             TEST_SERIES.len()
@@ -427,7 +427,7 @@ fn test(args: &PathArgs) -> ExitCode {
     let market = match Market::bundled() {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::trouble();
         }
     };
@@ -436,7 +436,7 @@ fn test(args: &PathArgs) -> ExitCode {
         match market.get(name) {
             Some(s) => inputs.push(s.close()),
             None => {
-                eprintln!("error: the bundled data has no `{name}` series");
+                say!("error: the bundled data has no `{name}` series");
                 return exit::trouble();
             }
         }
@@ -445,7 +445,7 @@ fn test(args: &PathArgs) -> ExitCode {
     let plugin = match host.load(&m) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::findings();
         }
     };
@@ -457,7 +457,7 @@ fn test(args: &PathArgs) -> ExitCode {
     let c = match result {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::findings();
         }
     };

@@ -138,7 +138,7 @@ fn count_usize(s: &str) -> Result<usize, String> {
 const MAX_SIMULATED: f64 = 1e10;
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+    say!("error: {msg}");
     exit::trouble()
 }
 
@@ -233,7 +233,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     };
     let compiled = match &strategy {
         Some(s) => Some(crate::compile::compile(s, &[]).map_err(|e| {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             exit::findings()
         })?),
         None => None,
@@ -245,7 +245,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             (Some(s), Some(c)) => match crate::eval::run(s, c, None, &closed) {
                 Ok(d) => d.iter().map(|d| Some(d.size)).collect(),
                 Err(e) => {
-                    eprintln!("error: {}: {e}", path.display());
+                    say!("error: {}: {e}", path.display());
                     return Err(exit::findings());
                 }
             },
@@ -298,7 +298,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let ladder = match &strategy {
         Some(s) => {
             let e = crate::check::exposure::analyze(&s.sizing, &s.account).map_err(|e| {
-                eprintln!("error: the ladder: {e}");
+                say!("error: the ladder: {e}");
                 exit::findings()
             })?;
             let capital = s.account.capital;
@@ -365,7 +365,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             let r = monte_carlo::run(s, c, &samples, &cfg, &|| bar.inc(1));
             bar.finish_and_clear();
             Some(r.map_err(|e| {
-                eprintln!("error: {e}");
+                say!("error: {e}");
                 exit::findings()
             })?)
         }

@@ -108,7 +108,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(())
     });
     if let Err(e) = pass {
-        eprintln!("error: {}: {e}", args.journal.display());
+        say!("error: {}: {e}", args.journal.display());
         return exit::findings();
     }
     let result = write_to(args.out.as_deref(), |w| {
@@ -132,7 +132,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     match result {
         Ok(()) => exit::ok(),
         Err(e) => {
-            eprintln!(
+            say!(
                 "error: cannot write {}: {}",
                 args.out
                     .as_deref()

@@ -57,11 +57,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from > to
     {
-        eprintln!("error: `--from {from}` is after `--to {to}`");
+        say!("error: `--from {from}` is after `--to {to}`");
         return exit::trouble();
     }
     if args.market.no_market {
-        eprintln!("error: `signal` prints market values; it cannot run with `--no-market`");
+        say!("error: `signal` prints market values; it cannot run with `--no-market`");
         return exit::trouble();
     }
     let env = Env::default();
@@ -72,7 +72,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             let src = match read_source(path) {
                 Ok(src) => src,
                 Err(msg) => {
-                    eprintln!("{msg}");
+                    say!("{msg}");
                     return exit::trouble();
                 }
             };
@@ -101,7 +101,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &[]) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::findings();
         }
     };
@@ -113,7 +113,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let values = match MarketValues::compute(&graph, &market, &calendar, None) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return exit::findings();
         }
     };
@@ -132,7 +132,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(()) => exit::ok(),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::ok(),
         Err(e) => {
-            eprintln!("error: cannot write stdout: {}", io_reason(&e));
+            say!("error: cannot write stdout: {}", io_reason(&e));
             exit::trouble()
         }
     }

@@ -88,7 +88,7 @@ struct MergeArgs {
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+    say!("error: {msg}");
     exit::trouble()
 }
 
@@ -229,7 +229,7 @@ fn write_json<T: serde::Serialize>(out: &std::path::Path, v: &T) -> Result<(), E
         writeln!(w, "{}", serde_json::to_string_pretty(v).unwrap_or_default())
     })
     .map_err(|e| {
-        eprintln!(
+        say!(
             "error: cannot write `{}`: {}",
             out.display(),
             super::io_reason(&e)
@@ -247,7 +247,7 @@ fn emit(
         write_json(out, result)?;
     }
     for f in &result.failed {
-        eprintln!(
+        say!(
             "warning: variant {} ({}) failed: {}",
             f.variant,
             params_text(&f.params, result),
@@ -285,7 +285,7 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
             ))
         })?;
         let f: SweepFile = serde_json::from_str(&text).map_err(|e| {
-            eprintln!(
+            say!(
                 "error: `{}` is not a sweep file (`sweep --out` writes them): {e}",
                 path.display()
             );
@@ -294,7 +294,7 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
         files.push(f);
     }
     let merged = sweep::merge(files, rank).map_err(|e| {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         exit::findings()
     })?;
     emit(&merged, m.out.as_deref(), m.format)

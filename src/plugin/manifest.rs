@@ -74,7 +74,7 @@ struct RawManifest {
     version: Spanned<String>,
     abi: Spanned<i64>,
     wasm: Spanned<String>,
-    description: String,
+    description: Spanned<String>,
     inputs: Spanned<i64>,
     output: OutputKind,
     #[serde(default)]
@@ -136,6 +136,19 @@ impl Manifest {
                     "`name` must be an identifier (letters, digits, `_`, not starting with a digit), found {name:?}"
                 ),
             ));
+        }
+        // Both are printed as they are (`plugin list`, `plugin inspect`):
+        // one line, nothing a terminal would act on.
+        for (field, value) in [("version", &raw.version), ("description", &raw.description)] {
+            if let Some(c) = value.get_ref().chars().find(|c| c.is_control()) {
+                return Err(err(
+                    Some(value.span()),
+                    format!(
+                        "`{field}` must be one line without control characters, found U+{:04X}",
+                        u32::from(c)
+                    ),
+                ));
+            }
         }
         if raw.version.get_ref().trim().is_empty() {
             return Err(err(
@@ -231,7 +244,7 @@ impl Manifest {
             version: raw.version.into_inner(),
             abi: ABI_VERSION,
             wasm: raw.wasm.into_inner(),
-            description: raw.description,
+            description: raw.description.into_inner(),
             inputs,
             output: raw.output,
             params,

@@ -227,3 +227,63 @@ fn deep_nesting_after_a_lone_cr_is_an_error_not_a_crash() -> std::io::Result<()>
     assert!(text(&out.stderr).contains("error[E0003]"));
     Ok(())
 }
+
+/// A file or an expression with escape sequences: exit 1, `E0005`, and not
+/// one control byte on stderr, even with `--color always`.
+#[test]
+fn control_characters_never_reach_stderr() {
+    let out = vixshield(&["check", "tests/cases/check/e0005_control_char.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("error[E0005]"));
+    assert!(!out.stderr.contains(&0x1b), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains('\u{9b}'));
+
+    let out = vixshield(&[
+        "--color",
+        "always",
+        "check",
+        "tests/cases/check/e0005_control_char.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out.stderr).contains("\u{1b}[31m red"));
+
+    // `fmt` leaves such a file alone.
+    let out = vixshield(&["fmt", "--check", "tests/cases/check/e0005_control_char.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("has control characters; not formatted"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!out.stderr.contains(&0x1b));
+
+    let out = vixshield(&["signal", "vix > 20 \u{1b}[2J"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("E0005"), "{}", text(&out.stderr));
+    assert!(!out.stderr.contains(&0x1b), "{}", text(&out.stderr));
+}
+
+/// An error quoting a field of a data file escapes its control characters.
+#[test]
+fn data_file_errors_escape_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,credit,hedge_pnl\n2005-01-07,12\u{1b}]0;x\u{7},630.75,\n",
+    )
+    .unwrap();
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("journal.csv:2:12: `12\\u{1b}]0;x\\u{7}` is not an amount"),
+        "{err}"
+    );
+    assert!(!out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07));
+}

@@ -165,3 +165,86 @@ fn ten_thousand_chained_signals() {
     let c = codes(text.as_bytes());
     assert!(c.contains(&Code::TooDeep), "{:?}", &c[..c.len().min(5)]);
 }
+
+/// What a terminal could act on: C0 and C1 controls other than line ends.
+fn terminal_controls(shown: &str) -> Vec<char> {
+    shown
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect()
+}
+
+#[test]
+fn control_characters_are_reported_and_never_reach_the_terminal() {
+    let text = spx().replacen(
+        "strategy \"SPX Mastery\"",
+        "strategy \"SPX\u{1b}]0;owned\u{7}\u{9b}2J\"",
+        1,
+    );
+    assert!(
+        text.contains('\u{1b}'),
+        "the fixture has the name to replace"
+    );
+    let src = SourceFile::from_bytes("hostile.vxs", text.as_bytes());
+    let checked = check::check_source(&src, &Env::default());
+    let found: Vec<(Code, usize)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.span.start as usize))
+        .collect();
+    let at = |needle: &str| text.find(needle).unwrap();
+    assert_eq!(
+        found,
+        [
+            (Code::ControlChar, at("\u{1b}")),
+            (Code::ControlChar, at("\u{7}")),
+            (Code::ControlChar, at("\u{9b}")),
+        ]
+    );
+    assert!(checked.strategy.is_none(), "a file with them is refused");
+    let shown = vixshield::diag::render_human(&src, &checked.diagnostics, false);
+    assert_eq!(terminal_controls(&shown), []);
+    assert!(
+        shown.contains("strategy \"SPX?]0;owned?\u{bf}2J\""),
+        "{shown}"
+    );
+    // In colour the only escapes are the renderer's own.
+    let coloured = vixshield::diag::render_human(&src, &checked.diagnostics, true);
+    assert!(!coloured.contains("\u{1b}]0;"));
+    assert!(!coloured.contains('\u{7}') && !coloured.contains('\u{9b}'));
+}
+
+#[test]
+fn many_control_characters_are_counted_not_listed() {
+    let text = format!("{}\n// {}\n", spx(), "\u{1}".repeat(500));
+    let src = SourceFile::from_bytes("hostile.vxs", text.as_bytes());
+    let checked = check::check_source(&src, &Env::default());
+    assert_eq!(checked.diagnostics.len(), 10);
+    assert!(
+        checked.diagnostics[9]
+            .message
+            .ends_with("(500 control characters in all; only the first 10 are shown)"),
+        "{}",
+        checked.diagnostics[9].message
+    );
+}
+
+#[test]
+fn a_binary_file_is_shown_without_its_control_bytes() {
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let src = SourceFile::from_bytes("hostile.vxs", &garbage);
+    let checked = check::check_source(&src, &Env::default());
+    let shown = vixshield::diag::render_human(&src, &checked.diagnostics, false);
+    assert!(shown.contains("E0004"), "{shown}");
+    assert_eq!(terminal_controls(&shown), []);
+}
+
+#[test]
+fn terminal_safe_escapes_what_a_terminal_would_obey() {
+    use vixshield::diag::terminal_safe;
+    assert_eq!(terminal_safe("plain `text`"), "plain `text`");
+    assert_eq!(terminal_safe("a\u{1b}[2Jb\u{9b}c"), "a\\u{1b}[2Jb\\u{9b}c");
+    assert_eq!(terminal_safe("two\nlines\t!\r"), "two\nlines\t!\\u{d}");
+}

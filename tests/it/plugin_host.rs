@@ -1588,6 +1588,16 @@ fn manifest_errors_name_the_path_and_position() {
             .contains("`memory_mib` must be between 1 and 4096")
     );
     assert!(err(&base.replace("wasm = \"x.wasm\"\n", "")).contains("missing field `wasm`"));
+    // Printed by `plugin list` and `plugin inspect`: no escape sequences, one line.
+    assert_eq!(
+        err(&base.replace("\"d\"", "\"d\\u001b[2J\"")),
+        "plugins/x/plugin.toml:5:15: `description` must be one line without control characters, found U+001B"
+    );
+    assert!(err(&base.replace("\"d\"", "\"\"\"two\nlines\"\"\"")).contains("found U+000A"));
+    assert!(
+        err(&base.replace("version = \"1\"", "version = \"1\\u009b\""))
+            .starts_with("plugins/x/plugin.toml:2:11: `version` must be one line")
+    );
 
     let m = Manifest::parse(
         &format!(
