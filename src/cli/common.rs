@@ -72,7 +72,7 @@ pub struct MarketArgs {
     /// (repeatable; default: the bundled real CBOE/S&P data).
     #[arg(long = "market", value_name = "NAME=PATH")]
     pub market: Vec<String>,
-    /// An event calendar file (`date,event` lines) added to the bundled FOMC, CPI and PPI dates (repeatable).
+    /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date (repeatable).
     #[arg(long = "calendar", value_name = "FILE")]
     pub calendar: Vec<PathBuf>,
     /// Evaluate without market data: every signal is `unknown`.

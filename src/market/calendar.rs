@@ -208,7 +208,10 @@ impl Calendar {
         Ok(count)
     }
 
-    /// [`Calendar::add_events_from_str`] on a file.
+    /// Reads a calendar file: a corrections file (see
+    /// [`Calendar::apply_corrections_from_str`]) when its first line is the
+    /// header `date,event,replaces`, otherwise events (see
+    /// [`Calendar::add_events_from_str`]).
     pub fn load_events(&mut self, path: &Path) -> Result<usize, MarketError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
@@ -216,7 +219,19 @@ impl Calendar {
             source,
         })?;
         let text = text::decode(&shown, bytes)?;
-        self.add_events_from_str(&shown, &text)
+        let header = text::lines(&text)
+            .find(|l| !l.raw.trim_start().starts_with('#'))
+            .map(|l| {
+                l.fields()
+                    .iter()
+                    .map(|f| f.text.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            });
+        if header.is_some_and(|h| h == ["date", "event", "replaces"]) {
+            self.apply_corrections_from_str(&shown, &text)
+        } else {
+            self.add_events_from_str(&shown, &text)
+        }
     }
 
     /// The kinds present, upper case, sorted.

@@ -335,3 +335,30 @@ fn empty_range() {
         "data/vix-daily.csv: no rows between 1980-01-01 and 1980-12-31"
     );
 }
+
+#[test]
+fn a_calendar_file_with_a_replaces_header_moves_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fix.csv");
+    std::fs::write(
+        &path,
+        "# move one meeting, add one\ndate,event,replaces\n2024-02-01,FOMC,2024-01-31\n2026-01-28,FOMC,\n",
+    )
+    .unwrap();
+    let mut calendar = Calendar::bundled().unwrap();
+    assert_eq!(calendar.load_events(&path).unwrap(), 2);
+    let fomc = calendar.dates("FOMC");
+    assert!(fomc.contains(&"2024-02-01".parse().unwrap()));
+    assert!(!fomc.contains(&"2024-01-31".parse().unwrap()));
+    assert_eq!(fomc.last(), Some(&"2026-01-28".parse().unwrap()));
+
+    // Loaded twice, the move has nothing left to move.
+    let e = calendar.load_events(&path).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{}:3:17: no FOMC on 2024-01-31 to replace", path.display())
+    );
+    // Without that header the file is read as events, three fields refused.
+    std::fs::write(&path, "2024-02-01,FOMC,2024-01-31\n").unwrap();
+    assert!(Calendar::new().load_events(&path).is_err());
+}
