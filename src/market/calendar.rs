@@ -117,37 +117,10 @@ impl Calendar {
     /// Lines starting with `#` are comments; blank lines are skipped; order
     /// does not matter. Returns how many events were read.
     pub fn add_events_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        let mut count = 0;
-        let mut first = true;
-        let mut fields = Vec::with_capacity(2);
-        for line in text::lines(text) {
-            if line.raw.trim_start().starts_with('#') {
-                continue;
-            }
-            line.split_into(&mut fields);
-            let is_header = first
-                && fields
-                    .first()
-                    .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
-            first = false;
-            if is_header {
-                continue;
-            }
-            text::check_width(path, &line, &fields, 2)?;
-            let (Some(&date), Some(&event)) = (fields.first(), fields.get(1)) else {
-                continue;
-            };
-            let date = text::date_field(path, &line, date)?;
-            if !is_event_name(event.text) {
-                return Err(MarketError::BadEventName {
-                    at: line.at(path, event),
-                    text: event.text.to_owned(),
-                });
-            }
-            self.add(event.text, date);
-            count += 1;
-        }
-        Ok(count)
+        for_each_row(path, text, 2, |row| {
+            self.add(row.event, row.date);
+            Ok(())
+        })
     }
 
     /// Applies a corrections file to the events already read: lines
@@ -163,49 +136,20 @@ impl Calendar {
         path: &str,
         text: &str,
     ) -> Result<usize, MarketError> {
-        let mut count = 0;
-        let mut first = true;
-        let mut fields = Vec::with_capacity(3);
-        for line in text::lines(text) {
-            if line.raw.trim_start().starts_with('#') {
-                continue;
-            }
-            line.split_into(&mut fields);
-            let is_header = first
-                && fields
-                    .first()
-                    .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
-            first = false;
-            if is_header {
-                continue;
-            }
-            text::check_width(path, &line, &fields, 3)?;
-            let (Some(&date), Some(&event), Some(&replaces)) =
-                (fields.first(), fields.get(1), fields.get(2))
-            else {
-                continue;
-            };
-            let date = text::date_field(path, &line, date)?;
-            if !is_event_name(event.text) {
-                return Err(MarketError::BadEventName {
-                    at: line.at(path, event),
-                    text: event.text.to_owned(),
-                });
-            }
-            if !replaces.text.is_empty() {
-                let old = text::date_field(path, &line, replaces)?;
-                if !self.remove(event.text, old) {
+        for_each_row(path, text, 3, |row| {
+            if let Some(replaces) = row.fields.get(2).filter(|f| !f.text.is_empty()) {
+                let old = text::date_field(path, row.line, *replaces)?;
+                if !self.remove(row.event, old) {
                     return Err(MarketError::NothingToReplace {
-                        at: line.at(path, replaces),
-                        kind: normalize(event.text),
+                        at: row.line.at(path, *replaces),
+                        kind: normalize(row.event),
                         date: old,
                     });
                 }
             }
-            self.add(event.text, date);
-            count += 1;
-        }
-        Ok(count)
+            self.add(row.event, row.date);
+            Ok(())
+        })
     }
 
     /// Reads a calendar file: a corrections file (see
@@ -274,6 +218,62 @@ impl Calendar {
                 .is_some_and(|d| d <= i64::from(days))
         })
     }
+}
+
+/// One row of a calendar file: its date and event, checked, and its fields.
+struct Row<'r, 'a> {
+    date: NaiveDate,
+    event: &'a str,
+    line: &'r text::Line<'a>,
+    fields: &'r [text::Field<'a>],
+}
+
+/// Calls `row` on each row of a calendar file of `width` fields (`date`,
+/// `event`, ...): lines starting with `#` and blank lines are skipped, a
+/// first line whose first field is `date` is a header; the date is read and
+/// the event name checked before `row` sees them. Returns the rows seen.
+fn for_each_row<'a>(
+    path: &str,
+    text: &'a str,
+    width: usize,
+    mut row: impl FnMut(Row<'_, 'a>) -> Result<(), MarketError>,
+) -> Result<usize, MarketError> {
+    let mut count = 0;
+    let mut first = true;
+    let mut fields = Vec::with_capacity(width);
+    for line in text::lines(text) {
+        if line.raw.trim_start().starts_with('#') {
+            continue;
+        }
+        line.split_into(&mut fields);
+        let is_header = first
+            && fields
+                .first()
+                .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
+        first = false;
+        if is_header {
+            continue;
+        }
+        text::check_width(path, &line, &fields, width)?;
+        let (Some(&date), Some(&event)) = (fields.first(), fields.get(1)) else {
+            continue;
+        };
+        let date = text::date_field(path, &line, date)?;
+        if !is_event_name(event.text) {
+            return Err(MarketError::BadEventName {
+                at: line.at(path, event),
+                text: event.text.to_owned(),
+            });
+        }
+        row(Row {
+            date,
+            event: event.text,
+            line: &line,
+            fields: &fields,
+        })?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// The stored form of a kind.
