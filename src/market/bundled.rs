@@ -54,7 +54,7 @@ pub const FOMC_DATES: BundledFile = BundledFile {
 };
 /// This project's corrections to [`FOMC_DATES`]: meeting dates moved to the
 /// day the Fed's own documents give, and the meetings from 2023-11-01 to
-/// 2025-12-10 (sources in `data/event-sources.tsv`).
+/// 2027-12-08, the later ones as scheduled (sources in `data/event-sources.tsv`).
 pub const FOMC_CORRECTIONS: BundledFile = BundledFile {
     file: "fomc-corrections.csv",
     text: include_str!("../../data/fomc-corrections.csv"),

@@ -195,8 +195,8 @@ fn the_blackout_passes_only_where_the_calendar_covers_every_kind() {
         &[
             trade("2021-02-09", dec!(450)),
             trade("2021-02-12", dec!(450)),
-            // After the last known PPI release (2025-09-10).
-            trade("2025-10-10", dec!(450)),
+            // After the last known CPI and PPI releases (June 2026).
+            trade("2026-07-10", dec!(450)),
         ],
         true,
     );
@@ -215,7 +215,7 @@ fn the_blackout_passes_only_where_the_calendar_covers_every_kind() {
     match guard(&d[3], GuardKind::Blackout) {
         GuardVerdict::Unknown { reason } => assert_eq!(
             reason,
-            "no FOMC, CPI in the window, but the event calendar does not cover PPI around 2025-10-10"
+            "no FOMC in the window, but the event calendar does not cover CPI, PPI around 2026-07-10"
         ),
         other => panic!("{other:?}"),
     }

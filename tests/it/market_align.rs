@@ -125,12 +125,12 @@ fn bundled_fomc_meetings() {
     let calendar = Calendar::bundled().unwrap();
     let fomc = calendar.dates("FOMC");
     // 546 rows with fed_meeting_date_indicator = 1, all on distinct dates,
-    // 11 of them moved by data/fomc-corrections.csv, which adds the 18
-    // meetings from 2023-11-01 to 2025-12-10.
-    assert_eq!(fomc.len(), 546 + 18);
+    // 11 of them moved by data/fomc-corrections.csv, which adds the 34
+    // meetings from 2023-11-01 to 2027-12-08.
+    assert_eq!(fomc.len(), 546 + 34);
     assert_eq!(
         calendar.coverage("fomc"),
-        Some((date("1975-01-21"), date("2025-12-10")))
+        Some((date("1975-01-21"), date("2027-12-08")))
     );
     // A moved meeting is on its corrected date only.
     assert!(fomc.contains(&date("2023-09-20")));
@@ -148,12 +148,12 @@ fn days_to_next() {
     let calendar = Calendar::bundled().unwrap();
     // The September 2023 meeting ended on 2023-09-20 (the downloaded file
     // says 2023-09-21; data/fomc-corrections.csv moves it); the next was
-    // 2023-11-01, the last known 2025-12-10.
+    // 2023-11-01, the last known 2027-12-08.
     assert_eq!(calendar.days_to_next("FOMC", date("2023-09-19")), Some(1));
     assert_eq!(calendar.days_to_next("FOMC", date("2023-09-20")), Some(0));
     assert_eq!(calendar.days_to_next("FOMC", date("2023-09-21")), Some(41));
-    assert_eq!(calendar.days_to_next("FOMC", date("2025-12-10")), Some(0));
-    assert_eq!(calendar.days_to_next("FOMC", date("2025-12-11")), None);
+    assert_eq!(calendar.days_to_next("FOMC", date("2025-12-11")), Some(48));
+    assert_eq!(calendar.days_to_next("FOMC", date("2027-12-09")), None);
     assert_eq!(calendar.days_to_next("CPI", date("2024-01-09")), Some(2));
     assert_eq!(calendar.days_to_next("NFP", date("2024-01-09")), None);
 }
@@ -198,11 +198,11 @@ fn bundled_cpi_and_ppi() {
     let calendar = Calendar::bundled().unwrap();
     assert_eq!(
         calendar.coverage("CPI"),
-        Some((date("2021-01-13"), date("2025-12-18")))
+        Some((date("2021-01-13"), date("2026-06-10")))
     );
     assert_eq!(
         calendar.coverage("PPI"),
-        Some((date("2021-01-15"), date("2025-09-10")))
+        Some((date("2021-01-15"), date("2026-06-11")))
     );
     for kind in ["CPI", "PPI"] {
         for year in 2021..=2024 {

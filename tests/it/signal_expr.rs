@@ -79,11 +79,14 @@ fn conditions_are_ones_and_zeros_and_unknown_where_unknown() {
     assert_eq!(at("2020-03-18"), Some(1.0)); // 1 day, vix 76.45
     assert_eq!(at("2020-03-19"), Some(1.0)); // the day itself
     assert_eq!(at("2018-03-20"), Some(0.0)); // FOMC tomorrow, but vix 18.2
-    // After the last known FOMC meeting, `within` is unknown; `and` with a
+    // After the last known CPI release, `within` is unknown; `and` with a
     // false side is still false, with a true side unknown.
+    let (_, rows) = evaluate("within 1d of CPI");
+    let last = rows.last().expect("bars");
+    assert_eq!(last.1, None, "{}: CPI dates end in June 2026", last.0);
     let (_, rows) = evaluate("within 1d of FOMC");
     let last = rows.last().expect("bars");
-    assert_eq!(last.1, None, "{}: FOMC dates end in 2023", last.0);
+    assert_eq!(last.1, Some(0.0), "{}: FOMC dates go on to 2027", last.0);
     let (_, rows) = evaluate("ratio(vix, vix3m)");
     assert_eq!(rows[0].1, None, "no VIX3M in 1990");
 }
