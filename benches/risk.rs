@@ -70,6 +70,7 @@ fn monte_carlo(c: &mut Criterion) {
         seed: 1,
         ruin_level: 0.5,
         run: 4,
+        block: 1,
     };
     let mut g = c.benchmark_group("monte carlo");
     g.sample_size(10);

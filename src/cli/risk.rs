@@ -50,6 +50,9 @@ pub struct Args {
     /// Monte Carlo seed: the same seed gives the same output whatever the thread count.
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
+    /// Monte Carlo draws: mean length of the blocks of consecutive backtest trades a path replays (stationary bootstrap), `1` for independent draws, `auto` for the cube root of the trade count.
+    #[arg(long, value_name = "L", default_value = "auto", value_parser = block)]
+    block: Block,
     /// Monte Carlo ruin: equity below this share of the initial capital (`50%` or `0.5`).
     #[arg(long, value_name = "LEVEL", default_value = "50%")]
     ruin_level: String,
@@ -114,10 +117,45 @@ struct Out {
     p_no_losing_run: f64,
     expected_stopped_cycles: f64,
     stopped_cycle_rate: f64,
+    /// What the measured trades did, beside the odds for independent ones
+    /// (only when q and N are the measured ones).
+    observed: Option<Observed>,
     measured: Option<TradeStats>,
     ladder: Option<Ladder>,
     kelly: Option<KellyOut>,
     monte_carlo: Option<monte_carlo::Summary>,
+}
+
+#[derive(Serialize)]
+struct Observed {
+    stopped_cycles: u64,
+    longest_losing_run: u64,
+    /// P(at least `stopped_cycles`) if trades were independent (Poisson
+    /// with the expected count as its mean).
+    p_at_least_if_independent: f64,
+}
+
+/// Below this, the observed stopped cycles are called clustered.
+const CLUSTERED: f64 = 0.01;
+
+/// `--block`: chosen from the trade count, or given.
+#[derive(Clone, Copy, Debug)]
+enum Block {
+    Auto,
+    Mean(u32),
+}
+
+/// `auto` or a mean block length ≥ 1.
+fn block(s: &str) -> Result<Block, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("auto") {
+        return Ok(Block::Auto);
+    }
+    match t.parse::<u32>() {
+        Ok(0) => Err("a block is at least one trade; give L ≥ 1 or `auto`".into()),
+        Ok(n) => Ok(Block::Mean(n)),
+        Err(_) => Err(format!("`{t}` is not a whole number or `auto`")),
+    }
 }
 
 /// A whole number ≥ 0, said plainly when it is not.
@@ -217,6 +255,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let env = Env::default();
     let config = args.assumptions.config(args.from, args.to);
     let mut measured: Option<(TradeStats, Source)> = None;
+    // The measured trades' losses, in order.
+    let mut losses: Vec<bool> = Vec::new();
     let mut bt = None;
     let strategy = match (&args.strategy, needs_backtest) {
         (Some(path), true) => {
@@ -225,6 +265,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 TradeStats::from_trades(b.trades.iter().map(|t| (t.pnl, Some(t.size)))),
                 Source::Backtest,
             ));
+            losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
             bt = Some(b);
             Some(s)
         }
@@ -260,6 +301,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             ),
             Source::Journal,
         ));
+        losses = closed.iter().map(|t| t.pnl < Decimal::ZERO).collect();
     }
 
     let (q, source) = match (flag_q, &measured) {
@@ -293,6 +335,14 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let fail = |e: exact::OddsError| usage(e);
     let odds = exact::losing_run(q, k, n).map_err(fail)?;
     let cycles = exact::expected_stopped_cycles(q, k, n).map_err(fail)?;
+    let observed = (source != Source::CommandLine && args.trades.is_none()).then(|| {
+        let runs = risk::observed_runs(losses.iter().copied(), k);
+        Observed {
+            stopped_cycles: runs.stopped_cycles,
+            longest_losing_run: runs.longest_losing_run,
+            p_at_least_if_independent: risk::poisson_tail(cycles, runs.stopped_cycles),
+        }
+    });
 
     // The ladder's worst case.
     let ladder = match &strategy {
@@ -351,6 +401,10 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 seed: args.seed,
                 ruin_level,
                 run: u32::try_from(k).unwrap_or(u32::MAX),
+                block: match args.block {
+                    Block::Auto => monte_carlo::auto_block(samples.len()),
+                    Block::Mean(l) => l,
+                },
             };
             let bar = if std::io::stderr().is_terminal() {
                 indicatif::ProgressBar::new(paths as u64)
@@ -382,6 +436,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         p_no_losing_run: odds.p_no_losing_run,
         expected_stopped_cycles: cycles,
         stopped_cycle_rate: exact::stopped_cycle_rate(q, k),
+        observed,
         measured: measured.map(|(m, _)| m),
         ladder,
         kelly,
@@ -412,6 +467,17 @@ fn prob(p: f64) -> String {
         format!("{p:.6e} (1 in {:.3e})", 1.0 / p)
     } else {
         format!("{p:.6} (1 in {:.1})", 1.0 / p)
+    }
+}
+
+/// A probability in a few digits: `0.23`, `3.9e-6`.
+fn short_prob(p: f64) -> String {
+    if p == 0.0 || p == 1.0 {
+        format!("{p}")
+    } else if p < 1e-3 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
     }
 }
 
@@ -468,6 +534,32 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
     for (k, v) in rows {
         writeln!(w, "{k:<28}{v}")?;
     }
+    if let Some(obs) = &o.observed {
+        let what = match o.loss_rate_source {
+            Source::Journal => "the journal",
+            _ => "the backtest",
+        };
+        writeln!(
+            w,
+            "{:<28}{} in {what}, longest losing run {}; P(≥ {}) = {} if trades were independent",
+            "observed stopped cycles",
+            obs.stopped_cycles,
+            obs.longest_losing_run,
+            obs.stopped_cycles,
+            short_prob(obs.p_at_least_if_independent),
+        )?;
+        if obs.p_at_least_if_independent < CLUSTERED {
+            writeln!(
+                w,
+                "note: {what}'s losses cluster; the odds above assume independent trades and understate the risk{}",
+                if o.monte_carlo.is_some() {
+                    ""
+                } else {
+                    " (the Monte Carlo, `--paths`, replays blocks of consecutive trades)"
+                }
+            )?;
+        }
+    }
     if let Some(l) = &o.ladder {
         writeln!(
             w,
@@ -521,9 +613,14 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
     }
     if let Some(m) = &o.monte_carlo {
         writeln!(w)?;
+        let draws = if m.block <= 1 {
+            "one at a time (independent)".to_string()
+        } else {
+            format!("in blocks of {} on average (stationary bootstrap)", m.block)
+        };
         writeln!(
             w,
-            "Monte Carlo: {} paths × {} trades, seed {}, {} backtest returns resampled",
+            "Monte Carlo: {} paths × {} trades, seed {}, {} backtest returns resampled {draws}",
             m.paths, m.trades, m.seed, m.samples
         )?;
         writeln!(

@@ -88,6 +88,75 @@ impl TradeStats {
     }
 }
 
+/// Runs of losses in a sequence of trades (`true` = a loss), counted the way
+/// [`exact::expected_stopped_cycles`] models them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ObservedRuns {
+    /// Cycles stopped out: a cycle starts at step 1, a win resets it, and
+    /// `k` losses in a row stop it (the next trade starts a new one).
+    pub stopped_cycles: u64,
+    /// The longest run of consecutive losses.
+    pub longest_losing_run: u64,
+}
+
+/// Counts [`ObservedRuns`] in `losses` for a run length `k` ≥ 1.
+pub fn observed_runs(losses: impl IntoIterator<Item = bool>, k: u64) -> ObservedRuns {
+    let mut out = ObservedRuns::default();
+    let (mut cycle, mut streak) = (0u64, 0u64);
+    for lost in losses {
+        if lost {
+            cycle += 1;
+            streak += 1;
+            out.longest_losing_run = out.longest_losing_run.max(streak);
+            if cycle >= k.max(1) {
+                out.stopped_cycles += 1;
+                cycle = 0;
+            }
+        } else {
+            cycle = 0;
+            streak = 0;
+        }
+    }
+    out
+}
+
+/// P(X ≥ `m`) for X Poisson with mean `mean` ≥ 0, summed from the tail (no
+/// cancellation, so tiny probabilities keep their digits).
+pub fn poisson_tail(mean: f64, m: u64) -> f64 {
+    if m == 0 {
+        return 1.0;
+    }
+    if mean.is_nan() || mean <= 0.0 || mean.is_infinite() {
+        return 0.0;
+    }
+    // The first term, e^−λ λ^m / m!, in logs; then each next term is the
+    // last × λ / (i + 1), summed until they stop counting.
+    let m_f = m as f64;
+    let log_first = -mean + m_f * mean.ln() - ln_factorial(m);
+    let mut term = log_first.exp();
+    let mut sum = 0.0;
+    let mut i = m_f;
+    for _ in 0..100_000 {
+        sum += term;
+        term *= mean / (i + 1.0);
+        i += 1.0;
+        if term <= sum * 1e-17 && i > mean {
+            break;
+        }
+    }
+    sum.min(1.0)
+}
+
+/// ln(n!), exact summation below 256, Stirling's series above.
+fn ln_factorial(n: u64) -> f64 {
+    if n < 256 {
+        return (2..=n).map(|i| (i as f64).ln()).sum();
+    }
+    let x = n as f64;
+    x * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
+        - 1.0 / (360.0 * x * x * x)
+}
+
 /// The Kelly fraction `f* = p − q/b`, with `p` the win rate, `q = 1 − p` and
 /// `b` = average win ÷ average loss: the fraction of capital to put at risk
 /// per trade that maximizes the expected logarithm of wealth, for a bet that
@@ -175,6 +244,47 @@ mod tests {
         let k = kelly(0.2, 1.0, 3.0).map(|k| k.fraction).unwrap_or(f64::NAN);
         assert!((k - 0.2).abs() < 1e-12);
         assert!(kelly(0.2, 1.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn observed_runs_count_like_the_model() {
+        let seq = |s: &str| s.chars().map(|c| c == 'L').collect::<Vec<_>>();
+        // LLLL stops a cycle; the fifth L starts the next one.
+        let r = observed_runs(seq("WLLLLLWLLLLW"), 4);
+        assert_eq!((r.stopped_cycles, r.longest_losing_run), (2, 5));
+        // Eight losses in a row are two stopped cycles.
+        assert_eq!(observed_runs(seq("LLLLLLLL"), 4).stopped_cycles, 2);
+        assert_eq!(
+            observed_runs(seq("LLLWLLLW"), 4),
+            ObservedRuns {
+                stopped_cycles: 0,
+                longest_losing_run: 3,
+            }
+        );
+        assert_eq!(observed_runs(seq(""), 4), ObservedRuns::default());
+    }
+
+    #[test]
+    fn poisson_tail_matches_the_closed_forms() {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-14 * b.abs().max(1e-300);
+        assert_eq!(poisson_tail(0.3, 0), 1.0);
+        assert_eq!(poisson_tail(0.0, 2), 0.0);
+        // P(X ≥ 1) = 1 − e^−λ.
+        for lambda in [0.01, 0.221_211, 1.0, 7.5] {
+            let want = -f64::exp_m1(-lambda);
+            assert!(close(poisson_tail(lambda, 1), want), "{lambda}");
+        }
+        // P(X ≥ 3) = 1 − e^−λ(1 + λ + λ²/2); for small λ the tail sum keeps
+        // the digits this subtraction would lose, so compare at λ = 2.
+        let l: f64 = 2.0;
+        let want = 1.0 - (-l).exp() * (1.0 + l + l * l / 2.0);
+        assert!((poisson_tail(l, 3) - want).abs() < 1e-15);
+        // A far tail: e^−λ λ^m/m! (1 + λ/(m+1) + ...), λ = 0.2, m = 10.
+        let first = (-0.2f64).exp() * 0.2f64.powi(10) / 3_628_800.0;
+        let t = poisson_tail(0.2, 10);
+        assert!(t > first && t < first * 1.02, "{t} vs {first}");
+        // Large means: the median is near λ.
+        assert!((poisson_tail(1000.0, 1000) - 0.5).abs() < 0.02);
     }
 
     #[test]

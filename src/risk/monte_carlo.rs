@@ -5,11 +5,21 @@
 //! size is the risk budget). Returns, not absolute P&L, so that a resampled
 //! trade scales with whatever step the simulated ladder is at. A path starts
 //! the real [`Engine`] (no market data) at the strategy's capital and, for each
-//! of N trades, draws one backtest trade uniformly with replacement, sets the
+//! of N trades, draws one backtest trade (see below), sets the
 //! simulated condor P&L to its condor return × the engine's decided size and
 //! the hedge P&L likewise (both rounded to cents), and applies it: the engine
 //! steps the ladder, resets, caps and rolls exactly as it would live. A path
 //! that reaches zero equity stops trading.
+//!
+//! Draws. With a mean block length of 1, each trade is drawn uniformly with
+//! replacement: independent trades. A backtest's trades are not independent
+//! (condors entered a week apart are open together, so one sell-off loses
+//! several in a row), and independent draws break up its losing streaks. With
+//! a mean block length L > 1 the draws follow Politis and Romano's stationary
+//! bootstrap: the first trade is uniform, and each next one is, with
+//! probability 1/L, a new uniform draw, else the trade after the previous one
+//! (wrapping around), so paths replay stretches of the backtest of L trades
+//! on average. [`auto_block`] picks L from the number of trades.
 //!
 //! Reproducibility. Path `i` draws from its own ChaCha8 stream seeded with
 //! `seed ^ splitmix64(i)`, paths run in parallel (rayon) and are reduced in
@@ -70,6 +80,22 @@ pub struct Config {
     pub ruin_level: f64,
     /// Run length whose frequency is reported (usually the step limit).
     pub run: u32,
+    /// Mean block length of the stationary bootstrap; 1 draws each trade
+    /// independently.
+    pub block: u32,
+}
+
+/// The default mean block length for `samples` trades: the cube root of
+/// their number, rounded (7 for 390 trades), at least 1. The n^(1/3) rate is
+/// the stationary bootstrap's optimal order for variance estimates (Politis
+/// and White, 2004); the constant is not tuned to any series.
+pub fn auto_block(samples: usize) -> u32 {
+    let b = (samples as f64).cbrt().round();
+    if b.is_finite() && b >= 1.0 {
+        b.min(f64::from(u32::MAX)) as u32
+    } else {
+        1
+    }
 }
 
 /// What can stop a simulation.
@@ -140,6 +166,8 @@ pub struct Summary {
     pub ruin_level: f64,
     /// Returns resampled (the backtest's trades).
     pub samples: usize,
+    /// Mean block length of the draws (1: independent).
+    pub block: u32,
     /// Final equity percentiles (linear interpolation, numpy's default).
     #[serde(serialize_with = "ser_money_pct")]
     pub final_equity: Percentiles<Decimal>,
@@ -205,13 +233,21 @@ pub fn simulate_path(
     let ruin = capital_f * config.ruin_level;
     let date = chrono::NaiveDate::default();
     let n = samples.len() as u64;
+    let renew = 1.0 / f64::from(config.block.max(1));
+    let mut i = 0usize;
     let (mut peak, mut max_dd) = (capital_f, 0.0f64);
     let mut ruined = false;
     let (mut streak, mut longest, mut stopped) = (0u32, 0u32, 0u32);
     let mut equity = capital;
     let mut made = 0usize;
-    for _ in 0..config.trades {
-        let i = rng.random_range(0..n) as usize;
+    for t in 0..config.trades {
+        // With blocks of 1 only `random_range` draws, so the stream is the
+        // same as for independent draws.
+        i = if config.block <= 1 || t == 0 || rng.random_bool(renew) {
+            rng.random_range(0..n) as usize
+        } else {
+            (i + 1) % samples.len()
+        };
         let Some(s) = samples.get(i) else { continue };
         let pnl = s
             .condor
@@ -306,6 +342,7 @@ pub fn summarize(paths: &[PathStats], samples: usize, config: &Config) -> Summar
         seed: config.seed,
         ruin_level: config.ruin_level,
         samples,
+        block: config.block.max(1),
         final_equity: Percentiles {
             p5: pe(0.05),
             p25: pe(0.25),

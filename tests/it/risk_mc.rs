@@ -61,6 +61,7 @@ fn same_seed_same_paths_whatever_the_threads() {
         seed: 42,
         ruin_level: 0.5,
         run: 4,
+        block: 1,
     };
     let one = in_pool(1, || {
         monte_carlo::simulate_paths(&s, &c, &samples, &cfg, &|| {})
@@ -95,6 +96,7 @@ fn losing_run_frequency_converges_to_the_exact_odds() {
         seed: 2024,
         ruin_level: 0.5,
         run: 4,
+        block: 1,
     };
     let summary = monte_carlo::run(&s, &c, &iid(), &cfg, &|| {}).expect("runs");
     let exact = losing_run(0.25, 4, 40).expect("valid").p_losing_run;
@@ -129,12 +131,135 @@ fn the_engine_sizes_the_resampled_returns() {
         seed: 1,
         ruin_level: 0.5,
         run: 4,
+        block: 1,
     };
     let p = monte_carlo::simulate_path(&s, &c, &loss, &cfg, 0).expect("runs");
     assert_eq!(p.final_equity, Decimal::from(100_000 - 2 * 10_300));
     assert_eq!(p.stopped_cycles, 2);
     assert_eq!(p.longest_losing_run, 8);
     assert!((p.max_drawdown - 0.206).abs() < 1e-12);
+}
+
+/// Blocks replay stretches of the backtest in order: the one losing streak of
+/// the samples survives them, and independent draws break it up.
+#[test]
+fn blocks_keep_losing_streaks_that_independent_draws_break_up() {
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let loss = Sample {
+        condor: Decimal::new(-5, 1),
+        hedge: Decimal::ZERO,
+    };
+    let win = Sample {
+        condor: Decimal::new(3, 1),
+        hedge: Decimal::ZERO,
+    };
+    // Four losses in a row, then 36 wins: q = 0.1.
+    let samples: Vec<Sample> = std::iter::repeat_n(loss, 4)
+        .chain(std::iter::repeat_n(win, 36))
+        .collect();
+    let cfg = Config {
+        paths: 2000,
+        // One lap of the 40 samples from any start, plus 3: the streak is
+        // always whole in a path that never jumps.
+        trades: 43,
+        seed: 11,
+        ruin_level: 0.5,
+        run: 4,
+        block: u32::MAX,
+    };
+    let blocks = monte_carlo::run(&s, &c, &samples, &cfg, &|| {}).expect("runs");
+    assert_eq!(blocks.block, u32::MAX);
+    assert_eq!(blocks.p_losing_run, 1.0);
+    let independent =
+        monte_carlo::run(&s, &c, &samples, &Config { block: 1, ..cfg }, &|| {}).expect("runs");
+    let exact = losing_run(0.1, 4, 43).expect("valid").p_losing_run;
+    assert!(exact < 0.005);
+    assert!(
+        independent.p_losing_run < 0.02,
+        "{}",
+        independent.p_losing_run
+    );
+    // Mean blocks of 7: in between, and still far above independent draws.
+    let seven =
+        monte_carlo::run(&s, &c, &samples, &Config { block: 7, ..cfg }, &|| {}).expect("runs");
+    assert!(
+        seven.p_losing_run > 0.2 && seven.p_losing_run < 1.0,
+        "{}",
+        seven.p_losing_run
+    );
+    assert_eq!(monte_carlo::auto_block(390), 7);
+    assert_eq!(monte_carlo::auto_block(1), 1);
+    assert_eq!(monte_carlo::auto_block(0), 1);
+}
+
+/// The backtest's own losing streaks, beside the odds for independent
+/// trades; `--block` chooses the draws.
+#[test]
+fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
+    let args = [
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--paths",
+        "200",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    ];
+    let out = vixshield(&args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let n = v["trades"].as_u64().expect("trades");
+    let want = (n as f64).cbrt().round();
+    assert_eq!(v["monte_carlo"]["block"].as_f64(), Some(want));
+    let obs = &v["observed"];
+    let stopped = obs["stopped_cycles"].as_u64().expect("observed");
+    let expected = v["expected_stopped_cycles"].as_f64().expect("expected");
+    assert!(stopped as f64 > expected, "{stopped} vs {expected}");
+    assert!(obs["longest_losing_run"].as_u64() >= Some(4));
+    let p = obs["p_at_least_if_independent"].as_f64().expect("p");
+    assert_eq!(p, vixshield::risk::poisson_tail(expected, stopped));
+
+    let mut independent = args.to_vec();
+    independent.extend(["--block", "1"]);
+    let one: serde_json::Value =
+        serde_json::from_slice(&vixshield(&independent, None).stdout).expect("json");
+    assert_eq!(one["monte_carlo"]["block"], 1);
+    let median_dd = |v: &serde_json::Value| v["monte_carlo"]["max_drawdown"]["p50"].as_f64();
+    assert!(median_dd(&v) > median_dd(&one), "blocks keep the drawdowns");
+
+    // The table says it in words.
+    let table = vixshield(&args[..6], None);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("observed stopped cycles"), "{text}");
+    assert!(text.contains("in blocks of 7 on average"), "{text}");
+    let plain = vixshield(&["risk", "strategies/spx-mastery.vxs", "--backtest"], None);
+    let text = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        text.contains("note: the backtest's losses cluster"),
+        "{text}"
+    );
+
+    // Given q or N, there is nothing observed to compare.
+    let given = vixshield(
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--backtest",
+            "--trades",
+            "100",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let g: serde_json::Value = serde_json::from_slice(&given.stdout).expect("json");
+    assert_eq!(g["observed"], serde_json::Value::Null);
 }
 
 #[test]
@@ -317,6 +442,22 @@ fn usage_errors_exit_2() {
         &["risk", "--loss-rate", "abc", "--trades", "10", "--run", "3"],
         &["risk", "--loss-rate", "0.2", "--trades", "-1", "--run", "3"],
         &["risk", "--loss-rate", "0.2", "--trades", "10", "--run", "0"],
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--paths",
+            "10",
+            "--block",
+            "0",
+        ],
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--paths",
+            "10",
+            "--block",
+            "seven",
+        ],
         &["risk", "--loss-rate", "0.2", "--trades", "10"],
         &["risk", "--loss-rate", "0.2", "--run", "3"],
         &["risk", "--trades", "10", "--run", "3"],
