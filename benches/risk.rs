@@ -95,6 +95,7 @@ fn sweeps(c: &mut Criterion) {
     let runner = Runner {
         source: &src,
         env: &env,
+        plugins: &vixshield::plugin::PluginSetup::empty(),
         market: &market,
         calendar: &calendar,
         config: &config,

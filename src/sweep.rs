@@ -23,6 +23,7 @@ use crate::backtest::{self, Config, report::Report};
 use crate::check::{self, Env};
 use crate::eval::MarketValues;
 use crate::market::{Calendar, Market};
+use crate::plugin::PluginSetup;
 use crate::source::SourceFile;
 use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
@@ -572,8 +573,10 @@ pub fn merge(files: Vec<SweepFile>, rank: Option<Rank>) -> Result<SweepFile, Str
 pub struct Runner<'a> {
     /// The strategy file.
     pub source: &'a SourceFile,
-    /// Plugins and events.
+    /// The checker's environment: plugins and events.
     pub env: &'a Env,
+    /// The plugins a variant's signals may call.
+    pub plugins: &'a PluginSetup,
     /// Market data, loaded once.
     pub market: &'a Market,
     /// Events, loaded once.
@@ -600,9 +603,15 @@ impl Runner<'_> {
                 });
             return Err(first);
         };
-        let compiled = crate::compile::compile(&s, &[]).map_err(|e| e.to_string())?;
-        let values = MarketValues::compute(&compiled.graph, self.market, self.calendar, None)
+        let compiled =
+            crate::compile::compile(&s, &self.plugins.defaults()).map_err(|e| e.to_string())?;
+        let plugins = self
+            .plugins
+            .runner(&compiled.graph)
             .map_err(|e| e.to_string())?;
+        let values =
+            MarketValues::compute(&compiled.graph, self.market, self.calendar, Some(&plugins))
+                .map_err(|e| e.to_string())?;
         let mut config = self.config.clone();
         if let Some((from, to)) = range {
             config.from = Some(from);

@@ -5,7 +5,6 @@
 use super::backtest::{Assumptions, ReportFormat};
 use super::common::MarketArgs;
 use super::exit;
-use crate::check::Env;
 use crate::money::fmt_money;
 use crate::risk::{self, TradeStats, exact, monte_carlo};
 use rust_decimal::Decimal;
@@ -252,7 +251,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     }
 
     // The strategy, its compiled graph, and what is measured.
-    let env = Env::default();
+    let (env, plugins) = super::common::env(&args.market.plugins.plugins)?;
     let config = args.assumptions.config(args.from, args.to);
     let mut measured: Option<(TradeStats, Source)> = None;
     // The measured trades' losses, in order.
@@ -273,10 +272,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         (None, _) => None,
     };
     let compiled = match &strategy {
-        Some(s) => Some(crate::compile::compile(s, &[]).map_err(|e| {
-            say!("error: {e}");
-            exit::findings()
-        })?),
+        Some(s) => Some(super::common::compile_strategy(s, &plugins)?),
         None => None,
     };
     if let Some(path) = &args.journal {

@@ -2,7 +2,7 @@
 
 use super::common::{self, MarketArgs};
 use super::{exit, io_reason, read_source};
-use crate::check::{self, Env};
+use crate::check;
 use crate::compile::compile_expr;
 use crate::diag;
 use crate::eval::MarketValues;
@@ -64,7 +64,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         say!("error: `signal` prints market values; it cannot run with `--no-market`");
         return exit::trouble();
     }
-    let env = Env::default();
+    // The project's plugins and `--plugins`: a plugin is called like a built-in.
+    let (env, setup) = match common::env(&args.market.plugins.plugins) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     // The strategy whose signals and params are in scope, if any.
     let context = match &args.strategy {
         None => None,
@@ -98,7 +102,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
-    let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &[]) {
+    let defaults = setup.defaults();
+    let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &defaults) {
         Ok(c) => c,
         Err(e) => {
             say!("error: {e}");
@@ -110,7 +115,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(None) => return exit::trouble(),
         Err(code) => return code,
     };
-    let values = match MarketValues::compute(&graph, &market, &calendar, None) {
+    let runner = match setup.runner(&graph) {
+        Ok(r) => r,
+        Err(e) => {
+            say!("error: {e}");
+            return exit::findings();
+        }
+    };
+    let values = match MarketValues::compute(&graph, &market, &calendar, Some(&runner)) {
         Ok(v) => v,
         Err(e) => {
             say!("error: {e}");

@@ -6,7 +6,7 @@
 use super::backtest::Assumptions;
 use super::common::MarketArgs;
 use super::{exit, read_source};
-use crate::check::{self, Env};
+use crate::check;
 use crate::sweep::{self, Grid, Plan, Rank, Runner, Shard, SweepFile, WalkForward};
 use serde_json::Value;
 use std::io::{IsTerminal as _, Write};
@@ -138,7 +138,7 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         .map_err(usage)?;
     // The defaults must check; the axes must name its params, in their units.
     let src = read_source(path).map_err(usage)?;
-    let env = Env::default();
+    let (env, plugins) = super::common::env(&args.market.plugins.plugins)?;
     let checked = check::check_source(&src, &env);
     if !checked.diagnostics.is_empty() {
         eprint!(
@@ -157,6 +157,7 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let runner = Runner {
         source: &src,
         env: &env,
+        plugins: &plugins,
         market: &market,
         calendar: &calendar,
         config: &config,

@@ -199,3 +199,49 @@ fn a_broken_strategy_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("error[E0104]"));
 }
+
+/// A plugin is called like a built-in here too: the project's `plugins/`,
+/// or `--plugins DIR` from anywhere.
+#[test]
+fn plugins_are_signals_too() {
+    let values = |out: &std::process::Output| -> Vec<String> {
+        text(&out.stdout)
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(1).unwrap_or("").to_string())
+            .collect()
+    };
+    let args = [
+        "signal",
+        "wilder_rsi(vix, 14) - rsi(vix, 14)",
+        "--to",
+        "1990-12-31",
+    ];
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let diffs = values(&out);
+    assert!(diffs.len() > 200);
+    // The plugin is TA-Lib's RSI, as the built-in is: no value where the
+    // built-in has none, and the same value where it has one.
+    assert!(diffs.iter().take(14).all(String::is_empty), "{diffs:?}");
+    for d in diffs.iter().skip(14) {
+        let d: f64 = d.parse().expect("a number");
+        assert!(d.abs() <= 1e-12, "{d}");
+    }
+
+    // Outside the project no plugin is found, unless `--plugins` names them.
+    let elsewhere = tempfile::tempdir().expect("a temp dir");
+    let out = crate::common::vixshield_in(elsewhere.path(), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("error[E0201]"),
+        "{}",
+        text(&out.stderr)
+    );
+    let plugins = crate::common::root().join("plugins");
+    let mut with = args.to_vec();
+    with.extend(["--plugins", plugins.to_str().expect("a UTF-8 path")]);
+    let out = crate::common::vixshield_in(elsewhere.path(), &with);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(values(&out), diffs);
+}

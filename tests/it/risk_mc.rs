@@ -513,3 +513,30 @@ fn usage_errors_exit_2() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// `risk` checks, compiles and replays strategies whose signals call
+/// plugins (spx-theta calls `wilder_rsi` and `theta_decay`).
+#[test]
+fn risk_runs_strategies_with_plugin_signals() {
+    for source in [
+        &["--backtest"][..],
+        &["--journal", "tests/fixtures/journals/progression.csv"][..],
+    ] {
+        let mut args = vec!["risk", "strategies/spx-theta.vxs", "--format", "json"];
+        args.extend(source);
+        let out = vixshield(&args, None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let (q, n) = (
+            v["loss_rate"].as_f64().expect("q"),
+            v["trades"].as_u64().expect("n"),
+        );
+        let want = losing_run(q, 4, n).expect("valid").p_losing_run;
+        assert_eq!(v["p_losing_run"].as_f64(), Some(want), "{args:?}");
+    }
+}

@@ -355,3 +355,38 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
         assert!(r["out_of_sample"]["net_pnl"].is_string(), "{r}");
     }
 }
+
+/// A strategy whose signals call plugins sweeps like any other: the project's
+/// `wilder_rsi` in place of the built-in `rsi` (TA-Lib's RSI both) ranks the
+/// same variants with the same numbers.
+#[test]
+fn a_strategy_with_plugin_signals_sweeps() {
+    let original = "tests/fixtures/strategies/spx-mastery-params.vxs";
+    let text = std::fs::read_to_string(crate::common::root().join(original))
+        .expect("the fixture")
+        .replace("rsi(vix, 14)", "wilder_rsi(vix, 14)");
+    assert!(text.contains("wilder_rsi(vix, 14)"));
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("plugin-params.vxs");
+    std::fs::write(&path, text).expect("written");
+    let args = |file: &str| {
+        crate::common::vixshield(&[
+            "sweep",
+            file,
+            "--set",
+            "mult=1.6x..1.8x:0.2x",
+            "--format",
+            "csv",
+        ])
+    };
+    let with = args(path.to_str().expect("a UTF-8 path"));
+    assert_eq!(
+        with.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&with.stderr)
+    );
+    let without = args(original);
+    assert_eq!(with.stdout, without.stdout);
+    assert_eq!(crate::common::text(&with.stdout).lines().count(), 3);
+}
