@@ -248,3 +248,79 @@ fn terminal_safe_escapes_what_a_terminal_would_obey() {
     assert_eq!(terminal_safe("a\u{1b}[2Jb\u{9b}c"), "a\\u{1b}[2Jb\\u{9b}c");
     assert_eq!(terminal_safe("two\nlines\t!\r"), "two\nlines\t!\\u{d}");
 }
+
+/// The snippet line of a rendered diagnostic and the column of its caret.
+fn snippet_and_caret(shown: &str) -> (String, usize) {
+    let lines: Vec<&str> = shown.lines().collect();
+    let i = lines
+        .iter()
+        .position(|l| l.contains('^'))
+        .expect("a caret line");
+    let gutter = lines[i].find('|').expect("a gutter") + 2;
+    let snippet = lines[i - 1].get(gutter..).unwrap_or("").to_string();
+    let caret = lines[i][gutter..].find('^').expect("a caret");
+    (snippet, caret)
+}
+
+#[test]
+fn a_long_line_is_shown_as_a_window_with_the_files_column() {
+    // One line of 20,000 characters with a label 15,000 characters in.
+    let mut text = "x".repeat(15_000);
+    text.push('@');
+    text.push_str(&"y".repeat(5_000));
+    text.push_str("\nnext line\n");
+    let src = SourceFile::new("long.vxs", text.as_str());
+    let d = vixshield::diag::Diagnostic::new(
+        Code::Syntax,
+        vixshield::source::Span::new(15_000, 15_001),
+        "here",
+    )
+    .label("this one");
+    let shown = vixshield::diag::render_human(&src, &[d], false);
+    assert!(shown.contains("--> long.vxs:1:15001"), "{shown}");
+    assert!(shown.lines().all(|l| l.chars().count() < 260), "{shown}");
+    let (snippet, caret) = snippet_and_caret(&shown);
+    assert!(
+        snippet.starts_with("...") && snippet.ends_with("..."),
+        "{snippet}"
+    );
+    assert_eq!(snippet.chars().nth(caret), Some('@'), "{shown}");
+
+    // Near the start: the line's start is kept, only the end is cut.
+    let d = vixshield::diag::Diagnostic::new(
+        Code::Syntax,
+        vixshield::source::Span::new(10, 11),
+        "here",
+    );
+    let shown = vixshield::diag::render_human(&src, &[d], false);
+    let (snippet, caret) = snippet_and_caret(&shown);
+    assert!(
+        snippet.starts_with("xxxx") && snippet.ends_with("..."),
+        "{snippet}"
+    );
+    assert_eq!(caret, 10);
+    assert!(shown.contains("--> long.vxs:1:11"), "{shown}");
+
+    // A related label far away on the same line, and one on a short line:
+    // each rendered, nothing panics, the short line is whole.
+    let d = vixshield::diag::Diagnostic::new(
+        Code::Syntax,
+        vixshield::source::Span::new(15_000, 15_001),
+        "here",
+    )
+    .related(vixshield::source::Span::new(100, 19_000), "from here")
+    .related(vixshield::source::Span::new(20_002, 20_006), "and here");
+    let shown = vixshield::diag::render_human(&src, &[d], false);
+    assert!(shown.contains("next line"), "{shown}");
+    assert!(shown.lines().all(|l| l.chars().count() < 260), "{shown}");
+
+    // Short lines are shown whole, as before.
+    let d = vixshield::diag::Diagnostic::new(
+        Code::Syntax,
+        vixshield::source::Span::new(20_002, 20_006),
+        "here",
+    );
+    let shown = vixshield::diag::render_human(&src, &[d], false);
+    assert!(shown.contains("2 | next line\n"), "{shown}");
+    assert!(shown.contains("--> long.vxs:2:1"), "{shown}");
+}

@@ -9,9 +9,10 @@ use crate::source::{SourceFile, Span};
 use codespan_reporting::diagnostic::{
     Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
 };
-use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, Chars, Config};
 use serde::Serialize;
+
+mod shown;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -221,12 +222,13 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
-fn to_codespan(d: &Diagnostic) -> CsDiagnostic<()> {
+fn to_codespan(d: &Diagnostic, map: impl Fn(usize) -> usize) -> CsDiagnostic<()> {
+    let range = |s: Span| map(s.start as usize)..map(s.end as usize);
     let severity = match d.severity() {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
     };
-    let mut primary = CsLabel::primary((), d.span.range());
+    let mut primary = CsLabel::primary((), range(d.span));
     if let Some(l) = &d.label {
         primary = primary.with_message(terminal_safe(l));
     }
@@ -234,7 +236,7 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<()> {
     labels.extend(
         d.related
             .iter()
-            .map(|(s, m)| CsLabel::secondary((), s.range()).with_message(terminal_safe(m))),
+            .map(|(s, m)| CsLabel::secondary((), range(*s)).with_message(terminal_safe(m))),
     );
     let mut out = CsDiagnostic::new(severity)
         .with_code(d.code.as_str())
@@ -293,18 +295,27 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// Renders diagnostics the way rustc does: header, `--> path:line:col`, the
 /// source line, a caret underline, help. With `color`, ANSI colours. Control
 /// characters in the file, its name or the messages are shown harmlessly
-/// (see [`terminal_safe`]).
+/// (see [`terminal_safe`]); a line longer than 240 characters is shown as a
+/// window around its labels, its column still the file's.
 pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> String {
+    if diags.is_empty() {
+        return String::new();
+    }
     let text = terminal_safe_source(file.text());
     let name = terminal_safe(file.name());
-    let files = SimpleFile::new(name.as_ref(), text.as_ref());
+    let points: Vec<usize> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)))
+        .flat_map(|s| [s.start as usize, s.end as usize])
+        .collect();
+    let files = shown::Shown::new(&name, &text, &points);
     let config = Config {
         chars: Chars::ascii(),
         ..Config::default()
     };
     let mut out = String::new();
     for d in diags {
-        let cs = to_codespan(d);
+        let cs = to_codespan(d, |at| files.map(at));
         if color {
             let styles = term::Styles::default();
             let mut buffer = term::termcolor::Buffer::ansi();

@@ -1,0 +1,200 @@
+//! The source as diagnostics show it: long lines cut to a window around
+//! their labels, so a minified or generated file (a 10,000-character line)
+//! still gives a readable snippet. `--> file:line:col` keeps the column of
+//! the file itself.
+
+use std::ops::Range;
+
+use codespan_reporting::files::{self, Files, Location};
+
+/// Lines longer than this many characters are shown as a window.
+pub(super) const MAX_SHOWN_CHARS: usize = 240;
+/// Characters shown before the first label of a cut line.
+const CONTEXT_BEFORE: usize = 40;
+/// What stands for the cut part of a line.
+const CUT: &str = "...";
+
+/// The shown text, with the map back to the file's.
+pub(super) struct Shown<'a> {
+    name: &'a str,
+    /// The file's text (already terminal-safe), for columns.
+    original: &'a str,
+    original_starts: Vec<usize>,
+    /// The text as shown.
+    text: String,
+    starts: Vec<usize>,
+    /// The kept pieces, in order: (shown start, file start, length).
+    pieces: Vec<(usize, usize, usize)>,
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// The byte offset `n` characters after `from` in `text` (or its end).
+fn chars_after(text: &str, from: usize, n: usize) -> usize {
+    text.get(from..)
+        .and_then(|rest| rest.char_indices().nth(n).map(|(i, _)| from + i))
+        .unwrap_or(text.len())
+}
+
+/// The byte offset `n` characters before `to` in `text` (or `floor`).
+fn chars_before(text: &str, floor: usize, to: usize, n: usize) -> usize {
+    text.get(floor..to)
+        .and_then(|before| before.char_indices().rev().nth(n.saturating_sub(1)))
+        .map_or(floor, |(i, _)| floor + i)
+}
+
+impl<'a> Shown<'a> {
+    /// Cuts each line of `original` longer than [`MAX_SHOWN_CHARS`] that one
+    /// of `points` (byte offsets) falls on to a window around them.
+    pub(super) fn new(name: &'a str, original: &'a str, points: &[usize]) -> Shown<'a> {
+        let original_starts = line_starts(original);
+        let mut text = String::with_capacity(original.len().min(1 << 16));
+        let mut pieces = Vec::new();
+        let mut keep = |text: &mut String, range: Range<usize>| {
+            if let Some(s) = original.get(range.clone()) {
+                pieces.push((text.len(), range.start, range.len()));
+                text.push_str(s);
+            }
+        };
+        for (i, &start) in original_starts.iter().enumerate() {
+            let next = original_starts
+                .get(i + 1)
+                .copied()
+                .unwrap_or(original.len());
+            let body_end = if original.get(..next).is_some_and(|t| t.ends_with('\n')) {
+                next - 1
+            } else {
+                next
+            };
+            let line = original.get(start..body_end).unwrap_or("");
+            let mut here: Vec<usize> = points
+                .iter()
+                .copied()
+                .filter(|&p| p >= start && p <= body_end)
+                .collect();
+            here.sort_unstable();
+            let (Some(&first), Some(&last)) = (here.first(), here.last()) else {
+                keep(&mut text, start..next);
+                continue;
+            };
+            if line.chars().count() <= MAX_SHOWN_CHARS {
+                keep(&mut text, start..next);
+                continue;
+            }
+            let window = MAX_SHOWN_CHARS - 2 * CUT.len();
+            // From the line's start when the points fit, else from a little
+            // before the first.
+            let from_start = original.get(start..last).map_or(0, |s| s.chars().count());
+            let mut from = if from_start < window {
+                start
+            } else {
+                chars_before(original, start, first, CONTEXT_BEFORE)
+            };
+            // Slide right so the last point is inside, if the window allows.
+            let to_last = original.get(from..last).map_or(0, |s| s.chars().count());
+            if to_last >= window {
+                let span = original.get(first..last).map_or(0, |s| s.chars().count());
+                from = if span < window {
+                    chars_before(original, start, last, window - 1)
+                } else {
+                    first
+                };
+            }
+            let to = chars_after(original, from, window).min(body_end);
+            if from > start {
+                text.push_str(CUT);
+            }
+            keep(&mut text, from..to);
+            if to < body_end {
+                text.push_str(CUT);
+            }
+            keep(&mut text, body_end..next);
+        }
+        let starts = line_starts(&text);
+        Shown {
+            name,
+            original,
+            original_starts,
+            text,
+            starts,
+            pieces,
+        }
+    }
+
+    /// Where the file's byte `at` is shown: inside its piece, or at the edge
+    /// of the window nearest to it when it was cut away.
+    pub(super) fn map(&self, at: usize) -> usize {
+        let i = self.pieces.partition_point(|&(_, o, _)| o <= at);
+        match i.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(&(shown, o, len)) if at <= o + len => shown + (at - o),
+            Some(&(shown, _, len)) => shown + len,
+            None => 0,
+        }
+    }
+
+    /// The file's byte shown at `shown`.
+    fn unmap(&self, shown: usize) -> usize {
+        let i = self.pieces.partition_point(|&(s, _, _)| s <= shown);
+        match i.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some(&(s, o, len)) => o + (shown - s).min(len),
+            None => 0,
+        }
+    }
+}
+
+impl<'f> Files<'f> for Shown<'_> {
+    type FileId = ();
+    type Name = &'f str;
+    type Source = &'f str;
+
+    fn name(&'f self, (): ()) -> Result<&'f str, files::Error> {
+        Ok(self.name)
+    }
+
+    fn source(&'f self, (): ()) -> Result<&'f str, files::Error> {
+        Ok(&self.text)
+    }
+
+    fn line_index(&'f self, (): (), byte_index: usize) -> Result<usize, files::Error> {
+        Ok(self
+            .starts
+            .partition_point(|&s| s <= byte_index)
+            .saturating_sub(1))
+    }
+
+    fn line_range(&'f self, (): (), line_index: usize) -> Result<Range<usize>, files::Error> {
+        let start = *self
+            .starts
+            .get(line_index)
+            .ok_or(files::Error::LineTooLarge {
+                given: line_index,
+                max: self.starts.len().saturating_sub(1),
+            })?;
+        let end = self
+            .starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        Ok(start..end)
+    }
+
+    /// The line as shown (lines are never merged or split), the column in
+    /// the file's own line.
+    fn location(&'f self, (): (), byte_index: usize) -> Result<Location, files::Error> {
+        let line_index = self.line_index((), byte_index)?;
+        let at = self.unmap(byte_index);
+        let line_start = self.original_starts.get(line_index).copied().unwrap_or(0);
+        let column = self
+            .original
+            .get(line_start..at.max(line_start))
+            .map_or(0, |s| s.chars().count());
+        Ok(Location {
+            line_number: line_index + 1,
+            column_number: column + 1,
+        })
+    }
+}
