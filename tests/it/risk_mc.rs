@@ -43,6 +43,18 @@ fn iid() -> Vec<Sample> {
     vec![win, win, win, loss]
 }
 
+/// Runs `vixshield` (default threads), expects exit 0, and parses its JSON.
+fn json_ok(args: &[&str]) -> serde_json::Value {
+    let out = vixshield(args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -206,14 +218,7 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
         "--format",
         "json",
     ];
-    let out = vixshield(&args, None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = json_ok(&args);
     let n = v["trades"].as_u64().expect("trades");
     let want = (n as f64).cbrt().round();
     assert_eq!(v["monte_carlo"]["block"].as_f64(), Some(want));
@@ -227,8 +232,7 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
 
     let mut independent = args.to_vec();
     independent.extend(["--block", "1"]);
-    let one: serde_json::Value =
-        serde_json::from_slice(&vixshield(&independent, None).stdout).expect("json");
+    let one = json_ok(&independent);
     assert_eq!(one["monte_carlo"]["block"], 1);
     let median_dd = |v: &serde_json::Value| v["monte_carlo"]["max_drawdown"]["p50"].as_f64();
     assert!(median_dd(&v) > median_dd(&one), "blocks keep the drawdowns");
@@ -246,19 +250,15 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     );
 
     // Given q or N, there is nothing observed to compare.
-    let given = vixshield(
-        &[
-            "risk",
-            "strategies/spx-mastery.vxs",
-            "--backtest",
-            "--trades",
-            "100",
-            "--format",
-            "json",
-        ],
-        None,
-    );
-    let g: serde_json::Value = serde_json::from_slice(&given.stdout).expect("json");
+    let g = json_ok(&[
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--backtest",
+        "--trades",
+        "100",
+        "--format",
+        "json",
+    ]);
     assert_eq!(g["observed"], serde_json::Value::Null);
 }
 
@@ -524,14 +524,7 @@ fn risk_runs_strategies_with_plugin_signals() {
     ] {
         let mut args = vec!["risk", "strategies/spx-theta.vxs", "--format", "json"];
         args.extend(source);
-        let out = vixshield(&args, None);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let v = json_ok(&args);
         let (q, n) = (
             v["loss_rate"].as_f64().expect("q"),
             v["trades"].as_u64().expect("n"),
