@@ -169,6 +169,17 @@ pub struct Skip {
     pub reason: String,
 }
 
+/// A guard that could not say at some entries the backtest took (a calendar
+/// that does not cover the date, a signal still warming up): the entry went
+/// ahead, unguarded by it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnknownGuard {
+    /// The guard, as written.
+    pub guard: String,
+    /// Entries taken while it was unknown.
+    pub entries: usize,
+}
+
 /// One market day of the backtest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Day {
@@ -200,6 +211,10 @@ pub struct Backtest {
     pub trades: Vec<Trade>,
     /// Entries skipped, with reasons.
     pub skips: Vec<Skip>,
+    /// Entries taken with at least one guard unknown.
+    pub entries_with_unknown_guard: usize,
+    /// Each guard that was unknown at an entry taken, in the file's order.
+    pub unknown_guards: Vec<UnknownGuard>,
     /// Every market day.
     pub days: Vec<Day>,
     /// The engine's decision after each trade (0: before any).
@@ -344,6 +359,8 @@ pub fn run(
     let mut decisions = vec![engine.decide(None)?];
     let mut trades = Vec::new();
     let mut skips = Vec::new();
+    let mut entries_with_unknown_guard = 0;
+    let mut unknown_guards: Vec<UnknownGuard> = Vec::new();
     let mut days = Vec::with_capacity(bars.len());
     let mut open: Option<Open> = None;
     let mut next_entry: Option<NaiveDate> = None;
@@ -480,6 +497,12 @@ pub fn run(
                 });
                 continue;
             }
+            let unknown: Vec<std::sync::Arc<str>> = decision
+                .guards
+                .iter()
+                .filter(|g| matches!(g.outcome, crate::decision::GuardVerdict::Unknown { .. }))
+                .map(|g| g.guard.clone())
+                .collect();
             match enter(
                 strategy,
                 config,
@@ -496,6 +519,21 @@ pub fn run(
                 Ok(o) => {
                     at_risk = o.stop + o.hedges.iter().map(|h| f(h.trade.cost)).sum::<f64>();
                     open = Some(o);
+                    if !unknown.is_empty() {
+                        entries_with_unknown_guard += 1;
+                    }
+                    for guard in unknown {
+                        match unknown_guards
+                            .iter_mut()
+                            .find(|u: &&mut UnknownGuard| *u.guard == *guard)
+                        {
+                            Some(u) => u.entries += 1,
+                            None => unknown_guards.push(UnknownGuard {
+                                guard: guard.to_string(),
+                                entries: 1,
+                            }),
+                        }
+                    }
                 }
                 Err(reason) => {
                     skips.push(Skip { date, reason });
@@ -546,6 +584,8 @@ pub fn run(
         config: config.clone(),
         trades,
         skips,
+        entries_with_unknown_guard,
+        unknown_guards,
         days,
         decisions,
     })

@@ -76,6 +76,10 @@ pub struct Report {
     pub trades: usize,
     /// Entries skipped.
     pub skipped: usize,
+    /// Entries taken while a guard could not say (see `unknown_guards`).
+    pub entries_with_unknown_guard: usize,
+    /// Each guard that was unknown at entries taken, with their number.
+    pub unknown_guards: Vec<super::UnknownGuard>,
     /// Share of condors with P&L ≥ 0.
     pub win_rate: f64,
     /// Condor and hedge P&L.
@@ -288,6 +292,8 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         end,
         trades: trades.len(),
         skipped: bt.skips.len(),
+        entries_with_unknown_guard: bt.entries_with_unknown_guard,
+        unknown_guards: bt.unknown_guards.clone(),
         win_rate: if trades.is_empty() {
             0.0
         } else {

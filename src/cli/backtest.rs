@@ -191,11 +191,27 @@ pub(crate) fn write_report(
     let d = |x: Option<chrono::NaiveDate>| x.map_or("-".into(), |d| d.to_string());
     writeln!(w, "backtest of `{name}`: {} .. {}", d(r.start), d(r.end))?;
     writeln!(w)?;
-    let rows: Vec<(&str, String)> = vec![
-        (
-            "trades",
-            format!("{} ({} entries skipped)", r.trades, r.skipped),
-        ),
+    let mut rows: Vec<(&str, String)> = vec![(
+        "trades",
+        format!("{} ({} entries skipped)", r.trades, r.skipped),
+    )];
+    if r.entries_with_unknown_guard > 0 {
+        let which: Vec<String> = r
+            .unknown_guards
+            .iter()
+            .map(|u| format!("{}: {}", u.guard, u.entries))
+            .collect();
+        rows.push((
+            "guards unknown",
+            format!(
+                "at {} of {} entries, which went ahead ({})",
+                r.entries_with_unknown_guard,
+                r.trades,
+                which.join("; ")
+            ),
+        ));
+    }
+    rows.extend([
         ("win rate", pct(r.win_rate)),
         ("net P&L", fmt_money(r.net_pnl)),
         ("hedge P&L", fmt_money(r.hedge_pnl)),
@@ -221,7 +237,7 @@ pub(crate) fn write_report(
         ("peak capital at risk", fmt_money(r.peak_capital_at_risk)),
         ("hedge cost to credit", pct(r.hedge_cost_to_credit)),
         ("time in market", pct(r.time_in_market)),
-    ];
+    ]);
     for (k, v) in rows {
         writeln!(w, "{k:<28}{v}")?;
     }

@@ -300,3 +300,40 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
     ]);
     assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
 }
+
+/// An entry taken while a guard could not say is counted, by guard: before
+/// 2021 the bundled calendar has no CPI or PPI dates, so spx-mastery's
+/// blackout is unknown at every entry it did not block; from February 2021
+/// to August 2023 every kind is covered and none is.
+#[test]
+fn entries_taken_with_a_guard_unknown_are_counted() {
+    let early = report("strategies/spx-mastery.vxs", &["--to", "2005-12-31"]);
+    let trades = early["trades"].as_u64().expect("trades");
+    assert!(trades > 50);
+    assert_eq!(early["entries_with_unknown_guard"].as_u64(), Some(trades));
+    assert_eq!(
+        early["unknown_guards"],
+        serde_json::json!([{"guard": "no entry within 1d of FOMC, CPI, PPI", "entries": trades}])
+    );
+    let covered = report(
+        "strategies/spx-mastery.vxs",
+        &["--from", "2021-02-01", "--to", "2023-08-31"],
+    );
+    assert!(covered["trades"].as_u64() > Some(10));
+    assert_eq!(covered["entries_with_unknown_guard"], 0);
+    assert_eq!(covered["unknown_guards"], serde_json::json!([]));
+
+    let table = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--to",
+        "2005-12-31",
+    ]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(&format!(
+            "guards unknown              at {trades} of {trades} entries, which went ahead"
+        )),
+        "{text}"
+    );
+}
