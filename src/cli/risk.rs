@@ -123,6 +123,17 @@ struct Out {
     ladder: Option<Ladder>,
     kelly: Option<KellyOut>,
     monte_carlo: Option<monte_carlo::Summary>,
+    /// The backtest's own path, beside the simulated ones.
+    backtest: Option<BacktestPath>,
+}
+
+#[derive(Serialize)]
+struct BacktestPath {
+    trades: usize,
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    final_equity: Decimal,
+    /// At trade exits, as the Monte Carlo measures its paths.
+    max_drawdown: f64,
 }
 
 #[derive(Serialize)]
@@ -437,6 +448,17 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         ladder,
         kelly,
         monte_carlo: mc,
+        backtest: match (&bt, &strategy) {
+            (Some(b), Some(s)) => {
+                let r = crate::backtest::report::report(b, s.account.capital);
+                Some(BacktestPath {
+                    trades: r.trades,
+                    final_equity: r.final_equity,
+                    max_drawdown: r.max_drawdown,
+                })
+            }
+            _ => None,
+        },
     };
     let written = super::run::write_to(None, |w| match args.format {
         ReportFormat::Json => writeln!(
@@ -665,6 +687,16 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             "{:<28}{:.4}",
             "mean stopped cycles", m.mean_stopped_cycles
         )?;
+        if let Some(b) = &o.backtest {
+            writeln!(
+                w,
+                "{:<28}final equity {}, max drawdown {} ({} trades)",
+                "the backtest itself",
+                fmt_money(b.final_equity),
+                pct(b.max_drawdown),
+                b.trades
+            )?;
+        }
     }
     Ok(())
 }

@@ -236,12 +236,17 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     assert_eq!(one["monte_carlo"]["block"], 1);
     let median_dd = |v: &serde_json::Value| v["monte_carlo"]["max_drawdown"]["p50"].as_f64();
     assert!(median_dd(&v) > median_dd(&one), "blocks keep the drawdowns");
+    // The backtest's own path, to hold the percentiles against.
+    assert_eq!(v["backtest"]["trades"].as_u64(), Some(n));
+    let own = v["backtest"]["max_drawdown"].as_f64().expect("drawdown");
+    assert!(own > 0.0 && own < 1.0);
 
     // The table says it in words.
     let table = vixshield(&args[..6], None);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("observed stopped cycles"), "{text}");
     assert!(text.contains("in blocks of 7 on average"), "{text}");
+    assert!(text.contains("the backtest itself"), "{text}");
     let plain = vixshield(&["risk", "strategies/spx-mastery.vxs", "--backtest"], None);
     let text = String::from_utf8_lossy(&plain.stdout);
     assert!(
