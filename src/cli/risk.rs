@@ -134,6 +134,9 @@ struct BacktestPath {
     final_equity: Decimal,
     /// At trade exits, as the Monte Carlo measures its paths.
     max_drawdown: f64,
+    /// The share of simulated paths (of as many trades) whose drawdown is
+    /// at most the backtest's: where it stands among them.
+    drawdown_percentile: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -398,7 +401,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         None => None,
     };
 
-    // The Monte Carlo.
+    // The Monte Carlo, and its paths' drawdowns.
+    let mut drawdowns: Vec<f64> = Vec::new();
     let mc = match (args.paths, &strategy, &compiled, &bt) {
         (Some(paths), Some(s), Some(c), Some(b)) => {
             let samples = monte_carlo::samples(b);
@@ -423,12 +427,14 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar.set_prefix("monte carlo");
-            let r = monte_carlo::run(s, c, &samples, &cfg, &|| bar.inc(1));
+            let r = monte_carlo::simulate_paths(s, c, &samples, &cfg, &|| bar.inc(1));
             bar.finish_and_clear();
-            Some(r.map_err(|e| {
+            let paths = r.map_err(|e| {
                 say!("error: {e}");
                 exit::findings()
-            })?)
+            })?;
+            drawdowns = paths.iter().map(|p| p.max_drawdown).collect();
+            Some(monte_carlo::summarize(&paths, samples.len(), &cfg))
         }
         _ => None,
     };
@@ -451,10 +457,15 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         backtest: match (&bt, &strategy) {
             (Some(b), Some(s)) => {
                 let r = crate::backtest::report::report(b, s.account.capital);
+                let comparable = !drawdowns.is_empty() && n == r.trades as u64;
                 Some(BacktestPath {
                     trades: r.trades,
                     final_equity: r.final_equity,
                     max_drawdown: r.max_drawdown,
+                    drawdown_percentile: comparable.then(|| {
+                        drawdowns.iter().filter(|&&d| d <= r.max_drawdown).count() as f64
+                            / drawdowns.len() as f64
+                    }),
                 })
             }
             _ => None,
@@ -690,11 +701,15 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
         if let Some(b) = &o.backtest {
             writeln!(
                 w,
-                "{:<28}final equity {}, max drawdown {} ({} trades)",
+                "{:<28}final equity {}, max drawdown {} ({} trades{})",
                 "the backtest itself",
                 fmt_money(b.final_equity),
                 pct(b.max_drawdown),
-                b.trades
+                b.trades,
+                b.drawdown_percentile.map_or(String::new(), |p| format!(
+                    "; {} of the simulated drawdowns are at most this",
+                    pct(p)
+                ))
             )?;
         }
     }

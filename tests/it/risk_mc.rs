@@ -240,6 +240,15 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     assert_eq!(v["backtest"]["trades"].as_u64(), Some(n));
     let own = v["backtest"]["max_drawdown"].as_f64().expect("drawdown");
     assert!(own > 0.0 && own < 1.0);
+    // Where it stands among the simulated drawdowns: further out when the
+    // draws break its losing streaks up.
+    let rank = |v: &serde_json::Value| {
+        v["backtest"]["drawdown_percentile"]
+            .as_f64()
+            .expect("a rank")
+    };
+    assert!(rank(&v) > 0.0 && rank(&v) <= 1.0);
+    assert!(rank(&one) > rank(&v), "{} vs {}", rank(&one), rank(&v));
 
     // The table says it in words.
     let table = vixshield(&args[..6], None);
@@ -265,6 +274,10 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
         "json",
     ]);
     assert_eq!(g["observed"], serde_json::Value::Null);
+    assert_eq!(
+        g["backtest"]["drawdown_percentile"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
