@@ -133,17 +133,15 @@ pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Lite
             ..Checked::default()
         };
     }
+    let mut checked = check_parsed(crate::parse::parse(src), env, overrides);
     let controls = control_char_diagnostics(src.text());
-    let parsed = crate::parse::parse(src);
     if !controls.is_empty() {
-        // The file is refused either way; its other problems still show.
-        let mut checked = check_source_with_parsed(parsed, env, overrides);
+        // The file is refused; its other problems still show.
         checked.diagnostics.extend(controls);
         diag::sort(&mut checked.diagnostics);
         checked.strategy = None;
-        return checked;
     }
-    check_source_with_parsed(parsed, env, overrides)
+    checked
 }
 
 /// One `E0005` per control character in `text` (see [`diag::control_chars`]),
@@ -183,7 +181,8 @@ pub fn control_char_diagnostics(text: &str) -> Vec<Diagnostic> {
 /// How many control characters a file reports one by one.
 const MAX_CONTROL_DIAGNOSTICS: usize = 10;
 
-fn check_source_with_parsed(
+/// Checks what [`crate::parse::parse`] gave.
+fn check_parsed(
     parsed: crate::parse::Parsed,
     env: &Env,
     overrides: &[(String, Literal)],

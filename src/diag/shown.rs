@@ -8,7 +8,7 @@ use std::ops::Range;
 use codespan_reporting::files::{self, Files, Location};
 
 /// Lines longer than this many characters are shown as a window.
-pub(super) const MAX_SHOWN_CHARS: usize = 240;
+const MAX_SHOWN_CHARS: usize = 240;
 /// Characters shown before the first label of a cut line.
 const CONTEXT_BEFORE: usize = 40;
 /// What stands for the cut part of a line.
