@@ -26,6 +26,9 @@
 //!   `memory.copy` and `memory.fill` are metered by the host (see
 //!   `src/plugin/metering.rs`), so it compiles with Winch;
 //! * `load/cached`: loading it again (hash + cache hit);
+//! * `load/disk_{rsi,48k,std_plugin}`: loading with the process's cache
+//!   empty but the disk cache holding the module an earlier run compiled
+//!   (what every command after the first one does; the CLI's default);
 //! * `sandbox/endless_loop_{baseline,optimized}`: how long `(loop (br 0))`
 //!   runs before it has spent the default fuel budget (target: "a second or
 //!   two").
@@ -36,7 +39,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use vixshield::plugin::{HostConfig, Manifest, PluginHost, PluginRegistry, Tier, Tiering};
+use vixshield::plugin::{
+    DiskCache, HostConfig, Manifest, PluginHost, PluginRegistry, Tier, Tiering,
+};
 
 #[path = "support/mod.rs"]
 mod support;
@@ -210,6 +215,39 @@ fn benches(c: &mut Criterion) {
     g.bench_function("cached", |b| {
         b.iter(|| baseline.load(black_box(&rsi)).unwrap())
     });
+    let disk_dir = tempfile::tempdir().unwrap();
+    let on_disk = host(Tiering::Baseline).with_disk_cache(Some(DiskCache::at(disk_dir.path())));
+    let big_bytes = big.clone();
+    type Load<'a> = Box<dyn Fn() -> vixshield::plugin::LoadedPlugin + 'a>;
+    let loads: [(&str, Load); 3] = [
+        (
+            "disk_rsi",
+            Box::new(|| on_disk.load(black_box(&rsi)).unwrap()),
+        ),
+        (
+            "disk_48k",
+            Box::new(|| {
+                on_disk
+                    .load_bytes(black_box(&big_manifest), black_box(&big_bytes))
+                    .unwrap()
+            }),
+        ),
+        (
+            "disk_std_plugin",
+            Box::new(|| on_disk.load(black_box(&std_plugin)).unwrap()),
+        ),
+    ];
+    for (name, load) in &loads {
+        // The first load compiles and writes the disk cache.
+        PluginHost::clear_module_cache();
+        load();
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                PluginHost::clear_module_cache();
+                load()
+            })
+        });
+    }
     g.finish();
 
     // How long the sandbox lets an endless loop run: the cheapest loop there

@@ -18,7 +18,9 @@
 //! (cache cleared each time; `PROBE_DROP=1` times the clearing too, which
 //! drops the previous load's compiled module, as `benches/plugin.rs` does);
 //! `48k` is `big_module(PROBE_FUNCS, PROBE_LOOPS)`, 380 functions of one
-//! loop unless those are set.
+//! loop unless those are set; `PROBE_DISK=DIR` keeps compiled modules in a
+//! disk cache at DIR, filled by one untimed load first, so the N loads are
+//! reads from it.
 //!
 //! It prints the fastest and the median of the N wall-clock times: on a busy
 //! machine the fastest is the best estimate of the undisturbed cost.
@@ -28,7 +30,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use vixshield::plugin::{HostConfig, Manifest, PluginHost, Tiering};
+use vixshield::plugin::{DiskCache, HostConfig, Manifest, PluginHost, Tiering};
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -48,7 +50,9 @@ fn main() {
             .with_nan_canonicalization(true),
         other => panic!("unknown tier {other}"),
     };
-    let host = PluginHost::new(config).unwrap();
+    let disk = std::env::var_os("PROBE_DISK").map(DiskCache::at);
+    let on_disk = disk.is_some();
+    let host = PluginHost::new(config).unwrap().with_disk_cache(disk);
     let dir = tempfile::tempdir().unwrap();
     let (manifest, bytes) = match module.as_str() {
         "rsi" | "builtin" => {
@@ -116,6 +120,9 @@ fn main() {
             // `PROBE_DROP=1` also times dropping the previous load's module
             // (clearing the cache), as the criterion benchmark does.
             let with_drop = std::env::var_os("PROBE_DROP").is_some();
+            if on_disk {
+                black_box(host.load_bytes(&manifest, &bytes).unwrap());
+            }
             for _ in 0..n {
                 if !with_drop {
                     PluginHost::clear_module_cache();

@@ -102,7 +102,7 @@ pub(crate) fn load_and_run(
     config: &Config,
     color: bool,
 ) -> Result<(crate::model::Strategy, Backtest), ExitCode> {
-    let (env, plugins) = common::env(&market.plugins.plugins)?;
+    let (env, plugins) = common::env(&market.plugins)?;
     let s = common::load_strategy(strategy, &env, color)?;
     let compiled = common::compile_strategy(&s, &plugins)?;
     let Some((m, cal)) = common::load_market(market)? else {

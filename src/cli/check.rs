@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    let env = match super::common::env(&args.plugins.plugins) {
+    let env = match super::common::env(&args.plugins) {
         Ok((env, _)) => env,
         Err(code) => return code,
     };

@@ -7,7 +7,7 @@ use crate::diag;
 use crate::eval::{ClosedTrade, MarketValues};
 use crate::market::{self, Calendar, Market};
 use crate::model::Strategy;
-use crate::plugin::{PluginError, PluginRegistry, PluginSetup};
+use crate::plugin::{DiskCache, HostConfig, PluginError, PluginRegistry, PluginSetup};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,15 +18,20 @@ pub struct PluginArgs {
     /// after the project's `plugins/` and `vixshield.toml` paths (repeatable).
     #[arg(long = "plugins", value_name = "DIR")]
     pub plugins: Vec<PathBuf>,
+    /// Compile every plugin afresh: neither read nor write the cache of
+    /// compiled plugins (`$VIXSHIELD_CACHE_DIR`, else `vixshield/plugins` in
+    /// the user's cache folder).
+    #[arg(long)]
+    pub no_plugin_cache: bool,
 }
 
 /// The checker's environment and the plugin setup of the project around the
-/// current directory plus `plugin_dirs` (`--plugins`). Reads manifests only;
-/// a broken plugin is reported only by a file that calls it.
-pub fn env(plugin_dirs: &[PathBuf]) -> Result<(Env, PluginSetup), ExitCode> {
-    match PluginRegistry::from_current_dir(plugin_dirs) {
+/// current directory plus `--plugins`. Reads manifests only; a broken plugin
+/// is reported only by a file that calls it.
+pub fn env(args: &PluginArgs) -> Result<(Env, PluginSetup), ExitCode> {
+    match PluginRegistry::from_current_dir(&args.plugins) {
         Ok(registry) => {
-            let setup = PluginSetup::new(registry);
+            let setup = setup(registry, args.no_plugin_cache);
             Ok((setup.env(), setup))
         }
         Err(e) => {
@@ -37,6 +42,18 @@ pub fn env(plugin_dirs: &[PathBuf]) -> Result<(Env, PluginSetup), ExitCode> {
             })
         }
     }
+}
+
+/// The plugin setup of `registry` for a command: the project's NaN setting,
+/// and compiled plugins kept on disk unless `no_cache` (`--no-plugin-cache`)
+/// or the project (`[plugins] cache = false`) says no.
+pub fn setup(registry: PluginRegistry, no_cache: bool) -> PluginSetup {
+    let config = HostConfig::default().with_nan_canonicalization(registry.canonicalize_nans());
+    let disk = (!no_cache && registry.disk_cache_allowed())
+        .then(DiskCache::default_dir)
+        .flatten()
+        .map(DiskCache::at);
+    PluginSetup::with_disk_cache(registry, config, disk)
 }
 
 /// Compiles a checked strategy with the plugins' param defaults.

@@ -36,7 +36,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::trouble();
         }
     };
-    let (env, plugins) = match super::common::env(&args.plugins.plugins) {
+    let (env, plugins) = match super::common::env(&args.plugins) {
         Ok(x) => x,
         Err(code) => return code,
     };

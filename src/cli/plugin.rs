@@ -4,8 +4,8 @@ use super::common::PluginArgs;
 use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
-    ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, Manifest, OutputKind,
-    PluginError, PluginHost, PluginRegistry, PluginSetup, Tier, Tiering, host_metered_operators,
+    ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, LoadOrigin, Manifest,
+    OutputKind, PluginError, PluginHost, PluginRegistry, Tier, Tiering, host_metered_operators,
     winch_meters_fully,
 };
 use serde_json::json;
@@ -47,6 +47,10 @@ struct PathArgs {
     /// The plugin's folder or its `plugin.toml`.
     #[arg(value_name = "PATH")]
     path: PathBuf,
+    /// Compile the plugin afresh: neither read nor write the cache of
+    /// compiled plugins.
+    #[arg(long)]
+    no_plugin_cache: bool,
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -243,8 +247,8 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
 }
 
 /// The plugin host with the settings of the project around the current
-/// directory (`vixshield.toml`'s `[plugins] canonicalize_nans`).
-fn host() -> Result<PluginHost, ExitCode> {
+/// directory (`vixshield.toml`'s `[plugins] canonicalize_nans` and `cache`).
+fn host(no_cache: bool) -> Result<PluginHost, ExitCode> {
     let registry = PluginRegistry::from_current_dir(&[]).map_err(|e| {
         say!("error: {e}");
         match e {
@@ -252,10 +256,12 @@ fn host() -> Result<PluginHost, ExitCode> {
             _ => exit::findings(),
         }
     })?;
-    PluginSetup::new(registry).host().map_err(|e| {
-        say!("error: {e}");
-        exit::trouble()
-    })
+    super::common::setup(registry, no_cache)
+        .host()
+        .map_err(|e| {
+            say!("error: {e}");
+            exit::trouble()
+        })
 }
 
 fn inspect(args: &PathArgs) -> ExitCode {
@@ -263,7 +269,7 @@ fn inspect(args: &PathArgs) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let host = match host() {
+    let host = match host(args.no_plugin_cache) {
         Ok(h) => h,
         Err(code) => return code,
     };
@@ -395,6 +401,15 @@ fn inspect(args: &PathArgs) -> ExitCode {
     if valid { exit::ok() } else { exit::findings() }
 }
 
+/// Where a load found its code, in JSON output.
+fn origin_word(origin: LoadOrigin) -> &'static str {
+    match origin {
+        LoadOrigin::Memory => "memory",
+        LoadOrigin::Disk => "disk_cache",
+        _ => "compiled",
+    }
+}
+
 /// A tier in JSON output.
 fn tier_word(tier: Tier) -> &'static str {
     match tier {
@@ -420,7 +435,7 @@ fn test(args: &PathArgs) -> ExitCode {
         );
         return exit::trouble();
     };
-    let host = match host() {
+    let host = match host(args.no_plugin_cache) {
         Ok(h) => h,
         Err(code) => return code,
     };
@@ -490,6 +505,7 @@ fn test(args: &PathArgs) -> ExitCode {
                 "fuel_used": c.fuel_used,
                 "fuel_budget": plugin.fuel_budget(),
                 "load_ms": ms(load_time),
+                "loaded": origin_word(plugin.origin()),
                 "compute_ms": ms(compute_time),
                 "tier": tier_word(c.tier),
             });
@@ -519,8 +535,9 @@ fn test(args: &PathArgs) -> ExitCode {
             println!("last     {}", show(&last));
             println!("fuel     {} of {} units", c.fuel_used, plugin.fuel_budget());
             println!(
-                "time     load {:.2} ms, compute {:.2} ms ({} code)",
+                "time     load {:.2} ms ({}), compute {:.2} ms ({} code)",
                 ms(load_time),
+                plugin.origin(),
                 ms(compute_time),
                 c.tier
             );

@@ -265,7 +265,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     }
 
     // The strategy, its compiled graph, and what is measured.
-    let (env, plugins) = super::common::env(&args.market.plugins.plugins)?;
+    let (env, plugins) = super::common::env(&args.market.plugins)?;
     let config = args.assumptions.config(args.from, args.to);
     let mut measured: Option<(TradeStats, Source)> = None;
     // The measured trades' losses, in order.

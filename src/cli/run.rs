@@ -60,7 +60,7 @@ pub(crate) fn load(
     market: &MarketArgs,
     color: bool,
 ) -> Result<Loaded, ExitCode> {
-    let (env, plugins) = common::env(&market.plugins.plugins)?;
+    let (env, plugins) = common::env(&market.plugins)?;
     let strategy = common::load_strategy(strategy, &env, color)?;
     let (trades, closed) = common::load_journal(journal)?;
     let compiled = common::compile_strategy(&strategy, &plugins)?;

@@ -65,7 +65,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         return exit::trouble();
     }
     // The project's plugins and `--plugins`: a plugin is called like a built-in.
-    let (env, setup) = match common::env(&args.market.plugins.plugins) {
+    let (env, setup) = match common::env(&args.market.plugins) {
         Ok(e) => e,
         Err(code) => return code,
     };

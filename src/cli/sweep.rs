@@ -138,7 +138,7 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         .map_err(usage)?;
     // The defaults must check; the axes must name its params, in their units.
     let src = read_source(path).map_err(usage)?;
-    let (env, plugins) = super::common::env(&args.market.plugins.plugins)?;
+    let (env, plugins) = super::common::env(&args.market.plugins)?;
     let checked = check::check_source(&src, &env);
     if !checked.diagnostics.is_empty() {
         eprint!(

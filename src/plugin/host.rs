@@ -14,6 +14,7 @@ use wasmtime::{
     TypedFunc, ValType,
 };
 
+use super::disk_cache::{DiskCache, EntryKey, Miss};
 use super::error::PluginError;
 use super::manifest::{Manifest, OutputKind};
 use super::metering::{meter_bulk_memory, operator_costs};
@@ -289,13 +290,38 @@ impl HostConfig {
 #[derive(Clone)]
 pub struct PluginHost {
     config: HostConfig,
+    /// Compiled modules kept between runs; off unless asked for.
+    disk: Option<Arc<DiskCache>>,
 }
 
 impl std::fmt::Debug for PluginHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PluginHost")
             .field("config", &self.config)
+            .field("disk", &self.disk)
             .finish()
+    }
+}
+
+/// Where a load found the code it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadOrigin {
+    /// Compiled by this load.
+    Compiled,
+    /// Compiled earlier in this process.
+    Memory,
+    /// Read from the [`DiskCache`], compiled by an earlier run.
+    Disk,
+}
+
+impl std::fmt::Display for LoadOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LoadOrigin::Compiled => "compiled",
+            LoadOrigin::Memory => "compiled earlier in this process",
+            LoadOrigin::Disk => "read from the disk cache",
+        })
     }
 }
 
@@ -502,6 +528,10 @@ struct Compiled {
     /// `memory.fill` metered by the host (`metering::meter_bulk_memory`), or
     /// the bytes as loaded when it has none.
     bytes: Arc<[u8]>,
+    /// The SHA-256 of the file as loaded, and of `bytes` (the same unless
+    /// the host rewrote it): the disk cache's key.
+    source_sha: [u8; 32],
+    compiled_sha: [u8; 32],
     /// Winch meters the module correctly (`metering::winch_meters_fully`).
     winch_meters_fully: bool,
     canonicalize_nans: bool,
@@ -603,7 +633,21 @@ impl PluginHost {
     /// process-wide engines (the one it loads with is started here).
     pub fn new(config: HostConfig) -> Result<Self, PluginError> {
         backend(load_tier(config.tiering), config.canonicalize_nans)?;
-        Ok(PluginHost { config })
+        Ok(PluginHost { config, disk: None })
+    }
+
+    /// Keep compiled modules in `cache` between runs (`None`: do not). A
+    /// load then reads a module an earlier run compiled instead of
+    /// compiling it, and writes what it compiles; see [`DiskCache`] for what
+    /// is trusted and when a file is passed over.
+    pub fn with_disk_cache(mut self, cache: Option<DiskCache>) -> Self {
+        self.disk = cache.map(Arc::new);
+        self
+    }
+
+    /// The disk cache, if the host has one.
+    pub fn disk_cache(&self) -> Option<&DiskCache> {
+        self.disk.as_deref()
     }
 
     /// The host's limits and compiler settings.
@@ -653,7 +697,8 @@ impl PluginHost {
         }
 
         let canonical = self.config.canonicalize_nans;
-        let key = (canonical, Sha256::digest(bytes).into());
+        let source_sha: [u8; 32] = Sha256::digest(bytes).into();
+        let key = (canonical, source_sha);
         let cached = cache().get(&key).cloned();
         let tier = load_tier(self.config.tiering);
         // A file whose bulk operators the host rewrites is also validated as
@@ -676,8 +721,16 @@ impl PluginHost {
                     });
                 };
                 let rewritten = metered.module.is_some();
+                let module: Arc<[u8]> = metered.module.map_or_else(|| bytes.into(), Into::into);
+                let compiled_sha = if rewritten {
+                    Sha256::digest(&module).into()
+                } else {
+                    source_sha
+                };
                 let compiled = Arc::new(Compiled {
-                    bytes: metered.module.map_or_else(|| bytes.into(), Into::into),
+                    bytes: module,
+                    source_sha,
+                    compiled_sha,
                     winch_meters_fully: metered.winch_meters_fully,
                     canonicalize_nans: canonical,
                     baseline: OnceLock::new(),
@@ -698,10 +751,18 @@ impl PluginHost {
             Tiering::Baseline => compiled.baseline.get(),
             Tiering::Optimized => compiled.optimized(),
         };
-        let loaded = match existing {
-            Some(code) => code.clone(),
-            None if rewritten => alongside(check_source, || self.compile_new(manifest, &compiled))?,
-            None => self.compile_new(manifest, &compiled)?,
+        let (loaded, origin) = match existing {
+            Some(code) => (code.clone(), LoadOrigin::Memory),
+            None => match self.read_from_disk(manifest, &compiled) {
+                // The file passed validation when the entry was written (its
+                // SHA-256 is part of the key).
+                Some(code) => (code, LoadOrigin::Disk),
+                None if rewritten => (
+                    alongside(check_source, || self.compile_new(manifest, &compiled))?,
+                    LoadOrigin::Compiled,
+                ),
+                None => (self.compile_new(manifest, &compiled)?, LoadOrigin::Compiled),
+            },
         };
         // Another thread may have cached the same module meanwhile; use
         // whichever entry got there first.
@@ -710,12 +771,31 @@ impl PluginHost {
             manifest: manifest.clone(),
             compiled,
             loaded,
+            origin,
+            disk: self.disk.clone(),
             tiering: self.config.tiering,
             tier_up_fuel_per_byte: self.config.tier_up_fuel_per_byte,
             compile_deadline: self.config.compile_deadline,
             fuel,
             memory_mib,
         })
+    }
+
+    /// The code of the load tier (the optimized one for a module Winch does
+    /// not meter) from the disk cache, recorded in `compiled`; `None` on a
+    /// miss or without a cache. Under [`Tiering::Adaptive`] only the
+    /// baseline tier is looked for here (looking for optimized code would
+    /// start the optimizing engine in every run); optimized code on disk is
+    /// picked up when the plugin tiers up.
+    fn read_from_disk(&self, manifest: &Manifest, compiled: &Compiled) -> Option<Code> {
+        let disk = self.disk.as_deref()?;
+        let mut tier = load_tier(self.config.tiering);
+        if tier == Tier::Baseline && !compiled.winch_meters_fully {
+            tier = Tier::Optimized;
+        }
+        let code = read_code(disk, tier, manifest, compiled).ok()?;
+        record(compiled, &code);
+        Some(code)
     }
 
     /// Compile `compiled` for this host's tiering, recording the code.
@@ -730,27 +810,21 @@ impl PluginHost {
             wanted = Tier::Optimized;
         }
         let deadline = self.config.compile_deadline;
-        let code = match compile(wanted, manifest, compiled, deadline) {
+        let disk = self.disk.as_deref();
+        let code = match compile(wanted, manifest, compiled, deadline, disk) {
             Ok(code) => Ok(code),
             // A module the baseline compiler cannot take (e.g. it uses
             // tail calls, which Winch does not implement) may still be
             // fine for the optimizing one, which then also serves
             // hosts that asked for the baseline tier.
             Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                let code = compile(Tier::Optimized, manifest, compiled, deadline)?;
+                let code = compile(Tier::Optimized, manifest, compiled, deadline, disk)?;
                 compiled.baseline_refused.store(true, Ordering::Relaxed);
                 Ok(code)
             }
             Err(e) => Err(e),
         }?;
-        match code.backend.tier {
-            Tier::Baseline => {
-                let _ = compiled.baseline.set(code.clone());
-            }
-            Tier::Optimized => {
-                let _ = compiled.optimized.set(Some(code.clone()));
-            }
-        }
+        record(compiled, &code);
         Ok(code)
     }
 
@@ -880,20 +954,77 @@ fn compile_module(
     }
 }
 
-/// Compile and validate a module on one tier.
+/// Keep `code` as `compiled`'s code of its tier (the first one stays).
+fn record(compiled: &Compiled, code: &Code) {
+    match code.backend.tier {
+        Tier::Baseline => {
+            let _ = compiled.baseline.set(code.clone());
+        }
+        Tier::Optimized => {
+            let _ = compiled.optimized.set(Some(code.clone()));
+        }
+    }
+}
+
+/// The disk cache's key for `compiled` on `tier`.
+fn entry_key(backend: &Backend, compiled: &Compiled) -> EntryKey {
+    EntryKey::new(
+        &backend.engine,
+        backend.tier,
+        compiled.canonicalize_nans,
+        &compiled.source_sha,
+        &compiled.compiled_sha,
+    )
+}
+
+/// `compiled`'s code on `tier` from the disk cache, validated against the
+/// ABI like freshly compiled code.
+fn read_code(
+    disk: &DiskCache,
+    tier: Tier,
+    manifest: &Manifest,
+    compiled: &Compiled,
+) -> Result<Code, Miss> {
+    let backend =
+        backend(tier, compiled.canonicalize_nans).map_err(|e| Miss::Refused(e.to_string()))?;
+    let module = disk.get(&backend.engine, &entry_key(backend, compiled))?;
+    ready(backend, manifest, &module).map_err(|e| Miss::Stale(e.to_string()))
+}
+
+/// Compile and validate a module on one tier, or read it from `disk`
+/// (which then gets what is compiled).
 fn compile(
     tier: Tier,
     manifest: &Manifest,
     compiled: &Compiled,
     deadline: Duration,
+    disk: Option<&DiskCache>,
 ) -> Result<Code, PluginError> {
+    if let Some(code) = disk.and_then(|d| read_code(d, tier, manifest, compiled).ok()) {
+        return Ok(code);
+    }
     let backend = backend(tier, compiled.canonicalize_nans)?;
     let canonical = compiled.canonicalize_nans;
     let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline)?;
-    validate(&manifest.name, &module)?;
+    let code = ready(backend, manifest, &module)?;
+    // Only modules that passed validation are written; a failed write only
+    // means the next run compiles again.
+    if let Some(disk) = disk {
+        let _ = disk.put(&entry_key(backend, compiled), &module);
+    }
+    Ok(code)
+}
+
+/// Validate a compiled module against the ABI and prepare its instances.
+fn ready(
+    backend: &'static Backend,
+    manifest: &Manifest,
+    module: &Module,
+) -> Result<Code, PluginError> {
+    validate(&manifest.name, module)?;
     let linker: Linker<StoreState> = Linker::new(&backend.engine);
     let pre = linker
-        .instantiate_pre(&module)
+        .instantiate_pre(module)
         .map_err(|e| PluginError::InvalidModule {
             plugin: manifest.name.clone(),
             path: manifest.wasm_path(),
@@ -1033,6 +1164,10 @@ pub struct LoadedPlugin {
     /// The code loading found or compiled (the tier asked for, or the
     /// other one if only that compiler took the module).
     loaded: Code,
+    /// Where the load found `loaded`.
+    origin: LoadOrigin,
+    /// Where a tier-up looks for optimized code first, and writes it.
+    disk: Option<Arc<DiskCache>>,
     tiering: Tiering,
     tier_up_fuel_per_byte: u64,
     compile_deadline: Duration,
@@ -1110,6 +1245,12 @@ impl LoadedPlugin {
     /// The memory cap, in MiB.
     pub fn memory_mib(&self) -> u32 {
         self.memory_mib
+    }
+
+    /// Where loading found the plugin's code: compiled it, or found it
+    /// compiled earlier in this process or on disk.
+    pub fn origin(&self) -> LoadOrigin {
+        self.origin
     }
 
     /// The tier the next computation will run on.
@@ -1420,6 +1561,7 @@ impl LoadedPlugin {
             &self.manifest,
             compiled,
             self.compile_deadline,
+            self.disk.as_deref(),
         )
         .ok();
         let _ = compiled.optimized.set(optimized);

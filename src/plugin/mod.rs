@@ -5,6 +5,7 @@
 //!   `[plugins] paths`, `--plugins DIR`), reading manifests only;
 //! * [`PluginHost`]: loads (validates, compiles, caches) and runs them in a
 //!   sandbox; its documentation is the contract a plugin must follow;
+//! * [`DiskCache`]: compiled plugins kept between runs;
 //! * [`PluginSetup`]: the registry wired into the pipeline: the checker's
 //!   environment, the compiler's defaults, and [`WasmRunner`], the
 //!   evaluator's plugin runner;
@@ -12,6 +13,7 @@
 //!
 //! See `plugins/README.md` for how to write and build a plugin.
 
+mod disk_cache;
 mod error;
 mod host;
 mod manifest;
@@ -19,10 +21,11 @@ mod metering;
 mod registry;
 mod runner;
 
+pub use disk_cache::{CACHE_DIR_ENV, DiskCache};
 pub use error::{LineCol, PluginError};
 pub use host::{
-    COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadedPlugin,
-    MAX_FUEL, MAX_MEMORY_MIB, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost,
+    COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadOrigin,
+    LoadedPlugin, MAX_FUEL, MAX_MEMORY_MIB, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost,
     TIER_UP_FUEL_PER_BYTE, Tier, Tiering,
 };
 pub use manifest::{

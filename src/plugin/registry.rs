@@ -26,13 +26,30 @@ struct ProjectFile {
     plugins: Option<PluginsSection>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PluginsSection {
     #[serde(default)]
     paths: Vec<String>,
     #[serde(default)]
     canonicalize_nans: bool,
+    /// `cache = false`: never keep this project's compiled plugins on disk.
+    #[serde(default = "yes")]
+    cache: bool,
+}
+
+impl Default for PluginsSection {
+    fn default() -> Self {
+        PluginsSection {
+            paths: Vec::new(),
+            canonicalize_nans: false,
+            cache: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 enum Entry {
@@ -60,6 +77,7 @@ pub struct PluginRegistry {
     dirs: Vec<PathBuf>,
     project_file: Option<PathBuf>,
     canonicalize_nans: bool,
+    disk_cache: bool,
     scan: OnceLock<Scan>,
 }
 
@@ -69,6 +87,7 @@ impl std::fmt::Debug for PluginRegistry {
             .field("dirs", &self.dirs)
             .field("project_file", &self.project_file)
             .field("canonicalize_nans", &self.canonicalize_nans)
+            .field("disk_cache", &self.disk_cache)
             .finish_non_exhaustive()
     }
 }
@@ -94,7 +113,8 @@ impl PluginRegistry {
     ///
     /// Each plugin is a subfolder of a search folder holding a `plugin.toml`.
     /// `vixshield.toml`'s `[plugins] canonicalize_nans = true` is kept for
-    /// the host (see [`canonicalize_nans`](Self::canonicalize_nans)).
+    /// the host (see [`canonicalize_nans`](Self::canonicalize_nans)), and
+    /// `cache = false` (see [`disk_cache_allowed`](Self::disk_cache_allowed)).
     /// Errors: an invalid `vixshield.toml`, or a listed or extra folder that
     /// does not exist.
     pub fn discover(start: &Path, extra_dirs: &[PathBuf]) -> Result<Self, PluginError> {
@@ -136,6 +156,7 @@ impl PluginRegistry {
         let mut registry = Self::from_dirs(dirs);
         registry.project_file = project_file;
         registry.canonicalize_nans = settings.canonicalize_nans;
+        registry.disk_cache = settings.cache;
         Ok(registry)
     }
 
@@ -156,6 +177,7 @@ impl PluginRegistry {
             dirs: unique,
             project_file: None,
             canonicalize_nans: false,
+            disk_cache: true,
             scan: OnceLock::new(),
         }
     }
@@ -176,6 +198,15 @@ impl PluginRegistry {
     /// host as [`HostConfig::canonicalize_nans`](super::HostConfig::canonicalize_nans).
     pub fn canonicalize_nans(&self) -> bool {
         self.canonicalize_nans
+    }
+
+    /// Whether the project lets compiled plugins be kept on disk
+    /// (`vixshield.toml`: `[plugins] cache = false` says no; default yes).
+    /// The library keeps nothing on disk unless asked
+    /// ([`PluginHost::with_disk_cache`](super::PluginHost::with_disk_cache));
+    /// the command line asks unless this or `--no-plugin-cache` says no.
+    pub fn disk_cache_allowed(&self) -> bool {
+        self.disk_cache
     }
 
     fn scan(&self) -> &Scan {

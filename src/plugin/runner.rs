@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use super::disk_cache::DiskCache;
 use super::error::PluginError;
 use super::host::{HostConfig, LoadedPlugin, PluginHost};
 use super::manifest::{Manifest, OutputKind};
@@ -32,6 +33,7 @@ pub struct PluginSetup {
 struct Inner {
     registry: PluginRegistry,
     config: HostConfig,
+    disk: Option<DiskCache>,
     /// Created on first load: a command that uses no plugin starts no engine.
     host: OnceLock<Result<PluginHost, String>>,
     /// Plugins loaded so far, by name (failures are not kept: asked again,
@@ -50,10 +52,21 @@ impl PluginSetup {
     /// The setup over `registry` with the given host limits and settings,
     /// as given (the project file's NaN setting is not applied).
     pub fn with_config(registry: PluginRegistry, config: HostConfig) -> Self {
+        Self::with_disk_cache(registry, config, None)
+    }
+
+    /// [`with_config`](Self::with_config), keeping compiled plugins in
+    /// `disk` between runs (see [`PluginHost::with_disk_cache`]).
+    pub fn with_disk_cache(
+        registry: PluginRegistry,
+        config: HostConfig,
+        disk: Option<DiskCache>,
+    ) -> Self {
         PluginSetup {
             inner: Arc::new(Inner {
                 registry,
                 config,
+                disk,
                 host: OnceLock::new(),
                 loaded: Mutex::new(HashMap::new()),
             }),
@@ -168,10 +181,12 @@ impl Inner {
     fn host(&self) -> Result<PluginHost, PluginError> {
         self.host
             .get_or_init(|| {
-                PluginHost::new(self.config).map_err(|e| match e {
-                    PluginError::Engine { message } => message,
-                    other => other.to_string(),
-                })
+                PluginHost::new(self.config)
+                    .map(|host| host.with_disk_cache(self.disk.clone()))
+                    .map_err(|e| match e {
+                        PluginError::Engine { message } => message,
+                        other => other.to_string(),
+                    })
             })
             .clone()
             .map_err(|message| PluginError::Engine { message })

@@ -9,11 +9,22 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The built binary with `args`, run in `dir` with `NO_COLOR=1`, not yet started.
+/// The built binary with `args`, run in `dir` with `NO_COLOR=1`, not yet
+/// started. Its cache of compiled plugins is the suite's own
+/// ([`plugin_cache_dir`]), never the user's.
 pub fn command_in(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vixshield"));
-    c.args(args).current_dir(dir).env("NO_COLOR", "1");
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env(vixshield::plugin::CACHE_DIR_ENV, plugin_cache_dir());
     c
+}
+
+/// The cache of compiled plugins the suite's runs of the binary share (under
+/// the build's temporary folder, `target/tmp`).
+pub fn plugin_cache_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache")
 }
 
 /// Runs the binary in `dir` and waits for it.

@@ -31,6 +31,7 @@ mod market_errors;
 mod market_load;
 mod money;
 mod plugin_cli;
+mod plugin_disk_cache;
 mod plugin_host;
 mod risk_exact;
 mod risk_mc;

@@ -1,0 +1,381 @@
+//! Compiled plugins kept on disk between runs.
+//!
+//! Compiling a plugin takes about a millisecond per few kilobytes of
+//! WebAssembly (a rustc-built 49 KB plugin 6–7 ms on the baseline tier); a
+//! module compiled before is read back in well under a millisecond. The
+//! cache holds what wasmtime's `Module::serialize` wrote for a module this
+//! build compiled, validated and accepted, one file per (source module,
+//! rewritten module, tier, NaN setting, engine settings), named by the
+//! SHA-256 of all of them.
+//!
+//! Native code read back is run as it is, so the cache is trusted like the
+//! binary: a file is used only when it sits in a folder owned by the user
+//! running vixshield that nobody else can write (Unix), is itself owned by
+//! that user and writable by nobody else, starts with this format's magic
+//! and matches the SHA-256 its header records (a torn or damaged file is
+//! recompiled, never run), and wasmtime then refuses an artifact of another
+//! version or engine configuration. Anything short of that is a miss: the
+//! plugin is compiled as if there were no cache. Writes are atomic (a
+//! temporary file renamed into place) and best effort; a cache that cannot
+//! be written only costs the next run its compile.
+//!
+//! The library leaves the cache off ([`PluginHost::with_disk_cache`](super::PluginHost::with_disk_cache));
+//! the command line turns it on at [`DiskCache::default_dir`].
+
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::{Engine, Module};
+
+use super::host::Tier;
+
+/// The environment variable that moves the cache folder.
+pub const CACHE_DIR_ENV: &str = "VIXSHIELD_CACHE_DIR";
+
+/// The first bytes of every cache file: the format and its version.
+const MAGIC: &[u8; 8] = b"VXSCODE1";
+
+/// Magic, then the SHA-256 of the artifact that follows.
+const HEADER_LEN: usize = MAGIC.len() + 32;
+
+/// File name extension of cache entries.
+const EXTENSION: &str = "vxscode";
+
+/// When a write leaves more entries than this, the least recently written
+/// go first (a plugin's entry is rewritten only when it is recompiled).
+const MAX_ENTRIES: usize = 128;
+
+/// Or more bytes than this in all.
+const MAX_TOTAL_BYTES: u64 = 64 << 20;
+
+/// The largest file read back (a 50 KB plugin compiles to about 250 KB).
+const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// A folder of compiled plugins (see the [module](self) docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskCache {
+    dir: PathBuf,
+}
+
+/// Why a cache file was not used, for people wondering why a load compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// No file for this module yet.
+    Absent,
+    /// The folder or file failed the trust checks, or could not be read.
+    Refused(String),
+    /// The file is damaged, or wasmtime refused it (another version or
+    /// engine configuration).
+    Stale(String),
+}
+
+/// The key of one compiled module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EntryKey([u8; 32]);
+
+impl EntryKey {
+    /// The key of `source` (the plugin's file, by SHA-256) compiled from
+    /// `compiled` (the bytes the compiler got: the source or the host's
+    /// metered rewrite of it) on `tier` with `engine`.
+    pub(crate) fn new(
+        engine: &Engine,
+        tier: Tier,
+        canonicalize_nans: bool,
+        source: &[u8; 32],
+        compiled: &[u8; 32],
+    ) -> EntryKey {
+        let mut h = Sha256::new();
+        h.update(b"vixshield compiled plugin\0");
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update([
+            0,
+            match tier {
+                Tier::Baseline => 1,
+                Tier::Optimized => 2,
+            },
+            u8::from(canonicalize_nans),
+        ]);
+        h.update(source);
+        h.update(compiled);
+        // Every engine setting that changes the code wasmtime makes
+        // (compiler, its flags, fuel costs, wasm features, version).
+        engine
+            .precompile_compatibility_hash()
+            .hash(&mut ShaHasher(&mut h));
+        EntryKey(h.finalize().into())
+    }
+
+    fn file_name(&self) -> String {
+        let mut s = String::with_capacity(64 + 1 + EXTENSION.len());
+        for b in self.0 {
+            s.push(char::from(HEX[usize::from(b >> 4)]));
+            s.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        s.push('.');
+        s.push_str(EXTENSION);
+        s
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Feeds `Hash` implementations into a SHA-256 (stable, unlike `std`'s
+/// default hasher, whose algorithm may change between Rust releases).
+struct ShaHasher<'a>(&'a mut Sha256);
+
+impl Hasher for ShaHasher<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+impl DiskCache {
+    /// The cache in `dir` (created on the first write).
+    pub fn at(dir: impl Into<PathBuf>) -> DiskCache {
+        DiskCache { dir: dir.into() }
+    }
+
+    /// Where the command line keeps it: `$VIXSHIELD_CACHE_DIR` when set
+    /// (and not empty), else `vixshield/plugins` in the user's cache folder
+    /// (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on
+    /// macOS, `%LOCALAPPDATA%` on Windows). `None` when there is none.
+    pub fn default_dir() -> Option<PathBuf> {
+        match std::env::var_os(CACHE_DIR_ENV) {
+            Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+            _ => dirs::cache_dir().map(|d| d.join("vixshield").join("plugins")),
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, key: &EntryKey) -> PathBuf {
+        self.dir.join(key.file_name())
+    }
+
+    /// The module stored under `key`, compiled for `engine`.
+    pub(crate) fn get(&self, engine: &Engine, key: &EntryKey) -> Result<Module, Miss> {
+        let path = self.path(key);
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Miss::Absent),
+            Err(e) => return Err(Miss::Refused(format!("cannot open it: {e}"))),
+        };
+        trusted_dir(&self.dir).map_err(Miss::Refused)?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Miss::Refused(format!("cannot read it: {e}")))?;
+        trusted_file(&meta).map_err(Miss::Refused)?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Miss::Stale(format!("it is {} bytes long", meta.len())));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes)
+            .map_err(|e| Miss::Refused(format!("cannot read it: {e}")))?;
+        let artifact = checked(&bytes).map_err(|why| Miss::Stale(why.into()))?;
+        deserialize(engine, artifact).map_err(|e| Miss::Stale(format!("{e:#}")))
+    }
+
+    /// Store `module` under `key`. Best effort: returns why not, for tests
+    /// and diagnostics, but a failure only means the next run compiles.
+    pub(crate) fn put(&self, key: &EntryKey, module: &Module) -> Result<(), String> {
+        let artifact = module.serialize().map_err(|e| format!("{e:#}"))?;
+        create_private_dir(&self.dir).map_err(|e| format!("cannot create the folder: {e}"))?;
+        trusted_dir(&self.dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".writing-")
+            .tempfile_in(&self.dir)
+            .map_err(|e| format!("cannot write: {e}"))?;
+        let digest: [u8; 32] = Sha256::digest(&artifact).into();
+        let write = |f: &mut File| -> std::io::Result<()> {
+            f.write_all(MAGIC)?;
+            f.write_all(&digest)?;
+            f.write_all(&artifact)
+        };
+        write(tmp.as_file_mut()).map_err(|e| format!("cannot write: {e}"))?;
+        tmp.persist(self.path(key))
+            .map_err(|e| format!("cannot write: {}", e.error))?;
+        self.prune();
+        Ok(())
+    }
+
+    /// Keep at most [`MAX_ENTRIES`] entries and [`MAX_TOTAL_BYTES`] bytes,
+    /// removing the least recently written first, and temporary files a
+    /// killed process left behind an hour or more ago.
+    fn prune(&self) {
+        let Ok(read) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = Vec::new();
+        for entry in read.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            let modified = meta.modified().unwrap_or(now);
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".writing-") {
+                let old = now
+                    .duration_since(modified)
+                    .is_ok_and(|age| age.as_secs() >= 3600);
+                if old {
+                    let _ = std::fs::remove_file(&path);
+                }
+            } else if path.extension().is_some_and(|e| e == EXTENSION) && meta.is_file() {
+                entries.push((modified, meta.len(), path));
+            }
+        }
+        let mut total: u64 = entries.iter().map(|e| e.1).sum();
+        if entries.len() <= MAX_ENTRIES && total <= MAX_TOTAL_BYTES {
+            return;
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut kept = 0;
+        for (_, len, path) in entries {
+            if kept < MAX_ENTRIES && total <= MAX_TOTAL_BYTES {
+                kept += 1;
+                continue;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
+        }
+    }
+}
+
+/// The artifact in a cache file's bytes, if its header is right.
+fn checked(bytes: &[u8]) -> Result<&[u8], &'static str> {
+    if bytes.len() < HEADER_LEN || !bytes.starts_with(MAGIC) {
+        return Err("it is not a vixshield cache file of this format");
+    }
+    let (header, artifact) = bytes.split_at(HEADER_LEN);
+    if header[MAGIC.len()..] != Sha256::digest(artifact)[..] {
+        return Err("its contents do not match their checksum");
+    }
+    Ok(artifact)
+}
+
+/// Turn a cache file's artifact back into a module.
+#[allow(unsafe_code)]
+fn deserialize(engine: &Engine, artifact: &[u8]) -> wasmtime::Result<Module> {
+    // SAFETY: wasmtime requires the bytes to be a `Module::serialize` output
+    // (for any engine: it checks the version and configuration itself and
+    // errs on a mismatch), since it maps them as native code. These bytes are
+    // what `put` wrote from `Module::serialize`, byte for byte: `checked`
+    // matched them against the SHA-256 recorded beside them, and the file and
+    // its folder belong to this user and nobody else can write them
+    // (`trusted_dir`, `trusted_file`), so only this user's own processes, or
+    // someone already able to act as this user, could have written them.
+    unsafe { Module::deserialize(engine, artifact) }
+}
+
+/// Create `dir` (and missing parents) readable and writable by this user
+/// alone.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Is `dir` a real folder (not a symbolic link) of this user's that nobody
+/// else can write?
+#[cfg(unix)]
+fn trusted_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta =
+        std::fs::symlink_metadata(dir).map_err(|e| format!("cannot read the folder: {e}"))?;
+    if !meta.is_dir() {
+        return Err("the cache folder is not a folder (a symbolic link?)".into());
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err("the cache folder belongs to another user".into());
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err("other users can write to the cache folder".into());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn trusted_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err("the cache folder is not a folder (a symbolic link?)".into()),
+        Err(e) => Err(format!("cannot read the folder: {e}")),
+    }
+}
+
+/// Is the opened cache file this user's, and writable by nobody else?
+#[cfg(unix)]
+fn trusted_file(meta: &std::fs::Metadata) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    if !meta.is_file() {
+        return Err("the cache entry is not a file".into());
+    }
+    if meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err("the cache entry belongs to another user".into());
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err("other users can write to the cache entry".into());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn trusted_file(meta: &std::fs::Metadata) -> Result<(), String> {
+    if meta.is_file() {
+        Ok(())
+    } else {
+        Err("the cache entry is not a file".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_must_match_its_contents() {
+        let artifact = b"some compiled code";
+        let mut file = MAGIC.to_vec();
+        file.extend_from_slice(&Sha256::digest(artifact));
+        file.extend_from_slice(artifact);
+        assert_eq!(checked(&file), Ok(&artifact[..]));
+
+        let mut flipped = file.clone();
+        if let Some(last) = flipped.last_mut() {
+            *last ^= 1;
+        }
+        assert!(checked(&flipped).is_err());
+        assert!(checked(&file[..file.len() - 1]).is_err(), "torn write");
+        assert!(checked(&file[..HEADER_LEN - 1]).is_err(), "no header");
+        let mut other = file.clone();
+        other[7] = b'2';
+        assert!(checked(&other).is_err(), "another format version");
+    }
+
+    #[test]
+    fn file_names_are_the_key_in_hex() {
+        let mut key = [0_u8; 32];
+        key[0] = 0xab;
+        key[31] = 0x01;
+        let name = EntryKey(key).file_name();
+        assert_eq!(name.len(), 64 + 1 + EXTENSION.len());
+        assert!(name.starts_with("ab00"));
+        assert!(name.ends_with("01.vxscode"));
+    }
+}

@@ -1,0 +1,358 @@
+//! The disk cache of compiled plugins: a later run reads what an earlier one
+//! compiled, and anything damaged, foreign or exposed is compiled afresh,
+//! never run.
+
+use std::path::{Path, PathBuf};
+
+use vixshield::plugin::{
+    DiskCache, HostConfig, LoadOrigin, LoadedPlugin, Manifest, PluginHost, Tier, Tiering,
+};
+
+use crate::common::{text, vixshield_in};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `wasm` with a custom section naming `tag` appended: the same plugin, a
+/// different SHA-256, so that no other test's load (the process keeps
+/// compiled modules in memory too) can serve it.
+fn tagged(wasm: &[u8], tag: &str) -> Vec<u8> {
+    let name = b"vixshield-test";
+    let payload_len = 1 + name.len() + tag.len();
+    assert!(payload_len < 128, "one-byte LEB128 lengths");
+    let mut out = wasm.to_vec();
+    out.push(0); // custom section
+    out.push(payload_len as u8);
+    out.push(name.len() as u8);
+    out.extend_from_slice(name);
+    out.extend_from_slice(tag.as_bytes());
+    out
+}
+
+/// The `wilder_rsi` example, tagged, installed in `dir`.
+fn rsi_plugin(dir: &Path, tag: &str) -> (Manifest, Vec<u8>) {
+    let example = Manifest::from_file(&repo().join("plugins/wilder_rsi/plugin.toml")).unwrap();
+    let wasm = tagged(&std::fs::read(example.wasm_path()).unwrap(), tag);
+    let folder = dir.join("wilder_rsi");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(&example.path, folder.join("plugin.toml")).unwrap();
+    std::fs::write(folder.join(&example.wasm), &wasm).unwrap();
+    (
+        Manifest::from_file(&folder.join("plugin.toml")).unwrap(),
+        wasm,
+    )
+}
+
+fn cached_host(tiering: Tiering, cache: &Path) -> PluginHost {
+    PluginHost::new(HostConfig::default().with_tiering(tiering))
+        .unwrap()
+        .with_disk_cache(Some(DiskCache::at(cache)))
+}
+
+/// The cache's entries: (file name, inode) sorted by name.
+fn entries(cache: &Path) -> Vec<(String, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut v: Vec<(String, u64)> = std::fs::read_dir(cache)
+        .map(|r| {
+            r.flatten()
+                .map(|e| {
+                    let ino = e.metadata().unwrap().ino();
+                    (e.file_name().to_string_lossy().into_owned(), ino)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn closes() -> Vec<f64> {
+    (0..400)
+        .map(|i| 20.0 + (f64::from(i) * 0.37).sin() * 6.0)
+        .collect()
+}
+
+/// Values (as bits) and fuel of one computation.
+fn run(plugin: &LoadedPlugin) -> (Vec<u64>, u64) {
+    let c = plugin.compute(&[&closes()], &[14.0]).unwrap();
+    (c.values.iter().map(|v| v.to_bits()).collect(), c.fuel_used)
+}
+
+#[test]
+fn a_later_load_reads_what_an_earlier_one_compiled() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "later-load");
+    let host = cached_host(Tiering::Baseline, cache.path());
+
+    let first = host.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(first.origin(), LoadOrigin::Compiled);
+    let written = entries(cache.path());
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].0.ends_with(".vxscode"), "{written:?}");
+
+    PluginHost::clear_module_cache();
+    let second = host.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(second.origin(), LoadOrigin::Disk);
+    assert_eq!(second.tier(), Tier::Baseline);
+    assert_eq!(entries(cache.path()), written, "a hit writes nothing");
+    // The same code: the same values, bit for bit, and the same fuel.
+    assert_eq!(run(&first), run(&second));
+
+    // Without a disk cache the process's own cache serves a reload.
+    let plain = PluginHost::new(HostConfig::default().with_tiering(Tiering::Baseline)).unwrap();
+    assert_eq!(
+        plain.load_bytes(&m, &wasm).unwrap().origin(),
+        LoadOrigin::Memory
+    );
+}
+
+#[test]
+fn a_changed_module_is_compiled_not_read() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let host = cached_host(Tiering::Baseline, cache.path());
+    let (m, wasm) = rsi_plugin(plugins.path(), "changed-a");
+    host.load_bytes(&m, &wasm).unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "changed-b");
+    PluginHost::clear_module_cache();
+    assert_eq!(
+        host.load_bytes(&m, &wasm).unwrap().origin(),
+        LoadOrigin::Compiled
+    );
+    assert_eq!(entries(cache.path()).len(), 2);
+}
+
+#[test]
+fn a_damaged_entry_is_compiled_again_and_replaced() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "damaged");
+    let host = cached_host(Tiering::Baseline, cache.path());
+    let good = run(&host.load_bytes(&m, &wasm).unwrap());
+    let [(name, _)] = entries(cache.path()).try_into().unwrap();
+    let path = cache.path().join(&name);
+    let bytes = std::fs::read(&path).unwrap();
+
+    // One flipped bit in the code, then a torn (truncated) write.
+    let mut flipped = bytes.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x10;
+    for damaged in [flipped, bytes[..bytes.len() - 100].to_vec()] {
+        std::fs::write(&path, &damaged).unwrap();
+        PluginHost::clear_module_cache();
+        let reloaded = host.load_bytes(&m, &wasm).unwrap();
+        assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
+        assert_eq!(run(&reloaded), good);
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "rewritten whole");
+    }
+}
+
+#[test]
+fn an_entry_for_another_engine_is_not_run() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "other-engine");
+    cached_host(Tiering::Optimized, cache.path())
+        .load_bytes(&m, &wasm)
+        .unwrap();
+    let [(cranelift, _)] = entries(cache.path()).try_into().unwrap();
+    PluginHost::clear_module_cache();
+    let baseline = cached_host(Tiering::Baseline, cache.path());
+    baseline.load_bytes(&m, &wasm).unwrap();
+    let winch = entries(cache.path())
+        .into_iter()
+        .find(|e| e.0 != cranelift)
+        .unwrap()
+        .0;
+
+    // Cranelift's code, with a valid header, under Winch's name: wasmtime
+    // refuses it (another compiler), so the load compiles.
+    std::fs::copy(cache.path().join(&cranelift), cache.path().join(&winch)).unwrap();
+    PluginHost::clear_module_cache();
+    let reloaded = baseline.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
+    assert_eq!(reloaded.tier(), Tier::Baseline);
+}
+
+#[test]
+fn a_folder_others_can_write_is_not_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "exposed");
+    let host = cached_host(Tiering::Baseline, cache.path());
+    host.load_bytes(&m, &wasm).unwrap();
+    let written = entries(cache.path());
+
+    let perms = |mode| std::fs::Permissions::from_mode(mode);
+    std::fs::set_permissions(cache.path(), perms(0o777)).unwrap();
+    PluginHost::clear_module_cache();
+    assert_eq!(
+        host.load_bytes(&m, &wasm).unwrap().origin(),
+        LoadOrigin::Compiled
+    );
+    assert_eq!(
+        entries(cache.path()),
+        written,
+        "nothing written there either"
+    );
+
+    // A file others can write is not run either.
+    std::fs::set_permissions(cache.path(), perms(0o700)).unwrap();
+    let file = cache.path().join(&written[0].0);
+    std::fs::set_permissions(&file, perms(0o666)).unwrap();
+    PluginHost::clear_module_cache();
+    assert_eq!(
+        host.load_bytes(&m, &wasm).unwrap().origin(),
+        LoadOrigin::Compiled
+    );
+
+    // Rewritten by that load, privately: trusted again.
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o077,
+        0
+    );
+    PluginHost::clear_module_cache();
+    assert_eq!(
+        host.load_bytes(&m, &wasm).unwrap().origin(),
+        LoadOrigin::Disk
+    );
+}
+
+#[test]
+fn the_cache_folder_is_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let plugins = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("a/b/plugins");
+    let (m, wasm) = rsi_plugin(plugins.path(), "private");
+    cached_host(Tiering::Baseline, &cache)
+        .load_bytes(&m, &wasm)
+        .unwrap();
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+}
+
+#[test]
+fn a_rewritten_module_is_cached_too() {
+    // `bulk_identity` copies with `memory.copy`, which the host rewrites
+    // to meter per byte; the cached code is the rewritten module's.
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let fixture = repo().join("tests/fixtures/wat/bulk_identity.wat");
+    let wasm = tagged(&wat::parse_file(&fixture).unwrap(), "rewritten");
+    let folder = plugins.path().join("bulk");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("bulk.wasm"), &wasm).unwrap();
+    std::fs::write(
+        folder.join("plugin.toml"),
+        "name = \"bulk\"\nversion = \"0.0.1\"\nabi = 1\nwasm = \"bulk.wasm\"\n\
+         description = \"test\"\ninputs = 1\noutput = \"number\"\n",
+    )
+    .unwrap();
+    let m = Manifest::from_file(&folder.join("plugin.toml")).unwrap();
+    let host = cached_host(Tiering::Baseline, cache.path());
+    let bars = closes();
+    let first = host.load_bytes(&m, &wasm).unwrap();
+    let a = first.compute(&[&bars], &[]).unwrap();
+    PluginHost::clear_module_cache();
+    let second = host.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(second.origin(), LoadOrigin::Disk);
+    let b = second.compute(&[&bars], &[]).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.values, bars, "an identity");
+}
+
+#[test]
+fn a_tier_up_keeps_the_optimized_code_for_the_next_run() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), "tier-up");
+    // Tier up after the first computation.
+    let host = PluginHost::new(HostConfig::default().with_tier_up_fuel_per_byte(0))
+        .unwrap()
+        .with_disk_cache(Some(DiskCache::at(cache.path())));
+    let plugin = host.load_bytes(&m, &wasm).unwrap();
+    let on_baseline = run(&plugin);
+    assert_eq!(plugin.tier(), Tier::Optimized);
+    let both = entries(cache.path());
+    assert_eq!(both.len(), 2, "baseline and optimized code: {both:?}");
+
+    // The next run reads both: the load the baseline code, the tier-up the
+    // optimized code (same files, same inodes: nothing compiled or written).
+    PluginHost::clear_module_cache();
+    let again = host.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(again.origin(), LoadOrigin::Disk);
+    assert_eq!(again.tier(), Tier::Baseline);
+    assert_eq!(run(&again), on_baseline);
+    assert_eq!(again.tier(), Tier::Optimized);
+    assert_eq!(
+        run(&again),
+        on_baseline,
+        "the same values and fuel on both tiers"
+    );
+    assert_eq!(entries(cache.path()), both);
+}
+
+/// `plugin test --format json` in `dir` with the cache at `cache`; the
+/// `loaded` field.
+fn plugin_test_loaded(dir: &Path, cache: &Path, extra: &[&str]) -> String {
+    let plugin = repo().join("plugins/wilder_rsi");
+    let mut args = vec![
+        "plugin",
+        "test",
+        plugin.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = crate::common::command_in(dir, &args)
+        .env(vixshield::plugin::CACHE_DIR_ENV, cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["loaded"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_command_line_keeps_compiled_plugins_between_runs() {
+    let here = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().join("plugins");
+    let no_cache = ["--no-plugin-cache"];
+    assert_eq!(
+        plugin_test_loaded(here.path(), &cache, &no_cache),
+        "compiled"
+    );
+    assert!(!cache.exists(), "--no-plugin-cache writes nothing");
+    assert_eq!(plugin_test_loaded(here.path(), &cache, &[]), "compiled");
+    assert_eq!(entries(&cache).len(), 1);
+    assert_eq!(plugin_test_loaded(here.path(), &cache, &[]), "disk_cache");
+    assert_eq!(
+        plugin_test_loaded(here.path(), &cache, &no_cache),
+        "compiled"
+    );
+
+    // A project can say no for all its commands.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("vixshield.toml"),
+        "[plugins]\ncache = false\n",
+    )
+    .unwrap();
+    let other = project.path().join("cache");
+    assert_eq!(plugin_test_loaded(project.path(), &other, &[]), "compiled");
+    assert_eq!(plugin_test_loaded(project.path(), &other, &[]), "compiled");
+    assert!(!other.exists());
+
+    // The commands that evaluate signals use it too.
+    let strategy = repo().join("strategies/spx-theta.vxs");
+    let check = vixshield_in(
+        &repo(),
+        &["check", strategy.to_str().unwrap(), "--no-plugin-cache"],
+    );
+    assert!(check.status.success(), "{}", text(&check.stderr));
+}
