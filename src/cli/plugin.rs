@@ -506,6 +506,7 @@ fn test(args: &PathArgs) -> ExitCode {
                 "fuel_budget": plugin.fuel_budget(),
                 "load_ms": ms(load_time),
                 "loaded": origin_word(plugin.origin()),
+                "cache_note": plugin.disk_cache_note(),
                 "compute_ms": ms(compute_time),
                 "tier": tier_word(c.tier),
             });
@@ -541,6 +542,9 @@ fn test(args: &PathArgs) -> ExitCode {
                 ms(compute_time),
                 c.tier
             );
+            if let Some(note) = plugin.disk_cache_note() {
+                println!("cache    {}", crate::diag::terminal_safe(note));
+            }
         }
     }
     exit::ok()

@@ -751,17 +751,23 @@ impl PluginHost {
             Tiering::Baseline => compiled.baseline.get(),
             Tiering::Optimized => compiled.optimized(),
         };
+        let mut note = None;
         let (loaded, origin) = match existing {
             Some(code) => (code.clone(), LoadOrigin::Memory),
-            None => match self.read_from_disk(manifest, &compiled) {
+            None => match self.read_from_disk(manifest, &compiled, &mut note) {
                 // The file passed validation when the entry was written (its
                 // SHA-256 is part of the key).
                 Some(code) => (code, LoadOrigin::Disk),
                 None if rewritten => (
-                    alongside(check_source, || self.compile_new(manifest, &compiled))?,
+                    alongside(check_source, || {
+                        self.compile_new(manifest, &compiled, &mut note)
+                    })?,
                     LoadOrigin::Compiled,
                 ),
-                None => (self.compile_new(manifest, &compiled)?, LoadOrigin::Compiled),
+                None => (
+                    self.compile_new(manifest, &compiled, &mut note)?,
+                    LoadOrigin::Compiled,
+                ),
             },
         };
         // Another thread may have cached the same module meanwhile; use
@@ -772,6 +778,7 @@ impl PluginHost {
             compiled,
             loaded,
             origin,
+            disk_note: note,
             disk: self.disk.clone(),
             tiering: self.config.tiering,
             tier_up_fuel_per_byte: self.config.tier_up_fuel_per_byte,
@@ -787,19 +794,36 @@ impl PluginHost {
     /// baseline tier is looked for here (looking for optimized code would
     /// start the optimizing engine in every run); optimized code on disk is
     /// picked up when the plugin tiers up.
-    fn read_from_disk(&self, manifest: &Manifest, compiled: &Compiled) -> Option<Code> {
+    fn read_from_disk(
+        &self,
+        manifest: &Manifest,
+        compiled: &Compiled,
+        note: &mut Option<String>,
+    ) -> Option<Code> {
         let disk = self.disk.as_deref()?;
         let mut tier = load_tier(self.config.tiering);
         if tier == Tier::Baseline && !compiled.winch_meters_fully {
             tier = Tier::Optimized;
         }
-        let code = read_code(disk, tier, manifest, compiled).ok()?;
-        record(compiled, &code);
-        Some(code)
+        match read_code(disk, tier, manifest, compiled) {
+            Ok(code) => {
+                record(compiled, &code);
+                Some(code)
+            }
+            Err(miss) => {
+                *note = miss_note(disk, miss);
+                None
+            }
+        }
     }
 
     /// Compile `compiled` for this host's tiering, recording the code.
-    fn compile_new(&self, manifest: &Manifest, compiled: &Compiled) -> Result<Code, PluginError> {
+    fn compile_new(
+        &self,
+        manifest: &Manifest,
+        compiled: &Compiled,
+        note: &mut Option<String>,
+    ) -> Result<Code, PluginError> {
         let mut wanted = load_tier(self.config.tiering);
         // Fuel must bound a plugin's time on every tier: a module
         // with `memory.init` or table operators, which Winch would
@@ -811,14 +835,14 @@ impl PluginHost {
         }
         let deadline = self.config.compile_deadline;
         let disk = self.disk.as_deref();
-        let code = match compile(wanted, manifest, compiled, deadline, disk) {
+        let code = match compile(wanted, manifest, compiled, deadline, disk, note) {
             Ok(code) => Ok(code),
             // A module the baseline compiler cannot take (e.g. it uses
             // tail calls, which Winch does not implement) may still be
             // fine for the optimizing one, which then also serves
             // hosts that asked for the baseline tier.
             Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                let code = compile(Tier::Optimized, manifest, compiled, deadline, disk)?;
+                let code = compile(Tier::Optimized, manifest, compiled, deadline, disk, note)?;
                 compiled.baseline_refused.store(true, Ordering::Relaxed);
                 Ok(code)
             }
@@ -991,17 +1015,35 @@ fn read_code(
     ready(backend, manifest, &module).map_err(|e| Miss::Stale(e.to_string()))
 }
 
+/// Why a load did not use the disk cache, for the people asking
+/// ([`LoadedPlugin::disk_cache_note`]); `None` for an entry not written yet.
+fn miss_note(disk: &DiskCache, miss: Miss) -> Option<String> {
+    let dir = disk.dir().display();
+    match miss {
+        Miss::Absent => None,
+        Miss::Refused(why) => Some(format!("the disk cache in {dir} was not used: {why}")),
+        Miss::Stale(why) => Some(format!(
+            "the disk cache's entry in {dir} could not be used ({why}); compiled afresh"
+        )),
+    }
+}
+
 /// Compile and validate a module on one tier, or read it from `disk`
-/// (which then gets what is compiled).
+/// (which then gets what is compiled); why the disk cache did not serve or
+/// take the module goes to `note`.
 fn compile(
     tier: Tier,
     manifest: &Manifest,
     compiled: &Compiled,
     deadline: Duration,
     disk: Option<&DiskCache>,
+    note: &mut Option<String>,
 ) -> Result<Code, PluginError> {
-    if let Some(code) = disk.and_then(|d| read_code(d, tier, manifest, compiled).ok()) {
-        return Ok(code);
+    if let Some(disk) = disk {
+        match read_code(disk, tier, manifest, compiled) {
+            Ok(code) => return Ok(code),
+            Err(miss) => *note = miss_note(disk, miss),
+        }
     }
     let backend = backend(tier, compiled.canonicalize_nans)?;
     let canonical = compiled.canonicalize_nans;
@@ -1009,8 +1051,11 @@ fn compile(
     let code = ready(backend, manifest, &module)?;
     // Only modules that passed validation are written; a failed write only
     // means the next run compiles again.
-    if let Some(disk) = disk {
-        let _ = disk.put(&entry_key(backend, compiled), &module);
+    if let Some(disk) = disk
+        && let Err(why) = disk.put(&entry_key(backend, compiled), &module)
+    {
+        let dir = disk.dir().display();
+        note.get_or_insert_with(|| format!("could not keep the compiled plugin in {dir}: {why}"));
     }
     Ok(code)
 }
@@ -1166,6 +1211,8 @@ pub struct LoadedPlugin {
     loaded: Code,
     /// Where the load found `loaded`.
     origin: LoadOrigin,
+    /// Why the disk cache did not serve or take the load.
+    disk_note: Option<String>,
     /// Where a tier-up looks for optimized code first, and writes it.
     disk: Option<Arc<DiskCache>>,
     tiering: Tiering,
@@ -1251,6 +1298,14 @@ impl LoadedPlugin {
     /// compiled earlier in this process or on disk.
     pub fn origin(&self) -> LoadOrigin {
         self.origin
+    }
+
+    /// Why the load did not read or write the disk cache when it had one:
+    /// the folder or file failed its checks, the entry was damaged or of
+    /// another engine, or it could not be written. `None` when the cache
+    /// served the load, took what it compiled, or is off.
+    pub fn disk_cache_note(&self) -> Option<&str> {
+        self.disk_note.as_deref()
     }
 
     /// The tier the next computation will run on.
@@ -1562,6 +1617,7 @@ impl LoadedPlugin {
             compiled,
             self.compile_deadline,
             self.disk.as_deref(),
+            &mut None,
         )
         .ok();
         let _ = compiled.optimized.set(optimized);

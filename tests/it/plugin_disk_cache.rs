@@ -144,6 +144,8 @@ fn a_damaged_entry_is_compiled_again_and_replaced() {
         PluginHost::clear_module_cache();
         let reloaded = host.load_bytes(&m, &wasm).unwrap();
         assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
+        let note = reloaded.disk_cache_note().unwrap();
+        assert!(note.contains("do not match their checksum"), "{note}");
         assert_eq!(run(&reloaded), good);
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "rewritten whole");
     }
@@ -174,6 +176,13 @@ fn an_entry_for_another_engine_is_not_run() {
     let reloaded = baseline.load_bytes(&m, &wasm).unwrap();
     assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
     assert_eq!(reloaded.tier(), Tier::Baseline);
+    let note = reloaded.disk_cache_note().unwrap();
+    assert!(note.contains("could not be used"), "{note}");
+    // The entry is Winch's own again.
+    PluginHost::clear_module_cache();
+    let again = baseline.load_bytes(&m, &wasm).unwrap();
+    assert_eq!(again.origin(), LoadOrigin::Disk);
+    assert_eq!(again.disk_cache_note(), None);
 }
 
 #[test]
@@ -355,4 +364,44 @@ fn the_command_line_keeps_compiled_plugins_between_runs() {
         &["check", strategy.to_str().unwrap(), "--no-plugin-cache"],
     );
     assert!(check.status.success(), "{}", text(&check.stderr));
+}
+
+#[test]
+fn plugin_test_says_why_the_cache_was_not_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let here = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let plugin = repo().join("plugins/wilder_rsi");
+    let out = crate::common::command_in(here.path(), &["plugin", "test", plugin.to_str().unwrap()])
+        .env(vixshield::plugin::CACHE_DIR_ENV, cache.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let note = stdout
+        .lines()
+        .find(|l| l.starts_with("cache    "))
+        .unwrap_or_else(|| panic!("no cache line in {stdout}"));
+    assert!(
+        note.contains("other users can write to the cache folder")
+            && note.contains(&cache.path().display().to_string()),
+        "{note}"
+    );
+    assert!(entries(cache.path()).is_empty(), "nothing written there");
+
+    // A usable cache says nothing.
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    for _ in 0..2 {
+        let out =
+            crate::common::command_in(here.path(), &["plugin", "test", plugin.to_str().unwrap()])
+                .env(vixshield::plugin::CACHE_DIR_ENV, cache.path())
+                .output()
+                .unwrap();
+        assert!(
+            !text(&out.stdout).contains("cache    "),
+            "{}",
+            text(&out.stdout)
+        );
+    }
 }
