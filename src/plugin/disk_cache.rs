@@ -1,26 +1,4 @@
-//! Compiled plugins kept on disk between runs.
-//!
-//! Compiling a plugin takes about a millisecond per few kilobytes of
-//! WebAssembly (a rustc-built 49 KB plugin 6–7 ms on the baseline tier); a
-//! module compiled before is read back in well under a millisecond. The
-//! cache holds what wasmtime's `Module::serialize` wrote for a module this
-//! build compiled, validated and accepted, one file per (source module,
-//! rewritten module, tier, NaN setting, engine settings), named by the
-//! SHA-256 of all of them.
-//!
-//! Native code read back is run as it is, so the cache is trusted like the
-//! binary: a file is used only when it sits in a folder owned by the user
-//! running vixshield that nobody else can write (Unix), is itself owned by
-//! that user and writable by nobody else, starts with this format's magic
-//! and matches the SHA-256 its header records (a torn or damaged file is
-//! recompiled, never run), and wasmtime then refuses an artifact of another
-//! version or engine configuration. Anything short of that is a miss: the
-//! plugin is compiled as if there were no cache. Writes are atomic (a
-//! temporary file renamed into place) and best effort; a cache that cannot
-//! be written only costs the next run its compile.
-//!
-//! The library leaves the cache off ([`PluginHost::with_disk_cache`](super::PluginHost::with_disk_cache));
-//! the command line turns it on at [`DiskCache::default_dir`].
+//! Compiled plugins kept on disk between runs: see [`DiskCache`].
 
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -54,7 +32,29 @@ const MAX_TOTAL_BYTES: u64 = 64 << 20;
 /// The largest file read back (a 50 KB plugin compiles to about 250 KB).
 const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// A folder of compiled plugins (see the [module](self) docs).
+/// A folder of compiled plugins, kept between runs.
+///
+/// Compiling a plugin takes about a millisecond per few kilobytes of
+/// WebAssembly (a rustc-built 49 KB plugin 6–7 ms on the baseline tier); a
+/// module compiled before is read back in well under a millisecond. The
+/// cache holds what wasmtime's `Module::serialize` wrote for a module this
+/// build compiled, validated and accepted, one file per (source module,
+/// rewritten module, tier, NaN setting, engine settings), named by the
+/// SHA-256 of all of them.
+///
+/// Native code read back is run as it is, so the cache is trusted like the
+/// binary: a file is used only when it sits in a folder owned by the user
+/// running vixshield that nobody else can write (Unix), is itself owned by
+/// that user and writable by nobody else, starts with this format's magic
+/// and matches the SHA-256 its header records (a torn or damaged file is
+/// recompiled, never run), and wasmtime then refuses an artifact of another
+/// version or engine configuration. Anything short of that is a miss: the
+/// plugin is compiled as if there were no cache. Writes are atomic (a
+/// temporary file renamed into place) and best effort; a cache that cannot
+/// be written only costs the next run its compile.
+///
+/// The library leaves the cache off ([`PluginHost::with_disk_cache`](super::PluginHost::with_disk_cache));
+/// the command line turns it on at [`DiskCache::default_dir`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiskCache {
     dir: PathBuf,
