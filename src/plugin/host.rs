@@ -283,7 +283,9 @@ impl HostConfig {
 /// Modules are compiled per [`Tiering`]: by default with the baseline
 /// compiler at load, and again with the optimizing compiler once a plugin has
 /// run long enough. Compiled modules are cached for the life of the process
-/// by the SHA-256 of their bytes (a changed file is recompiled). Instances
+/// by the SHA-256 of their bytes (a changed file is recompiled), and, with
+/// a [`DiskCache`] ([`with_disk_cache`](Self::with_disk_cache)), between
+/// processes. Instances
 /// come from a pool of reusable slots, each a reserved 4 GiB address range
 /// whose first MiB stays mapped between computations; a slot is wiped before
 /// it is reused. When every slot is busy a computation waits for one.
