@@ -293,55 +293,41 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Is `dir` a real folder (not a symbolic link) of this user's that nobody
 /// else can write?
-#[cfg(unix)]
 fn trusted_dir(dir: &Path) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
     let meta =
         std::fs::symlink_metadata(dir).map_err(|e| format!("cannot read the folder: {e}"))?;
     if !meta.is_dir() {
         return Err("the cache folder is not a folder (a symbolic link?)".into());
     }
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err("the cache folder belongs to another user".into());
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err("other users can write to the cache folder".into());
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn trusted_dir(dir: &Path) -> Result<(), String> {
-    match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err("the cache folder is not a folder (a symbolic link?)".into()),
-        Err(e) => Err(format!("cannot read the folder: {e}")),
-    }
+    owned_privately(&meta, "folder")
 }
 
 /// Is the opened cache file this user's, and writable by nobody else?
-#[cfg(unix)]
 fn trusted_file(meta: &std::fs::Metadata) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
     if !meta.is_file() {
         return Err("the cache entry is not a file".into());
     }
+    owned_privately(meta, "entry")
+}
+
+/// Does the cache `what` (folder or entry) belong to the user running
+/// vixshield, with no write permission for anyone else? (Unix; elsewhere the
+/// user's own profile folder is the protection.)
+#[cfg(unix)]
+fn owned_privately(meta: &std::fs::Metadata, what: &str) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
     if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err("the cache entry belongs to another user".into());
+        return Err(format!("the cache {what} belongs to another user"));
     }
     if meta.mode() & 0o022 != 0 {
-        return Err("other users can write to the cache entry".into());
+        return Err(format!("other users can write to the cache {what}"));
     }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn trusted_file(meta: &std::fs::Metadata) -> Result<(), String> {
-    if meta.is_file() {
-        Ok(())
-    } else {
-        Err("the cache entry is not a file".into())
-    }
+fn owned_privately(_meta: &std::fs::Metadata, _what: &str) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(test)]

@@ -73,6 +73,12 @@ fn closes() -> Vec<f64> {
         .collect()
 }
 
+/// Load `wasm` as a new process would: nothing compiled in memory.
+fn reload(host: &PluginHost, m: &Manifest, wasm: &[u8]) -> LoadedPlugin {
+    PluginHost::clear_module_cache();
+    host.load_bytes(m, wasm).unwrap()
+}
+
 /// Values (as bits) and fuel of one computation.
 fn run(plugin: &LoadedPlugin) -> (Vec<u64>, u64) {
     let c = plugin.compute(&[&closes()], &[14.0]).unwrap();
@@ -92,8 +98,7 @@ fn a_later_load_reads_what_an_earlier_one_compiled() {
     assert_eq!(written.len(), 1, "{written:?}");
     assert!(written[0].0.ends_with(".vxscode"), "{written:?}");
 
-    PluginHost::clear_module_cache();
-    let second = host.load_bytes(&m, &wasm).unwrap();
+    let second = reload(&host, &m, &wasm);
     assert_eq!(second.origin(), LoadOrigin::Disk);
     assert_eq!(second.tier(), Tier::Baseline);
     assert_eq!(entries(cache.path()), written, "a hit writes nothing");
@@ -116,11 +121,7 @@ fn a_changed_module_is_compiled_not_read() {
     let (m, wasm) = rsi_plugin(plugins.path(), "changed-a");
     host.load_bytes(&m, &wasm).unwrap();
     let (m, wasm) = rsi_plugin(plugins.path(), "changed-b");
-    PluginHost::clear_module_cache();
-    assert_eq!(
-        host.load_bytes(&m, &wasm).unwrap().origin(),
-        LoadOrigin::Compiled
-    );
+    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Compiled);
     assert_eq!(entries(cache.path()).len(), 2);
 }
 
@@ -141,8 +142,7 @@ fn a_damaged_entry_is_compiled_again_and_replaced() {
     flipped[at] ^= 0x10;
     for damaged in [flipped, bytes[..bytes.len() - 100].to_vec()] {
         std::fs::write(&path, &damaged).unwrap();
-        PluginHost::clear_module_cache();
-        let reloaded = host.load_bytes(&m, &wasm).unwrap();
+        let reloaded = reload(&host, &m, &wasm);
         assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
         let note = reloaded.disk_cache_note().unwrap();
         assert!(note.contains("do not match their checksum"), "{note}");
@@ -172,15 +172,13 @@ fn an_entry_for_another_engine_is_not_run() {
     // Cranelift's code, with a valid header, under Winch's name: wasmtime
     // refuses it (another compiler), so the load compiles.
     std::fs::copy(cache.path().join(&cranelift), cache.path().join(&winch)).unwrap();
-    PluginHost::clear_module_cache();
-    let reloaded = baseline.load_bytes(&m, &wasm).unwrap();
+    let reloaded = reload(&baseline, &m, &wasm);
     assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
     assert_eq!(reloaded.tier(), Tier::Baseline);
     let note = reloaded.disk_cache_note().unwrap();
     assert!(note.contains("could not be used"), "{note}");
     // The entry is Winch's own again.
-    PluginHost::clear_module_cache();
-    let again = baseline.load_bytes(&m, &wasm).unwrap();
+    let again = reload(&baseline, &m, &wasm);
     assert_eq!(again.origin(), LoadOrigin::Disk);
     assert_eq!(again.disk_cache_note(), None);
 }
@@ -197,11 +195,7 @@ fn a_folder_others_can_write_is_not_trusted() {
 
     let perms = |mode| std::fs::Permissions::from_mode(mode);
     std::fs::set_permissions(cache.path(), perms(0o777)).unwrap();
-    PluginHost::clear_module_cache();
-    assert_eq!(
-        host.load_bytes(&m, &wasm).unwrap().origin(),
-        LoadOrigin::Compiled
-    );
+    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Compiled);
     assert_eq!(
         entries(cache.path()),
         written,
@@ -212,22 +206,14 @@ fn a_folder_others_can_write_is_not_trusted() {
     std::fs::set_permissions(cache.path(), perms(0o700)).unwrap();
     let file = cache.path().join(&written[0].0);
     std::fs::set_permissions(&file, perms(0o666)).unwrap();
-    PluginHost::clear_module_cache();
-    assert_eq!(
-        host.load_bytes(&m, &wasm).unwrap().origin(),
-        LoadOrigin::Compiled
-    );
+    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Compiled);
 
     // Rewritten by that load, privately: trusted again.
     assert_eq!(
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o077,
         0
     );
-    PluginHost::clear_module_cache();
-    assert_eq!(
-        host.load_bytes(&m, &wasm).unwrap().origin(),
-        LoadOrigin::Disk
-    );
+    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Disk);
 }
 
 #[test]
@@ -266,8 +252,7 @@ fn a_rewritten_module_is_cached_too() {
     let bars = closes();
     let first = host.load_bytes(&m, &wasm).unwrap();
     let a = first.compute(&[&bars], &[]).unwrap();
-    PluginHost::clear_module_cache();
-    let second = host.load_bytes(&m, &wasm).unwrap();
+    let second = reload(&host, &m, &wasm);
     assert_eq!(second.origin(), LoadOrigin::Disk);
     let b = second.compute(&[&bars], &[]).unwrap();
     assert_eq!(a, b);
@@ -291,8 +276,7 @@ fn a_tier_up_keeps_the_optimized_code_for_the_next_run() {
 
     // The next run reads both: the load the baseline code, the tier-up the
     // optimized code (same files, same inodes: nothing compiled or written).
-    PluginHost::clear_module_cache();
-    let again = host.load_bytes(&m, &wasm).unwrap();
+    let again = reload(&host, &m, &wasm);
     assert_eq!(again.origin(), LoadOrigin::Disk);
     assert_eq!(again.tier(), Tier::Baseline);
     assert_eq!(run(&again), on_baseline);
