@@ -157,8 +157,10 @@ impl MarketValues {
                 Node::Binary(op, a, b) => Some(binary(*op, col(a), col(b), n)),
                 Node::Within { days, events } => {
                     // Each kind's dates looked up once, not once a bar.
-                    let lists: Vec<&[NaiveDate]> =
-                        events.iter().map(|k| calendar.dates(k)).collect();
+                    let lists: Vec<KindDates> = events
+                        .iter()
+                        .map(|k| (calendar.dates(k), calendar.unknown_spans(k)))
+                        .collect();
                     Some(Column::Bool(
                         dates.iter().map(|d| within(&lists, *d, *days)).collect(),
                     ))
@@ -262,24 +264,27 @@ impl MarketValues {
     }
 }
 
-/// Whether the calendar knows every event of `kind` in `[date, date + days]`:
-/// the window lies between the kind's first and last known dates.
+/// Whether the calendar knows every event of `kind` in `[date, date + days]`
+/// ([`Calendar::knows`]).
 fn covers(calendar: &Calendar, kind: &str, date: NaiveDate, days: u32) -> bool {
-    calendar.coverage(kind).is_some_and(|(first, last)| {
-        first <= date && date.checked_add_days(chrono::Days::new(u64::from(days))) <= Some(last)
-    })
+    date.checked_add_days(chrono::Days::new(u64::from(days)))
+        .is_some_and(|end| calendar.knows(kind, date, end))
 }
 
+/// A kind's event dates and the spans where its events are not known.
+type KindDates<'c> = (&'c [NaiveDate], &'c [(NaiveDate, NaiveDate)]);
+
 /// `within` with the calendar's coverage: true when an event of one of the
-/// kinds falls in `[date, date + days]`; false only when every kind's known
-/// dates span that window (from its first to its last date); otherwise
-/// unknown, never silently false. The bundled CPI and PPI dates start in
-/// January 2021, so before then `within 1d of CPI` is unknown, and FOMC's end
-/// in September 2023.
-fn within(kinds: &[&[NaiveDate]], date: NaiveDate, days: u32) -> Option<bool> {
+/// kinds falls in `[date, date + days]`; false only when the calendar knows
+/// every kind's events there (the window lies between the kind's first and
+/// last dates and meets none of its unknown spans, as [`Calendar::knows`]);
+/// otherwise unknown, never silently false. The bundled CPI and PPI dates
+/// start in January 2000, with a few months whose release was never found
+/// marked unknown (`data/cpi-ppi-unknown.csv`).
+fn within(kinds: &[KindDates<'_>], date: NaiveDate, days: u32) -> Option<bool> {
     let end = date.checked_add_days(chrono::Days::new(u64::from(days)))?;
     let mut known = true;
-    for dates in kinds {
+    for (dates, unknown) in kinds {
         // As `Calendar::within`: the next event on or after `date` is at most `days` away.
         let next = dates.get(dates.partition_point(|d| *d < date));
         if next.is_some_and(|next| *next <= end) {
@@ -288,7 +293,7 @@ fn within(kinds: &[&[NaiveDate]], date: NaiveDate, days: u32) -> Option<bool> {
         known &= matches!(
             (dates.first(), dates.last()),
             (Some(first), Some(last)) if *first <= date && end <= *last
-        );
+        ) && !unknown.iter().any(|(a, b)| *a <= end && date <= *b);
     }
     known.then_some(false)
 }

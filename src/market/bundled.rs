@@ -65,6 +65,13 @@ pub const CPI_PPI_DATES: BundledFile = BundledFile {
     text: include_str!("../../data/cpi-ppi-dates.csv"),
 };
 
+/// The months whose CPI or PPI release date was never found: unknown, not
+/// "no release".
+pub const CPI_PPI_UNKNOWN: BundledFile = BundledFile {
+    file: "cpi-ppi-unknown.csv",
+    text: include_str!("../../data/cpi-ppi-unknown.csv"),
+};
+
 /// The bundled series: (name in strategies, file). The first is the primary.
 pub const SERIES: [(&str, BundledFile); 3] = [("vix", VIX), ("vix3m", VIX3M), ("spx", SPX)];
 
@@ -118,13 +125,15 @@ fn market_of(
 impl Calendar {
     /// FOMC meetings from `data/fomc-dates.csv` with
     /// `data/fomc-corrections.csv` applied, plus CPI and PPI releases from
-    /// `data/cpi-ppi-dates.csv`.
+    /// `data/cpi-ppi-dates.csv`, with the months of `data/cpi-ppi-unknown.csv`
+    /// marked unknown.
     pub fn bundled() -> Result<Calendar, MarketError> {
         let mut calendar = Calendar::new();
         calendar.add_fomc_from_str(&FOMC_DATES.shown_path(), FOMC_DATES.text)?;
         calendar
             .apply_corrections_from_str(&FOMC_CORRECTIONS.shown_path(), FOMC_CORRECTIONS.text)?;
         calendar.add_events_from_str(&CPI_PPI_DATES.shown_path(), CPI_PPI_DATES.text)?;
+        calendar.add_unknown_from_str(&CPI_PPI_UNKNOWN.shown_path(), CPI_PPI_UNKNOWN.text)?;
         Ok(calendar)
     }
 }

@@ -11,11 +11,16 @@ use chrono::NaiveDate;
 use super::error::{Location, MarketError};
 use super::text;
 
-/// Dates of scheduled events, by kind.
+/// Dates of scheduled events, by kind, and the spans where a kind's events
+/// are not known.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Calendar {
     /// Upper-case kind → sorted, de-duplicated dates.
     events: BTreeMap<String, Vec<NaiveDate>>,
+    /// Upper-case kind → spans (first and last day, both included) inside
+    /// its coverage where its events are not known: a release whose date
+    /// was never found. Sorted by start.
+    unknown: BTreeMap<String, Vec<(NaiveDate, NaiveDate)>>,
 }
 
 /// The event kind the FOMC loader files meetings under.
@@ -48,6 +53,34 @@ impl Calendar {
             self.events.remove(&normalize(kind));
         }
         true
+    }
+
+    /// Marks `from ..= to` as a span where the events of `kind` are not
+    /// known (see [`Calendar::knows`]).
+    pub fn add_unknown(&mut self, kind: &str, from: NaiveDate, to: NaiveDate) {
+        let spans = self.unknown.entry(normalize(kind)).or_default();
+        let span = (from.min(to), from.max(to));
+        let i = spans.partition_point(|s| *s < span);
+        spans.insert(i, span);
+    }
+
+    /// The spans where the events of `kind` are not known, by start.
+    pub fn unknown_spans(&self, kind: &str) -> &[(NaiveDate, NaiveDate)] {
+        self.unknown
+            .get(&normalize(kind))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the calendar knows every event of `kind` from `from` to `to`
+    /// (both included): the span lies between the kind's first and last
+    /// dates and meets none of its [unknown spans](Calendar::add_unknown).
+    pub fn knows(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> bool {
+        self.coverage(kind)
+            .is_some_and(|(first, last)| first <= from && to <= last)
+            && !self
+                .unknown_spans(kind)
+                .iter()
+                .any(|(a, b)| *a <= to && from <= *b)
     }
 
     /// Adds the FOMC meetings of a file in the format of
@@ -152,10 +185,27 @@ impl Calendar {
         })
     }
 
+    /// Reads the spans of a file of unknown events: lines `date,event,until`,
+    /// e.g. `2001-02-01,CPI,2001-02-28`: nobody knows when (or whether) a
+    /// CPI release fell in February 2001 (see [`Calendar::add_unknown`]).
+    /// Same dialect as [`Calendar::add_events_from_str`] (comments, an
+    /// optional `date,event,until` header). Returns how many spans were read.
+    pub fn add_unknown_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
+        for_each_row(path, text, 3, |row| {
+            let Some(until) = row.fields.get(2) else {
+                return Ok(());
+            };
+            let until = text::date_field(path, row.line, *until)?;
+            self.add_unknown(row.event, row.date, until);
+            Ok(())
+        })
+    }
+
     /// Reads a calendar file: a corrections file (see
     /// [`Calendar::apply_corrections_from_str`]) when its first line is the
-    /// header `date,event,replaces`, otherwise events (see
-    /// [`Calendar::add_events_from_str`]).
+    /// header `date,event,replaces`, unknown spans (see
+    /// [`Calendar::add_unknown_from_str`]) under `date,event,until`,
+    /// otherwise events (see [`Calendar::add_events_from_str`]).
     pub fn load_events(&mut self, path: &Path) -> Result<usize, MarketError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
@@ -171,8 +221,13 @@ impl Calendar {
                     .map(|f| f.text.to_ascii_lowercase())
                     .collect::<Vec<_>>()
             });
-        if header.is_some_and(|h| h == ["date", "event", "replaces"]) {
+        if header
+            .as_ref()
+            .is_some_and(|h| h == &["date", "event", "replaces"])
+        {
             self.apply_corrections_from_str(&shown, &text)
+        } else if header.is_some_and(|h| h == ["date", "event", "until"]) {
+            self.add_unknown_from_str(&shown, &text)
         } else {
             self.add_events_from_str(&shown, &text)
         }

@@ -174,14 +174,37 @@ fn the_blackout_blocks_the_day_before_an_fomc_meeting_and_names_it() {
         ),
         "{lines:#?}"
     );
-    // 2020-03-20: FOMC on 03-23 is 3 days away; CPI and PPI dates are not
-    // known before 2021, so the blackout is unknown: never a silent pass.
+    // 2020-03-20: FOMC on 03-23 is 3 days away, the March CPI and PPI came
+    // out on 03-11 and 03-12: nothing in the window, and every kind known.
     let after = &d[2];
     assert!(!after.blocked);
-    match guard(after, GuardKind::Blackout) {
+    assert!(matches!(
+        guard(after, GuardKind::Blackout),
+        GuardVerdict::Pass { .. }
+    ));
+}
+
+/// In a month whose release date was never found (the January 2001 CPI,
+/// released in February 2001: `data/cpi-ppi-unknown.csv`), the blackout
+/// cannot say: unknown, naming the kind, never a silent pass.
+#[test]
+fn the_blackout_is_unknown_in_a_month_whose_release_was_never_found() {
+    let s = strategy(&file("spx-mastery.vxs"));
+    let (_, d) = decide(
+        &s,
+        &[
+            trade("2001-02-09", dec!(300)),
+            trade("2001-03-09", dec!(300)),
+        ],
+        true,
+    );
+    let in_gap = &d[1];
+    assert_eq!(in_gap.market_date, Some(date("2001-02-09")));
+    assert!(!in_gap.blocked);
+    match guard(in_gap, GuardKind::Blackout) {
         GuardVerdict::Unknown { reason } => assert_eq!(
             reason,
-            "no FOMC in the window, but the event calendar does not cover CPI, PPI around 2020-03-20"
+            "no FOMC, PPI in the window, but the event calendar does not cover CPI around 2001-02-09"
         ),
         other => panic!("{other:?}"),
     }

@@ -256,10 +256,55 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     assert!(text.contains("observed stopped cycles"), "{text}");
     assert!(text.contains("in blocks of 7 on average"), "{text}");
     assert!(text.contains("the backtest itself"), "{text}");
+    // The note on clustering comes exactly when the observed runs would be
+    // a 1-in-100 event for independent trades.
     let plain = vixshield(&["risk", "strategies/spx-mastery.vxs", "--backtest"], None);
     let text = String::from_utf8_lossy(&plain.stdout);
-    assert!(
+    let p = json_ok(&[
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--backtest",
+        "--format",
+        "json",
+    ])["observed"]["p_at_least_if_independent"]
+        .as_f64()
+        .expect("p");
+    assert_eq!(
         text.contains("note: the backtest's losses cluster"),
+        p < 0.01,
+        "p = {p}: {text}"
+    );
+    // Sixty weekly trades losing in three blocks of four (spx-mastery's
+    // ladder has four steps): q = 0.2, and three runs of four are a
+    // 1-in-10,000 event for independent trades.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let journal = dir.path().join("clustered.csv");
+    let mut csv = String::from("date,pnl,credit\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2022, 1, 7).expect("a date");
+    for i in 0..60_u64 {
+        let date = start + chrono::Days::new(7 * i);
+        let loss = [10, 30, 50].iter().any(|&b| (b..b + 4).contains(&i));
+        csv.push_str(&format!("{date},{},600\n", if loss { -500 } else { 300 }));
+    }
+    std::fs::write(&journal, csv).expect("written");
+    let journal = journal.to_str().expect("utf-8");
+    let clustered = json_ok(&[
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(clustered["observed"]["stopped_cycles"], 3);
+    assert!(clustered["observed"]["p_at_least_if_independent"].as_f64() < Some(0.01));
+    let table = vixshield(
+        &["risk", "strategies/spx-mastery.vxs", "--journal", journal],
+        None,
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("note: the journal's losses cluster"),
         "{text}"
     );
 
