@@ -89,7 +89,7 @@ pub struct MarketArgs {
     /// (repeatable; default: the bundled real CBOE/S&P data).
     #[arg(long = "market", value_name = "NAME=PATH")]
     pub market: Vec<String>,
-    /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date (repeatable).
+    /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date, or, under `date,event,until`, spans where an event's dates are not known (repeatable).
     #[arg(long = "calendar", value_name = "FILE")]
     pub calendar: Vec<PathBuf>,
     /// Evaluate without market data: every signal is `unknown`.

@@ -362,3 +362,39 @@ fn a_calendar_file_with_a_replaces_header_moves_dates() {
     std::fs::write(&path, "2024-02-01,FOMC,2024-01-31\n").unwrap();
     assert!(Calendar::new().load_events(&path).is_err());
 }
+
+#[test]
+fn a_calendar_file_with_an_until_header_marks_unknown_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gaps.csv");
+    std::fs::write(
+        &path,
+        "date,event,until\n2024-03-01,CPI,2024-03-31\n# a comment\n2024-05-10,opex,2024-05-20\n",
+    )
+    .unwrap();
+    let mut calendar = Calendar::bundled().unwrap();
+    let d = |s: &str| -> NaiveDate { s.parse().unwrap() };
+    assert!(calendar.knows("CPI", d("2024-03-01"), d("2024-03-02")));
+    assert_eq!(calendar.load_events(&path).unwrap(), 2);
+    assert_eq!(
+        calendar.unknown_spans("cpi").last(),
+        Some(&(d("2024-03-01"), d("2024-03-31")))
+    );
+    // Any overlap with the span is not known, the days around it are.
+    assert!(!calendar.knows("CPI", d("2024-02-28"), d("2024-03-01")));
+    assert!(!calendar.knows("CPI", d("2024-03-31"), d("2024-04-02")));
+    assert!(calendar.knows("CPI", d("2024-02-27"), d("2024-02-29")));
+    assert!(calendar.knows("CPI", d("2024-04-01"), d("2024-04-02")));
+    // The known releases stay: the March 2024 CPI is still an event.
+    assert!(calendar.dates("CPI").contains(&d("2024-03-12")));
+    assert_eq!(calendar.unknown_spans("OPEX").len(), 1);
+
+    // A bad `until` is an error at its line and column.
+    std::fs::write(&path, "date,event,until\n2024-03-01,CPI,March\n").unwrap();
+    let e = Calendar::new().load_events(&path).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}:2:16: ", path.display())),
+        "{e}"
+    );
+}
