@@ -4,9 +4,9 @@ use super::common::PluginArgs;
 use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
-    ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, LoadOrigin, Manifest,
-    OutputKind, PluginError, PluginHost, PluginRegistry, Tier, Tiering, host_metered_operators,
-    winch_meters_fully,
+    ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, CACHE_DIR_ENV, DiskCache,
+    LoadOrigin, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, Tier, Tiering,
+    host_metered_operators, winch_meters_fully,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -31,6 +31,19 @@ enum PluginCommand {
     /// Run a plugin over the bundled VIX closes (and VIX3M, SPX for plugins of
     /// 2 or 3 inputs) with its default params.
     Test(PathArgs),
+    /// Show the cache of compiled plugins (folder, entries, size, whether it
+    /// is used), or empty it with `--clear`.
+    Cache(CacheArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct CacheArgs {
+    /// Remove every compiled plugin from the cache.
+    #[arg(long)]
+    clear: bool,
+    /// `human` or `json`.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,7 +74,86 @@ pub fn run(args: Args, _color: bool) -> ExitCode {
         PluginCommand::List(a) => list(&a),
         PluginCommand::Inspect(a) => inspect(&a),
         PluginCommand::Test(a) => test(&a),
+        PluginCommand::Cache(a) => cache(&a),
     }
+}
+
+fn cache(args: &CacheArgs) -> ExitCode {
+    let registry = match PluginRegistry::from_current_dir(&[]) {
+        Ok(r) => r,
+        Err(e) => {
+            say!("error: {e}");
+            return match e {
+                PluginError::Io { .. } => exit::trouble(),
+                _ => exit::findings(),
+            };
+        }
+    };
+    let Some(dir) = DiskCache::default_dir() else {
+        say!("error: no cache folder: set ${CACHE_DIR_ENV} (no user cache folder was found)");
+        return exit::trouble();
+    };
+    let disk = DiskCache::at(&dir);
+    let removed = if args.clear {
+        match disk.clear() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                say!("error: cannot clear `{}`: {}", dir.display(), io_reason(&e));
+                return exit::trouble();
+            }
+        }
+    } else {
+        None
+    };
+    let entries = match disk.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            say!("error: cannot read `{}`: {}", dir.display(), io_reason(&e));
+            return exit::trouble();
+        }
+    };
+    let bytes: u64 = entries.iter().map(|(_, n)| n).sum();
+    // Why commands here would not use it.
+    let unused = if !registry.disk_cache_allowed() {
+        Some("this project's vixshield.toml says `cache = false`".to_string())
+    } else {
+        disk.problem()
+    };
+    match args.format {
+        Format::Json => {
+            let v = json!({
+                "dir": dir.display().to_string(),
+                "entries": entries.len(),
+                "bytes": bytes,
+                "used": unused.is_none(),
+                "not_used_because": unused,
+                "removed": removed,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        Format::Human => {
+            println!(
+                "cache    {}",
+                crate::diag::terminal_safe(&dir.display().to_string())
+            );
+            if let Some(n) = removed {
+                println!(
+                    "removed  {n} compiled plugin{}",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            println!(
+                "entries  {} ({:.2} MiB)",
+                entries.len(),
+                bytes as f64 / (1024.0 * 1024.0)
+            );
+            match &unused {
+                None => println!("used     yes"),
+                Some(why) => println!("used     no: {}", crate::diag::terminal_safe(why)),
+            }
+        }
+    }
+    exit::ok()
 }
 
 /// `path` relative to the current directory when it lies inside it.

@@ -208,6 +208,54 @@ impl DiskCache {
         Ok(())
     }
 
+    /// Why the cache would not be used as it stands (`None`: it would be,
+    /// or the folder does not exist yet and will be created private).
+    pub fn problem(&self) -> Option<String> {
+        match std::fs::symlink_metadata(&self.dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => trusted_dir(&self.dir).err(),
+        }
+    }
+
+    /// The entries: each file's path and size in bytes, by name.
+    pub fn entries(&self) -> std::io::Result<Vec<(PathBuf, u64)>> {
+        let read = match std::fs::read_dir(&self.dir) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let mut entries = Vec::new();
+        for entry in read {
+            let entry = entry?;
+            let path = entry.path();
+            let meta = entry.metadata()?;
+            if meta.is_file() && path.extension().is_some_and(|e| e == EXTENSION) {
+                entries.push((path, meta.len()));
+            }
+        }
+        entries.sort();
+        Ok(entries)
+    }
+
+    /// Remove every entry (and temporary files left by killed runs);
+    /// returns how many entries went. Other files in the folder are left
+    /// alone.
+    pub fn clear(&self) -> std::io::Result<usize> {
+        let mut removed = 0;
+        for (path, _) in self.entries()? {
+            std::fs::remove_file(path)?;
+            removed += 1;
+        }
+        if let Ok(read) = std::fs::read_dir(&self.dir) {
+            for entry in read.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(".writing-") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Keep at most [`MAX_ENTRIES`] entries and [`MAX_TOTAL_BYTES`] bytes,
     /// removing the least recently written first, and temporary files a
     /// killed process left behind an hour or more ago.

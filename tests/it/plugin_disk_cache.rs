@@ -389,3 +389,55 @@ fn plugin_test_says_why_the_cache_was_not_used() {
         );
     }
 }
+
+/// `plugin cache --format json` (plus `extra`) in `dir` with the cache at
+/// `cache`.
+fn plugin_cache(dir: &Path, cache: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["plugin", "cache", "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = crate::common::command_in(dir, &args)
+        .env(vixshield::plugin::CACHE_DIR_ENV, cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn plugin_cache_shows_and_clears_the_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    let here = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("plugins");
+    let empty = plugin_cache(here.path(), &cache, &[]);
+    assert_eq!(
+        (&empty["entries"], &empty["used"]),
+        (&0.into(), &true.into())
+    );
+
+    plugin_test_loaded(here.path(), &cache, &[]);
+    let one = plugin_cache(here.path(), &cache, &[]);
+    assert_eq!(one["entries"], 1);
+    let size = std::fs::metadata(entries(&cache).first().map(|e| cache.join(&e.0)).unwrap())
+        .unwrap()
+        .len();
+    assert_eq!(one["bytes"], size);
+    assert_eq!(one["dir"], cache.display().to_string());
+
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o775)).unwrap();
+    let exposed = plugin_cache(here.path(), &cache, &[]);
+    assert_eq!(exposed["used"], false);
+    assert_eq!(
+        exposed["not_used_because"],
+        "other users can write to the cache folder"
+    );
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    let cleared = plugin_cache(here.path(), &cache, &["--clear"]);
+    assert_eq!(
+        (&cleared["removed"], &cleared["entries"]),
+        (&1.into(), &0.into())
+    );
+    assert!(entries(&cache).is_empty());
+    assert_eq!(plugin_test_loaded(here.path(), &cache, &[]), "compiled");
+}
