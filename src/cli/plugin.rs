@@ -78,16 +78,22 @@ pub fn run(args: Args, _color: bool) -> ExitCode {
     }
 }
 
-fn cache(args: &CacheArgs) -> ExitCode {
-    let registry = match PluginRegistry::from_current_dir(&[]) {
-        Ok(r) => r,
-        Err(e) => {
-            say!("error: {e}");
-            return match e {
-                PluginError::Io { .. } => exit::trouble(),
-                _ => exit::findings(),
-            };
+/// The plugins of the project around the current directory plus `dirs`;
+/// on error, says why and gives the exit code.
+fn registry(dirs: &[PathBuf]) -> Result<PluginRegistry, ExitCode> {
+    PluginRegistry::from_current_dir(dirs).map_err(|e| {
+        say!("error: {e}");
+        match e {
+            PluginError::Io { .. } => exit::trouble(),
+            _ => exit::findings(),
         }
+    })
+}
+
+fn cache(args: &CacheArgs) -> ExitCode {
+    let registry = match registry(&[]) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let Some(dir) = DiskCache::default_dir() else {
         say!("error: no cache folder: set ${CACHE_DIR_ENV} (no user cache folder was found)");
@@ -216,15 +222,9 @@ fn manifest_json(m: &Manifest) -> serde_json::Value {
 }
 
 fn list(args: &ListArgs) -> ExitCode {
-    let registry = match PluginRegistry::from_current_dir(&args.plugins.plugins) {
+    let registry = match registry(&args.plugins.plugins) {
         Ok(r) => r,
-        Err(e) => {
-            say!("error: {e}");
-            return match e {
-                PluginError::Io { .. } => exit::trouble(),
-                _ => exit::findings(),
-            };
-        }
+        Err(code) => return code,
     };
     let mut problems: Vec<String> = registry
         .problems()
@@ -341,14 +341,7 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
 /// The plugin host with the settings of the project around the current
 /// directory (`vixshield.toml`'s `[plugins] canonicalize_nans` and `cache`).
 fn host(no_cache: bool) -> Result<PluginHost, ExitCode> {
-    let registry = PluginRegistry::from_current_dir(&[]).map_err(|e| {
-        say!("error: {e}");
-        match e {
-            PluginError::Io { .. } => exit::trouble(),
-            _ => exit::findings(),
-        }
-    })?;
-    super::common::setup(registry, no_cache)
+    super::common::setup(registry(&[])?, no_cache)
         .host()
         .map_err(|e| {
             say!("error: {e}");

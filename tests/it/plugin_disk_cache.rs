@@ -44,6 +44,26 @@ fn rsi_plugin(dir: &Path, tag: &str) -> (Manifest, Vec<u8>) {
     )
 }
 
+/// A tagged `wilder_rsi` in a plugin folder of its own, and an empty cache
+/// folder (both removed when dropped).
+struct Case {
+    _plugins: tempfile::TempDir,
+    cache: tempfile::TempDir,
+    m: Manifest,
+    wasm: Vec<u8>,
+}
+
+fn case(tag: &str) -> Case {
+    let plugins = tempfile::tempdir().unwrap();
+    let (m, wasm) = rsi_plugin(plugins.path(), tag);
+    Case {
+        _plugins: plugins,
+        cache: tempfile::tempdir().unwrap(),
+        m,
+        wasm,
+    }
+}
+
 fn cached_host(tiering: Tiering, cache: &Path) -> PluginHost {
     PluginHost::new(HostConfig::default().with_tiering(tiering))
         .unwrap()
@@ -87,18 +107,16 @@ fn run(plugin: &LoadedPlugin) -> (Vec<u64>, u64) {
 
 #[test]
 fn a_later_load_reads_what_an_earlier_one_compiled() {
-    let plugins = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (m, wasm) = rsi_plugin(plugins.path(), "later-load");
+    let Case { cache, m, wasm, .. } = &case("later-load");
     let host = cached_host(Tiering::Baseline, cache.path());
 
-    let first = host.load_bytes(&m, &wasm).unwrap();
+    let first = host.load_bytes(m, wasm).unwrap();
     assert_eq!(first.origin(), LoadOrigin::Compiled);
     let written = entries(cache.path());
     assert_eq!(written.len(), 1, "{written:?}");
     assert!(written[0].0.ends_with(".vxscode"), "{written:?}");
 
-    let second = reload(&host, &m, &wasm);
+    let second = reload(&host, m, wasm);
     assert_eq!(second.origin(), LoadOrigin::Disk);
     assert_eq!(second.tier(), Tier::Baseline);
     assert_eq!(entries(cache.path()), written, "a hit writes nothing");
@@ -108,7 +126,7 @@ fn a_later_load_reads_what_an_earlier_one_compiled() {
     // Without a disk cache the process's own cache serves a reload.
     let plain = PluginHost::new(HostConfig::default().with_tiering(Tiering::Baseline)).unwrap();
     assert_eq!(
-        plain.load_bytes(&m, &wasm).unwrap().origin(),
+        plain.load_bytes(m, wasm).unwrap().origin(),
         LoadOrigin::Memory
     );
 }
@@ -127,11 +145,9 @@ fn a_changed_module_is_compiled_not_read() {
 
 #[test]
 fn a_damaged_entry_is_compiled_again_and_replaced() {
-    let plugins = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (m, wasm) = rsi_plugin(plugins.path(), "damaged");
+    let Case { cache, m, wasm, .. } = &case("damaged");
     let host = cached_host(Tiering::Baseline, cache.path());
-    let good = run(&host.load_bytes(&m, &wasm).unwrap());
+    let good = run(&host.load_bytes(m, wasm).unwrap());
     let [(name, _)] = entries(cache.path()).try_into().unwrap();
     let path = cache.path().join(&name);
     let bytes = std::fs::read(&path).unwrap();
@@ -142,7 +158,7 @@ fn a_damaged_entry_is_compiled_again_and_replaced() {
     flipped[at] ^= 0x10;
     for damaged in [flipped, bytes[..bytes.len() - 100].to_vec()] {
         std::fs::write(&path, &damaged).unwrap();
-        let reloaded = reload(&host, &m, &wasm);
+        let reloaded = reload(&host, m, wasm);
         assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
         let note = reloaded.disk_cache_note().unwrap();
         assert!(note.contains("do not match their checksum"), "{note}");
@@ -153,16 +169,14 @@ fn a_damaged_entry_is_compiled_again_and_replaced() {
 
 #[test]
 fn an_entry_for_another_engine_is_not_run() {
-    let plugins = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (m, wasm) = rsi_plugin(plugins.path(), "other-engine");
+    let Case { cache, m, wasm, .. } = &case("other-engine");
     cached_host(Tiering::Optimized, cache.path())
-        .load_bytes(&m, &wasm)
+        .load_bytes(m, wasm)
         .unwrap();
     let [(cranelift, _)] = entries(cache.path()).try_into().unwrap();
     PluginHost::clear_module_cache();
     let baseline = cached_host(Tiering::Baseline, cache.path());
-    baseline.load_bytes(&m, &wasm).unwrap();
+    baseline.load_bytes(m, wasm).unwrap();
     let winch = entries(cache.path())
         .into_iter()
         .find(|e| e.0 != cranelift)
@@ -172,13 +186,13 @@ fn an_entry_for_another_engine_is_not_run() {
     // Cranelift's code, with a valid header, under Winch's name: wasmtime
     // refuses it (another compiler), so the load compiles.
     std::fs::copy(cache.path().join(&cranelift), cache.path().join(&winch)).unwrap();
-    let reloaded = reload(&baseline, &m, &wasm);
+    let reloaded = reload(&baseline, m, wasm);
     assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
     assert_eq!(reloaded.tier(), Tier::Baseline);
     let note = reloaded.disk_cache_note().unwrap();
     assert!(note.contains("could not be used"), "{note}");
     // The entry is Winch's own again.
-    let again = reload(&baseline, &m, &wasm);
+    let again = reload(&baseline, m, wasm);
     assert_eq!(again.origin(), LoadOrigin::Disk);
     assert_eq!(again.disk_cache_note(), None);
 }
@@ -186,16 +200,14 @@ fn an_entry_for_another_engine_is_not_run() {
 #[test]
 fn a_folder_others_can_write_is_not_trusted() {
     use std::os::unix::fs::PermissionsExt;
-    let plugins = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (m, wasm) = rsi_plugin(plugins.path(), "exposed");
+    let Case { cache, m, wasm, .. } = &case("exposed");
     let host = cached_host(Tiering::Baseline, cache.path());
-    host.load_bytes(&m, &wasm).unwrap();
+    host.load_bytes(m, wasm).unwrap();
     let written = entries(cache.path());
 
     let perms = |mode| std::fs::Permissions::from_mode(mode);
     std::fs::set_permissions(cache.path(), perms(0o777)).unwrap();
-    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Compiled);
+    assert_eq!(reload(&host, m, wasm).origin(), LoadOrigin::Compiled);
     assert_eq!(
         entries(cache.path()),
         written,
@@ -206,14 +218,14 @@ fn a_folder_others_can_write_is_not_trusted() {
     std::fs::set_permissions(cache.path(), perms(0o700)).unwrap();
     let file = cache.path().join(&written[0].0);
     std::fs::set_permissions(&file, perms(0o666)).unwrap();
-    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Compiled);
+    assert_eq!(reload(&host, m, wasm).origin(), LoadOrigin::Compiled);
 
     // Rewritten by that load, privately: trusted again.
     assert_eq!(
         std::fs::metadata(&file).unwrap().permissions().mode() & 0o077,
         0
     );
-    assert_eq!(reload(&host, &m, &wasm).origin(), LoadOrigin::Disk);
+    assert_eq!(reload(&host, m, wasm).origin(), LoadOrigin::Disk);
 }
 
 #[test]
@@ -261,14 +273,12 @@ fn a_rewritten_module_is_cached_too() {
 
 #[test]
 fn a_tier_up_keeps_the_optimized_code_for_the_next_run() {
-    let plugins = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let (m, wasm) = rsi_plugin(plugins.path(), "tier-up");
+    let Case { cache, m, wasm, .. } = &case("tier-up");
     // Tier up after the first computation.
     let host = PluginHost::new(HostConfig::default().with_tier_up_fuel_per_byte(0))
         .unwrap()
         .with_disk_cache(Some(DiskCache::at(cache.path())));
-    let plugin = host.load_bytes(&m, &wasm).unwrap();
+    let plugin = host.load_bytes(m, wasm).unwrap();
     let on_baseline = run(&plugin);
     assert_eq!(plugin.tier(), Tier::Optimized);
     let both = entries(cache.path());
@@ -276,7 +286,7 @@ fn a_tier_up_keeps_the_optimized_code_for_the_next_run() {
 
     // The next run reads both: the load the baseline code, the tier-up the
     // optimized code (same files, same inodes: nothing compiled or written).
-    let again = reload(&host, &m, &wasm);
+    let again = reload(&host, m, wasm);
     assert_eq!(again.origin(), LoadOrigin::Disk);
     assert_eq!(again.tier(), Tier::Baseline);
     assert_eq!(run(&again), on_baseline);
@@ -293,21 +303,12 @@ fn a_tier_up_keeps_the_optimized_code_for_the_next_run() {
 /// `loaded` field.
 fn plugin_test_loaded(dir: &Path, cache: &Path, extra: &[&str]) -> String {
     let plugin = repo().join("plugins/wilder_rsi");
-    let mut args = vec![
-        "plugin",
-        "test",
-        plugin.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["plugin", "test", plugin.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let out = crate::common::command_in(dir, &args)
-        .env(vixshield::plugin::CACHE_DIR_ENV, cache)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["loaded"].as_str().unwrap().to_string()
+    json_in(dir, cache, &args)["loaded"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -393,8 +394,16 @@ fn plugin_test_says_why_the_cache_was_not_used() {
 /// `plugin cache --format json` (plus `extra`) in `dir` with the cache at
 /// `cache`.
 fn plugin_cache(dir: &Path, cache: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut args = vec!["plugin", "cache", "--format", "json"];
+    let mut args = vec!["plugin", "cache"];
     args.extend_from_slice(extra);
+    json_in(dir, cache, &args)
+}
+
+/// The binary's JSON output for `args --format json`, run in `dir` with the
+/// cache at `cache`; it must succeed.
+fn json_in(dir: &Path, cache: &Path, args: &[&str]) -> serde_json::Value {
+    let mut args = args.to_vec();
+    args.extend_from_slice(&["--format", "json"]);
     let out = crate::common::command_in(dir, &args)
         .env(vixshield::plugin::CACHE_DIR_ENV, cache)
         .output()
