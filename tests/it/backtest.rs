@@ -302,11 +302,11 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
 }
 
 /// An entry taken while a guard could not say is counted, by guard: the
-/// bundled calendar marks the months whose CPI or PPI release date was never
-/// found as unknown (`data/cpi-ppi-unknown.csv`: six CPI months of
-/// 2000-2002, two PPI months of 2000-2002, May 2010), so spx-mastery's
-/// blackout is unknown at some entries of 2000-2002 it did not block, and at
-/// none from 2003 to 2009, where every release date is known.
+/// bundled calendar marks the month whose CPI release date was never found
+/// as unknown (`data/cpi-ppi-unknown.csv`: July 2002, when the June 2002 CPI
+/// came out), so spx-mastery's blackout is unknown at entries of that month
+/// it did not block, and at none from 2003 to 2009, where every release date
+/// is known.
 #[test]
 fn entries_taken_with_a_guard_unknown_are_counted() {
     let early = report("strategies/spx-mastery.vxs", &["--to", "2002-12-31"]);

@@ -184,27 +184,27 @@ fn the_blackout_blocks_the_day_before_an_fomc_meeting_and_names_it() {
     ));
 }
 
-/// In a month whose release date was never found (the January 2001 CPI,
-/// released in February 2001: `data/cpi-ppi-unknown.csv`), the blackout
-/// cannot say: unknown, naming the kind, never a silent pass.
+/// In a month whose release date was never found (the June 2002 CPI,
+/// released in July 2002: `data/cpi-ppi-unknown.csv`), the blackout cannot
+/// say: unknown, naming the kind, never a silent pass.
 #[test]
 fn the_blackout_is_unknown_in_a_month_whose_release_was_never_found() {
     let s = strategy(&file("spx-mastery.vxs"));
     let (_, d) = decide(
         &s,
         &[
-            trade("2001-02-09", dec!(300)),
-            trade("2001-03-09", dec!(300)),
+            trade("2002-07-19", dec!(300)),
+            trade("2002-08-09", dec!(300)),
         ],
         true,
     );
     let in_gap = &d[1];
-    assert_eq!(in_gap.market_date, Some(date("2001-02-09")));
+    assert_eq!(in_gap.market_date, Some(date("2002-07-19")));
     assert!(!in_gap.blocked);
     match guard(in_gap, GuardKind::Blackout) {
         GuardVerdict::Unknown { reason } => assert_eq!(
             reason,
-            "no FOMC, PPI in the window, but the event calendar does not cover CPI around 2001-02-09"
+            "no FOMC, PPI in the window, but the event calendar does not cover CPI around 2002-07-19"
         ),
         other => panic!("{other:?}"),
     }
