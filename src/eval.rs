@@ -25,7 +25,7 @@ use crate::decision::{
 };
 use crate::graph::{Graph, Input, Node, NodeId};
 use crate::ladder::{self, StepSize};
-use crate::market::{Calendar, Market};
+use crate::market::{Calendar, Market, knows_between};
 use crate::model::{Guard, Reset, Strategy};
 use crate::money::{self, Overflow};
 use chrono::NaiveDate;
@@ -290,10 +290,7 @@ fn within(kinds: &[KindDates<'_>], date: NaiveDate, days: u32) -> Option<bool> {
         if next.is_some_and(|next| *next <= end) {
             return Some(true);
         }
-        known &= matches!(
-            (dates.first(), dates.last()),
-            (Some(first), Some(last)) if *first <= date && end <= *last
-        ) && !unknown.iter().any(|(a, b)| *a <= end && date <= *b);
+        known &= knows_between(dates, unknown, date, end);
     }
     known.then_some(false)
 }

@@ -75,12 +75,7 @@ impl Calendar {
     /// (both included): the span lies between the kind's first and last
     /// dates and meets none of its [unknown spans](Calendar::add_unknown).
     pub fn knows(&self, kind: &str, from: NaiveDate, to: NaiveDate) -> bool {
-        self.coverage(kind)
-            .is_some_and(|(first, last)| first <= from && to <= last)
-            && !self
-                .unknown_spans(kind)
-                .iter()
-                .any(|(a, b)| *a <= to && from <= *b)
+        knows_between(self.dates(kind), self.unknown_spans(kind), from, to)
     }
 
     /// Adds the FOMC meetings of a file in the format of
@@ -273,6 +268,20 @@ impl Calendar {
                 .is_some_and(|d| d <= i64::from(days))
         })
     }
+}
+
+/// [`Calendar::knows`] on a kind's sorted `dates` and `unknown` spans,
+/// looked up once (for callers that ask bar after bar).
+pub fn knows_between(
+    dates: &[NaiveDate],
+    unknown: &[(NaiveDate, NaiveDate)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> bool {
+    matches!(
+        (dates.first(), dates.last()),
+        (Some(first), Some(last)) if *first <= from && to <= *last
+    ) && !unknown.iter().any(|(a, b)| *a <= to && from <= *b)
 }
 
 /// One row of a calendar file: its date and event, checked, and its fields.

@@ -22,6 +22,6 @@ mod text;
 
 pub use align::{AlignedSeries, Market};
 pub use bundled::{BundledFile, bundled_series, data_dir};
-pub use calendar::{Calendar, FOMC};
+pub use calendar::{Calendar, FOMC, knows_between};
 pub use error::{Location, MarketError};
 pub use series::{Series, load_series, load_series_from_str};

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
@@ -219,20 +220,12 @@ impl DiskCache {
 
     /// The entries: each file's path and size in bytes, by name.
     pub fn entries(&self) -> std::io::Result<Vec<(PathBuf, u64)>> {
-        let read = match std::fs::read_dir(&self.dir) {
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
-        let mut entries = Vec::new();
-        for entry in read {
-            let entry = entry?;
-            let path = entry.path();
-            let meta = entry.metadata()?;
-            if meta.is_file() && path.extension().is_some_and(|e| e == EXTENSION) {
-                entries.push((path, meta.len()));
-            }
-        }
+        let mut entries: Vec<(PathBuf, u64)> = self
+            .listing()?
+            .entries
+            .into_iter()
+            .map(|e| (e.path, e.len))
+            .collect();
         entries.sort();
         Ok(entries)
     }
@@ -241,63 +234,94 @@ impl DiskCache {
     /// returns how many entries went. Other files in the folder are left
     /// alone.
     pub fn clear(&self) -> std::io::Result<usize> {
-        let mut removed = 0;
-        for (path, _) in self.entries()? {
-            std::fs::remove_file(path)?;
-            removed += 1;
+        let listing = self.listing()?;
+        for entry in &listing.entries {
+            std::fs::remove_file(&entry.path)?;
         }
-        if let Ok(read) = std::fs::read_dir(&self.dir) {
-            for entry in read.flatten() {
-                if entry.file_name().to_string_lossy().starts_with(".writing-") {
-                    let _ = std::fs::remove_file(entry.path());
-                }
+        for (path, _) in &listing.temporary {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(listing.entries.len())
+    }
+
+    /// The folder's entries and temporary files (none when it does not
+    /// exist); other files are not listed.
+    fn listing(&self) -> std::io::Result<Listing> {
+        let mut listing = Listing::default();
+        let read = match std::fs::read_dir(&self.dir) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
+            Err(e) => return Err(e),
+        };
+        for entry in read {
+            let entry = entry?;
+            let path = entry.path();
+            let meta = entry.metadata()?;
+            let modified = meta.modified().unwrap_or_else(|_| SystemTime::now());
+            if entry.file_name().to_string_lossy().starts_with(".writing-") {
+                listing.temporary.push((path, modified));
+            } else if meta.is_file() && path.extension().is_some_and(|e| e == EXTENSION) {
+                listing.entries.push(Entry {
+                    path,
+                    len: meta.len(),
+                    modified,
+                });
             }
         }
-        Ok(removed)
+        Ok(listing)
     }
 
     /// Keep at most [`MAX_ENTRIES`] entries and [`MAX_TOTAL_BYTES`] bytes,
     /// removing the least recently written first, and temporary files a
     /// killed process left behind an hour or more ago.
     fn prune(&self) {
-        let Ok(read) = std::fs::read_dir(&self.dir) else {
+        let Ok(Listing {
+            mut entries,
+            temporary,
+        }) = self.listing()
+        else {
             return;
         };
-        let now = std::time::SystemTime::now();
-        let mut entries: Vec<(std::time::SystemTime, u64, PathBuf)> = Vec::new();
-        for entry in read.flatten() {
-            let path = entry.path();
-            let Ok(meta) = entry.metadata() else { continue };
-            let modified = meta.modified().unwrap_or(now);
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".writing-") {
-                let old = now
-                    .duration_since(modified)
-                    .is_ok_and(|age| age.as_secs() >= 3600);
-                if old {
-                    let _ = std::fs::remove_file(&path);
-                }
-            } else if path.extension().is_some_and(|e| e == EXTENSION) && meta.is_file() {
-                entries.push((modified, meta.len(), path));
+        let now = SystemTime::now();
+        for (path, modified) in temporary {
+            let old = now
+                .duration_since(modified)
+                .is_ok_and(|age| age.as_secs() >= 3600);
+            if old {
+                let _ = std::fs::remove_file(path);
             }
         }
-        let mut total: u64 = entries.iter().map(|e| e.1).sum();
+        let mut total: u64 = entries.iter().map(|e| e.len).sum();
         if entries.len() <= MAX_ENTRIES && total <= MAX_TOTAL_BYTES {
             return;
         }
-        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.modified));
         let mut kept = 0;
-        for (_, len, path) in entries {
+        for entry in entries {
             if kept < MAX_ENTRIES && total <= MAX_TOTAL_BYTES {
                 kept += 1;
                 continue;
             }
-            if std::fs::remove_file(&path).is_ok() {
-                total = total.saturating_sub(len);
+            if std::fs::remove_file(&entry.path).is_ok() {
+                total = total.saturating_sub(entry.len);
             }
         }
     }
+}
+
+/// What a cache folder holds.
+#[derive(Default)]
+struct Listing {
+    entries: Vec<Entry>,
+    /// Files being written (or left by a killed run), with their times.
+    temporary: Vec<(PathBuf, SystemTime)>,
+}
+
+/// One cache entry on disk.
+struct Entry {
+    path: PathBuf,
+    len: u64,
+    modified: SystemTime,
 }
 
 /// The artifact in a cache file's bytes, if its header is right.

@@ -647,11 +647,6 @@ impl PluginHost {
         self
     }
 
-    /// The disk cache, if the host has one.
-    pub fn disk_cache(&self) -> Option<&DiskCache> {
-        self.disk.as_deref()
-    }
-
     /// The host's limits and compiler settings.
     pub fn config(&self) -> &HostConfig {
         &self.config
@@ -819,7 +814,8 @@ impl PluginHost {
         }
     }
 
-    /// Compile `compiled` for this host's tiering, recording the code.
+    /// Compile `compiled` for this host's tiering (after
+    /// [`read_from_disk`](Self::read_from_disk) missed), recording the code.
     fn compile_new(
         &self,
         manifest: &Manifest,
@@ -837,6 +833,7 @@ impl PluginHost {
         }
         let deadline = self.config.compile_deadline;
         let disk = self.disk.as_deref();
+        // `wanted` is the tier `read_from_disk` looked for already.
         let code = match compile(wanted, manifest, compiled, deadline, disk, note) {
             Ok(code) => Ok(code),
             // A module the baseline compiler cannot take (e.g. it uses
@@ -844,7 +841,8 @@ impl PluginHost {
             // fine for the optimizing one, which then also serves
             // hosts that asked for the baseline tier.
             Err(PluginError::InvalidModule { .. }) if wanted == Tier::Baseline => {
-                let code = compile(Tier::Optimized, manifest, compiled, deadline, disk, note)?;
+                let code =
+                    read_or_compile(Tier::Optimized, manifest, compiled, deadline, disk, note)?;
                 compiled.baseline_refused.store(true, Ordering::Relaxed);
                 Ok(code)
             }
@@ -1030,10 +1028,8 @@ fn miss_note(disk: &DiskCache, miss: Miss) -> Option<String> {
     }
 }
 
-/// Compile and validate a module on one tier, or read it from `disk`
-/// (which then gets what is compiled); why the disk cache did not serve or
-/// take the module goes to `note`.
-fn compile(
+/// [`compile`], unless `disk` already holds the code.
+fn read_or_compile(
     tier: Tier,
     manifest: &Manifest,
     compiled: &Compiled,
@@ -1047,6 +1043,19 @@ fn compile(
             Err(miss) => *note = miss_note(disk, miss),
         }
     }
+    compile(tier, manifest, compiled, deadline, disk, note)
+}
+
+/// Compile and validate a module on one tier, writing it to `disk`; why
+/// the disk cache did not take it goes to `note`.
+fn compile(
+    tier: Tier,
+    manifest: &Manifest,
+    compiled: &Compiled,
+    deadline: Duration,
+    disk: Option<&DiskCache>,
+    note: &mut Option<String>,
+) -> Result<Code, PluginError> {
     let backend = backend(tier, compiled.canonicalize_nans)?;
     let canonical = compiled.canonicalize_nans;
     let module = compile_module(tier, canonical, manifest, &compiled.bytes, deadline)?;
@@ -1613,7 +1622,7 @@ impl LoadedPlugin {
         }
         // The module already passed validation on the baseline tier; if the
         // optimizing compiler refuses it anyway, stay on the baseline tier.
-        let optimized = compile(
+        let optimized = read_or_compile(
             Tier::Optimized,
             &self.manifest,
             compiled,
