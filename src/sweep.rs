@@ -34,6 +34,10 @@ use serde_json::{Map, Value};
 /// The most variants one sweep accepts.
 pub const MAX_VARIANTS: usize = 1_000_000;
 
+/// The sweep file format's version (`vixshield_sweep`), the one this build
+/// writes and reads.
+pub const FILE_VERSION: u32 = 1;
+
 /// One axis of the grid: a param and its values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Axis {
@@ -485,40 +489,103 @@ impl SweepFile {
     pub fn score(&self, r: &Row) -> Option<f64> {
         as_f64(r.metrics.get(&self.rank.metric))
     }
+
+    /// Checks what a file read from disk says about itself before anything
+    /// is sized by it: the format's version, `variants` equal to its grid's
+    /// product (at most [`MAX_VARIANTS`]), a shard `I/N` with I < N, and every
+    /// variant listed inside the grid and in the shard.
+    pub fn check(&self) -> Result<(), String> {
+        if self.vixshield_sweep != FILE_VERSION {
+            return Err(format!(
+                "unsupported sweep file version {} (this vixshield reads version {FILE_VERSION})",
+                self.vixshield_sweep
+            ));
+        }
+        let mut total: usize = 1;
+        for a in &self.grid {
+            total = total
+                .checked_mul(a.values.len())
+                .filter(|t| *t <= MAX_VARIANTS)
+                .ok_or_else(|| format!("its grid has more than {MAX_VARIANTS} variants"))?;
+        }
+        if self.variants != total {
+            return Err(format!(
+                "`variants` is {}, but its grid has {total}",
+                self.variants
+            ));
+        }
+        if let Some(s) = self.shard
+            && (s.count == 0 || s.index >= s.count)
+        {
+            return Err(format!(
+                "its shard {}/{} is not a shard: expected I/N with 0 ≤ I < N",
+                s.index, s.count
+            ));
+        }
+        let listed = self.results.iter().map(|r| r.variant);
+        for v in listed.chain(self.failed.iter().map(|f| f.variant)) {
+            if v >= total {
+                return Err(format!(
+                    "variant {v} is outside its grid of {total} variants"
+                ));
+            }
+            if let Some(s) = self.shard
+                && !s.contains(v)
+            {
+                return Err(format!(
+                    "variant {v} is not in its shard {}/{}",
+                    s.index, s.count
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Merges shards into the ranking of the whole grid. The files must come from
-/// the same strategy text, grid, assumptions and shard count, and together
-/// hold every variant exactly once.
-pub fn merge(files: Vec<SweepFile>, rank: Option<Rank>) -> Result<SweepFile, String> {
-    let mut it = files.into_iter();
+/// Merges shards into the ranking of the whole grid. Each file comes with
+/// its name (for the errors) and must pass [`SweepFile::check`]; the files
+/// must come from the same strategy text, grid, assumptions and shard count,
+/// and together hold every variant exactly once.
+pub fn merge(files: Vec<(String, SweepFile)>, rank: Option<Rank>) -> Result<SweepFile, String> {
+    for (name, f) in &files {
+        f.check().map_err(|e| format!("{name}: {e}"))?;
+    }
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let mut it = files.into_iter().map(|(_, f)| f);
     let Some(mut out) = it.next() else {
         return Err("nothing to merge: give the sweep files".into());
     };
     let count = out.shard.map_or(1, |s| s.count);
-    let mut seen = vec![false; out.variants];
-    let mark = |v: usize, seen: &mut Vec<bool>| -> Result<(), String> {
+    // Which file (1-based) listed each variant; 0: none yet. `check` bounded
+    // `variants` by the grid, and the grid by MAX_VARIANTS.
+    let mut seen = vec![0usize; out.variants];
+    let name = |i: usize| names.get(i.wrapping_sub(1)).map_or("?", String::as_str);
+    let mark = |v: usize, file: usize, seen: &mut Vec<usize>| -> Result<(), String> {
         match seen.get_mut(v) {
-            Some(s) if *s => Err(format!(
-                "variant {v} appears twice: a shard was given twice, or shards of different splits"
+            Some(s) if *s != 0 => Err(format!(
+                "variant {v} appears twice ({} and {}): a shard was given twice, or shards of different splits",
+                name(*s),
+                name(file)
             )),
             Some(s) => {
-                *s = true;
+                *s = file;
                 Ok(())
             }
             None => Err(format!(
-                "variant {v} is outside the grid of {} variants",
+                "{}: variant {v} is outside the grid of {} variants",
+                name(file),
                 seen.len()
             )),
         }
     };
     for r in &out.results {
-        mark(r.variant, &mut seen)?;
+        mark(r.variant, 1, &mut seen)?;
     }
     for f in &out.failed {
-        mark(f.variant, &mut seen)?;
+        mark(f.variant, 1, &mut seen)?;
     }
     for (n, f) in it.enumerate() {
+        let file = n + 2;
         let what = if f.source_sha256 != out.source_sha256 {
             Some("the strategy file's text")
         } else if f.grid != out.grid || f.variants != out.variants {
@@ -532,15 +599,16 @@ pub fn merge(files: Vec<SweepFile>, rank: Option<Rank>) -> Result<SweepFile, Str
         };
         if let Some(what) = what {
             return Err(format!(
-                "file {} differs from the first in {what}; merge shards of one sweep only",
-                n + 2
+                "{} differs from {} in {what}; merge shards of one sweep only",
+                name(file),
+                name(1)
             ));
         }
         for r in &f.results {
-            mark(r.variant, &mut seen)?;
+            mark(r.variant, file, &mut seen)?;
         }
         for x in &f.failed {
-            mark(x.variant, &mut seen)?;
+            mark(x.variant, file, &mut seen)?;
         }
         out.results.extend(f.results);
         out.failed.extend(f.failed);
@@ -548,7 +616,7 @@ pub fn merge(files: Vec<SweepFile>, rank: Option<Rank>) -> Result<SweepFile, Str
     let missing: Vec<usize> = seen
         .iter()
         .enumerate()
-        .filter(|(_, s)| !**s)
+        .filter(|(_, s)| **s == 0)
         .map(|(i, _)| i)
         .collect();
     if !missing.is_empty() {
@@ -676,7 +744,7 @@ pub fn run(runner: &Runner<'_>, plan: &Plan<'_>, progress: &(dyn Fn() + Sync)) -
         }
     }
     let mut out = SweepFile {
-        vixshield_sweep: 1,
+        vixshield_sweep: FILE_VERSION,
         strategy: plan.name.to_string(),
         source_sha256: sha256(runner.source.text()),
         grid: plan

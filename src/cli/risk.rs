@@ -186,7 +186,27 @@ fn count_usize(s: &str) -> Result<usize, String> {
 }
 
 /// The most trades a Monte Carlo simulates (paths × trades): minutes of work.
-const MAX_SIMULATED: f64 = 1e10;
+const MAX_SIMULATED: u128 = 10_000_000_000;
+
+/// The most paths a Monte Carlo simulates: each path's outcome is kept for
+/// the percentiles (about 100 bytes a path, 100 MB at the cap).
+const MAX_PATHS: usize = 1_000_000;
+
+/// `--paths P` with N trades a path, within [`MAX_SIMULATED`]; `default_n`
+/// says N is the measured count (no `--trades`).
+fn check_simulated(p: usize, n: u64, default_n: bool) -> Result<(), String> {
+    let total = (p as u128) * u128::from(n);
+    if total <= MAX_SIMULATED {
+        return Ok(());
+    }
+    Err(if default_n {
+        format!(
+            "`--paths {p}` with the backtest's {n} trades a path (the default `--trades`): {total} simulated trades; at most {MAX_SIMULATED} (give fewer paths or `--trades N`)"
+        )
+    } else {
+        format!("`--paths {p} --trades {n}`: {total} simulated trades; at most {MAX_SIMULATED}")
+    })
+}
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     say!("error: {msg}");
@@ -247,13 +267,15 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     if args.paths == Some(0) {
         return Err(usage("`--paths 0`: give at least one path"));
     }
-    if let (Some(p), Some(n)) = (args.paths, args.trades)
-        && (p as f64) * (n as f64) > MAX_SIMULATED
+    if let Some(p) = args.paths
+        && p > MAX_PATHS
     {
         return Err(usage(format!(
-            "`--paths {p} --trades {n}`: {:.0e} simulated trades; at most {MAX_SIMULATED:.0e}",
-            (p as f64) * (n as f64)
+            "`--paths {p}`: at most {MAX_PATHS} paths (each path's outcome is kept for the percentiles)"
         )));
+    }
+    if let (Some(p), Some(n)) = (args.paths, args.trades) {
+        check_simulated(p, n, false).map_err(usage)?;
     }
     let needs_backtest = args.backtest || args.paths.is_some();
     if needs_backtest && args.strategy.is_none() {
@@ -405,6 +427,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let mut drawdowns: Vec<f64> = Vec::new();
     let mc = match (args.paths, &strategy, &compiled, &bt) {
         (Some(paths), Some(s), Some(c), Some(b)) => {
+            // N is known only now when it is the backtest's trade count.
+            check_simulated(paths, n, args.trades.is_none()).map_err(usage)?;
             let samples = monte_carlo::samples(b);
             let cfg = monte_carlo::Config {
                 paths,

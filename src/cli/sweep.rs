@@ -285,6 +285,23 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
                 super::io_reason(&e)
             ))
         })?;
+        // The version first: another version's fields are not this one's.
+        #[derive(serde::Deserialize)]
+        struct Header {
+            vixshield_sweep: Option<Value>,
+        }
+        if let Ok(Header {
+            vixshield_sweep: Some(v),
+        }) = serde_json::from_str::<Header>(&text)
+            && v != Value::from(sweep::FILE_VERSION)
+        {
+            say!(
+                "error: `{}`: unsupported sweep file version {v} (this vixshield reads version {})",
+                path.display(),
+                sweep::FILE_VERSION
+            );
+            return Err(exit::findings());
+        }
         let f: SweepFile = serde_json::from_str(&text).map_err(|e| {
             say!(
                 "error: `{}` is not a sweep file (`sweep --out` writes them): {e}",
@@ -292,7 +309,7 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
             );
             exit::findings()
         })?;
-        files.push(f);
+        files.push((format!("`{}`", path.display()), f));
     }
     let merged = sweep::merge(files, rank).map_err(|e| {
         say!("error: {e}");

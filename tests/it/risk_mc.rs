@@ -577,6 +577,51 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// Path and simulated-trade counts are bounded before anything is
+/// allocated or backtested: with or without `--trades`, at the cap, past
+/// `usize`. Before the fix these aborted allocating tens of GB or panicked
+/// with "capacity overflow".
+#[test]
+fn huge_monte_carlo_counts_are_usage_errors_before_any_work() {
+    let s = "strategies/spx-mastery.vxs";
+    let cases: &[(&[&str], &str)] = &[
+        (&["--paths", "1000000000"], "at most 1000000 paths"),
+        (&["--paths", "100000000"], "at most 1000000 paths"),
+        (
+            &["--paths", "10000000000", "--trades", "1"],
+            "at most 1000000 paths",
+        ),
+        (
+            &["--paths", "18446744073709551615", "--trades", "0"],
+            "at most 1000000 paths",
+        ),
+        (
+            &["--paths", "1000000", "--trades", "10001"],
+            "`--paths 1000000 --trades 10001`: 10001000000 simulated trades; at most 10000000000",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["risk", s];
+        args.extend_from_slice(extra);
+        let started = std::time::Instant::now();
+        let out = vixshield(&args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{args:?}: refused before the backtest"
+        );
+    }
+    // At the caps exactly, the counts are accepted (a tiny run: one path).
+    let v = json_ok(&[
+        "risk", s, "--paths", "1", "--trades", "3", "--format", "json",
+    ]);
+    assert_eq!(v["monte_carlo"]["paths"], 1);
+}
+
 /// `risk` checks, compiles and replays strategies whose signals call
 /// plugins (spx-theta calls `wilder_rsi` and `theta_decay`).
 #[test]

@@ -305,6 +305,100 @@ fn ranking_directions_on_synthetic_rows() {
     assert!(sweep::metric("nope").is_err());
 }
 
+/// One shard of a two-variant grid, as `sweep --shard I/2 --out` writes it.
+fn shard_file(index: u64) -> serde_json::Value {
+    serde_json::json!({
+        "vixshield_sweep": 1,
+        "strategy": "t",
+        "source_sha256": "00",
+        "grid": [{"name": "mult", "values": ["1.4x", "1.6x"]}],
+        "variants": 2,
+        "config": {},
+        "rank": {"metric": "cagr", "better": "higher"},
+        "shard": {"index": index, "count": 2},
+        "results": [{
+            "rank": 1,
+            "variant": index,
+            "params": {"mult": if index == 0 { "1.4x" } else { "1.6x" }},
+            "metrics": {"cagr": 0.01 * index as f64}
+        }],
+        "failed": []
+    })
+}
+
+/// What a sweep file says about itself is checked before merge sizes
+/// anything by it, and every error names the file: a `variants` count
+/// edited to 10^12 (it aborted allocating 1 TB), a shard index past its
+/// count (5/3 merged with exit 0), another format version (it said
+/// "missing field"), a variant outside its shard, a variant given twice.
+#[test]
+fn merge_checks_each_file_and_names_it() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let write = |name: &str, v: &serde_json::Value| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, v.to_string()).expect("written");
+        p.display().to_string()
+    };
+    let a = write("a.json", &shard_file(0));
+    let b = write("b.json", &shard_file(1));
+    let v = ok(&vixshield(&["sweep", "merge", &a, &b, "--format", "json"]));
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["results"][0]["variant"], 1, "ranked by cagr");
+
+    let tampered = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut f = shard_file(0);
+        edit(&mut f);
+        write(name, &f)
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (
+            tampered("huge.json", &|f| {
+                f["variants"] = 1_000_000_000_000u64.into()
+            }),
+            "`variants` is 1000000000000, but its grid has 2",
+        ),
+        (
+            tampered("shard.json", &|f| {
+                f["shard"] = serde_json::json!({"index": 5, "count": 3})
+            }),
+            "its shard 5/3 is not a shard",
+        ),
+        (
+            tampered("v2.json", &|f| {
+                f["vixshield_sweep"] = 2.into();
+                f.as_object_mut().map(|o| o.remove("variants"));
+            }),
+            "unsupported sweep file version 2",
+        ),
+        (
+            tampered("other.json", &|f| f["results"][0]["variant"] = 1.into()),
+            "variant 1 is not in its shard 0/2",
+        ),
+        (
+            tampered("outside.json", &|f| {
+                f["shard"] = serde_json::Value::Null;
+                f["results"][0]["variant"] = 7.into();
+            }),
+            "variant 7 is outside its grid of 2 variants",
+        ),
+    ];
+    for (file, want) in &cases {
+        let out = vixshield(&["sweep", "merge", file, &b]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(err.contains(&format!("`{file}`")), "names the file: {err}");
+        assert!(err.contains(want), "{file}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = vixshield(&["sweep", "merge", &a, &b, &a]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("variant 0 appears twice (`{a}` and `{a}`)")),
+        "{err}"
+    );
+}
+
 #[test]
 fn invalid_variants_are_listed_not_fatal() {
     let mut args = vec!["sweep", FIXTURE, "--set", "mult=0.8x..1.2x:0.2x"];
