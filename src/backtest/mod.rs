@@ -693,8 +693,10 @@ fn enter(
         let days = f64::from(h.dte.0 + h.dte.1) / 2.0;
         let fwd = vix_forward(v, v3, days);
         let strike = (fwd * c.hedge_otm).round();
-        let short_strike =
-            (h.instrument != Instrument::VixCalls).then(|| (strike * c.spread_width).round());
+        // VIX strikes are whole points: the short leg at least one above the
+        // long, so that a width near 1 never rounds to a spread of nothing.
+        let short_strike = (h.instrument != Instrument::VixCalls)
+            .then(|| (strike * c.spread_width).round().max(strike + 1.0));
         let th = days / 365.0;
         let premium = black76(Right::Call, fwd, strike, th, r, c.vol_of_vol)
             - short_strike.map_or(0.0, |k| black76(Right::Call, fwd, k, th, r, c.vol_of_vol));

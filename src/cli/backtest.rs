@@ -48,30 +48,95 @@ pub struct Args {
     market: MarketArgs,
 }
 
-/// The backtest's assumptions (README, "Backtest assumptions").
+/// The backtest's assumptions (README, "Backtest assumptions"). Each flag's
+/// value is checked against the range the model gives it meaning in when the
+/// command line is read: a usage error names the flag, the value and the range.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Assumptions {
-    /// Commission per contract per leg, dollars.
-    #[arg(long, default_value = "0.65")]
+    /// Commission per contract per leg, dollars, 0 to 10.
+    #[arg(long, default_value = "0.65", allow_negative_numbers = true, value_parser = commission)]
     commission: Decimal,
-    /// Slippage per leg, index points.
-    #[arg(long, default_value_t = 0.05)]
+    /// Slippage per leg, index points, 0 to 1.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = slippage)]
     slippage: f64,
-    /// Volatility added to VIX/100 for SPX puts.
-    #[arg(long, default_value_t = 0.04, allow_negative_numbers = true)]
+    /// Volatility added to VIX/100 for SPX puts, −0.2 to 0.2.
+    #[arg(long, default_value_t = 0.04, allow_negative_numbers = true, value_parser = skew)]
     put_skew: f64,
-    /// Volatility added to VIX/100 for SPX calls.
-    #[arg(long, default_value_t = -0.02, allow_negative_numbers = true)]
+    /// Volatility added to VIX/100 for SPX calls, −0.2 to 0.2.
+    #[arg(long, default_value_t = -0.02, allow_negative_numbers = true, value_parser = skew)]
     call_skew: f64,
-    /// Annualized volatility of VIX (Black-76 for the hedges).
-    #[arg(long, default_value_t = 0.9)]
+    /// Annualized volatility of VIX (Black-76 for the hedges), 0.2 to 3.
+    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true, value_parser = vol_of_vol)]
     vol_of_vol: f64,
-    /// Hedge call strike as a multiple of the VIX forward.
-    #[arg(long, default_value_t = 1.2)]
+    /// Hedge call strike as a multiple of the VIX forward, 0.5 to 3.
+    #[arg(long, default_value_t = 1.2, allow_negative_numbers = true, value_parser = hedge_otm)]
     hedge_otm: f64,
-    /// Short strike of hedge spreads as a multiple of the long strike.
-    #[arg(long, default_value_t = 1.5)]
+    /// Short strike of hedge spreads as a multiple of the long strike, above 1, at most 3.
+    #[arg(long, default_value_t = 1.5, allow_negative_numbers = true, value_parser = spread_width)]
     spread_width: f64,
+}
+
+/// A finite number within `lo` (excluded when `lo_open`) and `hi`, else why not.
+fn in_range(s: &str, lo: f64, lo_open: bool, hi: f64, what: &str) -> Result<f64, String> {
+    let range = if lo_open {
+        format!("above {lo} and at most {hi}")
+    } else {
+        format!("from {lo} to {hi}")
+    };
+    let x: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number; {what} is {range}"))?;
+    let low_ok = if lo_open { x > lo } else { x >= lo };
+    if !x.is_finite() || !low_ok || x > hi {
+        return Err(format!("{what} is {range}"));
+    }
+    Ok(x)
+}
+
+fn commission(s: &str) -> Result<Decimal, String> {
+    const WHAT: &str = "a commission per contract per leg is from $0 to $10";
+    let d: Decimal = s
+        .trim()
+        .trim_start_matches('$')
+        .parse()
+        .map_err(|_| format!("not an amount; {WHAT}"))?;
+    if d < Decimal::ZERO || d > Decimal::TEN {
+        return Err(WHAT.into());
+    }
+    Ok(d)
+}
+
+fn slippage(s: &str) -> Result<f64, String> {
+    in_range(s, 0.0, false, 1.0, "slippage per leg, in index points,")
+}
+
+fn skew(s: &str) -> Result<f64, String> {
+    in_range(s, -0.2, false, 0.2, "a skew (volatility added to VIX/100)")
+}
+
+fn vol_of_vol(s: &str) -> Result<f64, String> {
+    in_range(s, 0.2, false, 3.0, "the volatility of VIX")
+}
+
+fn hedge_otm(s: &str) -> Result<f64, String> {
+    in_range(
+        s,
+        0.5,
+        false,
+        3.0,
+        "the hedge strike's multiple of the VIX forward",
+    )
+}
+
+fn spread_width(s: &str) -> Result<f64, String> {
+    in_range(
+        s,
+        1.0,
+        true,
+        3.0,
+        "the spread's short strike, a multiple of the long strike,",
+    )
 }
 
 impl Assumptions {

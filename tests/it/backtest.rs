@@ -341,3 +341,121 @@ fn entries_taken_with_a_guard_unknown_are_counted() {
         "{text}"
     );
 }
+
+/// Every assumption flag is range-checked when the command line is read,
+/// in each command that takes them (backtest, risk, sweep, diff): NaN,
+/// infinities, negatives and values the model gives no meaning are usage
+/// errors (exit 2) naming the flag, the value and the range, before any
+/// work. They used to run and report garbage with exit 0 (`--call-skew NaN`:
+/// final equity −$15,396; `--commission=-100`: a 100% win rate).
+#[test]
+fn assumption_flags_out_of_range_are_usage_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("--commission", "-100", "from $0 to $10"),
+        ("--commission", "10.01", "from $0 to $10"),
+        ("--commission", "abc", "not an amount"),
+        ("--slippage", "NaN", "from 0 to 1"),
+        ("--slippage", "-0.01", "from 0 to 1"),
+        ("--put-skew", "1e308", "from -0.2 to 0.2"),
+        ("--put-skew", "-inf", "from -0.2 to 0.2"),
+        ("--call-skew", "NaN", "from -0.2 to 0.2"),
+        ("--vol-of-vol", "inf", "from 0.2 to 3"),
+        ("--vol-of-vol", "0", "from 0.2 to 3"),
+        ("--hedge-otm", "0", "from 0.5 to 3"),
+        ("--hedge-otm", "NaN", "from 0.5 to 3"),
+        ("--spread-width", "0.5", "above 1 and at most 3"),
+        ("--spread-width", "1", "above 1 and at most 3"),
+        ("--spread-width", "3.5", "above 1 and at most 3"),
+    ];
+    let s = "strategies/spx-mastery.vxs";
+    let commands: &[&[&str]] = &[
+        &["backtest", s],
+        &["risk", s, "--backtest"],
+        &[
+            "sweep",
+            "tests/fixtures/strategies/spx-mastery-params.vxs",
+            "--set",
+            "mult=1.6x",
+        ],
+        &["diff", s, "strategies/conservative.vxs", "--backtest"],
+    ];
+    for command in commands {
+        for (flag, value, range) in cases {
+            let arg = format!("{flag}={value}");
+            let mut args = command.to_vec();
+            args.push(&arg);
+            let out = vixshield(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("'{value}'")) && err.contains(flag) && err.contains(range),
+                "{args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}");
+        }
+    }
+    // The ends of each range are accepted, with or without `=`.
+    let ok = report(
+        s,
+        &[
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-03-31",
+            "--commission",
+            "0",
+            "--slippage",
+            "1",
+            "--put-skew",
+            "-0.2",
+            "--call-skew",
+            "0.2",
+            "--vol-of-vol",
+            "3",
+            "--hedge-otm",
+            "0.5",
+            "--spread-width",
+            "3",
+        ],
+    );
+    assert!(ok["trades"].as_u64().is_some());
+}
+
+/// A hedge spread's short strike is at least one VIX point above its long
+/// one, however near 1 the width: `--spread-width 1.01` used to round to a
+/// spread of nothing, bought by the thousand for its commission.
+#[test]
+fn hedge_spreads_are_at_least_one_point_wide() {
+    use vixshield::backtest::{self, Config};
+    use vixshield::check::{Env, check_source};
+    use vixshield::eval::MarketValues;
+    use vixshield::market::{Calendar, Market};
+    use vixshield::source::SourceFile;
+    let path = "strategies/spx-mastery.vxs";
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy");
+    let s = check_source(&SourceFile::new(path, text), &Env::default())
+        .strategy
+        .expect("it checks");
+    let c = vixshield::compile::compile(&s, &[]).expect("it compiles");
+    let (m, cal) = (
+        Market::bundled().expect("market"),
+        Calendar::bundled().expect("calendar"),
+    );
+    let values = MarketValues::compute(&c.graph, &m, &cal, None).expect("values");
+    let config = Config {
+        spread_width: 1.01,
+        ..Config::default()
+    };
+    let bt = backtest::run(&s, &c, &m, &values, &config, |_, _| {}).expect("it runs");
+    let spreads: Vec<_> = bt
+        .trades
+        .iter()
+        .flat_map(|t| &t.hedges)
+        .filter_map(|h| h.short_strike.map(|k| (h.strike, k)))
+        .collect();
+    assert!(!spreads.is_empty(), "spx-mastery buys VIX futures spreads");
+    for (long, short) in spreads {
+        assert!(short >= long + 1.0, "{long}/{short}");
+    }
+}
