@@ -57,7 +57,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             continue;
         }
         if args.check {
-            println!("{}", src.name());
+            if let Err(code) = super::output::print(|w| writeln!(w, "{}", src.name())) {
+                return code;
+            }
             if let Some(line) = first_difference(&String::from_utf8_lossy(&raw), &formatted) {
                 say!(
                     "`{}` is not formatted (first difference at line {line})",
@@ -93,13 +95,9 @@ fn first_difference(a: &str, b: &str) -> Option<usize> {
     }
 }
 
-/// Writes beside the file, then renames over it: a crash never leaves half a file.
+/// Writes the formatted text into the file (through a link, keeping its
+/// permissions and hard links; see [`super::output::write_file`]): a crash
+/// never leaves half a file.
 fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".vxsfmt.tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    super::output::write_file(path, |w| w.write_all(text.as_bytes()))
 }

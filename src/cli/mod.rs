@@ -21,6 +21,7 @@ mod diff;
 mod fmt;
 mod graph;
 mod next;
+mod output;
 mod plugin;
 mod risk;
 mod run;

@@ -1,7 +1,7 @@
 //! `vixshield run STRATEGY --journal J`: a decision before any trade and one after each.
 
 use super::common::{self, MarketArgs};
-use super::{exit, io_reason};
+use super::exit;
 use crate::compile::Compiled;
 use crate::decision::{Decision, Event, Trigger};
 use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
@@ -111,7 +111,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         say!("error: {}: {e}", args.journal.display());
         return exit::findings();
     }
-    let result = write_to(args.out.as_deref(), |w| {
+    let result = super::output::write_or_say(args.out.as_deref(), |w| {
         if args.summary {
             let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions);
             return match args.format {
@@ -131,50 +131,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     });
     match result {
         Ok(()) => exit::ok(),
-        Err(e) => {
-            say!(
-                "error: cannot write {}: {}",
-                args.out
-                    .as_deref()
-                    .map_or("stdout".into(), |p| format!("`{}`", p.display())),
-                io_reason(&e)
-            );
-            exit::trouble()
-        }
+        Err(code) => code,
     }
 }
 
-/// Writes to `out` (through a temporary file renamed into place) or to stdout.
-pub(crate) fn write_to(
-    out: Option<&Path>,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    match out {
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            f(&mut w)?;
-            w.flush()
-        }
-        Some(path) => {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".vixshield.tmp");
-            let tmp = PathBuf::from(tmp);
-            let written = (|| {
-                let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-                f(&mut w)?;
-                w.flush()
-            })();
-            match written.and_then(|()| std::fs::rename(&tmp, path)) {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    let _ = std::fs::remove_file(&tmp);
-                    Err(e)
-                }
-            }
-        }
-    }
-}
+/// Writes to `out` (see [`super::output::write_file`]) or to stdout.
+pub(crate) use super::output::write_to;
 
 fn trigger_word(t: Trigger) -> &'static str {
     match t {

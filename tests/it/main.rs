@@ -15,6 +15,7 @@ mod common;
 mod backtest;
 mod check_cases;
 mod cli;
+mod cli_output;
 mod cli_signal;
 mod decisions;
 mod engine;

@@ -1,0 +1,191 @@
+//! Where the CLI's output goes: stdout, and files written whole.
+//!
+//! Every command prints its data through [`print`] (or [`write_to`] with no
+//! path), so a closed pipe or a full disk on stdout is `error: cannot write
+//! to stdout: ...` on stderr and exit 2, the same in every command, never a
+//! panic (`println!` panics on a write error) and never a silent exit. A
+//! closed pipe (`EPIPE`; Rust ignores `SIGPIPE`) is such an error too.
+//!
+//! Every file a command writes (`run --out`, `backtest --trades/--chart`,
+//! `sweep --out`, `sweep merge --out`, `fmt`) goes through [`write_file`].
+
+use super::{exit, io_reason};
+use std::fs;
+use std::io::{self, Seek as _, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Writes to stdout through a buffer; on failure says so on stderr and gives
+/// exit status 2.
+pub(crate) fn print(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), ExitCode> {
+    write_to(None, f).map_err(|e| stdout_failed(&e))
+}
+
+/// Says that stdout could not be written (`error: cannot write to stdout:
+/// no space left on device`) and gives exit status 2.
+pub(crate) fn stdout_failed(e: &io::Error) -> ExitCode {
+    say!("error: cannot write to stdout: {}", io_reason(e));
+    exit::trouble()
+}
+
+/// Writes to `out` with [`write_to`]; on failure says what could not be
+/// written and why, and gives exit status 2.
+pub(crate) fn write_or_say(
+    out: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), ExitCode> {
+    write_to(out, f).map_err(|e| match out {
+        None => stdout_failed(&e),
+        Some(path) => {
+            say!("error: cannot write `{}`: {}", path.display(), io_reason(&e));
+            exit::trouble()
+        }
+    })
+}
+
+/// Writes to the file `out` ([`write_file`]) or, with `None`, to stdout
+/// through a buffer.
+pub(crate) fn write_to(
+    out: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    match out {
+        None => {
+            let stdout = io::stdout();
+            let mut w = io::BufWriter::new(stdout.lock());
+            f(&mut w)?;
+            w.flush()
+        }
+        Some(path) => write_file(path, f),
+    }
+}
+
+/// Writes the file at `path` with what `f` writes, into the file the user
+/// named, never replacing it with another kind of file:
+///
+/// - A symbolic link is followed (every link of a chain): the file it points
+///   to is written, and the link stays a link. A dangling link creates the
+///   file it points to.
+/// - A target that exists and is not a regular file (a FIFO, a character
+///   device such as `/dev/null` or a terminal, a socket) is opened and
+///   written straight, with no temporary file: it stays what it is.
+/// - A regular file with one name (or no file yet) is written atomically: a
+///   temporary file in the same folder as the (resolved) target, given the
+///   target's permissions (and, where allowed, its owner and group) before
+///   anything is written, synced, then renamed over the target. A failure or
+///   a crash leaves the old file whole, never half a file.
+/// - A regular file with more than one hard link is written in place, so
+///   that every name keeps seeing one file: the output is first written
+///   whole to a temporary file beside it (a failing run leaves the target
+///   untouched), then copied into the target, which is truncated first. A
+///   crash during that last copy can leave the file short; replacing it by
+///   a rename instead would silently cut the link.
+///
+/// A new file gets the usual mode for a new file (`0666` less the umask).
+pub(crate) fn write_file(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let target = resolve_links(path)?;
+    let existing = match fs::metadata(&target) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(meta) = &existing {
+        if meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "it is a directory",
+            ));
+        }
+        if !meta.is_file() {
+            // A FIFO or a device: write into it; there is nothing to replace.
+            let mut w = io::BufWriter::new(fs::OpenOptions::new().write(true).open(&target)?);
+            f(&mut w)?;
+            return w.flush();
+        }
+    }
+    let folder = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".vixshield.tmp");
+    #[cfg(unix)]
+    let new_file_mode = {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::Permissions::from_mode(0o666)
+    };
+    #[cfg(unix)]
+    builder.permissions(new_file_mode);
+    let tmp = builder.tempfile_in(folder)?;
+    if let Some(meta) = &existing {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            // Keep the owner and group where the user may (root may; others
+            // may keep their own group); a file they cannot keep them on
+            // still gets the target's permissions.
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+        }
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    let mut w = io::BufWriter::new(tmp.as_file());
+    f(&mut w)?;
+    w.flush()?;
+    drop(w);
+    if existing.as_ref().is_some_and(has_other_links) {
+        let mut from = tmp.as_file();
+        from.seek(io::SeekFrom::Start(0))?;
+        let mut to = fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&target)?;
+        io::copy(&mut from, &mut to)?;
+        return to.sync_all();
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Whether a regular file has more than one name.
+fn has_other_links(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        meta.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// `path` with every symbolic link along the last component followed (a
+/// chain of links included), as far as the links exist: a dangling link
+/// gives the path it points to.
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // As many links as Linux follows before ELOOP.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(parent) if to.is_relative() => parent.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
