@@ -261,6 +261,24 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             "Kelly needs both `--avg-win` and `--avg-loss` (in the same unit)",
         ));
     }
+    // One unit for both: b = win / loss of dollars over a return is no ratio.
+    if let (Some(w), Some(l)) = (args.avg_win.as_deref(), args.avg_loss.as_deref()) {
+        let money = |s: &str| s.contains('$');
+        if money(w) != money(l) {
+            let unit = |s: &str| {
+                if money(s) {
+                    "money"
+                } else {
+                    "a return on risk"
+                }
+            };
+            return Err(usage(format!(
+                "`--avg-win {w}` is {} but `--avg-loss {l}` is {}; give both in dollars (`$1,200`) or both as returns on risk (`0.25`)",
+                unit(w),
+                unit(l)
+            )));
+        }
+    }
     if avg_loss == Some(0.0) {
         return Err(usage("`--avg-loss`: must be above zero"));
     }

@@ -622,6 +622,45 @@ fn huge_monte_carlo_counts_are_usage_errors_before_any_work() {
     assert_eq!(v["monte_carlo"]["paths"], 1);
 }
 
+/// Kelly's averages share a unit: dollars against a return on risk is a
+/// usage error, not b = 1333 and f* = 74.98% with exit 0.
+#[test]
+fn kelly_averages_in_mixed_units_are_a_usage_error() {
+    let base = [
+        "risk",
+        "--loss-rate",
+        "0.25",
+        "--trades",
+        "100",
+        "--run",
+        "4",
+    ];
+    for (win, loss, first, second) in [
+        ("$1,200", "0.9", "is money", "is a return on risk"),
+        ("0.35", "$900", "is a return on risk", "is money"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(["--avg-win", win, "--avg-loss", loss]);
+        let out = vixshield(&args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "`--avg-win {win}` {first} but `--avg-loss {loss}` {second}"
+            )),
+            "{err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // One unit either way is fine: the same b from dollars as from returns.
+    for (win, loss) in [("$450", "$900"), ("0.5", "1")] {
+        let mut args = base.to_vec();
+        args.extend(["--avg-win", win, "--avg-loss", loss, "--format", "json"]);
+        let v = json_ok(&args);
+        assert_eq!(v["kelly"]["payoff_ratio"].as_f64(), Some(0.5), "{args:?}");
+    }
+}
+
 /// `risk` checks, compiles and replays strategies whose signals call
 /// plugins (spx-theta calls `wilder_rsi` and `theta_decay`).
 #[test]
