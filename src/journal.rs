@@ -23,7 +23,8 @@
 //!   group three digits (`1,800`; a field holding a comma must be quoted:
 //!   `"$1,800"`), one optional sign before or after the `$` (`-900`, `-$900`,
 //!   `$-900`, `+900`), and spaces around it all. An empty optional field is
-//!   `None`; an empty required field is an error.
+//!   `None`; an empty required field is an error. A `credit` is above zero
+//!   (a condor opens for a credit; its max loss is a share of it).
 //! - Fields may be quoted with `"` (a `""` inside stands for one `"`); a
 //!   quoted field does not span lines. A UTF-8 byte-order mark is dropped,
 //!   `\r\n` and `\n` both end a line, and lines holding only whitespace are
@@ -230,6 +231,19 @@ pub enum JournalError {
         text: String,
     },
 
+    /// A credit of zero or less, e.g. `-1000` in `credit` on line 2: a
+    /// condor opens for a credit, and its max loss is a share of it:
+    /// ``journal.csv:2:17: `-1000` is not a credit: a condor opens for a credit above zero (column `credit`)``.
+    #[error(
+        "{at}: `{text}` is not a credit: a condor opens for a credit above zero (column `credit`)"
+    )]
+    NonPositiveCredit {
+        /// The field.
+        at: Location,
+        /// Its text, trimmed.
+        text: String,
+    },
+
     /// A trade dated before the trade above it, e.g. `2024-03-01` on line 4
     /// then `2024-02-01` on line 5:
     /// ``journal.csv:5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order``.
@@ -274,6 +288,7 @@ impl JournalError {
             | JournalError::BadAmount { at, .. }
             | JournalError::AmountTooLarge { at, .. }
             | JournalError::AmountTooPrecise { at, .. }
+            | JournalError::NonPositiveCredit { at, .. }
             | JournalError::Backwards { at, .. } => Some(at),
         }
     }
@@ -497,7 +512,15 @@ fn read_row(
         match kind {
             Column::Date => {}
             Column::Pnl => pnl = value,
-            Column::Credit => trade.credit = value,
+            Column::Credit => {
+                if value.is_some_and(|c| c <= Decimal::ZERO) {
+                    return Err(JournalError::NonPositiveCredit {
+                        at: line.at(path, *field),
+                        text: field.text.to_string(),
+                    });
+                }
+                trade.credit = value;
+            }
             Column::HedgePnl => trade.hedge_pnl = value,
             Column::ShortPut => trade.short_put = value,
             Column::ShortCall => trade.short_call = value,

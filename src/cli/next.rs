@@ -104,9 +104,16 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     exit::ok()
 }
 
-/// `$1,500`, `1500`, `1,500.50`.
+/// `$1,500`, `1500`, `1,500.50`: a credit, above zero.
 fn parse_money(s: &str) -> Result<rust_decimal::Decimal, String> {
     let t = s.trim().replace(['$', ','], "");
-    t.parse()
-        .map_err(|_| format!("`{s}` is not an amount of money"))
+    let d: rust_decimal::Decimal = t
+        .parse()
+        .map_err(|_| format!("`{s}` is not an amount of money"))?;
+    if d <= rust_decimal::Decimal::ZERO {
+        return Err(format!(
+            "`{s}` is not a credit: a condor opens for a credit above zero"
+        ));
+    }
+    Ok(d)
 }

@@ -96,6 +96,46 @@ fn next_carries_its_derivation() {
     );
 }
 
+/// `--credit` is a credit: above zero. A negative one used to print a
+/// negative max loss (`max loss 90% of credit = -$1,350`).
+#[test]
+fn next_refuses_a_credit_of_zero_or_less() {
+    for credit in ["-$1,500", "-1500", "0", "$0.00"] {
+        let arg = format!("--credit={credit}");
+        let out = vixshield(&[
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            "tests/fixtures/journals/progression.csv",
+            &arg,
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{credit}: {err}");
+        assert!(
+            err.contains(&format!(
+                "`--credit`: `{credit}` is not a credit: a condor opens for a credit above zero"
+            )),
+            "{credit}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{credit}");
+    }
+    // And `next` reads the journal the same way `run` does.
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/bad/negative_credit.csv",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "tests/fixtures/journals/bad/negative_credit.csv:3:17: `-1000` is not a credit"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn bad_journals_name_line_and_column_and_write_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -107,6 +147,10 @@ fn bad_journals_name_line_and_column_and_write_nothing() {
         ("header_only.csv", ""),
         ("backwards.csv", ":"),
         ("field_count.csv", ":"),
+        (
+            "negative_credit.csv",
+            ":3:17: `-1000` is not a credit: a condor opens for a credit above zero (column `credit`)",
+        ),
     ] {
         let out_path = dir.path().join(format!("{file}.out"));
         let out = vixshield(&[
