@@ -97,17 +97,45 @@ fn to_f64s(v: &[Option<f64>]) -> Vec<f64> {
 }
 
 impl MarketValues {
-    /// Evaluates every market node of `graph` over `market`'s bars.
+    /// Evaluates over `market`'s bars the market nodes of `graph` that its
+    /// decision nodes read (directly or through other market nodes); when
+    /// the graph has no decision nodes (a signal expression alone), every
+    /// market node. A signal nothing uses is not computed.
     pub fn compute(
         graph: &Graph,
         market: &Market,
         calendar: &Calendar,
         plugins: Option<&dyn PluginRunner>,
     ) -> Result<MarketValues, EvalError> {
+        let roots: Vec<NodeId> = (0..graph.nodes.len())
+            .filter(|&i| graph.nodes.get(i).is_some_and(|n| !n.is_market()))
+            .map(|i| NodeId(i as u32))
+            .collect();
+        if roots.is_empty() {
+            let all: Vec<NodeId> = (0..graph.nodes.len()).map(|i| NodeId(i as u32)).collect();
+            return Self::compute_for(graph, &all, market, calendar, plugins);
+        }
+        Self::compute_for(graph, &roots, market, calendar, plugins)
+    }
+
+    /// Evaluates the market nodes `roots` need (themselves included) over
+    /// `market`'s bars; every other node's column is empty.
+    pub fn compute_for(
+        graph: &Graph,
+        roots: &[NodeId],
+        market: &Market,
+        calendar: &Calendar,
+        plugins: Option<&dyn PluginRunner>,
+    ) -> Result<MarketValues, EvalError> {
         let dates = market.dates().to_vec();
         let n = dates.len();
+        let needed = needed_nodes(graph, roots);
         let mut columns: Vec<Option<Column>> = Vec::with_capacity(graph.nodes.len());
-        for node in &graph.nodes {
+        for (i, node) in graph.nodes.iter().enumerate() {
+            if needed.get(i) != Some(&true) {
+                columns.push(None);
+                continue;
+            }
             let col = |id: &NodeId| columns.get(id.index()).and_then(Option::as_ref);
             let c = match node {
                 Node::Series(name) => Some(Column::Num(match market.get(name) {
@@ -1688,6 +1716,22 @@ fn verdict(
             reason: e.to_string().into(),
         },
     }
+}
+
+/// Which nodes `roots` depend on, themselves included (by index).
+fn needed_nodes(graph: &Graph, roots: &[NodeId]) -> Vec<bool> {
+    let mut needed = vec![false; graph.nodes.len()];
+    let mut stack: Vec<NodeId> = roots.to_vec();
+    while let Some(id) = stack.pop() {
+        match needed.get_mut(id.index()) {
+            Some(seen) if !*seen => *seen = true,
+            _ => continue,
+        }
+        if let Some(node) = graph.node(id) {
+            stack.extend(node.deps());
+        }
+    }
+    needed
 }
 
 /// Fills `out` with the values of `leaves` at the bar, reusing its buffer.

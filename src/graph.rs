@@ -304,18 +304,98 @@ pub struct Graph {
     pub names: GraphNames,
     /// The decision node.
     pub decision: Option<NodeId>,
+    /// The market nodes [`Graph::add`] has added, by a hash of their
+    /// contents, so that sharing one costs a look-up, not a scan of every
+    /// node (a file of 40,000 signals compiled in 20 s with the scan).
+    shared: SharedIndex,
+}
+
+/// Market nodes by [`node_hash`]. Only a cache: it never decides equality
+/// (candidates are compared with `==`), and it takes no part in comparing or
+/// printing graphs.
+#[derive(Clone, Default)]
+struct SharedIndex(std::collections::HashMap<u64, Vec<NodeId>>);
+
+impl PartialEq for SharedIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for SharedIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
+}
+
+/// A hash of a node consistent with its `==`: equal nodes hash alike
+/// (`0.0` and `-0.0` are equal and hash alike; a NaN constant equals nothing,
+/// so its hash does not matter).
+fn node_hash(node: &Node) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn float(x: f64, h: &mut impl Hasher) {
+        (if x == 0.0 { 0 } else { x.to_bits() }).hash(h);
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::mem::discriminant(node).hash(&mut h);
+    match node {
+        Node::Series(name) => name.hash(&mut h),
+        Node::Const(x) => float(*x, &mut h),
+        Node::Builtin {
+            func,
+            periods,
+            args,
+        } => {
+            func.hash(&mut h);
+            periods.hash(&mut h);
+            args.hash(&mut h);
+        }
+        Node::Plugin { name, args, params } => {
+            name.hash(&mut h);
+            args.hash(&mut h);
+            for p in params {
+                float(*p, &mut h);
+            }
+        }
+        Node::Not(a) | Node::Neg(a) => a.hash(&mut h),
+        Node::Binary(op, a, b) => {
+            op.hash(&mut h);
+            a.hash(&mut h);
+            b.hash(&mut h);
+        }
+        Node::Within { days, events } => {
+            days.hash(&mut h);
+            events.hash(&mut h);
+        }
+        Node::Signal { name, value } => {
+            name.hash(&mut h);
+            value.hash(&mut h);
+        }
+        // Not market nodes: never shared, never looked up.
+        _ => {}
+    }
+    h.finish()
 }
 
 impl Graph {
     /// Adds a node, returning its id (an identical market node is shared).
     pub fn add(&mut self, node: Node) -> NodeId {
-        if node.is_market()
-            && let Some(i) = self.nodes.iter().position(|n| *n == node)
+        if !node.is_market() {
+            self.nodes.push(node);
+            return NodeId((self.nodes.len() - 1) as u32);
+        }
+        let hash = node_hash(&node);
+        let candidates = self.shared.0.entry(hash).or_default();
+        if let Some(&id) = candidates
+            .iter()
+            .find(|id| self.nodes.get(id.index()) == Some(&node))
         {
-            return NodeId(i as u32);
+            return id;
         }
         self.nodes.push(node);
-        NodeId((self.nodes.len() - 1) as u32)
+        let id = NodeId((self.nodes.len() - 1) as u32);
+        candidates.push(id);
+        id
     }
 
     /// The node with this id.

@@ -122,7 +122,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
-    let values = match MarketValues::compute(&graph, &market, &calendar, Some(&runner)) {
+    let values = match MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner)) {
         Ok(v) => v,
         Err(e) => {
             say!("error: {e}");

@@ -147,3 +147,93 @@ fn a_strategy_brings_its_signals_and_params() {
         assert_eq!(values.value_at(id, bar), *v, "bar {bar}");
     }
 }
+
+/// A strategy's market values are computed for what its decisions read: a
+/// signal nothing uses gets no column (a file of 40,000 unused signals made
+/// `backtest` fill gigabytes), while the signals a trigger reads, and the
+/// nodes under them, do. Identical market nodes are one node.
+#[test]
+fn only_the_signals_decisions_read_are_computed() {
+    use vixshield::compile::compile;
+    use vixshield::graph::Node;
+
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("strategy");
+    let text = format!(
+        "{base}\nsignal unused_a = rsi(vix, 14) > 71\nsignal unused_b = vix < 0.0\nsignal unused_c = vix < 0\n"
+    );
+    let src = SourceFile::new("unused.vxs", text.as_str());
+    let strategy = check::check_source(&src, &Env::default())
+        .strategy
+        .expect("checks");
+    let compiled = compile(&strategy, &[]).expect("compiles");
+    let graph = &compiled.graph;
+    let signal = |name: &str| {
+        graph
+            .nodes
+            .iter()
+            .position(|n| matches!(n, Node::Signal { name: s, .. } if s == name))
+            .map(|i| vixshield::graph::NodeId(i as u32))
+            .unwrap_or_else(|| panic!("no signal `{name}`"))
+    };
+    // `vix < 0.0` and `vix < 0` are the same comparison: one node.
+    let value_of = |id| match graph.node(id) {
+        Some(Node::Signal { value, .. }) => *value,
+        other => panic!("not a signal: {other:?}"),
+    };
+    assert_eq!(value_of(signal("unused_b")), value_of(signal("unused_c")));
+
+    let market = Market::bundled().expect("bundled market");
+    let calendar = Calendar::bundled().expect("bundled calendar");
+    let values = MarketValues::compute(graph, &market, &calendar, None).expect("evaluates");
+    for unused in ["unused_a", "unused_b", "unused_c"] {
+        assert!(values.column(signal(unused)).is_none(), "{unused} computed");
+    }
+    // `theta_press` feeds spx-mastery's roll override.
+    let used = signal("theta_press");
+    assert!(values.column(used).is_some(), "a used signal not computed");
+    assert!(
+        (0..values.dates().len()).any(|bar| values.value_at(used, bar).is_some()),
+        "a used signal has no value on any bar"
+    );
+    // Asked for by name, an unused signal is computed.
+    let alone = MarketValues::compute_for(graph, &[signal("unused_a")], &market, &calendar, None)
+        .expect("evaluates");
+    assert!(alone.column(signal("unused_a")).is_some());
+    assert!(alone.column(used).is_none());
+}
+
+/// `Graph::add` shares a market node equal (`==`) to one already added, and
+/// only then: `0.0` and `-0.0` are equal, a NaN constant equals nothing, and
+/// decision nodes are never shared.
+#[test]
+fn identical_market_nodes_are_one_node() {
+    use vixshield::graph::{Graph, Input, Node};
+
+    let mut g = Graph::default();
+    let vix = g.add(Node::Series("vix".into()));
+    assert_eq!(g.add(Node::Series("vix".into())), vix);
+    assert_ne!(g.add(Node::Series("vix3m".into())), vix);
+    let zero = g.add(Node::Const(0.0));
+    assert_eq!(g.add(Node::Const(-0.0)), zero);
+    let nan = g.add(Node::Const(f64::NAN));
+    assert_ne!(g.add(Node::Const(f64::NAN)), nan);
+    let not = g.add(Node::Not(vix));
+    assert_eq!(g.add(Node::Not(vix)), not);
+    assert_ne!(g.add(Node::Neg(vix)), not);
+    let step = g.add(Node::Input(Input::Step));
+    assert_ne!(g.add(Node::Input(Input::Step)), step);
+    let n = g.nodes.len();
+    // Many distinct nodes, then each again: every second add is shared.
+    let ids: Vec<_> = (0..1000)
+        .map(|i| g.add(Node::Const(f64::from(i) + 0.5)))
+        .collect();
+    let again: Vec<_> = (0..1000)
+        .map(|i| g.add(Node::Const(f64::from(i) + 0.5)))
+        .collect();
+    assert_eq!(ids, again);
+    assert_eq!(g.nodes.len(), n + 1000);
+}
