@@ -1,7 +1,7 @@
 //! Evaluation: the rule graph run over market bars and closed trades.
 //!
-//! Two phases. [`MarketValues::compute`] evaluates every market node once over
-//! the whole history, in node order, each built-in incrementally (O(1) per
+//! Two phases. [`MarketValues::compute`] evaluates the market nodes the
+//! decisions read once over the whole history, in node order, each built-in incrementally (O(1) per
 //! bar). Then [`Engine`], an event-driven state machine, takes closed trades
 //! one by one: each updates the state (step, the cycle's P&L, equity, the
 //! realized hedge profit) and the decision nodes are evaluated in topological
