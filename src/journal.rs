@@ -296,19 +296,34 @@ impl JournalError {
 
 /// Reads the journal at `path` (shown in messages as given).
 pub fn read_journal(path: &Path) -> Result<Journal, JournalError> {
+    read(path, false)
+}
+
+/// Reads a journal that may hold no trade yet, only its header: the history
+/// before the first trade (`vixshield next` decides the first trade from
+/// it). Everything else is read and refused as [`read_journal`] does.
+pub fn read_history(path: &Path) -> Result<Journal, JournalError> {
+    read(path, true)
+}
+
+fn read(path: &Path, empty_ok: bool) -> Result<Journal, JournalError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| JournalError::Io {
         path: name.clone(),
         source,
     })?;
-    parse_journal_bytes(&name, &bytes)
+    parse_bytes(&name, &bytes, empty_ok)
 }
 
 /// Parses a journal held in memory as bytes; `display_name` stands for the
 /// path in messages. Bytes that are not UTF-8 are an error.
 pub fn parse_journal_bytes(display_name: &str, bytes: &[u8]) -> Result<Journal, JournalError> {
+    parse_bytes(display_name, bytes, false)
+}
+
+fn parse_bytes(display_name: &str, bytes: &[u8], empty_ok: bool) -> Result<Journal, JournalError> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => parse_journal(display_name, text),
+        Ok(text) => parse_text(display_name, text, empty_ok),
         Err(e) => {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             let prefix = std::str::from_utf8(valid).unwrap_or_default();
@@ -324,6 +339,11 @@ pub fn parse_journal_bytes(display_name: &str, bytes: &[u8]) -> Result<Journal, 
 
 /// Parses a journal held in memory; `display_name` stands for the path in messages.
 pub fn parse_journal(display_name: &str, text: &str) -> Result<Journal, JournalError> {
+    parse_text(display_name, text, false)
+}
+
+/// [`parse_journal`]; with `empty_ok`, a header without trades is an empty history.
+fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal, JournalError> {
     let path = display_name;
     let mut lines = lines(text);
     let Some(header) = lines.next() else {
@@ -355,7 +375,7 @@ pub fn parse_journal(display_name: &str, text: &str) -> Result<Journal, JournalE
         }
         trades.push(trade);
     }
-    if trades.is_empty() {
+    if trades.is_empty() && !empty_ok {
         return Err(JournalError::NoTrades {
             at: Location::new(path, header.number + 1, 1),
         });

@@ -229,9 +229,11 @@ pub enum BacktestError {
     /// The market has no SPX series (or no VIX).
     #[error("the market data has no `{0}` series; a backtest needs SPX and VIX")]
     MissingSeries(&'static str),
-    /// No bars in the requested range.
-    #[error("no market data between {0} and {1}")]
-    EmptyRange(String, String),
+    /// No day with both SPX and VIX in the requested range: its first and
+    /// last dates (or the start and the end of the data), and the span of
+    /// the days that have both.
+    #[error("no market data with both SPX and VIX between {0} and {1}{2}")]
+    EmptyRange(String, String, String),
     /// The engine failed.
     #[error(transparent)]
     Eval(#[from] EvalError),
@@ -341,14 +343,28 @@ pub fn run(
     let dates = market.dates();
     let in_range =
         |d: &NaiveDate| config.from.is_none_or(|f| *d >= f) && config.to.is_none_or(|t| *d <= t);
+    // The days a condor can be marked or traded: SPX and VIX both known.
+    let tradeable = |i: &usize| {
+        spx.get(*i).is_some_and(|x| x.is_finite()) && vix.get(*i).is_some_and(|x| x.is_finite())
+    };
     let bars: Vec<usize> = (0..dates.len())
-        .filter(|&i| dates.get(i).is_some_and(in_range))
+        .filter(|&i| dates.get(i).is_some_and(in_range) && tradeable(&i))
         .collect();
     if bars.is_empty() {
-        let show = |d: Option<NaiveDate>| d.map_or("the start".to_string(), |d| d.to_string());
+        let show = |d: Option<NaiveDate>, or: &str| d.map_or(or.to_string(), |d| d.to_string());
+        let first = (0..dates.len()).find(tradeable).and_then(|i| dates.get(i));
+        let last = (0..dates.len())
+            .rev()
+            .find(tradeable)
+            .and_then(|i| dates.get(i));
+        let span = match (first, last) {
+            (Some(a), Some(b)) => format!(" (the data has both from {a} to {b})"),
+            _ => " (the data has no day with both)".to_string(),
+        };
         return Err(BacktestError::EmptyRange(
-            show(config.from),
-            show(config.to),
+            show(config.from, "the start of the data"),
+            show(config.to, "the end of the data"),
+            span,
         ));
     }
     let r = strategy.account.risk_free_rate.map_or(0.0, f);

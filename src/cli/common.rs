@@ -116,7 +116,21 @@ pub fn load_strategy(path: &Path, env: &Env, color: bool) -> Result<Strategy, Ex
 pub fn load_journal(
     path: &Path,
 ) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
-    match crate::journal::read_journal(path) {
+    journal_trades(crate::journal::read_journal(path))
+}
+
+/// [`load_journal`] for a journal that may hold only its header: the
+/// history before the first trade (`next`).
+pub fn load_history(
+    path: &Path,
+) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
+    journal_trades(crate::journal::read_history(path))
+}
+
+fn journal_trades(
+    read: Result<crate::journal::Journal, crate::journal::JournalError>,
+) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
+    match read {
         Ok(j) => {
             for w in &j.warnings {
                 say!("warning: {w}");
@@ -162,6 +176,22 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
         return Market::bundled()
             .map(|m| Some((m, calendar)))
             .map_err(|e| fail(e.to_string()));
+    }
+    // Each series once, said before any file is read: a second one would
+    // otherwise be silently ignored.
+    for (i, spec) in args.market.iter().enumerate() {
+        let name = spec.split_once('=').map(|(n, _)| n);
+        let earlier = args
+            .market
+            .iter()
+            .take(i)
+            .find(|s| name.is_some() && s.split_once('=').map(|(n, _)| n) == name);
+        if let (Some(name), Some(earlier)) = (name, earlier) {
+            say!(
+                "error: `--market {spec}`: series `{name}` is already given (`--market {earlier}`); give each series once"
+            );
+            return Err(exit::trouble());
+        }
     }
     let mut series = Vec::new();
     for spec in &args.market {

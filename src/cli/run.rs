@@ -60,9 +60,33 @@ pub(crate) fn load(
     market: &MarketArgs,
     color: bool,
 ) -> Result<Loaded, ExitCode> {
+    load_with(strategy, journal, market, color, common::load_journal)
+}
+
+/// [`load`] for `next`: a journal holding only its header is the history
+/// before the first trade, whose decision the engine makes as `run` does.
+pub(crate) fn load_history(
+    strategy: &Path,
+    journal: &Path,
+    market: &MarketArgs,
+    color: bool,
+) -> Result<Loaded, ExitCode> {
+    load_with(strategy, journal, market, color, common::load_history)
+}
+
+/// The journal's trades, as closed trades for the engine.
+type JournalTrades = (Vec<crate::journal::Trade>, Vec<ClosedTrade>);
+
+fn load_with(
+    strategy: &Path,
+    journal: &Path,
+    market: &MarketArgs,
+    color: bool,
+    read: fn(&Path) -> Result<JournalTrades, ExitCode>,
+) -> Result<Loaded, ExitCode> {
     let (env, plugins) = common::env(&market.plugins)?;
     let strategy = common::load_strategy(strategy, &env, color)?;
-    let (trades, closed) = common::load_journal(journal)?;
+    let (trades, closed) = read(journal)?;
     let compiled = common::compile_strategy(&strategy, &plugins)?;
     let market = match common::load_market(market)? {
         Some((m, cal)) => Some(common::market_values(&compiled, &plugins, &m, &cal)?),

@@ -213,7 +213,46 @@ fn trades_export_and_ranges() {
         "2030-01-01",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no market data between 2030-01-01"));
+    // Past the data's end: the range runs to the end, not "the start".
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "no market data with both SPX and VIX between 2030-01-01 and the end of the data (the data has both from 2000-01-03 to 2025-08-15)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--to",
+        "1995-01-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "no market data with both SPX and VIX between the start of the data and 1995-01-01"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // VIX without SPX (past SPX's last day) is no data to trade either: it
+    // reported an empty backtest (`- .. -`) with exit 0.
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2025-08-16",
+        "--to",
+        "2025-09-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "between 2025-08-16 and 2025-09-01 (the data has both from 2000-01-03 to 2025-08-15)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -245,3 +245,45 @@ fn plugins_are_signals_too() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(values(&out), diffs);
 }
+
+/// A series given twice with `--market` is a usage error naming both, in
+/// every command that reads market data; the second one used to be
+/// silently ignored.
+#[test]
+fn a_market_series_given_twice_is_a_usage_error() {
+    let a = "--market=vix=data/vix-daily.csv";
+    let b = "--market=vix=tests/no/such.csv";
+    for command in [
+        vec!["signal", "vix"],
+        vec!["backtest", "strategies/spx-mastery.vxs"],
+        vec![
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            "tests/fixtures/journals/progression.csv",
+        ],
+    ] {
+        let mut args = command.clone();
+        args.extend([a, "--market=spx=data/spx-daily.csv", b]);
+        let out = vixshield(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "`--market vix=tests/no/such.csv`: series `vix` is already given (`--market vix=data/vix-daily.csv`)"
+            ),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // Different series are fine.
+    let out = vixshield(&[
+        "signal",
+        "vix",
+        "--market=vix=data/vix-daily.csv",
+        "--market=vix3m=data/vix3m-daily-cboe-format.csv",
+        "--to",
+        "1990-01-03",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -136,6 +136,55 @@ fn next_refuses_a_credit_of_zero_or_less() {
     );
 }
 
+/// A journal with only its header is the state before the first trade:
+/// `next` gives the decision `run` makes before any trade (it refused the
+/// file as having no trades). `run` still wants trades to replay.
+#[test]
+fn next_decides_the_first_trade_from_a_header_only_journal() {
+    let journal = "tests/fixtures/journals/bad/header_only.csv";
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal,
+        "--credit",
+        "$1,000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let next: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // progression.csv's first credit is $1,000, as given to `next`.
+    let first = &run[0];
+    assert_eq!(first["event"], "start");
+    for key in [
+        "trade", "date", "event", "step", "size", "max_loss", "equity", "hedges",
+    ] {
+        assert_eq!(next["decision"][key], first[key], "{key}");
+    }
+    let out = vixshield(&["next", "strategies/spx-mastery.vxs", "--journal", journal]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("next trade (before any trade): step 1 of 4, size $1,000"),
+        "{text}"
+    );
+}
+
 #[test]
 fn bad_journals_name_line_and_column_and_write_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");

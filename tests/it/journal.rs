@@ -608,3 +608,40 @@ proptest! {
         }
     }
 }
+
+/// `read_history` takes a header without trades as an empty history (the
+/// state before the first trade); anything else reads as `read_journal`.
+#[test]
+fn a_history_may_be_only_a_header() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("written");
+        p
+    };
+    let header = write("h.csv", "date,pnl,credit,notes\n\n");
+    let h = vixshield::journal::read_history(&header).expect("an empty history");
+    assert!(h.trades.is_empty());
+    assert_eq!(h.warnings.len(), 1, "the unknown column still warns");
+    assert!(matches!(
+        read_journal(&header),
+        Err(JournalError::NoTrades { .. })
+    ));
+    let empty = write("e.csv", "");
+    assert!(matches!(
+        vixshield::journal::read_history(&empty),
+        Err(JournalError::Empty { .. })
+    ));
+    let bad = write("b.csv", "date,pnl\n2024-01-05,x\n");
+    assert!(matches!(
+        vixshield::journal::read_history(&bad),
+        Err(JournalError::BadAmount { .. })
+    ));
+    let one = write("o.csv", "date,pnl\n2024-01-05,5\n");
+    assert_eq!(
+        vixshield::journal::read_history(&one)
+            .map(|j| j.trades.len())
+            .ok(),
+        Some(1)
+    );
+}
