@@ -164,9 +164,14 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
         exit::findings()
     };
     let mut calendar = Calendar::bundled().map_err(|e| fail(e.to_string()))?;
+    // A strategy can name only the checker's events, so a file's other
+    // events (a typo, `NFP`) are errors where they stand, not dates nothing
+    // could read.
+    let known = crate::check::Env::default().events;
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     for path in &args.calendar {
         calendar
-            .load_events(path)
+            .load_events_of(path, &known)
             .map_err(|e| fail(e.to_string()))?;
     }
     if args.no_market {

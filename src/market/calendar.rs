@@ -145,7 +145,16 @@ impl Calendar {
     /// Lines starting with `#` are comments; blank lines are skipped; order
     /// does not matter. Returns how many events were read.
     pub fn add_events_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        for_each_row(path, text, 2, |row| {
+        self.add_events_only(path, text, None)
+    }
+
+    fn add_events_only(
+        &mut self,
+        path: &str,
+        text: &str,
+        only: Option<&[&str]>,
+    ) -> Result<usize, MarketError> {
+        for_each_row(path, text, 2, only, |row| {
             self.add(row.event, row.date);
             Ok(())
         })
@@ -164,7 +173,16 @@ impl Calendar {
         path: &str,
         text: &str,
     ) -> Result<usize, MarketError> {
-        for_each_row(path, text, 3, |row| {
+        self.apply_corrections_only(path, text, None)
+    }
+
+    fn apply_corrections_only(
+        &mut self,
+        path: &str,
+        text: &str,
+        only: Option<&[&str]>,
+    ) -> Result<usize, MarketError> {
+        for_each_row(path, text, 3, only, |row| {
             if let Some(replaces) = row.fields.get(2).filter(|f| !f.text.is_empty()) {
                 let old = text::date_field(path, row.line, *replaces)?;
                 if !self.remove(row.event, old) {
@@ -184,13 +202,30 @@ impl Calendar {
     /// e.g. `2001-02-01,CPI,2001-02-28`: nobody knows when (or whether) a
     /// CPI release fell in February 2001 (see [`Calendar::add_unknown`]).
     /// Same dialect as [`Calendar::add_events_from_str`] (comments, an
-    /// optional `date,event,until` header). Returns how many spans were read.
+    /// optional `date,event,until` header). A span that ends before it
+    /// starts is an error. Returns how many spans were read.
     pub fn add_unknown_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        for_each_row(path, text, 3, |row| {
-            let Some(until) = row.fields.get(2) else {
+        self.add_unknown_only(path, text, None)
+    }
+
+    fn add_unknown_only(
+        &mut self,
+        path: &str,
+        text: &str,
+        only: Option<&[&str]>,
+    ) -> Result<usize, MarketError> {
+        for_each_row(path, text, 3, only, |row| {
+            let Some(field) = row.fields.get(2) else {
                 return Ok(());
             };
-            let until = text::date_field(path, row.line, *until)?;
+            let until = text::date_field(path, row.line, *field)?;
+            if until < row.date {
+                return Err(MarketError::ReversedSpan {
+                    at: row.line.at(path, *field),
+                    from: row.date,
+                    until,
+                });
+            }
             self.add_unknown(row.event, row.date, until);
             Ok(())
         })
@@ -202,6 +237,22 @@ impl Calendar {
     /// [`Calendar::add_unknown_from_str`]) under `date,event,until`,
     /// otherwise events (see [`Calendar::add_events_from_str`]).
     pub fn load_events(&mut self, path: &Path) -> Result<usize, MarketError> {
+        self.load_events_only(path, None)
+    }
+
+    /// [`Calendar::load_events`], where every event must be one of `kinds`
+    /// (case-insensitive): what a file read for a strategy, which can only
+    /// name those, must hold. Another event is an error at its line and
+    /// column rather than a date nothing could ever read.
+    pub fn load_events_of(&mut self, path: &Path, kinds: &[&str]) -> Result<usize, MarketError> {
+        self.load_events_only(path, Some(kinds))
+    }
+
+    fn load_events_only(
+        &mut self,
+        path: &Path,
+        only: Option<&[&str]>,
+    ) -> Result<usize, MarketError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
             path: shown.clone(),
@@ -220,11 +271,11 @@ impl Calendar {
             .as_ref()
             .is_some_and(|h| h == &["date", "event", "replaces"])
         {
-            self.apply_corrections_from_str(&shown, &text)
+            self.apply_corrections_only(&shown, &text, only)
         } else if header.is_some_and(|h| h == ["date", "event", "until"]) {
-            self.add_unknown_from_str(&shown, &text)
+            self.add_unknown_only(&shown, &text, only)
         } else {
-            self.add_events_from_str(&shown, &text)
+            self.add_events_only(&shown, &text, only)
         }
     }
 
@@ -295,11 +346,13 @@ struct Row<'r, 'a> {
 /// Calls `row` on each row of a calendar file of `width` fields (`date`,
 /// `event`, ...): lines starting with `#` and blank lines are skipped, a
 /// first line whose first field is `date` is a header; the date is read and
-/// the event name checked before `row` sees them. Returns the rows seen.
+/// the event name checked (one of `only`, when given) before `row` sees
+/// them. Returns the rows seen.
 fn for_each_row<'a>(
     path: &str,
     text: &'a str,
     width: usize,
+    only: Option<&[&str]>,
     mut row: impl FnMut(Row<'_, 'a>) -> Result<(), MarketError>,
 ) -> Result<usize, MarketError> {
     let mut count = 0;
@@ -327,6 +380,15 @@ fn for_each_row<'a>(
             return Err(MarketError::BadEventName {
                 at: line.at(path, event),
                 text: event.text.to_owned(),
+            });
+        }
+        if let Some(kinds) = only
+            && !kinds.iter().any(|k| k.eq_ignore_ascii_case(event.text))
+        {
+            return Err(MarketError::UnknownEvent {
+                at: line.at(path, event),
+                text: event.text.to_owned(),
+                known: kinds.join(", "),
             });
         }
         row(Row {

@@ -201,6 +201,30 @@ pub enum MarketError {
         text: String,
     },
 
+    /// An event a strategy cannot name, in a calendar file read for one, e.g.
+    /// ``events.csv:3:12: `NFP` is not an event strategies know (FOMC, CPI, PPI)``.
+    #[error("{at}: `{text}` is not an event strategies know ({known})")]
+    UnknownEvent {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+        /// The events they know, comma-separated.
+        known: String,
+    },
+
+    /// A span of unknown dates ends before it starts, e.g.
+    /// ``gaps.csv:2:16: the span ends (2026-03-01) before it starts (2026-03-03)``.
+    #[error("{at}: the span ends ({until}) before it starts ({from})")]
+    ReversedSpan {
+        /// The `until` field.
+        at: Location,
+        /// The span's first day.
+        from: NaiveDate,
+        /// Its last day.
+        until: NaiveDate,
+    },
+
     /// A correction replaces an event the calendar does not have, e.g.
     /// ``fomc-corrections.csv:9:17: no FOMC on 2008-09-28 to replace``.
     #[error("{at}: no {kind} on {date} to replace")]
@@ -245,6 +269,8 @@ impl MarketError {
             | MarketError::DuplicateDate { at, .. }
             | MarketError::BadFlag { at, .. }
             | MarketError::BadEventName { at, .. }
+            | MarketError::UnknownEvent { at, .. }
+            | MarketError::ReversedSpan { at, .. }
             | MarketError::NothingToReplace { at, .. } => Some(at),
         }
     }

@@ -287,3 +287,31 @@ fn a_market_series_given_twice_is_a_usage_error() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// `--calendar` files may only hold events a strategy can name, and their
+/// unknown spans may not run backwards: each an error at file:line:col,
+/// exit 1, nothing on stdout.
+#[test]
+fn a_calendar_file_with_an_event_strategies_cannot_name_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, content, message) in [
+        (
+            "events.csv",
+            "date,event\n2030-06-10,XYZ\n",
+            ":2:12: `XYZ` is not an event strategies know (FOMC, CPI, PPI)",
+        ),
+        (
+            "gaps.csv",
+            "date,event,until\n2026-03-03,FOMC,2026-03-01\n",
+            ":2:17: the span ends (2026-03-01) before it starts (2026-03-03)",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).expect("write");
+        let path = path.to_str().expect("UTF-8 path");
+        let out = vixshield(&["signal", "vix", "--to", "1990-01-03", "--calendar", path]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        assert_eq!(text(&out.stderr), format!("error: {path}{message}\n"));
+    }
+}

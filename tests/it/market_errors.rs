@@ -398,3 +398,53 @@ fn a_calendar_file_with_an_until_header_marks_unknown_spans() {
         "{e}"
     );
 }
+
+#[test]
+fn a_reversed_unknown_span_is_an_error_at_its_until() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gaps.csv");
+    std::fs::write(&path, "date,event,until\n2026-03-03,FOMC,2026-03-01\n").unwrap();
+    let e = Calendar::new().load_events(&path).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}:2:17: the span ends (2026-03-01) before it starts (2026-03-03)",
+            path.display()
+        )
+    );
+    // A one-day span (until = date) is fine.
+    std::fs::write(&path, "date,event,until\n2026-03-03,FOMC,2026-03-03\n").unwrap();
+    assert_eq!(Calendar::new().load_events(&path).unwrap(), 1);
+}
+
+/// Read for a strategy, a calendar file may hold only the events strategies
+/// can name, in any case; in any of the three kinds of file. The library's
+/// plain `load_events` takes any event name.
+#[test]
+fn a_calendar_file_for_strategies_holds_only_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.csv");
+    let kinds = ["FOMC", "CPI", "PPI"];
+    for (text, column) in [
+        ("date,event\n2030-06-10,cpi\n2030-06-11,NFP\n", 12),
+        ("date,event,until\n2030-06-10,NFP,2030-06-12\n", 12),
+        ("date,event,replaces\n2030-06-10,NFP,\n", 12),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let e = Calendar::new().load_events_of(&path, &kinds).unwrap_err();
+        let line = text.lines().position(|l| l.contains("NFP")).unwrap() + 1;
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}:{line}:{column}: `NFP` is not an event strategies know (FOMC, CPI, PPI)",
+                path.display()
+            ),
+            "{text}"
+        );
+        assert!(Calendar::new().load_events(&path).is_ok(), "{text}");
+    }
+    std::fs::write(&path, "date,event\n2030-06-10,cpi\n2030-06-11,Fomc\n").unwrap();
+    let mut calendar = Calendar::new();
+    assert_eq!(calendar.load_events_of(&path, &kinds).unwrap(), 2);
+    assert_eq!(calendar.dates("FOMC").len(), 1);
+}
