@@ -293,7 +293,7 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
         if let Ok(Header {
             vixshield_sweep: Some(v),
         }) = serde_json::from_str::<Header>(&text)
-            && v != Value::from(sweep::FILE_VERSION)
+            && v != sweep::FILE_VERSION
         {
             say!(
                 "error: `{}`: unsupported sweep file version {v} (this vixshield reads version {})",
