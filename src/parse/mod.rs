@@ -817,7 +817,18 @@ impl Builder {
             return;
         }
         let d = match Grammar::parse(strict, trimmed) {
-            Err(e) => pest_error(trimmed, &e, start),
+            Err(e) => match unclosed_brace(trimmed).filter(|_| strict == Rule::strict_item) {
+                // A block no `}` closes runs to the end of the file: name
+                // its `{` rather than whatever pest tripped on inside.
+                Some(at) => Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(start + at, start + at + 1),
+                    "unclosed `{`",
+                )
+                .label("this `{` is never closed")
+                .help("close the block with `}` on a line after its last setting"),
+                _ => pest_error(trimmed, &e, start),
+            },
             Ok(_) => Diagnostic::new(
                 Code::Syntax,
                 Span::new(start, start + trimmed.len()),
@@ -1034,13 +1045,49 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// Where pest's error is, in bytes of the text parsed.
+fn error_pos(e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((a, _)) => a,
+    }
+}
+
+/// The first `{` of `text` that no `}` closes, outside strings and `//`
+/// comments.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '"' || c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek().is_some_and(|&(_, c)| c == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '{' => open.push(i),
+            '}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.first().copied()
+}
+
 /// Turns pest's error on `text` (which starts at byte `offset` of the file) into a diagnostic.
 fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagnostic {
-    use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((a, _)) => a,
-    };
+    use pest::error::ErrorVariant;
+    let pos = error_pos(e);
     let mut expected: Vec<&str> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
             positives.iter().filter_map(|r| rule_name(*r)).collect()
@@ -1081,6 +1128,13 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         d = d.help("the value is missing");
     } else if expected == ["end of line"] {
         d = d.help("each statement goes on its own line");
+    } else if expected.contains(&"a setting (`name = value`)")
+        && ITEM_KEYWORDS.contains(&token)
+        && rest.get(found_len..).is_some_and(|r| r.contains('{'))
+    {
+        d = d.help(format!(
+            "`{token}` starts a section, which cannot begin inside another: is a `}}` missing above it?"
+        ));
     }
     d
 }
