@@ -18,9 +18,10 @@ pub const MANIFEST_FILE: &str = "plugin.toml";
 /// The project's default plugin folder, next to `vixshield.toml`.
 pub const PROJECT_PLUGIN_DIR: &str = "plugins";
 
-/// The part of `vixshield.toml` this module reads; other tables belong to
-/// other parts of vixshield and are ignored here.
+/// `vixshield.toml`. Plugins are all it configures, so anything else in it
+/// (`[plugin]` for `[plugins]`) is an error at its line, never ignored.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProjectFile {
     #[serde(default)]
     plugins: Option<PluginsSection>,
@@ -128,10 +129,12 @@ impl PluginRegistry {
                 })?
                 .join(start)
         };
+        // Anything called `vixshield.toml` marks the project (a folder of
+        // that name is then an error when read, not passed over).
         let project_file = start
             .ancestors()
             .map(|d| d.join(PROJECT_FILE))
-            .find(|f| f.is_file());
+            .find(|f| std::fs::symlink_metadata(f).is_ok());
         let root = project_file
             .as_deref()
             .and_then(Path::parent)
@@ -334,6 +337,15 @@ fn scan_dirs(dirs: &[PathBuf]) -> Scan {
         for folder in folders {
             let manifest_path = folder.join(MANIFEST_FILE);
             if !manifest_path.is_file() {
+                // Something called `plugin.toml` that is no file (a folder, a
+                // dangling link) is a broken plugin, not a folder without one.
+                if std::fs::symlink_metadata(&manifest_path).is_ok() {
+                    scan.problems.push(PluginError::Io {
+                        path: manifest_path.clone(),
+                        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"),
+                    });
+                    scan.broken.push(manifest_path);
+                }
                 continue;
             }
             match Manifest::from_file(&manifest_path) {

@@ -16,7 +16,7 @@ use super::disk_cache::DiskCache;
 use super::error::PluginError;
 use super::host::{HostConfig, LoadedPlugin, PluginHost};
 use super::manifest::{Manifest, OutputKind};
-use super::registry::PluginRegistry;
+use super::registry::{MANIFEST_FILE, PluginRegistry};
 use crate::check::{Env, PluginLoader, PluginSignature, UnavailablePlugin};
 use crate::compile::PluginDefaults;
 use crate::eval::PluginRunner;
@@ -116,9 +116,19 @@ impl PluginSetup {
                 }),
             }
         }
-        // A folder whose manifest does not parse has no name but its own.
+        // A folder whose manifest does not parse, or cannot be read (not
+        // UTF-8, a folder called `plugin.toml`), has no name but its own.
         for problem in r.problems() {
-            if let PluginError::Manifest { path, .. } = problem {
+            let path = match problem {
+                PluginError::Manifest { path, .. } => Some(path),
+                PluginError::Io { path, .. }
+                    if path.file_name() == Some(std::ffi::OsStr::new(MANIFEST_FILE)) =>
+                {
+                    Some(path)
+                }
+                _ => None,
+            };
+            if let Some(path) = path {
                 let folder = path
                     .parent()
                     .and_then(Path::file_name)

@@ -214,6 +214,35 @@ fn a_broken_plugin_that_is_not_called_does_not_get_in_the_way() {
     assert_eq!(codes(&env, manifest), vec![Code::PluginUnavailable]);
     let unknown = "signal a = nosuch(vix) > 70\nguards {\n    a\n}\n";
     assert_eq!(codes(&env, unknown), vec![Code::UnknownFunction]);
+    // A manifest that cannot even be read (not UTF-8; a folder called
+    // plugin.toml) makes its folder's name a broken plugin too, not an
+    // unknown one.
+    let odd = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(odd.path().join("latin1")).unwrap();
+    std::fs::write(
+        odd.path().join("latin1/plugin.toml"),
+        b"name = \"latin1\"\ndescription = \"caf\xe9\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(odd.path().join("folder/plugin.toml")).unwrap();
+    let odd_env = PluginSetup::new(PluginRegistry::from_dirs(vec![odd.path().to_path_buf()])).env();
+    for (name, reason) in [
+        ("latin1", "stream did not contain valid UTF-8"),
+        ("folder", "not a file"),
+    ] {
+        let body = format!("signal a = {name}(vix) > 70\nguards {{\n    a\n}}\n");
+        assert_eq!(
+            codes(&odd_env, &body),
+            vec![Code::PluginUnavailable],
+            "{name}"
+        );
+        let u = odd_env
+            .unavailable
+            .iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("{name} not unavailable"));
+        assert!(u.reason.contains(reason), "{}", u.reason);
+    }
     // Signatures only (no loader): nothing is loaded, so no E0207.
     let signatures_only = Env {
         loader: None,

@@ -1552,6 +1552,26 @@ fn bad_project_files_and_dirs_are_errors() {
     let other = tempfile::tempdir().unwrap();
     let err = PluginRegistry::discover(other.path(), &[other.path().join("nope")]).unwrap_err();
     assert!(err.to_string().starts_with("cannot read "), "{err}");
+
+    // A misspelt table is an error at its line, not silently ignored.
+    write(
+        &tmp.path().join("vixshield.toml"),
+        "[plugin]
+paths = [\"vendor\"]\n",
+    );
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::ProjectFile { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .ends_with("vixshield.toml:1:2: unknown field `plugin`, expected `plugins`"),
+        "{err}"
+    );
+    // A folder called vixshield.toml marks the project and cannot be read.
+    let dir_project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir_project.path().join("vixshield.toml")).unwrap();
+    let err = PluginRegistry::discover(dir_project.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("vixshield.toml"), "{err}");
 }
 
 #[test]
