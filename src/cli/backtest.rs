@@ -229,7 +229,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::trouble();
         }
     }
-    let out = super::run::write_to(None, |w| match args.format {
+    let out = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(
             w,
             "{}",
@@ -239,7 +239,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     });
     match out {
         Ok(()) => exit::ok(),
-        Err(_) => exit::trouble(),
+        Err(code) => code,
     }
 }
 

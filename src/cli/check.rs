@@ -32,7 +32,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Err(code) => return code,
     };
     let mut trouble = false;
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, 0usize);
+    // The first write error on stdout: reported once, at the end.
+    let mut write_error: Option<std::io::Error> = None;
     let mut json = Vec::new();
     let mut explained = Vec::new();
     let stdout = std::io::stdout();
@@ -43,6 +45,21 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             Err(msg) => {
                 say!("{msg}");
                 trouble = true;
+                unreadable += 1;
+                if args.format == Format::Json {
+                    // The file is in the data too: one entry, its reason in the message.
+                    json.push(diag::JsonDiagnostic {
+                        file: path.display().to_string(),
+                        line: 0,
+                        column: 0,
+                        end_line: 0,
+                        end_column: 0,
+                        severity: Severity::Error,
+                        code: "io",
+                        message: msg.strip_prefix("error: ").unwrap_or(&msg).to_string(),
+                        help: None,
+                    });
+                }
                 continue;
             }
         };
@@ -66,7 +83,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         {
             match exposure::analyze(&strategy.sizing, &strategy.account) {
                 Ok(e) if args.format == Format::Human => {
-                    let _ = writeln!(out, "{}", exposure::render(strategy, &e));
+                    if write_error.is_none()
+                        && let Err(err) = writeln!(out, "{}", exposure::render(strategy, &e))
+                    {
+                        write_error = Some(err);
+                    }
                 }
                 Ok(e) => explained.push(serde_json::json!({ "file": src.name(), "exposure": e })),
                 Err(_) => say!("error: {}: the ladder's sizes overflow", src.name()),
@@ -86,22 +107,34 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             } else {
                 serde_json::to_value(&json).unwrap_or_default()
             };
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            if write_error.is_none()
+                && let Err(err) = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )
+            {
+                write_error = Some(err);
+            }
         }
         Format::Human => {
             let files = args.files.len();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            // A file that cannot be read counts as an error: never "0 errors".
             say!(
-                "checked {}: {}, {}",
+                "checked {}: {}, {}{}",
                 plural(files, "file"),
-                plural(errors, "error"),
-                plural(warnings, "warning")
+                plural(errors + unreadable, "error"),
+                plural(warnings, "warning"),
+                match unreadable {
+                    0 => String::new(),
+                    n => format!(" ({} could not be read)", plural(n, "file")),
+                }
             );
         }
+    }
+    if let Some(e) = write_error.or_else(|| out.flush().err()) {
+        return super::output::stdout_failed(&e);
     }
     if trouble {
         exit::trouble()

@@ -102,7 +102,9 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_size: y.3,
         })
         .collect();
-    print_changes(args, &changed, None);
+    if let Err(code) = print_changes(args, &changed, None) {
+        return code;
+    }
     if changed.is_empty() {
         exit::ok()
     } else {
@@ -174,7 +176,9 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     })
     .collect();
     let differs = !changed.is_empty() || !deltas.is_empty() || ba.trades.len() != bb.trades.len();
-    print_changes(args, &changed, Some(&deltas));
+    if let Err(code) = print_changes(args, &changed, Some(&deltas)) {
+        return code;
+    }
     if differs {
         exit::findings()
     } else {
@@ -182,49 +186,63 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     }
 }
 
-fn print_changes(args: &Args, changed: &[Changed], deltas: Option<&[(String, String, String)]>) {
-    match args.format {
-        Format::Json => {
-            let mut v = serde_json::json!({ "changed": changed });
-            if let Some(d) = deltas {
-                v["report"] = d
-                    .iter()
-                    .map(|(k, a, b)| serde_json::json!({ "metric": k, "old": a, "new": b }))
-                    .collect();
-            }
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        }
-        Format::Human => {
-            if changed.is_empty() {
-                println!("no decision differs");
-            } else {
-                println!("{} decisions differ:", changed.len());
-                println!(
-                    "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
-                    "trade", "date", "old step", "new step", "old size", "new size"
-                );
-                for c in changed {
-                    println!(
-                        "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
-                        c.trade,
-                        c.date.map_or("-".into(), |d| d.to_string()),
-                        c.old_step,
-                        c.new_step,
-                        fmt_money(c.old_size),
-                        fmt_money(c.new_size)
-                    );
+/// Prints the differences on stdout; on a write error says so and gives exit 2.
+fn print_changes(
+    args: &Args,
+    changed: &[Changed],
+    deltas: Option<&[(String, String, String)]>,
+) -> Result<(), ExitCode> {
+    super::output::print(|w| {
+        match args.format {
+            Format::Json => {
+                let mut v = serde_json::json!({ "changed": changed });
+                if let Some(d) = deltas {
+                    v["report"] = d
+                        .iter()
+                        .map(|(k, a, b)| serde_json::json!({ "metric": k, "old": a, "new": b }))
+                        .collect();
                 }
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )?;
             }
-            if let Some(d) = deltas {
-                if d.is_empty() {
-                    println!("\nthe reports are the same");
+            Format::Human => {
+                if changed.is_empty() {
+                    writeln!(w, "no decision differs")?;
                 } else {
-                    println!("\nreport:");
-                    for (k, a, b) in d {
-                        println!("  {k:<26} {a} → {b}");
+                    writeln!(w, "{} decisions differ:", changed.len())?;
+                    writeln!(
+                        w,
+                        "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                        "trade", "date", "old step", "new step", "old size", "new size"
+                    )?;
+                    for c in changed {
+                        writeln!(
+                            w,
+                            "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                            c.trade,
+                            c.date.map_or("-".into(), |d| d.to_string()),
+                            c.old_step,
+                            c.new_step,
+                            fmt_money(c.old_size),
+                            fmt_money(c.new_size)
+                        )?;
+                    }
+                }
+                if let Some(d) = deltas {
+                    if d.is_empty() {
+                        writeln!(w, "\nthe reports are the same")?;
+                    } else {
+                        writeln!(w, "\nreport:")?;
+                        for (k, a, b) in d {
+                            writeln!(w, "  {k:<26} {a} → {b}")?;
+                        }
                     }
                 }
             }
         }
-    }
+        Ok(())
+    })
 }

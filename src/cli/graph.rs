@@ -47,11 +47,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     match crate::compile::compile(strategy, &plugins.defaults()) {
         Ok(c) => {
-            match args.format {
-                GraphFormat::Text => print!("{}", c.graph.to_text()),
-                GraphFormat::Dot => print!("{}", c.graph.to_dot()),
+            let text = match args.format {
+                GraphFormat::Text => c.graph.to_text(),
+                GraphFormat::Dot => c.graph.to_dot(),
+            };
+            match super::output::print(|w| w.write_all(text.as_bytes())) {
+                Ok(()) => exit::ok(),
+                Err(code) => code,
             }
-            exit::ok()
         }
         Err(e) => {
             say!("error: {}: {e}", src.name());

@@ -118,16 +118,60 @@ fn stderr_color(c: Color) -> bool {
     }
 }
 
+/// The `--color` the command line asks for, read before clap parses it, so
+/// that clap's own errors follow it too: the last `--color WHEN` or
+/// `--color=WHEN` before a `--` (an unknown value counts as `auto`).
+fn color_flag(args: &[std::ffi::OsString]) -> Color {
+    let mut color = Color::Auto;
+    let mut args = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = args.next() {
+        let value = match a.as_ref() {
+            "--" => break,
+            "--color" => args.next(),
+            other => other
+                .strip_prefix("--color=")
+                .map(|v| std::borrow::Cow::Owned(v.to_string())),
+        };
+        if let Some(v) = value {
+            color = Color::from_str(&v, false).unwrap_or(Color::Auto);
+        }
+    }
+    color
+}
+
+/// Clap's colour for its own messages (usage errors on stderr, help and
+/// version on stdout): `--color`, and `NO_COLOR`; with `auto` clap looks at
+/// whether the stream it writes is a terminal.
+fn clap_color(c: Color) -> clap::ColorChoice {
+    match c {
+        Color::Always => clap::ColorChoice::Always,
+        Color::Never => clap::ColorChoice::Never,
+        Color::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            clap::ColorChoice::Never
+        }
+        Color::Auto => clap::ColorChoice::Auto,
+    }
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command().color(clap_color(color_flag(&args)));
+    let cli = match command
+        .try_get_matches_from_mut(&args)
+        .and_then(|m| Cli::from_arg_matches(&m).map_err(|e| e.format(&mut command)))
+    {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                exit::trouble()
-            } else {
-                exit::ok()
+            let printed = e.print();
+            if e.use_stderr() {
+                return exit::trouble();
+            }
+            // `--help` and `--version` go to stdout.
+            return match printed {
+                Ok(()) => exit::ok(),
+                Err(err) => output::stdout_failed(&err),
             };
         }
     };

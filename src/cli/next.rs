@@ -59,49 +59,61 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
-    match args.format {
-        Format::Json => {
-            let value = serde_json::json!({ "decision": d, "derivation": d.derivation() });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+    let printed = super::output::print(|w| {
+        match args.format {
+            Format::Json => {
+                let value = serde_json::json!({ "decision": d, "derivation": d.derivation() });
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                )?;
+            }
+            Format::Human => {
+                let after = match d.date {
+                    Some(date) => format!("after {} trades, the last closed {date}", d.trade),
+                    None => "before any trade".into(),
+                };
+                writeln!(
+                    w,
+                    "next trade ({after}): step {} of {}, size {}{}",
+                    d.step,
+                    l.strategy.sizing.steps,
+                    fmt_money(d.size),
+                    if d.capped { " (capped)" } else { "" }
+                )?;
+                write!(w, "max loss {} of credit", fmt_percent(d.max_loss_pct))?;
+                match d.max_loss {
+                    Some(m) => writeln!(w, " = {}", fmt_money(m))?,
+                    None => writeln!(w, " (give --credit for the amount)")?,
+                }
+                for h in d.hedges.iter().filter(|h| h.active) {
+                    writeln!(w, "hedge {}: budget {}", h.layer, fmt_money(h.budget))?;
+                }
+                if d.blocked {
+                    writeln!(
+                        w,
+                        "BLOCKED: a guard blocks a new entry now (see the derivation)"
+                    )?;
+                }
+                writeln!(
+                    w,
+                    "equity {}, cycle P&L {}",
+                    fmt_money(d.equity),
+                    fmt_money(d.cycle_pnl)
+                )?;
+                writeln!(w, "\nderivation:")?;
+                for line in d.derivation() {
+                    writeln!(w, "  {line}")?;
+                }
+            }
         }
-        Format::Human => {
-            let after = match d.date {
-                Some(date) => format!("after {} trades, the last closed {date}", d.trade),
-                None => "before any trade".into(),
-            };
-            println!(
-                "next trade ({after}): step {} of {}, size {}{}",
-                d.step,
-                l.strategy.sizing.steps,
-                fmt_money(d.size),
-                if d.capped { " (capped)" } else { "" }
-            );
-            print!("max loss {} of credit", fmt_percent(d.max_loss_pct));
-            match d.max_loss {
-                Some(m) => println!(" = {}", fmt_money(m)),
-                None => println!(" (give --credit for the amount)"),
-            }
-            for h in d.hedges.iter().filter(|h| h.active) {
-                println!("hedge {}: budget {}", h.layer, fmt_money(h.budget));
-            }
-            if d.blocked {
-                println!("BLOCKED: a guard blocks a new entry now (see the derivation)");
-            }
-            println!(
-                "equity {}, cycle P&L {}",
-                fmt_money(d.equity),
-                fmt_money(d.cycle_pnl)
-            );
-            println!("\nderivation:");
-            for line in d.derivation() {
-                println!("  {line}");
-            }
-        }
+        Ok(())
+    });
+    match printed {
+        Ok(()) => exit::ok(),
+        Err(code) => code,
     }
-    exit::ok()
 }
 
 /// `$1,500`, `1500`, `1,500.50`: a credit, above zero.

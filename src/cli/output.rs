@@ -37,7 +37,11 @@ pub(crate) fn write_or_say(
     write_to(out, f).map_err(|e| match out {
         None => stdout_failed(&e),
         Some(path) => {
-            say!("error: cannot write `{}`: {}", path.display(), io_reason(&e));
+            say!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            );
             exit::trouble()
         }
     })

@@ -125,39 +125,52 @@ fn cache(args: &CacheArgs) -> ExitCode {
     } else {
         disk.problem()
     };
-    match args.format {
-        Format::Json => {
-            let v = json!({
-                "dir": dir.display().to_string(),
-                "entries": entries.len(),
-                "bytes": bytes,
-                "used": unused.is_none(),
-                "not_used_because": unused,
-                "removed": removed,
-            });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        }
-        Format::Human => {
-            println!(
-                "cache    {}",
-                crate::diag::terminal_safe(&dir.display().to_string())
-            );
-            if let Some(n) = removed {
-                println!(
-                    "removed  {n} compiled plugin{}",
-                    if n == 1 { "" } else { "s" }
-                );
+    let printed = super::output::print(|w| {
+        match args.format {
+            Format::Json => {
+                let v = json!({
+                    "dir": dir.display().to_string(),
+                    "entries": entries.len(),
+                    "bytes": bytes,
+                    "used": unused.is_none(),
+                    "not_used_because": unused,
+                    "removed": removed,
+                });
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )?;
             }
-            println!(
-                "entries  {} ({:.2} MiB)",
-                entries.len(),
-                bytes as f64 / (1024.0 * 1024.0)
-            );
-            match &unused {
-                None => println!("used     yes"),
-                Some(why) => println!("used     no: {}", crate::diag::terminal_safe(why)),
+            Format::Human => {
+                writeln!(
+                    w,
+                    "cache    {}",
+                    crate::diag::terminal_safe(&dir.display().to_string())
+                )?;
+                if let Some(n) = removed {
+                    writeln!(
+                        w,
+                        "removed  {n} compiled plugin{}",
+                        if n == 1 { "" } else { "s" }
+                    )?;
+                }
+                writeln!(
+                    w,
+                    "entries  {} ({:.2} MiB)",
+                    entries.len(),
+                    bytes as f64 / (1024.0 * 1024.0)
+                )?;
+                match &unused {
+                    None => writeln!(w, "used     yes")?,
+                    Some(why) => writeln!(w, "used     no: {}", crate::diag::terminal_safe(why))?,
+                }
             }
         }
+        Ok(())
+    });
+    if let Err(code) = printed {
+        return code;
     }
     exit::ok()
 }
@@ -283,30 +296,38 @@ fn list(args: &ListArgs) -> ExitCode {
             }
         }
     }
-    match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json_list).unwrap_or_default()
-        ),
-        Format::Human => {
-            let dirs: Vec<String> = registry.dirs().iter().map(|d| shown(d)).collect();
-            let project = registry
-                .project_file()
-                .map(|f| format!(" (project file {})", shown(f)))
-                .unwrap_or_default();
-            if dirs.is_empty() {
-                println!(
-                    "plugin folders: none: no `plugins/` here and no `--plugins DIR`{project}"
-                );
-            } else {
-                println!("plugin folders: {}{project}", dirs.join(", "));
-            }
-            if registry.manifests().is_empty() {
-                println!("no plugins found");
-            } else {
-                print!("\n{text}");
+    let printed = super::output::print(|w| {
+        match args.format {
+            Format::Json => writeln!(
+                w,
+                "{}",
+                serde_json::to_string_pretty(&json_list).unwrap_or_default()
+            )?,
+            Format::Human => {
+                let dirs: Vec<String> = registry.dirs().iter().map(|d| shown(d)).collect();
+                let project = registry
+                    .project_file()
+                    .map(|f| format!(" (project file {})", shown(f)))
+                    .unwrap_or_default();
+                if dirs.is_empty() {
+                    writeln!(
+                        w,
+                        "plugin folders: none: no `plugins/` here and no `--plugins DIR`{project}"
+                    )?;
+                } else {
+                    writeln!(w, "plugin folders: {}{project}", dirs.join(", "))?;
+                }
+                if registry.manifests().is_empty() {
+                    writeln!(w, "no plugins found")?;
+                } else {
+                    write!(w, "\n{text}")?;
+                }
             }
         }
+        Ok(())
+    });
+    if let Err(code) = printed {
+        return code;
     }
     for p in &problems {
         say!("error: {p}");
@@ -391,97 +412,113 @@ fn inspect(args: &PathArgs) -> ExitCode {
     let metered = bytes.as_ref().map_or(0, |b| host_metered_operators(b));
     let fuel = host.config().default_fuel;
     let memory = host.config().default_memory_mib;
-    match args.format {
-        Format::Json => {
-            let mut v = manifest_json(&m);
-            if let Ok(b) = &bytes {
-                v["bytes"] = json!(b.len());
-                v["sha256"] = json!(hex(&Sha256::digest(b)));
-            }
-            match &described {
-                Ok(info) => {
-                    v["imports"] = json!(info.imports);
-                    v["exports"] = json!(info.exports);
+    let printed = super::output::print(|w| {
+        match args.format {
+            Format::Json => {
+                let mut v = manifest_json(&m);
+                if let Ok(b) = &bytes {
+                    v["bytes"] = json!(b.len());
+                    v["sha256"] = json!(hex(&Sha256::digest(b)));
                 }
-                Err(e) => v["module_error"] = json!(e),
-            }
-            if let Some((tier, why)) = compiler {
-                v["tier"] = json!(tier_word(tier));
-                v["tier_reason"] = json!(why);
-                v["host_metered_operators"] = json!(metered);
-            }
-            v["valid"] = json!(valid);
-            v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        }
-        Format::Human => {
-            println!("plugin {} {} (abi {})", m.name, m.version, m.abi);
-            println!("  description {}", m.description);
-            println!("  manifest    {}", shown(&m.path));
-            println!("  inputs      {} series", m.inputs);
-            println!("  output      {}", output_word(m.output));
-            println!("  params      {}", params_text(&m));
-            println!(
-                "  limits      fuel {}, memory {}",
-                m.limits
-                    .fuel
-                    .map_or(format!("{fuel} (default)"), |f| f.to_string()),
-                m.limits
-                    .memory_mib
-                    .map_or(format!("{memory} MiB (default)"), |f| format!("{f} MiB")),
-            );
-            match &bytes {
-                Ok(b) => {
-                    println!(
-                        "  module      {} ({} bytes)",
-                        shown(&m.wasm_path()),
-                        b.len()
-                    );
-                    println!("  sha-256     {}", hex(&Sha256::digest(b)));
+                match &described {
+                    Ok(info) => {
+                        v["imports"] = json!(info.imports);
+                        v["exports"] = json!(info.exports);
+                    }
+                    Err(e) => v["module_error"] = json!(e),
                 }
-                Err(e) => println!("  module      {e}"),
+                if let Some((tier, why)) = compiler {
+                    v["tier"] = json!(tier_word(tier));
+                    v["tier_reason"] = json!(why);
+                    v["host_metered_operators"] = json!(metered);
+                }
+                v["valid"] = json!(valid);
+                v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )?;
             }
-            match compiler {
-                Some((tier, None)) => println!("  compiler    {tier}"),
-                Some((tier, Some(why))) => println!("  compiler    {tier}: {why}"),
-                None => {}
-            }
-            if compiler.is_some() && metered > 0 {
-                println!(
-                    "  metering    {metered} `memory.copy`/`memory.fill` charged by the host: \
+            Format::Human => {
+                writeln!(w, "plugin {} {} (abi {})", m.name, m.version, m.abi)?;
+                writeln!(w, "  description {}", m.description)?;
+                writeln!(w, "  manifest    {}", shown(&m.path))?;
+                writeln!(w, "  inputs      {} series", m.inputs)?;
+                writeln!(w, "  output      {}", output_word(m.output))?;
+                writeln!(w, "  params      {}", params_text(&m))?;
+                writeln!(
+                    w,
+                    "  limits      fuel {}, memory {}",
+                    m.limits
+                        .fuel
+                        .map_or(format!("{fuel} (default)"), |f| f.to_string()),
+                    m.limits
+                        .memory_mib
+                        .map_or(format!("{memory} MiB (default)"), |f| format!("{f} MiB")),
+                )?;
+                match &bytes {
+                    Ok(b) => {
+                        writeln!(
+                            w,
+                            "  module      {} ({} bytes)",
+                            shown(&m.wasm_path()),
+                            b.len()
+                        )?;
+                        writeln!(w, "  sha-256     {}", hex(&Sha256::digest(b)))?;
+                    }
+                    Err(e) => writeln!(w, "  module      {e}")?,
+                }
+                match compiler {
+                    Some((tier, None)) => writeln!(w, "  compiler    {tier}")?,
+                    Some((tier, Some(why))) => writeln!(w, "  compiler    {tier}: {why}")?,
+                    None => {}
+                }
+                if compiler.is_some() && metered > 0 {
+                    writeln!(
+                        w,
+                        "  metering    {metered} `memory.copy`/`memory.fill` charged by the host: \
                      {BULK_CALL_COST} fuel units a call, {BULK_BLOCK_COST} per {BULK_BLOCK_BYTES} bytes"
-                );
-            }
-            match &described {
-                Ok(info) => {
-                    let width = info
-                        .imports
-                        .iter()
-                        .chain(&info.exports)
-                        .map(|i| i.name.len())
-                        .max()
-                        .unwrap_or(0);
-                    for (title, items) in [("imports", &info.imports), ("exports", &info.exports)] {
-                        if items.is_empty() {
-                            println!("{title}: none");
-                            continue;
-                        }
-                        println!("{title}:");
-                        for i in items {
-                            println!("  {:<width$}  {}", i.name, i.ty);
+                    )?;
+                }
+                match &described {
+                    Ok(info) => {
+                        let width = info
+                            .imports
+                            .iter()
+                            .chain(&info.exports)
+                            .map(|i| i.name.len())
+                            .max()
+                            .unwrap_or(0);
+                        for (title, items) in
+                            [("imports", &info.imports), ("exports", &info.exports)]
+                        {
+                            if items.is_empty() {
+                                writeln!(w, "{title}: none")?;
+                                continue;
+                            }
+                            writeln!(w, "{title}:")?;
+                            for i in items {
+                                writeln!(w, "  {:<width$}  {}", i.name, i.ty)?;
+                            }
                         }
                     }
+                    Err(e) => writeln!(w, "module: {e}")?,
                 }
-                Err(e) => println!("module: {e}"),
-            }
-            match (&verdict, &clash) {
-                (Ok(_), None) => {
-                    println!("verdict: valid: a vixshield plugin for ABI version {ABI_VERSION}")
+                match (&verdict, &clash) {
+                    (Ok(_), None) => writeln!(
+                        w,
+                        "verdict: valid: a vixshield plugin for ABI version {ABI_VERSION}"
+                    )?,
+                    (Err(e), _) => writeln!(w, "verdict: invalid: {e}")?,
+                    (Ok(_), Some(c)) => writeln!(w, "verdict: invalid: {c}")?,
                 }
-                (Err(e), _) => println!("verdict: invalid: {e}"),
-                (Ok(_), Some(c)) => println!("verdict: invalid: {c}"),
             }
         }
+        Ok(())
+    });
+    if let Err(code) = printed {
+        return code;
     }
     if valid { exit::ok() } else { exit::findings() }
 }
@@ -572,65 +609,83 @@ fn test(args: &PathArgs) -> ExitCode {
     let first = c.values.iter().position(|v| !v.is_nan()).map(at);
     let last = c.values.iter().rposition(|v| !v.is_nan()).map(at);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-    match args.format {
-        Format::Json => {
-            let point = |p: &Option<(usize, String, f64)>| {
-                p.as_ref()
-                    .map(|(i, d, v)| json!({"bar": i, "date": d, "value": v}))
-            };
-            let v = json!({
-                "plugin": m.name,
-                "version": m.version,
-                "inputs": names,
-                "params": m.params.iter().map(|p| json!({"name": p.name, "value": p.default})).collect::<Vec<_>>(),
-                "bars": bars,
-                "computed": computed,
-                "first": point(&first),
-                "last": point(&last),
-                "fuel_used": c.fuel_used,
-                "fuel_budget": plugin.fuel_budget(),
-                "load_ms": ms(load_time),
-                "loaded": origin_word(plugin.origin()),
-                "cache_note": plugin.disk_cache_note(),
-                "compute_ms": ms(compute_time),
-                "tier": tier_word(c.tier),
-            });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-        }
-        Format::Human => {
-            let span = match (dates.first(), dates.last()) {
-                (Some(a), Some(b)) => format!(", {a} to {b}"),
-                _ => String::new(),
-            };
-            println!(
-                "plugin {} {} over the bundled {} ({bars} bars{span})",
-                m.name,
-                m.version,
-                names.join(", ")
-            );
-            println!("params   {} (defaults)", params_text(&m));
-            println!(
-                "computed {computed} of {bars} bars ({} without a value)",
-                bars - computed
-            );
-            let show = |p: &Option<(usize, String, f64)>| match p {
-                Some((i, d, v)) => format!("{v} on {d} (bar {i})"),
-                None => "none".into(),
-            };
-            println!("first    {}", show(&first));
-            println!("last     {}", show(&last));
-            println!("fuel     {} of {} units", c.fuel_used, plugin.fuel_budget());
-            println!(
-                "time     load {:.2} ms ({}), compute {:.2} ms ({} code)",
-                ms(load_time),
-                plugin.origin(),
-                ms(compute_time),
-                c.tier
-            );
-            if let Some(note) = plugin.disk_cache_note() {
-                println!("cache    {}", crate::diag::terminal_safe(note));
+    let printed = super::output::print(|w| {
+        match args.format {
+            Format::Json => {
+                let point = |p: &Option<(usize, String, f64)>| {
+                    p.as_ref()
+                        .map(|(i, d, v)| json!({"bar": i, "date": d, "value": v}))
+                };
+                let v = json!({
+                    "plugin": m.name,
+                    "version": m.version,
+                    "inputs": names,
+                    "params": m.params.iter().map(|p| json!({"name": p.name, "value": p.default})).collect::<Vec<_>>(),
+                    "bars": bars,
+                    "computed": computed,
+                    "first": point(&first),
+                    "last": point(&last),
+                    "fuel_used": c.fuel_used,
+                    "fuel_budget": plugin.fuel_budget(),
+                    "load_ms": ms(load_time),
+                    "loaded": origin_word(plugin.origin()),
+                    "cache_note": plugin.disk_cache_note(),
+                    "compute_ms": ms(compute_time),
+                    "tier": tier_word(c.tier),
+                });
+                writeln!(
+                    w,
+                    "{}",
+                    serde_json::to_string_pretty(&v).unwrap_or_default()
+                )?;
+            }
+            Format::Human => {
+                let span = match (dates.first(), dates.last()) {
+                    (Some(a), Some(b)) => format!(", {a} to {b}"),
+                    _ => String::new(),
+                };
+                writeln!(
+                    w,
+                    "plugin {} {} over the bundled {} ({bars} bars{span})",
+                    m.name,
+                    m.version,
+                    names.join(", ")
+                )?;
+                writeln!(w, "params   {} (defaults)", params_text(&m))?;
+                writeln!(
+                    w,
+                    "computed {computed} of {bars} bars ({} without a value)",
+                    bars - computed
+                )?;
+                let show = |p: &Option<(usize, String, f64)>| match p {
+                    Some((i, d, v)) => format!("{v} on {d} (bar {i})"),
+                    None => "none".into(),
+                };
+                writeln!(w, "first    {}", show(&first))?;
+                writeln!(w, "last     {}", show(&last))?;
+                writeln!(
+                    w,
+                    "fuel     {} of {} units",
+                    c.fuel_used,
+                    plugin.fuel_budget()
+                )?;
+                writeln!(
+                    w,
+                    "time     load {:.2} ms ({}), compute {:.2} ms ({} code)",
+                    ms(load_time),
+                    plugin.origin(),
+                    ms(compute_time),
+                    c.tier
+                )?;
+                if let Some(note) = plugin.disk_cache_note() {
+                    writeln!(w, "cache    {}", crate::diag::terminal_safe(note))?;
+                }
             }
         }
+        Ok(())
+    });
+    if let Err(code) = printed {
+        return code;
     }
     exit::ok()
 }

@@ -513,7 +513,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             _ => None,
         },
     };
-    let written = super::run::write_to(None, |w| match args.format {
+    let written = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(
             w,
             "{}",
@@ -523,7 +523,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     });
     Ok(match written {
         Ok(()) => exit::ok(),
-        Err(_) => exit::trouble(),
+        Err(code) => code,
     })
 }
 

@@ -1,7 +1,7 @@
 //! `vixshield signal EXPR`: one signal expression's value on every market bar.
 
 use super::common::{self, MarketArgs};
-use super::{exit, io_reason, read_source};
+use super::{exit, read_source};
 use crate::check;
 use crate::compile::compile_expr;
 use crate::diag;
@@ -135,18 +135,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         .enumerate()
         .filter(|(_, d)| args.from.is_none_or(|f| **d >= f) && args.to.is_none_or(|t| **d <= t))
         .map(|(bar, d)| (*d, values.value_at(id, bar)));
-    let result = super::run::write_to(None, |w| match args.format {
+    let result = super::output::print(|w| match args.format {
         SignalFormat::Csv => write_csv(w, rows),
         SignalFormat::Table => write_table(w, rows),
         SignalFormat::Json => write_json(w, rows),
     });
+    // A closed pipe is an error like any other (README, Conventions).
     match result {
         Ok(()) => exit::ok(),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::ok(),
-        Err(e) => {
-            say!("error: cannot write stdout: {}", io_reason(&e));
-            exit::trouble()
-        }
+        Err(code) => code,
     }
 }
 

@@ -187,7 +187,7 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         if let Some(out) = &args.out {
             write_json(out, &wf)?;
         }
-        let written = super::run::write_to(None, |w| match args.format {
+        let written = super::output::print(|w| match args.format {
             SweepFormat::Json => writeln!(
                 w,
                 "{}",
@@ -196,10 +196,9 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             SweepFormat::Csv => walk_csv(w, &wf),
             SweepFormat::Table => walk_table(w, &wf),
         });
-        return Ok(if written.is_ok() {
-            exit::ok()
-        } else {
-            exit::trouble()
+        return Ok(match written {
+            Ok(()) => exit::ok(),
+            Err(code) => code,
         });
     }
     let todo = (0..grid.len())
@@ -255,7 +254,7 @@ fn emit(
             f.error
         );
     }
-    let written = super::run::write_to(None, |w| match format {
+    let written = super::output::print(|w| match format {
         SweepFormat::Json => writeln!(
             w,
             "{}",
@@ -264,9 +263,7 @@ fn emit(
         SweepFormat::Csv => csv_out(w, result),
         SweepFormat::Table => table(w, result),
     });
-    if written.is_err() {
-        return Err(exit::trouble());
-    }
+    written?;
     Ok(if result.results.is_empty() && !result.failed.is_empty() {
         exit::findings()
     } else {

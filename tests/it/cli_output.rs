@@ -3,9 +3,9 @@
 //! kept), stdout write errors reported (exit 2, never a panic), and I/O
 //! errors reported once and in the data.
 
-use crate::common::{root, text, vixshield};
+use crate::common::{command_in, root, text, vixshield};
 use std::path::Path;
-use std::process::Output;
+use std::process::{Output, Stdio};
 
 const S: &str = "strategies/spx-mastery.vxs";
 const J: &str = "tests/fixtures/journals/progression.csv";
@@ -152,8 +152,16 @@ fn every_writer_follows_links_and_keeps_modes() {
     let (trades, trades_real) = linked("trades.csv");
     let (chart, chart_real) = linked("chart.svg");
     ok(&vixshield(&[
-        "backtest", S, "--from", "2020-01-01", "--to", "2020-12-31", "--trades", &trades,
-        "--chart", &chart,
+        "backtest",
+        S,
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-12-31",
+        "--trades",
+        &trades,
+        "--chart",
+        &chart,
     ]));
     check(&trades_real, "trade,entry,exit");
     check(&chart_real, "<svg");
@@ -161,8 +169,18 @@ fn every_writer_follows_links_and_keeps_modes() {
     let fixture = "tests/fixtures/strategies/spx-mastery-params.vxs";
     let (sweep, sweep_real) = linked("sweep.json");
     let sweep_args = [
-        "sweep", fixture, "--set", "mult=1.4x..1.6x:0.2x", "--from", "2020-01-01", "--to",
-        "2020-12-31", "--format", "json", "--out", &sweep,
+        "sweep",
+        fixture,
+        "--set",
+        "mult=1.4x..1.6x:0.2x",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-12-31",
+        "--format",
+        "json",
+        "--out",
+        &sweep,
     ];
     ok(&vixshield(&sweep_args));
     check(&sweep_real, "{");
@@ -187,4 +205,209 @@ fn every_writer_follows_links_and_keeps_modes() {
             .file_type()
             .is_symlink()
     );
+}
+
+// ------------------------------------------------ stdout write errors
+
+/// Every command that prints data, with the arguments to print some.
+const PRINTERS: &[&[&str]] = &[
+    &["graph", S],
+    &["graph", S, "--format", "dot"],
+    &["next", S, "--journal", J],
+    &["next", S, "--journal", J, "--format", "json"],
+    &["diff", S, "strategies/conservative.vxs", "--journal", J],
+    &[
+        "diff",
+        S,
+        "strategies/conservative.vxs",
+        "--journal",
+        J,
+        "--format",
+        "json",
+    ],
+    &["check", "--format", "json", S],
+    &["check", "--explain", S],
+    &["check", "--explain", "--format", "json", S],
+    &["run", S, "--journal", J],
+    &["backtest", S, "--from", "2020-01-01", "--to", "2020-12-31"],
+    &[
+        "risk",
+        "--loss-rate",
+        "0.25",
+        "--trades",
+        "100",
+        "--run",
+        "4",
+    ],
+    &["signal", "vix"],
+    &["plugin", "list"],
+    &["plugin", "list", "--format", "json"],
+    &["plugin", "inspect", "plugins/theta_decay"],
+    &[
+        "plugin",
+        "inspect",
+        "plugins/theta_decay",
+        "--format",
+        "json",
+    ],
+    &["plugin", "test", "plugins/theta_decay"],
+    &["plugin", "test", "plugins/theta_decay", "--format", "json"],
+    &["plugin", "cache"],
+    &["plugin", "cache", "--format", "json"],
+    &["--help"],
+    &["--version"],
+];
+
+fn assert_stdout_error(args: &[&str], out: &Output, reason: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(&format!("error: cannot write to stdout: {reason}")),
+        "{args:?}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_an_error_with_a_message_in_every_command() {
+    let mut printers = PRINTERS.to_vec();
+    // `fmt --check` lists an unformatted file on stdout.
+    let dir = tempfile::tempdir().unwrap();
+    let unformatted = dir.path().join("s.vxs");
+    std::fs::write(
+        &unformatted,
+        std::fs::read_to_string(root().join(S))
+            .unwrap()
+            .replace("    steps = 4", "    steps   =   4"),
+    )
+    .unwrap();
+    let unformatted = unformatted.display().to_string();
+    let fmt_check = ["fmt", "--check", unformatted.as_str()];
+    printers.push(&fmt_check);
+    for args in printers {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = command_in(root(), args)
+            .stdout(Stdio::from(full))
+            .output()
+            .unwrap();
+        assert_stdout_error(args, &out, "no space left on device");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_an_error_with_a_message_in_every_command() {
+    for args in PRINTERS {
+        let mut child = command_in(root(), args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the command has anything to write.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_stdout_error(args, &out, "broken pipe");
+    }
+}
+
+// ------------------------------------------ check: unreadable files in the data
+
+#[test]
+fn check_json_lists_an_unreadable_file_as_an_entry() {
+    let out = vixshield(&[
+        "check",
+        "--format",
+        "json",
+        "strategies/aggressive.vxs",
+        "no/such/file.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert!(list.iter().any(|d| d["code"] == "W0103"), "{v}");
+    let io: Vec<_> = list.iter().filter(|d| d["code"] == "io").collect();
+    assert_eq!(io.len(), 1, "{v}");
+    assert_eq!(io[0]["file"], "no/such/file.vxs");
+    assert_eq!(io[0]["severity"], "error");
+    assert_eq!(io[0]["line"], 0);
+    assert_eq!(
+        io[0]["message"],
+        "cannot read `no/such/file.vxs`: no such file"
+    );
+    // With --explain the entry is among the diagnostics.
+    let out = vixshield(&["check", "--format", "json", "--explain", "no/such/file.vxs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "io", "{v}");
+}
+
+#[test]
+fn check_summary_counts_an_unreadable_file_as_an_error() {
+    let out = vixshield(&["check", "no/such/file.vxs"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("checked 1 file: 1 error, 0 warnings (1 file could not be read)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("0 errors"), "{stderr}");
+    let out = vixshield(&["check", S, "no/such/file.vxs"]);
+    assert!(
+        text(&out.stderr)
+            .contains("checked 2 files: 1 error, 0 warnings (1 file could not be read)")
+    );
+}
+
+// ------------------------------------------------------- clap's colour
+
+#[test]
+fn clap_errors_follow_color() {
+    let esc = |args: &[&str]| {
+        let out = vixshield(args);
+        assert_eq!(out.status.code(), Some(2));
+        text(&out.stderr).contains('\u{1b}')
+    };
+    // Not a terminal, NO_COLOR set (as in every run of the suite): `always` still colours.
+    assert!(esc(&["backtest", "--color", "always", "--bogus"]));
+    assert!(esc(&["backtest", "--bogus", "--color=always"]));
+    assert!(!esc(&["backtest", "--color", "never", "--bogus"]));
+    assert!(!esc(&["backtest", "--bogus"]));
+    // A `--color` after `--` is an argument, not the flag.
+    assert!(!esc(&["check", "--bogus", "--", "--color", "always"]));
+}
+
+/// Under a terminal (`script` gives the command one), `--color never` and
+/// `NO_COLOR` keep clap's errors plain, and `auto` colours them.
+#[cfg(target_os = "linux")]
+#[test]
+fn clap_errors_on_a_terminal_follow_color() {
+    let bin = env!("CARGO_BIN_EXE_vixshield");
+    let Ok(probe) = std::process::Command::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .output()
+    else {
+        eprintln!("no `script` here: skipped");
+        return;
+    };
+    if !probe.status.success() {
+        eprintln!("`script` cannot run here: skipped");
+        return;
+    }
+    let on_tty = |cmd: &str, no_color: bool| {
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &format!("{bin} {cmd}"), "/dev/null"]);
+        c.env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        let out = c.output().unwrap();
+        text(&out.stdout).contains('\u{1b}')
+    };
+    assert!(!on_tty("backtest --color never --bogus", false));
+    assert!(!on_tty("backtest --bogus", true));
+    assert!(on_tty("backtest --bogus", false));
 }
