@@ -126,6 +126,7 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
     c.graph.names = GraphNames {
         layers: s.hedges.iter().map(|h| h.name.clone()).collect(),
         guards: s.guards.iter().map(describe_guard).collect(),
+        plugin_calls: s.plugin_calls.clone(),
     };
     let input = |c: &mut Compiler<'_>, i| c.graph.add(Node::Input(i));
     let capital = input(&mut c, Input::Capital);

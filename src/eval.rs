@@ -169,7 +169,13 @@ impl MarketValues {
                     let inputs: Vec<Vec<f64>> =
                         args.iter().map(|a| to_f64s(num_col(col(a)))).collect();
                     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
-                    let out = runner.run(name, &refs, params).map_err(EvalError::Plugin)?;
+                    let out = runner.run(name, &refs, params).map_err(|e| {
+                        // Where the file calls it, when the graph knows.
+                        match graph.names.plugin_calls.iter().find(|(n, _)| n == name) {
+                            Some((_, at)) => EvalError::Plugin(format!("{at}: {e}")),
+                            None => EvalError::Plugin(e),
+                        }
+                    })?;
                     Some(Column::Num(
                         out.into_iter()
                             .map(|x| x.is_finite().then_some(x))

@@ -279,6 +279,9 @@ pub struct GraphNames {
     pub layers: Vec<String>,
     /// Guard descriptions, by index.
     pub guards: Vec<String>,
+    /// Where each plugin is first called, `file:line:col`, by plugin name
+    /// (from [`Strategy::plugin_calls`](crate::model::Strategy::plugin_calls)).
+    pub plugin_calls: Vec<(String, String)>,
 }
 
 impl GraphNames {

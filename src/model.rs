@@ -70,6 +70,10 @@ pub struct Strategy {
     pub guards: Vec<Guard>,
     /// Params and their values (defaults, or overrides from a sweep).
     pub params: Vec<Param>,
+    /// Where each plugin the file calls is first called, `file:line:col`
+    /// (name, location), so that an error the plugin gives when it runs can
+    /// say where. Empty when the strategy was not checked from a file.
+    pub plugin_calls: Vec<(String, String)>,
 }
 
 /// `account { ... }`

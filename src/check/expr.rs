@@ -469,7 +469,7 @@ impl Checker<'_> {
             return;
         };
         let mut seen = std::collections::HashSet::new();
-        for (name, span) in std::mem::take(&mut self.plugin_calls) {
+        for (name, span) in self.plugin_calls.clone() {
             if !seen.insert(name.clone()) {
                 continue;
             }

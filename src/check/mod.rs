@@ -99,6 +99,8 @@ pub struct Checked {
     pub comments: Vec<crate::parse::Comment>,
     /// The syntax tree.
     pub ast: ast::File,
+    /// Each plugin the file calls: its name and the span of its first call.
+    pub plugin_calls: Vec<(String, Span)>,
 }
 
 impl Checked {
@@ -134,6 +136,19 @@ pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Lite
         };
     }
     let mut checked = check_parsed(crate::parse::parse(src), env, overrides);
+    if let Some(strategy) = &mut checked.strategy {
+        strategy.plugin_calls = checked
+            .plugin_calls
+            .iter()
+            .map(|(name, span)| {
+                let at = src.line_col(span.start as usize);
+                (
+                    name.clone(),
+                    format!("{}:{}:{}", src.name(), at.line, at.column),
+                )
+            })
+            .collect();
+    }
     let controls = control_char_diagnostics(src.text());
     if !controls.is_empty() {
         // The file is refused; its other problems still show.
@@ -228,6 +243,12 @@ fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> C
     c.overrides = overrides.to_vec();
     let strategy = c.file(file);
     c.load_plugins();
+    let mut plugin_calls: Vec<(String, Span)> = Vec::new();
+    for (name, span) in std::mem::take(&mut c.plugin_calls) {
+        if !plugin_calls.iter().any(|(n, _)| *n == name) {
+            plugin_calls.push((name, span));
+        }
+    }
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics
@@ -238,6 +259,7 @@ fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> C
         diagnostics,
         comments: Vec::new(),
         ast: ast::File::default(),
+        plugin_calls,
     }
 }
 
@@ -654,6 +676,7 @@ impl<'e> Checker<'e> {
             roll,
             guards: model_guards,
             params,
+            plugin_calls: Vec::new(),
         })
     }
 

@@ -184,6 +184,21 @@ pub enum PluginError {
         found: String,
     },
 
+    /// The module's memory starts larger than the plugin may use, so no
+    /// computation could ever start, e.g. `(memory 65536)` (4 GiB) under the
+    /// default 256 MiB.
+    #[error(
+        "plugin `{plugin}`: its memory starts at {initial_mib} MiB, more than its limit of {limit_mib} MiB (`[limits] memory_mib` in its manifest)"
+    )]
+    MemoryTooLarge {
+        /// The plugin.
+        plugin: String,
+        /// The module's initial memory, in MiB (rounded up).
+        initial_mib: u64,
+        /// The plugin's memory limit, in MiB.
+        limit_mib: u32,
+    },
+
     /// The manifest asks for more than the host allows, e.g. `[limits]
     /// memory_mib = 8192` when the host allows at most 1024.
     #[error("plugin `{plugin}` asks for {what} {requested}; the host allows at most {max}")]

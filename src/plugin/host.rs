@@ -767,6 +767,19 @@ impl PluginHost {
                 ),
             },
         };
+        // A memory that starts above the limit could never be instantiated:
+        // refused here, so `check` and `plugin inspect` say so, not the
+        // first computation.
+        if let Some(ExternType::Memory(m)) = loaded.pre.module().get_export(EXPORT_MEMORY) {
+            let initial_bytes = m.minimum().saturating_mul(64 * 1024);
+            if initial_bytes > u64::from(memory_mib) << 20 {
+                return Err(PluginError::MemoryTooLarge {
+                    plugin: manifest.name.clone(),
+                    initial_mib: initial_bytes.div_ceil(1 << 20),
+                    limit_mib: memory_mib,
+                });
+            }
+        }
         // Another thread may have cached the same module meanwhile; use
         // whichever entry got there first.
         let compiled = cache().entry(key).or_insert(compiled).clone();

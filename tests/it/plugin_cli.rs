@@ -692,3 +692,39 @@ fn a_plugin_that_traps_is_an_error_not_a_crash() {
     let out = vixshield_in(root, &["check", "strategy.vxs"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// An error a plugin gives while a command evaluates a strategy says where
+/// the file calls the plugin (its first call), like every other error about
+/// the file: `wilder_rsi` refuses a period of 0 with status 2.
+#[test]
+fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
+    let text = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs")).unwrap();
+    let call = "rsi(vix, 14) > 70";
+    assert!(text.contains(call));
+    let text = text.replace(call, "wilder_rsi(vix, 0) > 70");
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("wilder_rsi").map(|c| (i + 1, c + 1)))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("period0.vxs");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let journal = repo().join("tests/fixtures/journals/progression.csv");
+    for args in [
+        vec!["backtest", path],
+        vec!["run", path, "--journal", journal.to_str().unwrap()],
+    ] {
+        let out = crate::common::vixshield(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            crate::common::text(&out.stderr),
+            format!(
+                "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2\n"
+            ),
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
