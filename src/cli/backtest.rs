@@ -175,6 +175,19 @@ pub(crate) fn load_and_run(
         return Err(exit::trouble());
     };
     let values = common::market_values(&compiled, &plugins, &m, &cal)?;
+    let bt = simulate(&s, &compiled, &m, &values, config)?;
+    Ok((s, bt))
+}
+
+/// Runs a loaded strategy's backtest with a progress bar on a terminal
+/// (shared with `diff`, which loads the market once for both versions).
+pub(crate) fn simulate(
+    s: &crate::model::Strategy,
+    compiled: &crate::compile::Compiled,
+    m: &crate::market::Market,
+    values: &crate::eval::MarketValues,
+    config: &Config,
+) -> Result<Backtest, ExitCode> {
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(m.len() as u64)
     } else {
@@ -185,7 +198,7 @@ pub(crate) fn load_and_run(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_prefix("backtest");
-    let bt = backtest::run(&s, &compiled, &m, &values, config, |n, total| {
+    let bt = backtest::run(s, compiled, m, values, config, |n, total| {
         bar.set_length(total as u64);
         bar.set_position(n as u64);
     })
@@ -195,7 +208,7 @@ pub(crate) fn load_and_run(
         exit::findings()
     })?;
     bar.finish_and_clear();
-    Ok((s, bt))
+    Ok(bt)
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {

@@ -2,9 +2,12 @@
 //! Exit status like diff(1): 0 no differences, 1 differences, 2 trouble.
 
 use super::backtest::Assumptions;
-use super::common::MarketArgs;
+use super::common::{self, MarketArgs};
 use super::{Format, exit};
+use crate::compile::Compiled;
+use crate::model::Strategy;
 use crate::money::fmt_money;
+use crate::plugin::PluginSetup;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,19 +63,57 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     diff_backtest(&args, color)
 }
 
+/// Exit 1 means "different" here: trouble loading the inputs is 2.
+fn trouble(code: ExitCode) -> ExitCode {
+    if code == exit::findings() {
+        exit::trouble()
+    } else {
+        code
+    }
+}
+
+/// Both versions checked and compiled, with the plugin setup. Every input
+/// the two share (the plugins, the journal, the market) is read once, so
+/// its errors are said once; both files are checked, so the diagnostics of
+/// each are shown even when the other has errors.
+fn load_both(
+    args: &Args,
+    color: bool,
+) -> Result<(PluginSetup, [(Strategy, Compiled); 2]), ExitCode> {
+    let (env, plugins) = common::env(&args.market.plugins)?;
+    let old = common::load_strategy(&args.old, &env, color);
+    let new = common::load_strategy(&args.new, &env, color);
+    let (old, new) = (old?, new?);
+    let old_compiled = common::compile_strategy(&old, &plugins)?;
+    let new_compiled = common::compile_strategy(&new, &plugins)?;
+    Ok((plugins, [(old, old_compiled), (new, new_compiled)]))
+}
+
 fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode {
-    let (a, b) = match (
-        super::run::load(&args.old, journal, &args.market, color),
-        super::run::load(&args.new, journal, &args.market, color),
-    ) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(code), _) | (_, Err(code)) => {
-            return if code == exit::findings() {
-                exit::trouble()
-            } else {
-                code
+    let loaded = (|| {
+        let (plugins, both) = load_both(args, color)?;
+        let (trades, closed) = common::load_journal(journal)?;
+        let market = common::load_market(&args.market)?;
+        let mut loaded = Vec::with_capacity(2);
+        for (strategy, compiled) in both {
+            let market = match &market {
+                Some((m, cal)) => Some(common::market_values(&compiled, &plugins, m, cal)?),
+                None => None,
             };
+            loaded.push(super::run::Loaded {
+                strategy,
+                compiled,
+                market,
+                trades: trades.clone(),
+                closed: closed.clone(),
+            });
         }
+        Ok::<_, ExitCode>(loaded)
+    })();
+    let (a, b) = match loaded.as_deref() {
+        Ok([a, b]) => (a, b),
+        Ok(_) => return exit::trouble(),
+        Err(code) => return trouble(*code),
     };
     let collect = |l: &super::run::Loaded| {
         let mut v = Vec::new();
@@ -82,7 +123,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
         });
         r.map(|_| v)
     };
-    let (da, db) = match (collect(&a), collect(&b)) {
+    let (da, db) = match (collect(a), collect(b)) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => {
             say!("error: {e}");
@@ -114,16 +155,21 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
 
 fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     let config = args.assumptions.config(None, None);
-    let run = |p: &std::path::Path| super::backtest::load_and_run(p, &args.market, &config, color);
-    let ((sa, ba), (sb, bb)) = match (run(&args.old), run(&args.new)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(code), _) | (_, Err(code)) => {
-            return if code == exit::findings() {
-                exit::trouble()
-            } else {
-                code
-            };
-        }
+    let ran = (|| {
+        let (plugins, [(sa, ca), (sb, cb)]) = load_both(args, color)?;
+        let Some((m, cal)) = common::load_market(&args.market)? else {
+            say!("error: a backtest needs market data; drop `--no-market`");
+            return Err(exit::trouble());
+        };
+        let va = common::market_values(&ca, &plugins, &m, &cal)?;
+        let vb = common::market_values(&cb, &plugins, &m, &cal)?;
+        let ba = super::backtest::simulate(&sa, &ca, &m, &va, &config)?;
+        let bb = super::backtest::simulate(&sb, &cb, &m, &vb, &config)?;
+        Ok(((sa, ba), (sb, bb)))
+    })();
+    let ((sa, ba), (sb, bb)) = match ran {
+        Ok(x) => x,
+        Err(code) => return trouble(code),
     };
     let (ra, rb) = (
         crate::backtest::report::report(&ba, sa.account.capital),

@@ -411,3 +411,47 @@ fn clap_errors_on_a_terminal_follow_color() {
     assert!(!on_tty("backtest --bogus", true));
     assert!(on_tty("backtest --bogus", false));
 }
+
+// ------------------------------------------------ diff: each error once
+
+#[test]
+fn diff_says_each_input_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_journal = dir.path().join("nope.csv").display().to_string();
+    let missing_market = dir.path().join("vix.csv").display().to_string();
+    let market = format!("vix={missing_market}");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--journal", &missing_journal],
+            "nope.csv: cannot read the journal",
+        ),
+        (
+            &["--journal", J, "--market", &market],
+            "vix.csv: cannot read",
+        ),
+        (&["--backtest", "--market", &market], "vix.csv: cannot read"),
+        (
+            &["--backtest", "--no-market"],
+            "a backtest needs market data",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut args = vec!["diff", S, "strategies/conservative.vxs"];
+        args.extend_from_slice(extra);
+        let out = vixshield(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_eq!(stderr.matches(want).count(), 1, "{extra:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{extra:?}: {stderr}");
+    }
+    // Both versions are checked: each file's diagnostics, once each.
+    let bad = dir.path().join("bad.vxs");
+    std::fs::write(&bad, "strategy \"x\" {\n    version = 1.0.0\n}\n").unwrap();
+    let bad = bad.display().to_string();
+    let out = vixshield(&["diff", &bad, &bad, "--journal", J]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("error["), "{stderr}");
+    assert_eq!(stderr.matches(&first).count(), 2, "{stderr}");
+}
