@@ -943,8 +943,23 @@ fn validate_source(
     Module::validate(&backend.engine, bytes).map_err(|e| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message: format!("{e:#}"),
+        message: one_line(&format!("{e:#}")),
     })
+}
+
+/// A compiler's message on one line: wasmparser prints some byte arrays as
+/// an indented list (`expected=[\n    0x0,\n ...]`), which would break up
+/// `plugin list`, `plugin inspect` and diagnostics.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("[ ", "[")
+        .replace(", ]", "]")
+        .replace(",]", "]")
 }
 
 /// Compile `bytes` with `tier`'s engine.
@@ -959,7 +974,7 @@ fn compile_module(
     let invalid = |e: wasmtime::Error| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message: format!("{e:#}"),
+        message: one_line(&format!("{e:#}")),
     };
     if tier == Tier::Baseline {
         return Module::from_binary(&backend.engine, bytes).map_err(invalid);
@@ -1097,7 +1112,7 @@ fn ready(
         .map_err(|e| PluginError::InvalidModule {
             plugin: manifest.name.clone(),
             path: manifest.wasm_path(),
-            message: format!("{e:#}"),
+            message: one_line(&format!("{e:#}")),
         })?;
     Ok(Code { backend, pre })
 }

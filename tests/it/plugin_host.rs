@@ -1641,3 +1641,20 @@ fn manifest_errors_name_the_path_and_position() {
     assert_eq!((m.limits.fuel, m.limits.memory_mib), (Some(5), Some(8)));
     assert_eq!(m.wasm_path(), Path::new("plugins/x/x.wasm"));
 }
+
+/// A file that is not WebAssembly at all gets a one-line error (wasmparser
+/// prints the magic bytes as an indented list, which would break up `plugin
+/// list`, `plugin inspect` and diagnostics).
+#[test]
+fn a_file_that_is_not_wasm_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "text", b"garbage, not wasm\n", "");
+    let err = host().load(&m).expect_err("not wasm");
+    let text = err.to_string();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+    assert!(!text.contains('\n'), "{text}");
+    assert!(
+        text.contains("expected=[0x0, 0x61, 0x73, 0x6d] actual=[0x67, 0x61, 0x72, 0x62]"),
+        "{text}"
+    );
+}
