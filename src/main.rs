@@ -10,7 +10,10 @@ fn main() -> ExitCode {
     match run.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
-            eprintln!(
+            // Not `eprintln!`, which panics when stderr cannot be written.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "error: vixshield failed unexpectedly; please report this with the command you ran"
             );
             ExitCode::from(2)

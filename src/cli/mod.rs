@@ -4,6 +4,23 @@
 //! output is data; colour only on a terminal and never with `NO_COLOR`.
 //! Exit status: 0 ok, 1 findings (errors, differences), 2 usage or I/O trouble.
 
+// In the CLI, `eprint!` and `eprintln!` are these: std's panic when stderr
+// cannot be written (`2>/dev/full`); these drop the message instead (there
+// is nowhere left to say anything), and the exit status still tells. Being
+// `macro_rules!` defined above the submodules, they shadow std's there.
+macro_rules! eprint {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// `eprintln!` for messages that may quote user text (a CSV field, a
 /// manifest value, a path): control characters other than line feed and tab
 /// are escaped, so no input can send escape sequences to the terminal (see

@@ -302,14 +302,13 @@ fn a_full_stdout_is_an_error_with_a_message_in_every_command() {
 #[test]
 fn a_closed_pipe_is_an_error_with_a_message_in_every_command() {
     for args in PRINTERS {
-        let mut child = command_in(root(), args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        // A pipe whose reading end is closed before the command starts.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = command_in(root(), args)
+            .stdout(Stdio::from(writer))
+            .output()
             .unwrap();
-        // Close the reading end before the command has anything to write.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
         assert_stdout_error(args, &out, "broken pipe");
     }
 }
@@ -454,4 +453,36 @@ fn diff_says_each_input_error_once() {
     let first = stderr.lines().next().unwrap_or_default().to_string();
     assert!(first.starts_with("error["), "{stderr}");
     assert_eq!(stderr.matches(&first).count(), 2, "{stderr}");
+}
+
+/// A stderr that cannot be written loses the messages, never the exit
+/// status (std's `eprintln!` panicked: exit 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stderr_keeps_the_exit_status() {
+    let cases: [(&[&str], i32); 5] = [
+        (&["check", "no/such/file.vxs"], 2),
+        (&["check", "strategies/aggressive.vxs"], 0),
+        (&["check", "tests/cases/check/e0001_syntax.vxs"], 1),
+        (&["backtest", "--bogus"], 2),
+        (&["graph", S], 2), // stdout is /dev/full too
+    ];
+    for (args, want) in cases {
+        let full = || {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap()
+        };
+        let status = command_in(root(), args)
+            .stdout(if want == 2 && args[0] == "graph" {
+                Stdio::from(full())
+            } else {
+                Stdio::null()
+            })
+            .stderr(Stdio::from(full()))
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(want), "{args:?}");
+    }
 }
