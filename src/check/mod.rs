@@ -1254,6 +1254,26 @@ impl<'e> Checker<'e> {
             let (inc, span) = self.money(&mut ts, "nearest $100")?;
             self.end(&mut ts, "nearest $100");
             let increment = self.positive(inc, span, "round")?;
+            // Money is kept to the cent: a finer increment rounds nothing
+            // (and a tiny one overflows the division that rounds).
+            if increment
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .is_some_and(|cents| !cents.fract().is_zero())
+            {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::BadValue,
+                        span,
+                        format!(
+                            "`round` must be a whole number of cents, found `${}`",
+                            increment.normalize()
+                        ),
+                    )
+                    .label("finer than a cent")
+                    .help("round to cents at the finest: `round = nearest $0.01`"),
+                );
+                return None;
+            }
             Some(Rounding { mode, increment })
         });
         let cap = |this: &mut Self, k: &'static str, span_slot: &mut Span| {
@@ -1732,7 +1752,10 @@ impl<'e> Checker<'e> {
                 }
             };
             let priority = if ts.eat_word("priority") {
-                let p = self.integer(&mut ts, "0.45 when theta_press priority 1");
+                // Named as itself, not as the setting (`coefficient`) it is in.
+                let p = self
+                    .number(&mut ts, "0.45 when theta_press priority 1")
+                    .and_then(|(d, span)| self.whole(d, span, "priority"));
                 p.map(|(n, _)| Some(n))
             } else {
                 Some(None)

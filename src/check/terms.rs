@@ -252,7 +252,27 @@ impl Checker<'_> {
             u32::try_from(d.trunc().mantissa() / 10i128.pow(d.trunc().scale())),
         ) {
             (true, Ok(n)) if d >= Decimal::ZERO => Some((n, span)),
-            _ => {
+            (true, _) => {
+                let (message, label) = if d < Decimal::ZERO {
+                    (
+                        format!("`{what}` must not be negative, found `{}`", d.normalize()),
+                        "negative",
+                    )
+                } else {
+                    (
+                        format!(
+                            "`{what}` is too large: at most {}, found `{}`",
+                            u32::MAX,
+                            d.normalize()
+                        ),
+                        "too large",
+                    )
+                };
+                self.diags
+                    .push(Diagnostic::new(Code::BadValue, span, message).label(label));
+                None
+            }
+            (false, _) => {
                 self.diags.push(
                     Diagnostic::new(
                         Code::BadValue,
