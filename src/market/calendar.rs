@@ -145,19 +145,7 @@ impl Calendar {
     /// Lines starting with `#` are comments; blank lines are skipped; order
     /// does not matter. Returns how many events were read.
     pub fn add_events_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        self.add_events_only(path, text, None)
-    }
-
-    fn add_events_only(
-        &mut self,
-        path: &str,
-        text: &str,
-        only: Option<&[&str]>,
-    ) -> Result<usize, MarketError> {
-        for_each_row(path, text, 2, only, |row| {
-            self.add(row.event, row.date);
-            Ok(())
-        })
+        self.read(FileKind::Events, path, text, None)
     }
 
     /// Applies a corrections file to the events already read: lines
@@ -173,10 +161,28 @@ impl Calendar {
         path: &str,
         text: &str,
     ) -> Result<usize, MarketError> {
-        self.apply_corrections_only(path, text, None)
+        self.read(FileKind::Corrections, path, text, None)
     }
 
-    fn apply_corrections_only(
+    /// Reads a calendar file of `kind`, every event one of `only` when given.
+    fn read(
+        &mut self,
+        kind: FileKind,
+        path: &str,
+        text: &str,
+        only: Option<&[&str]>,
+    ) -> Result<usize, MarketError> {
+        match kind {
+            FileKind::Events => for_each_row(path, text, 2, only, |row| {
+                self.add(row.event, row.date);
+                Ok(())
+            }),
+            FileKind::Corrections => self.read_corrections(path, text, only),
+            FileKind::Unknown => self.read_unknown(path, text, only),
+        }
+    }
+
+    fn read_corrections(
         &mut self,
         path: &str,
         text: &str,
@@ -205,10 +211,10 @@ impl Calendar {
     /// optional `date,event,until` header). A span that ends before it
     /// starts is an error. Returns how many spans were read.
     pub fn add_unknown_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        self.add_unknown_only(path, text, None)
+        self.read(FileKind::Unknown, path, text, None)
     }
 
-    fn add_unknown_only(
+    fn read_unknown(
         &mut self,
         path: &str,
         text: &str,
@@ -267,16 +273,14 @@ impl Calendar {
                     .map(|f| f.text.to_ascii_lowercase())
                     .collect::<Vec<_>>()
             });
-        if header
-            .as_ref()
-            .is_some_and(|h| h == &["date", "event", "replaces"])
-        {
-            self.apply_corrections_only(&shown, &text, only)
-        } else if header.is_some_and(|h| h == ["date", "event", "until"]) {
-            self.add_unknown_only(&shown, &text, only)
-        } else {
-            self.add_events_only(&shown, &text, only)
-        }
+        let kind = match header.as_deref() {
+            Some([d, e, r]) if d == "date" && e == "event" && r == "replaces" => {
+                FileKind::Corrections
+            }
+            Some([d, e, u]) if d == "date" && e == "event" && u == "until" => FileKind::Unknown,
+            _ => FileKind::Events,
+        };
+        self.read(kind, &shown, &text, only)
     }
 
     /// The kinds present, upper case, sorted.
@@ -319,6 +323,17 @@ impl Calendar {
                 .is_some_and(|d| d <= i64::from(days))
         })
     }
+}
+
+/// The three kinds of calendar file, told apart by their header.
+#[derive(Clone, Copy)]
+enum FileKind {
+    /// `date,event`: events.
+    Events,
+    /// `date,event,replaces`: corrections.
+    Corrections,
+    /// `date,event,until`: spans where a kind's dates are not known.
+    Unknown,
 }
 
 /// [`Calendar::knows`] on a kind's sorted `dates` and `unknown` spans,
