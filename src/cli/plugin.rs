@@ -687,5 +687,14 @@ fn test(args: &PathArgs) -> ExitCode {
     if let Err(code) = printed {
         return code;
     }
+    // What `plugin inspect` calls invalid fails here too: it runs, but no
+    // strategy can call it.
+    if crate::signals::lookup(&m.name).is_some() {
+        say!(
+            "error: `{}` is the name of a built-in signal; strategies cannot call this plugin: rename it",
+            m.name
+        );
+        return exit::findings();
+    }
     exit::ok()
 }

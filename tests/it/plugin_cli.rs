@@ -660,6 +660,19 @@ fn plugin_test() {
     );
     let out = vixshield(&["plugin", "test", "no/such"]);
     assert_eq!(out.status.code(), Some(2));
+
+    // Named like a built-in: `plugin inspect` says invalid, so `plugin test`
+    // runs it but fails with the same reason.
+    let out = vixshield(&["plugin", "test", "tests/fixtures/plugins/lowest"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("plugin lowest "));
+    assert!(
+        text(&out.stderr).contains(
+            "error: `lowest` is the name of a built-in signal; strategies cannot call this plugin: rename it"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A plugin that fails while running (a trap) fails `plugin test` and `run`
