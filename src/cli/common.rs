@@ -11,6 +11,22 @@ use crate::plugin::{DiskCache, HostConfig, PluginError, PluginRegistry, PluginSe
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `--from` and `--to` in order, the one check of every command that takes
+/// them: a reversed range is a usage error (exit 2) before any work, never a
+/// run over no data.
+pub fn date_range(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<(), ExitCode> {
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        say!("error: `--from {from}` is after `--to {to}`");
+        return Err(exit::trouble());
+    }
+    Ok(())
+}
+
 /// Where plugins come from besides the project's.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct PluginArgs {
@@ -170,9 +186,14 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     let known = crate::check::Env::default().events;
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     for path in &args.calendar {
-        calendar
-            .load_events_of(path, &known)
-            .map_err(|e| fail(e.to_string()))?;
+        calendar.load_events_of(path, &known).map_err(|e| match e {
+            // A file that cannot be read is trouble, as for `--market`.
+            market::MarketError::Io { .. } => {
+                say!("error: {e}");
+                exit::trouble()
+            }
+            e => fail(e.to_string()),
+        })?;
     }
     if args.no_market {
         return Ok(None);

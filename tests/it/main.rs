@@ -25,6 +25,7 @@ mod fmt;
 mod fuzz;
 mod guards;
 mod hostile;
+mod input_files;
 mod irr;
 mod journal;
 mod market_align;
