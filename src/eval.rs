@@ -53,6 +53,18 @@ pub enum EvalError {
     Signal(String),
 }
 
+impl EvalError {
+    /// The trade (1-based, in journal order) an overflow happened at:
+    /// applying it, or deciding after it. `None` before any trade and for
+    /// other errors.
+    pub fn trade(&self) -> Option<usize> {
+        match self {
+            EvalError::Overflow { trade, .. } if *trade > 0 => Some(*trade),
+            _ => None,
+        }
+    }
+}
+
 /// Runs plugin signals for the evaluator (the wasm host implements it).
 pub trait PluginRunner {
     /// `name(inputs..., params...)` over whole series; NaN where there is no value.
@@ -214,7 +226,12 @@ impl MarketValues {
     /// The bar on or before `date` (a journal date may fall on a weekend).
     pub fn bar_on_or_before(&self, date: NaiveDate) -> Option<usize> {
         let i = self.dates.partition_point(|d| *d <= date);
-        if i == 0 || date > self.dates.last().copied()? + chrono::Days::new(5) {
+        let last = self.dates.last().copied()?;
+        if i == 0
+            || last
+                .checked_add_days(chrono::Days::new(5))
+                .is_some_and(|end| date > end)
+        {
             // Before the history, or well after its end: no data for that date.
             return None;
         }

@@ -126,7 +126,10 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let (da, db) = match (collect(a), collect(b)) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => {
-            say!("error: {e}");
+            say!(
+                "error: {}",
+                super::run::journal_error(journal, &a.trades, &e)
+            );
             return exit::trouble();
         }
     };

@@ -48,7 +48,10 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             .apply(t)
             .and_then(|()| engine.next_decision(None).map(|_| ()));
         if let Err(e) = applied {
-            say!("error: {}: {e}", args.journal.display());
+            say!(
+                "error: {}",
+                super::run::journal_error(&args.journal, &l.trades, &e)
+            );
             return exit::findings();
         }
     }

@@ -101,6 +101,19 @@ fn load_with(
     })
 }
 
+/// An evaluation error for the journal it came from: `journal:LINE:1: ...`,
+/// the line of the trade it is about when there is one.
+pub(crate) fn journal_error(
+    journal: &std::path::Path,
+    trades: &[crate::journal::Trade],
+    e: &EvalError,
+) -> String {
+    match e.trade().and_then(|t| trades.get(t - 1)) {
+        Some(t) => format!("{}:{}:1: {e}", journal.display(), t.line),
+        None => format!("{}: {e}", journal.display()),
+    }
+}
+
 /// Calls `f` with the decision before any trade and after each trade, reusing one buffer.
 pub(crate) fn for_each_decision(
     l: &Loaded,
@@ -132,7 +145,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(())
     });
     if let Err(e) = pass {
-        say!("error: {}: {e}", args.journal.display());
+        say!("error: {}", journal_error(&args.journal, &l.trades, &e));
         return exit::findings();
     }
     let result = super::output::write_or_say(args.out.as_deref(), |w| {

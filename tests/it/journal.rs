@@ -645,3 +645,41 @@ fn a_history_may_be_only_a_header() {
         Some(1)
     );
 }
+
+/// An amount that overflows while a journal is replayed is an error at the
+/// line of the trade it happened at, in `run`, `next` and `diff`.
+#[test]
+fn an_overflow_while_replaying_names_the_trades_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("overflow.csv");
+    let big = "9".repeat(28);
+    let mut text = String::from("date,pnl,credit\n");
+    for month in 1..=9 {
+        text.push_str(&format!("2024-{month:02}-05,{big},{big}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let journal = path.to_str().unwrap();
+    let s = "strategies/spx-mastery.vxs";
+    let expected = format!(
+        "error: {journal}:9:1: after trade 8: amount overflows the largest representable decimal\n"
+    );
+    for (args, code) in [
+        (vec!["run", s, "--journal", journal], 1),
+        (vec!["next", s, "--journal", journal], 1),
+        (
+            vec![
+                "diff",
+                s,
+                "strategies/conservative.vxs",
+                "--journal",
+                journal,
+            ],
+            2,
+        ),
+    ] {
+        let out = crate::common::vixshield(&args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        assert_eq!(crate::common::text(&out.stderr), expected, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
