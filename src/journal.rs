@@ -308,7 +308,7 @@ pub fn read_history(path: &Path) -> Result<Journal, JournalError> {
 
 fn read(path: &Path, empty_ok: bool) -> Result<Journal, JournalError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| JournalError::Io {
+    let bytes = crate::input::read(path, crate::input::CSV).map_err(|source| JournalError::Io {
         path: name.clone(),
         source,
     })?;

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod fmt;
 pub mod graph;
 pub mod guards;
+pub mod input;
 pub mod irr;
 pub mod journal;
 pub mod ladder;

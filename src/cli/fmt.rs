@@ -28,7 +28,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 continue;
             }
         };
-        let raw = std::fs::read(path).unwrap_or_default();
+        let raw = crate::input::read(path, crate::input::STRATEGY).unwrap_or_default();
         if src.invalid_utf8_at().is_some() {
             let checked = crate::check::check_source(&src, &crate::check::Env::default());
             eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));

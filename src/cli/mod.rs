@@ -211,7 +211,7 @@ pub fn main() -> ExitCode {
 /// Reads a source file, or says why it cannot.
 pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::SourceFile, String> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
+    let bytes = crate::input::read(path, crate::input::STRATEGY)
         .map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
     Ok(crate::source::SourceFile::from_bytes(name, &bytes))
 }
@@ -222,6 +222,13 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        // `crate::input`'s own messages (the size limit, not a regular file)
+        // are already in words.
+        std::io::ErrorKind::FileTooLarge | std::io::ErrorKind::InvalidInput
+            if e.raw_os_error().is_none() =>
+        {
+            e.to_string()
+        }
         _ => {
             let s = e.to_string();
             s.split(" (os error").next().unwrap_or(&s).to_lowercase()

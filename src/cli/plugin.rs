@@ -215,7 +215,8 @@ fn hex(bytes: &[u8]) -> String {
 /// The module's bytes, or why they cannot be read.
 fn module_bytes(m: &Manifest) -> Result<Vec<u8>, String> {
     let path = m.wasm_path();
-    std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {}", shown(&path), io_reason(&e)))
+    crate::input::read_regular(&path, crate::input::WASM)
+        .map_err(|e| format!("cannot read `{}`: {}", shown(&path), io_reason(&e)))
 }
 
 /// A manifest's fields as JSON (paths as shown).
@@ -583,7 +584,12 @@ fn test(args: &PathArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => {
             say!("error: {e}");
-            return exit::findings();
+            return match e {
+                // The module cannot be read (missing, not a regular file,
+                // over the size limit): I/O trouble.
+                PluginError::Io { .. } => exit::trouble(),
+                _ => exit::findings(),
+            };
         }
     };
     let load_time = t0.elapsed();

@@ -275,7 +275,7 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
     let rank = m.rank.as_deref().map(rank_of).transpose()?;
     let mut files = Vec::new();
     for path in &m.files {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::input::read_to_string(path, crate::input::SWEEP).map_err(|e| {
             usage(format!(
                 "cannot read `{}`: {}",
                 path.display(),

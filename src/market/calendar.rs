@@ -260,10 +260,11 @@ impl Calendar {
         only: Option<&[&str]>,
     ) -> Result<usize, MarketError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let bytes =
+            crate::input::read(path, crate::input::CSV).map_err(|source| MarketError::Io {
+                path: shown.clone(),
+                source,
+            })?;
         let text = text::decode(&shown, bytes)?;
         let header = text::lines(&text)
             .find(|l| !l.raw.trim_start().starts_with('#'))

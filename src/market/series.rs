@@ -51,7 +51,7 @@ impl Series {
 /// Reads a series from a CSV file. See [`load_series_from_str`] for the format.
 pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| MarketError::Io {
+    let bytes = crate::input::read(path, crate::input::CSV).map_err(|source| MarketError::Io {
         path: shown.clone(),
         source,
     })?;

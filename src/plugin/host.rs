@@ -655,9 +655,11 @@ impl PluginHost {
     /// Read the manifest's wasm file and [`load_bytes`](Self::load_bytes) it.
     pub fn load(&self, manifest: &Manifest) -> Result<LoadedPlugin, PluginError> {
         let path = manifest.wasm_path();
-        let bytes = std::fs::read(&path).map_err(|source| PluginError::Io {
-            path: path.clone(),
-            source,
+        let bytes = crate::input::read_regular(&path, crate::input::WASM).map_err(|source| {
+            PluginError::Io {
+                path: path.clone(),
+                source,
+            }
         })?;
         self.load_bytes(manifest, &bytes)
     }

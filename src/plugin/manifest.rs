@@ -110,10 +110,12 @@ pub fn is_identifier(s: &str) -> bool {
 impl Manifest {
     /// Read and validate the manifest at `path` (a `plugin.toml`).
     pub fn from_file(path: &Path) -> Result<Self, PluginError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PluginError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::input::read_regular_to_string(path, crate::input::MANIFEST).map_err(
+            |source| PluginError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
         Self::parse(&text, path)
     }
 

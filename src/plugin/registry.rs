@@ -303,10 +303,13 @@ fn must_be_dir(dir: PathBuf) -> Result<PathBuf, PluginError> {
 }
 
 fn read_project_file(file: &Path) -> Result<PluginsSection, PluginError> {
-    let text = std::fs::read_to_string(file).map_err(|source| PluginError::Io {
-        path: file.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::input::read_regular_to_string(file, crate::input::MANIFEST).map_err(|source| {
+            PluginError::Io {
+                path: file.to_path_buf(),
+                source,
+            }
+        })?;
     let parsed: ProjectFile = toml::from_str(&text).map_err(|e| PluginError::ProjectFile {
         path: file.to_path_buf(),
         pos: e.span().map(|s| LineCol::of_offset(&text, s.start)),

@@ -45,3 +45,129 @@ fn an_unreadable_calendar_file_is_trouble() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// Runs the binary in `dir`, killed after 20 s: a run that hangs fails
+/// the test instead of hanging the suite.
+fn bounded_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = crate::common::command_in(dir, args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} did not finish within 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn bounded(args: &[&str]) -> std::process::Output {
+    bounded_in(crate::common::root(), args)
+}
+
+/// An endless input (`/dev/zero`) of every kind is refused at its kind's
+/// size limit (exit 2, the file and the limit named) instead of memory
+/// growing until the machine runs out.
+#[cfg(unix)]
+#[test]
+fn endless_inputs_stop_at_their_size_limit() {
+    let runs: [(&[&str], &str); 6] = [
+        (
+            &["check", "/dev/zero"],
+            "cannot read `/dev/zero`: larger than the limit of 64 MiB for a strategy file",
+        ),
+        (
+            &["signal", "vix", "--strategy", "/dev/zero"],
+            "cannot read `/dev/zero`: larger than the limit of 64 MiB for a strategy file",
+        ),
+        (
+            &["run", S, "--journal", "/dev/zero"],
+            "/dev/zero: cannot read the journal: larger than the limit of 256 MiB for a CSV file",
+        ),
+        (
+            &["backtest", S, "--market", "vix=/dev/zero"],
+            "/dev/zero: cannot read the file: larger than the limit of 256 MiB for a CSV file",
+        ),
+        (
+            &["backtest", S, "--calendar", "/dev/zero"],
+            "/dev/zero: cannot read the file: larger than the limit of 256 MiB for a CSV file",
+        ),
+        (
+            &["sweep", "merge", "/dev/zero"],
+            "cannot read `/dev/zero`: larger than the limit of 256 MiB for a sweep file",
+        ),
+    ];
+    for (args, message) in runs {
+        let out = bounded(args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    // A strategy may still come from a pipe.
+    let mut child = crate::common::command_in(crate::common::root(), &["check", "/dev/stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let strategy = std::fs::read(S).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &strategy).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// A plugin's manifest and module must be regular files: a module linked
+/// to `/dev/zero` or a FIFO in place of either is refused from its metadata
+/// (a FIFO is never opened, so nothing blocks).
+#[cfg(unix)]
+#[test]
+fn plugin_files_must_be_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let src = crate::common::root().join("plugins/wilder_rsi");
+    let mkfifo = |p: &std::path::Path| {
+        let ok = std::process::Command::new("mkfifo").arg(p).status().unwrap();
+        assert!(ok.success());
+    };
+    for name in ["zero", "fifo_wasm", "fifo_toml"] {
+        std::fs::create_dir(root.join(name)).unwrap();
+    }
+    for name in ["zero", "fifo_wasm"] {
+        std::fs::copy(src.join("plugin.toml"), root.join(name).join("plugin.toml")).unwrap();
+    }
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero/wilder_rsi.wasm")).unwrap();
+    mkfifo(&root.join("fifo_wasm/wilder_rsi.wasm"));
+    mkfifo(&root.join("fifo_toml/plugin.toml"));
+    let refused = "not a regular file (a pipe, a device or a socket)";
+    for (plugin, file) in [
+        ("zero", "zero/wilder_rsi.wasm"),
+        ("fifo_wasm", "fifo_wasm/wilder_rsi.wasm"),
+        ("fifo_toml", "fifo_toml/plugin.toml"),
+    ] {
+        for command in ["inspect", "test"] {
+            let out = bounded_in(root, &["plugin", command, plugin]);
+            let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(
+                all.contains(&format!("cannot read `{file}`: {refused}"))
+                    || all.contains(&format!("cannot read {file}: {refused}")),
+                "{command} {plugin}: {all}"
+            );
+            // `inspect` reports an unreadable module as its verdict (1);
+            // `test` cannot run it (2); an unreadable manifest is 2 for both.
+            let expected = if command == "inspect" && plugin != "fifo_toml" { 1 } else { 2 };
+            assert_eq!(out.status.code(), Some(expected), "{command} {plugin}: {all}");
+        }
+    }
+    // A FIFO as the project file is refused too, by every command.
+    std::fs::remove_dir_all(root.join("fifo_toml")).unwrap();
+    mkfifo(&root.join("vixshield.toml"));
+    let out = bounded_in(root, &["plugin", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(refused), "{}", text(&out.stderr));
+}
