@@ -213,6 +213,15 @@ pub(crate) fn simulate(
 
 pub fn run(args: Args, color: bool) -> ExitCode {
     let config = args.assumptions.config(args.from, args.to);
+    let outputs: Vec<_> = [("--trades", &args.trades), ("--chart", &args.chart)]
+        .into_iter()
+        .filter_map(|(flag, p)| Some((flag.to_string(), p.as_deref()?)))
+        .collect();
+    let mut inputs = vec![("the strategy".to_string(), args.strategy.as_path())];
+    inputs.extend(args.market.files());
+    if let Err(code) = super::output::distinct_files(&outputs, &inputs) {
+        return code;
+    }
     let (strategy, bt) = match load_and_run(&args.strategy, &args.market, &config, color) {
         Ok(x) => x,
         Err(code) => return code,

@@ -115,6 +115,22 @@ pub struct MarketArgs {
     pub plugins: PluginArgs,
 }
 
+impl MarketArgs {
+    /// The files these arguments read (`--market` and `--calendar`), named
+    /// as on the command line, for [`super::output::distinct_files`].
+    pub(crate) fn files(&self) -> Vec<super::output::Named<'_>> {
+        let market = self.market.iter().filter_map(|spec| {
+            let (name, path) = spec.split_once('=')?;
+            Some((format!("the `--market {name}` file"), Path::new(path)))
+        });
+        let calendar = self
+            .calendar
+            .iter()
+            .map(|p| ("the `--calendar` file".to_string(), p.as_path()));
+        market.chain(calendar).collect()
+    }
+}
+
 /// Checks a strategy file; on errors prints them and gives the exit code.
 pub fn load_strategy(path: &Path, env: &Env, color: bool) -> Result<Strategy, ExitCode> {
     let src = read_source(path).map_err(|msg| {

@@ -64,6 +64,79 @@ pub(crate) fn write_to(
     }
 }
 
+/// A file a command reads or writes, for [`distinct_files`]: how the
+/// command line names it (`--out`, `the journal`) and its path.
+pub(crate) type Named<'a> = (String, &'a Path);
+
+/// Refuses (usage error, exit 2, before any work) a command line where an
+/// output file is one of the inputs or another output: `run S --journal
+/// j.csv --out j.csv` would replace the journal with the report, and
+/// `backtest --trades x --chart x` would keep only the chart. The same file
+/// is the same device and inode when it exists (links and hard links
+/// included), else the same canonical folder and name. Outputs that exist
+/// and are not regular files (`/dev/null`, a FIFO, a terminal) are written
+/// straight and may be shared.
+pub(crate) fn distinct_files(outputs: &[Named<'_>], inputs: &[Named<'_>]) -> Result<(), ExitCode> {
+    for (i, (out_name, out)) in outputs.iter().enumerate() {
+        let Some(id) = file_identity(out) else {
+            continue;
+        };
+        let earlier = outputs.iter().take(i).map(|(n, p)| (n, p, true));
+        for (name, path, is_output) in earlier.chain(inputs.iter().map(|(n, p)| (n, p, false))) {
+            if file_identity(path).as_ref() != Some(&id) {
+                continue;
+            }
+            let what = if is_output {
+                format!(
+                    "the same file as `{name} {}`; give each output its own file",
+                    path.display()
+                )
+            } else {
+                format!(
+                    "{name} `{}`: writing it would replace the input; write the output to another file",
+                    path.display()
+                )
+            };
+            say!("error: `{out_name} {}` is {what}", out.display());
+            return Err(exit::trouble());
+        }
+    }
+    Ok(())
+}
+
+/// Which file `path` is, for [`distinct_files`]: `None` for an existing
+/// file that is not a regular file (or a path that cannot be resolved).
+#[derive(PartialEq, Eq)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => None,
+        #[cfg(unix)]
+        Ok(meta) => {
+            use std::os::unix::fs::MetadataExt as _;
+            Some(FileIdentity::Inode(meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        Ok(_) => fs::canonicalize(path).ok().map(FileIdentity::Path),
+        Err(_) => {
+            // Not there yet: its folder resolved, and its name.
+            let name = path.file_name()?;
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            fs::canonicalize(parent)
+                .ok()
+                .map(|dir| FileIdentity::Path(dir.join(name)))
+        }
+    }
+}
+
 /// Writes the file at `path` with what `f` writes, into the file the user
 /// named, never replacing it with another kind of file:
 ///

@@ -132,6 +132,19 @@ pub(crate) fn for_each_decision(
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
+    let outputs: Vec<_> = args
+        .out
+        .iter()
+        .map(|p| ("--out".to_string(), p.as_path()))
+        .collect();
+    let mut inputs = vec![
+        ("the strategy".to_string(), args.strategy.as_path()),
+        ("the journal".to_string(), args.journal.as_path()),
+    ];
+    inputs.extend(args.market.files());
+    if let Err(code) = super::output::distinct_files(&outputs, &inputs) {
+        return code;
+    }
     let l = match load(&args.strategy, &args.journal, &args.market, color) {
         Ok(l) => l,
         Err(code) => return code,

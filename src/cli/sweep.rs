@@ -117,6 +117,14 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         ));
     };
     let rank = rank_of(&args.rank)?;
+    let outputs: Vec<_> = args
+        .out
+        .iter()
+        .map(|p| ("--out".to_string(), p.as_path()))
+        .collect();
+    let mut inputs = vec![("the strategy".to_string(), path.as_path())];
+    inputs.extend(args.market.files());
+    super::output::distinct_files(&outputs, &inputs)?;
     let axes = args
         .set
         .iter()
@@ -273,6 +281,17 @@ fn emit(
 
 fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
     let rank = m.rank.as_deref().map(rank_of).transpose()?;
+    let outputs: Vec<_> = m
+        .out
+        .iter()
+        .map(|p| ("--out".to_string(), p.as_path()))
+        .collect();
+    let inputs: Vec<_> = m
+        .files
+        .iter()
+        .map(|p| ("the sweep file".to_string(), p.as_path()))
+        .collect();
+    super::output::distinct_files(&outputs, &inputs)?;
     let mut files = Vec::new();
     for path in &m.files {
         let text = crate::input::read_to_string(path, crate::input::SWEEP).map_err(|e| {

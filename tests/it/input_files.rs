@@ -132,7 +132,10 @@ fn plugin_files_must_be_regular_files() {
     let root = dir.path();
     let src = crate::common::root().join("plugins/wilder_rsi");
     let mkfifo = |p: &std::path::Path| {
-        let ok = std::process::Command::new("mkfifo").arg(p).status().unwrap();
+        let ok = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap();
         assert!(ok.success());
     };
     for name in ["zero", "fifo_wasm", "fifo_toml"] {
@@ -160,8 +163,16 @@ fn plugin_files_must_be_regular_files() {
             );
             // `inspect` reports an unreadable module as its verdict (1);
             // `test` cannot run it (2); an unreadable manifest is 2 for both.
-            let expected = if command == "inspect" && plugin != "fifo_toml" { 1 } else { 2 };
-            assert_eq!(out.status.code(), Some(expected), "{command} {plugin}: {all}");
+            let expected = if command == "inspect" && plugin != "fifo_toml" {
+                1
+            } else {
+                2
+            };
+            assert_eq!(
+                out.status.code(),
+                Some(expected),
+                "{command} {plugin}: {all}"
+            );
         }
     }
     // A FIFO as the project file is refused too, by every command.
@@ -170,4 +181,109 @@ fn plugin_files_must_be_regular_files() {
     let out = bounded_in(root, &["plugin", "list"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains(refused), "{}", text(&out.stderr));
+}
+
+/// An output file that is one of the command's inputs, or another of its
+/// outputs, is a usage error before any work, and the input is left whole.
+#[cfg(unix)]
+#[test]
+fn an_output_onto_an_input_or_another_output_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let journal = std::fs::read(crate::common::root().join(J)).unwrap();
+    let strategy = std::fs::read(crate::common::root().join(S)).unwrap();
+    std::fs::write(root.join("j.csv"), &journal).unwrap();
+    std::fs::write(root.join("s.vxs"), &strategy).unwrap();
+    std::os::unix::fs::symlink("j.csv", root.join("link.csv")).unwrap();
+    std::fs::hard_link(root.join("s.vxs"), root.join("hard.vxs")).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["run", "s.vxs", "--journal", "j.csv", "--out", "j.csv"],
+            "error: `--out j.csv` is the journal `j.csv`: writing it would replace the input",
+        ),
+        (
+            &["run", "s.vxs", "--journal", "j.csv", "--out", "link.csv"],
+            "error: `--out link.csv` is the journal `j.csv`",
+        ),
+        (
+            &[
+                "run",
+                "s.vxs",
+                "--journal",
+                "j.csv",
+                "--out",
+                "sub/../hard.vxs",
+            ],
+            "error: `--out sub/../hard.vxs` is the strategy `s.vxs`",
+        ),
+        (
+            &[
+                "run",
+                "s.vxs",
+                "--journal",
+                "j.csv",
+                "--calendar",
+                "j.csv",
+                "--out",
+                "./j.csv",
+            ],
+            "error: `--out ./j.csv` is the journal `j.csv`",
+        ),
+        (
+            &[
+                "backtest",
+                "s.vxs",
+                "--trades",
+                "new.csv",
+                "--chart",
+                "sub/../new.csv",
+            ],
+            "error: `--chart sub/../new.csv` is the same file as `--trades new.csv`; give each output its own file",
+        ),
+        (
+            &[
+                "backtest",
+                "s.vxs",
+                "--market",
+                "vix=j.csv",
+                "--chart",
+                "j.csv",
+            ],
+            "error: `--chart j.csv` is the `--market vix` file `j.csv`",
+        ),
+        (
+            &["sweep", "merge", "j.csv", "--out", "j.csv"],
+            "error: `--out j.csv` is the sweep file `j.csv`",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = bounded_in(root, args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read(root.join("j.csv")).unwrap(), journal);
+    assert_eq!(std::fs::read(root.join("s.vxs")).unwrap(), strategy);
+    assert!(!root.join("new.csv").exists());
+    // Distinct files, and devices shared by two outputs, are fine.
+    let out = bounded_in(
+        root,
+        &["run", "s.vxs", "--journal", "j.csv", "--out", "r.csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(root.join("r.csv").exists());
+    let args = [
+        "backtest",
+        "s.vxs",
+        "--to",
+        "2001-06-01",
+        "--trades",
+        "/dev/null",
+        "--chart",
+        "/dev/null",
+    ];
+    let out = bounded_in(root, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
