@@ -1021,7 +1021,18 @@ fn quick_ratio_bound(
         });
     }
     let what = "largest hedge under the quick ratio floor";
-    let required = mul(floor, margin, what)?;
+    let Some(required) = floor.checked_mul(margin) else {
+        // `floor × margin` is beyond the largest decimal, so above any
+        // liquidity a decimal can hold: the ratio is below the floor before
+        // any hedge, provably, once that liquidity is known (the checker
+        // keeps floors at most 100; this is for a guard built by hand).
+        stressed_liquidity(quick, loss, Decimal::ZERO, what)?;
+        return Ok(QuickBound {
+            margin,
+            max: Decimal::ZERO,
+            blocked: true,
+        });
+    };
     let holds =
         |h: Decimal| -> Result<bool> { Ok(stressed_liquidity(quick, loss, h, what)? >= required) };
     if !holds(Decimal::ZERO)? {

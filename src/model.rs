@@ -4,11 +4,19 @@
 //! The checker builds a [`Strategy`] only when it found no errors, so
 //! everything downstream (exposure analysis, the rule graph, backtests) can rely
 //! on these invariants: `steps >= 1`, `multipliers.len() == steps - 1`, every
-//! multiplier > 1, `max_loss.len() == steps`, fractions in range, names resolved.
+//! multiplier > 1, `max_loss.len() == steps`, fractions in range, names resolved,
+//! every day count of a setting (DTEs, `exit_dte`, `reentry`) at most
+//! [`MAX_DAYS`]. (The backtest does not rely on that last one: its date
+//! arithmetic is checked, so a strategy built by hand cannot make it panic.)
 
 use crate::ast;
 use crate::money::RoundMode;
 use rust_decimal::Decimal;
+
+/// The longest day count a setting may give (ten years): no option this
+/// method trades or hedges with lives longer, and no wait means anything
+/// beyond it.
+pub const MAX_DAYS: u32 = 3650;
 
 /// What a percentage of money refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -322,15 +322,19 @@ fn hedge_value(
     long - short
 }
 
-/// Runs the backtest.
-pub fn run(
-    strategy: &Strategy,
-    compiled: &Compiled,
-    market: &Market,
-    values: &MarketValues,
-    config: &Config,
-    mut progress: impl FnMut(usize, usize),
-) -> Result<Backtest, BacktestError> {
+/// `date` plus `days`, or the last date there is when that lies beyond it:
+/// a wait past the end of the calendar never ends (checked arithmetic, so a
+/// strategy built by hand with any day count cannot panic here).
+fn days_after(date: NaiveDate, days: u32) -> NaiveDate {
+    date.checked_add_days(chrono::Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The bars a backtest over `config.from..=config.to` trades on (SPX and VIX
+/// both known), or the error `run` gives when there are none (or no SPX or
+/// VIX series). It does not depend on the strategy: a sweep says it once
+/// before running any variant.
+pub fn tradeable_bars(market: &Market, config: &Config) -> Result<Vec<usize>, BacktestError> {
     let spx = market
         .get("spx")
         .ok_or(BacktestError::MissingSeries("spx"))?
@@ -339,7 +343,6 @@ pub fn run(
         .get("vix")
         .ok_or(BacktestError::MissingSeries("vix"))?
         .close();
-    let vix3m = market.get("vix3m").map(|s| s.close());
     let dates = market.dates();
     let in_range =
         |d: &NaiveDate| config.from.is_none_or(|f| *d >= f) && config.to.is_none_or(|t| *d <= t);
@@ -367,6 +370,29 @@ pub fn run(
             span,
         ));
     }
+    Ok(bars)
+}
+
+/// Runs the backtest.
+pub fn run(
+    strategy: &Strategy,
+    compiled: &Compiled,
+    market: &Market,
+    values: &MarketValues,
+    config: &Config,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Backtest, BacktestError> {
+    let spx = market
+        .get("spx")
+        .ok_or(BacktestError::MissingSeries("spx"))?
+        .close();
+    let vix = market
+        .get("vix")
+        .ok_or(BacktestError::MissingSeries("vix"))?
+        .close();
+    let vix3m = market.get("vix3m").map(|s| s.close());
+    let dates = market.dates();
+    let bars = tradeable_bars(market, config)?;
     let r = strategy.account.risk_free_rate.map_or(0.0, f);
     let entry = &strategy.entry;
     let delta = f((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
@@ -476,7 +502,7 @@ pub fn run(
                         hedge_pnl: Some(t.hedge_pnl),
                     })?;
                     decisions.push(engine.decide(None)?);
-                    next_entry = Some(date + chrono::Days::new(u64::from(entry.reentry)));
+                    next_entry = Some(days_after(date, entry.reentry));
                     trades.push(t);
                 }
             } else {
@@ -501,7 +527,7 @@ pub fn run(
                     date,
                     reason: why.join("; "),
                 });
-                next_entry = Some(date + chrono::Days::new(1));
+                next_entry = Some(days_after(date, 1));
                 days.push(Day {
                     date,
                     equity: closed_equity,
@@ -553,7 +579,7 @@ pub fn run(
                 }
                 Err(reason) => {
                     skips.push(Skip { date, reason });
-                    next_entry = Some(date + chrono::Days::new(1));
+                    next_entry = Some(days_after(date, 1));
                 }
             }
         } else {
@@ -658,6 +684,12 @@ fn enter(
     number: usize,
 ) -> Result<Open, String> {
     let e = &strategy.entry;
+    let Some(expiry) = date.checked_add_days(chrono::Days::new(u64::from(e.dte))) else {
+        return Err(format!(
+            "a {}d condor entered on {date} would expire past the last date there is",
+            e.dte
+        ));
+    };
     let t = f64::from(e.dte) / 365.0;
     let vol = v / 100.0;
     let (vp, vc) = ((vol + c.put_skew).max(0.01), (vol + c.call_skew).max(0.01));
@@ -697,7 +729,6 @@ fn enter(
     if let Some(tr) = e.target_return {
         target = target.min(f(tr) * risk);
     }
-    let expiry = date + chrono::Days::new(u64::from(e.dte));
     let mut hedges = Vec::new();
     for (h, hd) in strategy.hedges.iter().zip(&d.hedges) {
         if !hd.active
@@ -706,7 +737,8 @@ fn enter(
         {
             continue;
         }
-        let days = f64::from(h.dte.0 + h.dte.1) / 2.0;
+        // In f64: two DTEs near `u32::MAX` would overflow a `u32` sum.
+        let days = (f64::from(h.dte.0) + f64::from(h.dte.1)) / 2.0;
         let fwd = vix_forward(v, v3, days);
         let strike = (fwd * c.hedge_otm).round();
         // VIX strikes are whole points: the short leg at least one above the
@@ -725,13 +757,20 @@ fn enter(
         if k < 1.0 {
             continue;
         }
+        let Some(hedge_expiry) = date.checked_add_days(chrono::Days::new(days.round() as u64))
+        else {
+            return Err(format!(
+                "hedge `{}` bought on {date} would expire past the last date there is",
+                h.name
+            ));
+        };
         hedges.push(OpenHedge {
             trade: HedgeTrade {
                 layer: h.name.clone(),
                 contracts: k as u32,
                 strike,
                 short_strike,
-                expiry: date + chrono::Days::new(days.round() as u64),
+                expiry: hedge_expiry,
                 cost: money(k * unit),
                 pnl: Decimal::ZERO,
             },

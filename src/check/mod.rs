@@ -30,6 +30,14 @@ pub const LANGUAGE_VERSION: u32 = 1;
 /// The largest step limit accepted.
 pub const MAX_STEPS: u32 = 12;
 
+/// The highest `quick_ratio` floor a guard may set: far above the ratio of
+/// any book (this method uses 1.4).
+pub const MAX_QUICK_RATIO_FLOOR: Decimal = Decimal::ONE_HUNDRED;
+
+/// The highest `wacc_impact` limit, in bps: a shift of the book's cost of
+/// capital by 100%.
+pub const MAX_WACC_IMPACT_BPS: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+
 /// What the checker knows besides the file: plugin signals and calendar events.
 #[derive(Clone, Debug)]
 pub struct Env {
@@ -1094,7 +1102,7 @@ impl<'e> Checker<'e> {
         });
         let dte = set.one("dte").and_then(|s| {
             let mut ts = Terms::new(s);
-            let (d, span) = self.days(&mut ts, "45d")?;
+            let (d, span) = self.days(&mut ts, "45d", 1)?;
             self.end(&mut ts, "45d");
             self.positive(Decimal::from(d), span, "dte").map(|_| d)
         });
@@ -1141,14 +1149,14 @@ impl<'e> Checker<'e> {
         });
         let exit_dte = set.one("exit_dte").and_then(|s| {
             let mut ts = Terms::new(s);
-            let (d, _) = self.days(&mut ts, "21d")?;
+            let (d, _) = self.days(&mut ts, "21d", 0)?;
             self.end(&mut ts, "21d");
             Some(d)
         });
         let reentry = match set.one("reentry") {
             Some(s) => {
                 let mut ts = Terms::new(s);
-                let d = self.days(&mut ts, "1d");
+                let d = self.days(&mut ts, "1d", 0);
                 self.end(&mut ts, "1d");
                 Some(d?.0)
             }
@@ -1589,11 +1597,11 @@ impl<'e> Checker<'e> {
                     Literal::Days(d) => Some(*d),
                     _ => None,
                 })?;
-                let (a, _) = self.whole(a, span, "dte")?;
-                let (b, _) = self.whole(b, span, "dte")?;
+                let (a, _) = self.day_count(a, span, "dte", 1)?;
+                let (b, _) = self.day_count(b, span, "dte", 1)?;
                 (a, b, span)
             } else {
-                let (d, span) = self.days(&mut ts, "14d..30d")?;
+                let (d, span) = self.days(&mut ts, "14d..30d", 1)?;
                 (d, d, span)
             };
             self.end(&mut ts, "14d..30d");
@@ -1944,14 +1952,32 @@ impl<'e> Checker<'e> {
         let lit = self.literal_expr(rhs);
         match var {
             "wacc_impact" => {
-                let max_bps = match lit {
-                    Some((Literal::Bps(b), _)) => b,
-                    Some((Literal::Percent(p), _)) => p * Decimal::ONE_HUNDRED,
+                let (max_bps, lit_span) = match lit {
+                    Some((Literal::Bps(b), s)) => (b, s),
+                    Some((Literal::Percent(p), s)) => (p * Decimal::ONE_HUNDRED, s),
                     _ => {
                         self.guard_mismatch(rhs, var, "basis points", example);
                         return None;
                     }
                 };
+                // A negative limit no hedge can meet, and a shift of the
+                // book's cost of capital past 100% means nothing (and past
+                // what a decimal holds would leave the guard unknown).
+                if max_bps < Decimal::ZERO || max_bps > MAX_WACC_IMPACT_BPS {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::BadValue,
+                            lit_span,
+                            format!(
+                                "the `wacc_impact` limit must be from 0bps to 10,000bps (100%), found `{}bps`",
+                                max_bps.normalize()
+                            ),
+                        )
+                        .label("out of range")
+                        .help("the limit is how far one hedge may move the book's WACC; this method uses `wacc_impact < 18bps`"),
+                    );
+                    return None;
+                }
                 if let Some(acc) = account {
                     let missing: Vec<&str> = [
                         ("risk_free_rate", acc.risk_free_rate.is_none()),
@@ -1985,7 +2011,28 @@ impl<'e> Checker<'e> {
             }
             "quick_ratio" => {
                 let floor = match lit {
-                    Some((Literal::Number(n), s)) => self.positive(n, s, "quick_ratio")?,
+                    Some((Literal::Number(n), s)) => {
+                        let n = self.positive(n, s, "quick_ratio")?;
+                        // Far above any quick ratio a book has, and a floor
+                        // past what a decimal holds times the margin would
+                        // leave the guard unknown (and the entry unguarded).
+                        if n > MAX_QUICK_RATIO_FLOOR {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::BadValue,
+                                    s,
+                                    format!(
+                                        "the `quick_ratio` floor must be above 0 and at most 100, found `{}`",
+                                        n.normalize()
+                                    ),
+                                )
+                                .label("out of range")
+                                .help("the floor is the stressed (cash + hedges) over the margin requirement; this method uses `quick_ratio >= 1.4 under 3 sigma`"),
+                            );
+                            return None;
+                        }
+                        n
+                    }
                     _ => {
                         self.guard_mismatch(rhs, var, "a plain number", example);
                         return None;

@@ -5,7 +5,7 @@
 use super::Checker;
 use crate::ast::{BinOp, Expr, ExprKind, Literal, Setting, Term, UnOp};
 use crate::diag::{Code, Diagnostic};
-use crate::model::{Amount, Basis};
+use crate::model::{Amount, Basis, MAX_DAYS};
 use crate::source::Span;
 use rust_decimal::Decimal;
 
@@ -286,13 +286,51 @@ impl Checker<'_> {
         }
     }
 
-    /// Whole days from a days literal (`45d`).
-    pub(crate) fn days(&mut self, ts: &mut Terms<'_>, example: &str) -> Option<(u32, Span)> {
+    /// Whole days from a days literal (`45d`), at most [`MAX_DAYS`]; `least`
+    /// is the setting's own lower bound, named in the message (checked by
+    /// the caller).
+    pub(crate) fn days(
+        &mut self,
+        ts: &mut Terms<'_>,
+        example: &str,
+        least: u32,
+    ) -> Option<(u32, Span)> {
         let (d, span) = self.one(ts, "days", example, |l| match l {
             Literal::Days(d) => Some(*d),
             _ => None,
         })?;
-        self.whole(d, span, &ts.setting.key.name.clone())
+        self.day_count(d, span, &ts.setting.key.name.clone(), least)
+    }
+
+    /// `d` as a whole number of days from `least`d to [`MAX_DAYS`]d, or a
+    /// diagnostic naming `what` and that range. Every day count of a
+    /// setting goes through here, so that none reaches past the calendar.
+    pub(crate) fn day_count(
+        &mut self,
+        d: Decimal,
+        span: Span,
+        what: &str,
+        least: u32,
+    ) -> Option<(u32, Span)> {
+        if d.fract().is_zero() && d > Decimal::from(MAX_DAYS) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    span,
+                    format!(
+                        "`{what}` must be from {least}d to {MAX_DAYS}d, found `{}d`",
+                        d.normalize()
+                    ),
+                )
+                .label("too long")
+                .help(format!(
+                    "day counts are at most {MAX_DAYS}d (ten years): option expiries, \
+                     exits and re-entry waits all fall well inside it"
+                )),
+            );
+            return None;
+        }
+        self.whole(d, span, what)
     }
 
     /// An amount of money: `$1,000`, `1% of capital`, `1% of equity`, or a bare

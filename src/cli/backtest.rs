@@ -212,6 +212,9 @@ pub(crate) fn simulate(
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
+    if let Err(code) = super::common::date_range(args.from, args.to) {
+        return code;
+    }
     let config = args.assumptions.config(args.from, args.to);
     let outputs: Vec<_> = [("--trades", &args.trades), ("--chart", &args.chart)]
         .into_iter()

@@ -233,6 +233,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 
 fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     // Validate the plain flags first: usage errors before any work.
+    super::common::date_range(args.from, args.to)?;
     let flag_q = args
         .loss_rate
         .as_deref()

@@ -54,11 +54,8 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    if let (Some(from), Some(to)) = (args.from, args.to)
-        && from > to
-    {
-        say!("error: `--from {from}` is after `--to {to}`");
-        return exit::trouble();
+    if let Err(code) = common::date_range(args.from, args.to) {
+        return code;
     }
     if args.market.no_market {
         say!("error: `signal` prints market values; it cannot run with `--no-market`");

@@ -125,6 +125,7 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let mut inputs = vec![("the strategy".to_string(), path.as_path())];
     inputs.extend(args.market.files());
     super::output::distinct_files(&outputs, &inputs)?;
+    super::common::date_range(args.from, args.to)?;
     let axes = args
         .set
         .iter()
@@ -162,6 +163,12 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         return Err(usage("a sweep backtests: drop `--no-market`"));
     };
     let config = args.assumptions.config(args.from, args.to);
+    // A range with no market data is the same for every variant: said once,
+    // as `backtest` says it, before any variant runs.
+    if let Err(e) = crate::backtest::tradeable_bars(&market, &config) {
+        say!("error: {e}");
+        return Err(exit::findings());
+    }
     let runner = Runner {
         source: &src,
         env: &env,

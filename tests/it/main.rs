@@ -13,6 +13,7 @@
 mod common;
 
 mod backtest;
+mod bounds;
 mod check_cases;
 mod cli;
 mod cli_output;
