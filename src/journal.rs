@@ -231,11 +231,11 @@ pub enum JournalError {
         text: String,
     },
 
-    /// A credit of zero or less, e.g. `-1000` in `credit` on line 2: a
-    /// condor opens for a credit, and its max loss is a share of it:
-    /// ``journal.csv:2:17: `-1000` is not a credit: a condor opens for a credit above zero (column `credit`)``.
+    /// A credit below a cent ([`MIN_CREDIT`]), e.g. `-1000` in `credit` on
+    /// line 2: a condor opens for a credit, and its max loss is a share of it:
+    /// ``journal.csv:2:17: `-1000` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)``.
     #[error(
-        "{at}: `{text}` is not a credit: a condor opens for a credit above zero (column `credit`)"
+        "{at}: `{text}` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)"
     )]
     NonPositiveCredit {
         /// The field.
@@ -533,7 +533,7 @@ fn read_row(
             Column::Date => {}
             Column::Pnl => pnl = value,
             Column::Credit => {
-                if value.is_some_and(|c| c <= Decimal::ZERO) {
+                if value.is_some_and(|c| c < MIN_CREDIT) {
                     return Err(JournalError::NonPositiveCredit {
                         at: line.at(path, *field),
                         text: field.text.to_string(),
@@ -587,6 +587,25 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     let month = text.get(5..7)?.parse().ok()?;
     let day = text.get(8..10)?.parse().ok()?;
     NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// The smallest credit a trade can open for, a journal's or `next
+/// --credit`'s: one cent (a smaller one would show, and size the max loss,
+/// as `$0`).
+pub const MIN_CREDIT: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
+/// Reads an amount of money the way a journal's fields are read (`-900`,
+/// `1800.50`, `$1,800`, `-$1,000.25`; thousands separators group three
+/// digits, so `1,50` is refused), exactly: what the command line's money
+/// flags take too. `Err` says why in words.
+pub fn parse_money(text: &str) -> Result<Decimal, &'static str> {
+    parse_amount(text).map_err(|problem| match problem {
+        AmountProblem::Syntax => {
+            "not an amount of money (e.g. `1500`, `$1,500.50`; thousands separators group three digits)"
+        }
+        AmountProblem::TooLarge => "too large for a decimal",
+        AmountProblem::TooPrecise => "more digits than a decimal can hold exactly",
+    })
 }
 
 /// Why an amount could not be read.

@@ -96,11 +96,8 @@ fn in_range(s: &str, lo: f64, lo_open: bool, hi: f64, what: &str) -> Result<f64,
 
 fn commission(s: &str) -> Result<Decimal, String> {
     const WHAT: &str = "a commission per contract per leg is from $0 to $10";
-    let d: Decimal = s
-        .trim()
-        .trim_start_matches('$')
-        .parse()
-        .map_err(|_| format!("not an amount; {WHAT}"))?;
+    // Read as a journal's amounts are (`$0.65`; `0,65` is no amount).
+    let d = crate::journal::parse_money(s).map_err(|_| format!("not an amount; {WHAT}"))?;
     if d < Decimal::ZERO || d > Decimal::TEN {
         return Err(WHAT.into());
     }

@@ -119,15 +119,13 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
-/// `$1,500`, `1500`, `1,500.50`: a credit, above zero.
+/// `$1,500`, `1500`, `1,500.50`: a credit of at least a cent, read as a
+/// journal's `credit` is ([`crate::journal::parse_money`]).
 fn parse_money(s: &str) -> Result<rust_decimal::Decimal, String> {
-    let t = s.trim().replace(['$', ','], "");
-    let d: rust_decimal::Decimal = t
-        .parse()
-        .map_err(|_| format!("`{s}` is not an amount of money"))?;
-    if d <= rust_decimal::Decimal::ZERO {
+    let d = crate::journal::parse_money(s).map_err(|why| format!("`{s}`: {why}"))?;
+    if d < crate::journal::MIN_CREDIT {
         return Err(format!(
-            "`{s}` is not a credit: a condor opens for a credit above zero"
+            "`{s}` is not a credit: a condor opens for a credit of at least $0.01"
         ));
     }
     Ok(d)

@@ -214,9 +214,8 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
 }
 
 fn parse_amount(flag: &str, s: &str) -> Result<f64, String> {
-    let t = s.trim().replace(['$', ','], "");
-    let d: Decimal = t
-        .parse()
+    // Read as a journal's amounts are: `$1,2` is no amount.
+    let d = crate::journal::parse_money(s)
         .map_err(|_| format!("`{flag} {s}`: not an amount (write `$1,200` or `0.25`)"))?;
     if d < Decimal::ZERO {
         return Err(format!("`{flag} {s}`: give a positive amount"));

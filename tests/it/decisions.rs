@@ -96,11 +96,12 @@ fn next_carries_its_derivation() {
     );
 }
 
-/// `--credit` is a credit: above zero. A negative one used to print a
-/// negative max loss (`max loss 90% of credit = -$1,350`).
+/// `--credit` is a credit: at least a cent. A negative one used to print a
+/// negative max loss (`max loss 90% of credit = -$1,350`), one below a cent
+/// `90% of $0 credit = $0`.
 #[test]
 fn next_refuses_a_credit_of_zero_or_less() {
-    for credit in ["-$1,500", "-1500", "0", "$0.00"] {
+    for credit in ["-$1,500", "-1500", "0", "$0.00", "$0.001", "0.0099"] {
         let arg = format!("--credit={credit}");
         let out = vixshield(&[
             "next",
@@ -113,7 +114,7 @@ fn next_refuses_a_credit_of_zero_or_less() {
         assert_eq!(out.status.code(), Some(2), "{credit}: {err}");
         assert!(
             err.contains(&format!(
-                "`--credit`: `{credit}` is not a credit: a condor opens for a credit above zero"
+                "`--credit`: `{credit}` is not a credit: a condor opens for a credit of at least $0.01"
             )),
             "{credit}: {err}"
         );
@@ -198,7 +199,7 @@ fn bad_journals_name_line_and_column_and_write_nothing() {
         ("field_count.csv", ":"),
         (
             "negative_credit.csv",
-            ":3:17: `-1000` is not a credit: a condor opens for a credit above zero (column `credit`)",
+            ":3:17: `-1000` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)",
         ),
     ] {
         let out_path = dir.path().join(format!("{file}.out"));
@@ -384,4 +385,69 @@ fn csv_appends_blocked_and_one_column_per_guard() {
         row.iter().skip(15).collect::<Vec<_>>(),
         ["false", "pass", "pass", "pass", "pass", "pass"]
     );
+}
+
+/// Money flags read amounts as journals and `.vxs` files do: thousands
+/// separators group three digits, so `1,50` is refused, not read as 150.
+#[test]
+fn money_flags_refuse_misplaced_thousands_separators() {
+    let next = |credit: &str| {
+        vixshield(&[
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            "tests/fixtures/journals/progression.csv",
+            &format!("--credit={credit}"),
+        ])
+    };
+    for credit in ["1,50", "$1,5000", ",150", "1,,500"] {
+        let out = next(credit);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{credit}: {err}");
+        assert!(
+            err.contains(&format!("`--credit`: `{credit}`: not an amount of money")),
+            "{credit}: {err}"
+        );
+    }
+    let out = next("$1,500.50");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("of credit = $1,350.45"));
+
+    let risk = |win: &str, loss: &str| {
+        vixshield(&[
+            "risk",
+            "--loss-rate",
+            "0.25",
+            "--trades",
+            "100",
+            "--run",
+            "4",
+            "--avg-win",
+            win,
+            "--avg-loss",
+            loss,
+        ])
+    };
+    let out = risk("$1,2", "$900");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--avg-win $1,2`: not an amount"));
+    let out = risk("$1,200", "$9,0,0");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`--avg-loss $9,0,0`: not an amount"));
+    let out = risk("$1,200", "$900");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("avg win 1200.00, avg loss 900.00"));
+
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--commission",
+        "0,65",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
 }

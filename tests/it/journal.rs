@@ -361,18 +361,22 @@ fn inline_errors() {
             "date,pnl,credit\n2024-01-05,1,0.00000000000000000000000000001\n",
             "journal.csv:2:14: `0.00000000000000000000000000001` has more digits than a decimal can hold exactly (column `credit`)",
         ),
-        // A credit is above zero: a negative or zero one is refused where it is.
+        // A credit is at least a cent: a smaller one is refused where it is.
+        (
+            "date,pnl,credit\n2024-01-05,-900,0.009\n",
+            "journal.csv:2:17: `0.009` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)",
+        ),
         (
             "date,pnl,credit\n2024-01-05,-900,-1000\n",
-            "journal.csv:2:17: `-1000` is not a credit: a condor opens for a credit above zero (column `credit`)",
+            "journal.csv:2:17: `-1000` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)",
         ),
         (
             "date,credit,pnl\n2024-01-05,\" -$1,000 \",5\n2024-01-06,0,5\n",
-            "journal.csv:2:12: `-$1,000` is not a credit: a condor opens for a credit above zero (column `credit`)",
+            "journal.csv:2:12: `-$1,000` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)",
         ),
         (
             "date,pnl,credit\n2024-01-05,5,1000\n2024-01-06,5,  $0.00\n",
-            "journal.csv:3:16: `$0.00` is not a credit: a condor opens for a credit above zero (column `credit`)",
+            "journal.csv:3:16: `$0.00` is not a credit: a condor opens for a credit of at least $0.01 (column `credit`)",
         ),
         (
             "date,pnl,short_put\n2024-01-05,1,\"4,60\"\n",
@@ -552,17 +556,17 @@ proptest! {
             prop_assert_eq!(t.pnl.scale(), d.scale(), "{:?}", style);
             prop_assert_eq!(t.hedge_pnl, Some(d), "{:?}", style);
         }
-        // A credit round-trips when above zero and is refused, where it is, otherwise.
+        // A credit round-trips when at least a cent and is refused, where it is, otherwise.
         for x in [d, -d] {
             for style in styles(x) {
                 let text = format!("date,credit,pnl\n2024-01-05,{style},1\n");
                 match parse_journal("p.csv", &text) {
                     Ok(j) => {
                         let c = j.trades[0].credit.unwrap_or_default();
-                        prop_assert!(x > Decimal::ZERO && c == x && c.scale() == x.scale(), "{:?}", style);
+                        prop_assert!(x >= vixshield::journal::MIN_CREDIT && c == x && c.scale() == x.scale(), "{:?}", style);
                     }
                     Err(e) => prop_assert!(
-                        x <= Decimal::ZERO
+                        x < vixshield::journal::MIN_CREDIT
                             && matches!(e, JournalError::NonPositiveCredit { .. })
                             && e.to_string().starts_with("p.csv:2:"),
                         "{:?}: {}", style, e
