@@ -106,7 +106,7 @@ impl Checker<'_> {
                 Some(out)
             }
             ExprKind::Within { days, events } => {
-                self.check_days(*days, e);
+                let days_ok = self.check_days(*days, e);
                 for ev in events {
                     if !self.env.events.iter().any(|k| k == &ev.name) {
                         let mut d = Diagnostic::new(
@@ -123,7 +123,8 @@ impl Checker<'_> {
                         self.diags.push(d);
                     }
                 }
-                Some(Ty::Bool)
+                // A bad window is reported once here, not again by a guard.
+                days_ok.then_some(Ty::Bool)
             }
         }
     }
@@ -168,8 +169,25 @@ impl Checker<'_> {
         None
     }
 
-    fn check_days(&mut self, days: Decimal, e: &Expr) {
-        if !days.fract().is_zero() || days < Decimal::ZERO {
+    /// Whether `within`'s days are whole, not negative and at most
+    /// [`MAX_DAYS`](crate::model::MAX_DAYS), like every other day count.
+    fn check_days(&mut self, days: Decimal, e: &Expr) -> bool {
+        let max = crate::model::MAX_DAYS;
+        if days.fract().is_zero() && days > Decimal::from(max) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    e.span(),
+                    format!(
+                        "`within` must be from 0d to {max}d, found `{}d`",
+                        days.normalize()
+                    ),
+                )
+                .label("too long")
+                .help(format!("day counts are at most {max}d (ten years)")),
+            );
+            false
+        } else if !days.fract().is_zero() || days < Decimal::ZERO {
             self.diags.push(
                 Diagnostic::new(
                     Code::BadValue,
@@ -178,6 +196,9 @@ impl Checker<'_> {
                 )
                 .help("write for example `within 1d of FOMC`"),
             );
+            false
+        } else {
+            true
         }
     }
 

@@ -816,7 +816,7 @@ impl Builder {
             self.diags.push(d);
             return;
         }
-        let d = match Grammar::parse(strict, trimmed) {
+        let mut d = match Grammar::parse(strict, trimmed) {
             Err(e) => match unclosed_brace(trimmed).filter(|_| strict == Rule::strict_item) {
                 // A block no `}` closes runs to the end of the file: name
                 // its `{` rather than whatever pest tripped on inside.
@@ -836,6 +836,17 @@ impl Builder {
             )
             .help("each statement goes on its own line"),
         };
+        if let Some(at) = escaped_quote(trimmed) {
+            // `"SPX \"Mastery\""`: whatever pest tripped on later, the
+            // string ended at the backslash's quote.
+            d = Diagnostic::new(
+                Code::Syntax,
+                Span::new(start + at, start + at + 2),
+                "`\\\"` ends the string: strings have no escape sequences",
+            )
+            .label("the string ends at this quote")
+            .help("leave double quotes out of names, or use single quotes inside them");
+        }
         self.diags.push(d);
     }
 }
@@ -1043,6 +1054,20 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::EOI => "end of line",
         _ => return None,
     })
+}
+
+/// The first `\"` of `text` outside a `//` comment: an attempt at an escape
+/// in a string, which the language does not have.
+fn escaped_quote(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.find("//").map_or(line, |c| &line[..c]);
+        if let Some(at) = code.find("\\\"") {
+            return Some(offset + at);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Where pest's error is, in bytes of the text parsed.
