@@ -687,3 +687,23 @@ fn an_overflow_while_replaying_names_the_trades_line() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// A run that ends where it started has an IRR of 0.00%, never -0.00% (the
+/// root finder lands a hair below zero).
+#[test]
+fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flat.csv");
+    std::fs::write(&path, "date,pnl\n2024-01-05,100\n2024-02-05,-100\n").unwrap();
+    let out = crate::common::vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        path.to_str().unwrap(),
+        "--summary",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = crate::common::text(&out.stdout);
+    assert!(stdout.contains("IRR 0.00%"), "{stdout}");
+    assert!(!stdout.contains("-0.00%"), "{stdout}");
+}
