@@ -795,10 +795,28 @@ pub fn parse_walk(s: &str) -> Result<(u32, u32), String> {
         )
     };
     let (a, b) = s.split_once('/').ok_or_else(bad)?;
-    Ok((
-        parse_period(a).ok_or_else(bad)?,
-        parse_period(b).ok_or_else(bad)?,
-    ))
+    // A period written right but of no length, or too long to count in
+    // months, is named as such rather than as a bad shape.
+    let period = |p: &str| {
+        parse_period(p).ok_or_else(|| {
+            let digits = p.trim().trim_end_matches(['y', 'm']);
+            if p.trim().ends_with(['y', 'm'])
+                && !digits.is_empty()
+                && digits.bytes().all(|c| c.is_ascii_digit())
+            {
+                if digits.bytes().all(|c| c == b'0') {
+                    format!(
+                        "`--walk-forward {s}`: `{p}` is no time at all; a period is at least 1m"
+                    )
+                } else {
+                    format!("`--walk-forward {s}`: `{p}` is too long to count in months")
+                }
+            } else {
+                bad()
+            }
+        })
+    };
+    Ok((period(a)?, period(b)?))
 }
 
 /// One walk-forward window.

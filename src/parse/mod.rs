@@ -883,13 +883,18 @@ fn quantity_of(text: &str, span: Span) -> Result<Literal, Diagnostic> {
 /// The number `digits` of the literal `text` (at `span`).
 fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnostic> {
     Decimal::from_str_exact(digits).map_err(|_| {
-        Diagnostic::new(
-            Code::BadLiteral,
-            span,
-            format!("`{text}` is too large or too precise"),
-        )
-        .label("a decimal holds at most 28 significant digits")
-        .help("write a smaller number")
+        // A decimal keeps at most 28 digits after the point and about 28
+        // significant digits in all: say which one this number breaks.
+        let places = digits.split_once('.').map_or(0, |(_, f)| f.len());
+        if places > 28 {
+            Diagnostic::new(Code::BadLiteral, span, format!("`{text}` is too precise"))
+                .label(format!("{places} digits after the point; at most 28"))
+                .help("round it to 28 decimal places or fewer")
+        } else {
+            Diagnostic::new(Code::BadLiteral, span, format!("`{text}` is too large"))
+                .label("a decimal holds at most 28 significant digits")
+                .help("write a smaller number")
+        }
     })
 }
 

@@ -484,3 +484,27 @@ fn a_strategy_with_plugin_signals_sweeps() {
     assert_eq!(with.stdout, without.stdout);
     assert_eq!(crate::common::text(&with.stdout).lines().count(), 3);
 }
+
+/// `--walk-forward IN/OUT`: each period in years or months; a period of no
+/// length or too long to count in months is named as such, a bad shape gets
+/// the expected form.
+#[test]
+fn walk_forward_periods_are_read_and_their_errors_say_what_is_wrong() {
+    use vixshield::sweep::parse_walk;
+    assert_eq!(parse_walk("5y/1y"), Ok((60, 12)));
+    assert_eq!(parse_walk("60m/12m"), Ok((60, 12)));
+    assert_eq!(
+        parse_walk("99999999999y/1y").unwrap_err(),
+        "`--walk-forward 99999999999y/1y`: `99999999999y` is too long to count in months"
+    );
+    assert_eq!(
+        parse_walk("5y/0m").unwrap_err(),
+        "`--walk-forward 5y/0m`: `0m` is no time at all; a period is at least 1m"
+    );
+    for bad in ["5y", "5y/1x", "y/1y", "-1y/1y", "5y/1y/1y"] {
+        assert!(
+            parse_walk(bad).unwrap_err().contains("expected IN/OUT"),
+            "{bad}"
+        );
+    }
+}
