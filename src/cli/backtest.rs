@@ -228,7 +228,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
     if let Some(path) = &args.trades
-        && let Err(e) = super::run::write_to(Some(path), |w| write_trades(w, &bt))
+        && let Err(e) = super::output::write_to(Some(path), |w| write_trades(w, &bt))
     {
         say!(
             "error: cannot write `{}`: {}",
@@ -241,7 +241,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let svg = crate::backtest::chart::svg(&strategy.name, &bt);
         let written = svg
             .map_err(std::io::Error::other)
-            .and_then(|svg| super::run::write_to(Some(path), |w| w.write_all(svg.as_bytes())));
+            .and_then(|svg| super::output::write_to(Some(path), |w| w.write_all(svg.as_bytes())));
         if let Err(e) = written {
             say!(
                 "error: cannot write `{}`: {}",

@@ -67,7 +67,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 );
             }
             findings = true;
-        } else if let Err(e) = write_atomically(path, &formatted) {
+        } else if let Err(e) =
+            // Through a link, keeping permissions and hard links; a crash
+            // never leaves half a file (see `output::write_file`).
+            super::output::write_file(path, |w| w.write_all(formatted.as_bytes()))
+        {
             say!("error: cannot write `{}`: {}", src.name(), io_reason(&e));
             trouble = true;
         } else {
@@ -93,11 +97,4 @@ fn first_difference(a: &str, b: &str) -> Option<usize> {
             _ => n += 1,
         }
     }
-}
-
-/// Writes the formatted text into the file (through a link, keeping its
-/// permissions and hard links; see [`super::output::write_file`]): a crash
-/// never leaves half a file.
-fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    super::output::write_file(path, |w| w.write_all(text.as_bytes()))
 }

@@ -185,9 +185,6 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
-/// Writes to `out` (see [`super::output::write_file`]) or to stdout.
-pub(crate) use super::output::write_to;
-
 fn trigger_word(t: Trigger) -> &'static str {
     match t {
         Trigger::Always => "always",

@@ -240,7 +240,7 @@ fn progress(len: u64, prefix: &'static str) -> indicatif::ProgressBar {
 }
 
 fn write_json<T: serde::Serialize>(out: &std::path::Path, v: &T) -> Result<(), ExitCode> {
-    super::run::write_to(Some(out), |w| {
+    super::output::write_to(Some(out), |w| {
         writeln!(w, "{}", serde_json::to_string_pretty(v).unwrap_or_default())
     })
     .map_err(|e| {
