@@ -180,8 +180,16 @@ impl DiskCache {
             return Err(Miss::Stale(format!("it is {} bytes long", meta.len())));
         }
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        file.read_to_end(&mut bytes)
+        // Bounded even if the file grows while it is read.
+        (&mut file)
+            .take(MAX_FILE_BYTES.saturating_add(1))
+            .read_to_end(&mut bytes)
             .map_err(|e| Miss::Refused(format!("cannot read it: {e}")))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(Miss::Stale(format!(
+                "it is over {MAX_FILE_BYTES} bytes long"
+            )));
+        }
         let artifact = checked(&bytes).map_err(|why| Miss::Stale(why.into()))?;
         deserialize(engine, artifact).map_err(|e| Miss::Stale(format!("{e:#}")))
     }
