@@ -411,9 +411,12 @@ impl Decision {
             write!(
                 out,
                 "held at {} until the cycle recovers (cycle P&L {})",
-                Money(self.size),
+                Money(self.sizing.from),
                 Money(self.cycle_pnl)
             )?;
+            if self.sizing.capped {
+                write!(out, " → capped at {}", Money(self.size))?;
+            }
         } else {
             self.sizing.write_derivation(out);
         }

@@ -812,18 +812,16 @@ impl<'a> Engine<'a> {
                     // drops these inputs otherwise).
                     let basis = || (money_of(*capital), money_of(*equity));
                     let size = match (self.state.held, step) {
-                        (Some(h), step) => StepSize {
-                            step,
-                            multiplier: None,
-                            from: h,
-                            raw: h,
-                            rounded: h,
-                            cap: None,
-                            size: h,
-                            capped: false,
-                            base: None,
-                            rounding: None,
-                        },
+                        (Some(h), step) => {
+                            let cap = match &self.fixed {
+                                Some((_, cap)) => *cap,
+                                None => {
+                                    let (capital, equity) = basis();
+                                    ladder::cap_money(&s.sizing, capital, equity).map_err(wrap)?
+                                }
+                            };
+                            ladder::held_size(step, h, cap)
+                        }
                         (None, 1) => match &self.fixed {
                             Some((base, _)) => *base,
                             None => {

@@ -225,6 +225,24 @@ pub fn next_size_capped(
     finish_with_cap(s, out, cap)
 }
 
+/// A size held under reset on recovery at `step`, clamped again to the
+/// layer cap in force now (a cap of a percentage of equity falls with it).
+pub fn held_size(step: u32, held: Decimal, cap: Option<Decimal>) -> StepSize {
+    let capped = cap.is_some_and(|c| held > c);
+    StepSize {
+        from: held,
+        raw: held,
+        rounded: held,
+        cap,
+        size: match cap {
+            Some(c) if capped => c,
+            _ => held,
+        },
+        capped,
+        ..blank(step)
+    }
+}
+
 /// Whether the sizes depend on equity (a base or cap given as a percentage of equity).
 pub fn depends_on_equity(s: &Sizing) -> bool {
     let of_equity = |a: Option<Amount>| {

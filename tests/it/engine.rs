@@ -108,3 +108,49 @@ fn a_binding_cap_is_named_in_the_derivation() {
         "step 4: $2,900 × 1.6 = $4,640 → nearest $100 = $4,600 → capped at $3,000; max loss 65% of credit (from step 3)"
     );
 }
+
+#[test]
+fn a_held_size_is_clamped_again_when_a_cap_of_equity_falls() {
+    // The auditor's case: base $2,000, 2x, reset on recovery, cap 8% of
+    // equity. A loss of $1,800 caps step 2 at $3,800 (8% of $48,200 =
+    // $3,856, down to $100). A $100 win with a $20,000 hedge loss holds
+    // step 2 with equity at $28,300, whose cap is $2,264 → $2,200.
+    let path = format!("{}/strategies/conservative.vxs", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replace("capital = $100,000", "capital = $50,000");
+    let sizing = text
+        .find("sizing {")
+        .and_then(|a| text[a..].find('}').map(|b| a..a + b + 1))
+        .expect("conservative.vxs has a sizing block");
+    let text = format!(
+        "{}sizing {{\n    base = $2,000\n    steps = 4\n    multiplier = 2x\n    reset = on recovery\n    round = nearest $100\n    layer_cap = 8% of equity\n    max_loss = 90% of credit\n}}{}",
+        &text[..sizing.start],
+        &text[sizing.end..]
+    );
+    let s = check::check_source(&SourceFile::new("held.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let mut t = trades(&[dec!(-1800), dec!(100)]);
+    t[1].hedge_pnl = Some(dec!(-20000));
+    let d = eval::run(&s, &c, None, &t).expect("runs");
+    let got: Vec<(u32, Decimal, bool, Event)> =
+        d.iter().map(|d| (d.step, d.size, d.capped, d.event)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, dec!(2000), false, Event::Start),
+            (2, dec!(3800), true, Event::Loss),
+            (2, dec!(2200), true, Event::Held),
+        ]
+    );
+    assert_eq!(d[2].equity, dec!(28300));
+    assert!(
+        d[2].derivation()[1].starts_with(
+            "step 2: held at $3,800 until the cycle recovers (cycle P&L -$1,700) → capped at $2,200;"
+        ),
+        "{}",
+        d[2].derivation()[1]
+    );
+}
