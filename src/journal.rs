@@ -5,12 +5,14 @@
 //! A header line, then one closed condor a line:
 //!
 //! ```text
-//! date,pnl,credit,hedge_pnl,short_put,short_call
-//! 2024-01-05,-900,"$1,250",,4600,4900
+//! date,pnl,credit,hedge_pnl,short_put,short_call,contracts
+//! 2024-01-05,-900,"$1,250",,4600,4900,2
 //! ```
 //!
-//! - `date` and `pnl` are required; `credit`, `hedge_pnl`, `short_put` and
-//!   `short_call` are optional. Columns come in any order; names are matched
+//! - `date` and `pnl` are required; `credit`, `hedge_pnl`, `short_put`,
+//!   `short_call` and `contracts` are optional. `credit` is what the whole
+//!   position took in; `contracts` (a whole number from 1, 1 when absent or
+//!   blank) is how many condors it was, for the break-even prices. Columns come in any order; names are matched
 //!   without regard to case or surrounding spaces. A column with any other
 //!   name is ignored with a warning (the header `date,pnl,notes` gives
 //!   ``journal.csv:1:10: unknown column `notes` ignored``); a name given
@@ -63,6 +65,8 @@ pub struct Trade {
     pub short_put: Option<Decimal>,
     /// The short call's strike.
     pub short_call: Option<Decimal>,
+    /// How many condors the position was (at least 1; 1 when not given).
+    pub contracts: u32,
 }
 
 /// A whole journal: its trades in file order, and warnings about the file
@@ -244,6 +248,19 @@ pub enum JournalError {
         text: String,
     },
 
+    /// A `contracts` field that is not a whole number from 1 to
+    /// 4,294,967,295, e.g. `1.5` on line 2:
+    /// ``journal.csv:2:30: `1.5` is not a number of contracts: a whole number from 1 (column `contracts`)``.
+    #[error(
+        "{at}: `{text}` is not a number of contracts: a whole number from 1 (column `contracts`)"
+    )]
+    BadContracts {
+        /// The field.
+        at: Location,
+        /// Its text, trimmed.
+        text: String,
+    },
+
     /// A trade dated before the trade above it, e.g. `2024-03-01` on line 4
     /// then `2024-02-01` on line 5:
     /// ``journal.csv:5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order``.
@@ -289,6 +306,7 @@ impl JournalError {
             | JournalError::AmountTooLarge { at, .. }
             | JournalError::AmountTooPrecise { at, .. }
             | JournalError::NonPositiveCredit { at, .. }
+            | JournalError::BadContracts { at, .. }
             | JournalError::Backwards { at, .. } => Some(at),
         }
     }
@@ -392,16 +410,18 @@ enum Column {
     HedgePnl,
     ShortPut,
     ShortCall,
+    Contracts,
 }
 
 impl Column {
-    const ALL: [Column; 6] = [
+    const ALL: [Column; 7] = [
         Column::Date,
         Column::Pnl,
         Column::Credit,
         Column::HedgePnl,
         Column::ShortPut,
         Column::ShortCall,
+        Column::Contracts,
     ];
 
     fn name(self) -> &'static str {
@@ -412,6 +432,7 @@ impl Column {
             Column::HedgePnl => "hedge_pnl",
             Column::ShortPut => "short_put",
             Column::ShortCall => "short_call",
+            Column::Contracts => "contracts",
         }
     }
 }
@@ -481,10 +502,21 @@ fn read_row(
         hedge_pnl: None,
         short_put: None,
         short_call: None,
+        contracts: 1,
     };
     for (field, kind) in fields.iter().zip(&columns.kinds) {
         let Some(kind) = *kind else { continue };
         let at = || line.at(path, *field);
+        if kind == Column::Contracts {
+            if !field.text.is_empty() {
+                trade.contracts =
+                    parse_contracts(&field.text).ok_or_else(|| JournalError::BadContracts {
+                        at: at(),
+                        text: field.text.to_string(),
+                    })?;
+            }
+            continue;
+        }
         if kind == Column::Date {
             if field.text.is_empty() {
                 return Err(JournalError::EmptyField {
@@ -530,7 +562,7 @@ fn read_row(
             })?)
         };
         match kind {
-            Column::Date => {}
+            Column::Date | Column::Contracts => {}
             Column::Pnl => pnl = value,
             Column::Credit => {
                 if value.is_some_and(|c| c < MIN_CREDIT) {
@@ -553,6 +585,16 @@ fn read_row(
         trade.pnl = pnl;
     }
     Ok(trade)
+}
+
+/// A number of contracts: digits (thousands separators allowed, as in
+/// amounts), a whole number from 1 to `u32::MAX`.
+fn parse_contracts(text: &str) -> Option<u32> {
+    let n = parse_amount(text).ok()?;
+    if n.fract() != Decimal::ZERO || n < Decimal::ONE || text.contains('$') {
+        return None;
+    }
+    u32::try_from(n.trunc()).ok()
 }
 
 fn field_count_error(

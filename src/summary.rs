@@ -11,7 +11,8 @@
 //!   `hedge_pnl`) over the credit collected, over trades with a known credit.
 //! - **Break-even prices**, for trades with both strikes and a credit: short put
 //!   − credit and short call + credit, the credit in index points being the
-//!   journal's dollars ÷ 100 (one SPX condor, multiplier 100).
+//!   journal's dollars ÷ (100 × contracts) (SPX's multiplier is 100; the
+//!   journal's credit is the whole position's).
 
 use crate::decision::{Decision, Event};
 use crate::journal::Trade;
@@ -33,15 +34,17 @@ pub struct Stats {
     pub max_step_reached: u32,
     /// Cycles that hit the step limit and ended negative.
     pub cycles_stopped_out: usize,
-    /// Condor P&L.
+    /// Condor P&L (hedges apart: [`Stats::hedge_pnl`]; the backtest's
+    /// `net_pnl` is both).
     pub net_pnl: Decimal,
     /// Hedge P&L.
     pub hedge_pnl: Decimal,
-    /// What the hedges lost.
+    /// What the hedges lost (every trade).
     pub hedge_cost: Decimal,
     /// Credit collected (trades with a known credit).
     pub credit: Decimal,
-    /// `hedge_cost / credit`, when any credit is known.
+    /// What the hedges lost on trades with a known credit, over that
+    /// credit, when any credit is known.
     pub hedge_cost_to_credit: Option<Decimal>,
     /// XIRR over the dated cash flows.
     pub irr: Option<f64>,
@@ -135,7 +138,7 @@ pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> 
         .iter()
         .enumerate()
         .filter_map(|(i, t)| {
-            let points = t.credit? / hundred;
+            let points = t.credit? / (hundred * Decimal::from(t.contracts.max(1)));
             Some(BreakEven {
                 trade: i + 1,
                 date: t.date,
@@ -154,6 +157,9 @@ pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> 
 
 fn stats(capital: Decimal, trades: &[Trade], steps: &[u32], events: &[Event]) -> Stats {
     let mut s = Stats::default();
+    // The hedge losses of the trades whose credit is known: the ratio's
+    // numerator, so that a trade without a credit adds to neither side.
+    let mut cost_with_credit = Decimal::ZERO;
     for (i, t) in trades.iter().enumerate() {
         s.trades += 1;
         if t.pnl < Decimal::ZERO {
@@ -171,9 +177,13 @@ fn stats(capital: Decimal, trades: &[Trade], steps: &[u32], events: &[Event]) ->
         if h < Decimal::ZERO {
             s.hedge_cost -= h;
         }
-        s.credit += t.credit.unwrap_or_default();
+        if let Some(credit) = t.credit {
+            s.credit += credit;
+            cost_with_credit -= h.min(Decimal::ZERO);
+        }
     }
-    s.hedge_cost_to_credit = (!s.credit.is_zero()).then(|| (s.hedge_cost / s.credit).round_dp(6));
+    s.hedge_cost_to_credit =
+        (!s.credit.is_zero()).then(|| (cost_with_credit / s.credit).round_dp(6));
     s.irr = irr(capital, trades);
     s
 }

@@ -29,7 +29,7 @@ pub struct Args {
     /// The strategy file.
     #[arg(value_name = "STRATEGY")]
     strategy: PathBuf,
-    /// The journal: CSV with `date,pnl` and optional `credit,hedge_pnl,short_put,short_call`.
+    /// The journal: CSV with `date,pnl` and optional `credit,hedge_pnl,short_put,short_call,contracts`.
     #[arg(long, value_name = "FILE")]
     journal: PathBuf,
     /// `table`, `csv` or `json`.
@@ -463,7 +463,7 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
         "wins",
         "losses",
         "max step",
-        "net P&L",
+        "condor P&L",
         "hedge P&L",
         "hedge/crd",
         "IRR"
@@ -506,7 +506,7 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
     )?;
     writeln!(
         w,
-        "net P&L {}, hedge P&L {}, final equity {}",
+        "condor P&L {}, hedge P&L {}, final equity {}",
         fmt_money(o.net_pnl),
         fmt_money(o.hedge_pnl),
         fmt_money(s.final_equity)

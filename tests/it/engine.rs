@@ -135,8 +135,10 @@ fn a_held_size_is_clamped_again_when_a_cap_of_equity_falls() {
     let mut t = trades(&[dec!(-1800), dec!(100)]);
     t[1].hedge_pnl = Some(dec!(-20000));
     let d = eval::run(&s, &c, None, &t).expect("runs");
-    let got: Vec<(u32, Decimal, bool, Event)> =
-        d.iter().map(|d| (d.step, d.size, d.capped, d.event)).collect();
+    let got: Vec<(u32, Decimal, bool, Event)> = d
+        .iter()
+        .map(|d| (d.step, d.size, d.capped, d.event))
+        .collect();
     assert_eq!(
         got,
         vec![

@@ -58,6 +58,7 @@ fn trade(line: usize, d: &str, pnl: Decimal, credit: Option<Decimal>) -> Trade {
         hedge_pnl: None,
         short_put: None,
         short_call: None,
+        contracts: 1,
     }
 }
 
@@ -112,6 +113,7 @@ fn hedged() {
         hedge_pnl: hedge,
         short_put: Some(put),
         short_call: Some(call),
+        contracts: 1,
     };
     assert_eq!(
         j.trades,
@@ -184,6 +186,7 @@ fn messy() {
         hedge_pnl: hedge,
         short_put: None,
         short_call: None,
+        contracts: 1,
     };
     assert_eq!(
         j.trades,
@@ -706,4 +709,82 @@ fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
     let stdout = crate::common::text(&out.stdout);
     assert!(stdout.contains("IRR 0.00%"), "{stdout}");
     assert!(!stdout.contains("-0.00%"), "{stdout}");
+}
+
+/// The summary's ratio and break-evens: hedge losses count toward "hedge
+/// cost to credit" only on trades whose credit is known, and a position of
+/// several condors spreads its credit over them for the break-even.
+#[test]
+fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.csv");
+    std::fs::write(
+        &path,
+        "date,pnl,credit,hedge_pnl,short_put,short_call,contracts\n\
+         2024-01-05,500,1000,-100,4600,4900,2\n\
+         2024-02-09,400,,-300,,,\n\
+         2024-03-08,300,\"$1,500\",,4700,5000,\n",
+    )
+    .unwrap();
+    let out = crate::common::vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        path.to_str().unwrap(),
+        "--summary",
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let overall = &v["overall"];
+    // Every hedge loss is a cost ($400), but the ratio is $100 / $2,500:
+    // the $300 lost beside a trade of unknown credit has no credit to set
+    // against.
+    assert_eq!(overall["hedge_cost"], "400");
+    assert_eq!(overall["credit"], "2500");
+    assert_eq!(overall["hedge_cost_to_credit"], "0.04");
+    // $1,000 over two condors is 5 points each; $1,500 over one (blank
+    // `contracts`) is 15.
+    let be: Vec<(String, String)> = v["break_evens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["lower"].to_string(), b["upper"].to_string()))
+        .collect();
+    assert_eq!(
+        be,
+        [
+            ("\"4595\"".to_string(), "\"4905\"".to_string()),
+            ("\"4685\"".to_string(), "\"5015\"".to_string())
+        ]
+    );
+}
+
+#[test]
+fn contracts_must_be_a_whole_number_from_one() {
+    for field in ["1.5", "0", "-2", "$3", "4294967296"] {
+        let text = format!(
+            "date,pnl,credit,hedge_pnl,short_put,short_call,contracts\n2024-01-05,500,1000,,4600,4900,{field}\n"
+        );
+        assert_eq!(
+            error(&text),
+            format!(
+                "journal.csv:2:32: `{field}` is not a number of contracts: a whole number from 1 (column `contracts`)"
+            )
+        );
+    }
+    let j = parse_journal(
+        "journal.csv",
+        "date,pnl,contracts\n2024-01-05,500,\"1,000\"\n2024-01-06,500,\n",
+    )
+    .unwrap();
+    let got: Vec<u32> = j.trades.iter().map(|t| t.contracts).collect();
+    assert_eq!(got, [1000, 1]);
 }
