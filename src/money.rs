@@ -361,6 +361,29 @@ pub fn fmt_percent(fraction: Decimal) -> String {
     Percent(fraction).to_string()
 }
 
+/// A fraction given as an `f64` (a rate, a probability) as a percentage with
+/// two decimals: `0.00195` is `0.20%`. It rounds the shortest decimal that
+/// reads back as the same `f64` (what JSON prints), half away from zero, not
+/// `x × 100` in binary, which makes `0.00195` 0.19499…% and shows `0.19%`.
+/// A negative zero shows as `0.00%`.
+pub fn fmt_percent_f64(x: f64) -> String {
+    let exact = format!("{x}")
+        .parse::<Decimal>()
+        .ok()
+        .and_then(|d| d.checked_mul(Decimal::ONE_HUNDRED));
+    match exact {
+        Some(p) => {
+            let mut p = p.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            if p.is_zero() {
+                p.set_sign_positive(true);
+            }
+            format!("{p:.2}%")
+        }
+        // Beyond `Decimal`'s range (NaN, infinities, |x| ≥ 7.9e26).
+        None => format!("{:.2}%", x * 100.0 + 0.0),
+    }
+}
+
 /// Serializes amounts as exact decimal strings without trailing zeros
 /// (`"2610"`, `"-1500.5"`), for `#[serde(with = "crate::money::serde_plain")]`.
 pub mod serde_plain {
@@ -390,6 +413,20 @@ pub mod serde_plain {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn f64_percentages_round_the_decimal_json_shows() {
+        // 39 / 20,000 is 0.00195 exactly; in binary 0.00195 × 100 is
+        // 0.19499…, which `{:.2}` shows as 0.19.
+        assert_eq!(fmt_percent_f64(39.0 / 20_000.0), "0.20%");
+        assert_eq!(fmt_percent_f64(-0.00195), "-0.20%");
+        assert_eq!(fmt_percent_f64(0.8435), "84.35%");
+        assert_eq!(fmt_percent_f64(-0.0), "0.00%");
+        assert_eq!(fmt_percent_f64(-0.00001), "0.00%");
+        assert_eq!(fmt_percent_f64(1e-300), "0.00%");
+        assert_eq!(fmt_percent_f64(f64::NAN), "NaN%");
+        assert_eq!(fmt_percent_f64(-67_499.25), "-6749925.00%");
+    }
+
     use super::*;
     use rust_decimal::dec;
 

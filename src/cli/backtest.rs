@@ -4,6 +4,7 @@ use super::common::{self, MarketArgs};
 use super::exit;
 use crate::backtest::{self, Backtest, Config, report};
 use crate::money::fmt_money;
+use crate::money::fmt_percent_f64 as pct;
 use rust_decimal::Decimal;
 use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
@@ -263,11 +264,6 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(()) => exit::ok(),
         Err(code) => code,
     }
-}
-
-fn pct(x: f64) -> String {
-    // `+ 0.0` turns a negative zero into zero.
-    format!("{:.2}%", x * 100.0 + 0.0)
 }
 
 pub(crate) fn write_report(

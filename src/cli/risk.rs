@@ -6,6 +6,7 @@ use super::backtest::{Assumptions, ReportFormat};
 use super::common::MarketArgs;
 use super::exit;
 use crate::money::fmt_money;
+use crate::money::fmt_percent_f64 as pct;
 use crate::risk::{self, TradeStats, exact, monte_carlo};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
@@ -99,7 +100,8 @@ struct KellyOut {
     /// Whether the averages are returns on risk (else dollars).
     on_risk: bool,
     payoff_ratio: f64,
-    fraction: f64,
+    /// `null` when f* is −∞ (no average win).
+    fraction: Option<f64>,
     edge: f64,
     /// Whether the ladder's deepest step risks more of the capital than Kelly.
     deepest_step_exceeds: Option<bool>,
@@ -436,7 +438,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             edge: k.edge,
             deepest_step_exceeds: ladder
                 .as_ref()
-                .map(|d| d.deepest_step_fraction > k.fraction),
+                // Any stake exceeds an f* of −∞.
+                .map(|d| k.fraction.is_none_or(|f| d.deepest_step_fraction > f)),
         }),
         None => None,
     };
@@ -525,10 +528,6 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         Ok(()) => exit::ok(),
         Err(code) => code,
     })
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0 + 0.0)
 }
 
 fn prob(p: f64) -> String {
@@ -670,7 +669,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             Some(false) => " — the deepest step is within it",
             None => "",
         };
-        let edge = if k.fraction <= 0.0 {
+        let edge = if k.fraction.is_none_or(|f| f <= 0.0) {
             " (no edge: Kelly says do not bet)"
         } else {
             ""
@@ -679,7 +678,8 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             w,
             "{:<28}f* = p − q/b = {}{edge}{verdict}",
             "Kelly fraction",
-            pct(k.fraction)
+            k.fraction
+                .map_or_else(|| "−∞ (the average win is 0)".to_string(), pct)
         )?;
     }
     if let Some(m) = &o.monte_carlo {

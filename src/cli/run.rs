@@ -441,15 +441,7 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
 
 fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {
     // An IRR a hair below zero (a flat run) shows as 0.00%, not -0.00%.
-    let irr = |x: Option<f64>| {
-        x.map_or("-".to_string(), |r| {
-            let shown = format!("{:.2}", r * 100.0);
-            match shown.as_str() {
-                "-0.00" => "0.00%".to_string(),
-                _ => format!("{shown}%"),
-            }
-        })
-    };
+    let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
     let ratio = |x: Option<rust_decimal::Decimal>| {
         x.map_or("-".to_string(), |r| fmt_percent(r.round_dp(4)))
     };

@@ -360,7 +360,7 @@ fn params_text(p: &serde_json::Map<String, Value>, f: &SweepFile) -> String {
 
 fn pct(v: Option<&Value>) -> String {
     match v.and_then(Value::as_f64) {
-        Some(x) => format!("{:.2}%", x * 100.0 + 0.0),
+        Some(x) => crate::money::fmt_percent_f64(x),
         None => "-".into(),
     }
 }

@@ -172,14 +172,13 @@ pub fn kelly(loss_rate: f64, avg_win: f64, avg_loss: f64) -> Option<Kelly> {
     }
     let b = avg_win / avg_loss;
     let p = 1.0 - loss_rate;
-    let fraction = if b > 0.0 {
-        p - loss_rate / b
-    } else {
-        f64::NEG_INFINITY
-    };
+    // With no average win (b = 0) q/b is infinite: f* is −∞ whenever there
+    // are losses, and with no losses either (p = 1, b = 0) there is nothing
+    // to win: either way no finite fraction.
+    let fraction = Some(p - loss_rate / b).filter(|f| f.is_finite());
     Some(Kelly {
         payoff_ratio: b,
-        fraction: if fraction.is_finite() { fraction } else { -1.0 },
+        fraction,
         edge: p * b - loss_rate,
     })
 }
@@ -189,8 +188,9 @@ pub fn kelly(loss_rate: f64, avg_win: f64, avg_loss: f64) -> Option<Kelly> {
 pub struct Kelly {
     /// b: average win over average loss.
     pub payoff_ratio: f64,
-    /// f* = p − q/b; ≤ 0 means no edge (do not bet).
-    pub fraction: f64,
+    /// f* = p − q/b; ≤ 0 means no edge (do not bet). `None` when it is not
+    /// finite: the average win is 0 (f* = −∞, never bet).
+    pub fraction: Option<f64>,
     /// Expected gain per unit risked, p·b − q.
     pub edge: f64,
 }
@@ -238,12 +238,21 @@ mod tests {
     #[test]
     fn kelly_textbook() {
         // 60% wins at even money: f* = 0.6 − 0.4 = 0.2.
-        let k = kelly(0.4, 1.0, 1.0).map(|k| k.fraction).unwrap_or(f64::NAN);
+        let k = kelly(0.4, 1.0, 1.0)
+            .and_then(|k| k.fraction)
+            .unwrap_or(f64::NAN);
         assert!((k - 0.2).abs() < 1e-12);
         // Win 1 for 3 risked, 80% of the time: b = 1/3, f* = 0.8 − 0.2·3 = 0.2.
-        let k = kelly(0.2, 1.0, 3.0).map(|k| k.fraction).unwrap_or(f64::NAN);
+        let k = kelly(0.2, 1.0, 3.0)
+            .and_then(|k| k.fraction)
+            .unwrap_or(f64::NAN);
         assert!((k - 0.2).abs() < 1e-12);
         assert!(kelly(0.2, 1.0, 0.0).is_none());
+        // No average win: f* = −∞, not a number to print; a tiny win gives a
+        // very negative but finite one.
+        assert_eq!(kelly(0.25, 0.0, 900.0).map(|k| k.fraction), Some(None));
+        let tiny = kelly(0.25, 0.01, 900.0).and_then(|k| k.fraction);
+        assert!(tiny.is_some_and(|f| f < -20_000.0));
     }
 
     #[test]
