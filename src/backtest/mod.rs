@@ -4,7 +4,10 @@
 //! Every assumption is a field of [`Config`] (README, "Backtest assumptions"):
 //!
 //! - one condor at a time; the next is opened `reentry` days after the last
-//!   closed, on the first bar with SPX and VIX;
+//!   closed, on the first bar with SPX and VIX; the trading days are the bars
+//!   with a real SPX close: a bar whose SPX value is carried forward (a day in
+//!   the VIX file only, such as a holiday VIX printed on) is skipped, with no
+//!   entry, mark, exit or settlement;
 //! - SPX options priced with Black-Scholes at VIX/100 plus a skew (puts
 //!   `put_skew` higher, calls `call_skew`), the risk-free rate of the account;
 //!   short strikes at the middle of the strategy's delta range, on the 5-point
@@ -322,6 +325,11 @@ fn hedge_value(
     long - short
 }
 
+/// Whether bar `i` holds a real SPX close: known and not carried forward.
+fn real_spx_close(spx: &crate::market::AlignedSeries, i: usize) -> bool {
+    spx.get(i).is_some_and(f64::is_finite) && !spx.is_carried(i)
+}
+
 /// `date` plus `days`, or the last date there is when that lies beyond it:
 /// a wait past the end of the calendar never ends (checked arithmetic, so a
 /// strategy built by hand with any day count cannot panic here).
@@ -330,15 +338,18 @@ fn days_after(date: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// The bars a backtest over `config.from..=config.to` trades on (SPX and VIX
-/// both known), or the error `run` gives when there are none (or no SPX or
-/// VIX series). It does not depend on the strategy: a sweep says it once
-/// before running any variant.
+/// The bars a backtest over `config.from..=config.to` trades on (a real SPX
+/// close and VIX known), or the error `run` gives when there are none (or no
+/// SPX or VIX series). It does not depend on the strategy: a sweep says it
+/// once before running any variant.
+///
+/// A bar whose SPX value is carried forward (a day in the VIX file only,
+/// such as the holidays VIX prints on from 2022) is no SPX trading day:
+/// nothing is entered, marked, exited or settled on it.
 pub fn tradeable_bars(market: &Market, config: &Config) -> Result<Vec<usize>, BacktestError> {
     let spx = market
         .get("spx")
-        .ok_or(BacktestError::MissingSeries("spx"))?
-        .close();
+        .ok_or(BacktestError::MissingSeries("spx"))?;
     let vix = market
         .get("vix")
         .ok_or(BacktestError::MissingSeries("vix"))?
@@ -346,10 +357,10 @@ pub fn tradeable_bars(market: &Market, config: &Config) -> Result<Vec<usize>, Ba
     let dates = market.dates();
     let in_range =
         |d: &NaiveDate| config.from.is_none_or(|f| *d >= f) && config.to.is_none_or(|t| *d <= t);
-    // The days a condor can be marked or traded: SPX and VIX both known.
-    let tradeable = |i: &usize| {
-        spx.get(*i).is_some_and(|x| x.is_finite()) && vix.get(*i).is_some_and(|x| x.is_finite())
-    };
+    // The days a condor can be marked or traded: a real SPX close (not
+    // carried) and VIX known.
+    let tradeable =
+        |i: &usize| real_spx_close(spx, *i) && vix.get(*i).is_some_and(|x| x.is_finite());
     let bars: Vec<usize> = (0..dates.len())
         .filter(|&i| dates.get(i).is_some_and(in_range) && tradeable(&i))
         .collect();

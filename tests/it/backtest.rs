@@ -136,15 +136,12 @@ fn chart_structure_and_series() {
         assert!(svg.contains(title), "panel `{title}`");
     }
     // The equity, its running peak, the ladder and VIX: polylines with one point a day.
-    // One point a VIX trading day in the range (SPX is carried over VIX-only days).
-    let vix = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/vix-daily.csv"))
-        .unwrap_or_default();
-    let days = vix
-        .lines()
-        .filter(|l| {
-            l.get(..10)
-                .is_some_and(|d| ("2019-06-01"..="2020-12-31").contains(&d))
-        })
+    // One point a day in the range with both a VIX and a real SPX close (a
+    // VIX-only day carries SPX's last close and is no trading day).
+    let spx = data_dates("spx-daily.csv");
+    let days = data_dates("vix-daily.csv")
+        .iter()
+        .filter(|d| ("2019-06-01"..="2020-12-31").contains(&d.as_str()) && spx.contains(*d))
         .count();
     let long: Vec<usize> = svg
         .split("<polyline")
@@ -497,4 +494,143 @@ fn hedge_spreads_are_at_least_one_point_wide() {
     for (long, short) in spreads {
         assert!(short >= long + 1.0, "{long}/{short}");
     }
+}
+
+/// The dates of a bundled data file's rows (its first column, ISO).
+fn data_dates(file: &str) -> std::collections::BTreeSet<String> {
+    std::fs::read_to_string(format!("{}/data/{file}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.get(..10))
+        .filter(|d| d.starts_with("19") || d.starts_with("20"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The backtest's trades (`--trades`), each row by column name.
+fn trades_of(strategy: &str, extra: &[&str]) -> Vec<std::collections::HashMap<String, String>> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("trades.csv");
+    let mut args = vec![
+        "backtest",
+        strategy,
+        "--trades",
+        path.to_str().unwrap_or_default(),
+    ];
+    args.extend_from_slice(extra);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Days in the VIX file only (US market holidays VIX printed on from 2022,
+/// and the national days of mourning 2004-06-11 and 2025-01-09) carry SPX's
+/// last close: no SPX option trades then, so no condor is entered or closed
+/// on one. Condors were opened on 2022-07-04, 2024-07-04, 2025-01-20 and
+/// 2025-06-19 and one closed on 2025-05-26, at the stale close.
+#[test]
+fn no_condor_is_entered_or_closed_on_a_day_spx_did_not_trade() {
+    let (spx, vix) = (data_dates("spx-daily.csv"), data_dates("vix-daily.csv"));
+    let carried: Vec<&String> = vix
+        .iter()
+        .filter(|d| !spx.contains(*d) && d.as_str() > "2000-01-03" && d.as_str() < "2025-08-15")
+        .collect();
+    for holiday in [
+        "2022-07-04",
+        "2024-07-04",
+        "2025-01-20",
+        "2025-05-26",
+        "2025-06-19",
+    ] {
+        assert!(carried.iter().any(|d| *d == holiday), "{holiday}");
+    }
+    for strategy in [
+        "strategies/spx-mastery.vxs",
+        "strategies/aggressive.vxs",
+        "strategies/conservative.vxs",
+        "strategies/spx-theta.vxs",
+    ] {
+        let trades = trades_of(strategy, &[]);
+        assert!(trades.len() > 300, "{strategy}");
+        for t in &trades {
+            for key in ["entry", "exit"] {
+                let day = t.get(key).cloned().unwrap_or_default();
+                assert!(
+                    spx.contains(&day),
+                    "{strategy}: {key} {day} has no SPX close: {t:?}"
+                );
+            }
+        }
+    }
+    // A range of carried days only has no day to trade on.
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2022-07-02",
+        "--to",
+        "2022-07-04",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no market data with both SPX and VIX"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `diff --backtest` pairs condors by number: one that entered on another
+/// day is listed with both dates even when its step and size agree, and the
+/// condors only the longer backtest has are listed with the other side
+/// blank.
+#[test]
+fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
+    let (a, b) = ("strategies/spx-mastery.vxs", "strategies/conservative.vxs");
+    let range = ["--to", "2003-12-31"];
+    let count = |s: &str| report(s, &range)["trades"].as_u64().expect("a count") as usize;
+    let (na, nb) = (count(a), count(b));
+    assert_ne!(
+        na, nb,
+        "the two strategies trade a different number of condors"
+    );
+    let mut args = vec!["diff", a, b, "--backtest", "--format", "json"];
+    args.extend_from_slice(&range);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let changed = v["changed"].as_array().expect("changed");
+    let moved: Vec<&serde_json::Value> = changed
+        .iter()
+        .filter(|c| c["old_step"] == c["new_step"] && c["old_size"] == c["new_size"])
+        .collect();
+    assert!(!moved.is_empty(), "some condors differ only by their day");
+    for c in &moved {
+        assert!(
+            c["new_date"].is_string() && c["new_date"] != c["date"],
+            "a condor listed with the same step and size names its new day: {c}"
+        );
+    }
+    let one_sided: Vec<u64> = changed
+        .iter()
+        .filter(|c| c["old_step"].is_null() || c["new_step"].is_null())
+        .filter_map(|c| c["trade"].as_u64())
+        .collect();
+    let want: Vec<u64> = (na.min(nb) as u64 + 1..=na.max(nb) as u64).collect();
+    assert_eq!(one_sided, want);
 }
