@@ -28,6 +28,12 @@ pub struct Args {
     /// Compare backtests over the bundled (or given) market data.
     #[arg(long)]
     backtest: bool,
+    /// With `--backtest`: first date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", conflicts_with = "journal")]
+    from: Option<chrono::NaiveDate>,
+    /// With `--backtest`: last date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", conflicts_with = "journal")]
+    to: Option<chrono::NaiveDate>,
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -42,18 +48,22 @@ pub struct Args {
 pub struct Changed {
     /// The trade (0: before any; for backtests, the condor's number).
     pub trade: usize,
-    /// Its date, if any.
+    /// Its date, if any (for backtests, the old side's entry, or the new
+    /// side's when only it has this condor).
     pub date: Option<chrono::NaiveDate>,
-    /// Old step.
-    pub old_step: u32,
-    /// New step.
-    pub new_step: u32,
+    /// For backtests, the new side's entry when it is another day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_date: Option<chrono::NaiveDate>,
+    /// Old step (`None`: the old backtest has no such condor).
+    pub old_step: Option<u32>,
+    /// New step (`None`: the new backtest has no such condor).
+    pub new_step: Option<u32>,
     /// Old size.
-    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
-    pub old_size: Decimal,
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub old_size: Option<Decimal>,
     /// New size.
-    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
-    pub new_size: Decimal,
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub new_size: Option<Decimal>,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
@@ -140,10 +150,11 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
         .map(|(x, y)| Changed {
             trade: x.0,
             date: x.1,
-            old_step: x.2,
-            new_step: y.2,
-            old_size: x.3,
-            new_size: y.3,
+            new_date: None,
+            old_step: Some(x.2),
+            new_step: Some(y.2),
+            old_size: Some(x.3),
+            new_size: Some(y.3),
         })
         .collect();
     if let Err(code) = print_changes(args, &changed, None) {
@@ -157,7 +168,10 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
 }
 
 fn diff_backtest(args: &Args, color: bool) -> ExitCode {
-    let config = args.assumptions.config(None, None);
+    if let Err(code) = common::date_range(args.from, args.to) {
+        return code;
+    }
+    let config = args.assumptions.config(args.from, args.to);
     let ran = (|| {
         let (plugins, [(sa, ca), (sb, cb)]) = load_both(args, color)?;
         let Some((m, cal)) = common::load_market(&args.market)? else {
@@ -178,18 +192,26 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         crate::backtest::report::report(&ba, sa.account.capital),
         crate::backtest::report::report(&bb, sb.account.capital),
     );
-    let changed: Vec<Changed> = ba
-        .trades
-        .iter()
-        .zip(&bb.trades)
-        .filter(|(x, y)| (x.entry, x.step, x.size) != (y.entry, y.step, y.size))
-        .map(|(x, y)| Changed {
-            trade: x.number,
-            date: Some(x.entry),
-            old_step: x.step,
-            new_step: y.step,
-            old_size: x.size,
-            new_size: y.size,
+    // Condor by condor, by number; one that only one side has is listed
+    // with the other side blank.
+    let n = ba.trades.len().max(bb.trades.len());
+    let changed: Vec<Changed> = (0..n)
+        .filter_map(|i| {
+            let (x, y) = (ba.trades.get(i), bb.trades.get(i));
+            let key = |t: &crate::backtest::Trade| (t.entry, t.step, t.size);
+            if x.map(key) == y.map(key) {
+                return None;
+            }
+            let (old_date, new_date) = (x.map(|t| t.entry), y.map(|t| t.entry));
+            Some(Changed {
+                trade: x.or(y).map_or(i + 1, |t| t.number),
+                date: old_date.or(new_date),
+                new_date: new_date.filter(|_| old_date.is_some() && old_date != new_date),
+                old_step: x.map(|t| t.step),
+                new_step: y.map(|t| t.step),
+                old_size: x.map(|t| t.size),
+                new_size: y.map(|t| t.size),
+            })
         })
         .collect();
     let (ja, jb) = (
@@ -224,7 +246,7 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         )
     })
     .collect();
-    let differs = !changed.is_empty() || !deltas.is_empty() || ba.trades.len() != bb.trades.len();
+    let differs = !changed.is_empty() || !deltas.is_empty();
     if let Err(code) = print_changes(args, &changed, Some(&deltas)) {
         return code;
     }
@@ -262,21 +284,34 @@ fn print_changes(
                     writeln!(w, "no decision differs")?;
                 } else {
                     writeln!(w, "{} decisions differ:", changed.len())?;
+                    // `old → new` when a backtest's condor moved to another day.
+                    let date = |c: &Changed| match (c.date, c.new_date) {
+                        (Some(a), Some(b)) => format!("{a} → {b}"),
+                        (Some(a), None) => a.to_string(),
+                        (None, _) => "-".into(),
+                    };
+                    let width = changed
+                        .iter()
+                        .map(|c| date(c).chars().count())
+                        .max()
+                        .unwrap_or(4);
+                    let step = |s: Option<u32>| s.map_or("-".into(), |s| s.to_string());
+                    let size = |s: Option<Decimal>| s.map_or("-".into(), fmt_money);
                     writeln!(
                         w,
-                        "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                        "{:>6}  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}",
                         "trade", "date", "old step", "new step", "old size", "new size"
                     )?;
                     for c in changed {
                         writeln!(
                             w,
-                            "{:>6}  {:<10}  {:>8}  {:>8}  {:>10}  {:>10}",
+                            "{:>6}  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}",
                             c.trade,
-                            c.date.map_or("-".into(), |d| d.to_string()),
-                            c.old_step,
-                            c.new_step,
-                            fmt_money(c.old_size),
-                            fmt_money(c.new_size)
+                            date(c),
+                            step(c.old_step),
+                            step(c.new_step),
+                            size(c.old_size),
+                            size(c.new_size)
                         )?;
                     }
                 }

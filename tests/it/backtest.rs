@@ -633,4 +633,16 @@ fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
         .collect();
     let want: Vec<u64> = (na.min(nb) as u64 + 1..=na.max(nb) as u64).collect();
     assert_eq!(one_sided, want);
+    // A date range belongs to backtests: with a journal it is a usage error.
+    let journal = vixshield(&[
+        "diff",
+        a,
+        b,
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--to",
+        "2003-12-31",
+    ]);
+    assert_eq!(journal.status.code(), Some(2));
+    assert!(journal.stdout.is_empty());
 }
