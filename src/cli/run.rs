@@ -269,12 +269,17 @@ fn write_csv(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
         for h in &d.hedges {
             field(&|b| write!(b, "{}", h.budget.normalize()))?;
             field(&|b| {
-                b.push_str(trigger_word(h.trigger));
+                // A layer not active at this step buys nothing, whatever its trigger.
+                b.push_str(if h.active {
+                    trigger_word(h.trigger)
+                } else {
+                    "inactive"
+                });
                 Ok(())
             })?;
         }
         field(&|b| match &d.roll {
-            Some(r) => write!(b, "{}", r.amount),
+            Some(r) => write!(b, "{}", r.amount.normalize()),
             None => Ok(()),
         })?;
         field(&|b| {
