@@ -8,6 +8,10 @@
 //!   with a real SPX close: a bar whose SPX value is carried forward (a day in
 //!   the VIX file only, such as a holiday VIX printed on) is skipped, with no
 //!   entry, mark, exit or settlement;
+//! - options expire on a trading day: the last bar with a real SPX close on
+//!   or before entry + DTE (past the data's last SPX close, a weekend goes
+//!   back to the Friday); priced with the days to that expiry, settled at
+//!   its close;
 //! - SPX options priced with Black-Scholes at VIX/100 plus a skew (puts
 //!   `put_skew` higher, calls `call_skew`), the risk-free rate of the account;
 //!   short strikes at the middle of the strategy's delta range, on the 5-point
@@ -24,7 +28,7 @@
 //!   and VIX3M (VIX alone before VIX3M exists) at `vol_of_vol`; calls at
 //!   `hedge_otm` × the forward; spreads (`vix_call_spread`, `vix_futures_spread`,
 //!   `etf_spread`) as call spreads with the short leg `spread_width` × further;
-//!   closed at their DTE (at intrinsic on spot VIX) or with the condor; realized
+//!   closed at their expiry (at intrinsic on spot VIX) or with the condor; realized
 //!   profit goes through the engine's roll into the next layer;
 //! - commissions per contract per leg, slippage in index points per leg.
 
@@ -330,6 +334,56 @@ fn real_spx_close(spx: &crate::market::AlignedSeries, i: usize) -> bool {
     spx.get(i).is_some_and(f64::is_finite) && !spx.is_carried(i)
 }
 
+/// The SPX trading days of the data (the bars with a real SPX close), which
+/// options expire on.
+struct TradingDays<'a> {
+    dates: &'a [NaiveDate],
+    spx: &'a crate::market::AlignedSeries,
+    /// The last of them.
+    last: Option<NaiveDate>,
+}
+
+impl<'a> TradingDays<'a> {
+    fn new(dates: &'a [NaiveDate], spx: &'a crate::market::AlignedSeries) -> TradingDays<'a> {
+        let last = (0..dates.len())
+            .rev()
+            .find(|&i| real_spx_close(spx, i))
+            .and_then(|i| dates.get(i).copied());
+        TradingDays { dates, spx, last }
+    }
+
+    /// The expiry of an option bought on `from` (a trading day) for `days`
+    /// calendar days: the last trading day on or before `from` + `days`.
+    /// Past the data's last SPX close, where the trading days are not known,
+    /// a Saturday or a Sunday goes back to the Friday before. `None` when
+    /// `from` + `days` lies past the last date there is.
+    fn expiry(&self, from: NaiveDate, days: u64) -> Option<NaiveDate> {
+        use chrono::Datelike;
+        let nominal = from.checked_add_days(chrono::Days::new(days))?;
+        if self.last.is_some_and(|last| nominal <= last) {
+            let end = self.dates.partition_point(|d| *d <= nominal);
+            let day = (0..end)
+                .rev()
+                .find(|&i| real_spx_close(self.spx, i))
+                .and_then(|i| self.dates.get(i).copied());
+            if let Some(day) = day {
+                return Some(day.max(from));
+            }
+        }
+        let back = match nominal.weekday() {
+            chrono::Weekday::Sat => 1,
+            chrono::Weekday::Sun => 2,
+            _ => 0,
+        };
+        Some(
+            nominal
+                .checked_sub_days(chrono::Days::new(back))
+                .unwrap_or(nominal)
+                .max(from),
+        )
+    }
+}
+
 /// `date` plus `days`, or the last date there is when that lies beyond it:
 /// a wait past the end of the calendar never ends (checked arithmetic, so a
 /// strategy built by hand with any day count cannot panic here).
@@ -404,6 +458,12 @@ pub fn run(
     let vix3m = market.get("vix3m").map(|s| s.close());
     let dates = market.dates();
     let bars = tradeable_bars(market, config)?;
+    let trading = TradingDays::new(
+        dates,
+        market
+            .get("spx")
+            .ok_or(BacktestError::MissingSeries("spx"))?,
+    );
     let r = strategy.account.risk_free_rate.map_or(0.0, f);
     let entry = &strategy.entry;
     let delta = f((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
@@ -559,6 +619,7 @@ pub fn run(
             match enter(
                 strategy,
                 config,
+                &trading,
                 decision,
                 date,
                 s,
@@ -684,6 +745,7 @@ fn close(
 fn enter(
     strategy: &Strategy,
     c: &Config,
+    trading: &TradingDays<'_>,
     d: &Decision,
     date: NaiveDate,
     s: f64,
@@ -695,13 +757,14 @@ fn enter(
     number: usize,
 ) -> Result<Open, String> {
     let e = &strategy.entry;
-    let Some(expiry) = date.checked_add_days(chrono::Days::new(u64::from(e.dte))) else {
+    let Some(expiry) = trading.expiry(date, u64::from(e.dte)) else {
         return Err(format!(
             "a {}d condor entered on {date} would expire past the last date there is",
             e.dte
         ));
     };
-    let t = f64::from(e.dte) / 365.0;
+    // Priced with the days to the expiry it really has.
+    let t = (expiry - date).num_days() as f64 / 365.0;
     let vol = v / 100.0;
     let (vp, vc) = ((vol + c.put_skew).max(0.01), (vol + c.call_skew).max(0.01));
     let short_put = strike_for_delta(Right::Put, delta, s, t, r, vp, c.grid);
@@ -749,7 +812,15 @@ fn enter(
             continue;
         }
         // In f64: two DTEs near `u32::MAX` would overflow a `u32` sum.
-        let days = (f64::from(h.dte.0) + f64::from(h.dte.1)) / 2.0;
+        let nominal = (f64::from(h.dte.0) + f64::from(h.dte.1)) / 2.0;
+        let Some(hedge_expiry) = trading.expiry(date, nominal.round() as u64) else {
+            return Err(format!(
+                "hedge `{}` bought on {date} would expire past the last date there is",
+                h.name
+            ));
+        };
+        // Priced with the days to the expiry it really has.
+        let days = (hedge_expiry - date).num_days() as f64;
         let fwd = vix_forward(v, v3, days);
         let strike = (fwd * c.hedge_otm).round();
         // VIX strikes are whole points: the short leg at least one above the
@@ -768,13 +839,6 @@ fn enter(
         if k < 1.0 {
             continue;
         }
-        let Some(hedge_expiry) = date.checked_add_days(chrono::Days::new(days.round() as u64))
-        else {
-            return Err(format!(
-                "hedge `{}` bought on {date} would expire past the last date there is",
-                h.name
-            ));
-        };
         hedges.push(OpenHedge {
             trade: HedgeTrade {
                 layer: h.name.clone(),

@@ -646,3 +646,118 @@ fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
     assert_eq!(journal.status.code(), Some(2));
     assert!(journal.stdout.is_empty());
 }
+
+/// `path` backtested on the bundled data through the library, with `config`.
+fn library_backtest(
+    path: &str,
+    config: &vixshield::backtest::Config,
+) -> (vixshield::backtest::Backtest, vixshield::model::Strategy) {
+    use vixshield::check::{Env, check_source};
+    use vixshield::eval::MarketValues;
+    use vixshield::market::{Calendar, Market};
+    use vixshield::source::SourceFile;
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy");
+    let s = check_source(&SourceFile::new(path, text), &Env::default())
+        .strategy
+        .expect("it checks");
+    let c = vixshield::compile::compile(&s, &[]).expect("it compiles");
+    let (m, cal) = (
+        Market::bundled().expect("market"),
+        Calendar::bundled().expect("calendar"),
+    );
+    let values = MarketValues::compute(&c.graph, &m, &cal, None).expect("values");
+    let bt = vixshield::backtest::run(&s, &c, &m, &values, config, |_, _| {}).expect("it runs");
+    (bt, s)
+}
+
+/// Options expire on a trading day: the last day with a real SPX close on
+/// or before entry + DTE (a Saturday or Sunday expiry was settled at the next
+/// trading day's close, after expiry: 171 of 377 expiries fell on a weekend),
+/// condors and VIX hedges alike. Past the data's last SPX close (condors
+/// entered in its last weeks), a weekend goes back to the Friday.
+#[test]
+fn options_expire_on_the_last_trading_day_on_or_before_entry_plus_dte() {
+    use chrono::{Datelike, NaiveDate};
+    use vixshield::backtest::{Config, ExitReason};
+    let spx: std::collections::BTreeSet<NaiveDate> = data_dates("spx-daily.csv")
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .collect();
+    let last = spx.last().copied().expect("SPX closes");
+    // The expiry an option bought on `from` for `days` days must have.
+    let expiry = |from: NaiveDate, days: u64| {
+        let nominal = from + chrono::Days::new(days);
+        if nominal <= last {
+            spx.range(..=nominal).next_back().copied()
+        } else {
+            Some(match nominal.weekday() {
+                chrono::Weekday::Sat => nominal - chrono::Days::new(1),
+                chrono::Weekday::Sun => nominal - chrono::Days::new(2),
+                _ => nominal,
+            })
+        }
+    };
+    for path in [
+        "strategies/spx-mastery.vxs",
+        "strategies/aggressive.vxs",
+        "strategies/conservative.vxs",
+    ] {
+        let (bt, s) = library_backtest(path, &Config::default());
+        assert!(bt.trades.len() > 300, "{path}");
+        let mut weekends = 0;
+        for t in &bt.trades {
+            let nominal = t.entry + chrono::Days::new(u64::from(s.entry.dte));
+            weekends += usize::from(nominal.weekday().number_from_monday() > 5);
+            assert_eq!(
+                Some(t.expiry),
+                expiry(t.entry, u64::from(s.entry.dte)),
+                "{path}: {t:?}"
+            );
+            assert!(t.exit <= t.expiry, "{path}: exit after expiry: {t:?}");
+            assert!(spx.contains(&t.exit), "{path}: exit on no SPX close: {t:?}");
+            assert!(
+                spx.contains(&t.expiry) || t.expiry > last,
+                "{path}: expiry on no SPX close: {t:?}"
+            );
+            if t.exit_reason == ExitReason::Expiry {
+                assert_eq!(t.exit, t.expiry, "{path}: settled on its expiry: {t:?}");
+            }
+            for h in &t.hedges {
+                let layer = s
+                    .hedges
+                    .iter()
+                    .find(|l| l.name == h.layer)
+                    .expect("its layer");
+                let days = (f64::from(layer.dte.0) + f64::from(layer.dte.1)) / 2.0;
+                assert_eq!(
+                    Some(h.expiry),
+                    expiry(t.entry, days.round() as u64),
+                    "{path}: {h:?}"
+                );
+                assert!(
+                    spx.contains(&h.expiry) || h.expiry > last,
+                    "{path}: hedge expiry on no SPX close: {h:?}"
+                );
+            }
+        }
+        assert!(
+            weekends > 50,
+            "{path}: {weekends} nominal expiries on a weekend"
+        );
+    }
+    // The auditor's case: entered Thursday 2017-09-21, 45 days ahead is
+    // Sunday 2017-11-05; it expires and settles on Friday 2017-11-03 (it
+    // was settled on Monday 2017-11-06, at that day's close).
+    let trades = trades_of(
+        "strategies/spx-mastery.vxs",
+        &["--from", "2017-09-21", "--to", "2017-11-10"],
+    );
+    let first = trades.first().cloned().unwrap_or_default();
+    let get = |k: &str| first.get(k).map_or("", String::as_str);
+    assert_eq!(
+        (get("entry"), get("expiry"), get("exit"), get("exit_reason")),
+        ("2017-09-21", "2017-11-03", "2017-11-03", "expiry"),
+        "{first:?}"
+    );
+}
