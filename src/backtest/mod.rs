@@ -22,7 +22,8 @@
 //! - marked to market at every close; exit at the profit target (`take_profit`
 //!   of the credit, or `target_return` of the condor's margin risk, whichever is
 //!   nearer), at the step's max loss, at `exit_dte`, or at expiry at intrinsic
-//!   value (no exit costs: cash settlement);
+//!   value (no exit costs: cash settlement); on the last day a condor still
+//!   open closes at that day's mark, its hedges with it, as on any exit;
 //! - hedge layers bought at entry when active and their trigger fires, each for
 //!   its budget, priced with Black-76 on a VIX forward interpolated between VIX
 //!   and VIX3M (VIX alone before VIX3M exists) at `vol_of_vol`; calls at
@@ -283,7 +284,76 @@ fn vix_forward(vix: f64, vix3m: Option<f64>, days: f64) -> f64 {
     }
 }
 
+/// An open condor marked at a close.
+struct Mark {
+    /// The condor's P&L if closed at this close, costs included (no exit
+    /// costs at expiry: cash settlement).
+    pnl: f64,
+    /// The open hedges' value less their cost.
+    hedges_open: f64,
+    /// Calendar days to the condor's expiry.
+    days_left: i64,
+}
+
 impl Open {
+    /// Marks the condor and its hedges at `date`'s close (SPX `s`, VIX `v`,
+    /// VIX3M `v3`), settling on spot VIX the hedges that expire then.
+    fn mark(
+        &mut self,
+        date: NaiveDate,
+        s: f64,
+        v: f64,
+        v3: Option<f64>,
+        r: f64,
+        config: &Config,
+    ) -> Mark {
+        let days_left = (self.trade.expiry - date).num_days();
+        let t = days_left.max(0) as f64 / 365.0;
+        let contracts = f64::from(self.trade.contracts);
+        // Hedges reaching their own expiry are settled on spot VIX.
+        for h in self
+            .hedges
+            .iter_mut()
+            .filter(|h| h.trade.expiry <= date && h.trade.pnl.is_zero())
+        {
+            let payoff = intrinsic(Right::Call, v, h.trade.strike)
+                - h.trade
+                    .short_strike
+                    .map_or(0.0, |k| intrinsic(Right::Call, v, k));
+            let pnl = payoff * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost);
+            h.trade.pnl = money(pnl);
+            self.hedge_realized += pnl;
+        }
+        let hedges_open: f64 = self
+            .hedges
+            .iter()
+            .filter(|h| h.trade.expiry > date)
+            .map(|h| {
+                hedge_value(h, v, v3, date, r, config) * 100.0 * f64::from(h.trade.contracts)
+                    - f(h.trade.cost)
+            })
+            .sum();
+        let expired = days_left <= 0;
+        let exit_value = if expired {
+            self.legs()
+                .iter()
+                .map(|(right, k, sign)| -sign * intrinsic(*right, s, *k))
+                .sum::<f64>()
+        } else {
+            self.value(s, v, t, r, config)
+        };
+        let exit_costs = if expired {
+            0.0
+        } else {
+            contracts * (4.0 * f(config.commission) + 4.0 * config.slippage * 100.0)
+        };
+        Mark {
+            pnl: (self.credit_pts - exit_value) * 100.0 * contracts - self.entry_costs - exit_costs,
+            hedges_open,
+            days_left,
+        }
+    }
+
     fn legs(&self) -> [(Right, f64, f64); 4] {
         let t = &self.trade;
         [
@@ -479,6 +549,8 @@ pub fn run(
     let mut next_entry: Option<NaiveDate> = None;
     let mut closed_equity = strategy.account.capital;
     let total = bars.len();
+    // The last day marked: its date, SPX, VIX and VIX3M.
+    let mut last_close: Option<(NaiveDate, f64, f64, Option<f64>)> = None;
     // The market conditions of the hedge triggers, for the chart's markers.
     let conditions: Vec<crate::graph::NodeId> = compiled
         .ids
@@ -505,52 +577,17 @@ pub fn run(
             // No SPX (before 2000 or after its last date): nothing to mark or trade.
             continue;
         };
+        last_close = Some((date, s, v, v3));
         // Mark and maybe close the open condor.
         let mut unrealized = 0.0;
         let mut at_risk = 0.0;
         if let Some(o) = open.as_mut() {
-            let days_left = (o.trade.expiry - date).num_days();
-            let t = days_left.max(0) as f64 / 365.0;
-            let contracts = f64::from(o.trade.contracts);
-            // Hedges reaching their own expiry are settled on spot VIX.
-            for h in o
-                .hedges
-                .iter_mut()
-                .filter(|h| h.trade.expiry <= date && h.trade.pnl.is_zero())
-            {
-                let payoff = intrinsic(Right::Call, v, h.trade.strike)
-                    - h.trade
-                        .short_strike
-                        .map_or(0.0, |k| intrinsic(Right::Call, v, k));
-                let pnl = payoff * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost);
-                h.trade.pnl = money(pnl);
-                o.hedge_realized += pnl;
-            }
-            let hedges_open: f64 = o
-                .hedges
-                .iter()
-                .filter(|h| h.trade.expiry > date)
-                .map(|h| {
-                    hedge_value(h, v, v3, date, r, config) * 100.0 * f64::from(h.trade.contracts)
-                        - f(h.trade.cost)
-                })
-                .sum();
-            let expired = days_left <= 0;
-            let exit_value = if expired {
-                o.legs()
-                    .iter()
-                    .map(|(right, k, sign)| -sign * intrinsic(*right, s, *k))
-                    .sum::<f64>()
-            } else {
-                o.value(s, v, t, r, config)
-            };
-            let exit_costs = if expired {
-                0.0
-            } else {
-                contracts * (4.0 * f(config.commission) + 4.0 * config.slippage * 100.0)
-            };
-            let pnl = (o.credit_pts - exit_value) * 100.0 * contracts - o.entry_costs - exit_costs;
-            let reason = if expired {
+            let Mark {
+                pnl,
+                hedges_open,
+                days_left,
+            } = o.mark(date, s, v, v3, r, config);
+            let reason = if days_left <= 0 {
                 Some(ExitReason::Expiry)
             } else if pnl >= o.target {
                 Some(ExitReason::ProfitTarget)
@@ -558,6 +595,10 @@ pub fn run(
                 Some(ExitReason::MaxLoss)
             } else if entry.exit_dte.is_some_and(|e| days_left <= i64::from(e)) {
                 Some(ExitReason::ExitDte)
+            } else if n + 1 == total {
+                // The last day: closed at this mark, its hedges with it, as
+                // on any other exit.
+                Some(ExitReason::EndOfData)
             } else {
                 None
             };
@@ -669,29 +710,31 @@ pub fn run(
             at_risk: money(at_risk),
         });
     }
-    // Close what is still open at the last mark.
-    if let (Some(mut o), Some(last)) = (open.take(), days.last().copied()) {
-        let pnl = f(last.equity - last.closed_equity) - o.hedge_realized;
-        let v3 = None;
-        close(
-            &mut o,
-            last.date,
-            pnl,
-            ExitReason::EndOfData,
-            last.vix,
-            v3,
-            r,
-            config,
-        );
+    // A condor opened on the last day is closed at once, at that day's
+    // mark (its round trip's costs), its hedges with it, as on any exit.
+    if let (Some(mut o), Some((date, s, v, v3))) = (open.take(), last_close) {
+        let m = o.mark(date, s, v, v3, r, config);
+        let reason = if m.days_left <= 0 {
+            ExitReason::Expiry
+        } else {
+            ExitReason::EndOfData
+        };
+        close(&mut o, date, m.pnl, reason, v, v3, r, config);
         let t = o.trade;
+        closed_equity += t.pnl + t.hedge_pnl;
         engine.apply(&ClosedTrade {
-            date: last.date,
+            date,
             pnl: t.pnl,
             credit: Some(t.credit * Decimal::from(t.contracts)),
             hedge_pnl: Some(t.hedge_pnl),
         })?;
         decisions.push(engine.decide(None)?);
         trades.push(t);
+        // The day's equity is then the closed equity, as on any exit day.
+        if let Some(day) = days.last_mut() {
+            day.equity = closed_equity;
+            day.closed_equity = closed_equity;
+        }
     }
     progress(total, total);
     Ok(Backtest {

@@ -761,3 +761,92 @@ fn options_expire_on_the_last_trading_day_on_or_before_entry_plus_dte() {
         "{first:?}"
     );
 }
+
+/// The books balance, exactly: initial capital + net P&L = final equity, and
+/// the trades' condor and hedge P&L sum to the net P&L. At the end of the
+/// data the open condor's P&L was its mark less the closed equity and the
+/// hedges' realized P&L, which already held the open hedges' mark; the
+/// hedges were then valued again (on VIX alone) and booked as hedge P&L too:
+/// the full run reported $58,512.33 of net P&L beside a final equity of
+/// $158,646.35. Now the last day closes the condor at its own mark and its
+/// hedges once, as any exit does.
+#[test]
+fn capital_plus_net_pnl_is_the_final_equity() {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    use vixshield::backtest::{Config, ExitReason, report};
+    let date = |d: &str| chrono::NaiveDate::from_str(d).ok();
+    let windows: &[(Option<&str>, Option<&str>)] = &[
+        (None, None),
+        // A condor and a VIX call open at the end.
+        (Some("2000-11-10"), Some("2000-11-20")),
+        // A condor opened on the last day.
+        (Some("2022-06-01"), Some("2022-07-08")),
+        (Some("2008-09-01"), Some("2008-10-20")),
+        (Some("2020-02-01"), Some("2020-03-20")),
+        (Some("2017-09-21"), Some("2017-11-10")),
+    ];
+    for path in [
+        "strategies/spx-mastery.vxs",
+        "strategies/aggressive.vxs",
+        "strategies/conservative.vxs",
+    ] {
+        for (from, to) in windows {
+            let config = Config {
+                from: from.and_then(date),
+                to: to.and_then(date),
+                ..Config::default()
+            };
+            let (bt, s) = library_backtest(path, &config);
+            let r = report::report(&bt, s.account.capital);
+            let sum: Decimal = bt.trades.iter().map(|t| t.pnl + t.hedge_pnl).sum();
+            assert_eq!(sum, r.net_pnl, "{path} {from:?}..{to:?}");
+            assert_eq!(
+                s.account.capital + r.net_pnl,
+                r.final_equity,
+                "{path} {from:?}..{to:?}"
+            );
+            let last = bt.days.last().expect("days");
+            assert_eq!(last.equity, last.closed_equity, "{path} {from:?}..{to:?}");
+            let ends = bt
+                .trades
+                .iter()
+                .filter(|t| t.exit_reason == ExitReason::EndOfData)
+                .count();
+            assert!(ends <= 1, "{path} {from:?}..{to:?}");
+        }
+    }
+    // The auditor's window: the condor's P&L is its own mark on 2000-11-20
+    // (the independent simulator gives the same), the VIX call's its mark
+    // less its cost and the commission to sell it.
+    let trades = trades_of(
+        "strategies/spx-mastery.vxs",
+        &["--from", "2000-11-10", "--to", "2000-11-20"],
+    );
+    let first = trades.first().cloned().unwrap_or_default();
+    let get = |k: &str| first.get(k).map_or("", String::as_str);
+    assert_eq!(
+        (
+            get("exit"),
+            get("pnl"),
+            get("hedge_pnl"),
+            get("exit_reason")
+        ),
+        ("2000-11-20", "129.78", "-61.44", "end_of_data"),
+        "{first:?}"
+    );
+    // What a user sees: the JSON report and the trades file agree.
+    let r = report("strategies/spx-mastery.vxs", &[]);
+    let dec = |v: &serde_json::Value| Decimal::from_str(v.as_str().unwrap_or("x")).ok();
+    let (net, fin) = (dec(&r["net_pnl"]), dec(&r["final_equity"]));
+    assert!(net.is_some(), "{}", r["net_pnl"]);
+    assert_eq!(net.map(|n| n + Decimal::from(100_000)), fin);
+    let sum: Decimal = trades_of("strategies/spx-mastery.vxs", &[])
+        .iter()
+        .map(|t| {
+            let d = |k: &str| t.get(k).and_then(|x| Decimal::from_str(x).ok());
+            d("pnl").unwrap_or_default() + d("hedge_pnl").unwrap_or_default()
+        })
+        .sum();
+    assert_eq!(Some(sum), net);
+}
