@@ -168,7 +168,7 @@ fn f(d: Decimal) -> f64 {
 
 /// Computes the report.
 /// How many worst cycles a report lists by default: enough to show every
-/// major stress of the bundled history (the ten worst of the 330 cycles spx-mastery trades over 2000–2025).
+/// major stress of the bundled history (the ten worst of the 327 cycles spx-mastery trades over 2000–2025).
 pub const WORST_CYCLES: usize = 10;
 
 /// The report of a backtest, with the [`WORST_CYCLES`] worst cycles.

@@ -341,8 +341,9 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
 /// bundled calendar marks the month whose CPI release date was never found
 /// as unknown (`data/cpi-ppi-unknown.csv`: July 2002, when the June 2002 CPI
 /// came out), so spx-mastery's blackout is unknown at entries of that month
-/// it did not block, and at none from 2003 to 2009, where every release date
-/// is known.
+/// it did not block (2002-07-12 and 2002-07-23) and before the CPI and PPI
+/// calendar begins (2000-01-14 and 2000-01-13: the first entry, 2000-01-03),
+/// and at none from 2003 to 2009, where every release date is known.
 #[test]
 fn entries_taken_with_a_guard_unknown_are_counted() {
     let early = report("strategies/spx-mastery.vxs", &["--to", "2002-12-31"]);
