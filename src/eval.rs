@@ -911,7 +911,11 @@ impl<'a> Engine<'a> {
                 }
                 Node::RollAmount { coefficient, .. } => match get(&self.slots, *coefficient) {
                     Slot::Coefficient { value, .. } => {
-                        let amount = money::mul(self.state.hedge_profit, value).map_err(wrap)?;
+                        // Money is cents: the share rolled is rounded down
+                        // (never more than the coefficient's share).
+                        let amount = money::mul(self.state.hedge_profit, value)
+                            .map_err(wrap)?
+                            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
                         Slot::Money(money::add(amount, self.state.roll_carry).map_err(wrap)?)
                     }
                     _ => Slot::Money(Decimal::ZERO),
@@ -1078,6 +1082,10 @@ impl<'a> Engine<'a> {
                     }
                 }
                 roll.unknown.truncate(n_unknown);
+                // The roll goes to the first active layer, whether or not its
+                // trigger fires: a layer that does not buy leaves it unspent
+                // (the profit stays in equity, it is not carried on). Carried
+                // only while no layer is active.
                 let target = out.hedges.iter_mut().find(|h| h.active);
                 let to = target.as_ref().map(|h| &h.layer);
                 if roll.to.as_ref().map(Arc::as_ptr) != to.map(Arc::as_ptr) {

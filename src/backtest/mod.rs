@@ -249,9 +249,9 @@ pub enum BacktestError {
 
 struct OpenHedge {
     trade: HedgeTrade,
-    instrument: Instrument,
-    /// Premium per unit paid (points).
-    paid: f64,
+    /// Settled at its expiry or closed with the condor: its P&L is booked
+    /// (it may be exactly $0).
+    settled: bool,
 }
 
 struct Open {
@@ -314,7 +314,7 @@ impl Open {
         for h in self
             .hedges
             .iter_mut()
-            .filter(|h| h.trade.expiry <= date && h.trade.pnl.is_zero())
+            .filter(|h| h.trade.expiry <= date && !h.settled)
         {
             let payoff = intrinsic(Right::Call, v, h.trade.strike)
                 - h.trade
@@ -322,6 +322,7 @@ impl Open {
                     .map_or(0.0, |k| intrinsic(Right::Call, v, k));
             let pnl = payoff * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost);
             h.trade.pnl = money(pnl);
+            h.settled = true;
             self.hedge_realized += pnl;
         }
         let hedges_open: f64 = self
@@ -762,7 +763,7 @@ fn close(
     for h in o
         .hedges
         .iter_mut()
-        .filter(|h| h.trade.pnl.is_zero() && h.trade.expiry > date)
+        .filter(|h| !h.settled && h.trade.expiry > date)
     {
         let value = hedge_value(h, v, v3, date, r, c);
         let costs = f64::from(h.trade.contracts)
@@ -774,9 +775,9 @@ fn close(
             };
         let p = value * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost) - costs;
         h.trade.pnl = money(p);
+        h.settled = true;
         o.hedge_realized += p;
     }
-    let _ = o.hedges.first().map(|h| (h.instrument, h.paid));
     o.trade.exit = date;
     o.trade.pnl = money(pnl);
     o.trade.hedge_pnl = money(o.hedge_realized);
@@ -892,8 +893,7 @@ fn enter(
                 cost: money(k * unit),
                 pnl: Decimal::ZERO,
             },
-            instrument: h.instrument,
-            paid: premium,
+            settled: false,
         });
     }
     Ok(Open {
