@@ -584,7 +584,9 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             format!("{:.12}", o.p_no_losing_run),
         ),
         (
-            "expected stopped cycles".into(),
+            // Cycles the model stops: runs of K losses (the engine also
+            // stops one whose step-K trade wins but leaves it negative).
+            format!("expected runs of {} losses", o.run),
             format!(
                 "{:.6} (long run: one per {} trades)",
                 o.expected_stopped_cycles,
@@ -612,7 +614,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
         writeln!(
             w,
             "{:<28}{} in {what}, longest losing run {}; P(≥ {}) = {} if trades were independent",
-            "observed stopped cycles",
+            format!("observed runs of {} losses", o.run),
             obs.stopped_cycles,
             obs.longest_losing_run,
             obs.stopped_cycles,

@@ -253,7 +253,7 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     // The table says it in words.
     let table = vixshield(&args[..6], None);
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("observed stopped cycles"), "{text}");
+    assert!(text.contains("observed runs of 4 losses"), "{text}");
     assert!(text.contains("in blocks of 7 on average"), "{text}");
     assert!(text.contains("the backtest itself"), "{text}");
     // The note on clustering comes exactly when the observed runs would be
