@@ -463,28 +463,11 @@ fn assumption_flags_out_of_range_are_usage_errors() {
 /// spread of nothing, bought by the thousand for its commission.
 #[test]
 fn hedge_spreads_are_at_least_one_point_wide() {
-    use vixshield::backtest::{self, Config};
-    use vixshield::check::{Env, check_source};
-    use vixshield::eval::MarketValues;
-    use vixshield::market::{Calendar, Market};
-    use vixshield::source::SourceFile;
-    let path = "strategies/spx-mastery.vxs";
-    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
-        .expect("the strategy");
-    let s = check_source(&SourceFile::new(path, text), &Env::default())
-        .strategy
-        .expect("it checks");
-    let c = vixshield::compile::compile(&s, &[]).expect("it compiles");
-    let (m, cal) = (
-        Market::bundled().expect("market"),
-        Calendar::bundled().expect("calendar"),
-    );
-    let values = MarketValues::compute(&c.graph, &m, &cal, None).expect("values");
-    let config = Config {
+    let config = vixshield::backtest::Config {
         spread_width: 1.01,
-        ..Config::default()
+        ..vixshield::backtest::Config::default()
     };
-    let bt = backtest::run(&s, &c, &m, &values, &config, |_, _| {}).expect("it runs");
+    let (bt, _) = library_backtest("strategies/spx-mastery.vxs", &config);
     let spreads: Vec<_> = bt
         .trades
         .iter()

@@ -691,20 +691,28 @@ fn an_overflow_while_replaying_names_the_trades_line() {
     }
 }
 
-/// A run that ends where it started has an IRR of 0.00%, never -0.00% (the
-/// root finder lands a hair below zero).
-#[test]
-fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
+/// `run strategies/spx-mastery.vxs --journal J --summary EXTRA...` over a
+/// journal holding `text`.
+fn run_summary(text: &str, extra: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flat.csv");
-    std::fs::write(&path, "date,pnl\n2024-01-05,100\n2024-02-05,-100\n").unwrap();
-    let out = crate::common::vixshield(&[
+    let path = dir.path().join("journal.csv");
+    std::fs::write(&path, text).unwrap();
+    let mut args = vec![
         "run",
         "strategies/spx-mastery.vxs",
         "--journal",
         path.to_str().unwrap(),
         "--summary",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    crate::common::vixshield(&args)
+}
+
+/// A run that ends where it started has an IRR of 0.00%, never -0.00% (the
+/// root finder lands a hair below zero).
+#[test]
+fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
+    let out = run_summary("date,pnl\n2024-01-05,100\n2024-02-05,-100\n", &[]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = crate::common::text(&out.stdout);
     assert!(stdout.contains("IRR 0.00%"), "{stdout}");
@@ -716,26 +724,13 @@ fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
 /// several condors spreads its credit over them for the break-even.
 #[test]
 fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("j.csv");
-    std::fs::write(
-        &path,
+    let out = run_summary(
         "date,pnl,credit,hedge_pnl,short_put,short_call,contracts\n\
          2024-01-05,500,1000,-100,4600,4900,2\n\
          2024-02-09,400,,-300,,,\n\
          2024-03-08,300,\"$1,500\",,4700,5000,\n",
-    )
-    .unwrap();
-    let out = crate::common::vixshield(&[
-        "run",
-        "strategies/spx-mastery.vxs",
-        "--journal",
-        path.to_str().unwrap(),
-        "--summary",
-        "--no-market",
-        "--format",
-        "json",
-    ]);
+        &["--no-market", "--format", "json"],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
