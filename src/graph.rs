@@ -314,8 +314,8 @@ pub struct Graph {
 }
 
 /// Market nodes by [`node_hash`]. Only a cache: it never decides equality
-/// (candidates are compared with `==`), and it takes no part in comparing or
-/// printing graphs.
+/// (candidates are compared with [`same_market_node`]), and it takes no
+/// part in comparing or printing graphs.
 #[derive(Clone, Default)]
 struct SharedIndex(std::collections::HashMap<u64, Vec<NodeId>>);
 
@@ -331,13 +331,40 @@ impl std::fmt::Debug for SharedIndex {
     }
 }
 
-/// A hash of a node consistent with its `==`: equal nodes hash alike
-/// (`0.0` and `-0.0` are equal and hash alike; a NaN constant equals nothing,
-/// so its hash does not matter).
+/// Whether [`Graph::add`] may share `old` for `new`: the nodes are equal
+/// with their `f64` constants and params compared bit for bit. `==` would
+/// take `0.0` for `-0.0`, which a plugin can tell apart (`copysign`), and
+/// never share a NaN. Consistent with [`node_hash`]: nodes shared hash alike.
+fn same_market_node(old: &Node, new: &Node) -> bool {
+    fn bits(xs: &[f64]) -> impl Iterator<Item = u64> + '_ {
+        xs.iter().map(|x| x.to_bits())
+    }
+    match (old, new) {
+        (Node::Const(a), Node::Const(b)) => a.to_bits() == b.to_bits(),
+        (
+            Node::Plugin { name, args, params },
+            Node::Plugin {
+                name: name2,
+                args: args2,
+                params: params2,
+            },
+        ) => {
+            name == name2
+                && args == args2
+                && params.len() == params2.len()
+                && bits(params).eq(bits(params2))
+        }
+        // No other market node holds an `f64`.
+        _ => old == new,
+    }
+}
+
+/// A hash of a node consistent with [`same_market_node`]: nodes it shares
+/// hash alike (`f64`s hashed by their bits, so `0.0` and `-0.0` differ).
 fn node_hash(node: &Node) -> u64 {
     use std::hash::{Hash, Hasher};
     fn float(x: f64, h: &mut impl Hasher) {
-        (if x == 0.0 { 0 } else { x.to_bits() }).hash(h);
+        x.to_bits().hash(h);
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();
     std::mem::discriminant(node).hash(&mut h);
@@ -381,7 +408,8 @@ fn node_hash(node: &Node) -> u64 {
 }
 
 impl Graph {
-    /// Adds a node, returning its id (an identical market node is shared).
+    /// Adds a node, returning its id (an identical market node is shared;
+    /// its `f64` constants and params must be identical to the bit).
     pub fn add(&mut self, node: Node) -> NodeId {
         if !node.is_market() {
             self.nodes.push(node);
@@ -389,10 +417,11 @@ impl Graph {
         }
         let hash = node_hash(&node);
         let candidates = self.shared.0.entry(hash).or_default();
-        if let Some(&id) = candidates
-            .iter()
-            .find(|id| self.nodes.get(id.index()) == Some(&node))
-        {
+        if let Some(&id) = candidates.iter().find(|id| {
+            self.nodes
+                .get(id.index())
+                .is_some_and(|old| same_market_node(old, &node))
+        }) {
             return id;
         }
         self.nodes.push(node);

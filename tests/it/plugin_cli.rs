@@ -181,6 +181,79 @@ fn a_bool_plugin_is_a_condition_with_unknown_where_it_has_no_value() {
     }
 }
 
+/// A plugin that writes `copysign(1, x)` for its param `x` on every bar.
+const SIGN_WAT: &str = r#"(module
+  (memory (export "memory") 8)
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "vxs_signal_v1"))
+  (func (export "vxs_alloc") (param $s i32) (result i32) (local $r i32)
+    (local.set $r (global.get $next))
+    (global.set $next (i32.add (local.get $r) (local.get $s)))
+    (local.get $r))
+  (func (export "vxs_compute") (param $in i32) (param $ni i32) (param $nb i32)
+    (param $pp i32) (param $np i32) (param $out i32) (result i32) (local $t i32)
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $t) (local.get $nb)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 3)))
+        (f64.copysign (f64.const 1) (f64.load (local.get $pp))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $l)))
+    (i32.const 0)))"#;
+
+/// Calls whose params differ only in the sign of a zero are two nodes: the
+/// plugin can tell `0` from `-0`, so sharing one column would be wrong
+/// (`sign(vix, 0) + sign(vix, -0)` was 2 instead of 1 + -1). Calls with
+/// the same params are still one node.
+#[test]
+fn plugin_calls_with_0_and_minus_0_are_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("sign");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("sign.wasm"), wat::parse_str(SIGN_WAT).unwrap()).unwrap();
+    std::fs::write(
+        folder.join("plugin.toml"),
+        "name = \"sign\"\nversion = \"1\"\nabi = 1\nwasm = \"sign.wasm\"\n\
+         description = \"copysign(1, x)\"\ninputs = 1\noutput = \"number\"\n\
+         [[params]]\nname = \"x\"\ndefault = 0\n",
+    )
+    .unwrap();
+    let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()]));
+    let market = Market::bundled().unwrap();
+    let calendar = Calendar::bundled().unwrap();
+    // The expression's graph size and its values on every bar.
+    let eval = |text: &str| {
+        let src = SourceFile::new("<expr>", text);
+        let (expr, _) = check::check_expr(&src, &setup.env())
+            .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
+        let (graph, id) =
+            vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
+        let runner = setup.runner(&graph).expect("the plugin loads");
+        let values = MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner))
+            .expect("evaluates");
+        let column = (0..values.dates().len())
+            .map(|bar| values.value_at(id, bar))
+            .collect::<Vec<_>>();
+        (graph.nodes.len(), column)
+    };
+    // `v` on every bar (the first bar that is not, if any).
+    let every = |column: &[Option<f64>], v: f64| {
+        assert!(column.len() > 9000, "the whole VIX history");
+        let other = column.iter().enumerate().find(|(_, x)| **x != Some(v));
+        assert_eq!(other, None, "not {v} on every bar");
+    };
+    every(&eval("sign(vix, 0)").1, 1.0);
+    every(&eval("sign(vix, -0)").1, -1.0);
+    let (nodes, sum) = eval("sign(vix, 0) + sign(vix, -0)");
+    every(&sum, 0.0);
+    let (shared, twice) = eval("sign(vix, 0) + sign(vix, 0)");
+    every(&twice, 2.0);
+    assert_eq!(shared + 1, nodes, "the same call twice is one node");
+    // The default is 0, so a call without the param is the call with `0`.
+    let (default_nodes, default) = eval("sign(vix) + sign(vix, 0)");
+    every(&default, 2.0);
+    assert_eq!(default_nodes, shared);
+}
+
 // ------------------------------------------------------------ the checker
 
 fn codes(env: &Env, body: &str) -> Vec<Code> {

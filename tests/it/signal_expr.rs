@@ -206,9 +206,11 @@ fn only_the_signals_decisions_read_are_computed() {
     assert!(alone.column(used).is_none());
 }
 
-/// `Graph::add` shares a market node equal (`==`) to one already added, and
-/// only then: `0.0` and `-0.0` are equal, a NaN constant equals nothing, and
-/// decision nodes are never shared.
+/// `Graph::add` shares a market node identical to one already added, and
+/// only then, and never a decision node. Its `f64`s are compared bit for
+/// bit, not with `==`: `0.0` and `-0.0` are two nodes (a plugin can tell
+/// them apart with `copysign`, so one column for both would be wrong), and
+/// a NaN is the same node as a NaN of the same bits.
 #[test]
 fn identical_market_nodes_are_one_node() {
     use vixshield::graph::{Graph, Input, Node};
@@ -218,9 +220,23 @@ fn identical_market_nodes_are_one_node() {
     assert_eq!(g.add(Node::Series("vix".into())), vix);
     assert_ne!(g.add(Node::Series("vix3m".into())), vix);
     let zero = g.add(Node::Const(0.0));
-    assert_eq!(g.add(Node::Const(-0.0)), zero);
+    assert_eq!(g.add(Node::Const(0.0)), zero);
+    let minus_zero = g.add(Node::Const(-0.0));
+    assert_ne!(minus_zero, zero);
+    assert_eq!(g.add(Node::Const(-0.0)), minus_zero);
     let nan = g.add(Node::Const(f64::NAN));
-    assert_ne!(g.add(Node::Const(f64::NAN)), nan);
+    assert_eq!(g.add(Node::Const(f64::NAN)), nan);
+    assert_ne!(g.add(Node::Const(-f64::NAN)), nan);
+    // The same for a plugin's params.
+    let plugin = |params: Vec<f64>| Node::Plugin {
+        name: "p".into(),
+        args: vec![vix],
+        params,
+    };
+    let p0 = g.add(plugin(vec![1.0, 0.0]));
+    assert_eq!(g.add(plugin(vec![1.0, 0.0])), p0);
+    assert_ne!(g.add(plugin(vec![1.0, -0.0])), p0);
+    assert_ne!(g.add(plugin(vec![1.0])), p0);
     let not = g.add(Node::Not(vix));
     assert_eq!(g.add(Node::Not(vix)), not);
     assert_ne!(g.add(Node::Neg(vix)), not);
