@@ -127,6 +127,27 @@ pub(crate) fn warnings(
         }
     };
     let capital = account.capital;
+    if let Some(first) = e.rungs.first()
+        && first.size.rounded <= Decimal::ZERO
+        && let Some(r) = s.rounding
+    {
+        c.diags.push(
+            Diagnostic::new(
+                Code::NotPositive,
+                spans.base,
+                format!(
+                    "the base of {} rounds to {} ({} {}): no condor would ever be sized",
+                    fmt_money(first.size.raw),
+                    fmt_money(first.size.rounded),
+                    r.mode.word(),
+                    fmt_money(r.increment)
+                ),
+            )
+            .label("rounds to nothing")
+            .help("raise the base, or round to a smaller increment (`round = nearest $10`)"),
+        );
+        return;
+    }
     if let (Some(first), Some(cap)) = (e.rungs.first(), s.layer_cap)
         && first.size.rounded > first.size.cap.unwrap_or(Decimal::MAX)
     {

@@ -42,6 +42,18 @@ const MAX_CHECK_DEPTH: usize = 1024;
 /// Names that only a guard line can compare.
 pub const GUARD_VARS: &[&str] = &["wacc_impact", "quick_ratio", "exposure"];
 
+/// What a name other than a built-in signal already is in the language (a
+/// market series, a guard variable), which a plugin may not take.
+pub fn reserved_kind(name: &str) -> Option<&'static str> {
+    if SERIES.contains(&name) {
+        Some("a market series")
+    } else if GUARD_VARS.contains(&name) {
+        Some("a guard variable")
+    } else {
+        None
+    }
+}
+
 impl Checker<'_> {
     /// The type of `e`, or `None` after reporting why it has none.
     pub(crate) fn expr_ty(&mut self, e: &Expr) -> Option<Ty> {
@@ -318,6 +330,33 @@ impl Checker<'_> {
         args: &[Expr],
         e: &Expr,
     ) -> Option<Ty> {
+        // A plugin named like a market series or a guard variable would be
+        // called where the name means something else: the same clash as a
+        // built-in's name.
+        if let Some(what) = reserved_kind(name)
+            && let Some(p) = self.env.plugins.iter().find(|p| p.name == name)
+        {
+            let origin = p
+                .manifest
+                .as_ref()
+                .map(|m| format!(" (`{}`)", m.display()))
+                .unwrap_or_default();
+            self.diags.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name_span,
+                    format!("`{name}` is both {what} and a plugin"),
+                )
+                .label("ambiguous: which one?")
+                .help(format!(
+                    "a plugin cannot take the name of {what}: rename the plugin{origin}"
+                )),
+            );
+            for a in args {
+                let _ = self.expr_ty(a);
+            }
+            return None;
+        }
         if let Some(b) = signals::lookup(name) {
             if let Some(p) = self.env.plugins.iter().find(|p| p.name == name) {
                 let origin = p

@@ -320,10 +320,21 @@ fn check_expr_in(
                 _ => {}
             }
         }
+        // Resolve the context's signals now, so that the plugins they call
+        // (spans in another file) are not taken for the expression's own.
+        for item in &file.items {
+            if let ast::Item::Signal(s) = item {
+                let _ = c.signal_ty(&s.name.name);
+            }
+        }
         // Problems of the context's own definitions have spans in another file.
         c.diags.clear();
+        c.plugin_calls.clear();
     }
     let ty = c.expr_ty(&e);
+    // A plugin the expression calls that cannot be loaded: `E0207` at the
+    // call, as `check` reports it in a file.
+    c.load_plugins();
     let mut diags = c.diags;
     diag::sort(&mut diags);
     let errors = diags.iter().any(|d| d.severity() == diag::Severity::Error);
@@ -1921,24 +1932,39 @@ impl<'e> Checker<'e> {
         span: Span,
         account: Option<&model::Account>,
     ) -> Option<Guard> {
-        let upper = matches!(op, BinOp::Lt | BinOp::Le);
-        let lower = matches!(op, BinOp::Gt | BinOp::Ge);
-        let (ok_op, example) = match var {
-            "wacc_impact" => (upper, "wacc_impact < 18bps"),
-            "quick_ratio" => (lower, "quick_ratio >= 1.4 under 3 sigma"),
-            _ => (upper, "exposure <= 25% of capital"),
+        // The limits are inclusive and found to the cent: `wacc_impact`
+        // caps a hedge (`<` and `<=` alike, as the method writes it);
+        // `exposure` is a ceiling and `quick_ratio` a floor, written `<=` and
+        // `>=` only, so that a strict `<` or `>` is never read as inclusive.
+        let (ok_op, wanted, example) = match var {
+            "wacc_impact" => (
+                matches!(op, BinOp::Lt | BinOp::Le),
+                "`<` (or `<=`)",
+                "wacc_impact < 18bps",
+            ),
+            "quick_ratio" => (op == BinOp::Ge, "`>=`", "quick_ratio >= 1.4 under 3 sigma"),
+            _ => (op == BinOp::Le, "`<=`", "exposure <= 25% of capital"),
         };
         if !ok_op {
+            // `<` for a ceiling, `>` for a floor: the right way round, but strict.
+            let strict = matches!(
+                (var, op),
+                ("exposure", BinOp::Lt) | ("quick_ratio", BinOp::Gt)
+            );
             self.diags.push(
                 Diagnostic::new(
                     Code::BadValue,
                     span,
-                    format!(
-                        "the `{var}` guard compares with `{}`",
-                        if upper { ">" } else { "<" }
-                    ),
+                    format!("the `{var}` guard compares with {wanted}"),
                 )
-                .label(format!("`{}` cannot express this guard", op.symbol()))
+                .label(if strict {
+                    format!(
+                        "`{}`: the limit is inclusive (to the cent), not strict",
+                        op.symbol()
+                    )
+                } else {
+                    format!("`{}` cannot express this guard", op.symbol())
+                })
                 .help(format!("write for example `{example}`")),
             );
             return None;
@@ -2162,6 +2188,14 @@ fn atoms_exclusive(x: &Expr, y: &Expr) -> bool {
     if negates(x, y) || negates(y, x) {
         return true;
     }
+    // `e == c` against `e != c`: no interval says "all but one point".
+    let eq_ne = |p: &Expr, q: &Expr| match (comparison(p), comparison(q)) {
+        (Some((ep, BinOp::Eq, cp)), Some((eq, BinOp::Ne, cq))) => ep == eq && cp == cq,
+        _ => false,
+    };
+    if eq_ne(x, y) || eq_ne(y, x) {
+        return true;
+    }
     match (interval(x), interval(y)) {
         (Some((ex, ix)), Some((ey, iy))) if ex == ey => ix.disjoint(&iy),
         _ => false,
@@ -2185,9 +2219,9 @@ impl Interval {
     }
 }
 
-/// `e op const` (or `const op e`) as the interval `e` must lie in.
-fn interval(x: &Expr) -> Option<(&Expr, Interval)> {
-    let ExprKind::Binary(op, a, b) = &x.kind else {
+/// `e op const` (or `const op e`, turned around) as `(e, op, const)`.
+fn comparison(x: &Expr) -> Option<(&Expr, BinOp, Decimal)> {
+    let ExprKind::Binary(op, a, b) = &strip(x).kind else {
         return None;
     };
     let constant = |e: &Expr| match &strip(e).kind {
@@ -2210,6 +2244,12 @@ fn interval(x: &Expr) -> Option<(&Expr, Interval)> {
         }
         _ => return None,
     };
+    Some((e, op, c))
+}
+
+/// `e op const` (or `const op e`) as the interval `e` must lie in.
+fn interval(x: &Expr) -> Option<(&Expr, Interval)> {
+    let (e, op, c) = comparison(x)?;
     let iv = match op {
         BinOp::Lt => Interval {
             lo: None,

@@ -156,9 +156,17 @@ impl<'a> Hand<'a> {
 
     /// `reserved`: a word that is an operator.
     fn reserved(&self, p: usize) -> bool {
-        [&b"and"[..], b"or", b"not", b"of", b"crosses", b"within"]
-            .iter()
-            .any(|w| self.word(p, w).is_some())
+        [
+            &b"and"[..],
+            b"or",
+            b"not",
+            b"of",
+            b"crosses",
+            b"within",
+            b"when",
+        ]
+        .iter()
+        .any(|w| self.word(p, w).is_some())
     }
 
     /// `ident_start ~ ident_char*` (an `event`; an `ident` when not reserved).
@@ -569,8 +577,15 @@ impl<'a> Hand<'a> {
         }
     }
 
-    /// `term`: `expr ~ (range_op ~ expr)?`.
+    /// `term`: `kw_when | expr ~ (range_op ~ expr)?`.
     fn term(&mut self, p: usize) -> Option<(Term, usize)> {
+        if let Some(end) = self.word(p, b"when") {
+            let when = Expr {
+                kind: ExprKind::Name("when".into()),
+                loc: loc(p, end),
+            };
+            return Some((Term::Expr(when), end));
+        }
         let (lo, q) = self.expr(p)?;
         let q = self.skip(q);
         if self.b.get(q..q + 2) == Some(b"..") {

@@ -530,18 +530,30 @@ impl Builder {
         let key = ident(&inner.next()?, self.offset);
         let mut terms = Vec::new();
         for term in inner.next()?.into_inner() {
-            let tl = loc(&term, self.offset);
-            let mut parts = term.into_inner().filter(|p| p.as_rule() == Rule::expr);
-            let lo = self.expr(parts.next()?)?;
-            match parts.next() {
-                Some(hi) => {
-                    let hi = self.expr(hi)?;
-                    terms.push(ast::Term::Range(Box::new(lo), Box::new(hi), tl));
-                }
-                None => terms.push(ast::Term::Expr(lo)),
-            }
+            terms.push(self.term(term)?);
         }
         Some(ast::Setting { key, terms, loc: l })
+    }
+
+    /// `term`: the keyword `when` (as the word it is), an expression, or a range.
+    fn term(&mut self, term: Pair<'_, Rule>) -> Option<ast::Term> {
+        let tl = loc(&term, self.offset);
+        let mut inner = term.into_inner().peekable();
+        if inner.peek().map(Pair::as_rule) == Some(Rule::kw_when) {
+            return Some(ast::Term::Expr(Expr {
+                kind: ExprKind::Name("when".into()),
+                loc: tl,
+            }));
+        }
+        let mut parts = inner.filter(|p| p.as_rule() == Rule::expr);
+        let lo = self.expr(parts.next()?)?;
+        match parts.next() {
+            Some(hi) => {
+                let hi = self.expr(hi)?;
+                Some(ast::Term::Range(Box::new(lo), Box::new(hi), tl))
+            }
+            None => Some(ast::Term::Expr(lo)),
+        }
     }
 
     fn bound(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
@@ -688,7 +700,9 @@ impl Builder {
                     Diagnostic::new(
                         Code::TooDeep,
                         span,
-                        format!("expression more than {MAX_EXPR_DEPTH} operators deep"),
+                        format!(
+                            "expression more than {MAX_EXPR_DEPTH} levels deep (a name or number is one level, each operator or call around it one more)"
+                        ),
                     )
                     .help("split the expression into named `signal`s"),
                 );
@@ -1158,6 +1172,10 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         d = d.help("the value is missing");
     } else if expected == ["end of line"] {
         d = d.help("each statement goes on its own line");
+    } else if RESERVED.contains(&token) && expected.contains(&"a value") {
+        d = d.help(format!(
+            "`{token}` is a keyword of the language; it cannot be a name (of a signal, a param or a series)"
+        ));
     } else if expected.contains(&"a setting (`name = value`)")
         && ITEM_KEYWORDS.contains(&token)
         && rest.get(found_len..).is_some_and(|r| r.contains('{'))
@@ -1168,6 +1186,9 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
     }
     d
 }
+
+/// The words `reserved` in the grammar: operators and keywords, never names.
+const RESERVED: [&str; 7] = ["and", "or", "not", "of", "crosses", "within", "when"];
 
 /// The length of the token at the start of `s`: a word, or one character.
 fn token_len(s: &str) -> usize {

@@ -40,6 +40,10 @@ const TOKENS: &[&str] = &[
     "crosses \tbelow",
     "within",
     "within 1d of FOMC",
+    "when",
+    " when (",
+    "when -",
+    "whence",
     "1d",
     "FOMC",
     "..",
@@ -107,17 +111,7 @@ fn by_pest(rule: Rule, text: &str) -> Option<(usize, Option<String>)> {
             // `setting`'s own code, on a pair that is only the terms.
             let mut terms = Vec::new();
             for term in pair.into_inner() {
-                let tl = super::loc(&term, 0);
-                let mut parts = term.into_inner();
-                let lo = parts.next().and_then(|e| b.expr(e));
-                let hi = parts.nth(1).and_then(|e| b.expr(e));
-                terms.push(match (lo, hi) {
-                    (Some(lo), Some(hi)) => {
-                        Some(crate::ast::Term::Range(Box::new(lo), Box::new(hi), tl))
-                    }
-                    (Some(lo), None) => Some(crate::ast::Term::Expr(lo)),
-                    _ => None,
-                });
+                terms.push(b.term(term));
             }
             format!("{terms:?}")
         }

@@ -148,6 +148,27 @@ fn an_unknown_function_exits_1_with_e0201_and_a_caret() {
     assert!(err.contains("help: did you mean `rsi`?"), "{err}");
 }
 
+/// A plugin the expression calls that cannot be loaded is reported as
+/// `check` reports it in a file: `E0207` at the call.
+#[test]
+fn a_plugin_that_cannot_load_is_e0207_at_its_call() {
+    let out = vixshield(&[
+        "signal",
+        "vix > 1 and no_marker(vix) > 0",
+        "--plugins",
+        "tests/fixtures/plugins",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[E0207]: plugin `no_marker` cannot be loaded"),
+        "{err}"
+    );
+    assert!(err.contains("--> <expr>:1:13"), "{err}");
+    assert!(err.contains("does not export `vxs_signal_v1`"), "{err}");
+}
+
 #[test]
 fn every_error_of_the_expression_at_once() {
     let out = vixshield(&["signal", "rsi(vixx, 14) > foo(vix)"]);
