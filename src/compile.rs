@@ -321,8 +321,16 @@ pub fn describe_guard(g: &Guard) -> String {
     }
 }
 
-fn f64_of(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(f64::NAN)
+/// A decimal of the language (a literal, or a value computed from literals
+/// in decimal) as the nearest `f64`. Through the decimal's text, which
+/// Rust's parser rounds correctly: `Decimal::to_f64` adds the integer and
+/// the fraction apart and can round twice (`4.254318748406980` gave
+/// 4.254318748406981, one ulp off, where a TOML reader gives the nearest,
+/// 4.25431874840698). Every place a strategy's decimal becomes an `f64`
+/// goes through here, so that a plugin default in a manifest and the same
+/// number in a strategy are one value.
+pub fn f64_of(d: Decimal) -> f64 {
+    d.to_string().parse().unwrap_or(f64::NAN)
 }
 
 impl<'a> Compiler<'a> {

@@ -30,7 +30,7 @@ use crate::model::{Guard, Reset, Strategy};
 use crate::money::{self, Overflow};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::FromPrimitive;
 use std::sync::Arc;
 
 /// What can go wrong while evaluating.
@@ -673,9 +673,9 @@ impl<'a> Engine<'a> {
                 })
                 .collect(),
             wacc_passes: vec![[None; WACC_PASSES]; strategy.guards.len()],
-            strike_sigmas: crate::guards::strike_sigmas(
-                strategy.entry.short_delta.1.to_f64().unwrap_or(f64::NAN),
-            ),
+            strike_sigmas: crate::guards::strike_sigmas(crate::compile::f64_of(
+                strategy.entry.short_delta.1,
+            )),
             current: None,
             hedge_reads,
             asked: Decimal::ZERO,

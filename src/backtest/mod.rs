@@ -37,7 +37,7 @@ pub mod chart;
 pub mod pricing;
 pub mod report;
 
-use crate::compile::Compiled;
+use crate::compile::{Compiled, f64_of};
 use crate::decision::{Decision, Event, Trigger};
 use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
 use crate::market::Market;
@@ -272,6 +272,9 @@ fn money(x: f64) -> Decimal {
     Decimal::from_f64(x).unwrap_or_default().round_dp(2)
 }
 
+/// An amount of money (a cost, a size, a budget) in the simulation's `f64`.
+/// The strategy's own numbers (delta, wing width, rates) go through
+/// [`f64_of`], the language's correctly rounded conversion.
 fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
@@ -535,10 +538,10 @@ pub fn run(
             .get("spx")
             .ok_or(BacktestError::MissingSeries("spx"))?,
     );
-    let r = strategy.account.risk_free_rate.map_or(0.0, f);
+    let r = strategy.account.risk_free_rate.map_or(0.0, f64_of);
     let entry = &strategy.entry;
-    let delta = f((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
-    let width = f(entry.wing_width);
+    let delta = f64_of((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);
+    let width = f64_of(entry.wing_width);
     let mut engine = Engine::new(strategy, compiled, Some(values));
     let mut decisions = vec![engine.decide(None)?];
     let mut trades = Vec::new();
@@ -842,10 +845,10 @@ fn enter(
     let risk = (width - credit) * 100.0 * cn;
     let mut target = f64::INFINITY;
     if let Some(tp) = e.take_profit {
-        target = target.min(f(tp) * credit * 100.0 * cn);
+        target = target.min(f64_of(tp) * credit * 100.0 * cn);
     }
     if let Some(tr) = e.target_return {
-        target = target.min(f(tr) * risk);
+        target = target.min(f64_of(tr) * risk);
     }
     let mut hedges = Vec::new();
     for (h, hd) in strategy.hedges.iter().zip(&d.hedges) {

@@ -253,3 +253,63 @@ fn identical_market_nodes_are_one_node() {
     assert_eq!(ids, again);
     assert_eq!(g.nodes.len(), n + 1000);
 }
+
+/// `compile::f64_of` of the decimal `text` and Rust's parse of it: the same
+/// `f64` (bits compared, so the sign of a zero counts too).
+fn assert_nearest(text: &str) {
+    use std::str::FromStr;
+    let d = rust_decimal::Decimal::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let want: f64 = text.parse().unwrap();
+    let got = vixshield::compile::f64_of(d);
+    assert_eq!(
+        got.to_bits(),
+        want.to_bits(),
+        "{text}: {got:e}, not {want:e}"
+    );
+}
+
+/// A decimal literal is the `f64` nearest it, as Rust's parser (and a TOML
+/// reader, for a plugin default) gives. `Decimal::to_f64` rounded twice:
+/// `4.254318748406980` was 4.254318748406981, one ulp above the nearest.
+#[test]
+fn decimal_literals_are_the_nearest_f64() {
+    for text in [
+        "4.254318748406980",
+        "-4.254318748406980",
+        "4.25431874840698",
+        "0.1",
+        "1.1",
+        "123456789.123456789",
+        "79228162514264337593543950335",
+        "0.0000000000000000000000000001",
+        "0",
+    ] {
+        assert_nearest(text);
+    }
+    // Through the pipeline: the expression's constant is that `f64`.
+    let (_, rows) = evaluate("4.254318748406980");
+    assert_eq!(rows[0].1, Some(4.25431874840698));
+    let (_, rows) = evaluate("4.254318748406980 == 4.25431874840698");
+    assert_eq!(rows[0].1, Some(1.0));
+}
+
+proptest::proptest! {
+    /// 17 significant digits (what it takes to tell `f64`s apart), the
+    /// decimal point anywhere a `Decimal` can put it, either sign.
+    #[test]
+    fn decimals_of_17_digits_are_the_nearest_f64(
+        digits in 10_000_000_000_000_000u64..100_000_000_000_000_000,
+        scale in 0u32..=28,
+        negative: bool,
+    ) {
+        let digits = digits.to_string();
+        let scale = scale as usize;
+        let unsigned = match digits.len().checked_sub(scale) {
+            Some(0) => format!("0.{digits}"),
+            Some(point) if scale > 0 => format!("{}.{}", &digits[..point], &digits[point..]),
+            Some(_) => digits,
+            None => format!("0.{}{digits}", "0".repeat(scale - digits.len())),
+        };
+        assert_nearest(&if negative { format!("-{unsigned}") } else { unsigned });
+    }
+}
