@@ -606,14 +606,15 @@ fn test(args: &PathArgs) -> ExitCode {
     };
     let dates = market.dates();
     let bars = c.values.len();
-    let computed = c.values.iter().filter(|v| !v.is_nan()).count();
+    // As the evaluator reads them: NaN and ±inf are no value.
+    let computed = c.values.iter().filter(|v| v.is_finite()).count();
     let at = |i: usize| {
         let v = c.values.get(i).copied().unwrap_or(f64::NAN);
         let date = dates.get(i).map(ToString::to_string).unwrap_or_default();
         (i, date, v)
     };
-    let first = c.values.iter().position(|v| !v.is_nan()).map(at);
-    let last = c.values.iter().rposition(|v| !v.is_nan()).map(at);
+    let first = c.values.iter().position(|v| v.is_finite()).map(at);
+    let last = c.values.iter().rposition(|v| v.is_finite()).map(at);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let printed = super::output::print(|w| {
         match args.format {

@@ -244,7 +244,9 @@ impl HostConfig {
 ///     little-endian f64, series after series, oldest bar first; `params`
 ///     holds `n_params` f64 in manifest order; the plugin writes `n_bars` f64
 ///     to `out`, NaN where it has no value yet, and returns 0, or a non-zero
-///     error code that the host reports.
+///     error code that the host reports. The host returns the output as
+///     written; the evaluator (and `vixshield plugin test`) reads NaN, +inf
+///     and -inf alike as no value.
 /// * For each computation the host creates a fresh instance, asks
 ///   `vxs_alloc` for the inputs, params and output buffers (in that order;
 ///   a zero-sized buffer is not allocated and passed as offset 0), checks

@@ -748,6 +748,99 @@ fn plugin_test() {
     );
 }
 
+/// A plugin that writes +inf on bar 0, -inf on bar 1, NaN on bar 2 and
+/// +inf on the last bar, and the bar's index everywhere else.
+const NON_FINITE_WAT: &str = r#"(module
+  (memory (export "memory") 8)
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "vxs_signal_v1"))
+  (func (export "vxs_alloc") (param $s i32) (result i32) (local $r i32)
+    (local.set $r (global.get $next))
+    (global.set $next (i32.add (local.get $r) (local.get $s)))
+    (local.get $r))
+  (func (export "vxs_compute") (param $in i32) (param $ni i32) (param $nb i32)
+    (param $pp i32) (param $np i32) (param $out i32) (result i32)
+    (local $t i32) (local $v f64)
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $t) (local.get $nb)))
+      (local.set $v (f64.convert_i32_s (local.get $t)))
+      (if (i32.eq (local.get $t) (i32.const 0)) (then (local.set $v (f64.const inf))))
+      (if (i32.eq (local.get $t) (i32.const 1)) (then (local.set $v (f64.const -inf))))
+      (if (i32.eq (local.get $t) (i32.const 2)) (then (local.set $v (f64.const nan))))
+      (if (i32.eq (local.get $t) (i32.sub (local.get $nb) (i32.const 1)))
+        (then (local.set $v (f64.const inf))))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 3))) (local.get $v))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $l)))
+    (i32.const 0)))"#;
+
+/// NaN, +inf and -inf from a plugin are all "no value" (plugins/README.md),
+/// to the evaluator and to `plugin test` alike: `plugin test` counted an
+/// infinite output as a value and showed `inf` as the first one, where a
+/// strategy saw nothing.
+#[test]
+fn non_finite_plugin_output_is_no_value_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("edges");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("edges.wasm"),
+        wat::parse_str(NON_FINITE_WAT).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("plugin.toml"),
+        "name = \"edges\"\nversion = \"1\"\nabi = 1\nwasm = \"edges.wasm\"\n\
+         description = \"non-finite values\"\ninputs = 1\noutput = \"number\"\n",
+    )
+    .unwrap();
+
+    // The evaluator.
+    let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()]));
+    let src = SourceFile::new("<expr>", "edges(vix)");
+    let (expr, _) = check::check_expr(&src, &setup.env()).expect("checks");
+    let (graph, id) =
+        vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
+    let runner = setup.runner(&graph).expect("the plugin loads");
+    let market = Market::bundled().unwrap();
+    let calendar = Calendar::bundled().unwrap();
+    let values = MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner))
+        .expect("evaluates");
+    let bars = values.dates().len();
+    assert!(bars > 9000, "the whole VIX history");
+    for bar in 0..bars {
+        let want = (bar > 2 && bar + 1 < bars).then_some(bar as f64);
+        assert_eq!(values.value_at(id, bar), want, "bar {bar}");
+    }
+
+    // `plugin test`: the same bars without a value, first and last finite.
+    let out = vixshield_in(dir.path(), &["plugin", "test", "edges"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    let dates = values.dates();
+    for line in [
+        format!("computed {} of {bars} bars (4 without a value)", bars - 4),
+        format!("first    3 on {} (bar 3)", dates[3]),
+        format!(
+            "last     {} on {} (bar {})",
+            bars - 2,
+            dates[bars - 2],
+            bars - 2
+        ),
+    ] {
+        assert!(human.lines().any(|l| l == line), "no `{line}` in\n{human}");
+    }
+    let out = vixshield_in(dir.path(), &["plugin", "test", "--format", "json", "edges"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["bars"], bars);
+    assert_eq!(v["computed"], bars - 4);
+    assert_eq!(v["first"]["bar"], 3);
+    assert_eq!(v["first"]["value"], 3.0);
+    assert_eq!(v["last"]["bar"], bars - 2);
+    assert_eq!(v["last"]["value"], (bars - 2) as f64);
+}
+
 /// A plugin that fails while running (a trap) fails `plugin test` and `run`
 /// with the host's message, not a crash.
 #[test]
