@@ -872,6 +872,38 @@ fn a_plugin_that_traps_is_an_error_not_a_crash() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
 
+/// plugins/README.md's example of where a plugin's error points
+/// (`spx-theta.vxs:L:C`) is where `strategies/spx-theta.vxs` first calls a
+/// plugin, as the checker records it; it said 52:12 after the file changed.
+#[test]
+fn the_plugin_readme_error_location_is_the_first_call_in_spx_theta() {
+    let readme = std::fs::read_to_string(repo().join("plugins/README.md")).unwrap();
+    let example = readme
+        .split('`')
+        .find_map(|s| s.strip_prefix("spx-theta.vxs:"))
+        .and_then(|s| s.split(": ").next())
+        .expect("an example location in plugins/README.md");
+    let text = std::fs::read_to_string(repo().join("strategies/spx-theta.vxs")).unwrap();
+    let src = SourceFile::new("spx-theta.vxs", text);
+    let checked = check::check_source(&src, &project_plugins().env());
+    let strategy = checked
+        .strategy
+        .unwrap_or_else(|| panic!("checks: {:?}", checked.diagnostics));
+    // The earliest call of all: (line, column) from `file:line:col`.
+    let position = |at: &str| -> (u32, u32) {
+        let mut parts = at.rsplit(':').map(|n| n.parse().unwrap());
+        let column = parts.next().unwrap();
+        (parts.next().unwrap(), column)
+    };
+    let first = strategy
+        .plugin_calls
+        .iter()
+        .map(|(_, at)| at.as_str())
+        .min_by_key(|at| position(at))
+        .expect("spx-theta.vxs calls plugins");
+    assert_eq!(format!("spx-theta.vxs:{example}"), first);
+}
+
 /// An error a plugin gives while a command evaluates a strategy says where
 /// the file calls the plugin (its first call), like every other error about
 /// the file: `wilder_rsi` refuses a period of 0 with status 2.
