@@ -424,14 +424,12 @@ impl Checker<'_> {
                 } else {
                     format!("{min} to {want}")
                 };
+                let noun = if want == 1 { "argument" } else { "arguments" };
                 self.diags.push(
                     Diagnostic::new(
                         Code::WrongArity,
                         e.span(),
-                        format!(
-                            "plugin `{name}` takes {count} arguments, found {}",
-                            args.len()
-                        ),
+                        format!("plugin `{name}` takes {count} {noun}, found {}", args.len()),
                     )
                     .label("wrong number of arguments")
                     .help(plugin_usage(&p)),

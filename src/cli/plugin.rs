@@ -248,9 +248,9 @@ fn list(args: &ListArgs) -> ExitCode {
     let mut json_list = Vec::new();
     let mut text = String::new();
     for m in registry.manifests() {
-        if crate::signals::lookup(&m.name).is_some() {
+        if let Some(what) = taken_name(&m.name) {
             problems.push(format!(
-                "plugin `{}` ({}) has the name of a built-in signal; strategies cannot call it: rename it",
+                "plugin `{}` ({}) has the name of {what}; strategies cannot call it: rename it",
                 m.name,
                 shown(&m.path)
             ));
@@ -389,9 +389,9 @@ fn inspect(args: &PathArgs) -> ExitCode {
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|b| host.load_bytes(&m, b).map_err(|e| e.to_string()));
-    let clash = crate::signals::lookup(&m.name).is_some().then(|| {
+    let clash = taken_name(&m.name).map(|what| {
         format!(
-            "`{}` is the name of a built-in signal; strategies cannot call this plugin: rename it",
+            "`{}` is the name of {what}; strategies cannot call this plugin: rename it",
             m.name
         )
     });
@@ -696,12 +696,23 @@ fn test(args: &PathArgs) -> ExitCode {
     }
     // What `plugin inspect` calls invalid fails here too: it runs, but no
     // strategy can call it.
-    if crate::signals::lookup(&m.name).is_some() {
+    if let Some(what) = taken_name(&m.name) {
         say!(
-            "error: `{}` is the name of a built-in signal; strategies cannot call this plugin: rename it",
+            "error: `{}` is the name of {what}; strategies cannot call this plugin: rename it",
             m.name
         );
         return exit::findings();
     }
     exit::ok()
+}
+
+/// What else a plugin's name already is in the language, if anything: a
+/// built-in signal, a market series, a guard variable. Such a plugin cannot
+/// be called (`E0204` in a strategy).
+fn taken_name(name: &str) -> Option<&'static str> {
+    if crate::signals::lookup(name).is_some() {
+        Some("a built-in signal")
+    } else {
+        crate::check::expr::reserved_kind(name)
+    }
 }

@@ -42,6 +42,7 @@ fn fixture_modules_match_their_wat() {
         ("no_marker/no_marker.wasm", "no_marker"),
         ("bad_manifest/bad_manifest.wasm", "const_one"),
         ("lowest/lowest.wasm", "const_one"),
+        ("vix3m/vix3m.wasm", "const_one"),
     ] {
         let path = repo().join("tests/fixtures/plugins").join(module);
         let want = wat(source);
@@ -612,6 +613,10 @@ fn plugin_list() {
         stderr.contains("plugin `lowest` (tests/fixtures/plugins/lowest/plugin.toml) has the name of a built-in signal"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("plugin `vix3m` (tests/fixtures/plugins/vix3m/plugin.toml) has the name of a market series"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -736,16 +741,22 @@ fn plugin_test() {
 
     // Named like a built-in: `plugin inspect` says invalid, so `plugin test`
     // runs it but fails with the same reason.
-    let out = vixshield(&["plugin", "test", "tests/fixtures/plugins/lowest"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("plugin lowest "));
-    assert!(
-        text(&out.stderr).contains(
-            "error: `lowest` is the name of a built-in signal; strategies cannot call this plugin: rename it"
-        ),
-        "{}",
-        text(&out.stderr)
-    );
+    // So does one named like a market series.
+    for (name, what) in [
+        ("lowest", "a built-in signal"),
+        ("vix3m", "a market series"),
+    ] {
+        let out = vixshield(&["plugin", "test", &format!("tests/fixtures/plugins/{name}")]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with(&format!("plugin {name} ")));
+        assert!(
+            text(&out.stderr).contains(&format!(
+                "error: `{name}` is the name of {what}; strategies cannot call this plugin: rename it"
+            )),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
 
 /// A plugin that writes +inf on bar 0, -inf on bar 1, NaN on bar 2 and
@@ -937,5 +948,42 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
             "{args:?}"
         );
         assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+// src/check/expr.rs. Uses the `inf` repro plugin's shape: 1 input, no params.
+/// A plugin's arity message agrees in number: "1 argument", "2 arguments".
+#[test]
+fn a_plugin_arity_message_says_1_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, params) in [
+        ("one", ""),
+        ("two", "[[params]]\nname = \"p\"\ndefault = 1\n"),
+    ] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("plugin.toml"),
+            format!(
+                "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+                 description = \"arity\"\ninputs = 1\noutput = \"number\"\n{params}"
+            ),
+        )
+        .unwrap();
+    }
+    let env = Env {
+        loader: None,
+        ..PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()])).env()
+    };
+    for (text, message) in [
+        ("one(vix, 1)", "plugin `one` takes 1 argument, found 2"),
+        (
+            "two(vix, 1, 2)",
+            "plugin `two` takes 1 to 2 arguments, found 3",
+        ),
+    ] {
+        let src = SourceFile::new("<expr>", text);
+        let diags = check::check_expr(&src, &env).expect_err(text);
+        assert_eq!(diags[0].code, Code::WrongArity, "{text}");
+        assert_eq!(diags[0].message, message);
     }
 }
