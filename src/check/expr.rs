@@ -330,10 +330,15 @@ impl Checker<'_> {
         args: &[Expr],
         e: &Expr,
     ) -> Option<Ty> {
-        // A plugin named like a market series or a guard variable would be
-        // called where the name means something else: the same clash as a
-        // built-in's name.
-        if let Some(what) = reserved_kind(name)
+        // A plugin named like a built-in signal, a market series or a guard
+        // variable is ambiguous where it is called. A built-in's call is
+        // still checked as the built-in's.
+        let builtin = signals::lookup(name);
+        let taken = match builtin {
+            Some(_) => Some("a built-in signal"),
+            None => reserved_kind(name),
+        };
+        if let Some(what) = taken
             && let Some(p) = self.env.plugins.iter().find(|p| p.name == name)
         {
             let origin = p
@@ -347,35 +352,19 @@ impl Checker<'_> {
                     name_span,
                     format!("`{name}` is both {what} and a plugin"),
                 )
-                .label("ambiguous: which one?")
+                .label(format!("ambiguous: {what}, or the plugin?"))
                 .help(format!(
                     "a plugin cannot take the name of {what}: rename the plugin{origin}"
                 )),
             );
-            for a in args {
-                let _ = self.expr_ty(a);
+            if builtin.is_none() {
+                for a in args {
+                    let _ = self.expr_ty(a);
+                }
+                return None;
             }
-            return None;
         }
-        if let Some(b) = signals::lookup(name) {
-            if let Some(p) = self.env.plugins.iter().find(|p| p.name == name) {
-                let origin = p
-                    .manifest
-                    .as_ref()
-                    .map(|m| format!(" (`{}`)", m.display()))
-                    .unwrap_or_default();
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        name_span,
-                        format!("`{name}` is both a built-in signal and a plugin"),
-                    )
-                    .label("ambiguous: the built-in or the plugin?")
-                    .help(format!(
-                        "a plugin cannot take a built-in's name: rename the plugin{origin}"
-                    )),
-                );
-            }
+        if let Some(b) = builtin {
             let sig = b.signature();
             let kinds = sig.params;
             if kinds.len() != args.len() {
