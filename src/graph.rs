@@ -348,12 +348,7 @@ fn same_market_node(old: &Node, new: &Node) -> bool {
                 args: args2,
                 params: params2,
             },
-        ) => {
-            name == name2
-                && args == args2
-                && params.len() == params2.len()
-                && bits(params).eq(bits(params2))
-        }
+        ) => name == name2 && args == args2 && bits(params).eq(bits(params2)),
         // No other market node holds an `f64`.
         _ => old == new,
     }

@@ -521,10 +521,10 @@ pub fn run(
     config: &Config,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Backtest, BacktestError> {
-    let spx = market
+    let spx_series = market
         .get("spx")
-        .ok_or(BacktestError::MissingSeries("spx"))?
-        .close();
+        .ok_or(BacktestError::MissingSeries("spx"))?;
+    let spx = spx_series.close();
     let vix = market
         .get("vix")
         .ok_or(BacktestError::MissingSeries("vix"))?
@@ -532,12 +532,7 @@ pub fn run(
     let vix3m = market.get("vix3m").map(|s| s.close());
     let dates = market.dates();
     let bars = tradeable_bars(market, config)?;
-    let trading = TradingDays::new(
-        dates,
-        market
-            .get("spx")
-            .ok_or(BacktestError::MissingSeries("spx"))?,
-    );
+    let trading = TradingDays::new(dates, spx_series);
     let r = strategy.account.risk_free_rate.map_or(0.0, f64_of);
     let entry = &strategy.entry;
     let delta = f64_of((entry.short_delta.0 + entry.short_delta.1) / Decimal::TWO);

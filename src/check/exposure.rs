@@ -111,6 +111,7 @@ pub(crate) fn warnings(
     spans: &SizingSpans,
     account: &Account,
     hedged: bool,
+    exposure_limits: &[(crate::model::Amount, Span)],
 ) {
     let e = match analyze(s, account) {
         Ok(e) => e,
@@ -166,6 +167,31 @@ pub(crate) fn warnings(
             .help("lower the base or raise `layer_cap`"),
         );
         return;
+    }
+    // An `exposure` guard whose limit (at the initial capital) is below the
+    // base blocks every entry from the first one.
+    if let Some(first) = e.rungs.first() {
+        for (max, span) in exposure_limits {
+            let Ok(limit) = ladder::resolve(*max, capital, capital) else {
+                continue;
+            };
+            if first.size.size > limit {
+                c.diags.push(
+                    Diagnostic::new(
+                        Code::ImpossibleCap,
+                        *span,
+                        format!(
+                            "the exposure limit of {} is below the base of {}: every entry would be blocked",
+                            fmt_money(limit),
+                            fmt_money(first.size.size)
+                        ),
+                    )
+                    .label("no condor fits under it")
+                    .related(spans.base, "the base")
+                    .help("raise the limit or lower the base"),
+                );
+            }
+        }
     }
     if let (Some(first), Some(total)) = (e.rungs.first(), e.total_cap)
         && first.size.size > total

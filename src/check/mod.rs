@@ -663,8 +663,8 @@ impl<'e> Checker<'e> {
                 &sizing_spans,
                 &account,
                 !hedges.is_empty(),
+                &exposure_limits,
             );
-            self.exposure_below_base(&sizing, &sizing_spans, &account, &exposure_limits);
         }
         let (name, version, language) = header?;
         let signals = self
@@ -1915,42 +1915,6 @@ impl<'e> Checker<'e> {
                 }
                 self.condition(expr, "a guard")
                     .then(|| Guard::Condition { expr: expr.clone() })
-            }
-        }
-    }
-
-    /// An `exposure` limit below the base at the initial capital: every
-    /// entry would be blocked from the first one.
-    fn exposure_below_base(
-        &mut self,
-        sizing: &model::Sizing,
-        spans: &exposure::SizingSpans,
-        account: &model::Account,
-        limits: &[(Amount, Span)],
-    ) {
-        let capital = account.capital;
-        let Ok(base) = crate::ladder::base_size(sizing, capital, capital) else {
-            return;
-        };
-        for (max, span) in limits {
-            let Ok(limit) = crate::ladder::resolve(*max, capital, capital) else {
-                continue;
-            };
-            if base.size > limit {
-                self.diags.push(
-                    Diagnostic::new(
-                        Code::ImpossibleCap,
-                        *span,
-                        format!(
-                            "the exposure limit of {} is below the base of {}: every entry would be blocked",
-                            crate::money::fmt_money(limit),
-                            crate::money::fmt_money(base.size)
-                        ),
-                    )
-                    .label("no condor fits under it")
-                    .related(spans.base, "the base")
-                    .help("raise the limit or lower the base"),
-                );
             }
         }
     }
