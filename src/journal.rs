@@ -12,9 +12,10 @@
 //! - `date` and `pnl` are required; `credit`, `hedge_pnl`, `short_put`,
 //!   `short_call` and `contracts` are optional. `credit` is what the whole
 //!   position took in; `contracts` (a whole number from 1, 1 when absent or
-//!   blank) is how many condors it was, for the break-even prices. Columns come in any order; names are matched
-//!   without regard to case or surrounding spaces. A column with any other
-//!   name is ignored with a warning (the header `date,pnl,notes` gives
+//!   blank) is how many condors it was, for the break-even prices. Columns
+//!   come in any order; names are matched without regard to case or
+//!   surrounding spaces. A column with any other name is ignored with a
+//!   warning (the header `date,pnl,notes` gives
 //!   ``journal.csv:1:10: unknown column `notes` ignored``); a name given
 //!   twice is an error.
 //! - Dates are ISO `YYYY-MM-DD` and never go backwards (several trades may
@@ -249,8 +250,9 @@ pub enum JournalError {
     },
 
     /// A `contracts` field that is not a whole number from 1 to
-    /// 4,294,967,295, e.g. `1.5` on line 2:
-    /// ``journal.csv:2:30: `1.5` is not a number of contracts: a whole number from 1 (column `contracts`)``.
+    /// 4,294,967,295, e.g. `1.5` in `2024-01-05,500,1000,,4600,4900,1.5` on
+    /// line 2:
+    /// ``journal.csv:2:32: `1.5` is not a number of contracts: a whole number from 1 (column `contracts`)``.
     #[error(
         "{at}: `{text}` is not a number of contracts: a whole number from 1 (column `contracts`)"
     )]

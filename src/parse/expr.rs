@@ -154,19 +154,11 @@ impl<'a> Hand<'a> {
         (self.b.get(p..end) == Some(w) && !ident_char(self.at(end))).then_some(end)
     }
 
-    /// `reserved`: a word that is an operator.
+    /// `reserved`: an operator or a keyword, never a name.
     fn reserved(&self, p: usize) -> bool {
-        [
-            &b"and"[..],
-            b"or",
-            b"not",
-            b"of",
-            b"crosses",
-            b"within",
-            b"when",
-        ]
-        .iter()
-        .any(|w| self.word(p, w).is_some())
+        super::RESERVED
+            .iter()
+            .any(|w| self.word(p, w.as_bytes()).is_some())
     }
 
     /// `ident_start ~ ident_char*` (an `event`; an `ident` when not reserved).

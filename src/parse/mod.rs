@@ -1187,7 +1187,8 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
     d
 }
 
-/// The words `reserved` in the grammar: operators and keywords, never names.
+/// The words `reserved` in the grammar: operators and keywords, never names
+/// (the hand parser's `reserved` reads this list).
 const RESERVED: [&str; 7] = ["and", "or", "not", "of", "crosses", "within", "when"];
 
 /// The length of the token at the start of `s`: a word, or one character.

@@ -201,6 +201,48 @@ const SIGN_WAT: &str = r#"(module
       (br $l)))
     (i32.const 0)))"#;
 
+/// Writes plugin `name` into `dir/name/`: its module compiled from `wat`
+/// (none when `None`) and a manifest of one input and a number output,
+/// `manifest_tail` appended (`[[params]]`...).
+fn plugin_folder(dir: &std::path::Path, name: &str, wat: Option<&str>, manifest_tail: &str) {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    if let Some(wat) = wat {
+        std::fs::write(
+            folder.join(format!("{name}.wasm")),
+            wat::parse_str(wat).unwrap(),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        folder.join("plugin.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+             description = \"a test plugin\"\ninputs = 1\noutput = \"number\"\n{manifest_tail}"
+        ),
+    )
+    .unwrap();
+}
+
+/// `text` checked, compiled and computed over the bundled market with the
+/// plugins of `setup`: its graph's node count and its value on every bar.
+fn plugin_expr_values(setup: &PluginSetup, text: &str) -> (usize, Vec<Option<f64>>) {
+    let src = SourceFile::new("<expr>", text);
+    let (expr, _) = check::check_expr(&src, &setup.env())
+        .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
+    let (graph, id) =
+        vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
+    let runner = setup.runner(&graph).expect("the plugin loads");
+    let market = Market::bundled().unwrap();
+    let calendar = Calendar::bundled().unwrap();
+    let values = MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner))
+        .expect("evaluates");
+    let column = (0..values.dates().len())
+        .map(|bar| values.value_at(id, bar))
+        .collect();
+    (graph.nodes.len(), column)
+}
+
 /// Calls whose params differ only in the sign of a zero are two nodes: the
 /// plugin can tell `0` from `-0`, so sharing one column would be wrong
 /// (`sign(vix, 0) + sign(vix, -0)` was 2 instead of 1 + -1). Calls with
@@ -208,34 +250,14 @@ const SIGN_WAT: &str = r#"(module
 #[test]
 fn plugin_calls_with_0_and_minus_0_are_not_merged() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("sign");
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("sign.wasm"), wat::parse_str(SIGN_WAT).unwrap()).unwrap();
-    std::fs::write(
-        folder.join("plugin.toml"),
-        "name = \"sign\"\nversion = \"1\"\nabi = 1\nwasm = \"sign.wasm\"\n\
-         description = \"copysign(1, x)\"\ninputs = 1\noutput = \"number\"\n\
-         [[params]]\nname = \"x\"\ndefault = 0\n",
-    )
-    .unwrap();
+    plugin_folder(
+        dir.path(),
+        "sign",
+        Some(SIGN_WAT),
+        "[[params]]\nname = \"x\"\ndefault = 0\n",
+    );
     let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()]));
-    let market = Market::bundled().unwrap();
-    let calendar = Calendar::bundled().unwrap();
-    // The expression's graph size and its values on every bar.
-    let eval = |text: &str| {
-        let src = SourceFile::new("<expr>", text);
-        let (expr, _) = check::check_expr(&src, &setup.env())
-            .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
-        let (graph, id) =
-            vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
-        let runner = setup.runner(&graph).expect("the plugin loads");
-        let values = MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner))
-            .expect("evaluates");
-        let column = (0..values.dates().len())
-            .map(|bar| values.value_at(id, bar))
-            .collect::<Vec<_>>();
-        (graph.nodes.len(), column)
-    };
+    let eval = |text: &str| plugin_expr_values(&setup, text);
     // `v` on every bar (the first bar that is not, if any).
     let every = |column: &[Option<f64>], v: f64| {
         assert!(column.len() > 9000, "the whole VIX history");
@@ -792,43 +814,24 @@ const NON_FINITE_WAT: &str = r#"(module
 #[test]
 fn non_finite_plugin_output_is_no_value_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("edges");
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(
-        folder.join("edges.wasm"),
-        wat::parse_str(NON_FINITE_WAT).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        folder.join("plugin.toml"),
-        "name = \"edges\"\nversion = \"1\"\nabi = 1\nwasm = \"edges.wasm\"\n\
-         description = \"non-finite values\"\ninputs = 1\noutput = \"number\"\n",
-    )
-    .unwrap();
+    plugin_folder(dir.path(), "edges", Some(NON_FINITE_WAT), "");
 
     // The evaluator.
     let setup = PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()]));
-    let src = SourceFile::new("<expr>", "edges(vix)");
-    let (expr, _) = check::check_expr(&src, &setup.env()).expect("checks");
-    let (graph, id) =
-        vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
-    let runner = setup.runner(&graph).expect("the plugin loads");
-    let market = Market::bundled().unwrap();
-    let calendar = Calendar::bundled().unwrap();
-    let values = MarketValues::compute_for(&graph, &[id], &market, &calendar, Some(&runner))
-        .expect("evaluates");
-    let bars = values.dates().len();
+    let (_, column) = plugin_expr_values(&setup, "edges(vix)");
+    let bars = column.len();
     assert!(bars > 9000, "the whole VIX history");
-    for bar in 0..bars {
+    for (bar, got) in column.iter().enumerate() {
         let want = (bar > 2 && bar + 1 < bars).then_some(bar as f64);
-        assert_eq!(values.value_at(id, bar), want, "bar {bar}");
+        assert_eq!(*got, want, "bar {bar}");
     }
 
     // `plugin test`: the same bars without a value, first and last finite.
     let out = vixshield_in(dir.path(), &["plugin", "test", "edges"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let human = text(&out.stdout);
-    let dates = values.dates();
+    let market = Market::bundled().unwrap();
+    let dates = market.dates();
     for line in [
         format!("computed {} of {bars} bars (4 without a value)", bars - 4),
         format!("first    3 on {} (bar 3)", dates[3]),
@@ -955,21 +958,13 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
 #[test]
 fn a_plugin_arity_message_says_1_argument() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, params) in [
-        ("one", ""),
-        ("two", "[[params]]\nname = \"p\"\ndefault = 1\n"),
-    ] {
-        let folder = dir.path().join(name);
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(
-            folder.join("plugin.toml"),
-            format!(
-                "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
-                 description = \"arity\"\ninputs = 1\noutput = \"number\"\n{params}"
-            ),
-        )
-        .unwrap();
-    }
+    plugin_folder(dir.path(), "one", None, "");
+    plugin_folder(
+        dir.path(),
+        "two",
+        None,
+        "[[params]]\nname = \"p\"\ndefault = 1\n",
+    );
     let env = Env {
         loader: None,
         ..PluginSetup::new(PluginRegistry::from_dirs(vec![dir.path().to_path_buf()])).env()
