@@ -109,6 +109,8 @@ struct Compiler<'a> {
     signals: HashMap<&'a str, NodeId>,
     params: HashMap<&'a str, &'a Literal>,
     plugins: &'a [PluginDefaults],
+    /// Where the file calls plugins (`Strategy::plugin_calls`).
+    plugin_calls: &'a [(crate::source::Span, String)],
 }
 
 /// Compiles a checked strategy.
@@ -122,11 +124,12 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
             .map(|p| (p.name.as_str(), &p.value))
             .collect(),
         plugins,
+        plugin_calls: &s.plugin_calls,
     };
     c.graph.names = GraphNames {
         layers: s.hedges.iter().map(|h| h.name.clone()).collect(),
         guards: s.guards.iter().map(describe_guard).collect(),
-        plugin_calls: s.plugin_calls.clone(),
+        plugin_calls: Vec::new(),
     };
     let input = |c: &mut Compiler<'_>, i| c.graph.add(Node::Input(i));
     let capital = input(&mut c, Input::Capital);
@@ -288,6 +291,8 @@ pub fn compile_expr(
             })
             .unwrap_or_default(),
         plugins,
+        // The expression's spans are in another text than the strategy's.
+        plugin_calls: &[],
     };
     for sig in context.map_or(&[][..], |s| s.signals.as_slice()) {
         let value = c.expr(&sig.expr)?;
@@ -415,6 +420,16 @@ impl<'a> Compiler<'a> {
                         args: series,
                         params,
                     });
+                    let sites = &mut self.graph.names.plugin_calls;
+                    if !sites.iter().any(|(id, _)| *id == plugin) {
+                        if let Some((_, at)) = self
+                            .plugin_calls
+                            .iter()
+                            .find(|(span, _)| *span == name.span())
+                        {
+                            sites.push((plugin, at.clone()));
+                        }
+                    }
                     if p.boolean {
                         // The plugin's column holds numbers (0.0 false, NaN
                         // unknown); `!= 0` makes it the condition the rest of

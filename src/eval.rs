@@ -183,7 +183,8 @@ impl MarketValues {
                     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
                     let out = runner.run(name, &refs, params).map_err(|e| {
                         // Where the file calls it, when the graph knows.
-                        match graph.names.plugin_calls.iter().find(|(n, _)| n == name) {
+                        let id = NodeId(i as u32);
+                        match graph.names.plugin_calls.iter().find(|(n, _)| *n == id) {
                             Some((_, at)) => EvalError::Plugin(format!("{at}: {e}")),
                             None => EvalError::Plugin(e),
                         }

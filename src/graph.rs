@@ -279,9 +279,10 @@ pub struct GraphNames {
     pub layers: Vec<String>,
     /// Guard descriptions, by index.
     pub guards: Vec<String>,
-    /// Where each plugin is first called, `file:line:col`, by plugin name
-    /// (from [`Strategy::plugin_calls`](crate::model::Strategy::plugin_calls)).
-    pub plugin_calls: Vec<(String, String)>,
+    /// Where the file calls each plugin node, `file:line:col` (the first
+    /// of the calls that share the node), from
+    /// [`Strategy::plugin_calls`](crate::model::Strategy::plugin_calls).
+    pub plugin_calls: Vec<(NodeId, String)>,
 }
 
 impl GraphNames {

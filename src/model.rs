@@ -78,10 +78,11 @@ pub struct Strategy {
     pub guards: Vec<Guard>,
     /// Params and their values (defaults, or overrides from a sweep).
     pub params: Vec<Param>,
-    /// Where each plugin the file calls is first called, `file:line:col`
-    /// (name, location), so that an error the plugin gives when it runs can
-    /// say where. Empty when the strategy was not checked from a file.
-    pub plugin_calls: Vec<(String, String)>,
+    /// Every plugin call in the file: the span of the plugin's name there
+    /// and its `file:line:col`, in source order, so that an error a plugin
+    /// gives when it runs can say which call failed. Empty when the strategy
+    /// was not checked from a file.
+    pub plugin_calls: Vec<(crate::source::Span, String)>,
 }
 
 /// `account { ... }`

@@ -107,7 +107,8 @@ pub struct Checked {
     pub comments: Vec<crate::parse::Comment>,
     /// The syntax tree.
     pub ast: ast::File,
-    /// Each plugin the file calls: its name and the span of its first call.
+    /// Every plugin call in the file, in source order: the plugin's name
+    /// and the span of the name at the call.
     pub plugin_calls: Vec<(String, Span)>,
 }
 
@@ -148,12 +149,9 @@ pub fn check_source_with(src: &SourceFile, env: &Env, overrides: &[(String, Lite
         strategy.plugin_calls = checked
             .plugin_calls
             .iter()
-            .map(|(name, span)| {
+            .map(|(_, span)| {
                 let at = src.line_col(span.start as usize);
-                (
-                    name.clone(),
-                    format!("{}:{}:{}", src.name(), at.line, at.column),
-                )
+                (*span, format!("{}:{}:{}", src.name(), at.line, at.column))
             })
             .collect();
     }
@@ -251,12 +249,9 @@ fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> C
     c.overrides = overrides.to_vec();
     let strategy = c.file(file);
     c.load_plugins();
-    let mut plugin_calls: Vec<(String, Span)> = Vec::new();
-    for (name, span) in std::mem::take(&mut c.plugin_calls) {
-        if !plugin_calls.iter().any(|(n, _)| *n == name) {
-            plugin_calls.push((name, span));
-        }
-    }
+    let mut plugin_calls = std::mem::take(&mut c.plugin_calls);
+    plugin_calls.sort_by_key(|(_, span)| *span);
+    plugin_calls.dedup();
     let mut diagnostics = c.diags;
     diag::sort(&mut diagnostics);
     let has_errors = diagnostics

@@ -953,6 +953,35 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+/// When a file calls a plugin more than once, an error names the call that
+/// failed, not the plugin's first call: `spx-theta.vxs` calls
+/// `wilder_rsi(vix, 14)`, and a second call with a period of 0 fails.
+#[test]
+fn a_plugin_error_names_the_call_that_failed_not_the_first() {
+    let text = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs")).unwrap();
+    let call = "rsi(vix, 14) > 70";
+    assert!(text.contains(call));
+    let text = text.replace(call, "wilder_rsi(vix, 14) > 70 or wilder_rsi(vix, 0) > 70");
+    let (line, column) = text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("wilder_rsi(vix, 0)").map(|c| (i + 1, c + 1)))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("second.vxs");
+    std::fs::write(&path, &text).unwrap();
+    let path = path.to_str().unwrap();
+    let out = crate::common::vixshield(&["backtest", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        crate::common::text(&out.stderr),
+        format!(
+            "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2\n"
+        )
+    );
+    assert!(out.stdout.is_empty());
+}
+
 // src/check/expr.rs. Uses the `inf` repro plugin's shape: 1 input, no params.
 /// A plugin's arity message agrees in number: "1 argument", "2 arguments".
 #[test]
