@@ -161,6 +161,20 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
         pct: max_loss_pct,
         credit,
     });
+    let (mut roll_coefficient, mut roll_amount, mut roll_conditions) = (None, None, Vec::new());
+    if let Some(roll) = &s.roll {
+        for o in &roll.overrides {
+            roll_conditions.push(c.expr(&o.when)?);
+        }
+        let coefficient = c.graph.add(Node::RollCoefficient {
+            conditions: roll_conditions.clone(),
+        });
+        roll_coefficient = Some(coefficient);
+        roll_amount = Some(c.graph.add(Node::RollAmount {
+            coefficient,
+            profit: hedge_profit,
+        }));
+    }
     let mut triggers = Vec::new();
     let mut budgets = Vec::new();
     let mut trigger_leaves = Vec::new();
@@ -178,20 +192,7 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
             step,
             size,
             trigger,
-        }));
-    }
-    let (mut roll_coefficient, mut roll_amount, mut roll_conditions) = (None, None, Vec::new());
-    if let Some(roll) = &s.roll {
-        for o in &roll.overrides {
-            roll_conditions.push(c.expr(&o.when)?);
-        }
-        let coefficient = c.graph.add(Node::RollCoefficient {
-            conditions: roll_conditions.clone(),
-        });
-        roll_coefficient = Some(coefficient);
-        roll_amount = Some(c.graph.add(Node::RollAmount {
-            coefficient,
-            profit: hedge_profit,
+            roll: roll_amount,
         }));
     }
     let mut guards = Vec::new();

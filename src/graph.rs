@@ -147,6 +147,10 @@ pub enum Node {
         size: NodeId,
         /// The trigger.
         trigger: NodeId,
+        /// The roll amount, when the strategy rolls: the first active
+        /// layer receives it on top of its allocation (added when the
+        /// decision is assembled, so the budget's own value leaves it out).
+        roll: Option<NodeId>,
     },
     /// The roll coefficient: overrides (by priority) and the clamp applied.
     RollCoefficient {
@@ -196,8 +200,9 @@ impl Node {
                 step,
                 size,
                 trigger,
+                roll,
                 ..
-            } => vec![*step, *size, *trigger],
+            } => [*step, *size, *trigger].into_iter().chain(*roll).collect(),
             Node::RollCoefficient { conditions } => conditions.clone(),
             Node::RollAmount {
                 coefficient,
@@ -480,6 +485,42 @@ impl Graph {
             }
             out.push('\n');
         }
+        out
+    }
+
+    /// The graph as JSON: `{"nodes": [{"id", "kind", "label", "deps"}],
+    /// "decision"}`, nodes in the order of [`Graph::to_text`] (every node
+    /// after what it depends on), `kind` `market` (one value a bar) or
+    /// `decide` (evaluated a decision at a time).
+    pub fn to_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct NodeView {
+            id: usize,
+            kind: &'static str,
+            label: String,
+            deps: Vec<u32>,
+        }
+        #[derive(serde::Serialize)]
+        struct GraphView {
+            nodes: Vec<NodeView>,
+            decision: Option<u32>,
+        }
+        let view = GraphView {
+            nodes: self
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(id, node)| NodeView {
+                    id,
+                    kind: if node.is_market() { "market" } else { "decide" },
+                    label: node.label(&self.names),
+                    deps: node.deps().iter().map(|d| d.0).collect(),
+                })
+                .collect(),
+            decision: self.decision.map(|d| d.0),
+        };
+        let mut out = serde_json::to_string_pretty(&view).unwrap_or_default();
+        out.push('\n');
         out
     }
 

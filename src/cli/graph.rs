@@ -1,4 +1,4 @@
-//! `vixshield graph FILE [--format text|dot]`
+//! `vixshield graph FILE [--format text|dot|json]`
 
 use super::{exit, read_source};
 use crate::check;
@@ -13,6 +13,8 @@ pub enum GraphFormat {
     Text,
     /// Graphviz.
     Dot,
+    /// `{"nodes": [{"id", "kind", "label", "deps"}], "decision"}`.
+    Json,
 }
 
 /// Print the rule graph a strategy compiles to.
@@ -21,7 +23,7 @@ pub struct Args {
     /// A strategy file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// `text` or `dot` (Graphviz).
+    /// `text`, `dot` (Graphviz) or `json`.
     #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
     format: GraphFormat,
     #[command(flatten)]
@@ -50,6 +52,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             let text = match args.format {
                 GraphFormat::Text => c.graph.to_text(),
                 GraphFormat::Dot => c.graph.to_dot(),
+                GraphFormat::Json => c.graph.to_json(),
             };
             match super::output::print(|w| w.write_all(text.as_bytes())) {
                 Ok(()) => exit::ok(),

@@ -323,6 +323,68 @@ fn graph_text_and_dot() {
     assert!(dot.contains("label=\"size (ladder)\"") && dot.contains("-> n"));
 }
 
+/// `graph --format json` lists the same nodes and edges as the text form,
+/// every node after what it depends on, and shows the roll amount feeding
+/// each hedge layer's budget (the first active layer receives it).
+#[test]
+fn graph_json_matches_text_and_shows_the_roll_into_budgets() {
+    let out = vixshield(&["graph", "--format", "json", "strategies/spx-mastery.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let nodes = json["nodes"].as_array().expect("nodes");
+    let text = vixshield(&["graph", "strategies/spx-mastery.vxs"]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert_eq!(nodes.len(), text.lines().count());
+    let label_of = |id: u64| nodes[id as usize]["label"].as_str().unwrap().to_string();
+    for (i, (node, line)) in nodes.iter().zip(text.lines()).enumerate() {
+        assert_eq!(node["id"].as_u64(), Some(i as u64));
+        let deps: Vec<u64> = node["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap())
+            .collect();
+        assert!(deps.iter().all(|&d| d < i as u64), "{line}");
+        let written: Vec<String> = deps.iter().map(|d| format!("#{d}")).collect();
+        let expected = format!(
+            "#{i:<3} {}  {}",
+            node["kind"].as_str().unwrap(),
+            node["label"].as_str().unwrap()
+        );
+        assert!(line.starts_with(&expected), "{line} / {expected}");
+        if !written.is_empty() {
+            assert!(
+                line.ends_with(&format!("  <- {}", written.join(", "))),
+                "{line}"
+            );
+        }
+    }
+    let id_of = |label: &str| {
+        nodes
+            .iter()
+            .position(|n| n["label"] == label)
+            .unwrap_or_else(|| panic!("no node {label}")) as u64
+    };
+    let roll = id_of("roll amount");
+    let budgets: Vec<&serde_json::Value> = nodes
+        .iter()
+        .filter(|n| n["label"].as_str().unwrap().starts_with("budget of hedge"))
+        .collect();
+    assert_eq!(budgets.len(), 2);
+    for b in budgets {
+        assert!(
+            b["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d.as_u64() == Some(roll)),
+            "{} does not read the roll amount",
+            b["label"]
+        );
+    }
+    assert_eq!(label_of(json["decision"].as_u64().unwrap()), "decision");
+}
+
 #[test]
 fn csv_appends_blocked_and_one_column_per_guard() {
     let out = vixshield(&[
