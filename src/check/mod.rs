@@ -1717,6 +1717,8 @@ impl<'e> Checker<'e> {
         let set = self.settings(sec, ROLL_KEYS);
         let mut base: Option<(Decimal, Span)> = None;
         let mut overrides: Vec<(RollOverride, Span)> = Vec::new();
+        // Every coefficient written, base and overrides, with its span.
+        let mut written: Vec<(Decimal, Span)> = Vec::new();
         let mut ok = true;
         for s in set.all("coefficient") {
             let mut ts = Terms::new(s);
@@ -1733,7 +1735,11 @@ impl<'e> Checker<'e> {
                     );
                     return None;
                 }
-                Some(c)
+                Some((c, span))
+            });
+            let coef = coef.map(|(c, span)| {
+                written.push((c, span));
+                c
             });
             if !ts.eat_word("when") {
                 self.end(&mut ts, "0.45 when theta_press");
@@ -1868,6 +1874,28 @@ impl<'e> Checker<'e> {
             }
         }
         let clamp = clamp?;
+        if let Some((lo, hi)) = clamp {
+            for (c, span) in written.iter().filter(|(c, _)| *c < lo || *c > hi) {
+                let to = if *c < lo { lo } else { hi };
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::ClampedAway,
+                        *span,
+                        format!(
+                            "roll coefficient `{}` lies outside the clamp `{}..{}`",
+                            c.normalize(),
+                            lo.normalize(),
+                            hi.normalize()
+                        ),
+                    )
+                    .label(format!("always clamped to {}", to.normalize()))
+                    .help(format!(
+                        "write `{}`, or widen the clamp to take it",
+                        to.normalize()
+                    )),
+                );
+            }
+        }
         let (coefficient, _) = base?;
         if !ok {
             return None;

@@ -141,6 +141,9 @@ codes! {
     Unused = "W0104", Warning, "unused definition";
     /// The maximum loss loosens deeper in the ladder.
     LooseningStop = "W0105", Warning, "max loss loosens with depth";
+    /// A roll coefficient the clamp always changes: `coefficient = 0.7`
+    /// with `clamp = 0.45..0.65`.
+    ClampedAway = "W0106", Warning, "roll coefficient outside its clamp";
 }
 
 /// One finding, with where it is and how to fix it.
