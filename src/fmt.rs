@@ -8,7 +8,9 @@
 //!   author's parentheses kept; a setting longer than [`WIDTH`] columns breaks
 //!   before each top-level `or` (then `and`), continuation lines indented once more;
 //! - comments kept: a comment on its own line stays before what follows it, a
-//!   comment after code stays at the end of that statement's last line.
+//!   comment after code stays at the end of that line. An expression with
+//!   comments inside it keeps a line break after each of them (the rest of
+//!   it goes on continuation lines); without comments it is on one line.
 //!
 //! Formatting is idempotent, and the output parses to the same tree.
 
@@ -22,6 +24,18 @@ use crate::source::{SourceFile, Span};
 pub const WIDTH: usize = 80;
 
 const INDENT: &str = "    ";
+
+/// The indent of a setting's or a guard's continuation lines.
+const CONT_INDENT: &str = "        ";
+
+/// Where the lines of a value that breaks start: continuation lines at
+/// `cont`, a `)` that closes a line of its own at `close` (the statement's
+/// own indent).
+#[derive(Clone, Copy)]
+struct Layout {
+    cont: &'static str,
+    close: &'static str,
+}
 
 /// Formats a parsed file. The caller checks there were no syntax errors: a
 /// file that did not parse whole would lose its unparsed statements.
@@ -106,6 +120,34 @@ impl Printer<'_> {
         }
     }
 
+    /// Comments starting before `until`, inside an expression: the first
+    /// one ends the current line (or has a line of its own, as in the
+    /// source), each one after it has its own line at `at.cont`. Returns
+    /// whether there were any; then the output is at the start of a new
+    /// line, indented by `resume`, where the expression goes on.
+    fn comments_before(&mut self, until: u32, at: Layout, resume: &str) -> bool {
+        let mut any = false;
+        while let Some(c) = self.comments.get(self.next)
+            && c.span.start < until
+        {
+            if any || c.own_line {
+                self.out.push('\n');
+                self.out.push_str(at.cont);
+            } else {
+                self.out.push(' ');
+            }
+            let text = self.comment_text(c).to_string();
+            self.out.push_str(&text);
+            self.next += 1;
+            any = true;
+        }
+        if any {
+            self.out.push('\n');
+            self.out.push_str(resume);
+        }
+        any
+    }
+
     fn file(&mut self, file: &ast::File) {
         let mut prev: Option<(&Item, usize)> = None;
         for item in &file.items {
@@ -140,9 +182,11 @@ impl Printer<'_> {
                     self.out.push_str("signal ");
                     self.out.push_str(&s.name.name);
                     self.out.push_str(" = ");
-                    let prefix = format!("signal {} = ", s.name.name);
-                    let e = self.expr_wrapped(&s.expr, prefix.len(), INDENT);
-                    self.out.push_str(&e);
+                    let at = Layout {
+                        cont: INDENT,
+                        close: "",
+                    };
+                    self.value(&s.expr, at, true);
                     self.trailing(s.loc.0);
                     self.out.push('\n');
                 }
@@ -236,21 +280,26 @@ impl Printer<'_> {
     }
 
     fn setting(&mut self, s: &Setting) {
-        let prefix = format!("{INDENT}{} = ", s.key.name);
-        self.out.push_str(&prefix);
+        self.out.push_str(INDENT);
+        self.out.push_str(&s.key.name);
+        self.out.push_str(" = ");
+        let at = Layout {
+            cont: CONT_INDENT,
+            close: INDENT,
+        };
         let n = s.terms.len();
         for (i, t) in s.terms.iter().enumerate() {
-            let text = match t {
-                Term::Range(lo, hi, _) => format!("{}..{}", expr(lo), expr(hi)),
-                Term::Expr(e) if n == 1 => {
-                    self.expr_wrapped(e, prefix.len(), &format!("{INDENT}{INDENT}"))
-                }
-                Term::Expr(e) => expr(e),
-            };
             if i > 0 {
                 self.out.push(' ');
             }
-            self.out.push_str(&text);
+            match t {
+                Term::Range(lo, hi, _) => {
+                    self.expr(lo, at, false);
+                    self.out.push_str("..");
+                    self.expr(hi, at, false);
+                }
+                Term::Expr(e) => self.value(e, at, n == 1),
+            }
         }
         self.trailing(s.loc.0);
         self.out.push('\n');
@@ -272,7 +321,11 @@ impl Printer<'_> {
                 Guard::Condition {
                     expr: e, stress, ..
                 } => {
-                    self.out.push_str(&expr(e));
+                    let at = Layout {
+                        cont: CONT_INDENT,
+                        close: INDENT,
+                    };
+                    self.value(e, at, false);
                     if let Some((n, _)) = stress {
                         self.out.push_str(&format!(" under {n} sigma"));
                     }
@@ -285,31 +338,103 @@ impl Printer<'_> {
         self.close(g.loc.0, prev_line);
     }
 
-    /// An expression on one line, or broken before top-level `or`s (then `and`s)
-    /// when the line would pass [`WIDTH`].
-    fn expr_wrapped(&self, e: &Expr, column: usize, cont_indent: &str) -> String {
-        let flat = expr(e);
-        if column + flat.len() <= WIDTH {
-            return flat;
-        }
-        for op in [BinOp::Or, BinOp::And] {
-            let mut parts = Vec::new();
-            chain(e, op, &mut parts);
-            if parts.len() > 1 {
-                let mut out = String::new();
-                for (i, p) in parts.iter().enumerate() {
-                    if i > 0 {
-                        out.push('\n');
-                        out.push_str(cont_indent);
-                        out.push_str(op.symbol());
-                        out.push(' ');
+    /// Writes a value: on one line, or, when `wrap` and the line would pass
+    /// [`WIDTH`], broken before its top-level `or`s (else `and`s). Comments
+    /// inside it keep their place in it (see [`Printer::expr`]).
+    fn value(&mut self, e: &Expr, at: Layout, wrap: bool) {
+        let column = self.out.len() - self.out.rfind('\n').map_or(0, |i| i + 1);
+        if wrap && column + expr(e).len() > WIDTH {
+            for op in [BinOp::Or, BinOp::And] {
+                let mut parts = Vec::new();
+                chain(e, op, &mut parts);
+                if let Some((first, rest)) = parts.split_first()
+                    && !rest.is_empty()
+                {
+                    self.expr(first, at, false);
+                    for p in rest {
+                        if !self.comments_before(p.span().start, at, at.cont) {
+                            self.out.push('\n');
+                            self.out.push_str(at.cont);
+                        }
+                        self.out.push_str(op.symbol());
+                        self.out.push(' ');
+                        self.expr(p, at, false);
                     }
-                    out.push_str(&expr(p));
+                    return;
                 }
-                return out;
             }
         }
-        flat
+        self.expr(e, at, false);
+    }
+
+    /// Writes `e` on one line ([`write_expr_before`]), except where the
+    /// source has comments inside it: a comment ends the line there, as it
+    /// did in the source, and the expression goes on at `at.cont` (a `)`
+    /// right after a comment goes at `at.close`). The line breaks where the
+    /// grammar allows them: before `and` / `or`, after any other operator,
+    /// after `(` and `,`, before `)`.
+    fn expr(&mut self, e: &Expr, at: Layout, comma_follows: bool) {
+        let inside = |c: &Comment| c.span.start >= e.span().start && c.span.start < e.span().end;
+        if !self.comments.get(self.next).is_some_and(inside) {
+            write_expr_before(e, &mut self.out, comma_follows);
+            return;
+        }
+        match &e.kind {
+            ExprKind::Call { name, args } => {
+                self.out.push_str(&name.name);
+                self.out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(',');
+                        if !self.comments_before(a.span().start, at, at.cont) {
+                            self.out.push(' ');
+                        }
+                    } else {
+                        self.comments_before(a.span().start, at, at.cont);
+                    }
+                    self.expr(a, at, i + 1 < args.len());
+                }
+                self.comments_before(e.span().end, at, at.close);
+                self.out.push(')');
+            }
+            ExprKind::Paren(inner) => {
+                self.out.push('(');
+                self.comments_before(inner.span().start, at, at.cont);
+                self.expr(inner, at, false);
+                self.comments_before(e.span().end, at, at.close);
+                self.out.push(')');
+            }
+            ExprKind::Binary(op, a, b) => {
+                self.expr(a, at, false);
+                if matches!(op, BinOp::And | BinOp::Or) {
+                    // A comment before `and` / `or`: the operator starts the next line.
+                    if !self.comments_before(b.span().start, at, at.cont) {
+                        self.out.push(' ');
+                    }
+                    self.out.push_str(op.symbol());
+                    self.out.push(' ');
+                } else {
+                    // Any other operator ends the line before a comment.
+                    self.out.push(' ');
+                    self.out.push_str(op.symbol());
+                    if !self.comments_before(b.span().start, at, at.cont) {
+                        self.out.push(' ');
+                    }
+                }
+                self.expr(b, at, comma_follows);
+            }
+            ExprKind::Unary(op, inner) => {
+                self.out.push_str(match op {
+                    UnOp::Not => "not ",
+                    UnOp::Neg => "-",
+                });
+                self.expr(inner, at, comma_follows);
+            }
+            // No line break can fall inside these.
+            ExprKind::Lit(_) | ExprKind::Name(_) | ExprKind::Within { .. } => {
+                write_expr_before(e, &mut self.out, comma_follows);
+            }
+        }
     }
 }
 
