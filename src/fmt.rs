@@ -104,12 +104,15 @@ impl Printer<'_> {
         first
     }
 
-    /// Comments after code within `span` or on its last line, appended to the current line.
-    fn trailing(&mut self, span: Span) {
+    /// Comments after code within `span` or on its last line before
+    /// `before` (a block's `}` on that line keeps the comments after it),
+    /// appended to the current line.
+    fn trailing(&mut self, span: Span, before: u32) {
         let last_line = self.end_line(span);
         while let Some(c) = self.comments.get(self.next) {
             let within = c.span.start < span.end && c.span.start >= span.start;
-            let same_line = !c.own_line && self.line(c.span.start) == last_line;
+            let same_line =
+                !c.own_line && c.span.start < before && self.line(c.span.start) == last_line;
             if !(within || same_line) {
                 break;
             }
@@ -187,7 +190,7 @@ impl Printer<'_> {
                         close: "",
                     };
                     self.value(&s.expr, at, true);
-                    self.trailing(s.loc.0);
+                    self.trailing(s.loc.0, u32::MAX);
                     self.out.push('\n');
                 }
                 Item::Param(p) => {
@@ -195,7 +198,7 @@ impl Printer<'_> {
                     self.out.push_str(&p.name.name);
                     self.out.push_str(" = ");
                     self.out.push_str(&expr(&p.value));
-                    self.trailing(p.loc.0);
+                    self.trailing(p.loc.0, u32::MAX);
                     self.out.push('\n');
                 }
             }
@@ -213,13 +216,15 @@ impl Printer<'_> {
         }
     }
 
-    fn open(&mut self, head: &str, header_span: Span) {
+    /// The header line: `head {` and the comments after it on that line,
+    /// if they come before `first` (the block's first statement, or its `}`).
+    fn open(&mut self, head: &str, header_span: Span, first: u32) {
         self.out.push_str(head);
         self.out.push_str(" {");
         // Comments on the header line.
         let header_line = self.line(header_span.start);
         while let Some(c) = self.comments.get(self.next) {
-            if c.own_line || self.line(c.span.start) != header_line {
+            if c.own_line || c.span.start >= first || self.line(c.span.start) != header_line {
                 break;
             }
             let text = self.comment_text(c).to_string();
@@ -235,10 +240,13 @@ impl Printer<'_> {
         let close_at = span.end.saturating_sub(1);
         self.leading(close_at, INDENT, Some(prev_line));
         self.out.push('}');
-        self.trailing(Span {
-            start: close_at,
-            end: span.end,
-        });
+        self.trailing(
+            Span {
+                start: close_at,
+                end: span.end,
+            },
+            u32::MAX,
+        );
         self.out.push('\n');
     }
 
@@ -256,12 +264,14 @@ impl Printer<'_> {
             }
             None => {}
         }
-        self.open(&head, s.kind_loc.0);
+        let close_at = s.loc.0.end.saturating_sub(1);
+        let first = s.settings.first().map_or(close_at, |x| x.loc.0.start);
+        self.open(&head, s.kind_loc.0, first);
         let mut prev_line = self.line(s.kind_loc.0.start);
         for setting in &s.settings {
             self.blank_between(prev_line, setting.loc.0.start);
             self.leading(setting.loc.0.start, INDENT, Some(prev_line));
-            self.setting(setting);
+            self.setting(setting, close_at);
             prev_line = self.end_line(setting.loc.0);
         }
         self.close(s.loc.0, prev_line);
@@ -279,7 +289,8 @@ impl Printer<'_> {
         }
     }
 
-    fn setting(&mut self, s: &Setting) {
+    /// A setting; `before`: where its block's `}` is.
+    fn setting(&mut self, s: &Setting, before: u32) {
         self.out.push_str(INDENT);
         self.out.push_str(&s.key.name);
         self.out.push_str(" = ");
@@ -301,12 +312,14 @@ impl Printer<'_> {
                 Term::Expr(e) => self.value(e, at, n == 1),
             }
         }
-        self.trailing(s.loc.0);
+        self.trailing(s.loc.0, before);
         self.out.push('\n');
     }
 
     fn guards(&mut self, g: &ast::Guards) {
-        self.open("guards", g.kw_loc.0);
+        let close_at = g.loc.0.end.saturating_sub(1);
+        let first = g.guards.first().map_or(close_at, |x| x.span().start);
+        self.open("guards", g.kw_loc.0, first);
         let mut prev_line = self.line(g.kw_loc.0.start);
         for guard in &g.guards {
             let span = guard.span();
@@ -331,7 +344,7 @@ impl Printer<'_> {
                     }
                 }
             }
-            self.trailing(span);
+            self.trailing(span, close_at);
             self.out.push('\n');
             prev_line = self.end_line(span);
         }

@@ -231,3 +231,37 @@ fn comments_inside_an_expression_stay_where_they_are() {
         assert_eq!(out, want, "from:\n{text}");
     }
 }
+
+/// A block written on one line: a comment after its setting stays with the
+/// setting, a comment after its `}` stays after the `}` (both went to the
+/// header line, `account { // ...`, as if they were about the section).
+#[test]
+fn comments_on_a_one_line_block_stay_with_their_statement() {
+    let cases = [
+        (
+            "account { capital = $1 // in dollars\n}\n",
+            "account {\n    capital = $1 // in dollars\n}\n",
+        ),
+        (
+            "account { capital = $1 } // after\nentry { dte = 45d }\n",
+            "account {\n    capital = $1\n} // after\n\nentry {\n    dte = 45d\n}\n",
+        ),
+        (
+            "guards { vix < 40 // the guard\n}\n",
+            "guards {\n    vix < 40 // the guard\n}\n",
+        ),
+        (
+            "guards { vix < 40 } // after\n",
+            "guards {\n    vix < 40\n} // after\n",
+        ),
+        ("account { } // after\n", "account {\n} // after\n"),
+        (
+            "account { // the header\n    capital = $1\n}\n",
+            "account { // the header\n    capital = $1\n}\n",
+        ),
+    ];
+    for (text, want) in cases {
+        let out = round_trip("one-line.vxs", text).expect("parses");
+        assert_eq!(out, want, "from:\n{text}");
+    }
+}
