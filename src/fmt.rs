@@ -40,6 +40,16 @@ struct Layout {
 /// Formats a parsed file. The caller checks there were no syntax errors: a
 /// file that did not parse whole would lose its unparsed statements.
 pub fn format(src: &SourceFile, parsed: &Parsed) -> String {
+    // The grammar ends a line at `\n`, `\r\n` or a lone `\r`; the comment
+    // scanner and the line numbers here count `\n` only. A lone `\r` is
+    // the same line end written otherwise (a string or a comment cannot hold
+    // one), so such a file is read again with `\n` in its place.
+    if has_lone_cr(src.text()) {
+        let text = src.text().replace("\r\n", "\n").replace('\r', "\n");
+        let src = SourceFile::new(src.name(), text);
+        let parsed = crate::parse::parse(&src);
+        return format(&src, &parsed);
+    }
     let mut p = Printer {
         src,
         comments: &parsed.comments,
@@ -449,6 +459,12 @@ impl Printer<'_> {
             }
         }
     }
+}
+
+/// Whether `text` has a `\r` that does not start a `\r\n`.
+fn has_lone_cr(text: &str) -> bool {
+    text.match_indices('\r')
+        .any(|(i, _)| text.as_bytes().get(i + 1) != Some(&b'\n'))
 }
 
 /// The operands of a left-leaning chain of `op`.

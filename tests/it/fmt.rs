@@ -265,3 +265,38 @@ fn comments_on_a_one_line_block_stay_with_their_statement() {
         assert_eq!(out, want, "from:\n{text}");
     }
 }
+
+/// A lone `\r` ends a line as `\n` does. The formatter counted lines by
+/// `\n` only: a comment ran on to the end of the file's `\n` line, code
+/// after it was written twice (`signal b` defined twice), and a `}` was
+/// put inside a comment (the output did not parse).
+#[test]
+fn lone_carriage_returns_end_lines() {
+    let cases = [
+        (
+            "signal a = 1\r// about b\rsignal b = 2\r",
+            "signal a = 1\n// about b\nsignal b = 2\n",
+        ),
+        (
+            "account {\r    capital = $1 // c\r}\r",
+            "account {\n    capital = $1 // c\n}\n",
+        ),
+        (
+            "account {\r\r    capital = $1\r\r    // own\r    cash = $2\r}\r\n// end\r",
+            "account {\n    capital = $1\n\n    // own\n    cash = $2\n}\n// end\n",
+        ),
+    ];
+    for (text, want) in cases {
+        // The comments parse finds count `\n` lines too, so `round_trip`'s
+        // comparison of comments does not apply: the wanted text says where
+        // they go.
+        let src = SourceFile::new("cr.vxs", text);
+        let parsed = parse::parse(&src);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let out = vixshield::fmt::format(&src, &parsed);
+        assert_eq!(out, want, "from:\n{text:?}");
+        assert_eq!(round_trip("cr.vxs", &out).as_deref(), Some(want));
+        let formatted = parse::parse(&SourceFile::new("cr.vxs", out));
+        assert_eq!(parsed.file, formatted.file, "from:\n{text:?}");
+    }
+}
