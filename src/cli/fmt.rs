@@ -1,6 +1,6 @@
 //! `vixshield fmt [--check] FILE...`
 
-use super::{exit, io_reason, read_source};
+use super::{exit, io_reason};
 use crate::diag;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,15 +20,17 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let mut trouble = false;
     let mut findings = false;
     for path in &args.files {
-        let src = match read_source(path) {
-            Ok(src) => src,
-            Err(msg) => {
-                say!("{msg}");
+        // Read once: a pipe (`/dev/stdin`) gives its text only once, and a
+        // file may change between two reads.
+        let raw = match crate::input::read(path, crate::input::STRATEGY) {
+            Ok(raw) => raw,
+            Err(e) => {
+                say!("error: cannot read `{}`: {}", path.display(), io_reason(&e));
                 trouble = true;
                 continue;
             }
         };
-        let raw = crate::input::read(path, crate::input::STRATEGY).unwrap_or_default();
+        let src = crate::source::SourceFile::from_bytes(path.display().to_string(), &raw);
         if src.invalid_utf8_at().is_some() {
             let checked = crate::check::check_source(&src, &crate::check::Env::default());
             eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));

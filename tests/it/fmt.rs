@@ -300,3 +300,35 @@ fn lone_carriage_returns_end_lines() {
         assert_eq!(parsed.file, formatted.file, "from:\n{text:?}");
     }
 }
+
+/// `fmt --check` on a pipe: the text is read once. It was read a second
+/// time to compare with the formatted text, and a pipe gives nothing the
+/// second time, so a formatted strategy was called unformatted (exit 1).
+#[cfg(unix)]
+#[test]
+fn fmt_check_reads_a_pipe_once() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let formatted = std::fs::read(crate::common::root().join("strategies/spx-mastery.vxs"))
+        .expect("the strategy");
+    let unformatted = b"account {\n  capital=$1\n}\n".to_vec();
+    for (text, code, listed) in [(formatted, 0, ""), (unformatted, 1, "/dev/stdin\n")] {
+        let mut child =
+            crate::common::command_in(crate::common::root(), &["fmt", "--check", "/dev/stdin"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the binary runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&text)
+            .expect("written");
+        let out = child.wait_with_output().expect("it ends");
+        let err = crate::common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        assert_eq!(crate::common::text(&out.stdout), listed, "{err}");
+    }
+}
