@@ -89,12 +89,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
+/// The first line (1-based) where `a` and `b` differ, line ends included
+/// (a `\r\n`, a missing last `\n`); `None` when they are equal.
 fn first_difference(a: &str, b: &str) -> Option<usize> {
-    let (mut la, mut lb) = (a.lines(), b.lines());
+    let (mut la, mut lb) = (a.split_inclusive('\n'), b.split_inclusive('\n'));
     let mut n = 1;
     loop {
         match (la.next(), lb.next()) {
-            (None, None) => return if a.len() == b.len() { None } else { Some(n) },
+            (None, None) => return None,
             (x, y) if x != y => return Some(n),
             _ => n += 1,
         }

@@ -332,3 +332,30 @@ fn fmt_check_reads_a_pipe_once() {
         assert_eq!(crate::common::text(&out.stdout), listed, "{err}");
     }
 }
+
+/// `fmt --check` names the first line that differs, line ends included: a
+/// file with `\r\n` line ends differs at line 1 (it was said to differ
+/// after its last line), one without its last line end at its last line.
+#[test]
+fn fmt_check_names_the_first_line_that_differs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("crlf.vxs", "account {\r\n    capital = $1\r\n}\r\n", 1),
+        ("no-eol.vxs", "account {\n    capital = $1\n}", 3),
+        ("blank-at-end.vxs", "account {\n    capital = $1\n}\n\n", 4),
+        ("second.vxs", "account {\n  capital = $1\n}\n", 2),
+    ];
+    for (name, text, line) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out = crate::common::vixshield(&["fmt", "--check", &path.to_string_lossy()]);
+        let err = crate::common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(
+            err.contains(&format!(
+                "is not formatted (first difference at line {line})"
+            )),
+            "{name}: {err}"
+        );
+    }
+}
