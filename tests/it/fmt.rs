@@ -8,7 +8,12 @@ use vixshield::source::SourceFile;
 fn files() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = Vec::new();
-    for dir in ["strategies", "tests/cases/check", "tests/cases/fmt"] {
+    for dir in [
+        "strategies",
+        "tests/cases/check",
+        "tests/cases/fmt",
+        "tests/fixtures/strategies",
+    ] {
         for e in std::fs::read_dir(root.join(dir))
             .into_iter()
             .flatten()
@@ -113,6 +118,79 @@ fn idempotent_and_tree_preserving_over_all_files() {
         }
     }
     assert!(formatted >= 30, "only {formatted} files parsed");
+}
+
+/// The plugin environment the check cases use: the project's plugins and
+/// the fixture plugins.
+fn env() -> &'static vixshield::check::Env {
+    static ENV: std::sync::OnceLock<vixshield::check::Env> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dirs = vec![root.join("plugins"), root.join("tests/fixtures/plugins")];
+        vixshield::plugin::PluginSetup::new(vixshield::plugin::PluginRegistry::from_dirs(dirs))
+            .env()
+    })
+}
+
+/// The checked strategy of `text`, if it checks without errors, with its
+/// plugin calls' places left out (the layout moves them).
+fn strategy(text: &str) -> Option<vixshield::model::Strategy> {
+    let src = SourceFile::new("meaning.vxs", text);
+    let mut s = vixshield::check::check_source(&src, env()).strategy?;
+    for (span, at) in &mut s.plugin_calls {
+        *span = vixshield::source::Span::new(0, 0);
+        at.clear();
+    }
+    Some(s)
+}
+
+/// Signals that test the printer's operators, `within` lists, literals and
+/// comments, added to the canonical strategy.
+const TRICKY: &str = "
+signal t1 = vix - (vix3m - 1) - -vix
+signal t2 = -(-vix) * 2 / (1 + vix) > - - 1
+signal t3 = not not (vix > 1) and not vix < 2 or vix == 3 and vix != 4
+signal t4 = (vix > 1 or vix < 2) and (vix3m >= 3 or vix <= 4)
+signal t5 = vix crosses\tabove ema(vix, 10) or vix crosses below vix3m * 1.050
+signal t6 = within 1d of FOMC, CPI or not within 2d of PPI
+signal t7 = ema(vix, 10) > 1 and // why
+    // more
+    rsi(vix, 14) < 70 or ( // inside
+    vix > 2
+    ) // after
+signal t8 = vix > 20 and rsi(vix, 14) > 70 and ema(vix, 10) < vix3m and ratio(vix, vix3m) < 0.9 or vix > 40
+signal t9 = vix > 1.50 and vix < 1000000.50 // ünïcödé ✓
+param   big=$1000000.50
+";
+
+/// Formatting keeps the meaning: every file that checks without errors
+/// checks, formatted, to the same strategy (and so compiles to the same
+/// graph); so does the canonical strategy with tricky signals added.
+#[test]
+fn formatting_keeps_the_checked_strategy() {
+    let mut texts: Vec<(String, String)> = files()
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            (p.display().to_string(), text)
+        })
+        .collect();
+    let canonical = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/spx-mastery.vxs"),
+    )
+    .expect("the canonical strategy");
+    texts.push(("tricky".into(), format!("{canonical}{TRICKY}")));
+    let mut checked = 0;
+    for (name, text) in texts {
+        let Some(before) = strategy(&text) else {
+            assert_ne!(name, "tricky", "the tricky signals check");
+            continue;
+        };
+        let out = round_trip(&name, &text).expect("a file that checks parses");
+        assert_eq!(strategy(&out).as_ref(), Some(&before), "{name}:\n{out}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} files checked");
 }
 
 #[test]
