@@ -5,8 +5,9 @@
 //! - four spaces of indent, `key = value` with single spaces, one setting a line;
 //!   a single blank line between settings is kept where the author left one;
 //! - expressions with single spaces around operators, `f(a, b)` calls, the
-//!   author's parentheses kept; a setting longer than [`WIDTH`] columns breaks
-//!   before each top-level `or` (then `and`), continuation lines indented once more;
+//!   author's parentheses kept; a signal or setting longer than [`WIDTH`]
+//!   columns breaks before each top-level `or` (then `and`) of its value (of
+//!   a setting's last term), continuation lines indented once more;
 //! - comments kept: a comment on its own line stays before what follows it, a
 //!   comment after code stays at the end of that line. An expression with
 //!   comments inside it keeps a line break after each of them (the rest of
@@ -319,7 +320,8 @@ impl Printer<'_> {
                     self.out.push_str("..");
                     self.expr(hi, at, false);
                 }
-                Term::Expr(e) => self.value(e, at, n == 1),
+                // The last term may go on on continuation lines: no term follows it.
+                Term::Expr(e) => self.value(e, at, i + 1 == n),
             }
         }
         self.trailing(s.loc.0, before);

@@ -437,3 +437,16 @@ fn fmt_check_names_the_first_line_that_differs() {
         );
     }
 }
+
+/// A setting of several terms longer than the width breaks too, in its last
+/// term (a roll override's condition); the terms before it stay on the
+/// first line. It stayed one line of any length.
+#[test]
+fn a_long_setting_of_several_terms_breaks_in_its_last_term() {
+    let text = "roll {\n    coefficient = 0.55\n    coefficient = 0.45 when vix > 20 and rsi(vix, 14) > 70 and ema(vix, 10) < vix3m or vix > 40\n    coefficient = 0.65 when vix > 20 and rsi(vix, 14) > 70 and ema(vix, 10) < vix3m and vix3m > 1\n}\n";
+    let out = round_trip("roll.vxs", text).expect("parses");
+    assert_eq!(
+        out,
+        "roll {\n    coefficient = 0.55\n    coefficient = 0.45 when vix > 20 and rsi(vix, 14) > 70 and ema(vix, 10) < vix3m\n        or vix > 40\n    coefficient = 0.65 when vix > 20\n        and rsi(vix, 14) > 70\n        and ema(vix, 10) < vix3m\n        and vix3m > 1\n}\n"
+    );
+}
