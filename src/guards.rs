@@ -434,7 +434,10 @@ fn debt_cost_rate(inputs: &WaccInputs, what: &'static str) -> Result<Decimal> {
 /// `H` towards `|b − W|`. So every `H` holds when `|b − W| ≤ L` (`L` the limit
 /// as a fraction), and otherwise `H ≤ L × V / (|b − W| − L)`. The result is
 /// that bound rounded down to the cent, checked (and corrected by a cent
-/// if the bound's rounding requires) against [`wacc_impact_bps`] itself.
+/// if the bound's rounding requires) against the exact test
+/// `|impact(H)| ≤ limit_bps` (see [`wacc_within_limit`]): an impact exactly
+/// at the limit holds, which [`wacc_impact_bps`]'s 28-digit divisions can
+/// miss either way.
 pub fn max_hedge_under_wacc(
     inputs: &WaccInputs,
     equity: Decimal,
@@ -456,10 +459,105 @@ pub fn max_hedge_under_wacc(
     } else {
         div(mul(limit, value, what)?, sub(gap, limit, what)?, what)?
     };
-    let holds = |h: Decimal| -> Result<bool> {
-        Ok(wacc_impact_bps(inputs, equity, debt, h)?.abs() <= limit_bps)
-    };
+    let slope = sub(b, unlevered_cost(inputs, what)?, what)?.abs();
+    let holds =
+        |h: Decimal| -> Result<bool> { wacc_within_limit(slope, equity, debt, h, limit_bps, what) };
     largest_holding(guess, wanted, holds)
+}
+
+/// `a = rf + β × ERP`: the unlevered cost of equity (the WACC without debt).
+fn unlevered_cost(inputs: &WaccInputs, what: &'static str) -> Result<Decimal> {
+    add(
+        inputs.risk_free_rate,
+        mul(inputs.beta, inputs.equity_risk_premium, what)?,
+        what,
+    )
+}
+
+/// Whether a hedge `H` keeps `|impact(H)| ≤ limit_bps`, exactly. From the
+/// closed form, `WACC(D) = (E × a + D × b) / V` with `V = E + D`, so
+/// `impact(H) = 10^4 × H × E × (b − a) / (V × (V + H))` bps, and the test is
+/// `10^4 × H × E × |b − a| ≤ limit_bps × V × (V + H)`: products of decimals
+/// compared on their integer mantissas, with no division to round
+/// (`slope` is `|b − a|`).
+fn wacc_within_limit(
+    slope: Decimal,
+    equity: Decimal,
+    debt: Decimal,
+    hedge: Decimal,
+    limit_bps: Decimal,
+    what: &'static str,
+) -> Result<bool> {
+    let value = add(equity, debt, what)?;
+    let after = add(value, hedge, what)?;
+    Ok(product_le(
+        &[BPS_PER_UNIT, hedge, equity, slope],
+        &[limit_bps, value, after],
+    ))
+}
+
+/// Whether `∏ lhs ≤ ∏ rhs` for non-negative decimals, exactly: each side's
+/// mantissas multiplied as a wide integer, the side with fewer decimal
+/// places scaled up to the other's.
+fn product_le(lhs: &[Decimal], rhs: &[Decimal]) -> bool {
+    let side = |xs: &[Decimal]| {
+        xs.iter().fold((vec![1u32], 0u32), |(w, places), x| {
+            (
+                wide_mul(&w, x.mantissa().unsigned_abs()),
+                places + x.scale(),
+            )
+        })
+    };
+    let (mut l, lp) = side(lhs);
+    let (mut r, rp) = side(rhs);
+    let (low, by) = if lp < rp {
+        (&mut l, rp - lp)
+    } else {
+        (&mut r, lp - rp)
+    };
+    for _ in 0..by {
+        *low = wide_mul(low, 10);
+    }
+    wide_cmp(&l, &r) != std::cmp::Ordering::Greater
+}
+
+/// `w × factor` for a wide integer `w` (base 2^32 limbs, least significant
+/// first, no leading zero limb; zero has none).
+fn wide_mul(w: &[u32], factor: u128) -> Vec<u32> {
+    let mut m = Vec::with_capacity(4);
+    let mut rest = factor;
+    while rest != 0 {
+        m.push(rest as u32);
+        rest >>= 32;
+    }
+    let mut out = vec![0u32; w.len() + m.len() + 1];
+    for (i, &a) in w.iter().enumerate() {
+        let mut carry = 0u64;
+        for (j, &b) in m.iter().enumerate() {
+            let k = i + j;
+            let t = u64::from(a) * u64::from(b) + u64::from(out[k]) + carry;
+            out[k] = t as u32;
+            carry = t >> 32;
+        }
+        let mut k = i + m.len();
+        while carry != 0 {
+            let t = u64::from(out[k]) + carry;
+            out[k] = t as u32;
+            carry = t >> 32;
+            k += 1;
+        }
+    }
+    while out.last() == Some(&0) {
+        out.pop();
+    }
+    out
+}
+
+/// Compares two wide integers with no leading zero limbs.
+fn wide_cmp(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.iter().rev().cmp(b.iter().rev()))
 }
 
 /// The WACC guard's decision for a hedge layer of notional `wanted`:

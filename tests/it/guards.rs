@@ -172,6 +172,69 @@ fn wacc_guard_outcomes() {
     );
 }
 
+/// A hedge whose impact is exactly the limit passes (the limits are
+/// inclusive to the cent). With `V = E + D` the impact is
+/// `10^4 × H × E × (b − a) / (V × (V + H))` bps (docs/guards.md), here a
+/// terminating decimal, so the limit can be written as exactly that.
+#[test]
+fn a_hedge_exactly_at_the_wacc_limit_passes() {
+    // rf 1.03%, β 2.5, ERP 4.4%, m 7.39%, t 59%: a = 1.03% + 2.5 × 4.4% = 12.03%,
+    // b = 0.41 × (2.5 × 4.4% + 7.39%) = 0.41 × 18.39% = 7.5399%, b − a = −4.4901%.
+    let i = WaccInputs {
+        risk_free_rate: dec!(0.0103),
+        beta: dec!(2.5),
+        equity_risk_premium: dec!(0.044),
+        margin_rate: dec!(0.0739),
+        tax_rate: dec!(0.59),
+    };
+    // (E, D, H, the impact in bps, the largest hedge under one unit of the
+    // limit's last place less), by hand:
+    let cases = [
+        // D = 0: 10^4 × 5,000 × −0.044901 / 500,000 = −4.4901bps. Under
+        // 4.49bps: H ≤ 0.000449 × 495,000 / (0.044901 − 0.000449)
+        // = 222.255 / 0.044452 = 4,999.887...
+        (
+            dec!(495000),
+            dec!(0),
+            dec!(5000),
+            dec!(4.4901),
+            dec!(4999.88),
+        ),
+        // D = 0: 10^4 × 1,000 × 0.044901 / 80,000 = 5.612625bps. Under
+        // 5.612624bps: H ≤ 0.0005612624 × 79,000 / (0.044901 − 0.0005612624)
+        // = 44.3397296 / 0.0443397376 = 999.99981...
+        (
+            dec!(79000),
+            dec!(0),
+            dec!(1000),
+            dec!(5.612625),
+            dec!(999.99),
+        ),
+        // D = 100,000, V = 500,000, V + H = 640,000:
+        // 10^4 × 140,000 × 400,000 × 0.044901 / (500,000 × 640,000) = 78.57675bps.
+        // Under 78.57674bps: |b − W| = 0.044901 × 400,000 / 500,000 = 0.0359208,
+        // H ≤ 0.007857674 × 500,000 / (0.0359208 − 0.007857674) = 3,928.837 /
+        // 0.028063126 = 139,999.977...
+        (
+            dec!(400000),
+            dec!(100000),
+            dec!(140000),
+            dec!(78.57675),
+            dec!(139999.97),
+        ),
+    ];
+    for (e, d, h, bps, below) in cases {
+        let outcome = wacc_guard(&i, e, d, bps, h).unwrap();
+        assert!(
+            matches!(outcome, GuardOutcome::Pass { amount, .. } if amount == h),
+            "E {e}, D {d}: a ${h} hedge moves the wacc by exactly {bps}bps: {outcome:?}"
+        );
+        assert_eq!(max_hedge_under_wacc(&i, e, d, bps, h), Ok(h));
+        let less = bps - Decimal::new(1, bps.scale());
+        assert_eq!(max_hedge_under_wacc(&i, e, d, less, h), Ok(below), "{less}");
+    }
+}
+
 #[test]
 fn wacc_errors() {
     let i = spx_mastery();
@@ -562,6 +625,29 @@ fn bisect_reference(wanted: Decimal, holds: impl Fn(Decimal) -> bool) -> Decimal
     cents(low)
 }
 
+/// `|impact(H)| ≤ limit`, exactly, on integers: with `V = E + D` the impact
+/// is `10^4 × H × E × (b − a) / (V × (V + H))` bps (docs/guards.md), so the
+/// test is `10^4 × H × E × |b − a| ≤ limit × V × (V + H)`. For the ranges
+/// the properties draw (rates of 4 places, amounts to 10^9 in cents), both
+/// sides fit an `i128`.
+fn exactly_within(i: &WaccInputs, e: Decimal, d: Decimal, h: Decimal, limit: Decimal) -> bool {
+    let a = i.risk_free_rate + i.beta * i.equity_risk_premium;
+    let b = (Decimal::ONE - i.tax_rate) * (i.beta * i.equity_risk_premium + i.margin_rate);
+    let side = |xs: &[Decimal]| {
+        xs.iter().fold((1i128, 0u32), |(m, s), x| {
+            (m.checked_mul(x.mantissa().abs()).unwrap(), s + x.scale())
+        })
+    };
+    let (l, ls) = side(&[dec!(10000), h, e, (b - a).abs()]);
+    let (r, rs) = side(&[limit, e + d, e + d + h]);
+    let ten = |k: u32| 10i128.checked_pow(k).unwrap();
+    if ls < rs {
+        l.checked_mul(ten(rs - ls)).unwrap() <= r
+    } else {
+        l <= r.checked_mul(ten(ls - rs)).unwrap()
+    }
+}
+
 fn rate(max_bp: i64) -> impl Strategy<Value = Decimal> {
     (0..=max_bp).prop_map(|n| Decimal::new(n, 4))
 }
@@ -658,14 +744,17 @@ proptest! {
     ) {
         let h = max_hedge_under_wacc(&i, equity, debt, limit, wanted).unwrap();
         let impact = |h| wacc_impact_bps(&i, equity, debt, h).unwrap().abs();
+        let holds = |h| exactly_within(&i, equity, debt, h, limit);
         prop_assert!(h >= Decimal::ZERO && h <= wanted);
-        prop_assert!(impact(h) <= limit, "{} at {}", impact(h), h);
+        prop_assert!(holds(h), "{} at {}", impact(h), h);
+        // The 28-digit impact agrees but for its last digits.
+        prop_assert!(impact(h) <= limit + dec!(1e-18), "{} at {}", impact(h), h);
         if h < wanted {
-            prop_assert!(impact(h + dec!(0.01)) > limit);
+            prop_assert!(!holds(h + dec!(0.01)));
             prop_assert!(impact(h + dec!(1)) > limit);
         }
         // The closed form agrees with a plain bisection over cents.
-        prop_assert_eq!(h, bisect_reference(wanted, |x| impact(x) <= limit));
+        prop_assert_eq!(h, bisect_reference(wanted, holds));
     }
 
     #[test]
