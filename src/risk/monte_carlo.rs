@@ -187,8 +187,14 @@ pub struct Summary {
     pub mean_stopped_cycles: f64,
 }
 
+/// To the cent, half away from zero, as money is rounded everywhere (and
+/// as the table prints these percentiles).
 fn ser_money_pct<S: serde::Serializer>(p: &Percentiles<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    let m = |d: Decimal| d.round_dp(2).normalize().to_string();
+    let m = |d: Decimal| {
+        d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+            .to_string()
+    };
     Percentiles {
         p5: m(p.p5),
         p25: m(p.p25),

@@ -63,6 +63,43 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         .install(f)
 }
 
+/// The final-equity percentiles in JSON are rounded to the cent as money is
+/// everywhere (half away from zero, as the table prints them): two paths
+/// ending at $100,000.01 and $100,000.04 have a median of $100,000.025.
+#[test]
+fn final_equity_percentiles_round_half_away_from_zero() {
+    let path = |cents: i64| monte_carlo::PathStats {
+        final_equity: Decimal::new(cents, 2),
+        max_drawdown: 0.0,
+        ruined: false,
+        longest_losing_run: 0,
+        stopped_cycles: 0,
+        trades: 1,
+    };
+    let cfg = Config {
+        paths: 2,
+        trades: 1,
+        seed: 0,
+        ruin_level: 0.5,
+        run: 4,
+        block: 1,
+    };
+    let summary = monte_carlo::summarize(&[path(10_000_001), path(10_000_004)], 2, &cfg);
+    assert_eq!(summary.final_equity.p50, Decimal::new(100_000_025, 3));
+    let json = serde_json::to_value(&summary).expect("serializes");
+    // Linear interpolation at (n − 1) × q: 100,000.01 + q × 0.03.
+    let want = [
+        ("p5", "100000.01"),  // 100,000.0115
+        ("p25", "100000.02"), // 100,000.0175
+        ("p50", "100000.03"), // 100,000.025
+        ("p75", "100000.03"), // 100,000.0325
+        ("p95", "100000.04"), // 100,000.0385
+    ];
+    for (k, v) in want {
+        assert_eq!(json["final_equity"][k], v, "{k}");
+    }
+}
+
 #[test]
 fn same_seed_same_paths_whatever_the_threads() {
     let (s, c) = strategy("strategies/spx-mastery.vxs");
