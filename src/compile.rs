@@ -422,14 +422,13 @@ impl<'a> Compiler<'a> {
                         params,
                     });
                     let sites = &mut self.graph.names.plugin_calls;
-                    if !sites.iter().any(|(id, _)| *id == plugin) {
-                        if let Some((_, at)) = self
+                    if !sites.iter().any(|(id, _)| *id == plugin)
+                        && let Some((_, at)) = self
                             .plugin_calls
                             .iter()
                             .find(|(span, _)| *span == name.span())
-                        {
-                            sites.push((plugin, at.clone()));
-                        }
+                    {
+                        sites.push((plugin, at.clone()));
                     }
                     if p.boolean {
                         // The plugin's column holds numbers (0.0 false, NaN
