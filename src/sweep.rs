@@ -834,22 +834,26 @@ pub struct Window {
 
 /// Rolling windows over `[start, end]`: in-sample `in_months`, then
 /// out-of-sample `out_months`, moving forward by `out_months`; the last
-/// out-of-sample window is cut at `end`.
+/// out-of-sample window is cut at `end`. Every boundary is a whole number of
+/// months after `start` (window `k` starts `k × out_months` after it, its
+/// out-of-sample `in_months` later), each added to `start` at once: from a
+/// month's end, chained additions drift (Jan 31 + 1m + 1m is Mar 29, not
+/// Mar 31) and would leave days in no out-of-sample window.
 pub fn windows(start: NaiveDate, end: NaiveDate, in_months: u32, out_months: u32) -> Vec<Window> {
+    let after = |months: Option<u32>| months.and_then(|m| start.checked_add_months(Months::new(m)));
     let mut out = Vec::new();
     let mut k: u32 = 0;
-    while let Some(in_from) = k
-        .checked_mul(out_months)
-        .and_then(|m| start.checked_add_months(Months::new(m)))
-    {
-        let Some(out_from) = in_from.checked_add_months(Months::new(in_months)) else {
+    while let Some(in_from) = after(k.checked_mul(out_months)) {
+        let out_offset = k
+            .checked_mul(out_months)
+            .and_then(|m| m.checked_add(in_months));
+        let Some(out_from) = after(out_offset) else {
             break;
         };
         if out_from > end {
             break;
         }
-        let out_to = out_from
-            .checked_add_months(Months::new(out_months))
+        let out_to = after(out_offset.and_then(|m| m.checked_add(out_months)))
             .and_then(|d| d.pred_opt())
             .map_or(end, |d| d.min(end));
         out.push(Window {

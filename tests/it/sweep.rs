@@ -450,6 +450,43 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
     }
 }
 
+/// Walk-forward windows from a month's end: window k's in-sample starts k ×
+/// OUT after the start, its out-of-sample IN after that, each date counted
+/// from the start, so the out-of-sample windows follow each other with no
+/// day left out (chained month additions had 2000-04-29 and 2000-08-30 in
+/// no out-of-sample window: Jan 31 + 1m = Feb 29, + 1m = Mar 29).
+#[test]
+fn walk_forward_windows_from_a_month_end_leave_no_day_out() {
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().expect("a date");
+    let w = sweep::windows(d("2000-01-31"), d("2000-08-31"), 1, 1);
+    let got: Vec<[String; 4]> = w
+        .iter()
+        .map(|w| [w.in_from, w.in_to, w.out_from, w.out_to].map(|x| x.to_string()))
+        .collect();
+    // start + k months, start + (k + 1) months, less a day for the ends.
+    let want = [
+        ["2000-01-31", "2000-02-28", "2000-02-29", "2000-03-30"],
+        ["2000-02-29", "2000-03-30", "2000-03-31", "2000-04-29"],
+        ["2000-03-31", "2000-04-29", "2000-04-30", "2000-05-30"],
+        ["2000-04-30", "2000-05-30", "2000-05-31", "2000-06-29"],
+        ["2000-05-31", "2000-06-29", "2000-06-30", "2000-07-30"],
+        ["2000-06-30", "2000-07-30", "2000-07-31", "2000-08-30"],
+        ["2000-07-31", "2000-08-30", "2000-08-31", "2000-08-31"],
+    ];
+    assert_eq!(got, want.map(|r| r.map(String::from)));
+    // Years from February 29: the out-of-sample windows tile too.
+    let w = sweep::windows(d("2000-02-29"), d("2025-08-15"), 60, 12);
+    for pair in w.windows(2) {
+        assert_eq!(
+            pair[0].out_to.succ_opt(),
+            Some(pair[1].out_from),
+            "{pair:?}"
+        );
+        assert_eq!(pair[0].in_to.succ_opt(), Some(pair[0].out_from), "{pair:?}");
+    }
+    assert_eq!(w.last().map(|w| w.out_to), Some(d("2025-08-15")));
+}
+
 /// A strategy whose signals call plugins sweeps like any other: the project's
 /// `wilder_rsi` in place of the built-in `rsi` (TA-Lib's RSI both) ranks the
 /// same variants with the same numbers.
