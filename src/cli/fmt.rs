@@ -1,4 +1,4 @@
-//! `vixshield fmt [--check] FILE...`
+//! `vixshield fmt [--check | --stdout] FILE...`
 
 use super::{exit, io_reason};
 use crate::diag;
@@ -14,9 +14,20 @@ pub struct Args {
     /// Change nothing: list the files that are not formatted and exit 1 if any.
     #[arg(long)]
     check: bool,
+    /// Change nothing: write the formatted text of the one FILE to stdout
+    /// (for editors and pipes: `vixshield fmt --stdout /dev/stdin`).
+    #[arg(long, conflicts_with = "check")]
+    stdout: bool,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
+    if args.stdout && args.files.len() > 1 {
+        say!(
+            "error: `--stdout` formats one file; {} were given",
+            args.files.len()
+        );
+        return exit::trouble();
+    }
     let mut trouble = false;
     let mut findings = false;
     for path in &args.files {
@@ -55,6 +66,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             continue;
         }
         let formatted = crate::fmt::format(&src, &parsed);
+        if args.stdout {
+            if let Err(code) = super::output::print(|w| w.write_all(formatted.as_bytes())) {
+                return code;
+            }
+            continue;
+        }
         if formatted.as_bytes() == raw.as_slice() {
             continue;
         }

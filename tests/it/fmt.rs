@@ -411,6 +411,59 @@ fn fmt_check_reads_a_pipe_once() {
     }
 }
 
+/// `fmt --stdout` writes the formatted text to stdout and leaves the file
+/// as it was (a pipe works too); it takes one file, not with `--check`, and
+/// a file with syntax errors gives its diagnostics and no output.
+#[test]
+fn fmt_stdout_prints_the_formatted_text_and_changes_nothing() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("a.vxs");
+    let unformatted = "account{capital=$1}\n";
+    std::fs::write(&path, unformatted).expect("written");
+    let file = path.to_str().expect("UTF-8 path");
+    let out = crate::common::vixshield(&["fmt", "--stdout", file]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        crate::common::text(&out.stdout),
+        "account {\n    capital = $1\n}\n"
+    );
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), unformatted);
+    // The canonical file prints as itself, through a pipe.
+    let canonical = std::fs::read(crate::common::root().join("strategies/spx-mastery.vxs"))
+        .expect("the strategy");
+    let mut child =
+        crate::common::command_in(crate::common::root(), &["fmt", "--stdout", "/dev/stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&canonical)
+        .expect("written");
+    let out = child.wait_with_output().expect("it ends");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, canonical);
+    for args in [
+        vec!["fmt", "--stdout", file, file],
+        vec!["fmt", "--stdout", "--check", file],
+    ] {
+        let out = crate::common::vixshield(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    std::fs::write(&path, "account{capital=$1\n").expect("written");
+    let out = crate::common::vixshield(&["fmt", "--stdout", file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(crate::common::text(&out.stderr).contains(&format!("{file}:1:8")));
+}
+
 /// `fmt --check` names the first line that differs, line ends included: a
 /// file with `\r\n` line ends differs at line 1 (it was said to differ
 /// after its last line), one without its last line end at its last line.
