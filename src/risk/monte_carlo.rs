@@ -5,11 +5,11 @@
 //! size is the risk budget). Returns, not absolute P&L, so that a resampled
 //! trade scales with whatever step the simulated ladder is at. A path starts
 //! the real [`Engine`] (no market data) at the strategy's capital and, for each
-//! of N trades, draws one backtest trade (see below), sets the
-//! simulated condor P&L to its condor return × the engine's decided size and
-//! the hedge P&L likewise (both rounded to cents), and applies it: the engine
-//! steps the ladder, resets, caps and rolls exactly as it would live. A path
-//! that reaches zero equity stops trading.
+//! of N trades, draws one backtest trade (see below), sets the simulated
+//! condor P&L to its condor return × the engine's decided size and the hedge
+//! P&L likewise (both rounded to cents, half away from zero), and applies it:
+//! the engine steps the ladder, resets, caps and rolls exactly as it would
+//! live. A path that reaches zero equity stops trading.
 //!
 //! Draws. With a mean block length of 1, each trade is drawn uniformly with
 //! replacement: independent trades. A backtest's trades are not independent
@@ -187,11 +187,15 @@ pub struct Summary {
     pub mean_stopped_cycles: f64,
 }
 
-/// To the cent, half away from zero, as money is rounded everywhere (and
-/// as the table prints these percentiles).
+/// Amounts go to the cent half away from zero, as money is rounded
+/// everywhere (`round_dp` alone would round half to even).
+const HALF_AWAY: rust_decimal::RoundingStrategy =
+    rust_decimal::RoundingStrategy::MidpointAwayFromZero;
+
+/// To the cent, half away from zero (as the table prints these percentiles).
 fn ser_money_pct<S: serde::Serializer>(p: &Percentiles<Decimal>, s: S) -> Result<S::Ok, S::Error> {
     let m = |d: Decimal| {
-        d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        d.round_dp_with_strategy(2, HALF_AWAY)
             .normalize()
             .to_string()
     };
@@ -259,12 +263,12 @@ pub fn simulate_path(
             .condor
             .checked_mul(size)
             .ok_or_else(|| overflow.clone())?
-            .round_dp(2);
+            .round_dp_with_strategy(2, HALF_AWAY);
         let hedge = s
             .hedge
             .checked_mul(size)
             .ok_or_else(|| overflow.clone())?
-            .round_dp(2);
+            .round_dp_with_strategy(2, HALF_AWAY);
         engine
             .apply(&ClosedTrade {
                 date,

@@ -63,6 +63,54 @@ fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         .install(f)
 }
 
+/// The stationary bootstrap's mean block length, measured. With two samples,
+/// a loss and a win, a path goes on to the other sample (the next one,
+/// wrapping) with probability 1 − 1/L and draws anew (either, evenly) with
+/// 1/L, so it repeats the last sample with probability 1/(2L): a two-state
+/// Markov chain whose odds of 3 losses in a row among 30 trades are exact
+/// (`markov_run_odds` in scripts/ref_monte_carlo.py, a dynamic programme in
+/// fractions). A block length off by one trade (renewing with 1/(L + 1))
+/// would put L = 7 at 0.0504, six standard errors off.
+#[test]
+fn the_mean_block_length_is_l() {
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let samples = vec![
+        Sample {
+            condor: Decimal::new(-5, 1),
+            hedge: Decimal::ZERO,
+        },
+        Sample {
+            condor: Decimal::new(3, 1),
+            hedge: Decimal::ZERO,
+        },
+    ];
+    let exact = [
+        (1, 0.9078455418348312),
+        (2, 0.5115424652097176),
+        (3, 0.28688200310633094),
+        (7, 0.06477478848246694),
+    ];
+    for (block, p) in exact {
+        let cfg = Config {
+            paths: 10_000,
+            trades: 30,
+            seed: 9,
+            ruin_level: 0.5,
+            run: 3,
+            block,
+        };
+        let got = monte_carlo::run(&s, &c, &samples, &cfg, &|| {})
+            .expect("runs")
+            .p_losing_run;
+        let se = (p * (1.0 - p) / cfg.paths as f64).sqrt();
+        assert!(
+            ((got - p) / se).abs() < 4.0,
+            "L = {block}: {got} against the exact {p}, {:.1} standard errors",
+            (got - p) / se
+        );
+    }
+}
+
 /// The final-equity percentiles in JSON are rounded to the cent as money is
 /// everywhere (half away from zero, as the table prints them): two paths
 /// ending at $100,000.01 and $100,000.04 have a median of $100,000.025.
@@ -187,6 +235,36 @@ fn the_engine_sizes_the_resampled_returns() {
     assert_eq!(p.stopped_cycles, 2);
     assert_eq!(p.longest_losing_run, 8);
     assert!((p.max_drawdown - 0.206).abs() < 1e-12);
+}
+
+/// A one-trade history whose outcome is known: the backtest's 2001-02-05
+/// condor lost $677.45 of its $1,000, a return of −0.67745. Every draw is that
+/// trade; the ladder loses 677.45, 0.67745 × 1,800 = 1,219.41 and
+/// 0.67745 × 2,900 = 1,964.605, to the cent half away from zero (as money is
+/// rounded everywhere) 1,964.61: $3,861.47 in all.
+#[test]
+fn a_one_trade_history_gives_the_ladder_by_hand() {
+    let (s, c) = strategy("strategies/spx-mastery.vxs");
+    let loss = vec![Sample {
+        condor: Decimal::new(-67745, 2) / Decimal::from(1000),
+        hedge: Decimal::ZERO,
+    }];
+    let cfg = Config {
+        paths: 1,
+        trades: 3,
+        seed: 1,
+        ruin_level: 0.5,
+        run: 3,
+        block: 1,
+    };
+    let p = monte_carlo::simulate_path(&s, &c, &loss, &cfg, 0).expect("runs");
+    assert_eq!(p.final_equity, Decimal::new(9_613_853, 2));
+    assert_eq!((p.longest_losing_run, p.stopped_cycles), (3, 0));
+    assert!(
+        (p.max_drawdown - 0.0386147).abs() < 1e-12,
+        "{}",
+        p.max_drawdown
+    );
 }
 
 /// Blocks replay stretches of the backtest in order: the one losing streak of
