@@ -8,8 +8,9 @@
 //!   author's parentheses kept; a signal or setting longer than [`WIDTH`]
 //!   columns breaks before each top-level `or` (then `and`) of its value (of
 //!   a setting's last term), continuation lines indented once more;
-//! - comments kept: a comment on its own line stays before what follows it, a
-//!   comment after code stays at the end of that line. An expression with
+//! - comments kept: a comment on its own line stays before what follows it
+//!   (with the blank line between them, if the source had one), a comment
+//!   after code stays at the end of that line. An expression with
 //!   comments inside it keeps a line break after each of them (the rest of
 //!   it goes on continuation lines); without comments it is on one line.
 //!
@@ -115,6 +116,18 @@ impl Printer<'_> {
         first
     }
 
+    /// [`Printer::leading`] before a statement or item at `offset`, keeping
+    /// one blank line between the comments and it where the source had one
+    /// (a comment set apart, such as a section heading, stays apart).
+    fn leading_before(&mut self, offset: u32, indent: &str, prev_line: Option<usize>) {
+        if self.leading(offset, indent, prev_line).is_some()
+            && let Some(last) = self.next.checked_sub(1).and_then(|i| self.comments.get(i))
+            && self.line(offset) > self.end_line(last.span) + 1
+        {
+            self.out.push('\n');
+        }
+    }
+
     /// Comments after code within `span` or on its last line before
     /// `before` (a block's `}` on that line keeps the comments after it),
     /// appended to the current line.
@@ -181,14 +194,7 @@ impl Printer<'_> {
                     self.out.push('\n');
                 }
             }
-            let lead = self.leading(span.start, "", None);
-            if let (None, Some(l)) = (prev, lead) {
-                // Keep a blank line between a file's opening comments and its first item.
-                let last_comment_line = self.line(self.comments[self.next - 1].span.start);
-                if start_line > last_comment_line + 1 && l > 0 {
-                    self.out.push('\n');
-                }
-            }
+            self.leading_before(span.start, "", None);
             match item {
                 Item::Section(s) => self.section(s),
                 Item::Guards(g) => self.guards(g),
@@ -281,7 +287,7 @@ impl Printer<'_> {
         let mut prev_line = self.line(s.kind_loc.0.start);
         for setting in &s.settings {
             self.blank_between(prev_line, setting.loc.0.start);
-            self.leading(setting.loc.0.start, INDENT, Some(prev_line));
+            self.leading_before(setting.loc.0.start, INDENT, Some(prev_line));
             self.setting(setting, close_at);
             prev_line = self.end_line(setting.loc.0);
         }
@@ -336,7 +342,7 @@ impl Printer<'_> {
         for guard in &g.guards {
             let span = guard.span();
             self.blank_between(prev_line, span.start);
-            self.leading(span.start, INDENT, Some(prev_line));
+            self.leading_before(span.start, INDENT, Some(prev_line));
             self.out.push_str(INDENT);
             match guard {
                 Guard::Blackout { within, .. } => {

@@ -344,6 +344,44 @@ fn comments_on_a_one_line_block_stay_with_their_statement() {
     }
 }
 
+/// A comment set apart from what follows it by a blank line (a heading)
+/// keeps the blank line, for items, settings and guards; one written right
+/// above its statement stays right above it. Several blank lines become one.
+#[test]
+fn a_comment_set_apart_by_a_blank_line_stays_apart() {
+    let cases = [
+        (
+            "account {\n    capital = $1\n}\n\n// Hedging\n\nentry {\n    dte = 45d\n}\n",
+            "account {\n    capital = $1\n}\n\n// Hedging\n\nentry {\n    dte = 45d\n}\n",
+        ),
+        (
+            "account {\n    capital = $1\n}\n// about entry\nentry {\n    dte = 45d\n}\n",
+            "account {\n    capital = $1\n}\n\n// about entry\nentry {\n    dte = 45d\n}\n",
+        ),
+        (
+            "entry {\n    dte = 45d\n\n    // the wings\n\n\n    wing_width = 25pt\n}\n",
+            "entry {\n    dte = 45d\n\n    // the wings\n\n    wing_width = 25pt\n}\n",
+        ),
+        (
+            "guards {\n    // the calendar\n\n    no entry within 1d of FOMC\n}\n",
+            "guards {\n    // the calendar\n\n    no entry within 1d of FOMC\n}\n",
+        ),
+        (
+            "// the file\n\nsignal a = 1\n",
+            "// the file\n\nsignal a = 1\n",
+        ),
+        // Before a `}` the blank line goes: nothing follows the comment there.
+        (
+            "entry {\n    dte = 45d\n    // the end\n\n}\n",
+            "entry {\n    dte = 45d\n    // the end\n}\n",
+        ),
+    ];
+    for (text, want) in cases {
+        let out = round_trip("apart.vxs", text).expect("parses");
+        assert_eq!(out, want, "from:\n{text}");
+    }
+}
+
 /// A lone `\r` ends a line as `\n` does. The formatter counted lines by
 /// `\n` only: a comment ran on to the end of the file's `\n` line, code
 /// after it was written twice (`signal b` defined twice), and a `}` was
