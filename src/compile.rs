@@ -311,7 +311,9 @@ pub fn compile_expr(
 /// A guard in words, for labels.
 pub fn describe_guard(g: &Guard) -> String {
     match g {
-        Guard::Wacc { max_bps } => format!("wacc_impact < {}bps", max_bps.normalize()),
+        Guard::Wacc { max_bps, op } => {
+            format!("wacc_impact {} {}bps", op.symbol(), max_bps.normalize())
+        }
         Guard::QuickRatio { floor, sigma } => {
             format!(
                 "quick_ratio >= {} under {} sigma",

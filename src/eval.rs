@@ -667,7 +667,7 @@ impl<'a> Engine<'a> {
                 .guards
                 .iter()
                 .map(|g| match (g, wacc_inputs(&strategy.account)) {
-                    (Guard::Wacc { max_bps }, Some(inputs)) => {
+                    (Guard::Wacc { max_bps, .. }, Some(inputs)) => {
                         crate::guards::WaccGuard::new(&inputs, *max_bps).ok()
                     }
                     _ => None,
@@ -1304,7 +1304,7 @@ impl<'a> Engine<'a> {
                     };
                     (GuardKind::Condition, outcome)
                 }
-                Guard::Wacc { max_bps } => {
+                Guard::Wacc { max_bps, .. } => {
                     let prepared = self.wacc_guards.get(i).and_then(Option::as_ref);
                     let outcome = match (
                         prepared,

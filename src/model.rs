@@ -258,6 +258,9 @@ pub enum Guard {
     Wacc {
         /// The limit in basis points.
         max_bps: Decimal,
+        /// The operator as written, `<` or `<=`: both mean the same (the
+        /// limit is inclusive, to the cent); kept to show the guard as written.
+        op: ast::BinOp,
     },
     /// `quick_ratio >= 1.4 under 3 sigma`
     QuickRatio {

@@ -2064,7 +2064,7 @@ impl<'e> Checker<'e> {
                         return None;
                     }
                 }
-                Some(Guard::Wacc { max_bps })
+                Some(Guard::Wacc { max_bps, op })
             }
             "quick_ratio" => {
                 let floor = match lit {

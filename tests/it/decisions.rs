@@ -385,6 +385,35 @@ fn graph_json_matches_text_and_shows_the_roll_into_budgets() {
     assert_eq!(label_of(json["decision"].as_u64().unwrap()), "decision");
 }
 
+/// A guard is shown as written: `wacc_impact <= 18bps` was shown as
+/// `< 18bps`. Both operators decide the same (the limit is inclusive).
+#[test]
+fn a_wacc_guard_is_shown_with_the_operator_written() {
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("the strategy");
+    assert!(text.contains("wacc_impact < 18bps"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let le = dir.path().join("le.vxs");
+    std::fs::write(
+        &le,
+        text.replace("wacc_impact < 18bps", "wacc_impact <= 18bps"),
+    )
+    .expect("written");
+    let journal = "tests/fixtures/journals/progression.csv";
+    let run = |file: &str| {
+        let out = vixshield(&["next", file, "--journal", journal]);
+        assert_eq!(out.status.code(), Some(0), "{file}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let lt = run("strategies/spx-mastery.vxs");
+    let le = run(le.to_str().expect("UTF-8 path"));
+    assert!(le.contains("guard wacc_impact <= 18bps: pass"), "{le}");
+    assert!(!le.contains("wacc_impact < 18bps"), "{le}");
+    assert_eq!(
+        le.replace("wacc_impact <= 18bps", "wacc_impact < 18bps"),
+        lt
+    );
+}
+
 #[test]
 fn csv_appends_blocked_and_one_column_per_guard() {
     let out = vixshield(&[
