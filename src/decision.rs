@@ -575,8 +575,16 @@ fn write_leaves(out: &mut String, values: &[Leaf]) -> std::fmt::Result {
     Ok(())
 }
 
-/// Rounded half away from zero to 2 places, trailing zeros dropped: `-0.36`, `2.68`.
+/// A guard's recorded value (6 places, itself rounded) to 2 places, half
+/// away from zero, trailing zeros dropped: `-0.36`, `2.68`. A value exactly
+/// half-way at 2 places (`-0.015`) is shown as recorded: the exact figure
+/// behind it may lie on either side (`-0.0149999997` is recorded as
+/// `-0.015000`), and a second rounding could go the wrong way.
 fn rounded_2(d: Decimal) -> Decimal {
+    let toward_zero = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+    if d.checked_sub(toward_zero).map(|x| x.abs()) == Some(Decimal::new(5, 3)) {
+        return d.normalize();
+    }
     d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         .normalize()
 }

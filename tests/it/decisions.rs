@@ -414,6 +414,56 @@ fn a_wacc_guard_is_shown_with_the_operator_written() {
     );
 }
 
+/// A guard's value is recorded to 6 places; the derivation shows 2, and a
+/// recorded value exactly half-way between two 2-place figures is shown as
+/// recorded rather than rounded again. spx-mastery after a $419,850.01 win:
+/// a $150 hedge on $519,850.01 moves the WACC by exactly
+/// 150 × (b − a) × 10^4 / 519,850.01 bps with b − a = −13/2500, which is
+/// −0.01499999971…: recorded as −0.015000, it was shown as −0.02 (it is
+/// −0.01 to 2 places).
+#[test]
+fn a_guard_value_half_way_at_2_places_is_not_rounded_twice() {
+    // |impact| = 150 × 13 × 10^4 / (2500 × 520,000.01), in whole numbers:
+    let (num, den): (i128, i128) = (150 * 13 * 10_000 * 100, 2_500 * 52_000_001);
+    assert!(num * 1000 < 15 * den, "inside the midpoint 0.015");
+    assert!(
+        num * 1_000_000 > 14_999 * den,
+        "above 0.014999: recorded as 0.015000"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,credit\n2024-01-19,\"419,850.01\",1000\n",
+    )
+    .expect("written");
+    let args = [
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal.to_str().unwrap(),
+    ];
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("hedges $150 move the wacc by -0.015bps, within 18bps"),
+        "{text}"
+    );
+    // Off the midpoint, 2 places as before (the progression journal: -0.08).
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("move the wacc by -0.08bps, within 18bps"),
+        "{text}"
+    );
+}
+
 #[test]
 fn csv_appends_blocked_and_one_column_per_guard() {
     let out = vixshield(&[
