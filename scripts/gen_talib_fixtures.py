@@ -4,7 +4,7 @@
     pip install ta-lib numpy
     python3 scripts/gen_talib_fixtures.py               # the committed, sampled fixtures
     python3 scripts/gen_talib_fixtures.py --full /tmp/talib-full
-    VIXSHIELD_TALIB_FIXTURES=/tmp/talib-full cargo test --test signals_talib
+    VIXSHIELD_TALIB_FIXTURES=/tmp/talib-full cargo test --test it signals_talib
                                                         # every bar, not committed
 
 Reads the closes of data/vix-daily.csv and writes one CSV per indicator:
