@@ -1441,7 +1441,11 @@ impl<'a> Engine<'a> {
     /// stressed loss both its size (the risk budget; strikes and credit are
     /// not known yet), its short strikes placed at its short delta's upper
     /// end ([`crate::guards::strike_sigmas`]); the stress is `sigma` × VIX
-    /// at the bar over the entry's DTE around SPX at the bar.
+    /// at the bar over the entry's DTE around SPX at the bar. A put whose
+    /// distance is 100% or more of the price is placed at 0, which a move
+    /// of 100% or more reaches (so at fewer sigmas than `z`: conservative).
+    /// Only extreme VIX and DTE get there (at VIX 80, a 0.20-delta strike
+    /// from a DTE of about 810 days).
     fn quick_ratio(
         &self,
         spx: f64,
