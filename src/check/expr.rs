@@ -284,7 +284,10 @@ impl Checker<'_> {
     /// The type of a named signal, checking its definition once (and finding cycles).
     pub(crate) fn signal_ty(&mut self, n: &str) -> Option<Ty> {
         match self.sig_state.get(n) {
-            Some(SigState::Done(t)) => return *t,
+            Some(SigState::Done(t, height)) => {
+                self.sig_height = self.sig_height.max(*height);
+                return *t;
+            }
             Some(SigState::Visiting) => {
                 if let Some(def) = self.signal_defs.get(n) {
                     let span = def.name.span();
@@ -301,8 +304,8 @@ impl Checker<'_> {
             None => {}
         }
         let def = *self.signal_defs.get(n)?;
-        if self.sig_depth >= MAX_SIGNAL_DEPTH {
-            self.diags.push(
+        let too_deep = |c: &mut Self| {
+            c.diags.push(
                 Diagnostic::new(
                     Code::TooDeep,
                     def.name.span(),
@@ -311,14 +314,37 @@ impl Checker<'_> {
                 .label("each signal here is defined through the next")
                 .help("flatten the chain: a signal can use other signals, but not hundreds deep"),
             );
-            self.sig_state.insert(n.to_string(), SigState::Done(None));
+        };
+        // Following definitions (a signal that reads one defined after it)
+        // recurses: stop before the stack does.
+        if self.sig_depth >= MAX_SIGNAL_DEPTH {
+            too_deep(self);
+            let height = MAX_SIGNAL_DEPTH + 1;
+            self.sig_height = self.sig_height.max(height);
+            self.sig_state
+                .insert(n.to_string(), SigState::Done(None, height));
             return None;
         }
         self.sig_state.insert(n.to_string(), SigState::Visiting);
         self.sig_depth += 1;
-        let t = self.expr_ty(&def.expr);
+        let outer = std::mem::take(&mut self.sig_height);
+        let mut t = self.expr_ty(&def.expr);
         self.sig_depth -= 1;
-        self.sig_state.insert(n.to_string(), SigState::Done(t));
+        // A chain of signals each defined after the one it reads is checked
+        // one signal at a time, never deep: its depth is counted instead, so
+        // the limit holds whatever order (and names) the signals have. Only
+        // the first signal past it is reported.
+        let deepest_read = self.sig_height;
+        let height = deepest_read + 1;
+        if height > MAX_SIGNAL_DEPTH {
+            if deepest_read <= MAX_SIGNAL_DEPTH {
+                too_deep(self);
+            }
+            t = None;
+        }
+        self.sig_height = outer.max(height);
+        self.sig_state
+            .insert(n.to_string(), SigState::Done(t, height));
         self.signal_order.push(n.to_string());
         t
     }

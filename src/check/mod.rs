@@ -347,7 +347,9 @@ fn check_expr_in(
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum SigState {
     Visiting,
-    Done(Option<expr::Ty>),
+    /// Checked: its type, and how many definitions deep it sits (1 for a
+    /// signal that reads no other signal).
+    Done(Option<expr::Ty>, usize),
 }
 
 pub(crate) struct Checker<'e> {
@@ -370,6 +372,9 @@ pub(crate) struct Checker<'e> {
     pub stray: Vec<String>,
     /// How deep signal definitions are being followed right now.
     pub sig_depth: usize,
+    /// How many definitions deep the deepest signal read since this was
+    /// last reset sits (see [`SigState::Done`]).
+    pub sig_height: usize,
     /// How deep expression checking is right now, signals included.
     pub depth: usize,
     /// Param values given from outside (a sweep), by name.
@@ -485,6 +490,7 @@ impl<'e> Checker<'e> {
             basis: Basis::Capital,
             stray: Vec::new(),
             sig_depth: 0,
+            sig_height: 0,
             depth: 0,
             overrides: Vec::new(),
         }
@@ -669,7 +675,7 @@ impl<'e> Checker<'e> {
                 let def = self.signal_defs.get(n)?;
                 let boolean = matches!(
                     self.sig_state.get(n),
-                    Some(SigState::Done(Some(expr::Ty::Bool)))
+                    Some(SigState::Done(Some(expr::Ty::Bool), _))
                 );
                 Some(model::Signal {
                     name: n.clone(),

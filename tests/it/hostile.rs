@@ -166,6 +166,59 @@ fn ten_thousand_chained_signals() {
     assert!(c.contains(&Code::TooDeep), "{:?}", &c[..c.len().min(5)]);
 }
 
+/// A chain of `n` signals, `s00` reading the series and each next one the
+/// signal before it, in that order or `reversed`, after spx-mastery with a
+/// guard on the last.
+fn signal_chain(n: usize, names: impl Fn(usize) -> String, reversed: bool) -> String {
+    let mut defs: Vec<String> = (0..n)
+        .map(|i| match i {
+            0 => format!("signal {} = vix > 1\n", names(0)),
+            _ => format!("signal {} = {} and vix > {i}\n", names(i), names(i - 1)),
+        })
+        .collect();
+    if reversed {
+        defs.reverse();
+    }
+    let guarded = spx().replacen(
+        "guards {\n",
+        &format!("guards {{\n    {}\n", names(n - 1)),
+        1,
+    );
+    assert!(
+        guarded.contains(&names(n - 1)),
+        "spx-mastery has a guards section"
+    );
+    format!("{guarded}\n{}", defs.concat())
+}
+
+/// README (E0003): a signal defined through 31 others is the most, however
+/// the signals are named and ordered. The limit used to bind only where the
+/// checker recursed: on a chain whose signals each read one checked before
+/// it (names sorting in file order), it never did, and 10,000 chained
+/// signals named `s0000`.. were clean while `s0`.. were not.
+#[test]
+fn signal_chains_are_limited_whatever_the_names_and_order() {
+    let padded = |i: usize| format!("s{i:05}");
+    let plain = |i: usize| format!("s{i}");
+    let desc = |i: usize| format!("s{:05}", 99_999 - i);
+    for reversed in [false, true] {
+        for names in [&padded as &dyn Fn(usize) -> String, &plain, &desc] {
+            let at_limit = signal_chain(32, names, reversed);
+            assert_eq!(
+                codes(at_limit.as_bytes()),
+                Vec::<Code>::new(),
+                "{}",
+                names(31)
+            );
+            let over = signal_chain(33, names, reversed);
+            assert_eq!(codes(over.as_bytes()), vec![Code::TooDeep], "{}", names(32));
+            let long = signal_chain(10_000, names, reversed);
+            let c = codes(long.as_bytes());
+            assert!(c.contains(&Code::TooDeep), "{:?}", &c[..c.len().min(5)]);
+        }
+    }
+}
+
 /// What a terminal could act on: C0 and C1 controls other than line ends.
 fn terminal_controls(shown: &str) -> Vec<char> {
     shown
