@@ -108,7 +108,8 @@ pub struct MarketArgs {
     /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date, or, under `date,event,until`, spans where an event's dates are not known (repeatable).
     #[arg(long = "calendar", value_name = "FILE")]
     pub calendar: Vec<PathBuf>,
-    /// Evaluate without market data: every signal is `unknown`.
+    /// Evaluate without market data: every signal is `unknown` (decisions
+    /// over a journal; a backtest and `signal` need market data and refuse it).
     #[arg(long, conflicts_with = "market")]
     pub no_market: bool,
     #[command(flatten)]

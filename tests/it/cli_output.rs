@@ -411,6 +411,62 @@ fn clap_errors_on_a_terminal_follow_color() {
     assert!(on_tty("backtest --bogus", false));
 }
 
+// ------------------------------------------------ --no-market
+
+/// `--no-market` evaluates decisions over a journal without market data; a
+/// backtest and `signal` refuse it, as each command's `--help` says (it
+/// said "every signal is `unknown`" on `backtest`, `sweep` and `signal` too).
+#[test]
+fn no_market_is_for_journals_and_the_help_says_so() {
+    let params = "tests/fixtures/strategies/spx-mastery-params.vxs";
+    let refused: [&[&str]; 5] = [
+        &["backtest", S],
+        &["sweep", params, "--set", "mult=1.4x"],
+        &["signal", "vix"],
+        &["risk", S, "--backtest"],
+        &["diff", S, "strategies/conservative.vxs", "--backtest"],
+    ];
+    for args in refused {
+        let mut with = args.to_vec();
+        with.push("--no-market");
+        let out = vixshield(&with);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{with:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    let taken: [&[&str]; 4] = [
+        &["run", S, "--journal", J],
+        &["next", S, "--journal", J],
+        &["risk", S, "--journal", J],
+        &["diff", S, "strategies/conservative.vxs", "--journal", J],
+    ];
+    for args in taken {
+        let mut with = args.to_vec();
+        with.push("--no-market");
+        let out = vixshield(&with);
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{with:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    for command in ["run", "next", "signal", "backtest", "diff", "risk", "sweep"] {
+        let out = vixshield(&[command, "--help"]);
+        let help = text(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            help.contains("a backtest and `signal` need market data and refuse it"),
+            "{command} --help: {help}"
+        );
+    }
+}
+
 // ------------------------------------------------ diff: each error once
 
 #[test]
