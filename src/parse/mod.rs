@@ -897,8 +897,9 @@ fn quantity_of(text: &str, span: Span) -> Result<Literal, Diagnostic> {
 /// The number `digits` of the literal `text` (at `span`).
 fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnostic> {
     Decimal::from_str_exact(digits).map_err(|_| {
-        // A decimal keeps at most 28 digits after the point and about 28
-        // significant digits in all: say which one this number breaks.
+        // A decimal keeps at most 28 digits after the point, and its digits
+        // read without the point at most 2^96 − 1 (28 or 29 significant
+        // digits): say which one this number breaks.
         let places = digits.split_once('.').map_or(0, |(_, f)| f.len());
         if places > 28 {
             Diagnostic::new(Code::BadLiteral, span, format!("`{text}` is too precise"))
@@ -906,7 +907,7 @@ fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnosti
                 .help("round it to 28 decimal places or fewer")
         } else {
             Diagnostic::new(Code::BadLiteral, span, format!("`{text}` is too large"))
-                .label("a decimal holds at most 28 significant digits")
+                .label("its digits, without the point, pass 79,228,162,514,264,337,593,543,950,335")
                 .help("write a smaller number")
         }
     })
