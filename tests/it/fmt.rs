@@ -108,6 +108,14 @@ fn anchors(src: &SourceFile, parsed: &parse::Parsed) -> Vec<usize> {
     out
 }
 
+/// Each `(text, want)`: `text` formats as `want` (through [`round_trip`]).
+fn formats_as(name: &str, cases: &[(&str, &str)]) {
+    for (text, want) in cases {
+        let out = round_trip(name, text).expect("parses");
+        assert_eq!(out, *want, "from:\n{text}");
+    }
+}
+
 #[test]
 fn idempotent_and_tree_preserving_over_all_files() {
     let mut formatted = 0;
@@ -304,10 +312,7 @@ fn comments_inside_an_expression_stay_where_they_are() {
             "hedge h {\n    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9) // momentum\n        or rsi(vix, 14) > 70\n        or vix > 40\n}\n",
         ),
     ];
-    for (text, want) in cases {
-        let out = round_trip("inside.vxs", text).expect("parses");
-        assert_eq!(out, want, "from:\n{text}");
-    }
+    formats_as("inside.vxs", &cases);
 }
 
 /// A block written on one line: a comment after its setting stays with the
@@ -338,10 +343,7 @@ fn comments_on_a_one_line_block_stay_with_their_statement() {
             "account { // the header\n    capital = $1\n}\n",
         ),
     ];
-    for (text, want) in cases {
-        let out = round_trip("one-line.vxs", text).expect("parses");
-        assert_eq!(out, want, "from:\n{text}");
-    }
+    formats_as("one-line.vxs", &cases);
 }
 
 /// A comment set apart from what follows it by a blank line (a heading)
@@ -376,10 +378,7 @@ fn a_comment_set_apart_by_a_blank_line_stays_apart() {
             "entry {\n    dte = 45d\n    // the end\n}\n",
         ),
     ];
-    for (text, want) in cases {
-        let out = round_trip("apart.vxs", text).expect("parses");
-        assert_eq!(out, want, "from:\n{text}");
-    }
+    formats_as("apart.vxs", &cases);
 }
 
 /// A lone `\r` ends a line as `\n` does. The formatter counted lines by

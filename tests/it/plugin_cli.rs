@@ -918,24 +918,36 @@ fn the_plugin_readme_error_location_is_the_first_call_in_spx_theta() {
     assert_eq!(format!("spx-theta.vxs:{example}"), first);
 }
 
-/// An error a plugin gives while a command evaluates a strategy says where
-/// the file calls the plugin (its first call), like every other error about
-/// the file: `wilder_rsi` refuses a period of 0 with status 2.
-#[test]
-fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
+/// spx-mastery with its `rsi(vix, 14) > 70` written `replacement`, in a
+/// temporary folder: the folder, the file's path, and the line and column
+/// of `failing` (the call expected to fail) in it.
+fn spx_mastery_calling(
+    replacement: &str,
+    failing: &str,
+) -> (tempfile::TempDir, String, usize, usize) {
     let text = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs")).unwrap();
     let call = "rsi(vix, 14) > 70";
     assert!(text.contains(call));
-    let text = text.replace(call, "wilder_rsi(vix, 0) > 70");
+    let text = text.replace(call, replacement);
     let (line, column) = text
         .lines()
         .enumerate()
-        .find_map(|(i, l)| l.find("wilder_rsi").map(|c| (i + 1, c + 1)))
+        .find_map(|(i, l)| l.find(failing).map(|c| (i + 1, c + 1)))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("period0.vxs");
+    let path = dir.path().join("calls.vxs");
     std::fs::write(&path, &text).unwrap();
-    let path = path.to_str().unwrap();
+    let path = path.to_str().unwrap().to_string();
+    (dir, path, line, column)
+}
+
+/// An error a plugin gives while a command evaluates a strategy says where
+/// the file makes the call, like every other error about the file:
+/// `wilder_rsi` refuses a period of 0 with status 2.
+#[test]
+fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
+    let (_dir, path, line, column) = spx_mastery_calling("wilder_rsi(vix, 0) > 70", "wilder_rsi");
+    let path = path.as_str();
     let journal = repo().join("tests/fixtures/journals/progression.csv");
     for args in [
         vec!["backtest", path],
@@ -953,25 +965,17 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
 /// When a file calls a plugin more than once, an error names the call that
-/// failed, not the plugin's first call: `spx-theta.vxs` calls
-/// `wilder_rsi(vix, 14)`, and a second call with a period of 0 fails.
+/// failed, not the plugin's first call: `wilder_rsi(vix, 14)` runs, a
+/// second call with a period of 0 fails.
 #[test]
 fn a_plugin_error_names_the_call_that_failed_not_the_first() {
-    let text = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs")).unwrap();
-    let call = "rsi(vix, 14) > 70";
-    assert!(text.contains(call));
-    let text = text.replace(call, "wilder_rsi(vix, 14) > 70 or wilder_rsi(vix, 0) > 70");
-    let (line, column) = text
-        .lines()
-        .enumerate()
-        .find_map(|(i, l)| l.find("wilder_rsi(vix, 0)").map(|c| (i + 1, c + 1)))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("second.vxs");
-    std::fs::write(&path, &text).unwrap();
-    let path = path.to_str().unwrap();
-    let out = crate::common::vixshield(&["backtest", path]);
+    let (_dir, path, line, column) = spx_mastery_calling(
+        "wilder_rsi(vix, 14) > 70 or wilder_rsi(vix, 0) > 70",
+        "wilder_rsi(vix, 0)",
+    );
+    let out = crate::common::vixshield(&["backtest", &path]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         crate::common::text(&out.stderr),
