@@ -497,67 +497,22 @@ fn wacc_within_limit(
 }
 
 /// Whether `∏ lhs ≤ ∏ rhs` for non-negative decimals, exactly: each side's
-/// mantissas multiplied as a wide integer, the side with fewer decimal
+/// mantissas multiplied as a big integer, the side with fewer decimal
 /// places scaled up to the other's.
 fn product_le(lhs: &[Decimal], rhs: &[Decimal]) -> bool {
+    use num_bigint::BigUint;
     let side = |xs: &[Decimal]| {
-        xs.iter().fold((vec![1u32], 0u32), |(w, places), x| {
-            (
-                wide_mul(&w, x.mantissa().unsigned_abs()),
-                places + x.scale(),
-            )
+        xs.iter().fold((BigUint::from(1u32), 0u32), |(p, places), x| {
+            (p * x.mantissa().unsigned_abs(), places + x.scale())
         })
     };
-    let (mut l, lp) = side(lhs);
-    let (mut r, rp) = side(rhs);
-    let (low, by) = if lp < rp {
-        (&mut l, rp - lp)
+    let (l, lp) = side(lhs);
+    let (r, rp) = side(rhs);
+    if lp < rp {
+        l * BigUint::from(10u32).pow(rp - lp) <= r
     } else {
-        (&mut r, lp - rp)
-    };
-    for _ in 0..by {
-        *low = wide_mul(low, 10);
+        l <= r * BigUint::from(10u32).pow(lp - rp)
     }
-    wide_cmp(&l, &r) != std::cmp::Ordering::Greater
-}
-
-/// `w × factor` for a wide integer `w` (base 2^32 limbs, least significant
-/// first, no leading zero limb; zero has none).
-fn wide_mul(w: &[u32], factor: u128) -> Vec<u32> {
-    let mut m = Vec::with_capacity(4);
-    let mut rest = factor;
-    while rest != 0 {
-        m.push(rest as u32);
-        rest >>= 32;
-    }
-    let mut out = vec![0u32; w.len() + m.len() + 1];
-    for (i, &a) in w.iter().enumerate() {
-        let mut carry = 0u64;
-        for (j, &b) in m.iter().enumerate() {
-            let k = i + j;
-            let t = u64::from(a) * u64::from(b) + u64::from(out[k]) + carry;
-            out[k] = t as u32;
-            carry = t >> 32;
-        }
-        let mut k = i + m.len();
-        while carry != 0 {
-            let t = u64::from(out[k]) + carry;
-            out[k] = t as u32;
-            carry = t >> 32;
-            k += 1;
-        }
-    }
-    while out.last() == Some(&0) {
-        out.pop();
-    }
-    out
-}
-
-/// Compares two wide integers with no leading zero limbs.
-fn wide_cmp(a: &[u32], b: &[u32]) -> std::cmp::Ordering {
-    a.len()
-        .cmp(&b.len())
-        .then_with(|| a.iter().rev().cmp(b.iter().rev()))
 }
 
 /// The WACC guard's decision for a hedge layer of notional `wanted`:
