@@ -587,11 +587,7 @@ impl WaccGuard {
         inputs.check()?;
         let limit_bps = non_negative(limit_bps, "wacc impact limit")?;
         let what = "wacc guard";
-        let a = add(
-            inputs.risk_free_rate,
-            mul(inputs.beta, inputs.equity_risk_premium, what)?,
-            what,
-        )?;
+        let a = unlevered_cost(inputs, what)?;
         let b = debt_cost_rate(inputs, what)?;
         let slope = sub(b, a, what)?;
         let limit = div(limit_bps, BPS_PER_UNIT, what)?;
