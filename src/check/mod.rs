@@ -585,12 +585,9 @@ impl<'e> Checker<'e> {
         let sizing = sizing_sec.and_then(|s| self.sizing(s));
         let steps = sizing.as_ref().map(|(s, _)| s.steps);
 
-        // Signals, in dependency order; each checked once.
-        let names: Vec<String> = self.signal_defs.keys().cloned().collect();
-        for n in &names {
-            if let Some(t) = self.signal_ty(n) {
-                let _ = t;
-            }
+        // Signals, each after those it reads; each checked once.
+        for n in self.signal_check_order() {
+            let _ = self.signal_ty(&n);
         }
 
         let mut hedges = Vec::new();
@@ -896,6 +893,70 @@ impl<'e> Checker<'e> {
             .label("this name is taken")
             .help("choose another name"),
         )
+    }
+
+    /// The signals in an order where each comes after the signals it reads
+    /// (a post-order of the reads, walked with a stack of its own, however
+    /// long a chain is). Checked in this order, a signal finds what it reads
+    /// already checked, so a chain's depth is measured rather than recursed
+    /// into, and the one signal past [`MAX_SIGNAL_DEPTH`](expr::MAX_SIGNAL_DEPTH) is the one
+    /// reported, whatever the order and names of the definitions. The
+    /// signals on a cycle come last, by name (the check finds the cycle).
+    fn signal_check_order(&self) -> Vec<String> {
+        fn reads<'a>(e: &'a ast::Expr, out: &mut Vec<&'a str>) {
+            match &e.kind {
+                ExprKind::Name(n) => out.push(n),
+                ExprKind::Call { args, .. } => args.iter().for_each(|a| reads(a, out)),
+                ExprKind::Unary(_, a) | ExprKind::Paren(a) => reads(a, out),
+                ExprKind::Binary(_, a, b) => {
+                    reads(a, out);
+                    reads(b, out);
+                }
+                ExprKind::Lit(_) | ExprKind::Within { .. } => {}
+            }
+        }
+        let signal_reads = |name: &str| {
+            let mut out = Vec::new();
+            if let Some(def) = self.signal_defs.get(name) {
+                reads(&def.expr, &mut out);
+            }
+            out.retain(|n| self.signal_defs.contains_key(*n));
+            out
+        };
+        let mut order = Vec::with_capacity(self.signal_defs.len());
+        let mut seen: HashSet<&str> = HashSet::new();
+        // Where each signal on the walk's stack is, and those found on a cycle.
+        let mut on_stack: HashMap<&str, usize> = HashMap::new();
+        let mut cyclic: HashSet<&str> = HashSet::new();
+        for root in self.signal_defs.keys() {
+            if !seen.insert(root) {
+                continue;
+            }
+            let mut stack = vec![(root.as_str(), signal_reads(root), 0usize)];
+            on_stack.insert(root, 0);
+            while let Some((name, next, i)) = stack.last_mut() {
+                if let Some(r) = next.get(*i).copied() {
+                    *i += 1;
+                    if seen.insert(r) {
+                        on_stack.insert(r, stack.len());
+                        stack.push((r, signal_reads(r), 0));
+                    } else if let Some(&at) = on_stack.get(r) {
+                        cyclic.extend(stack.iter().skip(at).map(|(n, _, _)| *n));
+                    }
+                } else {
+                    on_stack.remove(*name);
+                    order.push(*name);
+                    stack.pop();
+                }
+            }
+        }
+        // The signals on a cycle are left to the check in name order, which
+        // reports the cycle at its first name, as it always has.
+        let mut rest: Vec<&str> = self.signal_defs.keys().map(String::as_str).collect();
+        rest.retain(|n| cyclic.contains(n));
+        order.retain(|n| !cyclic.contains(n));
+        order.extend(rest);
+        order.into_iter().map(str::to_string).collect()
     }
 
     fn signal_def(&mut self, s: &'e ast::SignalDef) {

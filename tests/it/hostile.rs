@@ -214,9 +214,47 @@ fn signal_chains_are_limited_whatever_the_names_and_order() {
             assert_eq!(codes(over.as_bytes()), vec![Code::TooDeep], "{}", names(32));
             let long = signal_chain(10_000, names, reversed);
             let c = codes(long.as_bytes());
-            assert!(c.contains(&Code::TooDeep), "{:?}", &c[..c.len().min(5)]);
+            assert_eq!(c, vec![Code::TooDeep], "{:?}", &c[..c.len().min(5)]);
         }
     }
+}
+
+/// A chain written in a scrambled order gets one E0003, at the chain's 33rd
+/// signal, and no other finding: the checker recursed into the signals each
+/// one read and stopped wherever the recursion reached the limit, so a
+/// scrambled chain was reported several times, at signals in the middle,
+/// and the signals below each stop were called never used (W0104).
+#[test]
+fn a_scrambled_signal_chain_is_reported_once_at_its_33rd_signal() {
+    let n = 300;
+    let chain = signal_chain(n, |i| format!("s{i}"), false);
+    let (head, defs) = chain.split_at(chain.find("\nsignal s0 =").expect("the chain") + 1);
+    let mut lines: Vec<&str> = defs.lines().collect();
+    assert_eq!(lines.len(), n);
+    // A fixed scramble: line i goes to (i × 7919) mod n (7919 is prime to 300).
+    lines.sort_by_key(|l| {
+        let i: usize = l
+            .strip_prefix("signal s")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|number| number.parse().ok())
+            .expect("a signal number");
+        i * 7919 % n
+    });
+    let text = format!("{head}{}\n", lines.join("\n"));
+    let src = SourceFile::from_bytes("scrambled.vxs", text.as_bytes());
+    let checked = check::check_source(&src, &Env::default());
+    let found: Vec<(Code, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            Code::TooDeep,
+            "signal `s32` sits more than 32 definitions deep"
+        )]
+    );
 }
 
 /// What a terminal could act on: C0 and C1 controls other than line ends.
