@@ -64,6 +64,14 @@ pub struct Changed {
     /// New size.
     #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub new_size: Option<Decimal>,
+    /// Over a journal: whether a guard blocks the old decision (no new
+    /// entry), which a guard added or changed can alter with the step and
+    /// size the same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_blocked: Option<bool>,
+    /// Over a journal: whether a guard blocks the new decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_blocked: Option<bool>,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
@@ -128,7 +136,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let collect = |l: &super::run::Loaded| {
         let mut v = Vec::new();
         let r = super::run::for_each_decision(l, |d| {
-            v.push((d.trade, d.date, d.step, d.size));
+            v.push((d.trade, d.date, d.step, d.size, d.blocked));
             Ok(())
         });
         r.map(|_| v)
@@ -146,7 +154,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let changed: Vec<Changed> = da
         .iter()
         .zip(&db)
-        .filter(|(x, y)| (x.2, x.3) != (y.2, y.3))
+        .filter(|(x, y)| (x.2, x.3, x.4) != (y.2, y.3, y.4))
         .map(|(x, y)| Changed {
             trade: x.0,
             date: x.1,
@@ -155,6 +163,8 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_step: Some(y.2),
             old_size: Some(x.3),
             new_size: Some(y.3),
+            old_blocked: Some(x.4),
+            new_blocked: Some(y.4),
         })
         .collect();
     if let Err(code) = print_changes(args, &changed, None) {
@@ -211,6 +221,9 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 new_step: y.map(|t| t.step),
                 old_size: x.map(|t| t.size),
                 new_size: y.map(|t| t.size),
+                // A backtest's condors were entered: a block moves the entry.
+                old_blocked: None,
+                new_blocked: None,
             })
         })
         .collect();
@@ -297,13 +310,24 @@ fn print_changes(
                         .unwrap_or(4);
                     let step = |s: Option<u32>| s.map_or("-".into(), |s| s.to_string());
                     let size = |s: Option<Decimal>| s.map_or("-".into(), fmt_money);
-                    writeln!(
+                    // Over a journal, whether a guard blocks each side's decision.
+                    let blocks = changed.iter().any(|c| c.old_blocked.is_some());
+                    let blocked = |b: Option<bool>| match b {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "-",
+                    };
+                    write!(
                         w,
                         "{:>6}  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}",
                         "trade", "date", "old step", "new step", "old size", "new size"
                     )?;
+                    if blocks {
+                        write!(w, "  {:>11}  {:>11}", "old blocked", "new blocked")?;
+                    }
+                    writeln!(w)?;
                     for c in changed {
-                        writeln!(
+                        write!(
                             w,
                             "{:>6}  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}",
                             c.trade,
@@ -313,6 +337,15 @@ fn print_changes(
                             size(c.old_size),
                             size(c.new_size)
                         )?;
+                        if blocks {
+                            write!(
+                                w,
+                                "  {:>11}  {:>11}",
+                                blocked(c.old_blocked),
+                                blocked(c.new_blocked)
+                            )?;
+                        }
+                        writeln!(w)?;
                     }
                 }
                 if let Some(d) = deltas {

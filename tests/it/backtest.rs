@@ -337,6 +337,86 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
     assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
 }
 
+/// A guard added changes decisions without changing a step or a size: the
+/// new decision is blocked (no new entry). `diff --journal` lists exactly the
+/// decisions whose step, size or blocked flag differ between `run` of each
+/// side, with both flags, and exits 1; it said "no decision differs" and
+/// exited 0.
+#[test]
+fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("the strategy");
+    let guarded = dir.path().join("guarded.vxs");
+    let line = "    no entry within 1d of FOMC, CPI, PPI\n";
+    assert!(text.contains(line));
+    std::fs::write(
+        &guarded,
+        text.replace(line, &format!("{line}    vix < 20\n")),
+    )
+    .expect("write");
+    let (old, new) = (
+        "strategies/spx-mastery.vxs",
+        guarded.to_str().expect("utf-8"),
+    );
+    let journal = "tests/fixtures/journals/spikes.csv";
+    let decisions = |s: &str| -> Vec<serde_json::Value> {
+        let out = vixshield(&["run", s, "--journal", journal, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (a, b) = (decisions(old), decisions(new));
+    let want: Vec<serde_json::Value> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| {
+            (&x["step"], &x["size"], &x["blocked"]) != (&y["step"], &y["size"], &y["blocked"])
+        })
+        .map(|(x, y)| {
+            serde_json::json!({
+                "trade": x["trade"], "date": x["date"],
+                "old_step": x["step"], "new_step": y["step"],
+                "old_size": x["size"], "new_size": y["size"],
+                "old_blocked": x["blocked"], "new_blocked": y["blocked"],
+            })
+        })
+        .collect();
+    // The decision after the trade closed on 2018-02-05 (VIX 37.32) is
+    // blocked by `vix < 20` only in the new version, at the same step and size.
+    let spike = want
+        .iter()
+        .find(|c| c["date"] == "2018-02-05")
+        .expect("the 2018-02-05 decision differs");
+    assert_eq!(spike["old_step"], spike["new_step"]);
+    assert_eq!(spike["old_size"], spike["new_size"]);
+    assert_eq!(
+        (&spike["old_blocked"], &spike["new_blocked"]),
+        (&serde_json::json!(false), &serde_json::json!(true))
+    );
+    let out = vixshield(&["diff", old, new, "--journal", journal, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "the decisions differ");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["changed"], serde_json::Value::Array(want.clone()));
+    let human = vixshield(&["diff", old, new, "--journal", journal]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = crate::common::text(&human.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("{} decisions differ:", want.len()));
+    assert!(lines[1].ends_with("old blocked  new blocked"), "{text}");
+    let row = lines
+        .iter()
+        .find(|l| l.contains("2018-02-05"))
+        .expect("its row");
+    assert!(row.ends_with("no          yes"), "{row}");
+    // Identical files still differ in nothing.
+    let same = vixshield(&["diff", old, old, "--journal", journal]);
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(crate::common::text(&same.stdout), "no decision differs\n");
+}
+
 /// An entry taken while a guard could not say is counted, by guard: the
 /// bundled calendar marks the month whose CPI release date was never found
 /// as unknown (`data/cpi-ppi-unknown.csv`: July 2002, when the June 2002 CPI
