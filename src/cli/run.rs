@@ -38,7 +38,8 @@ pub struct Args {
     /// Write to FILE instead of stdout (written whole or not at all).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Print the journal summary (per cycle and overall) instead of the decisions.
+    /// Print the journal summary (per cycle and overall) instead of the decisions
+    /// (`--format table` or `json`).
     #[arg(long)]
     summary: bool,
     #[command(flatten)]
@@ -132,6 +133,12 @@ pub(crate) fn for_each_decision(
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
+    // The summary is a table or a JSON document; it has no CSV form (it
+    // was written as the table, into a file named `.csv` too).
+    if args.summary && args.format == RunFormat::Csv {
+        say!("error: `--summary` has no CSV form; use `--format table` or `--format json`");
+        return exit::trouble();
+    }
     let outputs: Vec<_> = args
         .out
         .iter()

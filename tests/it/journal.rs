@@ -762,6 +762,43 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
     );
 }
 
+/// The summary is a table or JSON. Asked for as CSV it was written as the
+/// table (into `--out summary.csv` too, exit 0); now it is a usage error, said
+/// before anything is read or written.
+#[test]
+fn a_summary_has_no_csv_form() {
+    let journal = "date,pnl\n2024-01-05,100\n2024-02-05,-100\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("summary.csv");
+    for extra in [
+        vec!["--format", "csv"],
+        vec!["--format", "csv", "--out", out_file.to_str().unwrap()],
+    ] {
+        let out = run_summary(journal, &extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
+        assert_eq!(
+            crate::common::text(&out.stderr),
+            "error: `--summary` has no CSV form; use `--format table` or `--format json`\n"
+        );
+    }
+    assert!(!out_file.exists(), "nothing written");
+    // The table and JSON say the same numbers.
+    let table = run_summary(journal, &["--format", "table"]);
+    let json = run_summary(journal, &["--format", "json"]);
+    assert_eq!(
+        (table.status.code(), json.status.code()),
+        (Some(0), Some(0))
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["overall"]["trades"], 2);
+    assert!(
+        crate::common::text(&table.stdout).contains("trades 2, wins 1, losses 1,"),
+        "{}",
+        crate::common::text(&table.stdout)
+    );
+}
+
 #[test]
 fn contracts_must_be_a_whole_number_from_one() {
     for field in ["1.5", "0", "-2", "$3", "4294967296"] {
