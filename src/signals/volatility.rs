@@ -1,7 +1,5 @@
 //! Realized (historical) volatility. TA-Lib has no such function.
 
-use std::collections::VecDeque;
-
 use super::error::{SignalError, check_period};
 use super::{Indicator, run};
 
@@ -21,19 +19,70 @@ pub const TRADING_DAYS_PER_YEAR: f64 = 252.0;
 /// The result is a fraction (0.85 is 85%).
 ///
 /// Prices must be positive: a bar whose price is not finite or not above 0
-/// is skipped, like a missing value. The window's mean and sum of squared
-/// deviations are updated in O(1) per bar (a sliding Welford update) and
-/// recomputed exactly every `n` bars, so rounding cannot drift.
+/// is skipped, like a missing value.
+///
+/// The window's moments (count, mean, sum of squared deviations) are kept
+/// as a queue of two stacks, amortized O(1) per bar: returns enter a back
+/// stack whose moments grow by Welford's update, and leave from a front
+/// stack holding, for each of its returns, the moments of it and every
+/// return after it in the front (built when the back is moved over). The
+/// window's moments are the front's and the back's, merged by Chan et al.'s
+/// formula. No step subtracts a return that leaves, so nothing cancels: every
+/// term of the sum of squares is non-negative, the result is within a few
+/// ulps per return of the two-pass value (relatively, however small the
+/// variance), and a window of equal returns gives exactly 0.
 #[derive(Clone, Debug)]
 pub struct RealizedVol {
     period: usize,
     previous: Option<f64>,
-    returns: VecDeque<f64>,
+    /// Returns that entered since the last move, oldest first.
+    back: Vec<f64>,
+    /// The moments of `back`.
+    back_moments: Moments,
+    /// The older returns' suffix moments, the oldest return's last: entry
+    /// `i` covers that return and every newer one in the front.
+    front: Vec<Moments>,
+}
+
+/// Count, mean and sum of squared deviations from the mean of some returns.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Moments {
+    count: f64,
     mean: f64,
-    /// Sum of squared deviations from `mean`.
     m2: f64,
-    /// Window slides since the last exact recomputation.
-    slides: usize,
+}
+
+impl Moments {
+    /// With one more return (Welford: both factors of the added term have
+    /// the sign of `r - mean`, so it is never negative).
+    fn with(self, r: f64) -> Moments {
+        let count = self.count + 1.0;
+        let delta = r - self.mean;
+        let mean = self.mean + delta / count;
+        Moments {
+            count,
+            mean,
+            m2: self.m2 + delta * (r - mean),
+        }
+    }
+
+    /// The moments of two disjoint sets of returns together (Chan, Golub
+    /// and LeVeque): no subtraction but of the two means.
+    fn merge(self, other: Moments) -> Moments {
+        if self.count == 0.0 {
+            return other;
+        }
+        if other.count == 0.0 {
+            return self;
+        }
+        let count = self.count + other.count;
+        let delta = other.mean - self.mean;
+        Moments {
+            count,
+            mean: self.mean + delta * (other.count / count),
+            m2: self.m2 + other.m2 + delta * delta * (self.count * other.count / count),
+        }
+    }
 }
 
 impl RealizedVol {
@@ -42,19 +91,26 @@ impl RealizedVol {
         Ok(RealizedVol {
             period: check_period("realized_vol", "period", 2, period)?,
             previous: None,
-            returns: VecDeque::new(),
-            mean: 0.0,
-            m2: 0.0,
-            slides: 0,
+            back: Vec::new(),
+            back_moments: Moments::default(),
+            front: Vec::new(),
         })
     }
 
-    /// Mean and squared deviations of the window, by two passes.
-    fn recompute(&mut self) {
-        let n = self.returns.len() as f64;
-        self.mean = self.returns.iter().sum::<f64>() / n;
-        self.m2 = self.returns.iter().map(|r| (r - self.mean).powi(2)).sum();
-        self.slides = 0;
+    /// Drops the oldest return of the window.
+    fn pop_oldest(&mut self) {
+        if self.front.is_empty() {
+            // Move the back over, newest first, each entry the moments of
+            // its return and every newer one.
+            let mut suffix = Moments::default();
+            for &r in self.back.iter().rev() {
+                suffix = suffix.with(r);
+                self.front.push(suffix);
+            }
+            self.back.clear();
+            self.back_moments = Moments::default();
+        }
+        self.front.pop();
     }
 }
 
@@ -72,37 +128,29 @@ impl Indicator for RealizedVol {
             return None; // the ratio under- or overflows: skip the bar
         }
         self.previous = Some(x);
-        self.returns.push_back(r);
-        if self.returns.len() > self.period {
-            let old = self.returns.pop_front().unwrap_or(r);
-            self.slides += 1;
-            if self.slides >= self.period {
-                self.recompute();
-            } else {
-                let n = self.period as f64;
-                let old_mean = self.mean;
-                self.mean += (r - old) / n;
-                self.m2 += (r - old) * (r - self.mean + old - old_mean);
-            }
-        } else {
-            let n = self.returns.len() as f64;
-            let delta = r - self.mean;
-            self.mean += delta / n;
-            self.m2 += delta * (r - self.mean);
+        self.back.push(r);
+        self.back_moments = self.back_moments.with(r);
+        if self.back.len() + self.front.len() > self.period {
+            self.pop_oldest();
         }
-        if self.returns.len() < self.period {
+        if self.back.len() + self.front.len() < self.period {
             return None;
         }
-        let variance = self.m2.max(0.0) / (self.period - 1) as f64;
+        let window = self
+            .front
+            .last()
+            .copied()
+            .unwrap_or_default()
+            .merge(self.back_moments);
+        let variance = window.m2.max(0.0) / (self.period - 1) as f64;
         Some(variance.sqrt() * TRADING_DAYS_PER_YEAR.sqrt())
     }
 
     fn reset(&mut self) {
         self.previous = None;
-        self.returns.clear();
-        self.mean = 0.0;
-        self.m2 = 0.0;
-        self.slides = 0;
+        self.back.clear();
+        self.back_moments = Moments::default();
+        self.front.clear();
     }
 
     fn lookback(&self) -> usize {

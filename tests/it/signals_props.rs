@@ -352,6 +352,46 @@ fn overflow_skips_the_bar() {
     assert_eq!(ema.update(f64::MAX / 2.0), Some(f64::MAX / 2.0));
 }
 
+/// `realized_vol` is its definition (the two-pass sample standard deviation
+/// of the window's log returns, numpy's `std(ddof=1)`, times sqrt(252)) to
+/// 1e-9 *relative*, on the bundled closes, and exactly 0 over a window of
+/// equal returns. An O(1) update that subtracts the leaving return's share
+/// cancels when the variance falls: on the real VIX3M, `realized_vol(vix3m,
+/// 2)` on 2018-10-22 (two nearly equal returns, -0.0010076 and -0.0010086)
+/// came out 8e-7 off relative, and a flat window after a volatile one was
+/// not 0, so `realized_vol(x, n) == 0` was false.
+#[test]
+fn realized_vol_is_relatively_exact() {
+    for name in ["vix3m", "spx", "vix"] {
+        let series = match vixshield::market::bundled_series(name) {
+            Some(Ok(series)) => series,
+            other => panic!("bundled {name}: {other:?}"),
+        };
+        for n in [2, 3, 5, 10, 21] {
+            let ours = signals::realized_vol(&series.close, n).unwrap();
+            let want = reference::realized_vol(&series.close, n);
+            for (t, (o, w)) in ours.iter().zip(&want).enumerate() {
+                let ok = match (o, w) {
+                    (Some(o), Some(w)) => (o - w).abs() <= 1e-9 * w.abs(),
+                    (o, w) => o.is_none() && w.is_none(),
+                };
+                assert!(
+                    ok,
+                    "realized_vol({name}, {n}) on {}: {o:?}, definition {w:?}",
+                    series.dates[t]
+                );
+            }
+        }
+    }
+    // Two rises, then flat: from bar n + 2 on, the window's returns are all
+    // 0 (the sliding update gave 3.0e-8 at n = 3 and 1.7e-8 at n = 4).
+    let xs = [10.0, 11.0, 13.0, 13.0, 13.0, 13.0, 13.0];
+    for n in 2..=4 {
+        let out = signals::realized_vol(&xs, n).unwrap();
+        assert_eq!(out[n + 2..], vec![Some(0.0); 5 - n], "n = {n}: {out:?}");
+    }
+}
+
 #[allow(
     clippy::needless_range_loop,
     reason = "the reference models index like the formulas"
