@@ -166,6 +166,14 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
+/// The sum of `xs` from +0.0: `Iterator::sum` of no `f64`s is -0.0, which
+/// made the profit factor of a backtest without a win `-0.00` and the hedge
+/// cost ratio of one without a hedge `-0.0` in JSON (ranked below a true 0
+/// by `sweep`).
+fn total(xs: impl Iterator<Item = f64>) -> f64 {
+    xs.fold(0.0, |a, x| a + x)
+}
+
 /// Computes the report.
 /// How many worst cycles a report lists by default: enough to show every
 /// major stress of the bundled history (the ten worst of the 327 cycles spx-mastery trades over 2000–2025).
@@ -184,16 +192,18 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
     let wins = trades.iter().filter(|t| t.pnl >= Decimal::ZERO).count();
     let net_pnl: Decimal = trades.iter().map(|t| t.pnl + t.hedge_pnl).sum();
     let hedge_pnl: Decimal = trades.iter().map(|t| t.hedge_pnl).sum();
-    let gross_win: f64 = trades
-        .iter()
-        .filter(|t| t.pnl > Decimal::ZERO)
-        .map(|t| f(t.pnl))
-        .sum();
-    let gross_loss: f64 = trades
-        .iter()
-        .filter(|t| t.pnl < Decimal::ZERO)
-        .map(|t| -f(t.pnl))
-        .sum();
+    let gross_win = total(
+        trades
+            .iter()
+            .filter(|t| t.pnl > Decimal::ZERO)
+            .map(|t| f(t.pnl)),
+    );
+    let gross_loss = total(
+        trades
+            .iter()
+            .filter(|t| t.pnl < Decimal::ZERO)
+            .map(|t| -f(t.pnl)),
+    );
     let mut run = 0;
     let mut max_run = 0;
     for t in trades {
@@ -231,15 +241,8 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         *eq += f(t.pnl + t.hedge_pnl);
         Some(*eq)
     }));
-    let credit: f64 = trades
-        .iter()
-        .map(|t| f(t.credit) * f64::from(t.contracts))
-        .sum();
-    let hedge_cost: f64 = trades
-        .iter()
-        .flat_map(|t| &t.hedges)
-        .map(|h| f(h.cost))
-        .sum();
+    let credit = total(trades.iter().map(|t| f(t.credit) * f64::from(t.contracts)));
+    let hedge_cost = total(trades.iter().flat_map(|t| &t.hedges).map(|h| f(h.cost)));
     let cycles = super::cycles(bt);
     let mut worst = cycles.clone();
     worst.sort_by(|a, b| a.trough.cmp(&b.trough).then(a.start.cmp(&b.start)));

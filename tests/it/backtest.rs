@@ -417,6 +417,84 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     assert_eq!(crate::common::text(&same.stdout), "no decision differs\n");
 }
 
+/// A ratio with nothing in its numerator is 0, never -0: the profit factor
+/// of a backtest without a winning condor (spx-mastery from 2018-01-16 to
+/// 2018-02-06: two losses) showed `-0.00` in the table and `-0.0` in JSON,
+/// and the hedge cost ratio of a strategy without hedges (aggressive) was
+/// `-0.0`, which `sweep` ranked ahead of a true 0 whatever the variant order.
+#[test]
+fn ratios_of_nothing_are_zero_not_negative_zero() {
+    let range = ["--from", "2018-01-16", "--to", "2018-02-06"];
+    let r = report("strategies/spx-mastery.vxs", &range);
+    assert_eq!(r["trades"], 2);
+    assert_eq!(r["win_rate"], 0.0);
+    let pf = r["profit_factor"]
+        .as_f64()
+        .expect("a loss, so a profit factor");
+    assert!(pf == 0.0 && pf.is_sign_positive(), "{pf}");
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs"];
+    args.extend_from_slice(&range);
+    let table = crate::common::text(&vixshield(&args).stdout);
+    assert!(
+        table.contains("\nprofit factor               0.00\n"),
+        "{table}"
+    );
+    let r = report("strategies/aggressive.vxs", &["--to", "2001-12-31"]);
+    let ratio = r["hedge_cost_to_credit"].as_f64().expect("a number");
+    assert!(ratio == 0.0 && ratio.is_sign_positive(), "{ratio}");
+    // Ranked by that ratio, a variant that trades without hedges (lim = 41)
+    // ties with one that never trades (lim = 1, no credit): the tie goes to
+    // the lower variant index.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/aggressive.vxs"
+    ))
+    .expect("the strategy");
+    let path = dir.path().join("lim.vxs");
+    std::fs::write(
+        &path,
+        text.replace(
+            "sizing {",
+            "param lim = 40\n\nguards {\n    vix < lim\n}\n\nsizing {",
+        ),
+    )
+    .expect("write");
+    let out = vixshield(&[
+        "sweep",
+        path.to_str().expect("utf-8"),
+        "--set",
+        "lim=1..41:40",
+        "--rank",
+        "hedge_cost_to_credit",
+        "--to",
+        "2001-12-31",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ranked: Vec<(u64, u64)> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["variant"].as_u64().expect("variant"),
+                r["metrics"]["trades"].as_u64().expect("trades"),
+            )
+        })
+        .collect();
+    assert_eq!(ranked.len(), 2);
+    assert_eq!(ranked[0], (0, 0), "{ranked:?}");
+    assert!(ranked[1].0 == 1 && ranked[1].1 > 0, "{ranked:?}");
+}
+
 /// An entry taken while a guard could not say is counted, by guard: the
 /// bundled calendar marks the month whose CPI release date was never found
 /// as unknown (`data/cpi-ppi-unknown.csv`: July 2002, when the June 2002 CPI
