@@ -58,10 +58,6 @@ def variants(tmp):
     return str(ROOT / "strategies" / "spx-mastery.vxs"), out
 
 
-def key(x):
-    return None if x is None else str(x)
-
-
 def journal_case(b, old, new, journal, bad, label):
     ja = json.loads(run(b, "run", old, "--journal", journal, "--format", "json").stdout)
     jb = json.loads(run(b, "run", new, "--journal", journal, "--format", "json").stdout)
@@ -107,8 +103,8 @@ def backtest_case(b, old, new, flags, bad, label, tmp):
         c.update(old_step=int(x["step"]) if x else None, new_step=int(y["step"]) if y else None,
                  old_size=x["size"] if x else None, new_size=y["size"] if y else None)
         want.append(c)
-    deltas = [dict(metric=m, old=key(json.dumps(ra[m]).strip('"')), new=key(json.dumps(rb[m]).strip('"')))
-              for m in METRICS if ra[m] != rb[m]]
+    text = lambda v: None if v is None else v if isinstance(v, str) else json.dumps(v)
+    deltas = [dict(metric=m, old=text(ra[m]), new=text(rb[m])) for m in METRICS if ra[m] != rb[m]]
     p = run(b, "diff", old, new, "--backtest", "--format", "json", *flags)
     differs = bool(want or deltas)
     if p.returncode != (1 if differs else 0):
@@ -126,7 +122,7 @@ def backtest_case(b, old, new, flags, bad, label, tmp):
     if h.returncode != p.returncode:
         bad.append(f"{label}: human exit {h.returncode}")
     for d in deltas:
-        line = f"  {d['metric']:<26} {d['old']} → {d['new']}"
+        line = f"  {d['metric']:<26} {d['old'] or '-'} → {d['new'] or '-'}"
         if line not in h.stdout.splitlines():
             bad.append(f"{label}: human lacks {line!r}")
     if not deltas and "the reports are the same" not in h.stdout:
@@ -153,6 +149,9 @@ def main():
         # Two different strategy files.
         backtest_case(b, old, str(ROOT / "strategies" / "conservative.vxs"), ["--to", "2003-12-31"], bad,
                       "backtest conservative", tmp)
+        # One side without a loss: no profit factor.
+        backtest_case(b, old, str(ROOT / "tests" / "fixtures" / "strategies" / "tasty-16-delta.vxs"),
+                      ["--from", "2004-01-01", "--to", "2004-12-31"], bad, "backtest tasty 2004", tmp)
         for j in journals:
             journal_case(b, old, str(ROOT / "strategies" / "aggressive.vxs"), j, bad, f"journal aggressive {j}")
     for x in bad:

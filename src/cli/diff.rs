@@ -231,7 +231,15 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         serde_json::to_value(&ra).unwrap_or_default(),
         serde_json::to_value(&rb).unwrap_or_default(),
     );
-    let deltas: Vec<(String, String, String)> = [
+    // A metric's value as text, `None` where the report has none (a profit
+    // factor without a loss): JSON `null` and `-` in the table, as
+    // `backtest` shows it, not the string "null".
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        v => Some(v.to_string()),
+    };
+    let deltas: Vec<Delta> = [
         "trades",
         "win_rate",
         "net_pnl",
@@ -251,13 +259,7 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     ]
     .iter()
     .filter(|k| ja[**k] != jb[**k])
-    .map(|k| {
-        (
-            k.to_string(),
-            ja[*k].to_string().trim_matches('"').to_string(),
-            jb[*k].to_string().trim_matches('"').to_string(),
-        )
-    })
+    .map(|k| (k.to_string(), text(&ja[*k]), text(&jb[*k])))
     .collect();
     let differs = !changed.is_empty() || !deltas.is_empty();
     if let Err(code) = print_changes(args, &changed, Some(&deltas)) {
@@ -270,11 +272,15 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     }
 }
 
+/// A report metric that differs: its name, the old and the new value (`None`:
+/// the report has no value for it).
+type Delta = (String, Option<String>, Option<String>);
+
 /// Prints the differences on stdout; on a write error says so and gives exit 2.
 fn print_changes(
     args: &Args,
     changed: &[Changed],
-    deltas: Option<&[(String, String, String)]>,
+    deltas: Option<&[Delta]>,
 ) -> Result<(), ExitCode> {
     super::output::print(|w| {
         match args.format {
@@ -354,6 +360,7 @@ fn print_changes(
                     } else {
                         writeln!(w, "\nreport:")?;
                         for (k, a, b) in d {
+                            let (a, b) = (a.as_deref().unwrap_or("-"), b.as_deref().unwrap_or("-"));
                             writeln!(w, "  {k:<26} {a} → {b}")?;
                         }
                     }

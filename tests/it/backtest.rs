@@ -417,6 +417,57 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     assert_eq!(crate::common::text(&same.stdout), "no decision differs\n");
 }
 
+/// A report metric one side has no value for (a profit factor without a
+/// loss) is JSON `null` in `diff --backtest`'s deltas and `-` in its table,
+/// as `backtest` shows it; it was the string "null" in both. Every delta
+/// is the metric of `backtest --format json` of each side.
+#[test]
+fn a_backtest_diff_shows_a_missing_metric_as_null() {
+    let (a, b) = (
+        "strategies/spx-mastery.vxs",
+        "tests/fixtures/strategies/tasty-16-delta.vxs",
+    );
+    let range = ["--from", "2004-01-01", "--to", "2004-12-31"];
+    let (ra, rb) = (report(a, &range), report(b, &range));
+    assert!(
+        ra["profit_factor"].is_number(),
+        "spx-mastery lost once in 2004"
+    );
+    assert!(
+        rb["profit_factor"].is_null(),
+        "tasty-16-delta never lost in 2004"
+    );
+    let mut args = vec!["diff", a, b, "--backtest", "--format", "json"];
+    args.extend_from_slice(&range);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let deltas = v["report"].as_array().expect("report deltas");
+    let text = |x: &serde_json::Value| match x {
+        serde_json::Value::String(s) => serde_json::json!(s),
+        serde_json::Value::Null => serde_json::Value::Null,
+        x => serde_json::json!(x.to_string()),
+    };
+    for d in deltas {
+        let m = d["metric"].as_str().expect("a metric");
+        assert_eq!(d["old"], text(&ra[m]), "{m}");
+        assert_eq!(d["new"], text(&rb[m]), "{m}");
+    }
+    let pf = deltas
+        .iter()
+        .find(|d| d["metric"] == "profit_factor")
+        .expect("the profit factor differs");
+    assert!(pf["new"].is_null(), "{pf}");
+    let mut args = vec!["diff", a, b, "--backtest"];
+    args.extend_from_slice(&range);
+    let human = crate::common::text(&vixshield(&args).stdout);
+    let line = human
+        .lines()
+        .find(|l| l.trim_start().starts_with("profit_factor"))
+        .expect("its line");
+    assert!(line.ends_with(" → -"), "{line}");
+}
+
 /// A ratio with nothing in its numerator is 0, never -0: the profit factor
 /// of a backtest without a winning condor (spx-mastery from 2018-01-16 to
 /// 2018-02-06: two losses) showed `-0.00` in the table and `-0.0` in JSON,
