@@ -95,6 +95,68 @@ fn table_for_people() {
     );
 }
 
+/// The table rounds what CSV and JSON print in full (README): at most 4
+/// decimals, within half a unit of the 4th of the CSV's value, the same
+/// dates and the same bars without a value.
+#[test]
+fn the_table_rounds_the_csv_values_to_four_decimals() {
+    let run = |format: &str| {
+        let out = vixshield(&[
+            "signal",
+            "ratio(vix, vix3m) / 1000",
+            "--format",
+            format,
+            "--from",
+            "2009-09-10",
+            "--to",
+            "2009-10-10",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        text(&out.stdout)
+    };
+    let (csv, table) = (run("csv"), run("table"));
+    let csv: Vec<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (d, v) = l.split_once(',').expect("date,value");
+            (d.to_string(), v.to_string())
+        })
+        .collect();
+    let table: Vec<(String, String)> = table
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next().unwrap().to_string(), w.next().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(csv.len(), table.len());
+    let mut valued = 0;
+    for ((d1, full), (d2, shown)) in csv.iter().zip(&table) {
+        assert_eq!(d1, d2);
+        if full.is_empty() {
+            assert_eq!(shown, "-", "{d1}");
+            continue;
+        }
+        valued += 1;
+        let (x, y): (f64, f64) = (full.parse().unwrap(), shown.parse().unwrap());
+        assert!(full.len() > 8, "the CSV prints {full} in full");
+        assert!(
+            shown.split_once('.').is_none_or(|(_, f)| f.len() <= 4),
+            "{shown}"
+        );
+        assert!(
+            (x - y).abs() <= 0.5e-4 + 1e-12,
+            "{d1}: {full} shown as {shown}"
+        );
+    }
+    assert!(
+        valued > 5 && valued < csv.len(),
+        "VIX3M starts on 2009-09-18"
+    );
+}
+
 #[test]
 fn a_strategy_brings_its_named_signals() {
     let out = vixshield(&[
