@@ -95,8 +95,19 @@ fn closes() -> Vec<f64> {
 
 /// Load `wasm` as a new process would: nothing compiled in memory.
 fn reload(host: &PluginHost, m: &Manifest, wasm: &[u8]) -> LoadedPlugin {
+    let _cleared = module_cache_lock();
     PluginHost::clear_module_cache();
     host.load_bytes(m, wasm).unwrap()
+}
+
+/// Held by whatever clears the process's module cache, and by a test that
+/// expects a module to stay in it: tests run on parallel threads, and
+/// another test's clear between a load and the reload meant to find it in
+/// memory made that reload compile (a failure seen once in a full run).
+fn module_cache_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Values (as bits) and fuel of one computation.
@@ -116,7 +127,10 @@ fn a_later_load_reads_what_an_earlier_one_compiled() {
     assert_eq!(written.len(), 1, "{written:?}");
     assert!(written[0].0.ends_with(".vxscode"), "{written:?}");
 
-    let second = reload(&host, m, wasm);
+    // No other test may clear the module cache until the last load below.
+    let _kept = module_cache_lock();
+    PluginHost::clear_module_cache();
+    let second = host.load_bytes(m, wasm).unwrap();
     assert_eq!(second.origin(), LoadOrigin::Disk);
     assert_eq!(second.tier(), Tier::Baseline);
     assert_eq!(entries(cache.path()), written, "a hit writes nothing");
@@ -174,9 +188,8 @@ fn an_entry_for_another_engine_is_not_run() {
         .load_bytes(m, wasm)
         .unwrap();
     let [(cranelift, _)] = entries(cache.path()).try_into().unwrap();
-    PluginHost::clear_module_cache();
     let baseline = cached_host(Tiering::Baseline, cache.path());
-    baseline.load_bytes(m, wasm).unwrap();
+    reload(&baseline, m, wasm);
     let winch = entries(cache.path())
         .into_iter()
         .find(|e| e.0 != cranelift)
