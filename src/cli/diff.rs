@@ -6,7 +6,7 @@ use super::common::{self, MarketArgs};
 use super::{Format, exit};
 use crate::compile::Compiled;
 use crate::model::Strategy;
-use crate::money::fmt_money;
+use crate::money::{fmt_money, fmt_percent};
 use crate::plugin::PluginSetup;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -72,6 +72,40 @@ pub struct Changed {
     /// Over a journal: whether a guard blocks the new decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_blocked: Option<bool>,
+    /// Over a journal: the old decision's max loss, a fraction of the credit.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub old_max_loss: Option<Decimal>,
+    /// Over a journal: the new decision's max loss, a fraction of the credit.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub new_max_loss: Option<Decimal>,
+    /// Over a journal: the old decision's hedge budgets, all layers (rolls included).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub old_hedges: Option<Decimal>,
+    /// Over a journal: the new decision's hedge budgets, all layers.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub new_hedges: Option<Decimal>,
+}
+
+/// What a journal diff compares of a decision.
+#[derive(Clone, Copy, PartialEq)]
+struct Compared {
+    step: u32,
+    size: Decimal,
+    blocked: bool,
+    max_loss: Decimal,
+    hedges: Decimal,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
@@ -136,7 +170,20 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let collect = |l: &super::run::Loaded| {
         let mut v = Vec::new();
         let r = super::run::for_each_decision(l, |d| {
-            v.push((d.trade, d.date, d.step, d.size, d.blocked));
+            // Budgets are money on cents: their sum cannot overflow a decimal
+            // that holds each (saturating keeps the comparison total).
+            let hedges = d
+                .hedges
+                .iter()
+                .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget));
+            let compared = Compared {
+                step: d.step,
+                size: d.size,
+                blocked: d.blocked,
+                max_loss: d.max_loss_pct,
+                hedges,
+            };
+            v.push((d.trade, d.date, compared));
             Ok(())
         });
         r.map(|_| v)
@@ -154,17 +201,21 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let changed: Vec<Changed> = da
         .iter()
         .zip(&db)
-        .filter(|(x, y)| (x.2, x.3, x.4) != (y.2, y.3, y.4))
-        .map(|(x, y)| Changed {
-            trade: x.0,
-            date: x.1,
+        .filter(|(x, y)| x.2 != y.2)
+        .map(|((trade, date, x), (_, _, y))| Changed {
+            trade: *trade,
+            date: *date,
             new_date: None,
-            old_step: Some(x.2),
-            new_step: Some(y.2),
-            old_size: Some(x.3),
-            new_size: Some(y.3),
-            old_blocked: Some(x.4),
-            new_blocked: Some(y.4),
+            old_step: Some(x.step),
+            new_step: Some(y.step),
+            old_size: Some(x.size),
+            new_size: Some(y.size),
+            old_blocked: Some(x.blocked),
+            new_blocked: Some(y.blocked),
+            old_max_loss: Some(x.max_loss),
+            new_max_loss: Some(y.max_loss),
+            old_hedges: Some(x.hedges),
+            new_hedges: Some(y.hedges),
         })
         .collect();
     if let Err(code) = print_changes(args, &changed, None) {
@@ -224,6 +275,10 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 // A backtest's condors were entered: a block moves the entry.
                 old_blocked: None,
                 new_blocked: None,
+                old_max_loss: None,
+                new_max_loss: None,
+                old_hedges: None,
+                new_hedges: None,
             })
         })
         .collect();
@@ -316,18 +371,29 @@ fn print_changes(
                         .unwrap_or(4);
                     let step = |s: Option<u32>| s.map_or("-".into(), |s| s.to_string());
                     let size = |s: Option<Decimal>| s.map_or("-".into(), fmt_money);
-                    // Over a journal, whether a guard blocks each side's decision.
+                    // Over a journal, the max loss and hedge budgets where
+                    // some decision's differ, and whether a guard blocks each
+                    // side's decision.
                     let blocks = changed.iter().any(|c| c.old_blocked.is_some());
+                    let losses = changed.iter().any(|c| c.old_max_loss != c.new_max_loss);
+                    let hedges = changed.iter().any(|c| c.old_hedges != c.new_hedges);
                     let blocked = |b: Option<bool>| match b {
                         Some(true) => "yes",
                         Some(false) => "no",
                         None => "-",
                     };
+                    let pct = |p: Option<Decimal>| p.map_or("-".into(), fmt_percent);
                     write!(
                         w,
                         "{:>6}  {:<width$}  {:>8}  {:>8}  {:>10}  {:>10}",
                         "trade", "date", "old step", "new step", "old size", "new size"
                     )?;
+                    if losses {
+                        write!(w, "  {:>12}  {:>12}", "old max loss", "new max loss")?;
+                    }
+                    if hedges {
+                        write!(w, "  {:>10}  {:>10}", "old hedges", "new hedges")?;
+                    }
                     if blocks {
                         write!(w, "  {:>11}  {:>11}", "old blocked", "new blocked")?;
                     }
@@ -343,6 +409,22 @@ fn print_changes(
                             size(c.old_size),
                             size(c.new_size)
                         )?;
+                        if losses {
+                            write!(
+                                w,
+                                "  {:>12}  {:>12}",
+                                pct(c.old_max_loss),
+                                pct(c.new_max_loss)
+                            )?;
+                        }
+                        if hedges {
+                            write!(
+                                w,
+                                "  {:>10}  {:>10}",
+                                size(c.old_hedges),
+                                size(c.new_hedges)
+                            )?;
+                        }
                         if blocks {
                             write!(
                                 w,

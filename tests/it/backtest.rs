@@ -337,6 +337,114 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
     assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
 }
 
+/// What `diff --journal --format json` lists, from `run --format json` of
+/// each side: the decisions whose step, size, blocked flag, max loss or hedge
+/// budgets (all layers, summed) differ.
+fn journal_diff_from_runs(
+    a: &[serde_json::Value],
+    b: &[serde_json::Value],
+) -> Vec<serde_json::Value> {
+    let hedges = |d: &serde_json::Value| {
+        d["hedges"]
+            .as_array()
+            .expect("hedges")
+            .iter()
+            .map(|h| {
+                h["budget"]
+                    .as_str()
+                    .expect("a budget")
+                    .parse::<rust_decimal::Decimal>()
+                    .expect("a decimal")
+            })
+            .sum::<rust_decimal::Decimal>()
+            .normalize()
+            .to_string()
+    };
+    let compared = |d: &serde_json::Value| {
+        (
+            d["step"].clone(),
+            d["size"].clone(),
+            d["blocked"].clone(),
+            d["max_loss_pct"].clone(),
+            hedges(d),
+        )
+    };
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| compared(x) != compared(y))
+        .map(|(x, y)| {
+            serde_json::json!({
+                "trade": x["trade"], "date": x["date"],
+                "old_step": x["step"], "new_step": y["step"],
+                "old_size": x["size"], "new_size": y["size"],
+                "old_blocked": x["blocked"], "new_blocked": y["blocked"],
+                "old_max_loss": x["max_loss_pct"], "new_max_loss": y["max_loss_pct"],
+                "old_hedges": hedges(x), "new_hedges": hedges(y),
+            })
+        })
+        .collect()
+}
+
+/// A changed max loss or hedge allocation changes decisions at the same step
+/// and size: `diff --journal` lists them (it compared step, size and the
+/// blocked flag only, and said "no decision differs", exit 0), with the
+/// max-loss and hedge columns shown only when some decision's differ.
+#[test]
+fn a_journal_diff_lists_a_changed_max_loss_and_hedge_allocation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("the strategy");
+    let journal = "tests/fixtures/journals/spikes.csv";
+    let old = "strategies/spx-mastery.vxs";
+    for (from, to, header) in [
+        (
+            "max_loss = 90% of credit at steps 1..2",
+            "max_loss = 80% of credit at steps 1..2",
+            "old max loss  new max loss",
+        ),
+        (
+            "allocation = 15% of size",
+            "allocation = 12% of size",
+            "old hedges  new hedges",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let changed = dir.path().join("changed.vxs");
+        std::fs::write(&changed, text.replace(from, to)).expect("write");
+        let new = changed.to_str().expect("utf-8");
+        let decisions = |s: &str| -> Vec<serde_json::Value> {
+            let out = vixshield(&["run", s, "--journal", journal, "--format", "json"]);
+            assert_eq!(out.status.code(), Some(0));
+            serde_json::from_slice(&out.stdout).expect("json")
+        };
+        let want = journal_diff_from_runs(&decisions(old), &decisions(new));
+        assert!(!want.is_empty(), "{to}");
+        assert!(
+            want.iter()
+                .all(|c| c["old_step"] == c["new_step"] && c["old_size"] == c["new_size"]),
+            "{to}: only the max loss or the hedges change"
+        );
+        let out = vixshield(&["diff", old, new, "--journal", journal, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{to}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(v["changed"], serde_json::Value::Array(want), "{to}");
+        let human = vixshield(&["diff", old, new, "--journal", journal]);
+        assert_eq!(human.status.code(), Some(1));
+        let text = crate::common::text(&human.stdout);
+        let head = text.lines().nth(1).expect("a header");
+        assert!(head.contains(header), "{head}");
+        let other = if header.contains("hedges") {
+            "max loss"
+        } else {
+            "hedges"
+        };
+        assert!(!head.contains(other), "{head}");
+    }
+}
+
 /// A guard added changes decisions without changing a step or a size: the
 /// new decision is blocked (no new entry). `diff --journal` lists exactly the
 /// decisions whose step, size or blocked flag differ between `run` of each
@@ -369,21 +477,7 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
         serde_json::from_slice(&out.stdout).expect("json")
     };
     let (a, b) = (decisions(old), decisions(new));
-    let want: Vec<serde_json::Value> = a
-        .iter()
-        .zip(&b)
-        .filter(|(x, y)| {
-            (&x["step"], &x["size"], &x["blocked"]) != (&y["step"], &y["size"], &y["blocked"])
-        })
-        .map(|(x, y)| {
-            serde_json::json!({
-                "trade": x["trade"], "date": x["date"],
-                "old_step": x["step"], "new_step": y["step"],
-                "old_size": x["size"], "new_size": y["size"],
-                "old_blocked": x["blocked"], "new_blocked": y["blocked"],
-            })
-        })
-        .collect();
+    let want = journal_diff_from_runs(&a, &b);
     // The decision after the trade closed on 2018-02-05 (VIX 37.32) is
     // blocked by `vix < 20` only in the new version, at the same step and size.
     let spike = want
