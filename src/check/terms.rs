@@ -113,6 +113,11 @@ impl Checker<'_> {
                 let (l, _) = self.literal_expr(inner)?;
                 Some((negate(l)?, e.span()))
             }
+            // `(14)` is `14`, as the compiler reads it.
+            ExprKind::Paren(inner) => {
+                let (l, _) = self.literal_expr(inner)?;
+                Some((l, e.span()))
+            }
             ExprKind::Name(n) => {
                 let value = self.params.get(n).map(|p| p.0.clone())?;
                 self.used.insert(n.clone());

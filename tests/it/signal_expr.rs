@@ -313,3 +313,12 @@ proptest::proptest! {
         assert_nearest(&if negative { format!("-{unsigned}") } else { unsigned });
     }
 }
+
+/// A period in parentheses is the number inside them, as the compiler
+/// reads it: `sma(vix, (10))` was refused ("must be a number, found a plain
+/// number") though `sma(vix, 10)` is fine.
+#[test]
+fn a_period_in_parentheses_is_the_number_inside() {
+    assert_eq!(evaluate("sma(vix, (10))"), evaluate("sma(vix, 10)"));
+    assert_eq!(evaluate("rsi(vix, ((14)))"), evaluate("rsi(vix, 14)"));
+}
