@@ -32,9 +32,21 @@ impl Calendar {
         Calendar::default()
     }
 
-    /// Adds one event. Adding the same kind and date twice keeps one.
+    /// Adds one event. Adding the same kind and date twice keeps one. An
+    /// event inside an [unknown span](Calendar::add_unknown) of its kind
+    /// settles the span (it is dropped): a span stands for a release whose
+    /// date nobody had, and this is its date (the bundled July 2002 span and
+    /// a `--calendar` line giving the June 2002 CPI's release day). A span
+    /// added after the event stands.
     pub fn add(&mut self, kind: &str, date: NaiveDate) {
-        let dates = self.events.entry(normalize(kind)).or_default();
+        let kind = normalize(kind);
+        if let Some(spans) = self.unknown.get_mut(&kind) {
+            spans.retain(|(from, to)| !(*from <= date && date <= *to));
+            if spans.is_empty() {
+                self.unknown.remove(&kind);
+            }
+        }
+        let dates = self.events.entry(kind).or_default();
         if let Err(i) = dates.binary_search(&date) {
             dates.insert(i, date);
         }

@@ -398,3 +398,37 @@ fn a_calendar_file_with_an_event_strategies_cannot_name_is_refused() {
         assert_eq!(text(&out.stderr), format!("error: {path}{message}\n"));
     }
 }
+
+/// The bundled calendar does not know the June 2002 CPI's release day, so
+/// a CPI window in July 2002 is unknown. A `--calendar` file giving that day
+/// settles it: the window is true around the day and false elsewhere in the
+/// month (the unknown span stood, and the month stayed unknown).
+#[test]
+fn a_calendar_date_inside_an_unknown_span_settles_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cpi.csv");
+    std::fs::write(&path, "date,event\n2002-07-16,CPI\n").expect("written");
+    let path = path.to_str().expect("UTF-8 path");
+    let window = |extra: &[&str]| {
+        let mut args = vec![
+            "signal",
+            "within 1d of CPI",
+            "--from",
+            "2002-07-10",
+            "--to",
+            "2002-07-18",
+        ];
+        args.extend_from_slice(extra);
+        let out = vixshield(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(
+        window(&[]),
+        "date,value\n2002-07-10,\n2002-07-11,\n2002-07-12,\n2002-07-15,\n2002-07-16,\n2002-07-17,\n2002-07-18,\n"
+    );
+    assert_eq!(
+        window(&["--calendar", path]),
+        "date,value\n2002-07-10,0\n2002-07-11,0\n2002-07-12,0\n2002-07-15,1\n2002-07-16,1\n2002-07-17,0\n2002-07-18,0\n"
+    );
+}
