@@ -502,9 +502,10 @@ fn wacc_within_limit(
 fn product_le(lhs: &[Decimal], rhs: &[Decimal]) -> bool {
     use num_bigint::BigUint;
     let side = |xs: &[Decimal]| {
-        xs.iter().fold((BigUint::from(1u32), 0u32), |(p, places), x| {
-            (p * x.mantissa().unsigned_abs(), places + x.scale())
-        })
+        xs.iter()
+            .fold((BigUint::from(1u32), 0u32), |(p, places), x| {
+                (p * x.mantissa().unsigned_abs(), places + x.scale())
+            })
     };
     let (l, lp) = side(lhs);
     let (r, rp) = side(rhs);
