@@ -80,8 +80,8 @@ pub struct Report {
     pub entries_with_unknown_guard: usize,
     /// Each guard that was unknown at entries taken, with their number.
     pub unknown_guards: Vec<super::UnknownGuard>,
-    /// Share of condors with P&L ≥ 0.
-    pub win_rate: f64,
+    /// Share of condors with P&L ≥ 0 (`None` without a condor).
+    pub win_rate: Option<f64>,
     /// Condor and hedge P&L.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub net_pnl: Decimal,
@@ -297,11 +297,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         skipped: bt.skips.len(),
         entries_with_unknown_guard: bt.entries_with_unknown_guard,
         unknown_guards: bt.unknown_guards.clone(),
-        win_rate: if trades.is_empty() {
-            0.0
-        } else {
-            wins as f64 / trades.len() as f64
-        },
+        win_rate: (!trades.is_empty()).then(|| wins as f64 / trades.len() as f64),
         net_pnl,
         hedge_pnl,
         final_equity: bt

@@ -295,7 +295,7 @@ pub(crate) fn write_report(
         ));
     }
     rows.extend([
-        ("win rate", pct(r.win_rate)),
+        ("win rate", r.win_rate.map_or("-".into(), pct)),
         ("net P&L", fmt_money(r.net_pnl)),
         ("hedge P&L", fmt_money(r.hedge_pnl)),
         ("final equity", fmt_money(r.final_equity)),
@@ -337,7 +337,12 @@ pub(crate) fn write_report(
             )
         })
         .collect();
-    writeln!(w, "{:<28}{}", "exits", exits.join(", "))?;
+    let exits = if exits.is_empty() {
+        "none".to_string()
+    } else {
+        exits.join(", ")
+    };
+    writeln!(w, "{:<28}{exits}", "exits")?;
     writeln!(
         w,
         "\n{:>4}  {:>6}  {:>8}  {:>12}  {:>8}  {:>8}",

@@ -572,7 +572,7 @@ fn ratios_of_nothing_are_zero_not_negative_zero() {
     let range = ["--from", "2018-01-16", "--to", "2018-02-06"];
     let r = report("strategies/spx-mastery.vxs", &range);
     assert_eq!(r["trades"], 2);
-    assert_eq!(r["win_rate"], 0.0);
+    assert_eq!(r["win_rate"], 0.0, "two condors, no win");
     let pf = r["profit_factor"]
         .as_f64()
         .expect("a loss, so a profit factor");
@@ -1136,4 +1136,30 @@ fn capital_plus_net_pnl_is_the_final_equity() {
         })
         .sum();
     assert_eq!(Some(sum), net);
+}
+
+/// A backtest without a condor has no win rate: `-` in the table and `null`
+/// in JSON, as the per-year rows and the profit factor show it (it said
+/// 0.00%, as if every condor had lost), and its exits say `none`. On
+/// 2020-03-18 spx-mastery's one entry falls in the FOMC blackout.
+#[test]
+fn a_backtest_without_a_condor_has_no_win_rate() {
+    let range = ["--from", "2020-03-18", "--to", "2020-03-18"];
+    let r = report("strategies/spx-mastery.vxs", &range);
+    assert_eq!(r["trades"], 0);
+    assert_eq!(r["skipped"], 1);
+    assert_eq!(r["win_rate"], serde_json::Value::Null);
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs"];
+    args.extend_from_slice(&range);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let table = crate::common::text(&out.stdout);
+    assert!(
+        table.contains("\nwin rate                    -\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("\nexits                       none\n"),
+        "{table}"
+    );
 }
