@@ -1,7 +1,7 @@
 //! Charts of a backtest, drawn with plotters into one SVG: the equity curve
 //! with its drawdown, the step ladder over time, and VIX with the days a hedge
-//! trigger fired. Each series is a `<polyline>` (or circles for the markers);
-//! panels are titled in `<text>`.
+//! trigger fired. Each series is a `<polyline>` (or circles for the markers)
+//! named in its panel's legend; panels are titled in `<text>`.
 
 use super::Backtest;
 use plotters::prelude::*;
@@ -45,7 +45,8 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .map_err(err)?;
         c.draw_series(LineSeries::new(days.iter().map(|d| (d.date, eq(d))), &BLUE))
             .map_err(err)?
-            .label("equity");
+            .label("equity")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
         let mut peak = f64::NEG_INFINITY;
         let under: Vec<_> = days
             .iter()
@@ -56,7 +57,14 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .collect();
         c.draw_series(LineSeries::new(under, RED.mix(0.6)))
             .map_err(err)?
-            .label("running peak (drawdown below it)");
+            .label("running peak (drawdown below it)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
 
         // The step ladder.
         let steps = days.iter().map(|d| d.step).max().unwrap_or(1).max(1);
@@ -91,13 +99,23 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             days.iter().map(|d| (d.date, d.vix)),
             &MAGENTA,
         ))
-        .map_err(err)?;
+        .map_err(err)?
+        .label("VIX")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA));
         c.draw_series(
             days.iter()
                 .filter(|d| d.hedge_signal)
                 .map(|d| Circle::new((d.date, d.vix), 2, GREEN.filled())),
         )
-        .map_err(err)?;
+        .map_err(err)?
+        .label("a hedge trigger fired")
+        .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
+        c.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)

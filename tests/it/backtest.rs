@@ -135,6 +135,22 @@ fn chart_structure_and_series() {
     ] {
         assert!(svg.contains(title), "panel `{title}`");
     }
+    // Each series is named in its panel's legend (labels were set, no
+    // legend was drawn).
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1))
+        .map(|t| t.split('<').next().unwrap_or("").trim())
+        .collect();
+    for label in [
+        "equity",
+        "running peak (drawdown below it)",
+        "VIX",
+        "a hedge trigger fired",
+    ] {
+        assert!(texts.contains(&label), "legend `{label}`: {texts:?}");
+    }
     // The equity, its running peak, the ladder and VIX: polylines with one point a day.
     // One point a day in the range with both a VIX and a real SPX close (a
     // VIX-only day carries SPX's last close and is no trading day).
