@@ -59,12 +59,7 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .map_err(err)?
             .label("running peak (drawdown below it)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c)?;
 
         // The step ladder.
         let steps = days.iter().map(|d| d.step).max().unwrap_or(1).max(1);
@@ -110,13 +105,22 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         .map_err(err)?
         .label("a hedge trigger fired")
         .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// The panel's legend: each labelled series, top left, on a light box.
+fn legend<'a, DB, CT>(c: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    c.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
 }

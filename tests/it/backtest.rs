@@ -353,6 +353,21 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
     assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
 }
 
+/// spx-mastery's text, and `run --format json` of a strategy over a journal.
+fn spx_mastery_text() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("the strategy")
+}
+
+fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
+    let out = vixshield(&["run", strategy, "--journal", journal, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{strategy}");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 /// What `diff --journal --format json` lists, from `run --format json` of
 /// each side: the decisions whose step, size, blocked flag, max loss or hedge
 /// budgets (all layers, summed) differ.
@@ -408,11 +423,7 @@ fn journal_diff_from_runs(
 #[test]
 fn a_journal_diff_lists_a_changed_max_loss_and_hedge_allocation() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/strategies/spx-mastery.vxs"
-    ))
-    .expect("the strategy");
+    let text = spx_mastery_text();
     let journal = "tests/fixtures/journals/spikes.csv";
     let old = "strategies/spx-mastery.vxs";
     for (from, to, header) in [
@@ -431,12 +442,8 @@ fn a_journal_diff_lists_a_changed_max_loss_and_hedge_allocation() {
         let changed = dir.path().join("changed.vxs");
         std::fs::write(&changed, text.replace(from, to)).expect("write");
         let new = changed.to_str().expect("utf-8");
-        let decisions = |s: &str| -> Vec<serde_json::Value> {
-            let out = vixshield(&["run", s, "--journal", journal, "--format", "json"]);
-            assert_eq!(out.status.code(), Some(0));
-            serde_json::from_slice(&out.stdout).expect("json")
-        };
-        let want = journal_diff_from_runs(&decisions(old), &decisions(new));
+        let want =
+            journal_diff_from_runs(&run_decisions(old, journal), &run_decisions(new, journal));
         assert!(!want.is_empty(), "{to}");
         assert!(
             want.iter()
@@ -469,11 +476,7 @@ fn a_journal_diff_lists_a_changed_max_loss_and_hedge_allocation() {
 #[test]
 fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/strategies/spx-mastery.vxs"
-    ))
-    .expect("the strategy");
+    let text = spx_mastery_text();
     let guarded = dir.path().join("guarded.vxs");
     let line = "    no entry within 1d of FOMC, CPI, PPI\n";
     assert!(text.contains(line));
@@ -487,13 +490,7 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
         guarded.to_str().expect("utf-8"),
     );
     let journal = "tests/fixtures/journals/spikes.csv";
-    let decisions = |s: &str| -> Vec<serde_json::Value> {
-        let out = vixshield(&["run", s, "--journal", journal, "--format", "json"]);
-        assert_eq!(out.status.code(), Some(0));
-        serde_json::from_slice(&out.stdout).expect("json")
-    };
-    let (a, b) = (decisions(old), decisions(new));
-    let want = journal_diff_from_runs(&a, &b);
+    let want = journal_diff_from_runs(&run_decisions(old, journal), &run_decisions(new, journal));
     // The decision after the trade closed on 2018-02-05 (VIX 37.32) is
     // blocked by `vix < 20` only in the new version, at the same step and size.
     let spike = want
