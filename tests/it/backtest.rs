@@ -353,6 +353,20 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
     assert_eq!(trouble.status.code(), Some(2), "trouble exits 2");
 }
 
+/// `diff A B --backtest --format json` over `range`, which must differ (exit 1).
+fn backtest_diff_json(a: &str, b: &str, range: &[&str]) -> serde_json::Value {
+    let mut args = vec!["diff", a, b, "--backtest", "--format", "json"];
+    args.extend_from_slice(range);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 /// spx-mastery's text, and `run --format json` of a strategy over a journal.
 fn spx_mastery_text() -> String {
     std::fs::read_to_string(concat!(
@@ -544,11 +558,7 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
         rb["profit_factor"].is_null(),
         "tasty-16-delta never lost in 2004"
     );
-    let mut args = vec!["diff", a, b, "--backtest", "--format", "json"];
-    args.extend_from_slice(&range);
-    let out = vixshield(&args);
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = backtest_diff_json(a, b, &range);
     let deltas = v["report"].as_array().expect("report deltas");
     let text = |x: &serde_json::Value| match x {
         serde_json::Value::String(s) => serde_json::json!(s),
@@ -909,11 +919,7 @@ fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
         na, nb,
         "the two strategies trade a different number of condors"
     );
-    let mut args = vec!["diff", a, b, "--backtest", "--format", "json"];
-    args.extend_from_slice(&range);
-    let out = vixshield(&args);
-    assert_eq!(out.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = backtest_diff_json(a, b, &range);
     let changed = v["changed"].as_array().expect("changed");
     let moved: Vec<&serde_json::Value> = changed
         .iter()
