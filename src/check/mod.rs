@@ -1868,7 +1868,8 @@ impl<'e> Checker<'e> {
                 _ => ok = false,
             }
         }
-        if base.is_none() && ok {
+        // A `coefficient` line that did not parse may be the unconditional one.
+        if base.is_none() && ok && !sec.recovered.iter().any(|r| r == "coefficient") {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingSetting,

@@ -505,6 +505,13 @@ impl Builder {
                             }
                             Rule::recover_setting => {
                                 recovered.push(leading_word(s.as_str()).to_string());
+                                // `version = 1.0.0 language = 1`: `language`
+                                // is there too, only on the wrong line.
+                                recovered.extend(
+                                    later_settings(s.as_str())
+                                        .into_iter()
+                                        .map(|(_, key)| key.to_string()),
+                                );
                                 self.recover(&s, Rule::strict_setting);
                             }
                             _ => {}
@@ -830,6 +837,21 @@ impl Builder {
             self.diags.push(d);
             return;
         }
+        if strict == Rule::strict_setting
+            && let Some(&(at, key)) = later_settings(trimmed).first()
+            && Grammar::parse(strict, trimmed.get(..at).unwrap_or("").trim_end()).is_ok()
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(start + at, start + at + key.len()),
+                    "two settings on one line",
+                )
+                .label(format!("`{key}` starts a second setting"))
+                .help("put each setting on its own line"),
+            );
+            return;
+        }
         let mut d = match Grammar::parse(strict, trimmed) {
             Err(e) => match unclosed_brace(trimmed).filter(|_| strict == Rule::strict_item) {
                 // A block no `}` closes runs to the end of the file: name
@@ -981,6 +1003,41 @@ pub fn tree_depth(e: &Expr) -> usize {
 }
 
 /// The word a statement starts with.
+/// The settings after the first on a swallowed line such as `version =
+/// 1.0.0 language = 1`: each one's key and its offset in `line`. A lone `=`
+/// is no operator (`<=`, `>=`, `!=` and `==` are), so the word before each
+/// `=` after the first starts another setting. Strings and a trailing
+/// comment are skipped.
+fn later_settings(line: &str) -> Vec<(usize, &str)> {
+    let b = line.as_bytes();
+    let mut found = Vec::new();
+    let mut first = true;
+    let mut in_string = false;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        i += 1;
+        match c {
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'/' if b.get(i) == Some(&b'/') => break,
+            b'<' | b'>' | b'!' | b'=' if b.get(i) == Some(&b'=') => i += 1,
+            b'=' if first => first = false,
+            b'=' => {
+                let end = line[..i - 1].trim_end_matches([' ', '\t']).len();
+                let start = line[..end]
+                    .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                    .len();
+                let key = &line[start..end];
+                if key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                    found.push((start, key));
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 fn leading_word(s: &str) -> &str {
     let s = s.trim_start();
     let end = s
