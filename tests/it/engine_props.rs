@@ -12,11 +12,19 @@ use vixshield::model::{Reset, Strategy as Plan};
 use vixshield::plugin::PluginSetup;
 use vixshield::source::SourceFile;
 
-/// A bundled strategy, or `tight-wacc`: spx-mastery under reset on recovery
-/// with a WACC limit that caps the hedges deeper in the ladder (so that a
-/// capped record is followed by decisions that change nothing the hedges read).
+/// A bundled strategy, or spx-mastery changed so that something binds:
+/// - `tight-wacc`: reset on recovery with a WACC limit that caps the hedges
+///   deeper in the ladder (so that a capped record is followed by decisions
+///   that change nothing the hedges read);
+/// - `cap-of-equity`: a layer cap of 4% of equity that steps 3 and 4 reach
+///   (2.5x), falling and rising with equity, to the nearest $100;
+/// - `cap-off-increment`: a layer cap of $2,550, not a multiple of the $100
+///   rounding, that step 3 reaches, under reset on recovery (held sizes).
+///
+/// No bundled strategy's cap ever binds, so without these the cap and the
+/// rounding properties would hold for want of a cap to test.
 fn load(name: &str) -> (Plan, Compiled) {
-    let file = if name == "tight-wacc" {
+    let file = if ["tight-wacc", "cap-of-equity", "cap-off-increment"].contains(&name) {
         "spx-mastery.vxs"
     } else {
         name
@@ -28,6 +36,17 @@ fn load(name: &str) -> (Plan, Compiled) {
             .replace("wacc_impact < 18bps", "wacc_impact < 0.5bps")
             .replace("reset = on win", "reset = on recovery");
     }
+    if name == "cap-of-equity" {
+        text = text
+            .replace("layer_cap = 10% of capital", "layer_cap = 4% of equity")
+            .replace("1.6x into steps 3..4", "2.5x into steps 3..4");
+    }
+    if name == "cap-off-increment" {
+        text = text
+            .replace("layer_cap = 10% of capital", "layer_cap = $2,550")
+            .replace("reset = on win", "reset = on recovery");
+    }
+    assert!(name.ends_with(".vxs") || text != std::fs::read_to_string(&path).unwrap_or_default());
     let src = SourceFile::from_bytes(path.clone(), text.as_bytes());
     static PLUGINS: std::sync::OnceLock<PluginSetup> = std::sync::OnceLock::new();
     let plugins = PLUGINS.get_or_init(|| {
@@ -202,5 +221,37 @@ proptest! {
     #[test]
     fn spx_theta_invariants(trades in journal()) {
         check_invariants("spx-theta.vxs", &trades);
+    }
+
+    #[test]
+    fn a_binding_cap_of_equity_keeps_the_invariants(trades in journal()) {
+        check_invariants("cap-of-equity", &trades);
+    }
+
+    #[test]
+    fn a_binding_cap_off_the_increment_keeps_the_invariants(trades in journal()) {
+        check_invariants("cap-off-increment", &trades);
+    }
+}
+
+/// The two capped variants do bind: three losses in a row reach the cap, so
+/// their property tests above test a cap that clamps, and a size off the
+/// rounding increment would show.
+#[test]
+fn the_capped_variants_bind() {
+    let start = NaiveDate::from_ymd_opt(2010, 1, 4).unwrap_or_default();
+    let trades: Vec<ClosedTrade> = (0..3)
+        .map(|i| ClosedTrade {
+            date: start + chrono::Days::new(7 * i),
+            pnl: Decimal::new(-1_234_56, 2),
+            credit: Some(Decimal::from(1_500)),
+            hedge_pnl: None,
+        })
+        .collect();
+    for name in ["cap-of-equity", "cap-off-increment"] {
+        let (s, c) = load(name);
+        let ds = eval::run(&s, &c, None, &trades).expect("runs");
+        assert!(ds.iter().any(|d| d.capped), "{name}: the cap binds");
+        check_invariants(name, &trades);
     }
 }
