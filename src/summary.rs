@@ -16,6 +16,7 @@
 
 use crate::decision::{Decision, Event};
 use crate::journal::Trade;
+use crate::money::{self, Overflow};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -92,9 +93,25 @@ pub struct Summary {
     pub break_evens: Vec<BreakEven>,
 }
 
+/// A sum of the summary (P&L, credit, hedge cost, a break-even price) beyond
+/// a decimal's range, at a trade: a journal's amounts are each within range,
+/// their sums need not be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("summing trade {trade}: {source}")]
+pub struct SummaryOverflow {
+    /// The trade, 1-based, in journal order.
+    pub trade: usize,
+    /// The overflow.
+    pub source: Overflow,
+}
+
 /// Summarizes a journal and the decisions the engine took over it
 /// (`decisions[0]` before any trade, `decisions[i]` after trade `i`).
-pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> Summary {
+pub fn summarize(
+    capital: Decimal,
+    trades: &[Trade],
+    decisions: &[Decision],
+) -> Result<Summary, SummaryOverflow> {
     let steps: Vec<u32> = trades
         .iter()
         .enumerate()
@@ -105,7 +122,7 @@ pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> 
         .enumerate()
         .map(|(i, _)| decisions.get(i + 1).map_or(Event::Start, |d| d.event))
         .collect();
-    let overall = stats(capital, trades, &steps, &events);
+    let overall = stats(capital, 0, trades, &steps, &events)?;
     let mut cycles = Vec::new();
     let mut start = 0;
     for i in 0..trades.len() {
@@ -125,42 +142,59 @@ pub fn summarize(capital: Decimal, trades: &[Trade], decisions: &[Decision]) -> 
                 open: !ends,
                 stats: stats(
                     capital,
+                    start,
                     &trades[start..=i],
                     &steps[start..=i],
                     &events[start..=i],
-                ),
+                )?,
             });
             start = i + 1;
         }
     }
     let hundred = Decimal::ONE_HUNDRED;
-    let break_evens = trades
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| {
-            let points = t.credit? / (hundred * Decimal::from(t.contracts.max(1)));
-            Some(BreakEven {
-                trade: i + 1,
-                date: t.date,
-                lower: t.short_put? - points,
-                upper: t.short_call? + points,
-            })
-        })
-        .collect();
-    Summary {
+    let mut break_evens = Vec::new();
+    for (i, t) in trades.iter().enumerate() {
+        let (Some(credit), Some(put), Some(call)) = (t.credit, t.short_put, t.short_call) else {
+            continue;
+        };
+        // At least 100 × 1: the quotient is at most the credit.
+        let points = credit / (hundred * Decimal::from(t.contracts.max(1)));
+        let at = |source| SummaryOverflow {
+            trade: i + 1,
+            source,
+        };
+        break_evens.push(BreakEven {
+            trade: i + 1,
+            date: t.date,
+            lower: money::sub(put, points).map_err(at)?,
+            upper: money::add(call, points).map_err(at)?,
+        });
+    }
+    Ok(Summary {
         final_equity: decisions.last().map_or(capital, |d| d.equity),
         overall,
         cycles,
         break_evens,
-    }
+    })
 }
 
-fn stats(capital: Decimal, trades: &[Trade], steps: &[u32], events: &[Event]) -> Stats {
+/// The stats of `trades`, the journal's trades from index `first` on.
+fn stats(
+    capital: Decimal,
+    first: usize,
+    trades: &[Trade],
+    steps: &[u32],
+    events: &[Event],
+) -> Result<Stats, SummaryOverflow> {
     let mut s = Stats::default();
     // The hedge losses of the trades whose credit is known: the ratio's
     // numerator, so that a trade without a credit adds to neither side.
     let mut cost_with_credit = Decimal::ZERO;
     for (i, t) in trades.iter().enumerate() {
+        let at = |source| SummaryOverflow {
+            trade: first + i + 1,
+            source,
+        };
         s.trades += 1;
         if t.pnl < Decimal::ZERO {
             s.losses += 1;
@@ -171,21 +205,29 @@ fn stats(capital: Decimal, trades: &[Trade], steps: &[u32], events: &[Event]) ->
         if events.get(i) == Some(&Event::StoppedOut) {
             s.cycles_stopped_out += 1;
         }
-        s.net_pnl += t.pnl;
+        s.net_pnl = money::add(s.net_pnl, t.pnl).map_err(at)?;
         let h = t.hedge_pnl.unwrap_or_default();
-        s.hedge_pnl += h;
+        s.hedge_pnl = money::add(s.hedge_pnl, h).map_err(at)?;
         if h < Decimal::ZERO {
-            s.hedge_cost -= h;
+            s.hedge_cost = money::sub(s.hedge_cost, h).map_err(at)?;
         }
         if let Some(credit) = t.credit {
-            s.credit += credit;
-            cost_with_credit -= h.min(Decimal::ZERO);
+            s.credit = money::add(s.credit, credit).map_err(at)?;
+            cost_with_credit = money::sub(cost_with_credit, h.min(Decimal::ZERO)).map_err(at)?;
         }
     }
-    s.hedge_cost_to_credit =
-        (!s.credit.is_zero()).then(|| (cost_with_credit / s.credit).round_dp(6));
+    if !s.credit.is_zero() {
+        let last = first + trades.len();
+        let ratio = cost_with_credit
+            .checked_div(s.credit)
+            .ok_or(SummaryOverflow {
+                trade: last,
+                source: Overflow,
+            })?;
+        s.hedge_cost_to_credit = Some(ratio.round_dp(6));
+    }
     s.irr = irr(capital, trades);
-    s
+    Ok(s)
 }
 
 fn irr(capital: Decimal, trades: &[Trade]) -> Option<f64> {
@@ -198,9 +240,14 @@ fn irr(capital: Decimal, trades: &[Trade]) -> Option<f64> {
     flows.extend(trades.iter().map(|t| {
         (
             t.date,
-            (t.pnl + t.hedge_pnl.unwrap_or_default())
-                .to_f64()
-                .unwrap_or(0.0),
+            // Exact when the sum is in range, as a float beyond it.
+            match money::add(t.pnl, t.hedge_pnl.unwrap_or_default()) {
+                Ok(sum) => sum.to_f64().unwrap_or(0.0),
+                Err(Overflow) => {
+                    t.pnl.to_f64().unwrap_or(0.0)
+                        + t.hedge_pnl.and_then(|h| h.to_f64()).unwrap_or(0.0)
+                }
+            },
         )
     }));
     flows.push((last.date, cap));

@@ -332,13 +332,13 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         None => None,
     };
     if let Some(path) = &args.journal {
-        let (_, closed) = super::common::load_journal(path)?;
+        let (trades, closed) = super::common::load_journal(path)?;
         // Sizes from the strategy's engine when there is one: returns on risk.
         let sizes: Vec<Option<Decimal>> = match (&strategy, &compiled) {
             (Some(s), Some(c)) => match crate::eval::run(s, c, None, &closed) {
                 Ok(d) => d.iter().map(|d| Some(d.size)).collect(),
                 Err(e) => {
-                    say!("error: {}: {e}", path.display());
+                    say!("error: {}", super::run::journal_error(path, &trades, &e));
                     return Err(exit::findings());
                 }
             },

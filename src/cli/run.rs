@@ -168,16 +168,26 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         say!("error: {}", journal_error(&args.journal, &l.trades, &e));
         return exit::findings();
     }
+    let summary = if args.summary {
+        match crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let trade = e.trade.checked_sub(1).and_then(|i| l.trades.get(i));
+                let at = trade.map_or(0, |t| t.line);
+                say!("error: {}:{at}:1: {e}", args.journal.display());
+                return exit::findings();
+            }
+        }
+    } else {
+        None
+    };
     let result = super::output::write_or_say(args.out.as_deref(), |w| {
-        if args.summary {
-            let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions);
+        if let Some(s) = &summary {
             return match args.format {
-                RunFormat::Json => writeln!(
-                    w,
-                    "{}",
-                    serde_json::to_string_pretty(&s).unwrap_or_default()
-                ),
-                _ => write_summary(w, &s),
+                RunFormat::Json => {
+                    writeln!(w, "{}", serde_json::to_string_pretty(s).unwrap_or_default())
+                }
+                _ => write_summary(w, s),
             };
         }
         match args.format {

@@ -654,7 +654,7 @@ fn a_history_may_be_only_a_header() {
 }
 
 /// An amount that overflows while a journal is replayed is an error at the
-/// line of the trade it happened at, in `run`, `next` and `diff`.
+/// line of the trade it happened at, in `run`, `next`, `diff` and `risk`.
 #[test]
 fn an_overflow_while_replaying_names_the_trades_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -683,6 +683,8 @@ fn an_overflow_while_replaying_names_the_trades_line() {
             ],
             2,
         ),
+        // `risk` said `overflow.csv: after trade 8: ...`, without the line.
+        (vec!["risk", s, "--journal", journal], 1),
     ] {
         let out = crate::common::vixshield(&args);
         assert_eq!(out.status.code(), Some(code), "{args:?}");
@@ -717,6 +719,49 @@ fn a_flat_run_has_an_irr_of_zero_not_minus_zero() {
     let stdout = crate::common::text(&out.stdout);
     assert!(stdout.contains("IRR 0.00%"), "{stdout}");
     assert!(!stdout.contains("-0.00%"), "{stdout}");
+}
+
+/// The summary's sums can overflow where the replay does not: a journal's
+/// amounts are each within a decimal's range, their sums (the credit
+/// collected) and a strike plus its credit in points (a break-even) need not
+/// be. That is an error at the trade's line, exit 1, nothing on stdout, in
+/// the table and in JSON; it panicked (`Addition overflowed`).
+#[test]
+fn a_summary_sum_beyond_a_decimal_is_an_error_at_the_trades_line() {
+    let max = "79228162514264337593543950335";
+    for (journal, line, trade) in [
+        // Two credits of the largest decimal.
+        (
+            format!("date,pnl,credit\n2024-01-05,100,{max}\n2024-02-05,100,{max}\n"),
+            3,
+            2,
+        ),
+        // A short call of the largest decimal, plus $10 of credit in points.
+        (
+            format!(
+                "date,pnl,credit,short_put,short_call\n\
+                 2024-01-05,100,1000,4500,4900\n\
+                 2024-02-05,100,1000,4500,{max}\n"
+            ),
+            3,
+            2,
+        ),
+    ] {
+        for format in ["table", "json"] {
+            let out = run_summary(&journal, &["--no-market", "--format", format]);
+            let stderr = crate::common::text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{journal}\n{stderr}");
+            assert!(out.stdout.is_empty(), "{journal}");
+            assert!(
+                stderr.starts_with("error: ")
+                    && stderr.ends_with(&format!(
+                        "journal.csv:{line}:1: summing trade {trade}: \
+                         amount overflows the largest representable decimal\n"
+                    )),
+                "{journal}\n{stderr}"
+            );
+        }
+    }
 }
 
 /// The summary's ratio and break-evens: hedge losses count toward "hedge
