@@ -111,12 +111,13 @@ def parse_strategy(path):
     for m in re.finditer(r"hedge (\w+) \{(.*?)\n\}", src, re.S):
         body = m.group(2)
         inst = re.search(r"instrument\s*=\s*(\w+)", body).group(1)
-        a, b = re.search(r"dte\s*=\s*(\d+)d\.\.(\d+)d", body).groups()
+        m2 = re.search(r"dte\s*=\s*(\d+)d(?:\.\.(\d+)d)?", body)
+        a, b = m2.group(1), m2.group(2) or m2.group(1)
         alloc = float(re.search(r"allocation\s*=\s*([\d.]+)% of size", body).group(1)) / 100
         step_from = int(re.search(r"active\s*=\s*from step (\d+)", body).group(1))
         trig = "trigger" in body
         hedges.append(
-            dict(name=m.group(1), inst=inst, dte=(int(a) + int(b)) // 2, dte_exact=(int(a) + int(b)) / 2,
+            dict(name=m.group(1), inst=inst, dte=math.floor((int(a) + int(b)) / 2 + 0.5),
                  alloc=alloc, from_step=step_from, trigger=trig)
         )
     s["hedges"] = hedges
@@ -314,6 +315,8 @@ class Model:
         if budget <= 0:
             return 0.0, None
         expiry = self.expiry_for(entry, h["dte"])
+        if expiry <= entry:
+            return 0.0, None  # it would expire as it is bought: not bought
         unit, strikes = self.hedge_unit(h, entry, expiry)
         if unit <= 0:
             return 0.0, None

@@ -29,7 +29,8 @@
 //!   and VIX3M (VIX alone before VIX3M exists) at `vol_of_vol`; calls at
 //!   `hedge_otm` × the forward; spreads (`vix_call_spread`, `vix_futures_spread`,
 //!   `etf_spread`) as call spreads with the short leg `spread_width` × further;
-//!   closed at their expiry (at intrinsic on spot VIX) or with the condor; realized
+//!   closed at their expiry (at intrinsic on spot VIX) or with the condor; one
+//!   that would expire on its entry day is not bought; realized
 //!   profit goes through the engine's roll into the next layer;
 //! - commissions per contract per leg, slippage in index points per leg.
 
@@ -861,6 +862,14 @@ fn enter(
                 h.name
             ));
         };
+        // One that would expire on its entry day (a short `dte` over a
+        // weekend or a holiday: a 1d layer bought on a Friday) has no time
+        // left and is not bought. It was bought at its intrinsic value, by
+        // the budget's worth of commissions, and settled at the next
+        // trading day's VIX, after its expiry.
+        if hedge_expiry <= date {
+            continue;
+        }
         // Priced with the days to the expiry it really has.
         let days = (hedge_expiry - date).num_days() as f64;
         let fwd = vix_forward(v, v3, days);

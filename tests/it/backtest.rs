@@ -958,12 +958,21 @@ fn library_backtest(
     path: &str,
     config: &vixshield::backtest::Config,
 ) -> (vixshield::backtest::Backtest, vixshield::model::Strategy) {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy");
+    library_backtest_source(path, text, config)
+}
+
+/// A strategy's `text` (named `path`) backtested as [`library_backtest`] does.
+fn library_backtest_source(
+    path: &str,
+    text: String,
+    config: &vixshield::backtest::Config,
+) -> (vixshield::backtest::Backtest, vixshield::model::Strategy) {
     use vixshield::check::{Env, check_source};
     use vixshield::eval::MarketValues;
     use vixshield::market::{Calendar, Market};
     use vixshield::source::SourceFile;
-    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
-        .expect("the strategy");
     let s = check_source(&SourceFile::new(path, text), &Env::default())
         .strategy
         .expect("it checks");
@@ -1066,6 +1075,58 @@ fn options_expire_on_the_last_trading_day_on_or_before_entry_plus_dte() {
         ("2017-09-21", "2017-11-03", "2017-11-03", "expiry"),
         "{first:?}"
     );
+}
+
+/// A hedge that would expire on the day it is bought (a 1d layer bought on a
+/// Friday: its Saturday expiry goes back to that Friday) has no time left and
+/// is not bought. It was bought at its intrinsic value, nothing for a call
+/// 20% out of the money, so the budget bought commissions (1,538 calls for
+/// $1,000), and settled at the next trading day's VIX, after its expiry: the
+/// condor entered on Friday 2011-08-05 (VIX 32) made $1,537,000.30 on its
+/// "hedge" from Monday's VIX of 48, and the whole run $2.78 million on a
+/// $1 million account.
+#[test]
+fn a_hedge_that_would_expire_on_its_entry_day_is_not_bought() {
+    use chrono::{Datelike, NaiveDate};
+    use rust_decimal::Decimal;
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/strategies/tasty-16-delta.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy")
+        + "hedge overnight {\n    instrument = vix_calls\n    dte = 1d\n    \
+           allocation = 10% of size\n    active = from step 1\n}\n";
+    let (bt, _) = library_backtest_source(
+        "overnight.vxs",
+        text,
+        &vixshield::backtest::Config::default(),
+    );
+    assert!(bt.trades.len() > 300);
+    let (mut fridays, mut bought) = (0, 0);
+    for t in &bt.trades {
+        for h in &t.hedges {
+            assert!(h.expiry > t.entry, "bought as it expires: {t:?}");
+        }
+        if t.entry.weekday() == chrono::Weekday::Fri {
+            fridays += 1;
+            assert!(t.hedges.is_empty(), "{t:?}");
+            assert_eq!(t.hedge_pnl, Decimal::ZERO, "{t:?}");
+        } else {
+            bought += usize::from(!t.hedges.is_empty());
+        }
+    }
+    assert!(fridays > 50, "{fridays} condors entered on a Friday");
+    assert!(
+        bought > 200,
+        "the other days still buy their hedge: {bought}"
+    );
+    let day = NaiveDate::from_ymd_opt(2011, 8, 5);
+    let t = bt
+        .trades
+        .iter()
+        .find(|t| Some(t.entry) == day)
+        .expect("a condor entered on 2011-08-05");
+    assert_eq!(t.hedge_pnl, Decimal::ZERO, "{t:?}");
 }
 
 /// The books balance, exactly: initial capital + net P&L = final equity, and
