@@ -1189,10 +1189,17 @@ impl<'e> Checker<'e> {
         });
         let short_delta = set.one("short_delta").and_then(|s| {
             let mut ts = Terms::new(s);
-            let (r, span) = self.range(&mut ts, "a delta range", "0.15..0.20", |l| match l {
-                Literal::Number(d) => Some(*d),
-                _ => None,
-            })?;
+            // One delta (`0.16`) is the range of that delta alone, as a
+            // hedge's `dte` of one count is.
+            let (r, span) = if matches!(ts.peek(), Some(ast::Term::Range(..))) {
+                self.range(&mut ts, "a delta range", "0.15..0.20", |l| match l {
+                    Literal::Number(d) => Some(*d),
+                    _ => None,
+                })?
+            } else {
+                let (d, span) = self.number(&mut ts, "0.15..0.20")?;
+                ((d, d), span)
+            };
             self.end(&mut ts, "0.15..0.20");
             for d in [r.0, r.1] {
                 if d <= Decimal::ZERO || d >= Decimal::ONE {

@@ -254,3 +254,37 @@ fn a_quick_ratio_floor_past_any_decimal_blocks() {
         }
     }
 }
+
+/// `short_delta = 0.16` is the range `0.16..0.16` (it was refused as "a
+/// plain number"); one delta keeps the range's bounds and units.
+#[test]
+fn one_short_delta_is_its_own_range() {
+    let path = "tests/fixtures/strategies/tasty-16-delta.vxs";
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy");
+    assert!(
+        text.contains("short_delta = 0.16..0.16"),
+        "the fixture's range"
+    );
+    let checked = |delta: &str| {
+        let t = text.replace(
+            "short_delta = 0.16..0.16",
+            &format!("short_delta = {delta}"),
+        );
+        check_source(&SourceFile::new(path, t), &Env::default())
+    };
+    let one = checked("0.16");
+    assert!(one.diagnostics.is_empty(), "{:?}", one.diagnostics);
+    let range = checked("0.16..0.16").strategy.expect("it checks");
+    let d = Decimal::from_str("0.16").expect("a decimal");
+    assert_eq!(one.strategy.expect("it checks").entry.short_delta, (d, d));
+    assert_eq!(range.entry.short_delta, (d, d));
+    for (bad, code) in [("1.2", "E0405"), ("0", "E0405"), ("16%", "E0301")] {
+        let codes: Vec<&str> = checked(bad)
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert_eq!(codes, [code], "short_delta = {bad}");
+    }
+}
