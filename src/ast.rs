@@ -224,8 +224,8 @@ pub enum Guard {
     Condition {
         /// The condition that must hold for an entry.
         expr: Expr,
-        /// `under N sigma`
-        stress: Option<(Decimal, Loc)>,
+        /// `under N sigma` (N a plain number, or a param holding one)
+        stress: Option<(Count, Loc)>,
         /// The whole statement.
         loc: Loc,
     },
@@ -238,6 +238,18 @@ impl Guard {
             Guard::Blackout { loc, .. } | Guard::Condition { loc, .. } => loc.0,
         }
     }
+}
+
+/// A count that a statement's syntax fixes in place, written as a literal
+/// or as the name of a param holding one (so that a sweep can vary it): the
+/// days of `within 1d of ...`, the N of `under N sigma`. The parser checks a
+/// literal's unit; the checker checks a param's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Count {
+    /// `1d`, `3`
+    Lit(Decimal),
+    /// `window`: a param's name
+    Param(Ident),
 }
 
 /// `signal name = expr`
@@ -298,10 +310,10 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `( e )`, kept so the formatter can print what the author wrote
     Paren(Box<Expr>),
-    /// `within 1d of FOMC, CPI`
+    /// `within 1d of FOMC, CPI`, `within window of FOMC`
     Within {
-        /// How many days before an event.
-        days: Decimal,
+        /// How many days before an event: days, or a param holding days.
+        days: Count,
         /// The events.
         events: Vec<Ident>,
     },

@@ -380,8 +380,15 @@ impl<'a> Compiler<'a> {
                 self.graph.add(Node::Binary(*op, a, b))
             }
             ExprKind::Within { days, events } => {
+                let days = match days {
+                    ast::Count::Lit(d) => Some(*d),
+                    ast::Count::Param(p) => match self.params.get(p.name.as_str()) {
+                        Some(Literal::Days(d)) => Some(*d),
+                        _ => None,
+                    },
+                };
                 let days = days
-                    .to_u32()
+                    .and_then(|d| d.to_u32())
                     .ok_or_else(|| CompileError::Unsupported(crate::fmt::expr(e)))?;
                 self.graph.add(Node::Within {
                     days,

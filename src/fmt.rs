@@ -17,7 +17,7 @@
 //! Formatting is idempotent, and the output parses to the same tree.
 
 use crate::ast::{
-    self, BinOp, Expr, ExprKind, Guard, Item, Label, Literal, Section, Setting, Term, UnOp,
+    self, BinOp, Count, Expr, ExprKind, Guard, Item, Label, Literal, Section, Setting, Term, UnOp,
 };
 use crate::parse::{Comment, Parsed};
 use crate::source::{SourceFile, Span};
@@ -357,8 +357,12 @@ impl Printer<'_> {
                         close: INDENT,
                     };
                     self.value(e, at, false);
-                    if let Some((n, _)) = stress {
-                        self.out.push_str(&format!(" under {n} sigma"));
+                    match stress {
+                        Some((Count::Lit(n), _)) => self.out.push_str(&format!(" under {n} sigma")),
+                        Some((Count::Param(p), _)) => {
+                            self.out.push_str(&format!(" under {} sigma", p.name));
+                        }
+                        None => {}
                     }
                 }
             }
@@ -541,7 +545,10 @@ fn write_expr_before(e: &Expr, out: &mut String, comma_follows: bool) {
             if comma_follows {
                 out.push('(');
             }
-            out.push_str(&format!("within {days}d of "));
+            match days {
+                Count::Lit(d) => out.push_str(&format!("within {d}d of ")),
+                Count::Param(p) => out.push_str(&format!("within {} of ", p.name)),
+            }
             for (i, ev) in events.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");

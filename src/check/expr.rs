@@ -5,7 +5,7 @@
 //! days, multipliers and points have no place in a signal and are unit errors.
 
 use super::{Checker, SigState};
-use crate::ast::{BinOp, Expr, ExprKind, Literal, UnOp};
+use crate::ast::{BinOp, Count, Expr, ExprKind, Literal, UnOp};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::signals::{self, ParamKind};
 use rust_decimal::Decimal;
@@ -118,7 +118,12 @@ impl Checker<'_> {
                 Some(out)
             }
             ExprKind::Within { days, events } => {
-                let days_ok = self.check_days(*days, e);
+                let days_ok = self
+                    .count(days, "within", "days", "1d", |l| match l {
+                        Literal::Days(d) => Some(*d),
+                        _ => None,
+                    })
+                    .is_some_and(|d| self.check_days(d, e));
                 for ev in events {
                     if !self.env.events.iter().any(|k| k == &ev.name) {
                         let mut d = Diagnostic::new(
@@ -183,6 +188,58 @@ impl Checker<'_> {
 
     /// Whether `within`'s days are whole, not negative and at most
     /// [`MAX_DAYS`](crate::model::MAX_DAYS), like every other day count.
+    /// The value of a count written in place (`within 1d`, `under 3 sigma`):
+    /// the literal, or the value of the param named there, which `unit` must
+    /// accept (it gives the number). The param counts as used.
+    pub(crate) fn count(
+        &mut self,
+        c: &Count,
+        what: &str,
+        expected: &str,
+        example: &str,
+        unit: fn(&Literal) -> Option<Decimal>,
+    ) -> Option<Decimal> {
+        let name = match c {
+            Count::Lit(d) => return Some(*d),
+            Count::Param(name) => name,
+        };
+        let Some((lit, _)) = self.params.get(&name.name).cloned() else {
+            let d = Diagnostic::new(
+                Code::UnknownName,
+                name.span(),
+                format!("unknown param `{}`", name.name),
+            )
+            .label(format!("`{what}` takes {expected} or a param holding them"));
+            let d = match did_you_mean(&name.name, self.params.keys().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(format!("declare it: `param {} = {example}`", name.name)),
+            };
+            self.diags.push(d);
+            return None;
+        };
+        self.used.insert(name.name.clone());
+        if let Some(v) = unit(&lit) {
+            return Some(v);
+        }
+        let found = super::terms::describe(&lit);
+        self.diags.push(
+            Diagnostic::new(
+                Code::UnitMismatch,
+                name.span(),
+                format!(
+                    "`{what}` expects {expected}, found param `{}` holding {found}",
+                    name.name
+                ),
+            )
+            .label(format!("this is {found}"))
+            .help(format!(
+                "write for example `param {} = {example}`",
+                name.name
+            )),
+        );
+        None
+    }
+
     fn check_days(&mut self, days: Decimal, e: &Expr) -> bool {
         let max = crate::model::MAX_DAYS;
         if days.fract().is_zero() && days > Decimal::from(max) {

@@ -1991,7 +1991,11 @@ impl<'e> Checker<'e> {
                 let ExprKind::Within { days, events } = &within.kind else {
                     return None;
                 };
-                let (days, _) = self.whole(*days, within.span(), "within")?;
+                let days = self.count(days, "within", "days", "1d", |l| match l {
+                    Literal::Days(d) => Some(*d),
+                    _ => None,
+                })?;
+                let (days, _) = self.whole(days, within.span(), "within")?;
                 Some(Guard::Blackout {
                     days,
                     events: events.iter().map(|e| e.name.clone()).collect(),
@@ -2002,9 +2006,15 @@ impl<'e> Checker<'e> {
                     && let ExprKind::Name(var) = &lhs.kind
                     && expr::GUARD_VARS.contains(&var.as_str())
                 {
-                    return self.guard_var(var, *op, rhs, *stress, loc.0, account);
+                    let sigma = stress.as_ref().map(|(c, l)| (self.sigma(c), *l));
+                    let resolved = sigma.and_then(|(v, l)| Some((v?, l)));
+                    let g = self.guard_var(var, *op, rhs, resolved, loc.0, account);
+                    return g.filter(|_| !matches!(sigma, Some((None, _))));
                 }
-                if let Some((_, s)) = stress {
+                if let Some((c, s)) = stress {
+                    if let ast::Count::Param(p) = c {
+                        self.used.insert(p.name.clone());
+                    }
                     self.misplaced_stress(s.0);
                     // Still checked: its names are used, and its own
                     // problems are worth reporting at the same time.
@@ -2015,6 +2025,34 @@ impl<'e> Checker<'e> {
                     .then(|| Guard::Condition { expr: expr.clone() })
             }
         }
+    }
+
+    /// The N of `under N sigma`: a plain number, or a param holding a
+    /// non-negative one.
+    fn sigma(&mut self, c: &ast::Count) -> Option<Decimal> {
+        let n = self.count(c, "under ... sigma", "a plain number", "3", |l| match l {
+            Literal::Number(d) => Some(*d),
+            _ => None,
+        })?;
+        if n < Decimal::ZERO
+            && let ast::Count::Param(p) = c
+        {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    p.span(),
+                    format!(
+                        "a stress of `{}` sigma is negative (param `{}`)",
+                        n.normalize(),
+                        p.name
+                    ),
+                )
+                .label("a stress is a number of standard deviations against the position")
+                .help(format!("write for example `param {} = 3`", p.name)),
+            );
+            return None;
+        }
+        Some(n)
     }
 
     /// A `under N sigma` stress on a guard other than `quick_ratio`.

@@ -24,7 +24,7 @@
 //! [`super::climb`] with its own depth limit.
 
 use super::{MAX_DEPTH, Tok, climb, literal_of, quantity_of};
-use crate::ast::{BinOp, Expr, ExprKind, Guard, Ident, Literal, Term, UnOp};
+use crate::ast::{BinOp, Count, Expr, ExprKind, Guard, Ident, Literal, Term, UnOp};
 use crate::source::{Loc, Span};
 
 /// The hand-written parser over one text.
@@ -528,10 +528,13 @@ impl<'a> Hand<'a> {
         Some((list, deepest, q + 1))
     }
 
-    /// `within`: `kw_within ~ quantity ~ kw_of ~ event ~ ("," ~ event)*`.
+    /// `within`: `kw_within ~ (quantity | ident) ~ kw_of ~ event ~ ("," ~ event)*`.
     fn within(&mut self, p: usize) -> Option<(Expr, usize)> {
         let q = self.skip(self.word(p, b"within")?);
-        let qe = self.quantity(q)?;
+        let (qe, named) = match self.quantity(q) {
+            Some(e) => (e, false),
+            None => (self.ident(q)?, true),
+        };
         let r = self.skip(self.word(self.skip(qe), b"of")?);
         let mut events = Vec::new();
         let ee = self.name_end(r)?;
@@ -546,8 +549,9 @@ impl<'a> Hand<'a> {
             events.push(s.ident_at(u, e));
             Some(e)
         });
-        let days = match self.quantity_lit(q, qe) {
-            Some(Literal::Days(d)) => d,
+        let days = match (named, self.quantity_lit_or_name(q, qe, named)) {
+            (true, _) => Count::Param(self.ident_at(q, qe)),
+            (false, Some(Literal::Days(d))) => Count::Lit(d),
             _ => {
                 self.bad = true;
                 return Some((placeholder(p, end), end));
@@ -646,18 +650,31 @@ impl<'a> Hand<'a> {
         ))
     }
 
-    /// `stress`: `kw_under ~ quantity ~ kw_sigma`; the number of standard deviations.
-    fn stress(&mut self, p: usize) -> Option<(rust_decimal::Decimal, usize)> {
+    /// `stress`: `kw_under ~ (quantity | ident) ~ kw_sigma`; the number of
+    /// standard deviations.
+    fn stress(&mut self, p: usize) -> Option<(Count, usize)> {
         let q = self.skip(self.word(p, b"under")?);
-        let qe = self.quantity(q)?;
+        let (qe, named) = match self.quantity(q) {
+            Some(e) => (e, false),
+            None => (self.ident(q)?, true),
+        };
         let end = self.word(self.skip(qe), b"sigma")?;
-        match self.quantity_lit(q, qe) {
-            Some(Literal::Number(d)) => Some((d, end)),
+        match (named, self.quantity_lit_or_name(q, qe, named)) {
+            (true, _) => Some((Count::Param(self.ident_at(q, qe)), end)),
+            (false, Some(Literal::Number(d))) => Some((Count::Lit(d), end)),
             _ => {
                 self.bad = true;
-                Some((rust_decimal::Decimal::ZERO, end))
+                Some((Count::Lit(rust_decimal::Decimal::ZERO), end))
             }
         }
+    }
+
+    /// The literal of the quantity from `p` to `end`, unless it is a name.
+    fn quantity_lit_or_name(&mut self, p: usize, end: usize, named: bool) -> Option<Literal> {
+        if named {
+            return None;
+        }
+        self.quantity_lit(p, end)
     }
 }
 

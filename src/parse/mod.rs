@@ -618,9 +618,18 @@ impl Builder {
         let stress = match inner.next() {
             Some(s) => {
                 let sl = loc(&s, self.offset);
-                let n = s.into_inner().find(|p| p.as_rule() == Rule::quantity)?;
+                let n = s
+                    .into_inner()
+                    .find(|p| matches!(p.as_rule(), Rule::quantity | Rule::ident))?;
+                if n.as_rule() == Rule::ident {
+                    return Some(ast::Guard::Condition {
+                        expr,
+                        stress: Some((ast::Count::Param(ident(&n, self.offset)), sl)),
+                        loc: l,
+                    });
+                }
                 match self.quantity(&n)? {
-                    Literal::Number(d) => Some((d, sl)),
+                    Literal::Number(d) => Some((ast::Count::Lit(d), sl)),
                     _ => {
                         self.diags.push(
                             Diagnostic::new(
@@ -786,8 +795,9 @@ impl Builder {
         let mut events = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
+                Rule::ident => days = Some(ast::Count::Param(ident(&q, self.offset))),
                 Rule::quantity => match self.quantity(&q)? {
-                    Literal::Days(d) => days = Some(d),
+                    Literal::Days(d) => days = Some(ast::Count::Lit(d)),
                     _ => {
                         self.diags.push(
                             Diagnostic::new(

@@ -243,7 +243,7 @@ fn the_capped_variants_bind() {
     let trades: Vec<ClosedTrade> = (0..3)
         .map(|i| ClosedTrade {
             date: start + chrono::Days::new(7 * i),
-            pnl: Decimal::new(-1_234_56, 2),
+            pnl: Decimal::new(-123_456, 2),
             credit: Some(Decimal::from(1_500)),
             hedge_pnl: None,
         })

@@ -545,3 +545,119 @@ fn walk_forward_periods_are_read_and_their_errors_say_what_is_wrong() {
         );
     }
 }
+
+/// spx-mastery with its blackout window and its quick-ratio stress as params
+/// (`window` also in `theta_press`, so a signal's `within` reads it too).
+fn within_and_stress_params() -> String {
+    let text = std::fs::read_to_string(format!(
+        "{}/strategies/spx-mastery.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("spx-mastery");
+    let text = text
+        .replace("within 1d of", "within window of")
+        .replace("under 3 sigma", "under stress sigma");
+    assert!(text.contains("within window of") && text.contains("under stress sigma"));
+    format!("param window = 1d\nparam stress = 3\n\n{text}")
+}
+
+/// A param can stand where a statement's syntax fixes a count: the days of
+/// `within Nd of ...` (in a guard and in a signal) and the N of `under N
+/// sigma`. They were a syntax error (`expected a value, found `window``)
+/// with the param called never used, so a sweep could not vary the
+/// blackout window or the stress.
+#[test]
+fn params_set_the_days_of_within_and_the_stress() {
+    use rust_decimal::Decimal;
+    use vixshield::model::Guard;
+    let text = within_and_stress_params();
+    let src = SourceFile::new("params.vxs", text.clone());
+    let env = Env::default();
+    let guards = |overrides: &[(String, Literal)]| {
+        let c = check_source_with(&src, &env, overrides);
+        assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+        c.strategy.expect("checks").guards
+    };
+    let at = |gs: &[Guard]| {
+        let days = gs.iter().find_map(|g| match g {
+            Guard::Blackout { days, .. } => Some(*days),
+            _ => None,
+        });
+        let sigma = gs.iter().find_map(|g| match g {
+            Guard::QuickRatio { sigma, .. } => Some(*sigma),
+            _ => None,
+        });
+        (days, sigma)
+    };
+    assert_eq!(at(&guards(&[])), (Some(1), Some(Decimal::from(3))));
+    let set = [
+        ("window".to_string(), Literal::Days(Decimal::from(5))),
+        ("stress".to_string(), Literal::Number(Decimal::new(25, 1))),
+    ];
+    assert_eq!(at(&guards(&set)), (Some(5), Some(Decimal::new(25, 1))));
+    // The wrong unit from a sweep is the file's error: E0301.
+    let c = check_source_with(
+        &src,
+        &env,
+        &[("window".into(), Literal::Number(Decimal::from(2)))],
+    );
+    assert!(c.strategy.is_none());
+    assert!(c.diagnostics.iter().any(|d| d.code.as_str() == "E0301"));
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("params.vxs");
+    std::fs::write(&path, &text).expect("write");
+    let path = path.display().to_string();
+    // At the defaults it decides as spx-mastery does, to the byte; `fmt` keeps
+    // the names.
+    let next = |file: &str| {
+        vixshield(&[
+            "next",
+            file,
+            "--journal",
+            "tests/fixtures/journals/progression.csv",
+            "--format",
+            "json",
+        ])
+    };
+    let canonical = ok(&next("strategies/spx-mastery.vxs"));
+    assert_eq!(ok(&next(&path)), canonical);
+    let out = vixshield(&["fmt", "--stdout", &path]);
+    let formatted = String::from_utf8_lossy(&out.stdout);
+    assert!(formatted.contains("no entry within window of FOMC, CPI, PPI"));
+    assert!(formatted.contains("quick_ratio >= 1.4 under stress sigma"));
+
+    // A signal's `within` reads the param too, and a sweep varies both.
+    let with_signal = text.replace(
+        "signal theta_press = vix < ema(vix, 10) and",
+        "signal theta_press = vix < ema(vix, 10) and not within window of FOMC and",
+    );
+    assert_ne!(with_signal, text);
+    std::fs::write(&path, &with_signal).expect("write");
+    let v = ok(&vixshield(&[
+        "sweep",
+        &path,
+        "--set",
+        "window=0d..6d:6d",
+        "--set",
+        "stress=0..6:6",
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2018-12-31",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["failed"].as_array().map(Vec::len), Some(0), "{v}");
+    let skipped = |window: &str| {
+        v["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["params"]["window"] == window)
+            .map(|r| r["metrics"]["skipped"].clone())
+    };
+    let (none, six) = (skipped("0d"), skipped("6d"));
+    assert!(none.is_some() && six.is_some());
+    assert_ne!(none, six, "a longer blackout skips other days");
+}
