@@ -226,7 +226,7 @@ class Model:
             if i < 0:
                 return v
             v3 = self.vix3m[self.vix3m_days[i]]
-        return v + (v3 - v) * ndays / 93
+        return v + (v3 - v) * min(ndays / 93, 1.0)  # interpolated, not extrapolated
 
     def hedge_unit(self, h, day, expiry, strikes=None):
         """Price (VIX points) of one hedge unit, and its strikes."""
@@ -516,8 +516,19 @@ def compare_report(m, strat, trades, o):
     sortino = mean / math.sqrt(down) * math.sqrt(252)
     net = sum(t["engine_pnl"] + t["engine_hedge_pnl"] for t in trades)
     wins = sum(1 for t in trades if t["engine_pnl"] >= 0)
+    def hedge_cost(h):
+        legs = 1 if h["strikes"][1] is None else 2
+        return round(h["qty"] * (h["unit"] * 100 + legs * o.commission), 2)
+
+    costs = sum(hedge_cost(h) for t in trades for h in t.get("hedges", []))
+    credit = sum(t["credit"] * t["contracts"] for t in trades if not t.get("skip"))
+    # capital at risk on a day a condor is open (entry day included): its
+    # stop plus its hedges' premium
+    at_risk = max((t["max_loss"] + sum(hedge_cost(h) for h in t.get("hedges", []))
+                   for t in trades if not t.get("skip")), default=0.0)
     mine = dict(max_drawdown_intra_trade=worst, sharpe=sharpe, sortino=sortino,
-                final_equity=capital + net, win_rate=wins / len(trades))
+                final_equity=capital + net, win_rate=wins / len(trades),
+                hedge_cost_to_credit=costs / credit, peak_capital_at_risk=at_risk)
     ok = True
     for k, v in mine.items():
         theirs = float(rep[k])
