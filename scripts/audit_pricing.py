@@ -10,6 +10,17 @@ reason, P&L) and the hedges' P&L; then it compares field by field.
 Usage:
     vixshield backtest STRATEGY --trades /tmp/t.csv
     python3 scripts/audit_pricing.py STRATEGY /tmp/t.csv [--verbose]
+        [--report REPORT.json] [the backtest's assumption flags, --from, --to]
+
+Hedge triggers and the roll are not recomputed (the signals and the engine
+are audited elsewhere): each trade's hedge P&L must match some choice of the
+layers that fire (those without a trigger always buy) and of the roll
+(none, or the previous trade's hedge profit x a coefficient, to the cent).
+With --report, the daily marked equity (intra-trade drawdown, Sharpe,
+Sortino) and the report's totals are recomputed too.
+
+Result on 2025-08-15 data: every trade of strategies/*.vxs and
+tasty-16-delta matches in every field ($0.02), and so do the flags' variants.
 
 The strategy's parameters are read with a few regexes (enough for the files in
 strategies/ and tests/fixtures/strategies/tasty-16-delta.vxs).
@@ -30,8 +41,10 @@ Model, as README documents it:
   = min(take_profit x credit, target_return x (wing - credit)); max loss =
   max_loss% x credit; exit_dte; expiry at intrinsic; end of data at the mark;
 - hedges: Black-76, vol of vol 0.9, forward = VIX + (VIX3M - VIX) x days/93
-  (VIX alone without VIX3M), strike = 1.2 x forward (whole points), spreads
-  short 1.5 x long; expiry like condors at entry + middle of the layer's dte;
+  (flat past 93 days; VIX alone without VIX3M), strike = 1.2 x forward
+  (whole points, half away from zero), spreads short 1.5 x long; expiry like
+  condors at entry + middle of the layer's dte (one expiring on its entry day
+  is not bought);
   close at expiry (intrinsic on spot VIX) or with the condor (at the mark).
   Not in README, taken as the engine does it: whole hedge contracts (the
   budget / (premium + commission per leg)), commission per leg again when
