@@ -373,7 +373,8 @@ struct Row<'r, 'a> {
 
 /// Calls `row` on each row of a calendar file of `width` fields (`date`,
 /// `event`, ...): lines starting with `#` and blank lines are skipped, a
-/// first line whose first field is `date` is a header; the date is read and
+/// first line whose first field is `date` is a header (of `width` fields,
+/// as every row); the date is read and
 /// the event name checked (one of `only`, when given) before `row` sees
 /// them. Returns the rows seen.
 fn for_each_row<'a>(
@@ -396,10 +397,13 @@ fn for_each_row<'a>(
                 .first()
                 .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
         first = false;
+        // The header too: a file whose lines end in a lone `\r` is one line,
+        // which a header check on its first field alone took for the header,
+        // skipping every row.
+        text::check_width(path, &line, &fields, width)?;
         if is_header {
             continue;
         }
-        text::check_width(path, &line, &fields, width)?;
         let (Some(&date), Some(&event)) = (fields.first(), fields.get(1)) else {
             continue;
         };

@@ -363,6 +363,53 @@ fn a_calendar_file_with_a_replaces_header_moves_dates() {
     assert!(Calendar::new().load_events(&path).is_err());
 }
 
+/// A calendar file whose lines end in a lone `\r` (old Mac line ends) is one
+/// line to the reader; its first field is `date`, so it was taken for the
+/// header and every event in it skipped, exit 0. The header is held to the
+/// rows' width now: an error at the line's first extra field, exit 1, and
+/// nothing on stdout. The same events with `\r\n` are read.
+#[test]
+fn a_calendar_file_with_lone_cr_line_ends_is_an_error_not_an_empty_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.csv");
+    let file = path.to_str().unwrap();
+    let signal = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        crate::common::vixshield(&[
+            "signal",
+            "within 1d of CPI",
+            "--calendar",
+            file,
+            "--from",
+            "2021-06-22",
+            "--to",
+            "2021-06-22",
+        ])
+    };
+    // No CPI near 2021-06-22 in the bundled calendar: the file's is the one.
+    let out = signal("date,event\r\n2021-06-23,CPI\r\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        crate::common::text(&out.stdout),
+        "date,value\n2021-06-22,1\n"
+    );
+
+    let out = signal("date,event\r2021-06-23,CPI\r");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        crate::common::text(&out.stderr),
+        format!("error: {file}:1:23: expected 2 fields, found 3\n")
+    );
+    // A file of spans, whose header decides its kind, likewise.
+    std::fs::write(&path, "date,event,until\r2021-06-01,CPI,2021-06-30\r").unwrap();
+    let e = Calendar::bundled().unwrap().load_events(&path).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("{file}:1:12: expected 2 fields, found 5")
+    );
+}
+
 #[test]
 fn a_calendar_file_with_an_until_header_marks_unknown_spans() {
     let dir = tempfile::tempdir().unwrap();
