@@ -2,8 +2,10 @@
 
 use super::common::MarketArgs;
 use super::{Format, exit};
+use crate::decision::Trigger;
 use crate::eval::Engine;
 use crate::money::{fmt_money, fmt_percent};
+use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -90,8 +92,24 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     Some(m) => writeln!(w, " = {}", fmt_money(m))?,
                     None => writeln!(w, " (give --credit for the amount)")?,
                 }
+                // Whether the layer buys now, as the backtest would: active,
+                // its trigger fired (or none), a budget left after the guards.
                 for h in d.hedges.iter().filter(|h| h.active) {
-                    writeln!(w, "hedge {}: budget {}", h.layer, fmt_money(h.budget))?;
+                    let verdict = match h.trigger {
+                        _ if h.budget <= Decimal::ZERO => "no buy (nothing to spend)",
+                        Trigger::Always => "buy (no trigger)",
+                        Trigger::Fired => "buy (trigger fired)",
+                        Trigger::NotFired => "no buy now (trigger not fired)",
+                        Trigger::Unknown => {
+                            "no buy now (trigger unknown: no market data, or still warming up)"
+                        }
+                    };
+                    writeln!(
+                        w,
+                        "hedge {}: budget {}, {verdict}",
+                        h.layer,
+                        fmt_money(h.budget)
+                    )?;
                 }
                 if d.blocked {
                     writeln!(

@@ -592,3 +592,69 @@ fn money_flags_refuse_misplaced_thousands_separators() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `next` says of each active hedge layer whether it buys now: only its
+/// budget was shown, so a layer whose trigger had not fired read as bought.
+/// Each line agrees with the JSON decision's trigger: fired and no trigger
+/// (two losses into 2020-02-27's VIX spike: step 3, both layers), not fired
+/// (progression.csv), unknown (`--no-market`).
+#[test]
+fn next_says_whether_each_hedge_layer_buys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let spike = dir.path().join("spike.csv");
+    std::fs::write(
+        &spike,
+        "date,pnl,credit\n2020-01-17,-900,1000\n2020-02-27,-1500,1800\n",
+    )
+    .expect("journal");
+    let spike = spike.to_string_lossy().into_owned();
+    let mut seen = std::collections::BTreeSet::new();
+    for (journal, market) in [
+        (spike.as_str(), None),
+        (spike.as_str(), Some("--no-market")),
+        ("tests/fixtures/journals/progression.csv", None),
+    ] {
+        let run = |json: bool| {
+            let mut args = vec!["next", "strategies/spx-mastery.vxs", "--journal", journal];
+            args.extend(market);
+            if json {
+                args.extend(["--format", "json"]);
+            }
+            let out = vixshield(&args);
+            assert_eq!(out.status.code(), Some(0), "{journal} {market:?}");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let v: serde_json::Value = serde_json::from_str(&run(true)).expect("json");
+        let human = run(false);
+        let active: Vec<&serde_json::Value> = v["decision"]["hedges"]
+            .as_array()
+            .expect("hedges")
+            .iter()
+            .filter(|h| h["active"] == true)
+            .collect();
+        assert!(!active.is_empty(), "{journal}");
+        for h in active {
+            let trigger = h["trigger"].as_str().expect("a trigger");
+            let verdict = match trigger {
+                "always" => "buy (no trigger)",
+                "fired" => "buy (trigger fired)",
+                "not_fired" => "no buy now (trigger not fired)",
+                _ => "no buy now (trigger unknown: no market data, or still warming up)",
+            };
+            let budget = h["budget"].as_str().expect("a budget");
+            let line = format!(
+                "hedge {}: budget ${budget}, {verdict}",
+                h["layer"].as_str().expect("a name")
+            );
+            assert!(
+                human.lines().any(|l| l == line),
+                "{journal} {market:?}: no line {line:?} in\n{human}"
+            );
+            seen.insert(trigger.to_string());
+        }
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["always", "fired", "not_fired", "unknown"]
+    );
+}
