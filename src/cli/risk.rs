@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(value_name = "STRATEGY")]
     strategy: Option<PathBuf>,
     /// Probability that a trade loses: `0.25` or `25%` (default: measured from `--journal` or `--backtest`).
-    #[arg(long, value_name = "Q")]
+    #[arg(long, value_name = "Q", allow_negative_numbers = true)]
     loss_rate: Option<String>,
     /// Trades N ≥ 0 (default: as many as the journal or backtest has).
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count)]
@@ -33,10 +33,10 @@ pub struct Args {
     #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = count)]
     run: Option<u64>,
     /// Average win, for Kelly: money (`$1,200`) or a return on risk (`0.25`); its unit must match `--avg-loss`.
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     avg_win: Option<String>,
     /// Average loss (a positive amount), for Kelly.
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
     avg_loss: Option<String>,
     /// Measure the loss rate and average win and loss from this journal.
     #[arg(long, value_name = "FILE", conflicts_with = "backtest")]
@@ -48,13 +48,23 @@ pub struct Args {
     #[arg(long, value_name = "P", allow_negative_numbers = true, value_parser = count_usize)]
     paths: Option<usize>,
     /// Monte Carlo seed: the same seed gives the same output whatever the thread count.
-    #[arg(long, value_name = "S", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     seed: u64,
     /// Monte Carlo draws: mean length of the blocks of consecutive backtest trades a path replays (stationary bootstrap), `1` for independent draws, `auto` for the cube root of the trade count.
-    #[arg(long, value_name = "L", default_value = "auto", value_parser = block)]
+    #[arg(long, value_name = "L", default_value = "auto", allow_negative_numbers = true, value_parser = block)]
     block: Block,
     /// Monte Carlo ruin: equity below this share of the initial capital (`50%` or `0.5`).
-    #[arg(long, value_name = "LEVEL", default_value = "50%")]
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        default_value = "50%",
+        allow_negative_numbers = true
+    )]
     ruin_level: String,
     /// `table` or `json`.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

@@ -692,6 +692,73 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// A negative value after a flag is that flag's value, and `risk` says what
+/// is wrong with it. Clap read `--loss-rate -0.1` as an unknown flag `-0`
+/// ("unexpected argument '-0' found"), and so `--avg-loss -1`, `--seed -1`,
+/// `--block -1` and `--ruin-level -0.5`, though `--trades -1` was already
+/// the command's own error.
+#[test]
+fn negative_values_are_the_flags_values() {
+    let base = ["--loss-rate", "0.2", "--trades", "10", "--run", "3"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        let mut a = vec!["risk"];
+        a.extend_from_slice(extra);
+        a
+    };
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            with(&["--loss-rate", "-0.1", "--trades", "10", "--run", "3"]),
+            "`-0.1` is not a probability",
+        ),
+        (
+            [with(&base), vec!["--avg-win", "1", "--avg-loss", "-1"]].concat(),
+            "`--avg-loss -1`: give a positive amount",
+        ),
+        (
+            [with(&base), vec!["--avg-win", "-1", "--avg-loss", "1"]].concat(),
+            "`--avg-win -1`: give a positive amount",
+        ),
+        (
+            with(&[
+                "strategies/spx-mastery.vxs",
+                "--paths",
+                "10",
+                "--seed",
+                "-1",
+            ]),
+            "invalid value '-1' for '--seed",
+        ),
+        (
+            with(&[
+                "strategies/spx-mastery.vxs",
+                "--paths",
+                "10",
+                "--block",
+                "-1",
+            ]),
+            "`-1` is not a whole number or `auto`",
+        ),
+        (
+            with(&[
+                "strategies/spx-mastery.vxs",
+                "--paths",
+                "10",
+                "--ruin-level",
+                "-0.5",
+            ]),
+            "`--ruin-level`: `-0.5`",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = vixshield(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
 /// Path and simulated-trade counts are bounded before anything is
 /// allocated or backtested: with or without `--trades`, at the cap, past
 /// `usize`. Before the fix these aborted allocating tens of GB or panicked
