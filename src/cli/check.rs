@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// Validate strategy files like a compiler: every problem of every file at once.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Strategy files (`.vxs`).
+    /// Strategy files (`.vxs`), or folders: the `.vxs` files under each.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// `human` diagnostics on stderr, or a JSON list on stdout.
@@ -39,10 +39,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let mut explained = Vec::new();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for (i, path) in args.files.iter().enumerate() {
-        let src = match read_source(path) {
+    let files = super::strategy_files(&args.files);
+    for (i, file) in files.iter().enumerate() {
+        let read = match file {
+            Ok(path) => read_source(path).map_err(|msg| (path, msg)),
+            Err((path, msg)) => Err((path, msg.clone())),
+        };
+        let src = match read {
             Ok(src) => src,
-            Err(msg) => {
+            Err((path, msg)) => {
                 say!("{msg}");
                 trouble = true;
                 unreadable += 1;
@@ -93,7 +98,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 Err(_) => say!("error: {}: the ladder's sizes overflow", src.name()),
             }
         }
-        if i + 1 == args.files.len() {
+        if i + 1 == files.len() {
             // The process ends after the last file: its syntax tree and model
             // go back to the OS with it, not node by node (a tenth of the
             // time `check` takes on a 10,000-line file).
@@ -118,7 +123,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             }
         }
         Format::Human => {
-            let files = args.files.len();
+            let files = files.len();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
             // A file that cannot be read counts as an error: never "0 errors".
             say!(

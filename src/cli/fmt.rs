@@ -8,7 +8,7 @@ use std::process::ExitCode;
 /// Format strategy files in the canonical layout (in place).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Strategy files (`.vxs`).
+    /// Strategy files (`.vxs`), or folders: the `.vxs` files under each.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Change nothing: list the files that are not formatted and exit 1 if any.
@@ -21,16 +21,25 @@ pub struct Args {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    if args.stdout && args.files.len() > 1 {
+    let files = super::strategy_files(&args.files);
+    if args.stdout && files.len() > 1 {
         say!(
             "error: `--stdout` formats one file; {} were given",
-            args.files.len()
+            files.len()
         );
         return exit::trouble();
     }
     let mut trouble = false;
     let mut findings = false;
-    for path in &args.files {
+    for file in &files {
+        let path = match file {
+            Ok(path) => path,
+            Err((_, msg)) => {
+                say!("{msg}");
+                trouble = true;
+                continue;
+            }
+        };
         // Read once: a pipe (`/dev/stdin`) gives its text only once, and a
         // file may change between two reads.
         let raw = match crate::input::read(path, crate::input::STRATEGY) {

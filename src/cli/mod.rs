@@ -208,6 +208,51 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The strategy files `paths` name: a file as given (any name, `/dev/stdin`
+/// too), a folder as the `.vxs` files under it, sorted, hidden entries
+/// skipped. A folder holding none, or one that cannot be walked, is an
+/// `Err` of the path and the message, in its place.
+pub(crate) fn strategy_files(
+    paths: &[std::path::PathBuf],
+) -> Vec<Result<std::path::PathBuf, (std::path::PathBuf, String)>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(Ok(path.clone()));
+            continue;
+        }
+        let before = files.len();
+        let walk = walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() || e.path_is_symlink() => {
+                    if e.path().extension().is_some_and(|x| x == "vxs") {
+                        files.push(Ok(e.into_path()));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let at = e.path().unwrap_or(path).to_path_buf();
+                    let reason = match e.io_error() {
+                        Some(io) => io_reason(io),
+                        None => e.to_string(),
+                    };
+                    let msg = format!("error: cannot read `{}`: {reason}", at.display());
+                    files.push(Err((at, msg)));
+                }
+            }
+        }
+        if files.len() == before {
+            let msg = format!("error: no `.vxs` file in `{}`", path.display());
+            files.push(Err((path.clone(), msg)));
+        }
+    }
+    files
+}
+
 /// Reads a source file, or says why it cannot.
 pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::SourceFile, String> {
     let name = path.display().to_string();

@@ -287,3 +287,72 @@ fn data_file_errors_escape_control_characters() {
     );
     assert!(!out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07));
 }
+
+/// A folder stands for the `.vxs` files under it, sorted, hidden folders and
+/// other files left out (it was refused: "it is a directory"); a folder
+/// without any is I/O trouble, never a silent pass.
+#[test]
+fn check_and_fmt_take_folders() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let clean = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/spx-mastery.vxs"),
+    )
+    .expect("strategy");
+    let broken = clean.replace("    language = 1\n", "    language = ?\n");
+    for (path, body) in [
+        ("b/deep/one.vxs", clean.as_str()),
+        ("a.vxs", broken.as_str()),
+        (".git/hidden.vxs", broken.as_str()),
+        ("notes.txt", "not a strategy"),
+    ] {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("folder");
+        std::fs::write(p, body).expect("file");
+    }
+    std::fs::create_dir(root.join("empty")).expect("folder");
+    let r = root.to_string_lossy();
+
+    let out = vixshield(&["check", "--format", "json", &r]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let files: std::collections::BTreeSet<&str> = v
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    let a = root.join("a.vxs");
+    assert_eq!(files.into_iter().collect::<Vec<_>>(), [a.to_string_lossy()]);
+    let out = vixshield(&["check", &r]);
+    assert!(
+        text(&out.stderr).ends_with("checked 2 files: 1 error, 0 warnings\n"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let empty = root.join("empty");
+    let out = vixshield(&["check", &empty.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&format!("error: no `.vxs` file in `{}`", empty.display())),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // fmt: the clean file is formatted; the broken one has a syntax error.
+    let deep = root.join("b");
+    let out = vixshield(&["fmt", "--check", &deep.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = vixshield(&["fmt", "--check", &r]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("a.vxs` has syntax errors"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = vixshield(&["fmt", "--stdout", &r]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`--stdout` formats one file; 2 were given"));
+    assert!(out.stdout.is_empty());
+}
