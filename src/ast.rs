@@ -17,6 +17,13 @@ pub struct File {
     /// they were probably meant as), and keys of settings found outside any
     /// section: the checker does not call those missing.
     pub recovered: Vec<String>,
+    /// The names in statements that did not parse, sorted, once each: the
+    /// checker does not call a signal or param they name unused.
+    pub unparsed_names: Vec<String>,
+    /// The names that `signal NAME = ...` and `param NAME = ...` statements
+    /// that did not parse define, sorted: their error is said there, not at
+    /// each use.
+    pub unparsed_defs: Vec<String>,
 }
 
 /// A top-level item.

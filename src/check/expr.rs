@@ -317,6 +317,10 @@ impl Checker<'_> {
             );
             return None;
         }
+        if self.unparsed_defs.iter().any(|d| d == n) {
+            // Its definition did not parse: that error is said there.
+            return None;
+        }
         let mut d = Diagnostic::new(Code::UnknownName, e.span(), format!("unknown name `{n}`"))
             .label("not a series, signal or param");
         let candidates: Vec<String> = SERIES

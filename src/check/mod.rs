@@ -257,8 +257,11 @@ fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> C
     let has_errors = diagnostics
         .iter()
         .any(|d| d.severity() == diag::Severity::Error);
+    // A use of a name whose definition did not parse has no diagnostic of
+    // its own (the parser's is at the definition): never a strategy then.
+    let refused = has_errors || !file.unparsed_defs.is_empty();
     Checked {
-        strategy: if has_errors { None } else { strategy },
+        strategy: if refused { None } else { strategy },
         diagnostics,
         comments: Vec::new(),
         ast: ast::File::default(),
@@ -370,6 +373,8 @@ pub(crate) struct Checker<'e> {
     pub basis: Basis,
     /// Names of statements that did not parse at the top level (see [`ast::File::recovered`]).
     pub stray: Vec<String>,
+    /// Names defined by statements that did not parse (see [`ast::File::unparsed_defs`]).
+    pub unparsed_defs: Vec<String>,
     /// How deep signal definitions are being followed right now.
     pub sig_depth: usize,
     /// How many definitions deep the deepest signal read since this was
@@ -489,6 +494,7 @@ impl<'e> Checker<'e> {
             plugin_calls: Vec::new(),
             basis: Basis::Capital,
             stray: Vec::new(),
+            unparsed_defs: Vec::new(),
             sig_depth: 0,
             sig_height: 0,
             depth: 0,
@@ -504,6 +510,7 @@ impl<'e> Checker<'e> {
 
     fn file(&mut self, file: &'e ast::File) -> Option<Strategy> {
         self.stray = file.recovered.clone();
+        self.unparsed_defs = file.unparsed_defs.clone();
         // Collect items: sections by kind, definitions by name.
         let mut sections: BTreeMap<SectionKind, Vec<&Section>> = BTreeMap::new();
         let mut guards: Vec<&ast::Guards> = Vec::new();
@@ -627,9 +634,14 @@ impl<'e> Checker<'e> {
             }
         }
 
-        // Unused definitions.
+        // Unused definitions. A statement that did not parse may use them.
+        let unparsed = |name: &str| {
+            file.unparsed_names
+                .binary_search_by(|n| n.as_str().cmp(name))
+                .is_ok()
+        };
         for (name, def) in &self.signal_defs {
-            if !self.used.contains(name) {
+            if !self.used.contains(name) && !unparsed(name) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::Unused,
@@ -642,7 +654,7 @@ impl<'e> Checker<'e> {
             }
         }
         for (name, (_, span)) in &self.params {
-            if !self.used.contains(name) {
+            if !self.used.contains(name) && !unparsed(name) {
                 self.diags.push(
                     Diagnostic::new(Code::Unused, *span, format!("param `{name}` is never used"))
                         .label("defined here")

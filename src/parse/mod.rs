@@ -31,6 +31,7 @@ use rust_decimal::Decimal;
 mod expr;
 #[cfg(test)]
 mod tests;
+mod unicode;
 
 #[derive(Parser)]
 #[grammar = "grammar/vixshield.pest"]
@@ -121,10 +122,7 @@ pub fn all_fast(src: &SourceFile) -> bool {
 
 /// The full grammar, with recovery and the strict re-parse of what it swallowed.
 fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let mut p = Builder {
-        diags: Vec::new(),
-        offset: 0,
-    };
+    let mut p = Builder::default();
     let mut items = Vec::new();
     let mut recovered = Vec::new();
     match Grammar::parse(Rule::file, text) {
@@ -138,7 +136,16 @@ fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
             p.diags.push(pest_error(text, &e, 0));
         }
     }
-    (ast::File { items, recovered }, p.diags)
+    let (unparsed_names, unparsed_defs) = p.unparsed_names();
+    (
+        ast::File {
+            items,
+            recovered,
+            unparsed_names,
+            unparsed_defs,
+        },
+        p.diags,
+    )
 }
 
 /// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.
@@ -164,10 +171,7 @@ pub fn parse_expr(src: &SourceFile) -> Result<Expr, Vec<Diagnostic>> {
     if let Some(d) = depth_check(text) {
         return Err(vec![d]);
     }
-    let mut p = Builder {
-        diags: Vec::new(),
-        offset: 0,
-    };
+    let mut p = Builder::default();
     match Grammar::parse(Rule::strict_expr, text) {
         Ok(mut pairs) => {
             let expr = pairs
@@ -202,10 +206,7 @@ struct Fast {
 fn fast_file(text: &str) -> Option<Fast> {
     let file = Grammar::parse(Rule::fast_file, text).ok()?.next()?;
     let mut hand = expr::Hand::new(text);
-    let mut b = Builder {
-        diags: Vec::new(),
-        offset: 0,
-    };
+    let mut b = Builder::default();
     let mut items = Vec::new();
     let mut recovered = Vec::new();
     let mut slow = 0;
@@ -246,8 +247,14 @@ fn fast_file(text: &str) -> Option<Fast> {
             }
         }
     }
+    let (unparsed_names, unparsed_defs) = b.unparsed_names();
     Some(Fast {
-        file: ast::File { items, recovered },
+        file: ast::File {
+            items,
+            recovered,
+            unparsed_names,
+            unparsed_defs,
+        },
         diags: b.diags,
         slow,
     })
@@ -418,8 +425,13 @@ fn scan_comments(text: &str) -> Vec<Comment> {
     out
 }
 
+#[derive(Default)]
 struct Builder {
     diags: Vec<Diagnostic>,
+    /// The names in the statements [`Builder::recover`] was given.
+    unparsed: Vec<String>,
+    /// The names those statements define (`signal NAME = ...`).
+    unparsed_defs: Vec<String>,
     /// Where in the file the text being read starts (pairs of a re-read
     /// item count from the item's start).
     offset: usize,
@@ -450,6 +462,20 @@ enum Tok {
 }
 
 impl Builder {
+    /// The names in statements that did not parse and the names they
+    /// define, each sorted, once each.
+    fn unparsed_names(&mut self) -> (Vec<String>, Vec<String>) {
+        let sorted = |mut names: Vec<String>| {
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        (
+            sorted(std::mem::take(&mut self.unparsed)),
+            sorted(std::mem::take(&mut self.unparsed_defs)),
+        )
+    }
+
     /// One item of `file` (or a statement it swallowed), added to `items` (or `recovered`).
     fn item(
         &mut self,
@@ -463,9 +489,10 @@ impl Builder {
             Rule::signal_def => self.signal_def(pair).map(ast::Item::Signal),
             Rule::param_def => self.param_def(pair).map(ast::Item::Param),
             Rule::recover_item => {
-                let word = leading_word(pair.as_str());
-                let is_setting = pair
-                    .as_str()
+                // Look-alikes read as the ASCII they pass for (`аccount`).
+                let skeleton = unicode::skeleton(pair.as_str());
+                let word = leading_word(&skeleton);
+                let is_setting = skeleton
                     .get(word.len()..)
                     .is_some_and(|r| r.trim_start().starts_with('='));
                 let meant = if is_setting || ITEM_KEYWORDS.contains(&word) {
@@ -504,7 +531,8 @@ impl Builder {
                                 }
                             }
                             Rule::recover_setting => {
-                                recovered.push(leading_word(s.as_str()).to_string());
+                                let skeleton = unicode::skeleton(s.as_str());
+                                recovered.push(leading_word(&skeleton).to_string());
                                 // `version = 1.0.0 language = 1`: `language`
                                 // is there too, only on the wrong line.
                                 recovered.extend(
@@ -840,7 +868,30 @@ impl Builder {
     fn recover(&mut self, pair: &Pair<'_, Rule>, strict: Rule) {
         let start = self.offset + pair.as_span().start();
         let slice = pair.as_str();
+        let skeleton = unicode::skeleton(slice);
+        let mut words = skeleton.split_whitespace();
+        if strict == Rule::strict_item
+            && let (Some("signal" | "param"), Some(name)) = (words.next(), words.next())
+        {
+            let end = name
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(name.len());
+            self.unparsed_defs
+                .extend(name.get(..end).map(str::to_string));
+        }
+        self.unparsed.extend(
+            skeleton
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+                .map(str::to_string),
+        );
         let trimmed = slice.trim_end();
+        // A character the language never has outside strings and comments
+        // is what went wrong, whatever pest tripped on first.
+        if let Some((at, c)) = unicode::first_foreign(trimmed) {
+            self.diags.push(unicode::foreign_char(start + at, c));
+            return;
+        }
         if strict == Rule::strict_item
             && let Some(d) = unknown_section(trimmed, start)
         {

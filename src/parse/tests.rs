@@ -102,10 +102,7 @@ fn soup() -> impl Strategy<Value = String> {
 fn by_pest(rule: Rule, text: &str) -> Option<(usize, Option<String>)> {
     let pair = Grammar::parse(rule, text).ok()?.next()?;
     let end = pair.as_span().end();
-    let mut b = Builder {
-        diags: Vec::new(),
-        offset: 0,
-    };
+    let mut b = Builder::default();
     let tree = match rule {
         Rule::terms => {
             // `setting`'s own code, on a pair that is only the terms.
