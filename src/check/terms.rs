@@ -129,7 +129,9 @@ impl Checker<'_> {
 
     /// Reports that `t` is not what `key` expects.
     pub(crate) fn mismatch(&mut self, t: &Term, key: &str, expected: &str, example: &str) {
-        if t.word().is_some_and(|w| self.unparsed_defs.iter().any(|d| d == w)) {
+        if t.word()
+            .is_some_and(|w| self.unparsed_defs.iter().any(|d| d == w))
+        {
             // A param whose definition did not parse: that error is said there.
             return;
         }

@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
     /// How many of the worst cycles (by trough) the report lists.
-    #[arg(long, value_name = "N", default_value_t = report::WORST_CYCLES)]
+    #[arg(long, value_name = "N", default_value_t = report::WORST_CYCLES, allow_hyphen_values = true)]
     worst: usize,
     #[command(flatten)]
     assumptions: Assumptions,
@@ -55,25 +55,25 @@ pub struct Args {
 #[derive(clap::Args, Debug, Clone)]
 pub struct Assumptions {
     /// Commission per contract per leg, dollars, 0 to 10.
-    #[arg(long, default_value = "0.65", allow_negative_numbers = true, value_parser = commission)]
+    #[arg(long, default_value = "0.65", allow_hyphen_values = true, value_parser = commission)]
     commission: Decimal,
     /// Slippage per leg, index points, 0 to 1.
-    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = slippage)]
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true, value_parser = slippage)]
     slippage: f64,
     /// Volatility added to VIX/100 for SPX puts, −0.2 to 0.2.
-    #[arg(long, default_value_t = 0.04, allow_negative_numbers = true, value_parser = skew)]
+    #[arg(long, default_value_t = 0.04, allow_hyphen_values = true, value_parser = skew)]
     put_skew: f64,
     /// Volatility added to VIX/100 for SPX calls, −0.2 to 0.2.
-    #[arg(long, default_value_t = -0.02, allow_negative_numbers = true, value_parser = skew)]
+    #[arg(long, default_value_t = -0.02, allow_hyphen_values = true, value_parser = skew)]
     call_skew: f64,
     /// Annualized volatility of VIX (Black-76 for the hedges), 0.2 to 3.
-    #[arg(long, default_value_t = 0.9, allow_negative_numbers = true, value_parser = vol_of_vol)]
+    #[arg(long, default_value_t = 0.9, allow_hyphen_values = true, value_parser = vol_of_vol)]
     vol_of_vol: f64,
     /// Hedge call strike as a multiple of the VIX forward, 0.5 to 3.
-    #[arg(long, default_value_t = 1.2, allow_negative_numbers = true, value_parser = hedge_otm)]
+    #[arg(long, default_value_t = 1.2, allow_hyphen_values = true, value_parser = hedge_otm)]
     hedge_otm: f64,
     /// Short strike of hedge spreads as a multiple of the long strike, above 1, at most 3.
-    #[arg(long, default_value_t = 1.5, allow_negative_numbers = true, value_parser = spread_width)]
+    #[arg(long, default_value_t = 1.5, allow_hyphen_values = true, value_parser = spread_width)]
     spread_width: f64,
 }
 

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     journal: PathBuf,
     /// The next trade's expected credit (`$1,500`), for its max loss in money.
-    #[arg(long, value_name = "MONEY")]
+    #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
     credit: Option<String>,
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = Format::Human)]

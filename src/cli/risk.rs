@@ -24,19 +24,19 @@ pub struct Args {
     #[arg(value_name = "STRATEGY")]
     strategy: Option<PathBuf>,
     /// Probability that a trade loses: `0.25` or `25%` (default: measured from `--journal` or `--backtest`).
-    #[arg(long, value_name = "Q", allow_negative_numbers = true)]
+    #[arg(long, value_name = "Q", allow_hyphen_values = true)]
     loss_rate: Option<String>,
     /// Trades N ≥ 0 (default: as many as the journal or backtest has).
-    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = count)]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = count)]
     trades: Option<u64>,
     /// Run length K ≥ 1 (default: the strategy's step limit, `sizing.steps`).
-    #[arg(long, value_name = "K", allow_negative_numbers = true, value_parser = count)]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = count)]
     run: Option<u64>,
     /// Average win, for Kelly: money (`$1,200`) or a return on risk (`0.25`); its unit must match `--avg-loss`.
-    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     avg_win: Option<String>,
     /// Average loss (a positive amount), for Kelly.
-    #[arg(long, value_name = "AMOUNT", allow_negative_numbers = true)]
+    #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
     avg_loss: Option<String>,
     /// Measure the loss rate and average win and loss from this journal.
     #[arg(long, value_name = "FILE", conflicts_with = "backtest")]
@@ -45,25 +45,25 @@ pub struct Args {
     #[arg(long)]
     backtest: bool,
     /// Monte Carlo: this many paths through the sizing engine (needs STRATEGY; resamples its backtest).
-    #[arg(long, value_name = "P", allow_negative_numbers = true, value_parser = count_usize)]
+    #[arg(long, value_name = "P", allow_hyphen_values = true, value_parser = count_usize)]
     paths: Option<usize>,
     /// Monte Carlo seed: the same seed gives the same output whatever the thread count.
     #[arg(
         long,
         value_name = "S",
         default_value_t = 0,
-        allow_negative_numbers = true
+        allow_hyphen_values = true
     )]
     seed: u64,
     /// Monte Carlo draws: mean length of the blocks of consecutive backtest trades a path replays (stationary bootstrap), `1` for independent draws, `auto` for the cube root of the trade count.
-    #[arg(long, value_name = "L", default_value = "auto", allow_negative_numbers = true, value_parser = block)]
+    #[arg(long, value_name = "L", default_value = "auto", allow_hyphen_values = true, value_parser = block)]
     block: Block,
     /// Monte Carlo ruin: equity below this share of the initial capital (`50%` or `0.5`).
     #[arg(
         long,
         value_name = "LEVEL",
         default_value = "50%",
-        allow_negative_numbers = true
+        allow_hyphen_values = true
     )]
     ruin_level: String,
     /// `table` or `json`.

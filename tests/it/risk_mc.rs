@@ -748,6 +748,54 @@ fn negative_values_are_the_flags_values() {
             ]),
             "`--ruin-level`: `-0.5`",
         ),
+        // A value that is no plain number (a percentage, money) is the
+        // flag's value too: clap took `-5%` for an unknown flag `-5`.
+        (
+            with(&["--loss-rate", "-5%", "--trades", "10", "--run", "3"]),
+            "`--loss-rate`: `-5%` is not a probability",
+        ),
+        (
+            with(&[
+                "strategies/spx-mastery.vxs",
+                "--paths",
+                "10",
+                "--ruin-level",
+                "-5%",
+            ]),
+            "`--ruin-level`: `-5%`",
+        ),
+        (
+            [
+                with(&base),
+                vec!["--avg-win", "-$1,200", "--avg-loss", "$900"],
+            ]
+            .concat(),
+            "`--avg-win -$1,200`: give a positive amount",
+        ),
+        (
+            vec![
+                "next",
+                "strategies/spx-mastery.vxs",
+                "--journal",
+                "tests/fixtures/journals/progression.csv",
+                "--credit",
+                "-$1,500",
+            ],
+            "`--credit`: `-$1,500` is not a credit",
+        ),
+        (
+            vec![
+                "backtest",
+                "strategies/spx-mastery.vxs",
+                "--put-skew",
+                "-5%",
+            ],
+            "invalid value '-5%' for '--put-skew",
+        ),
+        (
+            vec!["backtest", "strategies/spx-mastery.vxs", "--worst", "-1"],
+            "invalid value '-1' for '--worst",
+        ),
     ];
     for (args, want) in cases {
         let out = vixshield(&args, None);
