@@ -33,6 +33,9 @@ Model, as README documents it:
 - short strikes: of the two 5-point grid strikes around the strike of
   |delta| = middle of short_delta, the one whose |delta| is nearer; wings
   wing_width further out;
+- underlying = XSP: the index is SPX/10 (pricing, marks, settlement), the
+  grid 1 point, wing_width in XSP points, slippage a tenth of --slippage
+  (which is in SPX points); commissions per contract as for SPX;
 - credit (points) = the four legs' model prices, less slippage per leg;
 - contracts = floor(size / (max_loss% x credit x 100));
 - commission per contract per leg, at entry and at any exit except expiry;
@@ -99,6 +102,8 @@ def parse_strategy(path):
     m = re.search(r"short_delta\s*=\s*([\d.]+)\.\.([\d.]+)", src)
     s["delta"] = (float(m.group(1)) + float(m.group(2))) / 2
     s["wing"] = num(r"wing_width\s*=\s*([\d.]+)pt")
+    m = re.search(r"underlying\s*=\s*(\w+)", src)
+    s["underlying"] = m.group(1) if m else "SPX"
     tr = num(r"target_return\s*=\s*([\d.]+)%")
     s["target_return"] = tr / 100 if tr is not None else None
     tp = num(r"take_profit\s*=\s*([\d.]+)% of credit")
@@ -198,9 +203,14 @@ class Model:
     def __init__(self, strat, opts):
         self.s = strat
         self.o = opts
-        self.spx, self.vix, self.vix3m = load()
-        self.days = sorted(self.spx)  # every SPX day has a VIX close
+        spx, self.vix, self.vix3m = load()
+        self.days = sorted(spx)  # every SPX day has a VIX close
         assert all(x in self.vix for x in self.days)
+        # The index traded: SPX, or XSP at SPX/10 on $1 strikes.
+        xsp = strat["underlying"] == "XSP"
+        self.scale, self.grid = (0.1, 1.0) if xsp else (1.0, 5.0)
+        self.spx = {day: close * self.scale for day, close in spx.items()}
+        self.slippage = opts.slippage * self.scale
         self.vix3m_days = sorted(self.vix3m)
 
     def expiry_for(self, entry, ndays):
@@ -272,10 +282,10 @@ class Model:
         T = (expiry - entry).days / 365
         pv, cv = self.vols(entry)
         r = s["rate"]
-        sp = grid_strike("p", S, T, pv, r, s["delta"])
-        sc = grid_strike("c", S, T, cv, r, s["delta"])
+        sp = grid_strike("p", S, T, pv, r, s["delta"], self.grid)
+        sc = grid_strike("c", S, T, cv, r, s["delta"], self.grid)
         legs = (sp - s["wing"], sp, sc, sc + s["wing"])
-        credit_pts = self.condor_value(entry, legs, expiry) - 4 * o.slippage
+        credit_pts = self.condor_value(entry, legs, expiry) - 4 * self.slippage
         credit = credit_pts * 100  # per contract
         mlp = max_loss_pct(s, step)
         contracts = math.floor(size / (mlp * credit)) if credit > 0 else 0
@@ -302,7 +312,7 @@ class Model:
                 close_pts = self.intrinsic(self.spx[day], legs)
                 exit_day, reason = day, "expiry"
                 break
-            cost = self.condor_value(day, legs, expiry) + 4 * o.slippage
+            cost = self.condor_value(day, legs, expiry) + 4 * self.slippage
             # the P&L the exit would book: after both ways' commissions
             pnl = credit - cost * 100 - 8 * o.commission
             if target is not None and pnl >= target:
@@ -493,7 +503,7 @@ def daily_equity(m, strat, trades, o):
                 eq = closed
                 k += 1
             elif day > t["entry"]:
-                cost = m.condor_value(day, t["legs"], t["expiry"]) + 4 * o.slippage
+                cost = m.condor_value(day, t["legs"], t["expiry"]) + 4 * m.slippage
                 pnl = (t["credit"] - cost * 100 - 8 * o.commission) * t["contracts"]
                 hedges = 0.0
                 for h in t.get("hedges", []):

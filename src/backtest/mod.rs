@@ -16,7 +16,10 @@
 //!   `put_skew` higher, calls `call_skew`), the risk-free rate of the account;
 //!   short strikes at the middle of the strategy's delta range, on the 5-point
 //!   grid, wings `wing_width` further out; credit from the four legs less
-//!   slippage; multiplier 100;
+//!   slippage; multiplier 100; an `XSP` condor (the Mini-SPX index, a tenth
+//!   of SPX, cash-settled and European too) is priced, marked and settled on
+//!   SPX/10, its strikes on a 1-point grid, `wing_width` and the slippage in
+//!   its points (the slippage a tenth of `slippage`, which is in SPX points);
 //! - contracts = the engine's size ÷ the stop per contract (the step's max loss
 //!   % × the credit), whole contracts; fewer than one skips the entry;
 //! - marked to market at every close; exit at the profit target (`take_profit`
@@ -70,7 +73,7 @@ pub struct Config {
     pub hedge_otm: f64,
     /// Short strike of hedge spreads as a multiple of the long strike.
     pub spread_width: f64,
-    /// SPX strike grid, in points.
+    /// SPX strike grid, in points (an XSP condor's is [`XSP_GRID`]).
     pub grid: f64,
 }
 
@@ -88,6 +91,42 @@ impl Default for Config {
             spread_width: 1.5,
             grid: 5.0,
         }
+    }
+}
+
+/// XSP's strike grid, in XSP points: $1 strikes.
+pub const XSP_GRID: f64 = 1.0;
+
+/// The index a condor is traded on, as the backtest prices it from the SPX
+/// closes: SPX itself, or XSP (the Mini-SPX index, SPX/10, $100 multiplier,
+/// cash-settled European like SPX).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Index {
+    /// The index's points per SPX point: 1 for SPX, 0.1 for XSP.
+    scale: f64,
+    /// Its strike grid, in its points.
+    grid: f64,
+}
+
+impl Index {
+    fn of(strategy: &Strategy, config: &Config) -> Index {
+        if strategy.entry.underlying == "XSP" {
+            Index {
+                scale: 0.1,
+                grid: XSP_GRID,
+            }
+        } else {
+            Index {
+                scale: 1.0,
+                grid: config.grid,
+            }
+        }
+    }
+
+    /// The slippage per leg in the index's points (`slippage` is in SPX
+    /// points).
+    fn slippage(&self, c: &Config) -> f64 {
+        c.slippage * self.scale
     }
 }
 
@@ -137,11 +176,12 @@ pub struct Trade {
     pub exit: NaiveDate,
     /// Expiry date.
     pub expiry: NaiveDate,
-    /// SPX at entry.
+    /// SPX at entry (SPX's close, also for an XSP condor, whose strikes
+    /// are in XSP points, a tenth of it).
     pub spx_entry: f64,
     /// VIX at entry.
     pub vix_entry: f64,
-    /// Long put strike.
+    /// Long put strike, in the underlying's points (SPX or XSP).
     pub long_put: f64,
     /// Short put strike.
     pub short_put: f64,
@@ -257,7 +297,9 @@ struct OpenHedge {
 
 struct Open {
     trade: Trade,
-    /// Credit per share in points (after slippage).
+    /// The index traded (SPX or XSP).
+    index: Index,
+    /// Credit per share in the index's points (after slippage).
     credit_pts: f64,
     /// Profit target for the position, dollars.
     target: f64,
@@ -313,6 +355,8 @@ impl Open {
     ) -> Mark {
         let days_left = (self.trade.expiry - date).num_days();
         let t = days_left.max(0) as f64 / 365.0;
+        // The index the condor trades on: SPX, or XSP at SPX/10.
+        let s = s * self.index.scale;
         let contracts = f64::from(self.trade.contracts);
         // Hedges reaching their own expiry are settled on spot VIX.
         for h in self
@@ -350,7 +394,7 @@ impl Open {
         let exit_costs = if expired {
             0.0
         } else {
-            contracts * (4.0 * f(config.commission) + 4.0 * config.slippage * 100.0)
+            contracts * (4.0 * f(config.commission) + 4.0 * self.index.slippage(config) * 100.0)
         };
         Mark {
             pnl: (self.credit_pts - exit_value) * 100.0 * contracts - self.entry_costs - exit_costs,
@@ -800,6 +844,7 @@ fn enter(
     number: usize,
 ) -> Result<Open, String> {
     let e = &strategy.entry;
+    let index = Index::of(strategy, c);
     let Some(expiry) = trading.expiry(date, u64::from(e.dte)) else {
         return Err(format!(
             "a {}d condor entered on {date} would expire past the last date there is",
@@ -810,17 +855,20 @@ fn enter(
     let t = (expiry - date).num_days() as f64 / 365.0;
     let vol = v / 100.0;
     let (vp, vc) = ((vol + c.put_skew).max(0.01), (vol + c.call_skew).max(0.01));
-    let short_put = strike_for_delta(Right::Put, delta, s, t, r, vp, c.grid);
-    let short_call = strike_for_delta(Right::Call, delta, s, t, r, vc, c.grid);
+    // The index traded: SPX, or XSP at SPX/10 on its own grid.
+    let x = s * index.scale;
+    let short_put = strike_for_delta(Right::Put, delta, x, t, r, vp, index.grid);
+    let short_call = strike_for_delta(Right::Call, delta, x, t, r, vc, index.grid);
     let (long_put, long_call) = (short_put - width, short_call + width);
-    let credit = black_scholes(Right::Put, s, short_put, t, r, vp)
-        - black_scholes(Right::Put, s, long_put, t, r, vp)
-        + black_scholes(Right::Call, s, short_call, t, r, vc)
-        - black_scholes(Right::Call, s, long_call, t, r, vc)
-        - 4.0 * c.slippage;
+    let credit = black_scholes(Right::Put, x, short_put, t, r, vp)
+        - black_scholes(Right::Put, x, long_put, t, r, vp)
+        + black_scholes(Right::Call, x, short_call, t, r, vc)
+        - black_scholes(Right::Call, x, long_call, t, r, vc)
+        - 4.0 * index.slippage(c);
     if credit <= 0.0 || !credit.is_finite() {
         return Err(format!(
-            "no credit for a {delta:.2}-delta condor at SPX {s:.2}, VIX {v:.2}"
+            "no credit for a {delta:.2}-delta condor at {} {x:.2}, VIX {v:.2}",
+            e.underlying
         ));
     }
     let pct = f(d.max_loss_pct);
@@ -925,6 +973,7 @@ fn enter(
             exit_reason: ExitReason::EndOfData,
             hedges: Vec::new(),
         },
+        index,
         credit_pts: credit,
         target,
         stop: stop_per * cn,

@@ -57,7 +57,7 @@ pub struct Assumptions {
     /// Commission per contract per leg, dollars, 0 to 10.
     #[arg(long, default_value = "0.65", allow_hyphen_values = true, value_parser = commission)]
     commission: Decimal,
-    /// Slippage per leg, index points, 0 to 1.
+    /// Slippage per leg, SPX points (an XSP leg takes a tenth), 0 to 1.
     #[arg(long, default_value_t = 0.05, allow_hyphen_values = true, value_parser = slippage)]
     slippage: f64,
     /// Volatility added to VIX/100 for SPX puts, −0.2 to 0.2.

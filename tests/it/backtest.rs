@@ -1243,3 +1243,65 @@ fn a_backtest_without_a_condor_has_no_win_rate() {
         "{table}"
     );
 }
+
+/// `underlying = XSP` (the Mini-SPX index, a tenth of SPX, $1 strikes) is
+/// priced at SPX/10 on a 1-point grid with `wing_width` in XSP points: an
+/// XSP condor with a tenth of the SPX one's wing gets a tenth of its
+/// strikes (up to the grids' rounding) and of its credit per contract, and
+/// is marked and settled on XSP (it can never lose more than its wings). It
+/// was priced as an SPX condor: SPX strikes, a 5-point grid, SPX credits.
+#[test]
+fn an_xsp_condor_is_priced_at_a_tenth_of_spx_on_a_one_point_grid() {
+    use rust_decimal::Decimal;
+    use rust_decimal::prelude::ToPrimitive;
+    use vixshield::backtest::Config;
+    let spx_text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/strategies/tasty-16-delta.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy");
+    assert!(spx_text.contains("underlying = SPX") && spx_text.contains("wing_width = 50pt"));
+    let xsp_text = spx_text
+        .replace("underlying = SPX", "underlying = XSP")
+        .replace("wing_width = 50pt", "wing_width = 5pt");
+    let config = Config::default();
+    let (spx, _) = library_backtest_source("spx.vxs", spx_text, &config);
+    let (xsp, _) = library_backtest_source("xsp.vxs", xsp_text, &config);
+    assert!(xsp.trades.len() > 250, "{}", xsp.trades.len());
+    let f = |d: Decimal| d.to_f64().unwrap_or(f64::NAN);
+    let mut same_day = 0;
+    for x in &xsp.trades {
+        let strikes = [x.long_put, x.short_put, x.short_call, x.long_call];
+        assert!(
+            strikes.iter().all(|k| k.fract() == 0.0),
+            "$1 strikes: {x:?}"
+        );
+        assert_eq!(
+            (x.short_put - x.long_put, x.long_call - x.short_call),
+            (5.0, 5.0)
+        );
+        // Around XSP (SPX/10), never at SPX's level.
+        let level = x.spx_entry / 10.0;
+        assert!(x.short_put < level && x.short_call > level, "{x:?}");
+        assert!(
+            x.short_put > level * 0.5 && x.short_call < level * 2.0,
+            "{x:?}"
+        );
+        // Marked and settled on XSP: a loss never passes the wings (5
+        // points × $100 a contract) and the round trip's commissions.
+        let worst = f64::from(x.contracts) * (5.0 * 100.0 + 8.0 * 0.65);
+        assert!(f(x.pnl) >= -worst, "{x:?}");
+        let Some(s) = spx.trades.iter().find(|s| s.entry == x.entry) else {
+            continue;
+        };
+        same_day += 1;
+        for (k, ks) in [(x.short_put, s.short_put), (x.short_call, s.short_call)] {
+            assert!((k - ks / 10.0).abs() <= 1.0, "{x:?}\n{s:?}");
+        }
+        let ratio = f(x.credit) / f(s.credit);
+        assert!((0.08..=0.12).contains(&ratio), "{ratio}: {x:?}\n{s:?}");
+    }
+    assert!(same_day > 50, "{same_day} condors entered on the same day");
+    let first = (&xsp.trades[0], &spx.trades[0]);
+    assert_eq!(first.0.entry, first.1.entry);
+}
