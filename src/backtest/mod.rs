@@ -11,7 +11,7 @@
 //! - options expire on a trading day: the last bar with a real SPX close on
 //!   or before entry + DTE (past the data's last SPX close, a weekend goes
 //!   back to the Friday); priced with the days to that expiry, settled at
-//!   its close;
+//!   its close; a condor that would expire on its entry day is skipped;
 //! - SPX options priced with Black-Scholes at VIX/100 plus a skew (puts
 //!   `put_skew` higher, calls `call_skew`), the risk-free rate of the account;
 //!   short strikes at the middle of the strategy's delta range, on the 5-point
@@ -851,6 +851,15 @@ fn enter(
             e.dte
         ));
     };
+    // One that would expire on its entry day (a short `dte` over a weekend
+    // or a holiday: a 1d condor entered on a Friday) has no time left: it
+    // was priced at its intrinsic value and skipped for want of a credit.
+    if expiry <= date {
+        return Err(format!(
+            "a {}d condor entered on {date} would expire on its entry day",
+            e.dte
+        ));
+    }
     // Priced with the days to the expiry it really has.
     let t = (expiry - date).num_days() as f64 / 365.0;
     let vol = v / 100.0;

@@ -1305,3 +1305,46 @@ fn an_xsp_condor_is_priced_at_a_tenth_of_spx_on_a_one_point_grid() {
     let first = (&xsp.trades[0], &spx.trades[0]);
     assert_eq!(first.0.entry, first.1.entry);
 }
+
+/// A condor that would expire on its entry day (a 1d condor entered on a
+/// Friday: its Saturday expiry goes back to that Friday) is skipped for that
+/// reason, as a hedge in that case is not bought; it was skipped as "no
+/// credit for a 0.16-delta condor", priced at its intrinsic value.
+#[test]
+fn a_condor_that_would_expire_on_its_entry_day_says_so() {
+    use chrono::Datelike;
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/strategies/tasty-16-delta.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy");
+    assert!(text.contains("dte = 45d"));
+    let text = text.replace("dte = 45d", "dte = 1d");
+    let (bt, _) = library_backtest_source(
+        "overnight.vxs",
+        text,
+        &vixshield::backtest::Config::default(),
+    );
+    let on_friday: Vec<_> = bt
+        .skips
+        .iter()
+        .filter(|s| s.date.weekday() == chrono::Weekday::Fri)
+        .collect();
+    assert!(on_friday.len() > 100, "{} Friday skips", on_friday.len());
+    for s in &on_friday {
+        assert_eq!(
+            s.reason,
+            format!(
+                "a 1d condor entered on {} would expire on its entry day",
+                s.date
+            ),
+            "{s:?}"
+        );
+    }
+    for s in &bt.skips {
+        assert!(!s.reason.contains("no credit"), "{s:?}");
+    }
+    for t in &bt.trades {
+        assert!(t.expiry > t.entry, "{t:?}");
+    }
+}
