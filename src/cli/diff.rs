@@ -331,6 +331,73 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
 /// the report has no value for it).
 type Delta = (String, Option<String>, Option<String>);
 
+/// A delta as the table shows it: the metric's label as `backtest` prints
+/// it, both values formatted as there, and the change (percentages in
+/// points). JSON keeps the values in full.
+fn delta_row((key, old, new): &Delta) -> [String; 4] {
+    enum Kind {
+        Money,
+        Percent,
+        Ratio,
+        Count,
+    }
+    let (label, kind) = match key.as_str() {
+        "trades" => ("trades", Kind::Count),
+        "win_rate" => ("win rate", Kind::Percent),
+        "net_pnl" => ("net P&L", Kind::Money),
+        "final_equity" => ("final equity", Kind::Money),
+        "cagr" => ("CAGR", Kind::Percent),
+        "max_drawdown" => ("max drawdown (closed)", Kind::Percent),
+        "max_drawdown_intra_trade" => ("max drawdown (intra-trade)", Kind::Percent),
+        "profit_factor" => ("profit factor", Kind::Ratio),
+        "sharpe" => ("Sharpe", Kind::Ratio),
+        "sortino" => ("Sortino", Kind::Ratio),
+        "max_consecutive_losses" => ("max consecutive losses", Kind::Count),
+        "max_step_reached" => ("max step reached", Kind::Count),
+        "cycles_stopped_out" => ("cycles stopped out", Kind::Count),
+        "peak_capital_at_risk" => ("peak capital at risk", Kind::Money),
+        "hedge_cost_to_credit" => ("hedge cost to credit", Kind::Percent),
+        "time_in_market" => ("time in market", Kind::Percent),
+        other => (other, Kind::Ratio),
+    };
+    let show = |v: &str| match kind {
+        Kind::Money => v.parse::<Decimal>().ok().map(fmt_money),
+        Kind::Percent => v.parse::<f64>().ok().map(crate::money::fmt_percent_f64),
+        Kind::Ratio => v.parse::<f64>().ok().map(|x| format!("{x:.2}")),
+        Kind::Count => Some(v.to_string()),
+    };
+    let plus = |positive: bool| if positive { "+" } else { "" };
+    let change = |a: &str, b: &str| match kind {
+        Kind::Money => {
+            let d = b.parse::<Decimal>().ok()?.checked_sub(a.parse().ok()?)?;
+            Some(format!("{}{}", plus(d > Decimal::ZERO), fmt_money(d)))
+        }
+        Kind::Percent => {
+            let d = (b.parse::<f64>().ok()? - a.parse::<f64>().ok()?) * 100.0;
+            Some(format!("{}{d:.2} pp", plus(d > 0.0)))
+        }
+        Kind::Ratio => {
+            let d = b.parse::<f64>().ok()? - a.parse::<f64>().ok()?;
+            Some(format!("{}{d:.2}", plus(d > 0.0)))
+        }
+        Kind::Count => {
+            let d = b.parse::<i128>().ok()? - a.parse::<i128>().ok()?;
+            Some(format!("{}{d}", plus(d > 0)))
+        }
+    };
+    let value = |v: &Option<String>| v.as_deref().and_then(show).unwrap_or_else(|| "-".into());
+    let change = match (old, new) {
+        (Some(a), Some(b)) => change(a, b).map(|c| format!("({c})")),
+        _ => None,
+    };
+    [
+        label.to_string(),
+        value(old),
+        value(new),
+        change.unwrap_or_default(),
+    ]
+}
+
 /// Prints the differences on stdout; on a write error says so and gives exit 2.
 fn print_changes(
     args: &Args,
@@ -441,9 +508,13 @@ fn print_changes(
                         writeln!(w, "\nthe reports are the same")?;
                     } else {
                         writeln!(w, "\nreport:")?;
-                        for (k, a, b) in d {
-                            let (a, b) = (a.as_deref().unwrap_or("-"), b.as_deref().unwrap_or("-"));
-                            writeln!(w, "  {k:<26} {a} → {b}")?;
+                        let rows: Vec<[String; 4]> = d.iter().map(delta_row).collect();
+                        let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max();
+                        let (wl, wa, wb) = (width(0), width(1), width(2));
+                        let (wl, wa, wb) = (wl.unwrap_or(0), wa.unwrap_or(0), wb.unwrap_or(0));
+                        for [label, a, b, change] in &rows {
+                            let line = format!("  {label:<wl$}  {a:>wa$} → {b:>wb$}  {change}");
+                            writeln!(w, "{}", line.trim_end())?;
                         }
                     }
                 }

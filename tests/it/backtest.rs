@@ -580,9 +580,44 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
     let human = crate::common::text(&vixshield(&args).stdout);
     let line = human
         .lines()
-        .find(|l| l.trim_start().starts_with("profit_factor"))
+        .find(|l| l.trim_start().starts_with("profit factor"))
         .expect("its line");
-    assert!(line.ends_with(" → -"), "{line}");
+    assert_eq!(line.split(" → ").nth(1).map(str::trim), Some("-"), "{line}");
+
+    // Each row of the table shows both sides as `backtest`'s own table does
+    // (money, percentages, two decimals; they were raw JSON numbers such as
+    // 0.017818295376948345), under its label there.
+    let table = |s: &str| {
+        let mut args = vec!["backtest", s];
+        args.extend_from_slice(&range);
+        let out = crate::common::text(&vixshield(&args).stdout);
+        out.lines()
+            .filter_map(|l| {
+                Some((
+                    l.get(..28)?.trim_end().to_string(),
+                    l.get(28..)?.to_string(),
+                ))
+            })
+            .collect::<std::collections::BTreeMap<String, String>>()
+    };
+    let (ta, tb) = (table(a), table(b));
+    let rows: Vec<&str> = human
+        .lines()
+        .skip_while(|l| *l != "report:")
+        .skip(1)
+        .collect();
+    assert_eq!(rows.len(), deltas.len(), "{human}");
+    for row in rows {
+        let (left, right) = row.split_once(" → ").expect("old → new");
+        let (label, old) = left.trim().rsplit_once("  ").expect("label and value");
+        let new = right.trim().split("  ").next().expect("the new value");
+        let label = label.trim();
+        let want = |t: &std::collections::BTreeMap<String, String>| {
+            t.get(label).map(|v| v.trim().to_string())
+        };
+        assert_eq!(Some(old.trim().to_string()), want(&ta), "{row}");
+        assert_eq!(Some(new.to_string()), want(&tb), "{row}");
+    }
 }
 
 /// A ratio with nothing in its numerator is 0, never -0: the profit factor
