@@ -214,8 +214,47 @@ pub struct Trade {
 pub struct Skip {
     /// When.
     pub date: NaiveDate,
-    /// Why.
+    /// Why, with the numbers.
     pub reason: String,
+    /// Why, without them: what the report counts skips by.
+    pub kind: SkipKind,
+}
+
+/// The kind of reason an entry was skipped for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// Guards blocked it, as written (one, or several at once).
+    Blocked(Vec<String>),
+    /// The engine's size is below one contract's max loss.
+    BelowOneContract,
+    /// The four legs give no credit.
+    NoCredit,
+    /// The condor would expire past the last date there is.
+    ExpiresPastData,
+    /// The condor would expire on its entry day.
+    ExpiresOnEntryDay,
+    /// A hedge layer's would expire past the last date there is.
+    HedgeExpiresPastData(String),
+}
+
+impl SkipKind {
+    /// The kind in words, as the report shows it.
+    pub fn label(&self) -> String {
+        match self {
+            SkipKind::Blocked(guards) => match guards.as_slice() {
+                [one] => format!("blocked by guard `{one}`"),
+                many => format!("blocked by guards `{}`", many.join("`, `")),
+            },
+            SkipKind::BelowOneContract => "size below one contract's max loss".into(),
+            SkipKind::NoCredit => "no credit".into(),
+            SkipKind::ExpiresPastData => "would expire past the data".into(),
+            SkipKind::ExpiresOnEntryDay => "would expire on its entry day".into(),
+            SkipKind::HedgeExpiresPastData(layer) => {
+                format!("hedge `{layer}` would expire past the data")
+            }
+        }
+    }
 }
 
 /// A guard that could not say at some entries the backtest took (a calendar
@@ -673,15 +712,20 @@ pub fn run(
             let decision = engine.next_decision(None)?;
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
             if decision.blocked {
-                let why: Vec<String> = decision
+                let blocking: Vec<String> = decision
                     .guards
                     .iter()
                     .filter(|g| matches!(g.outcome, crate::decision::GuardVerdict::Blocked { .. }))
-                    .map(|g| format!("guard `{}` blocks the entry", g.guard))
+                    .map(|g| g.guard.to_string())
+                    .collect();
+                let why: Vec<String> = blocking
+                    .iter()
+                    .map(|g| format!("guard `{g}` blocks the entry"))
                     .collect();
                 skips.push(Skip {
                     date,
                     reason: why.join("; "),
+                    kind: SkipKind::Blocked(blocking),
                 });
                 next_entry = Some(days_after(date, 1));
                 days.push(Day {
@@ -734,8 +778,8 @@ pub fn run(
                         }
                     }
                 }
-                Err(reason) => {
-                    skips.push(Skip { date, reason });
+                Err((kind, reason)) => {
+                    skips.push(Skip { date, reason, kind });
                     next_entry = Some(days_after(date, 1));
                 }
             }
@@ -842,22 +886,28 @@ fn enter(
     delta: f64,
     width: f64,
     number: usize,
-) -> Result<Open, String> {
+) -> Result<Open, (SkipKind, String)> {
     let e = &strategy.entry;
     let index = Index::of(strategy, c);
     let Some(expiry) = trading.expiry(date, u64::from(e.dte)) else {
-        return Err(format!(
-            "a {}d condor entered on {date} would expire past the last date there is",
-            e.dte
+        return Err((
+            SkipKind::ExpiresPastData,
+            format!(
+                "a {}d condor entered on {date} would expire past the last date there is",
+                e.dte
+            ),
         ));
     };
     // One that would expire on its entry day (a short `dte` over a weekend
     // or a holiday: a 1d condor entered on a Friday) has no time left: it
     // was priced at its intrinsic value and skipped for want of a credit.
     if expiry <= date {
-        return Err(format!(
-            "a {}d condor entered on {date} would expire on its entry day",
-            e.dte
+        return Err((
+            SkipKind::ExpiresOnEntryDay,
+            format!(
+                "a {}d condor entered on {date} would expire on its entry day",
+                e.dte
+            ),
         ));
     }
     // Priced with the days to the expiry it really has.
@@ -875,21 +925,27 @@ fn enter(
         - black_scholes(Right::Call, x, long_call, t, r, vc)
         - 4.0 * index.slippage(c);
     if credit <= 0.0 || !credit.is_finite() {
-        return Err(format!(
-            "no credit for a {delta:.2}-delta condor at {} {x:.2}, VIX {v:.2}",
-            e.underlying
+        return Err((
+            SkipKind::NoCredit,
+            format!(
+                "no credit for a {delta:.2}-delta condor at {} {x:.2}, VIX {v:.2}",
+                e.underlying
+            ),
         ));
     }
     let pct = f(d.max_loss_pct);
     let stop_per = pct * credit * 100.0;
     let contracts = (f(d.size) / stop_per).floor();
     if contracts < 1.0 {
-        return Err(format!(
-            "size {} is below one contract's max loss {} ({}% of a {} credit)",
-            crate::money::fmt_money(d.size),
-            crate::money::fmt_money(money(stop_per)),
-            (pct * 100.0).round(),
-            crate::money::fmt_money(money(credit * 100.0))
+        return Err((
+            SkipKind::BelowOneContract,
+            format!(
+                "size {} is below one contract's max loss {} ({}% of a {} credit)",
+                crate::money::fmt_money(d.size),
+                crate::money::fmt_money(money(stop_per)),
+                (pct * 100.0).round(),
+                crate::money::fmt_money(money(credit * 100.0))
+            ),
         ));
     }
     let n = contracts as u32;
@@ -914,9 +970,12 @@ fn enter(
         // In f64: two DTEs near `u32::MAX` would overflow a `u32` sum.
         let nominal = (f64::from(h.dte.0) + f64::from(h.dte.1)) / 2.0;
         let Some(hedge_expiry) = trading.expiry(date, nominal.round() as u64) else {
-            return Err(format!(
-                "hedge `{}` bought on {date} would expire past the last date there is",
-                h.name
+            return Err((
+                SkipKind::HedgeExpiresPastData(h.name.clone()),
+                format!(
+                    "hedge `{}` bought on {date} would expire past the last date there is",
+                    h.name
+                ),
             ));
         };
         // One that would expire on its entry day (a short `dte` over a

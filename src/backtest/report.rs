@@ -47,6 +47,19 @@ pub struct ExitCount {
     pub trades: usize,
 }
 
+/// How many entries were skipped for one kind of reason, and when.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SkipCount {
+    /// The kind of reason, in words ([`super::SkipKind::label`]).
+    pub reason: String,
+    /// How many entries.
+    pub entries: usize,
+    /// The first of them.
+    pub first: NaiveDate,
+    /// The last of them.
+    pub last: NaiveDate,
+}
+
 /// One calendar year.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct YearRow {
@@ -76,6 +89,8 @@ pub struct Report {
     pub trades: usize,
     /// Entries skipped.
     pub skipped: usize,
+    /// Entries skipped by kind of reason, the most first.
+    pub skipped_by: Vec<SkipCount>,
     /// Entries taken while a guard could not say (see `unknown_guards`).
     pub entries_with_unknown_guard: usize,
     /// Each guard that was unknown at entries taken, with their number.
@@ -257,6 +272,27 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
             }),
         }
     }
+    let mut skipped_by: Vec<(&super::SkipKind, SkipCount)> = Vec::new();
+    for s in &bt.skips {
+        match skipped_by.iter_mut().find(|(k, _)| **k == s.kind) {
+            Some((_, c)) => {
+                c.entries += 1;
+                c.first = c.first.min(s.date);
+                c.last = c.last.max(s.date);
+            }
+            None => skipped_by.push((
+                &s.kind,
+                SkipCount {
+                    reason: s.kind.label(),
+                    entries: 1,
+                    first: s.date,
+                    last: s.date,
+                },
+            )),
+        }
+    }
+    let mut skipped_by: Vec<SkipCount> = skipped_by.into_iter().map(|(_, c)| c).collect();
+    skipped_by.sort_by(|a, b| b.entries.cmp(&a.entries).then(a.first.cmp(&b.first)));
     let mut year_rows = Vec::new();
     if let (Some(a), Some(b)) = (start, end) {
         for y in a.year()..=b.year() {
@@ -295,6 +331,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         end,
         trades: trades.len(),
         skipped: bt.skips.len(),
+        skipped_by,
         entries_with_unknown_guard: bt.entries_with_unknown_guard,
         unknown_guards: bt.unknown_guards.clone(),
         win_rate: (!trades.is_empty()).then(|| wins as f64 / trades.len() as f64),

@@ -278,6 +278,13 @@ pub(crate) fn write_report(
         "trades",
         format!("{} ({} entries skipped)", r.trades, r.skipped),
     )];
+    // Why: a line for each kind of reason, the most first.
+    for (i, c) in r.skipped_by.iter().enumerate() {
+        rows.push((
+            if i == 0 { "skipped" } else { "" },
+            format!("{} {}, {} .. {}", c.entries, c.reason, c.first, c.last),
+        ));
+    }
     if r.entries_with_unknown_guard > 0 {
         let which: Vec<String> = r
             .unknown_guards

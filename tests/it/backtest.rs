@@ -1383,3 +1383,84 @@ fn a_condor_that_would_expire_on_its_entry_day_says_so() {
         assert!(t.expiry > t.entry, "{t:?}");
     }
 }
+
+/// The report says why entries were skipped: by kind of reason (numbers
+/// apart), each with its count and its first and last day, in JSON
+/// (`skipped_by`) and in the table under the trades line. It gave only the
+/// count ("trades 224 (2598 entries skipped)").
+#[test]
+fn the_report_counts_skipped_entries_by_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tasty = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/strategies/tasty-16-delta.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy");
+    // Too small for a 50-point condor at most steps; a 1d condor entered on
+    // a Friday would expire that day.
+    let small = tasty
+        .replace("capital = $1,000,000", "capital = $50,000")
+        .replace(
+            "base = $10,000\n    steps = 1",
+            "base = 2% of capital\n    steps = 5\n    multiplier = 2x\n    layer_cap = 8% of capital",
+        );
+    let overnight = tasty.replace("dte = 45d", "dte = 1d");
+    let (small_path, overnight_path) = (dir.path().join("small.vxs"), dir.path().join("1d.vxs"));
+    std::fs::write(&small_path, &small).expect("write");
+    std::fs::write(&overnight_path, &overnight).expect("write");
+    let (small_path, overnight_path) = (
+        small_path.to_str().unwrap_or_default(),
+        overnight_path.to_str().unwrap_or_default(),
+    );
+    let reasons = |r: &serde_json::Value| -> Vec<(String, u64)> {
+        let by = r["skipped_by"].as_array().cloned().unwrap_or_default();
+        let sum: u64 = by.iter().filter_map(|c| c["entries"].as_u64()).sum();
+        assert_eq!(Some(sum), r["skipped"].as_u64(), "{by:?}");
+        for c in &by {
+            let (first, last) = (c["first"].as_str(), c["last"].as_str());
+            assert!(first.is_some() && first <= last, "{c}");
+        }
+        by.iter()
+            .map(|c| {
+                let reason = c["reason"].as_str().unwrap_or_default().to_string();
+                (reason, c["entries"].as_u64().unwrap_or_default())
+            })
+            .collect()
+    };
+    let r = report(small_path, &[]);
+    let by = reasons(&r);
+    assert!(r["skipped"].as_u64() > Some(1000), "{}", r["skipped"]);
+    assert_eq!(
+        by.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["size below one contract's max loss"],
+        "{by:?}"
+    );
+    let r = report("strategies/spx-mastery.vxs", &[]);
+    assert_eq!(
+        reasons(&r),
+        [(
+            "blocked by guard `no entry within 1d of FOMC, CPI, PPI`".to_string(),
+            181
+        )]
+    );
+    let r = report(overnight_path, &[]);
+    let by = reasons(&r);
+    assert!(
+        by.iter()
+            .any(|(k, n)| k == "would expire on its entry day" && *n > 100),
+        "{by:?}"
+    );
+    // The table: a line for each kind under the trades line.
+    let out = vixshield(&["backtest", small_path]);
+    let table = crate::common::text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("trades "))
+        .expect("the trades line");
+    let next = lines.get(at + 1).copied().unwrap_or_default();
+    assert!(
+        next.starts_with("skipped ") && next.contains(" size below one contract's max loss, 2000-"),
+        "{table}"
+    );
+}
