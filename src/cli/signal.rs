@@ -6,8 +6,10 @@ use crate::check;
 use crate::compile::compile_expr;
 use crate::diag;
 use crate::eval::MarketValues;
+use crate::graph::{Graph, Node, NodeId};
 use crate::source::SourceFile;
 use chrono::NaiveDate;
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,9 +19,11 @@ use std::process::ExitCode;
 pub enum SignalFormat {
     /// `date,value` lines; the value is empty where there is none.
     Csv,
-    /// Aligned columns for people; `-` where there is no value.
+    /// Aligned columns for people; `-` where there is no value, `*` after a
+    /// value carried forward.
     Table,
-    /// A list of `{"date": ..., "value": ...}`; `null` where there is no value.
+    /// A list of `{"date": ..., "value": ...}`; `null` where there is no value;
+    /// `"carried": [...]` names the series read whose last value was carried forward.
     Json,
 }
 
@@ -126,12 +130,22 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
+    // The series the expression reads, to flag the bars where one of them
+    // holds a value carried forward from an earlier date (README, Market data).
+    let read = series_read(&graph, id);
+    let carried = |bar: usize| -> Vec<&str> {
+        market
+            .series()
+            .filter(|s| read.contains(&s.name()) && s.is_carried(bar))
+            .map(|s| s.name())
+            .collect()
+    };
     let rows = values
         .dates()
         .iter()
         .enumerate()
         .filter(|(_, d)| args.from.is_none_or(|f| **d >= f) && args.to.is_none_or(|t| **d <= t))
-        .map(|(bar, d)| (*d, values.value_at(id, bar)));
+        .map(|(bar, d)| (*d, values.value_at(id, bar), carried(bar)));
     let result = super::output::print(|w| match args.format {
         SignalFormat::Csv => write_csv(w, rows),
         SignalFormat::Table => write_table(w, rows),
@@ -144,12 +158,29 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
-fn write_csv(
-    w: &mut dyn Write,
-    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
-) -> std::io::Result<()> {
+/// The market series `id` reads.
+fn series_read(graph: &Graph, id: NodeId) -> Vec<&str> {
+    let (mut names, mut seen, mut todo) = (Vec::new(), HashSet::new(), vec![id]);
+    while let Some(n) = todo.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        match graph.node(n) {
+            Some(Node::Series(name)) if !names.contains(&name.as_str()) => {
+                names.push(name.as_str())
+            }
+            Some(node) => todo.extend(node.deps()),
+            None => {}
+        }
+    }
+    names
+}
+
+type Row<'a> = (NaiveDate, Option<f64>, Vec<&'a str>);
+
+fn write_csv<'a>(w: &mut dyn Write, rows: impl Iterator<Item = Row<'a>>) -> std::io::Result<()> {
     writeln!(w, "date,value")?;
-    for (date, value) in rows {
+    for (date, value, _) in rows {
         match value {
             Some(v) => writeln!(w, "{date},{v}")?,
             None => writeln!(w, "{date},")?,
@@ -158,33 +189,52 @@ fn write_csv(
     Ok(())
 }
 
-fn write_table(
-    w: &mut dyn Write,
-    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
-) -> std::io::Result<()> {
+fn write_table<'a>(w: &mut dyn Write, rows: impl Iterator<Item = Row<'a>>) -> std::io::Result<()> {
     writeln!(w, "{:<10}  {:>14}", "date", "value")?;
-    for (date, value) in rows {
+    let mut carried_any: Vec<&str> = Vec::new();
+    for (date, value, carried) in rows {
         let v = value.map_or_else(|| "-".to_string(), crate::decision::fmt_f64);
-        writeln!(w, "{date}  {v:>14}")?;
+        if carried.is_empty() {
+            writeln!(w, "{date}  {v:>14}")?;
+        } else {
+            writeln!(w, "{date}  {v:>14} *")?;
+            for name in carried {
+                if !carried_any.contains(&name) {
+                    carried_any.push(name);
+                }
+            }
+        }
+    }
+    if !carried_any.is_empty() {
+        writeln!(
+            w,
+            "* carried forward ({}): a series without a row that day keeps its last value",
+            carried_any.join(", ")
+        )?;
     }
     Ok(())
 }
 
-fn write_json(
-    w: &mut dyn Write,
-    rows: impl Iterator<Item = (NaiveDate, Option<f64>)>,
-) -> std::io::Result<()> {
+fn write_json<'a>(w: &mut dyn Write, rows: impl Iterator<Item = Row<'a>>) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
-    struct Row {
+    struct JsonRow<'a> {
         date: NaiveDate,
         value: Option<f64>,
+        /// The series read whose value on this date was carried forward.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        carried: Vec<&'a str>,
     }
     w.write_all(b"[")?;
     let mut first = true;
-    for (date, value) in rows {
+    for (date, value, carried) in rows {
         w.write_all(if first { b"\n  " } else { b",\n  " })?;
         first = false;
-        serde_json::to_writer(&mut *w, &Row { date, value }).map_err(std::io::Error::other)?;
+        let row = JsonRow {
+            date,
+            value,
+            carried,
+        };
+        serde_json::to_writer(&mut *w, &row).map_err(std::io::Error::other)?;
     }
     w.write_all(if first { b"]\n" } else { b"\n]\n" })
 }

@@ -432,3 +432,58 @@ fn a_calendar_date_inside_an_unknown_span_settles_it() {
         "date,value\n2002-07-10,0\n2002-07-11,0\n2002-07-12,0\n2002-07-15,1\n2002-07-16,1\n2002-07-17,0\n2002-07-18,0\n"
     );
 }
+
+/// A VIX date where SPX has no row (Thanksgiving 2022, VIX printed) reads
+/// SPX's last close, and the output says so (README, Market data: carried
+/// forward and flagged): JSON names the carried series read, the table marks
+/// the row; CSV stays `date,value`. A series the expression does not read is
+/// not named.
+#[test]
+fn values_carried_forward_are_flagged() {
+    let run = |expr: &str, format: &str| {
+        let out = vixshield(&[
+            "signal",
+            expr,
+            "--format",
+            format,
+            "--from",
+            "2022-11-23",
+            "--to",
+            "2022-11-25",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("spx", "json")).expect("json");
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"date": "2022-11-23", "value": 4027.260009765625},
+            {"date": "2022-11-24", "value": 4027.260009765625, "carried": ["spx"]},
+            {"date": "2022-11-25", "value": 4026.1201171875}
+        ])
+    );
+    let v: serde_json::Value = serde_json::from_str(&run("vix", "json")).expect("json");
+    assert!(
+        v.as_array()
+            .expect("list")
+            .iter()
+            .all(|row| row.get("carried").is_none()),
+        "{v}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&run("vix > 30 or spx > 5000", "json")).expect("json");
+    assert_eq!(v[1]["carried"], serde_json::json!(["spx"]), "{v}");
+    assert_eq!(
+        run("spx", "table"),
+        "date                 value\n\
+         2022-11-23         4027.26\n\
+         2022-11-24         4027.26 *\n\
+         2022-11-25       4026.1201\n\
+         * carried forward (spx): a series without a row that day keeps its last value\n"
+    );
+    assert_eq!(
+        run("spx", "csv"),
+        "date,value\n2022-11-23,4027.260009765625\n2022-11-24,4027.260009765625\n2022-11-25,4026.1201171875\n"
+    );
+}
