@@ -351,6 +351,19 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
         say!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
         return Err(exit::trouble());
     }
+    // A module given for its plugin: say so, rather than that it is not UTF-8.
+    let mut magic = [0u8; 4];
+    let is_module = std::fs::File::open(&file)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| magic == *b"\0asm");
+    if is_module {
+        say!(
+            "error: `{}` is a WebAssembly module, not a plugin manifest: give its plugin's folder or `{}` (which names the module)",
+            file.display(),
+            crate::plugin::MANIFEST_FILE
+        );
+        return Err(exit::trouble());
+    }
     Manifest::from_file(&file).map_err(|e| {
         say!("error: {e}");
         match e {

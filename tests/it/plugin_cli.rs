@@ -723,6 +723,25 @@ fn plugin_inspect() {
     assert!(text(&out.stderr).contains("error: cannot read `no/such/plugin`: no such file"));
 }
 
+/// A module given where its plugin is meant (`plugin inspect x.wasm`) is
+/// said to be one, with what to give instead; it was read as a manifest and
+/// refused as not UTF-8 ('stream did not contain valid UTF-8').
+#[test]
+fn a_module_given_for_its_plugin_is_named_as_a_module() {
+    for command in ["inspect", "test"] {
+        let out = vixshield(&["plugin", command, "plugins/wilder_rsi/wilder_rsi.wasm"]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(out.stdout.is_empty(), "{command}");
+        assert_eq!(
+            text(&out.stderr),
+            "error: `plugins/wilder_rsi/wilder_rsi.wasm` is a WebAssembly module, not a \
+             plugin manifest: give its plugin's folder or `plugin.toml` (which names the \
+             module)\n",
+            "{command}"
+        );
+    }
+}
+
 /// `plugin test` output without its timing line (the only unstable one).
 fn without_time(s: &str) -> String {
     s.lines()
