@@ -347,15 +347,20 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
     } else {
         path.to_path_buf()
     };
-    if let Err(e) = std::fs::metadata(&file) {
-        say!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
-        return Err(exit::trouble());
-    }
-    // A module given for its plugin: say so, rather than that it is not UTF-8.
+    let regular = match std::fs::metadata(&file) {
+        Ok(meta) => meta.is_file(),
+        Err(e) => {
+            say!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
+            return Err(exit::trouble());
+        }
+    };
+    // A module given for its plugin: say so, rather than that it is not
+    // UTF-8 (only a regular file is opened: a FIFO would block).
     let mut magic = [0u8; 4];
-    let is_module = std::fs::File::open(&file)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok_and(|()| magic == *b"\0asm");
+    let is_module = regular
+        && std::fs::File::open(&file)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok_and(|()| magic == *b"\0asm");
     if is_module {
         say!(
             "error: `{}` is a WebAssembly module, not a plugin manifest: give its plugin's folder or `{}` (which names the module)",
