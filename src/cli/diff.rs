@@ -183,7 +183,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
                 max_loss: d.max_loss_pct,
                 hedges,
             };
-            v.push((d.trade, d.date, compared));
+            v.push((d.trade, d.date, compared, d.clone()));
             Ok(())
         });
         r.map(|_| v)
@@ -202,7 +202,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
         .iter()
         .zip(&db)
         .filter(|(x, y)| x.2 != y.2)
-        .map(|((trade, date, x), (_, _, y))| Changed {
+        .map(|((trade, date, x, _), (_, _, y, _))| Changed {
             trade: *trade,
             date: *date,
             new_date: None,
@@ -218,10 +218,55 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_hedges: Some(y.hedges),
         })
         .collect();
-    if let Err(code) = print_changes(args, &changed, None) {
+    // The report over the journal: what the strategy decides of it (its
+    // P&L is the journal's, the same on both sides).
+    let report = |l: &super::run::Loaded,
+                  d: &[(
+        usize,
+        Option<chrono::NaiveDate>,
+        Compared,
+        crate::decision::Decision,
+    )]| {
+        let decisions: Vec<crate::decision::Decision> = d.iter().map(|x| x.3.clone()).collect();
+        let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions)?;
+        let largest = d.iter().map(|x| x.2.size).max().unwrap_or_default();
+        let budgets = d
+            .iter()
+            .fold(Decimal::ZERO, |sum, x| sum.saturating_add(x.2.hedges));
+        Ok::<_, crate::summary::SummaryOverflow>(vec![
+            ("cycles", s.cycles.len().to_string()),
+            (
+                "cycles_stopped_out",
+                s.overall.cycles_stopped_out.to_string(),
+            ),
+            ("max_step_reached", s.overall.max_step_reached.to_string()),
+            ("largest_size", largest.normalize().to_string()),
+            ("hedge_budgets", budgets.normalize().to_string()),
+            (
+                "blocked",
+                d.iter().filter(|x| x.2.blocked).count().to_string(),
+            ),
+        ])
+    };
+    let (ra, rb) = match (report(a, &da), report(b, &db)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            let trade = e.trade.checked_sub(1).and_then(|i| a.trades.get(i));
+            let at = trade.map_or(0, |t| t.line);
+            say!("error: {}:{at}:1: {e}", journal.display());
+            return exit::trouble();
+        }
+    };
+    let deltas: Vec<Delta> = ra
+        .into_iter()
+        .zip(rb)
+        .filter(|(x, y)| x.1 != y.1)
+        .map(|((k, x), (_, y))| (k.to_string(), Some(x), Some(y)))
+        .collect();
+    if let Err(code) = print_changes(args, &changed, Some(&deltas)) {
         return code;
     }
-    if changed.is_empty() {
+    if changed.is_empty() && deltas.is_empty() {
         exit::ok()
     } else {
         exit::findings()
@@ -358,6 +403,10 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         "peak_capital_at_risk" => ("peak capital at risk", Kind::Money),
         "hedge_cost_to_credit" => ("hedge cost to credit", Kind::Percent),
         "time_in_market" => ("time in market", Kind::Percent),
+        "cycles" => ("cycles", Kind::Count),
+        "largest_size" => ("largest size", Kind::Money),
+        "hedge_budgets" => ("hedge budgets, summed", Kind::Money),
+        "blocked" => ("decisions blocked", Kind::Count),
         other => (other, Kind::Ratio),
     };
     let show = |v: &str| match kind {

@@ -535,7 +535,92 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     // Identical files still differ in nothing.
     let same = vixshield(&["diff", old, old, "--journal", journal]);
     assert_eq!(same.status.code(), Some(0));
-    assert_eq!(crate::common::text(&same.stdout), "no decision differs\n");
+    assert_eq!(
+        crate::common::text(&same.stdout),
+        "no decision differs\n\nthe reports are the same\n"
+    );
+}
+
+/// `diff --journal` gives the report deltas too (it gave none): what each
+/// side decides of the journal, each metric from `run` of that side (its
+/// `--summary` and its decisions). The journal's P&L is the same on both.
+#[test]
+fn a_journal_diff_gives_the_report_deltas() {
+    let journal = "tests/fixtures/journals/spikes.csv";
+    let (old, new) = ("strategies/spx-mastery.vxs", "strategies/conservative.vxs");
+    let metrics = |strategy: &str| {
+        let out = vixshield(&[
+            "run",
+            strategy,
+            "--journal",
+            journal,
+            "--summary",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{strategy}");
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let decisions = run_decisions(strategy, journal);
+        let money = |v: &serde_json::Value| {
+            v.as_str()
+                .expect("money")
+                .parse::<rust_decimal::Decimal>()
+                .expect("a decimal")
+        };
+        let largest = decisions
+            .iter()
+            .map(|d| money(&d["size"]))
+            .max()
+            .expect("a decision");
+        let budgets: rust_decimal::Decimal = decisions
+            .iter()
+            .flat_map(|d| d["hedges"].as_array().expect("hedges").iter())
+            .map(|h| money(&h["budget"]))
+            .sum();
+        let blocked = decisions.iter().filter(|d| d["blocked"] == true).count();
+        vec![
+            (
+                "cycles",
+                summary["cycles"]
+                    .as_array()
+                    .expect("cycles")
+                    .len()
+                    .to_string(),
+            ),
+            (
+                "cycles_stopped_out",
+                summary["overall"]["cycles_stopped_out"].to_string(),
+            ),
+            (
+                "max_step_reached",
+                summary["overall"]["max_step_reached"].to_string(),
+            ),
+            ("largest_size", largest.normalize().to_string()),
+            ("hedge_budgets", budgets.normalize().to_string()),
+            ("blocked", blocked.to_string()),
+        ]
+    };
+    let want: Vec<serde_json::Value> = metrics(old)
+        .into_iter()
+        .zip(metrics(new))
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|((k, a), (_, b))| serde_json::json!({"metric": k, "old": a, "new": b}))
+        .collect();
+    assert!(want.len() >= 4, "{want:?}");
+    let out = vixshield(&["diff", old, new, "--journal", journal, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["report"], serde_json::Value::Array(want));
+    let human = crate::common::text(&vixshield(&["diff", old, new, "--journal", journal]).stdout);
+    let report: Vec<&str> = human.lines().skip_while(|l| *l != "report:").collect();
+    assert!(
+        report
+            .iter()
+            .any(|l| l.trim_start().starts_with("largest size")
+                && l.contains("$4,600 →")
+                && l.ends_with("(-$2,100)")),
+        "{human}"
+    );
 }
 
 /// A report metric one side has no value for (a profit factor without a
