@@ -34,7 +34,7 @@ pub struct Args {
     /// `table` or `json`.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
-    /// Export every trade to this CSV file.
+    /// Export every trade to this file: CSV, or JSON when its name ends in `.json`.
     #[arg(long, value_name = "FILE")]
     trades: Option<PathBuf>,
     /// Draw the equity curve with drawdown, the step ladder and VIX with hedge triggers to this SVG file.
@@ -229,7 +229,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
     if let Some(path) = &args.trades
-        && let Err(e) = super::output::write_to(Some(path), |w| write_trades(w, &bt))
+        && let Err(e) = super::output::write_to(Some(path), |w| {
+            let json = path
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+            write_trades(w, &bt, json)
+        })
     {
         say!(
             "error: cannot write `{}`: {}",
@@ -390,52 +395,99 @@ pub(crate) fn write_report(
     Ok(())
 }
 
-fn write_trades(w: &mut dyn Write, bt: &Backtest) -> std::io::Result<()> {
+/// The trades file's columns, and how JSON gives each: a whole number, a
+/// number, or text (dates, the exit reason, and money, which JSON gives as
+/// text everywhere in vixshield).
+const TRADE_COLUMNS: [(&str, Column); 18] = [
+    ("trade", Column::Whole),
+    ("entry", Column::Text),
+    ("exit", Column::Text),
+    ("expiry", Column::Text),
+    ("spx_entry", Column::Number),
+    ("vix_entry", Column::Number),
+    ("long_put", Column::Number),
+    ("short_put", Column::Number),
+    ("short_call", Column::Number),
+    ("long_call", Column::Number),
+    ("credit", Column::Text),
+    ("contracts", Column::Whole),
+    ("step", Column::Whole),
+    ("size", Column::Text),
+    ("max_loss", Column::Text),
+    ("pnl", Column::Text),
+    ("hedge_pnl", Column::Text),
+    ("exit_reason", Column::Text),
+];
+
+#[derive(Clone, Copy)]
+enum Column {
+    Whole,
+    Number,
+    Text,
+}
+
+/// A trade's fields, in [`TRADE_COLUMNS`]' order, as the CSV writes them.
+fn trade_row(t: &crate::backtest::Trade) -> [String; 18] {
+    [
+        t.number.to_string(),
+        t.entry.to_string(),
+        t.exit.to_string(),
+        t.expiry.to_string(),
+        format!("{:.2}", t.spx_entry),
+        format!("{:.2}", t.vix_entry),
+        t.long_put.to_string(),
+        t.short_put.to_string(),
+        t.short_call.to_string(),
+        t.long_call.to_string(),
+        t.credit.normalize().to_string(),
+        t.contracts.to_string(),
+        t.step.to_string(),
+        t.size.normalize().to_string(),
+        t.max_loss.normalize().to_string(),
+        t.pnl.normalize().to_string(),
+        t.hedge_pnl.normalize().to_string(),
+        serde_json::to_string(&t.exit_reason)
+            .unwrap_or_default()
+            .trim_matches('"')
+            .to_string(),
+    ]
+}
+
+/// Every trade to `w`: CSV, or a JSON list of objects when `json`.
+fn write_trades(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result<()> {
+    if json {
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = bt
+            .trades
+            .iter()
+            .map(|t| {
+                TRADE_COLUMNS
+                    .iter()
+                    .zip(trade_row(t))
+                    .map(|((name, column), text)| {
+                        let value = match column {
+                            Column::Whole => text.parse::<u64>().ok().map(serde_json::Value::from),
+                            Column::Number => text
+                                .parse::<f64>()
+                                .ok()
+                                .and_then(serde_json::Number::from_f64)
+                                .map(serde_json::Value::Number),
+                            Column::Text => None,
+                        };
+                        (
+                            name.to_string(),
+                            value.unwrap_or(serde_json::Value::String(text)),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&rows).map_err(std::io::Error::other)?;
+        return writeln!(w, "{text}");
+    }
     let mut csv = csv::Writer::from_writer(w);
-    csv.write_record([
-        "trade",
-        "entry",
-        "exit",
-        "expiry",
-        "spx_entry",
-        "vix_entry",
-        "long_put",
-        "short_put",
-        "short_call",
-        "long_call",
-        "credit",
-        "contracts",
-        "step",
-        "size",
-        "max_loss",
-        "pnl",
-        "hedge_pnl",
-        "exit_reason",
-    ])?;
+    csv.write_record(TRADE_COLUMNS.iter().map(|(name, _)| name))?;
     for t in &bt.trades {
-        csv.write_record([
-            t.number.to_string(),
-            t.entry.to_string(),
-            t.exit.to_string(),
-            t.expiry.to_string(),
-            format!("{:.2}", t.spx_entry),
-            format!("{:.2}", t.vix_entry),
-            t.long_put.to_string(),
-            t.short_put.to_string(),
-            t.short_call.to_string(),
-            t.long_call.to_string(),
-            t.credit.normalize().to_string(),
-            t.contracts.to_string(),
-            t.step.to_string(),
-            t.size.normalize().to_string(),
-            t.max_loss.normalize().to_string(),
-            t.pnl.normalize().to_string(),
-            t.hedge_pnl.normalize().to_string(),
-            serde_json::to_string(&t.exit_reason)
-                .unwrap_or_default()
-                .trim_matches('"')
-                .to_string(),
-        ])?;
+        csv.write_record(trade_row(t))?;
     }
     csv.flush()
 }

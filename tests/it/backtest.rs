@@ -1549,3 +1549,47 @@ fn the_report_counts_skipped_entries_by_reason() {
         "{table}"
     );
 }
+
+/// `--trades FILE.json` writes the trades as JSON (it wrote CSV whatever the
+/// name): the same fields and values as the CSV, whole numbers and prices as
+/// numbers, money as text as everywhere in vixshield's JSON.
+#[test]
+fn a_trades_file_named_json_is_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (csv_path, json_path) = (dir.path().join("t.csv"), dir.path().join("t.JSON"));
+    for path in [&csv_path, &json_path] {
+        let out = vixshield(&[
+            "backtest",
+            "strategies/spx-mastery.vxs",
+            "--to",
+            "2002-12-31",
+            "--trades",
+            path.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let mut csv = csv::Reader::from_path(&csv_path).expect("csv");
+    let headers = csv.headers().expect("headers").clone();
+    let rows: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a row")).collect();
+    let json: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&json_path).expect("json file")).expect("json");
+    assert!(rows.len() > 40, "{}", rows.len());
+    assert_eq!(json.len(), rows.len());
+    for (row, object) in rows.iter().zip(&json) {
+        assert_eq!(object.as_object().expect("an object").len(), headers.len());
+        for (name, text) in headers.iter().zip(row) {
+            let v = &object[name];
+            match name {
+                "trade" | "contracts" | "step" => {
+                    assert_eq!(v.as_u64().map(|n| n.to_string()).as_deref(), Some(text))
+                }
+                "spx_entry" | "vix_entry" | "long_put" | "short_put" | "short_call"
+                | "long_call" => {
+                    let n = v.as_f64().expect("a number");
+                    assert_eq!(Some(n), text.parse::<f64>().ok(), "{name}");
+                }
+                _ => assert_eq!(v.as_str(), Some(text), "{name}"),
+            }
+        }
+    }
+}
