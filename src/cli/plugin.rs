@@ -215,8 +215,14 @@ fn hex(bytes: &[u8]) -> String {
 /// The module's bytes, or why they cannot be read.
 fn module_bytes(m: &Manifest) -> Result<Vec<u8>, String> {
     let path = m.wasm_path();
-    crate::input::read_regular(&path, crate::input::WASM)
-        .map_err(|e| format!("cannot read `{}`: {}", shown(&path), io_reason(&e)))
+    crate::input::read_regular(&path, crate::input::WASM).map_err(|e| {
+        let reason = if e.kind() == std::io::ErrorKind::NotFound {
+            crate::plugin::MISSING_MODULE_HINT.to_string()
+        } else {
+            io_reason(&e)
+        };
+        format!("cannot read `{}`: {reason}", shown(&path))
+    })
 }
 
 /// A manifest's fields as JSON (paths as shown).

@@ -150,7 +150,8 @@ pub enum PluginError {
     /// The module does not export the ABI marker `vxs_signal_v1`, e.g. any
     /// module written for another host. Detected before any of its code runs.
     #[error(
-        "plugin `{plugin}` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1"
+        "plugin `{plugin}` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1 (a plugin declares it with an exported function that takes and returns nothing; in Rust: {})",
+        rust_export("vxs_signal_v1")
     )]
     MissingAbiMarker {
         /// The plugin.
@@ -158,7 +159,10 @@ pub enum PluginError {
     },
 
     /// A required export is missing, e.g. a module without `vxs_alloc`.
-    #[error("plugin `{plugin}` does not export `{export}` (expected {expected})")]
+    #[error(
+        "plugin `{plugin}` does not export `{export}` (expected {expected}{})",
+        rust_hint(export)
+    )]
     MissingExport {
         /// The plugin.
         plugin: String,
@@ -171,7 +175,8 @@ pub enum PluginError {
     /// An export has the wrong kind or type, e.g. `vxs_alloc` declared as
     /// `(func (param i64) (result i64))`.
     #[error(
-        "plugin `{plugin}`: export `{export}` has the wrong type: expected {expected}, found {found}"
+        "plugin `{plugin}`: export `{export}` has the wrong type: expected {expected}, found {found}{}",
+        rust_hint(export)
     )]
     ExportType {
         /// The plugin.
@@ -353,6 +358,30 @@ pub enum PluginError {
         message: String,
     },
 }
+
+/// How a Rust plugin declares the ABI export `export`, if it is a function.
+fn rust_export(export: &str) -> &'static str {
+    match export {
+        "vxs_signal_v1" => "`#[unsafe(no_mangle)] pub extern \"C\" fn vxs_signal_v1() {}`",
+        "vxs_alloc" => "`#[unsafe(no_mangle)] pub extern \"C\" fn vxs_alloc(size: i32) -> i32`",
+        "vxs_compute" => {
+            "`#[unsafe(no_mangle)] pub extern \"C\" fn vxs_compute(inputs: i32, n_inputs: i32, n_bars: i32, params: i32, n_params: i32, out: i32) -> i32`"
+        }
+        _ => "",
+    }
+}
+
+/// `; in Rust: ...` for a function export, else nothing.
+fn rust_hint(export: &str) -> String {
+    match rust_export(export) {
+        "" => String::new(),
+        decl => format!("; in Rust: {decl}"),
+    }
+}
+
+/// What to do when a manifest's module does not exist: the usual cause is
+/// a plugin not built yet, or built but not copied next to its manifest.
+pub(crate) const MISSING_MODULE_HINT: &str = "no such file: build the plugin and copy its module there, under the name `wasm` gives in its plugin.toml (a Rust crate's is `target/wasm32-unknown-unknown/release/<crate>.wasm` after `cargo build --release --target wasm32-unknown-unknown`)";
 
 fn list_dirs(dirs: &[PathBuf]) -> String {
     if dirs.is_empty() {

@@ -658,6 +658,11 @@ impl PluginHost {
     pub fn load(&self, manifest: &Manifest) -> Result<LoadedPlugin, PluginError> {
         let path = manifest.wasm_path();
         let bytes = crate::input::read_regular(&path, crate::input::WASM).map_err(|source| {
+            let source = if source.kind() == std::io::ErrorKind::NotFound {
+                std::io::Error::new(source.kind(), super::error::MISSING_MODULE_HINT)
+            } else {
+                source
+            };
             PluginError::Io {
                 path: path.clone(),
                 source,
@@ -1696,10 +1701,17 @@ impl LoadedPlugin {
             Some(trap) => {
                 let text = trap.to_string();
                 let text = text.strip_prefix("wasm trap: ").unwrap_or(&text);
+                // Rust's `no_std` panic handler, and `panic = "abort"`, end
+                // in `unreachable`: say so, or a panic reads as a riddle.
+                let hint = if *trap == Trap::UnreachableCodeReached {
+                    " (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, an overflow in a debug build, ...)"
+                } else {
+                    ""
+                };
                 PluginError::Trap {
                     plugin,
                     export,
-                    trap: text.to_string(),
+                    trap: format!("{text}{hint}"),
                 }
             }
             None => PluginError::Trap {

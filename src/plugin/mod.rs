@@ -22,6 +22,7 @@ mod registry;
 mod runner;
 
 pub use disk_cache::{CACHE_DIR_ENV, DiskCache};
+pub(crate) use error::MISSING_MODULE_HINT;
 pub use error::{LineCol, PluginError};
 pub use host::{
     COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadOrigin,

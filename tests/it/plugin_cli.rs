@@ -742,6 +742,35 @@ fn a_module_given_for_its_plugin_is_named_as_a_module() {
     }
 }
 
+/// A plugin not built yet (or built but not copied next to its manifest):
+/// `plugin inspect` and `plugin test` say to build and copy its module, and
+/// where a Rust crate leaves it, not just "no such file".
+#[test]
+fn an_unbuilt_plugin_is_told_to_build_and_copy_its_module() {
+    let dir = tempfile::tempdir().unwrap();
+    plugin_folder(dir.path(), "unbuilt", None, "");
+    let folder = dir.path().join("unbuilt");
+    let folder = folder.to_str().unwrap();
+    let hint = "no such file: build the plugin and copy its module there, under the name \
+                `wasm` gives in its plugin.toml (a Rust crate's is \
+                `target/wasm32-unknown-unknown/release/<crate>.wasm` after \
+                `cargo build --release --target wasm32-unknown-unknown`)";
+    let out = vixshield(&["plugin", "inspect", folder]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "verdict: invalid: cannot read `{folder}/unbuilt.wasm`: {hint}"
+        )),
+        "{stdout}"
+    );
+    let out = vixshield(&["plugin", "test", folder]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!("error: cannot read {folder}/unbuilt.wasm: {hint}\n")
+    );
+}
+
 /// `plugin test` output without its timing line (the only unstable one).
 fn without_time(s: &str) -> String {
     s.lines()

@@ -515,7 +515,9 @@ fn unreachable_is_reported_as_a_trap() {
     assert!(matches!(err, PluginError::Trap { .. }), "{err:?}");
     assert_eq!(
         text,
-        "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed"
+        "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed \
+             (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, \
+             an overflow in a debug build, ...)"
     );
 }
 
@@ -615,7 +617,9 @@ fn missing_abi_marker_is_rejected_before_any_code_runs() {
     );
     assert_eq!(
         text,
-        "plugin `alien` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1"
+        "plugin `alien` does not export `vxs_signal_v1`; it is not a vixshield plugin for ABI version 1 \
+         (a plugin declares it with an exported function that takes and returns nothing; \
+         in Rust: `#[unsafe(no_mangle)] pub extern \"C\" fn vxs_signal_v1() {}`)"
     );
     // With the marker, loading still runs nothing; the trap only comes when
     // the module is instantiated to compute. So the rejection above came
@@ -624,7 +628,9 @@ fn missing_abi_marker_is_rejected_before_any_code_runs() {
     assert!(matches!(err, PluginError::Trap { .. }), "{err:?}");
     assert_eq!(
         text,
-        "plugin `alien`: `instantiation` trapped: wasm `unreachable` instruction executed"
+        "plugin `alien`: `instantiation` trapped: wasm `unreachable` instruction executed \
+         (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, \
+         an overflow in a debug build, ...)"
     );
 }
 
@@ -644,18 +650,22 @@ fn wrong_export_types_are_rejected_at_load() {
     assert_eq!(
         text,
         "plugin `w`: export `vxs_alloc` has the wrong type: expected (func (param i32) (result i32)), \
-         found (func (param i64) (result i64))"
+         found (func (param i64) (result i64)); \
+         in Rust: `#[unsafe(no_mangle)] pub extern \"C\" fn vxs_alloc(size: i32) -> i32`"
     );
     let (_, text) = load_error("wrong_compute_type", "w");
     assert_eq!(
         text,
         "plugin `w`: export `vxs_compute` has the wrong type: expected \
-         (func (param i32 i32 i32 i32 i32 i32) (result i32)), found (func (param i32 i32 i32 i32 i32))"
+         (func (param i32 i32 i32 i32 i32 i32) (result i32)), found (func (param i32 i32 i32 i32 i32)); \
+         in Rust: `#[unsafe(no_mangle)] pub extern \"C\" fn vxs_compute(inputs: i32, n_inputs: i32, \
+         n_bars: i32, params: i32, n_params: i32, out: i32) -> i32`"
     );
     let (_, text) = load_error("wrong_marker_type", "w");
     assert_eq!(
         text,
-        "plugin `w`: export `vxs_signal_v1` has the wrong type: expected (func), found a global"
+        "plugin `w`: export `vxs_signal_v1` has the wrong type: expected (func), found a global; \
+         in Rust: `#[unsafe(no_mangle)] pub extern \"C\" fn vxs_signal_v1() {}`"
     );
     let (err, text) = load_error("no_memory", "w");
     assert!(
@@ -669,6 +679,53 @@ fn wrong_export_types_are_rejected_at_load() {
         "{err:?}"
     );
     assert!(text.contains("does not export `memory`"), "{text}");
+    // `memory` is no Rust function: no Rust declaration to suggest.
+    assert!(!text.contains("in Rust"), "{text}");
+}
+
+/// A Rust function left without `#[unsafe(no_mangle)]` is not exported:
+/// the error shows the declaration to write.
+#[test]
+fn a_missing_function_export_shows_its_rust_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = wat::parse_str(
+        r#"(module
+             (memory (export "memory") 1)
+             (func (export "vxs_signal_v1"))
+             (func (export "vxs_alloc") (param i32) (result i32) i32.const 8))"#,
+    )
+    .unwrap();
+    let m = install(dir.path(), "mangled", &module, "");
+    let err = host().load(&m).expect_err("no vxs_compute");
+    assert_eq!(
+        err.to_string(),
+        "plugin `mangled` does not export `vxs_compute` (expected \
+         (func (param i32 i32 i32 i32 i32 i32) (result i32)); in Rust: \
+         `#[unsafe(no_mangle)] pub extern \"C\" fn vxs_compute(inputs: i32, n_inputs: i32, \
+         n_bars: i32, params: i32, n_params: i32, out: i32) -> i32`)"
+    );
+}
+
+/// A plugin whose module is not there yet (not built, or built but not
+/// copied next to its manifest: a first plugin's usual slip) is told how to
+/// get it there, not just "No such file or directory (os error 2)".
+#[test]
+fn a_missing_module_says_to_build_and_copy_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "unbuilt", &wat("const_one"), "");
+    std::fs::remove_file(m.wasm_path()).unwrap();
+    let err = host().load(&m).expect_err("no module");
+    assert!(matches!(err, PluginError::Io { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot read {}: no such file: build the plugin and copy its module there, \
+             under the name `wasm` gives in its plugin.toml (a Rust crate's is \
+             `target/wasm32-unknown-unknown/release/<crate>.wasm` after \
+             `cargo build --release --target wasm32-unknown-unknown`)",
+            m.wasm_path().display()
+        )
+    );
 }
 
 #[test]
@@ -1189,7 +1246,9 @@ fn the_sandbox_holds_on_both_tiers() {
         );
         assert_eq!(
             fail("unreachable", "boom", ""),
-            "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed"
+            "plugin `boom`: `vxs_compute` trapped: wasm `unreachable` instruction executed \
+             (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, \
+             an overflow in a debug build, ...)"
         );
     }
 }
