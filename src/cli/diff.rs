@@ -341,8 +341,10 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     };
     let deltas: Vec<Delta> = [
         "trades",
+        "skipped",
         "win_rate",
         "net_pnl",
+        "hedge_pnl",
         "final_equity",
         "cagr",
         "max_drawdown",
@@ -352,6 +354,7 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         "sortino",
         "max_consecutive_losses",
         "max_step_reached",
+        "cycles",
         "cycles_stopped_out",
         "peak_capital_at_risk",
         "hedge_cost_to_credit",
@@ -388,6 +391,8 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
     }
     let (label, kind) = match key.as_str() {
         "trades" => ("trades", Kind::Count),
+        "skipped" => ("entries skipped", Kind::Count),
+        "hedge_pnl" => ("hedge P&L", Kind::Money),
         "win_rate" => ("win rate", Kind::Percent),
         "net_pnl" => ("net P&L", Kind::Money),
         "final_equity" => ("final equity", Kind::Money),
