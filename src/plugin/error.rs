@@ -342,12 +342,16 @@ pub enum PluginError {
 
     /// `vxs_compute` returned a non-zero status, e.g. `wilder_rsi` with
     /// `period = 1` returns 2.
-    #[error("plugin `{plugin}`: `vxs_compute` returned error code {code}")]
+    #[error("plugin `{plugin}`: `vxs_compute` returned error code {code} (called with {call})")]
     Status {
         /// The plugin.
         plugin: String,
         /// The code.
         code: i32,
+        /// What it was given, as the manifest names it: `1 input series of
+        /// 9235 bars and 1 param (period = 1)`; a plugin whose code expects
+        /// other counts than its manifest declares shows it here.
+        call: String,
     },
 
     /// The WebAssembly engine could not be set up (e.g. the host CPU lacks a

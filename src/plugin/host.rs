@@ -1606,9 +1606,29 @@ impl LoadedPlugin {
             )
             .map_err(|e| self.call_error(store, EXPORT_COMPUTE, e))?;
         if status != 0 {
+            let plural = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
+            let params: Vec<String> = self
+                .manifest
+                .params
+                .iter()
+                .zip(call.params)
+                .map(|(p, v)| format!("{} = {v}", p.name))
+                .collect();
+            let given = format!(
+                "{} of {} and {}",
+                plural(call.inputs.len(), "input series", "input series"),
+                plural(call.n_bars.unsigned_abs() as usize, "bar", "bars"),
+                match params.len() {
+                    0 => "no params".to_string(),
+                    n => format!("{} ({})", plural(n, "param", "params"), params.join(", ")),
+                }
+            );
             return Err(PluginError::Status {
                 plugin: name.clone(),
                 code: status,
+                call: given,
             });
         }
 

@@ -1006,7 +1006,9 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
         assert_eq!(
             crate::common::text(&out.stderr),
             format!(
-                "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2\n"
+                "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+                 (called with 1 input series of {} bars and 1 param (period = 0))\n",
+                vix_bars()
             ),
             "{args:?}"
         );
@@ -1028,10 +1030,20 @@ fn a_plugin_error_names_the_call_that_failed_not_the_first() {
     assert_eq!(
         crate::common::text(&out.stderr),
         format!(
-            "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2\n"
+            "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+             (called with 1 input series of {} bars and 1 param (period = 0))\n",
+            vix_bars()
         )
     );
     assert!(out.stdout.is_empty());
+}
+
+/// The bars of the bundled VIX history, as a plugin over it is given them.
+fn vix_bars() -> usize {
+    vixshield::market::bundled_series("vix")
+        .expect("a bundled series")
+        .expect("it loads")
+        .len()
 }
 
 // src/check/expr.rs. Uses the `inf` repro plugin's shape: 1 input, no params.

@@ -554,7 +554,13 @@ fn non_zero_status_is_reported() {
         matches!(err, PluginError::Status { code: 7, .. }),
         "{err:?}"
     );
-    assert_eq!(text, "plugin `grumpy`: `vxs_compute` returned error code 7");
+    // What it was given is said: a plugin whose code expects other counts
+    // than its manifest declares shows it there.
+    assert_eq!(
+        text,
+        "plugin `grumpy`: `vxs_compute` returned error code 7 \
+         (called with 1 input series of 10 bars and no params)"
+    );
 }
 
 #[test]
@@ -917,7 +923,11 @@ fn wilder_rsi_equals_the_reference_on_real_vix() {
         let err = p.compute(&[&closes], &[bad]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "plugin `wilder_rsi`: `vxs_compute` returned error code 2"
+            format!(
+                "plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+                 (called with 1 input series of {} bars and 1 param (period = {bad}))",
+                closes.len()
+            )
         );
     }
 }
