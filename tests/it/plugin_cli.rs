@@ -1005,11 +1005,7 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
             crate::common::text(&out.stderr),
-            format!(
-                "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
-                 (called with 1 input series of {} bars and 1 param (period = 0))\n",
-                vix_bars()
-            ),
+            period_0_error(path, line, column),
             "{args:?}"
         );
         assert!(out.stdout.is_empty(), "{args:?}");
@@ -1029,21 +1025,22 @@ fn a_plugin_error_names_the_call_that_failed_not_the_first() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         crate::common::text(&out.stderr),
-        format!(
-            "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
-             (called with 1 input series of {} bars and 1 param (period = 0))\n",
-            vix_bars()
-        )
+        period_0_error(&path, line, column)
     );
     assert!(out.stdout.is_empty());
 }
 
-/// The bars of the bundled VIX history, as a plugin over it is given them.
-fn vix_bars() -> usize {
-    vixshield::market::bundled_series("vix")
+/// What `wilder_rsi(vix, 0)` at `path:line:column` says over the bundled
+/// VIX history: its error code, and what it was given.
+fn period_0_error(path: &str, line: usize, column: usize) -> String {
+    let bars = vixshield::market::bundled_series("vix")
         .expect("a bundled series")
         .expect("it loads")
-        .len()
+        .len();
+    format!(
+        "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+         (called with 1 input series of {bars} bars and 1 param (period = 0))\n"
+    )
 }
 
 // src/check/expr.rs. Uses the `inf` repro plugin's shape: 1 input, no params.
