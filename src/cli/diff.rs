@@ -108,6 +108,23 @@ struct Compared {
     hedges: Decimal,
 }
 
+impl Compared {
+    fn of(d: &crate::decision::Decision) -> Compared {
+        Compared {
+            step: d.step,
+            size: d.size,
+            blocked: d.blocked,
+            max_loss: d.max_loss_pct,
+            // Budgets are money on cents: their sum cannot overflow a
+            // decimal that holds each (saturating keeps the comparison total).
+            hedges: d
+                .hedges
+                .iter()
+                .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
+        }
+    }
+}
+
 pub fn run(args: Args, color: bool) -> ExitCode {
     if let Some(journal) = &args.journal {
         return diff_journal(&args, journal, color);
@@ -170,20 +187,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let collect = |l: &super::run::Loaded| {
         let mut v = Vec::new();
         let r = super::run::for_each_decision(l, |d| {
-            // Budgets are money on cents: their sum cannot overflow a decimal
-            // that holds each (saturating keeps the comparison total).
-            let hedges = d
-                .hedges
-                .iter()
-                .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget));
-            let compared = Compared {
-                step: d.step,
-                size: d.size,
-                blocked: d.blocked,
-                max_loss: d.max_loss_pct,
-                hedges,
-            };
-            v.push((d.trade, d.date, compared, d.clone()));
+            v.push(d.clone());
             Ok(())
         });
         r.map(|_| v)
@@ -201,10 +205,11 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let changed: Vec<Changed> = da
         .iter()
         .zip(&db)
-        .filter(|(x, y)| x.2 != y.2)
-        .map(|((trade, date, x, _), (_, _, y, _))| Changed {
-            trade: *trade,
-            date: *date,
+        .map(|(x, y)| (x.trade, x.date, Compared::of(x), Compared::of(y)))
+        .filter(|(_, _, x, y)| x != y)
+        .map(|(trade, date, x, y)| Changed {
+            trade,
+            date,
             new_date: None,
             old_step: Some(x.step),
             new_step: Some(y.step),
@@ -220,19 +225,13 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
         .collect();
     // The report over the journal: what the strategy decides of it (its
     // P&L is the journal's, the same on both sides).
-    let report = |l: &super::run::Loaded,
-                  d: &[(
-        usize,
-        Option<chrono::NaiveDate>,
-        Compared,
-        crate::decision::Decision,
-    )]| {
-        let decisions: Vec<crate::decision::Decision> = d.iter().map(|x| x.3.clone()).collect();
-        let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions)?;
-        let largest = d.iter().map(|x| x.2.size).max().unwrap_or_default();
-        let budgets = d
+    let report = |l: &super::run::Loaded, decisions: &[crate::decision::Decision]| {
+        let s = crate::summary::summarize(l.strategy.account.capital, &l.trades, decisions)?;
+        let compared: Vec<Compared> = decisions.iter().map(Compared::of).collect();
+        let largest = compared.iter().map(|c| c.size).max().unwrap_or_default();
+        let budgets = compared
             .iter()
-            .fold(Decimal::ZERO, |sum, x| sum.saturating_add(x.2.hedges));
+            .fold(Decimal::ZERO, |sum, c| sum.saturating_add(c.hedges));
         Ok::<_, crate::summary::SummaryOverflow>(vec![
             ("cycles", s.cycles.len().to_string()),
             (
@@ -244,16 +243,17 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             ("hedge_budgets", budgets.normalize().to_string()),
             (
                 "blocked",
-                d.iter().filter(|x| x.2.blocked).count().to_string(),
+                compared.iter().filter(|c| c.blocked).count().to_string(),
             ),
         ])
     };
     let (ra, rb) = match (report(a, &da), report(b, &db)) {
         (Ok(x), Ok(y)) => (x, y),
         (Err(e), _) | (_, Err(e)) => {
-            let trade = e.trade.checked_sub(1).and_then(|i| a.trades.get(i));
-            let at = trade.map_or(0, |t| t.line);
-            say!("error: {}:{at}:1: {e}", journal.display());
+            say!(
+                "error: {}",
+                super::run::summary_error(journal, &a.trades, &e)
+            );
             return exit::trouble();
         }
     };

@@ -115,6 +115,18 @@ pub(crate) fn journal_error(
     }
 }
 
+/// A sum of the summary beyond a decimal, at the line of the trade it
+/// reached: `journal:LINE:1: summing trade N: ...`.
+pub(crate) fn summary_error(
+    journal: &std::path::Path,
+    trades: &[crate::journal::Trade],
+    e: &crate::summary::SummaryOverflow,
+) -> String {
+    let trade = e.trade.checked_sub(1).and_then(|i| trades.get(i));
+    let at = trade.map_or(0, |t| t.line);
+    format!("{}:{at}:1: {e}", journal.display())
+}
+
 /// Calls `f` with the decision before any trade and after each trade, reusing one buffer.
 pub(crate) fn for_each_decision(
     l: &Loaded,
@@ -172,9 +184,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         match crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions) {
             Ok(s) => Some(s),
             Err(e) => {
-                let trade = e.trade.checked_sub(1).and_then(|i| l.trades.get(i));
-                let at = trade.map_or(0, |t| t.line);
-                say!("error: {}:{at}:1: {e}", args.journal.display());
+                say!("error: {}", summary_error(&args.journal, &l.trades, &e));
                 return exit::findings();
             }
         }
