@@ -29,8 +29,8 @@ enum PluginCommand {
     /// Show a plugin's manifest, its module's imports and exports, and whether it loads.
     Inspect(PathArgs),
     /// Run a plugin over the bundled VIX closes (and VIX3M, SPX for plugins of
-    /// 2 or 3 inputs) with its default params.
-    Test(PathArgs),
+    /// 2 or 3 inputs) with its default params, or those given with `--param`.
+    Test(TestArgs),
     /// Show the cache of compiled plugins (folder, entries, size, whether it
     /// is used), or empty it with `--clear`.
     Cache(CacheArgs),
@@ -69,11 +69,22 @@ struct PathArgs {
     format: Format,
 }
 
+#[derive(clap::Args, Debug)]
+struct TestArgs {
+    #[command(flatten)]
+    path: PathArgs,
+    /// A param's value instead of its default, as a strategy passes it: a
+    /// number or a percentage (`--param period=7`, `--param drop=5%`);
+    /// repeatable, once a param.
+    #[arg(long = "param", value_name = "NAME=VALUE", allow_hyphen_values = true)]
+    params: Vec<String>,
+}
+
 pub fn run(args: Args, _color: bool) -> ExitCode {
     match args.command {
         PluginCommand::List(a) => list(&a),
         PluginCommand::Inspect(a) => inspect(&a),
-        PluginCommand::Test(a) => test(&a),
+        PluginCommand::Test(a) => test(&a.path, &a.params),
         PluginCommand::Cache(a) => cache(&a),
     }
 }
@@ -199,6 +210,83 @@ fn params_text(m: &Manifest) -> String {
     m.params
         .iter()
         .map(|p| format!("{} = {}", p.name, p.default))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A param `plugin test` passes: its value and whether `--param` gave it.
+#[derive(Debug)]
+struct TestParam<'m> {
+    name: &'m str,
+    value: f64,
+    given: bool,
+}
+
+/// The params of `m` in manifest order: each `NAME=VALUE` of `given` in
+/// place of its default. A value is written as a strategy passes it to a
+/// plugin: a number (`7`, `-0.5`, `1e3`) or a percentage (`5%`, 0.05).
+fn params_given<'m>(m: &'m Manifest, given: &[String]) -> Result<Vec<TestParam<'m>>, String> {
+    let mut params: Vec<TestParam> = m
+        .params
+        .iter()
+        .map(|p| TestParam {
+            name: &p.name,
+            value: p.default,
+            given: false,
+        })
+        .collect();
+    for arg in given {
+        let Some((name, text)) = arg.split_once('=') else {
+            return Err(format!(
+                "`--param {arg}`: write NAME=VALUE (`--param {}=7`)",
+                m.params.first().map_or("period", |p| p.name.as_str())
+            ));
+        };
+        let (name, text) = (name.trim(), text.trim());
+        let Some(p) = params.iter_mut().find(|p| p.name == name) else {
+            let known = if m.params.is_empty() {
+                "it takes no params".to_string()
+            } else {
+                let names: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
+                format!("its params are {}", names.join(", "))
+            };
+            return Err(format!(
+                "`--param {arg}`: plugin `{}` has no param `{name}`; {known}",
+                m.name
+            ));
+        };
+        if p.given {
+            return Err(format!("`--param {name}` is given twice"));
+        }
+        let (digits, scale) = match text.strip_suffix('%') {
+            Some(d) => (d.trim_end(), 0.01),
+            None => (text, 1.0),
+        };
+        let value = digits
+            .parse::<f64>()
+            .ok()
+            .map(|v| v * scale)
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| {
+                format!("`--param {arg}`: `{text}` is not a number (write `7`, `-0.5` or `5%`)")
+            })?;
+        p.value = value;
+        p.given = true;
+    }
+    Ok(params)
+}
+
+/// `period = 7 (given), drop = 0.05 (default)`, or `none`.
+fn given_params_text(params: &[TestParam]) -> String {
+    if params.is_empty() {
+        return "none".into();
+    }
+    params
+        .iter()
+        .map(|p| {
+            let how = if p.given { "given" } else { "default" };
+            format!("{} = {} ({how})", p.name, p.value)
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -568,10 +656,17 @@ fn tier_word(tier: Tier) -> &'static str {
 /// The bundled series fed to a plugin of `n` inputs, in order.
 const TEST_SERIES: &[&str] = &["vix", "vix3m", "spx"];
 
-fn test(args: &PathArgs) -> ExitCode {
+fn test(args: &PathArgs, given: &[String]) -> ExitCode {
     let m = match manifest_at(&args.path) {
         Ok(m) => m,
         Err(code) => return code,
+    };
+    let params = match params_given(&m, given) {
+        Ok(p) => p,
+        Err(why) => {
+            say!("error: {why}");
+            return exit::trouble();
+        }
     };
     let n_inputs = m.inputs as usize;
     let Some(names) = TEST_SERIES.get(..n_inputs) else {
@@ -617,9 +712,9 @@ fn test(args: &PathArgs) -> ExitCode {
         }
     };
     let load_time = t0.elapsed();
-    let params = m.default_params();
+    let values: Vec<f64> = params.iter().map(|p| p.value).collect();
     let t1 = Instant::now();
-    let result = plugin.compute(&inputs, &params);
+    let result = plugin.compute(&inputs, &values);
     let compute_time = t1.elapsed();
     let c = match result {
         Ok(c) => c,
@@ -651,7 +746,7 @@ fn test(args: &PathArgs) -> ExitCode {
                     "plugin": m.name,
                     "version": m.version,
                     "inputs": names,
-                    "params": m.params.iter().map(|p| json!({"name": p.name, "value": p.default})).collect::<Vec<_>>(),
+                    "params": params.iter().map(|p| json!({"name": p.name, "value": p.value, "given": p.given})).collect::<Vec<_>>(),
                     "bars": bars,
                     "computed": computed,
                     "first": point(&first),
@@ -682,7 +777,7 @@ fn test(args: &PathArgs) -> ExitCode {
                     m.version,
                     names.join(", ")
                 )?;
-                writeln!(w, "params   {} (defaults)", params_text(&m))?;
+                writeln!(w, "params   {}", given_params_text(&params))?;
                 writeln!(
                     w,
                     "computed {computed} of {bars} bars ({} without a value)",

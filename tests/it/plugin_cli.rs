@@ -829,6 +829,148 @@ fn plugin_test() {
     }
 }
 
+/// `(bar, date, value)` of the first and last bars of `signal`'s JSON with
+/// a value, and how many have one; booleans as 0 and 1, as `plugin test`
+/// shows them.
+fn signal_ends(expr: &str) -> ((u64, String, f64), (u64, String, f64), u64) {
+    let out = vixshield(&["signal", expr, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let valued: Vec<(u64, String, f64)> = (0u64..)
+        .zip(&rows)
+        .filter_map(|(i, r)| {
+            let v = match &r["value"] {
+                serde_json::Value::Bool(b) => f64::from(u8::from(*b)),
+                v => v.as_f64()?,
+            };
+            Some((i, r["date"].as_str()?.to_string(), v))
+        })
+        .collect();
+    let (first, last) = (valued[0].clone(), valued[valued.len() - 1].clone());
+    (first, last, valued.len() as u64)
+}
+
+/// `plugin test --param NAME=VALUE` runs the plugin with that value in place
+/// of the default, exactly as a strategy passing it does: the bars computed
+/// and the first and last values are `signal`'s for the same call.
+#[test]
+fn plugin_test_takes_params() {
+    let cases: [(&[&str], &str, serde_json::Value); 2] = [
+        (
+            &["plugins/wilder_rsi", "--param", "period=7"],
+            "wilder_rsi(vix, 7)",
+            serde_json::json!([{"name": "period", "value": 7.0, "given": true}]),
+        ),
+        (
+            // A percentage as in a strategy; the params not given keep
+            // their defaults.
+            &["plugins/theta_decay", "--param", "drop=5%"],
+            "theta_decay(vix, vix3m, 5, 5%, 0.9)",
+            serde_json::json!([
+                {"name": "lookback", "value": 5.0, "given": false},
+                {"name": "drop", "value": 0.05, "given": true},
+                {"name": "contango", "value": 0.9, "given": false},
+            ]),
+        ),
+    ];
+    for (args, expr, params) in cases {
+        let mut argv = vec!["plugin", "test", "--format", "json"];
+        argv.extend_from_slice(args);
+        let out = vixshield(&argv);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["params"], params);
+        let (first, last, computed) = signal_ends(expr);
+        assert_eq!(v["computed"], computed, "{expr}");
+        for (point, (bar, date, value)) in [(&v["first"], first), (&v["last"], last)] {
+            assert_eq!(point["bar"], bar, "{expr}");
+            assert_eq!(point["date"], date.as_str(), "{expr}");
+            assert_eq!(point["value"].as_f64(), Some(value), "{expr}");
+        }
+    }
+    // The default's value differs: the param reached the plugin.
+    let (default_first, ..) = signal_ends("wilder_rsi(vix, 14)");
+    let (given_first, ..) = signal_ends("wilder_rsi(vix, 7)");
+    assert_ne!(default_first, given_first);
+
+    let out = vixshield(&[
+        "plugin",
+        "test",
+        "plugins/wilder_rsi",
+        "--param",
+        "period=7",
+    ]);
+    assert!(
+        text(&out.stdout).contains("\nparams   period = 7 (given)\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = vixshield(&[
+        "plugin",
+        "test",
+        "plugins/theta_decay",
+        "--param",
+        "contango=1.2",
+    ]);
+    assert!(
+        text(&out.stdout).contains(
+            "\nparams   lookback = 5 (default), drop = 0.1 (default), contango = 1.2 (given)\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A value the plugin refuses is its error (exit 1), naming the value.
+    let out = vixshield(&[
+        "plugin",
+        "test",
+        "plugins/wilder_rsi",
+        "--param",
+        "period=0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr)
+            .contains("called with 1 input series of 9235 bars and 1 param (period = 0)"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A `--param` that cannot be passed is a usage error, before any load.
+    for (given, message) in [
+        (
+            vec!["perod=7"],
+            "error: `--param perod=7`: plugin `wilder_rsi` has no param `perod`; its params are period\n",
+        ),
+        (
+            vec!["period"],
+            "error: `--param period`: write NAME=VALUE (`--param period=7`)\n",
+        ),
+        (
+            vec!["period=seven"],
+            "error: `--param period=seven`: `seven` is not a number (write `7`, `-0.5` or `5%`)\n",
+        ),
+        (
+            vec!["period=inf"],
+            "error: `--param period=inf`: `inf` is not a number (write `7`, `-0.5` or `5%`)\n",
+        ),
+        (
+            vec!["period=7", "period=8"],
+            "error: `--param period` is given twice\n",
+        ),
+    ] {
+        let mut argv = vec!["plugin", "test", "plugins/wilder_rsi"];
+        for g in &given {
+            argv.extend(["--param", g]);
+        }
+        let out = vixshield(&argv);
+        assert_eq!(out.status.code(), Some(2), "{given:?}");
+        assert!(out.stdout.is_empty(), "{given:?}");
+        assert_eq!(text(&out.stderr), message, "{given:?}");
+    }
+}
+
 /// A plugin that writes +inf on bar 0, -inf on bar 1, NaN on bar 2 and
 /// +inf on the last bar, and the bar's index everywhere else.
 const NON_FINITE_WAT: &str = r#"(module
