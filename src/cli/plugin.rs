@@ -324,6 +324,7 @@ fn manifest_json(m: &Manifest) -> serde_json::Value {
         "output": output_word(m.output),
         "params": m.params.iter().map(|p| json!({"name": p.name, "default": p.default})).collect::<Vec<_>>(),
         "limits": {"fuel": m.limits.fuel, "memory_mib": m.limits.memory_mib},
+        "errors": m.errors.iter().map(|(code, meaning)| json!({"code": code, "meaning": meaning})).collect::<Vec<_>>(),
         "manifest": shown(&m.path),
         "module": shown(&m.wasm_path()),
     })
@@ -560,6 +561,10 @@ fn inspect(args: &PathArgs) -> ExitCode {
                 writeln!(w, "  inputs      {} series", m.inputs)?;
                 writeln!(w, "  output      {}", output_word(m.output))?;
                 writeln!(w, "  params      {}", params_text(&m))?;
+                for (i, (code, meaning)) in m.errors.iter().enumerate() {
+                    let label = if i == 0 { "errors" } else { "" };
+                    writeln!(w, "  {label:<11} {code} = {meaning}")?;
+                }
                 writeln!(
                     w,
                     "  limits      fuel {}, memory {}",

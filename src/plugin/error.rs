@@ -342,12 +342,17 @@ pub enum PluginError {
 
     /// `vxs_compute` returned a non-zero status, e.g. `wilder_rsi` with
     /// `period = 1` returns 2.
-    #[error("plugin `{plugin}`: `vxs_compute` returned error code {code} (called with {call})")]
+    #[error(
+        "plugin `{plugin}`: `vxs_compute` returned error code {code}{meaning} (called with {call})"
+    )]
     Status {
         /// The plugin.
         plugin: String,
         /// The code.
         code: i32,
+        /// `: ` and what the manifest's `[errors]` says the code means, or
+        /// nothing when it does not say.
+        meaning: String,
         /// What it was given, as the manifest names it: `1 input series of
         /// 9235 bars and 1 param (period = 1)`; a plugin whose code expects
         /// other counts than its manifest declares shows it here.

@@ -1628,6 +1628,12 @@ impl LoadedPlugin {
             return Err(PluginError::Status {
                 plugin: name.clone(),
                 code: status,
+                meaning: self
+                    .manifest
+                    .errors
+                    .get(&status)
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default(),
                 call: given,
             });
         }

@@ -1,5 +1,6 @@
 //! `plugin.toml`: the manifest that describes a plugin.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -63,6 +64,10 @@ pub struct Manifest {
     pub params: Vec<ParamSpec>,
     /// Resource limits asked for.
     pub limits: Limits,
+    /// What each non-zero status of `vxs_compute` means (the optional
+    /// `[errors]` table: `2 = "period must be at least 1"`), shown with the
+    /// code when the plugin returns it.
+    pub errors: BTreeMap<i32, String>,
     /// The `plugin.toml` this was read from.
     pub path: PathBuf,
 }
@@ -81,6 +86,8 @@ struct RawManifest {
     params: Vec<RawParam>,
     #[serde(default)]
     limits: Option<RawLimits>,
+    #[serde(default)]
+    errors: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +248,55 @@ impl Manifest {
                 }
             }
         }
+        let mut errors = BTreeMap::new();
+        // In the file's order, so that a code given twice is reported at its
+        // second spelling.
+        let mut raw_errors: Vec<_> = raw.errors.into_iter().collect();
+        raw_errors.sort_by_key(|(_, meaning)| meaning.span().start);
+        for (code, meaning) in raw_errors {
+            // The key's own position is not kept by the TOML reader: point
+            // at its text.
+            let at = Some(meaning.span());
+            let n = match code.trim().parse::<i32>() {
+                Ok(0) => {
+                    return Err(err(
+                        at,
+                        "`[errors]` code 0 is success, not an error: give the non-zero codes `vxs_compute` returns".into(),
+                    ));
+                }
+                Ok(n) => n,
+                Err(_) => {
+                    return Err(err(
+                        at,
+                        format!(
+                            "`[errors]` keys are the codes `vxs_compute` returns, whole numbers written in quotes or bare (`2 = \"...\"`), found {code:?}"
+                        ),
+                    ));
+                }
+            };
+            let text = meaning.get_ref();
+            if let Some(c) = text.chars().find(|c| c.is_control()) {
+                return Err(err(
+                    at,
+                    format!(
+                        "`[errors]` text for code {n} must be one line without control characters, found U+{:04X}",
+                        u32::from(c)
+                    ),
+                ));
+            }
+            if text.trim().is_empty() {
+                return Err(err(
+                    at,
+                    format!("`[errors]` text for code {n} must not be empty"),
+                ));
+            }
+            if errors.insert(n, text.trim().to_string()).is_some() {
+                return Err(err(
+                    at,
+                    format!("`[errors]` gives code {n} twice ({code:?} is another spelling of it)"),
+                ));
+            }
+        }
         Ok(Manifest {
             name: raw.name.into_inner(),
             version: raw.version.into_inner(),
@@ -251,6 +307,7 @@ impl Manifest {
             output: raw.output,
             params,
             limits,
+            errors,
             path: path.to_path_buf(),
         })
     }

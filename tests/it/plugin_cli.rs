@@ -670,6 +670,18 @@ fn plugin_inspect() {
     assert_eq!(v["tier"], "baseline");
     assert_eq!(v["tier_reason"], serde_json::Value::Null);
     assert_eq!(v["host_metered_operators"], 0);
+    // The manifest's `[errors]`, in code order.
+    let codes: Vec<&serde_json::Value> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["code"])
+        .collect();
+    assert_eq!(codes, [1, 2, 3, 4]);
+    assert_eq!(
+        v["errors"][2]["meaning"],
+        "`drop` must be at least 0 and below 1"
+    );
 
     // A plugin built with std copies with `memory.copy`, which the host
     // meters itself: it loads with Winch like the examples.
@@ -1173,14 +1185,16 @@ fn a_plugin_error_names_the_call_that_failed_not_the_first() {
 }
 
 /// What `wilder_rsi(vix, 0)` at `path:line:column` says over the bundled
-/// VIX history: its error code, and what it was given.
+/// VIX history: its error code, what its manifest's `[errors]` says the
+/// code means, and what it was given.
 fn period_0_error(path: &str, line: usize, column: usize) -> String {
     let bars = vixshield::market::bundled_series("vix")
         .expect("a bundled series")
         .expect("it loads")
         .len();
     format!(
-        "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+        "error: {path}:{line}:{column}: plugin `wilder_rsi`: `vxs_compute` returned error code 2: \
+         `period` must be a whole number from 2 to 100000 \
          (called with 1 input series of {bars} bars and 1 param (period = 0))\n"
     )
 }

@@ -561,6 +561,24 @@ fn non_zero_status_is_reported() {
         "plugin `grumpy`: `vxs_compute` returned error code 7 \
          (called with 1 input series of 10 bars and no params)"
     );
+    // The manifest's `[errors]` says what a code means; a code it does not
+    // list is still reported bare.
+    let (_, text, _) = run_failing(
+        "status_code",
+        "grumpy",
+        "[errors]\n7 = \"the moon is in the wrong phase\"\n",
+    );
+    assert_eq!(
+        text,
+        "plugin `grumpy`: `vxs_compute` returned error code 7: the moon is in the wrong phase \
+         (called with 1 input series of 10 bars and no params)"
+    );
+    let (_, text, _) = run_failing("status_code", "grumpy", "[errors]\n8 = \"not this one\"\n");
+    assert_eq!(
+        text,
+        "plugin `grumpy`: `vxs_compute` returned error code 7 \
+         (called with 1 input series of 10 bars and no params)"
+    );
 }
 
 #[test]
@@ -924,7 +942,8 @@ fn wilder_rsi_equals_the_reference_on_real_vix() {
         assert_eq!(
             err.to_string(),
             format!(
-                "plugin `wilder_rsi`: `vxs_compute` returned error code 2 \
+                "plugin `wilder_rsi`: `vxs_compute` returned error code 2: \
+                 `period` must be a whole number from 2 to 100000 \
                  (called with 1 input series of {} bars and 1 param (period = {bad}))",
                 closes.len()
             )
@@ -1662,7 +1681,7 @@ fn manifest_errors_name_the_path_and_position() {
 
     assert_eq!(
         err(&format!("{base}colour = \"red\"\n")),
-        "plugins/x/plugin.toml:8:1: unknown field `colour`, expected one of `name`, `version`, `abi`, `wasm`, `description`, `inputs`, `output`, `params`, `limits`"
+        "plugins/x/plugin.toml:8:1: unknown field `colour`, expected one of `name`, `version`, `abi`, `wasm`, `description`, `inputs`, `output`, `params`, `limits`, `errors`"
     );
     assert!(err(&base.replace("abi = 1", "abi = 2")).starts_with(
         "plugins/x/plugin.toml:3:7: unsupported `abi = 2`; this host supports `abi = 1`"
@@ -1688,6 +1707,53 @@ fn manifest_errors_name_the_path_and_position() {
             .contains("`memory_mib` must be between 1 and 4096")
     );
     assert!(err(&base.replace("wasm = \"x.wasm\"\n", "")).contains("missing field `wasm`"));
+    // `[errors]`: the codes `vxs_compute` returns, each a non-zero whole
+    // number once, with one line of text.
+    for (table, message) in [
+        (
+            "0 = \"ok\"",
+            "plugins/x/plugin.toml:9:5: `[errors]` code 0 is success, not an error: give the non-zero codes `vxs_compute` returns",
+        ),
+        (
+            "two = \"bad\"",
+            "plugins/x/plugin.toml:9:7: `[errors]` keys are the codes `vxs_compute` returns, whole numbers written in quotes or bare (`2 = \"...\"`), found \"two\"",
+        ),
+        (
+            "1e3 = \"bad\"",
+            "plugins/x/plugin.toml:9:7: `[errors]` keys are the codes `vxs_compute` returns, whole numbers written in quotes or bare (`2 = \"...\"`), found \"1e3\"",
+        ),
+        (
+            "\"2\" = \"a\"\n\"02\" = \"b\"",
+            "plugins/x/plugin.toml:10:8: `[errors]` gives code 2 twice (\"02\" is another spelling of it)",
+        ),
+        (
+            "3 = \" \"",
+            "plugins/x/plugin.toml:9:5: `[errors]` text for code 3 must not be empty",
+        ),
+        (
+            "3 = \"a\\u001b[2Jb\"",
+            "plugins/x/plugin.toml:9:5: `[errors]` text for code 3 must be one line without control characters, found U+001B",
+        ),
+        (
+            "3 = 4",
+            "plugins/x/plugin.toml:9:5: invalid type: integer `4`, expected a string",
+        ),
+    ] {
+        assert_eq!(
+            err(&format!("{base}[errors]\n{table}\n")),
+            message,
+            "{table}"
+        );
+    }
+    let m = Manifest::parse(
+        &format!("{base}[errors]\n-1 = \" below zero \"\n\"7\" = \"seven\"\n"),
+        path,
+    )
+    .unwrap();
+    assert_eq!(
+        m.errors.into_iter().collect::<Vec<_>>(),
+        [(-1, "below zero".to_string()), (7, "seven".to_string())]
+    );
     // Printed by `plugin list` and `plugin inspect`: no escape sequences, one line.
     assert_eq!(
         err(&base.replace("\"d\"", "\"d\\u001b[2J\"")),
