@@ -326,9 +326,16 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
             return Err(exit::findings());
         }
         let f: SweepFile = serde_json::from_str(&text).map_err(|e| {
+            // `FILE:LINE:COL: ...` as a journal's or a calendar's errors,
+            // rather than serde's trailing "at line L column C".
+            let what = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let what = what.strip_suffix(&suffix).unwrap_or(&what);
             say!(
-                "error: `{}` is not a sweep file (`sweep --out` writes them): {e}",
-                path.display()
+                "error: {}:{}:{}: not a sweep file (`sweep --out` writes them): {what}",
+                path.display(),
+                e.line(),
+                e.column().max(1)
             );
             exit::findings()
         })?;

@@ -305,6 +305,41 @@ fn ranking_directions_on_synthetic_rows() {
     assert!(sweep::metric("nope").is_err());
 }
 
+/// A file that is not a sweep file (not JSON, a field missing) is named
+/// `FILE:LINE:COL:` like a journal's or a calendar's bad line, for editors
+/// and CI annotations (it said "`FILE` is not a sweep file ...: EOF while
+/// parsing an object at line 2 column 0").
+#[test]
+fn merge_names_a_file_that_is_no_sweep_file_at_line_and_column() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let b = dir.path().join("b.json");
+    std::fs::write(&b, shard_file(1).to_string()).expect("written");
+    let b = b.display().to_string();
+    let cut = dir.path().join("cut.json");
+    std::fs::write(&cut, "{\n").expect("written");
+    let mut f = shard_file(0);
+    f.as_object_mut().map(|o| o.remove("grid"));
+    let missing = dir.path().join("missing.json");
+    std::fs::write(&missing, serde_json::to_string_pretty(&f).expect("json")).expect("written");
+    for (file, want) in [
+        (
+            &cut,
+            ":2:1: not a sweep file (`sweep --out` writes them): EOF while parsing an object\n",
+        ),
+        (
+            &missing,
+            ":28:1: not a sweep file (`sweep --out` writes them): missing field `grid`\n",
+        ),
+    ] {
+        let file = file.display().to_string();
+        let out = vixshield(&["sweep", "merge", &file, &b]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err, format!("error: {file}{want}"));
+        assert!(out.stdout.is_empty());
+    }
+}
+
 /// One shard of a two-variant grid, as `sweep --shard I/2 --out` writes it.
 fn shard_file(index: u64) -> serde_json::Value {
     serde_json::json!({
