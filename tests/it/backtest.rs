@@ -343,6 +343,31 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
         v["report"].as_array().is_some_and(|r| !r.is_empty()),
         "report deltas listed"
     );
+    // As README.md says: only the metrics that differ, and per condor the
+    // keys it names (`new_date` only when the entry moved).
+    for r in v["report"].as_array().into_iter().flatten() {
+        assert_ne!(r["old"], r["new"], "{r}");
+    }
+    let documented = [
+        "trade", "date", "new_date", "old_step", "new_step", "old_size", "new_size",
+    ];
+    for c in v["changed"].as_array().into_iter().flatten() {
+        let keys: Vec<&String> = c
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        assert!(keys.iter().all(|k| documented.contains(&k.as_str())), "{c}");
+        assert!(c.get("new_date").is_none_or(|d| d != &c["date"]), "{c}");
+    }
+    // A range with no trading day: 2 for `diff` (1 would read "different"),
+    // 1 for `backtest`.
+    let empty = ["--from", "2020-01-04", "--to", "2020-01-05"];
+    let mut args = vec!["diff", "strategies/spx-mastery.vxs", c, "--backtest"];
+    args.extend(empty);
+    assert_eq!(vixshield(&args).status.code(), Some(2));
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs"];
+    args.extend(empty);
+    assert_eq!(vixshield(&args).status.code(), Some(1));
     let trouble = vixshield(&[
         "diff",
         "strategies/spx-mastery.vxs",

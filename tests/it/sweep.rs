@@ -483,6 +483,50 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
         assert!(r["best"].is_u64(), "{r}");
         assert!(r["out_of_sample"]["net_pnl"].is_string(), "{r}");
     }
+    // The keys README.md documents (Parameter sweeps, Walk-forward), and no others.
+    let keys = |o: &serde_json::Value| {
+        let mut k: Vec<String> = o
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    let want = |k: &[&str]| {
+        let mut k: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&v),
+        want(&[
+            "strategy",
+            "in_months",
+            "out_months",
+            "rank",
+            "windows",
+            "mean_out_of_sample"
+        ])
+    );
+    assert_eq!(
+        keys(&w[0]),
+        want(&[
+            "in_from",
+            "in_to",
+            "out_from",
+            "out_to",
+            "best",
+            "params",
+            "in_sample",
+            "out_of_sample",
+            "error"
+        ])
+    );
+    assert!(
+        w[0]["error"].is_null() && w[0]["in_sample"].is_f64(),
+        "{}",
+        w[0]
+    );
 }
 
 /// Walk-forward windows from a month's end: window k's in-sample starts k ×
