@@ -127,8 +127,9 @@ pub struct Report {
     /// Most capital at risk at once (open stop + hedge premium).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub peak_capital_at_risk: Decimal,
-    /// Hedge premium paid over credit collected.
-    pub hedge_cost_to_credit: f64,
+    /// Hedge premium paid over credit collected; `None` when no condor
+    /// took a credit (as `run --summary`'s, and `win_rate` without a condor).
+    pub hedge_cost_to_credit: Option<f64>,
     /// Share of days with a condor open.
     pub time_in_market: f64,
     /// Exits by reason.
@@ -355,11 +356,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         max_step_reached: trades.iter().map(|t| t.step).max().unwrap_or(0),
         cycles_stopped_out: cycles.iter().filter(|c| c.stopped_out).count(),
         peak_capital_at_risk: bt.days.iter().map(|d| d.at_risk).max().unwrap_or_default(),
-        hedge_cost_to_credit: if credit > 0.0 {
-            hedge_cost / credit
-        } else {
-            0.0
-        },
+        hedge_cost_to_credit: (credit > 0.0).then(|| hedge_cost / credit),
         time_in_market: if bt.days.is_empty() {
             0.0
         } else {

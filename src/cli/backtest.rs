@@ -330,7 +330,10 @@ pub(crate) fn write_report(
         ("max step reached", r.max_step_reached.to_string()),
         ("cycles stopped out", r.cycles_stopped_out.to_string()),
         ("peak capital at risk", fmt_money(r.peak_capital_at_risk)),
-        ("hedge cost to credit", pct(r.hedge_cost_to_credit)),
+        (
+            "hedge cost to credit",
+            r.hedge_cost_to_credit.map_or("-".into(), pct),
+        ),
         ("time in market", pct(r.time_in_market)),
     ]);
     for (k, v) in rows {

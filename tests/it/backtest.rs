@@ -764,8 +764,8 @@ fn ratios_of_nothing_are_zero_not_negative_zero() {
     let ratio = r["hedge_cost_to_credit"].as_f64().expect("a number");
     assert!(ratio == 0.0 && ratio.is_sign_positive(), "{ratio}");
     // Ranked by that ratio, a variant that trades without hedges (lim = 41)
-    // ties with one that never trades (lim = 1, no credit): the tie goes to
-    // the lower variant index.
+    // comes before one that never trades (lim = 1, no credit: no ratio,
+    // `null`, ranked last; it was 0 and took the tie by variant index).
     let dir = tempfile::tempdir().expect("tempdir");
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -812,8 +812,8 @@ fn ratios_of_nothing_are_zero_not_negative_zero() {
         })
         .collect();
     assert_eq!(ranked.len(), 2);
-    assert_eq!(ranked[0], (0, 0), "{ranked:?}");
-    assert!(ranked[1].0 == 1 && ranked[1].1 > 0, "{ranked:?}");
+    assert!(ranked[0].0 == 1 && ranked[0].1 > 0, "{ranked:?}");
+    assert_eq!(ranked[1], (0, 0), "{ranked:?}");
 }
 
 /// An entry taken while a guard could not say is counted, by guard: the
@@ -1625,4 +1625,35 @@ fn a_trades_file_named_json_is_json() {
             }
         }
     }
+}
+
+/// A range of one trading day takes no condor: `hedge_cost_to_credit` is
+/// `null` there, as `win_rate` is and as `run --summary`'s is without a
+/// credit (it was 0.0, which `sweep --rank hedge_cost_to_credit` ranked
+/// first among variants that do trade); the table shows `-`.
+#[test]
+fn hedge_cost_to_credit_is_null_without_a_condor() {
+    let range = ["--from", "2020-03-02", "--to", "2020-03-02"];
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs", "--format", "json"];
+    args.extend(range);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["trades"], 0);
+    assert!(v["win_rate"].is_null(), "{v}");
+    assert!(v["hedge_cost_to_credit"].is_null(), "{v}");
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs"];
+    args.extend(range);
+    let table = crate::common::text(&vixshield(&args).stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("hedge cost to credit") && l.trim_end().ends_with(" -")),
+        "{table}"
+    );
 }
