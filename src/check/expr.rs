@@ -132,9 +132,19 @@ impl Checker<'_> {
                             format!("unknown event `{}`", ev.name),
                         )
                         .label("not in the event calendar");
+                        let same_letters = self
+                            .env
+                            .events
+                            .iter()
+                            .find(|k| k.eq_ignore_ascii_case(&ev.name));
                         d = match did_you_mean(&ev.name, self.env.events.iter().map(String::as_str))
                         {
                             Some(h) => d.help(h),
+                            // `fomc`: too far apart for the edit distance.
+                            None if same_letters.is_some() => d.help(format!(
+                                "did you mean `{}`? event names are written in capitals",
+                                same_letters.map_or("", String::as_str)
+                            )),
                             None => d.help(format!("known events: {}", self.env.events.join(", "))),
                         };
                         self.diags.push(d);
@@ -323,20 +333,38 @@ impl Checker<'_> {
         }
         let mut d = Diagnostic::new(Code::UnknownName, e.span(), format!("unknown name `{n}`"))
             .label("not a series, signal or param");
+        // On a guard line itself (not in a signal it reads), a name may be
+        // a guard variable misspelt or cut short (`wacc`, `quickratio`).
+        let guard_line = self.in_guard && self.sig_depth == 0;
+        let guard_vars = GUARD_VARS.iter().filter(|_| guard_line).copied();
         let candidates: Vec<String> = SERIES
             .iter()
-            .map(|s| s.to_string())
+            .copied()
+            .chain(guard_vars.clone())
+            .map(str::to_string)
             .chain(self.signal_defs.keys().cloned())
             .chain(self.params.keys().cloned())
             .collect();
+        let prefix_of = || {
+            let mut vars = guard_vars.clone();
+            vars.find(|v| n.len() >= 4 && v.starts_with(n))
+        };
         d = match did_you_mean(n, candidates.iter().map(String::as_str)) {
             Some(h) => d.help(h),
             None if signals::lookup(n).is_some() => d.help(format!(
                 "`{n}` is a function: call it, as in `{n}(vix, 14)`"
             )),
-            None => d.help(
-                "the series are `vix`, `vix3m` and `spx`; define others with `signal NAME = ...`",
-            ),
+            None => match prefix_of() {
+                Some(v) => d.help(format!("did you mean `{v}`?")),
+                None if guard_line => d.help(
+                    "a guard is `wacc_impact < 18bps`, `quick_ratio >= 1.4 under 3 sigma`, \
+                     `exposure <= 25% of capital`, `no entry within 1d of FOMC, CPI, PPI`, \
+                     or a condition on the series `vix`, `vix3m`, `spx` and signals (`vix < 40`)",
+                ),
+                None => d.help(
+                    "the series are `vix`, `vix3m` and `spx`; define others with `signal NAME = ...`",
+                ),
+            },
         };
         self.diags.push(d);
         None

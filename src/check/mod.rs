@@ -384,6 +384,9 @@ pub(crate) struct Checker<'e> {
     pub depth: usize,
     /// Param values given from outside (a sweep), by name.
     pub overrides: Vec<(String, Literal)>,
+    /// Whether the expression being checked is a guard line's condition
+    /// (an unknown name there may be a misspelt guard variable).
+    pub in_guard: bool,
 }
 
 /// What a section accepts: its keys and whether each may repeat or is required.
@@ -499,6 +502,7 @@ impl<'e> Checker<'e> {
             sig_height: 0,
             depth: 0,
             overrides: Vec::new(),
+            in_guard: false,
         }
     }
 
@@ -2030,13 +2034,22 @@ impl<'e> Checker<'e> {
                     self.misplaced_stress(s.0);
                     // Still checked: its names are used, and its own
                     // problems are worth reporting at the same time.
-                    self.condition(expr, "a guard");
+                    self.guard_condition(expr);
                     return None;
                 }
-                self.condition(expr, "a guard")
+                self.guard_condition(expr)
                     .then(|| Guard::Condition { expr: expr.clone() })
             }
         }
+    }
+
+    /// Checks a guard line's condition, where an unknown name is told the
+    /// guard variables as well as the series.
+    fn guard_condition(&mut self, expr: &Expr) -> bool {
+        self.in_guard = true;
+        let ok = self.condition(expr, "a guard");
+        self.in_guard = false;
+        ok
     }
 
     /// The N of `under N sigma`: a plain number, or a param holding a

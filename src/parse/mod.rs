@@ -1285,6 +1285,21 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         d = d.help(format!(
             "`{unit}` is not a unit: write `%`, `bps`, `x` (multiplier), `d` (days) or `pt` (index points) after a number, or put a space before a word"
         ));
+    } else if matches!(token, "d" | "day" | "days")
+        && text
+            .get(..pos)
+            .is_some_and(|before| before.trim_end().ends_with(|c: char| c.is_ascii_digit()))
+    {
+        // `within 1 day of FOMC`: the unit written as a word.
+        let n = text.get(..pos).map_or("", |b| {
+            let b = b.trim_end();
+            &b[b.trim_end_matches(|c: char| c.is_ascii_digit()).len()..]
+        });
+        d = d.help(format!(
+            "days are written with the unit `d` right after the number: `{n}d`"
+        ));
+    } else if expected == ["`sigma`"] {
+        d = d.help("a stress is a number of standard deviations: `under 3 sigma`");
     } else if rest.starts_with(',') {
         d = d.help("thousands separators group three digits: `$1,800`");
     } else if found_len == 0 && expected.contains(&"a value") {
