@@ -384,10 +384,11 @@ pub(crate) fn write_report(
     for c in &r.worst_cycles {
         writeln!(
             w,
-            "  {} .. {}  {:>2} trades, max step {}, trough {}, condors {}, hedges {}{}",
+            "  {} .. {}  {:>2} trade{}, max step {}, trough {}, condors {}, hedges {}{}",
             c.start,
             c.end,
             c.trades,
+            if c.trades == 1 { "" } else { "s" },
             c.max_step,
             fmt_money(c.trough),
             fmt_money(c.pnl),

@@ -76,7 +76,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             }
             Format::Human => {
                 let after = match d.date {
-                    Some(date) => format!("after {} trades, the last closed {date}", d.trade),
+                    Some(date) => format!(
+                        "after {} trade{}, the last closed {date}",
+                        d.trade,
+                        if d.trade == 1 { "" } else { "s" }
+                    ),
                     None => "before any trade".into(),
                 };
                 writeln!(

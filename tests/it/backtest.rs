@@ -1657,3 +1657,22 @@ fn hedge_cost_to_credit_is_null_without_a_condor() {
         "{table}"
     );
 }
+
+#[test]
+fn worst_cycles_say_trade_for_one_trade() {
+    // A cycle won at step 1 is one trade: "1 trade", not "1 trades".
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2021-01-01",
+        "--to",
+        "2021-12-31",
+        "--worst",
+        "40",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("   1 trade, max step 1"), "{text}");
+    assert!(!text.contains(" 1 trades"), "{text}");
+}

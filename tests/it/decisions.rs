@@ -187,6 +187,20 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
 }
 
 #[test]
+fn next_after_one_trade_says_trade() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("one.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-19,450\n").expect("write");
+    let journal = journal.display().to_string();
+    let out = vixshield(&["next", "strategies/spx-mastery.vxs", "--journal", &journal]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("next trade (after 1 trade, the last closed 2024-01-19): step 1"),
+        "{text}"
+    );
+}
+
+#[test]
 fn bad_journals_name_line_and_column_and_write_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (file, expect) in [
