@@ -621,15 +621,23 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             Source::Journal => "the journal",
             _ => "the backtest",
         };
-        writeln!(
+        write!(
             w,
-            "{:<28}{} in {what}, longest losing run {}; P(≥ {}) = {} if trades were independent",
+            "{:<28}{} in {what}, longest losing run {}",
             format!("observed runs of {} losses", o.run),
             obs.stopped_cycles,
             obs.longest_losing_run,
-            obs.stopped_cycles,
-            short_prob(obs.p_at_least_if_independent),
         )?;
+        // P(≥ 0) is 1 whatever the trades: nothing to compare.
+        if obs.stopped_cycles > 0 {
+            write!(
+                w,
+                "; P(≥ {}) = {} if trades were independent",
+                obs.stopped_cycles,
+                short_prob(obs.p_at_least_if_independent),
+            )?;
+        }
+        writeln!(w)?;
         if obs.p_at_least_if_independent < CLUSTERED {
             writeln!(
                 w,

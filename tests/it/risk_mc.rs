@@ -441,6 +441,30 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
 }
 
 #[test]
+fn no_observed_run_says_no_probability() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // No run of four: the count and the longest run, without the P(≥ 0) = 1
+    // that says nothing.
+    let calm = dir.path().join("calm.csv");
+    std::fs::write(
+        &calm,
+        "date,pnl,credit\n2024-01-05,300,600\n2024-01-12,-500,600\n2024-01-19,-500,600\n2024-01-26,300,600\n",
+    )
+    .expect("written");
+    let calm = calm.to_str().expect("utf-8");
+    let table = vixshield(
+        &["risk", "strategies/spx-mastery.vxs", "--journal", calm],
+        None,
+    );
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("observed runs of 4 losses   0 in the journal, longest losing run 2\n"),
+        "{text}"
+    );
+    assert!(!text.contains("P(≥ 0)"), "{text}");
+}
+
+#[test]
 fn binary_output_is_identical_for_one_and_two_threads() {
     let args = [
         "risk",
