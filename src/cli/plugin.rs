@@ -5,8 +5,8 @@ use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
     ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, CACHE_DIR_ENV, DiskCache,
-    LoadOrigin, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, Tier, Tiering,
-    host_metered_operators, winch_meters_fully,
+    LoadOrigin, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, TemplateSpec, Tier,
+    Tiering, host_metered_operators, winch_meters_fully,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -34,6 +34,41 @@ enum PluginCommand {
     /// Show the cache of compiled plugins (folder, entries, size, whether it
     /// is used), or empty it with `--clear`.
     Cache(CacheArgs),
+    /// Make a new plugin: a Rust crate in PATH (a new folder named like the
+    /// plugin) with its `plugin.toml`, ready to build for
+    /// wasm32-unknown-unknown; write the signal in `compute` in `src/lib.rs`.
+    New(NewArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct NewArgs {
+    /// The folder to make; its last part is the plugin's name, which
+    /// strategies call (`plugins/vix_zscore`).
+    #[arg(value_name = "PATH")]
+    path: PathBuf,
+    /// How many series it takes.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    inputs: u32,
+    /// `number` or `bool`.
+    #[arg(long, value_enum, default_value_t = NewOutput::Number)]
+    output: NewOutput,
+    /// A param and its default (`--param period=14`); repeatable, in the
+    /// order a strategy passes them.
+    #[arg(
+        long = "param",
+        value_name = "NAME=DEFAULT",
+        allow_hyphen_values = true
+    )]
+    params: Vec<String>,
+    /// The manifest's one-line description.
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum NewOutput {
+    Number,
+    Bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -86,6 +121,7 @@ pub fn run(args: Args, _color: bool) -> ExitCode {
         PluginCommand::Inspect(a) => inspect(&a),
         PluginCommand::Test(a) => test(&a.path, &a.params),
         PluginCommand::Cache(a) => cache(&a),
+        PluginCommand::New(a) => new(&a),
     }
 }
 
@@ -258,18 +294,9 @@ fn params_given<'m>(m: &'m Manifest, given: &[String]) -> Result<Vec<TestParam<'
         if p.given {
             return Err(format!("`--param {name}` is given twice"));
         }
-        let (digits, scale) = match text.strip_suffix('%') {
-            Some(d) => (d.trim_end(), 0.01),
-            None => (text, 1.0),
-        };
-        let value = digits
-            .parse::<f64>()
-            .ok()
-            .map(|v| v * scale)
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| {
-                format!("`--param {arg}`: `{text}` is not a number (write `7`, `-0.5` or `5%`)")
-            })?;
+        let value = number_arg(text).ok_or_else(|| {
+            format!("`--param {arg}`: `{text}` is not a number (write `7`, `-0.5` or `5%`)")
+        })?;
         p.value = value;
         p.given = true;
     }
@@ -648,6 +675,127 @@ fn origin_word(origin: LoadOrigin) -> &'static str {
         LoadOrigin::Disk => "disk_cache",
         _ => "compiled",
     }
+}
+
+fn new(args: &NewArgs) -> ExitCode {
+    let Some(name) = args.path.file_name().and_then(|n| n.to_str()) else {
+        say!(
+            "error: `{}` does not end in a folder name, which would be the plugin's",
+            args.path.display()
+        );
+        return exit::trouble();
+    };
+    if let Some(what) = taken_name(name) {
+        say!(
+            "error: `{name}` is the name of {what}; a strategy could not call the plugin: choose another name"
+        );
+        return exit::trouble();
+    }
+    let mut params: Vec<crate::plugin::ParamSpec> = Vec::new();
+    for arg in &args.params {
+        let Some((pname, text)) = arg.split_once('=') else {
+            say!("error: `--param {arg}`: write NAME=DEFAULT (`--param period=14`)");
+            return exit::trouble();
+        };
+        let Some(default) = number_arg(text) else {
+            say!(
+                "error: `--param {arg}`: `{}` is not a number (write `14`, `-0.5` or `5%`)",
+                text.trim()
+            );
+            return exit::trouble();
+        };
+        params.push(crate::plugin::ParamSpec {
+            name: pname.trim().to_string(),
+            default,
+        });
+    }
+    let spec = TemplateSpec {
+        name: name.to_string(),
+        inputs: args.inputs,
+        output: match args.output {
+            NewOutput::Number => OutputKind::Number,
+            NewOutput::Bool => OutputKind::Bool,
+        },
+        params,
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("{name}: say here what it computes")),
+    };
+    let files = match spec.files() {
+        Ok(f) => f,
+        Err(e) => {
+            say!("error: {e}");
+            return exit::trouble();
+        }
+    };
+    // Never into an existing folder: a plugin's files would mix with others.
+    let parent = args.path.parent().filter(|p| !p.as_os_str().is_empty());
+    let made = parent
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::create_dir(&args.path));
+    if let Err(e) = made {
+        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+            "it exists already: give a new folder".to_string()
+        } else {
+            io_reason(&e)
+        };
+        say!("error: cannot make `{}`: {why}", args.path.display());
+        return exit::trouble();
+    }
+    for (rel, text) in &files {
+        let path = args.path.join(rel);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            say!(
+                "error: cannot write `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            );
+            // No half-made plugin: the folder is the one made above.
+            let _ = std::fs::remove_dir_all(&args.path);
+            return exit::trouble();
+        }
+    }
+    let printed = super::output::print(|w| {
+        writeln!(w, "made plugin `{name}` in {}:", args.path.display())?;
+        for (rel, _) in &files {
+            writeln!(w, "  {}", rel.display())?;
+        }
+        writeln!(
+            w,
+            "next: write the signal in `compute` in src/lib.rs, then, in that folder:"
+        )?;
+        writeln!(w, "  cargo build --release")?;
+        writeln!(
+            w,
+            "  cp target/wasm32-unknown-unknown/release/{name}.wasm ."
+        )?;
+        writeln!(w, "  vixshield plugin test .")?;
+        Ok(())
+    });
+    match printed {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// A number as a strategy passes it to a plugin: `7`, `-0.5`, `1e3`, or a
+/// percentage (`5%` is 0.05); finite only.
+fn number_arg(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (digits, scale) = match text.strip_suffix('%') {
+        Some(d) => (d.trim_end(), 0.01),
+        None => (text, 1.0),
+    };
+    digits
+        .parse::<f64>()
+        .ok()
+        .map(|v| v * scale)
+        .filter(|v| v.is_finite())
 }
 
 /// A tier in JSON output.

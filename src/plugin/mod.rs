@@ -9,7 +9,8 @@
 //! * [`PluginSetup`]: the registry wired into the pipeline: the checker's
 //!   environment, the compiler's defaults, and [`WasmRunner`], the
 //!   evaluator's plugin runner;
-//! * [`PluginError`]: everything that can go wrong.
+//! * [`PluginError`]: everything that can go wrong;
+//! * [`TemplateSpec`]: the crate `vixshield plugin new` makes.
 //!
 //! See `plugins/README.md` for how to write and build a plugin.
 
@@ -20,6 +21,7 @@ mod manifest;
 mod metering;
 mod registry;
 mod runner;
+mod template;
 
 pub use disk_cache::{CACHE_DIR_ENV, DiskCache};
 pub(crate) use error::MISSING_MODULE_HINT;
@@ -38,3 +40,4 @@ pub use metering::{
 };
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
 pub use runner::{PluginSetup, WasmRunner, signature};
+pub use template::{TemplateError, TemplateSpec};

@@ -36,6 +36,7 @@ mod money;
 mod plugin_cli;
 mod plugin_disk_cache;
 mod plugin_host;
+mod plugin_new;
 mod risk_exact;
 mod risk_mc;
 mod signal_expr;
