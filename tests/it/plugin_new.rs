@@ -32,10 +32,15 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plugin_template")
 }
 
-/// Every file under `dir`, relative to it, sorted.
+/// Every file under `dir`, relative to it, sorted; what a build in it
+/// leaves (`target/`, `Cargo.lock`) left out.
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
+        .filter_entry(|e| {
+            e.depth() != 1
+                || !["target", "Cargo.lock"].contains(&e.file_name().to_str().unwrap_or(""))
+        })
         .map(Result::unwrap)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
