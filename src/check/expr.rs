@@ -349,7 +349,14 @@ impl Checker<'_> {
             let mut vars = guard_vars.clone();
             vars.find(|v| n.len() >= 4 && v.starts_with(n))
         };
-        d = match did_you_mean(n, candidates.iter().map(String::as_str)) {
+        let closest = crate::diag::closest(n, candidates.iter().map(String::as_str));
+        // The signal or param this misspells is not also called unused.
+        if let Some(c) = closest
+            && (self.signal_defs.contains_key(c) || self.params.contains_key(c))
+        {
+            self.used.insert(c.to_string());
+        }
+        d = match closest.map(|c| format!("did you mean `{c}`?")) {
             Some(h) => d.help(h),
             None if signals::lookup(n).is_some() => d.help(format!(
                 "`{n}` is a function: call it, as in `{n}(vix, 14)`"

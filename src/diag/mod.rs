@@ -217,12 +217,17 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The candidate `name` is most likely a typo of, as [`did_you_mean`] names it.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1) && d > 0)
         .min()
-        .map(|(_, c)| format!("did you mean `{c}`?"))
+        .map(|(_, c)| c)
 }
 
 fn to_codespan(d: &Diagnostic, map: impl Fn(usize) -> usize) -> CsDiagnostic<()> {
