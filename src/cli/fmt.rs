@@ -88,10 +88,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             if let Err(code) = super::output::print(|w| writeln!(w, "{}", src.name())) {
                 return code;
             }
-            if let Some(line) = first_difference(&String::from_utf8_lossy(&raw), &formatted) {
+            if let Some((line, why)) = first_difference(&String::from_utf8_lossy(&raw), &formatted)
+            {
                 say!(
-                    "`{}` is not formatted (first difference at line {line})",
-                    src.name()
+                    "`{}` is not formatted (first difference at line {line}{})",
+                    src.name(),
+                    why.map(|w| format!(": {w}")).unwrap_or_default()
                 );
             }
             findings = true;
@@ -116,14 +118,33 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 }
 
 /// The first line (1-based) where `a` and `b` differ, line ends included
-/// (a `\r\n`, a missing last `\n`); `None` when they are equal.
-fn first_difference(a: &str, b: &str) -> Option<usize> {
+/// (a `\r\n`, a missing last `\n`); `None` when they are equal. With it,
+/// what differs when nothing on the screen would show it: the line end, or
+/// a byte-order mark.
+fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
     let (mut la, mut lb) = (a.split_inclusive('\n'), b.split_inclusive('\n'));
     let mut n = 1;
     loop {
         match (la.next(), lb.next()) {
             (None, None) => return None,
-            (x, y) if x != y => return Some(n),
+            (Some(x), Some(y)) if x != y => {
+                let x = if n == 1 {
+                    x.trim_start_matches('\u{feff}')
+                } else {
+                    x
+                };
+                let why = if x == y {
+                    Some("a byte-order mark, which the canonical layout drops")
+                } else if x.trim_end_matches(['\r', '\n']) == y.trim_end_matches('\n')
+                    && x.contains('\r')
+                {
+                    Some("the line ends with `\\r\\n`; the canonical layout ends lines with `\\n`")
+                } else {
+                    None
+                };
+                return Some((n, why));
+            }
+            (x, y) if x != y => return Some((n, None)),
             _ => n += 1,
         }
     }

@@ -522,9 +522,53 @@ fn fmt_check_names_the_first_line_that_differs() {
         assert!(
             err.contains(&format!(
                 "is not formatted (first difference at line {line})"
+            )) || err.contains(&format!(
+                "is not formatted (first difference at line {line}: "
             )),
             "{name}: {err}"
         );
+    }
+}
+
+/// A difference nothing on the screen shows is named: `\r\n` line ends
+/// (a file from Windows) and a byte-order mark.
+#[test]
+fn fmt_check_says_when_only_the_line_ends_or_a_bom_differ() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "crlf.vxs",
+            "account {\r\n    capital = $1\r\n}\r\n",
+            "(first difference at line 1: the line ends with `\\r\\n`; the canonical layout ends lines with `\\n`)",
+        ),
+        (
+            "crlf-later.vxs",
+            "account {\n    capital = $1\r\n}\n",
+            "(first difference at line 2: the line ends with `\\r\\n`",
+        ),
+        (
+            "bom.vxs",
+            "\u{feff}account {\n    capital = $1\n}\n",
+            "(first difference at line 1: a byte-order mark, which the canonical layout drops)",
+        ),
+        (
+            "crlf-and-layout.vxs",
+            "account {\r\n  capital = $1\r\n}\r\n",
+            "(first difference at line 1: the line ends",
+        ),
+        (
+            "layout.vxs",
+            "account {\n  capital = $1\n}\n",
+            "(first difference at line 2)",
+        ),
+    ];
+    for (name, text, says) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out = crate::common::vixshield(&["fmt", "--check", &path.to_string_lossy()]);
+        let err = crate::common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
     }
 }
 
