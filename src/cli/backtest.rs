@@ -26,10 +26,10 @@ pub struct Args {
     #[arg(value_name = "STRATEGY")]
     strategy: PathBuf,
     /// First date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     from: Option<chrono::NaiveDate>,
     /// Last date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     to: Option<chrono::NaiveDate>,
     /// `table` or `json`.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

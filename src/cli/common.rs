@@ -11,6 +11,14 @@ use crate::plugin::{DiskCache, HostConfig, PluginError, PluginRegistry, PluginSe
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// A `--from`/`--to` value: an ISO date, with a message that says so
+/// (chrono's own reasons, "premature end of input", do not).
+pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    s.trim()
+        .parse::<chrono::NaiveDate>()
+        .map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
 /// `--from` and `--to` in order, the one check of every command that takes
 /// them: a reversed range is a usage error (exit 2) before any work, never a
 /// run over no data.

@@ -29,10 +29,10 @@ pub struct Args {
     #[arg(long)]
     backtest: bool,
     /// With `--backtest`: first date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", conflicts_with = "journal")]
+    #[arg(long, value_name = "DATE", conflicts_with = "journal", value_parser = super::common::parse_date)]
     from: Option<chrono::NaiveDate>,
     /// With `--backtest`: last date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", conflicts_with = "journal")]
+    #[arg(long, value_name = "DATE", conflicts_with = "journal", value_parser = super::common::parse_date)]
     to: Option<chrono::NaiveDate>,
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = Format::Human)]

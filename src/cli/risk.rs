@@ -70,10 +70,10 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     format: ReportFormat,
     /// First date of the backtest (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     from: Option<chrono::NaiveDate>,
     /// Last date of the backtest (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     to: Option<chrono::NaiveDate>,
     #[command(flatten)]
     assumptions: Assumptions,

@@ -42,19 +42,13 @@ pub struct Args {
     format: SignalFormat,
     /// The first date printed (`YYYY-MM-DD`); the signal is still computed
     /// over the whole history, so its warm-up is the same.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = common::parse_date)]
     from: Option<NaiveDate>,
     /// The last date printed (`YYYY-MM-DD`).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = common::parse_date)]
     to: Option<NaiveDate>,
     #[command(flatten)]
     market: MarketArgs,
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    s.trim()
-        .parse::<NaiveDate>()
-        .map_err(|_| format!("`{s}` is not a date; write YYYY-MM-DD"))
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {

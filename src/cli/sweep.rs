@@ -54,10 +54,10 @@ pub struct Args {
     #[arg(long, value_name = "IN/OUT", conflicts_with = "shard")]
     walk_forward: Option<String>,
     /// First date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     from: Option<chrono::NaiveDate>,
     /// Last date (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
     to: Option<chrono::NaiveDate>,
     #[command(flatten)]
     assumptions: Assumptions,

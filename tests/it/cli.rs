@@ -78,6 +78,30 @@ fn usage_errors_exit_2() {
     );
 }
 
+/// Every `--from`/`--to` says what a date looks like; chrono's own reasons
+/// ("premature end of input" for `2020`) did not, outside `signal`.
+#[test]
+fn a_bad_date_flag_says_yyyy_mm_dd_in_every_command() {
+    let s = "strategies/spx-mastery.vxs";
+    let cases: [&[&str]; 6] = [
+        &["backtest", s, "--from", "2020"],
+        &["backtest", s, "--to", "2020-13-01"],
+        &["risk", s, "--backtest", "--from", "1/1/2020"],
+        &["sweep", s, "--set", "base=1%", "--to", "2020"],
+        &["diff", s, s, "--backtest", "--from", "2020"],
+        &["signal", "vix", "--from", "2020"],
+    ];
+    for args in cases {
+        let out = vixshield(args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("is not a date; write YYYY-MM-DD"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn json_diagnostics_on_stdout() {
     let out = vixshield(&[
