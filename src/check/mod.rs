@@ -1742,6 +1742,8 @@ impl<'e> Checker<'e> {
                             ),
                             None => self.missing(&ts, "`from step N`", "from step 3"),
                         }
+                        // Said once: not again as terms left over.
+                        ts.pos = ts.setting.terms.len();
                         None
                     }
                     None => None,

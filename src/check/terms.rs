@@ -86,6 +86,15 @@ pub(crate) fn describe_term(t: &Term) -> String {
     }
 }
 
+/// `the word `x``, `a plain number` without its article, for "unexpected
+/// word `x`", "unexpected plain number".
+fn without_article(what: &str) -> &str {
+    ["the ", "a ", "an "]
+        .iter()
+        .find_map(|a| what.strip_prefix(a))
+        .unwrap_or(what)
+}
+
 pub(crate) fn describe_expr(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Lit(l) => describe(l),
@@ -173,7 +182,10 @@ impl Checker<'_> {
                 Diagnostic::new(
                     Code::BadValue,
                     t.span().to(last),
-                    format!("unexpected {} after the value of `{key}`", describe_term(t)),
+                    format!(
+                        "unexpected {} after the value of `{key}`",
+                        without_article(&describe_term(t))
+                    ),
                 )
                 .label("not part of the value")
                 .help(format!("write for example `{key} = {example}`")),
@@ -548,8 +560,10 @@ impl Checker<'_> {
             let key = ts.setting.key.name.clone();
             match ts.peek() {
                 Some(t) => self.mismatch(t, &key, "`step` or `steps`", example),
-                None => self.missing(ts, "`step N` after `{prep}`", example),
+                None => self.missing(ts, &format!("`step N` after `{prep}`"), example),
             }
+            // Said once: what follows is not reported again as left over.
+            ts.pos = ts.setting.terms.len();
             return None;
         }
         let key = ts.setting.key.name.clone();
