@@ -394,13 +394,30 @@ impl Decision {
 
     fn write_lines(&self, out: &mut String, sep: &str) -> std::fmt::Result {
         if let Some(pnl) = self.pnl {
-            write!(
-                out,
-                "trade {}: {} {}",
-                self.trade,
-                self.event.word(),
-                Money(pnl)
-            )?;
+            if matches!(self.event, Event::StoppedOut | Event::CycleEnded) {
+                // The trade's own P&L first, then what it did to the cycle:
+                // "cycle stopped out $1,100" read as the cycle's amount.
+                write!(
+                    out,
+                    "trade {}: {} {} at the step limit, {}",
+                    self.trade,
+                    if pnl.is_sign_negative() && !pnl.is_zero() {
+                        "loss"
+                    } else {
+                        "win"
+                    },
+                    Money(pnl),
+                    self.event.word(),
+                )?;
+            } else {
+                write!(
+                    out,
+                    "trade {}: {} {}",
+                    self.trade,
+                    self.event.word(),
+                    Money(pnl)
+                )?;
+            }
             if let Some(r) = self.cycle_result {
                 write!(out, ", cycle P&L {}", Money(r))?;
             }
