@@ -115,6 +115,10 @@ impl Checker<'_> {
                 let ok_b = self.expect_ty(b, tb, want, &sym);
                 ok_a?;
                 ok_b?;
+                if op.is_comparison() {
+                    self.level_vs_percent(a, b);
+                    self.level_vs_percent(b, a);
+                }
                 Some(out)
             }
             ExprKind::Within { days, events } => {
@@ -173,6 +177,73 @@ impl Checker<'_> {
                 false
             }
             None => false,
+        }
+    }
+
+    /// W0107: `level` is a market level in points (`vix`, `sma(vix, 20)`)
+    /// and `other` a percentage or basis points, which read as a fraction:
+    /// `vix > 30%` is `vix > 0.3`, true on every bar.
+    fn level_vs_percent(&mut self, level: &Expr, other: &Expr) {
+        let Some(series) = self.level_series(level) else {
+            return;
+        };
+        let lit = match &other.kind {
+            ExprKind::Lit(l @ (Literal::Percent(_) | Literal::Bps(_))) => l.clone(),
+            ExprKind::Name(n) if !self.signal_defs.contains_key(n) => {
+                match self.params.get(n).map(|p| &p.0) {
+                    Some(l @ (Literal::Percent(_) | Literal::Bps(_))) => l.clone(),
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
+        let fraction = match lit {
+            Literal::Percent(p) => p / Decimal::ONE_HUNDRED,
+            Literal::Bps(b) => b / Decimal::from(10_000),
+            _ => return,
+        };
+        let fraction = fraction.normalize();
+        // What `30%` (or `3000bps`) was most likely meant as: 30.
+        let points = (fraction * Decimal::ONE_HUNDRED).normalize();
+        let what = if series == "spx" {
+            "an index level"
+        } else {
+            "quoted in points"
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::LevelVsPercent,
+                other.span(),
+                format!(
+                    "`{series}` is {what}, and a percentage reads as a fraction here: this compares it with {fraction}"
+                ),
+            )
+            .label(format!("this is {fraction}"))
+            .related(level.span(), "in points")
+            .help(format!(
+                "to compare with {points} points, write `{points}`, without a unit{}",
+                if matches!(other.kind, ExprKind::Name(_)) {
+                    " (in the param)"
+                } else {
+                    ""
+                }
+            )),
+        );
+    }
+
+    /// The series whose level `e` is: the series itself, or a built-in that
+    /// keeps its unit (`sma`, `ema`, `highest`, `lowest`) over it. Not a
+    /// signal or param that shadows nothing (those are names of their own).
+    fn level_series(&self, e: &Expr) -> Option<&'static str> {
+        match &e.kind {
+            ExprKind::Name(n) => SERIES.iter().copied().find(|s| s == n),
+            ExprKind::Paren(inner) => self.level_series(inner),
+            ExprKind::Call { name, args }
+                if ["sma", "ema", "highest", "lowest"].contains(&name.name.as_str()) =>
+            {
+                args.first().and_then(|a| self.level_series(a))
+            }
+            _ => None,
         }
     }
 

@@ -144,6 +144,9 @@ codes! {
     /// A roll coefficient the clamp always changes: `coefficient = 0.7`
     /// with `clamp = 0.45..0.65`.
     ClampedAway = "W0106", Warning, "roll coefficient outside its clamp";
+    /// A market level compared with a percentage: `vix > 30%` is `vix > 0.3`,
+    /// always true, where `vix > 30` was meant.
+    LevelVsPercent = "W0107", Warning, "market level compared with a percentage";
 }
 
 /// One finding, with where it is and how to fix it.
