@@ -121,7 +121,7 @@ pub enum JournalError {
 
     /// The header lacks `date` or `pnl`, e.g. `date,credit`:
     /// ``journal.csv:1:1: missing required column `pnl` in header `date,credit` ``.
-    #[error("{at}: missing required column `{column}` in header `{header}`")]
+    #[error("{at}: missing required column `{column}` in header `{header}`{}", likely.as_ref().map(|l| format!("; if `{l}` is it, name it `{column}`")).unwrap_or_default())]
     MissingColumn {
         /// Column 1 of the header line.
         at: Location,
@@ -129,6 +129,9 @@ pub enum JournalError {
         column: &'static str,
         /// The header line as written.
         header: String,
+        /// An ignored column that is probably the missing one, as written
+        /// (`P&L`, `P/L`, `Trade Date`).
+        likely: Option<String>,
     },
 
     /// A known column appears twice in the header, e.g. `date,pnl,PnL`:
@@ -481,11 +484,44 @@ fn read_header(
         (None, _) => Column::Date,
         (Some(_), None) => Column::Pnl,
     };
+    let likely = fields
+        .iter()
+        .zip(&kinds)
+        .filter(|(_, k)| k.is_none())
+        .map(|(f, _)| f.text)
+        .find(|text| looks_like(text, missing))
+        .map(|text| text.to_string());
     Err(JournalError::MissingColumn {
         at: header.start(path),
         column: missing.name(),
         header: header.raw.to_owned(),
+        likely,
     })
+}
+
+/// Whether an unknown column's name is probably `column` as a spreadsheet
+/// writes it: `P&L`, `P/L`, `PnL $`, `Trade Date`, `Close date`.
+fn looks_like(text: &str, column: Column) -> bool {
+    let letters: String = text
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match column {
+        Column::Pnl => [
+            "pl",
+            "pnl",
+            "profit",
+            "profitloss",
+            "netpl",
+            "netpnl",
+            "realizedpl",
+            "realizedpnl",
+        ]
+        .contains(&letters.as_str()),
+        Column::Date => letters.ends_with("date"),
+        _ => false,
+    }
 }
 
 fn read_row(

@@ -328,6 +328,19 @@ fn inline_errors() {
             "pnl,credit\n",
             "journal.csv:1:1: missing required column `date` in header `pnl,credit`",
         ),
+        // A spreadsheet's names for the column: the error says which to rename.
+        (
+            "date,P&L,credit\n2024-01-05,-900,1000\n",
+            "journal.csv:1:1: missing required column `pnl` in header `date,P&L,credit`; if `P&L` is it, name it `pnl`",
+        ),
+        (
+            "Trade Date,P/L\n2024-01-05,-900\n",
+            "journal.csv:1:1: missing required column `date` in header `Trade Date,P/L`; if `Trade Date` is it, name it `date`",
+        ),
+        (
+            "date,amount\n2024-01-05,-900\n",
+            "journal.csv:1:1: missing required column `pnl` in header `date,amount`",
+        ),
         (
             "date,pnl\n2024-01-05\n",
             "journal.csv:2:11: expected 2 fields, found 1",
