@@ -375,6 +375,11 @@ pub(crate) fn write_report(
             pct(y.max_drawdown)
         )?;
     }
+    if r.cycles == 0 {
+        // "worst 0 of 0 cycles (...):" over an empty list said nothing.
+        writeln!(w, "\nno cycles: no condor was traded")?;
+        return Ok(());
+    }
     writeln!(
         w,
         "\nworst {} of {} cycles (by trough: the deepest the ladder's cycle P&L went):",

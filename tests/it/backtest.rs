@@ -1676,3 +1676,30 @@ fn worst_cycles_say_trade_for_one_trade() {
     assert!(text.contains("   1 trade, max step 1"), "{text}");
     assert!(!text.contains(" 1 trades"), "{text}");
 }
+
+#[test]
+fn a_backtest_without_a_condor_says_so_instead_of_an_empty_list() {
+    // A $100 base is below one contract's max loss: no entry, no cycle.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tiny.vxs");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("read");
+    assert!(text.contains("base = 1% of capital"));
+    std::fs::write(&path, text.replace("base = 1% of capital", "base = $100")).expect("write");
+    let path = path.display().to_string();
+    let out = vixshield(&[
+        "backtest",
+        &path,
+        "--from",
+        "2021-01-01",
+        "--to",
+        "2021-03-31",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("trades                      0 ("), "{text}");
+    assert!(
+        text.contains("\nno cycles: no condor was traded\n"),
+        "{text}"
+    );
+    assert!(!text.contains("worst 0 of 0"), "{text}");
+}
