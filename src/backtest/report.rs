@@ -58,6 +58,9 @@ pub struct SkipCount {
     pub first: NaiveDate,
     /// The last of them.
     pub last: NaiveDate,
+    /// Why the first of them was skipped, with its numbers (`size $500 is
+    /// below one contract's max loss $1,377 (90% of a $1,530 credit)`).
+    pub first_reason: String,
 }
 
 /// One calendar year.
@@ -278,7 +281,10 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         match skipped_by.iter_mut().find(|(k, _)| **k == s.kind) {
             Some((_, c)) => {
                 c.entries += 1;
-                c.first = c.first.min(s.date);
+                if s.date < c.first {
+                    c.first = s.date;
+                    c.first_reason.clone_from(&s.reason);
+                }
                 c.last = c.last.max(s.date);
             }
             None => skipped_by.push((
@@ -288,6 +294,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
                     entries: 1,
                     first: s.date,
                     last: s.date,
+                    first_reason: s.reason.clone(),
                 },
             )),
         }

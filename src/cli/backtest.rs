@@ -289,6 +289,19 @@ pub(crate) fn write_report(
             if i == 0 { "skipped" } else { "" },
             format!("{} {}, {} .. {}", c.entries, c.reason, c.first, c.last),
         ));
+        // The numbers behind a reason the kind alone does not explain (a
+        // guard's skip names the guard already).
+        if !c.reason.starts_with("blocked by guard") {
+            rows.push(("", format!("  first on {}: {}", c.first, c.first_reason)));
+        }
+        if c.reason == backtest::SkipKind::BelowOneContract.label() {
+            rows.push((
+                "",
+                "  a condor's max loss must fit in the size: raise `capital` or `base`, \
+                 narrow `wing_width`, or trade XSP (`underlying = XSP`, a tenth of SPX)"
+                    .into(),
+            ));
+        }
     }
     if r.entries_with_unknown_guard > 0 {
         let which: Vec<String> = r

@@ -1581,6 +1581,52 @@ fn the_report_counts_skipped_entries_by_reason() {
         next.starts_with("skipped ") && next.contains(" size below one contract's max loss, 2000-"),
         "{table}"
     );
+    // With the numbers of its first skip, which the JSON gives too, and
+    // what to change: the kind alone left a small account's user guessing.
+    let r = report(small_path, &[]);
+    let first = &r["skipped_by"][0];
+    let why = first["first_reason"].as_str().unwrap_or_default();
+    let dollars: Vec<f64> = why
+        .split('$')
+        .skip(1)
+        .map(|m| {
+            let number: String = m
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+                .filter(|c| *c != ',')
+                .collect();
+            number.trim_end_matches('.').parse().unwrap()
+        })
+        .collect();
+    assert!(
+        why.starts_with("size $") && why.contains(" is below one contract's max loss $"),
+        "{why}"
+    );
+    // size < max loss = the strategy's max_loss (100%) of the credit.
+    let [size, max_loss, credit] = dollars[..] else {
+        panic!("{why}")
+    };
+    assert!(size < max_loss, "{why}");
+    assert!(why.contains("(100% of a $"), "{why}");
+    assert!((max_loss - credit).abs() < 0.01, "{why}");
+    assert_eq!(
+        lines.get(at + 2).copied().unwrap_or_default().trim(),
+        format!(
+            "first on {}: {why}",
+            first["first"].as_str().unwrap_or_default()
+        ),
+        "{table}"
+    );
+    assert!(
+        lines.get(at + 3).copied().unwrap_or_default().contains(
+            "raise `capital` or `base`, narrow `wing_width`, or trade XSP (`underlying = XSP`"
+        ),
+        "{table}"
+    );
+    // A guard's skip names the guard already: no such lines.
+    let out = vixshield(&["backtest", "strategies/spx-mastery.vxs"]);
+    let table = crate::common::text(&out.stdout);
+    assert!(!table.contains("first on "), "{table}");
 }
 
 /// `--trades FILE.json` writes the trades as JSON (it wrote CSV whatever the
