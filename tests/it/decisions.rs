@@ -178,6 +178,19 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     ] {
         assert_eq!(next["decision"][key], first[key], "{key}");
     }
+    // The shape README gives: the decision with run's keys but its
+    // derivation, which is beside it.
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().expect("an object").keys().cloned().collect()
+    };
+    assert_eq!(keys(&next), ["decision", "derivation"]);
+    let mut run_keys = keys(first);
+    run_keys.retain(|k| k != "derivation");
+    let mut next_keys = keys(&next["decision"]);
+    run_keys.sort();
+    next_keys.sort();
+    assert_eq!(next_keys, run_keys);
+    assert_eq!(next["derivation"], first["derivation"]);
     let out = vixshield(&["next", "strategies/spx-mastery.vxs", "--journal", journal]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
