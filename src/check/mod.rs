@@ -269,12 +269,24 @@ fn check_tree(file: &ast::File, env: &Env, overrides: &[(String, Literal)]) -> C
     }
 }
 
+/// A signal expression that checked: its tree, its type and the warnings it
+/// gave (`W0107` for `vix > 30%`, say), with spans into its source.
+#[derive(Debug, Clone)]
+pub struct CheckedExpr {
+    /// The expression.
+    pub expr: Expr,
+    /// Its type.
+    pub ty: expr::Ty,
+    /// Its warnings, in source order.
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Parses and type-checks one signal expression on its own (the text of
-/// `src`, as given to `vixshield signal`): its tree and its type, or every
-/// diagnostic found, with spans into `src`. Only the series, the built-ins and
-/// the plugins of `env` are known; see [`check_expr_with`] for a strategy's
-/// signals and params.
-pub fn check_expr(src: &SourceFile, env: &Env) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+/// `src`, as given to `vixshield signal`): its tree, its type and its
+/// warnings, or every diagnostic found (errors and warnings), with spans
+/// into `src`. Only the series, the built-ins and the plugins of `env` are
+/// known; see [`check_expr_with`] for a strategy's signals and params.
+pub fn check_expr(src: &SourceFile, env: &Env) -> Result<CheckedExpr, Vec<Diagnostic>> {
     check_expr_in(src, env, None)
 }
 
@@ -285,7 +297,7 @@ pub fn check_expr_with(
     src: &SourceFile,
     env: &Env,
     context: &ast::File,
-) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+) -> Result<CheckedExpr, Vec<Diagnostic>> {
     check_expr_in(src, env, Some(context))
 }
 
@@ -293,7 +305,7 @@ fn check_expr_in(
     src: &SourceFile,
     env: &Env,
     context: Option<&ast::File>,
-) -> Result<(Expr, expr::Ty), Vec<Diagnostic>> {
+) -> Result<CheckedExpr, Vec<Diagnostic>> {
     if let Some(at) = src.invalid_utf8_at() {
         return Err(vec![
             Diagnostic::new(
@@ -337,7 +349,11 @@ fn check_expr_in(
     diag::sort(&mut diags);
     let errors = diags.iter().any(|d| d.severity() == diag::Severity::Error);
     match ty {
-        Some(ty) if !errors => Ok((e, ty)),
+        Some(ty) if !errors => Ok(CheckedExpr {
+            expr: e,
+            ty,
+            warnings: diags,
+        }),
         _ if diags.is_empty() => Err(vec![Diagnostic::new(
             Code::TypeMismatch,
             e.span(),

@@ -91,7 +91,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         None => check::check_expr(&src, &env),
     };
     let expr = match checked {
-        Ok((expr, _)) => expr,
+        Ok(c) => {
+            if !c.warnings.is_empty() {
+                eprint!("{}", diag::render_human(&src, &c.warnings, color));
+            }
+            c.expr
+        }
         Err(diags) => {
             eprint!("{}", diag::render_human(&src, &diags, color));
             return exit::findings();

@@ -191,6 +191,49 @@ fn a_strategy_brings_its_named_signals() {
     );
 }
 
+/// The expression's warnings are shown as `check` shows a file's, on
+/// stderr; the values still go to stdout (exit 0): `vix > 30%` checked
+/// silently and read `vix > 0.3`, true on every bar.
+#[test]
+fn the_expressions_warnings_are_shown_and_the_values_given() {
+    for extra in [&[][..], &["--strategy", "strategies/spx-mastery.vxs"][..]] {
+        let mut args = vec![
+            "signal",
+            "vix > 30%",
+            "--from",
+            "2024-01-02",
+            "--to",
+            "2024-01-05",
+        ];
+        args.extend_from_slice(extra);
+        let out = vixshield(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("warning[W0107]: `vix` is quoted in points"),
+            "{err}"
+        );
+        assert!(err.contains("--> <expr>:1:7"), "{err}");
+        let stdout = text(&out.stdout);
+        assert_eq!(stdout.lines().count(), 5, "{stdout}");
+        assert!(
+            stdout.lines().skip(1).all(|l| l.ends_with(",1")),
+            "{stdout}"
+        );
+    }
+    // Without a warning, nothing on stderr.
+    let out = vixshield(&[
+        "signal",
+        "vix > 30",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-05",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
 #[test]
 fn an_unknown_function_exits_1_with_e0201_and_a_caret() {
     let out = vixshield(&["signal", "rsii(vix, 14) > 70"]);

@@ -228,8 +228,9 @@ fn plugin_folder(dir: &std::path::Path, name: &str, wat: Option<&str>, manifest_
 /// plugins of `setup`: its graph's node count and its value on every bar.
 fn plugin_expr_values(setup: &PluginSetup, text: &str) -> (usize, Vec<Option<f64>>) {
     let src = SourceFile::new("<expr>", text);
-    let (expr, _) = check::check_expr(&src, &setup.env())
-        .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
+    let expr = check::check_expr(&src, &setup.env())
+        .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"))
+        .expr;
     let (graph, id) =
         vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
     let runner = setup.runner(&graph).expect("the plugin loads");

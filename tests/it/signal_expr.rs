@@ -23,7 +23,7 @@ use vixshield::source::SourceFile;
 /// `(date, value)` on every bar of the bundled market.
 fn evaluate(text: &str) -> (Ty, Vec<(NaiveDate, Option<f64>)>) {
     let src = SourceFile::new("<expr>", text);
-    let (expr, ty) = check::check_expr(&src, &Env::default())
+    let check::CheckedExpr { expr, ty, .. } = check::check_expr(&src, &Env::default())
         .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
     let (graph, id) = compile_expr(&expr, None, &[]).expect("compiles");
     let market = Market::bundled().expect("bundled market");
@@ -135,7 +135,9 @@ fn a_strategy_brings_its_signals_and_params() {
     let checked = check::check_source(&file, &Env::default());
     let strategy = checked.strategy.expect("checks");
     let src = SourceFile::new("<expr>", "theta_press and not (vix > 40)");
-    let (expr, ty) = check::check_expr_with(&src, &Env::default(), &checked.ast).expect("checks");
+    let check::CheckedExpr { expr, ty, warnings } =
+        check::check_expr_with(&src, &Env::default(), &checked.ast).expect("checks");
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(ty, Ty::Bool);
     let (graph, id) = compile_expr(&expr, Some(&strategy), &[]).expect("compiles");
     let market = Market::bundled().expect("market");
