@@ -14,6 +14,8 @@
 //! succeeds on any text; each swallowed statement is parsed again with a
 //! strict rule, and pest's error there (what was expected at which position)
 //! becomes an `E0001` diagnostic.
+//! Step four (`unclosed.rs`): a section that lost its `}` is closed where the
+//! next item starts, and the rest of its text read again as items.
 //!
 //! Architecture invariant: parsing never fails. It returns a tree and a list of
 //! diagnostics, and the tree holds every statement that did parse. [`parse`]
@@ -31,6 +33,7 @@ use rust_decimal::Decimal;
 mod expr;
 #[cfg(test)]
 mod tests;
+mod unclosed;
 mod unicode;
 
 #[derive(Parser)]
@@ -80,10 +83,7 @@ pub fn parse(src: &SourceFile) -> Parsed {
             diagnostics: vec![d],
         };
     }
-    let (file, diagnostics) = match fast_file(text) {
-        Some(Fast { file, diags, .. }) => (file, diags),
-        None => full(text),
-    };
+    let (file, diagnostics) = read(text, true);
     Parsed {
         file,
         comments,
@@ -103,7 +103,7 @@ pub fn parse_full(src: &SourceFile) -> Parsed {
             diagnostics: vec![d],
         };
     }
-    let (file, diagnostics) = full(text);
+    let (file, diagnostics) = read(text, false);
     Parsed {
         file,
         comments,
@@ -146,6 +146,31 @@ fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
         },
         p.diags,
     )
+}
+
+/// `text` read the fast way (else by `file`) or by `file` alone, and each
+/// section that lost its `}` closed where the next item starts
+/// (`unclosed.rs`).
+fn read(text: &str, fast: bool) -> (ast::File, Vec<Diagnostic>) {
+    read_closing(text, fast, &std::cell::Cell::new(unclosed::MAX_CLOSED))
+}
+
+/// [`read`], closing at most `budget` more sections (each is another
+/// reading of the text): a file of thousands of sections without their
+/// `}` costs a few readings, not one per section, nor a stack as deep.
+fn read_closing(
+    text: &str,
+    fast: bool,
+    budget: &std::cell::Cell<usize>,
+) -> (ast::File, Vec<Diagnostic>) {
+    let (mut file, mut diags) = match if fast { fast_file(text) } else { None } {
+        Some(Fast { file, diags, .. }) => (file, diags),
+        None => full(text),
+    };
+    unclosed::close_unclosed(text, &mut file, &mut diags, budget, &|t| {
+        read_closing(t, fast, budget)
+    });
+    (file, diags)
 }
 
 /// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.

@@ -1,0 +1,209 @@
+//! A section that lost its `}`.
+//!
+//! Without its `}`, a section runs on to the next `}` in the file: the
+//! items after it (`signal ...`, `hedge front { ...`) are read as lines of
+//! the section, each an error, and the settings of the next section as
+//! settings of this one (`sizing` has no setting `instrument`), while the
+//! signals those items define are unknown where used. Sections do not nest
+//! and no setting starts with an item's keyword, so a line inside a section
+//! that starts an item shows where the `}` was meant to be. This pass
+//! closes the section there, reads the rest of its text again as items,
+//! and replaces what that text gave (its errors included) with those items,
+//! their own errors and one error that says which `}` is missing.
+//!
+//! Spans stay the file's: the text read again is the file's, with every
+//! byte outside that stretch blanked (line ends kept).
+
+use crate::ast::{self, Item};
+use crate::diag::{Code, Diagnostic};
+use crate::source::Span;
+
+/// The most sections one file has closed this way; past it, a section
+/// without its `}` is reported as the grammar reads it.
+pub(super) const MAX_CLOSED: usize = 16;
+
+/// The item keywords that open a block.
+const BLOCK_KEYWORDS: &[&str] = &[
+    "strategy", "account", "entry", "sizing", "hedge", "roll", "guards",
+];
+
+/// Whether `line` (a line's text, leading blanks included) starts an item:
+/// a section or `guards` keyword with a `{` later on the line, or `signal
+/// NAME =` / `param NAME =`.
+fn starts_item(line: &str) -> bool {
+    let line = line.trim_start();
+    let word_len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(line.len());
+    let (word, rest) = line.split_at(word_len);
+    if BLOCK_KEYWORDS.contains(&word) {
+        return rest.starts_with([' ', '\t', '{', '"']) && rest.contains('{');
+    }
+    if word == "signal" || word == "param" {
+        let name = rest.trim_start();
+        let name_len = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
+        let after = name[name_len..].trim_start();
+        return name_len > 0
+            && name.len() < rest.len()
+            && after.starts_with('=')
+            && !after.starts_with("==");
+    }
+    false
+}
+
+/// The byte offset of the first line inside `span` (after the line it
+/// starts on) that starts an item, if any.
+fn first_item_line(text: &str, span: Span) -> Option<usize> {
+    let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
+    let inside = text.get(start..end)?;
+    let mut offset = start;
+    for (i, line) in inside.split_inclusive('\n').enumerate() {
+        if i > 0 && starts_item(line) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// `text` with every byte outside `keep` a space, line ends kept, so that
+/// parsing it gives the file's own spans, lines and columns for that stretch.
+fn blanked(text: &str, keep: std::ops::Range<usize>) -> String {
+    let bytes: Vec<u8> = text
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            if keep.contains(&i) || b == b'\n' || b == b'\r' {
+                b
+            } else {
+                b' '
+            }
+        })
+        .collect();
+    // Only whole characters are kept (`keep` starts at a line start and ends
+    // at a section's end), and the rest are ASCII spaces: valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// How a section is named in messages: `sizing`, `hedge front`, `guards`.
+fn item_name(item: &Item) -> String {
+    match item {
+        Item::Section(s) => match &s.label {
+            Some(ast::Label::Name(name)) => format!("{} {}", s.kind.keyword(), name.name),
+            _ => s.kind.keyword().to_string(),
+        },
+        Item::Guards(_) => "guards".into(),
+        Item::Signal(_) | Item::Param(_) => String::new(),
+    }
+}
+
+/// Closes each section of `file` whose text holds the start of another
+/// item, as described in the module's documentation, while `budget` lasts
+/// (one a section closed); `parse` reads a text (the same way the file was
+/// read, with the same budget) into items and diagnostics.
+pub(super) fn close_unclosed(
+    text: &str,
+    file: &mut ast::File,
+    diags: &mut Vec<Diagnostic>,
+    budget: &std::cell::Cell<usize>,
+    parse: &dyn Fn(&str) -> (ast::File, Vec<Diagnostic>),
+) {
+    let mut i = 0;
+    while i < file.items.len() && budget.get() > 0 {
+        let item = &file.items[i];
+        let span = item.span();
+        let (Some(at), name) = (
+            matches!(item, Item::Section(_) | Item::Guards(_))
+                .then(|| first_item_line(text, span))
+                .flatten(),
+            item_name(item),
+        ) else {
+            i += 1;
+            continue;
+        };
+        budget.set(budget.get() - 1);
+        let end = (span.end as usize).min(text.len());
+        // What the section really holds ends with its last statement before
+        // the item: the section's span ends there.
+        let last = text[..at].trim_end().len();
+        let opened_line = text[..span.start as usize].matches('\n').count() + 1;
+        match &mut file.items[i] {
+            Item::Section(s) => {
+                s.settings.retain(|st| (st.loc.0.start as usize) < at);
+                s.loc.0 = Span::new(s.loc.0.start as usize, last);
+            }
+            Item::Guards(g) => {
+                g.guards.retain(|gd| (gd.span().start as usize) < at);
+                g.loc.0 = Span::new(g.loc.0.start as usize, last);
+            }
+            Item::Signal(_) | Item::Param(_) => {}
+        }
+        diags.retain(|d| !(at..end).contains(&(d.span.start as usize)));
+        let (again, again_diags) = parse(&blanked(text, at..end));
+        let word: String = text[at..]
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let word_at = at + (text[at..].len() - text[at..].trim_start().len());
+        diags.push(
+            Diagnostic::new(
+                Code::Syntax,
+                Span::new(word_at, word_at + word.len()),
+                format!("`{name}` (line {opened_line}) is not closed before this `{word}`"),
+            )
+            .label("the next item starts here")
+            .help(format!(
+                "a section ends with `}}`: add it on the line above to close `{name}`"
+            )),
+        );
+        diags.extend(again_diags);
+        let n = again.items.len();
+        file.items.splice(i + 1..i + 1, again.items);
+        for (into, from) in [
+            (&mut file.recovered, again.recovered),
+            (&mut file.unparsed_names, again.unparsed_names),
+            (&mut file.unparsed_defs, again.unparsed_defs),
+        ] {
+            into.extend(from);
+            into.sort();
+            into.dedup();
+        }
+        // The items read again were closed (or had their own `}` missing
+        // said) by that reading: go on after them.
+        i += 1 + n;
+    }
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::starts_item;
+
+    #[test]
+    fn item_starts() {
+        for line in [
+            "hedge front {",
+            "  sizing {",
+            "guards {",
+            "strategy \"x\" {",
+            "signal theta_press = vix < 20",
+            "param mult=1.6x",
+        ] {
+            assert!(starts_item(line), "{line}");
+        }
+        for line in [
+            "    instrument = vix_calls",
+            "hedge = 3",
+            "signal == 3",
+            "signals = 3",
+            "    trigger = signal_x > 3",
+            "param",
+            "sizing",
+        ] {
+            assert!(!starts_item(line), "{line}");
+        }
+    }
+}
