@@ -151,7 +151,16 @@ fn load_both(
 ) -> Result<(PluginSetup, [(Strategy, Compiled); 2]), ExitCode> {
     let (env, plugins) = common::env(&args.market.plugins)?;
     let old = common::load_strategy(&args.old, &env, color);
-    let new = common::load_strategy(&args.new, &env, color);
+    // The same file on both sides (a check that a change is a no-op):
+    // checked once, so its warnings are said once.
+    let same = args.old == args.new
+        || std::fs::canonicalize(&args.old)
+            .is_ok_and(|a| std::fs::canonicalize(&args.new).is_ok_and(|b| a == b));
+    let new = if same {
+        old.clone()
+    } else {
+        common::load_strategy(&args.new, &env, color)
+    };
     let (old, new) = (old?, new?);
     let old_compiled = common::compile_strategy(&old, &plugins)?;
     let new_compiled = common::compile_strategy(&new, &plugins)?;

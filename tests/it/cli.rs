@@ -59,6 +59,33 @@ fn warnings_pass_unless_denied() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// `diff` of a file against itself (the same path, or another spelling of
+/// it) checks it once: its warnings are said once; a copy elsewhere is
+/// another file, whose warnings are said too.
+#[test]
+fn diff_of_a_file_with_itself_says_its_warnings_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.vxs");
+    let file = "tests/cases/check/w0104_unused.vxs";
+    std::fs::copy(file, &copy).unwrap();
+    let journal = "tests/fixtures/journals/spikes.csv";
+    let warnings = |new: &str| {
+        let out = vixshield(&["diff", file, new, "--journal", journal]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stderr)
+            .lines()
+            .filter(|l| l.starts_with("warning["))
+            .count()
+    };
+    let once = warnings(file);
+    assert!(once > 0, "the file has warnings");
+    assert_eq!(
+        warnings("tests/cases/check/../check/w0104_unused.vxs"),
+        once
+    );
+    assert_eq!(warnings(copy.to_str().unwrap()), 2 * once);
+}
+
 #[test]
 fn missing_file_is_named_and_exits_2() {
     let out = vixshield(&["check", "strategies/spx-mastery.vxs", "no/such/file.vxs"]);
