@@ -1538,8 +1538,11 @@ impl<'e> Checker<'e> {
             let mut ts = Terms::new(s);
             let v = value(self, &mut ts);
             let sel = self.step_selector(&mut ts, example);
-            self.end(&mut ts, example);
-            let (Some(v), Some(sel)) = (v, sel) else {
+            // A setting with words left over (`... step 2`) is said there,
+            // and does not take part in the steps' coverage: what it was
+            // meant to cover is unknown.
+            let whole = self.end(&mut ts, example);
+            let (Some(v), Some(sel), true) = (v, sel, whole) else {
                 ok = false;
                 continue;
             };

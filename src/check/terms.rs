@@ -173,25 +173,27 @@ impl Checker<'_> {
         );
     }
 
-    /// Reports terms left over after the value.
-    pub(crate) fn end(&mut self, ts: &mut Terms<'_>, example: &str) {
-        if let Some(t) = ts.peek() {
-            let last = ts.setting.terms.last().map_or(t.span(), Term::span);
-            let key = &ts.setting.key.name;
-            self.diags.push(
-                Diagnostic::new(
-                    Code::BadValue,
-                    t.span().to(last),
-                    format!(
-                        "unexpected {} after the value of `{key}`",
-                        without_article(&describe_term(t))
-                    ),
-                )
-                .label("not part of the value")
-                .help(format!("write for example `{key} = {example}`")),
-            );
-            ts.pos = ts.setting.terms.len();
-        }
+    /// Reports terms left over after the value; whether there were none.
+    pub(crate) fn end(&mut self, ts: &mut Terms<'_>, example: &str) -> bool {
+        let Some(t) = ts.peek() else {
+            return true;
+        };
+        let last = ts.setting.terms.last().map_or(t.span(), Term::span);
+        let key = &ts.setting.key.name;
+        self.diags.push(
+            Diagnostic::new(
+                Code::BadValue,
+                t.span().to(last),
+                format!(
+                    "unexpected {} after the value of `{key}`",
+                    without_article(&describe_term(t))
+                ),
+            )
+            .label("not part of the value")
+            .help(format!("write for example `{key} = {example}`")),
+        );
+        ts.pos = ts.setting.terms.len();
+        false
     }
 
     /// A value of one literal kind, picked by `pick`.
