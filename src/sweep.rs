@@ -278,8 +278,29 @@ impl Grid {
             if let Some(v) = a.values.first()
                 && std::mem::discriminant(v) != std::mem::discriminant(&p.value)
             {
+                // The same grid in the param's unit.
+                let as_param = |d: Decimal| literal_text(&with_number(&p.value, d));
+                let numbers: Vec<Decimal> = a.values.iter().filter_map(number).collect();
+                let fix = match numbers[..] {
+                    [one] => format!(": write `--set {}={}`", a.name, as_param(one)),
+                    [first, second, .., last] => format!(
+                        ": write `--set {}={}..{}:{}`",
+                        a.name,
+                        as_param(first),
+                        as_param(last),
+                        as_param(second - first)
+                    ),
+                    [first, last] => format!(
+                        ": write `--set {}={}..{}:{}`",
+                        a.name,
+                        as_param(first),
+                        as_param(last),
+                        as_param(last - first)
+                    ),
+                    [] => String::new(),
+                };
                 return Err(format!(
-                    "`--set {}`: param `{}` is {} ({}), the values given are {}",
+                    "`--set {}`: param `{}` is {} ({}), the values given are {}{fix}",
                     a.name,
                     a.name,
                     unit(&p.value),

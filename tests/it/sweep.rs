@@ -109,7 +109,18 @@ fn bad_set_syntax_is_a_usage_error() {
     // Names and units against the strategy's params, before any backtest.
     let cases: &[(&[&str], &str)] = &[
         (&["--set", "mlt=1.6x..2x:0.2x"], "did you mean `mult`?"),
-        (&["--set", "mult=1%..2%:1%"], "is a multiplier (1.6x)"),
+        (
+            &["--set", "mult=1%..2%:1%"],
+            "is a multiplier (1.6x), the values given are a percentage: write `--set mult=1x..2x:1x`",
+        ),
+        (
+            &["--set", "mult=1.2..2.0:0.2"],
+            "the values given are a plain number: write `--set mult=1.2x..2x:0.2x`",
+        ),
+        (
+            &["--set", "take=30..75:5"],
+            "is a percentage (50%), the values given are a plain number: write `--set take=30%..75%:5%`",
+        ),
         (&["--set", "mult=1.6x", "--set", "mult=1.8x"], "given twice"),
         (
             &["--set", "mult=1.6x", "--rank", "cagrr"],
@@ -128,6 +139,16 @@ fn bad_set_syntax_is_a_usage_error() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(want), "{extra:?}: {stderr}");
     }
+    // What the unit error says to write is taken.
+    let mut args = vec!["sweep", FIXTURE, "--set", "mult=1.2x..2x:0.2x"];
+    args.extend_from_slice(RANGE);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 const RANGE: &[&str] = &["--from", "2016-01-01", "--to", "2018-12-31"];
