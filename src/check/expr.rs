@@ -181,11 +181,15 @@ impl Checker<'_> {
     }
 
     /// W0107: `level` is a market level in points (`vix`, `sma(vix, 20)`)
-    /// and `other` a percentage or basis points, which read as a fraction:
-    /// `vix > 30%` is `vix > 0.3`, true on every bar.
+    /// or an RSI (0 to 100) and `other` a percentage or basis points, which
+    /// read as a fraction: `vix > 30%` is `vix > 0.3`, true on every bar.
     fn level_vs_percent(&mut self, level: &Expr, other: &Expr) {
-        let Some(series) = self.level_series(level) else {
-            return;
+        let (series, what, scale) = match self.level_series(level) {
+            Some("spx") => ("spx", "an index level", "in points"),
+            Some(series) => (series, "quoted in points", "in points"),
+            // An RSI runs from 0 to 100: `rsi(vix, 14) > 70%` is `> 0.7`.
+            None if self.is_rsi(level) => ("rsi", "on a scale of 0 to 100", "0 to 100"),
+            None => return,
         };
         let lit = match &other.kind {
             ExprKind::Lit(l @ (Literal::Percent(_) | Literal::Bps(_))) => l.clone(),
@@ -205,11 +209,6 @@ impl Checker<'_> {
         let fraction = fraction.normalize();
         // What `30%` (or `3000bps`) was most likely meant as: 30.
         let points = (fraction * Decimal::ONE_HUNDRED).normalize();
-        let what = if series == "spx" {
-            "an index level"
-        } else {
-            "quoted in points"
-        };
         self.diags.push(
             Diagnostic::new(
                 Code::LevelVsPercent,
@@ -219,9 +218,10 @@ impl Checker<'_> {
                 ),
             )
             .label(format!("this is {fraction}"))
-            .related(level.span(), "in points")
+            .related(level.span(), scale)
             .help(format!(
-                "to compare with {points} points, write `{points}`, without a unit{}",
+                "to compare with {points}{}, write `{points}`, without a unit{}",
+                if series == "rsi" { "" } else { " points" },
                 if matches!(other.kind, ExprKind::Name(_)) {
                     " (in the param)"
                 } else {
@@ -234,6 +234,15 @@ impl Checker<'_> {
     /// The series whose level `e` is: the series itself, or a built-in that
     /// keeps its unit (`sma`, `ema`, `highest`, `lowest`) over it. Not a
     /// signal or param that shadows nothing (those are names of their own).
+    /// Whether `e` is an `rsi(...)` (in parentheses or not).
+    fn is_rsi(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.is_rsi(inner),
+            ExprKind::Call { name, .. } => name.name == "rsi",
+            _ => false,
+        }
+    }
+
     fn level_series(&self, e: &Expr) -> Option<&'static str> {
         match &e.kind {
             ExprKind::Name(n) => SERIES.iter().copied().find(|s| s == n),
