@@ -219,3 +219,18 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
         0
     );
 }
+
+/// `compute`'s error code cannot be 0: an `Err(0)` reached the host as
+/// success, which then read `out` (untouched, all zeros) as the signal.
+/// With `NonZeroI32` an `Err(0)` does not compile.
+#[test]
+fn the_crate_plugin_new_makes_cannot_return_err_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("zs");
+    let out = vixshield(&["plugin", "new", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert!(lib.contains(") -> Result<(), NonZeroI32> {\n"), "{lib}");
+    assert!(lib.contains("Err(code) => code.get(),\n"), "{lib}");
+    assert!(!lib.contains("Result<(), i32>"), "{lib}");
+}
