@@ -540,13 +540,74 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     })
 }
 
-fn prob(p: f64) -> String {
-    if p == 0.0 || p == 1.0 {
-        format!("{p}")
+/// An exact probability `p` beside its complement `c` (each computed on its
+/// own, so a tiny one keeps its digits): six decimals, a tiny one in
+/// scientific notation, one within 10⁻⁴ of 1 as `1 − c`. `0` and `1` only
+/// when they are exact (`exact_zero`, `exact_one`): a value that is not but
+/// rounds there in `f64` is said to be beyond the smallest `f64`.
+fn prob(p: f64, c: f64, exact_zero: bool, exact_one: bool) -> String {
+    if exact_zero {
+        "0".into()
+    } else if exact_one {
+        "1".into()
     } else if p < 1e-4 {
-        format!("{p:.6e} (1 in {:.3e})", 1.0 / p)
+        tiny(p)
+    } else if c < 1e-4 {
+        match tiny(c).strip_prefix("below ") {
+            Some(bound) => format!("above 1 − {bound}"),
+            None => format!("1 − {}", tiny(c)),
+        }
     } else {
-        format!("{p:.6} (1 in {:.1})", 1.0 / p)
+        format!("{p:.6}")
+    }
+}
+
+/// A small positive number in scientific notation; one that underflowed
+/// to 0 in `f64` (it is not 0) as `below 2.2e-308`.
+fn tiny(x: f64) -> String {
+    if x < f64::MIN_POSITIVE {
+        format!("below {:.1e}", f64::MIN_POSITIVE)
+    } else {
+        format!("{x:.6e}")
+    }
+}
+
+/// `(1 in X)` after a probability, when it says something: not for 0, 1,
+/// or a probability within 10⁻⁴ of either end that its `1 − c` or its
+/// bound already says.
+fn one_in(p: f64, c: f64, exact_zero: bool, exact_one: bool) -> String {
+    if exact_zero || exact_one || p < f64::MIN_POSITIVE || c < 1e-4 {
+        String::new()
+    } else if p < 1e-4 {
+        format!(" (1 in {:.3e})", 1.0 / p)
+    } else {
+        format!(" (1 in {:.1})", 1.0 / p)
+    }
+}
+
+/// An expected count: six decimals, a tiny non-zero one in scientific
+/// notation (never `0.000000` for a count that is not 0).
+fn count_f(x: f64, exact_zero: bool) -> String {
+    if exact_zero {
+        format!("{:.6}", 0.0)
+    } else if x < 1e-4 {
+        tiny(x)
+    } else {
+        format!("{x:.6}")
+    }
+}
+
+/// A percentage that is not `0.00%` unless it is 0: two decimals, or two
+/// significant digits when smaller (`0.0030%`, `4.0e-7%`).
+fn pct_sig(x: f64) -> String {
+    let p = x * 100.0;
+    if x <= 0.0 || p >= 0.01 {
+        pct(x)
+    } else if p >= 1e-6 {
+        let d = usize::try_from(1 - p.log10().floor() as i64).unwrap_or(2);
+        format!("{p:.d$}%")
+    } else {
+        format!("{p:.1e}%")
     }
 }
 
@@ -578,35 +639,48 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             o.measured.as_ref().map_or(0, |m| m.trades)
         ),
     };
+    // Exactly 0 (no run possible) and exactly 1 (every trade loses, and
+    // there are enough of them), as the README's edge cases say.
+    let none = o.loss_rate == 0.0 || o.run > o.trades;
+    let all = o.loss_rate == 1.0 && o.run <= o.trades;
     let rows: Vec<(String, String)> = vec![
         (
             "loss rate q".into(),
-            format!("{} ({src})", pct(o.loss_rate)),
+            format!("{} ({src})", pct_sig(o.loss_rate)),
         ),
         ("trades N".into(), o.trades.to_string()),
         ("run K".into(), o.run.to_string()),
         (
             format!("P(≥ {} losses in a row)", o.run),
-            prob(o.p_losing_run),
+            format!(
+                "{}{}",
+                prob(o.p_losing_run, o.p_no_losing_run, none, all),
+                one_in(o.p_losing_run, o.p_no_losing_run, none, all)
+            ),
         ),
         (
             "P(no such run)".into(),
-            format!("{:.12}", o.p_no_losing_run),
+            prob(o.p_no_losing_run, o.p_losing_run, all, none),
         ),
         (
             // Cycles the model stops: runs of K losses (the engine also
             // stops one whose step-K trade wins but leaves it negative).
             format!("expected runs of {} losses", o.run),
             format!(
-                "{:.6} (long run: one per {} trades)",
-                o.expected_stopped_cycles,
+                "{} (long run: one per {} trades)",
+                count_f(o.expected_stopped_cycles, none),
                 if o.stopped_cycle_rate > 0.0 {
                     let every = 1.0 / o.stopped_cycle_rate;
-                    if every >= 100.0 {
+                    if every >= 1e6 {
+                        format!("{every:.3e}")
+                    } else if every >= 100.0 {
                         format!("{every:.0}")
                     } else {
                         format!("{every:.1}")
                     }
+                } else if o.loss_rate > 0.0 {
+                    // q^K underflowed: not never.
+                    format!("more than {:.1e}", f64::MAX)
                 } else {
                     "∞".into()
                 }

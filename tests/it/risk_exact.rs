@@ -226,3 +226,54 @@ fn large_horizons_are_fast_and_sane() {
     assert!(a.p_losing_run < b.p_losing_run && b.p_losing_run <= 1.0);
     assert!((a.p_losing_run + a.p_no_losing_run - 1.0).abs() < 1e-15);
 }
+
+/// The table's line for `label` with the command line's q, N and K.
+fn table_line(q: &str, n: &str, k: &str, label: &str) -> String {
+    let out = crate::common::command_in(
+        crate::common::root(),
+        &["risk", "--loss-rate", q, "--trades", n, "--run", k],
+    )
+    .output()
+    .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+}
+
+#[test]
+fn the_table_says_0_or_1_only_when_exact() {
+    // 1 − 2.98e-16 is not 1, nor 0.01^8 · (…) a count of 0.
+    let no_run = "P(no such run)";
+    assert_eq!(table_line("0.01", "10", "8", no_run), "1 − 2.980000e-16");
+    assert_eq!(
+        table_line("0.01", "10", "8", "expected runs of 8 losses"),
+        "2.980000e-16 (long run: one per 1.010e16 trades)"
+    );
+    // 1 − (1 − q)^N with q = 0.9999, N = 10: 1 − 10⁻⁴⁰, not 1.
+    assert_eq!(
+        table_line("0.9999", "10", "1", "P(≥ 1 losses in a row)"),
+        "1 − 1.000000e-40"
+    );
+    assert_eq!(table_line("0.9999", "10", "1", no_run), "1.000000e-40");
+    // Beyond f64: said as a bound, never 0 or 1.
+    assert_eq!(
+        table_line("0.999", "1000", "3", "P(≥ 3 losses in a row)"),
+        "above 1 − 2.2e-308"
+    );
+    assert_eq!(table_line("0.999", "1000", "3", no_run), "below 2.2e-308");
+    // Not 12 decimals where the line above has 6.
+    assert_eq!(table_line("0.25", "100", "4", no_run), "0.749084");
+    // The exact edges stay 0 and 1.
+    assert_eq!(table_line("0", "4", "4", "P(≥ 4 losses in a row)"), "0");
+    assert_eq!(table_line("0", "4", "4", no_run), "1");
+    assert_eq!(table_line("1", "4", "4", "P(≥ 4 losses in a row)"), "1");
+    assert_eq!(table_line("0.5", "3", "4", no_run), "1");
+    // A tiny loss rate is not 0.00%.
+    assert_eq!(
+        table_line("0.00003", "10", "1", "loss rate q"),
+        "0.0030% (given)"
+    );
+}
