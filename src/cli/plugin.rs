@@ -29,7 +29,8 @@ enum PluginCommand {
     /// Show a plugin's manifest, its module's imports and exports, and whether it loads.
     Inspect(PathArgs),
     /// Run a plugin over the bundled VIX closes (and VIX3M, SPX for plugins of
-    /// 2 or 3 inputs) with its default params, or those given with `--param`.
+    /// 2 or 3 inputs, or the series `--input` names) with its default params,
+    /// or those given with `--param`.
     Test(TestArgs),
     /// Show the cache of compiled plugins (folder, entries, size, whether it
     /// is used), or empty it with `--clear`.
@@ -113,13 +114,18 @@ struct TestArgs {
     /// repeatable, once a param.
     #[arg(long = "param", value_name = "NAME=VALUE", allow_hyphen_values = true)]
     params: Vec<String>,
+    /// A bundled series to pass, in the order a strategy passes them
+    /// (`--input spx --input vix`); once for each input the plugin takes.
+    /// Without it: vix, then vix3m, then spx.
+    #[arg(long = "input", value_name = "SERIES", value_parser = ["vix", "vix3m", "spx"])]
+    inputs: Vec<String>,
 }
 
 pub fn run(args: Args, _color: bool) -> ExitCode {
     match args.command {
         PluginCommand::List(a) => list(&a),
         PluginCommand::Inspect(a) => inspect(&a),
-        PluginCommand::Test(a) => test(&a.path, &a.params),
+        PluginCommand::Test(a) => test(&a.path, &a.params, &a.inputs),
         PluginCommand::Cache(a) => cache(&a),
         PluginCommand::New(a) => new(&a),
     }
@@ -809,7 +815,7 @@ fn tier_word(tier: Tier) -> &'static str {
 /// The bundled series fed to a plugin of `n` inputs, in order.
 const TEST_SERIES: &[&str] = &["vix", "vix3m", "spx"];
 
-fn test(args: &PathArgs, given: &[String]) -> ExitCode {
+fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     let m = match manifest_at(&args.path) {
         Ok(m) => m,
         Err(code) => return code,
@@ -822,13 +828,29 @@ fn test(args: &PathArgs, given: &[String]) -> ExitCode {
         }
     };
     let n_inputs = m.inputs as usize;
-    let Some(names) = TEST_SERIES.get(..n_inputs) else {
+    let names: Vec<&str> = if chosen.is_empty() {
+        let Some(names) = TEST_SERIES.get(..n_inputs) else {
+            say!(
+                "error: plugin `{}` takes {n_inputs} input series; `plugin test` feeds at most {} (vix, vix3m, spx) unless told which: give `--input vix|vix3m|spx` {n_inputs} times, in call order",
+                m.name,
+                TEST_SERIES.len()
+            );
+            return exit::trouble();
+        };
+        names.to_vec()
+    } else if chosen.len() != n_inputs {
         say!(
-            "error: plugin `{}` takes {n_inputs} input series; `plugin test` feeds at most {} (vix, vix3m, spx)",
+            "error: plugin `{}` takes {n_inputs} input series, and {} `--input` given: give one for each, in the order a strategy passes them (`--input spx --input vix`), or none for {}",
             m.name,
-            TEST_SERIES.len()
+            chosen.len(),
+            TEST_SERIES
+                .get(..n_inputs)
+                .unwrap_or(TEST_SERIES)
+                .join(", ")
         );
         return exit::trouble();
+    } else {
+        chosen.iter().map(String::as_str).collect()
     };
     let host = match host(args.no_plugin_cache) {
         Ok(h) => h,
@@ -842,7 +864,7 @@ fn test(args: &PathArgs, given: &[String]) -> ExitCode {
         }
     };
     let mut inputs: Vec<&[f64]> = Vec::with_capacity(n_inputs);
-    for name in names {
+    for name in &names {
         match market.get(name) {
             Some(s) => inputs.push(s.close()),
             None => {

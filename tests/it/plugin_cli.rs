@@ -1229,3 +1229,32 @@ fn a_plugin_arity_message_says_1_argument() {
         assert_eq!(diags[0].message, message);
     }
 }
+
+/// `plugin test --input` passes the bundled series a plugin's calls pass:
+/// one taking `(spx, vix)` was fed vix and vix3m, with no way to say
+/// otherwise, and its values meant nothing. The fixture `spread` passes its
+/// first series through.
+#[test]
+fn plugin_test_takes_the_input_series() {
+    let spread = "tests/fixtures/plugin_template/spread";
+    let out = vixshield(&[
+        "plugin", "test", spread, "--format", "json", "--input", "spx", "--input", "vix",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["inputs"], serde_json::json!(["spx", "vix"]));
+    let (first, last, computed) = signal_ends("spx");
+    assert_eq!(v["computed"], computed);
+    assert_eq!(v["first"]["value"].as_f64(), Some(first.2));
+    assert_eq!(v["last"]["value"].as_f64(), Some(last.2));
+
+    let out = vixshield(&["plugin", "test", spread, "--input", "spx"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "error: plugin `spread` takes 2 input series, and 1 `--input` given: give one for each, in the order a strategy passes them (`--input spx --input vix`), or none for vix, vix3m\n"
+    );
+    let out = vixshield(&["plugin", "test", spread, "--input", "SPX", "--input", "vix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("[possible values: vix, vix3m, spx]"));
+}
