@@ -715,6 +715,18 @@ fn new(args: &NewArgs) -> ExitCode {
             default,
         });
     }
+    // Said of the argument: the manifest it would go into is not written.
+    if let Some(c) = args
+        .description
+        .as_deref()
+        .and_then(|d| d.chars().find(|c| c.is_control()))
+    {
+        say!(
+            "error: `--description`: the description must be one line without control characters, found U+{:04X}",
+            u32::from(c)
+        );
+        return exit::trouble();
+    }
     let spec = TemplateSpec {
         name: name.to_string(),
         inputs: args.inputs,

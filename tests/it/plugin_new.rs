@@ -197,7 +197,7 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
         (
             at("escape"),
             vec!["--description", "a\u{1b}[2Jb"],
-            "error: plugin.toml:5:15: `description` must be one line without control characters, found U+001B\n".into(),
+            "error: `--description`: the description must be one line without control characters, found U+001B\n".into(),
         ),
     ];
     for (path, args, message) in cases {
