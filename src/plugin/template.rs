@@ -60,6 +60,13 @@ const NUMBER_BODY: &str = "    let _ = params;
     out.copy_from_slice(inputs[0]);
     Ok(())";
 
+/// What the first test checks of the first body, a number plugin's.
+const NUMBER_TEST: &str = "        assert_eq!(out, series);";
+
+/// What the first test checks of the first body, a bool plugin's.
+const BOOL_TEST: &str = "        assert!(out[0].is_nan());
+        assert_eq!(out[1..], [1.0, 0.0, 0.0, 1.0]);";
+
 /// The first body of `compute` for a bool plugin.
 const BOOL_BODY: &str = "    let _ = params;
     // Replace with your signal: this says whether the first series rose
@@ -119,6 +126,14 @@ impl TemplateSpec {
                     },
                 )
                 .replace("{{call}}", &self.call())
+                .replace("{{defaults}}", &self.defaults())
+                .replace(
+                    "{{test_check}}",
+                    match self.output {
+                        OutputKind::Number => NUMBER_TEST,
+                        OutputKind::Bool => BOOL_TEST,
+                    },
+                )
         };
         Ok(vec![
             ("plugin.toml".into(), manifest),
@@ -178,6 +193,15 @@ impl TemplateSpec {
             ));
         }
         doc
+    }
+
+    /// The params' defaults as Rust `f64` literals: `14.0, -0.5`.
+    fn defaults(&self) -> String {
+        self.params
+            .iter()
+            .map(|p| format!("{:?}", p.default))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// How a strategy calls it: `name(vix, vix3m, 14)`.

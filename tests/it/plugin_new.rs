@@ -234,3 +234,40 @@ fn the_crate_plugin_new_makes_cannot_return_err_0() {
     assert!(lib.contains("Err(code) => code.get(),\n"), "{lib}");
     assert!(!lib.contains("Result<(), i32>"), "{lib}");
 }
+
+/// The crate `plugin new` makes runs its unit tests natively (`cargo test
+/// --target host-tuple`, as its README says): the wasm-only parts (the
+/// panic handler, `vxs_alloc`, `no_std`) are left out of a native build.
+/// Its `cargo test` failed with "duplicate lang item `panic_impl`", though
+/// plugins/README.md says to unit-test the maths natively. Runs cargo on
+/// the made crate (no dependencies, its own target folder).
+#[test]
+fn the_crate_plugin_new_makes_runs_its_tests_natively() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, args) in [
+        ("flag", &["--output", "bool", "--param", "level=5%"][..]),
+        ("pair", &["--inputs", "2"][..]),
+    ] {
+        let dir = tmp.path().join(name);
+        let mut argv = vec!["plugin", "new", dir.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        let out = vixshield(&argv);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args(["test", "--offline", "--target", "host-tuple"])
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", tmp.path().join("target"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .output()
+            .unwrap();
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "{name}: {all}");
+        assert!(
+            all.contains("test tests::computes_one_value_a_bar ... ok"),
+            "{name}: {all}"
+        );
+        assert!(all.contains("test result: ok. 1 passed"), "{name}: {all}");
+    }
+}
