@@ -600,8 +600,13 @@ fn count_f(x: f64, exact_zero: bool) -> String {
 /// A percentage that is not `0.00%` unless it is 0: two decimals, or two
 /// significant digits when smaller (`0.0030%`, `4.0e-7%`).
 fn pct_sig(x: f64) -> String {
+    pct_digits(x, 0.01)
+}
+
+/// As [`pct_sig`], two significant digits below `from` percent.
+fn pct_digits(x: f64, from: f64) -> String {
     let p = x * 100.0;
-    if x <= 0.0 || p >= 0.01 {
+    if x <= 0.0 || p >= from {
         pct(x)
     } else if p >= 1e-6 {
         let d = usize::try_from(1 - p.log10().floor() as i64).unwrap_or(2);
@@ -609,6 +614,39 @@ fn pct_sig(x: f64) -> String {
     } else {
         format!("{p:.1e}%")
     }
+}
+
+/// A share of the Monte Carlo's paths with its standard error,
+/// `√(x(1 − x)/P)`: `1.62% ± 0.09%`. None or all of the paths is said so,
+/// with the one-sided 95% bound `1 − 0.05^(1/P)` (about 3/P): the
+/// probability is not 0 or 1 for having not been seen.
+fn mc_share(x: f64, paths: usize) -> String {
+    let n = paths as f64;
+    // Two significant digits: 20,000 paths bound it at 0.015%.
+    let bound = pct_digits(1.0 - 0.05_f64.powf(1.0 / n), 1.0);
+    if x <= 0.0 {
+        format!("0 of {paths} paths (under {bound} at 95% confidence)")
+    } else if x >= 1.0 {
+        format!("all {paths} paths (within {bound} of 100% at 95% confidence)")
+    } else {
+        // Both to two decimals, or more when the error is below 0.01%
+        // (two of its significant digits): `0.0100% ± 0.0071%`.
+        let se = (x * (1.0 - x) / n).sqrt() * 100.0;
+        let d = if se >= 0.01 {
+            2
+        } else {
+            usize::try_from(1 - se.log10().floor() as i64).unwrap_or(2)
+        };
+        format!("{:.d$}% ± {se:.d$}%", x * 100.0)
+    }
+}
+
+/// A fraction given as an `f64` as the percentage its shortest decimal
+/// says: `0.5` is `50%`, `0.125` is `12.5%`.
+fn exact_pct(x: f64) -> String {
+    format!("{x}")
+        .parse::<Decimal>()
+        .map_or_else(|_| pct(x), crate::money::fmt_percent)
 }
 
 /// A probability in a few digits: `0.23`, `3.9e-6`.
@@ -815,19 +853,21 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             pct(d.p75),
             pct(d.p95)
         )?;
-        writeln!(w, "{:<28}{}", "P(drawdown ≥ 25%)", pct(m.p_drawdown_25))?;
-        writeln!(w, "{:<28}{}", "P(drawdown ≥ 50%)", pct(m.p_drawdown_50))?;
+        let share = |x: f64| mc_share(x, m.paths);
+        writeln!(w, "{:<28}{}", "P(drawdown ≥ 25%)", share(m.p_drawdown_25))?;
+        writeln!(w, "{:<28}{}", "P(drawdown ≥ 50%)", share(m.p_drawdown_50))?;
         writeln!(
             w,
-            "{:<28}{}",
-            format!("P(equity < {})", pct(m.ruin_level)),
-            pct(m.p_ruin)
+            "{:<28}{}; ruin is equity ever below {} of the initial capital (`--ruin-level`)",
+            "P(ruin)",
+            share(m.p_ruin),
+            exact_pct(m.ruin_level)
         )?;
         writeln!(
             w,
             "{:<28}{}",
             format!("P(≥ {} losses in a row)", m.run),
-            pct(m.p_losing_run)
+            share(m.p_losing_run)
         )?;
         writeln!(
             w,

@@ -934,3 +934,42 @@ fn risk_runs_strategies_with_plugin_signals() {
         assert_eq!(v["p_losing_run"].as_f64(), Some(want), "{args:?}");
     }
 }
+
+#[test]
+fn monte_carlo_shares_say_their_error_and_what_ruin_is() {
+    let line = |args: &[&str], label: &str| {
+        let out = vixshield(args, None);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no `{label}` in {text}"))
+    };
+    let mut args = vec![
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--paths",
+        "20000",
+        "--seed",
+        "10",
+        "--trades",
+        "200",
+    ];
+    // Two paths in 20,000: not `0.00%`, and with its standard error.
+    assert_eq!(line(&args, "P(drawdown ≥ 50%)"), "0.0100% ± 0.0071%");
+    assert_eq!(line(&args, "P(drawdown ≥ 25%)"), "1.07% ± 0.07%");
+    // What ruin is, with the level as given.
+    args.extend(["--ruin-level", "0.875"]);
+    assert_eq!(
+        line(&args, "P(ruin)"),
+        "5.26% ± 0.16%; ruin is equity ever below 87.5% of the initial capital (`--ruin-level`)"
+    );
+    // None of the paths: said so, with the 95% bound, not 0.
+    args.truncate(8);
+    args.extend(["--block", "1"]);
+    assert_eq!(
+        line(&args, "P(drawdown ≥ 50%)"),
+        "0 of 20000 paths (under 0.015% at 95% confidence)"
+    );
+}
