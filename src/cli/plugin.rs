@@ -286,11 +286,14 @@ fn params_given<'m>(m: &'m Manifest, given: &[String]) -> Result<Vec<TestParam<'
         };
         let (name, text) = (name.trim(), text.trim());
         let Some(p) = params.iter_mut().find(|p| p.name == name) else {
-            let known = if m.params.is_empty() {
+            let names: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
+            let known = if names.is_empty() {
                 "it takes no params".to_string()
             } else {
-                let names: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
-                format!("its params are {}", names.join(", "))
+                let guess = crate::diag::did_you_mean(name, names.iter().copied())
+                    .map(|g| format!("{g} "))
+                    .unwrap_or_default();
+                format!("{guess}its params are {}", names.join(", "))
             };
             return Err(format!(
                 "`--param {arg}`: plugin `{}` has no param `{name}`; {known}",
@@ -301,7 +304,7 @@ fn params_given<'m>(m: &'m Manifest, given: &[String]) -> Result<Vec<TestParam<'
             return Err(format!("`--param {name}` is given twice"));
         }
         let value = number_arg(text).ok_or_else(|| {
-            format!("`--param {arg}`: `{text}` is not a number (write `7`, `-0.5` or `5%`)")
+            format!("`--param {arg}`: `{text}` is not a finite number (write `7`, `-0.5` or `5%`)")
         })?;
         p.value = value;
         p.given = true;
@@ -705,7 +708,7 @@ fn new(args: &NewArgs) -> ExitCode {
         };
         let Some(default) = number_arg(text) else {
             say!(
-                "error: `--param {arg}`: `{}` is not a number (write `14`, `-0.5` or `5%`)",
+                "error: `--param {arg}`: `{}` is not a finite number (write `14`, `-0.5` or `5%`)",
                 text.trim()
             );
             return exit::trouble();

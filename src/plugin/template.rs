@@ -33,7 +33,8 @@ pub struct TemplateSpec {
 pub enum TemplateError {
     /// The name is not an identifier the language can call.
     #[error(
-        "`{0}` is not a plugin name: a strategy calls a plugin by its name, which must be an identifier (letters, digits, `_`, not starting with a digit)"
+        "`{0}` is not a plugin name: a strategy calls a plugin by its name, which must be an identifier (letters, digits, `_`, not starting with a digit){guess}",
+        guess = identifier_like(.0).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default()
     )]
     Name(String),
     /// The input count is out of range.
@@ -46,6 +47,21 @@ pub enum TemplateError {
     /// with a control character, say).
     #[error("{0}")]
     Manifest(String),
+}
+
+/// `name` with each run of characters an identifier cannot hold as one
+/// `_` (`vix-zscore` → `vix_zscore`), when that is an identifier.
+fn identifier_like(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    (is_identifier(&out) && out != name).then_some(out)
 }
 
 const LIB_RS: &str = include_str!("template/lib.rs.in");

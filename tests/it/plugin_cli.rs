@@ -954,7 +954,11 @@ fn plugin_test_takes_params() {
     for (given, message) in [
         (
             vec!["perod=7"],
-            "error: `--param perod=7`: plugin `wilder_rsi` has no param `perod`; its params are period\n",
+            "error: `--param perod=7`: plugin `wilder_rsi` has no param `perod`; did you mean `period`? its params are period\n",
+        ),
+        (
+            vec!["size=7"],
+            "error: `--param size=7`: plugin `wilder_rsi` has no param `size`; its params are period\n",
         ),
         (
             vec!["period"],
@@ -962,11 +966,11 @@ fn plugin_test_takes_params() {
         ),
         (
             vec!["period=seven"],
-            "error: `--param period=seven`: `seven` is not a number (write `7`, `-0.5` or `5%`)\n",
+            "error: `--param period=seven`: `seven` is not a finite number (write `7`, `-0.5` or `5%`)\n",
         ),
         (
             vec!["period=inf"],
-            "error: `--param period=inf`: `inf` is not a number (write `7`, `-0.5` or `5%`)\n",
+            "error: `--param period=inf`: `inf` is not a finite number (write `7`, `-0.5` or `5%`)\n",
         ),
         (
             vec!["period=7", "period=8"],

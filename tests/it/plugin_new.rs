@@ -155,6 +155,11 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
             format!("error: cannot make `{}`: it exists already: give a new folder\n", at("taken")),
         ),
         (
+            at("vix-zscore"),
+            vec![],
+            "error: `vix-zscore` is not a plugin name: a strategy calls a plugin by its name, which must be an identifier (letters, digits, `_`, not starting with a digit); did you mean `vix_zscore`?\n".into(),
+        ),
+        (
             at("2fast"),
             vec![],
             "error: `2fast` is not a plugin name: a strategy calls a plugin by its name, which must be an identifier (letters, digits, `_`, not starting with a digit)\n".into(),
@@ -182,7 +187,7 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
         (
             at("nan"),
             vec!["--param", "period=NaN"],
-            "error: `--param period=NaN`: `NaN` is not a number (write `14`, `-0.5` or `5%`)\n".into(),
+            "error: `--param period=NaN`: `NaN` is not a finite number (write `14`, `-0.5` or `5%`)\n".into(),
         ),
         (
             at("twice"),
