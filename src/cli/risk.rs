@@ -784,7 +784,16 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             if k.on_risk {
                 format!("{:.4} of risk", x)
             } else {
-                format!("{x:.2}")
+                // Dollars (a journal's without STRATEGY, or `$` flags).
+                Decimal::from_f64_retain(x).map_or_else(
+                    || format!("{x:.2}"),
+                    |d| {
+                        fmt_money(d.round_dp_with_strategy(
+                            2,
+                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                        ))
+                    },
+                )
             }
         };
         writeln!(

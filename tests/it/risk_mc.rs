@@ -973,3 +973,29 @@ fn monte_carlo_shares_say_their_error_and_what_ruin_is() {
         "0 of 20000 paths (under 0.015% at 95% confidence)"
     );
 }
+
+#[test]
+fn kelly_averages_in_dollars_show_as_dollars() {
+    let out = vixshield(
+        &[
+            "risk",
+            "--loss-rate",
+            "25%",
+            "--trades",
+            "100",
+            "--run",
+            "4",
+            "--avg-win",
+            "$340",
+            "--avg-loss",
+            "$1,000.5",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("avg win $340, avg loss $1,000.50, b = 0.3398\n"),
+        "{text}"
+    );
+}
