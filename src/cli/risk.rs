@@ -100,6 +100,15 @@ struct Ladder {
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     deepest_step_size: Decimal,
     deepest_step_fraction: f64,
+    /// The exact probability that some trade of the N is at the last step:
+    /// a run of `steps − 1` losses in the first N − 1 trades (with `reset =
+    /// on win`; `null` with `reset = on recovery` or a one-step ladder). A
+    /// cycle ends at the last step, won or lost, so this is the chance of a
+    /// cycle stopped out at the limit, far above P(≥ steps losses in a row).
+    p_reach_last_step: Option<f64>,
+    /// Its complement, for the table's `1 − c`.
+    #[serde(skip)]
+    p_not_reach_last_step: f64,
 }
 
 #[derive(Serialize)]
@@ -420,7 +429,16 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                     .unwrap_or(0.0)
             };
             let deepest = e.rungs.last().map_or(Decimal::ZERO, |r| r.size.size);
+            // The last step is reached after `steps − 1` losses in a row
+            // (a win resets to step 1), and played on the trade after.
+            let steps = u64::from(s.sizing.steps);
+            let reach = (s.sizing.reset == crate::model::Reset::OnWin && steps >= 2)
+                .then(|| exact::losing_run(q, steps - 1, n.saturating_sub(1)))
+                .transpose()
+                .map_err(fail)?;
             Some(Ladder {
+                p_reach_last_step: reach.as_ref().map(|r| r.p_losing_run),
+                p_not_reach_last_step: reach.as_ref().map_or(1.0, |r| r.p_no_losing_run),
                 steps: s.sizing.steps,
                 worst_cycle_loss: e.cycle_risk,
                 worst_cycle_loss_fraction: frac(e.cycle_risk),
@@ -778,6 +796,19 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             fmt_money(l.deepest_step_size),
             pct(l.deepest_step_fraction)
         )?;
+        if let Some(p) = l.p_reach_last_step {
+            let (c, n) = (l.p_not_reach_last_step, o.trades);
+            let none = o.loss_rate == 0.0 || n < u64::from(l.steps);
+            let all = o.loss_rate == 1.0 && n >= u64::from(l.steps);
+            writeln!(
+                w,
+                "{:<28}{}{} in {n} trades: after {} losses in a row; the cycle ends there, won or lost",
+                format!("P(reaching step {})", l.steps),
+                prob(p, c, none, all),
+                one_in(p, c, none, all),
+                l.steps - 1
+            )?;
+        }
     }
     if let Some(k) = &o.kelly {
         let unit = |x: f64| {

@@ -277,3 +277,80 @@ fn the_table_says_0_or_1_only_when_exact() {
         "0.0030% (given)"
     );
 }
+
+/// Brute force over the ladder itself: the exact probability that some
+/// trade of `n` is played at step `steps` (a loss moves up a step, a win
+/// resets to step 1, and the cycle ends at the last step, won or lost).
+fn brute_reach(q: f64, steps: usize, n: usize) -> BigRational {
+    let (a, d) = frac(q);
+    let b = &d - &a;
+    let mut reach = BigInt::zero();
+    for bits in 0u32..(1u32 << n) {
+        let losses = (bits.count_ones()) as usize;
+        let mut step = 1;
+        let mut reached = false;
+        for i in 0..n {
+            if step == steps {
+                reached = true;
+                step = 1;
+            } else if bits >> i & 1 == 1 {
+                step += 1;
+            } else {
+                step = 1;
+            }
+        }
+        if reached {
+            reach += pow(&a, losses) * pow(&b, n - losses);
+        }
+    }
+    BigRational::new(reach, pow(&d, n))
+}
+
+/// `risk STRATEGY`'s `p_reach_last_step` (spx-mastery: 4 steps, reset on a
+/// win) is the chance that the ladder reaches its last step, worked out by
+/// playing it on every sequence: the figure a trader asks for ("will I hit
+/// the step limit?"), far above P(≥ 4 losses in a row), which the table
+/// gave alone. The table says it in words.
+#[test]
+fn the_chance_of_reaching_the_last_step_is_the_ladders() {
+    for (q, n) in [(0.3, 10), (0.149, 15), (0.5, 4), (0.5, 3), (0.05, 12)] {
+        let out = crate::common::vixshield(&[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--loss-rate",
+            &q.to_string(),
+            "--trades",
+            &n.to_string(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let got = v["ladder"]["p_reach_last_step"].as_f64().unwrap();
+        close(got, &brute_reach(q, 4, n), &format!("q {q}, n {n}"));
+        // Above the odds of a whole losing cycle whenever one is possible.
+        let run = v["p_losing_run"].as_f64().unwrap();
+        assert!(got >= run, "q {q}, n {n}: {got} < {run}");
+    }
+    let out = crate::common::vixshield(&[
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--loss-rate",
+        "14.9%",
+        "--trades",
+        "75",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.lines().any(|l| l.starts_with("P(reaching step 4)")
+            && l.ends_with(
+                " in 75 trades: after 3 losses in a row; the cycle ends there, won or lost"
+            )),
+        "{table}"
+    );
+}
