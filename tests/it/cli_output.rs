@@ -499,11 +499,15 @@ fn diff_says_each_input_error_once() {
         assert_eq!(stderr.matches(want).count(), 1, "{extra:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{extra:?}: {stderr}");
     }
-    // Both versions are checked: each file's diagnostics, once each.
+    // Both versions are checked: each file's diagnostics, once each (two
+    // files: the same file on both sides is checked once).
     let bad = dir.path().join("bad.vxs");
-    std::fs::write(&bad, "strategy \"x\" {\n    version = 1.0.0\n}\n").unwrap();
-    let bad = bad.display().to_string();
-    let out = vixshield(&["diff", &bad, &bad, "--journal", J]);
+    let bad2 = dir.path().join("bad2.vxs");
+    for f in [&bad, &bad2] {
+        std::fs::write(f, "strategy \"x\" {\n    version = 1.0.0\n}\n").unwrap();
+    }
+    let (bad, bad2) = (bad.display().to_string(), bad2.display().to_string());
+    let out = vixshield(&["diff", &bad, &bad2, "--journal", J]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     let first = stderr.lines().next().unwrap_or_default().to_string();

@@ -609,7 +609,7 @@ fn money_flags_refuse_misplaced_thousands_separators() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("avg win 1200.00, avg loss 900.00"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("avg win $1,200, avg loss $900,"));
 
     let out = vixshield(&[
         "backtest",
