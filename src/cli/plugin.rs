@@ -804,6 +804,23 @@ fn new(args: &NewArgs) -> ExitCode {
     }
 }
 
+/// The module cargo built in the plugin's own folder
+/// (`target/wasm32-unknown-unknown/release/`, as a crate `plugin new` made
+/// builds it) when it is newer than the copy next to `plugin.toml` and
+/// differs from it: the copy the host reads was not made again after the
+/// last build, so the values are the old code's.
+fn newer_build(m: &Manifest) -> Option<PathBuf> {
+    let built = m
+        .dir()
+        .join("target")
+        .join("wasm32-unknown-unknown")
+        .join("release")
+        .join(&m.wasm);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|md| md.modified()).ok();
+    let (b, c) = (modified(&built)?, modified(&m.wasm_path())?);
+    (b > c && std::fs::read(&built).ok()? != std::fs::read(m.wasm_path()).ok()?).then_some(built)
+}
+
 /// A number as a strategy passes it to a plugin: `7`, `-0.5`, `1e3`, or a
 /// percentage (`5%` is 0.05); finite only.
 fn number_arg(text: &str) -> Option<f64> {
@@ -835,6 +852,15 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
+    if let Some(built) = newer_build(&m) {
+        say!(
+            "warning: `{}` is a newer build than the `{}` the plugin loads; copy it to test it: cp {} {}",
+            built.display(),
+            m.wasm,
+            built.display(),
+            m.wasm_path().display()
+        );
+    }
     let params = match params_given(&m, given) {
         Ok(p) => p,
         Err(why) => {

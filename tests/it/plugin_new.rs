@@ -276,3 +276,55 @@ fn the_crate_plugin_new_makes_runs_its_tests_natively() {
         assert!(all.contains("test result: ok. 1 passed"), "{name}: {all}");
     }
 }
+
+/// A build newer than the copy `plugin.toml` names, left in the crate's
+/// `target/` (the step a first plugin forgets: copy the `.wasm` again), is
+/// said on stderr by `plugin test`, which still runs the copy; a build the
+/// same as the copy, or older, is not.
+#[test]
+fn plugin_test_says_when_the_copy_is_older_than_the_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spread");
+    let release = dir.join("target/wasm32-unknown-unknown/release");
+    std::fs::create_dir_all(&release).unwrap();
+    for f in ["plugin.toml", "spread.wasm"] {
+        std::fs::copy(fixtures().join("spread").join(f), dir.join(f)).unwrap();
+    }
+    let built = release.join("spread.wasm");
+    let set_time = |path: &Path, secs: u64| {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    };
+    let warned = || {
+        let out = vixshield(&["plugin", "test", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).starts_with("plugin spread "));
+        text(&out.stderr)
+    };
+    // Another module, built after the copy.
+    std::fs::copy(fixtures().join("rising/rising.wasm"), &built).unwrap();
+    set_time(&dir.join("spread.wasm"), 1_700_000_000);
+    set_time(&built, 1_700_000_100);
+    let stderr = warned();
+    assert_eq!(
+        stderr,
+        format!(
+            "warning: `{}` is a newer build than the `spread.wasm` the plugin loads; copy it to test it: cp {} {}\n",
+            built.display(),
+            built.display(),
+            dir.join("spread.wasm").display()
+        )
+    );
+    // Built before the copy: nothing to say.
+    set_time(&built, 1_600_000_000);
+    assert_eq!(warned(), "");
+    // Newer but the same module (copied already): nothing to say.
+    std::fs::copy(dir.join("spread.wasm"), &built).unwrap();
+    set_time(&built, 1_700_000_100);
+    assert_eq!(warned(), "");
+}
