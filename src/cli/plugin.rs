@@ -769,7 +769,7 @@ fn new(args: &NewArgs) -> ExitCode {
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, text));
+            .and_then(|()| super::output::write_file(&path, |w| w.write_all(text.as_bytes())));
         if let Err(e) = written {
             say!(
                 "error: cannot write `{}`: {}",
