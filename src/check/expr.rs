@@ -594,7 +594,19 @@ impl Checker<'_> {
             for (a, kind) in args.iter().zip(kinds) {
                 ok &= match kind.kind {
                     ParamKind::Series => match self.expr_ty(a) {
-                        Some(Ty::Num) => true,
+                        Some(Ty::Num) => {
+                            if self.is_constant(a) {
+                                let call = usage(&sig);
+                                self.constant_series(
+                                    a,
+                                    format!("`{name}`"),
+                                    format!(
+                                        "call it as `{call}`, with a market series or a signal"
+                                    ),
+                                );
+                            }
+                            true
+                        }
                         Some(Ty::Bool) => {
                             self.expect_ty(a, Ty::Bool, Ty::Num, &format!("`{name}`"));
                             false
@@ -631,7 +643,22 @@ impl Checker<'_> {
             for (i, a) in args.iter().enumerate() {
                 if i < p.inputs {
                     ok &= match self.expr_ty(a) {
-                        Some(Ty::Num) => true,
+                        Some(Ty::Num) => {
+                            if self.is_constant(a) {
+                                let help = if p.params.is_empty() {
+                                    plugin_usage(&p)
+                                } else {
+                                    format!(
+                                        "its first {} argument{} series, then its params: {}",
+                                        p.inputs,
+                                        if p.inputs == 1 { " is a" } else { "s are" },
+                                        plugin_usage(&p)
+                                    )
+                                };
+                                self.constant_series(a, format!("plugin `{name}`"), help);
+                            }
+                            true
+                        }
                         Some(Ty::Bool) => {
                             self.expect_ty(a, Ty::Bool, Ty::Num, &format!("plugin `{name}`"));
                             false
@@ -782,6 +809,31 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// Whether `e` is the same number on every bar: literals and params,
+    /// alone or combined.
+    fn is_constant(&mut self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Lit(_) => true,
+            ExprKind::Name(_) => self.literal_expr(e).is_some(),
+            ExprKind::Paren(inner) | ExprKind::Unary(_, inner) => self.is_constant(inner),
+            ExprKind::Binary(_, a, b) => self.is_constant(a) && self.is_constant(b),
+            ExprKind::Call { .. } | ExprKind::Within { .. } => false,
+        }
+    }
+
+    /// W0108 at `a`, a constant passed where `callee` expects a series.
+    fn constant_series(&mut self, a: &Expr, callee: String, help: String) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::ConstantSeries,
+                a.span(),
+                format!("a constant where {callee} expects a series"),
+            )
+            .label("the same number on every bar")
+            .help(help),
+        );
     }
 }
 

@@ -147,6 +147,9 @@ codes! {
     /// A market level compared with a percentage: `vix > 30%` is `vix > 0.3`,
     /// always true, where `vix > 30` was meant.
     LevelVsPercent = "W0107", Warning, "market level compared with a percentage";
+    /// A constant where a series is expected: `sma(5, 10)`, or
+    /// `theta_decay(vix, 5)` for a plugin of two series.
+    ConstantSeries = "W0108", Warning, "constant where a series is expected";
 }
 
 /// One finding, with where it is and how to fix it.
