@@ -146,7 +146,10 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         .transpose()
         .map_err(usage)?;
     // The defaults must check; the axes must name its params, in their units.
-    let src = read_source(path).map_err(usage)?;
+    let src = read_source(path).map_err(|msg| {
+        say!("{msg}");
+        exit::trouble()
+    })?;
     let (env, plugins) = super::common::env(&args.market.plugins)?;
     let checked = check::check_source(&src, &env);
     if !checked.diagnostics.is_empty() {

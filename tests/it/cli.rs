@@ -91,6 +91,41 @@ fn missing_file_is_named_and_exits_2() {
     let out = vixshield(&["check", "strategies/spx-mastery.vxs", "no/such/file.vxs"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("error: cannot read `no/such/file.vxs`: no such file"));
+    // Every command that reads a strategy says it the same way, once
+    // (`sweep` said `error: error: cannot read ...`).
+    let journal = "tests/fixtures/journals/progression.csv";
+    for args in [
+        &["graph", "no/such/file.vxs"][..],
+        &["backtest", "no/such/file.vxs"],
+        &["sweep", "no/such/file.vxs", "--set", "x=1..2:1"],
+        &[
+            "risk",
+            "no/such/file.vxs",
+            "--loss-rate",
+            "0.1",
+            "--trades",
+            "10",
+        ],
+        &["run", "no/such/file.vxs", "--journal", journal],
+        &["next", "no/such/file.vxs", "--journal", journal],
+        &[
+            "diff",
+            "no/such/file.vxs",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            journal,
+        ],
+        &["signal", "vix", "--strategy", "no/such/file.vxs"],
+    ] {
+        let out = vixshield(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("error: cannot read `no/such/file.vxs`: no such file\n"),
+            "{args:?}: {err}"
+        );
+    }
 }
 
 #[test]
