@@ -364,6 +364,7 @@ pub const METRICS: &[(&str, Better)] = &[
     ("win_rate", Better::Higher),
     ("hedge_pnl", Better::Higher),
     ("trades", Better::Higher),
+    ("cycles", Better::Higher),
     ("time_in_market", Better::Higher),
     ("max_drawdown", Better::Lower),
     ("max_drawdown_intra_trade", Better::Lower),

@@ -117,10 +117,12 @@ pub struct Report {
     pub max_drawdown_intra_trade: f64,
     /// Gross profit over gross loss.
     pub profit_factor: Option<f64>,
-    /// Annualized Sharpe ratio of daily returns.
-    pub sharpe: f64,
-    /// Annualized Sortino ratio of daily returns.
-    pub sortino: f64,
+    /// Annualized Sharpe ratio of daily returns; `None` when they do not
+    /// vary (no condor traded), where the ratio has no value.
+    pub sharpe: Option<f64>,
+    /// Annualized Sortino ratio of daily returns; `None` when no day lost,
+    /// where the ratio has no value.
+    pub sortino: Option<f64>,
     /// Longest run of losing condors.
     pub max_consecutive_losses: usize,
     /// Deepest step traded.
@@ -159,25 +161,17 @@ fn drawdown(series: impl Iterator<Item = f64>) -> f64 {
     worst
 }
 
-fn ratios(returns: &[f64]) -> (f64, f64) {
+fn ratios(returns: &[f64]) -> (Option<f64>, Option<f64>) {
     let n = returns.len() as f64;
     if n < 2.0 {
-        return (0.0, 0.0);
+        return (None, None);
     }
     let mean = returns.iter().sum::<f64>() / n;
     let var = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
     let down = returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n;
     let ann = 252f64.sqrt();
-    let sharpe = if var > 0.0 {
-        mean / var.sqrt() * ann
-    } else {
-        0.0
-    };
-    let sortino = if down > 0.0 {
-        mean / down.sqrt() * ann
-    } else {
-        0.0
-    };
+    let sharpe = (var > 0.0).then(|| mean / var.sqrt() * ann);
+    let sortino = (down > 0.0).then(|| mean / down.sqrt() * ann);
     (sharpe, sortino)
 }
 

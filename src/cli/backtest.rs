@@ -334,8 +334,11 @@ pub(crate) fn write_report(
             "profit factor",
             r.profit_factor.map_or("-".into(), |p| format!("{p:.2}")),
         ),
-        ("Sharpe", format!("{:.2}", r.sharpe)),
-        ("Sortino", format!("{:.2}", r.sortino)),
+        ("Sharpe", r.sharpe.map_or("-".into(), |x| format!("{x:.2}"))),
+        (
+            "Sortino",
+            r.sortino.map_or("-".into(), |x| format!("{x:.2}")),
+        ),
         (
             "max consecutive losses",
             r.max_consecutive_losses.to_string(),

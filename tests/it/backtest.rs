@@ -1704,6 +1704,44 @@ fn hedge_cost_to_credit_is_null_without_a_condor() {
     );
 }
 
+/// A backtest that takes no condor has daily returns that never vary: its
+/// Sharpe and Sortino ratios have no value and are `null` (the table `-`);
+/// they were 0.00, which `sweep --rank sharpe` ranked above every variant
+/// with a negative ratio. A range with losing days has both.
+#[test]
+fn sharpe_and_sortino_are_null_without_a_condor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("the strategy");
+    let path = dir.path().join("never.vxs");
+    // A guard no day passes: VIX was never below 1.
+    std::fs::write(&path, text.replacen("guards {", "guards {\n    vix < 1", 1)).expect("write");
+    let path = path.to_str().expect("utf-8");
+    let range = ["--from", "2019-01-01", "--to", "2019-12-31"];
+    let v = report(path, &range);
+    assert_eq!(v["trades"], 0, "{v}");
+    assert!(v["sharpe"].is_null(), "{v}");
+    assert!(v["sortino"].is_null(), "{v}");
+    let mut args = vec!["backtest", path];
+    args.extend(range);
+    let table = crate::common::text(&vixshield(&args).stdout);
+    for name in ["Sharpe", "Sortino"] {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with(name) && l.trim_end().ends_with(" -")),
+            "{name}: {table}"
+        );
+    }
+    let v = report("strategies/spx-mastery.vxs", &range);
+    assert!(v["trades"].as_u64() > Some(0), "{v}");
+    assert!(v["sharpe"].as_f64().is_some_and(f64::is_finite), "{v}");
+    assert!(v["sortino"].as_f64().is_some_and(f64::is_finite), "{v}");
+}
+
 #[test]
 fn worst_cycles_say_trade_for_one_trade() {
     // A cycle won at step 1 is one trade: "1 trade", not "1 trades".

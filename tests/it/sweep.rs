@@ -265,6 +265,41 @@ fn shards_merged_equal_the_unsharded_sweep() {
     assert_eq!(text.lines().count(), 9);
 }
 
+/// A variant's metrics are its backtest's report: every number the report
+/// gives is a metric (`cycles` was missing), with the same value.
+#[test]
+fn a_variants_metrics_are_its_backtest_report() {
+    let range = ["--from", "2016-01-01", "--to", "2016-12-31"];
+    let mut args = vec!["sweep", FIXTURE, "--set", "take=50%", "--format", "json"];
+    args.extend(range);
+    let v = ok(&vixshield(&args));
+    let metrics = v["results"][0]["metrics"]
+        .as_object()
+        .cloned()
+        .expect("one variant's metrics");
+    let mut args = vec!["backtest", FIXTURE, "--format", "json"];
+    args.extend(range);
+    let report = ok(&vixshield(&args));
+    let report = report.as_object().expect("a report");
+    // A count of entries a guard could not judge: a caveat on the data, not
+    // a result to rank by.
+    let not_ranked = ["entries_with_unknown_guard"];
+    let mut compared = 0;
+    for (key, value) in report {
+        let numeric = match value {
+            serde_json::Value::Number(_) => true,
+            serde_json::Value::String(s) => s.parse::<f64>().is_ok(),
+            _ => false,
+        };
+        if !numeric || not_ranked.contains(&key.as_str()) {
+            continue;
+        }
+        assert_eq!(metrics.get(key), Some(value), "{key}");
+        compared += 1;
+    }
+    assert_eq!(compared, METRICS.len(), "{metrics:?}");
+}
+
 #[test]
 fn ranking_directions_on_synthetic_rows() {
     use serde_json::{Map, Value, json};
