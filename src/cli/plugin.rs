@@ -380,8 +380,12 @@ fn list(args: &ListArgs) -> ExitCode {
     let mut text = String::new();
     for m in registry.manifests() {
         if let Some(what) = taken_name(&m.name) {
+            // "plugin `rsi` (...) has the name of a built-in signal".
+            let what = what
+                .replacen("is the name of", "has the name of", 1)
+                .replacen("is a keyword", "is named with a keyword", 1);
             problems.push(format!(
-                "plugin `{}` ({}) has the name of {what}; strategies cannot call it: rename it",
+                "plugin `{}` ({}) {what}; strategies cannot call it: rename it",
                 m.name,
                 shown(&m.path)
             ));
@@ -540,7 +544,7 @@ fn inspect(args: &PathArgs) -> ExitCode {
         .and_then(|b| host.load_bytes(&m, b).map_err(|e| e.to_string()));
     let clash = taken_name(&m.name).map(|what| {
         format!(
-            "`{}` is the name of {what}; strategies cannot call this plugin: rename it",
+            "`{}` {what}; strategies cannot call this plugin: rename it",
             m.name
         )
     });
@@ -695,9 +699,7 @@ fn new(args: &NewArgs) -> ExitCode {
         return exit::trouble();
     };
     if let Some(what) = taken_name(name) {
-        say!(
-            "error: `{name}` is the name of {what}; a strategy could not call the plugin: choose another name"
-        );
+        say!("error: `{name}` {what}; a strategy could not call the plugin: choose another name");
         return exit::trouble();
     }
     let mut params: Vec<crate::plugin::ParamSpec> = Vec::new();
@@ -1033,7 +1035,7 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     // strategy can call it.
     if let Some(what) = taken_name(&m.name) {
         say!(
-            "error: `{}` is the name of {what}; strategies cannot call this plugin: rename it",
+            "error: `{}` {what}; strategies cannot call this plugin: rename it",
             m.name
         );
         return exit::findings();
@@ -1042,12 +1044,19 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
 }
 
 /// What else a plugin's name already is in the language, if anything: a
-/// built-in signal, a market series, a guard variable. Such a plugin cannot
-/// be called (`E0204` in a strategy).
+/// built-in signal, a market series, a guard variable (`E0204` in a
+/// strategy), or a keyword (`and`, `within`: a call is a syntax error). Such
+/// a plugin cannot be called. The text follows the name: "`rsi` is the name
+/// of a built-in signal", "`and` is a keyword of the language".
 fn taken_name(name: &str) -> Option<&'static str> {
-    if crate::signals::lookup(name).is_some() {
-        Some("a built-in signal")
+    if crate::parse::RESERVED.contains(&name) {
+        Some("is a keyword of the language")
+    } else if crate::signals::lookup(name).is_some() {
+        Some("is the name of a built-in signal")
     } else {
-        crate::check::expr::reserved_kind(name)
+        match crate::check::expr::reserved_kind(name)? {
+            "a market series" => Some("is the name of a market series"),
+            _ => Some("is the name of a guard variable"),
+        }
     }
 }

@@ -1347,8 +1347,9 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
 }
 
 /// The words `reserved` in the grammar: operators and keywords, never names
-/// (the hand parser's `reserved` reads this list).
-const RESERVED: [&str; 7] = ["and", "or", "not", "of", "crosses", "within", "when"];
+/// (the hand parser's `reserved` reads this list, and `plugin new` refuses
+/// them as a plugin's name).
+pub(crate) const RESERVED: [&str; 7] = ["and", "or", "not", "of", "crosses", "within", "when"];
 
 /// The length of the token at the start of `s`: a word, or one character.
 fn token_len(s: &str) -> usize {

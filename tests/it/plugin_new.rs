@@ -175,6 +175,11 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
             "error: `vix3m` is the name of a market series; a strategy could not call the plugin: choose another name\n".into(),
         ),
         (
+            at("within"),
+            vec![],
+            "error: `within` is a keyword of the language; a strategy could not call the plugin: choose another name\n".into(),
+        ),
+        (
             at("zero"),
             vec!["--inputs", "0"],
             "error: a plugin takes 1 to 64 input series, not 0\n".into(),
