@@ -769,15 +769,7 @@ pub fn run(runner: &Runner<'_>, plan: &Plan<'_>, progress: &(dyn Fn() + Sync)) -
         vixshield_sweep: FILE_VERSION,
         strategy: plan.name.to_string(),
         source_sha256: sha256(runner.source.text()),
-        grid: plan
-            .grid
-            .axes
-            .iter()
-            .map(|a| AxisOut {
-                name: a.name.clone(),
-                values: a.values.iter().map(literal_text).collect(),
-            })
-            .collect(),
+        grid: axes_out(&plan.grid),
         variants: plan.grid.len(),
         config: serde_json::to_value(runner.config).unwrap_or(Value::Null),
         rank: plan.rank.clone(),
@@ -889,6 +881,17 @@ pub fn windows(start: NaiveDate, end: NaiveDate, in_months: u32, out_months: u32
     out
 }
 
+/// The grid's axes, their values as written.
+fn axes_out(grid: &Grid) -> Vec<AxisOut> {
+    grid.axes
+        .iter()
+        .map(|a| AxisOut {
+            name: a.name.clone(),
+            values: a.values.iter().map(literal_text).collect(),
+        })
+        .collect()
+}
+
 /// The first and last day with both SPX and VIX (what a backtest can trade).
 pub fn tradeable_range(market: &Market) -> Option<(NaiveDate, NaiveDate)> {
     let spx = market.get("spx")?.close();
@@ -925,6 +928,14 @@ pub struct WalkRow {
 pub struct WalkForward {
     /// The strategy's name.
     pub strategy: String,
+    /// SHA-256 of the strategy file's text.
+    pub source_sha256: String,
+    /// The axes.
+    pub grid: Vec<AxisOut>,
+    /// Variants in the grid.
+    pub variants: usize,
+    /// The backtest's assumptions.
+    pub config: Value,
     /// In-sample length, months.
     pub in_months: u32,
     /// Out-of-sample length, months.
@@ -1012,6 +1023,10 @@ pub fn walk_forward(
         .collect();
     WalkForward {
         strategy: plan.name.to_string(),
+        source_sha256: sha256(runner.source.text()),
+        grid: axes_out(&plan.grid),
+        variants: plan.grid.len(),
+        config: serde_json::to_value(runner.config).unwrap_or(Value::Null),
         in_months,
         out_months,
         rank: plan.rank.clone(),

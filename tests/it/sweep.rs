@@ -557,6 +557,10 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
         keys(&v),
         want(&[
             "strategy",
+            "source_sha256",
+            "grid",
+            "variants",
+            "config",
             "in_months",
             "out_months",
             "rank",
@@ -564,6 +568,25 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
             "mean_out_of_sample"
         ])
     );
+    // What it ran, as a sweep file says it: the same text, grid and
+    // assumptions give the same values.
+    let plain = ok(&vixshield(&[
+        "sweep",
+        FIXTURE,
+        "--set",
+        "mult=1.4x..2.0x:0.6x",
+        "--from",
+        "2012-01-01",
+        "--to",
+        "2016-06-30",
+        "--format",
+        "json",
+    ]));
+    for key in ["source_sha256", "grid", "variants", "config"] {
+        assert_eq!(v[key], plain[key], "{key}");
+    }
+    assert_eq!(v["variants"], 2);
+    assert_eq!(v["source_sha256"].as_str().map(str::len), Some(64));
     assert_eq!(
         keys(&w[0]),
         want(&[
