@@ -769,7 +769,7 @@ pub fn run(runner: &Runner<'_>, plan: &Plan<'_>, progress: &(dyn Fn() + Sync)) -
         vixshield_sweep: FILE_VERSION,
         strategy: plan.name.to_string(),
         source_sha256: sha256(runner.source.text()),
-        grid: axes_out(&plan.grid),
+        grid: axes_out(plan.grid),
         variants: plan.grid.len(),
         config: serde_json::to_value(runner.config).unwrap_or(Value::Null),
         rank: plan.rank.clone(),
@@ -1024,7 +1024,7 @@ pub fn walk_forward(
     WalkForward {
         strategy: plan.name.to_string(),
         source_sha256: sha256(runner.source.text()),
-        grid: axes_out(&plan.grid),
+        grid: axes_out(plan.grid),
         variants: plan.grid.len(),
         config: serde_json::to_value(runner.config).unwrap_or(Value::Null),
         in_months,
