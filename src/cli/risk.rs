@@ -146,6 +146,40 @@ struct Out {
     monte_carlo: Option<monte_carlo::Summary>,
     /// The backtest's own path, beside the simulated ones.
     backtest: Option<BacktestPath>,
+    /// How often the measured trades came, and how long N trades take at
+    /// that pace.
+    pace: Option<Pace>,
+}
+
+#[derive(Serialize)]
+struct Pace {
+    /// The measured period: the days the backtest replayed, or the
+    /// journal's first and last close.
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    trades_per_year: f64,
+    /// N trades at that pace, in years.
+    years_for_trades: f64,
+}
+
+impl Pace {
+    /// `trades` over `from..=to` (`intervals` of them: a backtest's trades
+    /// fill its days, a journal's closes are its ends), for `n` trades.
+    fn new(
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        intervals: usize,
+        n: u64,
+    ) -> Option<Pace> {
+        let years = (to - from).num_days() as f64 / 365.25;
+        let trades_per_year = intervals as f64 / years;
+        (years > 0.0 && intervals > 0).then(|| Pace {
+            from,
+            to,
+            trades_per_year,
+            years_for_trades: n as f64 / trades_per_year,
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -332,6 +366,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     // The measured trades' losses, in order.
     let mut losses: Vec<bool> = Vec::new();
     let mut bt = None;
+    // The measured period and its trades (as `Pace::new` counts them).
+    let mut span: Option<(chrono::NaiveDate, chrono::NaiveDate, usize)> = None;
     let strategy = match (&args.strategy, needs_backtest) {
         (Some(path), true) => {
             let (s, b) = super::backtest::load_and_run(path, &args.market, &config, color)?;
@@ -340,6 +376,9 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 Source::Backtest,
             ));
             losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
+            if let (Some(first), Some(last)) = (b.days.first(), b.days.last()) {
+                span = Some((first.date, last.date, b.trades.len()));
+            }
             bt = Some(b);
             Some(s)
         }
@@ -373,6 +412,12 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             Source::Journal,
         ));
         losses = closed.iter().map(|t| t.pnl < Decimal::ZERO).collect();
+        let dates = closed.iter().map(|t| t.date);
+        span = dates
+            .clone()
+            .min()
+            .zip(dates.max())
+            .map(|(a, b)| (a, b, closed.len().saturating_sub(1)));
     }
 
     let (q, source) = match (flag_q, &measured) {
@@ -543,6 +588,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             }
             _ => None,
         },
+        pace: span.and_then(|(from, to, count)| Pace::new(from, to, count, n)),
     };
     let written = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(
@@ -563,6 +609,18 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
 /// scientific notation, one within 10⁻⁴ of 1 as `1 − c`. `0` and `1` only
 /// when they are exact (`exact_zero`, `exact_one`): a value that is not but
 /// rounds there in `f64` is said to be beyond the smallest `f64`.
+/// A length in years for people: `25.6 years`, `8 months`.
+fn years(y: f64) -> String {
+    if y < 1.0 {
+        let m = (y * 12.0).round().max(1.0);
+        format!("{m:.0} month{}", if m == 1.0 { "" } else { "s" })
+    } else if y < 100.0 {
+        format!("{y:.1} years")
+    } else {
+        format!("{y:.0} years")
+    }
+}
+
 fn prob(p: f64, c: f64, exact_zero: bool, exact_one: bool) -> String {
     if exact_zero {
         "0".into()
@@ -704,7 +762,22 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             "loss rate q".into(),
             format!("{} ({src})", pct_sig(o.loss_rate)),
         ),
-        ("trades N".into(), o.trades.to_string()),
+        (
+            "trades N".into(),
+            match &o.pace {
+                Some(p) => format!(
+                    "{} (about {} at the {} pace, {:.1} a year)",
+                    o.trades,
+                    years(p.years_for_trades),
+                    match o.loss_rate_source {
+                        Source::Journal => "journal's",
+                        _ => "backtest's",
+                    },
+                    p.trades_per_year
+                ),
+                None => o.trades.to_string(),
+            },
+        ),
         ("run K".into(), o.run.to_string()),
         (
             format!("P(≥ {} losses in a row)", o.run),

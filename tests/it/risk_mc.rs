@@ -999,3 +999,89 @@ fn kelly_averages_in_dollars_show_as_dollars() {
         "{text}"
     );
 }
+
+/// What N trades mean in time: the measured trades' pace (a backtest's over
+/// the days it replayed, a journal's between its first and last close) and
+/// N at that pace, in the JSON and in the table; nothing without measured
+/// trades.
+#[test]
+fn the_pace_of_the_measured_trades_says_what_n_means_in_years() {
+    let s = "strategies/spx-mastery.vxs";
+    let range = ["--from", "2010-01-01", "--to", "2019-12-31"];
+    let mut args = vec!["risk", s, "--backtest", "--format", "json"];
+    args.extend(range);
+    let v = json_ok(&args);
+    let mut bt = vec!["backtest", s, "--format", "json"];
+    bt.extend(range);
+    let report = json_ok(&bt);
+    let day = |k: &str| {
+        chrono::NaiveDate::parse_from_str(report[k].as_str().expect("a date"), "%Y-%m-%d")
+            .expect("a date")
+    };
+    let years = (day("end") - day("start")).num_days() as f64 / 365.25;
+    let trades = report["trades"].as_f64().expect("trades");
+    let pace = &v["pace"];
+    assert_eq!(pace["from"], report["start"]);
+    assert_eq!(pace["to"], report["end"]);
+    let per_year = pace["trades_per_year"].as_f64().expect("a pace");
+    assert!((per_year - trades / years).abs() < 1e-9, "{pace}");
+    let for_n = pace["years_for_trades"].as_f64().expect("years");
+    assert!(
+        (for_n - years).abs() < 1e-9,
+        "N is the measured trades: {pace}"
+    );
+    // A given N at the same pace.
+    args.extend(["--trades", "1000"]);
+    let given = json_ok(&args);
+    let for_n = given["pace"]["years_for_trades"].as_f64().expect("years");
+    assert!((for_n - 1000.0 / per_year).abs() < 1e-9, "{given}");
+    let mut table = vec!["risk", s, "--backtest"];
+    table.extend(range);
+    let text = String::from_utf8_lossy(&vixshield(&table, None).stdout).into_owned();
+    let want = format!(
+        "trades N                    {trades} (about {years:.1} years at the backtest's pace, {per_year:.1} a year)\n"
+    );
+    assert!(text.contains(&want), "{want}{text}");
+
+    // A journal of 13 weekly closes: 12 intervals over 84 days.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let journal = dir.path().join("weekly.csv");
+    let mut csv = String::from("date,pnl,credit\n");
+    let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 6).expect("a date");
+    for i in 0..13_u64 {
+        let date = start + chrono::Days::new(7 * i);
+        csv.push_str(&format!(
+            "{date},{},600\n",
+            if i % 4 == 3 { -500 } else { 300 }
+        ));
+    }
+    std::fs::write(&journal, csv).expect("written");
+    let journal = journal.to_str().expect("utf-8");
+    let v = json_ok(&["risk", s, "--journal", journal, "--format", "json"]);
+    assert_eq!(v["pace"]["from"], "2023-01-06");
+    assert_eq!(v["pace"]["to"], "2023-03-31");
+    let per_year = v["pace"]["trades_per_year"].as_f64().expect("a pace");
+    assert!((per_year - 12.0 / (84.0 / 365.25)).abs() < 1e-9, "{v}");
+    let text = String::from_utf8_lossy(&vixshield(&["risk", s, "--journal", journal], None).stdout)
+        .into_owned();
+    assert!(
+        text.contains(
+            "trades N                    13 (about 3 months at the journal's pace, 52.2 a year)\n"
+        ),
+        "{text}"
+    );
+
+    // Given q and N only: no pace.
+    let v = json_ok(&[
+        "risk",
+        "--loss-rate",
+        "0.2",
+        "--trades",
+        "100",
+        "--run",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert!(v["pace"].is_null(), "{v}");
+}
