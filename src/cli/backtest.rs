@@ -228,33 +228,40 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Err(code) => return code,
     };
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
-    if let Some(path) = &args.trades
-        && let Err(e) = super::output::write_to(Some(path), |w| {
-            let json = path
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-            write_trades(w, &bt, json)
-        })
-    {
+    // Both files are written whole before either is put in place, so a
+    // command that fails leaves neither (`--trades` written, then `--chart`
+    // failing, would leave a trades file from a run that said error).
+    let cannot_write = |path: &std::path::Path, e: &std::io::Error| {
         say!(
             "error: cannot write `{}`: {}",
             path.display(),
-            super::io_reason(&e)
+            super::io_reason(e)
         );
-        return exit::trouble();
+        exit::trouble()
+    };
+    let mut staged = Vec::new();
+    if let Some(path) = &args.trades {
+        let json = path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+        match super::output::stage_file(path, |w| write_trades(w, &bt, json)) {
+            Ok(file) => staged.push((path, file)),
+            Err(e) => return cannot_write(path, &e),
+        }
     }
     if let Some(path) = &args.chart {
         let svg = crate::backtest::chart::svg(&strategy.name, &bt);
-        let written = svg
+        let file = svg
             .map_err(std::io::Error::other)
-            .and_then(|svg| super::output::write_to(Some(path), |w| w.write_all(svg.as_bytes())));
-        if let Err(e) = written {
-            say!(
-                "error: cannot write `{}`: {}",
-                path.display(),
-                super::io_reason(&e)
-            );
-            return exit::trouble();
+            .and_then(|svg| super::output::stage_file(path, |w| w.write_all(svg.as_bytes())));
+        match file {
+            Ok(file) => staged.push((path, file)),
+            Err(e) => return cannot_write(path, &e),
+        }
+    }
+    for (path, file) in staged {
+        if let Err(e) = file.commit() {
+            return cannot_write(path, &e);
         }
     }
     let out = super::output::print(|w| match args.format {

@@ -163,6 +163,37 @@ pub(crate) fn write_file(
     path: &Path,
     f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    stage_file(path, f)?.commit()
+}
+
+/// A file's new contents, written whole but not yet in place: a command
+/// that writes several files ([`backtest --trades --chart`](super::backtest))
+/// stages them all, and puts them in place ([`Staged::commit`]) only when
+/// every one was written, so a failure leaves none of them changed. Dropped
+/// without a commit, it leaves no trace.
+pub(crate) struct Staged {
+    target: PathBuf,
+    how: Staging,
+}
+
+enum Staging {
+    /// A FIFO or a device, open, and the bytes to write into it at the
+    /// commit.
+    Straight(fs::File, Vec<u8>),
+    /// A regular file (or none yet): the temporary file beside it, renamed
+    /// over it (`in_place`: copied into it, for a file with other names).
+    Temp {
+        tmp: tempfile::NamedTempFile,
+        in_place: bool,
+    },
+}
+
+/// Writes what `f` writes for the file at `path` ([`write_file`]'s rules),
+/// without yet touching `path`: see [`Staged`].
+pub(crate) fn stage_file(
+    path: &Path,
+    f: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<Staged> {
     let target = resolve_links(path)?;
     let existing = match fs::metadata(&target) {
         Ok(m) => Some(m),
@@ -177,10 +208,17 @@ pub(crate) fn write_file(
             ));
         }
         if !meta.is_file() {
-            // A FIFO or a device: write into it; there is nothing to replace.
-            let mut w = io::BufWriter::new(fs::OpenOptions::new().write(true).open(&target)?);
-            f(&mut w)?;
-            return w.flush();
+            // A FIFO or a device: written into at the commit; there is
+            // nothing to replace. Opened now (once: a FIFO's reader sees
+            // its end when it is closed), so that one that cannot be
+            // opened is said before anything is committed.
+            let file = fs::OpenOptions::new().write(true).open(&target)?;
+            let mut bytes = Vec::new();
+            f(&mut bytes)?;
+            return Ok(Staged {
+                target,
+                how: Staging::Straight(file, bytes),
+            });
         }
     }
     let folder = match target.parent() {
@@ -217,19 +255,46 @@ pub(crate) fn write_file(
     f(&mut w)?;
     w.flush()?;
     drop(w);
-    if existing.as_ref().is_some_and(has_other_links) {
-        let mut from = tmp.as_file();
-        from.seek(io::SeekFrom::Start(0))?;
-        let mut to = fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&target)?;
-        io::copy(&mut from, &mut to)?;
-        return to.sync_all();
-    }
     tmp.as_file().sync_all()?;
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
+    Ok(Staged {
+        target,
+        how: Staging::Temp {
+            tmp,
+            in_place: existing.as_ref().is_some_and(has_other_links),
+        },
+    })
+}
+
+impl Staged {
+    /// Puts the staged contents in place.
+    pub(crate) fn commit(self) -> io::Result<()> {
+        match self.how {
+            Staging::Straight(mut file, bytes) => {
+                file.write_all(&bytes)?;
+                file.flush()
+            }
+            Staging::Temp {
+                tmp,
+                in_place: true,
+            } => {
+                let mut from = tmp.as_file();
+                from.seek(io::SeekFrom::Start(0))?;
+                let mut to = fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&self.target)?;
+                io::copy(&mut from, &mut to)?;
+                to.sync_all()
+            }
+            Staging::Temp {
+                tmp,
+                in_place: false,
+            } => {
+                tmp.persist(&self.target).map_err(|e| e.error)?;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Whether a regular file has more than one name.

@@ -129,6 +129,65 @@ fn out_to_a_hard_linked_file_writes_in_place_so_every_name_sees_it() {
     assert_eq!(std::fs::read_to_string(&b).unwrap(), run_output());
 }
 
+/// `backtest --trades --chart`: when one file cannot be written, the command
+/// fails and neither is written (nor a half-written temporary file left),
+/// whichever of the two fails; an existing file keeps its old contents.
+#[test]
+fn backtest_writes_both_files_or_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = |name: &str| dir.path().join(name).display().to_string();
+    let missing = dir.path().join("no/such/folder/x").display().to_string();
+    let backtest = |trades: &str, chart: &str| {
+        vixshield(&[
+            "backtest",
+            S,
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-06-30",
+            "--trades",
+            trades,
+            "--chart",
+            chart,
+        ])
+    };
+    for (trades, chart) in [
+        (good("t.csv"), format!("{missing}.svg")),
+        (format!("{missing}.csv"), good("c.svg")),
+    ] {
+        let out = backtest(&trades, &chart);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains("no such file"),
+            "{}",
+            text(&out.stderr)
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "written by a failing backtest: {left:?}");
+    }
+    // An existing file is left as it was.
+    std::fs::write(good("t.csv"), "old\n").unwrap();
+    let out = backtest(&good("t.csv"), &format!("{missing}.svg"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(good("t.csv")).unwrap(), "old\n");
+    // Both written when both can be.
+    ok(&backtest(&good("t.csv"), &good("c.svg")));
+    assert!(
+        std::fs::read_to_string(good("t.csv"))
+            .unwrap()
+            .starts_with("trade,")
+    );
+    assert!(
+        std::fs::read_to_string(good("c.svg"))
+            .unwrap()
+            .starts_with("<svg")
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn every_writer_follows_links_and_keeps_modes() {
