@@ -61,7 +61,7 @@ pub fn env(args: &PluginArgs) -> Result<(Env, PluginSetup), ExitCode> {
         Err(e) => {
             say!("error: {e}");
             Err(match e {
-                PluginError::Io { .. } => exit::trouble(),
+                PluginError::Io { .. } | PluginError::ListedFolder { .. } => exit::trouble(),
                 _ => exit::findings(),
             })
         }

@@ -137,7 +137,7 @@ fn registry(dirs: &[PathBuf]) -> Result<PluginRegistry, ExitCode> {
     PluginRegistry::from_current_dir(dirs).map_err(|e| {
         say!("error: {e}");
         match e {
-            PluginError::Io { .. } => exit::trouble(),
+            PluginError::Io { .. } | PluginError::ListedFolder { .. } => exit::trouble(),
             _ => exit::findings(),
         }
     })

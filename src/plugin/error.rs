@@ -40,6 +40,30 @@ pub(crate) fn at(path: &std::path::Path, pos: Option<LineCol>) -> String {
     }
 }
 
+/// A manifest's or project file's bytes as text, or the position of the
+/// first byte that is not UTF-8.
+pub(crate) fn utf8_text(bytes: Vec<u8>) -> Result<String, LineCol> {
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = e.utf8_error().valid_up_to();
+        let before =
+            std::str::from_utf8(bytes.get(..valid).unwrap_or_default()).unwrap_or_default();
+        LineCol::of_offset(before, before.len())
+    })
+}
+
+/// An I/O error in words, without Rust's `(os error N)`.
+fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
 /// Everything that can go wrong when finding, loading or running a plugin.
 ///
 /// Each variant's documentation names an input that triggers it. Plugin names
@@ -68,6 +92,29 @@ pub enum PluginError {
         pos: Option<LineCol>,
         /// What is wrong.
         message: String,
+    },
+
+    /// A folder `vixshield.toml`'s `[plugins] paths` lists cannot be
+    /// searched, e.g. `paths = ["vendor"]` without a `vendor` folder: said
+    /// at its place in the file.
+    #[error(
+        "{}: plugin folder `{listed}` ({}) cannot be searched: {}",
+        at(file, *pos),
+        folder.display(),
+        io_words(source)
+    )]
+    ListedFolder {
+        /// The `vixshield.toml`.
+        file: PathBuf,
+        /// Where the folder is listed, when known.
+        pos: Option<LineCol>,
+        /// The folder as written.
+        listed: String,
+        /// The folder, relative to the project file's folder.
+        folder: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
     },
 
     /// A `plugin.toml` is not valid, e.g. it has an unknown field `colour = 1`,

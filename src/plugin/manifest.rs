@@ -117,12 +117,17 @@ pub fn is_identifier(s: &str) -> bool {
 impl Manifest {
     /// Read and validate the manifest at `path` (a `plugin.toml`).
     pub fn from_file(path: &Path) -> Result<Self, PluginError> {
-        let text = crate::input::read_regular_to_string(path, crate::input::MANIFEST).map_err(
-            |source| PluginError::Io {
+        let bytes = crate::input::read_regular(path, crate::input::MANIFEST).map_err(|source| {
+            PluginError::Io {
                 path: path.to_path_buf(),
                 source,
-            },
-        )?;
+            }
+        })?;
+        let text = super::error::utf8_text(bytes).map_err(|pos| PluginError::Manifest {
+            path: path.to_path_buf(),
+            pos: Some(pos),
+            message: "the file is not UTF-8 text".into(),
+        })?;
         Self::parse(&text, path)
     }
 

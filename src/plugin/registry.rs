@@ -31,7 +31,7 @@ struct ProjectFile {
 #[serde(deny_unknown_fields)]
 struct PluginsSection {
     #[serde(default)]
-    paths: Vec<String>,
+    paths: Vec<toml::Spanned<String>>,
     #[serde(default)]
     canonicalize_nans: bool,
     /// `cache = false`: never keep this project's compiled plugins on disk.
@@ -146,12 +146,23 @@ impl PluginRegistry {
         if default_dir.is_dir() {
             dirs.push(default_dir);
         }
-        let settings = match &project_file {
+        let (settings, text) = match &project_file {
             Some(file) => read_project_file(file)?,
-            None => PluginsSection::default(),
+            None => (PluginsSection::default(), String::new()),
         };
         for p in &settings.paths {
-            dirs.push(must_be_dir(root.join(p))?);
+            let folder = root.join(p.get_ref());
+            let listed = |source| PluginError::ListedFolder {
+                file: project_file.clone().unwrap_or_default(),
+                pos: Some(LineCol::of_offset(&text, p.span().start)),
+                listed: p.get_ref().clone(),
+                folder: folder.clone(),
+                source,
+            };
+            dirs.push(must_be_dir(folder.clone()).map_err(|e| match e {
+                PluginError::Io { source, .. } => listed(source),
+                other => other,
+            })?);
         }
         for d in extra_dirs {
             dirs.push(must_be_dir(d.clone())?);
@@ -302,20 +313,25 @@ fn must_be_dir(dir: PathBuf) -> Result<PathBuf, PluginError> {
     }
 }
 
-fn read_project_file(file: &Path) -> Result<PluginsSection, PluginError> {
-    let text =
-        crate::input::read_regular_to_string(file, crate::input::MANIFEST).map_err(|source| {
-            PluginError::Io {
-                path: file.to_path_buf(),
-                source,
-            }
-        })?;
+/// The project file's `[plugins]` section, and its text (for positions).
+fn read_project_file(file: &Path) -> Result<(PluginsSection, String), PluginError> {
+    let bytes = crate::input::read_regular(file, crate::input::MANIFEST).map_err(|source| {
+        PluginError::Io {
+            path: file.to_path_buf(),
+            source,
+        }
+    })?;
+    let text = super::error::utf8_text(bytes).map_err(|pos| PluginError::ProjectFile {
+        path: file.to_path_buf(),
+        pos: Some(pos),
+        message: "the file is not UTF-8 text".into(),
+    })?;
     let parsed: ProjectFile = toml::from_str(&text).map_err(|e| PluginError::ProjectFile {
         path: file.to_path_buf(),
         pos: e.span().map(|s| LineCol::of_offset(&text, s.start)),
         message: e.message().trim_end().to_string(),
     })?;
-    Ok(parsed.plugins.unwrap_or_default())
+    Ok((parsed.plugins.unwrap_or_default(), text))
 }
 
 fn scan_dirs(dirs: &[PathBuf]) -> Scan {

@@ -1645,7 +1645,7 @@ fn bad_project_files_and_dirs_are_errors() {
         "[plugins]\npaths = [\"missing\"]\n",
     );
     let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
-    assert!(matches!(err, PluginError::Io { .. }), "{err:?}");
+    assert!(matches!(err, PluginError::ListedFolder { .. }), "{err:?}");
     assert!(err.to_string().contains("missing"), "{err}");
 
     let other = tempfile::tempdir().unwrap();
@@ -1671,6 +1671,80 @@ paths = [\"vendor\"]\n",
     let err = PluginRegistry::discover(dir_project.path(), &[]).unwrap_err();
     assert!(matches!(err, PluginError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("vixshield.toml"), "{err}");
+}
+
+/// A folder `[plugins] paths` lists that cannot be searched is said at its
+/// place in `vixshield.toml` (I/O trouble, exit 2), not as a bare path.
+#[test]
+fn a_listed_plugin_folder_that_is_missing_is_said_at_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("there")).unwrap();
+    write(&tmp.path().join("not-a-folder"), "x");
+    write(
+        &tmp.path().join("vixshield.toml"),
+        "[plugins]\npaths = [\"there\",\n  \"vendor/signals\"]\n",
+    );
+    let file = tmp.path().join("vixshield.toml");
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::ListedFolder { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:3:3: plugin folder `vendor/signals` ({}) cannot be searched: no such folder",
+            file.display(),
+            tmp.path().join("vendor/signals").display()
+        )
+    );
+    write(&file, "[plugins]\npaths = [\"not-a-folder\"]\n");
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(
+        err.to_string().starts_with(&format!(
+            "{}:2:10: plugin folder `not-a-folder` (",
+            file.display()
+        )) && err
+            .to_string()
+            .ends_with("cannot be searched: not a folder"),
+        "{err}"
+    );
+    // The command says the same and exits 2, with nothing on stdout.
+    write(&file, "[plugins]\npaths = [\"vendor\"]\n");
+    let out = crate::common::vixshield_in(tmp.path(), &["plugin", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = crate::common::text(&out.stderr);
+    assert!(
+        stderr.contains("vixshield.toml:2:10: plugin folder `vendor` ("),
+        "{stderr}"
+    );
+}
+
+/// A `plugin.toml` or `vixshield.toml` that is not UTF-8 is an error at the
+/// first byte that is not (exit 1, as a journal's), not an I/O error
+/// without a place.
+#[test]
+fn manifests_that_are_not_utf8_are_said_at_the_bad_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let manifest = tmp.path().join("p/plugin.toml");
+    std::fs::create_dir_all(manifest.parent().unwrap()).unwrap();
+    std::fs::write(&manifest, b"name = \"p\"\n# caf\xc3\xa9 \xff\n").unwrap();
+    let err = Manifest::from_file(&manifest).unwrap_err();
+    assert!(matches!(err, PluginError::Manifest { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("{}:2:8: the file is not UTF-8 text", manifest.display())
+    );
+    let out = crate::common::vixshield_in(tmp.path(), &["plugin", "inspect", "p"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+
+    let project = tmp.path().join("vixshield.toml");
+    std::fs::write(&project, b"[plugins]\npaths = [\"\xfe\"]\n").unwrap();
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(matches!(err, PluginError::ProjectFile { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("{}:2:11: the file is not UTF-8 text", project.display())
+    );
 }
 
 #[test]
