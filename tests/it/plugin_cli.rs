@@ -324,7 +324,10 @@ fn a_broken_plugin_that_is_not_called_does_not_get_in_the_way() {
     std::fs::create_dir_all(odd.path().join("folder/plugin.toml")).unwrap();
     let odd_env = PluginSetup::new(PluginRegistry::from_dirs(vec![odd.path().to_path_buf()])).env();
     for (name, reason) in [
-        ("latin1", "latin1/plugin.toml:2:19: the file is not UTF-8 text"),
+        (
+            "latin1",
+            "latin1/plugin.toml:2:19: the file is not UTF-8 text",
+        ),
         ("folder", "not a file"),
     ] {
         let body = format!("signal a = {name}(vix) > 70\nguards {{\n    a\n}}\n");
