@@ -170,11 +170,27 @@ fn clap_color(c: Color) -> clap::ColorChoice {
     }
 }
 
+/// Every flag that takes a value takes a negative number as that value
+/// (`--inputs -1`, `--format -1`, `--out -1`), to use or refuse with the
+/// flag's own message, never as an unknown flag `-1`; the numeric flags also
+/// take any value starting with `-` (`--credit -$1,500`), set on each.
+fn negative_values(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|a| {
+            if a.get_long().is_some() && a.get_action().takes_values() {
+                a.allow_negative_numbers(true)
+            } else {
+                a
+            }
+        })
+        .mut_subcommands(negative_values)
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
     use clap::{CommandFactory as _, FromArgMatches as _};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let mut command = Cli::command().color(clap_color(color_flag(&args)));
+    let mut command = negative_values(Cli::command()).color(clap_color(color_flag(&args)));
     let cli = match command
         .try_get_matches_from_mut(&args)
         .and_then(|m| Cli::from_arg_matches(&m).map_err(|e| e.format(&mut command)))

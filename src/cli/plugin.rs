@@ -48,7 +48,7 @@ struct NewArgs {
     #[arg(value_name = "PATH")]
     path: PathBuf,
     /// How many series it takes.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", allow_hyphen_values = true, value_parser = input_count)]
     inputs: u32,
     /// `number` or `bool`.
     #[arg(long, value_enum, default_value_t = NewOutput::Number)]
@@ -687,6 +687,22 @@ fn origin_word(origin: LoadOrigin) -> &'static str {
         LoadOrigin::Memory => "memory",
         LoadOrigin::Disk => "disk_cache",
         _ => "compiled",
+    }
+}
+
+/// `--inputs N`: a count (`new` says when it is not 1 to
+/// [`MAX_INPUTS`](crate::plugin::MAX_INPUTS)); `-1` is this flag's value,
+/// refused with its message, not an unknown flag.
+fn input_count(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    let max = crate::plugin::MAX_INPUTS;
+    match t.parse::<i128>() {
+        Ok(n) => {
+            u32::try_from(n).map_err(|_| format!("a plugin takes 1 to {max} input series, not {t}"))
+        }
+        Err(_) => Err(format!(
+            "`{t}` is not a whole number of input series (1 to {max})"
+        )),
     }
 }
 

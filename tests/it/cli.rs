@@ -442,3 +442,72 @@ fn check_and_fmt_take_folders() {
     assert!(text(&out.stderr).contains("`--stdout` formats one file; 2 were given"));
     assert!(out.stdout.is_empty());
 }
+
+/// Every flag that takes a value, in every command, takes a negative number
+/// as that value (`plugin new --inputs -1`, `--format -1`, `--out -1`), used
+/// or refused with the flag's own message, never read as an unknown flag
+/// `-1` ("unexpected argument '-1' found ... use '-- -1'"). The flags are
+/// read from the command line's own definition, so a new one is covered.
+#[test]
+fn a_negative_number_after_any_flag_is_its_value() {
+    use clap::CommandFactory as _;
+    fn flags(cmd: &clap::Command, path: &[String], out: &mut Vec<Vec<String>>) {
+        for a in cmd.get_arguments() {
+            if let Some(long) = a.get_long()
+                && a.get_action().takes_values()
+            {
+                let mut args = path.to_vec();
+                args.extend([format!("--{long}"), "-1".to_string()]);
+                out.push(args);
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let mut p = path.to_vec();
+            p.push(sub.get_name().to_string());
+            flags(sub, &p, out);
+        }
+    }
+    let mut cases = Vec::new();
+    flags(&vixshield::cli::Cli::command(), &[], &mut cases);
+    assert!(cases.len() > 50, "{cases:?}");
+    assert!(
+        cases
+            .iter()
+            .any(|c| c.join(" ") == "plugin new --inputs -1")
+    );
+    // In an empty folder: without their required arguments, no command
+    // does any work or writes anything.
+    let dir = tempfile::tempdir().unwrap();
+    for args in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = crate::common::vixshield_in(dir.path(), &args);
+        let err = text(&out.stderr);
+        assert!(!err.contains("unexpected argument '-1'"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // The count flags say what is wrong with the number.
+    for (args, want) in [
+        (
+            &["plugin", "new", "x", "--inputs", "-1"][..],
+            "a plugin takes 1 to 64 input series, not -1",
+        ),
+        (
+            &["backtest", "strategies/spx-mastery.vxs", "--worst", "-1"],
+            "`-1` is negative; give a whole number, 0 or more",
+        ),
+        (
+            &["backtest", "strategies/spx-mastery.vxs", "--worst", "1.5"],
+            "`1.5` is not a whole number",
+        ),
+    ] {
+        let out = vixshield(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
