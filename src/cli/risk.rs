@@ -496,7 +496,13 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
 
     // Kelly: the command line's averages, else the measured ones.
     let inputs = match (avg_win, avg_loss, &measured) {
-        (Some(w), Some(l), _) => Some((w, l, false)),
+        // Returns on risk unless written as money (one unit for both,
+        // checked above).
+        (Some(w), Some(l), _) => Some((
+            w,
+            l,
+            !args.avg_win.as_deref().is_some_and(|s| s.contains('$')),
+        )),
         (_, _, Some((m, _))) if m.losses > 0 => Some((m.avg_win, m.avg_loss, m.on_risk)),
         _ => None,
     };

@@ -610,6 +610,35 @@ fn money_flags_refuse_misplaced_thousands_separators() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("avg win $1,200, avg loss $900,"));
+    // Without `$`, returns on risk, shown as such (they were shown as
+    // dollars: `avg win $0.35, avg loss $0.90`, and `on_risk` was false).
+    let out = risk("0.35", "0.9");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("avg win 0.3500 of risk, avg loss 0.9000 of risk,"),
+        "{text}"
+    );
+    let json = |w: &str, l: &str| -> serde_json::Value {
+        let out = vixshield(&[
+            "risk",
+            "--loss-rate",
+            "0.25",
+            "--trades",
+            "100",
+            "--run",
+            "4",
+            "--avg-win",
+            w,
+            "--avg-loss",
+            l,
+            "--format",
+            "json",
+        ]);
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    assert_eq!(json("0.35", "0.9")["kelly"]["on_risk"], true);
+    assert_eq!(json("$1,200", "$900")["kelly"]["on_risk"], false);
 
     let out = vixshield(&[
         "backtest",
