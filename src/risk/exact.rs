@@ -154,7 +154,7 @@ fn validate(q: f64, k: u64) -> Result<(), OddsError> {
 /// `(live mass Σv, extra coordinate)` after `n` trades, from streak 0.
 fn solve(q: f64, k: u64, n: u64, kind: Kind) -> Result<(Dd, Dd), OddsError> {
     let linear = n as f64 * k as f64;
-    let kk = (k + 1) as f64;
+    let kk = k as f64 + 1.0;
     let bits = f64::from(64 - n.leading_zeros()).max(1.0);
     let matrix = kk * kk * kk * 2.0 * bits;
     let cost = linear.min(matrix);

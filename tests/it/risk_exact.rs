@@ -216,6 +216,13 @@ fn bad_inputs_are_errors() {
     assert!(losing_run(f64::NAN, 3, 10).is_err());
     assert!(losing_run(0.5, 0, 10).is_err());
     assert!(expected_stopped_cycles(0.5, 0, 10).is_err());
+    // Too large to compute is an error at once: K = u64::MAX made `K + 1`
+    // wrap to 0 in the cost estimate, which then passed, and the command ran
+    // without end.
+    for (k, n) in [(u64::MAX, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 40, 1 << 41)] {
+        assert!(losing_run(0.2, k, n).is_err(), "K = {k}, N = {n}");
+        assert!(expected_stopped_cycles(0.2, k, n).is_err(), "K = {k}, N = {n}");
+    }
 }
 
 #[test]
