@@ -189,7 +189,16 @@ pub fn parse_set(spec: &str) -> Result<Axis, String> {
             "`--set {spec}`: FROM is above TO; write the low end first"
         ));
     }
-    let count = ((b - a) / s).floor() + Decimal::ONE;
+    // A span or a quotient past Decimal's range is far more values than
+    // allowed.
+    let too_many = || {
+        format!("`--set {spec}`: more than {MAX_VARIANTS} values; at most {MAX_VARIANTS} per sweep")
+    };
+    let count = b
+        .checked_sub(a)
+        .and_then(|span| span.checked_div(s))
+        .and_then(|q| q.floor().checked_add(Decimal::ONE))
+        .ok_or_else(too_many)?;
     if count > Decimal::from(MAX_VARIANTS) {
         return Err(format!(
             "`--set {spec}`: {count} values; at most {MAX_VARIANTS} per sweep"
@@ -283,20 +292,18 @@ impl Grid {
                 let numbers: Vec<Decimal> = a.values.iter().filter_map(number).collect();
                 let fix = match numbers[..] {
                     [one] => format!(": write `--set {}={}`", a.name, as_param(one)),
-                    [first, second, .., last] => format!(
-                        ": write `--set {}={}..{}:{}`",
-                        a.name,
-                        as_param(first),
-                        as_param(last),
-                        as_param(second - first)
-                    ),
-                    [first, last] => format!(
-                        ": write `--set {}={}..{}:{}`",
-                        a.name,
-                        as_param(first),
-                        as_param(last),
-                        as_param(last - first)
-                    ),
+                    [first, second, .., last] | [first, last @ second] => {
+                        match second.checked_sub(first) {
+                            Some(step) => format!(
+                                ": write `--set {}={}..{}:{}`",
+                                a.name,
+                                as_param(first),
+                                as_param(last),
+                                as_param(step)
+                            ),
+                            None => String::new(),
+                        }
+                    }
                     [] => String::new(),
                 };
                 return Err(format!(

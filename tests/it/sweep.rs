@@ -97,6 +97,17 @@ fn bad_set_syntax_is_a_usage_error() {
         ("mult=1.6y..2x:1x", "not a value"),
         ("mult=", "a value is missing"),
         ("mult=0..1000000000:1", "at most"),
+        // Spans and counts past Decimal's range (they panicked: "Subtraction
+        // overflowed", "Division overflowed").
+        (
+            "mult=-1.5x..79228162514264337593543950335x:39614081257132168796771975168x",
+            "at most",
+        ),
+        ("mult=1x..1000x:0.0000000000000000000000000001x", "at most"),
+        (
+            "base=-79228162514264337593543950335..79228162514264337593543950335:79228162514264337593543950335",
+            "at most",
+        ),
     ];
     for (spec, want) in cases {
         let err = sweep::parse_set(spec).expect_err(spec);
