@@ -518,6 +518,15 @@ fn invalid_variants_are_listed_not_fatal() {
             .starts_with("E0401")
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning: variant 0 (mult=0.8x) failed"));
+    // Every variant failed: still the whole document, and exit 1 (a finding).
+    let mut args = vec!["sweep", FIXTURE, "--set", "mult=0.5x..0.9x:0.4x"];
+    args.extend_from_slice(RANGE);
+    args.extend(["--format", "json"]);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the document");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["failed"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]
