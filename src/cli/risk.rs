@@ -337,6 +337,15 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     if avg_loss == Some(0.0) {
         return Err(usage("`--avg-loss`: must be above zero"));
     }
+    // In dollars, a loss is at least a cent, as a journal's amounts are.
+    if let (Some(l), Some(text)) = (avg_loss, args.avg_loss.as_deref())
+        && text.contains('$')
+        && l < 0.01
+    {
+        return Err(usage(format!(
+            "`--avg-loss {text}`: below a cent; an average loss in dollars is at least $0.01"
+        )));
+    }
     if args.paths == Some(0) {
         return Err(usage("`--paths 0`: give at least one path"));
     }
@@ -895,8 +904,9 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
                 format!("{:.4} of risk", x)
             } else {
                 // Dollars (a journal's without STRATEGY, or `$` flags).
+                // Past Decimal's range (a flag near its limit, read as f64).
                 Decimal::from_f64_retain(x).map_or_else(
-                    || format!("{x:.2}"),
+                    || format!("${x:.3e}"),
                     |d| {
                         fmt_money(d.round_dp_with_strategy(
                             2,

@@ -639,6 +639,19 @@ fn money_flags_refuse_misplaced_thousands_separators() {
     };
     assert_eq!(json("0.35", "0.9")["kelly"]["on_risk"], true);
     assert_eq!(json("$1,200", "$900")["kelly"]["on_risk"], false);
+    // A loss below a cent is no average loss (it was shown as `$0`), and an
+    // amount past what a decimal holds is still shown as money.
+    let out = risk("$100", "$0.0000000000000000000000000001");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("below a cent"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = risk("$79228162514264337593543950335", "$900");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("avg win $7.923e28, avg loss $900,"), "{text}");
 
     let out = vixshield(&[
         "backtest",
