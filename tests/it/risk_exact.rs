@@ -219,9 +219,16 @@ fn bad_inputs_are_errors() {
     // Too large to compute is an error at once: K = u64::MAX made `K + 1`
     // wrap to 0 in the cost estimate, which then passed, and the command ran
     // without end.
-    for (k, n) in [(u64::MAX, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 40, 1 << 41)] {
+    for (k, n) in [
+        (u64::MAX, u64::MAX),
+        (u64::MAX - 1, u64::MAX),
+        (1 << 40, 1 << 41),
+    ] {
         assert!(losing_run(0.2, k, n).is_err(), "K = {k}, N = {n}");
-        assert!(expected_stopped_cycles(0.2, k, n).is_err(), "K = {k}, N = {n}");
+        assert!(
+            expected_stopped_cycles(0.2, k, n).is_err(),
+            "K = {k}, N = {n}"
+        );
     }
 }
 
