@@ -135,6 +135,26 @@ pub fn read_from(reader: impl Read, limit: Limit) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// An I/O error in words, without Rust's decoration: `no such file`,
+/// `it is a directory`, `permission denied`, not `No such file or directory
+/// (os error 2)`.
+pub fn reason(e: &std::io::Error) -> String {
+    // A message of our own (the size limit, not a regular file, how to
+    // build a missing plugin module) is already in words.
+    if e.get_ref().is_some() {
+        return e.to_string();
+    }
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

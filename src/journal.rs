@@ -86,8 +86,8 @@ pub struct Journal {
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// The file cannot be read, e.g. `nope.csv` does not exist:
-    /// `nope.csv: cannot read the journal: No such file or directory (os error 2)`.
-    #[error("{path}: cannot read the journal: {source}")]
+    /// `nope.csv: cannot read the journal: no such file`.
+    #[error("{path}: cannot read the journal: {}", crate::input::reason(.source))]
     Io {
         /// The path as given.
         path: String,

@@ -277,22 +277,5 @@ pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::Sourc
     Ok(crate::source::SourceFile::from_bytes(name, &bytes))
 }
 
-/// An I/O error in words, without Rust's decoration.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
-        // `crate::input`'s own messages (the size limit, not a regular file)
-        // are already in words.
-        std::io::ErrorKind::FileTooLarge | std::io::ErrorKind::InvalidInput
-            if e.raw_os_error().is_none() =>
-        {
-            e.to_string()
-        }
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
-}
+/// An I/O error in words.
+pub(crate) use crate::input::reason as io_reason;

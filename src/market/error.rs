@@ -42,8 +42,8 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum MarketError {
     /// The file cannot be read, e.g. `data/nope.csv` does not exist:
-    /// `data/nope.csv: cannot read the file: No such file or directory (os error 2)`.
-    #[error("{path}: cannot read the file: {source}")]
+    /// `data/nope.csv: cannot read the file: no such file`.
+    #[error("{path}: cannot read the file: {}", crate::input::reason(.source))]
     Io {
         /// The path as given.
         path: String,

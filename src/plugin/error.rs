@@ -52,15 +52,12 @@ pub(crate) fn utf8_text(bytes: Vec<u8>) -> Result<String, LineCol> {
     })
 }
 
-/// An I/O error in words, without Rust's `(os error N)`.
+/// An I/O error in words ([`crate::input::reason`]), where a plugin path is a
+/// folder.
 fn io_words(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such folder".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
+        std::io::ErrorKind::NotFound if e.get_ref().is_none() => "no such folder".into(),
+        _ => crate::input::reason(e),
     }
 }
 
@@ -73,7 +70,7 @@ fn io_words(e: &std::io::Error) -> String {
 pub enum PluginError {
     /// A file or folder could not be read, e.g. a `plugin.toml` whose `wasm`
     /// file does not exist, or `--plugins /no/such/dir`.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {}", path.display(), crate::input::reason(.source))]
     Io {
         /// The file or folder.
         path: PathBuf,

@@ -309,6 +309,10 @@ fn must_be_dir(dir: PathBuf) -> Result<PathBuf, PluginError> {
             path: dir,
             source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
         }),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => Err(PluginError::Io {
+            path: dir,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such folder"),
+        }),
         Err(source) => Err(PluginError::Io { path: dir, source }),
     }
 }

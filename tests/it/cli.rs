@@ -128,6 +128,57 @@ fn missing_file_is_named_and_exits_2() {
     }
 }
 
+/// Every file a command reads says an I/O failure in the same words,
+/// `no such file`, `it is a directory`, never the system's `Is a directory
+/// (os error 21)` (a journal, a market file, a calendar and a plugin folder
+/// did).
+#[test]
+fn io_errors_are_said_in_words_for_every_input() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let d = dir.path().to_str().expect("utf-8");
+    let missing = dir.path().join("nope.csv");
+    let missing = missing.to_str().expect("utf-8");
+    let vix_dir = format!("vix={d}");
+    let vix_missing = format!("vix={missing}");
+    let s = "strategies/spx-mastery.vxs";
+    let cases: &[(&[&str], String)] = &[
+        (
+            &["run", s, "--journal", d],
+            format!("{d}: cannot read the journal: it is a directory"),
+        ),
+        (
+            &["run", s, "--journal", missing],
+            format!("{missing}: cannot read the journal: no such file"),
+        ),
+        (
+            &["backtest", s, "--market", &vix_dir],
+            format!("{d}: cannot read the file: it is a directory"),
+        ),
+        (
+            &["backtest", s, "--market", &vix_missing],
+            format!("{missing}: cannot read the file: no such file"),
+        ),
+        (
+            &["backtest", s, "--calendar", d],
+            format!("{d}: cannot read the file: it is a directory"),
+        ),
+        (
+            &["backtest", s, "--plugins", missing],
+            format!("cannot read {missing}: no such folder"),
+        ),
+    ];
+    for (args, want) in cases {
+        let out = vixshield(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(want.as_str()),
+            "{args:?}: want {want}, got {err}"
+        );
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(vixshield(&["check"]).status.code(), Some(2));
