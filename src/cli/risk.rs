@@ -20,7 +20,7 @@ use std::process::ExitCode;
 /// with `--paths`, a Monte Carlo of the strategy's sizing engine.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The strategy file (optional when `--run` and `--loss-rate` are given).
+    /// The strategy file (optional when `--run` is given, with `--loss-rate` or `--journal`).
     #[arg(value_name = "STRATEGY")]
     strategy: Option<PathBuf>,
     /// Probability that a trade loses: `0.25` or `25%` (default: measured from `--journal` or `--backtest`).
