@@ -209,6 +209,35 @@ fn closed_forms_at_the_edges() {
     assert!((r - 0.5 * 0.25 / 0.75).abs() < 1e-15);
 }
 
+/// The long-run rate p·q^K / (1 − q^K) keeps its relative precision where
+/// q^K is near 1: 1 − q^K computed as written cancelled (q = 0.999, K = 12
+/// was off by 8e-15 relatively; q = 0.99999999, K = 2 by 6e-10).
+#[test]
+fn stopped_cycle_rate_matches_exact_rationals() {
+    for &(q, k) in &[
+        (0.999, 12u64),
+        (0.9999, 3),
+        (0.99999999, 2),
+        (0.5, 2),
+        (0.15, 4),
+        (0.001, 5),
+        (0.75, 12),
+        (0.3, 1),
+    ] {
+        let (a, d) = frac(q);
+        let kk = k as usize;
+        // p·q^K / (1 − q^K) = (d − a)·a^K / (d·(d^K − a^K)) for q = a/d.
+        let want = BigRational::new((&d - &a) * pow(&a, kk), &d * (pow(&d, kk) - pow(&a, kk)));
+        let w = f(&want);
+        let got = stopped_cycle_rate(q, k);
+        assert!(
+            ((got - w) / w).abs() <= 4.0 * f64::EPSILON,
+            "rate q={q} K={k}: got {got:e}, exact {w:e}, off by {:e} relatively",
+            ((got - w) / w).abs()
+        );
+    }
+}
+
 #[test]
 fn bad_inputs_are_errors() {
     assert!(losing_run(-0.1, 3, 10).is_err());
