@@ -140,18 +140,22 @@ pub fn read_from(reader: impl Read, limit: Limit) -> io::Result<Vec<u8>> {
 /// (os error 2)`.
 pub fn reason(e: &std::io::Error) -> String {
     // A message of our own (the size limit, not a regular file, how to
-    // build a missing plugin module) is already in words.
-    if e.get_ref().is_some() {
-        return e.to_string();
+    // build a missing plugin module) is already in words; one that wraps the
+    // system's (a temporary file's, `... (os error 2) at path ...`) is said
+    // by its kind.
+    let text = e.to_string();
+    if e.get_ref().is_some() && !text.contains("(os error") {
+        return text;
     }
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         std::io::ErrorKind::IsADirectory => "it is a directory".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
+        _ => text
+            .split(" (os error")
+            .next()
+            .unwrap_or(&text)
+            .to_lowercase(),
     }
 }
 
