@@ -287,6 +287,16 @@ impl MarketValues {
         &self.calendar
     }
 
+    /// `within Nd of` `kinds` at any date, a bar's or not, from the
+    /// calendar alone (as the `within` column's value at a bar).
+    pub fn within_at(&self, kinds: &[String], date: NaiveDate, days: u32) -> Option<bool> {
+        let lists: Vec<KindDates> = kinds
+            .iter()
+            .map(|k| (self.calendar.dates(k), self.calendar.unknown_spans(k)))
+            .collect();
+        within(&lists, date, days)
+    }
+
     /// The first event of one of `kinds` in `[date, date + days]` (the
     /// window of `within Nd of ...`): its kind and date.
     pub fn event_within<'k>(
@@ -1153,7 +1163,10 @@ impl<'a> Engine<'a> {
             // the same reason on every decision. Neither caps the hedges.
             let keep = !first
                 && match g {
-                    Guard::Blackout { .. } | Guard::Condition { .. } => {
+                    // The event window is read at the decision's date, which
+                    // can move while the bar stays (a weekend, stale data).
+                    Guard::Blackout { .. } => self.market.is_none(),
+                    Guard::Condition { .. } => {
                         self.market.is_none() || (!bar_changed && bar.is_some())
                     }
                     Guard::QuickRatio { .. } => self.market.is_none(),
@@ -1210,12 +1223,16 @@ impl<'a> Engine<'a> {
             let no_bar = || self.no_bar_reason();
             let (kind, outcome) = match g {
                 Guard::Blackout { days, events } => {
-                    let cond = ids.guard_conditions.get(i).copied().flatten();
-                    let value = match (self.market, cond) {
-                        (Some(m), Some(c)) => m.bool_at(c, bar),
+                    // At the decision's date (the last trade's), not its bar's:
+                    // the calendar needs no market data, and a bar days older
+                    // (a journal past the data's end, a holiday) would miss
+                    // an event near the trade.
+                    let date = self.as_of.or(self.state.date);
+                    let value = match (self.market, date) {
+                        (Some(m), Some(d)) => m.within_at(events, d, *days),
                         _ => None,
                     };
-                    let outcome = match (value, self.market, market_date) {
+                    let outcome = match (value, self.market, date) {
                         (Some(true), Some(m), Some(date)) => {
                             blocked = true;
                             let reason = match m.event_within(events, date, *days) {
@@ -1261,6 +1278,21 @@ impl<'a> Engine<'a> {
                                 "the event calendar does not cover {} around {date}",
                                 uncovered.join(", ")
                             ));
+                            // Past a kind's last known date (a live journal
+                            // beyond the bundled calendar): where it ends, and the cure.
+                            let ended: Vec<String> = uncovered
+                                .iter()
+                                .filter_map(|k| {
+                                    let (_, last) = m.calendar().coverage(k)?;
+                                    (last < date).then(|| format!("{k} known to {last}"))
+                                })
+                                .collect();
+                            if !ended.is_empty() {
+                                reason.push_str(&format!(
+                                    ": {}; add later dates with --calendar",
+                                    ended.join(", ")
+                                ));
+                            }
                             GuardVerdict::Unknown {
                                 reason: reason.into(),
                             }
@@ -1428,10 +1460,19 @@ impl<'a> Engine<'a> {
 
     /// Why a market guard has no value: no market data, no trade yet, or no bar.
     fn no_bar_reason(&self) -> std::borrow::Cow<'static, str> {
-        match (self.market, self.state.date) {
+        match (self.market, self.as_of.or(self.state.date)) {
             (None, _) => "no market data".into(),
             (Some(_), None) => "no trade yet: the decision has no market bar to read".into(),
-            (Some(_), Some(d)) => format!("no market bar on or before {d}").into(),
+            // Past the end, the data is stale rather than absent: say so, and the cure.
+            (Some(m), Some(d)) => match m.dates().last() {
+                Some(last) if *last < d => format!(
+                    "the market data ends on {last} (VIX's last bar), more than 5 days \
+                     before {d}: \
+                     give newer data with --market"
+                )
+                .into(),
+                _ => format!("no market bar on or before {d}").into(),
+            },
         }
     }
 

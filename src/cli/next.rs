@@ -127,6 +127,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     fmt_money(d.equity),
                     fmt_money(d.cycle_pnl)
                 )?;
+                // The bar every signal, trigger and guard above read: a
+                // live journal runs past the bundled data, and a bar days
+                // older than the trade is not news.
+                if let Some(line) = market_line(d.date, d.market_date, l.market.as_ref()) {
+                    writeln!(w, "{line}")?;
+                }
                 writeln!(w, "\nderivation:")?;
                 for line in d.derivation() {
                     writeln!(w, "  {line}")?;
@@ -139,6 +145,39 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(()) => exit::ok(),
         Err(code) => code,
     }
+}
+
+/// Which market bar the decision read, and how old it is next to the
+/// last trade's date; `None` before any trade.
+fn market_line(
+    date: Option<chrono::NaiveDate>,
+    bar: Option<chrono::NaiveDate>,
+    market: Option<&crate::eval::MarketValues>,
+) -> Option<String> {
+    let date = date?;
+    let Some(market) = market else {
+        return Some(
+            "market: none (--no-market): every signal, trigger and guard reading it is unknown"
+                .into(),
+        );
+    };
+    Some(match bar {
+        Some(bar) if bar == date => format!("market: the bar of {bar}"),
+        Some(bar) => {
+            let days = (date - bar).num_days();
+            format!(
+                "market: the bar of {bar}, {days} day{} before the last trade (the last bar on or before it)",
+                if days == 1 { "" } else { "s" }
+            )
+        }
+        None => match market.dates().last() {
+            Some(last) if *last < date => format!(
+                "market: NONE for {date}: the market data ends on {last}; every signal, trigger \
+                 and guard reading it is unknown (give newer data with --market)"
+            ),
+            _ => format!("market: none on or before {date}: every signal is unknown"),
+        },
+    })
 }
 
 /// `$1,500`, `1500`, `1,500.50`: a credit of at least a cent, read as a

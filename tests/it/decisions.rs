@@ -199,6 +199,67 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     );
 }
 
+/// A live journal runs past the bundled data (VIX ends 2026-07-23): `next`
+/// said nothing of the bar it read, so a trigger read from a bar days old, or
+/// no bar at all (`trigger unknown: no market data, or still warming up`),
+/// was left to be found in the guards' reasons. It says which bar, how old,
+/// and, past the data, where it ends and that `--market` gives newer data.
+#[test]
+fn next_says_which_market_bar_it_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let next = |rows: &str, extra: &[&str]| {
+        let journal = dir.path().join("j.csv");
+        std::fs::write(&journal, format!("date,pnl,credit\n{rows}")).expect("write");
+        let journal = journal.display().to_string();
+        let mut args = vec!["next", "strategies/spx-mastery.vxs", "--journal", &journal];
+        args.extend(extra);
+        let out = vixshield(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = next("2026-07-23,450,1000\n", &[]);
+    assert!(text.contains("\nmarket: the bar of 2026-07-23\n"), "{text}");
+    let text = next("2026-07-28,450,1000\n", &[]);
+    assert!(
+        text.contains("\nmarket: the bar of 2026-07-23, 5 days before the last trade"),
+        "{text}"
+    );
+    let text = next("2026-11-20,450,1000\n", &[]);
+    assert!(
+        text.contains(
+            "\nmarket: NONE for 2026-11-20: the market data ends on 2026-07-23; every signal, \
+             trigger and guard reading it is unknown (give newer data with --market)\n"
+        ),
+        "{text}"
+    );
+    // Newer VIX rows: the trigger is read from them.
+    let mut vix = std::fs::read_to_string("data/vix-daily.csv").expect("bundled vix");
+    let mut day = chrono::NaiveDate::from_ymd_opt(2026, 7, 24).expect("date");
+    while day <= chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date") {
+        use chrono::Datelike;
+        if day.weekday().number_from_monday() <= 5 {
+            vix.push_str(&format!("{day},18,19,17,18\n"));
+        }
+        day = day.succ_opt().expect("date");
+    }
+    let path = dir.path().join("vix.csv");
+    std::fs::write(&path, vix).expect("write");
+    let market = format!("vix={}", path.display());
+    let text = next("2026-11-20,450,1000\n", &["--market", &market]);
+    assert!(text.contains("\nmarket: the bar of 2026-11-20\n"), "{text}");
+    assert!(
+        text.contains("trigger not fired (macd(vix, 12, 26, 9) = "),
+        "{text}"
+    );
+    let text = next("2026-11-20,450,1000\n", &["--no-market"]);
+    assert!(text.contains("\nmarket: none (--no-market)"), "{text}");
+}
+
 #[test]
 fn next_after_one_trade_says_trade() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -238,7 +238,8 @@ fn the_blackout_passes_only_where_the_calendar_covers_every_kind() {
     match guard(&d[3], GuardKind::Blackout) {
         GuardVerdict::Unknown { reason } => assert_eq!(
             reason,
-            "no FOMC in the window, but the event calendar does not cover CPI, PPI around 2026-07-10"
+            "no FOMC in the window, but the event calendar does not cover CPI, PPI around 2026-07-10: \
+             CPI known to 2026-06-10, PPI known to 2026-06-11; add later dates with --calendar"
         ),
         other => panic!("{other:?}"),
     }
@@ -252,7 +253,8 @@ fn the_blackout_passes_only_where_the_calendar_covers_every_kind() {
 #[test]
 fn a_weekend_close_reads_the_bar_before_it() {
     let s = strategy(&file("conservative.vxs"));
-    // Saturday 2020-03-14 reads Friday 2020-03-13's bar: FOMC on Sunday 03-15 is 2 days away.
+    // Saturday 2020-03-14 reads Friday 2020-03-13's bar; the event window
+    // counts from the trade's date: FOMC on Sunday 03-15 is 1 day away.
     let (_, d) = decide(&s, &[trade("2020-03-14", dec!(100))], true);
     assert_eq!(d[1].market_date, Some(date("2020-03-13")));
     assert_eq!(
@@ -260,9 +262,53 @@ fn a_weekend_close_reads_the_bar_before_it() {
         &GuardVerdict::Blocked {
             value: None,
             limit: None,
-            reason: "FOMC on 2020-03-15, 2 days away".into()
+            reason: "FOMC on 2020-03-15, 1 day away".into()
         }
     );
+}
+
+/// A live journal runs past the bundled market data (VIX ends 2026-07-23).
+/// The blackout was read at the bar's date: a trade closed on 2026-07-28,
+/// the day before the FOMC of 2026-07-29, read the 07-23 bar and passed
+/// (`no event in the window on 2026-07-23`), and one more than 5 days past
+/// the data was unknown though the calendar knows the FOMC. The calendar
+/// needs no market bar: the window counts from the trade's date.
+#[test]
+fn the_blackout_is_read_at_the_trade_date_past_the_market_data() {
+    let s = strategy(&file("spx-mastery.vxs").replace(
+        "no entry within 1d of FOMC, CPI, PPI",
+        "no entry within 1d of FOMC",
+    ));
+    let (_, d) = decide(
+        &s,
+        &[
+            trade("2026-07-28", dec!(100)),
+            trade("2026-12-08", dec!(100)),
+        ],
+        true,
+    );
+    assert_eq!(d[1].market_date, Some(date("2026-07-23")));
+    assert_eq!(d[2].market_date, None);
+    for (d, on) in [(&d[1], "2026-07-29"), (&d[2], "2026-12-09")] {
+        assert_eq!(
+            guard(d, GuardKind::Blackout),
+            &GuardVerdict::Blocked {
+                value: None,
+                limit: None,
+                reason: format!("FOMC on {on}, 1 day away").into()
+            }
+        );
+        assert!(d.blocked);
+    }
+    // A guard that reads the market says where the data ends, and the cure.
+    match guard(&d[2], GuardKind::QuickRatio) {
+        GuardVerdict::Unknown { reason } => assert_eq!(
+            &**reason,
+            "the market data ends on 2026-07-23 (VIX's last bar), more than 5 days \
+             before 2026-12-08: give newer data with --market"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
