@@ -26,6 +26,14 @@ pub struct Calendar {
 /// The event kind the FOMC loader files meetings under.
 pub const FOMC: &str = "FOMC";
 
+/// The most calendar days the releases of a bundled kind are ever apart,
+/// with room: CPI and PPI are monthly (76 days at most in the bundled
+/// history, over the 2025 shutdown), FOMC meets eight times a year plus
+/// calls (58 days at most since 1975). Dates a `--calendar` file adds
+/// further apart than this, beyond what the calendar covered, leave the
+/// days between unknown ([`Calendar::add_unknown`]).
+pub const MAX_GAP_DAYS: &[(&str, i64)] = &[("CPI", 80), ("PPI", 80), ("FOMC", 70)];
+
 impl Calendar {
     /// An empty calendar.
     pub fn new() -> Calendar {
@@ -185,10 +193,25 @@ impl Calendar {
         only: Option<&[&str]>,
     ) -> Result<usize, MarketError> {
         match kind {
-            FileKind::Events => for_each_row(path, text, 2, only, |row| {
-                self.add(row.event, row.date);
-                Ok(())
-            }),
+            FileKind::Events => {
+                let before: BTreeMap<String, (NaiveDate, NaiveDate)> = self
+                    .events
+                    .keys()
+                    .filter_map(|k| Some((k.clone(), self.coverage(k)?)))
+                    .collect();
+                let mut touched = std::collections::BTreeSet::new();
+                let n = for_each_row(path, text, 2, only, |row| {
+                    self.add(row.event, row.date);
+                    touched.insert(normalize(row.event));
+                    Ok(())
+                })?;
+                for kind in touched {
+                    if let Some(&covered) = before.get(&kind) {
+                        self.unknown_past(&kind, covered);
+                    }
+                }
+                Ok(n)
+            }
             FileKind::Corrections => self.read_corrections(path, text, only),
             FileKind::Unknown => self.read_unknown(path, text, only),
         }
@@ -294,6 +317,32 @@ impl Calendar {
             _ => FileKind::Events,
         };
         self.read(kind, &shown, &text, only)
+    }
+
+    /// After a file added dates of `kind` outside `covered` (its first and
+    /// last date before): every interval between its dates there longer
+    /// than the kind's releases are ever apart ([`MAX_GAP_DAYS`]) is a
+    /// span of unknown events. The dates in between were not given, not
+    /// shown to be free of releases: `2026-12-10,CPI` added to a calendar
+    /// whose CPI ends on 2026-06-10 leaves July to November unknown, not
+    /// known to hold no CPI.
+    fn unknown_past(&mut self, kind: &str, (first, last): (NaiveDate, NaiveDate)) {
+        let Some(&(_, max)) = MAX_GAP_DAYS.iter().find(|(k, _)| *k == kind) else {
+            return;
+        };
+        let gaps: Vec<(NaiveDate, NaiveDate)> = self
+            .dates(kind)
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] if (*b > last || *a < first) && (*b - *a).num_days() > max => {
+                    Some((a.succ_opt()?, b.pred_opt()?))
+                }
+                _ => None,
+            })
+            .collect();
+        for (from, to) in gaps {
+            self.add_unknown(kind, from, to);
+        }
     }
 
     /// The kinds present, upper case, sorted.

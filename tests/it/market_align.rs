@@ -193,6 +193,63 @@ fn user_event_file() {
     assert_eq!(calendar.dates("OPEX").len(), 3);
 }
 
+/// Dates added past what the calendar covered, further apart than a kind's
+/// releases ever are, leave the days between unknown: a file holding only
+/// December's CPI no longer makes July to November "known, no CPI" (a
+/// trade on 2026-09-10 passed the blackout that way). A file that carries
+/// the monthly dates on covers them; a kind of the user's own has no rule.
+#[test]
+fn added_dates_far_past_the_coverage_leave_the_gap_unknown() {
+    let bundled = Calendar::bundled().unwrap();
+    let (_, last) = bundled.coverage("CPI").expect("bundled CPI");
+    assert_eq!(last, date("2026-06-10"));
+    let mut calendar = bundled.clone();
+    calendar
+        .add_events_from_str("late.csv", "2026-12-10,CPI\n2026-12-11,PPI\n")
+        .unwrap();
+    assert!(!calendar.knows("CPI", date("2026-09-10"), date("2026-09-11")));
+    assert!(!calendar.knows("PPI", date("2026-09-10"), date("2026-09-11")));
+    assert_eq!(
+        calendar.unknown_spans("CPI").last(),
+        Some(&(date("2026-06-11"), date("2026-12-09")))
+    );
+    // The bundled months and the added date itself stay known.
+    assert!(calendar.knows("CPI", date("2026-05-01"), date("2026-06-10")));
+    assert!(calendar.knows("CPI", date("2026-12-10"), date("2026-12-10")));
+    // Monthly dates carried on: known through.
+    let mut monthly = bundled.clone();
+    monthly
+        .add_events_from_str(
+            "monthly.csv",
+            "2026-07-14,CPI\n2026-08-12,CPI\n2026-09-11,CPI\n2026-10-14,CPI\n2026-11-12,CPI\n2026-12-10,CPI\n",
+        )
+        .unwrap();
+    assert!(monthly.knows("CPI", date("2026-06-01"), date("2026-12-10")));
+    assert_eq!(monthly.unknown_spans("CPI"), bundled.unknown_spans("CPI"));
+    // A skipped month inside the added dates is a gap too.
+    let mut skipped = bundled.clone();
+    skipped
+        .add_events_from_str("skipped.csv", "2026-07-14,CPI\n2026-10-14,CPI\n")
+        .unwrap();
+    assert!(skipped.knows("CPI", date("2026-07-01"), date("2026-07-14")));
+    assert!(!skipped.knows("CPI", date("2026-08-20"), date("2026-08-21")));
+    // FOMC by its own spacing.
+    let (_, fomc_last) = bundled.coverage("FOMC").expect("bundled FOMC");
+    let mut fomc = bundled.clone();
+    let far = fomc_last + chrono::Days::new(200);
+    fomc.add_events_from_str("fomc.csv", &format!("{far},FOMC\n"))
+        .unwrap();
+    let mid = fomc_last + chrono::Days::new(100);
+    assert!(!fomc.knows("FOMC", mid, mid));
+    // A kind of the user's own: dates as given, no spacing known.
+    let mut own = Calendar::new();
+    own.add_events_from_str("own.csv", "2024-01-19,OPEX\n")
+        .unwrap();
+    own.add_events_from_str("own2.csv", "2024-09-20,OPEX\n")
+        .unwrap();
+    assert!(own.knows("OPEX", date("2024-05-01"), date("2024-05-02")));
+}
+
 #[test]
 fn bundled_cpi_and_ppi() {
     let calendar = Calendar::bundled().unwrap();
