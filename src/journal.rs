@@ -396,6 +396,25 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
                 previous_line: previous.line,
             });
         }
+        // A row repeated to the letter on its day is more often pasted twice
+        // than two trades: it moves the ladder, so say so.
+        if let Some(same) = trades
+            .iter()
+            .rev()
+            .take_while(|t| t.date == trade.date)
+            .find(|t| {
+                Trade {
+                    line: t.line,
+                    ..trade.clone()
+                } == **t
+            })
+        {
+            warnings.push(format!(
+                "{}: the same trade as line {} (every field equal); it counts as a second trade: delete it if it is a copy",
+                Location::new(path, line.number, 1),
+                same.line
+            ));
+        }
         trades.push(trade);
     }
     if trades.is_empty() && !empty_ok {

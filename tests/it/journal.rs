@@ -438,6 +438,31 @@ fn the_leftmost_bad_field_is_reported() {
     );
 }
 
+/// A row repeated to the letter on its day is likely pasted twice: it is
+/// still a trade (two condors can close alike), with a warning naming both
+/// lines; a row that differs in any field, or comes on another day, is not.
+#[test]
+fn a_row_repeated_on_its_day_warns() {
+    let j = parse_journal(
+        "j.csv",
+        "date,pnl,credit\n2026-01-09,300,600\n2026-01-16,-500,600\n2026-01-16,-500,700\n2026-01-16,-500,600\n2026-01-23,300,600\n",
+    )
+    .unwrap();
+    assert_eq!(j.trades.len(), 5);
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:5:1: the same trade as line 3 (every field equal); it counts as a second trade: delete it if it is a copy"
+        ]
+    );
+    let j = parse_journal(
+        "j.csv",
+        "date,pnl,credit\n2026-01-09,300,600\n2026-01-16,300,600\n2026-01-16,300,\n",
+    )
+    .unwrap();
+    assert!(j.warnings.is_empty(), "{:?}", j.warnings);
+}
+
 #[test]
 fn unknown_columns_warn_and_are_ignored() {
     let j = parse_journal(
