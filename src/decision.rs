@@ -409,6 +409,15 @@ impl Decision {
                     Money(pnl),
                     self.event.word(),
                 )?;
+            } else if self.event == Event::Held {
+                // A win that leaves the cycle short of recovering: the
+                // ladder holds its step (reset on recovery).
+                write!(
+                    out,
+                    "trade {}: win {}, the cycle not recovered, held",
+                    self.trade,
+                    Money(pnl)
+                )?;
             } else {
                 write!(
                     out,
