@@ -41,7 +41,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
     /// How many of the worst cycles (by trough) the report lists.
-    #[arg(long, value_name = "N", default_value_t = report::WORST_CYCLES, allow_hyphen_values = true, value_parser = worst_count)]
+    #[arg(long, value_name = "N", default_value_t = report::WORST_CYCLES, allow_hyphen_values = true, value_parser = super::common::count_usize)]
     worst: usize,
     #[command(flatten)]
     assumptions: Assumptions,
@@ -207,17 +207,6 @@ pub(crate) fn simulate(
     })?;
     bar.finish_and_clear();
     Ok(bt)
-}
-
-/// `--worst N`: a count, said as one when it is not (`-1`, `1.5`), rather
-/// than Rust's "invalid digit found in string".
-fn worst_count(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    if t.starts_with('-') {
-        return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
-    }
-    t.parse()
-        .map_err(|_| format!("`{t}` is not a whole number (how many of the worst cycles to list)"))
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {

@@ -274,3 +274,18 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     }
     Ok(Some((m, calendar)))
 }
+
+/// A whole number ≥ 0, said plainly when it is not.
+pub(crate) fn count(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
+    }
+    t.parse()
+        .map_err(|_| format!("`{t}` is not a whole number"))
+}
+
+/// [`count`], as a `usize`.
+pub(crate) fn count_usize(s: &str) -> Result<usize, String> {
+    count(s).and_then(|n| usize::try_from(n).map_err(|_| format!("`{s}` is too large")))
+}

@@ -3,7 +3,7 @@
 //! sizing engine.
 
 use super::backtest::{Assumptions, ReportFormat};
-use super::common::MarketArgs;
+use super::common::{MarketArgs, count, count_usize};
 use super::exit;
 use crate::money::fmt_money;
 use crate::money::fmt_percent_f64 as pct;
@@ -224,20 +224,6 @@ fn block(s: &str) -> Result<Block, String> {
         Ok(n) => Ok(Block::Mean(n)),
         Err(_) => Err(format!("`{t}` is not a whole number or `auto`")),
     }
-}
-
-/// A whole number ≥ 0, said plainly when it is not.
-fn count(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    if t.starts_with('-') {
-        return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
-    }
-    t.parse()
-        .map_err(|_| format!("`{t}` is not a whole number"))
-}
-
-fn count_usize(s: &str) -> Result<usize, String> {
-    count(s).and_then(|n| usize::try_from(n).map_err(|_| format!("`{s}` is too large")))
 }
 
 /// The most trades a Monte Carlo simulates (paths × trades): minutes of work.
