@@ -157,7 +157,7 @@ pub fn load_strategy(path: &Path, env: &Env, color: bool) -> Result<Strategy, Ex
 pub fn load_journal(
     path: &Path,
 ) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
-    journal_trades(crate::journal::read_journal(path))
+    journal_trades(path, crate::journal::read_journal(path))
 }
 
 /// [`load_journal`] for a journal that may hold only its header: the
@@ -165,16 +165,38 @@ pub fn load_journal(
 pub fn load_history(
     path: &Path,
 ) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
-    journal_trades(crate::journal::read_history(path))
+    journal_trades(path, crate::journal::read_history(path))
 }
 
 fn journal_trades(
+    path: &Path,
     read: Result<crate::journal::Journal, crate::journal::JournalError>,
 ) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {
     match read {
         Ok(j) => {
             for w in &j.warnings {
                 say!("warning: {w}");
+            }
+            // A close after today is a typo (2062 for 2026), which the
+            // ladder would take as history; a day of slack for time zones.
+            if let Some(today) = today_utc() {
+                let future: Vec<_> = j
+                    .trades
+                    .iter()
+                    .filter(|t| t.date > today + chrono::Days::new(1))
+                    .collect();
+                if let Some(first) = future.first() {
+                    say!(
+                        "warning: {}:{}:1: closed on {}, after today ({today}){}: is the date right?",
+                        path.display(),
+                        first.line,
+                        first.date,
+                        match future.len() {
+                            1 => String::new(),
+                            n => format!(", and {} more after it", n - 1),
+                        }
+                    );
+                }
             }
             let closed = j
                 .trades
@@ -288,4 +310,13 @@ pub(crate) fn count(s: &str) -> Result<u64, String> {
 /// [`count`], as a `usize`.
 pub(crate) fn count_usize(s: &str) -> Result<usize, String> {
     count(s).and_then(|n| usize::try_from(n).map_err(|_| format!("`{s}` is too large")))
+}
+
+/// Today's date in UTC, from the system clock (`None` before 1970).
+fn today_utc() -> Option<chrono::NaiveDate> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_days(chrono::Days::new(secs / 86_400))
 }

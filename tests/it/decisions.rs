@@ -204,6 +204,40 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
 /// no bar at all (`trigger unknown: no market data, or still warming up`),
 /// was left to be found in the guards' reasons. It says which bar, how old,
 /// and, past the data, where it ends and that `--market` gives newer data.
+/// A close dated after today is a typo more often than not (2062 for
+/// 2026): the journal is still read, with a warning at the first such row
+/// that counts the others; dates up to today say nothing.
+#[test]
+fn a_close_after_today_warns() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,credit\n2026-01-09,300,600\n2062-01-16,-500,600\n2062-01-23,-500,600\n",
+    )
+    .expect("write");
+    let journal = journal.display().to_string();
+    for cmd in ["next", "run"] {
+        let out = vixshield(&[cmd, "strategies/spx-mastery.vxs", "--journal", &journal]);
+        assert_eq!(out.status.code(), Some(0), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let want = format!("warning: {journal}:3:1: closed on 2062-01-16, after today (");
+        assert!(err.contains(&want), "{cmd}: {err}");
+        assert!(
+            err.contains("), and 1 more after it: is the date right?"),
+            "{cmd}: {err}"
+        );
+        assert_eq!(err.matches("after today").count(), 1, "{cmd}: {err}");
+    }
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/long.csv",
+    ]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("after today"));
+}
+
 #[test]
 fn next_says_which_market_bar_it_read() {
     let dir = tempfile::tempdir().expect("tempdir");
