@@ -160,6 +160,10 @@ struct Pace {
     trades_per_year: f64,
     /// N trades at that pace, in years.
     years_for_trades: f64,
+    /// Whether the measured trades are a journal's (else a backtest's),
+    /// whatever gave q.
+    #[serde(skip)]
+    journal: bool,
 }
 
 impl Pace {
@@ -178,6 +182,7 @@ impl Pace {
             to,
             trades_per_year,
             years_for_trades: n as f64 / trades_per_year,
+            journal: false,
         })
     }
 }
@@ -589,7 +594,12 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             }
             _ => None,
         },
-        pace: span.and_then(|(from, to, count)| Pace::new(from, to, count, n)),
+        pace: span.and_then(|(from, to, count)| {
+            Pace::new(from, to, count, n).map(|p| Pace {
+                journal: args.journal.is_some(),
+                ..p
+            })
+        }),
     };
     let written = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(
@@ -770,10 +780,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
                     "{} (about {} at the {} pace, {:.1} a year)",
                     o.trades,
                     years(p.years_for_trades),
-                    match o.loss_rate_source {
-                        Source::Journal => "journal's",
-                        _ => "backtest's",
-                    },
+                    if p.journal { "journal's" } else { "backtest's" },
                     p.trades_per_year
                 ),
                 None => o.trades.to_string(),

@@ -1070,6 +1070,21 @@ fn the_pace_of_the_measured_trades_says_what_n_means_in_years() {
         ),
         "{text}"
     );
+    // q given on the command line: the pace is still the journal's.
+    let text = String::from_utf8_lossy(
+        &vixshield(
+            &["risk", s, "--journal", journal, "--loss-rate", "0.2"],
+            None,
+        )
+        .stdout,
+    )
+    .into_owned();
+    assert!(
+        text.contains(
+            "trades N                    13 (about 3 months at the journal's pace, 52.2 a year)\n"
+        ),
+        "{text}"
+    );
 
     // Given q and N only: no pace.
     let v = json_ok(&[
