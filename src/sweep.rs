@@ -208,9 +208,16 @@ pub fn parse_set(spec: &str) -> Result<Axis, String> {
     let mut v = a;
     while v <= b {
         values.push(with_number(&from, v));
-        v = v
+        let next = v
             .checked_add(s)
             .ok_or_else(|| format!("`--set {spec}`: values overflow"))?;
+        // Past 28 digits the sum rounds: a step lost there never reaches TO.
+        if next <= v {
+            return Err(format!(
+                "`--set {spec}`: the step is below the precision of the values (28 digits)"
+            ));
+        }
+        v = next;
     }
     Ok(Axis {
         name: name.into(),

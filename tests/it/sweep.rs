@@ -108,6 +108,12 @@ fn bad_set_syntax_is_a_usage_error() {
             "base=-79228162514264337593543950335..79228162514264337593543950335:79228162514264337593543950335",
             "at most",
         ),
+        // A step the values' 28 digits cannot hold: `v + step` rounded back
+        // to `v`, and the range never ended (out of memory).
+        (
+            "mult=70000000000000000000000000000x..70000000000000000000000000001x:0.5x",
+            "below the precision",
+        ),
     ];
     for (spec, want) in cases {
         let err = sweep::parse_set(spec).expect_err(spec);
