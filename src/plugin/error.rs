@@ -52,15 +52,6 @@ pub(crate) fn utf8_text(bytes: Vec<u8>) -> Result<String, LineCol> {
     })
 }
 
-/// An I/O error in words ([`crate::input::reason`]), where a plugin path is a
-/// folder.
-fn io_words(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound if e.get_ref().is_none() => "no such folder".into(),
-        _ => crate::input::reason(e),
-    }
-}
-
 /// Everything that can go wrong when finding, loading or running a plugin.
 ///
 /// Each variant's documentation names an input that triggers it. Plugin names
@@ -98,7 +89,8 @@ pub enum PluginError {
         "{}: plugin folder `{listed}` ({}) cannot be searched: {}",
         at(file, *pos),
         folder.display(),
-        io_words(source)
+        // A missing folder is `no such folder` already (`must_be_dir`).
+        crate::input::reason(source)
     )]
     ListedFolder {
         /// The `vixshield.toml`.
