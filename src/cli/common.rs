@@ -304,7 +304,10 @@ pub(crate) fn count(s: &str) -> Result<u64, String> {
         return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
     }
     t.parse()
-        .map_err(|_| format!("`{t}` is not a whole number"))
+        .map_err(|e: std::num::ParseIntError| match e.kind() {
+            std::num::IntErrorKind::PosOverflow => format!("`{t}` is too large"),
+            _ => format!("`{t}` is not a whole number"),
+        })
 }
 
 /// [`count`], as a `usize`.

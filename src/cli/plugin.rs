@@ -700,6 +700,14 @@ fn input_count(s: &str) -> Result<u32, String> {
         Ok(n) => {
             u32::try_from(n).map_err(|_| format!("a plugin takes 1 to {max} input series, not {t}"))
         }
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+            ) =>
+        {
+            Err(format!("a plugin takes 1 to {max} input series, not {t}"))
+        }
         Err(_) => Err(format!(
             "`{t}` is not a whole number of input series (1 to {max})"
         )),

@@ -552,6 +552,27 @@ fn a_negative_number_after_any_flag_is_its_value() {
             &["backtest", "strategies/spx-mastery.vxs", "--worst", "1.5"],
             "`1.5` is not a whole number",
         ),
+        // A whole number past the type's range is too large, not "not a
+        // whole number".
+        (
+            &[
+                "backtest",
+                "strategies/spx-mastery.vxs",
+                "--worst",
+                "99999999999999999999999",
+            ],
+            "`99999999999999999999999` is too large",
+        ),
+        (
+            &[
+                "plugin",
+                "new",
+                "x",
+                "--inputs",
+                "99999999999999999999999999999999999999999",
+            ],
+            "a plugin takes 1 to 64 input series, not 99999999999999999999999999999999999999999",
+        ),
     ] {
         let out = vixshield(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
