@@ -166,15 +166,14 @@ struct Pace {
     journal: bool,
 }
 
+/// A measured period: first and last day, the trades' intervals in it, and
+/// whether they are a journal's.
+type Span = (chrono::NaiveDate, chrono::NaiveDate, usize, bool);
+
 impl Pace {
-    /// `trades` over `from..=to` (`intervals` of them: a backtest's trades
-    /// fill its days, a journal's closes are its ends), for `n` trades.
-    fn new(
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
-        intervals: usize,
-        n: u64,
-    ) -> Option<Pace> {
+    /// `intervals` trades over `from..=to` (a backtest's trades fill its
+    /// days, a journal's closes are its ends), for `n` trades.
+    fn new((from, to, intervals, journal): Span, n: u64) -> Option<Pace> {
         let years = (to - from).num_days() as f64 / 365.25;
         let trades_per_year = intervals as f64 / years;
         (years > 0.0 && intervals > 0).then(|| Pace {
@@ -182,7 +181,7 @@ impl Pace {
             to,
             trades_per_year,
             years_for_trades: n as f64 / trades_per_year,
-            journal: false,
+            journal,
         })
     }
 }
@@ -367,7 +366,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let mut losses: Vec<bool> = Vec::new();
     let mut bt = None;
     // The measured period and its trades (as `Pace::new` counts them).
-    let mut span: Option<(chrono::NaiveDate, chrono::NaiveDate, usize)> = None;
+    let mut span: Option<Span> = None;
     let strategy = match (&args.strategy, needs_backtest) {
         (Some(path), true) => {
             let (s, b) = super::backtest::load_and_run(path, &args.market, &config, color)?;
@@ -377,7 +376,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             ));
             losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
             if let (Some(first), Some(last)) = (b.days.first(), b.days.last()) {
-                span = Some((first.date, last.date, b.trades.len()));
+                span = Some((first.date, last.date, b.trades.len(), false));
             }
             bt = Some(b);
             Some(s)
@@ -417,7 +416,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             .clone()
             .min()
             .zip(dates.max())
-            .map(|(a, b)| (a, b, closed.len().saturating_sub(1)));
+            .map(|(a, b)| (a, b, closed.len().saturating_sub(1), true));
     }
 
     let (q, source) = match (flag_q, &measured) {
@@ -594,12 +593,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             }
             _ => None,
         },
-        pace: span.and_then(|(from, to, count)| {
-            Pace::new(from, to, count, n).map(|p| Pace {
-                journal: args.journal.is_some(),
-                ..p
-            })
-        }),
+        pace: span.and_then(|span| Pace::new(span, n)),
     };
     let written = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(

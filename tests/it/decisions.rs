@@ -199,11 +199,6 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     );
 }
 
-/// A live journal runs past the bundled data (VIX ends 2026-07-23): `next`
-/// said nothing of the bar it read, so a trigger read from a bar days old, or
-/// no bar at all (`trigger unknown: no market data, or still warming up`),
-/// was left to be found in the guards' reasons. It says which bar, how old,
-/// and, past the data, where it ends and that `--market` gives newer data.
 /// A close dated after today is a typo more often than not (2062 for
 /// 2026): the journal is still read, with a warning at the first such row
 /// that counts the others; dates up to today say nothing.
@@ -238,6 +233,11 @@ fn a_close_after_today_warns() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("after today"));
 }
 
+/// A live journal runs past the bundled data (VIX ends 2026-07-23): `next`
+/// said nothing of the bar it read, so a trigger read from a bar days old, or
+/// no bar at all (`trigger unknown: no market data, or still warming up`),
+/// was left to be found in the guards' reasons. It says which bar, how old,
+/// and, past the data, where it ends and that `--market` gives newer data.
 #[test]
 fn next_says_which_market_bar_it_read() {
     let dir = tempfile::tempdir().expect("tempdir");
