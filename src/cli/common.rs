@@ -180,20 +180,19 @@ fn journal_trades(
             // A close after today is a typo (2062 for 2026), which the
             // ladder would take as history; a day of slack for time zones.
             if let Some(today) = today_utc() {
-                let future: Vec<_> = j
+                let mut future = j
                     .trades
                     .iter()
-                    .filter(|t| t.date > today + chrono::Days::new(1))
-                    .collect();
-                if let Some(first) = future.first() {
+                    .filter(|t| t.date > today + chrono::Days::new(1));
+                if let Some(first) = future.next() {
                     say!(
                         "warning: {}:{}:1: closed on {}, after today ({today}){}: is the date right?",
                         path.display(),
                         first.line,
                         first.date,
-                        match future.len() {
-                            1 => String::new(),
-                            n => format!(", and {} more after it", n - 1),
+                        match future.count() {
+                            0 => String::new(),
+                            more => format!(", and {more} more after it"),
                         }
                     );
                 }
