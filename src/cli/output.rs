@@ -1,10 +1,15 @@
 //! Where the CLI's output goes: stdout, and files written whole.
 //!
 //! Every command prints its data through [`print`] (or [`write_to`] with no
-//! path), so a closed pipe or a full disk on stdout is `error: cannot write
-//! to stdout: ...` on stderr and exit 2, the same in every command, never a
-//! panic (`println!` panics on a write error) and never a silent exit. A
-//! closed pipe (`EPIPE`; Rust ignores `SIGPIPE`) is such an error too.
+//! path), so stdout that cannot be written (a full disk, a device error) is
+//! `error: cannot write to stdout: ...` on stderr and exit 2, the same in
+//! every command, never a panic (`println!` panics on a write error).
+//!
+//! A closed pipe (`vixshield signal vix | head -1`: `EPIPE`, since Rust
+//! ignores `SIGPIPE`) is the reader's choice to stop, not trouble to report:
+//! the command stops writing and exits with status 2 and no message, as a C
+//! program killed by `SIGPIPE` stops silently with a non-zero status (141).
+//! A script with `set -o pipefail` still sees that the output was cut.
 //!
 //! Every file a command writes (`run --out`, `backtest --trades/--chart`,
 //! `sweep --out`, `sweep merge --out`, `fmt`) goes through [`write_file`].
@@ -22,9 +27,12 @@ pub(crate) fn print(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<
 }
 
 /// Says that stdout could not be written (`error: cannot write to stdout:
-/// no space left on device`) and gives exit status 2.
+/// no space left on device`) and gives exit status 2; a closed pipe gives
+/// the status alone (see the module's comment).
 pub(crate) fn stdout_failed(e: &io::Error) -> ExitCode {
-    say!("error: cannot write to stdout: {}", io_reason(e));
+    if e.kind() != io::ErrorKind::BrokenPipe {
+        say!("error: cannot write to stdout: {}", io_reason(e));
+    }
     exit::trouble()
 }
 
