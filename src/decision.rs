@@ -272,7 +272,8 @@ pub struct RollDecision {
     pub unknown: Vec<Arc<str>>,
     /// Whether the clamp changed the coefficient.
     pub clamped: bool,
-    /// profit × coefficient.
+    /// profit × coefficient, rounded down to the cent, plus any amount an
+    /// earlier roll left carried (no layer was active to take it).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub amount: Decimal,
     /// The layer it goes to, or none when no layer is active (then it is carried).
@@ -504,7 +505,23 @@ impl Decision {
             if r.clamped {
                 out.push_str(" (clamped)");
             }
-            write!(out, " = {}", Money(r.amount))?;
+            // The amount is this profit's share (down to the cent) plus
+            // what an earlier roll left carried: say both, so that the
+            // product written is the product.
+            let share = r
+                .profit
+                .checked_mul(r.coefficient)
+                .map(|p| p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero));
+            match share.and_then(|s| Some((s, r.amount.checked_sub(s)?))) {
+                Some((share, carried)) if !carried.is_zero() => write!(
+                    out,
+                    " = {} + carried {} = {}",
+                    Money(share),
+                    Money(carried),
+                    Money(r.amount)
+                )?,
+                _ => write!(out, " = {}", Money(r.amount))?,
+            }
             match &r.to {
                 Some(l) if !r.amount.is_zero() => write!(out, " → hedge {l}")?,
                 None if !r.amount.is_zero() => out.push_str(" → carried (no active layer)"),

@@ -156,3 +156,71 @@ fn a_held_size_is_clamped_again_when_a_cap_of_equity_falls() {
         d[2].derivation()[1]
     );
 }
+
+/// A strategy of the spreadsheet audit: `base $1,000`, `1.6x`, a front layer
+/// active from step 2 only, so a hedge profit at step 1 has no layer to go to.
+const CARRY: &str = r#"strategy "Carry" {
+    version = 1.0.0
+    language = 1
+}
+account {
+    capital = $100,000
+}
+entry {
+    underlying = SPX
+    dte = 45d
+    short_delta = 0.15..0.20
+    wing_width = 25pt
+}
+sizing {
+    base = $1,000
+    steps = 3
+    multiplier = 1.6x
+    round = nearest $100
+    max_loss = 90% of credit
+}
+hedge front {
+    instrument = vix_calls
+    dte = 14d..30d
+    allocation = 15% of size
+    active = from step 2
+}
+roll {
+    coefficient = 0.55
+}
+"#;
+
+#[test]
+fn a_carried_roll_is_said_apart_from_the_profit_it_adds_to() {
+    // $100 × 0.55 = $55, carried (no layer at step 1); then $200 × 0.55 =
+    // $110, plus the $55 carried, $165, carried again; then a loss with no
+    // hedge profit: $0 × 0.55 = $0, plus $165 carried, into the front layer.
+    // The derivation said `$200 × 0.55 = $165` and `$0 × 0.55 = $165`.
+    let s = check::check_source(&SourceFile::new("carry.vxs", CARRY), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let mut t = trades(&[dec!(100), dec!(100), dec!(-100)]);
+    t[0].hedge_pnl = Some(dec!(100));
+    t[1].hedge_pnl = Some(dec!(200));
+    let d = eval::run(&s, &c, None, &t).expect("runs");
+    let roll = |i: usize| {
+        d[i].derivation()
+            .into_iter()
+            .find(|l| l.starts_with("roll:"))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        roll(1),
+        "roll: hedge profit $100 × 0.55 = $55 → carried (no active layer)"
+    );
+    assert_eq!(
+        roll(2),
+        "roll: hedge profit $200 × 0.55 = $110 + carried $55 = $165 → carried (no active layer)"
+    );
+    assert_eq!(
+        roll(3),
+        "roll: hedge profit $0 × 0.55 = $0 + carried $165 = $165 → hedge front"
+    );
+    assert_eq!(d[3].hedges[0].budget, dec!(405));
+}
