@@ -430,6 +430,23 @@ fn as_f64(v: Option<&Value>) -> Option<f64> {
     .filter(|x: &f64| !x.is_nan())
 }
 
+/// The value a variant ranks by on `key`: the metric's number, or +∞ for a
+/// ratio that has no value because nothing was lost while something was
+/// gained: a profit factor with winning condors and no losing one, a Sortino
+/// ratio with a gain and no losing day. That is the best a variant can do,
+/// not a value missing (which ranks last: a profit factor without a condor).
+pub fn rank_value(key: &str, metrics: &Map<String, Value>) -> Option<f64> {
+    as_f64(metrics.get(key)).or_else(|| {
+        let gained = |k: &str| as_f64(metrics.get(k)).is_some_and(|x| x > 0.0);
+        let unbounded = match key {
+            "profit_factor" => gained("win_rate"),
+            "sortino" => gained("net_pnl"),
+            _ => false,
+        };
+        unbounded.then_some(f64::INFINITY)
+    })
+}
+
 /// One ranked variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Row {
@@ -503,7 +520,7 @@ impl SweepFile {
         let key = self.rank.metric.clone();
         let better = self.rank.better;
         self.results.sort_by(|a, b| {
-            let (x, y) = (as_f64(a.metrics.get(&key)), as_f64(b.metrics.get(&key)));
+            let (x, y) = (rank_value(&key, &a.metrics), rank_value(&key, &b.metrics));
             let by_value = match (x, y) {
                 (Some(x), Some(y)) => match better {
                     Better::Higher => y.total_cmp(&x),
@@ -523,7 +540,7 @@ impl SweepFile {
 
     /// The value of the ranking metric of a row.
     pub fn score(&self, r: &Row) -> Option<f64> {
-        as_f64(r.metrics.get(&self.rank.metric))
+        rank_value(&self.rank.metric, &r.metrics)
     }
 
     /// Checks what a file read from disk says about itself before anything
@@ -980,7 +997,7 @@ pub fn walk_forward(
             .map(|i| {
                 let r = runner.report(&plan.grid.variant(i), Some((w.in_from, w.in_to)));
                 progress();
-                (i, r.ok().and_then(|r| as_f64(metrics(&r).get(&key))))
+                (i, r.ok().and_then(|r| rank_value(&key, &metrics(&r))))
             })
             .collect();
         // The best, ties to the lowest index (the order `scores` is in).

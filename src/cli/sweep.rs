@@ -402,6 +402,17 @@ fn show(key: &str, v: Option<&Value>) -> String {
     }
 }
 
+/// A metric's cell; a ratio left without a value because nothing was lost,
+/// which ranks as +∞ ([`sweep::rank_value`]), reads `∞ (no loss)`, not `-`.
+fn cell(key: &str, metrics: &serde_json::Map<String, Value>) -> String {
+    match sweep::rank_value(key, metrics) {
+        Some(x) if x.is_infinite() => NO_LOSS.into(),
+        _ => show(key, metrics.get(key)),
+    }
+}
+
+const NO_LOSS: &str = "∞ (no loss)";
+
 const SHOWN: &[&str] = &["cagr", "max_drawdown", "sharpe", "net_pnl", "trades"];
 
 fn table(w: &mut dyn Write, f: &SweepFile) -> std::io::Result<()> {
@@ -437,7 +448,7 @@ fn table(w: &mut dyn Write, f: &SweepFile) -> std::io::Result<()> {
             line.push_str(&format!("  {:>10}", text(r.params.get(&a.name))));
         }
         for c in &cols {
-            line.push_str(&format!("  {:>12}", show(c, r.metrics.get(*c))));
+            line.push_str(&format!("  {:>12}", cell(c, &r.metrics)));
         }
         writeln!(w, "{line}")?;
     }
@@ -497,7 +508,10 @@ fn walk_table(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let ins = r.in_sample.map(Value::from);
+        let ins = match r.in_sample {
+            Some(x) if x.is_infinite() => NO_LOSS.to_string(),
+            x => show(m, x.map(Value::from).as_ref()),
+        };
         writeln!(
             w,
             "{} .. {}  {} .. {}  {:<24}  {:>12}  {:>12}  {:>12}{}",
@@ -506,8 +520,8 @@ fn walk_table(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
             r.window.out_from,
             r.window.out_to,
             best,
-            show(m, ins.as_ref()),
-            show(m, r.out_of_sample.get(m)),
+            ins,
+            cell(m, &r.out_of_sample),
             show("net_pnl", r.out_of_sample.get("net_pnl")),
             r.error
                 .as_ref()

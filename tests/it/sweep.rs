@@ -378,6 +378,100 @@ fn ranking_directions_on_synthetic_rows() {
     assert!(sweep::metric("nope").is_err());
 }
 
+/// A ratio without a value because nothing was lost is the best a variant
+/// can do: a profit factor with wins and no losing condor, a Sortino ratio
+/// with a gain and no losing day rank first (+∞); without a gain (or without
+/// a condor) the value is missing and ranks last.
+#[test]
+fn a_ratio_without_a_loss_ranks_first_and_a_missing_one_last() {
+    use serde_json::{Map, Value, json};
+    let m = |pairs: &[(&str, Value)]| -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), v.clone()))
+            .collect()
+    };
+    let pf = |v: Value, win_rate: Value| m(&[("profit_factor", v), ("win_rate", win_rate)]);
+    assert_eq!(
+        sweep::rank_value("profit_factor", &pf(Value::Null, json!(1.0))),
+        Some(f64::INFINITY)
+    );
+    assert_eq!(
+        sweep::rank_value("profit_factor", &pf(Value::Null, Value::Null)),
+        None,
+        "no condor"
+    );
+    assert_eq!(
+        sweep::rank_value("profit_factor", &pf(Value::Null, json!(0.0))),
+        None,
+        "no win either"
+    );
+    assert_eq!(
+        sweep::rank_value("profit_factor", &pf(json!(2.5), json!(0.5))),
+        Some(2.5)
+    );
+    let so = |v: Value, net: &str| m(&[("sortino", v), ("net_pnl", json!(net))]);
+    assert_eq!(
+        sweep::rank_value("sortino", &so(Value::Null, "12.50")),
+        Some(f64::INFINITY)
+    );
+    assert_eq!(sweep::rank_value("sortino", &so(Value::Null, "0")), None);
+    assert_eq!(
+        sweep::rank_value("sortino", &so(json!(-0.3), "5")),
+        Some(-0.3)
+    );
+    // Other metrics are never unbounded.
+    assert_eq!(
+        sweep::rank_value(
+            "sharpe",
+            &m(&[("sharpe", Value::Null), ("net_pnl", json!("5"))])
+        ),
+        None
+    );
+}
+
+/// March to August 2017: with a 45% to 75% take-profit no condor lost, so
+/// those variants' profit factor has no value; they rank above the 30%
+/// variant's 50.19 (it was the other way round: a missing value ranked
+/// last) and the table says why.
+#[test]
+fn sweep_ranks_a_profit_factor_without_losses_first() {
+    let args = [
+        "sweep",
+        FIXTURE,
+        "--set",
+        "take=30%..75%:15%",
+        "--from",
+        "2017-03-01",
+        "--to",
+        "2017-08-31",
+        "--rank",
+        "profit_factor",
+    ];
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let v = ok(&vixshield(&json_args));
+    let rows = v["results"].as_array().expect("results");
+    let order: Vec<_> = rows.iter().map(|r| r["variant"].as_u64()).collect();
+    assert_eq!(order, [Some(1), Some(2), Some(3), Some(0)], "{v}");
+    for r in &rows[..3] {
+        assert!(r["metrics"]["profit_factor"].is_null(), "{r}");
+        assert_eq!(r["metrics"]["win_rate"], 1.0, "{r}");
+    }
+    assert!(rows[3]["metrics"]["profit_factor"].as_f64().is_some());
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let first = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .expect("a first row");
+    assert!(
+        first.contains("45%") && first.contains("∞ (no loss)"),
+        "{table}"
+    );
+}
+
 /// A file that is not a sweep file (not JSON, a field missing) is named
 /// `FILE:LINE:COL:` like a journal's or a calendar's bad line, for editors
 /// and CI annotations (it said "`FILE` is not a sweep file ...: EOF while
