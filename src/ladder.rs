@@ -72,25 +72,27 @@ impl StepSize {
 
     /// [`StepSize::derivation`], appended to `out`.
     pub fn write_derivation(&self, out: &mut String) {
-        use money::{Money, Percent};
+        use money::{ExactMoney, Money, Percent};
         use std::fmt::Write as _;
         let _ = match (self.base, self.multiplier) {
             (Some(Amount::Money(m)), _) => write!(out, "base {}", Money(m)),
+            // Exact figures: this is what gets rounded (`$99.998 → down
+            // $100 = $0` would read `$100 → down $100 = $0` to the cent).
             (Some(Amount::Percent { fraction, of }), _) => write!(
                 out,
                 "base {} of {} = {}",
                 Percent(fraction),
                 of.word(),
-                Money(self.raw)
+                ExactMoney(self.raw)
             ),
             (None, Some(m)) => write!(
                 out,
                 "{} × {} = {}",
-                Money(self.from),
+                ExactMoney(self.from),
                 m.normalize(),
-                Money(self.raw)
+                ExactMoney(self.raw)
             ),
-            (None, None) => write!(out, "{}", Money(self.raw)),
+            (None, None) => write!(out, "{}", ExactMoney(self.raw)),
         };
         if let Some(r) = self.rounding {
             let _ = write!(

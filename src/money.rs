@@ -313,6 +313,30 @@ impl std::fmt::Display for Money {
     }
 }
 
+/// An amount to its last digit: as [`Money`] when it is whole cents, else
+/// with every decimal it has (`$99.998`, `$1,975.3086`), for a figure about
+/// to be rounded, where the cents alone could hide which way it goes
+/// (`$99.998` shown as `$100`, then `down $100 = $0`).
+#[derive(Clone, Copy, Debug)]
+pub struct ExactMoney(pub Decimal);
+
+impl std::fmt::Display for ExactMoney {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let amount = self.0.normalize();
+        if amount.scale() <= 2 {
+            return Money(amount).fmt(f);
+        }
+        if amount.is_sign_negative() {
+            f.write_char('-')?;
+        }
+        let abs = amount.abs();
+        Money(abs.trunc()).fmt(f)?;
+        let fraction = abs.fract();
+        let width = fraction.scale() as usize;
+        write!(f, ".{:0width$}", fraction.mantissa())
+    }
+}
+
 /// A fraction as a percentage, as [`fmt_percent`] writes it: `0.65` → `65%`.
 #[derive(Clone, Copy, Debug)]
 pub struct Percent(pub Decimal);
@@ -438,6 +462,17 @@ mod tests {
         assert_eq!(fmt_money(dec!(100000)), "$100,000");
         assert_eq!(fmt_money(dec!(0)), "$0");
         assert_eq!(fmt_money(dec!(999.999)), "$1,000");
+    }
+
+    #[test]
+    fn exact_money_keeps_every_decimal_past_the_cents() {
+        let f = |d: Decimal| ExactMoney(d).to_string();
+        assert_eq!(f(dec!(99.998)), "$99.998");
+        assert_eq!(f(dec!(1975.30860)), "$1,975.3086");
+        assert_eq!(f(dec!(0.0205)), "$0.0205");
+        assert_eq!(f(dec!(-0.005)), "-$0.005");
+        assert_eq!(f(dec!(2880.50)), "$2,880.50");
+        assert_eq!(f(dec!(1800.000)), "$1,800");
     }
 
     #[test]

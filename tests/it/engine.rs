@@ -224,3 +224,37 @@ fn a_carried_roll_is_said_apart_from_the_profit_it_adds_to() {
     );
     assert_eq!(d[3].hedges[0].budget, dec!(405));
 }
+
+#[test]
+fn a_size_about_to_be_rounded_is_shown_to_its_last_digit() {
+    // 0.1% of equity, down to $100: after a $2 loss, 0.1% of $99,998 is
+    // $99.998, which rounds down to $0. To the cent it read `base 0.1% of
+    // equity = $100 → down $100 = $0`.
+    let text = CARRY
+        .replace(
+            "    capital = $100,000\n",
+            "    capital = $100,000\n    percent_of = equity\n",
+        )
+        .replace("base = $1,000", "base = 0.1%")
+        .replace("steps = 3", "steps = 2")
+        .replace("multiplier = 1.6x", "multiplier = 2x")
+        .replace("round = nearest $100", "round = down $100");
+    let s = check::check_source(&SourceFile::new("tiny.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-1), dec!(-1)])).expect("runs");
+    assert_eq!(d[2].size, dec!(0));
+    assert!(
+        d[2].derivation()[1]
+            .starts_with("step 1: base 0.1% of equity = $99.998 → down $100 = $0 (no cap);"),
+        "{}",
+        d[2].derivation()[1]
+    );
+    // Whole cents are shown as before.
+    assert!(
+        d[0].derivation()[0].starts_with("step 1: base 0.1% of equity = $100 → down $100 = $100"),
+        "{}",
+        d[0].derivation()[0]
+    );
+}
