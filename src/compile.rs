@@ -198,15 +198,15 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
     let mut guards = Vec::new();
     let mut guard_conditions = Vec::new();
     let mut guard_inputs = Vec::new();
+    let mut date = None;
     for (index, g) in s.guards.iter().enumerate() {
         let mut inputs = Vec::new();
         let (deps, condition) = match g {
-            Guard::Blackout { days, events } => {
-                let w = c.graph.add(Node::Within {
-                    days: *days,
-                    events: events.clone(),
-                });
-                (vec![w], Some(w))
+            // The calendar at the decision's date (`Engine::guards`), not a
+            // column over the market's bars.
+            Guard::Blackout { .. } => {
+                let d = *date.get_or_insert_with(|| input(&mut c, Input::Date));
+                (vec![d], None)
             }
             Guard::Condition { expr } => {
                 let e = c.expr(expr)?;

@@ -803,6 +803,8 @@ impl<'a> Engine<'a> {
                     Input::PrevSize => Slot::Money(self.state.prev_size),
                     Input::Credit => Slot::Maybe(credit),
                     Input::HedgeProfit => Slot::Money(self.state.hedge_profit),
+                    // Read by the blackout guard alone, with the record.
+                    Input::Date => Slot::Empty,
                 },
                 Node::Size {
                     step,
@@ -1662,6 +1664,7 @@ fn plan(graph: &Graph, fixed: bool) -> Vec<Step<'_>> {
             Node::Input(Input::PrevSize) => reads::PREV,
             Node::Input(Input::Credit) => reads::CREDIT,
             Node::Input(Input::HedgeProfit) => reads::PROFIT,
+            Node::Input(Input::Date) => 0,
             // The size reads `state.held`, and capital and equity only
             // when they change step 1's size or the cap.
             Node::Size { .. } if fixed => reads::STEP | reads::PREV | reads::HELD,

@@ -45,6 +45,9 @@ pub enum Input {
     Credit,
     /// The realized profit of the last trade's hedge.
     HedgeProfit,
+    /// The decision's date (the last trade's), at which the blackout guard
+    /// reads the event calendar: not a market bar's, which may be days older.
+    Date,
 }
 
 impl Input {
@@ -56,6 +59,7 @@ impl Input {
             Input::PrevSize => "previous size",
             Input::Credit => "credit",
             Input::HedgeProfit => "hedge profit",
+            Input::Date => "date",
         }
     }
 }
