@@ -3,7 +3,7 @@
 //! ([`Decision::derivation`]); the hot path only fills in numbers.
 
 use crate::ladder::StepSize;
-use crate::money::{Money, Percent};
+use crate::money::{ExactMoney, Money, Percent};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -508,19 +508,28 @@ impl Decision {
             // The amount is this profit's share (down to the cent) plus
             // what an earlier roll left carried: say both, so that the
             // product written is the product.
-            let share = r
-                .profit
-                .checked_mul(r.coefficient)
-                .map(|p| p.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero));
+            use rust_decimal::RoundingStrategy::{MidpointAwayFromZero, ToZero};
+            let product = r.profit.checked_mul(r.coefficient);
+            let share = product.map(|p| p.round_dp_with_strategy(2, ToZero));
+            // A product whose cents, rounded, are not the cents kept:
+            // `$101.01 × 0.6 = $60.606, down to the cent $60.60` (to the
+            // cent it would read `= $60.61`, or `= $60.60` as if wrong).
+            if let (Some(p), Some(s)) = (product, share)
+                && p.round_dp_with_strategy(2, MidpointAwayFromZero) != s
+            {
+                write!(out, " = {}, down to the cent", ExactMoney(p))?;
+            } else {
+                out.push_str(" =");
+            }
             match share.and_then(|s| Some((s, r.amount.checked_sub(s)?))) {
                 Some((share, carried)) if !carried.is_zero() => write!(
                     out,
-                    " = {} + carried {} = {}",
+                    " {} + carried {} = {}",
                     Money(share),
                     Money(carried),
                     Money(r.amount)
                 )?,
-                _ => write!(out, " = {}", Money(r.amount))?,
+                _ => write!(out, " {}", Money(r.amount))?,
             }
             match &r.to {
                 Some(l) if !r.amount.is_zero() => write!(out, " → hedge {l}")?,

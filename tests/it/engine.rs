@@ -258,3 +258,33 @@ fn a_size_about_to_be_rounded_is_shown_to_its_last_digit() {
         d[0].derivation()[0]
     );
 }
+
+#[test]
+fn a_roll_rounded_down_past_half_a_cent_says_so() {
+    // $101.01 × 0.55 is $55.5555: the roll keeps $55.55 (down to the cent),
+    // which to the cent read `$101.01 × 0.55 = $55.55` against a product
+    // that rounds to $55.56. $333.33 × 0.55 = $183.3315 reads as it did.
+    let s = check::check_source(&SourceFile::new("carry.vxs", CARRY), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let mut t = trades(&[dec!(-100), dec!(-100)]);
+    t[0].hedge_pnl = Some(dec!(101.01));
+    t[1].hedge_pnl = Some(dec!(333.33));
+    let d = eval::run(&s, &c, None, &t).expect("runs");
+    let roll = |i: usize| {
+        d[i].derivation()
+            .into_iter()
+            .find(|l| l.starts_with("roll:"))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        roll(1),
+        "roll: hedge profit $101.01 × 0.55 = $55.5555, down to the cent $55.55 → hedge front"
+    );
+    assert_eq!(
+        roll(2),
+        "roll: hedge profit $333.33 × 0.55 = $183.33 → hedge front"
+    );
+    assert_eq!(d[1].roll.as_ref().map(|r| r.amount), Some(dec!(55.55)));
+}
