@@ -189,14 +189,17 @@ pub fn parse_set(spec: &str) -> Result<Axis, String> {
             "`--set {spec}`: FROM is above TO; write the low end first"
         ));
     }
-    // A span or a quotient past Decimal's range is far more values than
-    // allowed.
+    // A span past Decimal's range is divided by the step first
+    // (`-max..max:max` is three values; the count, which only guards the
+    // limit, may be one short there: the values below are exact); a
+    // quotient past the range is far more values than allowed.
     let too_many = || {
         format!("`--set {spec}`: more than {MAX_VARIANTS} values; at most {MAX_VARIANTS} per sweep")
     };
     let count = b
         .checked_sub(a)
         .and_then(|span| span.checked_div(s))
+        .or_else(|| b.checked_div(s)?.checked_sub(a.checked_div(s)?))
         .and_then(|q| q.floor().checked_add(Decimal::ONE))
         .ok_or_else(too_many)?;
     if count > Decimal::from(MAX_VARIANTS) {
@@ -208,9 +211,8 @@ pub fn parse_set(spec: &str) -> Result<Axis, String> {
     let mut v = a;
     while v <= b {
         values.push(with_number(&from, v));
-        let next = v
-            .checked_add(s)
-            .ok_or_else(|| format!("`--set {spec}`: values overflow"))?;
+        // Past Decimal's largest value is past TO.
+        let Some(next) = v.checked_add(s) else { break };
         // Past 28 digits the sum rounds: a step lost there never reaches TO.
         if next <= v {
             return Err(format!(
