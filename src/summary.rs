@@ -12,7 +12,7 @@
 //! - **Break-even prices**, for trades with both strikes and a credit: short put
 //!   − credit and short call + credit, the credit in index points being the
 //!   journal's dollars ÷ (100 × contracts) (SPX's multiplier is 100; the
-//!   journal's credit is the whole position's).
+//!   journal's credit is the whole position's), to 4 places (a cent a condor).
 
 use crate::decision::{Decision, Event};
 use crate::journal::Trade;
@@ -157,8 +157,12 @@ pub fn summarize(
         let (Some(credit), Some(put), Some(call)) = (t.credit, t.short_put, t.short_call) else {
             continue;
         };
-        // At least 100 × 1: the quotient is at most the credit.
-        let points = credit / (hundred * Decimal::from(t.contracts.max(1)));
+        // At least 100 × 1: the quotient is at most the credit. To 4 places,
+        // a cent of one condor's credit: spread over several condors it need
+        // not end (`$999.99` over 7 is 1.42855714… points), and 28 digits of
+        // it were shown.
+        let points = (credit / (hundred * Decimal::from(t.contracts.max(1))))
+            .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         let at = |source| SummaryOverflow {
             trade: i + 1,
             source,

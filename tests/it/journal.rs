@@ -845,6 +845,43 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
     );
 }
 
+/// A position's credit spread over its condors need not end in points:
+/// $999.99 over 7 condors is 1.42855714… points. The break-evens are to 4
+/// places (a cent of one condor's credit), in JSON and the table; they were
+/// 28 digits (`4598.5714428571428571428571429`).
+#[test]
+fn break_evens_over_several_condors_are_to_four_places() {
+    let journal = "date,pnl,credit,short_put,short_call,contracts\n\
+                   2024-01-19,300,999.99,4600,5000,7\n\
+                   2024-01-26,300,$1234.56,4600,5000,1\n";
+    let out = run_summary(journal, &["--no-market", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let be: Vec<(&str, &str)> = v["break_evens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["lower"].as_str().unwrap_or(""),
+                b["upper"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(be, [("4598.5714", "5001.4286"), ("4587.6544", "5012.3456")]);
+    let out = run_summary(journal, &["--no-market"]);
+    let table = crate::common::text(&out.stdout);
+    assert!(
+        table.contains("2024-01-19  4598.5714 .. 5001.4286\n"),
+        "{table}"
+    );
+}
+
 /// The summary is a table or JSON. Asked for as CSV it was written as the
 /// table (into `--out summary.csv` too, exit 0); now it is a usage error, said
 /// before anything is read or written.
