@@ -343,6 +343,10 @@ pub(crate) fn write_report(
         ),
         ("Sharpe", r.sharpe.map_or("-".into(), |x| format!("{x:.2}"))),
         (
+            "Sharpe standard error",
+            r.sharpe_se.map_or("-".into(), |x| format!("{x:.2}")),
+        ),
+        (
             "Sortino",
             r.sortino.map_or("-".into(), |x| format!("{x:.2}")),
         ),

@@ -1827,3 +1827,36 @@ fn the_blackout_reads_unscheduled_fomc_meetings_with_hindsight() {
     );
     assert_eq!(entry(&without, "2008-10-30").map(|t| t.0), Some("4".into()));
 }
+
+/// The Sharpe ratio comes with its standard error: over 25.6 years of
+/// spx-mastery's daily returns (skewness −4.1, kurtosis 109) it is 0.22
+/// (Mertens, 2002), so 0.68 is anywhere from about 0.25 to 1.1, and sweep
+/// variants a few hundredths apart are not told apart by it. The expected
+/// value was computed apart, with numpy and scipy on the daily returns.
+#[test]
+fn the_sharpe_ratio_says_its_standard_error() {
+    let v = report("strategies/spx-mastery.vxs", &[]);
+    let se = v["sharpe_se"].as_f64().unwrap_or(f64::NAN);
+    assert!((se - 0.218_874_201_293_210_67).abs() < 1e-9, "{se}");
+    let table = crate::common::text(&vixshield(&["backtest", "strategies/spx-mastery.vxs"]).stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("Sharpe standard error") && l.ends_with(" 0.22")),
+        "{table}"
+    );
+    // Without a condor there is no ratio, and no error of one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/strategies/spx-mastery.vxs"
+    ))
+    .expect("the strategy");
+    let path = dir.path().join("never.vxs");
+    std::fs::write(&path, text.replacen("guards {", "guards {\n    vix < 1", 1)).expect("write");
+    let v = report(
+        path.to_str().expect("utf-8"),
+        &["--from", "2019-01-01", "--to", "2019-12-31"],
+    );
+    assert!(v["sharpe_se"].is_null(), "{v}");
+}
