@@ -306,8 +306,12 @@ pub enum PluginError {
         bytes: u128,
     },
 
-    /// `vxs_alloc` returned 0, e.g. a plugin whose allocator is out of space.
-    #[error("plugin `{plugin}`: `vxs_alloc` could not allocate {size} bytes for the {what}")]
+    /// `vxs_alloc` returned 0, e.g. a plugin whose allocator is out of space,
+    /// or one that hands out the start of a memory that starts empty (the
+    /// first `memory.grow` of `(memory 0)` returns page 0).
+    #[error(
+        "plugin `{plugin}`: `vxs_alloc` returned 0 for {size} bytes ({what}), which means it could not allocate them (no buffer may start at offset 0: an allocator must not hand out the first bytes of memory, which the first `memory.grow` of a memory that starts empty does)"
+    )]
     AllocFailed {
         /// The plugin.
         plugin: String,

@@ -611,7 +611,20 @@ fn alloc_failure_and_overlap_are_refused() {
     );
     assert_eq!(
         text,
-        "plugin `broke`: `vxs_alloc` could not allocate 80 bytes for the inputs"
+        "plugin `broke`: `vxs_alloc` returned 0 for 80 bytes (inputs), which means it could not \
+         allocate them (no buffer may start at offset 0: an allocator must not hand out the first \
+         bytes of memory, which the first `memory.grow` of a memory that starts empty does)"
+    );
+    // The allocator that does what the message says: its memory starts
+    // empty and it hands out the pages it grows, so its first buffer is at 0.
+    let (err, text, _) = run_failing("alloc_page_zero", "empty", "");
+    assert!(
+        matches!(err, PluginError::AllocFailed { size: 80, .. }),
+        "{err:?}"
+    );
+    assert!(
+        text.starts_with("plugin `empty`: `vxs_alloc` returned 0 for 80 bytes (inputs)"),
+        "{text}"
     );
     let (err, text, _) = run_failing("alloc_overlap", "twice", "");
     assert!(matches!(err, PluginError::BadAlloc { .. }), "{err:?}");
