@@ -172,7 +172,8 @@ pub enum PluginError {
     /// The module imports something; plugins must import nothing, e.g. a Rust
     /// plugin built for `wasm32-wasip1` imports `wasi_snapshot_preview1.fd_write`.
     #[error(
-        "plugin `{plugin}` imports `{module}.{field}`; plugins must import nothing (build for wasm32-unknown-unknown without WASI or JS bindings)"
+        "plugin `{plugin}` imports `{module}.{field}`; plugins must import nothing ({})",
+        import_hint(module, field)
     )]
     Import {
         /// The plugin.
@@ -417,6 +418,21 @@ fn rust_export(export: &str) -> &'static str {
             "`#[unsafe(no_mangle)] pub extern \"C\" fn vxs_compute(inputs: i32, n_inputs: i32, n_bars: i32, params: i32, n_params: i32, out: i32) -> i32`"
         }
         _ => "",
+    }
+}
+
+/// What to do about an import: AssemblyScript's runtime and standard
+/// library import a few `env` functions, which `asc` options or leaving out
+/// a call remove; anything else comes from a WASI or JS-bindings build.
+fn import_hint(module: &str, field: &str) -> &'static str {
+    match (module, field) {
+        ("env", "abort") => {
+            "AssemblyScript's runtime imports it to report an error: build with `asc ... --use abort=`, which makes an abort a trap"
+        }
+        ("env", f) if matches!(f, "trace" | "seed" | "Date.now") || f.starts_with("console.") => {
+            "AssemblyScript's `trace`, `Math.random`, `Date.now` and `console` import `env` functions: leave those calls out"
+        }
+        _ => "build for wasm32-unknown-unknown without WASI or JS bindings",
     }
 }
 

@@ -642,6 +642,20 @@ fn an_import_is_rejected_at_load_naming_it() {
         text.starts_with("plugin `chatty` imports `wasi_snapshot_preview1.fd_write`"),
         "{text}"
     );
+    assert!(
+        text.ends_with("(build for wasm32-unknown-unknown without WASI or JS bindings)"),
+        "{text}"
+    );
+    // AssemblyScript's runtime imports `env.abort`: the message says which
+    // `asc` option removes it, not the Rust target.
+    let (err, text) = load_error("import_env_abort", "assembly");
+    assert!(matches!(err, PluginError::Import { .. }), "{err:?}");
+    assert_eq!(
+        text,
+        "plugin `assembly` imports `env.abort`; plugins must import nothing \
+         (AssemblyScript's runtime imports it to report an error: build with \
+         `asc ... --use abort=`, which makes an abort a trap)"
+    );
 }
 
 #[test]
