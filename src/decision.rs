@@ -268,7 +268,9 @@ pub struct RollDecision {
     pub coefficient: Decimal,
     /// Which override applied (its condition as written), if any.
     pub applied: Option<Arc<str>>,
-    /// Overrides whose condition was unknown (no market data): the base was used.
+    /// Overrides whose condition was unknown (no market data) among those
+    /// tried: all of them when the base was used, else those tried before
+    /// the one that applied.
     pub unknown: Vec<Arc<str>>,
     /// Whether the clamp changed the coefficient.
     pub clamped: bool,
@@ -500,7 +502,11 @@ impl Decision {
                 write!(out, " (while `{a}`)")?;
             }
             for u in &r.unknown {
-                write!(out, " (`{u}` unknown: base coefficient)")?;
+                match r.applied {
+                    None => write!(out, " (`{u}` unknown: base coefficient)")?,
+                    // Tried first and unknown: had it held, it would apply.
+                    Some(_) => write!(out, " (`{u}`, tried first, unknown)")?,
+                }
             }
             if r.clamped {
                 out.push_str(" (clamped)");

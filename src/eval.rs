@@ -1076,22 +1076,23 @@ impl<'a> Engine<'a> {
                     amount: Decimal::ZERO,
                     to: None,
                 });
-                // Overrides whose condition is unknown, kept in place when unchanged.
+                // Overrides whose condition is unknown, kept in place when
+                // unchanged: every one tried before the one that applied (a
+                // prior override unknown may have held), or all of them.
                 let mut n_unknown = 0;
-                if applied.is_none() {
-                    for (i, cond) in ids.roll_conditions.iter().enumerate() {
-                        if self.market.and_then(|m| m.bool_at(*cond, bar)).is_none()
-                            && let Some(text) = self.override_texts.get(i)
-                        {
-                            match roll.unknown.get(n_unknown) {
-                                Some(t) if Arc::ptr_eq(t, text) => {}
-                                _ => {
-                                    roll.unknown.truncate(n_unknown);
-                                    roll.unknown.push(text.clone());
-                                }
+                let tried = applied.unwrap_or(ids.roll_conditions.len());
+                for (i, cond) in ids.roll_conditions.iter().enumerate().take(tried) {
+                    if self.market.and_then(|m| m.bool_at(*cond, bar)).is_none()
+                        && let Some(text) = self.override_texts.get(i)
+                    {
+                        match roll.unknown.get(n_unknown) {
+                            Some(t) if Arc::ptr_eq(t, text) => {}
+                            _ => {
+                                roll.unknown.truncate(n_unknown);
+                                roll.unknown.push(text.clone());
                             }
-                            n_unknown += 1;
                         }
+                        n_unknown += 1;
                     }
                 }
                 roll.unknown.truncate(n_unknown);

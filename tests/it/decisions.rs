@@ -822,3 +822,79 @@ fn next_says_whether_each_hedge_layer_buys() {
         ["always", "fired", "not_fired", "unknown"]
     );
 }
+
+/// Roll overrides tried in order (priority 1 first): when one applies after
+/// an earlier one whose condition is unknown (`rsi(vix, 14)` warming up on a
+/// market of a few bars), the derivation and `roll.unknown` name the unknown
+/// one, which would have applied had it held. Only the base coefficient's
+/// unknowns were named: `× 0.58 (while `vix > 40`)` hid that 0.6 might apply.
+#[test]
+fn a_roll_override_applied_after_an_unknown_one_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = dir.path().join("prio.vxs");
+    std::fs::write(
+        &strategy,
+        "strategy \"Prio\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $100,000\n}\n\
+         entry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.15..0.20\n    wing_width = 25pt\n}\n\
+         sizing {\n    base = $1,000\n    steps = 3\n    multiplier = 1.6x\n    round = nearest $100\n    max_loss = 90% of credit\n}\n\
+         hedge front {\n    instrument = vix_calls\n    dte = 14d..30d\n    allocation = 15% of size\n}\n\
+         roll {\n    coefficient = 0.55\n    coefficient = 0.6 when rsi(vix, 14) > 70 priority 1\n    coefficient = 0.58 when vix > 40 priority 2\n}\n",
+    )
+    .expect("write");
+    let vix = dir.path().join("vix.csv");
+    std::fs::write(
+        &vix,
+        "DATE,OPEN,HIGH,LOW,CLOSE\n2024-01-02,13,13,13,13\n2024-01-05,13,13,13,13\n2024-01-12,45,45,45,45\n",
+    )
+    .expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,hedge_pnl\n2024-01-05,100,100\n2024-01-12,100,101.01\n",
+    )
+    .expect("write");
+    let out = vixshield(&[
+        "run",
+        strategy.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--market",
+        &format!("vix={}", vix.display()),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let roll_line = |i: usize| {
+        v[i]["derivation"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str())
+            .find(|l| l.starts_with("roll:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    // VIX 13: neither holds, rsi unknown: the base.
+    assert_eq!(
+        roll_line(1),
+        "roll: hedge profit $100 × 0.55 (`rsi(vix, 14) > 70` unknown: base coefficient) = $55 → hedge front"
+    );
+    // VIX 45: `vix > 40` applies, after the unknown rsi override.
+    assert_eq!(
+        roll_line(2),
+        "roll: hedge profit $101.01 × 0.58 (while `vix > 40`) (`rsi(vix, 14) > 70`, tried first, unknown) \
+         = $58.5858, down to the cent $58.58 → hedge front"
+    );
+    assert_eq!(
+        v[2]["roll"]["unknown"],
+        serde_json::json!(["rsi(vix, 14) > 70"])
+    );
+    assert_eq!(v[2]["roll"]["applied"], "vix > 40");
+}
