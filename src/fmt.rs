@@ -427,7 +427,7 @@ impl Printer<'_> {
                     } else {
                         self.comments_before(a.span().start, at, at.cont);
                     }
-                    self.expr(a, at, i + 1 < args.len());
+                    self.expr(a, at, absorbed(args.get(i + 1)));
                 }
                 self.comments_before(e.span().end, at, at.close);
                 self.out.push(')');
@@ -501,11 +501,28 @@ fn write_expr(e: &Expr, out: &mut String) {
     write_expr_before(e, out, false);
 }
 
+/// Whether a `within` list right before `, next` would read `next` as one
+/// more event: `next`'s text starts with a word (a name, a call, `not`,
+/// `within`). `f(within 1d of FOMC, 5)` needs no parentheses.
+fn absorbed(next: Option<&Expr>) -> bool {
+    let Some(e) = next else { return false };
+    match &e.kind {
+        ExprKind::Name(_)
+        | ExprKind::Call { .. }
+        | ExprKind::Within { .. }
+        | ExprKind::Unary(UnOp::Not, _) => true,
+        ExprKind::Binary(_, a, _) => absorbed(Some(a)),
+        ExprKind::Unary(UnOp::Neg, _) | ExprKind::Paren(_) => false,
+        ExprKind::Lit(l) => literal(l).starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'),
+    }
+}
+
 /// Writes `e`; `comma_follows`: a `,` comes right after it on the line (a
-/// call argument that is not the last). A `within` list would read that
-/// comma and the next argument as one more event, so a `within` at the end
-/// of such an argument is written in parentheses (a line break or a comment
-/// after the comma ended the list in the source; on one line nothing would).
+/// call argument that is not the last) and the argument after it starts
+/// with a word ([`absorbed`]). A `within` list would read that comma and
+/// the word as one more event, so a `within` at the end of such an argument
+/// is written in parentheses (a line break or a comment after the comma
+/// ended the list in the source; on one line nothing would).
 fn write_expr_before(e: &Expr, out: &mut String, comma_follows: bool) {
     match &e.kind {
         ExprKind::Lit(l) => out.push_str(&literal(l)),
@@ -517,7 +534,7 @@ fn write_expr_before(e: &Expr, out: &mut String, comma_follows: bool) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_expr_before(a, out, i + 1 < args.len());
+                write_expr_before(a, out, absorbed(args.get(i + 1)));
             }
             out.push(')');
         }

@@ -225,6 +225,23 @@ fn crlf_bom_and_tabs_are_normalized() {
     assert_eq!(out, "account {\n    capital = $1,000\n}\n");
 }
 
+/// A `within` before a comma and an argument that starts with anything but
+/// a word (`5`, `-1`, `(`) needs no parentheses: the list cannot read it as
+/// an event, and the formatted tree is the source's (a fuzz case:
+/// `theta_decay(vix, within 1d of vix3m, 5)` gained parentheses).
+#[test]
+fn a_within_before_a_number_keeps_its_tree() {
+    for text in [
+        "signal s = theta_decay(vix, within 1d of vix3m, 5)\n",
+        "signal s = f(within 1d of FOMC, -1, (vix))\n",
+    ] {
+        let src = SourceFile::new("within.vxs", text);
+        let parsed = parse::parse(&src);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        assert_eq!(vixshield::fmt::format(&src, &parsed), text);
+    }
+}
+
 /// A `within` list ends at a line break; on one line the comma after it
 /// would read the next argument as one more event. So where a comma follows
 /// a `within`, the formatter writes it in parentheses (the only place it
