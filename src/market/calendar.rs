@@ -100,11 +100,15 @@ impl Calendar {
 
     /// Adds the FOMC meetings of a file in the format of
     /// `henryrweiland/Central-Bank-Meeting-Dates` (see `data/README.md`):
-    /// columns `date` and `fed_meeting_date_indicator` (other columns are
-    /// ignored; names are matched without regard to case or surrounding
-    /// spaces). Only rows whose meeting flag is `1` count; they are filed as
-    /// [`FOMC`]. Rows may repeat a date and need not be sorted. Returns how
-    /// many meeting rows were read.
+    /// columns `date` and `fed_meeting_date_indicator`, and optionally
+    /// `fed_non_scheduled_meeting_indicator` (other columns are ignored;
+    /// names are matched without regard to case or surrounding spaces). Only
+    /// rows whose meeting flag is `1` count, and of those only the scheduled
+    /// meetings: an unscheduled meeting or conference call (non-scheduled
+    /// flag `1`) could not be planned around the day before, so a blackout
+    /// that knew of it would trade with hindsight (`data/README.md`). They
+    /// are filed as [`FOMC`]. Rows may repeat a date and need not be sorted.
+    /// Returns how many scheduled meeting rows were read.
     pub fn add_fomc_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
         let mut lines = text::lines(text);
         let Some(header) = lines.next() else {
@@ -125,6 +129,7 @@ impl Calendar {
                 })
         };
         let (date_col, flag_col) = (column("date")?, column("fed_meeting_date_indicator")?);
+        let unscheduled_col = column("fed_non_scheduled_meeting_indicator").ok();
         let mut meetings = 0;
         let mut rows = 0;
         let width = names.len();
@@ -136,18 +141,22 @@ impl Calendar {
                 continue;
             };
             let date = text::date_field(path, &line, date)?;
-            match flag.text {
-                "1" => {
-                    self.add(FOMC, date);
-                    meetings += 1;
-                }
-                "0" => {}
-                other => {
-                    return Err(MarketError::BadFlag {
-                        at: line.at(path, flag),
-                        text: other.to_owned(),
-                    });
-                }
+            let set = |field: text::Field<'_>| match field.text {
+                "0" => Ok(false),
+                "1" => Ok(true),
+                other => Err(MarketError::BadFlag {
+                    at: line.at(path, field),
+                    text: other.to_owned(),
+                }),
+            };
+            let meeting = set(flag)?;
+            let unscheduled = match unscheduled_col.and_then(|c| fields.get(c)) {
+                Some(&field) => set(field)?,
+                None => false,
+            };
+            if meeting && !unscheduled {
+                self.add(FOMC, date);
+                meetings += 1;
             }
         }
         if rows == 0 {

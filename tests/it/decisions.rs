@@ -632,8 +632,9 @@ fn csv_appends_blocked_and_one_column_per_guard() {
         ]
     );
     let records: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("a row")).collect();
-    // 2020-03-16: vix 82.69, so `vix < 40` blocks; FOMC on 03-19 is 3 days
-    // away and the March CPI and PPI are past: the blackout passes.
+    // 2020-03-16: vix 82.69, so `vix < 40` blocks; no scheduled FOMC is
+    // near (the March meeting was held unscheduled on Sunday 03-15) and the
+    // March CPI and PPI are past: the blackout passes.
     let row = records
         .iter()
         .find(|r| &r[1] == "2020-03-16")

@@ -143,13 +143,13 @@ fn the_blackout_blocks_the_day_before_an_fomc_meeting_and_names_it() {
     let (_, d) = decide(
         &s,
         &[
-            trade("2020-03-18", dec!(-900)),
-            trade("2020-03-20", dec!(500)),
+            trade("2020-04-28", dec!(-900)),
+            trade("2020-04-30", dec!(500)),
         ],
         true,
     );
     let blocked = &d[1];
-    assert_eq!(blocked.market_date, Some(date("2020-03-18")));
+    assert_eq!(blocked.market_date, Some(date("2020-04-28")));
     assert!(blocked.blocked);
     assert_eq!((blocked.step, blocked.size), (2, dec!(1800)));
     assert_eq!(
@@ -157,13 +157,13 @@ fn the_blackout_blocks_the_day_before_an_fomc_meeting_and_names_it() {
         &GuardVerdict::Blocked {
             value: None,
             limit: None,
-            reason: "FOMC on 2020-03-19, 1 day away".into()
+            reason: "FOMC on 2020-04-29, 1 day away".into()
         }
     );
     let lines = blocked.derivation();
     assert!(
         lines.contains(
-            &"guard no entry within 1d of FOMC, CPI, PPI: blocked (FOMC on 2020-03-19, 1 day away)"
+            &"guard no entry within 1d of FOMC, CPI, PPI: blocked (FOMC on 2020-04-29, 1 day away)"
                 .to_string()
         ),
         "{lines:#?}"
@@ -253,16 +253,17 @@ fn the_blackout_passes_only_where_the_calendar_covers_every_kind() {
 #[test]
 fn a_weekend_close_reads_the_bar_before_it() {
     let s = strategy(&file("conservative.vxs"));
-    // Saturday 2020-03-14 reads Friday 2020-03-13's bar; the event window
-    // counts from the trade's date: FOMC on Sunday 03-15 is 1 day away.
-    let (_, d) = decide(&s, &[trade("2020-03-14", dec!(100))], true);
-    assert_eq!(d[1].market_date, Some(date("2020-03-13")));
+    // Sunday 2024-02-11 reads Friday 2024-02-09's bar; the event window
+    // (2 days in conservative) counts from the trade's date: CPI on Tuesday
+    // 02-13 is 2 days away (4 from the bar's date).
+    let (_, d) = decide(&s, &[trade("2024-02-11", dec!(100))], true);
+    assert_eq!(d[1].market_date, Some(date("2024-02-09")));
     assert_eq!(
         guard(&d[1], GuardKind::Blackout),
         &GuardVerdict::Blocked {
             value: None,
             limit: None,
-            reason: "FOMC on 2020-03-15, 1 day away".into()
+            reason: "CPI on 2024-02-13, 2 days away".into()
         }
     );
 }

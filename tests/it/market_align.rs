@@ -125,9 +125,20 @@ fn bundled_fomc_meetings() {
     let calendar = Calendar::bundled().unwrap();
     let fomc = calendar.dates("FOMC");
     // 546 rows with fed_meeting_date_indicator = 1, all on distinct dates,
-    // 11 of them moved by data/fomc-corrections.csv, which adds the 34
-    // meetings from 2023-11-01 to 2027-12-08.
-    assert_eq!(fomc.len(), 546 + 34);
+    // of which 139 are unscheduled (fed_non_scheduled_meeting_indicator = 1)
+    // and left out; data/fomc-corrections.csv adds back 3 scheduled ones
+    // flagged so, moves 10 and adds the 34 meetings from 2023-11-01 to
+    // 2027-12-08.
+    assert_eq!(fomc.len(), 546 - 139 + 3 + 34);
+    // Unscheduled: the calls of 2008-10-07 and 2020-03-15 (a Sunday), and
+    // the call of 2008-09-29 the file dates 2008-09-27.
+    for d in ["2008-10-07", "2020-03-15", "2008-09-27", "2008-09-29"] {
+        assert!(!fomc.contains(&date(d)), "{d}");
+    }
+    // Scheduled meetings the file flags as unscheduled are in.
+    for d in ["2020-09-16", "2021-04-28", "2021-07-28", "2008-10-29"] {
+        assert!(fomc.contains(&date(d)), "{d}");
+    }
     assert_eq!(
         calendar.coverage("fomc"),
         Some((date("1975-01-21"), date("2027-12-08")))

@@ -221,6 +221,29 @@ fn bad_fomc_flag() {
     assert_eq!(e.to_string(), "fomc.csv:2:13: `yes` is not 0 or 1");
 }
 
+/// Unscheduled meetings (`fed_non_scheduled_meeting_indicator` 1) are not
+/// filed: no one could plan around them the day before. Without that
+/// column every meeting row counts; a bad flag there is named like the
+/// meeting flag's.
+#[test]
+fn unscheduled_fomc_meetings_are_left_out() {
+    let text = "date,fed_meeting_date_indicator,fed_non_scheduled_meeting_indicator\n\
+                2008-10-07,1,1\n2008-10-29,1,0\n2008-11-25,0,0\n";
+    let mut calendar = Calendar::new();
+    assert_eq!(calendar.add_fomc_from_str("fomc.csv", text).ok(), Some(1));
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().expect("a date");
+    assert_eq!(calendar.dates("FOMC"), [d("2008-10-29")]);
+    let mut calendar = Calendar::new();
+    let text = "date,fed_meeting_date_indicator\n2008-10-07,1\n2008-10-29,1\n";
+    assert_eq!(calendar.add_fomc_from_str("fomc.csv", text).ok(), Some(2));
+    let text = "date,fed_meeting_date_indicator,fed_non_scheduled_meeting_indicator\n\
+                2008-10-07,1,maybe\n";
+    let e = Calendar::new()
+        .add_fomc_from_str("fomc.csv", text)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "fomc.csv:2:14: `maybe` is not 0 or 1");
+}
+
 #[test]
 fn fomc_file_without_meeting_column() {
     let e = Calendar::new()

@@ -75,9 +75,9 @@ fn conditions_are_ones_and_zeros_and_unknown_where_unknown() {
         let d: NaiveDate = d.parse().expect("date");
         rows.iter().find(|r| r.0 == d).expect("a bar").1
     };
-    assert_eq!(at("2020-03-17"), Some(0.0)); // FOMC on 03-19: 2 days
-    assert_eq!(at("2020-03-18"), Some(1.0)); // 1 day, vix 76.45
-    assert_eq!(at("2020-03-19"), Some(1.0)); // the day itself
+    assert_eq!(at("2008-10-27"), Some(0.0)); // FOMC on 10-29: 2 days, vix 80.06
+    assert_eq!(at("2008-10-28"), Some(1.0)); // 1 day, vix 66.96
+    assert_eq!(at("2008-10-29"), Some(1.0)); // the day itself
     assert_eq!(at("2018-03-20"), Some(0.0)); // FOMC tomorrow, but vix 18.2
     // After the last known CPI release, `within` is unknown; `and` with a
     // false side is still false, with a true side unknown.
