@@ -10,7 +10,9 @@
 //!
 //! These are TA-Lib 0.6+'s operations in its order (it multiplies by `1 / n`
 //! where 0.4 divided by `n`), and the built-in `rsi`'s: on any finite series
-//! whose averages stay finite the output is bit-for-bit theirs.
+//! whose averages stay finite the output is bit-for-bit theirs. A bar with
+//! no value (NaN or infinite) has none in the output and changes nothing,
+//! as in the built-in.
 //!
 //! Error codes: 1 = called with other than 1 input series and 1 parameter;
 //! 2 = `period` is not a whole number in 2 ..= 100000.
@@ -124,11 +126,56 @@ fn split(d: f64) -> (f64, f64) {
 }
 
 fn rsi(input: &[f64], period: usize, out: &mut [f64]) {
+    // A bar without a value poisons the averages (NaN from then on): only
+    // then is the series taken again, bar by bar. No scan of its own for
+    // a series with a value on every bar, the usual case.
+    if !finite(input, period, out) {
+        gaps(input, period, out);
+    }
+}
+
+/// The RSI of a series with gaps (NaN or infinite where it has no value, as
+/// `vix3m` before December 2007 and after its last close), as the built-in
+/// `rsi` takes them: a gap bar has no value and changes nothing, and the
+/// next change is from the last bar that had one.
+fn gaps(input: &[f64], period: usize, out: &mut [f64]) {
+    let inv = 1.0 / period as f64;
+    let keep = (period - 1) as f64;
+    let (mut prev, mut seen, mut gain, mut loss) = (None, 0, 0.0, 0.0);
+    for (&x, o) in input.iter().zip(out.iter_mut()) {
+        *o = f64::NAN;
+        if !x.is_finite() {
+            continue;
+        }
+        let Some(p) = prev.replace(x) else {
+            continue;
+        };
+        let (up, down) = split(x - p);
+        if seen < period {
+            gain += up;
+            loss += down;
+            seen += 1;
+            if seen < period {
+                continue;
+            }
+            gain *= inv;
+            loss *= inv;
+        } else {
+            gain = (gain * keep + up) * inv;
+            loss = (loss * keep + down) * inv;
+        }
+        *o = value(gain, loss);
+    }
+}
+
+/// The RSI of a series with a value on every bar; false when a bar had none
+/// (its averages ended as NaN), and `out` is then to be written again.
+fn finite(input: &[f64], period: usize, out: &mut [f64]) -> bool {
     for o in out.iter_mut() {
         *o = f64::NAN;
     }
     let (Some(&first), true) = (input.first(), input.len() > period) else {
-        return;
+        return true;
     };
     let p = period as f64;
     let inv = 1.0 / p;
@@ -167,4 +214,5 @@ fn rsi(input: &[f64], period: usize, out: &mut [f64]) {
         loss = (loss * keep + down) * inv;
         *o = value(gain, loss);
     }
+    !(gain.is_nan() || loss.is_nan())
 }
