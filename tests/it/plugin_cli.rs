@@ -157,7 +157,10 @@ fn wilder_rsi_plugin_takes_a_series_with_gaps_as_the_builtin_does() {
     };
     let (builtin, plugin) = (num(&cols[0].1), num(&cols[1].1));
     assert_eq!(builtin.len(), plugin.len());
-    assert!(builtin.first() == Some(&None), "vix3m starts later than vix");
+    assert!(
+        builtin.first() == Some(&None),
+        "vix3m starts later than vix"
+    );
     let valued = builtin.iter().filter(|b| b.is_some()).count();
     assert!(valued > 4000, "{valued} bars with a value");
     // Bit for bit: the same operations in the same order.
