@@ -940,10 +940,10 @@ fn enter(
         return Err((
             SkipKind::BelowOneContract,
             format!(
-                "size {} is below one contract's max loss {} ({}% of a {} credit)",
+                "size {} is below one contract's max loss {} ({} of a {} credit)",
                 crate::money::fmt_money(d.size),
                 crate::money::fmt_money(money(stop_per)),
-                (pct * 100.0).round(),
+                crate::money::fmt_percent(d.max_loss_pct),
                 crate::money::fmt_money(money(credit * 100.0))
             ),
         ));

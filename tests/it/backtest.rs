@@ -1503,6 +1503,30 @@ fn a_condor_that_would_expire_on_its_entry_day_says_so() {
     }
 }
 
+/// A skip below one contract names the step's max loss as the strategy
+/// gives it: 66.6% of the credit read "67%" (rounded to a whole percent),
+/// which a spreadsheet does not give back the dollar figure from (found by
+/// the spreadsheet audit).
+#[test]
+fn a_skip_below_one_contract_names_the_max_loss_as_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tasty = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/strategies/tasty-16-delta.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy");
+    let small = tasty
+        .replace("base = $10,000", "base = $100")
+        .replace("max_loss = 100% of credit", "max_loss = 66.6% of credit");
+    let path = dir.path().join("small.vxs");
+    std::fs::write(&path, &small).expect("write");
+    let r = report(path.to_str().unwrap_or_default(), &["--to", "2000-03-31"]);
+    let why = r["skipped_by"][0]["first_reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains(" (66.6% of a $"), "{why}");
+}
+
 /// The report says why entries were skipped: by kind of reason (numbers
 /// apart), each with its count and its first and last day, in JSON
 /// (`skipped_by`) and in the table under the trades line. It gave only the
