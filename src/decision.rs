@@ -372,6 +372,7 @@ impl Decision {
                 capped: false,
                 base: None,
                 rounding: None,
+                cap_rule: None,
             },
             max_loss_rule: Arc::from(""),
             held: false,

@@ -26,7 +26,7 @@ use crate::decision::{
 use crate::graph::{Graph, Input, Node, NodeId};
 use crate::ladder::{self, StepSize};
 use crate::market::{Calendar, Market, knows_between};
-use crate::model::{Guard, Reset, Strategy};
+use crate::model::{Amount, Basis, Guard, Reset, Strategy};
 use crate::money::{self, Overflow};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -981,6 +981,15 @@ impl<'a> Engine<'a> {
             out.size = self.size.size;
             out.capped = self.size.capped;
             out.sizing = self.size;
+            out.sizing.cap_rule = self.strategy.sizing.layer_cap.map(|cap| {
+                let basis = match cap {
+                    Amount::Percent {
+                        of: Basis::Equity, ..
+                    } => self.state.equity,
+                    _ => self.strategy.account.capital,
+                };
+                (cap, basis)
+            });
         }
         out.credit = credit;
         out.equity = self.state.equity;

@@ -59,6 +59,11 @@ pub struct StepSize {
     /// The rounding applied, if any.
     #[serde(skip)]
     pub rounding: Option<Rounding>,
+    /// The layer cap as written and what a percentage of it is of (the
+    /// capital, or the equity at the decision), so the derivation can show
+    /// how a cap that is not a round figure came about; the engine sets it.
+    #[serde(skip)]
+    pub cap_rule: Option<(Amount, Decimal)>,
 }
 
 impl StepSize {
@@ -103,11 +108,43 @@ impl StepSize {
                 Money(self.rounded)
             );
         }
+        let cap = |c: Decimal| {
+            self.cap_arithmetic(c)
+                .unwrap_or_else(|| Money(c).to_string())
+        };
         let _ = match self.cap {
-            Some(c) if self.capped => write!(out, " → capped at {}", Money(c)),
-            Some(c) => write!(out, " (cap {} not binding)", Money(c)),
+            Some(c) if self.capped => write!(out, " → capped at {}", cap(c)),
+            Some(c) => write!(out, " (cap {} not binding)", cap(c)),
             None => write!(out, " (no cap)"),
         };
+    }
+
+    /// How the cap `c` came about, when it is not plain: a percentage of
+    /// equity (it moves with every trade), or one that rounding changed:
+    /// `1% of equity $96,040 = $960.40 → down $100 = $900`.
+    fn cap_arithmetic(&self, c: Decimal) -> Option<String> {
+        use money::{ExactMoney, Money, Percent};
+        let Some((Amount::Percent { fraction, of }, basis)) = self.cap_rule else {
+            return None;
+        };
+        let raw = money::mul(fraction, basis.max(Decimal::ZERO)).ok()?;
+        if of == Basis::Capital && raw == c {
+            return None;
+        }
+        let mut text = format!(
+            "{} of {} {} = {}",
+            Percent(fraction),
+            of.word(),
+            Money(basis),
+            ExactMoney(raw)
+        );
+        if raw != c {
+            match self.rounding {
+                Some(r) => text.push_str(&format!(" → down {} = {}", Money(r.increment), Money(c))),
+                None => text.push_str(&format!(" = {}", Money(c))),
+            }
+        }
+        Some(text)
     }
 }
 
@@ -172,6 +209,7 @@ fn blank(step: u32) -> StepSize {
         capped: false,
         base: None,
         rounding: None,
+        cap_rule: None,
     }
 }
 

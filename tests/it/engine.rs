@@ -260,6 +260,57 @@ fn a_size_about_to_be_rounded_is_shown_to_its_last_digit() {
 }
 
 #[test]
+fn a_cap_of_equity_shows_how_it_came_about() {
+    // 2% of equity, down to $100: after a $2,246 loss the cap is 2% of
+    // $97,754 = $1,955.08, down to $1,900, above step 2's $1,600; after a
+    // second loss it binds on step 3's $2,600. It read `(cap $1,900 not
+    // binding)` and `capped at $1,900`, which a spreadsheet could not check
+    // without the equity (found by the spreadsheet audit).
+    let text = CARRY.replace(
+        "    round = nearest $100\n",
+        "    round = nearest $100\n    layer_cap = 2% of equity\n",
+    );
+    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-2246), dec!(-1500)])).expect("runs");
+    let step = |i: usize| d[i].derivation()[1].clone();
+    assert!(
+        step(1).starts_with(
+            "step 2: $1,000 × 1.6 = $1,600 → nearest $100 = $1,600 \
+             (cap 2% of equity $97,754 = $1,955.08 → down $100 = $1,900 not binding);"
+        ),
+        "{}",
+        step(1)
+    );
+    assert_eq!(d[2].size, dec!(1900));
+    assert!(
+        step(2).starts_with(
+            "step 3: $1,600 × 1.6 = $2,560 → nearest $100 = $2,600 \
+             → capped at 2% of equity $96,254 = $1,925.08 → down $100 = $1,900;"
+        ),
+        "{}",
+        step(2)
+    );
+    // A cap of capital that is a round figure reads as before.
+    let text = CARRY.replace(
+        "    round = nearest $100\n",
+        "    round = nearest $100\n    layer_cap = 10% of capital\n",
+    );
+    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-900)])).expect("runs");
+    assert!(
+        d[1].derivation()[1].contains("(cap $10,000 not binding)"),
+        "{}",
+        d[1].derivation()[1]
+    );
+}
+
+#[test]
 fn a_roll_rounded_down_past_half_a_cent_says_so() {
     // $101.01 × 0.55 is $55.5555: the roll keeps $55.55 (down to the cent),
     // which to the cent read `$101.01 × 0.55 = $55.55` against a product
