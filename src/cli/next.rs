@@ -121,6 +121,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                         "BLOCKED: a guard blocks a new entry now (see the derivation)"
                     )?;
                 }
+                // A size of $0 is no condor at all: the rounding (or a cap,
+                // or equity at or below zero) took it there.
+                if d.size <= Decimal::ZERO {
+                    writeln!(
+                        w,
+                        "NO TRADE: the size is {}, no condor (see the derivation)",
+                        fmt_money(d.size)
+                    )?;
+                }
                 writeln!(
                     w,
                     "equity {}, cycle P&L {}",

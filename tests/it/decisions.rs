@@ -233,6 +233,41 @@ fn a_close_after_today_warns() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("after today"));
 }
 
+/// A size that rounds to $0 is no condor: `next` says so on a line of its
+/// own, as it says BLOCKED, rather than leave "size $0" to be read as advice
+/// (found by the spreadsheet audit: 0.1% of equity after a $1 net loss).
+#[test]
+fn next_says_no_trade_when_the_size_is_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs")
+        .expect("the strategy")
+        .replace("base = 1% of capital", "base = 0.1% of equity")
+        .replace("round = nearest $100", "round = down $100");
+    let (strategy, journal) = (dir.path().join("z.vxs"), dir.path().join("j.csv"));
+    std::fs::write(&strategy, text).expect("write");
+    let run = |rows: &str| {
+        std::fs::write(&journal, format!("date,pnl\n{rows}")).expect("write");
+        let out = vixshield(&[
+            "next",
+            &strategy.display().to_string(),
+            "--journal",
+            &journal.display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Equity $99,999: 0.1% is $99.999, down to $0.
+    let out = run("2024-01-05,-2\n2024-01-19,1\n");
+    assert!(out.contains("step 1 of 4, size $0\n"), "{out}");
+    assert!(
+        out.contains("\nNO TRADE: the size is $0, no condor (see the derivation)\n"),
+        "{out}"
+    );
+    // $100,048: $100.048, down to $100.
+    let out = run("2024-01-05,-2\n2024-01-12,50\n");
+    assert!(!out.contains("NO TRADE"), "{out}");
+}
+
 /// A live journal runs past the bundled data (VIX ends 2026-07-23): `next`
 /// said nothing of the bar it read, so a trigger read from a bar days old, or
 /// no bar at all (`trigger unknown: no market data, or still warming up`),
