@@ -288,12 +288,13 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
     let s = &strategy.sizing;
     let _ = writeln!(
         out,
-        "exposure of `{}` {}: capital {}, base {}, {} steps, reset {}",
+        "exposure of `{}` {}: capital {}, base {}, {} step{}, reset {}",
         strategy.name,
         strategy.version,
         fmt_money(e.capital),
         fmt_amount(s.base),
         s.steps,
+        if s.steps == 1 { "" } else { "s" },
         match s.reset {
             crate::model::Reset::OnWin => "on win",
             crate::model::Reset::OnRecovery => "on recovery",

@@ -259,6 +259,15 @@ fn explain_prints_the_ladder_on_stdout() {
         s.contains("a full losing cycle risks $10,300 (10.3% of capital)"),
         "{s}"
     );
+    assert!(s.contains(", 4 steps, reset on win"), "{s}");
+    // One step is one step (it read "1 steps").
+    let out = vixshield(&[
+        "check",
+        "--explain",
+        "tests/fixtures/strategies/tasty-16-delta.vxs",
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains(", 1 step, reset"), "{s}");
     let out = vixshield(&[
         "check",
         "--explain",
