@@ -445,7 +445,7 @@ impl Decision {
                 Money(self.cycle_pnl)
             )?;
             if self.sizing.capped {
-                write!(out, " → capped at {}", Money(self.size))?;
+                write!(out, " → capped at {}", self.sizing.cap_text(self.size))?;
             }
         } else {
             self.sizing.write_derivation(out);

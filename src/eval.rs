@@ -833,7 +833,7 @@ impl<'a> Engine<'a> {
                                     ladder::cap_money(&s.sizing, capital, equity).map_err(wrap)?
                                 }
                             };
-                            ladder::held_size(step, h, cap)
+                            ladder::held_size(&s.sizing, step, h, cap)
                         }
                         (None, 1) => match &self.fixed {
                             Some((base, _)) => *base,

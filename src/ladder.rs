@@ -108,15 +108,18 @@ impl StepSize {
                 Money(self.rounded)
             );
         }
-        let cap = |c: Decimal| {
-            self.cap_arithmetic(c)
-                .unwrap_or_else(|| Money(c).to_string())
-        };
         let _ = match self.cap {
-            Some(c) if self.capped => write!(out, " → capped at {}", cap(c)),
-            Some(c) => write!(out, " (cap {} not binding)", cap(c)),
+            Some(c) if self.capped => write!(out, " → capped at {}", self.cap_text(c)),
+            Some(c) => write!(out, " (cap {} not binding)", self.cap_text(c)),
             None => write!(out, " (no cap)"),
         };
+    }
+
+    /// The cap `c` in a derivation: with its arithmetic when it is not
+    /// plain ([`StepSize::cap_arithmetic`]), else its amount.
+    pub fn cap_text(&self, c: Decimal) -> String {
+        self.cap_arithmetic(c)
+            .unwrap_or_else(|| money::Money(c).to_string())
     }
 
     /// How the cap `c` came about, when it is not plain: a percentage of
@@ -267,7 +270,9 @@ pub fn next_size_capped(
 
 /// A size held under reset on recovery at `step`, clamped again to the
 /// layer cap in force now (a cap of a percentage of equity falls with it).
-pub fn held_size(step: u32, held: Decimal, cap: Option<Decimal>) -> StepSize {
+/// The rounding is the one the cap was rounded down with (its derivation
+/// says so); the held size itself is not rounded again.
+pub fn held_size(s: &Sizing, step: u32, held: Decimal, cap: Option<Decimal>) -> StepSize {
     let capped = cap.is_some_and(|c| held > c);
     StepSize {
         from: held,
@@ -279,6 +284,7 @@ pub fn held_size(step: u32, held: Decimal, cap: Option<Decimal>) -> StepSize {
             _ => held,
         },
         capped,
+        rounding: s.rounding,
         ..blank(step)
     }
 }

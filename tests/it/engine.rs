@@ -150,7 +150,8 @@ fn a_held_size_is_clamped_again_when_a_cap_of_equity_falls() {
     assert_eq!(d[2].equity, dec!(28300));
     assert!(
         d[2].derivation()[1].starts_with(
-            "step 2: held at $3,800 until the cycle recovers (cycle P&L -$1,700) → capped at $2,200;"
+            "step 2: held at $3,800 until the cycle recovers (cycle P&L -$1,700) \
+             → capped at 8% of equity $28,300 = $2,264 → down $100 = $2,200;"
         ),
         "{}",
         d[2].derivation()[1]
@@ -307,6 +308,37 @@ fn a_cap_of_equity_shows_how_it_came_about() {
         d[1].derivation()[1].contains("(cap $10,000 not binding)"),
         "{}",
         d[1].derivation()[1]
+    );
+}
+
+#[test]
+fn a_held_size_capped_by_a_cap_of_equity_shows_how() {
+    // Reset on recovery: step 3's $2,600 is capped at 2% of $96,254 down to
+    // $1,900; a $100 win whose hedge lost $5,000 holds that size while the
+    // equity falls to $91,354, whose 2% is $1,827.08, down to $1,800. The
+    // held size read `capped at $1,800`, without the arithmetic a size of
+    // the ladder shows (`a_cap_of_equity_shows_how_it_came_about`).
+    let text = CARRY
+        .replace(
+            "    round = nearest $100\n",
+            "    round = nearest $100\n    layer_cap = 2% of equity\n    reset = on recovery\n",
+        )
+        .replace("    steps = 3\n", "    steps = 4\n");
+    let s = check::check_source(&SourceFile::new("held.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let mut t = trades(&[dec!(-2246), dec!(-1500), dec!(100)]);
+    t[2].hedge_pnl = Some(dec!(-5000));
+    let d = eval::run(&s, &c, None, &t).expect("runs");
+    assert_eq!(d[3].size, dec!(1800));
+    assert!(
+        d[3].derivation()[1].starts_with(
+            "step 3: held at $1,900 until the cycle recovers (cycle P&L -$3,646) \
+             → capped at 2% of equity $91,354 = $1,827.08 → down $100 = $1,800;"
+        ),
+        "{}",
+        d[3].derivation()[1]
     );
 }
 
