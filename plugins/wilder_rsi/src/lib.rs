@@ -135,7 +135,7 @@ fn rsi(input: &[f64], period: usize, out: &mut [f64]) {
 }
 
 /// The RSI of a series with gaps (NaN or infinite where it has no value, as
-/// `vix3m` before December 2007 and after its last close), as the built-in
+/// `vix3m` before 2009-09-18 and after its last close), as the built-in
 /// `rsi` takes them: a gap bar has no value and changes nothing, and the
 /// next change is from the last bar that had one.
 fn gaps(input: &[f64], period: usize, out: &mut [f64]) {
