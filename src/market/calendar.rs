@@ -28,8 +28,10 @@ pub const FOMC: &str = "FOMC";
 
 /// The most calendar days the releases of a bundled kind are ever apart,
 /// with room: CPI and PPI are monthly (76 days at most in the bundled
-/// history, over the 2025 shutdown), FOMC meets eight times a year plus
-/// calls (58 days at most since 1975). Dates a `--calendar` file adds
+/// history, over the 2025 shutdown), FOMC's scheduled meetings eight times
+/// a year (58 days at most since 1975, but for the 91 days around March
+/// 2020, whose meeting was held unscheduled on the 15th and is not in the
+/// bundled calendar). Dates a `--calendar` file adds
 /// further apart than this, beyond what the calendar covered, leave the
 /// days between unknown ([`Calendar::add_unknown`]).
 pub const MAX_GAP_DAYS: &[(&str, i64)] = &[("CPI", 80), ("PPI", 80), ("FOMC", 70)];
