@@ -434,15 +434,28 @@ fn as_f64(v: Option<&Value>) -> Option<f64> {
 
 /// The value a variant ranks by on `key`: the metric's number, or +∞ for a
 /// ratio that has no value because nothing was lost while something was
-/// gained: a profit factor with winning condors and no losing one, a Sortino
-/// ratio with a gain and no losing day. That is the best a variant can do,
-/// not a value missing (which ranks last: a profit factor without a condor).
+/// gained: a profit factor with a condor profit and no losing condor, a
+/// Sortino ratio with a gain and no losing day. That is the best a variant
+/// can do, not a value missing (which ranks last: a profit factor without a
+/// condor, or whose condors all closed at $0, 0 over 0).
 pub fn rank_value(key: &str, metrics: &Map<String, Value>) -> Option<f64> {
     as_f64(metrics.get(key)).or_else(|| {
-        let gained = |k: &str| as_f64(metrics.get(k)).is_some_and(|x| x > 0.0);
+        let money = |k: &str| -> Option<Decimal> {
+            match metrics.get(k)? {
+                Value::String(s) => s.parse().ok(),
+                Value::Number(n) => n.to_string().parse().ok(),
+                _ => None,
+            }
+        };
         let unbounded = match key {
-            "profit_factor" => gained("win_rate"),
-            "sortino" => gained("net_pnl"),
+            // Without a losing condor, the condors' P&L (the report's net
+            // less its hedges) is their gross profit: the ratio's numerator.
+            // A win rate counts $0 condors as won, so it cannot tell.
+            "profit_factor" => money("net_pnl")
+                .zip(money("hedge_pnl"))
+                .and_then(|(net, hedge)| net.checked_sub(hedge))
+                .is_some_and(|condors| condors > Decimal::ZERO),
+            "sortino" => money("net_pnl").is_some_and(|x| x > Decimal::ZERO),
             _ => false,
         };
         unbounded.then_some(f64::INFINITY)

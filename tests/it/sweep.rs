@@ -411,23 +411,37 @@ fn a_ratio_without_a_loss_ranks_first_and_a_missing_one_last() {
             .map(|(k, v)| ((*k).to_string(), v.clone()))
             .collect()
     };
-    let pf = |v: Value, win_rate: Value| m(&[("profit_factor", v), ("win_rate", win_rate)]);
+    // As a report gives them: the win rate counts condors at $0 as won; the
+    // condors' P&L is the net less the hedges'.
+    let pf = |v: Value, win_rate: Value, net: &str, hedge: &str| {
+        m(&[
+            ("profit_factor", v),
+            ("win_rate", win_rate),
+            ("net_pnl", json!(net)),
+            ("hedge_pnl", json!(hedge)),
+        ])
+    };
     assert_eq!(
-        sweep::rank_value("profit_factor", &pf(Value::Null, json!(1.0))),
+        sweep::rank_value("profit_factor", &pf(Value::Null, json!(1.0), "120.5", "0")),
         Some(f64::INFINITY)
     );
     assert_eq!(
-        sweep::rank_value("profit_factor", &pf(Value::Null, Value::Null)),
+        sweep::rank_value("profit_factor", &pf(Value::Null, json!(1.0), "-50", "-150")),
+        Some(f64::INFINITY),
+        "the condors won $100; the hedges lost more"
+    );
+    assert_eq!(
+        sweep::rank_value("profit_factor", &pf(Value::Null, Value::Null, "0", "0")),
         None,
         "no condor"
     );
     assert_eq!(
-        sweep::rank_value("profit_factor", &pf(Value::Null, json!(0.0))),
+        sweep::rank_value("profit_factor", &pf(Value::Null, json!(1.0), "30", "30")),
         None,
-        "no win either"
+        "every condor closed at $0: 0 over 0, no profit to be unbounded"
     );
     assert_eq!(
-        sweep::rank_value("profit_factor", &pf(json!(2.5), json!(0.5))),
+        sweep::rank_value("profit_factor", &pf(json!(2.5), json!(0.5), "10", "0")),
         Some(2.5)
     );
     let so = |v: Value, net: &str| m(&[("sortino", v), ("net_pnl", json!(net))]);
