@@ -134,8 +134,15 @@ impl StepSize {
         if of == Basis::Capital && raw == c {
             return None;
         }
+        // An equity at or below zero counts as $0 (`resolve`): said, or
+        // `2% of equity -$1,000 = $0` would not be the arithmetic done.
+        let counted = if basis < Decimal::ZERO {
+            " (counts as $0)"
+        } else {
+            ""
+        };
         let mut text = format!(
-            "{} of {} {} = {}",
+            "{} of {} {}{counted} = {}",
             Percent(fraction),
             of.word(),
             Money(basis),

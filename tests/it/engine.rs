@@ -312,6 +312,28 @@ fn a_cap_of_equity_shows_how_it_came_about() {
 }
 
 #[test]
+fn a_cap_of_equity_below_zero_says_it_counts_as_zero() {
+    // A loss past the capital leaves equity at -$1,000; 2% of it is
+    // taken as of $0 (README: an equity at or below zero counts as $0).
+    // It read `capped at 2% of equity -$1,000 = $0`, which is -$20.
+    let text = CARRY.replace(
+        "    round = nearest $100\n",
+        "    round = nearest $100\n    layer_cap = 2% of equity\n",
+    );
+    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-101000)])).expect("runs");
+    assert_eq!(d[1].size, dec!(0));
+    assert!(
+        d[1].derivation()[1].contains("→ capped at 2% of equity -$1,000 (counts as $0) = $0;"),
+        "{}",
+        d[1].derivation()[1]
+    );
+}
+
+#[test]
 fn a_held_size_capped_by_a_cap_of_equity_shows_how() {
     // Reset on recovery: step 3's $2,600 is capped at 2% of $96,254 down to
     // $1,900; a $100 win whose hedge lost $5,000 holds that size while the
