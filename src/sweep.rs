@@ -210,6 +210,13 @@ pub fn parse_set(spec: &str) -> Result<Axis, String> {
     let mut values = Vec::new();
     let mut v = a;
     while v <= b {
+        // The count above may be one short where the span was divided
+        // first: the values themselves are the limit's last word.
+        if values.len() == MAX_VARIANTS {
+            return Err(format!(
+                "`--set {spec}`: more than {MAX_VARIANTS} values; at most {MAX_VARIANTS} per sweep"
+            ));
+        }
         values.push(with_number(&from, v));
         // Past Decimal's largest value is past TO.
         let Some(next) = v.checked_add(s) else { break };
