@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, dec};
 use vixshield::check::{self, Env};
-use vixshield::compile::compile;
+use vixshield::compile::{Compiled, compile};
 use vixshield::decision::Event;
 use vixshield::eval::{self, ClosedTrade};
 use vixshield::model::Strategy;
@@ -15,6 +15,15 @@ fn strategy(name: &str) -> Strategy {
     check::check_source(&src, &Env::default())
         .strategy
         .expect("the strategy checks")
+}
+
+/// `text` checked (it must pass) and compiled.
+fn checked(name: &str, text: impl Into<String>) -> (Strategy, Compiled) {
+    let s = check::check_source(&SourceFile::new(name, text.into()), &Env::default())
+        .strategy
+        .expect("the strategy checks");
+    let c = compile(&s, &[]).expect("compiles");
+    (s, c)
 }
 
 fn trades(pnls: &[Decimal]) -> Vec<ClosedTrade> {
@@ -90,10 +99,7 @@ fn a_binding_cap_is_named_in_the_derivation() {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_default()
         .replace("layer_cap = 10% of capital", "layer_cap = 3% of capital");
-    let s = check::check_source(&SourceFile::new("capped.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("capped.vxs", text);
     let d = eval::run(
         &s,
         &c,
@@ -128,10 +134,7 @@ fn a_held_size_is_clamped_again_when_a_cap_of_equity_falls() {
         &text[..sizing.start],
         &text[sizing.end..]
     );
-    let s = check::check_source(&SourceFile::new("held.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("held.vxs", text);
     let mut t = trades(&[dec!(-1800), dec!(100)]);
     t[1].hedge_pnl = Some(dec!(-20000));
     let d = eval::run(&s, &c, None, &t).expect("runs");
@@ -197,10 +200,7 @@ fn a_carried_roll_is_said_apart_from_the_profit_it_adds_to() {
     // $110, plus the $55 carried, $165, carried again; then a loss with no
     // hedge profit: $0 × 0.55 = $0, plus $165 carried, into the front layer.
     // The derivation said `$200 × 0.55 = $165` and `$0 × 0.55 = $165`.
-    let s = check::check_source(&SourceFile::new("carry.vxs", CARRY), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("carry.vxs", CARRY);
     let mut t = trades(&[dec!(100), dec!(100), dec!(-100)]);
     t[0].hedge_pnl = Some(dec!(100));
     t[1].hedge_pnl = Some(dec!(200));
@@ -240,10 +240,7 @@ fn a_size_about_to_be_rounded_is_shown_to_its_last_digit() {
         .replace("steps = 3", "steps = 2")
         .replace("multiplier = 1.6x", "multiplier = 2x")
         .replace("round = nearest $100", "round = down $100");
-    let s = check::check_source(&SourceFile::new("tiny.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("tiny.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-1), dec!(-1)])).expect("runs");
     assert_eq!(d[2].size, dec!(0));
     assert!(
@@ -271,10 +268,7 @@ fn a_cap_of_equity_shows_how_it_came_about() {
         "    round = nearest $100\n",
         "    round = nearest $100\n    layer_cap = 2% of equity\n",
     );
-    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-2246), dec!(-1500)])).expect("runs");
     let step = |i: usize| d[i].derivation()[1].clone();
     assert!(
@@ -299,10 +293,7 @@ fn a_cap_of_equity_shows_how_it_came_about() {
         "    round = nearest $100\n",
         "    round = nearest $100\n    layer_cap = 10% of capital\n",
     );
-    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-900)])).expect("runs");
     assert!(
         d[1].derivation()[1].contains("(cap $10,000 not binding)"),
@@ -320,10 +311,7 @@ fn a_cap_of_equity_below_zero_says_it_counts_as_zero() {
         "    round = nearest $100\n",
         "    round = nearest $100\n    layer_cap = 2% of equity\n",
     );
-    let s = check::check_source(&SourceFile::new("cap.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-101000)])).expect("runs");
     assert_eq!(d[1].size, dec!(0));
     assert!(
@@ -346,10 +334,7 @@ fn a_held_size_capped_by_a_cap_of_equity_shows_how() {
             "    round = nearest $100\n    layer_cap = 2% of equity\n    reset = on recovery\n",
         )
         .replace("    steps = 3\n", "    steps = 4\n");
-    let s = check::check_source(&SourceFile::new("held.vxs", text), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("held.vxs", text);
     let mut t = trades(&[dec!(-2246), dec!(-1500), dec!(100)]);
     t[2].hedge_pnl = Some(dec!(-5000));
     let d = eval::run(&s, &c, None, &t).expect("runs");
@@ -369,10 +354,7 @@ fn a_roll_rounded_down_past_half_a_cent_says_so() {
     // $101.01 × 0.55 is $55.5555: the roll keeps $55.55 (down to the cent),
     // which to the cent read `$101.01 × 0.55 = $55.55` against a product
     // that rounds to $55.56. $333.33 × 0.55 = $183.3315 reads as it did.
-    let s = check::check_source(&SourceFile::new("carry.vxs", CARRY), &Env::default())
-        .strategy
-        .expect("the strategy checks");
-    let c = compile(&s, &[]).expect("compiles");
+    let (s, c) = checked("carry.vxs", CARRY);
     let mut t = trades(&[dec!(-100), dec!(-100)]);
     t[0].hedge_pnl = Some(dec!(101.01));
     t[1].hedge_pnl = Some(dec!(333.33));
