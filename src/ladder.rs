@@ -40,16 +40,22 @@ pub struct StepSize {
     /// The step, from 1.
     pub step: u32,
     /// The multiplier applied into this step (none at step 1).
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub multiplier: Option<Decimal>,
     /// What the size was multiplied from (the previous size), or the base's amount.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub from: Decimal,
     /// Before rounding.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub raw: Decimal,
     /// After rounding.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub rounded: Decimal,
     /// The layer cap in money, if any.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub cap: Option<Decimal>,
     /// The size traded.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub size: Decimal,
     /// Whether the cap cut the size.
     pub capped: bool,

@@ -39,12 +39,16 @@ pub struct Rung {
     #[serde(flatten)]
     pub size: StepSize,
     /// Equity before this step, after losing every earlier step in full.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub equity_before: Decimal,
     /// Capital at risk over the cycle so far, this step included.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub cumulative: Decimal,
     /// `cumulative` as a fraction of the capital.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub cumulative_fraction: Decimal,
     /// Max loss as a fraction of the credit.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub max_loss: Decimal,
     /// The size's arithmetic in words.
     pub derivation: String,
@@ -54,12 +58,15 @@ pub struct Rung {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Exposure {
     /// The initial capital.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub capital: Decimal,
     /// One row a step.
     pub rungs: Vec<Rung>,
     /// The total cap in money, if any (at the initial capital).
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub total_cap: Option<Decimal>,
     /// What a full losing cycle risks.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub cycle_risk: Decimal,
     /// The first step at which the layer cap binds.
     pub cap_binds_at: Option<u32>,

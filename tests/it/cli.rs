@@ -278,6 +278,12 @@ fn explain_prints_the_ladder_on_stdout() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["exposure"][0]["exposure"]["cycle_risk"], "10300");
     assert_eq!(v["exposure"][0]["exposure"]["rungs"][3]["size"], "4600");
+    // Exact decimals as `run` gives them: no trailing zeros of the
+    // arithmetic's scale ("0.90", "1000.00", "1800.0" before).
+    let first = &v["exposure"][0]["exposure"]["rungs"][0];
+    assert_eq!(first["max_loss"], "0.9");
+    assert_eq!(first["raw"], "1000");
+    assert_eq!(v["exposure"][0]["exposure"]["rungs"][1]["raw"], "1800");
 }
 
 #[test]
