@@ -272,14 +272,24 @@ pub struct RollDecision {
     /// tried: all of them when the base was used, else those tried before
     /// the one that applied.
     pub unknown: Vec<Arc<str>>,
-    /// Whether the clamp changed the coefficient.
-    pub clamped: bool,
+    /// The coefficient before the clamp changed it, if it did (JSON
+    /// `clamped`, whether it did).
+    #[serde(rename = "clamped", serialize_with = "serialize_is_some")]
+    pub clamped_from: Option<Decimal>,
     /// profit × coefficient, rounded down to the cent, plus any amount an
     /// earlier roll left carried (no layer was active to take it).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub amount: Decimal,
     /// The layer it goes to, or none when no layer is active (then it is carried).
     pub to: Option<Arc<str>>,
+}
+
+/// An option as whether it holds a value.
+fn serialize_is_some<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_bool(value.is_some())
 }
 
 /// The decision for the next trade.
@@ -509,8 +519,8 @@ impl Decision {
                     Some(_) => write!(out, " (`{u}`, tried first, unknown)")?,
                 }
             }
-            if r.clamped {
-                out.push_str(" (clamped)");
+            if let Some(from) = r.clamped_from {
+                write!(out, " (clamped from {})", from.normalize())?;
             }
             // The amount is this profit's share (down to the cent) plus
             // what an earlier roll left carried: say both, so that the

@@ -1081,7 +1081,7 @@ impl<'a> Engine<'a> {
                     coefficient: Decimal::ZERO,
                     applied: None,
                     unknown: Vec::new(),
-                    clamped: false,
+                    clamped_from: None,
                     amount: Decimal::ZERO,
                     to: None,
                 });
@@ -1125,7 +1125,18 @@ impl<'a> Engine<'a> {
                 roll.profit = self.state.hedge_profit;
                 roll.coefficient = coefficient;
                 roll.applied = applied.and_then(|i| self.override_texts.get(i).cloned());
-                roll.clamped = clamped;
+                // What the clamp changed: the override's coefficient that
+                // applied, or the base.
+                roll.clamped_from = clamped
+                    .then(|| {
+                        let r = self.strategy.roll.as_ref()?;
+                        Some(
+                            applied
+                                .and_then(|i| r.overrides.get(i))
+                                .map_or(r.coefficient, |o| o.coefficient),
+                        )
+                    })
+                    .flatten();
                 roll.amount = amount;
                 Some(roll)
             }

@@ -349,6 +349,28 @@ fn a_held_size_capped_by_a_cap_of_equity_shows_how() {
     );
 }
 
+/// A coefficient the clamp changed says what it was: `× 0.65 (clamped
+/// from 0.8)`; it read `× 0.65 (clamped)` (found by the spreadsheet audit).
+/// JSON keeps `clamped: true`.
+#[test]
+fn a_clamped_roll_coefficient_says_what_it_was() {
+    let text = CARRY.replace(
+        "    coefficient = 0.55\n",
+        "    coefficient = 0.8\n    clamp = 0.45..0.65\n",
+    );
+    let (s, c) = checked("clamp.vxs", text);
+    let d = eval::run(&s, &c, None, &trades(&[dec!(-100)])).expect("runs");
+    let roll = d[1]
+        .derivation()
+        .into_iter()
+        .find(|l| l.starts_with("roll:"))
+        .expect("a roll line");
+    assert_eq!(roll, "roll: hedge profit $0 × 0.65 (clamped from 0.8) = $0");
+    let json = serde_json::to_value(&d[1]).expect("json");
+    assert_eq!(json["roll"]["clamped"], true, "{json}");
+    assert_eq!(json["roll"]["coefficient"], "0.65", "{json}");
+}
+
 #[test]
 fn a_roll_rounded_down_past_half_a_cent_says_so() {
     // $101.01 × 0.55 is $55.5555: the roll keeps $55.55 (down to the cent),
