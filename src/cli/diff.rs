@@ -5,6 +5,7 @@ use super::backtest::Assumptions;
 use super::common::{self, MarketArgs};
 use super::{Format, exit};
 use crate::compile::Compiled;
+use crate::decision::Trigger;
 use crate::model::Strategy;
 use crate::money::{fmt_money, fmt_percent};
 use crate::plugin::PluginSetup;
@@ -96,6 +97,23 @@ pub struct Changed {
         serialize_with = "crate::money::serde_plain::option::serialize"
     )]
     pub new_hedges: Option<Decimal>,
+    /// Over a journal: the old decision's hedge buys, the budgets of the
+    /// layers that buy now (active, trigger fired or none, a budget left),
+    /// as `next` and the backtest decide; a trigger changed alters them
+    /// with the budgets the same.
+    #[serde(
+        rename = "old_hedge_buys",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub old_buys: Option<Decimal>,
+    /// Over a journal: the new decision's hedge buys.
+    #[serde(
+        rename = "new_hedge_buys",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::money::serde_plain::option::serialize"
+    )]
+    pub new_buys: Option<Decimal>,
 }
 
 /// What a journal diff compares of a decision.
@@ -106,6 +124,7 @@ struct Compared {
     blocked: bool,
     max_loss: Decimal,
     hedges: Decimal,
+    buys: Decimal,
 }
 
 impl Compared {
@@ -120,6 +139,16 @@ impl Compared {
             hedges: d
                 .hedges
                 .iter()
+                .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
+            // The layers that buy now, as the backtest decides.
+            buys: d
+                .hedges
+                .iter()
+                .filter(|h| {
+                    h.active
+                        && matches!(h.trigger, Trigger::Fired | Trigger::Always)
+                        && h.budget > Decimal::ZERO
+                })
                 .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
         }
     }
@@ -230,6 +259,8 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_max_loss: Some(y.max_loss),
             old_hedges: Some(x.hedges),
             new_hedges: Some(y.hedges),
+            old_buys: Some(x.buys),
+            new_buys: Some(y.buys),
         })
         .collect();
     // The report over the journal: what the strategy decides of it (its
@@ -241,6 +272,9 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
         let budgets = compared
             .iter()
             .fold(Decimal::ZERO, |sum, c| sum.saturating_add(c.hedges));
+        let buys = compared
+            .iter()
+            .fold(Decimal::ZERO, |sum, c| sum.saturating_add(c.buys));
         Ok::<_, crate::summary::SummaryOverflow>(vec![
             ("cycles", s.cycles.len().to_string()),
             (
@@ -250,6 +284,7 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             ("max_step_reached", s.overall.max_step_reached.to_string()),
             ("largest_size", largest.normalize().to_string()),
             ("hedge_budgets", budgets.normalize().to_string()),
+            ("hedge_buys", buys.normalize().to_string()),
             (
                 "blocked",
                 compared.iter().filter(|c| c.blocked).count().to_string(),
@@ -333,6 +368,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 new_max_loss: None,
                 old_hedges: None,
                 new_hedges: None,
+                old_buys: None,
+                new_buys: None,
             })
         })
         .collect();
@@ -420,6 +457,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         "cycles" => ("cycles", Kind::Count),
         "largest_size" => ("largest size", Kind::Money),
         "hedge_budgets" => ("hedge budgets, summed", Kind::Money),
+        "hedge_buys" => ("hedge buys, summed", Kind::Money),
         "blocked" => ("decisions blocked", Kind::Count),
         other => (other, Kind::Ratio),
     };
@@ -507,6 +545,7 @@ fn print_changes(
                     let blocks = changed.iter().any(|c| c.old_blocked.is_some());
                     let losses = changed.iter().any(|c| c.old_max_loss != c.new_max_loss);
                     let hedges = changed.iter().any(|c| c.old_hedges != c.new_hedges);
+                    let buys = changed.iter().any(|c| c.old_buys != c.new_buys);
                     let blocked = |b: Option<bool>| match b {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -523,6 +562,9 @@ fn print_changes(
                     }
                     if hedges {
                         write!(w, "  {:>10}  {:>10}", "old hedges", "new hedges")?;
+                    }
+                    if buys {
+                        write!(w, "  {:>10}  {:>10}", "old buys", "new buys")?;
                     }
                     if blocks {
                         write!(w, "  {:>11}  {:>11}", "old blocked", "new blocked")?;
@@ -554,6 +596,9 @@ fn print_changes(
                                 size(c.old_hedges),
                                 size(c.new_hedges)
                             )?;
+                        }
+                        if buys {
+                            write!(w, "  {:>10}  {:>10}", size(c.old_buys), size(c.new_buys))?;
                         }
                         if blocks {
                             write!(

@@ -408,17 +408,23 @@ fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
 }
 
 /// What `diff --journal --format json` lists, from `run --format json` of
-/// each side: the decisions whose step, size, blocked flag, max loss or hedge
-/// budgets (all layers, summed) differ.
+/// each side: the decisions whose step, size, blocked flag, max loss, hedge
+/// budgets (all layers, summed) or hedge buys (the budgets of the active
+/// layers whose trigger fired or that have none) differ.
 fn journal_diff_from_runs(
     a: &[serde_json::Value],
     b: &[serde_json::Value],
 ) -> Vec<serde_json::Value> {
-    let hedges = |d: &serde_json::Value| {
+    let sum = |d: &serde_json::Value, buying: bool| {
         d["hedges"]
             .as_array()
             .expect("hedges")
             .iter()
+            .filter(|h| {
+                !buying
+                    || (h["active"] == true
+                        && (h["trigger"] == "fired" || h["trigger"] == "always"))
+            })
             .map(|h| {
                 h["budget"]
                     .as_str()
@@ -430,6 +436,8 @@ fn journal_diff_from_runs(
             .normalize()
             .to_string()
     };
+    let hedges = |d: &serde_json::Value| sum(d, false);
+    let buys = |d: &serde_json::Value| sum(d, true);
     let compared = |d: &serde_json::Value| {
         (
             d["step"].clone(),
@@ -437,6 +445,7 @@ fn journal_diff_from_runs(
             d["blocked"].clone(),
             d["max_loss_pct"].clone(),
             hedges(d),
+            buys(d),
         )
     };
     a.iter()
@@ -450,6 +459,7 @@ fn journal_diff_from_runs(
                 "old_blocked": x["blocked"], "new_blocked": y["blocked"],
                 "old_max_loss": x["max_loss_pct"], "new_max_loss": y["max_loss_pct"],
                 "old_hedges": hedges(x), "new_hedges": hedges(y),
+                "old_hedge_buys": buys(x), "new_hedge_buys": buys(y),
             })
         })
         .collect()
@@ -566,6 +576,52 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     );
 }
 
+/// A hedge trigger changed alters what the hedges buy, with every step,
+/// size, max loss and budget the same: `diff --journal` lists those
+/// decisions with their hedge buys (the budgets of the layers that buy, as
+/// `next` and the backtest decide) and exits 1; it said "no decision
+/// differs" and exited 0.
+#[test]
+fn a_journal_diff_lists_decisions_a_changed_hedge_trigger_alters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = spx_mastery_text();
+    let (from, to) = ("or rsi(vix, 14) > 70", "or rsi(vix, 14) > 30");
+    assert!(text.contains(from));
+    let changed = dir.path().join("trigger.vxs");
+    std::fs::write(&changed, text.replace(from, to)).expect("write");
+    let (old, new) = (
+        "strategies/spx-mastery.vxs",
+        changed.to_str().expect("utf-8"),
+    );
+    let journal = "tests/fixtures/journals/progression.csv";
+    let want = journal_diff_from_runs(&run_decisions(old, journal), &run_decisions(new, journal));
+    assert!(!want.is_empty());
+    assert!(
+        want.iter().all(|c| c["old_hedges"] == c["new_hedges"]
+            && c["old_size"] == c["new_size"]
+            && c["old_hedge_buys"] != c["new_hedge_buys"]),
+        "{want:?}"
+    );
+    let out = vixshield(&["diff", old, new, "--journal", journal, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "the decisions differ");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["changed"], serde_json::Value::Array(want));
+    assert_eq!(v["report"][0]["metric"], "hedge_buys");
+    let human = vixshield(&["diff", old, new, "--journal", journal]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = crate::common::text(&human.stdout);
+    let head = text.lines().nth(1).expect("a header");
+    assert!(head.contains("old buys    new buys"), "{text}");
+    assert!(!head.contains("old hedges"), "{text}");
+    // The first loss (2024-01-19): the front layer's $270 buys only in the
+    // new version, whose trigger fires.
+    let row = text
+        .lines()
+        .find(|l| l.contains("2024-01-19"))
+        .expect("its row");
+    assert!(row.contains("$0        $270"), "{row}");
+}
+
 /// `diff --journal` gives the report deltas too (it gave none): what each
 /// side decides of the journal, each metric from `run` of that side (its
 /// `--summary` and its decisions). The journal's P&L is the same on both.
@@ -602,6 +658,14 @@ fn a_journal_diff_gives_the_report_deltas() {
             .flat_map(|d| d["hedges"].as_array().expect("hedges").iter())
             .map(|h| money(&h["budget"]))
             .sum();
+        let buys: rust_decimal::Decimal = decisions
+            .iter()
+            .flat_map(|d| d["hedges"].as_array().expect("hedges").iter())
+            .filter(|h| {
+                h["active"] == true && (h["trigger"] == "fired" || h["trigger"] == "always")
+            })
+            .map(|h| money(&h["budget"]))
+            .sum();
         let blocked = decisions.iter().filter(|d| d["blocked"] == true).count();
         vec![
             (
@@ -622,6 +686,7 @@ fn a_journal_diff_gives_the_report_deltas() {
             ),
             ("largest_size", largest.normalize().to_string()),
             ("hedge_budgets", budgets.normalize().to_string()),
+            ("hedge_buys", buys.normalize().to_string()),
             ("blocked", blocked.to_string()),
         ]
     };
