@@ -525,7 +525,10 @@ fn print_changes(
                 if changed.is_empty() {
                     writeln!(w, "no decision differs")?;
                 } else {
-                    writeln!(w, "{} decisions differ:", changed.len())?;
+                    match changed.len() {
+                        1 => writeln!(w, "1 decision differs:")?,
+                        n => writeln!(w, "{n} decisions differ:")?,
+                    }
                     // `old → new` when a backtest's condor moved to another day.
                     let date = |c: &Changed| match (c.date, c.new_date) {
                         (Some(a), Some(b)) => format!("{a} → {b}"),

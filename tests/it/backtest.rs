@@ -622,6 +622,30 @@ fn a_journal_diff_lists_decisions_a_changed_hedge_trigger_alters() {
     assert!(row.contains("$0        $270"), "{row}");
 }
 
+/// One decision that differs is "1 decision differs:" (it read "1
+/// decisions differ:").
+#[test]
+fn a_diff_of_one_decision_says_decision_differs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = spx_mastery_text();
+    let (from, to) = ("layer_cap = 10% of capital", "layer_cap = 3% of capital");
+    assert!(text.contains(from));
+    let changed = dir.path().join("cap.vxs");
+    std::fs::write(&changed, text.replace(from, to)).expect("write");
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        changed.to_str().expect("utf-8"),
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // Only step 4's $4,600 is capped, at $3,000.
+    let text = crate::common::text(&out.stdout);
+    assert_eq!(text.lines().next(), Some("1 decision differs:"), "{text}");
+    assert!(text.contains("$4,600      $3,000"), "{text}");
+}
+
 /// `diff --journal` gives the report deltas too (it gave none): what each
 /// side decides of the journal, each metric from `run` of that side (its
 /// `--summary` and its decisions). The journal's P&L is the same on both.
