@@ -119,8 +119,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 
 /// The first line (1-based) where `a` and `b` differ, line ends included
 /// (a `\r\n`, a missing last `\n`); `None` when they are equal. With it,
-/// what differs when nothing on the screen would show it: the line end, or
-/// a byte-order mark.
+/// what differs when nothing on the screen would show it: a `\r\n` line
+/// end, a byte-order mark, a last line without its line end, spaces or tabs
+/// at the end of a line, blank lines at the end of the file.
 fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
     let (mut la, mut lb) = (a.split_inclusive('\n'), b.split_inclusive('\n'));
     let mut n = 1;
@@ -139,10 +140,26 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
                     && x.contains('\r')
                 {
                     Some("the line ends with `\\r\\n`; the canonical layout ends lines with `\\n`")
+                } else if !x.ends_with('\n') && x == y.trim_end_matches('\n') {
+                    Some(
+                        "the file's last line has no line end; the canonical layout ends it with `\\n`",
+                    )
+                } else if x
+                    .trim_end_matches(['\r', '\n'])
+                    .trim_end_matches([' ', '\t'])
+                    == y.trim_end_matches('\n')
+                {
+                    Some("spaces or tabs at the end of the line, which the canonical layout drops")
                 } else {
                     None
                 };
                 return Some((n, why));
+            }
+            (Some(x), None) if x.trim().is_empty() => {
+                return Some((
+                    n,
+                    Some("blank lines at the end of the file, which the canonical layout drops"),
+                ));
             }
             (x, y) if x != y => return Some((n, None)),
             _ => n += 1,

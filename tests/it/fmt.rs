@@ -548,7 +548,8 @@ fn fmt_check_names_the_first_line_that_differs() {
 }
 
 /// A difference nothing on the screen shows is named: `\r\n` line ends
-/// (a file from Windows) and a byte-order mark.
+/// (a file from Windows), a byte-order mark, a missing last line end,
+/// spaces or tabs at the end of a line, blank lines at the end.
 #[test]
 fn fmt_check_says_when_only_the_line_ends_or_a_bom_differ() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -577,6 +578,22 @@ fn fmt_check_says_when_only_the_line_ends_or_a_bom_differ() {
             "layout.vxs",
             "account {\n  capital = $1\n}\n",
             "(first difference at line 2)",
+        ),
+        // These three were named by line only, with nothing to see there.
+        (
+            "no-eol.vxs",
+            "account {\n    capital = $1\n}",
+            "(first difference at line 3: the file's last line has no line end; the canonical layout ends it with `\\n`)",
+        ),
+        (
+            "trailing-space.vxs",
+            "account {\n    capital = $1 \t\n}\n",
+            "(first difference at line 2: spaces or tabs at the end of the line, which the canonical layout drops)",
+        ),
+        (
+            "blank-at-end.vxs",
+            "account {\n    capital = $1\n}\n\n\n",
+            "(first difference at line 4: blank lines at the end of the file, which the canonical layout drops)",
         ),
     ];
     for (name, text, says) in cases {
