@@ -126,11 +126,17 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             let files = files.len();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
             // A file that cannot be read counts as an error: never "0 errors".
+            // With `--deny-warnings`, why a run without errors exits 1.
             say!(
-                "checked {}: {}, {}{}",
+                "checked {}: {}, {}{}{}",
                 plural(files, "file"),
                 plural(errors + unreadable, "error"),
                 plural(warnings, "warning"),
+                if args.deny_warnings && warnings > 0 {
+                    " (denied by --deny-warnings)"
+                } else {
+                    ""
+                },
                 match unreadable {
                     0 => String::new(),
                     n => format!(" ({} could not be read)", plural(n, "file")),

@@ -55,8 +55,16 @@ fn warnings_pass_unless_denied() {
     let out = vixshield(&["check", "strategies/aggressive.vxs"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("warning[W0103]"));
+    assert!(text(&out.stderr).ends_with("checked 1 file: 0 errors, 1 warning\n"));
     let out = vixshield(&["check", "--deny-warnings", "strategies/aggressive.vxs"]);
     assert_eq!(out.status.code(), Some(1));
+    // The summary says why a run without errors fails (it did not).
+    assert!(
+        text(&out.stderr)
+            .ends_with("checked 1 file: 0 errors, 1 warning (denied by --deny-warnings)\n"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// `diff` of a file against itself (the same path, or another spelling of
