@@ -97,6 +97,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 );
             }
             findings = true;
+        } else if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            // A pipe (`/dev/stdin` from `cat x.vxs |`) or a device has no
+            // file to rewrite: writing there failed with "no such file".
+            say!(
+                "error: cannot format `{}` in place: it is not a regular file (a pipe?); `fmt --stdout` writes the formatted text to stdout",
+                src.name()
+            );
+            trouble = true;
         } else if let Err(e) =
             // Through a link, keeping permissions and hard links; a crash
             // never leaves half a file (see `output::write_file`).

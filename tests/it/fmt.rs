@@ -465,6 +465,42 @@ fn fmt_check_reads_a_pipe_once() {
     }
 }
 
+/// `fmt` (rewriting) on a pipe has no file to rewrite: it says so and
+/// points to `--stdout` (exit 2); it said "cannot write `/dev/stdin`: no
+/// such file". A formatted text on a pipe needs no writing (exit 0).
+#[cfg(unix)]
+#[test]
+fn fmt_on_a_pipe_says_it_cannot_rewrite_it() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let formatted = std::fs::read(crate::common::root().join("strategies/spx-mastery.vxs"))
+        .expect("the strategy");
+    let unformatted = b"account {\n  capital=$1\n}\n".to_vec();
+    for (text, code) in [(formatted, 0), (unformatted, 2)] {
+        let mut child = crate::common::command_in(crate::common::root(), &["fmt", "/dev/stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&text)
+            .expect("written");
+        let out = child.wait_with_output().expect("it ends");
+        let err = crate::common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{err}");
+        if code == 2 {
+            assert_eq!(
+                err,
+                "error: cannot format `/dev/stdin` in place: it is not a regular file (a pipe?); `fmt --stdout` writes the formatted text to stdout\n"
+            );
+        }
+    }
+}
+
 /// `fmt --stdout` writes the formatted text to stdout and leaves the file
 /// as it was (a pipe works too); it takes one file, not with `--check`, and
 /// a file with syntax errors gives its diagnostics and no output.
