@@ -109,7 +109,7 @@ pub fn winch_meters_fully(bytes: &[u8]) -> bool {
 /// parse.
 pub fn host_metered_operators(bytes: &[u8]) -> usize {
     scan(bytes).map_or(0, |scan| {
-        scan.bodies.iter().map(|(_, sites)| sites.len()).sum()
+        scan.bodies.iter().map(|body| body.sites.len()).sum()
     })
 }
 
@@ -123,9 +123,8 @@ struct Scan {
     funcs: u32,
     /// It imports something.
     imports: bool,
-    /// Each function body (locals and code) with its `memory.copy` and
-    /// `memory.fill` operators.
-    bodies: Vec<(Range<usize>, Vec<BulkSite>)>,
+    /// Each function body.
+    bodies: Vec<Body>,
     /// Some operator keeps a per-byte or per-element cost (see
     /// [`has_variable_cost`]).
     per_element: bool,
@@ -160,6 +159,13 @@ fn scan(bytes: &[u8]) -> Option<Scan> {
             }
             Payload::FunctionSection(section) => scan.funcs = section.count(),
             Payload::CodeSectionEntry(body) => {
+                let mut locals = body.get_locals_reader().ok()?;
+                let mut local_bytes = 0_u64;
+                for _ in 0..locals.get_count() {
+                    let (count, ty) = locals.read().ok()?;
+                    local_bytes = local_bytes.saturating_add(u64::from(count) * local_size(ty));
+                }
+                let code_start = locals.original_position();
                 let mut sites = Vec::new();
                 if may_have_bulk(bytes.get(body.range())?) {
                     let mut ops = body.get_operators_reader().ok()?;
@@ -177,7 +183,12 @@ fn scan(bytes: &[u8]) -> Option<Scan> {
                         sites.push(BulkSite { at, fill });
                     }
                 }
-                scan.bodies.push((body.range(), sites));
+                scan.bodies.push(Body {
+                    range: body.range(),
+                    code_start,
+                    local_blocks: local_blocks(local_bytes),
+                    sites,
+                });
             }
             _ => {}
         }
@@ -202,6 +213,48 @@ pub const BULK_CALL_COST: u64 = 10;
 /// `log2(BULK_BLOCK_BYTES)`.
 const BULK_BLOCK_SHIFT: i32 = 6;
 const _: () = assert!(1 << BULK_BLOCK_SHIFT == BULK_BLOCK_BYTES);
+
+/// The locals a function may declare without being charged for them, in
+/// bytes (16 of type i64 or f64, 32 of type i32 or f32).
+pub const FREE_LOCAL_BYTES: u64 = 128;
+
+/// How many bytes of locals beyond [`FREE_LOCAL_BYTES`] cost
+/// [`BULK_BLOCK_COST`] fuel units at each call: one iteration of the
+/// counting loop `meter_bulk_memory` puts at the start of the function.
+///
+/// The baseline compiler zeroes every declared local with a store of its
+/// own each time the function is entered, which no fuel paid for: a loop
+/// calling a function of 49,990 i64 locals spent 10 million units in 26.6 s
+/// (a call costs a few units, its 50,000 stores about 12 µs), so the default
+/// budget would have lasted 44 minutes. Charged, it runs out in about 0.6 s.
+pub const LOCAL_BLOCK_BYTES: u64 = 16;
+
+/// The bytes a local of type `ty` takes in a frame.
+fn local_size(ty: wasmtime::wasmparser::ValType) -> u64 {
+    use wasmtime::wasmparser::ValType;
+    match ty {
+        ValType::I32 | ValType::F32 => 4,
+        ValType::I64 | ValType::F64 | ValType::Ref(_) => 8,
+        ValType::V128 => 16,
+    }
+}
+
+/// The counting loop's iterations for `bytes` of declared locals.
+fn local_blocks(bytes: u64) -> u32 {
+    u32::try_from(bytes.saturating_sub(FREE_LOCAL_BYTES) / LOCAL_BLOCK_BYTES).unwrap_or(u32::MAX)
+}
+
+/// One function body of a module.
+struct Body {
+    /// Its bytes (locals and code).
+    range: Range<usize>,
+    /// Where its code starts, after the locals.
+    code_start: usize,
+    /// Iterations of the counting loop that pays for its locals.
+    local_blocks: u32,
+    /// Its `memory.copy` and `memory.fill` operators.
+    sites: Vec<BulkSite>,
+}
 
 /// A `memory.copy` or `memory.fill` at `at` (its bytes in the module).
 struct BulkSite {
@@ -252,7 +305,11 @@ pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Metering> {
             winch_meters_fully: true,
         });
     };
-    let rewrite = !scan.imports && scan.bodies.iter().any(|(_, sites)| !sites.is_empty());
+    let rewrite = !scan.imports
+        && scan
+            .bodies
+            .iter()
+            .any(|body| !body.sites.is_empty() || body.local_blocks > 0);
     let module = if rewrite {
         Some(rewrite_bulk(bytes, &scan)?)
     } else {
@@ -268,9 +325,12 @@ pub(crate) fn meter_bulk_memory(bytes: &[u8]) -> Option<Metering> {
 /// not to parse after all.
 fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
     let bodies = &scan.bodies;
-    // Both helpers take three i32s and return nothing.
+    // Both helpers take three i32s and return nothing; the one that pays
+    // for locals, appended only when a function needs it, takes one.
     let helper_type = scan.types?;
     let (copy_fn, fill_fn) = (scan.funcs, scan.funcs.checked_add(1)?);
+    let charge = bodies.iter().any(|body| body.local_blocks > 0);
+    let (charge_type, charge_fn) = (helper_type.checked_add(1)?, scan.funcs.checked_add(2)?);
 
     let mut out = wasm_encoder::Module::new();
     let mut sections = BinaryReader::new(bytes, 0);
@@ -285,9 +345,13 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
                 let mut entries = BinaryReader::new(data, start);
                 let count = entries.read_var_u32().ok()?;
                 let mut data = Vec::with_capacity(size + 8);
-                wasm_encoder::Encode::encode(&count.checked_add(1)?, &mut data);
+                let added = if charge { 2 } else { 1 };
+                wasm_encoder::Encode::encode(&count.checked_add(added)?, &mut data);
                 data.extend_from_slice(entries.read_bytes(entries.bytes_remaining()).ok()?);
                 data.extend_from_slice(&HELPER_TYPE);
+                if charge {
+                    data.extend_from_slice(&CHARGE_TYPE);
+                }
                 out.section(&RawSection { id, data: &data });
             }
             FUNCTION_SECTION => {
@@ -300,13 +364,31 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
                     section.function(ty.ok()?);
                 }
                 section.function(helper_type).function(helper_type);
+                if charge {
+                    section.function(charge_type);
+                }
                 out.section(&section);
             }
             CODE_SECTION => {
                 let mut code = CodeSection::new();
-                for (range, sites) in bodies {
-                    let mut body = Vec::with_capacity(range.len() + sites.len() * 2);
+                for Body {
+                    range,
+                    code_start,
+                    local_blocks,
+                    sites,
+                } in bodies
+                {
+                    let mut body = Vec::with_capacity(range.len() + sites.len() * 2 + 8);
                     let mut from = range.start;
+                    if *local_blocks > 0 {
+                        // The locals, then `(call $charge (i32.const blocks))`.
+                        body.extend_from_slice(bytes.get(from..*code_start)?);
+                        body.push(I32_CONST);
+                        wasm_encoder::Encode::encode(&local_blocks.cast_signed(), &mut body);
+                        body.push(CALL);
+                        wasm_encoder::Encode::encode(&charge_fn, &mut body);
+                        from = *code_start;
+                    }
                     for site in sites {
                         body.extend_from_slice(bytes.get(from..site.at.start)?);
                         body.push(CALL);
@@ -319,6 +401,9 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
                 }
                 code.function(&metered_helper(false));
                 code.function(&metered_helper(true));
+                if charge {
+                    code.function(&charge_helper());
+                }
                 out.section(&code);
             }
             _ => {
@@ -332,11 +417,39 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
 /// `(func (param i32 i32 i32))` in the binary format: the function type
 /// tag, three parameters of type i32 (0x7F), no results.
 const HELPER_TYPE: [u8; 6] = [0x60, 3, 0x7F, 0x7F, 0x7F, 0];
+/// `(func (param i32))`: the type of the helper that pays for locals.
+const CHARGE_TYPE: [u8; 4] = [0x60, 1, 0x7F, 0];
 const TYPE_SECTION: u8 = 1;
 const FUNCTION_SECTION: u8 = 3;
 const CODE_SECTION: u8 = 10;
 /// The `call` opcode.
 const CALL: u8 = 0x10;
+/// The `i32.const` opcode.
+const I32_CONST: u8 = 0x41;
+
+/// The helper called at the start of a function with more than
+/// [`FREE_LOCAL_BYTES`] of locals, with the number of [`LOCAL_BLOCK_BYTES`]
+/// blocks beyond them (at least 1): a counting loop of that many iterations,
+/// [`BULK_BLOCK_COST`] fuel units each.
+///
+/// ```wat
+/// (func $charge (param $blocks i32)
+///   (loop $count
+///     (br_if $count (local.tee $blocks (i32.sub (local.get $blocks) (i32.const 1))))))
+/// ```
+fn charge_helper() -> Function {
+    let mut f = Function::new([]);
+    f.instructions()
+        .loop_(BlockType::Empty)
+        .local_get(0)
+        .i32_const(1)
+        .i32_sub()
+        .local_tee(0)
+        .br_if(0)
+        .end()
+        .end();
+    f
+}
 
 /// The helper `meter_bulk_memory` calls in place of `memory.copy` or, with
 /// `fill`, `memory.fill`.
@@ -372,7 +485,8 @@ fn metered_helper(fill: bool) -> Function {
 #[cfg(test)]
 mod tests {
     use super::{
-        Operator, Parser, Payload, host_metered_operators, meter_bulk_memory, winch_meters_fully,
+        FREE_LOCAL_BYTES, LOCAL_BLOCK_BYTES, Operator, Parser, Payload, host_metered_operators,
+        meter_bulk_memory, winch_meters_fully,
     };
 
     #[allow(clippy::expect_used)]
@@ -517,6 +631,51 @@ mod tests {
         assert_eq!(exports, vec![("memory".into(), 0), ("a".into(), 0)]);
         assert_eq!(custom[0], ("keep".into(), b"these bytes".to_vec()));
         assert_eq!((exports, custom), exports_and_custom(&bytes));
+    }
+
+    /// A function with more locals than are free starts with a call to a
+    /// third appended function, with the blocks to charge; one with no more
+    /// than that is left alone, and a module of only such functions too.
+    #[test]
+    #[allow(clippy::expect_used)]
+    fn many_locals_become_a_call_to_a_third_appended_function() {
+        let free = FREE_LOCAL_BYTES / 8;
+        let bytes = wat::parse_str(format!(
+            r#"(module
+                (memory 1)
+                (func $fat (param i32) (local {}) (local v128 i32)
+                  (memory.fill (local.get 0) (i32.const 0) (i32.const 8)))
+                (func $lean (local {})))"#,
+            "i64 ".repeat(1000),
+            "i64 ".repeat(usize::try_from(free).expect("small"))
+        ))
+        .expect("the test's WAT parses");
+        let metered = rewritten_and_valid(&bytes);
+        let blocks = (1000 * 8 + 16 + 4 - FREE_LOCAL_BYTES) / LOCAL_BLOCK_BYTES;
+        assert_eq!(
+            bulk_ops_and_calls(&metered),
+            vec![
+                (vec![], vec![4, 3]),
+                (vec![], vec![]),
+                (vec![false], vec![]),
+                (vec![true], vec![]),
+                (vec![], vec![]),
+            ]
+        );
+        // The charge's argument: `i32.const blocks` right before the call.
+        let mut ops = Vec::new();
+        for payload in Parser::new(0).parse_all(&metered) {
+            if let Payload::CodeSectionEntry(body) = payload.expect("parses") {
+                let mut reader = body.get_operators_reader().expect("parses");
+                let first = reader.read().expect("parses");
+                ops.push(matches!(first, Operator::I32Const { value } if i64::from(value) == i64::try_from(blocks).expect("small")));
+            }
+        }
+        assert_eq!(ops, vec![true, false, false, false, false]);
+
+        let lean = wat::parse_str(format!("(module (func (local {})))", "i64 ".repeat(16)))
+            .expect("the test's WAT parses");
+        assert!(meter_bulk_memory(&lean).is_some_and(|m| m.module.is_none()));
     }
 
     /// The metered operators do what the originals do: a file with one

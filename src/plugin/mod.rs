@@ -35,8 +35,9 @@ pub use manifest::{
     ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,
 };
 pub use metering::{
-    BRANCH_COST, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, REF_FUNC_COST,
-    RUNTIME_CALL_COST, host_metered_operators, winch_meters_fully,
+    BRANCH_COST, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, FREE_LOCAL_BYTES,
+    LOCAL_BLOCK_BYTES, REF_FUNC_COST, RUNTIME_CALL_COST, host_metered_operators,
+    winch_meters_fully,
 };
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
 pub use runner::{PluginSetup, WasmRunner, signature};

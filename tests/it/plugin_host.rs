@@ -285,6 +285,80 @@ fn operators_that_call_the_runtime_cost_their_time() {
     }
 }
 
+/// The baseline compiler zeroes a function's locals on every call, one
+/// store per 8 bytes, which no operator pays for: a loop calling a function
+/// of 49,990 i64 locals spent 10 million fuel units in 26.6 s, so the
+/// default budget would have lasted some 44 minutes. A call now pays
+/// `BULK_BLOCK_COST` per `LOCAL_BLOCK_BYTES` of locals beyond
+/// `FREE_LOCAL_BYTES`, the same on every tier; a function with no more than
+/// that is charged nothing more.
+#[test]
+fn a_call_pays_for_the_locals_it_zeroes() {
+    use vixshield::plugin::{BULK_BLOCK_COST, FREE_LOCAL_BYTES, LOCAL_BLOCK_BYTES};
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/endless_loop.wat")).unwrap();
+    let head = &scaffold[..scaffold.find("  (func (export \"vxs_compute\")").unwrap()];
+    // `$callee` declares `locals` i64s; `vxs_compute` calls it once per bar.
+    let module = |locals: usize| {
+        wat::parse_str(format!(
+            r#"{head}
+  (func $callee (local {}))
+  (func (export "vxs_compute") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (local $i i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get 2)))
+      (call $callee)
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (i32.const 0)))"#,
+            "i64 ".repeat(locals)
+        ))
+        .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bars: Vec<f64> = (0..10).map(f64::from).collect();
+    let free = usize::try_from(FREE_LOCAL_BYTES / 8).unwrap();
+    let mut fuel_by_tier = Vec::new();
+    for tiering in [Tiering::Adaptive, Tiering::Baseline, Tiering::Optimized] {
+        let host = tier_host(tiering);
+        let fuel = |name: &str, locals: usize| {
+            let m = install(dir.path(), name, &module(locals), "");
+            host.load(&m)
+                .unwrap()
+                .compute(&[&bars], &[])
+                .unwrap()
+                .fuel_used
+        };
+        let (none, free_ones, many) = (fuel("none", 0), fuel("free", free), fuel("many", 49_990));
+        assert_eq!(free_ones, none, "{tiering:?}");
+        let blocks = (49_990 * 8 - FREE_LOCAL_BYTES) / LOCAL_BLOCK_BYTES;
+        let per_call = (many - none) / 10;
+        assert!(
+            (blocks * BULK_BLOCK_COST..blocks * BULK_BLOCK_COST + 10).contains(&per_call),
+            "{tiering:?}: {per_call} units per call for {blocks} blocks"
+        );
+        fuel_by_tier.push((none, many));
+    }
+    assert!(
+        fuel_by_tier.windows(2).all(|w| w[0] == w[1]),
+        "{fuel_by_tier:?}"
+    );
+
+    // So a budget of 10^8 runs out after some 800 such calls (uncharged,
+    // all 3,000 ran on it).
+    let m = install(
+        dir.path(),
+        "fat",
+        &module(49_990),
+        "[limits]\nfuel = 100_000_000\n",
+    );
+    let plugin = tier_host(Tiering::Baseline).load(&m).unwrap();
+    let t = Instant::now();
+    let err = plugin.compute(&[&[0.0; 3000]], &[]).unwrap_err();
+    assert!(matches!(err, PluginError::OutOfFuel { .. }), "{err}");
+    assert!(t.elapsed() < QUICK, "{:?}", t.elapsed());
+}
+
 /// A module Cranelift takes seconds over and Winch milliseconds (never
 /// called): one function of 3,000 additions among 1,000 locals, a loop
 /// every 50, the locals live across them. With `table_op`, a `table.fill`
