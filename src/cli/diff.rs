@@ -523,7 +523,15 @@ fn print_changes(
             }
             Format::Human => {
                 if changed.is_empty() {
-                    writeln!(w, "no decision differs")?;
+                    if args.backtest {
+                        // A condor is matched on its entry, step and size;
+                        // its exit and its hedges show in the report only
+                        // (a hedge trigger changed: no condor differs, and
+                        // the hedge P&L does).
+                        writeln!(w, "no condor differs in its entry, step or size")?;
+                    } else {
+                        writeln!(w, "no decision differs")?;
+                    }
                 } else {
                     match changed.len() {
                         1 => writeln!(w, "1 decision differs:")?,

@@ -576,6 +576,40 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     );
 }
 
+/// Over a backtest, a condor is matched on its entry, step and size; a
+/// hedge trigger changed moves none of them and changes the hedge P&L. The
+/// diff said "no decision differs" above a report with the hedge P&L
+/// changed, as if the hedges had decided nothing; it says what it compared.
+#[test]
+fn a_backtest_diff_says_what_no_condor_differs_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("the strategy");
+    assert!(text.contains("or rsi(vix, 14) > 70"));
+    let new = dir.path().join("trigger.vxs");
+    std::fs::write(
+        &new,
+        text.replace("or rsi(vix, 14) > 70", "or rsi(vix, 14) > 30"),
+    )
+    .expect("write");
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        new.to_str().unwrap_or_default(),
+        "--backtest",
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2019-12-31",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = crate::common::text(&out.stdout);
+    assert!(
+        text.starts_with("no condor differs in its entry, step or size\n\nreport:\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  hedge P&L "), "{text}");
+}
+
 /// A hedge trigger changed alters what the hedges buy, with every step,
 /// size, max loss and budget the same: `diff --journal` lists those
 /// decisions with their hedge buys (the budgets of the layers that buy, as
