@@ -359,6 +359,55 @@ fn a_call_pays_for_the_locals_it_zeroes() {
     assert!(t.elapsed() < QUICK, "{:?}", t.elapsed());
 }
 
+/// The compilers' time and memory grow with a module's functions and types,
+/// whatever their size: 999,990 empty functions (4 MB) took Winch, which has
+/// no deadline, 20–28 s and 5.2 GB. A module with more than the host
+/// accepts is refused before it is compiled, by `plugin inspect` too.
+#[test]
+fn too_many_functions_or_types_are_refused_before_compiling() {
+    use vixshield::plugin::{MAX_FUNCTIONS, MAX_TYPES};
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let end = scaffold.rfind(')').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "funcs",
+            "(func)".repeat(MAX_FUNCTIONS as usize),
+            "function count of 20003,",
+        ),
+        (
+            "types",
+            (0..MAX_TYPES)
+                .map(|i| {
+                    format!(
+                        "(type (func (param i32) (result {})))",
+                        "i64 ".repeat(i as usize % 9 + 1)
+                    )
+                })
+                .collect::<String>(),
+            "type count of 10003,",
+        ),
+    ];
+    for (name, extra, count) in cases {
+        let m = install(
+            dir.path(),
+            name,
+            &wat::parse_str(format!("{}{extra})", &scaffold[..end])).unwrap(),
+            "",
+        );
+        let t = Instant::now();
+        let err = host().load(&m).unwrap_err().to_string();
+        assert!(
+            err.contains(count) && err.contains("more than the"),
+            "{err}"
+        );
+        let bytes = std::fs::read(m.wasm_path()).unwrap();
+        assert_eq!(host().describe(&m, &bytes).unwrap_err().to_string(), err);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+}
+
 /// A module Cranelift takes seconds over and Winch milliseconds (never
 /// called): one function of 3,000 additions among 1,000 locals, a loop
 /// every 50, the locals live across them. With `table_op`, a `table.fill`
