@@ -28,8 +28,9 @@ pub(crate) use error::MISSING_MODULE_HINT;
 pub use error::{LineCol, PluginError};
 pub use host::{
     COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadOrigin,
-    LoadedPlugin, MAX_FUEL, MAX_FUNCTIONS, MAX_MEMORY_MIB, MAX_TYPES, MAX_WASM_STACK, ModuleInfo,
-    ModuleItem, PluginHost, TIER_UP_FUEL_PER_BYTE, Tier, Tiering,
+    LoadedPlugin, MAX_CODE_BYTES, MAX_FUEL, MAX_FUNCTION_BYTES, MAX_FUNCTIONS, MAX_MEMORY_MIB,
+    MAX_TYPES, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost, TIER_UP_FUEL_PER_BYTE, Tier,
+    Tiering,
 };
 pub use manifest::{
     ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,
