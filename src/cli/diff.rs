@@ -468,6 +468,15 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Kind::Count => Some(v.to_string()),
     };
     let plus = |positive: bool| if positive { "+" } else { "" };
+    // Two places, or as many as show the change at all: `1.62 → 1.63
+    // (+0.004)`, not `(+0.00)` beside two values that differ.
+    let places = |d: f64| {
+        let mut p = 2;
+        while p < 12 && d != 0.0 && (d * 10f64.powi(p)).round() == 0.0 {
+            p += 1;
+        }
+        p as usize
+    };
     let change = |a: &str, b: &str| match kind {
         Kind::Money => {
             let d = b.parse::<Decimal>().ok()?.checked_sub(a.parse().ok()?)?;
@@ -475,11 +484,11 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         }
         Kind::Percent => {
             let d = (b.parse::<f64>().ok()? - a.parse::<f64>().ok()?) * 100.0;
-            Some(format!("{}{d:.2} pp", plus(d > 0.0)))
+            Some(format!("{}{d:.*} pp", plus(d > 0.0), places(d)))
         }
         Kind::Ratio => {
             let d = b.parse::<f64>().ok()? - a.parse::<f64>().ok()?;
-            Some(format!("{}{d:.2}", plus(d > 0.0)))
+            Some(format!("{}{d:.*}", plus(d > 0.0), places(d)))
         }
         Kind::Count => {
             let d = b.parse::<i128>().ok()? - a.parse::<i128>().ok()?;
@@ -641,4 +650,25 @@ fn print_changes(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::delta_row;
+
+    fn change(key: &str, old: &str, new: &str) -> String {
+        let [_, _, _, c] = delta_row(&(key.into(), Some(old.into()), Some(new.into())));
+        c
+    }
+
+    /// A change too small for two places shows its first digit: `1.62 →
+    /// 1.63` read `(+0.00)` (found by the PR-review audit).
+    #[test]
+    fn a_small_change_shows_a_digit() {
+        assert_eq!(change("sharpe", "1.621", "1.625"), "(+0.004)");
+        assert_eq!(change("sharpe", "0.5", "0.7"), "(+0.20)");
+        assert_eq!(change("cagr", "0.024", "0.02400003"), "(+0.000003 pp)");
+        assert_eq!(change("cagr", "0.02", "0.03"), "(+1.00 pp)");
+        assert_eq!(change("sortino", "0.9", "0.9"), "(0.00)");
+    }
 }
