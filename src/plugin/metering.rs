@@ -215,7 +215,9 @@ const BULK_BLOCK_SHIFT: i32 = 6;
 const _: () = assert!(1 << BULK_BLOCK_SHIFT == BULK_BLOCK_BYTES);
 
 /// The locals a function may declare without being charged for them, in
-/// bytes (16 of type i64 or f64, 32 of type i32 or f32).
+/// bytes (16 of type i64 or f64, 32 of type i32 or f32); only whole
+/// [`LOCAL_BLOCK_BYTES`] beyond are charged, so a function with less than
+/// 144 bytes (17 i64s) is left alone.
 pub const FREE_LOCAL_BYTES: u64 = 128;
 
 /// How many bytes of locals beyond [`FREE_LOCAL_BYTES`] cost
