@@ -105,6 +105,19 @@ pub struct HedgeDecision {
     pub trigger_values: Vec<Leaf>,
 }
 
+impl HedgeDecision {
+    /// Whether the layer buys with this decision, as the backtest decides:
+    /// active, its trigger fired (or it has none), a budget left, and the
+    /// entry not blocked (a blocked decision enters no condor, so it buys no
+    /// hedge either).
+    pub fn buys(&self, blocked: bool) -> bool {
+        !blocked
+            && self.active
+            && matches!(self.trigger, Trigger::Fired | Trigger::Always)
+            && self.budget > Decimal::ZERO
+    }
+}
+
 /// A value a condition read at the decision's bar: `rsi(vix, 14) = 73.2`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Leaf {

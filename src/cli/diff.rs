@@ -5,7 +5,6 @@ use super::backtest::Assumptions;
 use super::common::{self, MarketArgs};
 use super::{Format, exit};
 use crate::compile::Compiled;
-use crate::decision::Trigger;
 use crate::model::Strategy;
 use crate::money::{fmt_money, fmt_percent};
 use crate::plugin::PluginSetup;
@@ -144,11 +143,7 @@ impl Compared {
             buys: d
                 .hedges
                 .iter()
-                .filter(|h| {
-                    h.active
-                        && matches!(h.trigger, Trigger::Fired | Trigger::Always)
-                        && h.budget > Decimal::ZERO
-                })
+                .filter(|h| h.buys(d.blocked))
                 .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
         }
     }

@@ -100,6 +100,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 // its trigger fired (or none), a budget left after the guards.
                 for h in d.hedges.iter().filter(|h| h.active) {
                     let verdict = match h.trigger {
+                        _ if d.blocked => "no buy (a guard blocks the entry)",
                         _ if h.budget <= Decimal::ZERO => "no buy (nothing to spend)",
                         Trigger::Always => "buy (no trigger)",
                         Trigger::Fired => "buy (trigger fired)",

@@ -576,6 +576,52 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
     );
 }
 
+/// A blocked decision enters no condor and so buys no hedge, as the
+/// backtest decides: `next` says `no buy (a guard blocks the entry)` and a
+/// journal diff counts no hedge buys for it. `next` said `buy (no trigger)`
+/// above its BLOCKED line, and the diff counted the budget as bought (found
+/// by the review of d415264).
+#[test]
+fn a_blocked_decision_buys_no_hedge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("the strategy");
+    let trigger = "    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9)\n        or rsi(vix, 14) > 70\n";
+    assert!(text.contains(trigger));
+    let always = dir.path().join("always.vxs");
+    std::fs::write(&always, text.replace(trigger, "")).expect("write");
+    let always = always.to_str().unwrap_or_default();
+    // The day before the FOMC meeting of 2020-04-29: blocked.
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2020-04-28,100\n").expect("write");
+    let journal = journal.to_str().unwrap_or_default();
+    let out = vixshield(&["next", always, "--journal", journal]);
+    let text = crate::common::text(&out.stdout);
+    assert!(text.contains("\nBLOCKED: "), "{text}");
+    assert!(
+        text.contains("hedge front: budget $150, no buy (a guard blocks the entry)\n"),
+        "{text}"
+    );
+    // Only the first decision, before any trade and not blocked, differs.
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        always,
+        "--journal",
+        journal,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let trades: Vec<_> = v["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .map(|c| c["trade"].as_u64())
+        .collect();
+    assert_eq!(trades, [Some(0)], "{v}");
+}
+
 /// Over a backtest, a condor is matched on its entry, step and size; a
 /// hedge trigger changed moves none of them and changes the hedge P&L. The
 /// diff said "no decision differs" above a report with the hedge P&L
