@@ -410,7 +410,8 @@ fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
 /// What `diff --journal --format json` lists, from `run --format json` of
 /// each side: the decisions whose step, size, blocked flag, max loss, hedge
 /// budgets (all layers, summed) or hedge buys (the budgets of the active
-/// layers whose trigger fired or that have none) differ.
+/// layers whose trigger fired or that have none, none when the decision is
+/// blocked) differ.
 fn journal_diff_from_runs(
     a: &[serde_json::Value],
     b: &[serde_json::Value],
@@ -422,7 +423,8 @@ fn journal_diff_from_runs(
             .iter()
             .filter(|h| {
                 !buying
-                    || (h["active"] == true
+                    || (d["blocked"] == false
+                        && h["active"] == true
                         && (h["trigger"] == "fired" || h["trigger"] == "always"))
             })
             .map(|h| {
@@ -764,6 +766,7 @@ fn a_journal_diff_gives_the_report_deltas() {
             .sum();
         let buys: rust_decimal::Decimal = decisions
             .iter()
+            .filter(|d| d["blocked"] == false)
             .flat_map(|d| d["hedges"].as_array().expect("hedges").iter())
             .filter(|h| {
                 h["active"] == true && (h["trigger"] == "fired" || h["trigger"] == "always")
