@@ -401,6 +401,16 @@ fn spx_mastery_text() -> String {
     .expect("the strategy")
 }
 
+/// spx-mastery with `from` (which it must hold) replaced by `to`, written to
+/// `name` in `dir`; its path.
+fn spx_mastery_variant(dir: &std::path::Path, name: &str, from: &str, to: &str) -> String {
+    let text = spx_mastery_text();
+    assert!(text.contains(from), "{from}");
+    let path = dir.join(name);
+    std::fs::write(&path, text.replace(from, to)).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
 fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
     let out = vixshield(&["run", strategy, "--journal", journal, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{strategy}");
@@ -586,12 +596,9 @@ fn a_journal_diff_lists_decisions_a_guard_added_blocks() {
 #[test]
 fn a_blocked_decision_buys_no_hedge() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("the strategy");
     let trigger = "    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9)\n        or rsi(vix, 14) > 70\n";
-    assert!(text.contains(trigger));
-    let always = dir.path().join("always.vxs");
-    std::fs::write(&always, text.replace(trigger, "")).expect("write");
-    let always = always.to_str().unwrap_or_default();
+    let always = spx_mastery_variant(dir.path(), "always.vxs", trigger, "");
+    let always = always.as_str();
     // The day before the FOMC meeting of 2020-04-29: blocked.
     let journal = dir.path().join("j.csv");
     std::fs::write(&journal, "date,pnl\n2020-04-28,100\n").expect("write");
@@ -631,18 +638,16 @@ fn a_blocked_decision_buys_no_hedge() {
 #[test]
 fn a_backtest_diff_says_what_no_condor_differs_in() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("the strategy");
-    assert!(text.contains("or rsi(vix, 14) > 70"));
-    let new = dir.path().join("trigger.vxs");
-    std::fs::write(
-        &new,
-        text.replace("or rsi(vix, 14) > 70", "or rsi(vix, 14) > 30"),
-    )
-    .expect("write");
+    let new = spx_mastery_variant(
+        dir.path(),
+        "trigger.vxs",
+        "or rsi(vix, 14) > 70",
+        "or rsi(vix, 14) > 30",
+    );
     let out = vixshield(&[
         "diff",
         "strategies/spx-mastery.vxs",
-        new.to_str().unwrap_or_default(),
+        &new,
         "--backtest",
         "--from",
         "2019-01-01",
@@ -666,15 +671,13 @@ fn a_backtest_diff_says_what_no_condor_differs_in() {
 #[test]
 fn a_journal_diff_lists_decisions_a_changed_hedge_trigger_alters() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = spx_mastery_text();
-    let (from, to) = ("or rsi(vix, 14) > 70", "or rsi(vix, 14) > 30");
-    assert!(text.contains(from));
-    let changed = dir.path().join("trigger.vxs");
-    std::fs::write(&changed, text.replace(from, to)).expect("write");
-    let (old, new) = (
-        "strategies/spx-mastery.vxs",
-        changed.to_str().expect("utf-8"),
+    let changed = spx_mastery_variant(
+        dir.path(),
+        "trigger.vxs",
+        "or rsi(vix, 14) > 70",
+        "or rsi(vix, 14) > 30",
     );
+    let (old, new) = ("strategies/spx-mastery.vxs", changed.as_str());
     let journal = "tests/fixtures/journals/progression.csv";
     let want = journal_diff_from_runs(&run_decisions(old, journal), &run_decisions(new, journal));
     assert!(!want.is_empty());
@@ -709,15 +712,16 @@ fn a_journal_diff_lists_decisions_a_changed_hedge_trigger_alters() {
 #[test]
 fn a_diff_of_one_decision_says_decision_differs() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = spx_mastery_text();
-    let (from, to) = ("layer_cap = 10% of capital", "layer_cap = 3% of capital");
-    assert!(text.contains(from));
-    let changed = dir.path().join("cap.vxs");
-    std::fs::write(&changed, text.replace(from, to)).expect("write");
+    let changed = spx_mastery_variant(
+        dir.path(),
+        "cap.vxs",
+        "layer_cap = 10% of capital",
+        "layer_cap = 3% of capital",
+    );
     let out = vixshield(&[
         "diff",
         "strategies/spx-mastery.vxs",
-        changed.to_str().expect("utf-8"),
+        &changed,
         "--journal",
         "tests/fixtures/journals/progression.csv",
     ]);

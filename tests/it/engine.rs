@@ -194,6 +194,14 @@ roll {
 }
 "#;
 
+/// [`CARRY`] with a layer cap.
+fn carry_with_cap(cap: &str) -> String {
+    CARRY.replace(
+        "    round = nearest $100\n",
+        &format!("    round = nearest $100\n    layer_cap = {cap}\n"),
+    )
+}
+
 #[test]
 fn a_carried_roll_is_said_apart_from_the_profit_it_adds_to() {
     // $100 × 0.55 = $55, carried (no layer at step 1); then $200 × 0.55 =
@@ -264,10 +272,7 @@ fn a_cap_of_equity_shows_how_it_came_about() {
     // second loss it binds on step 3's $2,600. It read `(cap $1,900 not
     // binding)` and `capped at $1,900`, which a spreadsheet could not check
     // without the equity (found by the spreadsheet audit).
-    let text = CARRY.replace(
-        "    round = nearest $100\n",
-        "    round = nearest $100\n    layer_cap = 2% of equity\n",
-    );
+    let text = carry_with_cap("2% of equity");
     let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-2246), dec!(-1500)])).expect("runs");
     let step = |i: usize| d[i].derivation()[1].clone();
@@ -289,10 +294,7 @@ fn a_cap_of_equity_shows_how_it_came_about() {
         step(2)
     );
     // A cap of capital that is a round figure reads as before.
-    let text = CARRY.replace(
-        "    round = nearest $100\n",
-        "    round = nearest $100\n    layer_cap = 10% of capital\n",
-    );
+    let text = carry_with_cap("10% of capital");
     let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-900)])).expect("runs");
     assert!(
@@ -307,10 +309,7 @@ fn a_cap_of_equity_below_zero_says_it_counts_as_zero() {
     // A loss past the capital leaves equity at -$1,000; 2% of it is
     // taken as of $0 (README: an equity at or below zero counts as $0).
     // It read `capped at 2% of equity -$1,000 = $0`, which is -$20.
-    let text = CARRY.replace(
-        "    round = nearest $100\n",
-        "    round = nearest $100\n    layer_cap = 2% of equity\n",
-    );
+    let text = carry_with_cap("2% of equity");
     let (s, c) = checked("cap.vxs", text);
     let d = eval::run(&s, &c, None, &trades(&[dec!(-101000)])).expect("runs");
     assert_eq!(d[1].size, dec!(0));
