@@ -21,7 +21,9 @@
 //!   SPX/10, its strikes on a 1-point grid, `wing_width` and the slippage in
 //!   its points (the slippage a tenth of `slippage`, which is in SPX points);
 //! - contracts = the engine's size ÷ the stop per contract (the step's max loss
-//!   % × the credit), whole contracts; fewer than one skips the entry;
+//!   % × the credit), whole contracts, at most `u32::MAX` (a hedge layer's
+//!   count too; the trade's max loss, costs and P&L are those of the count
+//!   it holds); fewer than one skips the entry;
 //! - marked to market at every close; exit at the profit target (`take_profit`
 //!   of the credit, or `target_return` of the condor's margin risk, whichever is
 //!   nearer), at the step's max loss, at `exit_dte`, or at expiry at intrinsic
@@ -948,8 +950,11 @@ fn enter(
             ),
         ));
     }
-    let n = contracts as u32;
-    let cn = contracts;
+    // At most `u32::MAX` contracts, the count the trade records: its max
+    // loss, costs and P&L are all that count's (a size of trillions once
+    // recorded `u32::MAX` contracts with the max loss of all it wanted).
+    let cn = contracts.min(f64::from(u32::MAX));
+    let n = cn as u32;
     let entry_costs = cn * 4.0 * f(c.commission);
     let risk = (width - credit) * 100.0 * cn;
     let mut target = f64::INFINITY;
@@ -1002,7 +1007,8 @@ fn enter(
         if unit <= 0.0 {
             continue;
         }
-        let k = (f(hd.budget) / unit).floor();
+        // At most `u32::MAX`, as the condor's count: the cost is what it holds.
+        let k = (f(hd.budget) / unit).floor().min(f64::from(u32::MAX));
         if k < 1.0 {
             continue;
         }

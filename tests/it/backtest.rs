@@ -2067,3 +2067,41 @@ fn the_sharpe_ratio_says_its_standard_error() {
     );
     assert!(v["sharpe_se"].is_null(), "{v}");
 }
+
+/// A size of more contracts than a `u32` holds buys `u32::MAX` of them, and
+/// the trade's max loss and its hedges' cost are that count's: they were
+/// the whole size's (a max loss of $100 trillion on the `u32::MAX`
+/// contracts recorded, $23,283 a contract on a 25-point condor).
+#[test]
+fn a_size_past_u32_max_contracts_is_priced_on_the_contracts_it_holds() {
+    use rust_decimal::Decimal;
+    use vixshield::backtest::Config;
+    let text = std::fs::read_to_string(format!(
+        "{}/strategies/conservative.vxs",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the strategy")
+    .replace("$100,000", "$100,000,000,000,000,000");
+    let config = Config {
+        from: "2020-01-01".parse().ok(),
+        to: "2020-06-30".parse().ok(),
+        ..Config::default()
+    };
+    let (bt, _) = library_backtest_source("big.vxs", text, &config);
+    assert!(!bt.trades.is_empty());
+    let mut hedges = 0;
+    for t in &bt.trades {
+        assert_eq!(t.contracts, u32::MAX, "{t:?}");
+        let n = Decimal::from(t.contracts);
+        // A 25-point condor loses at most $2,500 a contract.
+        assert!(t.max_loss / n <= Decimal::from(2_500), "{t:?}");
+        for h in &t.hedges {
+            hedges += 1;
+            assert_eq!(h.contracts, u32::MAX, "{h:?}");
+            // A VIX call costs less than VIX itself, and its commission.
+            let bound = Decimal::try_from(t.vix_entry * 200.0 + 10.0).expect("a number");
+            assert!(h.cost / Decimal::from(h.contracts) <= bound, "{h:?}");
+        }
+    }
+    assert!(hedges > 0);
+}
