@@ -239,17 +239,23 @@ impl DiskCache {
     }
 
     /// Remove every entry (and temporary files left by killed runs);
-    /// returns how many entries went. Other files in the folder are left
-    /// alone.
+    /// returns how many entries this call removed. Other files in the folder
+    /// are left alone. An entry another process removed first (its own
+    /// clear, or a prune) is not an error.
     pub fn clear(&self) -> std::io::Result<usize> {
         let listing = self.listing()?;
+        let mut removed = 0;
         for entry in &listing.entries {
-            std::fs::remove_file(&entry.path)?;
+            match std::fs::remove_file(&entry.path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
         for (path, _) in &listing.temporary {
             let _ = std::fs::remove_file(path);
         }
-        Ok(listing.entries.len())
+        Ok(removed)
     }
 
     /// The folder's entries and temporary files (none when it does not
@@ -264,7 +270,13 @@ impl DiskCache {
         for entry in read {
             let entry = entry?;
             let path = entry.path();
-            let meta = entry.metadata()?;
+            // Another process may remove an entry, or rename its temporary
+            // file into place, between the listing and this look at it.
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
             let modified = meta.modified().unwrap_or_else(|_| SystemTime::now());
             if entry.file_name().to_string_lossy().starts_with(".writing-") {
                 listing.temporary.push((path, modified));

@@ -463,3 +463,43 @@ fn plugin_cache_shows_and_clears_the_cache() {
     assert!(entries(&cache).is_empty());
     assert_eq!(plugin_test_loaded(here.path(), &cache, &[]), "compiled");
 }
+
+/// Clearing while other processes clear (or prune, or rename a finished
+/// entry into place) is not trouble: an entry or temporary file already gone
+/// when it is looked at or removed is simply one less to remove. Two
+/// `plugin cache --clear` at once, or one beside 8 parallel `check`s, failed
+/// with `cannot clear ...: no such file`.
+#[test]
+fn clearing_the_cache_while_others_clear_it_is_not_trouble() {
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("plugins");
+    let disk = DiskCache::at(&cache);
+    for round in 0..20 {
+        std::fs::create_dir_all(&cache).unwrap();
+        for i in 0..100 {
+            std::fs::write(cache.join(format!("{round}-{i:03}.vxscode")), b"x").unwrap();
+            std::fs::write(cache.join(format!(".writing-{round}-{i:03}")), b"x").unwrap();
+        }
+        let start = std::sync::Barrier::new(4);
+        let removed: Vec<std::io::Result<usize>> = std::thread::scope(|s| {
+            let clears: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        disk.clear()
+                    })
+                })
+                .collect();
+            clears.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let mut total = 0;
+        for r in removed {
+            match r {
+                Ok(n) => total += n,
+                Err(e) => panic!("round {round}: a clear failed: {e}"),
+            }
+        }
+        assert_eq!(total, 100, "round {round}: each entry removed once");
+        assert!(disk.entries().unwrap().is_empty());
+    }
+}
