@@ -226,7 +226,7 @@ pub fn main() -> ExitCode {
 
 /// The strategy files `paths` name: a file as given (any name, `/dev/stdin`
 /// too), a folder as the `.vxs` files under it, sorted, hidden entries
-/// skipped. A folder holding none, or one that cannot be walked, is an
+/// skipped, and FIFOs and devices too (links to them included). A folder holding none, or one that cannot be walked, is an
 /// `Err` of the path and the message, in its place.
 pub(crate) fn strategy_files(
     paths: &[std::path::PathBuf],
@@ -245,7 +245,13 @@ pub(crate) fn strategy_files(
         for entry in walk {
             match entry {
                 Ok(e) if e.file_type().is_file() || e.path_is_symlink() => {
-                    if e.path().extension().is_some_and(|x| x == "vxs") {
+                    // A link to a FIFO or a device is passed over, as one
+                    // found here itself is: opening a FIFO blocks until
+                    // something writes into it. (A dangling link, or one to
+                    // a folder, is kept, and said it cannot be read.)
+                    let special = e.path_is_symlink()
+                        && std::fs::metadata(e.path()).is_ok_and(|m| !m.is_file() && !m.is_dir());
+                    if !special && e.path().extension().is_some_and(|x| x == "vxs") {
                         files.push(Ok(e.into_path()));
                     }
                 }

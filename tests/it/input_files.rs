@@ -287,3 +287,38 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
     let out = bounded_in(root, &args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// A folder given to `check` or `fmt` stands for its `.vxs` files: a
+/// `.vxs` link in it to a FIFO (or a device) is passed over, as a FIFO
+/// named `.vxs` there is, instead of being opened and blocking the run until
+/// something writes into the pipe.
+#[cfg(unix)]
+#[test]
+fn a_folder_with_a_vxs_link_to_a_fifo_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let folder = root.join("strategies");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(crate::common::root().join(S), folder.join("a.vxs")).unwrap();
+    let ok = std::process::Command::new("mkfifo")
+        .arg(root.join("fifo"))
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::os::unix::fs::symlink(root.join("fifo"), folder.join("b.vxs")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", folder.join("c.vxs")).unwrap();
+    for args in [
+        &["check", "strategies"][..],
+        &["fmt", "--check", "strategies"],
+    ] {
+        let out = bounded_in(root, args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+    let out = bounded_in(root, &["check", "strategies"]);
+    assert!(
+        text(&out.stderr).contains("checked 1 file: 0 errors"),
+        "{}",
+        text(&out.stderr)
+    );
+}
