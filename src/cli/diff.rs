@@ -113,10 +113,34 @@ pub struct Changed {
         serialize_with = "crate::money::serde_plain::option::serialize"
     )]
     pub new_buys: Option<Decimal>,
+    /// Over a journal: the old decision's buying layers, each with its
+    /// budget; two layers that swap which buys (or what each buys) leave
+    /// the sums above the same.
+    #[serde(
+        rename = "old_hedge_layers_buying",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub old_buying: Option<Vec<LayerBuy>>,
+    /// Over a journal: the new decision's buying layers.
+    #[serde(
+        rename = "new_hedge_layers_buying",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub new_buying: Option<Vec<LayerBuy>>,
+}
+
+/// A hedge layer that buys with a decision, and what it buys.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LayerBuy {
+    /// The layer's name.
+    pub layer: std::sync::Arc<str>,
+    /// Its budget.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub budget: Decimal,
 }
 
 /// What a journal diff compares of a decision.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 struct Compared {
     step: u32,
     size: Decimal,
@@ -124,6 +148,7 @@ struct Compared {
     max_loss: Decimal,
     hedges: Decimal,
     buys: Decimal,
+    buying: Vec<LayerBuy>,
 }
 
 impl Compared {
@@ -145,6 +170,15 @@ impl Compared {
                 .iter()
                 .filter(|h| h.buys(d.blocked))
                 .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
+            buying: d
+                .hedges
+                .iter()
+                .filter(|h| h.buys(d.blocked))
+                .map(|h| LayerBuy {
+                    layer: h.layer.clone(),
+                    budget: h.budget,
+                })
+                .collect(),
         }
     }
 }
@@ -256,6 +290,8 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_hedges: Some(y.hedges),
             old_buys: Some(x.buys),
             new_buys: Some(y.buys),
+            old_buying: Some(x.buying),
+            new_buying: Some(y.buying),
         })
         .collect();
     // The report over the journal: what the strategy decides of it (its
@@ -365,6 +401,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 new_hedges: None,
                 old_buys: None,
                 new_buys: None,
+                old_buying: None,
+                new_buying: None,
             })
         })
         .collect();
@@ -561,6 +599,31 @@ fn print_changes(
                     let losses = changed.iter().any(|c| c.old_max_loss != c.new_max_loss);
                     let hedges = changed.iter().any(|c| c.old_hedges != c.new_hedges);
                     let buys = changed.iter().any(|c| c.old_buys != c.new_buys);
+                    // The buying layers, where some decision's differ with
+                    // its sums the same (two layers swapping which buys).
+                    let layers = changed.iter().any(|c| {
+                        c.old_buying != c.new_buying
+                            && c.old_buys == c.new_buys
+                            && c.old_hedges == c.new_hedges
+                    });
+                    let buying = |b: &Option<Vec<LayerBuy>>| match b.as_deref() {
+                        None => "-".to_string(),
+                        Some([]) => "none".to_string(),
+                        Some(b) => b
+                            .iter()
+                            .map(|l| format!("{} {}", l.layer, fmt_money(l.budget)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    };
+                    let lw = changed
+                        .iter()
+                        .flat_map(|c| [buying(&c.old_buying), buying(&c.new_buying)])
+                        .map(|s| s.chars().count())
+                        .max()
+                        .unwrap_or(0)
+                        .max("old layers buying".len());
+                    // The last column is not padded (no trailing spaces).
+                    let nw = if blocks { lw } else { 0 };
                     let blocked = |b: Option<bool>| match b {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -580,6 +643,13 @@ fn print_changes(
                     }
                     if buys {
                         write!(w, "  {:>10}  {:>10}", "old buys", "new buys")?;
+                    }
+                    if layers {
+                        write!(
+                            w,
+                            "  {:<lw$}  {:<nw$}",
+                            "old layers buying", "new layers buying"
+                        )?;
                     }
                     if blocks {
                         write!(w, "  {:>11}  {:>11}", "old blocked", "new blocked")?;
@@ -614,6 +684,14 @@ fn print_changes(
                         }
                         if buys {
                             write!(w, "  {:>10}  {:>10}", size(c.old_buys), size(c.new_buys))?;
+                        }
+                        if layers {
+                            write!(
+                                w,
+                                "  {:<lw$}  {:<nw$}",
+                                buying(&c.old_buying),
+                                buying(&c.new_buying)
+                            )?;
                         }
                         if blocks {
                             write!(

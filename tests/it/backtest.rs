@@ -421,12 +421,19 @@ fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
 /// each side: the decisions whose step, size, blocked flag, max loss, hedge
 /// budgets (all layers, summed) or hedge buys (the budgets of the active
 /// layers whose trigger fired or that have none, none when the decision is
-/// blocked) differ.
+/// blocked) or buying layers (each with its budget) differ.
 fn journal_diff_from_runs(
     a: &[serde_json::Value],
     b: &[serde_json::Value],
 ) -> Vec<serde_json::Value> {
-    let sum = |d: &serde_json::Value, buying: bool| {
+    let budget = |h: &serde_json::Value| {
+        h["budget"]
+            .as_str()
+            .expect("a budget")
+            .parse::<rust_decimal::Decimal>()
+            .expect("a decimal")
+    };
+    let layers = |d: &serde_json::Value, buying: bool| {
         d["hedges"]
             .as_array()
             .expect("hedges")
@@ -435,18 +442,25 @@ fn journal_diff_from_runs(
                 !buying
                     || (d["blocked"] == false
                         && h["active"] == true
-                        && (h["trigger"] == "fired" || h["trigger"] == "always"))
+                        && (h["trigger"] == "fired" || h["trigger"] == "always")
+                        && budget(h) > rust_decimal::Decimal::ZERO)
             })
-            .map(|h| {
-                h["budget"]
-                    .as_str()
-                    .expect("a budget")
-                    .parse::<rust_decimal::Decimal>()
-                    .expect("a decimal")
-            })
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let sum = |d: &serde_json::Value, buying: bool| {
+        layers(d, buying)
+            .iter()
+            .map(budget)
             .sum::<rust_decimal::Decimal>()
             .normalize()
             .to_string()
+    };
+    let buying = |d: &serde_json::Value| {
+        layers(d, true)
+            .iter()
+            .map(|h| serde_json::json!({ "layer": h["layer"], "budget": budget(h).normalize().to_string() }))
+            .collect::<Vec<_>>()
     };
     let hedges = |d: &serde_json::Value| sum(d, false);
     let buys = |d: &serde_json::Value| sum(d, true);
@@ -458,6 +472,7 @@ fn journal_diff_from_runs(
             d["max_loss_pct"].clone(),
             hedges(d),
             buys(d),
+            buying(d),
         )
     };
     a.iter()
@@ -472,6 +487,7 @@ fn journal_diff_from_runs(
                 "old_max_loss": x["max_loss_pct"], "new_max_loss": y["max_loss_pct"],
                 "old_hedges": hedges(x), "new_hedges": hedges(y),
                 "old_hedge_buys": buys(x), "new_hedge_buys": buys(y),
+                "old_hedge_layers_buying": buying(x), "new_hedge_layers_buying": buying(y),
             })
         })
         .collect()
@@ -705,6 +721,64 @@ fn a_journal_diff_lists_decisions_a_changed_hedge_trigger_alters() {
         .find(|l| l.contains("2024-01-19"))
         .expect("its row");
     assert!(row.contains("$0        $270"), "{row}");
+}
+
+/// Two layers of equal allocation whose triggers swap buy the same sums on
+/// every decision, from the other layer: `diff --journal` lists those
+/// decisions with the layers that buy on each side (it compared the sums
+/// only, said "no decision differs" and exited 0).
+#[test]
+fn a_journal_diff_lists_decisions_whose_buying_layers_swap() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = spx_mastery_text();
+    let front = "    trigger = macd(vix, 12, 26, 9) crosses above macd_signal(vix, 12, 26, 9)\n        or rsi(vix, 14) > 70\n}";
+    let back = "    allocation = 10% of size\n    active = from step 3\n}";
+    assert!(text.contains(front) && text.contains(back));
+    let version = |name: &str, first: &str, second: &str| {
+        let path = dir.path().join(name);
+        let text = text
+            .replace("allocation = 15% of size", "allocation = 10% of size")
+            .replace(front, &format!("    trigger = {first}\n}}"))
+            .replace(
+                back,
+                &format!("    allocation = 10% of size\n    active = from step 1\n    trigger = {second}\n}}"),
+            );
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf-8").to_string()
+    };
+    let (high, low) = ("rsi(vix, 14) > 50", "rsi(vix, 14) <= 50");
+    let (old, new) = (version("old.vxs", high, low), version("new.vxs", low, high));
+    let journal = "tests/fixtures/journals/progression.csv";
+    let want = journal_diff_from_runs(&run_decisions(&old, journal), &run_decisions(&new, journal));
+    assert!(!want.is_empty());
+    assert!(
+        want.iter().all(|c| c["old_hedges"] == c["new_hedges"]
+            && c["old_hedge_buys"] == c["new_hedge_buys"]
+            && c["old_size"] == c["new_size"]
+            && c["old_hedge_layers_buying"] != c["new_hedge_layers_buying"]),
+        "{want:?}"
+    );
+    let out = vixshield(&["diff", &old, &new, "--journal", journal, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "the decisions differ");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["changed"], serde_json::Value::Array(want));
+    let human = vixshield(&["diff", &old, &new, "--journal", journal]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = crate::common::text(&human.stdout);
+    let head = text.lines().nth(1).expect("a header");
+    assert!(
+        head.contains("old layers buying  new layers buying"),
+        "{text}"
+    );
+    assert!(!head.contains("old buys"), "{text}");
+    // The first loss (2024-01-19, $1,800 at step 2): RSI at or under 50,
+    // so the layer with that trigger buys its 10%.
+    let row = text
+        .lines()
+        .find(|l| l.contains("2024-01-19"))
+        .expect("its row");
+    assert!(row.contains("back $180          front $180"), "{row}");
+    assert!(text.lines().all(|l| l == l.trim_end()), "{text:?}");
 }
 
 /// One decision that differs is "1 decision differs:" (it read "1
