@@ -327,6 +327,23 @@ pub enum BacktestError {
     /// The engine failed.
     #[error(transparent)]
     Eval(#[from] EvalError),
+    /// The equity went past a decimal's range: `on 2020-01-24: amount
+    /// overflows ...` (a capital near the largest decimal).
+    #[error("on {date}: {source}")]
+    Overflow {
+        /// The day.
+        date: NaiveDate,
+        /// The overflow.
+        source: crate::money::Overflow,
+    },
+}
+
+/// `equity` plus a closed condor's P&L and its hedges', or the day's
+/// overflow.
+fn book(equity: Decimal, t: &Trade, date: NaiveDate) -> Result<Decimal, BacktestError> {
+    crate::money::add(t.pnl, t.hedge_pnl)
+        .and_then(|p| crate::money::add(equity, p))
+        .map_err(|source| BacktestError::Overflow { date, source })
 }
 
 struct OpenHedge {
@@ -691,7 +708,7 @@ pub fn run(
                 close(o, date, pnl, reason, v, v3, r, config);
                 let o = open.take().map(|o| o.trade);
                 if let Some(t) = o {
-                    closed_equity += t.pnl + t.hedge_pnl;
+                    closed_equity = book(closed_equity, &t, date)?;
                     engine.apply(&ClosedTrade {
                         date,
                         pnl: t.pnl,
@@ -790,9 +807,11 @@ pub fn run(
                 .iter()
                 .any(|c| values.bool_at(*c, Some(i)) == Some(true));
         }
+        let equity = crate::money::add(closed_equity, money(unrealized))
+            .map_err(|source| BacktestError::Overflow { date, source })?;
         days.push(Day {
             date,
-            equity: closed_equity + money(unrealized),
+            equity,
             closed_equity,
             step: open.as_ref().map_or(0, |o| o.trade.step),
             vix: v,
@@ -811,7 +830,7 @@ pub fn run(
         };
         close(&mut o, date, m.pnl, reason, v, v3, r, config);
         let t = o.trade;
-        closed_equity += t.pnl + t.hedge_pnl;
+        closed_equity = book(closed_equity, &t, date)?;
         engine.apply(&ClosedTrade {
             date,
             pnl: t.pnl,

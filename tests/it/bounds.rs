@@ -288,3 +288,33 @@ fn one_short_delta_is_its_own_range() {
         assert_eq!(codes, [code], "short_delta = {bad}");
     }
 }
+
+/// A capital at the largest decimal: the first day a condor gains, the
+/// equity is past a decimal's range, an error naming the day (the backtest
+/// panicked, `Addition overflowed`, in every command that runs one).
+#[test]
+fn an_equity_past_any_decimal_is_an_error_in_the_backtest() {
+    let path = "strategies/conservative.vxs";
+    let max = "$79,228,162,514,264,337,593,543,950,335";
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .expect("the strategy")
+        .replace("capital = $100,000", &format!("capital = {max}"))
+        .replace("cash = $100,000", &format!("cash = {max}"))
+        .replace("base = 1% of capital", "base = $100,000")
+        .replace("    wacc_impact < 15bps\n", "")
+        .replace("    quick_ratio >= 1.6 under 3 sigma\n", "");
+    let s = check_source(&SourceFile::new(path, text), &Env::default())
+        .strategy
+        .expect("it checks");
+    match backtest_2020(&s) {
+        Err(e @ BacktestError::Overflow { .. }) => {
+            let e = e.to_string();
+            assert!(
+                e.starts_with("on 2020-")
+                    && e.ends_with("overflows the largest representable decimal"),
+                "{e}"
+            );
+        }
+        other => panic!("an overflow: {:?}", other.map(|b| b.trades.len())),
+    }
+}
