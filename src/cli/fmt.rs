@@ -105,6 +105,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 src.name()
             );
             trouble = true;
+        } else if is_stream(path) {
+            // `/dev/stdin < x.vxs` leads to a file, but the user named a
+            // stream: rewriting `x.vxs` through it is not what was asked.
+            say!(
+                "error: cannot format `{}` in place: it names a stream or a device, not a file; `fmt --stdout` writes the formatted text to stdout",
+                src.name()
+            );
+            trouble = true;
         } else if let Err(e) =
             // Through a link, keeping permissions and hard links; a crash
             // never leaves half a file (see `output::write_file`).
@@ -123,6 +131,13 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     } else {
         exit::ok()
     }
+}
+
+/// Whether `path` names a stream of this process or a device (`/dev/stdin`,
+/// `/dev/fd/0`, `/proc/self/fd/0`) rather than a file, whatever it leads to.
+fn is_stream(path: &std::path::Path) -> bool {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    absolute.starts_with("/dev") || absolute.starts_with("/proc")
 }
 
 /// The first line (1-based) where `a` and `b` differ, line ends included

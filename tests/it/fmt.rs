@@ -501,6 +501,37 @@ fn fmt_on_a_pipe_says_it_cannot_rewrite_it() {
     }
 }
 
+/// `fmt /dev/stdin < x.vxs` names a stream: it says it cannot rewrite it
+/// (exit 2) and leaves `x.vxs` as it was; it rewrote `x.vxs` in place,
+/// `/dev/stdin` leading to it.
+#[cfg(unix)]
+#[test]
+fn fmt_of_stdin_redirected_from_a_file_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("x.vxs");
+    let unformatted = "account{capital=$1}\n";
+    std::fs::write(&path, unformatted).expect("written");
+    for name in ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"] {
+        let out = crate::common::command_in(crate::common::root(), &["fmt", name])
+            .stdin(std::fs::File::open(&path).expect("opened"))
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert_eq!(
+            crate::common::text(&out.stderr),
+            format!(
+                "error: cannot format `{name}` in place: it names a stream or a device, not a file; `fmt --stdout` writes the formatted text to stdout\n"
+            )
+        );
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            unformatted,
+            "{name}"
+        );
+    }
+}
+
 /// `fmt --stdout` writes the formatted text to stdout and leaves the file
 /// as it was (a pipe works too); it takes one file, not with `--check`, and
 /// a file with syntax errors gives its diagnostics and no output.
