@@ -166,6 +166,11 @@ fn file_identity(path: &Path) -> Option<FileIdentity> {
 ///   crash during that last copy can leave the file short; replacing it by
 ///   a rename instead would silently cut the link.
 ///
+/// An existing regular file the user may not write (read-only, another
+/// user's) is refused with the error writing into it gives (`permission
+/// denied`), rather than replaced by a rename, which only needs the folder's
+/// permission.
+///
 /// A new file gets the usual mode for a new file (`0666` less the umask).
 pub(crate) fn write_file(
     path: &Path,
@@ -228,6 +233,13 @@ pub(crate) fn stage_file(
                 how: Staging::Straight(file, bytes),
             });
         }
+    }
+    if existing.is_some() {
+        // A file the user may not write (read-only, another user's, on a
+        // read-only mount) is refused, as writing into it would be: the
+        // rename below needs only the folder's permission, and would
+        // silently replace it. Opened without truncating: nothing changes.
+        fs::OpenOptions::new().write(true).open(&target)?;
     }
     let folder = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -81,6 +81,83 @@ fn out_keeps_the_mode_of_an_existing_file() {
     assert_eq!(std::fs::read_to_string(&private).unwrap(), run_output());
 }
 
+/// The binary with `args`, run in `dir` as a user whom file permissions
+/// bind: as root (CI), through `setpriv` without the capabilities that let
+/// root read and write past them, so that a read-only file is read-only to
+/// it too.
+#[cfg(unix)]
+fn bound_by_permissions(dir: &Path, args: &[&str]) -> Output {
+    let mut c = if rustix::process::geteuid().is_root() {
+        let caps = "-dac_override,-dac_read_search";
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set", caps, "--inh-caps", caps, "--"])
+            .arg(env!("CARGO_BIN_EXE_vixshield"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env(
+                vixshield::plugin::CACHE_DIR_ENV,
+                crate::common::plugin_cache_dir(),
+            );
+        c
+    } else {
+        command_in(dir, args)
+    };
+    c.output().expect("the binary runs")
+}
+
+/// A file the user may not write is not replaced by one renamed over it
+/// (which needs only the folder's permission): `fmt` and `--out` refuse it
+/// as writing into it would be refused, exit 2 naming it, and it keeps its
+/// contents. `fmt` rewrote a `chmod a-w` strategy file and said `formatted`.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let read_only = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+        path
+    };
+    let unformatted = std::fs::read_to_string(root().join(S))
+        .unwrap()
+        .replace("    steps = 4", "    steps   =   4");
+    let vxs = read_only("s.vxs", &unformatted);
+    let csv = read_only("out.csv", "old\n");
+    let journal = root().join(J).display().to_string();
+    let strategy = root().join(S).display().to_string();
+    let runs: [(&[&str], &Path, &str); 2] = [
+        (
+            &["fmt", "s.vxs"],
+            &vxs,
+            "error: cannot write `s.vxs`: permission denied",
+        ),
+        (
+            &["run", &strategy, "--journal", &journal, "--out", "out.csv"],
+            &csv,
+            "error: cannot write `out.csv`: permission denied",
+        ),
+    ];
+    for (args, file, message) in runs {
+        let before = std::fs::read(file).unwrap();
+        let out = bound_by_permissions(dir.path(), args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(std::fs::read(file).unwrap(), before, "{args:?}");
+        let meta = std::fs::metadata(file).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o444);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
 #[cfg(unix)]
 #[test]
 fn out_to_a_fifo_writes_into_it_and_leaves_a_fifo() {
