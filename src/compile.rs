@@ -274,11 +274,14 @@ pub fn compile(s: &Strategy, plugins: &[PluginDefaults]) -> Result<Compiled, Com
 /// market nodes: the graph and the expression's node. With `context`, the
 /// strategy's params and named signals are in scope (its signals are compiled
 /// first, in their dependency order). The expression is expected to have
-/// been checked ([`crate::check::check_expr`]).
+/// been checked ([`crate::check::check_expr`]); `calls` are its plugin call
+/// sites ([`crate::check::CheckedExpr::plugin_calls`]), named in a plugin's
+/// errors as the context's own are.
 pub fn compile_expr(
     e: &ast::Expr,
     context: Option<&Strategy>,
     plugins: &[PluginDefaults],
+    calls: &[(crate::source::Span, String)],
 ) -> Result<(Graph, NodeId), CompileError> {
     let mut c = Compiler {
         graph: Graph::default(),
@@ -292,8 +295,9 @@ pub fn compile_expr(
             })
             .unwrap_or_default(),
         plugins,
-        // The expression's spans are in another text than the strategy's.
-        plugin_calls: &[],
+        // The context's signals first, with its call sites; the
+        // expression's spans are in another text.
+        plugin_calls: context.map_or(&[][..], |s| s.plugin_calls.as_slice()),
     };
     for sig in context.map_or(&[][..], |s| s.signals.as_slice()) {
         let value = c.expr(&sig.expr)?;
@@ -303,6 +307,7 @@ pub fn compile_expr(
         });
         c.signals.insert(&sig.name, id);
     }
+    c.plugin_calls = calls;
     let id = c.expr(e)?;
     c.graph.topo_order()?;
     Ok((c.graph, id))

@@ -279,6 +279,9 @@ pub struct CheckedExpr {
     pub ty: expr::Ty,
     /// Its warnings, in source order.
     pub warnings: Vec<Diagnostic>,
+    /// Where it calls plugins, as `name:line:col` in its source (see
+    /// [`Strategy::plugin_calls`](crate::model::Strategy::plugin_calls)).
+    pub plugin_calls: Vec<(Span, String)>,
 }
 
 /// Parses and type-checks one signal expression on its own (the text of
@@ -349,11 +352,24 @@ fn check_expr_in(
     diag::sort(&mut diags);
     let errors = diags.iter().any(|d| d.severity() == diag::Severity::Error);
     match ty {
-        Some(ty) if !errors => Ok(CheckedExpr {
-            expr: e,
-            ty,
-            warnings: diags,
-        }),
+        Some(ty) if !errors => {
+            let mut calls: Vec<Span> = c.plugin_calls.iter().map(|(_, span)| *span).collect();
+            calls.sort();
+            calls.dedup();
+            let plugin_calls = calls
+                .into_iter()
+                .map(|span| {
+                    let at = src.line_col(span.start as usize);
+                    (span, format!("{}:{}:{}", src.name(), at.line, at.column))
+                })
+                .collect();
+            Ok(CheckedExpr {
+                expr: e,
+                ty,
+                warnings: diags,
+                plugin_calls,
+            })
+        }
         _ if diags.is_empty() => Err(vec![Diagnostic::new(
             Code::TypeMismatch,
             e.span(),

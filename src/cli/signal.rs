@@ -90,12 +90,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Some((ast, _)) => check::check_expr_with(&src, &env, ast),
         None => check::check_expr(&src, &env),
     };
-    let expr = match checked {
+    let (expr, calls) = match checked {
         Ok(c) => {
             if !c.warnings.is_empty() {
                 eprint!("{}", diag::render_human(&src, &c.warnings, color));
             }
-            c.expr
+            (c.expr, c.plugin_calls)
         }
         Err(diags) => {
             eprint!("{}", diag::render_human(&src, &diags, color));
@@ -103,7 +103,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         }
     };
     let defaults = setup.defaults();
-    let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &defaults) {
+    let (graph, id) = match compile_expr(&expr, context.as_ref().map(|(_, s)| s), &defaults, &calls)
+    {
         Ok(c) => c,
         Err(e) => {
             say!("error: {e}");

@@ -259,7 +259,7 @@ fn plugin_expr_values(setup: &PluginSetup, text: &str) -> (usize, Vec<Option<f64
         .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"))
         .expr;
     let (graph, id) =
-        vixshield::compile::compile_expr(&expr, None, &setup.defaults()).expect("compiles");
+        vixshield::compile::compile_expr(&expr, None, &setup.defaults(), &[]).expect("compiles");
     let runner = setup.runner(&graph).expect("the plugin loads");
     let market = Market::bundled().unwrap();
     let calendar = Calendar::bundled().unwrap();
@@ -1121,6 +1121,31 @@ fn a_plugin_that_traps_is_an_error_not_a_crash() {
     // Checking does not run plugins: the module itself is valid.
     let out = vixshield_in(root, &["check", "strategy.vxs"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // `signal` says where the failing call is, in the expression or in the
+    // `--strategy` file's signal it names (it gave no location).
+    let out = vixshield_in(root, &["signal", "1 + wilder_rsi(vix)"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .starts_with("error: <expr>:1:5: plugin `wilder_rsi`: `vxs_compute` trapped"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(
+        root.join("named.vxs"),
+        format!("{HEADER}\nsignal hot = wilder_rsi(vix) > 5\n"),
+    )
+    .unwrap();
+    let line = HEADER.lines().count() + 2;
+    let out = vixshield_in(root, &["signal", "hot", "--strategy", "named.vxs"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "error: named.vxs:{line}:14: plugin `wilder_rsi`: `vxs_compute` trapped"
+        )),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// plugins/README.md's example of where a plugin's error points

@@ -25,7 +25,7 @@ fn evaluate(text: &str) -> (Ty, Vec<(NaiveDate, Option<f64>)>) {
     let src = SourceFile::new("<expr>", text);
     let check::CheckedExpr { expr, ty, .. } = check::check_expr(&src, &Env::default())
         .unwrap_or_else(|d| panic!("`{text}` does not check: {d:?}"));
-    let (graph, id) = compile_expr(&expr, None, &[]).expect("compiles");
+    let (graph, id) = compile_expr(&expr, None, &[], &[]).expect("compiles");
     let market = Market::bundled().expect("bundled market");
     let calendar = Calendar::bundled().expect("bundled calendar");
     let values = MarketValues::compute(&graph, &market, &calendar, None).expect("evaluates");
@@ -135,11 +135,12 @@ fn a_strategy_brings_its_signals_and_params() {
     let checked = check::check_source(&file, &Env::default());
     let strategy = checked.strategy.expect("checks");
     let src = SourceFile::new("<expr>", "theta_press and not (vix > 40)");
-    let check::CheckedExpr { expr, ty, warnings } =
-        check::check_expr_with(&src, &Env::default(), &checked.ast).expect("checks");
+    let check::CheckedExpr {
+        expr, ty, warnings, ..
+    } = check::check_expr_with(&src, &Env::default(), &checked.ast).expect("checks");
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(ty, Ty::Bool);
-    let (graph, id) = compile_expr(&expr, Some(&strategy), &[]).expect("compiles");
+    let (graph, id) = compile_expr(&expr, Some(&strategy), &[], &[]).expect("compiles");
     let market = Market::bundled().expect("market");
     let calendar = Calendar::bundled().expect("calendar");
     let values = MarketValues::compute(&graph, &market, &calendar, None).expect("evaluates");
