@@ -361,14 +361,19 @@ fn scan_dirs(dirs: &[PathBuf]) -> Scan {
             let manifest_path = folder.join(MANIFEST_FILE);
             if !manifest_path.is_file() {
                 // Something called `plugin.toml` that is no file (a folder, a
-                // dangling link) is a broken plugin, not a folder without one.
-                if std::fs::symlink_metadata(&manifest_path).is_ok() {
-                    scan.problems.push(PluginError::Io {
-                        path: manifest_path.clone(),
-                        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"),
-                    });
-                    scan.broken.push(manifest_path);
-                }
+                // dangling link) is a broken plugin, not a folder without one;
+                // so is a folder that cannot be looked into (permission
+                // denied): it may well hold one.
+                let source = match std::fs::symlink_metadata(&manifest_path) {
+                    Ok(_) => std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file"),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => e,
+                };
+                scan.problems.push(PluginError::Io {
+                    path: manifest_path.clone(),
+                    source,
+                });
+                scan.broken.push(manifest_path);
                 continue;
             }
             match Manifest::from_file(&manifest_path) {

@@ -81,31 +81,6 @@ fn out_keeps_the_mode_of_an_existing_file() {
     assert_eq!(std::fs::read_to_string(&private).unwrap(), run_output());
 }
 
-/// The binary with `args`, run in `dir` as a user whom file permissions
-/// bind: as root (CI), through `setpriv` without the capabilities that let
-/// root read and write past them, so that a read-only file is read-only to
-/// it too.
-#[cfg(unix)]
-fn bound_by_permissions(dir: &Path, args: &[&str]) -> Output {
-    let mut c = if rustix::process::geteuid().is_root() {
-        let caps = "-dac_override,-dac_read_search";
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--bounding-set", caps, "--inh-caps", caps, "--"])
-            .arg(env!("CARGO_BIN_EXE_vixshield"))
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env(
-                vixshield::plugin::CACHE_DIR_ENV,
-                crate::common::plugin_cache_dir(),
-            );
-        c
-    } else {
-        command_in(dir, args)
-    };
-    c.output().expect("the binary runs")
-}
-
 /// A file the user may not write is not replaced by one renamed over it
 /// (which needs only the folder's permission): `fmt` and `--out` refuse it
 /// as writing into it would be refused, exit 2 naming it, and it keeps its
@@ -142,7 +117,7 @@ fn a_read_only_file_is_not_replaced() {
     ];
     for (args, file, message) in runs {
         let before = std::fs::read(file).unwrap();
-        let out = bound_by_permissions(dir.path(), args);
+        let out = crate::common::bound_by_permissions(dir.path(), args);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(message), "{args:?}: {err}");

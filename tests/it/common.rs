@@ -41,3 +41,25 @@ pub fn vixshield(args: &[&str]) -> Output {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// The binary with `args`, run in `dir` as a user whom file permissions
+/// bind: as root (CI), through `setpriv` without the capabilities that let
+/// root read and write past them, so that a read-only file is read-only to
+/// it too.
+#[cfg(unix)]
+pub fn bound_by_permissions(dir: &Path, args: &[&str]) -> Output {
+    let mut c = if rustix::process::geteuid().is_root() {
+        let caps = "-dac_override,-dac_read_search";
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set", caps, "--inh-caps", caps, "--"])
+            .arg(env!("CARGO_BIN_EXE_vixshield"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env(vixshield::plugin::CACHE_DIR_ENV, plugin_cache_dir());
+        c
+    } else {
+        command_in(dir, args)
+    };
+    c.output().expect("the binary runs")
+}

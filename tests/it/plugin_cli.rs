@@ -1317,3 +1317,28 @@ fn plugin_test_takes_the_input_series() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("[possible values: vix, vix3m, spx]"));
 }
+
+/// A plugin folder that cannot be looked into (permission denied) may well
+/// hold the plugin a file calls: the call is `E0207` saying why, not an
+/// unknown signal function (`E0201`), which sent people looking for a typo.
+#[cfg(unix)]
+#[test]
+fn a_plugin_folder_that_cannot_be_read_is_a_broken_plugin_not_an_unknown_one() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let project = temp_project();
+    let root = project.path();
+    let folder = root.join("plugins/wilder_rsi");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = crate::common::bound_by_permissions(root, &["check", "strategy.vxs"]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[E0207]: plugin `wilder_rsi` cannot be loaded"),
+        "{err}"
+    );
+    assert!(
+        err.contains("plugins/wilder_rsi/plugin.toml: permission denied"),
+        "{err}"
+    );
+}
