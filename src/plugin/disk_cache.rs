@@ -146,11 +146,15 @@ impl DiskCache {
     /// Where the command line keeps it: `$VIXSHIELD_CACHE_DIR` when set
     /// (and not empty), else `vixshield/plugins` in the user's cache folder
     /// (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on
-    /// macOS, `%LOCALAPPDATA%` on Windows). `None` when there is none.
+    /// macOS, `%LOCALAPPDATA%` on Windows). `None` when there is none, or
+    /// when the user's cache folder would be a relative path (`HOME=x`):
+    /// that would put a cache in whatever folder a command runs from.
     pub fn default_dir() -> Option<PathBuf> {
         match std::env::var_os(CACHE_DIR_ENV) {
             Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
-            _ => dirs::cache_dir().map(|d| d.join("vixshield").join("plugins")),
+            _ => dirs::cache_dir()
+                .filter(|d| d.is_absolute())
+                .map(|d| d.join("vixshield").join("plugins")),
         }
     }
 

@@ -503,3 +503,37 @@ fn clearing_the_cache_while_others_clear_it_is_not_trouble() {
         assert!(disk.entries().unwrap().is_empty());
     }
 }
+
+/// A relative `HOME` (with no `$VIXSHIELD_CACHE_DIR` or `$XDG_CACHE_HOME`)
+/// gives no cache folder, rather than one relative to wherever a command
+/// runs: `check` in a project made `relhome/.cache/vixshield/plugins` in
+/// it, and a command run from another folder made another.
+#[test]
+fn a_relative_home_puts_no_cache_in_the_current_folder() {
+    let project = tempfile::tempdir().unwrap();
+    let (m, _) = rsi_plugin(&project.path().join("plugins"), "relative-home");
+    let name = m.name.clone();
+    let body = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs"))
+        .unwrap()
+        .replace("or rsi(vix, 14) > 70", &format!("or {name}(vix, 14) > 70"));
+    std::fs::write(project.path().join("s.vxs"), body).unwrap();
+    let out = crate::common::command_in(project.path(), &["check", "s.vxs"])
+        .env_remove(vixshield::plugin::CACHE_DIR_ENV)
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", "relhome")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !project.path().join("relhome").exists(),
+        "a cache was made in the current folder"
+    );
+    let out = crate::common::command_in(project.path(), &["plugin", "cache"])
+        .env_remove(vixshield::plugin::CACHE_DIR_ENV)
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", "relhome")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("no cache folder"));
+}
