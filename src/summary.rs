@@ -228,7 +228,11 @@ fn stats(
                 trade: last,
                 source: Overflow,
             })?;
-        s.hedge_cost_to_credit = Some(ratio.round_dp(6));
+        // Half away from zero, as every amount here (`round_dp` alone
+        // would round half to even: 0.0000125 to 0.000012).
+        s.hedge_cost_to_credit = Some(
+            ratio.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        );
     }
     s.irr = irr(capital, trades);
     Ok(s)

@@ -475,7 +475,13 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
     // An IRR a hair below zero (a flat run) shows as 0.00%, not -0.00%.
     let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
     let ratio = |x: Option<rust_decimal::Decimal>| {
-        x.map_or("-".to_string(), |r| fmt_percent(r.round_dp(4)))
+        // The JSON's 6 places to 2 of a percentage, half away from zero as
+        // `backtest`'s table rounds its ratios (`round_dp` is half to even).
+        x.map_or("-".to_string(), |r| {
+            fmt_percent(
+                r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+            )
+        })
     };
     writeln!(
         w,

@@ -845,6 +845,35 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
     );
 }
 
+/// Hedge cost to credit rounds half away from zero, as every figure of the
+/// summary does: $0.02 of hedge lost on a $1,600 credit is exactly
+/// 0.0000125, which is 0.000013 to 6 places (it was 0.000012, half to
+/// even), and $50.90 on $2,000 is 0.02545, 2.55% in the table (was 2.54%).
+#[test]
+fn hedge_cost_to_credit_rounds_half_away_from_zero() {
+    let journal = "date,pnl,credit,hedge_pnl\n\
+                   2024-01-05,500,\"1,600\",-0.02\n\
+                   2024-02-09,400,\"2,000\",-50.90\n";
+    let out = run_summary(journal, &["--no-market", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ratios: Vec<&str> = v["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["hedge_cost_to_credit"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ratios, ["0.000013", "0.02545"]);
+    let table = crate::common::text(&run_summary(journal, &["--no-market"]).stdout);
+    let second = table.lines().nth(2).unwrap_or("");
+    assert!(second.contains(" 2.55% "), "{table}");
+}
+
 /// A position's credit spread over its condors need not end in points:
 /// $999.99 over 7 condors is 1.42855714… points. The break-evens are to 4
 /// places (a cent of one condor's credit), in JSON and the table; they were
