@@ -265,9 +265,14 @@ pub(crate) fn stage_file(
         {
             use std::os::unix::fs::MetadataExt as _;
             // Keep the owner and group where the user may (root may; others
-            // may keep their own group); a file they cannot keep them on
-            // still gets the target's permissions.
-            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+            // may keep a group they belong to, a shared folder's team
+            // group, when the owner is another user's, which they may not
+            // give); a file they cannot keep them on still gets the
+            // target's permissions.
+            if std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid())).is_err()
+            {
+                let _ = std::os::unix::fs::fchown(tmp.as_file(), None, Some(meta.gid()));
+            }
         }
         tmp.as_file().set_permissions(meta.permissions())?;
     }

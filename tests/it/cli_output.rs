@@ -133,6 +133,39 @@ fn a_read_only_file_is_not_replaced() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
+/// A file rewritten by a user who may not give it back its owner (another
+/// user's file, writable by a group both belong to, in a shared folder)
+/// keeps its group: the new file was the writer's, group included, so the
+/// team's group lost its write permission. (The setup, another user's
+/// file, takes root: as root the run drops `CAP_CHOWN` and joins the group.)
+#[cfg(unix)]
+#[test]
+fn a_rewritten_file_keeps_its_group_when_its_owner_cannot_be_kept() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    if !rustix::process::geteuid().is_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let vxs = dir.path().join("s.vxs");
+    let unformatted = std::fs::read_to_string(root().join(S))
+        .unwrap()
+        .replace("    steps = 4", "    steps   =   4");
+    std::fs::write(&vxs, unformatted).unwrap();
+    std::os::unix::fs::chown(&vxs, Some(1234), Some(4321)).unwrap();
+    std::fs::set_permissions(&vxs, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let drop = "-dac_override,-dac_read_search,-chown,-fowner";
+    let out =
+        crate::common::without_capabilities(dir.path(), &["fmt", "s.vxs"], drop, Some("4321"));
+    ok(&out);
+    let meta = std::fs::metadata(&vxs).unwrap();
+    assert_eq!(meta.gid(), 4321, "the group is kept");
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o664);
+    assert_eq!(
+        std::fs::read_to_string(&vxs).unwrap(),
+        std::fs::read_to_string(root().join(S)).unwrap()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn out_to_a_fifo_writes_into_it_and_leaves_a_fifo() {

@@ -48,10 +48,21 @@ pub fn text(b: &[u8]) -> String {
 /// it too.
 #[cfg(unix)]
 pub fn bound_by_permissions(dir: &Path, args: &[&str]) -> Output {
+    without_capabilities(dir, args, "-dac_override,-dac_read_search", None)
+}
+
+/// The binary with `args`, run in `dir`; as root, through `setpriv` with
+/// the capabilities `drop` names (`-chown,-fowner`) dropped and, if given,
+/// `groups` (`4321`) as its supplementary groups. As another user, as it is.
+#[cfg(unix)]
+pub fn without_capabilities(dir: &Path, args: &[&str], drop: &str, groups: Option<&str>) -> Output {
     let mut c = if rustix::process::geteuid().is_root() {
-        let caps = "-dac_override,-dac_read_search";
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--bounding-set", caps, "--inh-caps", caps, "--"])
+        c.args(["--bounding-set", drop, "--inh-caps", drop]);
+        if let Some(groups) = groups {
+            c.args(["--groups", groups]);
+        }
+        c.arg("--")
             .arg(env!("CARGO_BIN_EXE_vixshield"))
             .args(args)
             .current_dir(dir)
