@@ -462,7 +462,13 @@ pub fn rank_value(key: &str, metrics: &Map<String, Value>) -> Option<f64> {
                 .zip(money("hedge_pnl"))
                 .and_then(|(net, hedge)| net.checked_sub(hedge))
                 .is_some_and(|condors| condors > Decimal::ZERO),
-            "sortino" => money("net_pnl").is_some_and(|x| x > Decimal::ZERO),
+            // No losing day is no intra-trade drawdown; a ruined run (the
+            // marked equity at $0 or below) has no Sortino ratio either,
+            // and its drawdown is over 100%.
+            "sortino" => {
+                money("net_pnl").is_some_and(|x| x > Decimal::ZERO)
+                    && !as_f64(metrics.get("max_drawdown_intra_trade")).is_some_and(|d| d > 0.0)
+            }
             _ => false,
         };
         unbounded.then_some(f64::INFINITY)

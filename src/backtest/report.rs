@@ -2,7 +2,9 @@
 //! statistics. JSON keys are the snake_case names below.
 //!
 //! Definitions: returns are daily changes of equity marked to market; Sharpe
-//! and Sortino are annualized with √252 and a zero risk-free rate; CAGR runs
+//! and Sortino are annualized with √252 and a zero risk-free rate (none
+//! once the marked equity has been $0 or below), Sortino's downside
+//! deviation the root mean square of min(return, 0) over all days; CAGR runs
 //! from the first to the last day of the backtest; the closed drawdown is
 //! measured on equity at trade exits, the intra-trade drawdown on daily marked
 //! equity; a win is a condor with P&L ≥ 0 (hedge P&L apart); profit factor is
@@ -120,7 +122,8 @@ pub struct Report {
     /// Gross profit over gross loss.
     pub profit_factor: Option<f64>,
     /// Annualized Sharpe ratio of daily returns; `None` when they do not
-    /// vary (no condor traded), where the ratio has no value.
+    /// vary (no condor traded), where the ratio has no value, or when the
+    /// marked equity was ever $0 or below (no return on no equity).
     pub sharpe: Option<f64>,
     /// The standard error of `sharpe`, annualized alike: how far the ratio
     /// measured over these days may be from the strategy's own (Mertens,
@@ -128,7 +131,7 @@ pub struct Report {
     /// independent days of skewness γ₃ and kurtosis γ₄); `None` with `sharpe`.
     pub sharpe_se: Option<f64>,
     /// Annualized Sortino ratio of daily returns; `None` when no day lost,
-    /// where the ratio has no value.
+    /// where the ratio has no value, or as `sharpe` after ruin.
     pub sortino: Option<f64>,
     /// Longest run of losing condors.
     pub max_consecutive_losses: usize,
@@ -268,7 +271,16 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
             _ => None,
         })
         .collect();
-    let (sharpe, sharpe_se, sortino) = ratios(&returns);
+    // A return on no equity is none: once the marked equity is $0 or below
+    // (ruin; sizes of capital trade on), the days' changes over it and over
+    // the few dollars it recovers from (+1,983% from $37.28 to $776.73 on
+    // one day) made a run that lost 57% read Sharpe 1.22, Sortino 7.22.
+    let ruined = bt.days.iter().any(|d| d.equity <= Decimal::ZERO);
+    let (sharpe, sharpe_se, sortino) = if ruined {
+        (None, None, None)
+    } else {
+        ratios(&returns)
+    };
     let closed = std::iter::once(capital).chain(trades.iter().scan(capital, |eq, t| {
         *eq += f(t.pnl + t.hedge_pnl);
         Some(*eq)
@@ -330,7 +342,11 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
                 .rev()
                 .find(|d| d.date.year() < y)
                 .map(|d| f(d.equity))
-                .or(days.first().copied());
+                // The first year's from the capital, as the intra-trade
+                // drawdown: its first day's equity is the capital, unless
+                // that day is also the last, closed at its mark (a one-day
+                // run showed a return of 0 beside a loss).
+                .or(Some(capital));
             let (Some(first), Some(last)) = (before, days.last().copied()) else {
                 continue;
             };

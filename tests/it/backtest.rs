@@ -2179,3 +2179,57 @@ fn a_size_past_u32_max_contracts_is_priced_on_the_contracts_it_holds() {
     }
     assert!(hedges > 0);
 }
+
+/// A run whose marked equity falls to $0 or below (ruin; sizes of capital
+/// trade on) has no Sharpe or Sortino ratio: a return on no equity is
+/// none, and those measured on the few dollars it climbs back from are not
+/// returns (+1,983% in a day from $37.28). spx-mastery at 30% of capital a
+/// condor went to -$123,839 in February 2018 and ended 2019 up, and read
+/// Sharpe 0.99, Sortino 5.64, which `sweep --rank sortino` would have
+/// ranked; a null Sortino ranks it last, not as a run that never lost.
+#[test]
+fn a_ruined_run_has_no_sharpe_or_sortino() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = spx_mastery_text()
+        .replace("base = 1% of capital", "base = 30% of capital")
+        .replace("layer_cap = 10% of capital", "layer_cap = 100% of capital")
+        .replace("    wacc_impact < 18bps\n", "")
+        .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
+    let path = dir.path().join("ruin.vxs");
+    std::fs::write(&path, text).expect("write");
+    let v = report(
+        path.to_str().expect("utf-8"),
+        &["--from", "2017-06-01", "--to", "2019-12-31"],
+    );
+    let dd = v["max_drawdown_intra_trade"].as_f64().unwrap_or(0.0);
+    assert!(dd > 1.0, "the equity went below $0: {v}");
+    for key in ["sharpe", "sharpe_se", "sortino"] {
+        assert!(v[key].is_null(), "{key}: {v}");
+    }
+    let metrics = v.as_object().expect("an object");
+    assert_eq!(vixshield::sweep::rank_value("sortino", metrics), None);
+}
+
+/// A year's return and drawdown start from the equity before it, the first
+/// year's from the capital: a one-day run, whose only day closes its condor
+/// at the mark, lost that much in its year too. The year row read a return
+/// and drawdown of 0 beside the loss (its base was that day's equity).
+#[test]
+fn a_one_day_runs_year_starts_from_the_capital() {
+    let v = report(
+        "strategies/spx-mastery.vxs",
+        &["--from", "2025-08-15", "--to", "2025-08-15"],
+    );
+    let final_equity: f64 = v["final_equity"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
+    assert!(final_equity < 100_000.0, "the day's condor lost: {v}");
+    let year = &v["years"][0];
+    let ret = year["return_pct"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (ret - (final_equity / 100_000.0 - 1.0)).abs() < 1e-12,
+        "{v}"
+    );
+    assert_eq!(year["max_drawdown"], v["max_drawdown_intra_trade"], "{v}");
+}
