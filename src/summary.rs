@@ -6,7 +6,9 @@
 //! - **IRR** is XIRR (actual/365) over dated cash flows: the capital paid in on
 //!   the first trade's date, each trade's P&L (condor and hedge) on its date,
 //!   and the capital taken back on the last trade's date. A cycle's IRR does the
-//!   same over that cycle's trades. No IRR when all flows are on one day.
+//!   same over that cycle's trades. No IRR when all flows are on one day, or when no rate solves
+//!   them (losses beyond the capital taken back: the NPV is negative at
+//!   every rate).
 //! - **Hedge cost to credit**: what the hedges lost (the sum of negative
 //!   `hedge_pnl`) over the credit collected, over trades with a known credit.
 //! - **Break-even prices**, for trades with both strikes and a credit: short put
