@@ -144,10 +144,10 @@ fn registry(dirs: &[PathBuf]) -> Result<PluginRegistry, ExitCode> {
 }
 
 fn cache(args: &CacheArgs) -> ExitCode {
-    let registry = match registry(&[]) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    // The cache is the user's, not the project's: a project file that
+    // cannot be read only means commands here would stop before using it,
+    // and must not keep it from being shown or cleared.
+    let registry = PluginRegistry::from_current_dir(&[]);
     let Some(dir) = DiskCache::default_dir() else {
         say!("error: no cache folder: set ${CACHE_DIR_ENV} (no user cache folder was found)");
         return exit::trouble();
@@ -173,10 +173,12 @@ fn cache(args: &CacheArgs) -> ExitCode {
     };
     let bytes: u64 = entries.iter().map(|(_, n)| n).sum();
     // Why commands here would not use it.
-    let unused = if !registry.disk_cache_allowed() {
-        Some("this project's vixshield.toml says `cache = false`".to_string())
-    } else {
-        disk.problem()
+    let unused = match &registry {
+        Err(e) => Some(format!("commands here stop at the project file: {e}")),
+        Ok(r) if !r.disk_cache_allowed() => {
+            Some("this project's vixshield.toml says `cache = false`".to_string())
+        }
+        Ok(_) => disk.problem(),
     };
     let printed = super::output::print(|w| {
         match args.format {

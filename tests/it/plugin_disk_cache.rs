@@ -537,3 +537,24 @@ fn a_relative_home_puts_no_cache_in_the_current_folder() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     assert!(text(&out.stderr).contains("no cache folder"));
 }
+
+/// The cache is the user's, not the project's: in a folder whose
+/// `vixshield.toml` cannot be read, `plugin cache` still shows and clears
+/// it, and says commands here would not use it and why. It stopped at the
+/// project file (exit 1), so the cache could not be cleared from there.
+#[test]
+fn plugin_cache_works_beside_a_broken_project_file() {
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(here.path().join("vixshield.toml"), "garbage = [\n").unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("plugins");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::write(cache.join("0000.vxscode"), b"x").unwrap();
+    let cleared = plugin_cache(here.path(), &cache, &["--clear"]);
+    assert_eq!(
+        (&cleared["removed"], &cleared["entries"], &cleared["used"]),
+        (&1.into(), &0.into(), &false.into())
+    );
+    let why = cleared["not_used_because"].as_str().unwrap_or("");
+    assert!(why.contains("vixshield.toml:1:"), "{why}");
+}
