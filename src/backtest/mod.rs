@@ -37,7 +37,11 @@
 //!   closed at their expiry (at intrinsic on spot VIX) or with the condor; one
 //!   that would expire on its entry day is not bought; realized
 //!   profit goes through the engine's roll into the next layer;
-//! - commissions per contract per leg, slippage in index points per leg.
+//! - commissions per contract per leg, slippage in index points per leg;
+//! - prices are the model's `f64`; each becomes money where it is filled or
+//!   marked, as one contract's dollars rounded to the cent ([`dollars`]), and
+//!   every amount after it (P&L, costs, stops, targets, budgets, equity) is
+//!   decimal.
 
 pub mod chart;
 pub mod pricing;
@@ -357,27 +361,47 @@ struct Open {
     trade: Trade,
     /// The index traded (SPX or XSP).
     index: Index,
-    /// Credit per share in the index's points (after slippage).
-    credit_pts: f64,
-    /// Profit target for the position, dollars.
-    target: f64,
+    /// Profit target for the position, dollars (`None`: none).
+    target: Option<Decimal>,
     /// Stop for the position, dollars.
-    stop: f64,
+    stop: Decimal,
     /// Entry costs, dollars.
-    entry_costs: f64,
+    entry_costs: Decimal,
     hedges: Vec<OpenHedge>,
-    hedge_realized: f64,
+    hedge_realized: Decimal,
 }
 
-fn money(x: f64) -> Decimal {
-    Decimal::from_f64(x).unwrap_or_default().round_dp(2)
+/// A price the model gives in the index's points per share (`f64`, as
+/// prices may be) as money: the dollars of one contract (× 100), rounded
+/// to the cent, half away from zero. Every fill and mark becomes money
+/// here, once per contract; all the money after it is decimal, so a trade's
+/// P&L is exactly its credit less its exit, times its contracts, less its
+/// commissions. The model's prices are finite (bounded by the wing width,
+/// the VIX forward or an intrinsic value); one that is not is $0.
+fn dollars(points: f64) -> Decimal {
+    let cents = (points * 10_000.0).round();
+    if cents.is_finite() && cents.abs() < 1e18 {
+        Decimal::new(cents as i64, 2)
+    } else {
+        Decimal::from_f64(points * 100.0)
+            .unwrap_or_default()
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    }
 }
 
-/// An amount of money (a cost, a size, a budget) in the simulation's `f64`.
-/// The strategy's own numbers (delta, wing width, rates) go through
-/// [`f64_of`], the language's correctly rounded conversion.
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
+/// `a × b + c`, saturating: for amounts bounded by the engine's size (a
+/// stop, a target, a position's costs), which cannot reach a decimal's
+/// range unless the size does.
+fn mul_add(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
+    a.saturating_mul(b).saturating_add(c)
+}
+
+/// The whole number of `unit`s in `amount`, at most `u32::MAX` (a
+/// quotient past a decimal's range, or a unit of $0, is that cap).
+fn whole(amount: Decimal, unit: Decimal) -> u32 {
+    amount.checked_div(unit).map_or(u32::MAX, |q| {
+        q.floor().min(Decimal::from(u32::MAX)).to_u32().unwrap_or(0)
+    })
 }
 
 /// The VIX forward for `days` ahead: VIX interpolated towards VIX3M (93 days), VIX alone when VIX3M is missing.
@@ -392,9 +416,9 @@ fn vix_forward(vix: f64, vix3m: Option<f64>, days: f64) -> f64 {
 struct Mark {
     /// The condor's P&L if closed at this close, costs included (no exit
     /// costs at expiry: cash settlement).
-    pnl: f64,
+    pnl: Decimal,
     /// The open hedges' value less their cost.
-    hedges_open: f64,
+    hedges_open: Decimal,
     /// Calendar days to the condor's expiry.
     days_left: i64,
 }
@@ -410,12 +434,13 @@ impl Open {
         v3: Option<f64>,
         r: f64,
         config: &Config,
-    ) -> Mark {
+    ) -> Result<Mark, crate::money::Overflow> {
+        use crate::money::{add, mul, sub};
         let days_left = (self.trade.expiry - date).num_days();
         let t = days_left.max(0) as f64 / 365.0;
         // The index the condor trades on: SPX, or XSP at SPX/10.
         let s = s * self.index.scale;
-        let contracts = f64::from(self.trade.contracts);
+        let contracts = Decimal::from(self.trade.contracts);
         // Hedges reaching their own expiry are settled on spot VIX.
         for h in self
             .hedges
@@ -426,39 +451,46 @@ impl Open {
                 - h.trade
                     .short_strike
                     .map_or(0.0, |k| intrinsic(Right::Call, v, k));
-            let pnl = payoff * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost);
-            h.trade.pnl = money(pnl);
+            let pnl = sub(
+                mul(dollars(payoff), Decimal::from(h.trade.contracts))?,
+                h.trade.cost,
+            )?;
+            h.trade.pnl = pnl;
             h.settled = true;
-            self.hedge_realized += pnl;
+            self.hedge_realized = add(self.hedge_realized, pnl)?;
         }
-        let hedges_open: f64 = self
-            .hedges
-            .iter()
-            .filter(|h| h.trade.expiry > date)
-            .map(|h| {
-                hedge_value(h, v, v3, date, r, config) * 100.0 * f64::from(h.trade.contracts)
-                    - f(h.trade.cost)
-            })
-            .sum();
+        let mut hedges_open = Decimal::ZERO;
+        for h in self.hedges.iter().filter(|h| h.trade.expiry > date) {
+            let value = mul(
+                dollars(hedge_value(h, v, v3, date, r, config)),
+                Decimal::from(h.trade.contracts),
+            )?;
+            hedges_open = add(hedges_open, sub(value, h.trade.cost)?)?;
+        }
         let expired = days_left <= 0;
-        let exit_value = if expired {
+        let exit_value = dollars(if expired {
             self.legs()
                 .iter()
                 .map(|(right, k, sign)| -sign * intrinsic(*right, s, *k))
                 .sum::<f64>()
         } else {
             self.value(s, v, t, r, config)
-        };
+        });
+        // Per contract: four legs' commissions and slippage.
         let exit_costs = if expired {
-            0.0
+            Decimal::ZERO
         } else {
-            contracts * (4.0 * f(config.commission) + 4.0 * self.index.slippage(config) * 100.0)
+            add(
+                mul(Decimal::from(4), config.commission)?,
+                dollars(4.0 * self.index.slippage(config)),
+            )?
         };
-        Mark {
-            pnl: (self.credit_pts - exit_value) * 100.0 * contracts - self.entry_costs - exit_costs,
+        let per_contract = sub(sub(self.trade.credit, exit_value)?, exit_costs)?;
+        Ok(Mark {
+            pnl: sub(mul(per_contract, contracts)?, self.entry_costs)?,
             hedges_open,
             days_left,
-        }
+        })
     }
 
     fn legs(&self) -> [(Right, f64, f64); 4] {
@@ -681,17 +713,18 @@ pub fn run(
         };
         last_close = Some((date, s, v, v3));
         // Mark and maybe close the open condor.
-        let mut unrealized = 0.0;
-        let mut at_risk = 0.0;
+        let overflow = |source| BacktestError::Overflow { date, source };
+        let mut unrealized = Decimal::ZERO;
+        let mut at_risk = Decimal::ZERO;
         if let Some(o) = open.as_mut() {
             let Mark {
                 pnl,
                 hedges_open,
                 days_left,
-            } = o.mark(date, s, v, v3, r, config);
+            } = o.mark(date, s, v, v3, r, config).map_err(overflow)?;
             let reason = if days_left <= 0 {
                 Some(ExitReason::Expiry)
-            } else if pnl >= o.target {
+            } else if o.target.is_some_and(|target| pnl >= target) {
                 Some(ExitReason::ProfitTarget)
             } else if pnl <= -o.stop {
                 Some(ExitReason::MaxLoss)
@@ -705,7 +738,7 @@ pub fn run(
                 None
             };
             if let Some(reason) = reason {
-                close(o, date, pnl, reason, v, v3, r, config);
+                close(o, date, pnl, reason, v, v3, r, config).map_err(overflow)?;
                 let o = open.take().map(|o| o.trade);
                 if let Some(t) = o {
                     closed_equity = book(closed_equity, &t, date)?;
@@ -720,8 +753,10 @@ pub fn run(
                     trades.push(t);
                 }
             } else {
-                unrealized = pnl + hedges_open + o.hedge_realized;
-                at_risk = o.stop + o.hedges.iter().map(|h| f(h.trade.cost)).sum::<f64>();
+                unrealized = crate::money::add(pnl, hedges_open)
+                    .and_then(|u| crate::money::add(u, o.hedge_realized))
+                    .map_err(overflow)?;
+                at_risk = o.at_risk();
             }
         }
         // Enter when flat.
@@ -779,7 +814,7 @@ pub fn run(
                 trades.len() + 1,
             ) {
                 Ok(o) => {
-                    at_risk = o.stop + o.hedges.iter().map(|h| f(h.trade.cost)).sum::<f64>();
+                    at_risk = o.at_risk();
                     open = Some(o);
                     if !unknown.is_empty() {
                         entries_with_unknown_guard += 1;
@@ -807,8 +842,7 @@ pub fn run(
                 .iter()
                 .any(|c| values.bool_at(*c, Some(i)) == Some(true));
         }
-        let equity = crate::money::add(closed_equity, money(unrealized))
-            .map_err(|source| BacktestError::Overflow { date, source })?;
+        let equity = crate::money::add(closed_equity, unrealized).map_err(overflow)?;
         days.push(Day {
             date,
             equity,
@@ -816,19 +850,20 @@ pub fn run(
             step: open.as_ref().map_or(0, |o| o.trade.step),
             vix: v,
             hedge_signal,
-            at_risk: money(at_risk),
+            at_risk: at_risk.round_dp(2),
         });
     }
     // A condor opened on the last day is closed at once, at that day's
     // mark (its round trip's costs), its hedges with it, as on any exit.
     if let (Some(mut o), Some((date, s, v, v3))) = (open.take(), last_close) {
-        let m = o.mark(date, s, v, v3, r, config);
+        let overflow = |source| BacktestError::Overflow { date, source };
+        let m = o.mark(date, s, v, v3, r, config).map_err(overflow)?;
         let reason = if m.days_left <= 0 {
             ExitReason::Expiry
         } else {
             ExitReason::EndOfData
         };
-        close(&mut o, date, m.pnl, reason, v, v3, r, config);
+        close(&mut o, date, m.pnl, reason, v, v3, r, config).map_err(overflow)?;
         let t = o.trade;
         closed_equity = book(closed_equity, &t, date)?;
         engine.apply(&ClosedTrade {
@@ -861,36 +896,43 @@ pub fn run(
 fn close(
     o: &mut Open,
     date: NaiveDate,
-    pnl: f64,
+    pnl: Decimal,
     reason: ExitReason,
     v: f64,
     v3: Option<f64>,
     r: f64,
     c: &Config,
-) {
+) -> Result<(), crate::money::Overflow> {
+    use crate::money::{add, mul, sub};
     for h in o
         .hedges
         .iter_mut()
         .filter(|h| !h.settled && h.trade.expiry > date)
     {
-        let value = hedge_value(h, v, v3, date, r, c);
-        let costs = f64::from(h.trade.contracts)
-            * f(c.commission)
-            * if h.trade.short_strike.is_some() {
-                2.0
-            } else {
-                1.0
-            };
-        let p = value * 100.0 * f64::from(h.trade.contracts) - f(h.trade.cost) - costs;
-        h.trade.pnl = money(p);
+        let k = Decimal::from(h.trade.contracts);
+        let legs = Decimal::from(if h.trade.short_strike.is_some() { 2 } else { 1 });
+        let costs = mul(mul(k, c.commission)?, legs)?;
+        let value = mul(dollars(hedge_value(h, v, v3, date, r, c)), k)?;
+        let p = sub(sub(value, h.trade.cost)?, costs)?;
+        h.trade.pnl = p;
         h.settled = true;
-        o.hedge_realized += p;
+        o.hedge_realized = add(o.hedge_realized, p)?;
     }
     o.trade.exit = date;
-    o.trade.pnl = money(pnl);
-    o.trade.hedge_pnl = money(o.hedge_realized);
+    o.trade.pnl = pnl;
+    o.trade.hedge_pnl = o.hedge_realized;
     o.trade.exit_reason = reason;
     o.trade.hedges = o.hedges.iter().map(|h| h.trade.clone()).collect();
+    Ok(())
+}
+
+impl Open {
+    /// Capital at risk: the stop plus the hedges' premium.
+    fn at_risk(&self) -> Decimal {
+        self.hedges
+            .iter()
+            .fold(self.stop, |sum, h| sum.saturating_add(h.trade.cost))
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -940,12 +982,14 @@ fn enter(
     let short_put = strike_for_delta(Right::Put, delta, x, t, r, vp, index.grid);
     let short_call = strike_for_delta(Right::Call, delta, x, t, r, vc, index.grid);
     let (long_put, long_call) = (short_put - width, short_call + width);
-    let credit = black_scholes(Right::Put, x, short_put, t, r, vp)
+    let credit_pts = black_scholes(Right::Put, x, short_put, t, r, vp)
         - black_scholes(Right::Put, x, long_put, t, r, vp)
         + black_scholes(Right::Call, x, short_call, t, r, vc)
         - black_scholes(Right::Call, x, long_call, t, r, vc)
         - 4.0 * index.slippage(c);
-    if credit <= 0.0 || !credit.is_finite() {
+    // Per contract, in dollars: under half a cent is no credit.
+    let credit = dollars(credit_pts);
+    if credit <= Decimal::ZERO || !credit_pts.is_finite() {
         return Err((
             SkipKind::NoCredit,
             format!(
@@ -954,35 +998,47 @@ fn enter(
             ),
         ));
     }
-    let pct = f(d.max_loss_pct);
-    let stop_per = pct * credit * 100.0;
-    let contracts = (f(d.size) / stop_per).floor();
-    if contracts < 1.0 {
+    // Exact: the step's fraction of the credit (a max loss of 0% is a stop
+    // of $0, and as many contracts as can be counted).
+    let stop_per = d.max_loss_pct.saturating_mul(credit);
+    // At most `u32::MAX` contracts, the count the trade records: its max
+    // loss, costs and P&L are all that count's (a size of trillions once
+    // recorded `u32::MAX` contracts with the max loss of all it wanted).
+    let n = whole(d.size, stop_per);
+    if n < 1 {
         return Err((
             SkipKind::BelowOneContract,
             format!(
                 "size {} is below one contract's max loss {} ({} of a {} credit)",
                 crate::money::fmt_money(d.size),
-                crate::money::fmt_money(money(stop_per)),
+                crate::money::fmt_money(stop_per),
                 crate::money::fmt_percent(d.max_loss_pct),
-                crate::money::fmt_money(money(credit * 100.0))
+                crate::money::fmt_money(credit)
             ),
         ));
     }
-    // At most `u32::MAX` contracts, the count the trade records: its max
-    // loss, costs and P&L are all that count's (a size of trillions once
-    // recorded `u32::MAX` contracts with the max loss of all it wanted).
-    let cn = contracts.min(f64::from(u32::MAX));
-    let n = cn as u32;
-    let entry_costs = cn * 4.0 * f(c.commission);
-    let risk = (width - credit) * 100.0 * cn;
-    let mut target = f64::INFINITY;
-    if let Some(tp) = e.take_profit {
-        target = target.min(f64_of(tp) * credit * 100.0 * cn);
-    }
-    if let Some(tr) = e.target_return {
-        target = target.min(f64_of(tr) * risk);
-    }
+    let cn = Decimal::from(n);
+    let entry_costs = mul_add(
+        cn,
+        Decimal::from(4).saturating_mul(c.commission),
+        Decimal::ZERO,
+    );
+    // The margin at risk: the wing width less the credit, per contract.
+    let risk = mul_add(
+        e.wing_width
+            .saturating_mul(Decimal::ONE_HUNDRED)
+            .saturating_sub(credit),
+        cn,
+        Decimal::ZERO,
+    );
+    let target = [
+        e.take_profit
+            .map(|tp| mul_add(tp.saturating_mul(credit), cn, Decimal::ZERO)),
+        e.target_return.map(|tr| mul_add(tr, risk, Decimal::ZERO)),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
     let mut hedges = Vec::new();
     for (h, hd) in strategy.hedges.iter().zip(&d.hedges) {
         if !hd.active
@@ -1021,24 +1077,25 @@ fn enter(
         let th = days / 365.0;
         let premium = black76(Right::Call, fwd, strike, th, r, c.vol_of_vol)
             - short_strike.map_or(0.0, |k| black76(Right::Call, fwd, k, th, r, c.vol_of_vol));
-        let unit =
-            premium * 100.0 + f(c.commission) * if short_strike.is_some() { 2.0 } else { 1.0 };
-        if unit <= 0.0 {
+        // One contract: its premium and a commission per leg.
+        let legs = Decimal::from(if short_strike.is_some() { 2 } else { 1 });
+        let unit = mul_add(c.commission, legs, dollars(premium));
+        if unit <= Decimal::ZERO {
             continue;
         }
         // At most `u32::MAX`, as the condor's count: the cost is what it holds.
-        let k = (f(hd.budget) / unit).floor().min(f64::from(u32::MAX));
-        if k < 1.0 {
+        let k = whole(hd.budget, unit);
+        if k < 1 {
             continue;
         }
         hedges.push(OpenHedge {
             trade: HedgeTrade {
                 layer: h.name.clone(),
-                contracts: k as u32,
+                contracts: k,
                 strike,
                 short_strike,
                 expiry: hedge_expiry,
-                cost: money(k * unit),
+                cost: mul_add(unit, Decimal::from(k), Decimal::ZERO),
                 pnl: Decimal::ZERO,
             },
             settled: false,
@@ -1056,23 +1113,22 @@ fn enter(
             short_put,
             short_call,
             long_call,
-            credit: money(credit * 100.0),
+            credit,
             contracts: n,
             step: d.step,
             size: d.size,
-            max_loss: money(stop_per * cn),
+            max_loss: mul_add(stop_per, cn, Decimal::ZERO).round_dp(2),
             pnl: Decimal::ZERO,
             hedge_pnl: Decimal::ZERO,
             exit_reason: ExitReason::EndOfData,
             hedges: Vec::new(),
         },
         index,
-        credit_pts: credit,
         target,
-        stop: stop_per * cn,
+        stop: mul_add(stop_per, cn, Decimal::ZERO),
         entry_costs,
         hedges,
-        hedge_realized: 0.0,
+        hedge_realized: Decimal::ZERO,
     })
 }
 

@@ -489,6 +489,26 @@ fn trade_row(t: &crate::backtest::Trade) -> [String; 18] {
     ]
 }
 
+/// A condor's hedges as the JSON export gives them: each layer's
+/// contracts, strikes (VIX points; `short_strike` `null` for calls alone),
+/// expiry, cost (premium and commissions) and P&L, money as text.
+fn hedge_rows(hedges: &[crate::backtest::HedgeTrade]) -> serde_json::Value {
+    hedges
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "layer": h.layer,
+                "contracts": h.contracts,
+                "strike": h.strike,
+                "short_strike": h.short_strike,
+                "expiry": h.expiry.to_string(),
+                "cost": h.cost.normalize().to_string(),
+                "pnl": h.pnl.normalize().to_string(),
+            })
+        })
+        .collect()
+}
+
 /// Every trade to `w`: CSV, or a JSON list of objects when `json`.
 fn write_trades(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result<()> {
     if json {
@@ -514,6 +534,7 @@ fn write_trades(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result
                             value.unwrap_or(serde_json::Value::String(text)),
                         )
                     })
+                    .chain([("hedges".to_string(), hedge_rows(&t.hedges))])
                     .collect()
             })
             .collect();
