@@ -79,10 +79,12 @@ pub struct YearRow {
     /// Condor and hedge P&L of those closed in it.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub net_pnl: Decimal,
-    /// Change of marked equity over the year.
-    pub return_pct: f64,
-    /// Intra-year drawdown of marked equity.
-    pub max_drawdown: f64,
+    /// Change of marked equity over the year; `None` when the year began
+    /// with the equity at $0 or below (ruin), where a return has no base.
+    pub return_pct: Option<f64>,
+    /// Intra-year drawdown of marked equity; `None` when the equity was at
+    /// $0 or below all year, from before it on (no peak to fall from).
+    pub max_drawdown: Option<f64>,
 }
 
 /// The report.
@@ -159,13 +161,15 @@ pub struct Report {
     pub worst_cycles: Vec<CycleRow>,
 }
 
-fn drawdown(series: impl Iterator<Item = f64>) -> f64 {
+/// The largest fall from a running peak, as a fraction of the peak; `None`
+/// when no value was above $0 (no peak to fall from).
+fn drawdown(series: impl Iterator<Item = f64>) -> Option<f64> {
     let mut peak = f64::NEG_INFINITY;
-    let mut worst = 0.0f64;
+    let mut worst = None;
     for x in series {
         peak = peak.max(x);
         if peak > 0.0 {
-            worst = worst.max((peak - x) / peak);
+            worst = Some(worst.unwrap_or(0.0f64).max((peak - x) / peak));
         }
     }
     worst
@@ -358,7 +362,8 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
                         / in_year.len() as f64
                 }),
                 net_pnl: in_year.iter().map(|t| t.pnl + t.hedge_pnl).sum(),
-                return_pct: if first > 0.0 { last / first - 1.0 } else { 0.0 },
+                // A year begun at $0 or below has no return (it read 0).
+                return_pct: (first > 0.0).then(|| last / first - 1.0),
                 max_drawdown: drawdown(std::iter::once(first).chain(days.iter().copied())),
             });
         }
@@ -381,10 +386,12 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
                 d.equity
             }),
         cagr,
-        max_drawdown: drawdown(closed),
+        // Both start from the capital, which is above $0 (the checker's).
+        max_drawdown: drawdown(closed).unwrap_or(0.0),
         max_drawdown_intra_trade: drawdown(
             std::iter::once(capital).chain(bt.days.iter().map(|d| f(d.equity))),
-        ),
+        )
+        .unwrap_or(0.0),
         profit_factor: (gross_loss > 0.0).then(|| gross_win / gross_loss),
         sharpe,
         sharpe_se,

@@ -398,8 +398,8 @@ pub(crate) fn write_report(
             y.trades,
             y.win_rate.map_or("-".into(), pct),
             fmt_money(y.net_pnl),
-            pct(y.return_pct),
-            pct(y.max_drawdown)
+            y.return_pct.map_or("-".into(), pct),
+            y.max_drawdown.map_or("-".into(), pct)
         )?;
     }
     if r.cycles == 0 {

@@ -2281,3 +2281,52 @@ fn backtest_money_is_whole_cents_per_contract() {
     assert_eq!(v.len(), 383);
     assert!(hedges > 0);
 }
+
+/// spx-mastery at 30% of capital a condor, its layer cap 100% and its WACC
+/// and quick-ratio guards gone: the ruinous variant (its equity goes to
+/// about −$123,839 in February 2018), written into `dir`.
+fn ruinous_strategy(dir: &std::path::Path) -> String {
+    let text = spx_mastery_text()
+        .replace("base = 1% of capital", "base = 30% of capital")
+        .replace("layer_cap = 10% of capital", "layer_cap = 100% of capital")
+        .replace("    wacc_impact < 18bps\n", "")
+        .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
+    let path = dir.join("ruin.vxs");
+    std::fs::write(&path, text).expect("write");
+    path.to_str().expect("utf-8").to_string()
+}
+
+/// A year begun with the marked equity at $0 or below has no return (no
+/// base to grow from), and one spent there from before it on has no
+/// drawdown (no peak to fall from): `null` in JSON, `-` in the table. Both
+/// read 0 (`0.00%`), a silent zero beside a year that gained $90,197.91.
+#[test]
+fn a_year_begun_at_ruin_has_no_return() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = ruinous_strategy(dir.path());
+    let v = report(&path, &["--from", "2017-09-01", "--to", "2019-12-31"]);
+    let y2019 = &v["years"][2];
+    assert_eq!(y2019["year"], 2019, "{v}");
+    assert!(y2019["return_pct"].is_null(), "{y2019}");
+    assert!(y2019["max_drawdown"].as_f64().is_some(), "{y2019}");
+    let out = vixshield(&[
+        "backtest",
+        &path,
+        "--from",
+        "2017-09-01",
+        "--to",
+        "2019-12-31",
+    ]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("2019 "))
+        .expect("a 2019 row");
+    assert!(row.contains("$90,197.91         -  "), "{row}");
+    // 2003 begins and ends below $0: no return, no drawdown.
+    let v = report(&path, &["--from", "2002-03-01", "--to", "2003-12-31"]);
+    let y2003 = &v["years"][1];
+    assert_eq!(y2003["year"], 2003, "{v}");
+    assert!(y2003["return_pct"].is_null(), "{y2003}");
+    assert!(y2003["max_drawdown"].is_null(), "{y2003}");
+}
