@@ -259,7 +259,18 @@ pub(crate) fn stage_file(
     };
     #[cfg(unix)]
     builder.permissions(new_file_mode);
-    let tmp = builder.tempfile_in(folder)?;
+    // The file itself may be writable where its folder is not: say that the
+    // new copy is what could not be made, not the file.
+    let tmp = builder.tempfile_in(folder).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create its new copy in `{}`: {} (a file is replaced whole, by renaming a complete copy over it, so its folder must be writable)",
+                folder.display(),
+                io_reason(&e)
+            ),
+        )
+    })?;
     if let Some(meta) = &existing {
         #[cfg(unix)]
         {

@@ -133,6 +133,34 @@ fn a_read_only_file_is_not_replaced() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
+/// A writable file in a folder the user may not write: no new copy can be
+/// made beside it, and the error says so (it said `cannot write `s.vxs`:
+/// permission denied`, of a file the user may write), leaving it as it is.
+#[cfg(unix)]
+#[test]
+fn a_writable_file_in_a_read_only_folder_says_what_could_not_be_written() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("ro");
+    std::fs::create_dir(&folder).unwrap();
+    let vxs = folder.join("s.vxs");
+    let unformatted = std::fs::read_to_string(root().join(S))
+        .unwrap()
+        .replace("    steps = 4", "    steps   =   4");
+    std::fs::write(&vxs, &unformatted).unwrap();
+    std::fs::set_permissions(&vxs, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = crate::common::bound_by_permissions(&folder, &["fmt", "s.vxs"]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: cannot write `s.vxs`: cannot create its new copy in `.`: permission denied (a file is replaced whole, by renaming a complete copy over it, so its folder must be writable)\n"
+    );
+    assert_eq!(std::fs::read_to_string(&vxs).unwrap(), unformatted);
+}
+
 /// A file rewritten by a user who may not give it back its owner (another
 /// user's file, writable by a group both belong to, in a shared folder)
 /// keeps its group: the new file was the writer's, group included, so the
