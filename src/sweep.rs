@@ -383,6 +383,7 @@ pub const METRICS: &[(&str, Better)] = &[
     ("sortino", Better::Higher),
     ("net_pnl", Better::Higher),
     ("final_equity", Better::Higher),
+    ("lowest_equity", Better::Higher),
     ("profit_factor", Better::Higher),
     ("win_rate", Better::Higher),
     ("hedge_pnl", Better::Higher),
@@ -473,6 +474,16 @@ pub fn rank_value(key: &str, metrics: &Map<String, Value>) -> Option<f64> {
         };
         unbounded.then_some(f64::INFINITY)
     })
+}
+
+/// Whether a variant's account was ruined: its lowest marked equity was
+/// $0 or below (the report's `ruined_on`), so it has no CAGR, Sharpe or
+/// Sortino, which rank it last.
+pub fn ruined(metrics: &Map<String, Value>) -> bool {
+    match metrics.get("lowest_equity") {
+        Some(Value::String(s)) => s.parse::<Decimal>().is_ok_and(|x| x <= Decimal::ZERO),
+        _ => false,
+    }
 }
 
 /// One ranked variant.
@@ -1020,17 +1031,26 @@ pub fn walk_forward(
     let better = plan.rank.better;
     let mut rows = Vec::new();
     for w in ws {
-        let scores: Vec<(usize, Option<f64>)> = (0..plan.grid.len())
+        // Each variant's score, and whether it was backtested and ruined.
+        let scores: Vec<(usize, Option<f64>, bool, bool)> = (0..plan.grid.len())
             .into_par_iter()
             .map(|i| {
                 let r = runner.report(&plan.grid.variant(i), Some((w.in_from, w.in_to)));
                 progress();
-                (i, r.ok().and_then(|r| rank_value(&key, &metrics(&r))))
+                match r {
+                    Ok(r) => {
+                        let m = metrics(&r);
+                        (i, rank_value(&key, &m), true, ruined(&m))
+                    }
+                    Err(_) => (i, None, false, false),
+                }
             })
             .collect();
+        let backtested = scores.iter().filter(|s| s.2).count();
+        let ruined_in = scores.iter().filter(|s| s.3).count();
         // The best, ties to the lowest index (the order `scores` is in).
         let mut best: Option<(usize, f64)> = None;
-        for (i, s) in scores {
+        for (i, s, _, _) in scores {
             let Some(s) = s else { continue };
             let wins = match best {
                 None => true,
@@ -1050,7 +1070,19 @@ pub fn walk_forward(
                 params: Map::new(),
                 in_sample: None,
                 out_of_sample: Map::new(),
-                error: Some("no variant could be backtested in sample".into()),
+                // A variant backtested without a value to rank by (a
+                // ruined one has no CAGR, Sharpe or Sortino) was not one
+                // that could not be backtested.
+                error: Some(if backtested == 0 {
+                    "no variant could be backtested in sample".into()
+                } else if ruined_in > 0 {
+                    format!(
+                        "no variant has a {key} in sample: {ruined_in} of {} ruined",
+                        plan.grid.len()
+                    )
+                } else {
+                    format!("no variant has a {key} in sample")
+                }),
             },
             Some((i, s)) => {
                 let v = plan.grid.variant(i);
@@ -1080,6 +1112,11 @@ pub fn walk_forward(
         .iter()
         .filter_map(|r| as_f64(r.out_of_sample.get(&key)))
         .collect();
+    // A window ruined out of sample has no CAGR, Sharpe or Sortino; a mean
+    // of the other windows' would be the survivors' alone, so there is none.
+    let ruined_out = rows
+        .iter()
+        .any(|r| ruined(&r.out_of_sample) && as_f64(r.out_of_sample.get(&key)).is_none());
     WalkForward {
         strategy: plan.name.to_string(),
         source_sha256: sha256(runner.source.text()),
@@ -1089,7 +1126,8 @@ pub fn walk_forward(
         in_months,
         out_months,
         rank: plan.rank.clone(),
-        mean_out_of_sample: (!oos.is_empty()).then(|| oos.iter().sum::<f64>() / oos.len() as f64),
+        mean_out_of_sample: (!oos.is_empty() && !ruined_out)
+            .then(|| oos.iter().sum::<f64>() / oos.len() as f64),
         windows: rows,
     }
 }

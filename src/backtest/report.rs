@@ -3,9 +3,9 @@
 //!
 //! Definitions: returns are daily changes of equity marked to market; Sharpe
 //! and Sortino are annualized with √252 and a zero risk-free rate (none
-//! once the marked equity has been $0 or below), Sortino's downside
+//! once the marked equity has been $0 or below: ruin), Sortino's downside
 //! deviation the root mean square of min(return, 0) over all days; CAGR runs
-//! from the first to the last day of the backtest; the closed drawdown is
+//! from the first to the last day of the backtest (none after ruin); the closed drawdown is
 //! measured on equity at trade exits, the intra-trade drawdown on daily marked
 //! equity; a win is a condor with P&L ≥ 0 (hedge P&L apart); profit factor is
 //! gross condor profit over gross condor loss. The Sharpe ratio's standard
@@ -115,8 +115,18 @@ pub struct Report {
     /// Final equity.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub final_equity: Decimal,
-    /// Compound annual growth rate.
-    pub cagr: f64,
+    /// The lowest marked equity of any day (the capital without a day):
+    /// how near the account came to ruin, or how deep it went.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    pub lowest_equity: Decimal,
+    /// The first day it was marked at `lowest_equity`.
+    pub lowest_equity_on: Option<NaiveDate>,
+    /// The first day the marked equity was $0 or below: the account was
+    /// ruined (sizes of capital trade on after it); `None` when it never was.
+    pub ruined_on: Option<NaiveDate>,
+    /// Compound annual growth rate; `None` after ruin (`ruined_on`), where
+    /// no rate compounds the capital into the final equity through $0.
+    pub cagr: Option<f64>,
     /// Largest drawdown of equity at trade exits, a fraction.
     pub max_drawdown: f64,
     /// Largest drawdown of daily marked equity, a fraction.
@@ -226,6 +236,17 @@ pub fn report(bt: &Backtest, capital: Decimal) -> Report {
 /// The report of a backtest, listing the `worst` worst cycles.
 pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
     let worst_n = worst;
+    let lowest = bt
+        .days
+        .iter()
+        .min_by(|a, b| a.equity.cmp(&b.equity).then(a.date.cmp(&b.date)));
+    let ruined_on = bt
+        .days
+        .iter()
+        .find(|d| d.equity <= Decimal::ZERO)
+        .map(|d| d.date);
+    let (lowest_equity, lowest_equity_on) =
+        lowest.map_or((capital, None), |d| (d.equity, Some(d.date)));
     let capital = f(capital);
     let trades = &bt.trades;
     let wins = trades.iter().filter(|t| t.pnl >= Decimal::ZERO).count();
@@ -262,11 +283,12 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         (Some(a), Some(b)) => ((b - a).num_days() as f64 / 365.25).max(1.0 / 365.25),
         _ => 1.0,
     };
-    let cagr = if capital > 0.0 && final_equity > 0.0 {
-        (final_equity / capital).powf(1.0 / years) - 1.0
-    } else {
-        -1.0
-    };
+    // None after ruin: a run whose equity went to $0 or below and back
+    // read a CAGR of +8.58% (spx-mastery at 30% of capital a condor,
+    // -$123,839 in February 2018) as if nothing had happened; one that
+    // ended there read -100%.
+    let cagr = (capital > 0.0 && final_equity > 0.0 && ruined_on.is_none())
+        .then(|| (final_equity / capital).powf(1.0 / years) - 1.0);
     let returns: Vec<f64> = bt
         .days
         .windows(2)
@@ -279,8 +301,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
     // (ruin; sizes of capital trade on), the days' changes over it and over
     // the few dollars it recovers from (+1,983% from $37.28 to $776.73 on
     // one day) made a run that lost 57% read Sharpe 1.22, Sortino 7.22.
-    let ruined = bt.days.iter().any(|d| d.equity <= Decimal::ZERO);
-    let (sharpe, sharpe_se, sortino) = if ruined {
+    let (sharpe, sharpe_se, sortino) = if ruined_on.is_some() {
         (None, None, None)
     } else {
         ratios(&returns)
@@ -385,6 +406,9 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
             .map_or(Decimal::from_f64_retain(capital).unwrap_or_default(), |d| {
                 d.equity
             }),
+        lowest_equity,
+        lowest_equity_on,
+        ruined_on,
         cagr,
         // Both start from the capital, which is above $0 (the checker's).
         max_drawdown: drawdown(closed).unwrap_or(0.0),

@@ -326,12 +326,34 @@ pub(crate) fn write_report(
             ),
         ));
     }
+    // After ruin CAGR, Sharpe and Sortino have no value: say why beside `-`.
+    let none = if r.ruined_on.is_some() {
+        "- (ruined)"
+    } else {
+        "-"
+    };
+    let lowest = match r.lowest_equity_on {
+        Some(d) => format!("{} on {d}", fmt_money(r.lowest_equity)),
+        None => fmt_money(r.lowest_equity),
+    };
     rows.extend([
         ("win rate", r.win_rate.map_or("-".into(), pct)),
         ("net P&L", fmt_money(r.net_pnl)),
         ("hedge P&L", fmt_money(r.hedge_pnl)),
         ("final equity", fmt_money(r.final_equity)),
-        ("CAGR", pct(r.cagr)),
+        ("lowest equity", lowest),
+    ]);
+    if let Some(d) = r.ruined_on {
+        rows.push((
+            "RUINED",
+            format!(
+                "on {d} the marked equity fell to $0 or below, \
+                 so CAGR, Sharpe and Sortino have no value"
+            ),
+        ));
+    }
+    rows.extend([
+        ("CAGR", r.cagr.map_or(none.into(), pct)),
         ("max drawdown (closed)", pct(r.max_drawdown)),
         (
             "max drawdown (intra-trade)",
@@ -341,14 +363,17 @@ pub(crate) fn write_report(
             "profit factor",
             r.profit_factor.map_or("-".into(), |p| format!("{p:.2}")),
         ),
-        ("Sharpe", r.sharpe.map_or("-".into(), |x| format!("{x:.2}"))),
+        (
+            "Sharpe",
+            r.sharpe.map_or(none.into(), |x| format!("{x:.2}")),
+        ),
         (
             "Sharpe standard error",
-            r.sharpe_se.map_or("-".into(), |x| format!("{x:.2}")),
+            r.sharpe_se.map_or(none.into(), |x| format!("{x:.2}")),
         ),
         (
             "Sortino",
-            r.sortino.map_or("-".into(), |x| format!("{x:.2}")),
+            r.sortino.map_or(none.into(), |x| format!("{x:.2}")),
         ),
         (
             "max consecutive losses",

@@ -425,6 +425,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         "net_pnl",
         "hedge_pnl",
         "final_equity",
+        "lowest_equity",
+        "ruined_on",
         "cagr",
         "max_drawdown",
         "max_drawdown_intra_trade",
@@ -467,6 +469,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Percent,
         Ratio,
         Count,
+        Date,
     }
     let (label, kind) = match key.as_str() {
         "trades" => ("trades", Kind::Count),
@@ -475,6 +478,8 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         "win_rate" => ("win rate", Kind::Percent),
         "net_pnl" => ("net P&L", Kind::Money),
         "final_equity" => ("final equity", Kind::Money),
+        "lowest_equity" => ("lowest equity", Kind::Money),
+        "ruined_on" => ("ruined on", Kind::Date),
         "cagr" => ("CAGR", Kind::Percent),
         "max_drawdown" => ("max drawdown (closed)", Kind::Percent),
         "max_drawdown_intra_trade" => ("max drawdown (intra-trade)", Kind::Percent),
@@ -498,7 +503,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Kind::Money => v.parse::<Decimal>().ok().map(fmt_money),
         Kind::Percent => v.parse::<f64>().ok().map(crate::money::fmt_percent_f64),
         Kind::Ratio => v.parse::<f64>().ok().map(|x| format!("{x:.2}")),
-        Kind::Count => Some(v.to_string()),
+        Kind::Count | Kind::Date => Some(v.to_string()),
     };
     let plus = |positive: bool| if positive { "+" } else { "" };
     // Two places, or as many as show the change at all: `1.62 → 1.63
@@ -527,6 +532,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
             let d = b.parse::<i128>().ok()? - a.parse::<i128>().ok()?;
             Some(format!("{}{d}", plus(d > 0)))
         }
+        Kind::Date => None,
     };
     let value = |v: &Option<String>| v.as_deref().and_then(show).unwrap_or_else(|| "-".into());
     let change = match (old, new) {

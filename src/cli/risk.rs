@@ -193,6 +193,11 @@ struct BacktestPath {
     final_equity: Decimal,
     /// At trade exits, as the Monte Carlo measures its paths.
     max_drawdown: f64,
+    /// The lowest marked equity, as the backtest's report gives it.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    lowest_equity: Decimal,
+    /// The first day the marked equity was $0 or below (`null`: never).
+    ruined_on: Option<chrono::NaiveDate>,
     /// The share of simulated paths (of as many trades) whose drawdown is
     /// at most the backtest's: where it stands among them.
     drawdown_percentile: Option<f64>,
@@ -585,6 +590,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                     trades: r.trades,
                     final_equity: r.final_equity,
                     max_drawdown: r.max_drawdown,
+                    lowest_equity: r.lowest_equity,
+                    ruined_on: r.ruined_on,
                     drawdown_percentile: comparable.then(|| {
                         drawdowns.iter().filter(|&&d| d <= r.max_drawdown).count() as f64
                             / drawdowns.len() as f64
@@ -762,7 +769,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
     // there are enough of them), as the README's edge cases say.
     let none = o.loss_rate == 0.0 || o.run > o.trades;
     let all = o.loss_rate == 1.0 && o.run <= o.trades;
-    let rows: Vec<(String, String)> = vec![
+    let mut rows: Vec<(String, String)> = vec![
         (
             "loss rate q".into(),
             format!("{} ({src})", pct_sig(o.loss_rate)),
@@ -818,6 +825,22 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             ),
         ),
     ];
+    // The trades measured come from a backtest that went broke: say so
+    // before any odds computed from them.
+    if let Some(b) = &o.backtest
+        && let Some(d) = b.ruined_on
+    {
+        rows.insert(
+            1,
+            (
+                "RUINED".into(),
+                format!(
+                    "the backtest's marked equity fell to $0 or below on {d} (lowest {})",
+                    fmt_money(b.lowest_equity)
+                ),
+            ),
+        );
+    }
     for (k, v) in rows {
         writeln!(w, "{k:<28}{v}")?;
     }

@@ -392,7 +392,7 @@ fn show(key: &str, v: Option<&Value>) -> String {
         | "time_in_market"
         | "hedge_cost_to_credit" => pct(v),
         "sharpe" | "sortino" | "profit_factor" => fixed(v),
-        "net_pnl" | "hedge_pnl" | "final_equity" | "peak_capital_at_risk" => {
+        "net_pnl" | "hedge_pnl" | "final_equity" | "lowest_equity" | "peak_capital_at_risk" => {
             match v.and_then(Value::as_str).and_then(|s| s.parse().ok()) {
                 Some(d) => crate::money::fmt_money(d),
                 None => text(v),
@@ -407,11 +407,17 @@ fn show(key: &str, v: Option<&Value>) -> String {
 fn cell(key: &str, metrics: &serde_json::Map<String, Value>) -> String {
     match sweep::rank_value(key, metrics) {
         Some(x) if x.is_infinite() => NO_LOSS.into(),
+        // CAGR, Sharpe and Sortino have no value after ruin, which ranks
+        // the variant last: say why beside `-`, as `backtest` does.
+        None if sweep::ruined(metrics) && metrics.get(key).is_some_and(Value::is_null) => {
+            RUINED.into()
+        }
         _ => show(key, metrics.get(key)),
     }
 }
 
 const NO_LOSS: &str = "∞ (no loss)";
+const RUINED: &str = "- (ruined)";
 
 const SHOWN: &[&str] = &["cagr", "max_drawdown", "sharpe", "net_pnl", "trades"];
 
@@ -529,7 +535,25 @@ fn walk_table(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
         )?;
     }
     let mean = wf.mean_out_of_sample.map(Value::from);
-    writeln!(w, "\nmean out-of-sample {}: {}", m, show(m, mean.as_ref()))
+    let ruined = wf
+        .windows
+        .iter()
+        .filter(|r| sweep::ruined(&r.out_of_sample))
+        .count();
+    let note = if ruined > 0 {
+        format!(
+            " ({ruined} of {} windows ruined out of sample)",
+            wf.windows.len()
+        )
+    } else {
+        String::new()
+    };
+    writeln!(
+        w,
+        "\nmean out-of-sample {}: {}{note}",
+        m,
+        show(m, mean.as_ref())
+    )
 }
 
 fn walk_csv(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {

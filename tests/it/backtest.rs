@@ -974,7 +974,14 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
         let new = right.trim().split("  ").next().expect("the new value");
         let label = label.trim();
         let want = |t: &std::collections::BTreeMap<String, String>| {
-            t.get(label).map(|v| v.trim().to_string())
+            // `backtest` gives the lowest equity's day beside it.
+            t.get(label).map(|v| {
+                v.trim()
+                    .split(" on ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
         };
         if label == "entries skipped" || label == "cycles" {
             // Not rows of `backtest`'s table (its `skipped` row gives the
@@ -2329,4 +2336,135 @@ fn a_year_begun_at_ruin_has_no_return() {
     assert_eq!(y2003["year"], 2003, "{v}");
     assert!(y2003["return_pct"].is_null(), "{y2003}");
     assert!(y2003["max_drawdown"].is_null(), "{y2003}");
+}
+
+/// A run whose marked equity went to $0 or below says so: the report gives
+/// the day (`ruined_on`) and how deep (`lowest_equity`, on its day), CAGR
+/// is `null` (`- (ruined)` in the table, as Sharpe and Sortino), and
+/// `risk`, `sweep` and `diff --backtest` say it too. The report read a CAGR
+/// of +8.58% as if nothing had happened, and nothing said ruined.
+#[test]
+fn a_ruined_run_says_so_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = ruinous_strategy(dir.path());
+    let range = ["--from", "2017-06-01", "--to", "2019-12-31"];
+    let v = report(&path, &range);
+    assert_eq!(v["ruined_on"], "2018-02-02", "{v}");
+    assert_eq!(v["lowest_equity"], "-123842.43", "{v}");
+    assert_eq!(v["lowest_equity_on"], "2018-02-09", "{v}");
+    assert!(v["cagr"].is_null(), "{v}");
+    let mut args = vec!["backtest", path.as_str()];
+    args.extend(range);
+    let out = vixshield(&args);
+    let table = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "lowest equity               -$123,842.43 on 2018-02-09\n",
+        "RUINED                      on 2018-02-02 the marked equity fell to $0 or below",
+        "CAGR                        - (ruined)\n",
+        "Sharpe                      - (ruined)\n",
+        "Sortino                     - (ruined)\n",
+    ] {
+        assert!(table.contains(line), "{line}\n{table}");
+    }
+    // The canonical strategy never came near: no ruin, its CAGR.
+    let v = report("strategies/spx-mastery.vxs", &range);
+    assert!(v["ruined_on"].is_null(), "{v}");
+    assert!(v["cagr"].as_f64().is_some(), "{v}");
+
+    // risk: the backtest the odds come from was ruined.
+    let mut args = vec!["risk", path.as_str(), "--backtest"];
+    args.extend(range);
+    let out = vixshield(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "RUINED                      the backtest's marked equity fell to $0 or below on 2018-02-02 (lowest -$123,842.43)"
+        ),
+        "{text}"
+    );
+    args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&vixshield(&args).stdout).expect("json");
+    assert_eq!(v["backtest"]["ruined_on"], "2018-02-02", "{v}");
+    assert_eq!(v["backtest"]["lowest_equity"], "-123842.43", "{v}");
+
+    // diff --backtest: the new side's ruin is a report delta.
+    let mut args = vec![
+        "diff",
+        "strategies/spx-mastery.vxs",
+        path.as_str(),
+        "--backtest",
+    ];
+    args.extend(range);
+    let out = vixshield(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  ruined on                             - →   2018-02-02\n"),
+        "{text}"
+    );
+    assert!(text.contains("  lowest equity "), "{text}");
+    args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&vixshield(&args).stdout).expect("json");
+    let ruin = v["report"]
+        .as_array()
+        .and_then(|r| r.iter().find(|d| d["metric"] == "ruined_on"))
+        .expect("a ruined_on delta");
+    assert_eq!(ruin["old"], serde_json::Value::Null, "{v}");
+    assert_eq!(ruin["new"], "2018-02-02", "{v}");
+
+    // sweep: the ruined variant ranks last by CAGR and says why.
+    let params = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/strategies/spx-mastery-params.vxs"
+    ))
+    .expect("the fixture")
+    .replace("layer_cap = 10% of capital", "layer_cap = 100% of capital")
+    .replace("    wacc_impact < 18bps\n", "")
+    .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
+    let sweep_path = dir.path().join("params.vxs");
+    std::fs::write(&sweep_path, params).expect("write");
+    let sweep_path = sweep_path.to_str().expect("utf-8");
+    let mut args = vec!["sweep", sweep_path, "--set", "base=1%..30%:29%"];
+    args.extend(range);
+    let out = vixshield(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(" 30% ") && last.contains("- (ruined)"),
+        "{text}"
+    );
+    args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&vixshield(&args).stdout).expect("json");
+    let ruined = &v["results"][1];
+    assert_eq!(ruined["params"]["base"], "30%", "{v}");
+    assert!(ruined["metrics"]["cagr"].is_null(), "{v}");
+    assert_eq!(ruined["metrics"]["lowest_equity"], "-123842.43", "{v}");
+    // Walk-forward: a window ruined out of sample has no CAGR, so the mean
+    // over the others (the survivors') is none; one whose only variant was
+    // ruined in sample says that, not that it could not be backtested.
+    let args = [
+        "sweep",
+        sweep_path,
+        "--set",
+        "base=30%",
+        "--walk-forward",
+        "6m/6m",
+        "--from",
+        "2017-02-01",
+        "--to",
+        "2019-12-31",
+    ];
+    let text = String::from_utf8_lossy(&vixshield(&args).stdout).into_owned();
+    assert!(
+        text.contains("mean out-of-sample cagr: - (1 of 5 windows ruined out of sample)"),
+        "{text}"
+    );
+    let mut args = args.to_vec();
+    args.extend(["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&vixshield(&args).stdout).expect("json");
+    assert!(v["windows"][0]["out_of_sample"]["cagr"].is_null(), "{v}");
+    assert!(v["mean_out_of_sample"].is_null(), "{v}");
+    assert_eq!(
+        v["windows"][1]["error"], "no variant has a cagr in sample: 1 of 1 ruined",
+        "{v}"
+    );
 }
