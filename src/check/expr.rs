@@ -730,6 +730,17 @@ impl Checker<'_> {
                     plugins.join(", ")
                 )),
             };
+            // A plugin of that name may be in a folder that could not be read.
+            let unread = &self.env.unreadable_plugin_dirs;
+            if !unread.is_empty() {
+                let what = if unread.len() == 1 {
+                    "a plugin folder could not be read"
+                } else {
+                    "plugin folders could not be read"
+                };
+                let help = d.help.take().unwrap_or_default();
+                d = d.help(format!("{help}; {what}: {}", unread.join(", ")));
+            }
         }
         self.diags.push(d);
         for a in args {

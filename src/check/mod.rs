@@ -50,6 +50,10 @@ pub struct Env {
     /// cannot be loaded (bad module, missing ABI marker, imports, ...).
     /// `None`: signatures only, nothing is loaded.
     pub loader: Option<std::sync::Arc<dyn PluginLoader>>,
+    /// Plugin search folders that could not be read, each as `path: why`
+    /// (`/p/plugins: permission denied`): a plugin there cannot be found, so
+    /// `E0201` says so.
+    pub unreadable_plugin_dirs: Vec<String>,
     /// Event kinds of the calendar (`FOMC`, `CPI`, `PPI`).
     pub events: Vec<String>,
 }
@@ -60,6 +64,7 @@ impl Default for Env {
             plugins: Vec::new(),
             unavailable: Vec::new(),
             loader: None,
+            unreadable_plugin_dirs: Vec::new(),
             events: vec!["FOMC".into(), "CPI".into(), "PPI".into()],
         }
     }

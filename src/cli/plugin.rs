@@ -5,8 +5,9 @@ use super::{Format, exit, io_reason};
 use crate::market::Market;
 use crate::plugin::{
     ABI_VERSION, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, CACHE_DIR_ENV, DiskCache,
-    LoadOrigin, Manifest, OutputKind, PluginError, PluginHost, PluginRegistry, TemplateSpec, Tier,
-    Tiering, host_metered_operators, winch_meters_fully,
+    FREE_LOCAL_BYTES, LOCAL_BLOCK_BYTES, LoadOrigin, Manifest, OutputKind, PluginError, PluginHost,
+    PluginRegistry, TemplateSpec, Tier, Tiering, host_charged_locals, host_metered_operators,
+    winch_meters_fully,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -566,6 +567,10 @@ fn inspect(args: &PathArgs) -> ExitCode {
     });
     // Bulk operators whose bytes the host charges fuel for itself.
     let metered = bytes.as_ref().map_or(0, |b| host_metered_operators(b));
+    // Functions whose locals the host charges for at each call.
+    let locals = bytes
+        .as_ref()
+        .map_or_else(|_| Vec::new(), |b| host_charged_locals(b));
     let fuel = host.config().default_fuel;
     let memory = host.config().default_memory_mib;
     let printed = super::output::print(|w| {
@@ -587,6 +592,7 @@ fn inspect(args: &PathArgs) -> ExitCode {
                     v["tier"] = json!(tier_word(tier));
                     v["tier_reason"] = json!(why);
                     v["host_metered_operators"] = json!(metered);
+                    v["host_charged_locals"] = json!(locals);
                 }
                 v["valid"] = json!(valid);
                 v["error"] = json!(verdict.as_ref().err().or(clash.as_ref()));
@@ -640,6 +646,34 @@ fn inspect(args: &PathArgs) -> ExitCode {
                         "  metering    {metered} `memory.copy`/`memory.fill` charged by the host: \
                      {BULK_CALL_COST} fuel units a call, {BULK_BLOCK_COST} per {BULK_BLOCK_BYTES} bytes"
                     )?;
+                }
+                if compiler.is_some() && !locals.is_empty() {
+                    let label = if metered > 0 { "" } else { "metering" };
+                    let (n, whose) = match locals.len() {
+                        1 => ("1 function".to_string(), "its"),
+                        n => (format!("{n} functions"), "their"),
+                    };
+                    writeln!(
+                        w,
+                        "  {label:<11} {n} charged for {whose} locals at each call: \
+                         {BULK_BLOCK_COST} fuel units per {LOCAL_BLOCK_BYTES} bytes beyond {FREE_LOCAL_BYTES}"
+                    )?;
+                    const SHOWN: usize = 10;
+                    for charge in locals.iter().take(SHOWN) {
+                        let export = charge
+                            .export
+                            .as_ref()
+                            .map(|name| format!(" (`{name}`)"))
+                            .unwrap_or_default();
+                        writeln!(
+                            w,
+                            "                func {}{export}: {} bytes of locals, {} fuel units a call",
+                            charge.function, charge.local_bytes, charge.fuel_per_call
+                        )?;
+                    }
+                    if locals.len() > SHOWN {
+                        writeln!(w, "                and {} more", locals.len() - SHOWN)?;
+                    }
                 }
                 match &described {
                     Ok(info) => {

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
 use super::host::Tier;
+use crate::input::reason;
 
 /// The environment variable that moves the cache folder.
 pub const CACHE_DIR_ENV: &str = "VIXSHIELD_CACHE_DIR";
@@ -173,12 +174,12 @@ impl DiskCache {
         let mut file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Miss::Absent),
-            Err(e) => return Err(Miss::Refused(format!("cannot open it: {e}"))),
+            Err(e) => return Err(Miss::Refused(format!("cannot open it: {}", reason(&e)))),
         };
         trusted_dir(&self.dir).map_err(Miss::Refused)?;
         let meta = file
             .metadata()
-            .map_err(|e| Miss::Refused(format!("cannot read it: {e}")))?;
+            .map_err(|e| Miss::Refused(format!("cannot read it: {}", reason(&e))))?;
         trusted_file(&meta).map_err(Miss::Refused)?;
         if meta.len() > MAX_FILE_BYTES {
             return Err(Miss::Stale(format!("it is {} bytes long", meta.len())));
@@ -188,7 +189,7 @@ impl DiskCache {
         (&mut file)
             .take(MAX_FILE_BYTES.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|e| Miss::Refused(format!("cannot read it: {e}")))?;
+            .map_err(|e| Miss::Refused(format!("cannot read it: {}", reason(&e))))?;
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(Miss::Stale(format!(
                 "it is over {MAX_FILE_BYTES} bytes long"
@@ -202,21 +203,22 @@ impl DiskCache {
     /// and diagnostics, but a failure only means the next run compiles.
     pub(crate) fn put(&self, key: &EntryKey, module: &Module) -> Result<(), String> {
         let artifact = module.serialize().map_err(|e| format!("{e:#}"))?;
-        create_private_dir(&self.dir).map_err(|e| format!("cannot create the folder: {e}"))?;
+        create_private_dir(&self.dir)
+            .map_err(|e| format!("cannot create the folder: {}", reason(&e)))?;
         trusted_dir(&self.dir)?;
         let mut tmp = tempfile::Builder::new()
             .prefix(".writing-")
             .tempfile_in(&self.dir)
-            .map_err(|e| format!("cannot write: {e}"))?;
+            .map_err(|e| format!("cannot write: {}", reason(&e)))?;
         let digest: [u8; 32] = Sha256::digest(&artifact).into();
         let write = |f: &mut File| -> std::io::Result<()> {
             f.write_all(MAGIC)?;
             f.write_all(&digest)?;
             f.write_all(&artifact)
         };
-        write(tmp.as_file_mut()).map_err(|e| format!("cannot write: {e}"))?;
+        write(tmp.as_file_mut()).map_err(|e| format!("cannot write: {}", reason(&e)))?;
         tmp.persist(self.path(key))
-            .map_err(|e| format!("cannot write: {}", e.error))?;
+            .map_err(|e| format!("cannot write: {}", reason(&e.error)))?;
         self.prune();
         Ok(())
     }
@@ -390,8 +392,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Is `dir` a real folder (not a symbolic link) of this user's that nobody
 /// else can write?
 fn trusted_dir(dir: &Path) -> Result<(), String> {
-    let meta =
-        std::fs::symlink_metadata(dir).map_err(|e| format!("cannot read the folder: {e}"))?;
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| format!("cannot read the folder: {}", reason(&e)))?;
     if !meta.is_dir() {
         return Err("the cache folder is not a folder (a symbolic link?)".into());
     }

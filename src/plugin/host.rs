@@ -602,11 +602,40 @@ pub const MAX_FUNCTION_BYTES: usize = 1 << 20;
 /// segments do not count (they are copied, not compiled).
 pub const MAX_CODE_BYTES: usize = 16 << 20;
 
-/// Refuse a module with more functions or types, a larger function or more
-/// code than the host compiles, before any compiler sees it (the bodies are
-/// only measured, not read). A module that does not parse passes: the
-/// compiler reports it.
-fn check_counts(manifest: &Manifest, bytes: &[u8]) -> Result<(), PluginError> {
+/// The most imports a module may declare for [`PluginHost::describe`] to
+/// list them (a plugin has none, and loading refuses the first): wasmtime
+/// compiles each, and 500,000 took `plugin inspect` 5.1 s and 490 MB. A
+/// `wasm32-wasip1` build of a Rust plugin imports a handful.
+pub const MAX_IMPORTS: u32 = 10_000;
+
+/// The most globals a plugin's module may define (Rust plugins define 3,
+/// AssemblyScript's a few dozen): 1,000,000 took 1.4 s and 150 MB to
+/// compile before the instance was found too large for a pool slot.
+pub const MAX_GLOBALS: u32 = 10_000;
+
+/// The most exports a plugin's module may declare (a Rust plugin has 6):
+/// 999,000 took `plugin inspect` 3.9 s and 490 MB, and loaded.
+pub const MAX_EXPORTS: u32 = 10_000;
+
+/// The most element segments a plugin's module may declare (a Rust plugin
+/// with a function table has one); each is applied at every instantiation.
+pub const MAX_ELEMENT_SEGMENTS: u32 = 10_000;
+
+/// Whether [`check_counts`] refuses a module that imports anything.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Imports {
+    /// Loading: the first import is refused.
+    Refuse,
+    /// Describing: imports are listed, up to [`MAX_IMPORTS`].
+    List,
+}
+
+/// Refuse a module with more functions, types, globals, exports or element
+/// segments, a larger function or more code than the host compiles, before
+/// any compiler sees it (the bodies are only measured, not read); and, with
+/// [`Imports::Refuse`], one that imports anything, naming its first import.
+/// A module that does not parse passes: the compiler reports it.
+fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(), PluginError> {
     use wasmtime::wasmparser::{Parser, Payload};
     let too_many = |what: &str, count: u32, max: u32| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
@@ -615,6 +644,31 @@ fn check_counts(manifest: &Manifest, bytes: &[u8]) -> Result<(), PluginError> {
     };
     for payload in Parser::new(0).parse_all(bytes) {
         match payload {
+            Ok(Payload::ImportSection(s)) if imports == Imports::Refuse => {
+                if let Some(Ok(import)) = s.into_imports().next() {
+                    return Err(PluginError::Import {
+                        plugin: manifest.name.clone(),
+                        module: import.module.to_string(),
+                        field: import.name.to_string(),
+                    });
+                }
+            }
+            Ok(Payload::ImportSection(s)) if s.count() > MAX_IMPORTS => {
+                return Err(too_many("has an import count of", s.count(), MAX_IMPORTS));
+            }
+            Ok(Payload::GlobalSection(s)) if s.count() > MAX_GLOBALS => {
+                return Err(too_many("has a global count of", s.count(), MAX_GLOBALS));
+            }
+            Ok(Payload::ExportSection(s)) if s.count() > MAX_EXPORTS => {
+                return Err(too_many("has an export count of", s.count(), MAX_EXPORTS));
+            }
+            Ok(Payload::ElementSection(s)) if s.count() > MAX_ELEMENT_SEGMENTS => {
+                return Err(too_many(
+                    "has an element segment count of",
+                    s.count(),
+                    MAX_ELEMENT_SEGMENTS,
+                ));
+            }
             Ok(Payload::TypeSection(s)) if s.count() > MAX_TYPES => {
                 return Err(too_many("has a type count of", s.count(), MAX_TYPES));
             }
@@ -774,7 +828,7 @@ impl PluginHost {
             });
         }
 
-        check_counts(manifest, bytes)?;
+        check_counts(manifest, bytes, Imports::Refuse)?;
         let canonical = self.config.canonicalize_nans;
         let source_sha: [u8; 32] = Sha256::digest(bytes).into();
         let key = (canonical, source_sha);
@@ -958,7 +1012,7 @@ impl PluginHost {
     /// module (bypassing the cache) but checks nothing against the ABI: see
     /// [`load_bytes`](Self::load_bytes) for that.
     pub fn describe(&self, manifest: &Manifest, bytes: &[u8]) -> Result<ModuleInfo, PluginError> {
-        check_counts(manifest, bytes)?;
+        check_counts(manifest, bytes, Imports::List)?;
         let canonical = self.config.canonicalize_nans;
         let deadline = self.config.compile_deadline;
         let bytes: Arc<[u8]> = bytes.into();

@@ -113,6 +113,60 @@ pub fn host_metered_operators(bytes: &[u8]) -> usize {
     })
 }
 
+/// A function whose declared locals the host charges fuel for at each call
+/// (`meter_bulk_memory` starts it with a call to its counting loop), as
+/// [`host_charged_locals`] lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct LocalCharge {
+    /// Its index among the module's functions.
+    pub function: u32,
+    /// The name it is exported under, if it is.
+    pub export: Option<String>,
+    /// The bytes its declared locals take (parameters apart).
+    pub local_bytes: u64,
+    /// The fuel units its locals cost at each call: [`BULK_BLOCK_COST`] per
+    /// whole [`LOCAL_BLOCK_BYTES`] beyond [`FREE_LOCAL_BYTES`] (the counting
+    /// loop's iterations; the call into it costs a few units more).
+    pub fuel_per_call: u64,
+}
+
+/// The functions of `bytes` whose locals the host charges fuel for at each
+/// call, in module order: those whose locals take at least
+/// [`FREE_LOCAL_BYTES`] + [`LOCAL_BLOCK_BYTES`] bytes, in a module the host
+/// rewrites (none for a module that imports anything, which is refused, or
+/// does not parse).
+pub fn host_charged_locals(bytes: &[u8]) -> Vec<LocalCharge> {
+    let Some(scan) = scan(bytes).filter(|scan| !scan.imports) else {
+        return Vec::new();
+    };
+    let mut exports = std::collections::HashMap::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(Payload::ExportSection(section)) => {
+                for export in section.into_iter().flatten() {
+                    if export.kind == wasmtime::wasmparser::ExternalKind::Func {
+                        exports.entry(export.index).or_insert(export.name);
+                    }
+                }
+                break;
+            }
+            Ok(Payload::CodeSectionStart { .. }) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    (0_u32..)
+        .zip(&scan.bodies)
+        .filter(|(_, body)| body.local_blocks > 0)
+        .map(|(function, body)| LocalCharge {
+            function,
+            export: exports.get(&function).map(|name| (*name).to_string()),
+            local_bytes: body.local_bytes,
+            fuel_per_call: u64::from(body.local_blocks) * BULK_BLOCK_COST,
+        })
+        .collect()
+}
+
 /// What [`scan`] finds of a module's code in one pass.
 #[derive(Default)]
 struct Scan {
@@ -186,6 +240,7 @@ fn scan(bytes: &[u8]) -> Option<Scan> {
                 scan.bodies.push(Body {
                     range: body.range(),
                     code_start,
+                    local_bytes,
                     local_blocks: local_blocks(local_bytes),
                     sites,
                 });
@@ -252,6 +307,8 @@ struct Body {
     range: Range<usize>,
     /// Where its code starts, after the locals.
     code_start: usize,
+    /// The bytes its declared locals take.
+    local_bytes: u64,
     /// Iterations of the counting loop that pays for its locals.
     local_blocks: u32,
     /// Its `memory.copy` and `memory.fill` operators.
@@ -378,6 +435,7 @@ fn rewrite_bulk(bytes: &[u8], scan: &Scan) -> Option<Vec<u8>> {
                     code_start,
                     local_blocks,
                     sites,
+                    ..
                 } in bodies
                 {
                     let mut body = Vec::with_capacity(range.len() + sites.len() * 2 + 8);
@@ -487,8 +545,9 @@ fn metered_helper(fill: bool) -> Function {
 #[cfg(test)]
 mod tests {
     use super::{
-        FREE_LOCAL_BYTES, LOCAL_BLOCK_BYTES, Operator, Parser, Payload, host_metered_operators,
-        meter_bulk_memory, winch_meters_fully,
+        BULK_BLOCK_COST, FREE_LOCAL_BYTES, LOCAL_BLOCK_BYTES, LocalCharge, Operator, Parser,
+        Payload, host_charged_locals, host_metered_operators, meter_bulk_memory,
+        winch_meters_fully,
     };
 
     #[allow(clippy::expect_used)]
@@ -674,6 +733,16 @@ mod tests {
             }
         }
         assert_eq!(ops, vec![true, false, false, false, false]);
+        // What `plugin inspect` reports is that charge.
+        assert_eq!(
+            host_charged_locals(&bytes),
+            vec![LocalCharge {
+                function: 0,
+                export: None,
+                local_bytes: 1000 * 8 + 16 + 4,
+                fuel_per_call: blocks * BULK_BLOCK_COST,
+            }]
+        );
 
         let lean = wat::parse_str(format!("(module (func (local {})))", "i64 ".repeat(16)))
             .expect("the test's WAT parses");

@@ -28,17 +28,17 @@ pub(crate) use error::MISSING_MODULE_HINT;
 pub use error::{LineCol, PluginError};
 pub use host::{
     COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig, LoadOrigin,
-    LoadedPlugin, MAX_CODE_BYTES, MAX_FUEL, MAX_FUNCTION_BYTES, MAX_FUNCTIONS, MAX_MEMORY_MIB,
-    MAX_TYPES, MAX_WASM_STACK, ModuleInfo, ModuleItem, PluginHost, TIER_UP_FUEL_PER_BYTE, Tier,
-    Tiering,
+    LoadedPlugin, MAX_CODE_BYTES, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS, MAX_FUEL, MAX_FUNCTION_BYTES,
+    MAX_FUNCTIONS, MAX_GLOBALS, MAX_IMPORTS, MAX_MEMORY_MIB, MAX_TYPES, MAX_WASM_STACK, ModuleInfo,
+    ModuleItem, PluginHost, TIER_UP_FUEL_PER_BYTE, Tier, Tiering,
 };
 pub use manifest::{
     ABI_VERSION, Limits, MAX_INPUTS, Manifest, OutputKind, ParamSpec, is_identifier,
 };
 pub use metering::{
     BRANCH_COST, BULK_BLOCK_BYTES, BULK_BLOCK_COST, BULK_CALL_COST, FREE_LOCAL_BYTES,
-    LOCAL_BLOCK_BYTES, REF_FUNC_COST, RUNTIME_CALL_COST, host_metered_operators,
-    winch_meters_fully,
+    LOCAL_BLOCK_BYTES, LocalCharge, REF_FUNC_COST, RUNTIME_CALL_COST, host_charged_locals,
+    host_metered_operators, winch_meters_fully,
 };
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
 pub use runner::{PluginSetup, WasmRunner, signature};

@@ -119,6 +119,16 @@ impl PluginSetup {
         // A folder whose manifest does not parse, or cannot be read (not
         // UTF-8, a folder called `plugin.toml`), has no name but its own.
         for problem in r.problems() {
+            if let PluginError::Io { path, source } = problem
+                && r.dirs().contains(path)
+            {
+                env.unreadable_plugin_dirs.push(format!(
+                    "{}: {}",
+                    path.display(),
+                    crate::input::reason(source)
+                ));
+                continue;
+            }
             let path = match problem {
                 PluginError::Manifest { path, .. } => Some(path),
                 PluginError::Io { path, .. }

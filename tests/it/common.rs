@@ -56,7 +56,21 @@ pub fn bound_by_permissions(dir: &Path, args: &[&str]) -> Output {
 /// `groups` (`4321`) as its supplementary groups. As another user, as it is.
 #[cfg(unix)]
 pub fn without_capabilities(dir: &Path, args: &[&str], drop: &str, groups: Option<&str>) -> Output {
-    let mut c = if rustix::process::geteuid().is_root() {
+    command_without_capabilities(dir, args, drop, groups)
+        .output()
+        .expect("the binary runs")
+}
+
+/// [`without_capabilities`]'s command, not yet started (to set more of its
+/// environment).
+#[cfg(unix)]
+pub fn command_without_capabilities(
+    dir: &Path,
+    args: &[&str],
+    drop: &str,
+    groups: Option<&str>,
+) -> Command {
+    if rustix::process::geteuid().is_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--bounding-set", drop, "--inh-caps", drop]);
         if let Some(groups) = groups {
@@ -71,6 +85,5 @@ pub fn without_capabilities(dir: &Path, args: &[&str], drop: &str, groups: Optio
         c
     } else {
         command_in(dir, args)
-    };
-    c.output().expect("the binary runs")
+    }
 }

@@ -766,6 +766,60 @@ fn plugin_inspect() {
     assert!(text(&out.stderr).contains("error: cannot read `no/such/plugin`: no such file"));
 }
 
+/// `plugin inspect` reports the functions the host charges for their
+/// locals (5 fuel units a call per 16 bytes beyond 128), as its rewrite
+/// does: it counted only `memory.copy`/`memory.fill`.
+#[test]
+fn plugin_inspect_shows_the_functions_charged_for_their_locals() {
+    let dir = tempfile::tempdir().unwrap();
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let head = scaffold.trim_end().strip_suffix(')').unwrap();
+    // 100 i64s (800 bytes: 42 blocks of 16 beyond 128) and 17 (136 bytes:
+    // none); `vxs_alloc`'s two i32s are free too.
+    let wat = format!(
+        "{head}\n  (func (export \"fat\") (local {}))\n  (func (local {})))\n",
+        "i64 ".repeat(100),
+        "i64 ".repeat(17)
+    );
+    plugin_folder(dir.path(), "fat", Some(&wat), "");
+    let folder = dir.path().join("fat");
+    let out = vixshield(&["plugin", "inspect", folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(
+            "\n  compiler    baseline (Winch)\n  metering    1 function charged for its locals at each \
+             call: 5 fuel units per 16 bytes beyond 128\n                func 3 (`fat`): 800 bytes of \
+             locals, 210 fuel units a call\nimports: none\n"
+        ),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = vixshield(&[
+        "plugin",
+        "inspect",
+        "--format",
+        "json",
+        folder.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["host_metered_operators"], 0);
+    assert_eq!(
+        v["host_charged_locals"],
+        serde_json::json!([{"function": 3, "export": "fat", "local_bytes": 800, "fuel_per_call": 210}])
+    );
+    // The examples have none.
+    let out = vixshield(&[
+        "plugin",
+        "inspect",
+        "--format",
+        "json",
+        "plugins/wilder_rsi",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["host_charged_locals"], serde_json::json!([]));
+}
+
 /// A module given where its plugin is meant (`plugin inspect x.wasm`) is
 /// said to be one, with what to give instead; it was read as a manifest and
 /// refused as not UTF-8 ('stream did not contain valid UTF-8').
@@ -1316,6 +1370,61 @@ fn plugin_test_takes_the_input_series() {
     let out = vixshield(&["plugin", "test", spread, "--input", "SPX", "--input", "vix"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("[possible values: vix, vix3m, spx]"));
+}
+
+/// A search folder that cannot be read (the project's `plugins`, a
+/// `[plugins] paths` folder) may hold the plugin a file calls: its `E0201`
+/// says the folder could not be read, and why, not only `plugin list`.
+#[cfg(unix)]
+#[test]
+fn an_unreadable_plugin_search_folder_is_named_in_an_unknown_functions_help() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let project = temp_project();
+    let root = project.path();
+    let folder = root.join("plugins");
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = crate::common::bound_by_permissions(root, &["check", "strategy.vxs"]);
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error[E0201]: unknown signal function `wilder_rsi`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "no plugin was found (`vixshield plugin list` says where plugins are searched); \
+             a plugin folder could not be read: {}: permission denied",
+            folder.display()
+        )),
+        "{err}"
+    );
+
+    // A listed folder: the plugins of `plugins/` are still there.
+    let vendor = root.join("vendor");
+    std::fs::create_dir_all(&vendor).unwrap();
+    std::fs::write(
+        root.join("vixshield.toml"),
+        "[plugins]\npaths = [\"vendor\"]\n",
+    )
+    .unwrap();
+    let body = format!("{HEADER}signal a = vendored(vix) > 1\nguards {{\n    a\n}}\n");
+    std::fs::write(root.join("t.vxs"), body).unwrap();
+    std::fs::set_permissions(&vendor, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = crate::common::bound_by_permissions(root, &["check", "--format", "json", "t.vxs"]);
+    std::fs::set_permissions(&vendor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["code"], "E0201", "{v}");
+    let help = v[0]["help"].as_str().unwrap_or("");
+    assert!(
+        help.starts_with("the built-ins are ")
+            && help.ends_with(&format!(
+                "; the plugins are theta_decay, wilder_rsi; \
+                 a plugin folder could not be read: {}: permission denied",
+                vendor.display()
+            )),
+        "{v}"
+    );
 }
 
 /// A plugin folder that cannot be looked into (permission denied) may well

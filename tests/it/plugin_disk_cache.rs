@@ -404,6 +404,42 @@ fn plugin_test_says_why_the_cache_was_not_used() {
     }
 }
 
+/// A cache folder it cannot write to: the `cache` line says so in the
+/// words the rest of the CLI uses, not as the system's error
+/// (`Permission denied (os error 13) at path "…/.writing-XXXX"`).
+#[test]
+fn plugin_test_says_in_words_why_it_could_not_keep_the_plugin() {
+    use std::os::unix::fs::PermissionsExt;
+    let here = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
+    let plugin = repo().join("plugins/wilder_rsi");
+    let out = crate::common::command_without_capabilities(
+        here.path(),
+        &["plugin", "test", plugin.to_str().unwrap()],
+        "-dac_override,-dac_read_search",
+        None,
+    )
+    .env(vixshield::plugin::CACHE_DIR_ENV, cache.path())
+    .output()
+    .unwrap();
+    std::fs::set_permissions(cache.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let note = stdout
+        .lines()
+        .find(|l| l.starts_with("cache    "))
+        .unwrap_or_else(|| panic!("no cache line in {stdout}"));
+    assert!(
+        note.ends_with(&format!(
+            "could not keep the compiled plugin in {}: cannot write: permission denied",
+            cache.path().display()
+        )),
+        "{note}"
+    );
+    assert!(entries(cache.path()).is_empty(), "nothing written there");
+}
+
 /// `plugin cache --format json` (plus `extra`) in `dir` with the cache at
 /// `cache`.
 fn plugin_cache(dir: &Path, cache: &Path, extra: &[&str]) -> serde_json::Value {
