@@ -476,11 +476,20 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
     let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
     let ratio = |x: Option<rust_decimal::Decimal>| {
         // The JSON's 6 places to 2 of a percentage, half away from zero as
-        // `backtest`'s table rounds its ratios (`round_dp` is half to even).
+        // `backtest`'s table rounds its ratios (`round_dp` is half to even),
+        // and always with its 2 places, as there: a zero read `0%`, 2% `2%`.
         x.map_or("-".to_string(), |r| {
-            fmt_percent(
-                r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
-            )
+            let r =
+                r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            match r.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) {
+                Some(mut p) => {
+                    if p.is_zero() {
+                        p.set_sign_positive(true);
+                    }
+                    format!("{p:.2}%")
+                }
+                None => fmt_percent(r),
+            }
         })
     };
     writeln!(

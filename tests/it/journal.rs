@@ -969,3 +969,25 @@ fn contracts_must_be_a_whole_number_from_one() {
     let got: Vec<u32> = j.trades.iter().map(|t| t.contracts).collect();
     assert_eq!(got, [1000, 1]);
 }
+
+/// The summary's ratios show two places, as `backtest`'s do: a cycle
+/// without hedges costs `0.00%` of its credit (it read `0%`, and 2% read
+/// `2%`, where `backtest` shows `0.00%` and `2.00%`).
+#[test]
+fn summary_ratios_show_two_places_as_backtest_does() {
+    let journal = "date,pnl,credit,hedge_pnl\n\
+                   2024-01-05,500,\"1,000\",\n\
+                   2024-02-09,400,\"1,000\",-20\n";
+    let out = run_summary(journal, &["--no-market"]);
+    let table = crate::common::text(&out.stdout);
+    let rows: Vec<&str> = table.lines().collect();
+    assert!(
+        rows.get(1).is_some_and(|l| l.contains(" 0.00% ")),
+        "{table}"
+    );
+    assert!(
+        rows.get(2).is_some_and(|l| l.contains(" 2.00% ")),
+        "{table}"
+    );
+    assert!(table.contains("hedge cost to credit 1.00%, "), "{table}");
+}
