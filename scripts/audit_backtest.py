@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Check `vixshield backtest`'s report against its own trades and chart.
 
+    cargo build --release --locked
     python3 scripts/audit_backtest.py [--binary PATH]
+
+(from the repository's root or anywhere: paths are the repository's; the
+binary defaults to target/release/vixshield). Not run by `cargo test`; it
+takes about a minute.
 
 For several strategies, `--from/--to` windows and assumption flags, runs
 `backtest --format json --trades T.csv --chart C.svg` and the table, then:
@@ -16,6 +21,10 @@ For several strategies, `--from/--to` windows and assumption flags, runs
   cycles by trough, and per year (by exit date) trades, win rate and P&L;
 - time in market from the data files' trading days (a real SPX close and a
   VIX close) and the trades' entry and exit dates;
+- ruin: `ruined_on` is null exactly when `lowest_equity` is above $0, and
+  then CAGR, Sharpe and Sortino are null (`- (ruined)` in the table, with
+  a RUINED line); the lowest equity is at most the capital and every
+  exit's closed equity;
 - the chart: one equity point per trading day, x increasing with the date,
   the point of each exit day within 1.5 px of capital + the P&L closed so
   far (the y axis fitted from its tick labels), the running-peak line never
@@ -36,6 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+RUIN = object()  # the ruinous variant of spx-mastery, written at run time
 
 
 def pct(x):
@@ -45,6 +55,10 @@ def pct(x):
     if d == 0:
         d = abs(d)
     return f"{d}%"
+
+
+def pct_or(x, none="-"):
+    return none if x is None else pct(x)
 
 
 def money(d):
@@ -140,15 +154,31 @@ def audit(binary, strategy, flags, days_all, tmp):
     # Table against JSON.
     same("title dates", title.split(": ")[-1], f"{r['start']} .. {r['end']}")
     same("trades", head["trades"], f"{r['trades']} ({r['skipped']} entries skipped)")
-    for key, label in [("win_rate", "win rate"), ("cagr", "CAGR"), ("max_drawdown", "max drawdown (closed)"),
+    ruined = r["ruined_on"] is not None
+    # After ruin CAGR, Sharpe and Sortino are null and say why.
+    none = "- (ruined)" if ruined else "-"
+    same("CAGR", head["CAGR"], pct_or(r["cagr"], none))
+    for key, label in [("win_rate", "win rate"), ("max_drawdown", "max drawdown (closed)"),
                        ("max_drawdown_intra_trade", "max drawdown (intra-trade)"),
                        ("hedge_cost_to_credit", "hedge cost to credit"), ("time_in_market", "time in market")]:
-        same(label, head[label], pct(r[key]))
+        same(label, head[label], pct_or(r[key]))
+    lowest = money(r["lowest_equity"])
+    if r["lowest_equity_on"] is not None:
+        lowest += f" on {r['lowest_equity_on']}"
+    same("lowest equity", head["lowest equity"], lowest)
+    same("RUINED line", head.get("RUINED"),
+         f"on {r['ruined_on']} the marked equity fell to $0 or below, so CAGR, Sharpe and Sortino have no value"
+         if ruined else None)
+    same("ruined_on iff lowest <= 0", ruined, Decimal(r["lowest_equity"]) <= 0)
+    if ruined:
+        for key in ("cagr", "sharpe", "sharpe_se", "sortino"):
+            same(f"{key} after ruin", r[key], None)
+        same("ruined no later than the lowest day", r["ruined_on"] <= r["lowest_equity_on"], True)
     for key, label in [("net_pnl", "net P&L"), ("hedge_pnl", "hedge P&L"), ("final_equity", "final equity"),
                        ("peak_capital_at_risk", "peak capital at risk")]:
         same(label, head[label], money(r[key]))
-    for key, label in [("sharpe", "Sharpe"), ("sortino", "Sortino")]:
-        same(label, head[label], f"{r[key]:.2f}")
+    for key, label in [("sharpe", "Sharpe"), ("sharpe_se", "Sharpe standard error"), ("sortino", "Sortino")]:
+        same(label, head[label], none if r[key] is None else f"{r[key]:.2f}")
     same("profit factor", head["profit factor"], "-" if r["profit_factor"] is None else f"{r['profit_factor']:.2f}")
     for key, label in [("max_consecutive_losses", "max consecutive losses"), ("max_step_reached", "max step reached"),
                        ("cycles_stopped_out", "cycles stopped out")]:
@@ -157,12 +187,13 @@ def audit(binary, strategy, flags, days_all, tmp):
     same("year rows", len(yrows), len(r["years"]))
     for row, y in zip(yrows, r["years"]):
         want = [str(y["year"]), str(y["trades"]), "-" if y["win_rate"] is None else pct(y["win_rate"]),
-                money(y["net_pnl"]), pct(y["return_pct"]), pct(y["max_drawdown"])]
+                money(y["net_pnl"]), pct_or(y["return_pct"]), pct_or(y["max_drawdown"])]
         same(f"year {y['year']}", row, want)
     same("worst title", head.get("worst_title", ""),
          f"worst {len(r['worst_cycles'])} of {r['cycles']} cycles (by trough: the deepest the ladder's cycle P&L went):")
     for row, c in zip(wrows, r["worst_cycles"]):
-        want = (f"{c['start']} .. {c['end']}  {c['trades']:>2} trades, max step {c['max_step']}, trough "
+        plural = "" if c["trades"] == 1 else "s"
+        want = (f"{c['start']} .. {c['end']}  {c['trades']:>2} trade{plural}, max step {c['max_step']}, trough "
                 f"{money(c['trough'])}, condors {money(c['pnl'])}, hedges {money(c['hedge_pnl'])}"
                 + (", stopped out" if c["stopped_out"] else ""))
         same("worst row", row, want)
@@ -189,14 +220,19 @@ def audit(binary, strategy, flags, days_all, tmp):
     same("final_equity (csv)", Fraction(Decimal(r["final_equity"])), cap + net)
     start, end = dt.date.fromisoformat(r["start"]), dt.date.fromisoformat(r["end"])
     years = max((end - start).days / 365.25, 1 / 365.25)
-    cagr = float((cap + net) / cap) ** (1 / years) - 1 if cap + net > 0 else -1.0
-    if abs(cagr - r["cagr"]) > 1e-12:
-        bad.append(f"cagr {r['cagr']} != {cagr}")
-    eq, peak, dd = cap, cap, Fraction(0)
+    if not ruined:
+        cagr = float((cap + net) / cap) ** (1 / years) - 1
+        if abs(cagr - r["cagr"]) > 1e-12:
+            bad.append(f"cagr {r['cagr']} != {cagr}")
+    eq, peak, dd, low = cap, cap, Fraction(0), cap
     for x in tr:
         eq += x["pnl"] + x["hedge_pnl"]
         peak = max(peak, eq)
         dd = max(dd, (peak - eq) / peak)
+        low = min(low, eq)
+    # An exit day's marked equity is its closed equity; the first day's the capital.
+    if Fraction(Decimal(r["lowest_equity"])) > low:
+        bad.append(f"lowest_equity {r['lowest_equity']} above the closed equity's {float(low)}")
     if abs(float(dd) - r["max_drawdown"]) > 1e-12:
         bad.append(f"max_drawdown {r['max_drawdown']} != {float(dd)}")
     gw = sum((x["pnl"] for x in tr if x["pnl"] > 0), Fraction(0))
@@ -266,7 +302,9 @@ def audit(binary, strategy, flags, days_all, tmp):
     # The chart.
     svg = svgf.read_text()
     lines = polylines(svg)
-    colour = lambda c: [pts for col, pts in lines if col == c]
+    # Each series also draws its legend's sample, a two-point line, after
+    # it: the series is the first line of its colour.
+    colour = lambda c: [pts for col, pts in lines if col == c][:1]
     # The step line is the last black polyline of the middle panel.
     middle = [pts for col, pts in lines if col == "#000000" and all(300 < y < 600 for _, y in pts)]
     if len(colour("#0000FF")) != 1 or len(colour("#FF0000")) != 1 or len(colour("#FF00FF")) != 1 or not middle:
@@ -348,9 +386,20 @@ def main():
         ("strategies/spx-theta.vxs", ["--from", "2019-11-28", "--to", "2021-01-01"]),
         ("strategies/conservative.vxs", ["--put-skew", "-0.2", "--call-skew", "0.2", "--vol-of-vol", "0.2"]),
         ("strategies/spx-mastery.vxs", ["--from", "2025-08-15"]),
+        # Ruinous: 30% of capital a condor, no WACC or quick-ratio guard
+        # (the marked equity goes to about -$123,842 in February 2018).
+        (RUIN, ["--from", "2017-06-01", "--to", "2019-12-31"]),
+        (RUIN, ["--from", "2002-03-01", "--to", "2003-12-31"]),
     ]
     total = 0
     with tempfile.TemporaryDirectory() as tmp:
+        text = (ROOT / "strategies" / "spx-mastery.vxs").read_text()
+        for a, b in [("base = 1% of capital", "base = 30% of capital"),
+                     ("layer_cap = 10% of capital", "layer_cap = 100% of capital"),
+                     ("    wacc_impact < 18bps\n", ""), ("    quick_ratio >= 1.4 under 3 sigma\n", "")]:
+            text = text.replace(a, b)
+        (pathlib.Path(tmp) / "ruin.vxs").write_text(text)
+        cases = [(str(pathlib.Path(tmp) / "ruin.vxs") if s is RUIN else s, flags) for s, flags in cases]
         for s, flags in cases:
             bad = audit(args.binary, str(ROOT / s), flags, days_all, pathlib.Path(tmp))
             print(f"{s} {' '.join(flags)}: {'ok' if not bad else f'{len(bad)} differences'}")
