@@ -127,6 +127,39 @@ pub struct Changed {
         skip_serializing_if = "Option::is_none"
     )]
     pub new_buying: Option<Vec<LayerBuy>>,
+    /// Over a backtest: the old condor's exit (`null` on a side without
+    /// it); with its P&L and hedges, what a condor entered alike can differ
+    /// in (a changed target, stop or hedge trigger).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_exit: Option<Option<chrono::NaiveDate>>,
+    /// Over a backtest: the new condor's exit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_exit: Option<Option<chrono::NaiveDate>>,
+    /// Over a backtest: the old condor's P&L, costs included, hedges apart.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub old_pnl: Option<Option<Decimal>>,
+    /// Over a backtest: the new condor's P&L.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub new_pnl: Option<Option<Decimal>>,
+    /// Over a backtest: what the old condor's hedges cost (premium and
+    /// commissions), all layers.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub old_hedge_cost: Option<Option<Decimal>>,
+    /// Over a backtest: what the new condor's hedges cost.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub new_hedge_cost: Option<Option<Decimal>>,
+    /// Over a backtest: the old condor's hedge P&L.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub old_hedge_pnl: Option<Option<Decimal>>,
+    /// Over a backtest: the new condor's hedge P&L.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
+    pub new_hedge_pnl: Option<Option<Decimal>>,
+}
+
+/// A backtest side's amount: plain decimal text, `null` on the side without
+/// the condor (the field is left out of a journal diff).
+fn side_money<S: serde::Serializer>(v: &Option<Option<Decimal>>, s: S) -> Result<S::Ok, S::Error> {
+    crate::money::serde_plain::option::serialize(&v.flatten(), s)
 }
 
 /// A hedge layer that buys with a decision, and what it buys.
@@ -292,6 +325,14 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_buys: Some(y.buys),
             old_buying: Some(x.buying),
             new_buying: Some(y.buying),
+            old_exit: None,
+            new_exit: None,
+            old_pnl: None,
+            new_pnl: None,
+            old_hedge_cost: None,
+            new_hedge_cost: None,
+            old_hedge_pnl: None,
+            new_hedge_pnl: None,
         })
         .collect();
     // The report over the journal: what the strategy decides of it (its
@@ -380,7 +421,14 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         .filter_map(|i| {
             let (x, y) = (ba.trades.get(i), bb.trades.get(i));
             let key = |t: &crate::backtest::Trade| (t.entry, t.step, t.size);
-            if x.map(key) == y.map(key) {
+            // What a condor entered alike can still differ in.
+            let cost = |t: &crate::backtest::Trade| {
+                t.hedges
+                    .iter()
+                    .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.cost))
+            };
+            let outcome = |t: &crate::backtest::Trade| (t.exit, t.pnl, cost(t), t.hedge_pnl);
+            if x.map(key) == y.map(key) && x.map(outcome) == y.map(outcome) {
                 return None;
             }
             let (old_date, new_date) = (x.map(|t| t.entry), y.map(|t| t.entry));
@@ -403,6 +451,14 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 new_buys: None,
                 old_buying: None,
                 new_buying: None,
+                old_exit: Some(x.map(|t| t.exit)),
+                new_exit: Some(y.map(|t| t.exit)),
+                old_pnl: Some(x.map(|t| t.pnl)),
+                new_pnl: Some(y.map(|t| t.pnl)),
+                old_hedge_cost: Some(x.map(cost)),
+                new_hedge_cost: Some(y.map(cost)),
+                old_hedge_pnl: Some(x.map(|t| t.hedge_pnl)),
+                new_hedge_pnl: Some(y.map(|t| t.hedge_pnl)),
             })
         })
         .collect();
@@ -572,18 +628,17 @@ fn print_changes(
             Format::Human => {
                 if changed.is_empty() {
                     if args.backtest {
-                        // A condor is matched on its entry, step and size;
-                        // its exit and its hedges show in the report only
-                        // (a hedge trigger changed: no condor differs, and
-                        // the hedge P&L does).
-                        writeln!(w, "no condor differs in its entry, step or size")?;
+                        // Its entry, step, size, exit, P&L and hedges.
+                        writeln!(w, "no condor differs")?;
                     } else {
                         writeln!(w, "no decision differs")?;
                     }
                 } else {
+                    // Over a backtest, condors; over a journal, decisions.
+                    let what = if args.backtest { "condor" } else { "decision" };
                     match changed.len() {
-                        1 => writeln!(w, "1 decision differs:")?,
-                        n => writeln!(w, "{n} decisions differ:")?,
+                        1 => writeln!(w, "1 {what} differs:")?,
+                        n => writeln!(w, "{n} {what}s differ:")?,
                     }
                     // `old → new` when a backtest's condor moved to another day.
                     let date = |c: &Changed| match (c.date, c.new_date) {
@@ -605,6 +660,15 @@ fn print_changes(
                     let losses = changed.iter().any(|c| c.old_max_loss != c.new_max_loss);
                     let hedges = changed.iter().any(|c| c.old_hedges != c.new_hedges);
                     let buys = changed.iter().any(|c| c.old_buys != c.new_buys);
+                    // Over a backtest: exits, P&L and hedges where some
+                    // condor's differ.
+                    let exits = changed.iter().any(|c| c.old_exit != c.new_exit);
+                    let pnls = changed.iter().any(|c| c.old_pnl != c.new_pnl);
+                    let costs = changed.iter().any(|c| c.old_hedge_cost != c.new_hedge_cost);
+                    let hedge_pnls = changed.iter().any(|c| c.old_hedge_pnl != c.new_hedge_pnl);
+                    let day = |d: Option<Option<chrono::NaiveDate>>| {
+                        d.flatten().map_or("-".into(), |d| d.to_string())
+                    };
                     // The buying layers, where some decision's differ with
                     // its sums the same (two layers swapping which buys).
                     let layers = changed.iter().any(|c| {
@@ -650,6 +714,18 @@ fn print_changes(
                     if buys {
                         write!(w, "  {:>10}  {:>10}", "old buys", "new buys")?;
                     }
+                    if exits {
+                        write!(w, "  {:>10}  {:>10}", "old exit", "new exit")?;
+                    }
+                    if pnls {
+                        write!(w, "  {:>10}  {:>10}", "old P&L", "new P&L")?;
+                    }
+                    if costs {
+                        write!(w, "  {:>14}  {:>14}", "old hedge cost", "new hedge cost")?;
+                    }
+                    if hedge_pnls {
+                        write!(w, "  {:>13}  {:>13}", "old hedge P&L", "new hedge P&L")?;
+                    }
                     if layers {
                         write!(
                             w,
@@ -690,6 +766,33 @@ fn print_changes(
                         }
                         if buys {
                             write!(w, "  {:>10}  {:>10}", size(c.old_buys), size(c.new_buys))?;
+                        }
+                        if exits {
+                            write!(w, "  {:>10}  {:>10}", day(c.old_exit), day(c.new_exit))?;
+                        }
+                        if pnls {
+                            write!(
+                                w,
+                                "  {:>10}  {:>10}",
+                                size(c.old_pnl.flatten()),
+                                size(c.new_pnl.flatten())
+                            )?;
+                        }
+                        if costs {
+                            write!(
+                                w,
+                                "  {:>14}  {:>14}",
+                                size(c.old_hedge_cost.flatten()),
+                                size(c.new_hedge_cost.flatten())
+                            )?;
+                        }
+                        if hedge_pnls {
+                            write!(
+                                w,
+                                "  {:>13}  {:>13}",
+                                size(c.old_hedge_pnl.flatten()),
+                                size(c.new_hedge_pnl.flatten())
+                            )?;
                         }
                         if layers {
                             write!(

@@ -349,7 +349,21 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
         assert_ne!(r["old"], r["new"], "{r}");
     }
     let documented = [
-        "trade", "date", "new_date", "old_step", "new_step", "old_size", "new_size",
+        "trade",
+        "date",
+        "new_date",
+        "old_step",
+        "new_step",
+        "old_size",
+        "new_size",
+        "old_exit",
+        "new_exit",
+        "old_pnl",
+        "new_pnl",
+        "old_hedge_cost",
+        "new_hedge_cost",
+        "old_hedge_pnl",
+        "new_hedge_pnl",
     ];
     for c in v["changed"].as_array().into_iter().flatten() {
         let keys: Vec<&String> = c
@@ -647,36 +661,140 @@ fn a_blocked_decision_buys_no_hedge() {
     assert_eq!(trades, [Some(0)], "{v}");
 }
 
-/// Over a backtest, a condor is matched on its entry, step and size; a
-/// hedge trigger changed moves none of them and changes the hedge P&L. The
-/// diff said "no decision differs" above a report with the hedge P&L
-/// changed, as if the hedges had decided nothing; it says what it compared.
+/// Over a backtest, a condor entered alike (same entry, step and size) can
+/// still differ in its exit, P&L and hedges: a hedge trigger changed buys
+/// other hedges, a target changed closes it on another day. The diff
+/// matched condors on entry, step and size alone and said "no condor
+/// differs in its entry, step or size" above a report with the hedge P&L
+/// changed; it lists those condors with the columns that differ, each value
+/// as the trades file of each side gives it (hedge cost: the hedges' costs
+/// summed).
 #[test]
-fn a_backtest_diff_says_what_no_condor_differs_in() {
+fn a_backtest_diff_lists_condors_entered_alike_whose_exit_or_hedges_differ() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let new = spx_mastery_variant(
+    let range = ["--from", "2019-01-01", "--to", "2019-12-31"];
+    let trades = |strategy: &str, name: &str| -> Vec<serde_json::Value> {
+        let path = dir.path().join(name);
+        let mut args = vec![
+            "backtest",
+            strategy,
+            "--trades",
+            path.to_str().expect("utf-8"),
+        ];
+        args.extend(range);
+        assert_eq!(vixshield(&args).status.code(), Some(0));
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json")
+    };
+    let money = |v: &serde_json::Value| {
+        v.as_str()
+            .expect("text")
+            .parse::<rust_decimal::Decimal>()
+            .expect("money")
+    };
+    let cost = |t: &serde_json::Value| {
+        t["hedges"]
+            .as_array()
+            .expect("hedges")
+            .iter()
+            .map(|h| money(&h["cost"]))
+            .sum::<rust_decimal::Decimal>()
+    };
+    for (name, from, to, columns) in [
+        (
+            "trigger.vxs",
+            "or rsi(vix, 14) > 70",
+            "or rsi(vix, 14) > 30",
+            "old hedge cost  new hedge cost  old hedge P&L  new hedge P&L",
+        ),
+        (
+            "target.vxs",
+            "target_return = 15%",
+            "target_return = 20%",
+            "old exit    new exit     old P&L     new P&L",
+        ),
+    ] {
+        let new = spx_mastery_variant(dir.path(), name, from, to);
+        let (a, b) = (
+            trades("strategies/spx-mastery.vxs", "a.json"),
+            trades(&new, "b.json"),
+        );
+        // The condors entered alike whose exit, P&L or hedges differ.
+        let alike: Vec<(&serde_json::Value, &serde_json::Value)> = a
+            .iter()
+            .zip(&b)
+            .filter(|(x, y)| {
+                (&x["entry"], &x["step"], &x["size"]) == (&y["entry"], &y["step"], &y["size"])
+                    && (&x["exit"], &x["pnl"], cost(x), &x["hedge_pnl"])
+                        != (&y["exit"], &y["pnl"], cost(y), &y["hedge_pnl"])
+            })
+            .collect();
+        assert!(!alike.is_empty(), "{to}");
+        let mut args = vec![
+            "diff",
+            "strategies/spx-mastery.vxs",
+            &new,
+            "--backtest",
+            "--format",
+            "json",
+        ];
+        args.extend(range);
+        let out = vixshield(&args);
+        assert_eq!(out.status.code(), Some(1), "{to}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let listed = v["changed"].as_array().expect("changed");
+        for (x, y) in &alike {
+            let c = listed
+                .iter()
+                .find(|c| c["trade"] == x["trade"])
+                .unwrap_or_else(|| panic!("{to}: condor {} is listed", x["trade"]));
+            assert_eq!(
+                (&c["old_exit"], &c["new_exit"]),
+                (&x["exit"], &y["exit"]),
+                "{c}"
+            );
+            assert_eq!(
+                (&c["old_pnl"], &c["new_pnl"]),
+                (&x["pnl"], &y["pnl"]),
+                "{c}"
+            );
+            assert_eq!(
+                (money(&c["old_hedge_cost"]), money(&c["new_hedge_cost"])),
+                (cost(x), cost(y)),
+                "{c}"
+            );
+            assert_eq!(
+                (&c["old_hedge_pnl"], &c["new_hedge_pnl"]),
+                (&x["hedge_pnl"], &y["hedge_pnl"]),
+                "{c}"
+            );
+        }
+        args.truncate(4);
+        args.extend(range);
+        let text = crate::common::text(&vixshield(&args).stdout);
+        assert!(
+            text.lines()
+                .next()
+                .is_some_and(|l| l.ends_with(" condors differ:")),
+            "{text}"
+        );
+        let head = text.lines().nth(1).expect("a header");
+        assert!(head.contains(columns), "{head}");
+    }
+    // A change that changes nothing.
+    let same = spx_mastery_variant(
         dir.path(),
-        "trigger.vxs",
-        "or rsi(vix, 14) > 70",
-        "or rsi(vix, 14) > 30",
+        "same.vxs",
+        "take_profit = 50%",
+        "take_profit = 60%",
     );
-    let out = vixshield(&[
-        "diff",
-        "strategies/spx-mastery.vxs",
-        &new,
-        "--backtest",
-        "--from",
-        "2019-01-01",
-        "--to",
-        "2019-12-31",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = crate::common::text(&out.stdout);
-    assert!(
-        text.starts_with("no condor differs in its entry, step or size\n\nreport:\n"),
-        "{text}"
+    let mut args = vec!["diff", "strategies/spx-mastery.vxs", &same, "--backtest"];
+    args.extend(range);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        crate::common::text(&out.stdout),
+        "no condor differs\n\nthe reports are the same\n"
     );
-    assert!(text.contains("\n  hedge P&L "), "{text}");
 }
 
 /// A hedge trigger changed alters what the hedges buy, with every step,
@@ -1331,15 +1449,23 @@ fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
     );
     let v = backtest_diff_json(a, b, &range);
     let changed = v["changed"].as_array().expect("changed");
-    let moved: Vec<&serde_json::Value> = changed
+    let alike: Vec<&serde_json::Value> = changed
         .iter()
         .filter(|c| c["old_step"] == c["new_step"] && c["old_size"] == c["new_size"])
         .collect();
-    assert!(!moved.is_empty(), "some condors differ only by their day");
-    for c in &moved {
+    assert!(
+        alike.iter().any(|c| c["new_date"].is_string()),
+        "some condors differ by their day with the same step and size"
+    );
+    for c in &alike {
+        // Listed for a new day, or, entered alike, for its exit or hedges.
+        let outcome = |side: &str| {
+            ["exit", "pnl", "hedge_cost", "hedge_pnl"].map(|k| c[format!("{side}_{k}")].clone())
+        };
         assert!(
-            c["new_date"].is_string() && c["new_date"] != c["date"],
-            "a condor listed with the same step and size names its new day: {c}"
+            (c["new_date"].is_string() && c["new_date"] != c["date"])
+                || outcome("old") != outcome("new"),
+            "a condor listed with the same step and size names its new day or its other outcome: {c}"
         );
     }
     let one_sided: Vec<u64> = changed
