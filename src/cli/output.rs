@@ -30,10 +30,31 @@ pub(crate) fn print(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<
 /// no space left on device`) and gives exit status 2; a closed pipe gives
 /// the status alone (see the module's comment).
 pub(crate) fn stdout_failed(e: &io::Error) -> ExitCode {
-    if e.kind() != io::ErrorKind::BrokenPipe {
+    if !is_closed_pipe(e) {
         say!("error: cannot write to stdout: {}", io_reason(e));
     }
     exit::trouble()
+}
+
+/// Whether `e` is a closed pipe, also when a CSV or JSON writer's error
+/// carries it (`io::Error::other(csv_error)`: the kind is then `Other`).
+fn is_closed_pipe(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    let Some(inner) = e.get_ref() else {
+        return false;
+    };
+    if let Some(e) = inner.downcast_ref::<io::Error>() {
+        return is_closed_pipe(e);
+    }
+    if let Some(e) = inner.downcast_ref::<serde_json::Error>() {
+        return e.io_error_kind() == Some(io::ErrorKind::BrokenPipe);
+    }
+    if let Some(e) = inner.downcast_ref::<csv::Error>() {
+        return matches!(e.kind(), csv::ErrorKind::Io(e) if is_closed_pipe(e));
+    }
+    false
 }
 
 /// Writes to `out` with [`write_to`]; on failure says what could not be

@@ -9,6 +9,7 @@ use std::process::{Output, Stdio};
 
 const S: &str = "strategies/spx-mastery.vxs";
 const J: &str = "tests/fixtures/journals/progression.csv";
+const LONG: &str = "tests/fixtures/journals/long.csv";
 
 /// `run S --journal J` to stdout: what every `--out` below must hold.
 fn run_output() -> String {
@@ -401,7 +402,25 @@ const PRINTERS: &[&[&str]] = &[
     &["check", "--explain", S],
     &["check", "--explain", "--format", "json", S],
     &["run", S, "--journal", J],
+    // CSV and JSON go through their crates' writers, whose errors wrap the
+    // pipe's when the output outgrows the writer's buffer.
+    &["run", S, "--journal", LONG, "--format", "csv"],
+    &["run", S, "--journal", LONG, "--format", "json"],
     &["backtest", S, "--from", "2020-01-01", "--to", "2020-12-31"],
+    &[
+        "sweep",
+        "tests/fixtures/strategies/spx-mastery-params.vxs",
+        "--set",
+        "mult=1.2x..2.1x:0.1x",
+        "--set",
+        "take=30%..75%:5%",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-12-31",
+        "--format",
+        "csv",
+    ],
     &[
         "risk",
         "--loss-rate",
