@@ -89,6 +89,14 @@ pub struct Summary {
     pub overall: Stats,
     /// Equity after the last trade.
     pub final_equity: Decimal,
+    /// The lowest equity after any trade (the capital when none was lower).
+    pub lowest_equity: Decimal,
+    /// The date of the trade after which the equity was lowest (`None`:
+    /// never below the capital).
+    pub lowest_equity_on: Option<NaiveDate>,
+    /// The date of the first trade after which the equity was $0 or below
+    /// (`None`: never): the account was ruined, whatever followed.
+    pub ruined_on: Option<NaiveDate>,
     /// Cycle by cycle.
     pub cycles: Vec<Cycle>,
     /// Break-even prices where the journal gives strikes and a credit.
@@ -176,8 +184,26 @@ pub fn summarize(
             upper: money::add(call, points).map_err(at)?,
         });
     }
+    // The equity after each trade: `decisions[i + 1]`'s, on trade `i`'s date.
+    let after = trades
+        .iter()
+        .zip(decisions.iter().skip(1))
+        .map(|(t, d)| (t.date, d.equity));
+    let (mut lowest_equity, mut lowest_equity_on) = (capital, None);
+    let mut ruined_on = None;
+    for (date, equity) in after {
+        if equity < lowest_equity {
+            (lowest_equity, lowest_equity_on) = (equity, Some(date));
+        }
+        if equity <= Decimal::ZERO && ruined_on.is_none() {
+            ruined_on = Some(date);
+        }
+    }
     Ok(Summary {
         final_equity: decisions.last().map_or(capital, |d| d.equity),
+        lowest_equity,
+        lowest_equity_on,
+        ruined_on,
         overall,
         cycles,
         break_evens,

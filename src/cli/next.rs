@@ -45,10 +45,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         say!("error: {e}");
         return exit::findings();
     }
+    // The first day the journal's equity was $0 or below.
+    let mut ruined_on = None;
     for t in &l.closed {
         let applied = engine
             .apply(t)
             .and_then(|()| engine.next_decision(None).map(|_| ()));
+        if ruined_on.is_none() && engine.state().equity <= Decimal::ZERO {
+            ruined_on = Some(t.date);
+        }
         if let Err(e) = applied {
             say!(
                 "error: {}",
@@ -67,7 +72,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => {
-                let value = serde_json::json!({ "decision": d, "derivation": d.derivation() });
+                let value = serde_json::json!({
+                    "decision": d,
+                    "derivation": d.derivation(),
+                    "ruined_on": ruined_on,
+                });
                 writeln!(
                     w,
                     "{}",
@@ -137,6 +146,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     fmt_money(d.equity),
                     fmt_money(d.cycle_pnl)
                 )?;
+                // A ruined account is said, not only implied by a negative
+                // equity: the sizes below assume it trades on.
+                if let Some(date) = ruined_on {
+                    writeln!(
+                        w,
+                        "RUINED: on {date} the equity fell to $0 or below; this size follows the strategy's rules as if the account went on"
+                    )?;
+                }
                 // The bar every signal, trigger and guard above read: a
                 // live journal runs past the bundled data, and a bar days
                 // older than the trade is not news.

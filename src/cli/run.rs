@@ -550,6 +550,16 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
         fmt_money(o.hedge_pnl),
         fmt_money(s.final_equity)
     )?;
+    match s.lowest_equity_on {
+        Some(d) => writeln!(w, "lowest equity {} on {d}", fmt_money(s.lowest_equity))?,
+        None => writeln!(w, "lowest equity {}", fmt_money(s.lowest_equity))?,
+    }
+    if let Some(d) = s.ruined_on {
+        writeln!(
+            w,
+            "RUINED: on {d} the equity fell to $0 or below; the ladder sized on from the strategy's rules, as if the account went on"
+        )?;
+    }
     writeln!(
         w,
         "hedge cost to credit {}, IRR {}",

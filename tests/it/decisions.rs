@@ -183,7 +183,7 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     let keys = |v: &serde_json::Value| -> Vec<String> {
         v.as_object().expect("an object").keys().cloned().collect()
     };
-    assert_eq!(keys(&next), ["decision", "derivation"]);
+    assert_eq!(keys(&next), ["decision", "derivation", "ruined_on"]);
     let mut run_keys = keys(first);
     run_keys.retain(|k| k != "derivation");
     let mut next_keys = keys(&next["decision"]);

@@ -991,3 +991,83 @@ fn summary_ratios_show_two_places_as_backtest_does() {
     );
     assert!(table.contains("hedge cost to credit 1.00%, "), "{table}");
 }
+
+/// A journal whose equity falls to $0 or below says so: `run --summary`
+/// gives the lowest equity and its date, and `ruined_on`, the first day at
+/// or below $0 (JSON; a `RUINED` line in the table), and `next` says it
+/// beside the size it still gives (`ruined_on` in its JSON). They printed
+/// a final equity of −$48,700 and sized the next condor with no word of
+/// ruin. A healthy journal's lowest equity is its running minimum, and no
+/// ruin.
+#[test]
+fn a_ruined_journal_says_so_in_the_summary_and_next() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ruinous = dir.path().join("ruin.csv");
+    std::fs::write(
+        &ruinous,
+        "date,pnl,credit\n2024-01-19,500,1000\n2024-02-23,\"-150,000\",1800\n2024-03-22,800,1000\n",
+    )
+    .expect("written");
+    let strategy = "strategies/spx-mastery.vxs";
+    let summary = |journal: &str| -> serde_json::Value {
+        let out = crate::common::vixshield(&[
+            "run",
+            strategy,
+            "--journal",
+            journal,
+            "--summary",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let journal = ruinous.to_str().expect("utf-8");
+    let v = summary(journal);
+    // $100,000 + $500 − $150,000 = −$49,500 on 2024-02-23; + $800 after.
+    assert_eq!(v["lowest_equity"], "-49500");
+    assert_eq!(v["lowest_equity_on"], "2024-02-23");
+    assert_eq!(v["ruined_on"], "2024-02-23");
+    assert_eq!(v["final_equity"], "-48700");
+    let table = crate::common::text(
+        &crate::common::vixshield(&["run", strategy, "--journal", journal, "--summary"]).stdout,
+    );
+    assert!(
+        table.contains("\nlowest equity -$49,500 on 2024-02-23\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("\nRUINED: on 2024-02-23 the equity fell to $0 or below;"),
+        "{table}"
+    );
+    let next = crate::common::vixshield(&["next", strategy, "--journal", journal]);
+    assert_eq!(next.status.code(), Some(0));
+    assert!(
+        crate::common::text(&next.stdout)
+            .contains("\nRUINED: on 2024-02-23 the equity fell to $0 or below;"),
+        "{}",
+        crate::common::text(&next.stdout)
+    );
+    let next =
+        crate::common::vixshield(&["next", strategy, "--journal", journal, "--format", "json"]);
+    let n: serde_json::Value = serde_json::from_slice(&next.stdout).expect("json");
+    assert_eq!(n["ruined_on"], "2024-02-23");
+    // A healthy journal: the running minimum of capital + the P&L so far.
+    let healthy = "tests/fixtures/journals/progression.csv";
+    let mut equity = dec!(100000);
+    let mut lowest = (equity, serde_json::Value::Null);
+    for t in read("progression.csv").trades {
+        equity += t.pnl + t.hedge_pnl.unwrap_or_default();
+        if equity < lowest.0 {
+            lowest = (equity, serde_json::Value::String(t.date.to_string()));
+        }
+    }
+    let v = summary(healthy);
+    assert_eq!(v["lowest_equity"], lowest.0.normalize().to_string());
+    assert_eq!(v["lowest_equity_on"], lowest.1);
+    assert_eq!(v["ruined_on"], serde_json::Value::Null);
+    let next =
+        crate::common::vixshield(&["next", strategy, "--journal", healthy, "--format", "json"]);
+    let n: serde_json::Value = serde_json::from_slice(&next.stdout).expect("json");
+    assert_eq!(n["ruined_on"], serde_json::Value::Null);
+}
