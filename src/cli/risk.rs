@@ -146,9 +146,48 @@ struct Out {
     monte_carlo: Option<monte_carlo::Summary>,
     /// The backtest's own path, beside the simulated ones.
     backtest: Option<BacktestPath>,
+    /// The journal's own equity (with a strategy, whose capital it starts
+    /// from): its lowest and whether it fell to $0 or below.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    journal: Option<JournalPath>,
     /// How often the measured trades came, and how long N trades take at
     /// that pace.
     pace: Option<Pace>,
+}
+
+/// A journal's equity over its trades: the capital plus each trade's P&L
+/// and hedge P&L.
+#[derive(Serialize)]
+struct JournalPath {
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    lowest_equity: Decimal,
+    /// The close after which it was lowest (`null`: never below the capital).
+    lowest_equity_on: Option<chrono::NaiveDate>,
+    /// The first close after which it was $0 or below (`null`: never).
+    ruined_on: Option<chrono::NaiveDate>,
+}
+
+impl JournalPath {
+    fn of(capital: Decimal, closed: &[crate::eval::ClosedTrade]) -> JournalPath {
+        let mut path = JournalPath {
+            lowest_equity: capital,
+            lowest_equity_on: None,
+            ruined_on: None,
+        };
+        let mut equity = capital;
+        for t in closed {
+            equity = equity
+                .saturating_add(t.pnl)
+                .saturating_add(t.hedge_pnl.unwrap_or_default());
+            if equity < path.lowest_equity {
+                (path.lowest_equity, path.lowest_equity_on) = (equity, Some(t.date));
+            }
+            if equity <= Decimal::ZERO && path.ruined_on.is_none() {
+                path.ruined_on = Some(t.date);
+            }
+        }
+        path
+    }
 }
 
 #[derive(Serialize)]
@@ -367,6 +406,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let (env, plugins) = super::common::env(&args.market.plugins)?;
     let config = args.assumptions.config(args.from, args.to);
     let mut measured: Option<(TradeStats, Source)> = None;
+    let mut journal_path: Option<JournalPath> = None;
     // The measured trades' losses, in order.
     let mut losses: Vec<bool> = Vec::new();
     let mut bt = None;
@@ -416,6 +456,9 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             Source::Journal,
         ));
         losses = closed.iter().map(|t| t.pnl < Decimal::ZERO).collect();
+        journal_path = strategy
+            .as_ref()
+            .map(|s| JournalPath::of(s.account.capital, &closed));
         let dates = closed.iter().map(|t| t.date);
         span = dates
             .clone()
@@ -600,6 +643,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             }
             _ => None,
         },
+        journal: journal_path,
         pace: span.and_then(|span| Pace::new(span, n)),
     };
     let written = super::output::print(|w| match args.format {
@@ -825,8 +869,22 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             ),
         ),
     ];
-    // The trades measured come from a backtest that went broke: say so
-    // before any odds computed from them.
+    // The trades measured come from a journal or a backtest that went
+    // broke: say so before any odds computed from them.
+    if let Some(j) = &o.journal
+        && let Some(d) = j.ruined_on
+    {
+        rows.insert(
+            1,
+            (
+                "RUINED".into(),
+                format!(
+                    "the journal's equity fell to $0 or below on {d} (lowest {})",
+                    fmt_money(j.lowest_equity)
+                ),
+            ),
+        );
+    }
     if let Some(b) = &o.backtest
         && let Some(d) = b.ruined_on
     {

@@ -1071,3 +1071,69 @@ fn a_ruined_journal_says_so_in_the_summary_and_next() {
     let n: serde_json::Value = serde_json::from_slice(&next.stdout).expect("json");
     assert_eq!(n["ruined_on"], serde_json::Value::Null);
 }
+
+/// `risk --journal` with a strategy says when the journal's account was
+/// ruined, before the odds computed from its trades (a `RUINED` row; JSON
+/// `journal` with `lowest_equity`, `lowest_equity_on`, `ruined_on`, as the
+/// summary gives them); it gave a Kelly fraction of −10,521.57% with no
+/// word of ruin. Without a strategy there is no capital, and no `journal`.
+#[test]
+fn risk_over_a_ruined_journal_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ruinous = dir.path().join("ruin.csv");
+    std::fs::write(
+        &ruinous,
+        "date,pnl,credit\n2024-01-19,500,1000\n2024-02-23,\"-150,000\",1800\n2024-03-22,800,1000\n",
+    )
+    .expect("written");
+    let journal = ruinous.to_str().expect("utf-8");
+    let strategy = "strategies/spx-mastery.vxs";
+    let table = crate::common::vixshield(&["risk", strategy, "--journal", journal]);
+    assert_eq!(table.status.code(), Some(0));
+    let text = crate::common::text(&table.stdout);
+    assert_eq!(
+        text.lines().nth(3),
+        Some(
+            "RUINED                      the journal's equity fell to $0 or below on 2024-02-23 (lowest -$49,500)"
+        ),
+        "{text}"
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = crate::common::vixshield(args);
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let v = json(&["risk", strategy, "--journal", journal, "--format", "json"]);
+    let summary = json(&[
+        "run",
+        strategy,
+        "--journal",
+        journal,
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    for key in ["lowest_equity", "lowest_equity_on", "ruined_on"] {
+        assert_eq!(v["journal"][key], summary[key], "{key}");
+    }
+    assert_eq!(v["journal"]["ruined_on"], "2024-02-23");
+    let healthy = json(&[
+        "risk",
+        strategy,
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(healthy["journal"]["ruined_on"], serde_json::Value::Null);
+    let bare = json(&[
+        "risk",
+        "--run",
+        "4",
+        "--journal",
+        journal,
+        "--format",
+        "json",
+    ]);
+    assert!(bare.get("journal").is_none(), "{bare}");
+}
