@@ -389,6 +389,12 @@ fn dollars(points: f64) -> Decimal {
     }
 }
 
+/// An exact amount (a stop: a percentage of a credit, times contracts) to
+/// the cent, half away from zero, as every amount vixshield shows.
+fn cents(amount: Decimal) -> Decimal {
+    amount.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 /// `a × b + c`, saturating: for amounts bounded by the engine's size (a
 /// stop, a target, a position's costs), which cannot reach a decimal's
 /// range unless the size does.
@@ -850,7 +856,7 @@ pub fn run(
             step: open.as_ref().map_or(0, |o| o.trade.step),
             vix: v,
             hedge_signal,
-            at_risk: at_risk.round_dp(2),
+            at_risk: cents(at_risk),
         });
     }
     // A condor opened on the last day is closed at once, at that day's
@@ -1117,7 +1123,7 @@ fn enter(
             contracts: n,
             step: d.step,
             size: d.size,
-            max_loss: mul_add(stop_per, cn, Decimal::ZERO).round_dp(2),
+            max_loss: cents(mul_add(stop_per, cn, Decimal::ZERO)),
             pnl: Decimal::ZERO,
             hedge_pnl: Decimal::ZERO,
             exit_reason: ExitReason::EndOfData,

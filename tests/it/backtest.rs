@@ -2398,10 +2398,24 @@ fn backtest_money_is_whole_cents_per_contract() {
         |x: &serde_json::Value| x.as_str().expect("text").parse::<Decimal>().expect("money");
     let cents = |d: Decimal| d == d.round_dp(2);
     let mut hedges = 0;
+    // spx-mastery's stops: 90% of the credit at steps 1..2, 65% from step 3.
+    let text = spx_mastery_text();
+    assert!(text.contains("max_loss = 90% of credit at steps 1..2"));
+    assert!(text.contains("max_loss = 65% of credit from step 3"));
     for t in &v {
         let n = Decimal::from(t["contracts"].as_u64().expect("contracts"));
         let per_contract = (money(&t["pnl"]) + Decimal::new(260, 2) * n) / n;
         assert!(cents(per_contract), "{t}");
+        // The position's stop, to the cent half away from zero (as every
+        // amount shown; it rounded half to even: $639.045 showed $639.04).
+        let pct = if t["step"].as_u64() <= Some(2) {
+            Decimal::new(90, 2)
+        } else {
+            Decimal::new(65, 2)
+        };
+        let stop = (pct * money(&t["credit"]) * n)
+            .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(money(&t["max_loss"]), stop, "{t}");
         let mut sum = Decimal::ZERO;
         for h in t["hedges"].as_array().expect("hedges") {
             let k = Decimal::from(h["contracts"].as_u64().expect("contracts"));
