@@ -39,15 +39,20 @@ pub struct Stats {
     pub cycles_stopped_out: usize,
     /// Condor P&L (hedges apart: [`Stats::hedge_pnl`]; the backtest's
     /// `net_pnl` is both).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub net_pnl: Decimal,
     /// Hedge P&L.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub hedge_pnl: Decimal,
     /// What the hedges lost (every trade).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub hedge_cost: Decimal,
     /// Credit collected (trades with a known credit).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub credit: Decimal,
     /// What the hedges lost on trades with a known credit, over that
     /// credit, when any credit is known.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub hedge_cost_to_credit: Option<Decimal>,
     /// XIRR over the dated cash flows.
     pub irr: Option<f64>,
@@ -77,8 +82,10 @@ pub struct BreakEven {
     /// Its date.
     pub date: NaiveDate,
     /// Short put − credit.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub lower: Decimal,
     /// Short call + credit.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub upper: Decimal,
 }
 
@@ -88,8 +95,10 @@ pub struct Summary {
     /// Over the whole journal.
     pub overall: Stats,
     /// Equity after the last trade.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub final_equity: Decimal,
     /// The lowest equity after any trade (the capital when none was lower).
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub lowest_equity: Decimal,
     /// The date of the trade after which the equity was lowest (`None`:
     /// never below the capital).

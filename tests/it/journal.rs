@@ -748,6 +748,75 @@ fn run_summary(text: &str, extra: &[&str]) -> std::process::Output {
     crate::common::vixshield(&args)
 }
 
+/// The summary's JSON writes its money as `run`'s decisions, `next` and
+/// `risk --journal` write the same amounts: normalized (`"97829.9"`), not
+/// with the journal's trailing zeros (`"97829.90"`, `"2800.10"`, a
+/// break-even `"4960.00"` the table shows as `4960`), so the final equity
+/// read the same as the last decision's equity only when the journal wrote
+/// no `.00`.
+#[test]
+fn summary_json_writes_amounts_as_run_and_risk_do() {
+    let journal = "date,short_put,short_call,credit,pnl,hedge_pnl\n\
+                   2024-01-19,4550.50,4950,1000.00,-900.00,350.00\n\
+                   2024-02-23,4700,5125,\"1,800.10\",\"-1,500\",-120.10\n";
+    let out = run_summary(journal, &["--no-market", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let o = &v["overall"];
+    // By hand: -900 - 1,500; 350 - 120.10; the loss 120.10; 1,000 + 1,800.10;
+    // 120.10 / 2,800.10 = 0.0428913… (6 places); 100,000 - 2,400 + 229.90.
+    assert_eq!(o["net_pnl"], "-2400");
+    assert_eq!(o["hedge_pnl"], "229.9");
+    assert_eq!(o["hedge_cost"], "120.1");
+    assert_eq!(o["credit"], "2800.1");
+    assert_eq!(o["hedge_cost_to_credit"], "0.042891");
+    assert_eq!(v["final_equity"], "97829.9");
+    assert_eq!(v["lowest_equity"], "97829.9");
+    assert_eq!(v["cycles"][0]["net_pnl"], "-2400");
+    // 4,550.50 - 10 and 4,950 + 10; 4,700 - 18.001 and 5,125 + 18.001.
+    let be: Vec<(&str, &str)> = v["break_evens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["lower"].as_str().unwrap(), b["upper"].as_str().unwrap()))
+        .collect();
+    assert_eq!(be, [("4540.5", "4960"), ("4681.999", "5143.001")]);
+    // The same amounts as `run`'s last decision and `risk --journal`.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.csv");
+    std::fs::write(&path, journal).unwrap();
+    let path = path.to_str().unwrap();
+    let run = crate::common::vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        path,
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run[2]["equity"], v["final_equity"]);
+    let risk = crate::common::vixshield(&[
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        path,
+        "--format",
+        "json",
+    ]);
+    let risk: serde_json::Value = serde_json::from_slice(&risk.stdout).unwrap();
+    assert_eq!(risk["journal"]["lowest_equity"], v["lowest_equity"]);
+    // The table shows the break-evens so.
+    let table = crate::common::text(&run_summary(journal, &["--no-market"]).stdout);
+    assert!(table.contains("4540.5 .. 4960\n"), "{table}");
+}
+
 /// A run that ends where it started has an IRR of 0.00%, never -0.00% (the
 /// root finder lands a hair below zero).
 #[test]
