@@ -258,7 +258,7 @@ pub(crate) fn warnings(
                 format!(
                     "martingale with no cap and no hedge layer: a full losing cycle risks {} ({} of capital)",
                     fmt_money(e.cycle_risk),
-                    fmt_percent(e.cycle_risk.checked_div(capital).unwrap_or_default().round_dp(4))
+                    fmt_percent(e.cycle_risk.checked_div(capital).unwrap_or_default().round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
                 ),
             )
             .label("the \"promoter\" profile")
@@ -317,20 +317,24 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
         "step", "multiplier", "size", "capped", "cumulative", "% capital", "max loss"
     );
     for r in &e.rungs {
-        let _ = writeln!(
-            out,
-            "{:>4}  {:>10}  {:>12}  {:>6}  {:>12}  {:>9}  {:>14}  {}",
-            r.size.step,
-            r.size
-                .multiplier
-                .map_or("-".to_string(), |m| format!("{}x", m.normalize())),
-            fmt_money(r.size.size),
-            if r.size.capped { "yes" } else { "no" },
-            fmt_money(r.cumulative),
-            fmt_percent(r.cumulative_fraction.round_dp(4)),
-            format!("{} of credit", fmt_percent(r.max_loss)),
-            r.derivation
-        );
+        let _ =
+            writeln!(
+                out,
+                "{:>4}  {:>10}  {:>12}  {:>6}  {:>12}  {:>9}  {:>14}  {}",
+                r.size.step,
+                r.size
+                    .multiplier
+                    .map_or("-".to_string(), |m| format!("{}x", m.normalize())),
+                fmt_money(r.size.size),
+                if r.size.capped { "yes" } else { "no" },
+                fmt_money(r.cumulative),
+                fmt_percent(r.cumulative_fraction.round_dp_with_strategy(
+                    4,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                )),
+                format!("{} of credit", fmt_percent(r.max_loss)),
+                r.derivation
+            );
     }
     let _ = writeln!(out);
     match (s.layer_cap, e.cap_binds_at) {
@@ -367,7 +371,7 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
             e.cycle_risk
                 .checked_div(e.capital)
                 .unwrap_or_default()
-                .round_dp(4)
+                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         )
     );
     out

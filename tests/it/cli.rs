@@ -606,3 +606,33 @@ fn a_negative_number_after_any_flag_is_its_value() {
         );
     }
 }
+
+/// `check --explain`'s shares of capital round half away from zero, as
+/// every figure vixshield shows: a base of $12,345 on $100,000 is 12.35%
+/// (it rounded half to even, 12.34%), in the table and in the cycle line.
+#[test]
+fn explain_rounds_shares_of_capital_half_away_from_zero() {
+    let mut edited = std::fs::read_to_string("strategies/conservative.vxs").expect("read");
+    for (from, to) in [
+        ("base = 1% of capital", "base = $12,345"),
+        ("steps = 3", "steps = 2"),
+        ("round = down $100", "round = nearest $0.01"),
+        ("layer_cap = 8% of capital", "layer_cap = 20% of capital"),
+        ("total_cap = 6% of capital", "total_cap = 30% of capital"),
+        ("exposure <= 10% of capital", "exposure <= 50% of capital"),
+    ] {
+        assert!(edited.contains(from), "{from}");
+        edited = edited.replace(from, to);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tie.vxs");
+    std::fs::write(&path, edited).expect("written");
+    let out = vixshield(&["check", "--explain", path.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let step1 = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .expect("step 1's row");
+    assert!(step1.contains("$12,345     12.35%"), "{step1}");
+}
