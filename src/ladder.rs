@@ -194,7 +194,16 @@ fn finish(
     equity: Decimal,
 ) -> Result<StepSize, Overflow> {
     let cap = cap_money(s, capital, equity)?;
-    finish_with_cap(s, out, cap)
+    let mut out = finish_with_cap(s, out, cap)?;
+    // What the cap is a percentage of, as the engine records it: the
+    // exposure analysis derives a step in the same words as a decision.
+    out.cap_rule = s.layer_cap.map(|c| match c {
+        Amount::Percent {
+            of: Basis::Equity, ..
+        } => (c, equity),
+        _ => (c, capital),
+    });
+    Ok(out)
 }
 
 fn finish_with_cap(

@@ -636,3 +636,80 @@ fn explain_rounds_shares_of_capital_half_away_from_zero() {
         .expect("step 1's row");
     assert!(step1.contains("$12,345     12.35%"), "{step1}");
 }
+
+/// `check --explain` derives each step as `run` does when a journal loses
+/// the ladder's whole sizes: the layer cap with its arithmetic when it is a
+/// percentage of equity, or one that rounding changed (`capped at 3.33% of
+/// capital $100,000 = $3,330 → down $100 = $3,300`), where the ladder read
+/// `capped at $3,300` beside `run`'s arithmetic for the same step.
+#[test]
+fn explain_derives_each_step_as_run_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "strategies/spx-mastery.vxs",
+            vec![("layer_cap = 10% of capital", "layer_cap = 3.33% of capital")],
+            // The progression journal's losses: $1,000, $1,800, $2,900, capped.
+            "date,pnl\n2024-01-19,-1000\n2024-02-23,-1800\n2024-03-22,-2900\n",
+            "capped at 3.33% of capital $100,000 = $3,330 → down $100 = $3,300",
+        ),
+        (
+            "strategies/aggressive.vxs",
+            vec![
+                (
+                    "multiplier = 2x",
+                    "multiplier = 2x\n    layer_cap = 5% of equity",
+                ),
+                ("round = nearest $100", "round = down $100"),
+            ],
+            // 2% of $100,000; $4,000 under 5% of $98,000; then 5% of
+            // $94,000 = $4,700 and 5% of $89,300 = $4,465 → $4,400.
+            "date,pnl\n2024-01-19,-2000\n2024-02-23,-4000\n2024-03-22,-4700\n",
+            "capped at 5% of equity $89,300 = $4,465 → down $100 = $4,400",
+        ),
+    ];
+    for (i, (file, edits, journal, capped)) in cases.into_iter().enumerate() {
+        let mut text_ = std::fs::read_to_string(file).expect("read");
+        for (from, to) in edits {
+            assert!(text_.contains(from), "{from}");
+            text_ = text_.replace(from, to);
+        }
+        let s = dir.path().join(format!("s{i}.vxs"));
+        let j = dir.path().join(format!("j{i}.csv"));
+        std::fs::write(&s, text_).expect("written");
+        std::fs::write(&j, journal).expect("written");
+        let (s, j) = (s.to_str().expect("utf-8"), j.to_str().expect("utf-8"));
+        let out = vixshield(&["check", "--explain", "--format", "json", s]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let ladder: Vec<String> = v["exposure"][0]["exposure"]["rungs"]
+            .as_array()
+            .expect("rungs")
+            .iter()
+            .map(|r| r["derivation"].as_str().unwrap_or("").to_string())
+            .collect();
+        let out = vixshield(&["run", s, "--journal", j, "--no-market", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let run: Vec<String> = v
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .map(|d| {
+                let line = d["derivation"]
+                    .as_array()
+                    .and_then(|l| {
+                        l.iter()
+                            .filter_map(|x| x.as_str())
+                            .find(|x| x.starts_with("step "))
+                    })
+                    .unwrap_or("");
+                // `step 3: ...; max loss ...`: the size's derivation.
+                let size = line.split_once(": ").map_or("", |(_, rest)| rest);
+                size.split("; max loss").next().unwrap_or("").to_string()
+            })
+            .collect();
+        assert_eq!(ladder.len(), 4);
+        assert_eq!(run, ladder, "{file}");
+        assert!(ladder.iter().any(|l| l.ends_with(capped)), "{ladder:?}");
+    }
+}
