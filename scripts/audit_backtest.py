@@ -319,7 +319,9 @@ def audit(binary, strategy, flags, days_all, tmp):
     if any(pk[1] > e[1] for pk, e in zip(peakline, equity)):
         bad.append("chart: running peak below equity")
     ticks = []
-    texts = re.findall(r'<text x="70" y="(\d+)"[^>]*>\s*([-0-9.]+)\s*</text>', svg)
+    # Tick labels: plain numbers, and the equity axis's dollars (`-$50,000`).
+    texts = [(y, v.replace("$", "").replace(",", ""))
+             for y, v in re.findall(r'<text x="70" y="(\d+)"[^>]*>\s*([-$0-9.,]+)\s*</text>', svg)]
     for y, v in texts:
         if int(y) < 300:
             ticks.append((int(y), float(v)))

@@ -29,6 +29,9 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         let lo = days.iter().map(eq).fold(f64::INFINITY, f64::min);
         let hi = days.iter().map(eq).fold(f64::NEG_INFINITY, f64::max);
         let pad = ((hi - lo) * 0.05).max(1.0);
+        // Room above the curve for the legend, which would hide it.
+        let rows = if lo <= 0.0 { 3 } else { 2 };
+        let top = hi + pad + (hi - lo + 2.0 * pad) * legend_room(rows);
         let mut c = ChartBuilder::on(&panels[0])
             .caption(
                 format!("{name}: equity (marked to market) and drawdown"),
@@ -37,10 +40,11 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(70)
-            .build_cartesian_2d(x.clone(), (lo - pad)..(hi + pad))
+            .build_cartesian_2d(x.clone(), (lo - pad)..top)
             .map_err(err)?;
         c.configure_mesh()
             .light_line_style(WHITE.mix(0.0))
+            .y_label_formatter(&dollars)
             .draw()
             .map_err(err)?;
         c.draw_series(LineSeries::new(days.iter().map(|d| (d.date, eq(d))), &BLUE))
@@ -59,6 +63,14 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .map_err(err)?
             .label("running peak (drawdown below it)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
+        // An account that went to $0 or below: the line it crossed.
+        if lo <= 0.0 {
+            let ruin = BLACK.mix(0.5).stroke_width(2);
+            c.draw_series(LineSeries::new([(first.date, 0.0), (last.date, 0.0)], ruin))
+                .map_err(err)?
+                .label("$0: ruined below it")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ruin));
+        }
         legend(&mut c)?;
 
         // The step ladder.
@@ -87,7 +99,7 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(70)
-            .build_cartesian_2d(x, 0.0..vmax * 1.05)
+            .build_cartesian_2d(x, 0.0..vmax * 1.05 * (1.0 + legend_room(2)))
             .map_err(err)?;
         c.configure_mesh().draw().map_err(err)?;
         c.draw_series(LineSeries::new(
@@ -109,6 +121,21 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// How much to add above a panel's data, as a fraction of its span, so that
+/// a legend of `rows` lines in the top left corner sits above the data: a
+/// legend is about 12 + 16 × rows pixels of a plot about 220 high.
+fn legend_room(rows: u32) -> f64 {
+    let legend = 16.0 + 16.0 * f64::from(rows);
+    legend / (220.0 - legend)
+}
+
+/// An equity axis label: whole dollars, as the report writes them
+/// (`$150,000`, `-$50,000`), not `150000.0`.
+fn dollars(v: &f64) -> String {
+    rust_decimal::Decimal::from_f64_retain(v.round())
+        .map_or_else(|| format!("{v:.0}"), crate::money::fmt_money)
 }
 
 /// The panel's legend: each labelled series, top left, on a light box.

@@ -177,6 +177,100 @@ fn chart_structure_and_series() {
     );
 }
 
+/// The chart's equity axis is in dollars (`$150,000`; it read `150000.0`),
+/// each legend sits above its panel's data (it hid the equity curve of a
+/// run that rose near the top of its range), and a run that went to $0 or
+/// below shows the $0 line it crossed, named in the legend.
+#[test]
+fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ruinous = spx_mastery_variant(
+        dir.path(),
+        "ruinous.vxs",
+        "    base = 1% of capital\n",
+        "    base = 30% of capital\n",
+    );
+    let text = std::fs::read_to_string(&ruinous)
+        .expect("read")
+        .replace("layer_cap = 10% of capital", "layer_cap = 100% of capital")
+        .replace("    wacc_impact < 18bps\n", "")
+        .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
+    std::fs::write(&ruinous, text).expect("written");
+    let chart = |strategy: &str, name: &str| -> String {
+        let path = dir.path().join(name);
+        let out = vixshield(&[
+            "backtest",
+            strategy,
+            "--from",
+            "2017-06-01",
+            "--to",
+            "2019-12-31",
+            "--chart",
+            path.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        std::fs::read_to_string(&path).expect("the chart")
+    };
+    let points = |svg: &str, colour: &str| -> Vec<(f64, f64)> {
+        svg.split("<polyline")
+            .skip(1)
+            .find(|p| p.contains(&format!("stroke=\"{colour}\"")))
+            .and_then(|p| p.split("points=\"").nth(1))
+            .map(|q| {
+                q.split('"')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter_map(|xy| xy.split_once(','))
+                    .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The legends' frames: x, y, width, height.
+    let frames = |svg: &str| -> Vec<[f64; 4]> {
+        svg.split("<rect")
+            .skip(1)
+            .filter(|r| r.contains("fill=\"none\" stroke=\"#000000\""))
+            .map(|r| {
+                ["x", "y", "width", "height"].map(|k| {
+                    r.split(&format!(" {k}=\""))
+                        .nth(1)
+                        .and_then(|v| v.split('"').next())
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(f64::NAN)
+                })
+            })
+            .collect()
+    };
+    for (strategy, name, ruined) in [
+        (ruinous.as_str(), "ruin.svg", true),
+        ("strategies/spx-mastery.vxs", "main.svg", false),
+    ] {
+        let svg = chart(strategy, name);
+        let boxes = frames(&svg);
+        assert_eq!(boxes.len(), 2, "{name}: the equity and VIX legends");
+        for (colour, [x, y, w, h]) in [("#0000FF", boxes[0]), ("#FF00FF", boxes[1])] {
+            let line = points(&svg, colour);
+            assert!(line.len() > 100, "{name}: {colour}");
+            let hidden: Vec<_> = line
+                .iter()
+                .filter(|(px, py)| (x..=x + w).contains(px) && (y..=y + h).contains(py))
+                .collect();
+            assert!(
+                hidden.is_empty(),
+                "{name}: {colour} under its legend: {hidden:?}"
+            );
+        }
+        assert!(
+            svg.contains(">$100,000<") || svg.contains(">$100,000 <") || svg.contains("$100,000"),
+            "{name}"
+        );
+        assert!(!svg.contains("100000.0"), "{name}");
+        assert_eq!(svg.contains("$0: ruined below it"), ruined, "{name}");
+    }
+}
+
 #[test]
 fn trades_export_and_ranges() {
     let dir = tempfile::tempdir().expect("tempdir");
