@@ -124,6 +124,28 @@ pub struct SummaryOverflow {
     pub source: Overflow,
 }
 
+/// Over a journal's equity after each trade (`(date, equity)`, in order),
+/// from `capital`: the lowest equity (the capital when none was lower), the
+/// date it was first that low (`None`: never below the capital), and the
+/// first date it was $0 or below (`None`: never), the account ruined. The
+/// one definition `run --summary` and `risk --journal` give.
+pub fn lowest_and_ruin(
+    capital: Decimal,
+    after: impl IntoIterator<Item = (NaiveDate, Decimal)>,
+) -> (Decimal, Option<NaiveDate>, Option<NaiveDate>) {
+    let (mut lowest_equity, mut lowest_equity_on) = (capital, None);
+    let mut ruined_on = None;
+    for (date, equity) in after {
+        if equity < lowest_equity {
+            (lowest_equity, lowest_equity_on) = (equity, Some(date));
+        }
+        if equity <= Decimal::ZERO && ruined_on.is_none() {
+            ruined_on = Some(date);
+        }
+    }
+    (lowest_equity, lowest_equity_on, ruined_on)
+}
+
 /// Summarizes a journal and the decisions the engine took over it
 /// (`decisions[0]` before any trade, `decisions[i]` after trade `i`).
 pub fn summarize(
@@ -198,16 +220,7 @@ pub fn summarize(
         .iter()
         .zip(decisions.iter().skip(1))
         .map(|(t, d)| (t.date, d.equity));
-    let (mut lowest_equity, mut lowest_equity_on) = (capital, None);
-    let mut ruined_on = None;
-    for (date, equity) in after {
-        if equity < lowest_equity {
-            (lowest_equity, lowest_equity_on) = (equity, Some(date));
-        }
-        if equity <= Decimal::ZERO && ruined_on.is_none() {
-            ruined_on = Some(date);
-        }
-    }
+    let (lowest_equity, lowest_equity_on, ruined_on) = lowest_and_ruin(capital, after);
     Ok(Summary {
         final_equity: decisions.last().map_or(capital, |d| d.equity),
         lowest_equity,

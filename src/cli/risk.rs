@@ -169,24 +169,19 @@ struct JournalPath {
 
 impl JournalPath {
     fn of(capital: Decimal, closed: &[crate::eval::ClosedTrade]) -> JournalPath {
-        let mut path = JournalPath {
-            lowest_equity: capital,
-            lowest_equity_on: None,
-            ruined_on: None,
-        };
-        let mut equity = capital;
-        for t in closed {
-            equity = equity
+        let after = closed.iter().scan(capital, |equity, t| {
+            *equity = equity
                 .saturating_add(t.pnl)
                 .saturating_add(t.hedge_pnl.unwrap_or_default());
-            if equity < path.lowest_equity {
-                (path.lowest_equity, path.lowest_equity_on) = (equity, Some(t.date));
-            }
-            if equity <= Decimal::ZERO && path.ruined_on.is_none() {
-                path.ruined_on = Some(t.date);
-            }
+            Some((t.date, *equity))
+        });
+        let (lowest_equity, lowest_equity_on, ruined_on) =
+            crate::summary::lowest_and_ruin(capital, after);
+        JournalPath {
+            lowest_equity,
+            lowest_equity_on,
+            ruined_on,
         }
-        path
     }
 }
 
