@@ -230,6 +230,8 @@ struct BacktestPath {
     /// The lowest marked equity, as the backtest's report gives it.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     lowest_equity: Decimal,
+    /// The first day it was marked there, as the report gives it.
+    lowest_equity_on: Option<chrono::NaiveDate>,
     /// The first day the marked equity was $0 or below (`null`: never).
     ruined_on: Option<chrono::NaiveDate>,
     /// The share of simulated paths (of as many trades) whose drawdown is
@@ -629,6 +631,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                     final_equity: r.final_equity,
                     max_drawdown: r.max_drawdown,
                     lowest_equity: r.lowest_equity,
+                    lowest_equity_on: r.lowest_equity_on,
                     ruined_on: r.ruined_on,
                     drawdown_percentile: comparable.then(|| {
                         drawdowns.iter().filter(|&&d| d <= r.max_drawdown).count() as f64

@@ -1100,3 +1100,29 @@ fn the_pace_of_the_measured_trades_says_what_n_means_in_years() {
     ]);
     assert!(v["pace"].is_null(), "{v}");
 }
+
+/// `risk --backtest`'s `backtest` object gives the lowest equity, its day
+/// and the day of ruin as the backtest's report does (its `journal` object
+/// gives all three; the backtest's left `lowest_equity_on` out).
+#[test]
+fn risk_gives_the_backtests_lowest_equity_and_its_day_as_the_report_does() {
+    let range = ["--from", "2018-01-01", "--to", "2018-12-31"];
+    let mut args = vec![
+        "risk",
+        "strategies/spx-mastery.vxs",
+        "--backtest",
+        "--paths",
+        "10",
+        "--format",
+        "json",
+    ];
+    args.extend(range);
+    let risk = json_ok(&args);
+    let mut args = vec!["backtest", "strategies/spx-mastery.vxs", "--format", "json"];
+    args.extend(range);
+    let report = json_ok(&args);
+    assert!(report["lowest_equity_on"].is_string(), "{report}");
+    for key in ["lowest_equity", "lowest_equity_on", "ruined_on"] {
+        assert_eq!(risk["backtest"][key], report[key], "{key}: {risk}");
+    }
+}
