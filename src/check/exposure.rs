@@ -258,7 +258,7 @@ pub(crate) fn warnings(
                 format!(
                     "martingale with no cap and no hedge layer: a full losing cycle risks {} ({} of capital)",
                     fmt_money(e.cycle_risk),
-                    fmt_percent(e.cycle_risk.checked_div(capital).unwrap_or_default().round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+                    share_of_capital(e.cycle_risk, capital)
                 ),
             )
             .label("the \"promoter\" profile")
@@ -289,6 +289,19 @@ pub(crate) fn warnings(
     }
 }
 
+/// A share of capital as every figure is shown: to 0.01%, half away from
+/// zero (`round_dp` alone rounds half to even: 12.345% showed 12.34%).
+fn fmt_share(fraction: Decimal) -> String {
+    fmt_percent(
+        fraction.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+    )
+}
+
+/// `amount` as a share of `capital` ([`fmt_share`]; 0% of no capital).
+fn share_of_capital(amount: Decimal, capital: Decimal) -> String {
+    fmt_share(amount.checked_div(capital).unwrap_or_default())
+}
+
 /// The `--explain` report.
 pub fn render(strategy: &Strategy, e: &Exposure) -> String {
     let mut out = String::new();
@@ -317,24 +330,20 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
         "step", "multiplier", "size", "capped", "cumulative", "% capital", "max loss"
     );
     for r in &e.rungs {
-        let _ =
-            writeln!(
-                out,
-                "{:>4}  {:>10}  {:>12}  {:>6}  {:>12}  {:>9}  {:>14}  {}",
-                r.size.step,
-                r.size
-                    .multiplier
-                    .map_or("-".to_string(), |m| format!("{}x", m.normalize())),
-                fmt_money(r.size.size),
-                if r.size.capped { "yes" } else { "no" },
-                fmt_money(r.cumulative),
-                fmt_percent(r.cumulative_fraction.round_dp_with_strategy(
-                    4,
-                    rust_decimal::RoundingStrategy::MidpointAwayFromZero
-                )),
-                format!("{} of credit", fmt_percent(r.max_loss)),
-                r.derivation
-            );
+        let _ = writeln!(
+            out,
+            "{:>4}  {:>10}  {:>12}  {:>6}  {:>12}  {:>9}  {:>14}  {}",
+            r.size.step,
+            r.size
+                .multiplier
+                .map_or("-".to_string(), |m| format!("{}x", m.normalize())),
+            fmt_money(r.size.size),
+            if r.size.capped { "yes" } else { "no" },
+            fmt_money(r.cumulative),
+            fmt_share(r.cumulative_fraction),
+            format!("{} of credit", fmt_percent(r.max_loss)),
+            r.derivation
+        );
     }
     let _ = writeln!(out);
     match (s.layer_cap, e.cap_binds_at) {
@@ -367,12 +376,7 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
         out,
         "a full losing cycle risks {} ({} of capital)",
         fmt_money(e.cycle_risk),
-        fmt_percent(
-            e.cycle_risk
-                .checked_div(e.capital)
-                .unwrap_or_default()
-                .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        )
+        share_of_capital(e.cycle_risk, e.capital)
     );
     out
 }
