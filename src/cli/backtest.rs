@@ -54,7 +54,7 @@ pub struct Args {
 /// command line is read: a usage error names the flag, the value and the range.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Assumptions {
-    /// Commission per contract per leg, dollars, 0 to 10.
+    /// Commission per contract per leg, dollars in whole cents, 0 to 10.
     #[arg(long, default_value = "0.65", allow_hyphen_values = true, value_parser = commission)]
     commission: Decimal,
     /// Slippage per leg, SPX points (an XSP leg takes a tenth), 0 to 1.
@@ -96,10 +96,12 @@ fn in_range(s: &str, lo: f64, lo_open: bool, hi: f64, what: &str) -> Result<f64,
 }
 
 fn commission(s: &str) -> Result<Decimal, String> {
-    const WHAT: &str = "a commission per contract per leg is from $0 to $10";
+    const WHAT: &str = "a commission per contract per leg is from $0 to $10, in whole cents";
     // Read as a journal's amounts are (`$0.65`; `0,65` is no amount).
     let d = crate::journal::parse_money(s).map_err(|_| format!("not an amount; {WHAT}"))?;
-    if d < Decimal::ZERO || d > Decimal::TEN {
+    // Whole cents: a fraction of a cent would leave every cost, P&L and
+    // equity after it off the cent (`0.655` made a hedge cost $79.235).
+    if d < Decimal::ZERO || d > Decimal::TEN || d != d.round_dp(2) {
         return Err(WHAT.into());
     }
     Ok(d)

@@ -1327,6 +1327,50 @@ fn entries_taken_with_a_guard_unknown_are_counted() {
     );
 }
 
+/// `--commission` is whole cents, as every amount the backtest writes: a
+/// fraction of a cent ran, and left the costs, P&L and equity after it off
+/// the cent (`--commission 0.655` on spx-mastery: a hedge cost of $79.235,
+/// a final equity of $158,143.965). It is a usage error naming the flag in
+/// every command that takes it; trailing zeros (`0.650`) are whole cents.
+#[test]
+fn commission_in_fractions_of_a_cent_is_a_usage_error() {
+    let s = "strategies/spx-mastery.vxs";
+    for command in [
+        &["backtest", s][..],
+        &["risk", s, "--backtest"],
+        &["diff", s, "strategies/conservative.vxs", "--backtest"],
+    ] {
+        for value in ["0.655", "$0.001", "9.999"] {
+            let arg = format!("--commission={value}");
+            let mut args = command.to_vec();
+            args.push(&arg);
+            let out = vixshield(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains(&format!("'{value}'"))
+                    && err.contains("--commission")
+                    && err.contains("whole cents"),
+                "{args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}");
+        }
+    }
+    let r = report(
+        s,
+        &[
+            "--from",
+            "2020-01-01",
+            "--to",
+            "2020-12-31",
+            "--commission",
+            "0.650",
+        ],
+    );
+    let d = report(s, &["--from", "2020-01-01", "--to", "2020-12-31"]);
+    assert_eq!(r["final_equity"], d["final_equity"]);
+}
+
 /// Every assumption flag is range-checked when the command line is read,
 /// in each command that takes them (backtest, risk, sweep, diff): NaN,
 /// infinities, negatives and values the model gives no meaning are usage
