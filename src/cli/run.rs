@@ -416,11 +416,14 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     if l.strategy.roll.is_some() {
         write!(w, "  {:>9}", "roll")?;
     }
+    // The last column is not padded: no spaces end a line.
     if !l.strategy.guards.is_empty() {
-        write!(w, "  {:<7}", "guards")?;
+        write!(w, "  guards")?;
     }
     writeln!(w)?;
+    let mut capped = false;
     let r = for_each_decision(l, |d| {
+        capped |= d.capped;
         write!(
             w,
             "{:>5}  {:<10}  {:<17}  {:>10}  {:>4}  {:>9}  {:>8}  {:>10}  {:>11}  {:>10}",
@@ -453,20 +456,28 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
             write!(w, "  {:>9}", fmt_money(r.amount))?;
         }
         if !d.guards.is_empty() {
-            write!(w, "  {:<7}", guards_word(d))?;
+            write!(w, "  {}", guards_word(d))?;
         }
         writeln!(w)
     });
     flatten(r)?;
-    writeln!(
-        w,
-        "\n* capped by the layer cap; hedge triggers: fired, no (not fired), ? (unknown: no market data)"
-    )?;
+    // What the marks mean, of those the table can show.
+    let mut legend = Vec::new();
+    if capped {
+        legend.push("* capped by the layer cap");
+    }
+    if !l.strategy.hedges.is_empty() {
+        legend.push("hedge triggers: fired, no (not fired), ? (unknown: no market data)");
+    }
+    let mut lines = Vec::new();
+    if !legend.is_empty() {
+        lines.push(legend.join("; "));
+    }
     if !l.strategy.guards.is_empty() {
-        writeln!(
-            w,
-            "guards: blocked (no new entry; step and size stand), capped (hedges scaled down), unknown (one could not be evaluated), pass; details with --format json or csv"
-        )?;
+        lines.push("guards: blocked (no new entry; step and size stand), capped (hedges scaled down), unknown (one could not be evaluated), pass; details with --format json or csv".into());
+    }
+    if !lines.is_empty() {
+        writeln!(w, "\n{}", lines.join("\n"))?;
     }
     Ok(())
 }

@@ -934,3 +934,52 @@ fn a_roll_override_applied_after_an_unknown_one_names_it() {
     );
     assert_eq!(v[2]["roll"]["applied"], "vix > 40");
 }
+
+/// `run`'s table ends no line with spaces (the guards column was padded),
+/// and its legend explains only the marks the table can show: `*` when
+/// some size was capped, the trigger marks when the strategy has hedge
+/// layers, the guard words when it has guards (it printed all of them for
+/// a strategy with none).
+#[test]
+fn run_table_legend_names_only_what_the_table_shows() {
+    let journal = "tests/fixtures/journals/progression.csv";
+    let table = |strategy: &str| -> String {
+        let out = crate::common::vixshield(&["run", strategy, "--journal", journal]);
+        assert_eq!(out.status.code(), Some(0), "{strategy}");
+        crate::common::text(&out.stdout)
+    };
+    for strategy in [
+        "strategies/spx-mastery.vxs",
+        "strategies/conservative.vxs",
+        "strategies/aggressive.vxs",
+        "tests/fixtures/strategies/tasty-16-delta.vxs",
+    ] {
+        let text = table(strategy);
+        assert!(
+            text.lines().all(|l| l == l.trim_end()),
+            "{strategy}: {text:?}"
+        );
+    }
+    // No hedge, no guard, nothing capped: no legend.
+    let bare = table("tests/fixtures/strategies/tasty-16-delta.vxs");
+    assert!(
+        !bare.contains("hedge triggers") && !bare.contains("guards:") && !bare.contains("* capped"),
+        "{bare}"
+    );
+    // Hedges and guards, no size capped over this journal.
+    let hedged = table("strategies/spx-mastery.vxs");
+    assert!(hedged.contains("\n\nhedge triggers: fired, no (not fired), ? (unknown: no market data)\nguards: blocked"), "{hedged}");
+    assert!(!hedged.contains("* capped"), "{hedged}");
+    // A cap of 3% of capital caps step 4's $4,600.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let capped = dir.path().join("capped.vxs");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs")
+        .expect("read")
+        .replace("layer_cap = 10% of capital", "layer_cap = 3% of capital");
+    std::fs::write(&capped, text).expect("written");
+    let capped = table(capped.to_str().expect("utf-8"));
+    assert!(
+        capped.contains("\n\n* capped by the layer cap; hedge triggers:"),
+        "{capped}"
+    );
+}
