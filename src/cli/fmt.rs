@@ -133,11 +133,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
-/// Whether `path` names a stream of this process or a device (`/dev/stdin`,
-/// `/dev/fd/0`, `/proc/self/fd/0`) rather than a file, whatever it leads to.
+/// Whether `path` names a stream of this process (`/dev/stdin`, `/dev/fd/0`,
+/// `/proc/self/fd/0`) that leads to a file elsewhere: a path under `/dev`
+/// or `/proc` whose file is not there. A file that is there (`/dev/shm`'s)
+/// is a file like any other.
 fn is_stream(path: &std::path::Path) -> bool {
+    let special = |p: &std::path::Path| p.starts_with("/dev") || p.starts_with("/proc");
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    absolute.starts_with("/dev") || absolute.starts_with("/proc")
+    special(&absolute) && std::fs::canonicalize(path).is_ok_and(|real| !special(&real))
 }
 
 /// The first line (1-based) where `a` and `b` differ, line ends included

@@ -530,6 +530,27 @@ fn fmt_of_stdin_redirected_from_a_file_leaves_the_file_alone() {
             "{name}"
         );
     }
+    // A file that lives under /dev (a tmpfs such as /dev/shm) is a file:
+    // it is formatted in place.
+    if std::path::Path::new("/dev/shm").is_dir() {
+        let shm = tempfile::Builder::new()
+            .suffix(".vxs")
+            .tempfile_in("/dev/shm")
+            .expect("a file in /dev/shm");
+        std::fs::write(shm.path(), unformatted).expect("written");
+        let name = shm.path().to_str().expect("utf-8");
+        let out = crate::common::vixshield(&["fmt", name]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::common::text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(shm.path()).expect("read"),
+            "account {\n    capital = $1\n}\n"
+        );
+    }
 }
 
 /// `fmt --stdout` writes the formatted text to stdout and leaves the file
