@@ -144,10 +144,10 @@ pub struct Changed {
     /// Over a backtest: what the old condor's hedges cost (premium and
     /// commissions), all layers.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
-    pub old_hedge_cost: Option<Option<Decimal>>,
+    pub old_hedge_premium: Option<Option<Decimal>>,
     /// Over a backtest: what the new condor's hedges cost.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
-    pub new_hedge_cost: Option<Option<Decimal>>,
+    pub new_hedge_premium: Option<Option<Decimal>>,
     /// Over a backtest: the old condor's hedge P&L.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "side_money")]
     pub old_hedge_pnl: Option<Option<Decimal>>,
@@ -329,8 +329,8 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
             new_exit: None,
             old_pnl: None,
             new_pnl: None,
-            old_hedge_cost: None,
-            new_hedge_cost: None,
+            old_hedge_premium: None,
+            new_hedge_premium: None,
             old_hedge_pnl: None,
             new_hedge_pnl: None,
         })
@@ -455,8 +455,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
                 new_exit: Some(y.map(|t| t.exit)),
                 old_pnl: Some(x.map(|t| t.pnl)),
                 new_pnl: Some(y.map(|t| t.pnl)),
-                old_hedge_cost: Some(x.map(cost)),
-                new_hedge_cost: Some(y.map(cost)),
+                old_hedge_premium: Some(x.map(cost)),
+                new_hedge_premium: Some(y.map(cost)),
                 old_hedge_pnl: Some(x.map(|t| t.hedge_pnl)),
                 new_hedge_pnl: Some(y.map(|t| t.hedge_pnl)),
             })
@@ -664,7 +664,9 @@ fn print_changes(
                     // condor's differ.
                     let exits = changed.iter().any(|c| c.old_exit != c.new_exit);
                     let pnls = changed.iter().any(|c| c.old_pnl != c.new_pnl);
-                    let costs = changed.iter().any(|c| c.old_hedge_cost != c.new_hedge_cost);
+                    let costs = changed
+                        .iter()
+                        .any(|c| c.old_hedge_premium != c.new_hedge_premium);
                     let hedge_pnls = changed.iter().any(|c| c.old_hedge_pnl != c.new_hedge_pnl);
                     let day = |d: Option<Option<chrono::NaiveDate>>| {
                         d.flatten().map_or("-".into(), |d| d.to_string())
@@ -718,10 +720,14 @@ fn print_changes(
                         write!(w, "  {:>10}  {:>10}", "old exit", "new exit")?;
                     }
                     if pnls {
-                        write!(w, "  {:>10}  {:>10}", "old P&L", "new P&L")?;
+                        write!(w, "  {:>12}  {:>12}", "old P&L", "new P&L")?;
                     }
                     if costs {
-                        write!(w, "  {:>14}  {:>14}", "old hedge cost", "new hedge cost")?;
+                        write!(
+                            w,
+                            "  {:>17}  {:>17}",
+                            "old hedge premium", "new hedge premium"
+                        )?;
                     }
                     if hedge_pnls {
                         write!(w, "  {:>13}  {:>13}", "old hedge P&L", "new hedge P&L")?;
@@ -773,7 +779,7 @@ fn print_changes(
                         if pnls {
                             write!(
                                 w,
-                                "  {:>10}  {:>10}",
+                                "  {:>12}  {:>12}",
                                 size(c.old_pnl.flatten()),
                                 size(c.new_pnl.flatten())
                             )?;
@@ -782,8 +788,8 @@ fn print_changes(
                             write!(
                                 w,
                                 "  {:>14}  {:>14}",
-                                size(c.old_hedge_cost.flatten()),
-                                size(c.new_hedge_cost.flatten())
+                                size(c.old_hedge_premium.flatten()),
+                                size(c.new_hedge_premium.flatten())
                             )?;
                         }
                         if hedge_pnls {

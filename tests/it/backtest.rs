@@ -454,8 +454,8 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
         "new_exit",
         "old_pnl",
         "new_pnl",
-        "old_hedge_cost",
-        "new_hedge_cost",
+        "old_hedge_premium",
+        "new_hedge_premium",
         "old_hedge_pnl",
         "new_hedge_pnl",
     ];
@@ -761,7 +761,7 @@ fn a_blocked_decision_buys_no_hedge() {
 /// matched condors on entry, step and size alone and said "no condor
 /// differs in its entry, step or size" above a report with the hedge P&L
 /// changed; it lists those condors with the columns that differ, each value
-/// as the trades file of each side gives it (hedge cost: the hedges' costs
+/// as the trades file of each side gives it (hedge premium: the hedges' costs
 /// summed).
 #[test]
 fn a_backtest_diff_lists_condors_entered_alike_whose_exit_or_hedges_differ() {
@@ -798,13 +798,13 @@ fn a_backtest_diff_lists_condors_entered_alike_whose_exit_or_hedges_differ() {
             "trigger.vxs",
             "or rsi(vix, 14) > 70",
             "or rsi(vix, 14) > 30",
-            "old hedge cost  new hedge cost  old hedge P&L  new hedge P&L",
+            "old hedge premium  new hedge premium  old hedge P&L  new hedge P&L",
         ),
         (
             "target.vxs",
             "target_return = 15%",
             "target_return = 20%",
-            "old exit    new exit     old P&L     new P&L",
+            "old exit    new exit       old P&L       new P&L",
         ),
     ] {
         let new = spx_mastery_variant(dir.path(), name, from, to);
@@ -852,7 +852,10 @@ fn a_backtest_diff_lists_condors_entered_alike_whose_exit_or_hedges_differ() {
                 "{c}"
             );
             assert_eq!(
-                (money(&c["old_hedge_cost"]), money(&c["new_hedge_cost"])),
+                (
+                    money(&c["old_hedge_premium"]),
+                    money(&c["new_hedge_premium"])
+                ),
                 (cost(x), cost(y)),
                 "{c}"
             );
@@ -1598,7 +1601,7 @@ fn a_backtest_diff_shows_moved_entries_and_condors_one_side_lacks() {
     for c in &alike {
         // Listed for a new day, or, entered alike, for its exit or hedges.
         let outcome = |side: &str| {
-            ["exit", "pnl", "hedge_cost", "hedge_pnl"].map(|k| c[format!("{side}_{k}")].clone())
+            ["exit", "pnl", "hedge_premium", "hedge_pnl"].map(|k| c[format!("{side}_{k}")].clone())
         };
         assert!(
             (c["new_date"].is_string() && c["new_date"] != c["date"])
