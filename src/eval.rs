@@ -508,6 +508,35 @@ mod reads {
     pub const ALL: u16 = u16::MAX;
 }
 
+/// A hedge budget scaled as a guard scaled its condor's size: `budget ×
+/// allowed / asked`, down to the cent. The product is exact decimal when it
+/// fits one; past a decimal's 28 digits (a budget and a size of $10^14
+/// each), where the quotient still fits, it is taken on the 128-bit
+/// mantissas, so such an account is not an overflow. `None` when even that
+/// leaves 128 bits, for a negative amount, or for `asked` zero.
+fn scale_budget(budget: Decimal, allowed: Decimal, asked: Decimal) -> Option<Decimal> {
+    if let Ok(product) = money::mul(budget, allowed) {
+        return product
+            .checked_div(asked)
+            .map(|q| q.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero));
+    }
+    // Without trailing zeros: a budget of a size times an allocation carries
+    // a dozen places, most of them zeros.
+    let (budget, allowed, asked) = (budget.normalize(), allowed.normalize(), asked.normalize());
+    let ((b, bn), (a, an), (d, dn)) = (
+        money::magnitude(budget),
+        money::magnitude(allowed),
+        money::magnitude(asked),
+    );
+    if bn || an || dn || d == 0 {
+        return None;
+    }
+    // budget × allowed / asked × 10^2 = b × a × 10^e / d.
+    let e = i64::from(asked.scale()) + 2 - i64::from(budget.scale()) - i64::from(allowed.scale());
+    let (n, d) = money::aligned(money::mul_magnitudes(b, a)?, d, e)?;
+    money::decimal_of(n / d, false, 2)
+}
+
 /// Whether two amounts have the same representation, not only the same
 /// value: `1.0` and `1.00` print differently, and so may `-0` and `0`.
 #[inline]
@@ -1469,11 +1498,8 @@ impl<'a> Engine<'a> {
         self.scaled = !same(allowed, asked) && allowed < asked && asked > Decimal::ZERO;
         if self.scaled {
             for h in out.hedges.iter_mut().filter(|h| h.active) {
-                let scaled = money::mul(h.budget, allowed)
-                    .map_err(wrap)?
-                    .checked_div(asked)
-                    .ok_or_else(|| wrap(Overflow))?
-                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+                let scaled =
+                    scale_budget(h.budget, allowed, asked).ok_or_else(|| wrap(Overflow))?;
                 h.capped_from = Some(h.budget);
                 h.budget = scaled;
             }

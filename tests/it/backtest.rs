@@ -1330,6 +1330,51 @@ fn entries_taken_with_a_guard_unknown_are_counted() {
     );
 }
 
+/// A quick-ratio guard that scales a condor's size scales its hedge budgets
+/// by the same fraction, `budget × allowed / asked`; on an account of
+/// $10^15 a step-2 budget and size are each some $10^14, and their product
+/// left a decimal's 28 digits: the backtest stopped with `after trade 2:
+/// amount overflows the largest representable decimal`, though the scaled
+/// budget is smaller than the budget. Found by fuzzing; it runs now, and its
+/// money still adds up.
+#[test]
+fn a_guard_scaling_a_huge_hedge_budget_does_not_overflow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.vxs");
+    std::fs::write(
+        &path,
+        "strategy \"Huge\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $1,000,000,000,000,000\n}\n\
+         entry {\n    underlying = SPX\n    dte = 120d\n    short_delta = 0.04..0.05\n    \
+         wing_width = 5pt\n}\n\
+         sizing {\n    base = 23.89% of equity\n    steps = 4\n    multiplier = 2.34x\n    \
+         max_loss = 42% of credit\n}\n\
+         hedge h0 {\n    instrument = etf_spread\n    dte = 35d..51d\n    \
+         allocation = 51.5% of size\n}\n\
+         guards {\n    quick_ratio >= 0.6 under 1 sigma\n}\n",
+    )
+    .expect("written");
+    let r = report(
+        path.to_str().expect("utf-8"),
+        &[
+            "--put-skew",
+            "0.087",
+            "--call-skew",
+            "0.104",
+            "--hedge-otm",
+            "0.62",
+            "--spread-width",
+            "1.58",
+        ],
+    );
+    assert!(r["trades"].as_u64().expect("trades") > 2, "{r}");
+    let d = |k: &str| -> rust_decimal::Decimal { r[k].as_str().expect(k).parse().expect(k) };
+    assert_eq!(
+        d("final_equity"),
+        rust_decimal::Decimal::new(1_000_000_000_000_000, 0) + d("net_pnl")
+    );
+}
+
 /// `--commission` is whole cents, as every amount the backtest writes: a
 /// fraction of a cent ran, and left the costs, P&L and equity after it off
 /// the cent (`--commission 0.655` on spx-mastery: a hedge cost of $79.235,
