@@ -45,15 +45,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         say!("error: {e}");
         return exit::findings();
     }
-    // The first day the journal's equity was $0 or below.
-    let mut ruined_on = None;
+    // The equity after each trade, for the day the account was ruined (as
+    // `run --summary` says it).
+    let mut after = Vec::with_capacity(l.closed.len());
     for t in &l.closed {
         let applied = engine
             .apply(t)
             .and_then(|()| engine.next_decision(None).map(|_| ()));
-        if ruined_on.is_none() && engine.state().equity <= Decimal::ZERO {
-            ruined_on = Some(t.date);
-        }
+        after.push((t.date, engine.state().equity));
         if let Err(e) = applied {
             say!(
                 "error: {}",
@@ -62,6 +61,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     }
+    let (_, _, ruined_on) = crate::summary::lowest_and_ruin(l.strategy.account.capital, after);
     let d = match engine.next_decision(credit) {
         Ok(d) => d,
         Err(e) => {
