@@ -512,8 +512,9 @@ mod reads {
 /// allowed / asked`, down to the cent. The product is exact decimal when it
 /// fits one; past a decimal's 28 digits (a budget and a size of $10^14
 /// each), where the quotient still fits, it is taken on the 128-bit
-/// mantissas, so such an account is not an overflow. `None` when even that
-/// leaves 128 bits, for a negative amount, or for `asked` zero.
+/// mantissas, so such an account is not an overflow, and past those, as
+/// the fraction `allowed / asked` times the budget. `None` for a negative
+/// amount or for `asked` zero.
 fn scale_budget(budget: Decimal, allowed: Decimal, asked: Decimal) -> Option<Decimal> {
     if let Ok(product) = money::mul(budget, allowed) {
         return product
@@ -533,8 +534,17 @@ fn scale_budget(budget: Decimal, allowed: Decimal, asked: Decimal) -> Option<Dec
     }
     // budget × allowed / asked × 10^2 = b × a × 10^e / d.
     let e = i64::from(asked.scale()) + 2 - i64::from(budget.scale()) - i64::from(allowed.scale());
-    let (n, d) = money::aligned(money::mul_magnitudes(b, a)?, d, e)?;
-    money::decimal_of(n / d, false, 2)
+    let exact = money::mul_magnitudes(b, a)
+        .and_then(|n| money::aligned(n, d, e))
+        .and_then(|(n, d)| money::decimal_of(n / d, false, 2));
+    // Past 128 bits too (a budget of sub-cent places, from a size of equity
+    // and a roll): the fraction allowed / asked first, to 28 digits, whose
+    // error is far below a cent of any budget a decimal holds.
+    exact.or_else(|| {
+        budget
+            .checked_mul(allowed.checked_div(asked)?)
+            .map(|x| x.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero))
+    })
 }
 
 /// Whether two amounts have the same representation, not only the same

@@ -1339,40 +1339,67 @@ fn entries_taken_with_a_guard_unknown_are_counted() {
 /// money still adds up.
 #[test]
 fn a_guard_scaling_a_huge_hedge_budget_does_not_overflow() {
+    let head = "strategy \"Huge\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $1,000,000,000,000,000\n}\n";
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "entry {\n    underlying = SPX\n    dte = 120d\n    short_delta = 0.04..0.05\n    \
+             wing_width = 5pt\n}\n\
+             sizing {\n    base = 23.89% of equity\n    steps = 4\n    multiplier = 2.34x\n    \
+             max_loss = 42% of credit\n}\n\
+             hedge h0 {\n    instrument = etf_spread\n    dte = 35d..51d\n    \
+             allocation = 51.5% of size\n}\n\
+             guards {\n    quick_ratio >= 0.6 under 1 sigma\n}\n",
+            &[
+                "--put-skew",
+                "0.087",
+                "--call-skew",
+                "0.104",
+                "--hedge-otm",
+                "0.62",
+                "--spread-width",
+                "1.58",
+            ],
+        ),
+        // A budget of ten places (a size of equity, a roll): its product
+        // with the size leaves 128 bits too.
+        (
+            "entry {\n    underlying = SPX\n    dte = 1d\n    short_delta = 0.25..0.34\n    \
+             wing_width = 25pt\n}\n\
+             sizing {\n    base = 29.47% of equity\n    steps = 10\n    multiplier = 1.6x\n    \
+             max_loss = 42.11% of credit at steps 1..9\n    \
+             max_loss = 100% of credit at step 10\n}\n\
+             hedge h0 {\n    instrument = etf_spread\n    dte = 34d..109d\n    \
+             allocation = 57.3% of size\n}\n\
+             hedge h1 {\n    instrument = etf_spread\n    dte = 20d..106d\n    \
+             allocation = 47.1% of size\n}\n\
+             roll {\n    coefficient = 0.27\n}\n\
+             guards {\n    quick_ratio >= 1.3 under 0 sigma\n}\n",
+            &[
+                "--commission",
+                "0.01",
+                "--call-skew",
+                "0.097",
+                "--vol-of-vol",
+                "2.68",
+                "--from",
+                "2023-05-07",
+            ],
+        ),
+    ];
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("huge.vxs");
-    std::fs::write(
-        &path,
-        "strategy \"Huge\" {\n    version = 1.0.0\n    language = 1\n}\n\
-         account {\n    capital = $1,000,000,000,000,000\n}\n\
-         entry {\n    underlying = SPX\n    dte = 120d\n    short_delta = 0.04..0.05\n    \
-         wing_width = 5pt\n}\n\
-         sizing {\n    base = 23.89% of equity\n    steps = 4\n    multiplier = 2.34x\n    \
-         max_loss = 42% of credit\n}\n\
-         hedge h0 {\n    instrument = etf_spread\n    dte = 35d..51d\n    \
-         allocation = 51.5% of size\n}\n\
-         guards {\n    quick_ratio >= 0.6 under 1 sigma\n}\n",
-    )
-    .expect("written");
-    let r = report(
-        path.to_str().expect("utf-8"),
-        &[
-            "--put-skew",
-            "0.087",
-            "--call-skew",
-            "0.104",
-            "--hedge-otm",
-            "0.62",
-            "--spread-width",
-            "1.58",
-        ],
-    );
-    assert!(r["trades"].as_u64().expect("trades") > 2, "{r}");
-    let d = |k: &str| -> rust_decimal::Decimal { r[k].as_str().expect(k).parse().expect(k) };
-    assert_eq!(
-        d("final_equity"),
-        rust_decimal::Decimal::new(1_000_000_000_000_000, 0) + d("net_pnl")
-    );
+    for (n, (body, flags)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("huge{n}.vxs"));
+        std::fs::write(&path, format!("{head}{body}")).expect("written");
+        let r = report(path.to_str().expect("utf-8"), flags);
+        assert!(r["trades"].as_u64().expect("trades") > 2, "{n}: {r}");
+        let d = |k: &str| -> rust_decimal::Decimal { r[k].as_str().expect(k).parse().expect(k) };
+        assert_eq!(
+            d("final_equity"),
+            rust_decimal::Decimal::new(1_000_000_000_000_000, 0) + d("net_pnl"),
+            "{n}"
+        );
+    }
 }
 
 /// `--commission` is whole cents, as every amount the backtest writes: a
