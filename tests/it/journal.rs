@@ -1061,6 +1061,11 @@ fn summary_ratios_show_two_places_as_backtest_does() {
     assert!(table.contains("hedge cost to credit 1.00%, "), "{table}");
 }
 
+/// A journal that ruins spx-mastery's $100,000: $500, then −$150,000
+/// (−$49,500 on 2024-02-23), then $800.
+const RUINOUS: &str =
+    "date,pnl,credit\n2024-01-19,500,1000\n2024-02-23,\"-150,000\",1800\n2024-03-22,800,1000\n";
+
 /// A journal whose equity falls to $0 or below says so: `run --summary`
 /// gives the lowest equity and its date, and `ruined_on`, the first day at
 /// or below $0 (JSON; a `RUINED` line in the table), and `next` says it
@@ -1072,11 +1077,7 @@ fn summary_ratios_show_two_places_as_backtest_does() {
 fn a_ruined_journal_says_so_in_the_summary_and_next() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ruinous = dir.path().join("ruin.csv");
-    std::fs::write(
-        &ruinous,
-        "date,pnl,credit\n2024-01-19,500,1000\n2024-02-23,\"-150,000\",1800\n2024-03-22,800,1000\n",
-    )
-    .expect("written");
+    std::fs::write(&ruinous, RUINOUS).expect("written");
     let strategy = "strategies/spx-mastery.vxs";
     let summary = |journal: &str| -> serde_json::Value {
         let out = crate::common::vixshield(&[
@@ -1150,11 +1151,7 @@ fn a_ruined_journal_says_so_in_the_summary_and_next() {
 fn risk_over_a_ruined_journal_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ruinous = dir.path().join("ruin.csv");
-    std::fs::write(
-        &ruinous,
-        "date,pnl,credit\n2024-01-19,500,1000\n2024-02-23,\"-150,000\",1800\n2024-03-22,800,1000\n",
-    )
-    .expect("written");
+    std::fs::write(&ruinous, RUINOUS).expect("written");
     let journal = ruinous.to_str().expect("utf-8");
     let strategy = "strategies/spx-mastery.vxs";
     let table = crate::common::vixshield(&["risk", strategy, "--journal", journal]);
