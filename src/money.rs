@@ -385,6 +385,18 @@ pub fn fmt_percent(fraction: Decimal) -> String {
     Percent(fraction).to_string()
 }
 
+/// A share of capital as every figure is shown: to 0.01%, half away from
+/// zero, without trailing zeros (`round_dp` alone rounds half to even:
+/// 12.345% showed 12.34%). `check --explain` and `risk` both show shares so.
+pub fn fmt_share(fraction: Decimal) -> String {
+    fmt_percent(fraction.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// `amount` as a share of `capital` ([`fmt_share`]; 0% of no capital).
+pub fn share_of_capital(amount: Decimal, capital: Decimal) -> String {
+    fmt_share(amount.checked_div(capital).unwrap_or_default())
+}
+
 /// A fraction given as an `f64` (a rate, a probability) as a percentage with
 /// two decimals: `0.00195` is `0.20%`. It rounds the shortest decimal that
 /// reads back as the same `f64` (what JSON prints), half away from zero, not

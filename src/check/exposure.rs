@@ -10,7 +10,7 @@ use super::Checker;
 use crate::diag::{Code, Diagnostic};
 use crate::ladder::{self, StepSize, fmt_amount};
 use crate::model::{Account, Sizing, Strategy};
-use crate::money::{self, Overflow, fmt_money, fmt_percent};
+use crate::money::{self, Overflow, fmt_money, fmt_percent, fmt_share, share_of_capital};
 use crate::source::Span;
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
@@ -287,19 +287,6 @@ pub(crate) fn warnings(
             );
         }
     }
-}
-
-/// A share of capital as every figure is shown: to 0.01%, half away from
-/// zero (`round_dp` alone rounds half to even: 12.345% showed 12.34%).
-fn fmt_share(fraction: Decimal) -> String {
-    fmt_percent(
-        fraction.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
-    )
-}
-
-/// `amount` as a share of `capital` ([`fmt_share`]; 0% of no capital).
-fn share_of_capital(amount: Decimal, capital: Decimal) -> String {
-    fmt_share(amount.checked_div(capital).unwrap_or_default())
 }
 
 /// The `--explain` report.

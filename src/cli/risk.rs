@@ -5,8 +5,8 @@
 use super::backtest::{Assumptions, ReportFormat};
 use super::common::{MarketArgs, count, count_usize};
 use super::exit;
-use crate::money::fmt_money;
 use crate::money::fmt_percent_f64 as pct;
+use crate::money::{fmt_money, share_of_capital};
 use crate::risk::{self, TradeStats, exact, monte_carlo};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
@@ -100,6 +100,12 @@ struct Ladder {
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     deepest_step_size: Decimal,
     deepest_step_fraction: f64,
+    /// The worst cycle's and the deepest step's exact shares of capital, as
+    /// the table shows them (`check --explain`'s style).
+    #[serde(skip)]
+    worst_cycle_loss_share: String,
+    #[serde(skip)]
+    deepest_step_share: String,
     /// The exact probability that some trade of the N is at the last step:
     /// a run of `steps − 1` losses in the first N − 1 trades (with `reset =
     /// on win`; `null` with `reset = on recovery` or a one-step ladder). A
@@ -533,6 +539,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 worst_cycle_loss_fraction: frac(e.cycle_risk),
                 deepest_step_size: deepest,
                 deepest_step_fraction: frac(deepest),
+                worst_cycle_loss_share: share_of_capital(e.cycle_risk, capital),
+                deepest_step_share: share_of_capital(deepest, capital),
             })
         }
         None => None,
@@ -940,7 +948,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             "{:<28}{} ({} of capital, {} steps lost in full)",
             "worst cycle loss",
             fmt_money(l.worst_cycle_loss),
-            pct(l.worst_cycle_loss_fraction),
+            l.worst_cycle_loss_share,
             l.steps
         )?;
         writeln!(
@@ -948,7 +956,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             "{:<28}{} ({} of capital)",
             format!("deepest step ({})", l.steps),
             fmt_money(l.deepest_step_size),
-            pct(l.deepest_step_fraction)
+            l.deepest_step_share
         )?;
         if let Some(p) = l.p_reach_last_step {
             let (c, n) = (l.p_not_reach_last_step, o.trades);

@@ -397,3 +397,45 @@ fn the_chance_of_reaching_the_last_step_is_the_ladders() {
         "{table}"
     );
 }
+
+/// `risk STRATEGY` shows the worst cycle's share of capital as `check
+/// --explain` does (exact, half away from zero, no trailing zeros): it
+/// printed `10.30%` beside `--explain`'s `10.3%` for the same $10,300. A
+/// capital of $99,999 makes the share a repeating fraction, 10.3001…%.
+#[test]
+fn risk_shows_shares_of_capital_as_check_explain_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").unwrap();
+    let odd = dir.path().join("odd.vxs");
+    std::fs::write(
+        &odd,
+        text.replace("capital = $100,000", "capital = $99,999"),
+    )
+    .unwrap();
+    for file in [
+        "strategies/aggressive.vxs".to_string(),
+        "strategies/conservative.vxs".to_string(),
+        "strategies/spx-mastery.vxs".to_string(),
+        odd.display().to_string(),
+    ] {
+        let explain = crate::common::vixshield(&["check", "--explain", &file]);
+        let explain = String::from_utf8_lossy(&explain.stdout);
+        let want = explain
+            .lines()
+            .find_map(|l| l.strip_prefix("a full losing cycle risks "))
+            .unwrap_or_else(|| panic!("{file}: {explain}"));
+        let risk =
+            crate::common::vixshield(&["risk", &file, "--loss-rate", "0.2", "--trades", "100"]);
+        let risk = String::from_utf8_lossy(&risk.stdout);
+        let got = risk
+            .lines()
+            .find_map(|l| l.strip_prefix("worst cycle loss"))
+            .unwrap_or_else(|| panic!("{file}: {risk}"))
+            .trim_start();
+        let want = want.strip_suffix(')').unwrap_or(want);
+        assert!(
+            got.starts_with(want),
+            "{file}: risk `{got}`, --explain `{want}`"
+        );
+    }
+}
