@@ -152,6 +152,54 @@ pub enum MarketError {
         text: String,
     },
 
+    /// A close of zero, e.g. the close of `2008-10-10,0` on line 9:
+    /// ``spx.csv:9:12: `0` is not a close: an index never closes at zero (a missing value? delete the row)``.
+    #[error(
+        "{at}: `{text}` is not a close: an index never closes at zero (a missing value? delete the row)"
+    )]
+    ZeroClose {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+    },
+
+    /// A VIX or VIX3M close below 1 point: the file holds fractions (0.1724)
+    /// where VIX is quoted in points (17.24), e.g. on line 2:
+    /// ``vix.csv:2:12: `0.1724` is not a VIX level: VIX is quoted in points (17.24, not 0.1724); multiply the file's values by 100``.
+    #[error(
+        "{at}: `{text}` is not a {series} level: {series} is quoted in points (17.24, not 0.1724); multiply the file's values by 100"
+    )]
+    VolatilityInFractions {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+        /// `VIX` or `VIX3M`.
+        series: String,
+    },
+
+    /// A close more than 10 times larger or smaller than the close before it
+    /// in the file, at most 14 days away: a bad print (`1e308`) or a change
+    /// of scale, e.g. on line 2208:
+    /// ``spx.csv:2208:12: close `1e308` is more than 10 times the close of line 2207 (`899.22`): no index moves so far in days; check both rows (a bad print, or prices in another scale)``.
+    #[error(
+        "{at}: close `{text}` is {} the close of line {previous_line} (`{previous}`): no index moves so far in days; check both rows (a bad print, or prices in another scale)",
+        if *.larger { "more than 10 times" } else { "less than a tenth of" }
+    )]
+    CloseJump {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+        /// Whether it is larger than the close before it.
+        larger: bool,
+        /// The close before it in the file.
+        previous: f64,
+        /// Its line.
+        previous_line: usize,
+    },
+
     /// A row's date is earlier than the row before it, e.g. `2020-01-03`
     /// then `2020-01-02` on line 4:
     /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order``.
@@ -265,6 +313,9 @@ impl MarketError {
             | MarketError::BadDate { at, .. }
             | MarketError::NonFinitePrice { at, .. }
             | MarketError::NegativePrice { at, .. }
+            | MarketError::ZeroClose { at, .. }
+            | MarketError::VolatilityInFractions { at, .. }
+            | MarketError::CloseJump { at, .. }
             | MarketError::UnsortedDates { at, .. }
             | MarketError::DuplicateDate { at, .. }
             | MarketError::BadFlag { at, .. }

@@ -11,8 +11,8 @@ use super::text::{self, Line};
 ///
 /// `close` is what the signals use. `open`, `high` and `low` are kept when
 /// the file has those columns. All vectors have the length of `dates`, and
-/// every price is finite and non-negative (the loader guarantees it; code that
-/// builds a `Series` by hand should keep it so).
+/// every price is finite and non-negative, every close above zero (the loader
+/// guarantees it; code that builds a `Series` by hand should keep it so).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     /// The name the strategy uses, e.g. `vix`.
@@ -66,7 +66,10 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// `open`, `high` and `low` are kept when present, other columns are ignored.
 /// So both `DATE,OPEN,HIGH,LOW,CLOSE` (CBOE) and `date,close` work. Dates are
 /// `YYYY-MM-DD` or `MM/DD/YYYY`; prices are decimal numbers (float noise such
-/// as `1455.219970703125` is fine), finite and not negative. Rows must be in
+/// as `1455.219970703125` is fine), finite and not negative. A close must be
+/// one an index could have (`plausible_close`): above zero, at least 1 for
+/// `vix` and `vix3m` (quoted in points), and within 10 times of the close
+/// before it when they are at most 14 days apart. Rows must be in
 /// strictly ascending date order. A UTF-8 byte-order mark, `\r\n` line ends
 /// and blank lines (trailing or not) are accepted.
 pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series, MarketError> {
@@ -91,6 +94,7 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         low: header.low.map(|_| column()),
     };
     let mut previous: Option<(NaiveDate, usize)> = None;
+    let mut last_close: Option<(NaiveDate, f64, usize)> = None;
     for line in lines {
         line.split_into(&mut fields);
         text::check_width(path, &line, &fields, header.width)?;
@@ -127,6 +131,9 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
             }
         }
         let [open, high, low, close] = row;
+        let close_field = field(header.close);
+        plausible_close(path, name, &line, close_field, close, date, last_close)?;
+        last_close = Some((date, close, line.number));
 
         series.dates.push(date);
         series.close.push(close);
@@ -149,6 +156,59 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
     Ok(series)
 }
 
+/// How many times larger or smaller than the close before it (at most
+/// [`JUMP_DAYS`] calendar days earlier) a close may be. VIX, VIX3M and the
+/// S&P 500 never moved so far: their largest one-day moves are about 2.2
+/// times (VIX, 2018-02-05), 1.7 and 1.14 (1987-10-19).
+const MAX_JUMP: f64 = 10.0;
+
+/// Closes further apart than this (a gap of weeks in a file) are not compared.
+const JUMP_DAYS: i64 = 14;
+
+/// Refuses a close no index could have: zero, a VIX below 1 point (a file
+/// scaled to fractions, 0.1724 for 17.24), or one more than [`MAX_JUMP`]
+/// times larger or smaller than the close before it in the file (a bad
+/// print such as `1e308`, or a change of scale). Each would otherwise be
+/// read as a real level and silently drive the signals and the backtest.
+fn plausible_close(
+    path: &str,
+    name: &str,
+    line: &Line<'_>,
+    field: text::Field<'_>,
+    close: f64,
+    date: NaiveDate,
+    before: Option<(NaiveDate, f64, usize)>,
+) -> Result<(), MarketError> {
+    let at = || line.at(path, field);
+    let text = || field.text.to_owned();
+    if close == 0.0 {
+        return Err(MarketError::ZeroClose {
+            at: at(),
+            text: text(),
+        });
+    }
+    if matches!(name, "vix" | "vix3m") && close < 1.0 {
+        return Err(MarketError::VolatilityInFractions {
+            at: at(),
+            text: text(),
+            series: name.to_ascii_uppercase(),
+        });
+    }
+    if let Some((previous_date, previous, previous_line)) = before
+        && (date - previous_date).num_days().abs() <= JUMP_DAYS
+        && (close / previous > MAX_JUMP || previous / close > MAX_JUMP)
+    {
+        return Err(MarketError::CloseJump {
+            at: at(),
+            text: text(),
+            larger: close > previous,
+            previous,
+            previous_line,
+        });
+    }
+    Ok(())
+}
+
 /// The price columns a series keeps, in the order of a parsed row.
 #[derive(Clone, Copy, Debug)]
 enum Price {
@@ -161,6 +221,7 @@ enum Price {
 /// Where the columns are.
 struct Header {
     date: usize,
+    close: usize,
     /// Each price column present, as (field index, which price), in file order.
     prices: Vec<(usize, Price)>,
     open: Option<usize>,
@@ -206,6 +267,7 @@ impl Header {
         prices.sort_by_key(|&(i, _)| i);
         Ok(Header {
             date,
+            close,
             prices,
             open,
             high,

@@ -168,6 +168,68 @@ fn negative_price() {
     assert_eq!(shown, "data/vix.csv:9:18: `-1.5` is a negative price");
 }
 
+/// A close no index could have is an error at its field, not a level read
+/// as real: zero (a missing value written as 0), a VIX in fractions (a file
+/// scaled by 1/100 ran a backtest that lost the account), a bad print such as
+/// `1e308` or `1e-300` beside real closes.
+#[test]
+fn implausible_closes_are_errors() {
+    for zero in ["0", "-0", "0.000"] {
+        let (e, shown) = error(&format!(
+            "date,close\n2008-10-09,909.92\n2008-10-10,{zero}\n"
+        ));
+        assert!(matches!(e, MarketError::ZeroClose { .. }), "{zero}");
+        assert_eq!(
+            shown,
+            format!(
+                "data/vix.csv:3:12: `{zero}` is not a close: an index never closes at zero (a missing value? delete the row)"
+            )
+        );
+    }
+    let (e, shown) = error("DATE,OPEN,HIGH,LOW,CLOSE\n1990-01-02,0.1724,0.1724,0.1724,0.1724\n");
+    assert!(matches!(e, MarketError::VolatilityInFractions { .. }));
+    assert_eq!(
+        shown,
+        "data/vix.csv:2:33: `0.1724` is not a VIX level: VIX is quoted in points (17.24, not 0.1724); multiply the file's values by 100"
+    );
+    let e = load_series_from_str("vix3m", "v.csv", "date,close\n2009-09-18,0.2654\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "v.csv:2:12: `0.2654` is not a VIX3M level: VIX3M is quoted in points (17.24, not 0.1724); multiply the file's values by 100"
+    );
+    for (bad, how) in [
+        ("1e308", "more than 10 times"),
+        ("1e-300", "less than a tenth of"),
+    ] {
+        let text = format!("date,close\n2008-10-08,984.94\n2008-10-09,909.92\n2008-10-10,{bad}\n");
+        let e = load_series_from_str("spx", "spx.csv", &text).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                MarketError::CloseJump {
+                    previous_line: 3,
+                    ..
+                }
+            ),
+            "{bad}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "spx.csv:4:12: close `{bad}` is {how} the close of line 3 (`909.92`): no index moves so far in days; check both rows (a bad print, or prices in another scale)"
+            )
+        );
+    }
+    // The real extremes load: VIX more than doubling in a day, SPX's worst
+    // days, and closes far apart in time (a gap of weeks) are not compared.
+    let vix = "date,close\n2018-02-02,17.31\n2018-02-05,37.32\n2020-03-16,82.69\n";
+    assert!(load_series_from_str("vix", "v.csv", vix).is_ok());
+    let spx = "date,close\n1987-10-16,282.70\n1987-10-19,224.84\n2020-01-02,3257.85\n";
+    assert!(load_series_from_str("spx", "s.csv", spx).is_ok());
+    // Only VIX and VIX3M are levels in points; a fraction elsewhere is a price.
+    assert!(load_series_from_str("spx", "s.csv", "date,close\n2020-01-02,0.5\n").is_ok());
+}
+
 #[test]
 fn wrong_field_count() {
     // Too few: the column is one past the end of the line.

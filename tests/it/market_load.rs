@@ -119,9 +119,12 @@ fn blank_lines_inside_are_skipped_but_counted() {
     assert_eq!(e.to_string(), "x.csv:4:12: `x` is not a number");
 }
 
+/// Zero is a price an open, high or low may hold (they are kept as written
+/// and not used), not a close: `market_errors::implausible_closes_are_errors`.
 #[test]
-fn zero_is_a_valid_price() {
-    let s =
-        load_series_from_str("x", "x.csv", "date,close\n2024-01-02,0\n2024-01-03,1e1\n").unwrap();
-    assert_eq!(s.close, [0.0, 10.0]);
+fn zero_is_a_valid_open() {
+    let text = "date,open,close\n2024-01-02,0,9.5\n2024-01-03,1e1,1e1\n";
+    let s = load_series_from_str("x", "x.csv", text).unwrap();
+    assert_eq!(s.open, Some(vec![0.0, 10.0]));
+    assert_eq!(s.close, [9.5, 10.0]);
 }
