@@ -200,11 +200,14 @@ pub enum MarketError {
         previous_line: usize,
     },
 
-    /// A row's date is earlier than the row before it, e.g. `2020-01-03`
-    /// then `2020-01-02` on line 4:
-    /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order``.
+    /// A row out of the file's date order, which its first two rows set:
+    /// ascending, e.g. `2020-01-03` then `2020-01-02` on line 4:
+    /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order``,
+    /// or newest first, e.g. `2020-01-06` after `2020-01-03` on line 4:
+    /// ``vix.csv:4:1: date `2020-01-06` comes after `2020-01-03` (line 3); rows must be in descending date order, as the first two are (or all ascending)``.
     #[error(
-        "{at}: date `{date}` comes after `{previous}` (line {previous_line}); rows must be in ascending date order"
+        "{at}: date `{date}` comes after `{previous}` (line {previous_line}); rows must be in {}",
+        if *.descending { "descending date order, as the first two are (or all ascending)" } else { "ascending date order" }
     )]
     UnsortedDates {
         /// The date field of the later row.
@@ -215,6 +218,8 @@ pub enum MarketError {
         previous: NaiveDate,
         /// The line of the row before.
         previous_line: usize,
+        /// Whether the file is newest first.
+        descending: bool,
     },
 
     /// Two rows share a date, e.g. `2020-01-02` on lines 3 and 4:

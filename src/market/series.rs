@@ -70,7 +70,9 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// one an index could have (`plausible_close`): above zero, at least 1 for
 /// `vix` and `vix3m` (quoted in points), and within 10 times of the close
 /// before it when they are at most 14 days apart. Rows must be in
-/// strictly ascending date order. A UTF-8 byte-order mark, `\r\n` line ends
+/// strictly ascending date order, or strictly descending (newest first, as
+/// Bloomberg, Nasdaq and Investing.com export), as the first two rows are;
+/// the series is ascending either way. A UTF-8 byte-order mark, `\r\n` line ends
 /// and blank lines (trailing or not) are accepted.
 pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series, MarketError> {
     let mut lines = text::lines(text);
@@ -94,6 +96,7 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         low: header.low.map(|_| column()),
     };
     let mut previous: Option<(NaiveDate, usize)> = None;
+    let mut descending: Option<bool> = None;
     let mut last_close: Option<(NaiveDate, f64, usize)> = None;
     for line in lines {
         line.split_into(&mut fields);
@@ -112,13 +115,21 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
                     first_line: prev_line,
                 });
             }
-            if date < prev {
-                return Err(MarketError::UnsortedDates {
-                    at: at(),
-                    date,
-                    previous: prev,
-                    previous_line: prev_line,
-                });
+            // The first two rows set the order: ascending, or newest first
+            // (as Bloomberg, Nasdaq and Investing.com export), reversed below.
+            let later = date > prev;
+            match descending {
+                None => descending = Some(!later),
+                Some(newest_first) if newest_first == later => {
+                    return Err(MarketError::UnsortedDates {
+                        at: at(),
+                        date,
+                        previous: prev,
+                        previous_line: prev_line,
+                        descending: newest_first,
+                    });
+                }
+                Some(_) => {}
             }
         }
         previous = Some((date, line.number));
@@ -152,6 +163,16 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
         return Err(MarketError::NoRows {
             at: Location::new(path, header_line.number + 1, 1),
         });
+    }
+    if descending == Some(true) {
+        series.dates.reverse();
+        series.close.reverse();
+        for column in [&mut series.open, &mut series.high, &mut series.low]
+            .into_iter()
+            .flatten()
+        {
+            column.reverse();
+        }
     }
     Ok(series)
 }

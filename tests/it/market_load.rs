@@ -128,3 +128,42 @@ fn zero_is_a_valid_open() {
     assert_eq!(s.open, Some(vec![0.0, 10.0]));
     assert_eq!(s.close, [9.5, 10.0]);
 }
+
+/// Newest first, as Bloomberg, Nasdaq and Investing.com export: the real VIX
+/// file reversed (with CBOE dates) loads as the file itself, open, high and
+/// low included. Its order must hold to the end, and a file whose first two
+/// rows are ascending is still read as ascending.
+#[test]
+fn descending_files_load_as_ascending() {
+    let plain = load("vix", &bundled::VIX);
+    let mut lines: Vec<&str> = bundled::VIX.text.lines().collect();
+    lines[1..].reverse();
+    let text = lines.join("\n");
+    let reversed = load_series_from_str("vix", &bundled::VIX.shown_path(), &text).unwrap();
+    assert!(reversed == plain);
+
+    let s = load_series_from_str(
+        "spx",
+        "s.csv",
+        "Date,Close\n01/06/2020,3246.28\n01/03/2020,3234.85\n01/02/2020,3257.85\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.dates,
+        [date("2020-01-02"), date("2020-01-03"), date("2020-01-06")]
+    );
+    assert_eq!(s.close, [3257.85, 3234.85, 3246.28]);
+
+    let text = "date,close\n2020-01-06,3246.28\n2020-01-03,3234.85\n2020-01-07,3237.18\n";
+    let e = load_series_from_str("spx", "s.csv", text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "s.csv:4:1: date `2020-01-07` comes after `2020-01-03` (line 3); rows must be in descending date order, as the first two are (or all ascending)"
+    );
+    let text = "date,close\n2020-01-06,3246.28\n2020-01-06,3234.85\n";
+    let e = load_series_from_str("spx", "s.csv", text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "s.csv:3:1: duplicate date `2020-01-06` (first on line 2)"
+    );
+}
