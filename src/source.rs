@@ -65,6 +65,21 @@ pub struct LineCol {
     pub column: usize,
 }
 
+/// Byte offsets at which the lines of `text` start: 0, and after each line
+/// end, which is the grammar's `NEWLINE`: `\n`, `\r\n` or a lone `\r`.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    std::iter::once(0)
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
+}
+
 /// One source file: its display name and its text.
 ///
 /// A leading UTF-8 byte-order mark is dropped on construction (and remembered), so
@@ -86,9 +101,7 @@ impl SourceFile {
         if had_bom {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = line_starts(&text);
         SourceFile {
             name: name.into(),
             text,
@@ -146,7 +159,7 @@ impl SourceFile {
         self.text.get(span.range()).unwrap_or("")
     }
 
-    /// Byte offsets at which lines start.
+    /// Byte offsets at which lines start (see [`line_starts`]).
     pub fn line_starts(&self) -> &[usize] {
         &self.line_starts
     }
@@ -184,6 +197,15 @@ mod tests {
         assert_eq!(f.line_col(8), LineCol { line: 2, column: 5 });
         assert_eq!(f.line_col(11), LineCol { line: 3, column: 1 });
         assert_eq!(f.line_col(999), LineCol { line: 3, column: 2 });
+    }
+
+    #[test]
+    fn a_lone_cr_ends_a_line_as_in_the_grammar() {
+        let f = SourceFile::new("a.vxs", "ab\rc\r\nd\r");
+        assert_eq!(f.line_starts(), [0, 3, 6, 8]);
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        assert_eq!(f.line_col(6), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_col(8), LineCol { line: 4, column: 1 });
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use codespan_reporting::files::{self, Files, Location};
 
+use crate::source::line_starts;
+
 /// Lines longer than this many characters are shown as a window.
 const MAX_SHOWN_CHARS: usize = 240;
 /// Characters shown before the first label of a cut line.
@@ -25,12 +27,6 @@ pub(super) struct Shown<'a> {
     starts: Vec<usize>,
     /// The kept pieces, in order: (shown start, file start, length).
     pieces: Vec<(usize, usize, usize)>,
-}
-
-fn line_starts(text: &str) -> Vec<usize> {
-    std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect()
 }
 
 /// The byte offset `n` characters after `from` in `text` (or its end).
@@ -69,11 +65,10 @@ impl<'a> Shown<'a> {
                 .get(i + 1)
                 .copied()
                 .unwrap_or(original.len());
-            let body_end = if original.get(..next).is_some_and(|t| t.ends_with('\n')) {
-                next - 1
-            } else {
-                next
-            };
+            // Before the line end: `\n`, `\r\n` or a lone `\r`.
+            let body_end = original.get(start..next).map_or(next, |l| {
+                start + l.trim_end_matches('\n').trim_end_matches('\r').len()
+            });
             let line = original.get(start..body_end).unwrap_or("");
             let here = &sorted[sorted.partition_point(|&p| p < start)
                 ..sorted.partition_point(|&p| p <= body_end)];

@@ -58,14 +58,15 @@ fn starts_item(line: &str) -> bool {
 fn first_item_line(text: &str, span: Span) -> Option<usize> {
     let (start, end) = (span.start as usize, (span.end as usize).min(text.len()));
     let inside = text.get(start..end)?;
-    let mut offset = start;
-    for (i, line) in inside.split_inclusive('\n').enumerate() {
-        if i > 0 && starts_item(line) {
-            return Some(offset);
-        }
-        offset += line.len();
-    }
-    None
+    // Lines end as the grammar ends them: `\n`, `\r\n` or a lone `\r`.
+    let starts = crate::source::line_starts(inside);
+    let ends = starts.iter().skip(1).copied().chain([inside.len()]);
+    starts
+        .iter()
+        .zip(ends)
+        .skip(1)
+        .find(|&(&a, b)| inside.get(a..b).is_some_and(starts_item))
+        .map(|(&a, _)| start + a)
 }
 
 /// `text` with every byte outside `keep` a space, line ends kept, so that
@@ -128,7 +129,7 @@ pub(super) fn close_unclosed(
         // What the section really holds ends with its last statement before
         // the item: the section's span ends there.
         let last = text[..at].trim_end().len();
-        let opened_line = text[..span.start as usize].matches('\n').count() + 1;
+        let opened_line = crate::source::line_starts(&text[..span.start as usize]).len();
         match &mut file.items[i] {
             Item::Section(s) => {
                 s.settings.retain(|st| (st.loc.0.start as usize) < at);

@@ -82,6 +82,65 @@ fn crlf_diagnostics_point_at_the_right_column() {
     );
 }
 
+/// Each diagnostic's `(line, column)` as JSON gives it and as the human
+/// header (`--> file:LINE:COL`) gives it.
+fn positions(src: &SourceFile, diags: &[vixshield::diag::Diagnostic]) -> Vec<(usize, usize)> {
+    let json: Vec<(usize, usize)> = vixshield::diag::to_json(src, diags)
+        .iter()
+        .map(|j| (j.line, j.column))
+        .collect();
+    let shown = vixshield::diag::render_human(src, diags, false);
+    let headers: Vec<(usize, usize)> = shown
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
+        .filter_map(|l| {
+            let mut parts = l.rsplitn(3, ':');
+            let col = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            Some((line, col))
+        })
+        .collect();
+    assert_eq!(json, headers, "{shown}");
+    json
+}
+
+#[test]
+fn lone_cr_line_ends_are_lines_in_diagnostics() {
+    // The grammar ends a line at a lone `\r` (old Mac files): so do the
+    // line numbers, and the snippet is that line alone, with no raw `\r`
+    // sent to the terminal (it would return the cursor and overwrite the line).
+    let text = spx().replace('\n', "\r").replace("steps = 4", "steps = 0");
+    let src = SourceFile::new("cr.vxs", text);
+    let checked = check::check_source(&src, &Env::default());
+    assert_eq!(positions(&src, &checked.diagnostics), [(31, 13)]);
+    let shown = vixshield::diag::render_human(&src, &checked.diagnostics, false);
+    assert!(shown.contains("31 |     steps = 0\n"), "{shown}");
+    assert!(!shown.contains('\r'), "{shown:?}");
+}
+
+#[test]
+fn an_unclosed_section_with_lone_cr_line_ends_is_closed_before_the_next_item() {
+    let lf = "sizing {\n    base = 2% of equity\n\nroll {\n    coefficient = 0.5\n}\n";
+    for text in [lf.to_string(), lf.replace('\n', "\r")] {
+        let src = SourceFile::new("unclosed.vxs", text.as_str());
+        let checked = check::check_source(&src, &Env::default());
+        let d = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::Syntax)
+            .expect("a syntax error");
+        assert_eq!(
+            d.message, "`sizing` (line 1) is not closed before this `roll`",
+            "{text:?}"
+        );
+        assert_eq!(
+            positions(&src, std::slice::from_ref(d)),
+            [(4, 1)],
+            "{text:?}"
+        );
+    }
+}
+
 #[test]
 fn ten_megabyte_file() {
     // The canonical strategy followed by 10 MB of comments and a late error.
