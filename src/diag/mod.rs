@@ -322,22 +322,37 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
         .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)))
         .flat_map(|s| [s.start as usize, s.end as usize])
         .collect();
-    let files = shown::Shown::new(&name, &text, &points);
+    let starts: Vec<usize> = diags.iter().map(|d| d.span.start as usize).collect();
+    let shared = shown::Shown::new(&name, &text, &points, &starts);
     let config = Config {
         chars: Chars::ascii(),
         ..Config::default()
     };
     let mut out = String::new();
     for d in diags {
+        // A primary label the shared window of its long line cut away (two
+        // diagnostics far apart on one line) gets a window of its own, so
+        // the header's column is its own and its caret is under it.
+        let own;
+        let files = if shared.shows(d.span.start as usize) {
+            &shared
+        } else {
+            let mine: Vec<usize> = std::iter::once(d.span)
+                .chain(d.related.iter().map(|(s, _)| *s))
+                .flat_map(|s| [s.start as usize, s.end as usize])
+                .collect();
+            own = shown::Shown::new(&name, &text, &mine, &[d.span.start as usize]);
+            &own
+        };
         let cs = to_codespan(d, |at| files.map(at));
         if color {
             let styles = term::Styles::default();
             let mut buffer = term::termcolor::Buffer::ansi();
             let mut writer = term::StylesWriter::new(&mut buffer, &styles);
-            let _ = term::emit_to_write_style(&mut writer, &config, &files, &cs);
+            let _ = term::emit_to_write_style(&mut writer, &config, files, &cs);
             out.push_str(&String::from_utf8_lossy(buffer.as_slice()));
         } else {
-            let _ = term::emit_to_string(&mut out, &config, &files, &cs);
+            let _ = term::emit_to_string(&mut out, &config, files, &cs);
         }
     }
     out

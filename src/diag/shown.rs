@@ -45,13 +45,22 @@ fn chars_before(text: &str, floor: usize, to: usize, n: usize) -> usize {
 
 impl<'a> Shown<'a> {
     /// Cuts each line of `original` longer than [`MAX_SHOWN_CHARS`] that one
-    /// of `points` (byte offsets) falls on to a window around them.
-    pub(super) fn new(name: &'a str, original: &'a str, points: &[usize]) -> Shown<'a> {
+    /// of `points` (byte offsets) falls on to a window around them; when
+    /// they do not all fit, around the first of `anchors` (the primary
+    /// labels' starts, whose columns the headers give) on that line.
+    pub(super) fn new(
+        name: &'a str,
+        original: &'a str,
+        points: &[usize],
+        anchors: &[usize],
+    ) -> Shown<'a> {
         let original_starts = line_starts(original);
         // Sorted once, so each line finds its points by binary search (a
         // scan of every point per line took seconds for 40,000 warnings).
         let mut sorted = points.to_vec();
         sorted.sort_unstable();
+        let mut anchors = anchors.to_vec();
+        anchors.sort_unstable();
         let mut text = String::with_capacity(original.len().min(1 << 16));
         let mut pieces = Vec::new();
         let mut keep = |text: &mut String, range: Range<usize>| {
@@ -93,10 +102,15 @@ impl<'a> Shown<'a> {
             let to_last = original.get(from..last).map_or(0, |s| s.chars().count());
             if to_last >= window {
                 let span = original.get(first..last).map_or(0, |s| s.chars().count());
+                let anchor = anchors
+                    .get(anchors.partition_point(|&a| a < start))
+                    .copied()
+                    .filter(|&a| a <= body_end)
+                    .unwrap_or(first);
                 from = if span < window {
                     chars_before(original, start, last, window - 1)
                 } else {
-                    first
+                    chars_before(original, first, anchor, CONTEXT_BEFORE)
                 };
             }
             let to = chars_after(original, from, window).min(body_end);
@@ -129,6 +143,11 @@ impl<'a> Shown<'a> {
             Some(&(shown, _, len)) => shown + len,
             None => 0,
         }
+    }
+
+    /// Whether the file's byte `at` is shown where it is (not cut away).
+    pub(super) fn shows(&self, at: usize) -> bool {
+        self.unmap(self.map(at)) == at
     }
 
     /// The file's byte shown at `shown`.

@@ -463,6 +463,10 @@ fn a_long_line_is_shown_as_a_window_with_the_files_column() {
     let shown = vixshield::diag::render_human(&src, &[d], false);
     assert!(shown.contains("next line"), "{shown}");
     assert!(shown.lines().all(|l| l.chars().count() < 260), "{shown}");
+    // The header is the primary label's column, its caret under it.
+    assert!(shown.contains("--> long.vxs:1:15001"), "{shown}");
+    let (snippet, caret) = snippet_and_caret(&shown);
+    assert_eq!(snippet.chars().nth(caret), Some('@'), "{shown}");
 
     // Short lines are shown whole, as before.
     let d = vixshield::diag::Diagnostic::new(
@@ -473,4 +477,25 @@ fn a_long_line_is_shown_as_a_window_with_the_files_column() {
     let shown = vixshield::diag::render_human(&src, &[d], false);
     assert!(shown.contains("2 | next line\n"), "{shown}");
     assert!(shown.contains("--> long.vxs:2:1"), "{shown}");
+}
+
+#[test]
+fn two_diagnostics_far_apart_on_a_long_line_each_show_their_own_column() {
+    // A 10,000-character line (of `é`, two bytes each) with two errors: one
+    // at its start, one at its end. One window cannot show both: each
+    // diagnostic gets its own, with the file's column.
+    let text = spx().replace(
+        "multiplier = 1.8x",
+        &format!("multiplier = \"{}\" 0.8x", "é".repeat(10_000)),
+    );
+    let src = SourceFile::new("long.vxs", text);
+    let checked = check::check_source(&src, &Env::default());
+    assert_eq!(
+        positions(&src, &checked.diagnostics),
+        [(32, 18), (32, 10_021)]
+    );
+    let shown = vixshield::diag::render_human(&src, &checked.diagnostics, false);
+    let second = shown.find("error[E0108]").map_or("", |at| &shown[at..]);
+    let (snippet, caret) = snippet_and_caret(second);
+    assert_eq!(snippet.chars().nth(caret), Some('0'), "{shown}");
 }
