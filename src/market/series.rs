@@ -64,7 +64,11 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// The first non-blank line is the header. Column names are matched without
 /// regard to case or surrounding whitespace: `date` and `close` are required,
 /// `open`, `high` and `low` are kept when present, other columns are ignored.
-/// So both `DATE,OPEN,HIGH,LOW,CLOSE` (CBOE) and `date,close` work. Dates are
+/// So both `DATE,OPEN,HIGH,LOW,CLOSE` (CBOE) and `date,close` work, and so
+/// does a FRED download: `observation_date` (or `date`) and the series' FRED
+/// id (`VIXCLS`, `VXVCLS`, `SP500`: `FRED`) as the close when there is no
+/// `close`. A row whose prices are all empty, `.` (FRED) or `null` (Yahoo
+/// Finance) is a day without data and is skipped. Dates are
 /// `YYYY-MM-DD` or `MM/DD/YYYY`; prices are decimal numbers (float noise such
 /// as `1455.219970703125` is fine), finite and not negative. A close must be
 /// one an index could have (`plausible_close`): above zero, at least 1 for
@@ -81,7 +85,7 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
             at: Location::new(path, 1, 1),
         });
     };
-    let header = Header::parse(path, &header_line)?;
+    let header = Header::parse(path, name, &header_line)?;
     let mut fields = Vec::with_capacity(header.width);
 
     let rows = text.bytes().filter(|&b| b == b'\n').count() + 1;
@@ -133,6 +137,17 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
             }
         }
         previous = Some((date, line.number));
+
+        // A day without data: every price empty (FRED's new files), `.`
+        // (FRED's older ones) or `null` (Yahoo Finance). No row that day, as
+        // if the file had none; a row with only some prices is an error.
+        if header
+            .prices
+            .iter()
+            .all(|&(i, _)| text::is_no_value(field(i).text))
+        {
+            continue;
+        }
 
         // Parse in file order, so the first bad field on the line is the one reported.
         let mut row = [0.0; 4];
@@ -230,6 +245,10 @@ fn plausible_close(
     Ok(())
 }
 
+/// The FRED id of each series, lower case: a FRED download's value column
+/// (`observation_date,VIXCLS`), read as its close.
+const FRED: &[(&str, &str)] = &[("vix", "vixcls"), ("vix3m", "vxvcls"), ("spx", "sp500")];
+
 /// The price columns a series keeps, in the order of a parsed row.
 #[derive(Clone, Copy, Debug)]
 enum Price {
@@ -252,7 +271,7 @@ struct Header {
 }
 
 impl Header {
-    fn parse(path: &str, line: &Line<'_>) -> Result<Header, MarketError> {
+    fn parse(path: &str, series: &str, line: &Line<'_>) -> Result<Header, MarketError> {
         let fields = line.fields();
         let mut seen: Vec<String> = Vec::with_capacity(fields.len());
         for &field in &fields {
@@ -273,8 +292,20 @@ impl Header {
                 header: line.raw.trim().to_owned(),
             })
         };
-        let date = required("date")?;
-        let close = required("close")?;
+        // FRED's files: `observation_date` (`DATE` before 2024) and one
+        // column named by the series' FRED id.
+        let fred = FRED
+            .iter()
+            .find(|(name, _)| *name == series)
+            .map(|(_, id)| *id);
+        let date = match find("date").or_else(|| find("observation_date")) {
+            Some(date) => date,
+            None => required("date")?,
+        };
+        let close = match (find("close"), fred.and_then(|id| find(id))) {
+            (None, Some(value)) => value,
+            _ => required("close")?,
+        };
         let (open, high, low) = (find("open"), find("high"), find("low"));
         let mut prices: Vec<(usize, Price)> = [
             (open, Price::Open),

@@ -132,6 +132,12 @@ pub(crate) fn date_field(
     })
 }
 
+/// Whether a price field says there is no value: empty, `.` (FRED) or
+/// `null` (Yahoo Finance).
+pub(crate) fn is_no_value(text: &str) -> bool {
+    matches!(text, "" | ".") || text.eq_ignore_ascii_case("null")
+}
+
 /// Parses a price field: a finite number, zero or more.
 pub(crate) fn price_field(
     path: &str,

@@ -47,10 +47,18 @@ fn bad_number_names_line_and_column() {
     assert_eq!(shown, "data/vix.csv:17:12: `12.3x` is not a number");
 }
 
+/// A row with some prices and not others is an error at the first missing
+/// one (a row with none is a day without data, skipped:
+/// `market_load::fred_and_yahoo_files_skip_days_without_data`).
 #[test]
 fn empty_field_is_not_a_number() {
-    let (_, shown) = error("date,close\n2024-01-02,  \n");
-    assert_eq!(shown, "data/vix.csv:2:12: `` is not a number");
+    for missing in ["  ", ".", "null"] {
+        let (_, shown) = error(&format!("date,open,close\n2024-01-02,13.1,{missing}\n"));
+        assert_eq!(
+            shown,
+            format!("data/vix.csv:2:17: `{}` is not a number", missing.trim())
+        );
+    }
 }
 
 #[test]

@@ -167,3 +167,46 @@ fn descending_files_load_as_ascending() {
         "s.csv:3:1: duplicate date `2020-01-06` (first on line 2)"
     );
 }
+
+/// FRED's downloads (`observation_date,VIXCLS` with empty values on
+/// holidays; before 2024 `DATE,VIXCLS` with `.`) and Yahoo Finance's
+/// (`null` rows): a row without any price is a day without data, skipped as
+/// if the file had no row, never read as 0. The value column is the
+/// series' FRED id (VIXCLS, VXVCLS, SP500), for that series only.
+#[test]
+fn fred_and_yahoo_files_skip_days_without_data() {
+    let days = [date("2024-01-02"), date("2024-01-03")];
+    for text in [
+        "observation_date,VIXCLS\n2024-01-01,\n2024-01-02,13.20\n2024-01-03,14.04\n",
+        "DATE,VIXCLS\r\n2024-01-01,.\r\n2024-01-02,13.20\r\n2024-01-03,14.04\r\n",
+    ] {
+        let s = load_series_from_str("vix", "v.csv", text).unwrap();
+        assert_eq!(s.dates, days, "{text}");
+        assert_eq!(s.close, [13.2, 14.04], "{text}");
+    }
+    let yahoo = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,13.21,14.22,13.1,13.20,13.20,0\n\
+                 2024-01-03,null,NULL,null,null,null,null\n2024-01-04,14.1,14.5,13.6,14.04,14.04,0\n";
+    let s = load_series_from_str("vix", "v.csv", yahoo).unwrap();
+    assert_eq!(s.dates, [date("2024-01-02"), date("2024-01-04")]);
+    assert_eq!(s.high, Some(vec![14.22, 14.5]));
+    let vix3m = load_series_from_str("vix3m", "f.csv", "DATE,VXVCLS\n2024-01-02,15.5\n").unwrap();
+    assert_eq!(vix3m.close, [15.5]);
+    let spx = load_series_from_str(
+        "spx",
+        "f.csv",
+        "observation_date,SP500\n2024-01-02,4742.83\n",
+    )
+    .unwrap();
+    assert_eq!(spx.close, [4742.83]);
+    // Another series' FRED file is not this one's.
+    let e = load_series_from_str("spx", "f.csv", "observation_date,VIXCLS\n2024-01-02,13.2\n")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "f.csv:1:1: missing required column `close` in header `observation_date,VIXCLS`"
+    );
+    // Only days without data: no rows.
+    let e =
+        load_series_from_str("vix", "f.csv", "observation_date,VIXCLS\n2024-01-01,\n").unwrap_err();
+    assert_eq!(e.to_string(), "f.csv:2:1: no data rows after the header");
+}
