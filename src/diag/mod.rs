@@ -269,19 +269,64 @@ pub fn control_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
         .filter(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
+/// Invisible characters that format text rather than show: zero-width
+/// spaces, joiners and marks, bidirectional controls, a byte-order mark
+/// inside the text. A terminal may reorder a line for one (its caret then
+/// under something else) or draw a joined sequence narrower than counted.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+    )
+}
+
+/// A visible character of `c`'s length in bytes, one column wide.
+fn stand_in(c: char) -> char {
+    match c.len_utf8() {
+        1 => '?',
+        2 => '\u{bf}',
+        3 => '\u{fffd}',
+        _ => '\u{1d400}',
+    }
+}
+
 /// `text` with every control character [`control_chars`] finds replaced by
 /// a visible one of the same length in bytes and characters (`?` for the
 /// one-byte ones, `¿` for U+0080..=U+009F), so spans and columns stay right
-/// and a file cannot send escape sequences to the terminal showing it.
-fn terminal_safe_source(text: &str) -> std::borrow::Cow<'_, str> {
-    if control_chars(text).next().is_none() {
+/// and a file cannot send escape sequences to the terminal showing it. So
+/// are invisible formatting characters (`�` for a zero-width space or a
+/// right-to-left override), and a zero-width character a label starts on
+/// (a combining accent), which would have no caret.
+fn terminal_safe_source<'t>(text: &'t str, label_starts: &[usize]) -> std::borrow::Cow<'t, str> {
+    use unicode_width::UnicodeWidthChar;
+    let zero_width_label = |at: usize| {
+        text.get(at..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(|c| !c.is_ascii() && c.width() == Some(0))
+    };
+    let mut label_starts: Vec<usize> = label_starts
+        .iter()
+        .copied()
+        .filter(|&at| zero_width_label(at))
+        .collect();
+    label_starts.sort_unstable();
+    if control_chars(text).next().is_none()
+        && label_starts.is_empty()
+        && !text.chars().any(is_invisible_format)
+    {
         return text.into();
     }
-    text.chars()
-        .map(|c| match c {
+    text.char_indices()
+        .map(|(at, c)| match c {
             '\t' | '\n' | '\r' => c,
-            c if c.is_control() && c.len_utf8() == 1 => '?',
-            c if c.is_control() => '\u{bf}',
+            c if c.is_control() || is_invisible_format(c) => stand_in(c),
+            c if label_starts.binary_search(&at).is_ok() => stand_in(c),
             c => c,
         })
         .collect::<String>()
@@ -291,7 +336,7 @@ fn terminal_safe_source(text: &str) -> std::borrow::Cow<'_, str> {
 /// `text` with control characters other than line feed and tab written as
 /// escapes (`\u{1b}`): for messages and names, which no span points into.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    let harmful = |c: char| c.is_control() && !matches!(c, '\n' | '\t');
+    let harmful = |c: char| (c.is_control() && !matches!(c, '\n' | '\t')) || is_invisible_format(c);
     if !text.chars().any(harmful) {
         return text.into();
     }
@@ -315,7 +360,12 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
     if diags.is_empty() {
         return String::new();
     }
-    let text = terminal_safe_source(file.text());
+    let label_starts: Vec<usize> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)))
+        .map(|s| s.start as usize)
+        .collect();
+    let text = terminal_safe_source(file.text(), &label_starts);
     let name = terminal_safe(file.name());
     let points: Vec<usize> = diags
         .iter()

@@ -499,3 +499,34 @@ fn two_diagnostics_far_apart_on_a_long_line_each_show_their_own_column() {
     let (snippet, caret) = snippet_and_caret(second);
     assert_eq!(snippet.chars().nth(caret), Some('0'), "{shown}");
 }
+
+#[test]
+fn a_label_on_an_invisible_character_has_a_caret_and_the_line_is_not_reordered() {
+    // A combining accent (zero-width) where a name is, a right-to-left
+    // override in a comment: the accent is shown as a visible stand-in with
+    // its caret, and the override never reaches the terminal (it would turn
+    // the rest of the line around, the caret then under something else).
+    let text = "signal be\u{301} = vix > 3 // \u{202e} 3 < xiv\nsignal z = \u{202e}vix\n";
+    let src = SourceFile::new("invisible.vxs", text);
+    let checked = check::check_source(&src, &Env::default());
+    let syntax: Vec<_> = checked
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == Code::Syntax)
+        .collect();
+    assert_eq!(positions(&src, &syntax), [(1, 10), (2, 12)]);
+    let shown = vixshield::diag::render_human(&src, &syntax, false);
+    assert!(!shown.contains('\u{202e}'), "{shown}");
+    let (snippet, caret) = snippet_and_caret(&shown);
+    assert_eq!(snippet.chars().nth(caret), Some('\u{bf}'), "{shown}");
+    assert_eq!(caret, 9, "{shown}");
+    let second = shown
+        .find("--> invisible.vxs:2")
+        .map_or("", |at| &shown[at..]);
+    let (snippet, caret) = snippet_and_caret(second);
+    assert_eq!(
+        (snippet.as_str(), caret),
+        ("signal z = \u{fffd}vix", 11),
+        "{shown}"
+    );
+}
