@@ -145,8 +145,8 @@ fn is_stream(path: &std::path::Path) -> bool {
 
 /// The first line (1-based) where `a` and `b` differ, line ends included
 /// (a `\r\n`, a missing last `\n`); `None` when they are equal. With it,
-/// what differs when nothing on the screen would show it: a `\r\n` line
-/// end, a byte-order mark, a last line without its line end, spaces or tabs
+/// what differs when nothing on the screen would show it: a `\r\n` or a
+/// lone `\r` line end, a byte-order mark (a file of only one too), a last line without its line end, spaces or tabs
 /// at the end of a line, blank lines at the end of the file.
 fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
     let (mut la, mut lb) = (a.split_inclusive('\n'), b.split_inclusive('\n'));
@@ -166,6 +166,13 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
                     && x.contains('\r')
                 {
                     Some("the line ends with `\\r\\n`; the canonical layout ends lines with `\\n`")
+                } else if x
+                    .strip_prefix(y.trim_end_matches('\n'))
+                    .is_some_and(|rest| rest.starts_with('\r') && !rest.starts_with("\r\n"))
+                {
+                    Some(
+                        "the line ends with a lone `\\r`; the canonical layout ends lines with `\\n`",
+                    )
                 } else if !x.ends_with('\n') && x == y.trim_end_matches('\n') {
                     Some(
                         "the file's last line has no line end; the canonical layout ends it with `\\n`",
@@ -180,6 +187,12 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
                     None
                 };
                 return Some((n, why));
+            }
+            (Some("\u{feff}"), None) if n == 1 => {
+                return Some((
+                    n,
+                    Some("a byte-order mark, which the canonical layout drops"),
+                ));
             }
             (Some(x), None) if x.trim().is_empty() => {
                 return Some((

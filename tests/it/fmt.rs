@@ -683,6 +683,22 @@ fn fmt_check_says_when_only_the_line_ends_or_a_bom_differ() {
             "account {\n    capital = $1\n}\n\n\n",
             "(first difference at line 4: blank lines at the end of the file, which the canonical layout drops)",
         ),
+        // And these two by line only: old-Mac line ends, a file of only a BOM.
+        (
+            "lone-cr.vxs",
+            "account {\r    capital = $1\r}\r",
+            "(first difference at line 1: the line ends with a lone `\\r`; the canonical layout ends lines with `\\n`)",
+        ),
+        (
+            "lone-cr-later.vxs",
+            "account {\n    capital = $1\r}\n",
+            "(first difference at line 2: the line ends with a lone `\\r`",
+        ),
+        (
+            "only-a-bom.vxs",
+            "\u{feff}",
+            "(first difference at line 1: a byte-order mark, which the canonical layout drops)",
+        ),
     ];
     for (name, text, says) in cases {
         let path = dir.path().join(name);
