@@ -30,8 +30,8 @@
 //!   (a condor opens for a credit; its max loss is a share of it).
 //! - Fields may be quoted with `"` (a `""` inside stands for one `"`); a
 //!   quoted field does not span lines. A UTF-8 byte-order mark is dropped,
-//!   `\r\n` and `\n` both end a line, and lines holding only whitespace are
-//!   skipped wherever they are.
+//!   `\r\n`, `\n` and a lone `\r` end a line, and lines holding only
+//!   whitespace are skipped wherever they are.
 //!
 //! # Errors
 //!
@@ -351,8 +351,11 @@ fn parse_bytes(display_name: &str, bytes: &[u8], empty_ok: bool) -> Result<Journ
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             let prefix = std::str::from_utf8(valid).unwrap_or_default();
             let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
-            let line = prefix.matches('\n').count() + 1;
-            let last = prefix.rsplit('\n').next().unwrap_or_default();
+            let starts = crate::source::line_starts(prefix);
+            let line = starts.len();
+            let last = prefix
+                .get(starts.last().copied().unwrap_or(0)..)
+                .unwrap_or_default();
             Err(JournalError::NotUtf8 {
                 at: Location::new(display_name, line, last.chars().count() + 1),
             })
@@ -931,13 +934,14 @@ impl<'a> Line<'a> {
     }
 }
 
-/// The non-blank lines of `text`, numbered from 1 as in the file.
+/// The non-blank lines of `text`, numbered from 1 as in the file: a line
+/// ends at `\n`, `\r\n` or a lone `\r` (a spreadsheet's old-Mac CSV).
 fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.split('\n').enumerate().filter_map(|(i, raw)| {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw })
-    })
+    text.split('\n')
+        .flat_map(|raw| raw.strip_suffix('\r').unwrap_or(raw).split('\r'))
+        .enumerate()
+        .filter_map(|(i, raw)| (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw }))
 }
 
 #[cfg(test)]

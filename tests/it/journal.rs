@@ -517,6 +517,25 @@ fn crlf_and_bom_variants_read_the_same() {
     assert_eq!(j.trades[0].line, 4);
 }
 
+/// A spreadsheet's old-Mac CSV ends its lines with a lone `\r`: the whole
+/// file was one header, `missing required column `pnl` in header
+/// `date,pnl\u{d}2024-01-05,...``, at 1:1. Its lines are lines, in errors too.
+#[test]
+fn lone_cr_line_ends_are_lines() {
+    let text = std::fs::read_to_string(format!("{DIR}/hedged.csv")).unwrap();
+    let want = parse_journal("h.csv", &text).unwrap();
+    let cr = text.replace('\n', "\r");
+    let got = parse_journal("h.csv", &cr).unwrap();
+    assert_eq!(got.trades, want.trades);
+    let e = parse_journal("j.csv", "date,pnl\r2024-01-05,-900\r2024-01-06,12x\r").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "j.csv:3:12: `12x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)"
+    );
+    let e = parse_journal_bytes("j.csv", b"date,pnl\r2024-01-05,caf\xE9\r").unwrap_err();
+    assert_eq!(e.to_string(), "j.csv:2:15: the journal is not valid UTF-8");
+}
+
 #[test]
 fn no_partial_results() {
     // An error on the last line returns no trades at all.
