@@ -594,13 +594,69 @@ pub const MAX_TYPES: u32 = 10_000;
 /// The largest function body the host compiles, in bytes. A compiler's
 /// memory grows with a function's nesting: one function of 2,000,000 nested
 /// blocks (6 MB) took Winch 7.3 s and 2.3 GB, one of 1 MiB (349,000) 0.8 s
-/// and 410 MB. A Rust plugin's largest functions are a few kilobytes.
-pub const MAX_FUNCTION_BYTES: usize = 1 << 20;
+/// and 410 MB ([`MAX_FUNCTION_BLOCKS`] bounds that now). It grows with its
+/// size too, and the functions compile side by side, one on each core:
+/// Cranelift took some 35–50 MB over a 1 MiB function of plain
+/// instructions, Winch 25 MB over one of `br_table`s, for each core. The
+/// `std` plugin's largest function is 5 KB, a debug build's 6 KB.
+pub const MAX_FUNCTION_BYTES: usize = 256 << 10;
 
 /// The most code (all function bodies) the host compiles, in bytes: compile
-/// time grows with it, 7.2 s for sixteen of those 1 MiB functions. Data
-/// segments do not count (they are copied, not compiled).
-pub const MAX_CODE_BYTES: usize = 16 << 20;
+/// time and memory grow with it. Sixteen 1 MiB functions of nested blocks
+/// took Winch 7.2 s and 850 MB; sixteen of `br_table`s of 65,000 targets
+/// (the most Winch takes), 3.2 s and 243 MB, as Winch keeps some 14 bytes
+/// of code a target. Data segments do not count (they are copied, not
+/// compiled). The `std` plugin has 44 KB of code, a debug build of it 86 KB.
+pub const MAX_CODE_BYTES: usize = 4 << 20;
+
+/// The most blocks, loops and ifs (and `try`s) one function may have.
+/// Cranelift's memory grows with them, about 0.9 KB a block and 3 KB an
+/// `if` with an `else`, and Winch's with their nesting, about 1.1 KB a
+/// level: a 1 MiB function of 349,000 nested blocks took Winch 0.5 s and
+/// 400 MB, one of 175,000 `if`s Cranelift 540 MB, and sixteen such
+/// functions twice that on two cores. At this cap a function's blocks cost
+/// Cranelift at most about 60 MB. The `std` plugin's functions have at
+/// most 115 (and nest 36 deep). Counted only in a function that could
+/// exceed it.
+pub const MAX_FUNCTION_BLOCKS: usize = 10_000;
+
+/// The most bytes of locals the module's functions may declare in all
+/// (parameters apart): Winch zeroes each declared local at every call
+/// with code of its own, about 2 bytes of code per byte of locals, all of
+/// it kept in memory while the module compiles: 2,000 functions of 50,000
+/// `v128` locals (16 bytes each) took it 20 s and 4.3 GB, 19,990 of 50,000
+/// `i64`s 86 s and 12 GB before it failed. The `std` plugin declares
+/// 2,444 bytes, a debug build of it 6,152.
+pub const MAX_LOCAL_BYTES: u64 = 4 << 20;
+
+/// The most elements the module's element segments may hold in all: each
+/// costs wasmtime some 3.6 KB to compile (one passive segment of 1,000,000
+/// took 20 s and 3.5 GB). A Rust plugin's one segment holds its function
+/// pointers: 15 in the `std` plugin, 31 in a debug build. A pool slot's
+/// tables hold at most 100,000 anyway.
+pub const MAX_ELEMENTS: u64 = 10_000;
+
+/// The most parameters and results the module's function types may have in
+/// all, each type counted once and once more for each function (defined or
+/// imported) of that type: wasmtime compiles code for each type and each
+/// function whose size grows with them (about 30 bytes a value for a type,
+/// 20 to 115 for a function). 9,990 types of 1,000 parameters took Winch
+/// 18 s and 600 MB, 2,000 functions of 1,000 parameters and 1,000 results
+/// in a table 40 s and 474 MB. The `std` plugin has 345 (80 in its types,
+/// 265 in its functions), a debug build of it 1,050.
+pub const MAX_SIGNATURE_VALUES: u64 = 100_000;
+
+/// The largest data section the host loads, in bytes: wasmtime keeps a few
+/// copies of the data while it compiles (a 60 MiB segment took 240 MB).
+/// The `std` plugin has 4.7 KB of data.
+pub const MAX_DATA_BYTES: usize = 4 << 20;
+
+/// The largest `name` section (the functions' names, for messages) the
+/// host loads, in bytes: wasmtime reads it into tables of its own, 60 MiB
+/// of names took 240 MB. A debug build of the `std` plugin has 25 KB of
+/// names. Other custom sections (its DWARF) are not read, only copied with
+/// the module.
+pub const MAX_NAME_SECTION_BYTES: usize = 4 << 20;
 
 /// The most imports a module may declare for [`PluginHost::describe`] to
 /// list them (a plugin has none, and loading refuses the first): wasmtime
@@ -631,17 +687,37 @@ enum Imports {
 }
 
 /// Refuse a module with more functions, types, globals, exports or element
-/// segments, a larger function or more code than the host compiles, before
-/// any compiler sees it (the bodies are only measured, not read); and, with
-/// [`Imports::Refuse`], one that imports anything, naming its first import.
-/// A module that does not parse passes: the compiler reports it.
+/// segments, a larger function or more code than the host compiles, a
+/// function of more blocks, more locals, elements, parameters and results,
+/// data or names than the host compiles, before any compiler sees it (the
+/// bodies are only measured, not read, except a large one's operators when
+/// its bytes could hold too many blocks); and, with [`Imports::Refuse`], one
+/// that imports anything, naming its first import. A module that does not
+/// parse passes: the compiler reports it.
 fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(), PluginError> {
-    use wasmtime::wasmparser::{Parser, Payload};
-    let too_many = |what: &str, count: u32, max: u32| PluginError::InvalidModule {
+    use wasmtime::wasmparser::{
+        CompositeInnerType, ElementItems, Parser, Payload, TypeRef, ValType,
+    };
+    let refuse = |message: String| PluginError::InvalidModule {
         plugin: manifest.name.clone(),
         path: manifest.wasm_path(),
-        message: format!("it {what} {count}, more than the {max} the host accepts"),
+        message,
     };
+    let too_many = |what: &str, count: u32, max: u32| {
+        refuse(format!(
+            "it {what} {count}, more than the {max} the host accepts"
+        ))
+    };
+    // Parameters and results of each type, and in all so far (types, then
+    // each function of a type).
+    let mut signatures: Vec<u64> = Vec::new();
+    let mut signature_values = 0_u64;
+    let too_many_values = |values: u64| {
+        refuse(format!(
+            "its types and functions have {values} parameters and results in all, more than the {MAX_SIGNATURE_VALUES} the host accepts"
+        ))
+    };
+    let mut local_bytes = 0_u64;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload {
             Ok(Payload::ImportSection(s)) if imports == Imports::Refuse => {
@@ -656,6 +732,17 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
             Ok(Payload::ImportSection(s)) if s.count() > MAX_IMPORTS => {
                 return Err(too_many("has an import count of", s.count(), MAX_IMPORTS));
             }
+            Ok(Payload::ImportSection(s)) => {
+                for import in s.into_imports().flatten() {
+                    if let TypeRef::Func(ty) = import.ty {
+                        let values = signatures.get(ty as usize).copied().unwrap_or(0);
+                        signature_values = signature_values.saturating_add(values);
+                    }
+                }
+                if signature_values > MAX_SIGNATURE_VALUES {
+                    return Err(too_many_values(signature_values));
+                }
+            }
             Ok(Payload::GlobalSection(s)) if s.count() > MAX_GLOBALS => {
                 return Err(too_many("has a global count of", s.count(), MAX_GLOBALS));
             }
@@ -669,8 +756,37 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
                     MAX_ELEMENT_SEGMENTS,
                 ));
             }
+            Ok(Payload::ElementSection(s)) => {
+                let mut elements = 0_u64;
+                for segment in s.into_iter().map_while(Result::ok) {
+                    elements += u64::from(match segment.items {
+                        ElementItems::Functions(items) => items.count(),
+                        ElementItems::Expressions(_, items) => items.count(),
+                    });
+                }
+                if elements > MAX_ELEMENTS {
+                    return Err(refuse(format!(
+                        "its element segments hold {elements} elements, more than the {MAX_ELEMENTS} the host accepts"
+                    )));
+                }
+            }
             Ok(Payload::TypeSection(s)) if s.count() > MAX_TYPES => {
                 return Err(too_many("has a type count of", s.count(), MAX_TYPES));
+            }
+            Ok(Payload::TypeSection(s)) => {
+                for group in s.into_iter().map_while(Result::ok) {
+                    for ty in group.types() {
+                        let values = match &ty.composite_type.inner {
+                            CompositeInnerType::Func(f) => f.params().len() + f.results().len(),
+                            _ => 0,
+                        };
+                        signatures.push(values as u64);
+                        signature_values = signature_values.saturating_add(values as u64);
+                    }
+                }
+                if signature_values > MAX_SIGNATURE_VALUES {
+                    return Err(too_many_values(signature_values));
+                }
             }
             Ok(Payload::FunctionSection(s)) if s.count() > MAX_FUNCTIONS => {
                 return Err(too_many(
@@ -679,31 +795,108 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
                     MAX_FUNCTIONS,
                 ));
             }
+            Ok(Payload::FunctionSection(s)) => {
+                for ty in s.into_iter().map_while(Result::ok) {
+                    let values = signatures.get(ty as usize).copied().unwrap_or(0);
+                    signature_values = signature_values.saturating_add(values);
+                }
+                if signature_values > MAX_SIGNATURE_VALUES {
+                    return Err(too_many_values(signature_values));
+                }
+            }
             Ok(Payload::CodeSectionStart { size, .. }) if size as usize > MAX_CODE_BYTES => {
-                return Err(PluginError::InvalidModule {
-                    plugin: manifest.name.clone(),
-                    path: manifest.wasm_path(),
-                    message: format!(
-                        "its code is {size} bytes, more than the {MAX_CODE_BYTES} the host compiles"
-                    ),
-                });
+                return Err(refuse(format!(
+                    "its code is {size} bytes, more than the {MAX_CODE_BYTES} the host compiles"
+                )));
             }
-            Ok(Payload::CodeSectionEntry(body)) if body.range().len() > MAX_FUNCTION_BYTES => {
-                return Err(PluginError::InvalidModule {
-                    plugin: manifest.name.clone(),
-                    path: manifest.wasm_path(),
-                    message: format!(
+            Ok(Payload::CodeSectionEntry(body)) => {
+                let code = bytes.get(body.range()).unwrap_or_default();
+                if code.len() > MAX_FUNCTION_BYTES {
+                    return Err(refuse(format!(
                         "one of its functions is {} bytes, more than the {MAX_FUNCTION_BYTES} the host compiles",
-                        body.range().len()
-                    ),
-                });
+                        code.len()
+                    )));
+                }
+                if let Ok(mut locals) = body.get_locals_reader() {
+                    for _ in 0..locals.get_count() {
+                        let Ok((count, ty)) = locals.read() else {
+                            break;
+                        };
+                        let size = match ty {
+                            ValType::I32 | ValType::F32 => 4,
+                            ValType::V128 => 16,
+                            _ => 8,
+                        };
+                        local_bytes = local_bytes.saturating_add(u64::from(count) * size);
+                    }
+                }
+                let blocks = blocks_over_cap(&body, code);
+                if blocks > MAX_FUNCTION_BLOCKS {
+                    return Err(refuse(format!(
+                        "one of its functions has {blocks} blocks, loops and ifs, more than the {MAX_FUNCTION_BLOCKS} the host compiles"
+                    )));
+                }
             }
-            // The data, which comes after, is not read.
-            Ok(Payload::DataSection(_)) | Err(_) => break,
+            Ok(Payload::DataSection(s)) if s.range().len() > MAX_DATA_BYTES => {
+                return Err(refuse(format!(
+                    "its data section is {} bytes, more than the {MAX_DATA_BYTES} the host accepts",
+                    s.range().len()
+                )));
+            }
+            Ok(Payload::CustomSection(c))
+                if c.name() == "name" && c.data().len() > MAX_NAME_SECTION_BYTES =>
+            {
+                return Err(refuse(format!(
+                    "its `name` section is {} bytes, more than the {MAX_NAME_SECTION_BYTES} the host accepts",
+                    c.data().len()
+                )));
+            }
+            Err(_) => break,
             Ok(_) => {}
         }
     }
+    if local_bytes > MAX_LOCAL_BYTES {
+        return Err(refuse(format!(
+            "its functions declare {local_bytes} bytes of locals, more than the {MAX_LOCAL_BYTES} the host compiles"
+        )));
+    }
     Ok(())
+}
+
+/// The blocks, loops, ifs and `try`s of a function whose bytes are `code`
+/// (locals and code), or 0 when it cannot have more than
+/// [`MAX_FUNCTION_BLOCKS`]. Each takes two bytes at least (its opcode and
+/// its type), one of which is its opcode: only a function of more than
+/// twice the cap's bytes, and more than the cap of bytes that could be such
+/// an opcode, has its operators decoded. Decoding stops at an operator
+/// that does not parse (the compiler reports it).
+fn blocks_over_cap(body: &wasmtime::wasmparser::FunctionBody<'_>, code: &[u8]) -> usize {
+    use wasmtime::wasmparser::Operator;
+    // block, loop, if, try, try_table.
+    let opener = |b: &u8| matches!(b, 0x02..=0x04 | 0x06 | 0x1F);
+    if code.len() / 2 <= MAX_FUNCTION_BLOCKS
+        || code.iter().filter(|b| opener(b)).count() <= MAX_FUNCTION_BLOCKS
+    {
+        return 0;
+    }
+    let Ok(mut ops) = body.get_operators_reader() else {
+        return 0;
+    };
+    let mut blocks = 0;
+    while !ops.eof() {
+        match ops.read() {
+            Ok(
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::Try { .. }
+                | Operator::TryTable { .. },
+            ) => blocks += 1,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    blocks
 }
 
 /// The most table elements a plugin may have.

@@ -507,8 +507,10 @@ fn an_import_is_refused_before_compiling() {
 
 /// A module whose compile would take much memory or time is refused before
 /// any compiler sees it: one function of 2,000,000 nested blocks (6 MB) took
-/// Winch 7.3 s and 2.3 GB; the host compiles functions up to 1 MiB and 16
-/// MiB of code in all (found by the sandbox review).
+/// Winch 7.3 s and 2.3 GB; the host compiles functions up to 256 KiB and
+/// 4 MiB of code in all (found by the sandbox review; 1 MiB and 16 MiB let
+/// sixteen 1 MiB functions of `br_table`s take Winch 243 MB, and one of
+/// plain instructions take Cranelift 50 MB on each core).
 #[test]
 fn a_function_or_code_too_large_is_refused_before_compiling() {
     use vixshield::plugin::{MAX_CODE_BYTES, MAX_FUNCTION_BYTES};
@@ -559,11 +561,18 @@ fn a_function_or_code_too_large_is_refused_before_compiling() {
     };
     let dir = tempfile::tempdir().unwrap();
     let depth = MAX_FUNCTION_BYTES / 3 + 1;
+    let deep = format!(
+        "one of its functions is {} bytes, more than the {MAX_FUNCTION_BYTES}",
+        3 * depth + 2
+    );
     let cases = [
+        ("deep", module(depth, 1), deep.as_str()),
+        // Functions up to 1 MiB were compiled: 100,000 nested blocks took
+        // Winch 0.2 s and 120 MB.
         (
-            "deep",
-            module(depth, 1),
-            "one of its functions is 1048580 bytes, more than the 1048576",
+            "large",
+            module(100_000, 1),
+            "one of its functions is 300002 bytes, more than the 262144",
         ),
         (
             "wide",
@@ -585,6 +594,196 @@ fn a_function_or_code_too_large_is_refused_before_compiling() {
         assert_eq!(host().describe(&m, &bytes).unwrap_err().to_string(), err);
         assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     }
+}
+
+/// `const_one.wat` with `extra` before its last parenthesis.
+fn const_one_with(extra: &str) -> Vec<u8> {
+    let scaffold =
+        std::fs::read_to_string(repo().join("tests/fixtures/wat/const_one.wat")).unwrap();
+    let end = scaffold.rfind(')').unwrap();
+    wat::parse_str(format!("{}{extra})", &scaffold[..end])).unwrap()
+}
+
+/// `at_cap` loads; `over` is refused before any compiler sees it (quickly,
+/// by `plugin inspect` too) with an error ending in `want`.
+fn capped(name: &str, at_cap: &[u8], over: &[u8], want: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), &format!("{name}_at_cap"), at_cap, "");
+    if let Err(e) = host().load(&m) {
+        panic!("{e}");
+    }
+    let m = install(dir.path(), name, over, "");
+    let t = Instant::now();
+    let err = host().load(&m).unwrap_err();
+    assert!(matches!(err, PluginError::InvalidModule { .. }), "{err:?}");
+    let err = err.to_string();
+    assert!(
+        err.starts_with(&format!("plugin `{name}`: ")) && err.ends_with(want),
+        "{err}"
+    );
+    assert_eq!(host().describe(&m, over).unwrap_err().to_string(), err);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}
+
+/// Compiling a function takes memory for each of its blocks, loops and
+/// ifs: a 1 MiB function of 349,000 nested blocks took Winch 400 MB (about
+/// 1.1 KB a level), one of 175,000 `if`s Cranelift 540 MB (3 KB each), and
+/// sixteen such functions twice that on two cores, all within the caps on
+/// size. A function of more than the host compiles is refused before
+/// compiling, nested or not.
+#[test]
+fn a_function_of_too_many_blocks_is_refused_before_compiling() {
+    use vixshield::plugin::MAX_FUNCTION_BLOCKS;
+    let function = |blocks: usize| {
+        let nested = blocks / 2;
+        let loops = (blocks - nested) / 2;
+        let ifs = blocks - nested - loops;
+        const_one_with(&format!(
+            "(func {}{}{}{})",
+            "(block ".repeat(nested),
+            ")".repeat(nested),
+            "(loop)".repeat(loops),
+            "(if (i32.const 0) (then))".repeat(ifs)
+        ))
+    };
+    capped(
+        "blocks",
+        &function(MAX_FUNCTION_BLOCKS),
+        &function(MAX_FUNCTION_BLOCKS + 1),
+        "one of its functions has 10001 blocks, loops and ifs, more than the 10000 the host compiles",
+    );
+}
+
+/// Winch zeroes every declared local at each call with code of its own
+/// (about two bytes of code a byte of locals), all of it kept while the
+/// module compiles: 2,000 functions of 50,000 `v128` locals, 120 KB of
+/// module, took 20 s and 4.3 GB; 19,990 of 50,000 `i64`s, 12 GB before
+/// Winch failed. More locals in all than the host compiles are refused
+/// before compiling.
+#[test]
+fn too_many_locals_in_all_are_refused_before_compiling() {
+    use vixshield::plugin::MAX_LOCAL_BYTES;
+    // `v128` locals, 16 bytes each, in functions of 50,000 (the most a
+    // function may declare), besides the 12 bytes `const_one.wat` declares,
+    // and `i32s` more.
+    let locals = |i32s: usize| {
+        let mut left = (MAX_LOCAL_BYTES - 12) / 16;
+        let mut funcs = String::new();
+        while left > 0 {
+            let n = left.min(50_000);
+            left -= n;
+            funcs.push_str(&format!("(func (local {}))", "v128 ".repeat(n as usize)));
+        }
+        funcs.push_str(&format!("(func (local {}))", "i32 ".repeat(i32s)));
+        const_one_with(&funcs)
+    };
+    capped(
+        "locals",
+        &locals(1),
+        &locals(2),
+        "its functions declare 4194308 bytes of locals, more than the 4194304 the host compiles",
+    );
+}
+
+/// wasmtime takes some 3.6 KB to compile each element of an element
+/// segment: one passive segment of 1,000,000 (2 MB of module) took 20 s and
+/// 3.5 GB. More elements in all than the host accepts are refused before
+/// compiling, whether function indices or expressions.
+#[test]
+fn too_many_elements_in_all_are_refused_before_compiling() {
+    use vixshield::plugin::MAX_ELEMENTS;
+    let elements = |n: u64| {
+        let half = n / 2;
+        const_one_with(&format!(
+            "(elem func {})(elem funcref {})",
+            "0 ".repeat(half as usize),
+            "(ref.func 0) ".repeat((n - half) as usize)
+        ))
+    };
+    capped(
+        "elements",
+        &elements(MAX_ELEMENTS),
+        &elements(MAX_ELEMENTS + 1),
+        "its element segments hold 10001 elements, more than the 10000 the host accepts",
+    );
+}
+
+/// wasmtime compiles code for each function type and each function whose
+/// size grows with their parameters and results: 9,990 types of 1,000
+/// parameters took Winch 18 s and 600 MB, 2,000 functions of 1,000
+/// parameters and 1,000 results in a table 40 s and 474 MB. More in all
+/// (each type once, and once more for each function of it) than the host
+/// accepts are refused before compiling.
+#[test]
+fn too_many_parameters_and_results_are_refused_before_compiling() {
+    // `const_one.wat`'s types have 9 and its functions 9; `n` types of
+    // 1,000 parameters and 1,000 results, and a function of the first.
+    let types = |n: usize| {
+        const_one_with(&format!(
+            "{}(func (type $t0) unreachable)",
+            (0..n)
+                .map(|i| format!(
+                    "(type $t{i} (func (param {0}) (result {0})))",
+                    "i64 ".repeat(1000)
+                ))
+                .collect::<String>()
+        ))
+    };
+    capped(
+        "signatures",
+        &types(48),
+        &types(49),
+        "its types and functions have 100018 parameters and results in all, more than the 100000 the host accepts",
+    );
+}
+
+/// wasmtime keeps a few copies of a module's data while it loads it (a 60
+/// MiB segment took 240 MB), and of its `name` section (60 MiB of names,
+/// 240 MB). A larger data or `name` section than the host accepts is
+/// refused before compiling.
+#[test]
+fn too_much_data_or_too_many_names_are_refused_before_compiling() {
+    use vixshield::plugin::{MAX_DATA_BYTES, MAX_NAME_SECTION_BYTES};
+    // One passive segment of `n` bytes: the section holds its count, its
+    // flag and its length (4 bytes) besides.
+    let data = |n: usize| const_one_with(&format!("(data \"{}\")", "a".repeat(n)));
+    capped(
+        "data",
+        &data(MAX_DATA_BYTES - 8),
+        &data(MAX_DATA_BYTES),
+        "its data section is 4194310 bytes, more than the 4194304 the host accepts",
+    );
+    // A `name` section naming function 0 with `n` bytes.
+    let names = |n: usize| {
+        let leb = |mut v: usize, out: &mut Vec<u8>| loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        };
+        let mut map = vec![1, 0];
+        leb(n, &mut map);
+        map.extend(std::iter::repeat_n(b'f', n));
+        let mut payload = vec![4];
+        payload.extend(b"name");
+        payload.push(1);
+        leb(map.len(), &mut payload);
+        payload.extend(map);
+        let mut module = const_one_with("");
+        module.push(0);
+        leb(payload.len(), &mut module);
+        module.extend(payload);
+        module
+    };
+    capped(
+        "names",
+        &names(MAX_NAME_SECTION_BYTES - 16),
+        &names(MAX_NAME_SECTION_BYTES),
+        "its `name` section is 4194315 bytes, more than the 4194304 the host accepts",
+    );
 }
 
 /// A module Cranelift takes seconds over and Winch milliseconds (never
