@@ -616,8 +616,8 @@ pub const MAX_CODE_BYTES: usize = 4 << 20;
 /// 400 MB, one of 175,000 `if`s Cranelift 540 MB, and sixteen such
 /// functions twice that on two cores. At this cap a function's blocks cost
 /// Cranelift at most about 60 MB. The `std` plugin's functions have at
-/// most 115 (and nest 36 deep). Counted only in a function that could
-/// exceed it.
+/// most 114 (136 in a debug build) and nest 36 deep. Counted only in a
+/// function that could exceed it.
 pub const MAX_FUNCTION_BLOCKS: usize = 10_000;
 
 /// The most bytes of locals the module's functions may declare in all
