@@ -334,11 +334,10 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
             let what = e.to_string();
             let suffix = format!(" at line {} column {}", e.line(), e.column());
             let what = what.strip_suffix(&suffix).unwrap_or(&what);
+            let (line, column) = json_position(&text, e.line(), e.column());
             say!(
-                "error: {}:{}:{}: not a sweep file (`sweep --out` writes them): {what}",
+                "error: {}:{line}:{column}: not a sweep file (`sweep --out` writes them): {what}",
                 path.display(),
-                e.line(),
-                e.column().max(1)
             );
             exit::findings()
         })?;
@@ -349,6 +348,29 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
         exit::findings()
     })?;
     emit(&merged, m.out.as_deref(), m.format)
+}
+
+/// serde_json's line and column (lines end at `\n`, the column counts
+/// bytes, 0 before the line's first) as every other position: lines end at
+/// `\n`, `\r\n` or a lone `\r`, the column counts characters.
+fn json_position(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let mut at = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let starts = crate::source::line_starts(text);
+    let line = starts.partition_point(|&s| s <= at).max(1);
+    let start = starts.get(line - 1).copied().unwrap_or(0);
+    let before = text.get(start..at).unwrap_or("");
+    (
+        line,
+        before.trim_start_matches('\u{feff}').chars().count() + 1,
+    )
 }
 
 fn text(v: Option<&Value>) -> String {

@@ -522,7 +522,25 @@ fn merge_names_a_file_that_is_no_sweep_file_at_line_and_column() {
     f.as_object_mut().map(|o| o.remove("grid"));
     let missing = dir.path().join("missing.json");
     std::fs::write(&missing, serde_json::to_string_pretty(&f).expect("json")).expect("written");
+    // serde counts the column in bytes and lines at `\n` only: the error
+    // (`tru` at `}`) was at 1:54 in the first, 1:33 in the second.
+    let wide = dir.path().join("wide.json");
+    std::fs::write(
+        &wide,
+        "{\"vixshield_sweep\": 1, \"x\": \"中文中文\", \t\"y\": tru }",
+    )
+    .expect("written");
+    let cr = dir.path().join("cr.json");
+    std::fs::write(&cr, "{\"vixshield_sweep\": 1,\r \"a\": tru}").expect("written");
     for (file, want) in [
+        (
+            &wide,
+            ":1:46: not a sweep file (`sweep --out` writes them): expected ident\n",
+        ),
+        (
+            &cr,
+            ":2:10: not a sweep file (`sweep --out` writes them): expected ident\n",
+        ),
         (
             &cut,
             ":2:1: not a sweep file (`sweep --out` writes them): EOF while parsing an object\n",
