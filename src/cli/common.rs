@@ -111,6 +111,13 @@ pub fn market_values(
 pub struct MarketArgs {
     /// A market series from CSV, `NAME=PATH` with NAME one of vix, vix3m, spx
     /// (repeatable; default: the bundled real CBOE/S&P data).
+    ///
+    /// Read as CBOE, FRED, Yahoo Finance, Stooq and Nasdaq.com serve it: a `date` column
+    /// (YYYY-MM-DD or MM/DD/YYYY) and a `close` (or the FRED id, VIXCLS,
+    /// VXVCLS, SP500), rows oldest or newest first, a row with no prices
+    /// (empty, `.`, `null`) skipped; every file `data/README.md` lists.
+    /// `;` separators, decimal commas, thousands separators and day-first
+    /// dates are errors at their line.
     #[arg(long = "market", value_name = "NAME=PATH")]
     pub market: Vec<String>,
     /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date, or, under `date,event,until`, spans where an event's dates are not known (repeatable).

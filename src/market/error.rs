@@ -76,7 +76,12 @@ pub enum MarketError {
 
     /// The header lacks a required column, e.g. `DATE,OPEN,HIGH,LOW` (no `CLOSE`):
     /// ``vix.csv:1:1: missing required column `close` in header `DATE,OPEN,HIGH,LOW` ``.
-    #[error("{at}: missing required column `{column}` in header `{header}`")]
+    /// A header separated by `;`, or with neither `date` nor `close` (a
+    /// title line above it), adds what to do.
+    #[error(
+        "{at}: missing required column `{column}` in header `{header}`{}",
+        header_hint(column, header)
+    )]
     MissingColumn {
         /// Line 1, column 1.
         at: Location,
@@ -113,7 +118,9 @@ pub enum MarketError {
     /// A price is not a number, e.g. the open of `1990-01-23,12.3x,...` on
     /// line 17: ``vix.csv:17:12: `12.3x` is not a number``.
     /// An empty field reads ``` `` is not a number```.
-    #[error("{at}: `{text}` is not a number")]
+    /// A comma in it reads ``vix.csv:2:12: `4,512.58` is not a number (write
+    /// numbers without thousands separators, with `.` for decimals: 4512.58)``.
+    #[error("{at}: `{text}` is not a number{}", number_hint(text))]
     BadNumber {
         /// The field.
         at: Location,
@@ -124,7 +131,13 @@ pub enum MarketError {
     /// A date is neither `YYYY-MM-DD` nor `MM/DD/YYYY`, or is not a calendar
     /// date, e.g. `1990-02-30` on line 5:
     /// ``vix.csv:5:1: `1990-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)``.
-    #[error("{at}: `{text}` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)")]
+    /// A day-first date adds how to fix it: ``vix.csv:10:1: `13/01/2000` is
+    /// not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first,
+    /// DD/MM/YYYY: save the dates as YYYY-MM-DD)``.
+    #[error(
+        "{at}: `{text}` is not a date (expected YYYY-MM-DD or MM/DD/YYYY{})",
+        date_hint(text)
+    )]
     BadDate {
         /// The field.
         at: Location,
@@ -301,6 +314,60 @@ pub enum MarketError {
         /// Last day of the range.
         end: NaiveDate,
     },
+}
+
+/// What to do about a field that is not a number, when it can be told.
+fn number_hint(text: &str) -> &'static str {
+    if text.contains(',') {
+        " (write numbers without thousands separators, with `.` for decimals: 4512.58)"
+    } else {
+        ""
+    }
+}
+
+/// What to do about a date in a form the loaders do not read, when it can be told.
+fn date_hint(text: &str) -> &'static str {
+    let day_first = |sep: char| {
+        let mut parts = text.split(sep);
+        let (Some(first), Some(second), Some(year), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let number = |s: &str| s.parse::<u32>().ok();
+        year.len() == 4
+            && number(year).is_some()
+            && number(second).is_some_and(|m| (1..=12).contains(&m))
+            && number(first).is_some_and(|d| (1..=31).contains(&d))
+    };
+    if text.contains('.') && day_first('.') {
+        "; this one is day first, DD.MM.YYYY: save the dates as YYYY-MM-DD"
+    } else if day_first('/') {
+        "; this one is day first, DD/MM/YYYY: save the dates as YYYY-MM-DD"
+    } else if text.len() > 10 && text.get(..10).and_then(super::text::parse_date).is_some() {
+        "; write the date alone, without a time"
+    } else {
+        ""
+    }
+}
+
+/// What to do about a header without a required column, when it can be told.
+fn header_hint(column: &str, header: &str) -> &'static str {
+    if !matches!(column, "date" | "close") {
+        return "";
+    }
+    let names: Vec<String> = header
+        .split(',')
+        .map(|n| n.trim().trim_matches('"').trim().to_ascii_lowercase())
+        .collect();
+    let has = |name: &str| names.iter().any(|n| n == name);
+    if header.contains(';') && !header.contains(',') {
+        " (the fields are separated by `;`, as a European Excel saves CSV: save it with `,` between fields and `.` for decimals)"
+    } else if !has("date") && !has("close") && !has("observation_date") {
+        " (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
+    } else {
+        ""
+    }
 }
 
 impl MarketError {

@@ -63,8 +63,9 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 ///
 /// The first non-blank line is the header. Column names are matched without
 /// regard to case or surrounding whitespace: `date` and `close` are required,
-/// `open`, `high` and `low` are kept when present, other columns are ignored.
-/// So both `DATE,OPEN,HIGH,LOW,CLOSE` (CBOE) and `date,close` work, and so
+/// `open`, `high` and `low` are kept when present, other columns are ignored
+/// (`Close/Last`, Nasdaq.com's name, is the close; a field in double quotes
+/// is read without them). So both `DATE,OPEN,HIGH,LOW,CLOSE` (CBOE) and `date,close` work, and so
 /// does a FRED download: `observation_date` (or `date`) and the series' FRED
 /// id (`VIXCLS`, `VXVCLS`, `SP500`: `FRED`) as the close when there is no
 /// `close`. A row whose prices are all empty, `.` (FRED) or `null` (Yahoo
@@ -302,9 +303,13 @@ impl Header {
             Some(date) => date,
             None => required("date")?,
         };
-        let close = match (find("close"), fred.and_then(|id| find(id))) {
-            (None, Some(value)) => value,
-            _ => required("close")?,
+        // Nasdaq.com's exports call it `Close/Last`.
+        let close = match (
+            find("close").or_else(|| find("close/last")),
+            fred.and_then(&find),
+        ) {
+            (Some(close), _) | (None, Some(close)) => close,
+            (None, None) => required("close")?,
         };
         let (open, high, low) = (find("open"), find("high"), find("low"));
         let mut prices: Vec<(usize, Price)> = [

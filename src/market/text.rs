@@ -2,8 +2,9 @@
 //!
 //! Step one of every loader: cut the text into numbered lines and the lines
 //! into trimmed fields that remember their column. The files are plain
-//! comma-separated values without quoting (as CBOE and the bundled
-//! republications write them). A UTF-8 byte-order mark is dropped, `\r\n` and
+//! comma-separated values (as CBOE and the bundled republications write
+//! them); a field may be in double quotes, as Excel writes them, without
+//! escaped quotes inside. A UTF-8 byte-order mark is dropped, `\r\n` and
 //! `\n` both end a line, whitespace around a field is ignored, and lines
 //! holding only whitespace are skipped wherever they are.
 
@@ -29,20 +30,37 @@ pub(crate) struct Line<'a> {
 
 impl<'a> Line<'a> {
     /// Splits the line on commas into `fields` (cleared first, so one buffer
-    /// serves a whole file).
+    /// serves a whole file). A field in double quotes (`"2024-01-02"`, as
+    /// Excel and Investing.com write them) is its text between the quotes,
+    /// commas included (`"4,512.58"` is one field, which is then not a
+    /// number); a quote not closed before the next comma or the line's end,
+    /// or followed by more text, leaves the field as written.
     pub fn split_into(&self, fields: &mut Vec<Field<'a>>) {
         fields.clear();
+        let raw = self.raw;
         let mut start = 0;
-        for part in self.raw.split(',') {
-            let text = part.trim();
-            let leading = part.len() - part.trim_start().len();
-            let offset = if text.is_empty() {
-                start
-            } else {
-                start + leading
+        loop {
+            let rest = raw.get(start..).unwrap_or("");
+            let leading = rest.len() - rest.trim_start().len();
+            let (text, offset, end) = match quoted(rest, leading) {
+                Some((inner, after)) => (inner.trim(), start + leading, start + after),
+                None => {
+                    let len = rest.find(',').unwrap_or(rest.len());
+                    let part = rest.get(..len).unwrap_or("");
+                    let text = part.trim();
+                    let offset = if text.is_empty() {
+                        start
+                    } else {
+                        start + leading
+                    };
+                    (text, offset, start + len)
+                }
             };
             fields.push(Field { text, offset });
-            start += part.len() + 1;
+            if end >= raw.len() {
+                break;
+            }
+            start = end + 1;
         }
     }
 
@@ -69,6 +87,21 @@ impl<'a> Line<'a> {
             .get(..offset)
             .map_or(1, |before| before.chars().count() + 1)
     }
+}
+
+/// A field of `rest` in double quotes, its quote at byte `leading`: the text
+/// between the quotes and the byte after the field (at the comma or the
+/// line's end). `None` when the field does not start with a quote, or its
+/// closing quote is followed by anything but blanks before the comma.
+fn quoted(rest: &str, leading: usize) -> Option<(&str, usize)> {
+    let body = rest.get(leading..)?.strip_prefix('"')?;
+    let close = body.find('"')?;
+    let inner = body.get(..close)?;
+    let after = leading + 1 + close + 1;
+    let tail = rest.get(after..)?;
+    let blanks = tail.len() - tail.trim_start().len();
+    let next = tail.get(blanks..)?;
+    (next.is_empty() || next.starts_with(',')).then_some((inner, after + blanks))
 }
 
 /// Decodes file bytes as UTF-8, pointing at the first invalid byte otherwise.

@@ -73,7 +73,7 @@ fn bad_date() {
     let (_, shown) = error("date,close\n  18/09/2009,1\n");
     assert_eq!(
         shown,
-        "data/vix.csv:2:3: `18/09/2009` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)"
+        "data/vix.csv:2:3: `18/09/2009` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD/MM/YYYY: save the dates as YYYY-MM-DD)"
     );
 }
 
@@ -95,7 +95,45 @@ fn missing_required_column() {
     let (_, shown) = error("1990-01-02,17.24\n");
     assert_eq!(
         shown,
-        "data/vix.csv:1:1: missing required column `date` in header `1990-01-02,17.24`"
+        "data/vix.csv:1:1: missing required column `date` in header `1990-01-02,17.24` (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
+    );
+}
+
+/// The files a trader saves from Excel or a terminal, which the loader does
+/// not read, say what to change: a `;` separator (European Excel), a title
+/// line above the header (Bloomberg), thousands separators, day-first dates
+/// (`23.11.2026`, `13/01/2000`), a time after the date (yfinance).
+#[test]
+fn formats_not_read_say_how_to_fix_them() {
+    let cases = [
+        (
+            "\u{feff}Date;Close\r\n03.01.2000;1455,22\r\n",
+            "data/vix.csv:1:1: missing required column `date` in header `Date;Close` (the fields are separated by `;`, as a European Excel saves CSV: save it with `,` between fields and `.` for decimals)",
+        ),
+        (
+            "SPX Index - S&P 500 INDEX\n\nDate,Close\n2000-01-03,1455.22\n",
+            "data/vix.csv:1:1: missing required column `date` in header `SPX Index - S&P 500 INDEX` (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)",
+        ),
+        (
+            "Date,Close\r\n1/3/2000,\"1,455.22\"\r\n",
+            "data/vix.csv:2:10: `1,455.22` is not a number (write numbers without thousands separators, with `.` for decimals: 4512.58)",
+        ),
+        (
+            "date,close\n23.11.2026,17.5\n",
+            "data/vix.csv:2:1: `23.11.2026` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD.MM.YYYY: save the dates as YYYY-MM-DD)",
+        ),
+        (
+            "Date,Close\n2020-01-02 00:00:00-05:00,12.47\n",
+            "data/vix.csv:2:1: `2020-01-02 00:00:00-05:00` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; write the date alone, without a time)",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(error(text).1, want, "{text:?}");
+    }
+    // Other headers without a close get no hint.
+    assert_eq!(
+        error("Date,Price\n2020-01-02,12.47\n").1,
+        "data/vix.csv:1:1: missing required column `close` in header `Date,Price`"
     );
 }
 

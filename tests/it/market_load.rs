@@ -210,3 +210,28 @@ fn fred_and_yahoo_files_skip_days_without_data() {
         load_series_from_str("vix", "f.csv", "observation_date,VIXCLS\n2024-01-01,\n").unwrap_err();
     assert_eq!(e.to_string(), "f.csv:2:1: no data rows after the header");
 }
+
+/// Fields in double quotes (Excel, Investing.com) are read without them, in
+/// the header and the rows, and Nasdaq.com's `Close/Last` is the close: its
+/// export (US dates, newest first) loads.
+#[test]
+fn quoted_fields_and_nasdaq_close_last() {
+    let text = "\"Date\",\"Open\",\"Close\"\r\n\"2024-01-02\", \"13.21\" ,\"13.20\"\r\n\"01/03/2024\",\"14.1\",\"14.04\"\r\n";
+    let s = load_series_from_str("vix", "q.csv", text).unwrap();
+    assert_eq!(s.dates, [date("2024-01-02"), date("2024-01-03")]);
+    assert_eq!(s.close, [13.2, 14.04]);
+    assert_eq!(s.open, Some(vec![13.21, 14.1]));
+    let nasdaq = "Date,Close/Last,Open,High,Low\n01/03/2024,4704.81,4725.07,4729.29,4699.71\n01/02/2024,4742.83,4745.2,4754.33,4722.67\n";
+    let s = load_series_from_str("spx", "n.csv", nasdaq).unwrap();
+    assert_eq!(s.dates, [date("2024-01-02"), date("2024-01-03")]);
+    assert_eq!(s.close, [4742.83, 4704.81]);
+    // Calendar files too.
+    let mut calendar = vixshield::market::Calendar::new();
+    let n = calendar
+        .add_events_from_str("c.csv", "\"date\",\"event\"\n\"2026-07-14\",\"CPI\"\n")
+        .unwrap();
+    assert_eq!((n, calendar.dates("CPI")), (1, &[date("2026-07-14")][..]));
+    // A quote that does not close the field leaves it as written.
+    let e = load_series_from_str("vix", "q.csv", "date,close\n2024-01-02,\"13.2\"x\n").unwrap_err();
+    assert_eq!(e.to_string(), "q.csv:2:12: `\"13.2\"x` is not a number");
+}
