@@ -379,20 +379,29 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
         ..Config::default()
     };
     let mut out = String::new();
+    // A primary label the shared window of its long line cut away (two
+    // diagnostics far apart on one line) gets a window of its own, so the
+    // header's column is its own and its caret is under it; the diagnostics
+    // after it use that window while it shows them (thousands on one line
+    // need one a window, not one each). Each costs a copy of the text: past
+    // `OWN_WINDOWS_BYTES` of copies the rest keep the shared window.
+    const OWN_WINDOWS_BYTES: usize = 1 << 28;
+    let mut budget = OWN_WINDOWS_BYTES;
+    let mut own: Option<shown::Shown<'_>> = None;
     for d in diags {
-        // A primary label the shared window of its long line cut away (two
-        // diagnostics far apart on one line) gets a window of its own, so
-        // the header's column is its own and its caret is under it.
-        let own;
-        let files = if shared.shows(d.span.start as usize) {
-            &shared
-        } else {
+        let start = d.span.start as usize;
+        let cut = !shared.shows(start);
+        if cut && !own.as_ref().is_some_and(|o| o.shows(start)) && budget >= text.len() {
+            budget -= text.len();
             let mine: Vec<usize> = std::iter::once(d.span)
                 .chain(d.related.iter().map(|(s, _)| *s))
                 .flat_map(|s| [s.start as usize, s.end as usize])
                 .collect();
-            own = shown::Shown::new(&name, &text, &mine, &[d.span.start as usize]);
-            &own
+            own = Some(shown::Shown::new(&name, &text, &mine, &[start]));
+        }
+        let files = match &own {
+            Some(o) if cut && o.shows(start) => o,
+            _ => &shared,
         };
         let cs = to_codespan(d, |at| files.map(at));
         if color {
