@@ -300,8 +300,38 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     for s in &series {
         m.add(s);
     }
+    // What the join did to a file's rows that the file did not say: a gap
+    // of weeks carried over, rows on days the calendar lacks left out.
+    for s in &series {
+        let Some(aligned) = m.get(&s.name) else {
+            continue;
+        };
+        if let Some((from, to, bars)) = aligned.longest_carried_run()
+            && bars > MAX_QUIET_CARRY
+        {
+            say!(
+                "warning: {}: no row from {from} to {to}: its last close before them stands in for those {bars} bars of the market (give the missing rows)",
+                s.path
+            );
+        }
+        if let (n @ 1.., Some(day)) = aligned.dropped_rows() {
+            say!(
+                "warning: {}: {n} {} left out (the first on {day}): the market's days are those of `{}` ({}), which has no row on {}",
+                s.path,
+                if n == 1 { "row" } else { "rows" },
+                first.name,
+                first.path,
+                if n == 1 { "that date" } else { "their dates" },
+            );
+        }
+    }
     Ok(Some((m, calendar)))
 }
+
+/// The most consecutive bars a `--market` file's last close may stand in
+/// for without a warning: a long weekend of holidays VIX printed on is two
+/// or three; a gap of weeks is a file missing rows.
+const MAX_QUIET_CARRY: usize = 5;
 
 /// A whole number ≥ 0, said plainly when it is not.
 pub(crate) fn count(s: &str) -> Result<u64, String> {

@@ -17,6 +17,11 @@
 //!     indefinitely: a stale close would silently drive the signals.
 //! - Dates present only in a secondary series are **dropped**.
 //!
+//! Neither is silent to those who ask: [`AlignedSeries::longest_carried_run`]
+//! (a gap of weeks in a file) and [`AlignedSeries::dropped_rows`] (rows on
+//! days the calendar lacks), which the command line turns into warnings for
+//! `--market` files.
+//!
 //! With the bundled files, VIX has rows on some US exchange holidays (from
 //! 2022 on, e.g. 2022-05-30, and 2025-01-09) where SPX and VIX3M have none:
 //! those SPX and VIX3M bars are carried. SPX ends on 2025-08-15 and VIX3M on
@@ -38,6 +43,8 @@ pub struct AlignedSeries {
     carried: Vec<bool>,
     carried_count: usize,
     missing_count: usize,
+    longest_carried: Option<(NaiveDate, NaiveDate, usize)>,
+    dropped: (usize, Option<NaiveDate>),
 }
 
 impl AlignedSeries {
@@ -75,6 +82,20 @@ impl AlignedSeries {
     /// How many bars are missing (before the series starts or after it ends).
     pub fn missing_count(&self) -> usize {
         self.missing_count
+    }
+
+    /// The longest run of consecutive carried bars: its first and last
+    /// calendar date and its length (`None` when no bar is carried). A gap of
+    /// weeks in a file shows here: its last close stood in for every bar.
+    pub fn longest_carried_run(&self) -> Option<(NaiveDate, NaiveDate, usize)> {
+        self.longest_carried
+    }
+
+    /// The series' rows dropped because the calendar has no bar on their
+    /// date, counted between the calendar's first and last date (a weekend
+    /// row, or the primary series' gap): how many, and the first one's date.
+    pub fn dropped_rows(&self) -> (usize, Option<NaiveDate>) {
+        self.dropped
     }
 }
 
@@ -116,6 +137,8 @@ impl Market {
             carried: vec![false; n],
             carried_count: 0,
             missing_count: 0,
+            longest_carried: None,
+            dropped: (0, None),
         };
         Ok(Market {
             dates,
@@ -149,6 +172,8 @@ impl Market {
         let last_date = series.dates.last().copied();
         let mut rows = series.dates.iter().zip(&series.close).peekable();
         let mut last: Option<(NaiveDate, f64)> = None;
+        let mut run: Option<(NaiveDate, NaiveDate, usize)> = None;
+        let mut longest_carried: Option<(NaiveDate, NaiveDate, usize)> = None;
         for &date in &self.dates {
             while let Some((&d, &v)) = rows.next_if(|(d, _)| **d <= date) {
                 last = Some((d, v));
@@ -160,15 +185,41 @@ impl Market {
             };
             carried_count += usize::from(was_carried);
             missing_count += usize::from(value.is_nan());
+            run = match (was_carried, run) {
+                (false, _) => None,
+                (true, Some((first, _, bars))) => Some((first, date, bars + 1)),
+                (true, None) => Some((date, date, 1)),
+            };
+            if let Some(r) = run
+                && longest_carried.is_none_or(|l| r.2 > l.2)
+            {
+                longest_carried = Some(r);
+            }
             close.push(value);
             carried.push(was_carried);
         }
+        let dropped = match (self.dates.first(), self.dates.last()) {
+            (Some(&first), Some(&last)) => {
+                let mut off = series
+                    .dates
+                    .iter()
+                    .filter(|d| first <= **d && **d <= last && self.index_of(**d).is_none());
+                let first_dropped = off.next().copied();
+                (
+                    usize::from(first_dropped.is_some()) + off.count(),
+                    first_dropped,
+                )
+            }
+            _ => (0, None),
+        };
         AlignedSeries {
             name: series.name.clone(),
             close,
             carried,
             carried_count,
             missing_count,
+            longest_carried,
+            dropped,
         }
     }
 

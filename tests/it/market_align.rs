@@ -110,6 +110,76 @@ fn bundled_market() {
     );
     let last = market.len() - 1;
     assert_eq!((vix3m.get(last), spx.get(last)), (None, None));
+    // The bundled files' carried bars are holidays, none longer than two
+    // bars in a row, and no row is left out.
+    for s in [spx, vix3m] {
+        assert!(s.longest_carried_run().is_some_and(|(_, _, n)| n <= 2));
+        assert_eq!(s.dropped_rows(), (0, None));
+    }
+}
+
+/// What the join does to a file's rows that the file does not say: a gap of
+/// weeks in SPX is carried over (its longest run of carried bars), and rows
+/// on days VIX has no bar for (a Saturday) are left out (counted). The
+/// command line warns of both for `--market` files; the bundled ones give no
+/// warning.
+#[test]
+fn gaps_and_left_out_rows_are_told() {
+    let primary = series(
+        "vix",
+        "2024-01-02,10\n2024-01-03,11\n2024-01-04,12\n2024-01-05,13\n2024-01-08,14\n2024-01-09,15\n",
+    );
+    let other = series(
+        "spx",
+        "2024-01-02,100\n2024-01-06,101\n2024-01-07,102\n2024-01-09,103\n",
+    );
+    let market = Market::new(&primary, None).unwrap().with(&other);
+    let spx = market.get("spx").unwrap();
+    assert_eq!(
+        spx.longest_carried_run(),
+        Some((date("2024-01-03"), date("2024-01-08"), 4))
+    );
+    assert_eq!(spx.dropped_rows(), (2, Some(date("2024-01-06"))));
+
+    let dir = tempfile::tempdir().unwrap();
+    let vix = dir.path().join("vix.csv");
+    let spx = dir.path().join("spx.csv");
+    let bundled = std::fs::read_to_string("data/spx-daily.csv").unwrap();
+    let mut gap = String::new();
+    for line in bundled.lines() {
+        if !("2008-09-15".."2008-11-01").contains(&line.get(..10).unwrap_or("")) {
+            gap.push_str(line);
+            gap.push('\n');
+        }
+        if line.starts_with("2010-06-04,") {
+            gap.push_str("2010-06-05,1064.88\n");
+        }
+    }
+    std::fs::write(&spx, gap).unwrap();
+    std::fs::copy("data/vix-daily.csv", &vix).unwrap();
+    let (vix, spx) = (vix.display().to_string(), spx.display().to_string());
+    let run = |spx_file: &str| {
+        let out = crate::common::vixshield(&[
+            "signal",
+            "spx",
+            "--from",
+            "2026-07-23",
+            "--market",
+            &format!("vix={vix}"),
+            "--market",
+            &format!("spx={spx_file}"),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        crate::common::text(&out.stderr)
+    };
+    assert_eq!(
+        run(&spx),
+        format!(
+            "warning: {spx}: no row from 2008-09-15 to 2008-10-31: its last close before them stands in for those 35 bars of the market (give the missing rows)\n\
+             warning: {spx}: 1 row left out (the first on 2010-06-05): the market's days are those of `vix` ({vix}), which has no row on that date\n"
+        )
+    );
+    assert_eq!(run("data/spx-daily.csv"), "");
 }
 
 #[test]
