@@ -50,8 +50,12 @@ pub(super) fn skeleton(text: &str) -> String {
 pub(super) fn foreign_char(at: usize, c: char) -> Diagnostic {
     let span = Span::new(at, at + c.len_utf8());
     let code = format!("U+{:04X}", u32::from(c));
-    let shown = if c.is_whitespace() || look_alike(c).is_some_and(|(_, a)| a.is_empty()) {
-        // An invisible character is named, not shown.
+    let invisible = c.is_whitespace()
+        || look_alike(c).is_some_and(|(_, a)| a.is_empty())
+        || unicode_width::UnicodeWidthChar::width(c) == Some(0);
+    let shown = if invisible {
+        // An invisible character (a combining accent, which would sit on
+        // the backtick before it) is named, not shown.
         code.clone()
     } else {
         format!("`{c}` ({code})")

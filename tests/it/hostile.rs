@@ -515,6 +515,15 @@ fn a_label_on_an_invisible_character_has_a_caret_and_the_line_is_not_reordered()
         .filter(|d| d.code == Code::Syntax)
         .collect();
     assert_eq!(positions(&src, &syntax), [(1, 10), (2, 12)]);
+    // Named, not shown: in backticks the accent sat on the first one.
+    let messages: Vec<&str> = syntax.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "U+0301 is not allowed outside strings and comments",
+            "U+202E is not allowed outside strings and comments"
+        ]
+    );
     let shown = vixshield::diag::render_human(&src, &syntax, false);
     assert!(!shown.contains('\u{202e}'), "{shown}");
     let (snippet, caret) = snippet_and_caret(&shown);
