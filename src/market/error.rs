@@ -192,6 +192,21 @@ pub enum MarketError {
         series: String,
     },
 
+    /// A VIX or VIX3M close above 250 points: another index's file (the
+    /// S&P 500's, say) given for it, e.g. on line 2:
+    /// ``vix.csv:2:12: `1455.22` is not a VIX level (above 250 points; the highest close of VIX or VIX3M is 82.69, VIX on 2020-03-16): is this another index's file?``.
+    #[error(
+        "{at}: `{text}` is not a {series} level (above 250 points; the highest close of VIX or VIX3M is 82.69, VIX on 2020-03-16): is this another index's file?"
+    )]
+    VolatilityTooHigh {
+        /// The field.
+        at: Location,
+        /// The field's text, trimmed.
+        text: String,
+        /// `VIX` or `VIX3M`.
+        series: String,
+    },
+
     /// A close more than 10 times larger or smaller than the close before it
     /// in the file, at most 14 days away: a bad print (`1e308`) or a change
     /// of scale, e.g. on line 2208:
@@ -387,6 +402,7 @@ impl MarketError {
             | MarketError::NegativePrice { at, .. }
             | MarketError::ZeroClose { at, .. }
             | MarketError::VolatilityInFractions { at, .. }
+            | MarketError::VolatilityTooHigh { at, .. }
             | MarketError::CloseJump { at, .. }
             | MarketError::UnsortedDates { at, .. }
             | MarketError::DuplicateDate { at, .. }

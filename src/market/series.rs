@@ -72,8 +72,8 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// Finance) is a day without data and is skipped. Dates are
 /// `YYYY-MM-DD` or `MM/DD/YYYY`; prices are decimal numbers (float noise such
 /// as `1455.219970703125` is fine), finite and not negative. A close must be
-/// one an index could have (`plausible_close`): above zero, at least 1 for
-/// `vix` and `vix3m` (quoted in points), and within 10 times of the close
+/// one an index could have (`plausible_close`): above zero, from 1 to 250
+/// for `vix` and `vix3m` (quoted in points), and within 10 times of the close
 /// before it when they are at most 14 days apart. Rows must be in
 /// strictly ascending date order, or strictly descending (newest first, as
 /// Bloomberg, Nasdaq and Investing.com export), as the first two rows are;
@@ -199,11 +199,17 @@ pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series
 /// times (VIX, 2018-02-05), 1.7 and 1.14 (1987-10-19).
 const MAX_JUMP: f64 = 10.0;
 
+/// The highest VIX or VIX3M close the loader takes: three times the highest
+/// there has been (VIX 82.69 on 2020-03-16; VXO, its forerunner, 150.19 on
+/// 1987-10-19), far below any S&P 500 close since 1986, so another index's
+/// file given as `vix` is refused.
+const MAX_VOLATILITY: f64 = 250.0;
+
 /// Closes further apart than this (a gap of weeks in a file) are not compared.
 const JUMP_DAYS: i64 = 14;
 
 /// Refuses a close no index could have: zero, a VIX below 1 point (a file
-/// scaled to fractions, 0.1724 for 17.24), or one more than [`MAX_JUMP`]
+/// scaled to fractions, 0.1724 for 17.24) or above [`MAX_VOLATILITY`], or one more than [`MAX_JUMP`]
 /// times larger or smaller than the close before it in the file (a bad
 /// print such as `1e308`, or a change of scale). Each would otherwise be
 /// read as a real level and silently drive the signals and the backtest.
@@ -226,6 +232,13 @@ fn plausible_close(
     }
     if matches!(name, "vix" | "vix3m") && close < 1.0 {
         return Err(MarketError::VolatilityInFractions {
+            at: at(),
+            text: text(),
+            series: name.to_ascii_uppercase(),
+        });
+    }
+    if matches!(name, "vix" | "vix3m") && close > MAX_VOLATILITY {
+        return Err(MarketError::VolatilityTooHigh {
             at: at(),
             text: text(),
             series: name.to_ascii_uppercase(),
