@@ -594,7 +594,7 @@ pub const MAX_TYPES: u32 = 10_000;
 /// The largest function body the host compiles, in bytes. A compiler's
 /// memory grows with a function's nesting: one function of 2,000,000 nested
 /// blocks (6 MB) took Winch 7.3 s and 2.3 GB, one of 1 MiB (349,000) 0.8 s
-/// and 410 MB ([`MAX_FUNCTION_BLOCKS`] bounds that now). It grows with its
+/// and 410 MB ([`MAX_FUNCTION_BRANCHES`] bounds that now). It grows with its
 /// size too, and the functions compile side by side, one on each core:
 /// Cranelift took some 35–50 MB over a 1 MiB function of plain
 /// instructions, Winch 25 MB over one of `br_table`s, for each core. The
@@ -609,16 +609,37 @@ pub const MAX_FUNCTION_BYTES: usize = 256 << 10;
 /// compiled). The `std` plugin has 44 KB of code, a debug build of it 86 KB.
 pub const MAX_CODE_BYTES: usize = 4 << 20;
 
-/// The most blocks, loops and ifs (and `try`s) one function may have.
-/// Cranelift's memory grows with them, about 0.9 KB a block and 3 KB an
-/// `if` with an `else`, and Winch's with their nesting, about 1.1 KB a
-/// level: a 1 MiB function of 349,000 nested blocks took Winch 0.5 s and
-/// 400 MB, one of 175,000 `if`s Cranelift 540 MB, and sixteen such
-/// functions twice that on two cores. At this cap a function's blocks cost
-/// Cranelift at most about 60 MB. The `std` plugin's functions have at
-/// most 114 (136 in a debug build) and nest 36 deep. Counted only in a
-/// function that could exceed it.
-pub const MAX_FUNCTION_BLOCKS: usize = 10_000;
+/// The most blocks, branches and calls one function may have: its blocks,
+/// loops, ifs and `try`s, its `br_if`s and `br_table`s, its calls, and its
+/// operators wasmtime carries out by a call into its runtime (`memory.grow`,
+/// the bulk and table operators, `ref.func`, ...), each counted once, and
+/// its indirect calls six times ([`INDIRECT_CALL_WEIGHT`]). Cranelift's
+/// memory over a function grows with them: about 0.9 KB a block, 3 KB a
+/// `br_if`, a call or an `if` with an `else`, 18 KB an indirect call. One
+/// 256 KiB function of 87,000 calls took it 250 MB, of 52,000 indirect
+/// calls 950 MB before its 10 s deadline, of 175,000 `if`s (1 MiB) 540 MB,
+/// and the functions compile one per core. Winch's grows with blocks'
+/// nesting, about 1.1 KB a level (a 1 MiB function of 349,000 nested
+/// blocks took it 400 MB). At 10,000 of them a function took Cranelift
+/// up to 44 MB, at this cap about half that. The `std` plugin's largest
+/// count is 272 (319 in a debug build); its functions have at most 114
+/// blocks and nest 36 deep. Counted only in a function that could exceed
+/// it.
+pub const MAX_FUNCTION_BRANCHES: usize = 5_000;
+
+/// The most blocks, branches and calls (as [`MAX_FUNCTION_BRANCHES`] counts
+/// them) the module's functions may have in all. Each call costs both
+/// compilers some 130–200 bytes kept until the module is done (its
+/// relocation, its call site's records, its code): 130 functions of
+/// 9,990 calls each took Winch 234 MB, and Cranelift over 250 MB. The `std`
+/// plugin has 2,387 (a debug build 3,580), about one in 20 bytes of code.
+/// Counted only in a module of more than 50,000 bytes of code.
+pub const MAX_MODULE_BRANCHES: usize = 100_000;
+
+/// What an indirect call counts toward [`MAX_FUNCTION_BRANCHES`]: it costs
+/// Cranelift six times what a direct call does (a table lookup, a type
+/// check and a null check, each a branch).
+pub const INDIRECT_CALL_WEIGHT: usize = 6;
 
 /// The most bytes of locals the module's functions may declare in all
 /// (parameters apart): Winch zeroes each declared local at every call
@@ -688,10 +709,10 @@ enum Imports {
 
 /// Refuse a module with more functions, types, globals, exports or element
 /// segments, a larger function or more code than the host compiles, a
-/// function of more blocks, more locals, elements, parameters and results,
-/// data or names than the host compiles, before any compiler sees it (the
-/// bodies are only measured, not read, except a large one's operators when
-/// its bytes could hold too many blocks); and, with [`Imports::Refuse`], one
+/// function of more blocks, branches and calls, more locals, elements,
+/// parameters and results, data or names than the host compiles, before
+/// any compiler sees it (the bodies are only measured, not read, except a
+/// large one's operators when its bytes could hold too many branches); and, with [`Imports::Refuse`], one
 /// that imports anything, naming its first import. A module that does not
 /// parse passes: the compiler reports it.
 fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(), PluginError> {
@@ -718,6 +739,10 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
         ))
     };
     let mut local_bytes = 0_u64;
+    // At most the blocks, branches and calls of the functions read so far
+    // (see `branches`), and the functions, when they may be too many.
+    let mut module_branches = 0_usize;
+    let mut bodies = None;
     for payload in Parser::new(0).parse_all(bytes) {
         match payload {
             Ok(Payload::ImportSection(s)) if imports == Imports::Refuse => {
@@ -809,6 +834,13 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
                     "its code is {size} bytes, more than the {MAX_CODE_BYTES} the host compiles"
                 )));
             }
+            // Each function's count below is at most twice its bytes: only
+            // code of more than half the module's cap could exceed it.
+            Ok(Payload::CodeSectionStart { size, .. })
+                if (size as usize).saturating_mul(2) > MAX_MODULE_BRANCHES =>
+            {
+                bodies = Some(Vec::new());
+            }
             Ok(Payload::CodeSectionEntry(body)) => {
                 let code = bytes.get(body.range()).unwrap_or_default();
                 if code.len() > MAX_FUNCTION_BYTES {
@@ -830,11 +862,15 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
                         local_bytes = local_bytes.saturating_add(u64::from(count) * size);
                     }
                 }
-                let blocks = blocks_over_cap(&body, code);
-                if blocks > MAX_FUNCTION_BLOCKS {
+                let branches = branches(&body, code, MAX_FUNCTION_BRANCHES);
+                if branches > MAX_FUNCTION_BRANCHES {
                     return Err(refuse(format!(
-                        "one of its functions has {blocks} blocks, loops and ifs, more than the {MAX_FUNCTION_BLOCKS} the host compiles"
+                        "one of its functions has {branches} blocks, branches and calls (an indirect call counting {INDIRECT_CALL_WEIGHT}), more than the {MAX_FUNCTION_BRANCHES} the host compiles"
                     )));
+                }
+                module_branches = module_branches.saturating_add(branches);
+                if let Some(bodies) = &mut bodies {
+                    bodies.push((body, code));
                 }
             }
             Ok(Payload::DataSection(s)) if s.range().len() > MAX_DATA_BYTES => {
@@ -860,43 +896,140 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
             "its functions declare {local_bytes} bytes of locals, more than the {MAX_LOCAL_BYTES} the host compiles"
         )));
     }
+    if module_branches > MAX_MODULE_BRANCHES {
+        let bodies = bodies.unwrap_or_default();
+        let bound = |(_, code): &(_, &[u8])| code.len().saturating_mul(2).min(branch_bytes(code));
+        let mut total: usize = bodies.iter().map(bound).sum();
+        if total > MAX_MODULE_BRANCHES {
+            total = bodies.iter().map(|(body, _)| decoded_branches(body)).sum();
+        }
+        if total > MAX_MODULE_BRANCHES {
+            return Err(refuse(format!(
+                "its functions have {total} blocks, branches and calls in all (an indirect call counting {INDIRECT_CALL_WEIGHT}), more than the {MAX_MODULE_BRANCHES} the host compiles"
+            )));
+        }
+    }
     Ok(())
 }
 
-/// The blocks, loops, ifs and `try`s of a function whose bytes are `code`
-/// (locals and code), or 0 when it cannot have more than
-/// [`MAX_FUNCTION_BLOCKS`]. Each takes two bytes at least (its opcode and
-/// its type), one of which is its opcode: only a function of more than
-/// twice the cap's bytes, and more than the cap of bytes that could be such
-/// an opcode, has its operators decoded. Decoding stops at an operator
-/// that does not parse (the compiler reports it).
-fn blocks_over_cap(body: &wasmtime::wasmparser::FunctionBody<'_>, code: &[u8]) -> usize {
-    use wasmtime::wasmparser::Operator;
-    // block, loop, if, try, try_table.
-    let opener = |b: &u8| matches!(b, 0x02..=0x04 | 0x06 | 0x1F);
-    if code.len() / 2 <= MAX_FUNCTION_BLOCKS
-        || code.iter().filter(|b| opener(b)).count() <= MAX_FUNCTION_BLOCKS
-    {
-        return 0;
+/// What a byte counts toward [`MAX_FUNCTION_BRANCHES`] when it is the
+/// opcode of an operator: at least what every operator it opens counts, so
+/// the sum over a function's bytes bounds the sum over its operators.
+const fn branch_weight(byte: u8) -> u8 {
+    match byte {
+        // call_indirect, return_call_indirect
+        0x11 | 0x13 => INDIRECT_CALL_WEIGHT as u8,
+        // block, loop, if, try, br_if, br_table, call, return_call,
+        // call_ref, return_call_ref, try_table, table.get, table.set,
+        // memory.grow, ref.func, br_on_null, br_on_non_null, and the
+        // prefixes of the bulk, table and atomic operators
+        0x02..=0x04
+        | 0x06
+        | 0x0D
+        | 0x0E
+        | 0x10
+        | 0x12
+        | 0x14
+        | 0x15
+        | 0x1F
+        | 0x25
+        | 0x26
+        | 0x40
+        | 0xD2
+        | 0xD5
+        | 0xD6
+        | 0xFC
+        | 0xFE => 1,
+        _ => 0,
     }
+}
+
+/// [`branch_weight`] of every byte.
+static BRANCH_WEIGHTS: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = branch_weight(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
+/// The blocks, branches and calls of a function whose bytes are `code`
+/// (locals and code) as [`MAX_FUNCTION_BRANCHES`] counts them, exactly when
+/// more than `limit`, else at least as many. Each such operator takes two
+/// bytes at least (an indirect call three), and its first byte counts at
+/// least what it does ([`branch_weight`]): only a function of more than
+/// half `limit`'s bytes, whose bytes count more than `limit`, has its
+/// operators decoded.
+fn branches(body: &wasmtime::wasmparser::FunctionBody<'_>, code: &[u8], limit: usize) -> usize {
+    let bound = code.len().saturating_mul(2);
+    if bound <= limit {
+        return bound;
+    }
+    let bound = branch_bytes(code);
+    if bound <= limit {
+        return bound;
+    }
+    decoded_branches(body)
+}
+
+/// What the bytes of `code` count by [`branch_weight`].
+fn branch_bytes(code: &[u8]) -> usize {
+    code.iter()
+        .map(|&b| usize::from(BRANCH_WEIGHTS[usize::from(b)]))
+        .sum()
+}
+
+/// The blocks, branches and calls of a function, its operators decoded.
+/// Decoding stops at an operator that does not parse (the compiler reports
+/// it).
+fn decoded_branches(body: &wasmtime::wasmparser::FunctionBody<'_>) -> usize {
+    use wasmtime::wasmparser::Operator;
     let Ok(mut ops) = body.get_operators_reader() else {
         return 0;
     };
-    let mut blocks = 0;
+    let mut branches = 0;
     while !ops.eof() {
-        match ops.read() {
-            Ok(
-                Operator::Block { .. }
-                | Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::Try { .. }
-                | Operator::TryTable { .. },
-            ) => blocks += 1,
-            Ok(_) => {}
-            Err(_) => break,
-        }
+        let Ok(op) = ops.read() else { break };
+        branches += match op {
+            Operator::CallIndirect { .. } | Operator::ReturnCallIndirect { .. } => {
+                INDIRECT_CALL_WEIGHT
+            }
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrOnNull { .. }
+            | Operator::BrOnNonNull { .. }
+            | Operator::Call { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCallRef { .. }
+            | Operator::MemoryGrow { .. }
+            | Operator::MemoryFill { .. }
+            | Operator::MemoryCopy { .. }
+            | Operator::MemoryInit { .. }
+            | Operator::DataDrop { .. }
+            | Operator::TableGet { .. }
+            | Operator::TableSet { .. }
+            | Operator::TableGrow { .. }
+            | Operator::TableFill { .. }
+            | Operator::TableCopy { .. }
+            | Operator::TableInit { .. }
+            | Operator::TableSize { .. }
+            | Operator::ElemDrop { .. }
+            | Operator::RefFunc { .. }
+            | Operator::MemoryAtomicNotify { .. }
+            | Operator::MemoryAtomicWait32 { .. }
+            | Operator::MemoryAtomicWait64 { .. } => 1,
+            _ => 0,
+        };
     }
-    blocks
+    branches
 }
 
 /// The most table elements a plugin may have.

@@ -625,32 +625,72 @@ fn capped(name: &str, at_cap: &[u8], over: &[u8], want: &str) {
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
 
-/// Compiling a function takes memory for each of its blocks, loops and
-/// ifs: a 1 MiB function of 349,000 nested blocks took Winch 400 MB (about
-/// 1.1 KB a level), one of 175,000 `if`s Cranelift 540 MB (3 KB each), and
-/// sixteen such functions twice that on two cores, all within the caps on
-/// size. A function of more than the host compiles is refused before
-/// compiling, nested or not.
+/// Compiling a function takes memory for each of its blocks, branches and
+/// calls: a 1 MiB function of 349,000 nested blocks took Winch 400 MB
+/// (about 1.1 KB a level), one of 175,000 `if`s Cranelift 540 MB (3 KB
+/// each), a 256 KiB function of 87,000 calls Cranelift 250 MB, of 52,000
+/// indirect calls 950 MB before its deadline, all within the caps on size;
+/// the functions compile one per core. A function of more than the host
+/// compiles is refused before compiling, nested or not, whatever the mix.
 #[test]
-fn a_function_of_too_many_blocks_is_refused_before_compiling() {
-    use vixshield::plugin::MAX_FUNCTION_BLOCKS;
-    let function = |blocks: usize| {
-        let nested = blocks / 2;
-        let loops = (blocks - nested) / 2;
-        let ifs = blocks - nested - loops;
-        const_one_with(&format!(
-            "(func {}{}{}{})",
-            "(block ".repeat(nested),
-            ")".repeat(nested),
-            "(loop)".repeat(loops),
-            "(if (i32.const 0) (then))".repeat(ifs)
-        ))
+fn a_function_of_too_many_blocks_branches_and_calls_is_refused_before_compiling() {
+    use vixshield::plugin::MAX_FUNCTION_BRANCHES;
+    let module = |branches: usize| {
+        const_one_with(&format!("(table 1 funcref){}", branches_function(branches)))
     };
     capped(
-        "blocks",
-        &function(MAX_FUNCTION_BLOCKS),
-        &function(MAX_FUNCTION_BLOCKS + 1),
-        "one of its functions has 10001 blocks, loops and ifs, more than the 10000 the host compiles",
+        "branches",
+        &module(MAX_FUNCTION_BRANCHES),
+        &module(MAX_FUNCTION_BRANCHES + 1),
+        "one of its functions has 5001 blocks, branches and calls (an indirect call counting 6), more than the 5000 the host compiles",
+    );
+}
+
+/// A function of `branches` blocks, branches and calls as the host counts
+/// them: a sixth each of nested blocks, loops, ifs, `br_if`s and calls,
+/// the rest indirect calls (each counting [`INDIRECT_CALL_WEIGHT`]) and
+/// `memory.grow`s. Its module needs a table.
+fn branches_function(branches: usize) -> String {
+    use vixshield::plugin::INDIRECT_CALL_WEIGHT;
+    let sixth = branches / 6;
+    let rest = branches - 5 * sixth;
+    let indirect = rest / INDIRECT_CALL_WEIGHT;
+    format!(
+        "(func {}{}{}{}{}{}{})",
+        "(block ".repeat(sixth) + &")".repeat(sixth),
+        "(loop)".repeat(sixth),
+        "(if (i32.const 0) (then))".repeat(sixth),
+        "(br_if 0 (i32.const 0))".repeat(sixth),
+        "(call 0)".repeat(sixth),
+        "(call_indirect (i32.const 0))".repeat(indirect),
+        "(drop (memory.grow (i32.const 0)))".repeat(rest - indirect * INDIRECT_CALL_WEIGHT),
+    )
+}
+
+/// Each call costs both compilers some 130–200 bytes kept until the whole
+/// module is compiled: 130 functions of 9,990 calls, each within the cap on
+/// a function, took Winch 234 MB and Cranelift over 250 MB. More blocks,
+/// branches and calls in all than the host compiles are refused before
+/// compiling.
+#[test]
+fn too_many_blocks_branches_and_calls_in_all_are_refused_before_compiling() {
+    use vixshield::plugin::{MAX_FUNCTION_BRANCHES, MAX_MODULE_BRANCHES};
+    // `const_one.wat`'s functions count 6 (two ifs, a `memory.grow`, a
+    // block, a loop and a `br_if`); functions at the cap, and one of what
+    // is left.
+    let module = |branches: usize| {
+        let full = (branches - 6) / MAX_FUNCTION_BRANCHES;
+        let mut funcs = branches_function(MAX_FUNCTION_BRANCHES).repeat(full);
+        funcs.push_str(&branches_function(
+            branches - 6 - full * MAX_FUNCTION_BRANCHES,
+        ));
+        const_one_with(&format!("(table 1 funcref){funcs}"))
+    };
+    capped(
+        "calls",
+        &module(MAX_MODULE_BRANCHES),
+        &module(MAX_MODULE_BRANCHES + 1),
+        "its functions have 100001 blocks, branches and calls in all (an indirect call counting 6), more than the 100000 the host compiles",
     );
 }
 
