@@ -616,8 +616,8 @@ pub const MAX_CODE_BYTES: usize = 4 << 20;
 /// its indirect calls six times ([`INDIRECT_CALL_WEIGHT`]). Cranelift's
 /// memory over a function grows with them: about 0.9 KB a block, 3 KB a
 /// `br_if`, a call or an `if` with an `else`, 18 KB an indirect call. One
-/// 256 KiB function of 87,000 calls took it 250 MB, of 52,000 indirect
-/// calls 950 MB before its 10 s deadline, of 175,000 `if`s (1 MiB) 540 MB,
+/// 256 KiB function of 87,000 calls took it 263 MB, of 52,000 indirect
+/// calls 963 MB before its 10 s deadline, of 175,000 `if`s (1 MiB) 540 MB,
 /// and the functions compile one per core. Winch's grows with blocks'
 /// nesting, about 1.1 KB a level (a 1 MiB function of 349,000 nested
 /// blocks took it 400 MB). At 10,000 of them a function took Cranelift
@@ -631,7 +631,7 @@ pub const MAX_FUNCTION_BRANCHES: usize = 5_000;
 /// them) the module's functions may have in all. Each call costs both
 /// compilers some 130–200 bytes kept until the module is done (its
 /// relocation, its call site's records, its code): 130 functions of
-/// 9,990 calls each took Winch 234 MB, and Cranelift over 250 MB. The `std`
+/// 9,990 calls each took Winch 246 MB, and Cranelift over 260 MB. The `std`
 /// plugin has 2,387 (a debug build 3,580), about one in 20 bytes of code.
 /// Counted only in a module of more than 50,000 bytes of code.
 pub const MAX_MODULE_BRANCHES: usize = 100_000;

@@ -628,8 +628,8 @@ fn capped(name: &str, at_cap: &[u8], over: &[u8], want: &str) {
 /// Compiling a function takes memory for each of its blocks, branches and
 /// calls: a 1 MiB function of 349,000 nested blocks took Winch 400 MB
 /// (about 1.1 KB a level), one of 175,000 `if`s Cranelift 540 MB (3 KB
-/// each), a 256 KiB function of 87,000 calls Cranelift 250 MB, of 52,000
-/// indirect calls 950 MB before its deadline, all within the caps on size;
+/// each), a 256 KiB function of 87,000 calls Cranelift 263 MB, of 52,000
+/// indirect calls 963 MB before its deadline, all within the caps on size;
 /// the functions compile one per core. A function of more than the host
 /// compiles is refused before compiling, nested or not, whatever the mix.
 #[test]
@@ -669,7 +669,7 @@ fn branches_function(branches: usize) -> String {
 
 /// Each call costs both compilers some 130–200 bytes kept until the whole
 /// module is compiled: 130 functions of 9,990 calls, each within the cap on
-/// a function, took Winch 234 MB and Cranelift over 250 MB. More blocks,
+/// a function, took Winch 246 MB and Cranelift over 260 MB. More blocks,
 /// branches and calls in all than the host compiles are refused before
 /// compiling.
 #[test]
