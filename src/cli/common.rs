@@ -300,6 +300,26 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     for s in &series {
         m.add(s);
     }
+    // The calendar's own file dated on a weekend, when no index closes: a
+    // typo, or dates shifted a day by a time zone.
+    let mut weekend = first
+        .dates
+        .iter()
+        .filter(|d| chrono::Datelike::weekday(*d).number_from_monday() > 5);
+    if let Some(day) = weekend.next() {
+        let rows = match weekend.count() {
+            0 => format!("a row dated {day}, a {}", day.format("%A")),
+            more => format!(
+                "{} rows dated on a Saturday or Sunday (the first {day}, a {})",
+                more + 1,
+                day.format("%A")
+            ),
+        };
+        say!(
+            "warning: {}: {rows}, when no index closes: are the dates right (a typo, or shifted a day by a time zone)?",
+            first.path
+        );
+    }
     // What the join did to a file's rows that the file did not say: a gap
     // of weeks carried over, rows on days the calendar lacks left out.
     for s in &series {

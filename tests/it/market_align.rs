@@ -382,3 +382,51 @@ fn bundled_cpi_and_ppi() {
         }
     }
 }
+
+/// VIX's file sets the market's days, so its rows dated on a weekend (a
+/// typo, or a whole file shifted a day by a time zone) would be bars no index
+/// closed on: the command line warns, naming the first.
+#[test]
+fn a_vix_file_dated_on_weekends_is_warned_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let vix = dir.path().join("vix.csv");
+    let bundled = std::fs::read_to_string("data/vix-daily.csv").unwrap();
+    let run = |text: &str| {
+        std::fs::write(&vix, text).unwrap();
+        let out = crate::common::vixshield(&[
+            "signal",
+            "vix",
+            "--from",
+            "2026-07-23",
+            "--market",
+            &format!("vix={}", vix.display()),
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        crate::common::text(&out.stderr)
+    };
+    let shown = vix.display();
+    let saturday = bundled.replace(
+        "2010-06-04,32.930000,36.120000,31.810000,35.480000\n",
+        "2010-06-04,32.930000,36.120000,31.810000,35.480000\n2010-06-05,32.930000,36.120000,31.810000,35.480000\n",
+    );
+    assert!(saturday != bundled, "the row to copy");
+    assert_eq!(
+        run(&saturday),
+        format!(
+            "warning: {shown}: a row dated 2010-06-05, a Saturday, when no index closes: are the dates right (a typo, or shifted a day by a time zone)?\n"
+        )
+    );
+    let shifted: String = bundled
+        .lines()
+        .map(
+            |line| match line.get(..10).and_then(|d| d.parse::<NaiveDate>().ok()) {
+                Some(day) => format!("{}{}\n", day.pred_opt().unwrap(), &line[10..]),
+                None => format!("{line}\n"),
+            },
+        )
+        .collect();
+    assert!(run(&shifted).starts_with(&format!(
+        "warning: {shown}: 1755 rows dated on a Saturday or Sunday (the first 1990-01-07, a Sunday), when"
+    )));
+    assert_eq!(run(&bundled), "");
+}
