@@ -112,6 +112,7 @@ impl Calendar {
     /// are filed as [`FOMC`]. Rows may repeat a date and need not be sorted.
     /// Returns how many scheduled meeting rows were read.
     pub fn add_fomc_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
+        text::no_lone_cr(path, text)?;
         let mut lines = text::lines(text);
         let Some(header) = lines.next() else {
             return Err(MarketError::Empty {
@@ -444,6 +445,7 @@ fn for_each_row<'a>(
     only: Option<&[&str]>,
     mut row: impl FnMut(Row<'_, 'a>) -> Result<(), MarketError>,
 ) -> Result<usize, MarketError> {
+    text::no_lone_cr(path, text)?;
     let mut count = 0;
     let mut first = true;
     let mut fields = Vec::with_capacity(width);

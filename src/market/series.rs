@@ -80,6 +80,7 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// the series is ascending either way. A UTF-8 byte-order mark, `\r\n` line ends
 /// and blank lines (trailing or not) are accepted.
 pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series, MarketError> {
+    text::no_lone_cr(path, text)?;
     let mut lines = text::lines(text);
     let Some(header_line) = lines.next() else {
         return Err(MarketError::Empty {

@@ -5,7 +5,7 @@
 //! comma-separated values (as CBOE and the bundled republications write
 //! them); a field may be in double quotes, as Excel writes them, without
 //! escaped quotes inside. A UTF-8 byte-order mark is dropped, `\r\n` and
-//! `\n` both end a line, whitespace around a field is ignored, and lines
+//! `\n` both end a line (a lone `\r` is an error: [`no_lone_cr`]), whitespace around a field is ignored, and lines
 //! holding only whitespace are skipped wherever they are.
 
 use chrono::NaiveDate;
@@ -119,6 +119,26 @@ pub(crate) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, MarketError> 
         MarketError::NotUtf8 {
             at: Location::new(path, line, last.chars().count() + 1),
         }
+    })
+}
+
+/// Refuses a carriage return that does not end a line with `\n` after it:
+/// lines ending in a lone `\r` (old Mac Excel's "CSV (Macintosh)") would
+/// read as one line, its fields taken for a header's or a row's.
+pub(crate) fn no_lone_cr(path: &str, text: &str) -> Result<(), MarketError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bytes = body.as_bytes();
+    let lone = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let Some(before) = lone.and_then(|i| body.get(..i)) else {
+        return Ok(());
+    };
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Err(MarketError::LoneCarriageReturn {
+        at: Location::new(path, line, column),
     })
 }
 

@@ -545,15 +545,35 @@ fn a_calendar_file_with_lone_cr_line_ends_is_an_error_not_an_empty_calendar() {
     assert!(out.stdout.is_empty());
     assert_eq!(
         crate::common::text(&out.stderr),
-        format!("error: {file}:1:23: expected 2 fields, found 3\n")
+        format!(
+            "error: {file}:1:11: a line ends in a lone carriage return (`\\r`, old Mac line ends): save the file with LF or CRLF line ends\n"
+        )
     );
     // A file of spans, whose header decides its kind, likewise.
     std::fs::write(&path, "date,event,until\r2021-06-01,CPI,2021-06-30\r").unwrap();
     let e = Calendar::bundled().unwrap().load_events(&path).unwrap_err();
+    assert!(matches!(e, MarketError::LoneCarriageReturn { .. }));
+    assert_eq!(e.location().map(|l| (l.line, l.column)), Some((1, 17)));
+}
+
+/// A series file saved by old Mac Excel ("CSV (Macintosh)") ends its lines
+/// in a lone `\r`: it was read as one line, and the error was about its
+/// header (``column `17.240000` appears twice in the header``); it says what
+/// the file is and what to do. A stray `\r` inside a CRLF file too.
+#[test]
+fn a_series_file_with_lone_cr_line_ends_says_so() {
+    let (e, shown) = error("\u{feff}DATE,CLOSE\r1990-01-02,17.24\r1990-01-03,18.19\r");
+    assert!(matches!(e, MarketError::LoneCarriageReturn { .. }));
     assert_eq!(
-        e.to_string(),
-        format!("{file}:1:12: expected 2 fields, found 5")
+        shown,
+        "data/vix.csv:1:11: a line ends in a lone carriage return (`\\r`, old Mac line ends): save the file with LF or CRLF line ends"
     );
+    let (_, shown) = error("date,close\r\n1990-01-02,17.24\r\r\n");
+    assert!(
+        shown.starts_with("data/vix.csv:2:17: a line ends in a lone"),
+        "{shown}"
+    );
+    assert!(load_series_from_str("vix", "v.csv", "date,close\r\n1990-01-02,17.24\r\n").is_ok());
 }
 
 #[test]
