@@ -369,11 +369,23 @@ fn date_hint(text: &str) -> &'static str {
         "; this one is day first, DD.MM.YYYY: save the dates as YYYY-MM-DD"
     } else if day_first('/') {
         "; this one is day first, DD/MM/YYYY: save the dates as YYYY-MM-DD"
+    } else if two_digit_year(text) {
+        "; the year needs four digits: 01/03/2000, not 01/03/00"
     } else if text.len() > 10 && text.get(..10).and_then(super::text::parse_date).is_some() {
         "; write the date alone, without a time"
     } else {
         ""
     }
+}
+
+/// `MM/DD/YY` (or `DD/MM/YY`): numbers with a two-digit last part.
+fn two_digit_year(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('/').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.get(2).is_some_and(|y| y.len() == 2)
 }
 
 /// What to do about a header without a required column, when it can be told.

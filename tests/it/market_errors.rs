@@ -123,6 +123,10 @@ fn formats_not_read_say_how_to_fix_them() {
             "data/vix.csv:2:1: `23.11.2026` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD.MM.YYYY: save the dates as YYYY-MM-DD)",
         ),
         (
+            "Date,Close\n01/02/20,12.47\n",
+            "data/vix.csv:2:1: `01/02/20` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; the year needs four digits: 01/03/2000, not 01/03/00)",
+        ),
+        (
             "Date,Close\n2020-01-02 00:00:00-05:00,12.47\n",
             "data/vix.csv:2:1: `2020-01-02 00:00:00-05:00` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; write the date alone, without a time)",
         ),
