@@ -65,6 +65,39 @@ pub struct LineCol {
     pub column: usize,
 }
 
+impl std::fmt::Display for LineCol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text` (clamped to the
+/// text, and back to a character's start), as every position the tool
+/// reports counts them: lines end as in [`line_starts`], columns count
+/// characters (a tab one), and a byte-order mark that starts the text is
+/// not counted. For text read whole, such as a TOML file, that a parser saw
+/// with its byte-order mark; [`SourceFile::line_col`] does the same for a
+/// strategy file, whose mark was dropped on reading.
+pub fn line_col(text: &str, offset: usize) -> LineCol {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let starts = line_starts(text);
+    let line = starts.partition_point(|&s| s <= at).max(1);
+    let start = starts.get(line - 1).copied().unwrap_or(0);
+    let before = text.get(start..at).unwrap_or("");
+    let before = if start == 0 {
+        before.strip_prefix('\u{feff}').unwrap_or(before)
+    } else {
+        before
+    };
+    LineCol {
+        line,
+        column: before.chars().count() + 1,
+    }
+}
+
 /// Byte offsets at which the lines of `text` start: 0, and after each line
 /// end, which is the grammar's `NEWLINE`: `\n`, `\r\n` or a lone `\r`.
 pub fn line_starts(text: &str) -> Vec<usize> {

@@ -359,18 +359,8 @@ fn json_position(text: &str, line: usize, column: usize) -> (usize, usize) {
         .take(line.saturating_sub(1))
         .map(str::len)
         .sum();
-    let mut at = (line_start + column.saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let starts = crate::source::line_starts(text);
-    let line = starts.partition_point(|&s| s <= at).max(1);
-    let start = starts.get(line - 1).copied().unwrap_or(0);
-    let before = text.get(start..at).unwrap_or("");
-    (
-        line,
-        before.trim_start_matches('\u{feff}').chars().count() + 1,
-    )
+    let at = crate::source::line_col(text, line_start + column.saturating_sub(1));
+    (at.line, at.column)
 }
 
 fn text(v: Option<&Value>) -> String {

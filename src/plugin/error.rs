@@ -2,35 +2,9 @@
 
 use std::path::PathBuf;
 
-/// Where a manifest error sits inside its file (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LineCol {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, in characters.
-    pub col: usize,
-}
-
-impl LineCol {
-    /// The line and column of byte offset `offset` in `text` (clamped to the text).
-    pub fn of_offset(text: &str, offset: usize) -> Self {
-        let mut end = offset.min(text.len());
-        while end > 0 && !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let before = text.get(..end).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        LineCol { line, col }
-    }
-}
-
-impl std::fmt::Display for LineCol {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.line, self.col)
-    }
-}
+/// Where a manifest error sits inside its file: the project's one
+/// convention ([`crate::source::line_col`]).
+pub use crate::source::LineCol;
 
 /// `path` or `path:line:col`, for messages.
 pub(crate) fn at(path: &std::path::Path, pos: Option<LineCol>) -> String {
@@ -48,7 +22,7 @@ pub(crate) fn utf8_text(bytes: Vec<u8>) -> Result<String, LineCol> {
         let valid = e.utf8_error().valid_up_to();
         let before =
             std::str::from_utf8(bytes.get(..valid).unwrap_or_default()).unwrap_or_default();
-        LineCol::of_offset(before, before.len())
+        crate::source::line_col(before, before.len())
     })
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::error::{LineCol, PluginError};
+use super::error::PluginError;
 
 /// The only ABI version this host speaks.
 pub const ABI_VERSION: u32 = 1;
@@ -136,7 +136,7 @@ impl Manifest {
     pub fn parse(text: &str, path: &Path) -> Result<Self, PluginError> {
         let err = |span: Option<std::ops::Range<usize>>, message: String| PluginError::Manifest {
             path: path.to_path_buf(),
-            pos: span.map(|s| LineCol::of_offset(text, s.start)),
+            pos: span.map(|s| crate::source::line_col(text, s.start)),
             message,
         };
         let raw: RawManifest =

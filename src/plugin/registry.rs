@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::error::{LineCol, PluginError};
+use super::error::PluginError;
 use super::host::{LoadedPlugin, PluginHost};
 use super::manifest::Manifest;
 
@@ -154,7 +154,7 @@ impl PluginRegistry {
             let folder = root.join(p.get_ref());
             let listed = |source| PluginError::ListedFolder {
                 file: project_file.clone().unwrap_or_default(),
-                pos: Some(LineCol::of_offset(&text, p.span().start)),
+                pos: Some(crate::source::line_col(&text, p.span().start)),
                 listed: p.get_ref().clone(),
                 folder: folder.clone(),
                 source,
@@ -332,7 +332,7 @@ fn read_project_file(file: &Path) -> Result<(PluginsSection, String), PluginErro
     })?;
     let parsed: ProjectFile = toml::from_str(&text).map_err(|e| PluginError::ProjectFile {
         path: file.to_path_buf(),
-        pos: e.span().map(|s| LineCol::of_offset(&text, s.start)),
+        pos: e.span().map(|s| crate::source::line_col(&text, s.start)),
         message: e.message().trim_end().to_string(),
     })?;
     Ok((parsed.plugins.unwrap_or_default(), text))

@@ -2233,6 +2233,17 @@ paths = [\"vendor\"]\n",
             .ends_with("vixshield.toml:1:2: unknown field `plugin`, expected `plugins`"),
         "{err}"
     );
+    // The same after a byte-order mark, which is not a column (it was 1:3).
+    write(
+        &tmp.path().join("vixshield.toml"),
+        "\u{feff}[plugin]\npaths = [\"vendor\"]\n",
+    );
+    let err = PluginRegistry::discover(tmp.path(), &[]).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("vixshield.toml:1:2: unknown field `plugin`, expected `plugins`"),
+        "{err}"
+    );
     // A folder called vixshield.toml marks the project and cannot be read.
     let dir_project = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir_project.path().join("vixshield.toml")).unwrap();
@@ -2349,6 +2360,20 @@ fn manifest_errors_name_the_path_and_position() {
             .contains("`memory_mib` must be between 1 and 4096")
     );
     assert!(err(&base.replace("wasm = \"x.wasm\"\n", "")).contains("missing field `wasm`"));
+    // A byte-order mark (Windows' Notepad writes one) is not a column, and
+    // a lone `\r` ends a line, as in strategy files: the mark made this 1:9.
+    assert!(
+        err(&format!(
+            "\u{feff}{}",
+            base.replace("name = \"x\"", "name = 5")
+        ))
+        .starts_with("plugins/x/plugin.toml:1:8: invalid type: integer `5`"),
+        "{}",
+        err(&format!(
+            "\u{feff}{}",
+            base.replace("name = \"x\"", "name = 5")
+        ))
+    );
     // `[errors]`: the codes `vxs_compute` returns, each a non-zero whole
     // number once, with one line of text.
     for (table, message) in [
