@@ -115,7 +115,12 @@ pub enum MarketError {
     /// under a five-column header: `vix.csv:3:16: expected 5 fields, found 2`.
     /// The column is that of the first extra field, or one past the end of the
     /// line when fields are missing.
-    #[error("{at}: expected {expected} fields, found {found}")]
+    /// A line of one field holding a `;` adds what to do: ``events.csv:1:11:
+    /// expected 2 fields, found 1 (the fields are separated by `;`, ...)``.
+    #[error(
+        "{at}: expected {expected} fields, found {found}{}",
+        if *.semicolons { SEMICOLONS } else { "" }
+    )]
     FieldCount {
         /// Where the row goes wrong.
         at: Location,
@@ -123,6 +128,9 @@ pub enum MarketError {
         expected: usize,
         /// Fields in the row.
         found: usize,
+        /// Whether the line is one field holding a `;`: a file separated
+        /// by `;`, as a European Excel saves CSV.
+        semicolons: bool,
     },
 
     /// A price is not a number, e.g. the open of `1990-01-23,12.3x,...` on
@@ -341,6 +349,9 @@ pub enum MarketError {
     },
 }
 
+/// What to do about a file separated by `;`.
+const SEMICOLONS: &str = " (the fields are separated by `;`, as a European Excel saves CSV: save it with `,` between fields and `.` for decimals)";
+
 /// What to do about a field that is not a number, when it can be told.
 fn number_hint(text: &str) -> &'static str {
     if text.contains(',') {
@@ -399,7 +410,7 @@ fn header_hint(column: &str, header: &str) -> &'static str {
         .collect();
     let has = |name: &str| names.iter().any(|n| n == name);
     if header.contains(';') && !header.contains(',') {
-        " (the fields are separated by `;`, as a European Excel saves CSV: save it with `,` between fields and `.` for decimals)"
+        SEMICOLONS
     } else if !has("date") && !has("close") && !has("observation_date") {
         " (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
     } else {

@@ -236,6 +236,7 @@ pub(crate) fn check_width(
         at,
         expected,
         found: fields.len(),
+        semicolons: fields.len() == 1 && line.raw.contains(';'),
     })
 }
 

@@ -141,6 +141,18 @@ fn formats_not_read_say_how_to_fix_them() {
     );
 }
 
+/// A calendar file saved by a European Excel (`;` between fields) says so.
+#[test]
+fn a_calendar_file_separated_by_semicolons_says_so() {
+    let e = Calendar::new()
+        .add_events_from_str("events.csv", "\u{feff}date;event\r\n2026-07-14;CPI\r\n")
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "events.csv:1:11: expected 2 fields, found 1 (the fields are separated by `;`, as a European Excel saves CSV: save it with `,` between fields and `.` for decimals)"
+    );
+}
+
 #[test]
 fn duplicate_column() {
     let (e, shown) = error("\u{feff}date,close,Close\n2024-01-02,1,2\n");
