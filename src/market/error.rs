@@ -413,6 +413,8 @@ fn header_hint(column: &str, header: &str) -> &'static str {
         SEMICOLONS
     } else if !has("date") && !has("close") && !has("observation_date") {
         " (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
+    } else if column == "close" && (has("price") || has("last") || has("px_last")) {
+        " (if that column is the day's close, as Investing.com's `Price` or Bloomberg's `PX_LAST`, name it `close`)"
     } else {
         ""
     }

@@ -134,10 +134,14 @@ fn formats_not_read_say_how_to_fix_them() {
     for (text, want) in cases {
         assert_eq!(error(text).1, want, "{text:?}");
     }
-    // Other headers without a close get no hint.
+    // A close under another name is not guessed; the usual ones are named.
     assert_eq!(
-        error("Date,Price\n2020-01-02,12.47\n").1,
-        "data/vix.csv:1:1: missing required column `close` in header `Date,Price`"
+        error("\"Date\",\"Price\",\"Open\"\n\"01/02/2020\",\"12.47\",\"13.46\"\n").1,
+        "data/vix.csv:1:1: missing required column `close` in header `\"Date\",\"Price\",\"Open\"` (if that column is the day's close, as Investing.com's `Price` or Bloomberg's `PX_LAST`, name it `close`)"
+    );
+    assert_eq!(
+        error("Date,Open\n2020-01-02,12.47\n").1,
+        "data/vix.csv:1:1: missing required column `close` in header `Date,Open`"
     );
 }
 
