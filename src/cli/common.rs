@@ -110,7 +110,8 @@ pub fn market_values(
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct MarketArgs {
     /// A market series from CSV, `NAME=PATH` with NAME one of vix, vix3m, spx
-    /// (repeatable; default: the bundled real CBOE/S&P data).
+    /// (repeatable; default: the bundled real CBOE/S&P data, which `--market`
+    /// replaces as a whole: give every series the command reads).
     ///
     /// Read as CBOE, FRED, Yahoo Finance, Stooq and Nasdaq.com serve it: a `date` column
     /// (YYYY-MM-DD or MM/DD/YYYY) and a `close` (or the FRED id, VIXCLS,
@@ -292,6 +293,22 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
             e => fail(e.to_string()),
         })?;
         series.push(s);
+    }
+    // `--market` replaces the bundled data as a whole: a series not given
+    // is not there, and whatever reads it is unknown on every bar (a
+    // backtest without vix3m ran with `ratio(vix, vix3m)` unknown, its
+    // results changed with no word).
+    for name in crate::check::expr::SERIES {
+        if !series.iter().any(|s| s.name == *name) {
+            let bundled = market::bundled::SERIES
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, file)| format!(" (the bundled one is {})", file.shown_path()))
+                .unwrap_or_default();
+            say!(
+                "warning: no `--market {name}=FILE`: with `--market` the bundled data is not used, so `{name}` is unknown on every bar; give its file too{bundled}"
+            );
+        }
     }
     // VIX sets the calendar when given; else the first series.
     let primary = series.iter().position(|s| s.name == "vix").unwrap_or(0);

@@ -168,6 +168,8 @@ fn gaps_and_left_out_rows_are_told() {
             &format!("vix={vix}"),
             "--market",
             &format!("spx={spx_file}"),
+            "--market",
+            "vix3m=data/vix3m-daily-cboe-format.csv",
         ]);
         assert_eq!(out.status.code(), Some(0));
         crate::common::text(&out.stderr)
@@ -400,6 +402,10 @@ fn a_vix_file_dated_on_weekends_is_warned_of() {
             "2026-07-23",
             "--market",
             &format!("vix={}", vix.display()),
+            "--market",
+            "vix3m=data/vix3m-daily-cboe-format.csv",
+            "--market",
+            "spx=data/spx-daily.csv",
         ]);
         assert_eq!(out.status.code(), Some(0));
         crate::common::text(&out.stderr)
@@ -429,4 +435,43 @@ fn a_vix_file_dated_on_weekends_is_warned_of() {
         "warning: {shown}: 1755 rows dated on a Saturday or Sunday (the first 1990-01-07, a Sunday), when"
     )));
     assert_eq!(run(&bundled), "");
+}
+
+/// `--market` replaces the bundled data as a whole: a series it does not
+/// name is not there. A backtest given VIX and SPX but not VIX3M ran with
+/// `ratio(vix, vix3m)` unknown on every bar and other results, without a
+/// word; each series not given is warned of, naming the bundled file.
+#[test]
+fn a_series_not_given_with_market_is_warned_of() {
+    let out = crate::common::vixshield(&[
+        "signal",
+        "vix",
+        "--from",
+        "2026-07-23",
+        "--market",
+        "vix=data/vix-daily.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        crate::common::text(&out.stderr),
+        "warning: no `--market vix3m=FILE`: with `--market` the bundled data is not used, so `vix3m` is unknown on every bar; give its file too (the bundled one is data/vix3m-daily-cboe-format.csv)\n\
+         warning: no `--market spx=FILE`: with `--market` the bundled data is not used, so `spx` is unknown on every bar; give its file too (the bundled one is data/spx-daily.csv)\n"
+    );
+    assert_eq!(
+        crate::common::text(&out.stdout),
+        "date,value\n2026-07-23,18.7\n"
+    );
+    let all = crate::common::vixshield(&[
+        "signal",
+        "vix",
+        "--from",
+        "2026-07-23",
+        "--market",
+        "vix=data/vix-daily.csv",
+        "--market",
+        "vix3m=data/vix3m-daily-cboe-format.csv",
+        "--market",
+        "spx=data/spx-daily.csv",
+    ]);
+    assert_eq!(crate::common::text(&all.stderr), "");
 }
