@@ -350,14 +350,9 @@ fn parse_bytes(display_name: &str, bytes: &[u8], empty_ok: bool) -> Result<Journ
         Err(e) => {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             let prefix = std::str::from_utf8(valid).unwrap_or_default();
-            let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
-            let starts = crate::source::line_starts(prefix);
-            let line = starts.len();
-            let last = prefix
-                .get(starts.last().copied().unwrap_or(0)..)
-                .unwrap_or_default();
+            let at = crate::source::line_col(prefix, prefix.len());
             Err(JournalError::NotUtf8 {
-                at: Location::new(display_name, line, last.chars().count() + 1),
+                at: Location::new(display_name, at.line, at.column),
             })
         }
     }
@@ -934,14 +929,10 @@ impl<'a> Line<'a> {
     }
 }
 
-/// The non-blank lines of `text`, numbered from 1 as in the file: a line
-/// ends at `\n`, `\r\n` or a lone `\r` (a spreadsheet's old-Mac CSV).
+/// The non-blank lines of `text`, numbered from 1 as in the file
+/// ([`crate::source::numbered_lines`]).
 fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.split('\n')
-        .flat_map(|raw| raw.strip_suffix('\r').unwrap_or(raw).split('\r'))
-        .enumerate()
-        .filter_map(|(i, raw)| (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw }))
+    crate::source::numbered_lines(text).map(|(number, raw)| Line { number, raw })
 }
 
 #[cfg(test)]

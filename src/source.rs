@@ -113,6 +113,20 @@ pub fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// The non-blank lines of a comma-separated file (a journal, a market
+/// series, a calendar), each with its 1-based number as [`line_starts`]
+/// counts lines: a leading byte-order mark dropped, a line ending at `\n`,
+/// `\r\n` or a lone `\r` (a spreadsheet's old-Mac CSV), the line end not
+/// included, lines holding only whitespace skipped.
+pub fn numbered_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n')
+        .flat_map(|raw| raw.strip_suffix('\r').unwrap_or(raw).split('\r'))
+        .enumerate()
+        .filter(|(_, raw)| !raw.trim().is_empty())
+        .map(|(i, raw)| (i + 1, raw))
+}
+
 /// One source file: its display name and its text.
 ///
 /// A leading UTF-8 byte-order mark is dropped on construction (and remembered), so

@@ -112,7 +112,6 @@ impl Calendar {
     /// are filed as [`FOMC`]. Rows may repeat a date and need not be sorted.
     /// Returns how many scheduled meeting rows were read.
     pub fn add_fomc_from_str(&mut self, path: &str, text: &str) -> Result<usize, MarketError> {
-        text::no_lone_cr(path, text)?;
         let mut lines = text::lines(text);
         let Some(header) = lines.next() else {
             return Err(MarketError::Empty {
@@ -445,7 +444,6 @@ fn for_each_row<'a>(
     only: Option<&[&str]>,
     mut row: impl FnMut(Row<'_, 'a>) -> Result<(), MarketError>,
 ) -> Result<usize, MarketError> {
-    text::no_lone_cr(path, text)?;
     let mut count = 0;
     let mut first = true;
     let mut fields = Vec::with_capacity(width);
@@ -459,9 +457,9 @@ fn for_each_row<'a>(
                 .first()
                 .is_some_and(|f| f.text.eq_ignore_ascii_case("date"));
         first = false;
-        // The header too: a file whose lines end in a lone `\r` is one line,
-        // which a header check on its first field alone took for the header,
-        // skipping every row.
+        // The header too: a line taken for the header on its first field
+        // alone (`date,...`) must have the rows' width, so that a malformed
+        // file is not read as a header and no events.
         text::check_width(path, &line, &fields, width)?;
         if is_header {
             continue;

@@ -59,16 +59,6 @@ pub enum MarketError {
         at: Location,
     },
 
-    /// A line ends in a carriage return alone, as old Mac Excel saves CSV:
-    /// ``vix.csv:1:25: a line ends in a lone carriage return (`\r`, old Mac line ends): save the file with LF or CRLF line ends``.
-    #[error(
-        "{at}: a line ends in a lone carriage return (`\\r`, old Mac line ends): save the file with LF or CRLF line ends"
-    )]
-    LoneCarriageReturn {
-        /// Where the carriage return is.
-        at: Location,
-    },
-
     /// The file is empty or holds only blank lines: `vix.csv:1:1: the file is empty`.
     #[error("{at}: the file is empty")]
     Empty {
@@ -426,7 +416,6 @@ impl MarketError {
         match self {
             MarketError::Io { .. } | MarketError::EmptyRange { .. } => None,
             MarketError::NotUtf8 { at }
-            | MarketError::LoneCarriageReturn { at }
             | MarketError::Empty { at }
             | MarketError::NoRows { at }
             | MarketError::MissingColumn { at, .. }

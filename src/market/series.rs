@@ -77,10 +77,9 @@ pub fn load_series(name: &str, path: &Path) -> Result<Series, MarketError> {
 /// before it when they are at most 14 days apart. Rows must be in
 /// strictly ascending date order, or strictly descending (newest first, as
 /// Bloomberg, Nasdaq and Investing.com export), as the first two rows are;
-/// the series is ascending either way. A UTF-8 byte-order mark, `\r\n` line ends
-/// and blank lines (trailing or not) are accepted.
+/// the series is ascending either way. A UTF-8 byte-order mark, `\r\n` or
+/// lone `\r` line ends and blank lines (trailing or not) are accepted.
 pub fn load_series_from_str(name: &str, path: &str, text: &str) -> Result<Series, MarketError> {
-    text::no_lone_cr(path, text)?;
     let mut lines = text::lines(text);
     let Some(header_line) = lines.next() else {
         return Err(MarketError::Empty {

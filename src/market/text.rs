@@ -4,8 +4,8 @@
 //! into trimmed fields that remember their column. The files are plain
 //! comma-separated values (as CBOE and the bundled republications write
 //! them); a field may be in double quotes, as Excel writes them, without
-//! escaped quotes inside. A UTF-8 byte-order mark is dropped, `\r\n` and
-//! `\n` both end a line (a lone `\r` is an error: [`no_lone_cr`]), whitespace around a field is ignored, and lines
+//! escaped quotes inside. A UTF-8 byte-order mark is dropped, `\r\n`,
+//! `\n` and a lone `\r` end a line (as in journals and strategy files), whitespace around a field is ignored, and lines
 //! holding only whitespace are skipped wherever they are.
 
 use chrono::NaiveDate;
@@ -113,42 +113,17 @@ pub(crate) fn decode(path: &str, bytes: Vec<u8>) -> Result<String, MarketError> 
             .get(..valid)
             .and_then(|b| std::str::from_utf8(b).ok())
             .unwrap_or("");
-        let prefix = prefix.strip_prefix('\u{feff}').unwrap_or(prefix);
-        let line = prefix.matches('\n').count() + 1;
-        let last = prefix.rsplit('\n').next().unwrap_or("");
+        let at = crate::source::line_col(prefix, prefix.len());
         MarketError::NotUtf8 {
-            at: Location::new(path, line, last.chars().count() + 1),
+            at: Location::new(path, at.line, at.column),
         }
     })
 }
 
-/// Refuses a carriage return that does not end a line with `\n` after it:
-/// lines ending in a lone `\r` (old Mac Excel's "CSV (Macintosh)") would
-/// read as one line, its fields taken for a header's or a row's.
-pub(crate) fn no_lone_cr(path: &str, text: &str) -> Result<(), MarketError> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bytes = body.as_bytes();
-    let lone = bytes
-        .iter()
-        .enumerate()
-        .position(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-    let Some(before) = lone.and_then(|i| body.get(..i)) else {
-        return Ok(());
-    };
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    Err(MarketError::LoneCarriageReturn {
-        at: Location::new(path, line, column),
-    })
-}
-
-/// The non-blank lines of `text`, numbered from 1 as in the file.
+/// The non-blank lines of `text`, numbered from 1 as in the file
+/// ([`crate::source::numbered_lines`]).
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.split('\n').enumerate().filter_map(|(i, raw)| {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        (!raw.trim().is_empty()).then_some(Line { number: i + 1, raw })
-    })
+    crate::source::numbered_lines(text).map(|(number, raw)| Line { number, raw })
 }
 
 /// Parses `YYYY-MM-DD` (ISO) or `MM/DD/YYYY` (CBOE, US). Month and day may

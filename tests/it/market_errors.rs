@@ -529,13 +529,14 @@ fn a_calendar_file_with_a_replaces_header_moves_dates() {
     assert!(Calendar::new().load_events(&path).is_err());
 }
 
-/// A calendar file whose lines end in a lone `\r` (old Mac line ends) is one
-/// line to the reader; its first field is `date`, so it was taken for the
-/// header and every event in it skipped, exit 0. The header is held to the
-/// rows' width now: an error at the line's first extra field, exit 1, and
-/// nothing on stdout. The same events with `\r\n` are read.
+/// A calendar file whose lines end in a lone `\r` (old Mac line ends) is
+/// read as its lines, as a journal or a strategy file is: it had been one
+/// line, taken for the header (its first field is `date`), every event in
+/// it skipped with exit 0, and then an error telling the user to save the
+/// file again. The same events with `\r\n` or `\n` give the same output,
+/// and an error in such a file is at its own line.
 #[test]
-fn a_calendar_file_with_lone_cr_line_ends_is_an_error_not_an_empty_calendar() {
+fn a_calendar_file_with_lone_cr_line_ends_is_read_as_its_lines() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.csv");
     let file = path.to_str().unwrap();
@@ -553,47 +554,74 @@ fn a_calendar_file_with_lone_cr_line_ends_is_an_error_not_an_empty_calendar() {
         ])
     };
     // No CPI near 2021-06-22 in the bundled calendar: the file's is the one.
-    let out = signal("date,event\r\n2021-06-23,CPI\r\n");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        crate::common::text(&out.stdout),
-        "date,value\n2021-06-22,1\n"
-    );
-
-    let out = signal("date,event\r2021-06-23,CPI\r");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    assert_eq!(
-        crate::common::text(&out.stderr),
-        format!(
-            "error: {file}:1:11: a line ends in a lone carriage return (`\\r`, old Mac line ends): save the file with LF or CRLF line ends\n"
-        )
-    );
-    // A file of spans, whose header decides its kind, likewise.
+    for text in [
+        "date,event\r\n2021-06-23,CPI\r\n",
+        "date,event\r2021-06-23,CPI\r",
+        "\u{feff}date,event\r# a comment\r\r2021-06-23,CPI",
+    ] {
+        let out = signal(text);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text:?}: {}",
+            crate::common::text(&out.stderr)
+        );
+        assert_eq!(
+            crate::common::text(&out.stdout),
+            "date,value\n2021-06-22,1\n",
+            "{text:?}"
+        );
+    }
+    // A file of spans, whose header decides its kind, likewise; a bad date
+    // on its third line is named there.
     std::fs::write(&path, "date,event,until\r2021-06-01,CPI,2021-06-30\r").unwrap();
+    let mut calendar = Calendar::bundled().unwrap();
+    assert_eq!(calendar.load_events(&path).unwrap(), 1);
+    std::fs::write(
+        &path,
+        "date,event,until\r2021-06-01,CPI,2021-06-30\r2021-13-01,PPI,2021-12-31\r",
+    )
+    .unwrap();
     let e = Calendar::bundled().unwrap().load_events(&path).unwrap_err();
-    assert!(matches!(e, MarketError::LoneCarriageReturn { .. }));
-    assert_eq!(e.location().map(|l| (l.line, l.column)), Some((1, 17)));
+    assert_eq!(
+        e.location().map(|l| (l.line, l.column)),
+        Some((3, 1)),
+        "{e}"
+    );
 }
 
 /// A series file saved by old Mac Excel ("CSV (Macintosh)") ends its lines
 /// in a lone `\r`: it was read as one line, and the error was about its
-/// header (``column `17.240000` appears twice in the header``); it says what
-/// the file is and what to do. A stray `\r` inside a CRLF file too.
+/// header (``column `17.240000` appears twice in the header``), later that
+/// the file should be saved again. It reads as the same file with `\n` line
+/// ends, a stray `\r` inside a CRLF file too, and its errors and a byte not
+/// UTF-8 are at their own lines.
 #[test]
-fn a_series_file_with_lone_cr_line_ends_says_so() {
-    let (e, shown) = error("\u{feff}DATE,CLOSE\r1990-01-02,17.24\r1990-01-03,18.19\r");
-    assert!(matches!(e, MarketError::LoneCarriageReturn { .. }));
+fn a_series_file_with_lone_cr_line_ends_is_read_as_its_lines() {
+    let lf = load_series_from_str(
+        "vix",
+        "v.csv",
+        "DATE,CLOSE\n1990-01-02,17.24\n1990-01-03,18.19\n",
+    )
+    .unwrap();
+    for text in [
+        "\u{feff}DATE,CLOSE\r1990-01-02,17.24\r1990-01-03,18.19\r",
+        "DATE,CLOSE\r\n1990-01-02,17.24\r\r\n1990-01-03,18.19",
+    ] {
+        let s = load_series_from_str("vix", "v.csv", text).unwrap();
+        assert_eq!(s, lf, "{text:?}");
+    }
+    let (_, shown) = error("DATE,CLOSE\r1990-01-02,17.24\r1990-01-03,x\r");
+    assert!(shown.starts_with("data/vix.csv:3:12: "), "{shown}");
+    let path = tempfile::tempdir().unwrap();
+    let file = path.path().join("v.csv");
+    std::fs::write(&file, b"DATE,CLOSE\r1990-01-02,17.24\r1990-01-03,1\xff\r").unwrap();
+    let e = load_series("vix", &file).unwrap_err();
     assert_eq!(
-        shown,
-        "data/vix.csv:1:11: a line ends in a lone carriage return (`\\r`, old Mac line ends): save the file with LF or CRLF line ends"
+        e.location().map(|l| (l.line, l.column)),
+        Some((3, 13)),
+        "{e}"
     );
-    let (_, shown) = error("date,close\r\n1990-01-02,17.24\r\r\n");
-    assert!(
-        shown.starts_with("data/vix.csv:2:17: a line ends in a lone"),
-        "{shown}"
-    );
-    assert!(load_series_from_str("vix", "v.csv", "date,close\r\n1990-01-02,17.24\r\n").is_ok());
 }
 
 #[test]
