@@ -662,7 +662,8 @@ proptest! {
             }
             Err(e) => {
                 let at = e.location().unwrap();
-                let lines = text.split('\n').count();
+                // Lines as the reader counts them: `\n`, `\r\n` or a lone `\r`.
+                let lines = vixshield::source::line_starts(&text).len();
                 prop_assert!(at.line >= 1 && at.line <= lines + 1, "{}", e);
                 prop_assert!(at.column >= 1);
                 let shown = e.to_string();
