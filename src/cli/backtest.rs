@@ -170,7 +170,7 @@ pub(crate) fn load_and_run(
     let (env, plugins) = common::env(&market.plugins)?;
     let s = common::load_strategy(strategy, &env, color)?;
     let compiled = common::compile_strategy(&s, &plugins)?;
-    let Some((m, cal)) = common::load_market(market)? else {
+    let Some((m, cal)) = common::load_market(market, crate::check::expr::SERIES)? else {
         say!("error: a backtest needs market data; drop `--no-market`");
         return Err(exit::trouble());
     };

@@ -227,8 +227,28 @@ fn journal_trades(
     }
 }
 
+/// The series `graph` reads (its series nodes: signals', guards' and
+/// plugins' inputs), each once, for [`load_market`]'s `reads`.
+pub fn series_read(graph: &crate::graph::Graph) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for node in &graph.nodes {
+        if let crate::graph::Node::Series(name) = node
+            && !names.contains(&name.as_str())
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// The market and calendar the arguments name (`None` with `--no-market`).
-pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, ExitCode> {
+/// `reads` are the series the command reads (every one for a backtest,
+/// which prices SPX and its hedges on VIX and VIX3M): one of them that
+/// `--market` does not give is warned of, the others are not.
+pub fn load_market(
+    args: &MarketArgs,
+    reads: &[&str],
+) -> Result<Option<(Market, Calendar)>, ExitCode> {
     let fail = |e: String| {
         say!("error: {e}");
         exit::findings()
@@ -297,9 +317,10 @@ pub fn load_market(args: &MarketArgs) -> Result<Option<(Market, Calendar)>, Exit
     // `--market` replaces the bundled data as a whole: a series not given
     // is not there, and whatever reads it is unknown on every bar (a
     // backtest without vix3m ran with `ratio(vix, vix3m)` unknown, its
-    // results changed with no word).
+    // results changed with no word). A series the command does not read
+    // is no matter (`signal vix` over a VIX file alone).
     for name in crate::check::expr::SERIES {
-        if !series.iter().any(|s| s.name == *name) {
+        if reads.contains(name) && !series.iter().any(|s| s.name == *name) {
             let bundled = market::bundled::SERIES
                 .iter()
                 .find(|(n, _)| n == name)

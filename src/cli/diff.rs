@@ -262,7 +262,15 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
     let loaded = (|| {
         let (plugins, both) = load_both(args, color)?;
         let (trades, closed) = common::load_journal(journal)?;
-        let market = common::load_market(&args.market)?;
+        let mut reads = Vec::new();
+        for (_, compiled) in &both {
+            for name in common::series_read(&compiled.graph) {
+                if !reads.contains(&name) {
+                    reads.push(name);
+                }
+            }
+        }
+        let market = common::load_market(&args.market, &reads)?;
         let mut loaded = Vec::with_capacity(2);
         for (strategy, compiled) in both {
             let market = match &market {
@@ -396,7 +404,7 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     let config = args.assumptions.config(args.from, args.to);
     let ran = (|| {
         let (plugins, [(sa, ca), (sb, cb)]) = load_both(args, color)?;
-        let Some((m, cal)) = common::load_market(&args.market)? else {
+        let Some((m, cal)) = common::load_market(&args.market, crate::check::expr::SERIES)? else {
             say!("error: a backtest needs market data; drop `--no-market`");
             return Err(exit::trouble());
         };

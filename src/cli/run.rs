@@ -89,7 +89,7 @@ fn load_with(
     let strategy = common::load_strategy(strategy, &env, color)?;
     let (trades, closed) = read(journal)?;
     let compiled = common::compile_strategy(&strategy, &plugins)?;
-    let market = match common::load_market(market)? {
+    let market = match common::load_market(market, &common::series_read(&compiled.graph))? {
         Some((m, cal)) => Some(common::market_values(&compiled, &plugins, &m, &cal)?),
         None => None,
     };

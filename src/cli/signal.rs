@@ -111,7 +111,10 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
-    let (market, calendar) = match common::load_market(&args.market) {
+    // The series the expression reads: those `--market` must give, and
+    // whose carried bars are flagged (README, Market data).
+    let read = series_read(&graph, id);
+    let (market, calendar) = match common::load_market(&args.market, &read) {
         Ok(Some(m)) => m,
         Ok(None) => return exit::trouble(),
         Err(code) => return code,
@@ -130,9 +133,6 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::findings();
         }
     };
-    // The series the expression reads, to flag the bars where one of them
-    // holds a value carried forward from an earlier date (README, Market data).
-    let read = series_read(&graph, id);
     let carried = |bar: usize| -> Vec<&str> {
         market
             .series()

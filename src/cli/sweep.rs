@@ -162,7 +162,9 @@ fn sweep(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         return Err(exit::findings());
     };
     grid.check_against(&strategy.params).map_err(usage)?;
-    let Some((market, calendar)) = super::common::load_market(&args.market)? else {
+    let Some((market, calendar)) =
+        super::common::load_market(&args.market, crate::check::expr::SERIES)?
+    else {
         return Err(usage("a sweep backtests: drop `--no-market`"));
     };
     let config = args.assumptions.config(args.from, args.to);

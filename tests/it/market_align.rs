@@ -440,27 +440,55 @@ fn a_vix_file_dated_on_weekends_is_warned_of() {
 /// `--market` replaces the bundled data as a whole: a series it does not
 /// name is not there. A backtest given VIX and SPX but not VIX3M ran with
 /// `ratio(vix, vix3m)` unknown on every bar and other results, without a
-/// word; each series not given is warned of, naming the bundled file.
+/// word; each series not given that the command reads is warned of, naming
+/// the bundled file. One it does not read is no matter: `signal vix` over a
+/// VIX file alone warned of VIX3M and SPX.
 #[test]
 fn a_series_not_given_with_market_is_warned_of() {
-    let out = crate::common::vixshield(&[
-        "signal",
-        "vix",
-        "--from",
-        "2026-07-23",
-        "--market",
-        "vix=data/vix-daily.csv",
-    ]);
+    let vix3m = "warning: no `--market vix3m=FILE`: with `--market` the bundled data is not used, so `vix3m` is unknown on every bar; give its file too (the bundled one is data/vix3m-daily-cboe-format.csv)\n";
+    let spx = "warning: no `--market spx=FILE`: with `--market` the bundled data is not used, so `spx` is unknown on every bar; give its file too (the bundled one is data/spx-daily.csv)\n";
+    let signal = |expr: &str, from: &str| {
+        crate::common::vixshield(&[
+            "signal",
+            expr,
+            "--from",
+            from,
+            "--to",
+            from,
+            "--market",
+            "vix=data/vix-daily.csv",
+        ])
+    };
+    let out = signal("ratio(vix, vix3m) + spx * 0", "2024-01-02");
     assert_eq!(out.status.code(), Some(0));
+    assert_eq!(crate::common::text(&out.stderr), format!("{vix3m}{spx}"));
     assert_eq!(
-        crate::common::text(&out.stderr),
-        "warning: no `--market vix3m=FILE`: with `--market` the bundled data is not used, so `vix3m` is unknown on every bar; give its file too (the bundled one is data/vix3m-daily-cboe-format.csv)\n\
-         warning: no `--market spx=FILE`: with `--market` the bundled data is not used, so `spx` is unknown on every bar; give its file too (the bundled one is data/spx-daily.csv)\n"
+        crate::common::text(&out.stdout),
+        "date,value\n2024-01-02,\n"
     );
+    let out = signal("vix", "2026-07-23");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(crate::common::text(&out.stderr), "");
     assert_eq!(
         crate::common::text(&out.stdout),
         "date,value\n2026-07-23,18.7\n"
     );
+    // A backtest reads every series: it prices SPX, and its hedges on VIX
+    // and VIX3M.
+    let out = crate::common::vixshield(&[
+        "backtest",
+        "strategies/conservative.vxs",
+        "--from",
+        "2024-01-02",
+        "--to",
+        "2024-01-31",
+        "--market",
+        "vix=data/vix-daily.csv",
+        "--market",
+        "spx=data/spx-daily.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(crate::common::text(&out.stderr), vix3m);
     let all = crate::common::vixshield(&[
         "signal",
         "vix",
