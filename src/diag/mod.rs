@@ -382,7 +382,7 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
     // A primary label the shared window of its long line cut away (two
     // diagnostics far apart on one line) gets a window of its own, so the
     // header's column is its own and its caret is under it; the diagnostics
-    // after it use that window while it shows them (thousands on one line
+    // after it use that window while it shows their labels (thousands on one line
     // need one a window, not one each). Each costs a copy of the text: past
     // `OWN_WINDOWS_BYTES` of copies the rest keep the shared window.
     const OWN_WINDOWS_BYTES: usize = 1 << 28;
@@ -391,10 +391,13 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
     for d in diags {
         let start = d.span.start as usize;
         let cut = !shared.shows(start);
-        if cut && !own.as_ref().is_some_and(|o| o.shows(start)) && budget >= text.len() {
+        let spans = || std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s));
+        // The last own window serves when it shows every label's start: a
+        // related label it cut away would have its mark under the `...`.
+        let serves = |o: &shown::Shown<'_>| spans().all(|s| o.shows(s.start as usize));
+        if cut && !own.as_ref().is_some_and(serves) && budget >= text.len() {
             budget -= text.len();
-            let mine: Vec<usize> = std::iter::once(d.span)
-                .chain(d.related.iter().map(|(s, _)| *s))
+            let mine: Vec<usize> = spans()
                 .flat_map(|s| [s.start as usize, s.end as usize])
                 .collect();
             own = Some(shown::Shown::new(&name, &text, &mine, &[start]));

@@ -554,3 +554,40 @@ fn thousands_of_diagnostics_on_one_long_line_each_show_their_own_column() {
     positions(&src, &checked.diagnostics);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
+
+/// A diagnostic on a long line whose primary label the shared window cut
+/// away shows it in a window of its own, and the next ones use that window
+/// while it shows them (b792beb): but only while it shows every label of
+/// theirs. A related label 200 characters on, which a window of the
+/// diagnostic's own holds, had its mark at the borrowed window's end,
+/// under the `...`, and its text not shown.
+#[test]
+fn a_diagnostic_sharing_another_ones_window_has_its_related_labels_in_it() {
+    let mut text = "x".repeat(20_000);
+    text.replace_range(15_000..15_001, "@");
+    text.replace_range(15_005..15_006, "#");
+    text.replace_range(15_200..15_201, "%");
+    text.push('\n');
+    let src = SourceFile::new("long.vxs", text.as_str());
+    let span = vixshield::source::Span::new;
+    let diag = |at: usize, what: &str| {
+        vixshield::diag::Diagnostic::new(Code::Syntax, span(at, at + 1), what).label("here")
+    };
+    let third = diag(15_005, "third").related(span(15_200, 15_201), "related");
+    let shown = vixshield::diag::render_human(
+        &src,
+        &[diag(100, "first"), diag(15_000, "second"), third],
+        false,
+    );
+    let third = shown.find("third").map_or("", |at| &shown[at..]);
+    assert!(third.contains("--> long.vxs:1:15006"), "{shown}");
+    let (snippet, caret) = snippet_and_caret(third);
+    assert_eq!(snippet.chars().nth(caret), Some('#'), "{shown}");
+    let marks = third
+        .lines()
+        .find(|l| l.contains('^'))
+        .expect("a caret line");
+    let gutter = marks.find('|').expect("a gutter") + 2;
+    let related = marks[gutter..].find('-').expect("the related label's mark");
+    assert_eq!(snippet.chars().nth(related), Some('%'), "{shown}");
+}
