@@ -1425,6 +1425,42 @@ fn one_line(message: &str) -> String {
         .replace(",]", "]")
 }
 
+/// The most threads a module's functions compile on. Each thread holds the
+/// function it compiles, up to some 25 MB for one at the host's caps
+/// (`check_counts`), so on rayon's global pool (a thread per core) a
+/// hostile module's peak grew with the machine: a module at every cap took
+/// 168 MB on 2 threads and 292 MB on 16 (`RAYON_NUM_THREADS=16`). Four
+/// keep it near 200 MB on any machine; a plugin's few dozen functions gain
+/// little from more.
+const MAX_COMPILE_THREADS: usize = 4;
+
+/// The pool modules compile on: [`MAX_COMPILE_THREADS`] at most, fewer on
+/// a machine with fewer cores, with the 8 MiB stacks the compilers are
+/// given on a thread of their own. `None` if no thread could be started:
+/// compiles then run on rayon's global pool as before.
+fn compile_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores.min(MAX_COMPILE_THREADS))
+            .thread_name(|i| format!("vixshield-compile-{i}"))
+            .stack_size(8 << 20)
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// `Module::from_binary` on [`compile_pool`]: wasmtime compiles a module's
+/// functions in parallel on the rayon pool it is called from.
+fn from_binary(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
+    match compile_pool() {
+        Some(pool) => pool.install(|| Module::from_binary(engine, bytes)),
+        None => Module::from_binary(engine, bytes),
+    }
+}
+
 /// Compile `bytes` with `tier`'s engine.
 fn compile_module(
     tier: Tier,
@@ -1440,7 +1476,7 @@ fn compile_module(
         message: one_line(&format!("{e:#}")),
     };
     if tier == Tier::Baseline {
-        return Module::from_binary(&backend.engine, bytes).map_err(invalid);
+        return from_binary(&backend.engine, bytes).map_err(invalid);
     }
     // Cranelift's time can grow far faster than the module's size: compile
     // on a thread of its own and stop waiting at the deadline.
@@ -1450,11 +1486,11 @@ fn compile_module(
         .name("vixshield-cranelift".into())
         .stack_size(8 << 20)
         .spawn(move || {
-            let _ = done.send(Module::from_binary(&engine, &owned));
+            let _ = done.send(from_binary(&engine, &owned));
         });
     if spawned.is_err() {
         // No thread to be had: compile here, without a deadline.
-        return Module::from_binary(&backend.engine, bytes).map_err(invalid);
+        return from_binary(&backend.engine, bytes).map_err(invalid);
     }
     match result.recv_timeout(deadline) {
         Ok(module) => module.map_err(invalid),
