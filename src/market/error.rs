@@ -76,8 +76,8 @@ pub enum MarketError {
 
     /// The header lacks a required column, e.g. `DATE,OPEN,HIGH,LOW` (no `CLOSE`):
     /// ``vix.csv:1:1: missing required column `close` in header `DATE,OPEN,HIGH,LOW` ``.
-    /// A header separated by `;`, or with neither `date` nor `close` (a
-    /// title line above it), adds what to do.
+    /// A header separated by `;`, with neither `date` nor `close` (a title
+    /// line above it), or yfinance's three header lines, adds what to do.
     #[error(
         "{at}: missing required column `{column}` in header `{header}`{}",
         header_hint(column, header)
@@ -401,6 +401,10 @@ fn header_hint(column: &str, header: &str) -> &'static str {
     let has = |name: &str| names.iter().any(|n| n == name);
     if header.contains(';') && !header.contains(',') {
         SEMICOLONS
+    } else if column == "date" && has("price") && has("close") {
+        // yfinance's `download(...).to_csv()` since 0.2.51: `Price,Close,...`,
+        // `Ticker,^VIX,...` and `Date,,...` above the rows.
+        " (a yfinance header of three lines, `Price,...`, `Ticker,...` and `Date,...`: make it one line, `Date,Close,High,Low,Open,Volume`, or download with `multi_level_index=False`)"
     } else if !has("date") && !has("close") && !has("observation_date") {
         " (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
     } else if column == "close" && (has("price") || has("last") || has("px_last")) {

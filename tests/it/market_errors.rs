@@ -102,7 +102,8 @@ fn missing_required_column() {
 /// The files a trader saves from Excel or a terminal, which the loader does
 /// not read, say what to change: a `;` separator (European Excel), a title
 /// line above the header (Bloomberg), thousands separators, day-first dates
-/// (`23.11.2026`, `13/01/2000`), a time after the date (yfinance).
+/// (`23.11.2026`, `13/01/2000`), a time after the date (yfinance), and
+/// yfinance's header of three lines (`Price`, `Ticker`, `Date`).
 #[test]
 fn formats_not_read_say_how_to_fix_them() {
     let cases = [
@@ -129,6 +130,10 @@ fn formats_not_read_say_how_to_fix_them() {
         (
             "Date,Close\n2020-01-02 00:00:00-05:00,12.47\n",
             "data/vix.csv:2:1: `2020-01-02 00:00:00-05:00` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; write the date alone, without a time)",
+        ),
+        (
+            "Price,Close,High,Low,Open,Volume\nTicker,^VIX,^VIX,^VIX,^VIX,^VIX\nDate,,,,,\n2024-01-02,13.2,14.22,13.1,13.21,0\n",
+            "data/vix.csv:1:1: missing required column `date` in header `Price,Close,High,Low,Open,Volume` (a yfinance header of three lines, `Price,...`, `Ticker,...` and `Date,...`: make it one line, `Date,Close,High,Low,Open,Volume`, or download with `multi_level_index=False`)",
         ),
     ];
     for (text, want) in cases {
