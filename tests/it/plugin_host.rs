@@ -690,7 +690,7 @@ fn too_many_blocks_branches_and_calls_in_all_are_refused_before_compiling() {
         "calls",
         &module(MAX_MODULE_BRANCHES),
         &module(MAX_MODULE_BRANCHES + 1),
-        "its functions have 100001 blocks, branches and calls in all (an indirect call counting 6), more than the 100000 the host compiles",
+        "its functions have 200001 blocks, branches and calls in all (an indirect call counting 6), more than the 200000 the host compiles",
     );
 }
 
