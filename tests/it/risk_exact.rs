@@ -437,5 +437,14 @@ fn risk_shows_shares_of_capital_as_check_explain_does() {
             got.starts_with(want),
             "{file}: risk `{got}`, --explain `{want}`"
         );
+        // The deepest step's share the same way: $4,600 of $99,999 is
+        // 4.60004…%, shown 4.6% (it showed 4.60%).
+        if file.ends_with("odd.vxs") {
+            assert!(
+                risk.lines().any(|l| l.starts_with("deepest step (4)")
+                    && l.ends_with(" $4,600 (4.6% of capital)")),
+                "{risk}"
+            );
+        }
     }
 }
