@@ -188,7 +188,12 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
                 };
                 return Some((n, why));
             }
-            (Some("\u{feff}"), None) if n == 1 => {
+            // A file of only a byte-order mark, blank lines after it or not.
+            (Some(x), None)
+                if n == 1
+                    && x.starts_with('\u{feff}')
+                    && x.trim_start_matches('\u{feff}').trim().is_empty() =>
+            {
                 return Some((
                     n,
                     Some("a byte-order mark, which the canonical layout drops"),

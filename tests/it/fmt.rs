@@ -699,6 +699,13 @@ fn fmt_check_says_when_only_the_line_ends_or_a_bom_differ() {
             "\u{feff}",
             "(first difference at line 1: a byte-order mark, which the canonical layout drops)",
         ),
+        // A byte-order mark and a line end (Notepad's empty file) said
+        // only "first difference at line 1".
+        (
+            "a-bom-and-a-line-end.vxs",
+            "\u{feff}\r\n",
+            "(first difference at line 1: a byte-order mark, which the canonical layout drops)",
+        ),
     ];
     for (name, text, says) in cases {
         let path = dir.path().join(name);
