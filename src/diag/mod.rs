@@ -354,7 +354,7 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 /// Renders diagnostics the way rustc does: header, `--> path:line:col`, the
 /// source line, a caret underline, help. With `color`, ANSI colours. Control
 /// characters in the file, its name or the messages are shown harmlessly
-/// (see [`terminal_safe`]); a line longer than 240 characters is shown as a
+/// (see [`terminal_safe`]); a line wider than 240 screen columns is shown as a
 /// window around its labels, its column still the file's.
 pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> String {
     if diags.is_empty() {

@@ -9,10 +9,12 @@ use codespan_reporting::files::{self, Files, Location};
 
 use crate::source::line_starts;
 
-/// Lines longer than this many characters are shown as a window.
-const MAX_SHOWN_CHARS: usize = 240;
-/// Characters shown before the first label of a cut line.
+/// Lines wider than this many screen columns are shown as a window.
+const MAX_SHOWN_COLUMNS: usize = 240;
+/// Screen columns shown before the first label of a cut line.
 const CONTEXT_BEFORE: usize = 40;
+/// The columns a tab takes on the screen: codespan's default `tab_width`.
+const TAB_COLUMNS: usize = 4;
 /// What stands for the cut part of a line.
 const CUT: &str = "...";
 
@@ -29,22 +31,53 @@ pub(super) struct Shown<'a> {
     pieces: Vec<(usize, usize, usize)>,
 }
 
-/// The byte offset `n` characters after `from` in `text` (or its end).
-fn chars_after(text: &str, from: usize, n: usize) -> usize {
-    text.get(from..)
-        .and_then(|rest| rest.char_indices().nth(n).map(|(i, _)| from + i))
-        .unwrap_or(text.len())
+/// The screen columns `c` takes as the snippet shows it: two for a wide
+/// (CJK, emoji) character, none for a zero-width one, [`TAB_COLUMNS`] for
+/// a tab. The text is terminal-safe already: no controls but line ends.
+fn columns_of(c: char) -> usize {
+    use unicode_width::UnicodeWidthChar;
+    if c == '\t' {
+        TAB_COLUMNS
+    } else {
+        c.width().unwrap_or(0)
+    }
 }
 
-/// The byte offset `n` characters before `to` in `text` (or `floor`).
-fn chars_before(text: &str, floor: usize, to: usize, n: usize) -> usize {
-    text.get(floor..to)
-        .and_then(|before| before.char_indices().rev().nth(n.saturating_sub(1)))
-        .map_or(floor, |(i, _)| floor + i)
+/// The screen columns `text` takes.
+fn columns(text: &str) -> usize {
+    text.chars().map(columns_of).sum()
+}
+
+/// The byte offset after as many characters from `from` in `text` as fit
+/// in `n` screen columns (or its end).
+fn columns_after(text: &str, from: usize, n: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.get(from..).unwrap_or("").char_indices() {
+        used += columns_of(c);
+        if used > n {
+            return from + i;
+        }
+    }
+    text.len()
+}
+
+/// The byte offset of the first of as many characters before `to` in
+/// `text` as fit in `n` screen columns (not before `floor`).
+fn columns_before(text: &str, floor: usize, to: usize, n: usize) -> usize {
+    let mut used = 0;
+    let mut at = to;
+    for (i, c) in text.get(floor..to).unwrap_or("").char_indices().rev() {
+        used += columns_of(c);
+        if used > n {
+            break;
+        }
+        at = floor + i;
+    }
+    at
 }
 
 impl<'a> Shown<'a> {
-    /// Cuts each line of `original` longer than [`MAX_SHOWN_CHARS`] that one
+    /// Cuts each line of `original` wider than [`MAX_SHOWN_COLUMNS`] that one
     /// of `points` (byte offsets) falls on to a window around them; when
     /// they do not all fit, around the first of `anchors` (the primary
     /// labels' starts, whose columns the headers give) on that line.
@@ -85,35 +118,35 @@ impl<'a> Shown<'a> {
                 keep(&mut text, start..next);
                 continue;
             };
-            if line.chars().count() <= MAX_SHOWN_CHARS {
+            if columns(line) <= MAX_SHOWN_COLUMNS {
                 keep(&mut text, start..next);
                 continue;
             }
-            let window = MAX_SHOWN_CHARS - 2 * CUT.len();
+            let window = MAX_SHOWN_COLUMNS - 2 * CUT.len();
             // From the line's start when the points fit, else from a little
             // before the first.
-            let from_start = original.get(start..last).map_or(0, |s| s.chars().count());
+            let from_start = original.get(start..last).map_or(0, columns);
             let mut from = if from_start < window {
                 start
             } else {
-                chars_before(original, start, first, CONTEXT_BEFORE)
+                columns_before(original, start, first, CONTEXT_BEFORE)
             };
             // Slide right so the last point is inside, if the window allows.
-            let to_last = original.get(from..last).map_or(0, |s| s.chars().count());
+            let to_last = original.get(from..last).map_or(0, columns);
             if to_last >= window {
-                let span = original.get(first..last).map_or(0, |s| s.chars().count());
+                let span = original.get(first..last).map_or(0, columns);
                 let anchor = anchors
                     .get(anchors.partition_point(|&a| a < start))
                     .copied()
                     .filter(|&a| a <= body_end)
                     .unwrap_or(first);
                 from = if span < window {
-                    chars_before(original, start, last, window - 1)
+                    columns_before(original, start, last, window - 1)
                 } else {
-                    chars_before(original, first, anchor, CONTEXT_BEFORE)
+                    columns_before(original, first, anchor, CONTEXT_BEFORE)
                 };
             }
-            let to = chars_after(original, from, window).min(body_end);
+            let to = columns_after(original, from, window).min(body_end);
             if from > start {
                 text.push_str(CUT);
             }

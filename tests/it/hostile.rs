@@ -591,3 +591,46 @@ fn a_diagnostic_sharing_another_ones_window_has_its_related_labels_in_it() {
     let related = marks[gutter..].find('-').expect("the related label's mark");
     assert_eq!(snippet.chars().nth(related), Some('%'), "{shown}");
 }
+
+/// A long line is cut to a window of screen columns, not of characters: a
+/// line of CJK text (two columns a character) or of tabs (four) showed 240
+/// characters, up to 480 or 960 columns on the screen. The header keeps the
+/// file's column (in characters), and the caret is under the character.
+#[test]
+fn a_long_line_of_wide_characters_or_tabs_is_cut_to_screen_columns() {
+    use unicode_width::UnicodeWidthStr;
+    for (fill, each) in [("中", 2), ("\t", 4), ("é", 1)] {
+        // 1,400 of them, a label on the `@` 900 in.
+        let text = format!("{}@{}\nnext line\n", fill.repeat(900), fill.repeat(500));
+        let src = SourceFile::new("wide.vxs", text.as_str());
+        let at = fill.len() * 900;
+        let d = vixshield::diag::Diagnostic::new(
+            Code::Syntax,
+            vixshield::source::Span::new(at, at + 1),
+            "here",
+        );
+        let shown = vixshield::diag::render_human(&src, &[d], false);
+        assert!(shown.contains("--> wide.vxs:1:901"), "{shown}");
+        // Tabs are shown as four spaces; every line fits 240 columns and the
+        // gutter.
+        let widest = shown
+            .lines()
+            .map(|l| l.replace('\t', "    ").width())
+            .max()
+            .unwrap_or(0);
+        assert!(
+            widest <= 260,
+            "{fill:?}: a line {widest} columns wide\n{shown}"
+        );
+        // Narrower characters fill the window more: the window is not cut
+        // to a quarter of itself for tabs.
+        assert!(widest >= 200, "{fill:?}: {widest}\n{shown}");
+        let (snippet, caret) = snippet_and_caret(&shown);
+        let before: String = snippet.chars().take_while(|&c| c != '@').collect();
+        assert_eq!(
+            before.replace('\t', "    ").width(),
+            caret,
+            "{fill:?} ({each} columns): caret at {caret}\n{shown}"
+        );
+    }
+}
