@@ -125,7 +125,9 @@ pub enum MarketError {
 
     /// A price is not a number, e.g. the open of `1990-01-23,12.3x,...` on
     /// line 17: ``vix.csv:17:12: `12.3x` is not a number``.
-    /// An empty field reads ``` `` is not a number```.
+    /// An empty field, on a row whose other prices are there, reads ``` `` is
+    /// not a number (a row gives every price, or none for a day without
+    /// data, which is skipped)```; so do FRED's `.` and Yahoo's `null`.
     /// A comma in it reads ``vix.csv:2:12: `4,512.58` is not a number (write
     /// numbers without thousands separators, with `.` for decimals: 4512.58)``.
     #[error("{at}: `{text}` is not a number{}", number_hint(text))]
@@ -346,6 +348,8 @@ const SEMICOLONS: &str = " (the fields are separated by `;`, as a European Excel
 fn number_hint(text: &str) -> &'static str {
     if text.contains(',') {
         " (write numbers without thousands separators, with `.` for decimals: 4512.58)"
+    } else if ["", ".", "null"].contains(&text) {
+        " (a row gives every price, or none for a day without data, which is skipped)"
     } else {
         ""
     }

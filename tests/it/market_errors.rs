@@ -54,9 +54,13 @@ fn bad_number_names_line_and_column() {
 fn empty_field_is_not_a_number() {
     for missing in ["  ", ".", "null"] {
         let (_, shown) = error(&format!("date,open,close\n2024-01-02,13.1,{missing}\n"));
+        // What to do: a row of no prices at all is a day without data.
         assert_eq!(
             shown,
-            format!("data/vix.csv:2:17: `{}` is not a number", missing.trim())
+            format!(
+                "data/vix.csv:2:17: `{}` is not a number (a row gives every price, or none for a day without data, which is skipped)",
+                missing.trim()
+            )
         );
     }
 }
