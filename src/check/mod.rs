@@ -499,6 +499,23 @@ const HEDGE_KEYS: &[Key] = &[
 ];
 const ROLL_KEYS: &[Key] = &[repeated("coefficient"), key("clamp")];
 
+/// The sections that have a setting `name`, as a trader reads them
+/// (`layer_cap` written in `account` belongs in `sizing`).
+pub(crate) fn sections_with_key(name: &str) -> Vec<&'static str> {
+    [
+        ("`strategy`", STRATEGY_KEYS),
+        ("`account`", ACCOUNT_KEYS),
+        ("`entry`", ENTRY_KEYS),
+        ("`sizing`", SIZING_KEYS),
+        ("a `hedge`", HEDGE_KEYS),
+        ("`roll`", ROLL_KEYS),
+    ]
+    .into_iter()
+    .filter(|(_, keys)| keys.iter().any(|k| k.name == name))
+    .map(|(section, _)| section)
+    .collect()
+}
+
 /// The settings of one section, by key.
 struct Settings<'s> {
     by_key: BTreeMap<&'static str, Vec<&'s Setting>>,
@@ -774,8 +791,13 @@ impl<'e> Checker<'e> {
                 if let Some(k) = keys.iter().find(|k| did_you_mean(name, [k.name]).is_some()) {
                     typos.push(k.name);
                 }
+                let elsewhere = sections_with_key(name);
                 d = match did_you_mean(name, keys.iter().map(|k| k.name)) {
                     Some(h) => d.help(h),
+                    None if !elsewhere.is_empty() => d.help(format!(
+                        "`{name}` is a setting of {}: move it there",
+                        elsewhere.join(" or ")
+                    )),
                     None => d.help(format!(
                         "`{}` takes {}",
                         sec.kind.keyword(),

@@ -958,6 +958,24 @@ impl Builder {
             )
             .help("each statement goes on its own line"),
         };
+        // A guard written in a section (`exposure <= 10% of capital` in
+        // `sizing`), or a setting written in `guards`: name where it goes.
+        let line = trimmed.trim_start();
+        if strict == Rule::strict_setting && Grammar::parse(Rule::strict_guard, line).is_ok() {
+            d = d.help("this is a guard, not a setting: move it into the `guards { ... }` section");
+        } else if strict == Rule::strict_guard && Grammar::parse(Rule::strict_setting, line).is_ok()
+        {
+            let key = line
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next();
+            let sections = crate::check::sections_with_key(key.unwrap_or(""));
+            if !sections.is_empty() {
+                d = d.help(format!(
+                    "this is a setting of {}, not a guard: move it there",
+                    sections.join(" or ")
+                ));
+            }
+        }
         if let Some(at) = escaped_quote(trimmed) {
             // `"SPX \"Mastery\""`: whatever pest tripped on later, the
             // string ended at the backslash's quote.
