@@ -145,9 +145,28 @@ impl Checker<'_> {
             return;
         }
         let found = describe_term(t);
-        let code = match self.literal(t) {
+        let literal = self.literal(t);
+        let code = match literal {
             Some(_) => Code::UnitMismatch,
             None => Code::BadValue,
+        };
+        // The number written, with the unit the setting takes (`multiplier =
+        // 2` is `2x`, `160%` is `1.6x`, `dte = 30` is `30d`), when the
+        // literal is written here (a param's value is fixed where it is set).
+        let written = match (&literal, t) {
+            (Some((l, _)), Term::Expr(e)) if matches!(e.kind, ExprKind::Lit(_)) => {
+                with_unit(l, expected)
+            }
+            _ => None,
+        };
+        let help = match written {
+            Some(w)
+                if matches!(literal, Some((Literal::Percent(_), _)))
+                    || (example != w && !example.starts_with(&format!("{w} "))) =>
+            {
+                format!("write `{w}` (for example `{key} = {example}`)")
+            }
+            _ => format!("write for example `{key} = {example}`"),
         };
         self.diags.push(
             Diagnostic::new(
@@ -156,7 +175,7 @@ impl Checker<'_> {
                 format!("`{key}` expects {expected}, found {found}"),
             )
             .label(format!("this is {found}"))
-            .help(format!("write for example `{key} = {example}`")),
+            .help(help),
         );
     }
 
@@ -653,4 +672,18 @@ fn negate(l: Literal) -> Option<Literal> {
         Literal::Number(d) => Literal::Number(-d),
         Literal::Version(_) | Literal::Str(_) => return None,
     })
+}
+
+/// A plain number, or a percentage meant as a multiplier, written with the
+/// unit `expected` names: `2` as `2x`, `160%` as `1.6x`, `30` as `30d`.
+fn with_unit(l: &Literal, expected: &str) -> Option<String> {
+    match (l, expected) {
+        (Literal::Number(n), "a multiplier") => Some(format!("{}x", n.normalize())),
+        (Literal::Percent(p), "a multiplier") => {
+            Some(format!("{}x", (*p / Decimal::ONE_HUNDRED).normalize()))
+        }
+        (Literal::Number(n), "days") if n.fract().is_zero() => Some(format!("{}d", n.normalize())),
+        (Literal::Number(n), "index points") => Some(format!("{}pt", n.normalize())),
+        _ => None,
+    }
 }
