@@ -474,9 +474,20 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         (Some(q), _) => (q, Source::CommandLine),
         (None, Some((m, src))) if m.trades > 0 => (m.loss_rate, *src),
         (None, Some(_)) => {
-            return Err(usage(
-                "no trades to measure the loss rate from; give `--loss-rate Q`",
-            ));
+            // A backtest that traded nothing: say why, as `backtest` would.
+            let why = bt
+                .as_ref()
+                .and_then(|b| b.skips.first().map(|f| (b.skips.len(), f)))
+                .map_or(String::from("; give"), |(n, f)| {
+                    format!(
+                        ": the backtest skipped all {n} entries, the first on {} because {} \
+                         (`vixshield backtest` shows every reason); fix the strategy, or give",
+                        f.date, f.reason
+                    )
+                });
+            return Err(usage(format!(
+                "no trades to measure the loss rate from{why} `--loss-rate Q`"
+            )));
         }
         (None, None) => {
             return Err(usage(

@@ -199,6 +199,39 @@ fn usage_errors_exit_2() {
     );
 }
 
+/// `risk --backtest` over a backtest that traded nothing says why (every
+/// entry skipped, the first's reason), not only "no trades": a 50pt condor
+/// does not fit a $1,000 base.
+#[test]
+fn risk_over_a_backtest_without_trades_says_why() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("too-small.vxs");
+    let src = std::fs::read_to_string("strategies/aggressive.vxs")
+        .expect("aggressive.vxs")
+        .replace("wing_width = 25pt", "wing_width = 50pt")
+        .replace("capital = $100,000", "capital = $50,000");
+    assert!(src.contains("wing_width = 50pt"), "{src}");
+    std::fs::write(&path, src).expect("write");
+    let p = path.to_str().expect("utf-8 path");
+    let out = vixshield(&[
+        "risk",
+        p,
+        "--backtest",
+        "--from",
+        "2020-01-01",
+        "--to",
+        "2020-03-31",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no trades to measure the loss rate from: the backtest skipped all"),
+        "{err}"
+    );
+    assert!(err.contains("is below one contract's max loss"), "{err}");
+    assert!(err.contains("`--loss-rate Q`"), "{err}");
+}
+
 /// Every `--from`/`--to` says what a date looks like; chrono's own reasons
 /// ("premature end of input" for `2020`) did not, outside `signal`.
 #[test]
