@@ -1341,6 +1341,19 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         d = d.help(format!(
             "days are written with the unit `d` right after the number: `{n}d`"
         ));
+    } else if token == "="
+        && text.get(..pos).is_some_and(|before| {
+            let code = before.rsplit('\n').next().unwrap_or(before);
+            code.matches('(').count() > code.matches(')').count()
+                && code
+                    .trim_end()
+                    .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+    {
+        // `theta_decay(vix, vix3m, lookback = 10)`: a param by name.
+        d = d.help(
+            "arguments are passed by position, not by name: write the value alone (`rsi(vix, 14)`); a plugin takes its series first, then its params in the order `vixshield plugin list` shows (`theta_decay(vix, vix3m, 10)`)",
+        );
     } else if expected == ["`sigma`"] {
         d = d.help("a stress is a number of standard deviations: `under 3 sigma`");
     } else if rest.starts_with(',') {
