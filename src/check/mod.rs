@@ -1285,7 +1285,16 @@ impl<'e> Checker<'e> {
                             format!("delta `{}` lies outside (0, 1)", d.normalize()),
                         )
                         .label("an option's delta is between 0 and 1")
-                        .help("short strikes of this method sit at 0.15..0.20"),
+                        .help(if d.fract().is_zero() && d > Decimal::ONE && d < Decimal::ONE_HUNDRED {
+                            // `16`: a trader's "16 delta".
+                            format!(
+                                "a delta is a fraction: a {0}-delta strike is `{1}` (short strikes of this method sit at 0.15..0.20)",
+                                d.normalize(),
+                                (d / Decimal::ONE_HUNDRED).normalize()
+                            )
+                        } else {
+                            "short strikes of this method sit at 0.15..0.20".to_string()
+                        }),
                     );
                     return None;
                 }
@@ -1394,7 +1403,16 @@ impl<'e> Checker<'e> {
                     Some(t) if on && t.word() == Some("win") => Some(Reset::OnWin),
                     Some(t) if on && t.word() == Some("recovery") => Some(Reset::OnRecovery),
                     Some(t) => {
-                        self.mismatch(t, "reset", "`on win` or `on recovery`", "on win");
+                        // `on recovry`: the example is the one meant.
+                        let meant_recovery = t
+                            .word()
+                            .is_some_and(|w| did_you_mean(w, ["recovery"]).is_some());
+                        let example = if meant_recovery {
+                            "on recovery"
+                        } else {
+                            "on win"
+                        };
+                        self.mismatch(t, "reset", "`on win` or `on recovery`", example);
                         None
                     }
                     None => {
