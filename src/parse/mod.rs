@@ -851,14 +851,24 @@ impl Builder {
                 Rule::ident => days = Some(ast::Count::Param(ident(&q, self.offset))),
                 Rule::quantity => match self.quantity(&q)? {
                     Literal::Days(d) => days = Some(ast::Count::Lit(d)),
-                    _ => {
+                    l => {
+                        // `within 2 of FOMC`: the number with its unit.
+                        let help = match l {
+                            Literal::Number(n) if n.fract().is_zero() => {
+                                format!(
+                                    "write `{}d`: for example `within 1d of FOMC`",
+                                    n.normalize()
+                                )
+                            }
+                            _ => "write for example `within 1d of FOMC`".to_string(),
+                        };
                         self.diags.push(
                             Diagnostic::new(
                                 Code::Syntax,
                                 span_of(&q, self.offset),
                                 format!("expected days after `within`, found `{}`", q.as_str()),
                             )
-                            .help("write for example `within 1d of FOMC`"),
+                            .help(help),
                         );
                         return None;
                     }
