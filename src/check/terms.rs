@@ -675,7 +675,8 @@ fn negate(l: Literal) -> Option<Literal> {
 }
 
 /// A plain number, or a percentage meant as a multiplier, written with the
-/// unit `expected` names: `2` as `2x`, `160%` as `1.6x`, `30` as `30d`.
+/// unit `expected` names: `2` as `2x`, `160%` as `1.6x`, `30` as `30d`,
+/// `50000` as `$50,000`.
 fn with_unit(l: &Literal, expected: &str) -> Option<String> {
     match (l, expected) {
         (Literal::Number(n), "a multiplier") => Some(format!("{}x", n.normalize())),
@@ -684,6 +685,7 @@ fn with_unit(l: &Literal, expected: &str) -> Option<String> {
         }
         (Literal::Number(n), "days") if n.fract().is_zero() => Some(format!("{}d", n.normalize())),
         (Literal::Number(n), "index points") => Some(format!("{}pt", n.normalize())),
+        (Literal::Number(n), "money") if *n > Decimal::ZERO => Some(crate::money::fmt_money(*n)),
         _ => None,
     }
 }
