@@ -986,6 +986,12 @@ impl Builder {
                 ));
             }
         }
+        // `vix = 40` in a condition or as a guard: a comparison meant.
+        if d.help.is_none() && d.message.ends_with("found `=`") {
+            d = d.help(
+                "`=` gives a setting its value; to compare, write `==` (or `!=`, `<`, `<=`, `>`, `>=`)",
+            );
+        }
         if let Some(at) = escaped_quote(trimmed) {
             // `"SPX \"Mastery\""`: whatever pest tripped on later, the
             // string ended at the backslash's quote.
