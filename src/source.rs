@@ -79,22 +79,31 @@ impl std::fmt::Display for LineCol {
 /// with its byte-order mark; [`SourceFile::line_col`] does the same for a
 /// strategy file, whose mark was dropped on reading.
 pub fn line_col(text: &str, offset: usize) -> LineCol {
+    let bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut at = position(text, &line_starts(text), offset);
+    if at.line == 1 && offset >= bom && bom > 0 {
+        at.column -= 1;
+    }
+    at
+}
+
+/// The line and column of byte `offset` in `text`, whose lines start at
+/// `starts` ([`line_starts`]): clamped to the text and back to a
+/// character's start, the column in characters.
+fn position(text: &str, starts: &[usize], offset: usize) -> LineCol {
     let mut at = offset.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
     }
-    let starts = line_starts(text);
     let line = starts.partition_point(|&s| s <= at).max(1);
     let start = starts.get(line - 1).copied().unwrap_or(0);
-    let before = text.get(start..at).unwrap_or("");
-    let before = if start == 0 {
-        before.strip_prefix('\u{feff}').unwrap_or(before)
-    } else {
-        before
-    };
     LineCol {
         line,
-        column: before.chars().count() + 1,
+        column: text.get(start..at).map_or(0, |s| s.chars().count()) + 1,
     }
 }
 
@@ -213,21 +222,7 @@ impl SourceFile {
 
     /// The 1-based line and column of byte `offset` (clamped to the text).
     pub fn line_col(&self, offset: usize) -> LineCol {
-        let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count())
-            + 1;
-        LineCol {
-            line: line + 1,
-            column,
-        }
+        position(&self.text, &self.line_starts, offset)
     }
 }
 
