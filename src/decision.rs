@@ -43,6 +43,53 @@ impl Event {
     }
 }
 
+/// One cycle of the ladder over closed trades: a cycle runs from a step-1
+/// trade to the trade after which the ladder is back at step 1 (a win, a
+/// stop-out, or any trade at the step limit); the last may still be open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CycleSpan {
+    /// Its trades, as indices into the closed trades.
+    pub trades: std::ops::Range<usize>,
+    /// What closed it (`None`: still open after the last trade).
+    pub closed_by: Option<Event>,
+}
+
+/// Splits `trades` closed trades into cycles by the engine's decisions,
+/// where `decisions[i + 1]` is the decision after trade `i` (as `run` and
+/// the backtest give them): trade `i` ends a cycle when that decision's
+/// event is a win, a stop-out or an ended cycle.
+pub fn cycles(decisions: &[Decision], trades: usize) -> Vec<CycleSpan> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..trades {
+        let event = decisions.get(i + 1).map(|d| d.event);
+        let ends = matches!(
+            event,
+            Some(Event::Win | Event::StoppedOut | Event::CycleEnded)
+        );
+        if ends || i + 1 == trades {
+            out.push(CycleSpan {
+                trades: start..i + 1,
+                closed_by: event.filter(|_| ends),
+            });
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// The deepest a cycle's running P&L went (0 when it never went below):
+/// what the cycle had lost at its worst, however it ended. Saturating, for
+/// journal amounts near a decimal's limit.
+pub fn trough(pnls: impl IntoIterator<Item = Decimal>) -> Decimal {
+    pnls.into_iter()
+        .scan(Decimal::ZERO, |acc, p| {
+            *acc = acc.saturating_add(p);
+            Some(*acc)
+        })
+        .fold(Decimal::ZERO, Decimal::min)
+}
+
 /// Whether a hedge layer's trigger fired at the decision's date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -165,32 +165,21 @@ pub fn summarize(
         .collect();
     let overall = stats(capital, 0, trades, &steps, &events)?;
     let mut cycles = Vec::new();
-    let mut start = 0;
-    for i in 0..trades.len() {
-        let ends = matches!(
-            events.get(i),
-            Some(Event::Win | Event::StoppedOut | Event::CycleEnded)
-        );
-        let last = i + 1 == trades.len();
-        if ends || last {
-            let (Some(first), Some(lastt)) = (trades.get(start), trades.get(i)) else {
-                continue;
-            };
-            cycles.push(Cycle {
-                number: cycles.len() + 1,
-                start: first.date,
-                end: lastt.date,
-                open: !ends,
-                stats: stats(
-                    capital,
-                    start,
-                    &trades[start..=i],
-                    &steps[start..=i],
-                    &events[start..=i],
-                )?,
-            });
-            start = i + 1;
-        }
+    for c in crate::decision::cycles(decisions, trades.len()) {
+        let r = c.trades;
+        let Some(in_cycle) = trades.get(r.clone()) else {
+            continue;
+        };
+        let (Some(first), Some(last)) = (in_cycle.first(), in_cycle.last()) else {
+            continue;
+        };
+        cycles.push(Cycle {
+            number: cycles.len() + 1,
+            start: first.date,
+            end: last.date,
+            open: c.closed_by.is_none(),
+            stats: stats(capital, r.start, in_cycle, &steps[r.clone()], &events[r])?,
+        });
     }
     let hundred = Decimal::ONE_HUNDRED;
     let mut break_evens = Vec::new();

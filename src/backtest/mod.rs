@@ -1140,32 +1140,21 @@ fn enter(
 
 /// The cycles of a backtest, from the engine's decisions.
 pub fn cycles(bt: &Backtest) -> Vec<report::CycleRow> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, t) in bt.trades.iter().enumerate() {
-        let s = *start.get_or_insert(i);
-        let event = bt.decisions.get(i + 1).map_or(Event::Start, |d| d.event);
-        let last = i + 1 == bt.trades.len();
-        if matches!(event, Event::Win | Event::StoppedOut | Event::CycleEnded) || last {
-            let slice = &bt.trades[s..=i];
-            out.push(report::CycleRow {
-                start: slice.first().map_or(t.entry, |x| x.entry),
-                end: t.exit,
+    crate::decision::cycles(&bt.decisions, bt.trades.len())
+        .into_iter()
+        .filter_map(|c| {
+            let slice = bt.trades.get(c.trades)?;
+            let (first, last) = (slice.first()?, slice.last()?);
+            Some(report::CycleRow {
+                start: first.entry,
+                end: last.exit,
                 trades: slice.len(),
                 max_step: slice.iter().map(|x| x.step).max().unwrap_or(1),
-                trough: slice
-                    .iter()
-                    .scan(Decimal::ZERO, |acc, x| {
-                        *acc += x.pnl;
-                        Some(*acc)
-                    })
-                    .fold(Decimal::ZERO, Decimal::min),
+                trough: crate::decision::trough(slice.iter().map(|x| x.pnl)),
                 pnl: slice.iter().map(|x| x.pnl).sum(),
                 hedge_pnl: slice.iter().map(|x| x.hedge_pnl).sum(),
-                stopped_out: event == Event::StoppedOut,
-            });
-            start = None;
-        }
-    }
-    out
+                stopped_out: c.closed_by == Some(Event::StoppedOut),
+            })
+        })
+        .collect()
 }
