@@ -64,7 +64,9 @@ pub fn sma(xs: &[f64], period: usize) -> Result<Vec<Option<f64>>, SignalError> {
 /// Exponential moving average (TA-Lib `EMA`): `k = 2 / (n + 1)`, seeded with
 /// the simple mean of the first `n` values (first output at bar `n - 1`), then
 /// `ema = (x - ema) * k + ema` computed as one fused multiply-add, as the
-/// TA-Lib 0.6+ C library does (so results are bit-identical to it).
+/// TA-Lib 0.6+ C library does (so results are bit-identical to it). Period 1
+/// (which TA-Lib's EMA rejects, and its MACD allows for the signal line) gives
+/// each input itself, exactly, as TA-Lib's MACD signal line of period 1 does.
 #[derive(Clone, Debug)]
 pub struct Ema {
     period: usize,
@@ -102,7 +104,14 @@ impl Ema {
     pub(crate) fn peek(&self, x: f64) -> Peek {
         match self.value {
             Some(ema) => {
-                let next = (x - ema).mul_add(self.k, ema);
+                // Period 1 (k = 1) is the input itself: the fused step
+                // would round `x - ema` first, off by up to an ulp of `ema`
+                // (TA-Lib's MACD signal line of period 1 is its line exactly).
+                let next = if self.period == 1 {
+                    x
+                } else {
+                    (x - ema).mul_add(self.k, ema)
+                };
                 if next.is_finite() {
                     Peek::Value(next)
                 } else {

@@ -346,10 +346,24 @@ fn overflow_skips_the_bar() {
     assert_eq!(sma.update(f64::MAX), None);
     assert_eq!(sma.update(f64::MAX), None, "MAX + MAX overflows: skipped");
     assert_eq!(sma.update(0.0), Some(f64::MAX / 2.0));
+    let mut ema = Ema::new(2).unwrap();
+    assert_eq!(ema.update(f64::MAX), None);
+    assert_eq!(
+        ema.update(f64::MAX),
+        None,
+        "MAX + MAX overflows the seed: skipped"
+    );
+    assert_eq!(ema.update(0.0), Some(f64::MAX / 2.0));
+    assert_eq!(
+        ema.update(-f64::MAX),
+        None,
+        "-MAX - MAX/2 overflows: skipped"
+    );
+    assert_eq!(ema.update(f64::MAX / 2.0), Some(f64::MAX / 2.0));
+    // Period 1 is each input itself: nothing to overflow.
     let mut ema = Ema::new(1).unwrap();
     assert_eq!(ema.update(f64::MAX), Some(f64::MAX));
-    assert_eq!(ema.update(-f64::MAX), None, "-MAX - MAX overflows: skipped");
-    assert_eq!(ema.update(f64::MAX / 2.0), Some(f64::MAX / 2.0));
+    assert_eq!(ema.update(-f64::MAX), Some(-f64::MAX));
 }
 
 /// `realized_vol` is its definition (the two-pass sample standard deviation

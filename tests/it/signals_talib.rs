@@ -261,3 +261,49 @@ fn first_values_are_where_ta_lib_puts_them() {
     assert_eq!(first(signals::realized_vol(&close, 20).unwrap()), Some(20));
     assert_eq!(first(signals::ratio(&close, &close)), Some(0));
 }
+
+/// Period 1 makes k = 1: TA-Lib's MACD signal line of period 1 is the MACD
+/// line itself and its histogram 0.0 on every bar, even where the line
+/// jumps by seven orders of magnitude (a fused `(x - ema) * 1 + ema` would
+/// round `x - ema` first and leave a histogram of an ulp of the previous
+/// line: -7.45e-9 on bar 7). `ema(s, 1)`, which TA-Lib rejects, is `s`.
+/// Expected values: `talib.MACD(xs, 2, 3, 1)` with TA-Lib 0.6 (C library
+/// 0.8.1, Python binding 0.8.2), printed with repr().
+#[test]
+fn period_one_is_the_series_itself() {
+    let xs = [
+        0.0,
+        73.00134225987507,
+        390625000.0,
+        157.87914173322895,
+        0.0,
+        1000.0,
+        867.0932924291451,
+        390625000.0,
+    ];
+    let talib_line = [
+        None,
+        None,
+        Some(65104178.83355704),
+        Some(26.313190303742886),
+        Some(-10850700.857791215),
+        Some(-9042088.433691062),
+        Some(-5726645.702895279),
+        Some(61838832.13765368),
+    ];
+    let talib_hist: Vec<Option<f64>> = talib_line.iter().map(|v| v.map(|_| 0.0)).collect();
+    for (builtin, expected) in [
+        (Builtin::Macd, talib_line.to_vec()),
+        (Builtin::MacdSignal, talib_line.to_vec()),
+        (Builtin::MacdHist, talib_hist),
+    ] {
+        let got = builtin.compute(&[&xs], &[2, 3, 1]).unwrap();
+        let bits = |v: &[Option<f64>]| -> Vec<Option<u64>> {
+            v.iter().map(|x| x.map(f64::to_bits)).collect()
+        };
+        assert_eq!(bits(&got), bits(&expected), "{builtin:?}(xs, 2, 3, 1)");
+    }
+    let exact: Vec<Option<f64>> = xs.iter().copied().map(Some).collect();
+    assert_eq!(signals::ema(&xs, 1).unwrap(), exact);
+    assert_eq!(Builtin::Ema.compute(&[&xs], &[1]).unwrap(), exact);
+}
