@@ -382,12 +382,14 @@ fn list(args: &ListArgs) -> ExitCode {
     let mut json_list = Vec::new();
     let mut text = String::new();
     for m in registry.manifests() {
+        // This plugin's problems (each also a line on stderr, and exit 1).
+        let mut own: Vec<String> = Vec::new();
         if let Some(what) = taken_name(&m.name) {
             // "plugin `rsi` (...) has the name of a built-in signal".
             let what = what
                 .replacen("is the name of", "has the name of", 1)
                 .replacen("is a keyword", "is named with a keyword", 1);
-            problems.push(format!(
+            own.push(format!(
                 "plugin `{}` ({}) {what}; strategies cannot call it: rename it",
                 m.name,
                 shown(&m.path)
@@ -397,7 +399,7 @@ fn list(args: &ListArgs) -> ExitCode {
         let (size, hash) = match &bytes {
             Ok(b) => (Some(b.len()), Some(hex(&Sha256::digest(b)))),
             Err(e) => {
-                problems.push(format!("plugin `{}`: {e}", m.name));
+                own.push(format!("plugin `{}`: {e}", m.name));
                 (None, None)
             }
         };
@@ -406,6 +408,9 @@ fn list(args: &ListArgs) -> ExitCode {
                 let mut v = manifest_json(m);
                 v["bytes"] = json!(size);
                 v["sha256"] = json!(hash);
+                // Why the listed plugin fails the run (`null`: it does not),
+                // as `plugin inspect` and `plugin test` say it.
+                v["error"] = json!((!own.is_empty()).then(|| own.join("; ")));
                 json_list.push(v);
             }
             Format::Human => {
@@ -434,6 +439,7 @@ fn list(args: &ListArgs) -> ExitCode {
                 ));
             }
         }
+        problems.extend(own);
     }
     let printed = super::output::print(|w| {
         match args.format {
@@ -1013,6 +1019,14 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     let first = c.values.iter().position(|v| v.is_finite()).map(at);
     let last = c.values.iter().rposition(|v| v.is_finite()).map(at);
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    // What `plugin inspect` calls invalid fails here too (exit 1): it runs,
+    // but no strategy can call it. The JSON says why, as `inspect`'s does.
+    let invalid = taken_name(&m.name).map(|what| {
+        format!(
+            "`{}` {what}; strategies cannot call this plugin: rename it",
+            m.name
+        )
+    });
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => {
@@ -1036,6 +1050,7 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
                     "cache_note": plugin.disk_cache_note(),
                     "compute_ms": ms(compute_time),
                     "tier": tier_word(c.tier),
+                    "error": invalid,
                 });
                 writeln!(
                     w,
@@ -1091,13 +1106,8 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     if let Err(code) = printed {
         return code;
     }
-    // What `plugin inspect` calls invalid fails here too: it runs, but no
-    // strategy can call it.
-    if let Some(what) = taken_name(&m.name) {
-        say!(
-            "error: `{}` {what}; strategies cannot call this plugin: rename it",
-            m.name
-        );
+    if let Some(why) = invalid {
+        say!("error: {why}");
         return exit::findings();
     }
     exit::ok()

@@ -29,6 +29,7 @@ mod hostile;
 mod input_files;
 mod irr;
 mod journal;
+mod json_contract;
 mod market_align;
 mod market_errors;
 mod market_load;
