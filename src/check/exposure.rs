@@ -47,8 +47,12 @@ pub struct Rung {
     /// `cumulative` as a fraction of the capital.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub cumulative_fraction: Decimal,
-    /// Max loss as a fraction of the credit.
-    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    /// Max loss as a fraction of the credit (JSON `max_loss_pct`, as in
+    /// `run`'s decisions, where `max_loss` is an amount of money).
+    #[serde(
+        rename = "max_loss_pct",
+        serialize_with = "crate::money::serde_plain::serialize"
+    )]
     pub max_loss: Decimal,
     /// The size's arithmetic in words.
     pub derivation: String,

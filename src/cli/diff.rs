@@ -72,14 +72,18 @@ pub struct Changed {
     /// Over a journal: whether a guard blocks the new decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_blocked: Option<bool>,
-    /// Over a journal: the old decision's max loss, a fraction of the credit.
+    /// Over a journal: the old decision's max loss, a fraction of the credit
+    /// (JSON `old_max_loss_pct`, as `run` names it: its `max_loss` is money).
     #[serde(
+        rename = "old_max_loss_pct",
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::money::serde_plain::option::serialize"
     )]
     pub old_max_loss: Option<Decimal>,
-    /// Over a journal: the new decision's max loss, a fraction of the credit.
+    /// Over a journal: the new decision's max loss, a fraction of the credit
+    /// (JSON `new_max_loss_pct`, as `run` names it: its `max_loss` is money).
     #[serde(
+        rename = "new_max_loss_pct",
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::money::serde_plain::option::serialize"
     )]

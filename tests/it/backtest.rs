@@ -592,7 +592,7 @@ fn journal_diff_from_runs(
                 "old_step": x["step"], "new_step": y["step"],
                 "old_size": x["size"], "new_size": y["size"],
                 "old_blocked": x["blocked"], "new_blocked": y["blocked"],
-                "old_max_loss": x["max_loss_pct"], "new_max_loss": y["max_loss_pct"],
+                "old_max_loss_pct": x["max_loss_pct"], "new_max_loss_pct": y["max_loss_pct"],
                 "old_hedges": hedges(x), "new_hedges": hedges(y),
                 "old_hedge_buys": buys(x), "new_hedge_buys": buys(y),
                 "old_hedge_layers_buying": buying(x), "new_hedge_layers_buying": buying(y),

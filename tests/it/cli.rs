@@ -322,7 +322,7 @@ fn explain_prints_the_ladder_on_stdout() {
     // Exact decimals as `run` gives them: no trailing zeros of the
     // arithmetic's scale ("0.90", "1000.00", "1800.0" before).
     let first = &v["exposure"][0]["exposure"]["rungs"][0];
-    assert_eq!(first["max_loss"], "0.9");
+    assert_eq!(first["max_loss_pct"], "0.9");
     assert_eq!(first["raw"], "1000");
     assert_eq!(v["exposure"][0]["exposure"]["rungs"][1]["raw"], "1800");
 }

@@ -71,3 +71,54 @@ fn plugin_json_says_why_it_fails() {
     assert!(error("lowest").is_some_and(|e| e.contains("built-in signal")));
     assert!(error("vix3m").is_some_and(|e| e.contains("market series")));
 }
+
+/// `max_loss` is money wherever a decision or a trade has it (`run`,
+/// `next`, the backtest's trades); the max loss as a fraction of the credit
+/// is `max_loss_pct` (`run`, `next`). `check --explain`'s rungs and a
+/// journal `diff` called the fraction `max_loss` (`old_max_loss`), so the
+/// same key held `"0.9"` in one command and `"900"` in the next.
+#[test]
+fn max_loss_is_money_and_its_fraction_is_max_loss_pct() {
+    let out = vixshield(&[
+        "check",
+        "--explain",
+        "--format",
+        "json",
+        "strategies/spx-mastery.vxs",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    let rung = &v["exposure"][0]["exposure"]["rungs"][0];
+    assert_eq!(rung["max_loss_pct"], "0.9", "{rung}");
+    assert!(rung.get("max_loss").is_none(), "{rung}");
+
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v[0]["max_loss_pct"], "0.9", "{}", v[0]);
+    assert_eq!(v[0]["max_loss"], "900", "{}", v[0]);
+
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        "strategies/aggressive.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    let first = &v["changed"][0];
+    assert_eq!(first["old_max_loss_pct"], "0.9", "{first}");
+    assert_eq!(first["new_max_loss_pct"], "0.9", "{first}");
+    assert!(first.get("old_max_loss").is_none(), "{first}");
+    assert!(first.get("new_max_loss").is_none(), "{first}");
+}
