@@ -983,3 +983,202 @@ fn run_table_legend_names_only_what_the_table_shows() {
         "{capped}"
     );
 }
+
+/// README "Sizing semantics": what `run --format json` writes, key by key,
+/// and the amounts it leaves exact (an independent model of the engine,
+/// built from the README alone, agreed with it on every field once these
+/// were written down): a layer's budget and the max loss in dollars are
+/// exact products (7.25% of $1,370 is $99.325, 72.5% of a $1,800.37 credit
+/// is $1,305.26825), a carried roll goes to the next decision with an
+/// active layer though its trade made no hedge profit, a held size is not
+/// given back what a cap cut, and a trade at the step limit ends the cycle
+/// as `stopped_out` or `cycle_ended`.
+#[test]
+fn run_json_is_as_the_readme_describes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = dir.path().join("s.vxs");
+    std::fs::write(
+        &strategy,
+        "strategy \"Doc\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $100,000\n    percent_of = equity\n}\n\
+         entry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.15..0.20\n    wing_width = 25pt\n}\n\
+         sizing {\n    base = 1.37%\n    steps = 3\n    multiplier = 1.55x\n    reset = on recovery\n    round = nearest $0.01\n    layer_cap = 2% of equity\n    max_loss = 90% of credit at step 1\n    max_loss = 72.5% of credit from step 2\n}\n\
+         hedge back {\n    instrument = vix_calls\n    dte = 30d\n    allocation = 7.25% of size\n    active = at step 2\n}\n\
+         roll {\n    coefficient = 0.5\n}\n",
+    )
+    .expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,credit,hedge_pnl\n\
+         2024-01-05,100,1000,200.01\n\
+         2024-01-12,-11000,1000,\n\
+         2024-01-19,5000,1800.37,\n\
+         2024-01-26,-100,1000,\n\
+         2024-02-02,50,1000,\n",
+    )
+    .expect("write");
+    let out = vixshield(&[
+        "run",
+        strategy.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let keys = |o: &serde_json::Value| {
+        let mut k: Vec<String> = o
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    let want = |k: &[&str]| {
+        let mut k: Vec<String> = k.iter().map(|s| s.to_string()).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&v[0]),
+        want(&[
+            "trade",
+            "date",
+            "pnl",
+            "event",
+            "step",
+            "size",
+            "capped",
+            "held",
+            "max_loss_pct",
+            "credit",
+            "max_loss",
+            "equity",
+            "cycle_pnl",
+            "cycle_result",
+            "hedges",
+            "roll",
+            "market_date",
+            "guards",
+            "blocked",
+            "derivation"
+        ])
+    );
+    assert_eq!(
+        keys(&v[0]["hedges"][0]),
+        want(&[
+            "layer",
+            "active",
+            "trigger",
+            "allocation",
+            "budget",
+            "roll",
+            "capped_from",
+            "trigger_values"
+        ])
+    );
+    assert_eq!(
+        keys(&v[0]["roll"]),
+        want(&[
+            "profit",
+            "coefficient",
+            "applied",
+            "unknown",
+            "clamped",
+            "amount",
+            "to"
+        ])
+    );
+    let events: Vec<&str> = v
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["event"].as_str())
+        .collect();
+    assert_eq!(
+        events,
+        ["start", "win", "loss", "held", "loss", "stopped_out"]
+    );
+    // Trade 0: 1.37% of $100,000 = $1,370, its hedge layer inactive.
+    assert_eq!(v[0]["size"], "1370");
+    assert_eq!(v[0]["hedges"][0]["budget"], "0");
+    // Trade 1: a win with a hedge profit at step 1, where no layer is active:
+    // $200.01 × 0.5 = $100.005, down to the cent $100, carried.
+    assert_eq!(v[1]["size"], "1374.11");
+    assert_eq!(v[1]["roll"]["amount"], "100");
+    assert_eq!(v[1]["roll"]["to"], serde_json::Value::Null);
+    // Trade 2: a loss, step 2, $1,374.11 × 1.55 = $2,129.8705 → $2,129.87,
+    // capped at 2% of $89,300.01 = $1,786.0002 → $1,786; the carried $100
+    // goes to the active layer though this trade made no hedge profit; the
+    // budget and the max loss are exact.
+    assert_eq!(v[2]["size"], "1786");
+    assert_eq!(v[2]["capped"], true);
+    assert_eq!(v[2]["roll"]["profit"], "0");
+    assert_eq!(v[2]["roll"]["amount"], "100");
+    assert_eq!(v[2]["roll"]["to"], "back");
+    assert_eq!(v[2]["hedges"][0]["budget"], "229.485");
+    assert_eq!(v[2]["max_loss"], "1305.26825");
+    // Trade 3: a win that leaves the cycle negative: held at $1,786, not
+    // given back what the cap cut though the cap rose to $1,886, and not
+    // flagged capped.
+    assert_eq!(v[3]["size"], "1786");
+    assert_eq!(v[3]["capped"], false);
+    assert_eq!(v[3]["held"], true);
+    // Trade 4: a loss to step 3, $1,786 × 1.55 = $2,768.30, capped at
+    // 2% of $94,200.01 → $1,884.
+    assert_eq!(v[4]["step"], 3);
+    assert_eq!(v[4]["size"], "1884");
+    // Trade 5: a win at the step limit ends the cycle, below $0.
+    assert_eq!(v[5]["step"], 1);
+    assert_eq!(v[5]["cycle_result"], "-6050");
+    assert_eq!(v[5]["cycle_pnl"], "0");
+}
+
+/// README "Guards": a guarded value is recorded to 6 places, half away from
+/// zero: a $100 hedge on $99,900 of equity with |b − a| = 6.520005% moves
+/// the wacc by exactly -0.6520005bps, recorded `-0.652001` (half to even
+/// would give `-0.652`).
+#[test]
+fn a_guard_value_is_recorded_half_away_from_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = dir.path().join("s.vxs");
+    std::fs::write(
+        &strategy,
+        "strategy \"Tie\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $100,000\n    risk_free_rate = 12.520005%\n    beta = 1\n    equity_risk_premium = 5%\n    margin_rate = 6%\n    tax_rate = 0%\n}\n\
+         entry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.16\n    wing_width = 25pt\n}\n\
+         sizing {\n    base = $1,000\n    steps = 1\n    round = nearest $100\n    max_loss = 90% of credit\n}\n\
+         hedge h {\n    instrument = vix_calls\n    dte = 30d\n    allocation = 10% of size\n}\n\
+         guards {\n    wacc_impact < 18bps\n}\n",
+    )
+    .expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-05,-100\n").expect("write");
+    let out = vixshield(&[
+        "run",
+        strategy.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[1]["equity"], "99900");
+    assert_eq!(v[1]["guards"][0]["amount"], "100");
+    assert_eq!(v[1]["guards"][0]["value"], "-0.652001");
+}
