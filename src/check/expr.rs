@@ -591,6 +591,7 @@ impl Checker<'_> {
                 return None;
             }
             let mut ok = true;
+            let mut periods: Vec<(&str, u32, &Expr)> = Vec::new();
             for (a, kind) in args.iter().zip(kinds) {
                 ok &= match kind.kind {
                     ParamKind::Series => match self.expr_ty(a) {
@@ -613,8 +614,17 @@ impl Checker<'_> {
                         }
                         None => false,
                     },
-                    ParamKind::Period { min } => self.period(a, name, kind.name, min).is_some(),
+                    ParamKind::Period { min } => match self.period(a, name, kind.name, min) {
+                        Some(v) => {
+                            periods.push((kind.name, v, a));
+                            true
+                        }
+                        None => false,
+                    },
                 };
+            }
+            if ok {
+                ok = self.fast_below_slow(name, &periods);
             }
             return if ok { Some(Ty::Num) } else { None };
         }
@@ -819,6 +829,46 @@ impl Checker<'_> {
                 );
                 None
             }
+        }
+    }
+
+    /// A MACD's `fast` period must be below its `slow` one. TA-Lib swaps a
+    /// reversed pair silently, and equal ones give a line of 0 on every bar
+    /// (so `macd(...) crosses above macd_signal(...)` never fires): both are
+    /// typos far more often than intent, so the checker says so (E0406 for
+    /// a reversed pair, E0108 for an equal one).
+    fn fast_below_slow(&mut self, name: &str, periods: &[(&str, u32, &Expr)]) -> bool {
+        let find = |p: &str| periods.iter().find(|(n, ..)| *n == p);
+        let (Some(&(_, fast, fa)), Some(&(_, slow, sa))) = (find("fast"), find("slow")) else {
+            return true;
+        };
+        let span = fa.span().to(sa.span());
+        if fast > slow {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::ReversedRange,
+                    span,
+                    format!("`fast` of `{name}` ({fast}) is above its `slow` ({slow})"),
+                )
+                .label("the fast period comes first and is the shorter")
+                .help(format!(
+                    "swap them: `fast` = {slow}, `slow` = {fast} (TA-Lib would swap them silently)"
+                )),
+            );
+            false
+        } else if fast == slow {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BadValue,
+                    span,
+                    format!("`fast` and `slow` of `{name}` are both {fast}: its MACD line is 0 on every bar"),
+                )
+                .label("equal periods")
+                .help("the fast period must be below the slow one, as in `macd(vix, 12, 26, 9)`"),
+            );
+            false
+        } else {
+            true
         }
     }
 
