@@ -1223,3 +1223,29 @@ fn risk_over_a_ruined_journal_says_so() {
     ]);
     assert!(bare.get("journal").is_none(), "{bare}");
 }
+
+/// README "summary": `hedge_cost` counts every trade's hedge losses, while
+/// the ratio counts only those of the trades with a credit (so it is not
+/// `hedge_cost` ÷ `credit` here), and an equity that never fell below the
+/// capital has the capital as its `lowest_equity` and no date (an
+/// independent model built from the README read `null` for both).
+#[test]
+fn summary_hedge_cost_and_lowest_equity_are_as_the_readme_says() {
+    let journal = "date,credit,pnl,hedge_pnl\n\
+                   2024-01-19,1000,500,-100\n\
+                   2024-02-23,,200,-50\n";
+    let out = run_summary(journal, &["--no-market", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let o = &v["overall"];
+    assert_eq!(o["hedge_cost"], "150");
+    assert_eq!(o["credit"], "1000");
+    assert_eq!(o["hedge_cost_to_credit"], "0.1");
+    assert_eq!(v["lowest_equity"], "100000");
+    assert_eq!(v["lowest_equity_on"], serde_json::Value::Null);
+}
