@@ -27,9 +27,31 @@ pub struct Args {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    let env = match super::common::env(&args.plugins) {
+    let env = match super::common::try_env(&args.plugins) {
         Ok((env, _)) => env,
-        Err(code) => return code,
+        Err(e) => {
+            say!("error: {e}");
+            // JSON is the whole answer, a failing one too: the plugin setup
+            // that stopped the run is its one entry, as an unreadable file is.
+            if args.format == Format::Json {
+                let entry = setup_error(&e);
+                let value = if args.explain {
+                    serde_json::json!({ "diagnostics": [entry], "exposure": [] })
+                } else {
+                    serde_json::json!([entry])
+                };
+                if let Err(code) = super::output::print(|w| {
+                    writeln!(
+                        w,
+                        "{}",
+                        serde_json::to_string_pretty(&value).unwrap_or_default()
+                    )
+                }) {
+                    return code;
+                }
+            }
+            return super::common::env_exit(&e);
+        }
     };
     let mut trouble = false;
     let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, 0usize);
@@ -153,5 +175,41 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         exit::findings()
     } else {
         exit::ok()
+    }
+}
+
+/// A plugin setup that failed (an unreadable `--plugins` folder, a broken
+/// `vixshield.toml`) as a JSON entry: at the file and position it names,
+/// `code` `io` when a file or folder cannot be read (exit 2), `project`
+/// otherwise (exit 1).
+fn setup_error(e: &crate::plugin::PluginError) -> diag::JsonDiagnostic {
+    use crate::plugin::PluginError;
+    // The message without the position the entry gives, where it has one.
+    let (file, pos, message) = match e {
+        PluginError::Io { path, .. } => (path.display().to_string(), None, e.to_string()),
+        PluginError::ProjectFile { path, pos, message }
+        | PluginError::Manifest { path, pos, message } => {
+            (path.display().to_string(), *pos, message.clone())
+        }
+        PluginError::ListedFolder { file, pos, .. } => {
+            (file.display().to_string(), *pos, e.to_string())
+        }
+        _ => (String::new(), None, e.to_string()),
+    };
+    let (line, column) = pos.map_or((0, 0), |p| (p.line, p.column));
+    diag::JsonDiagnostic {
+        file,
+        line,
+        column,
+        end_line: line,
+        end_column: column,
+        severity: Severity::Error,
+        code: if super::common::env_unreadable(e) {
+            "io"
+        } else {
+            "project"
+        },
+        message,
+        help: None,
     }
 }

@@ -53,19 +53,33 @@ pub struct PluginArgs {
 /// current directory plus `--plugins`. Reads manifests only; a broken plugin
 /// is reported only by a file that calls it.
 pub fn env(args: &PluginArgs) -> Result<(Env, PluginSetup), ExitCode> {
-    match PluginRegistry::from_current_dir(&args.plugins) {
-        Ok(registry) => {
-            let setup = setup(registry, args.no_plugin_cache);
-            Ok((setup.env(), setup))
-        }
-        Err(e) => {
-            say!("error: {e}");
-            Err(match e {
-                PluginError::Io { .. } | PluginError::ListedFolder { .. } => exit::trouble(),
-                _ => exit::findings(),
-            })
-        }
+    try_env(args).map_err(|e| {
+        say!("error: {e}");
+        env_exit(&e)
+    })
+}
+
+/// [`env`], giving the error rather than saying it (`check --format json`
+/// puts it in its data).
+pub fn try_env(args: &PluginArgs) -> Result<(Env, PluginSetup), PluginError> {
+    let registry = PluginRegistry::from_current_dir(&args.plugins)?;
+    let setup = setup(registry, args.no_plugin_cache);
+    Ok((setup.env(), setup))
+}
+
+/// The exit status of a plugin setup that failed: 2 for a file or folder
+/// that cannot be read, 1 for one that says something wrong.
+pub fn env_exit(e: &PluginError) -> ExitCode {
+    if env_unreadable(e) {
+        exit::trouble()
+    } else {
+        exit::findings()
     }
+}
+
+/// Whether the plugin setup failed on a file or folder that cannot be read.
+pub fn env_unreadable(e: &PluginError) -> bool {
+    matches!(e, PluginError::Io { .. } | PluginError::ListedFolder { .. })
 }
 
 /// The plugin setup of `registry` for a command: the project's NaN setting,

@@ -2,7 +2,7 @@
 //! one JSON document whatever the exit status, and a document that comes
 //! with exit 1 says why in the data, not only on stderr.
 
-use crate::common::{text, vixshield};
+use crate::common::{root, text, vixshield, vixshield_in};
 
 /// Stdout as JSON, strictly: `NaN` and `Infinity` are no JSON.
 fn json(stdout: &[u8]) -> serde_json::Value {
@@ -121,4 +121,57 @@ fn max_loss_is_money_and_its_fraction_is_max_loss_pct() {
     assert_eq!(first["new_max_loss_pct"], "0.9", "{first}");
     assert!(first.get("old_max_loss").is_none(), "{first}");
     assert!(first.get("new_max_loss").is_none(), "{first}");
+}
+
+/// `check --format json` answers with its list on every exit: a file it
+/// cannot read is an `io` entry (exit 2). A plugin setup it could not make
+/// (a `--plugins` folder that is not there, a broken `vixshield.toml`)
+/// stopped it before any file with nothing on stdout, exit 1 or 2, and
+/// a script reading the list read nothing. It is now the list's one entry:
+/// `io` (exit 2) or `project` (exit 1), at the file and position it names.
+#[test]
+fn check_json_reports_a_plugin_setup_it_cannot_make() {
+    let s = root().join("strategies/spx-mastery.vxs");
+    let s = s.to_str().unwrap_or_else(|| panic!("a UTF-8 path"));
+    let out = vixshield(&[
+        "check",
+        "--format",
+        "json",
+        "--plugins",
+        "no/such/folder",
+        s,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["code"], "io", "{v}");
+    assert_eq!(v[0]["severity"], "error", "{v}");
+    assert_eq!(v[0]["file"], "no/such/folder", "{v}");
+    assert_eq!(v[0]["line"], 0, "{v}");
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("vixshield.toml"), "[plugins]\npaths = [\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = vixshield_in(dir.path(), &["check", "--format", "json", s]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["code"], "project", "{v}");
+    let file = v[0]["file"].as_str().unwrap_or_default();
+    assert!(file.ends_with("vixshield.toml"), "{v}");
+    assert_eq!(v[0]["line"], 2, "{v}");
+    assert!(v[0]["column"].as_u64().is_some_and(|c| c > 0), "{v}");
+    assert!(
+        !v[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("vixshield.toml"),
+        "{v}"
+    );
+    // With `--explain`, the same entry in the document's `diagnostics`.
+    let out = vixshield_in(dir.path(), &["check", "--format", "json", "--explain", s]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v["diagnostics"][0]["code"], "project", "{v}");
+    assert_eq!(v["exposure"], serde_json::json!([]), "{v}");
 }
