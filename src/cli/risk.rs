@@ -115,6 +115,43 @@ struct Ladder {
     /// Its complement, for the table's `1 − c`.
     #[serde(skip)]
     p_not_reach_last_step: f64,
+    /// The measured trades' worst cycle, beside the plan (`null` when no
+    /// trades were measured through the strategy's engine: no backtest, and
+    /// no journal).
+    observed_worst_cycle: Option<WorstCycle>,
+}
+
+/// The cycle of the measured trades whose condors' running P&L went
+/// deepest, as the backtest report ranks its worst cycles.
+#[derive(Serialize)]
+struct WorstCycle {
+    /// Its first trade's entry (a backtest) or close (a journal).
+    start: chrono::NaiveDate,
+    /// Its last trade's exit or close.
+    end: chrono::NaiveDate,
+    trades: usize,
+    max_step: u32,
+    /// The deepest its condors' P&L went, as a loss (`0`: no cycle went
+    /// below zero); hedges apart, as the plan counts.
+    #[serde(serialize_with = "crate::money::serde_plain::serialize")]
+    loss: Decimal,
+    loss_fraction: f64,
+    #[serde(skip)]
+    loss_share: String,
+    /// Whether it lost more than the plan's `worst_cycle_loss`: a loss went
+    /// past its stop (a gap between two daily marks, or a fill beyond it).
+    beyond_plan: bool,
+}
+
+/// A cycle measured, before it is set beside the plan: start, end, trades,
+/// deepest step, trough.
+type MeasuredCycle = (chrono::NaiveDate, chrono::NaiveDate, usize, u32, Decimal);
+
+/// The cycle whose trough is deepest, the earliest of equals.
+fn deepest(cycles: impl IntoIterator<Item = MeasuredCycle>) -> Option<MeasuredCycle> {
+    cycles
+        .into_iter()
+        .min_by(|a, b| a.4.cmp(&b.4).then(a.0.cmp(&b.0)))
 }
 
 #[derive(Serialize)]
@@ -413,6 +450,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     // The measured trades' losses, in order.
     let mut losses: Vec<bool> = Vec::new();
     let mut bt = None;
+    // The measured trades' deepest cycle, when the engine gave their steps.
+    let mut worst_measured: Option<MeasuredCycle> = None;
     // The measured period and its trades (as `Pace::new` counts them).
     let mut span: Option<Span> = None;
     let strategy = match (&args.strategy, needs_backtest) {
@@ -423,6 +462,11 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 Source::Backtest,
             ));
             losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
+            worst_measured = deepest(
+                crate::backtest::cycles(&b)
+                    .into_iter()
+                    .map(|c| (c.start, c.end, c.trades, c.max_step, c.trough)),
+            );
             if let (Some(first), Some(last)) = (b.days.first(), b.days.last()) {
                 span = Some((first.date, last.date, b.trades.len(), false));
             }
@@ -439,9 +483,9 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     if let Some(path) = &args.journal {
         let (trades, closed) = super::common::load_journal(path)?;
         // Sizes from the strategy's engine when there is one: returns on risk.
-        let sizes: Vec<Option<Decimal>> = match (&strategy, &compiled) {
+        let decisions = match (&strategy, &compiled) {
             (Some(s), Some(c)) => match crate::eval::run(s, c, None, &closed) {
-                Ok(d) => d.iter().map(|d| Some(d.size)).collect(),
+                Ok(d) => d,
                 Err(e) => {
                     say!("error: {}", super::run::journal_error(path, &trades, &e));
                     return Err(exit::findings());
@@ -449,6 +493,26 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
             },
             _ => Vec::new(),
         };
+        let sizes: Vec<Option<Decimal>> = decisions.iter().map(|d| Some(d.size)).collect();
+        if !decisions.is_empty() {
+            worst_measured = deepest(
+                crate::decision::cycles(&decisions, closed.len())
+                    .into_iter()
+                    .filter_map(|c| {
+                        let r = c.trades;
+                        let in_cycle = closed.get(r.clone())?;
+                        Some((
+                            in_cycle.first()?.date,
+                            in_cycle.last()?.date,
+                            in_cycle.len(),
+                            decisions
+                                .get(r)
+                                .and_then(|d| d.iter().map(|d| d.step).max())?,
+                            crate::decision::trough(in_cycle.iter().map(|t| t.pnl)),
+                        ))
+                    }),
+            );
+        }
         measured = Some((
             TradeStats::from_trades(
                 closed
@@ -534,7 +598,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                     .and_then(|x| x.to_f64())
                     .unwrap_or(0.0)
             };
-            let deepest = e.rungs.last().map_or(Decimal::ZERO, |r| r.size.size);
+            let deepest_size = e.rungs.last().map_or(Decimal::ZERO, |r| r.size.size);
             // The last step is reached after `steps − 1` losses in a row
             // (a win resets to step 1), and played on the trade after.
             let steps = u64::from(s.sizing.steps);
@@ -548,10 +612,25 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 steps: s.sizing.steps,
                 worst_cycle_loss: e.cycle_risk,
                 worst_cycle_loss_fraction: frac(e.cycle_risk),
-                deepest_step_size: deepest,
-                deepest_step_fraction: frac(deepest),
+                deepest_step_size: deepest_size,
+                deepest_step_fraction: frac(deepest_size),
                 worst_cycle_loss_share: share_of_capital(e.cycle_risk, capital),
-                deepest_step_share: share_of_capital(deepest, capital),
+                deepest_step_share: share_of_capital(deepest_size, capital),
+                observed_worst_cycle: worst_measured.map(
+                    |(start, end, trades, max_step, trough)| {
+                        let loss = -trough;
+                        WorstCycle {
+                            start,
+                            end,
+                            trades,
+                            max_step,
+                            loss,
+                            loss_fraction: frac(loss),
+                            loss_share: share_of_capital(loss, capital),
+                            beyond_plan: loss > e.cycle_risk,
+                        }
+                    },
+                ),
             })
         }
         None => None,
@@ -962,6 +1041,36 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             l.worst_cycle_loss_share,
             l.steps
         )?;
+        if let Some(c) = &l.observed_worst_cycle {
+            let label = if o.backtest.is_some() {
+                "worst cycle in the backtest"
+            } else {
+                "worst cycle in the journal"
+            };
+            if c.loss <= Decimal::ZERO {
+                writeln!(w, "{label:<28}none went below $0")?;
+            } else {
+                writeln!(
+                    w,
+                    "{label:<28}{} ({} of capital), {} .. {}, {} trade{}, deepest step {}{}",
+                    fmt_money(c.loss),
+                    c.loss_share,
+                    c.start,
+                    c.end,
+                    c.trades,
+                    if c.trades == 1 { "" } else { "s" },
+                    c.max_step,
+                    if c.beyond_plan {
+                        format!(
+                            "; {} over the planned worst: a loss went past its stop",
+                            fmt_money(c.loss - l.worst_cycle_loss)
+                        )
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+        }
         writeln!(
             w,
             "{:<28}{} ({} of capital)",

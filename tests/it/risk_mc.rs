@@ -1126,3 +1126,136 @@ fn risk_gives_the_backtests_lowest_equity_and_its_day_as_the_report_does() {
         assert_eq!(risk["backtest"][key], report[key], "{key}: {risk}");
     }
 }
+
+/// `risk --backtest` sets the backtest's worst cycle beside the ladder's
+/// planned worst: it gave the plan alone ($10,300 for spx-mastery) while
+/// the backtest's 2017–18 cycle lost $15,720.25, through stops passed on a
+/// gap. The cycle is the report's deepest, whatever the range.
+#[test]
+fn risk_sets_the_backtests_worst_cycle_beside_the_plan() {
+    for range in [&[][..], &["--from", "2019-01-01", "--to", "2019-12-31"][..]] {
+        let mut args = vec![
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--backtest",
+            "--format",
+            "json",
+        ];
+        args.extend(range);
+        let risk = json_ok(&args);
+        let mut args = vec!["backtest", "strategies/spx-mastery.vxs", "--format", "json"];
+        args.extend(range);
+        let report = json_ok(&args);
+        let got = &risk["ladder"]["observed_worst_cycle"];
+        let want = &report["worst_cycles"][0];
+        for key in ["start", "end", "trades"] {
+            assert_eq!(got[key], want[key], "{key}: {got} against {want}");
+        }
+        assert_eq!(got["max_step"], want["max_step"], "{got}");
+        let money = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|s| s.parse::<rust_decimal::Decimal>().ok())
+                .unwrap_or_else(|| panic!("money: {v}"))
+        };
+        let loss = money(&got["loss"]);
+        assert_eq!(loss, -money(&want["trough"]), "{got}");
+        let plan = money(&risk["ladder"]["worst_cycle_loss"]);
+        assert_eq!(got["beyond_plan"], loss > plan, "{got}");
+        let mut args = vec!["risk", "strategies/spx-mastery.vxs", "--backtest"];
+        args.extend(range);
+        let table = vixshield(&args, None);
+        let table = String::from_utf8_lossy(&table.stdout);
+        let line = table
+            .lines()
+            .find(|l| l.starts_with("worst cycle in the backtest "))
+            .unwrap_or_else(|| panic!("{table}"));
+        assert_eq!(
+            line.contains("over the planned worst"),
+            loss > plan,
+            "{line}"
+        );
+        if range.is_empty() {
+            // The README's example: the whole history passes the plan.
+            assert!(loss > plan, "{got}");
+            assert!(
+                line.contains(&format!(
+                    "{} .. {}",
+                    want["start"].as_str().unwrap_or("?"),
+                    want["end"].as_str().unwrap_or("?")
+                )),
+                "{line}"
+            );
+        } else {
+            assert!(loss > rust_decimal::Decimal::ZERO && loss <= plan, "{got}");
+        }
+    }
+}
+
+/// `risk --journal` with a strategy finds the journal's cycles through the
+/// engine and gives the deepest: a stop-out at step 4 that lost $11,400
+/// against the plan's $10,300 is past the plan by $1,100; a journal of
+/// wins has no cycle below $0; without a strategy there are no cycles.
+#[test]
+fn risk_sets_the_journals_worst_cycle_beside_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let past = dir.path().join("past.csv");
+    // A win, four losses (the engine's steps 1–4, a stop-out), a win, a
+    // loss won back.
+    std::fs::write(
+        &past,
+        "date,pnl\n2024-01-05,300\n2024-02-02,-1000\n2024-03-01,-1700\n\
+         2024-04-05,-2900\n2024-05-03,-5800\n2024-06-07,400\n2024-07-05,-200\n\
+         2024-08-02,350\n",
+    )
+    .unwrap();
+    let wins = dir.path().join("wins.csv");
+    std::fs::write(&wins, "date,pnl\n2024-01-05,300\n2024-02-02,400\n").unwrap();
+    let json = |journal: &std::path::Path, strategy: bool| {
+        let j = journal.display().to_string();
+        let mut args = vec!["risk", "--journal", &j, "--format", "json"];
+        if strategy {
+            args.insert(1, "strategies/spx-mastery.vxs");
+        } else {
+            args.extend(["--run", "4"]);
+        }
+        json_ok(&args)
+    };
+    let got = &json(&past, true)["ladder"]["observed_worst_cycle"];
+    assert_eq!(got["start"], "2024-02-02", "{got}");
+    assert_eq!(got["end"], "2024-05-03", "{got}");
+    assert_eq!(got["trades"], 4, "{got}");
+    assert_eq!(got["max_step"], 4, "{got}");
+    assert_eq!(got["loss"], "11400", "{got}");
+    assert_eq!(got["beyond_plan"], true, "{got}");
+    let p = past.display().to_string();
+    let table = vixshield(
+        &["risk", "strategies/spx-mastery.vxs", "--journal", &p],
+        None,
+    );
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.lines().any(|l| l
+            == "worst cycle in the journal  $11,400 (11.4% of capital), 2024-02-02 .. 2024-05-03, \
+                4 trades, deepest step 4; $1,100 over the planned worst: a loss went past its stop"),
+        "{table}"
+    );
+
+    let got = &json(&wins, true)["ladder"]["observed_worst_cycle"];
+    assert_eq!(got["loss"], "0", "{got}");
+    assert_eq!(got["beyond_plan"], false, "{got}");
+    let w = wins.display().to_string();
+    let table = vixshield(
+        &["risk", "strategies/spx-mastery.vxs", "--journal", &w],
+        None,
+    );
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table
+            .lines()
+            .any(|l| l == "worst cycle in the journal  none went below $0"),
+        "{table}"
+    );
+
+    // No strategy, no engine, no ladder.
+    assert!(json(&past, false)["ladder"].is_null());
+}
