@@ -175,3 +175,71 @@ fn check_json_reports_a_plugin_setup_it_cannot_make() {
     assert_eq!(v["diagnostics"][0]["code"], "project", "{v}");
     assert_eq!(v["exposure"], serde_json::json!([]), "{v}");
 }
+
+/// A guard's JSON keys follow its outcome, as README's Guards section says
+/// (`unknown` has no `value`): a program reading `value` must look at
+/// `outcome` first. Pins each outcome's keys.
+#[test]
+fn a_guards_keys_follow_its_outcome() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = std::fs::read_to_string(root().join("strategies/spx-mastery.vxs"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let capped = dir.path().join("capped.vxs");
+    std::fs::write(
+        &capped,
+        src.replace("wacc_impact < 18bps", "wacc_impact < 0.5bps"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let capped = capped.to_str().unwrap_or_else(|| panic!("a UTF-8 path"));
+    let runs = [
+        (capped, "tests/fixtures/journals/progression.csv"),
+        (
+            "strategies/conservative.vxs",
+            "tests/fixtures/journals/spikes.csv",
+        ),
+    ];
+    let mut seen = std::collections::BTreeMap::new();
+    for (strategy, journal) in runs {
+        let out = vixshield(&["run", strategy, "--journal", journal, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v = json(&out.stdout);
+        for g in v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|d| d["guards"].as_array().cloned().unwrap_or_default())
+        {
+            let outcome = g["outcome"].as_str().unwrap_or_default().to_string();
+            let mut keys: Vec<String> = g
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            keys.sort();
+            let was = seen.insert(outcome.clone(), keys.clone());
+            assert!(was.is_none_or(|w| w == keys), "{outcome}: {g}");
+            for input in g["inputs"].as_array().into_iter().flatten() {
+                let k: Vec<&String> = input
+                    .as_object()
+                    .map(|o| o.keys().collect())
+                    .unwrap_or_default();
+                assert_eq!(k, ["name", "value"], "{input}");
+            }
+        }
+    }
+    let keys = |ks: &[&str]| {
+        let mut v: Vec<String> = ["guard", "kind", "outcome", "inputs"]
+            .iter()
+            .chain(ks)
+            .map(|s| s.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(seen["pass"], keys(&["amount", "value", "limit"]));
+    assert_eq!(
+        seen["capped"],
+        keys(&["from", "to", "value", "limit", "reason"])
+    );
+    assert_eq!(seen["blocked"], keys(&["value", "limit", "reason"]));
+    assert_eq!(seen["unknown"], keys(&["reason"]));
+}
