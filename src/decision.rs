@@ -154,11 +154,10 @@ pub struct HedgeDecision {
 
 impl HedgeDecision {
     /// Whether the layer buys with this decision, as the backtest decides:
-    /// active, its trigger fired (or it has none), a budget left, and the
-    /// entry not blocked (a blocked decision enters no condor, so it buys no
-    /// hedge either).
-    pub fn buys(&self, blocked: bool) -> bool {
-        !blocked
+    /// a condor entered ([`Decision::enters`]: no condor, no hedge), the
+    /// layer active, its trigger fired (or it has none), a budget left.
+    pub fn buys(&self, enters: bool) -> bool {
+        enters
             && self.active
             && matches!(self.trigger, Trigger::Fired | Trigger::Always)
             && self.budget > Decimal::ZERO
@@ -412,6 +411,13 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Whether the decision enters a condor: no guard blocks it and its size
+    /// is above $0 (a size of $0 is no condor; the backtest skips it, hedges
+    /// included, as below one contract).
+    pub fn enters(&self) -> bool {
+        !self.blocked && self.size > Decimal::ZERO
+    }
+
     /// A decision with nothing in it, to be filled by [`crate::eval::Engine::decide_into`]
     /// (the engine starts its own record from one).
     pub fn empty() -> Decision {

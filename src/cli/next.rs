@@ -105,11 +105,13 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     Some(m) => writeln!(w, " = {}", fmt_money(m))?,
                     None => writeln!(w, " (give --credit for the amount)")?,
                 }
-                // Whether the layer buys now, as the backtest would: active,
+                // Whether the layer buys now, as the backtest would: a condor
+                // entered (not blocked, a size above $0), the layer active,
                 // its trigger fired (or none), a budget left after the guards.
                 for h in d.hedges.iter().filter(|h| h.active) {
                     let verdict = match h.trigger {
                         _ if d.blocked => "no buy (a guard blocks the entry)",
+                        _ if d.size <= Decimal::ZERO => "no buy (no condor: the size is $0)",
                         _ if h.budget <= Decimal::ZERO => "no buy (nothing to spend)",
                         Trigger::Always => "buy (no trigger)",
                         Trigger::Fired => "buy (trigger fired)",

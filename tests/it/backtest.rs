@@ -529,7 +529,8 @@ fn run_decisions(strategy: &str, journal: &str) -> Vec<serde_json::Value> {
 /// each side: the decisions whose step, size, blocked flag, max loss, hedge
 /// budgets (all layers, summed) or hedge buys (the budgets of the active
 /// layers whose trigger fired or that have none, none when the decision is
-/// blocked) or buying layers (each with its budget) differ.
+/// blocked or its size is $0: no condor) or buying layers (each with its
+/// budget) differ.
 fn journal_diff_from_runs(
     a: &[serde_json::Value],
     b: &[serde_json::Value],
@@ -549,6 +550,12 @@ fn journal_diff_from_runs(
             .filter(|h| {
                 !buying
                     || (d["blocked"] == false
+                        && d["size"]
+                            .as_str()
+                            .expect("a size")
+                            .parse::<rust_decimal::Decimal>()
+                            .expect("a decimal")
+                            > rust_decimal::Decimal::ZERO
                         && h["active"] == true
                         && (h["trigger"] == "fired" || h["trigger"] == "always")
                         && budget(h) > rust_decimal::Decimal::ZERO)

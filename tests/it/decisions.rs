@@ -1182,3 +1182,66 @@ fn a_guard_value_is_recorded_half_away_from_zero() {
     assert_eq!(v[1]["guards"][0]["amount"], "100");
     assert_eq!(v[1]["guards"][0]["value"], "-0.652001");
 }
+
+/// A size of $0 is no condor, so no hedge: the backtest skips such an entry
+/// whole (below one contract), hedges included. `next` said `buy (no
+/// trigger)` for a layer whose budget was only a roll, on the line above
+/// `NO TRADE: the size is $0, no condor`, and `diff` counted that budget
+/// among the hedge buys (the validation model's finding).
+#[test]
+fn a_size_of_zero_buys_no_hedge_in_next_or_diff() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = |coefficient: &str| {
+        format!(
+            "strategy \"Z\" {{\n    version = 1.0.0\n    language = 1\n}}\n\
+             account {{\n    capital = $10,000\n    percent_of = equity\n}}\n\
+             entry {{\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.16\n    wing_width = 25pt\n}}\n\
+             sizing {{\n    base = 10%\n    steps = 1\n    round = down $100\n    max_loss = 90% of credit\n}}\n\
+             hedge h {{\n    instrument = vix_calls\n    dte = 30d\n    allocation = 10% of size\n}}\n\
+             roll {{\n    coefficient = {coefficient}\n}}\n"
+        )
+    };
+    let (old, new) = (dir.path().join("old.vxs"), dir.path().join("new.vxs"));
+    std::fs::write(&old, strategy("0.5")).expect("write");
+    std::fs::write(&new, strategy("0.6")).expect("write");
+    let journal = dir.path().join("j.csv");
+    // Ruined: equity -$9,000, so 10% of equity is $0; the hedge profit
+    // rolls $500 (old) or $600 (new) into the layer.
+    std::fs::write(&journal, "date,pnl,hedge_pnl\n2024-01-05,-20000,1000\n").expect("write");
+    let (old, new, journal) = (
+        old.display().to_string(),
+        new.display().to_string(),
+        journal.display().to_string(),
+    );
+    let out = vixshield(&["next", &old, "--journal", &journal, "--no-market"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("step 1 of 1, size $0\n"), "{text}");
+    assert!(
+        text.contains("\nhedge h: budget $500, no buy (no condor: the size is $0)\n"),
+        "{text}"
+    );
+    let out = vixshield(&[
+        "diff",
+        &old,
+        &new,
+        "--journal",
+        &journal,
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let changed = &v["changed"][0];
+    assert_eq!(changed["trade"], 1, "{v}");
+    assert_eq!(changed["old_hedges"], "500", "{v}");
+    assert_eq!(changed["new_hedges"], "600", "{v}");
+    assert_eq!(changed["old_hedge_buys"], "0", "{v}");
+    assert_eq!(changed["new_hedge_buys"], "0", "{v}");
+    assert_eq!(
+        changed["old_hedge_layers_buying"],
+        serde_json::json!([]),
+        "{v}"
+    );
+}
