@@ -243,3 +243,107 @@ fn a_guards_keys_follow_its_outcome() {
     assert_eq!(seen["blocked"], keys(&["value", "limit", "reason"]));
     assert_eq!(seen["unknown"], keys(&["reason"]));
 }
+
+/// The keys of a JSON object, sorted.
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    k.sort();
+    k
+}
+
+/// `words` sorted, to compare with [`keys`].
+fn sorted(words: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// The backtest's `worst_cycles` and `unknown_guards` and `run --summary`'s
+/// document hold the keys README names for them (they were not named).
+#[test]
+fn backtest_and_summary_json_keys_are_as_documented() {
+    let out = vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2000-03-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(
+        keys(&v["worst_cycles"][0]),
+        sorted(&[
+            "start",
+            "end",
+            "trades",
+            "max_step",
+            "trough",
+            "pnl",
+            "hedge_pnl",
+            "stopped_out"
+        ]),
+        "{v}"
+    );
+    assert_eq!(
+        keys(&v["unknown_guards"][0]),
+        sorted(&["guard", "entries"]),
+        "{v}"
+    );
+
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/hedged.csv",
+        "--summary",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    let overall = [
+        "trades",
+        "wins",
+        "losses",
+        "max_step_reached",
+        "cycles_stopped_out",
+        "net_pnl",
+        "hedge_pnl",
+        "hedge_cost",
+        "credit",
+        "hedge_cost_to_credit",
+        "irr",
+    ];
+    assert_eq!(
+        keys(&v),
+        sorted(&[
+            "overall",
+            "final_equity",
+            "lowest_equity",
+            "lowest_equity_on",
+            "ruined_on",
+            "cycles",
+            "break_evens"
+        ])
+    );
+    assert_eq!(keys(&v["overall"]), sorted(&overall), "{v}");
+    let cycle: Vec<&str> = overall
+        .iter()
+        .copied()
+        .chain(["number", "start", "end", "open"])
+        .collect();
+    assert_eq!(keys(&v["cycles"][0]), sorted(&cycle), "{v}");
+    assert_eq!(
+        keys(&v["break_evens"][0]),
+        sorted(&["trade", "date", "lower", "upper"]),
+        "{v}"
+    );
+    assert!(v["break_evens"][0]["lower"].is_string(), "{v}");
+}
