@@ -143,11 +143,24 @@ impl MarketValues {
         let n = dates.len();
         let needed = needed_nodes(graph, roots);
         let mut columns: Vec<Option<Column>> = Vec::with_capacity(graph.nodes.len());
+        // Which bars bring a new observation to each node (see `Fresh`).
+        let mut fresh: Vec<Fresh> = Vec::with_capacity(graph.nodes.len());
         for (i, node) in graph.nodes.iter().enumerate() {
             if needed.get(i) != Some(&true) {
                 columns.push(None);
+                fresh.push(Fresh::Always);
                 continue;
             }
+            let fresh_of = |id: &NodeId| fresh.get(id.index()).unwrap_or(&Fresh::Always);
+            fresh.push(match node {
+                Node::Series(name) => market.get(name).map_or(Fresh::Always, Fresh::of_series),
+                Node::Const(_) => Fresh::Never,
+                Node::Builtin { args, .. } => Fresh::any(args.iter().map(fresh_of)),
+                Node::Neg(a) | Node::Not(a) => fresh_of(a).clone(),
+                Node::Binary(_, a, b) => Fresh::any([fresh_of(a), fresh_of(b)]),
+                Node::Signal { value, .. } => fresh_of(value).clone(),
+                _ => Fresh::Always,
+            });
             let col = |id: &NodeId| columns.get(id.index()).and_then(Option::as_ref);
             let c = match node {
                 Node::Series(name) => Some(Column::Num(match market.get(name) {
@@ -167,9 +180,11 @@ impl MarketValues {
                     let inputs: Vec<Vec<f64>> =
                         args.iter().map(|a| to_f64s(num_col(col(a)))).collect();
                     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
-                    let out = func
-                        .compute(&refs, periods)
-                        .map_err(|e| EvalError::Signal(e.to_string()))?;
+                    let out = match fresh.get(i) {
+                        Some(Fresh::Bars(bars)) => func.compute_fresh(&refs, periods, bars),
+                        _ => func.compute(&refs, periods),
+                    }
+                    .map_err(|e| EvalError::Signal(e.to_string()))?;
                     Some(Column::Num(out))
                 }
                 Node::Plugin { name, args, params } => {
@@ -1854,6 +1869,54 @@ fn verdict(
 }
 
 /// Which nodes `roots` depend on, themselves included (by index).
+/// Which bars bring a new observation to a market node. A market series
+/// carried forward on a bar (no row that day: SPX on a holiday VIX printed
+/// on) brings none, so a built-in reading only carried values on a bar does
+/// not take it as a new bar (it repeats its last value): indicators count
+/// a series' own rows, as TA-Lib over that series would.
+#[derive(Clone, Debug)]
+enum Fresh {
+    /// Every bar (a series never carried, a plugin's output, a window).
+    Always,
+    /// No bar: a constant, which reads no series (a built-in over constants
+    /// alone still takes every bar).
+    Never,
+    /// The bars where this is true.
+    Bars(Vec<bool>),
+}
+
+impl Fresh {
+    /// A series' bars: all but those carried forward from the bar before
+    /// (the first bar, or one after a missing value, counts as new).
+    fn of_series(s: &crate::market::AlignedSeries) -> Fresh {
+        if s.carried_count() == 0 {
+            return Fresh::Always;
+        }
+        let close = s.close();
+        Fresh::Bars(
+            (0..close.len())
+                .map(|i| !s.is_carried(i) || i == 0 || close.get(i - 1).is_none_or(|v| v.is_nan()))
+                .collect(),
+        )
+    }
+
+    /// New where any of `parts` is new.
+    fn any<'a>(parts: impl IntoIterator<Item = &'a Fresh>) -> Fresh {
+        let mut out = Fresh::Never;
+        for part in parts {
+            out = match (out, part) {
+                (Fresh::Always, _) | (_, Fresh::Always) => return Fresh::Always,
+                (out, Fresh::Never) => out,
+                (Fresh::Never, Fresh::Bars(b)) => Fresh::Bars(b.clone()),
+                (Fresh::Bars(a), Fresh::Bars(b)) => {
+                    Fresh::Bars(a.iter().zip(b).map(|(x, y)| *x || *y).collect())
+                }
+            };
+        }
+        out
+    }
+}
+
 fn needed_nodes(graph: &Graph, roots: &[NodeId]) -> Vec<bool> {
     let mut needed = vec![false; graph.nodes.len()];
     let mut stack: Vec<NodeId> = roots.to_vec();

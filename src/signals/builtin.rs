@@ -257,6 +257,49 @@ impl Builtin {
     }
 }
 
+impl Builtin {
+    /// [`Builtin::compute`], taking only the bars where `fresh` is true (or
+    /// absent): on another bar (every series it reads carried forward, no
+    /// new observation) the built-in keeps its state and gives the value it
+    /// gave on the bar before, so `sma(spx, 10)` averages SPX's last 10
+    /// closes, not a close counted twice on a day only VIX printed.
+    ///
+    /// # Errors
+    /// As [`Builtin::compute`].
+    pub fn compute_fresh(
+        self,
+        series: &[&[f64]],
+        periods: &[i64],
+        fresh: &[bool],
+    ) -> Result<Vec<Option<f64>>, SignalError> {
+        let signature = self.signature();
+        let expected = signature.series().count();
+        if series.len() != expected {
+            return Err(SignalError::Arity {
+                function: signature.name,
+                what: "series",
+                expected,
+                found: series.len(),
+            });
+        }
+        let mut signal = self.instantiate(periods)?;
+        let bars = series.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut inputs = [f64::NAN; 2];
+        let mut last = None;
+        Ok((0..bars)
+            .map(|i| {
+                if fresh.get(i).copied().unwrap_or(true) {
+                    for (slot, s) in inputs.iter_mut().zip(series) {
+                        *slot = s.get(i).copied().unwrap_or(f64::NAN);
+                    }
+                    last = signal.update(inputs.get(..expected).unwrap_or(&inputs));
+                }
+                last
+            })
+            .collect())
+    }
+}
+
 /// A running built-in: the state of one call such as `rsi(vix, 14)`.
 #[derive(Clone, Debug)]
 pub enum Signal {

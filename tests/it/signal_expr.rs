@@ -325,3 +325,66 @@ fn a_period_in_parentheses_is_the_number_inside() {
     assert_eq!(evaluate("sma(vix, (10))"), evaluate("sma(vix, 10)"));
     assert_eq!(evaluate("rsi(vix, ((14)))"), evaluate("rsi(vix, 14)"));
 }
+
+/// A built-in over SPX counts SPX's own closes: on a day only VIX printed on
+/// (2022-11-24 and 25 more US holidays from 2022, 2004-06-11, 2025-01-09),
+/// SPX's close is carried forward and the built-in repeats its last value
+/// rather than taking the carried close as a new bar. So on every SPX date
+/// the pipeline's value is the built-in over SPX's own rows (as TA-Lib over
+/// `data/spx-daily.csv` gives); counting carried closes, `sma(spx, 10)`
+/// differed on 206 bars (1.26% on 2022-06-21), `rsi(spx, 14)` on 1,121
+/// and `realized_vol(spx, 20)` on 429: 0.1764 on 2022-12-08, where numpy's
+/// std(ddof=1) of SPX's last 20 log returns times sqrt(252) is 0.2601 (the
+/// window let the 2022-11-10 CPI day go a day early).
+#[test]
+fn a_carried_close_is_no_new_bar_for_a_builtin() {
+    let spx = match vixshield::market::bundled_series("spx") {
+        Some(Ok(series)) => series,
+        other => panic!("bundled spx: {other:?}"),
+    };
+    let own: HashMap<NaiveDate, usize> =
+        spx.dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    for (text, ours) in [
+        (
+            "sma(spx, 10)",
+            vixshield::signals::sma(&spx.close, 10).unwrap(),
+        ),
+        (
+            "rsi(spx, 14)",
+            vixshield::signals::rsi(&spx.close, 14).unwrap(),
+        ),
+        (
+            "realized_vol(spx, 20)",
+            vixshield::signals::realized_vol(&spx.close, 20).unwrap(),
+        ),
+        (
+            "macd_hist(spx, 12, 26, 9)",
+            vixshield::signals::macd_hist(&spx.close, 12, 26, 9).unwrap(),
+        ),
+    ] {
+        let (_, rows) = evaluate(text);
+        let mut held = 0;
+        for (bar, (date, got)) in rows.iter().enumerate() {
+            let expected = match own.get(date) {
+                Some(&i) => ours[i],
+                // Between SPX's first and last dates: carried, the value before.
+                None if *date > spx.dates[0] && *date < spx.dates[spx.dates.len() - 1] => {
+                    held += 1;
+                    rows[bar - 1].1
+                }
+                None => None,
+            };
+            assert_eq!(*got, expected, "{text} on {date}");
+        }
+        assert_eq!(held, 26, "{text}: carried SPX bars");
+    }
+    let (_, rows) = evaluate("realized_vol(spx, 20)");
+    let on = |d: &str| {
+        rows.iter()
+            .find(|r| r.0.to_string() == d)
+            .unwrap()
+            .1
+            .unwrap()
+    };
+    assert!((on("2022-12-08") - 0.26009476010899896).abs() < 1e-12);
+}
