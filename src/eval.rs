@@ -155,7 +155,9 @@ impl MarketValues {
             fresh.push(match node {
                 Node::Series(name) => market.get(name).map_or(Fresh::Always, Fresh::of_series),
                 Node::Const(_) => Fresh::Never,
-                Node::Builtin { args, .. } => Fresh::any(args.iter().map(fresh_of)),
+                Node::Builtin { args, .. } | Node::Plugin { args, .. } => {
+                    Fresh::any(args.iter().map(fresh_of))
+                }
                 Node::Neg(a) | Node::Not(a) => fresh_of(a).clone(),
                 Node::Binary(_, a, b) => Fresh::any([fresh_of(a), fresh_of(b)]),
                 Node::Signal { value, .. } => fresh_of(value).clone(),
@@ -193,8 +195,20 @@ impl MarketValues {
                             "plugin `{name}` is used but no plugin host is available"
                         ))
                     })?;
-                    let inputs: Vec<Vec<f64>> =
+                    let mut inputs: Vec<Vec<f64>> =
                         args.iter().map(|a| to_f64s(num_col(col(a)))).collect();
+                    // As a built-in, a plugin sees only the bars that bring a
+                    // new observation, and repeats its value on the others.
+                    let bars = match fresh.get(i) {
+                        Some(Fresh::Bars(bars)) => Some(bars),
+                        _ => None,
+                    };
+                    if let Some(bars) = bars {
+                        for input in &mut inputs {
+                            let mut keep = bars.iter();
+                            input.retain(|_| keep.next().copied().unwrap_or(true));
+                        }
+                    }
                     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
                     let out = runner.run(name, &refs, params).map_err(|e| {
                         // Where the file calls it, when the graph knows.
@@ -204,6 +218,21 @@ impl MarketValues {
                             None => EvalError::Plugin(e),
                         }
                     })?;
+                    let out = match bars {
+                        Some(bars) => {
+                            let mut taken = out.into_iter();
+                            let mut last = f64::NAN;
+                            bars.iter()
+                                .map(|&new| {
+                                    if new {
+                                        last = taken.next().unwrap_or(f64::NAN);
+                                    }
+                                    last
+                                })
+                                .collect()
+                        }
+                        None => out,
+                    };
                     Some(Column::Num(
                         out.into_iter()
                             .map(|x| x.is_finite().then_some(x))
@@ -1876,7 +1905,7 @@ fn verdict(
 /// a series' own rows, as TA-Lib over that series would.
 #[derive(Clone, Debug)]
 enum Fresh {
-    /// Every bar (a series never carried, a plugin's output, a window).
+    /// Every bar (a series never carried, a window).
     Always,
     /// No bar: a constant, which reads no series (a built-in over constants
     /// alone still takes every bar).
