@@ -578,11 +578,20 @@ impl Decision {
             if let Some(a) = &r.applied {
                 write!(out, " (while `{a}`)")?;
             }
-            for u in &r.unknown {
+            // The overrides passed over as unknown, in one parenthesis:
+            // `(`a` unknown: base coefficient)`, `(`a`, `b` unknown: ...)`.
+            if !r.unknown.is_empty() {
+                out.push_str(" (");
+                for (i, u) in r.unknown.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write!(out, "`{u}`")?;
+                }
                 match r.applied {
-                    None => write!(out, " (`{u}` unknown: base coefficient)")?,
-                    // Tried first and unknown: had it held, it would apply.
-                    Some(_) => write!(out, " (`{u}`, tried first, unknown)")?,
+                    None => out.push_str(" unknown: base coefficient)"),
+                    // Tried first and unknown: had one held, it would apply.
+                    Some(_) => out.push_str(", tried first, unknown)"),
                 }
             }
             if let Some(from) = r.clamped_from {

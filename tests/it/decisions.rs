@@ -1245,3 +1245,40 @@ fn a_size_of_zero_buys_no_hedge_in_next_or_diff() {
         "{v}"
     );
 }
+
+/// Two roll overrides unknown at the bar (no trade yet: no bar to read) are
+/// named in one parenthesis; each had its own, repeating `base coefficient`:
+/// `(`vix > 25` unknown: base coefficient) (`vix < 15` unknown: base
+/// coefficient)`.
+#[test]
+fn roll_overrides_unknown_together_are_named_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = dir.path().join("s.vxs");
+    std::fs::write(
+        &strategy,
+        "strategy \"Two\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $100,000\n}\n\
+         entry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.16\n    wing_width = 25pt\n}\n\
+         sizing {\n    base = $1,000\n    steps = 2\n    multiplier = 2x\n    round = nearest $100\n    max_loss = 90% of credit\n}\n\
+         hedge front {\n    instrument = vix_calls\n    dte = 30d\n    allocation = 10% of size\n}\n\
+         roll {\n    coefficient = 0.55\n    coefficient = 0.45 when vix > 25\n    coefficient = 0.65 when vix < 15\n}\n",
+    )
+    .expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n").expect("write");
+    let out = vixshield(&[
+        "next",
+        strategy.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "\n  roll: hedge profit $0 × 0.55 (`vix > 25`, `vix < 15` unknown: base coefficient) = $0\n"
+        ),
+        "{text}"
+    );
+}
