@@ -1282,3 +1282,35 @@ fn roll_overrides_unknown_together_are_named_once() {
         "{text}"
     );
 }
+
+/// README "Items": without `percent_of`, a bare percentage is of the
+/// capital: after a $50,000 loss `base = 1%` is still $1,000, not 1% of
+/// the $50,000 left.
+#[test]
+fn a_bare_percentage_is_of_capital_without_percent_of() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strategy = dir.path().join("s.vxs");
+    std::fs::write(
+        &strategy,
+        "strategy \"Bare\" {\n    version = 1.0.0\n    language = 1\n}\n\
+         account {\n    capital = $100,000\n}\n\
+         entry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.16\n    wing_width = 25pt\n}\n\
+         sizing {\n    base = 1%\n    steps = 1\n    round = nearest $100\n    layer_cap = 5%\n    max_loss = 90% of credit\n}\n",
+    )
+    .expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-05,-50000\n").expect("write");
+    let out = vixshield(&[
+        "run",
+        strategy.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[1]["equity"], "50000");
+    assert_eq!(v[1]["size"], "1000");
+}
