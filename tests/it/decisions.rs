@@ -1314,3 +1314,49 @@ fn a_bare_percentage_is_of_capital_without_percent_of() {
     assert_eq!(v[1]["equity"], "50000");
     assert_eq!(v[1]["size"], "1000");
 }
+
+/// README "Commands": `--no-market` evaluates without the calendar too: a
+/// blackout guard is unknown (`no market data`) even beside an event and
+/// with a `--calendar` file given, which is checked but not used.
+#[test]
+fn no_market_leaves_the_blackout_unknown_even_with_a_calendar() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let calendar = dir.path().join("cal.csv");
+    std::fs::write(&calendar, "date,event\n2024-01-06,FOMC\n").expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-05,100\n").expect("write");
+    let out = vixshield(&[
+        "run",
+        "strategies/conservative.vxs",
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--calendar",
+        calendar.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let blackout = v[1]["guards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| g["kind"] == "blackout")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(blackout["outcome"], "unknown", "{blackout}");
+    assert_eq!(blackout["reason"], "no market data", "{blackout}");
+    // A calendar with an error is still refused.
+    std::fs::write(&calendar, "date,event\n2024-01-06,ECB\n").expect("write");
+    let out = vixshield(&[
+        "run",
+        "strategies/conservative.vxs",
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--calendar",
+        calendar.to_str().unwrap_or_default(),
+    ]);
+    assert_ne!(out.status.code(), Some(0), "{out:?}");
+}
