@@ -369,6 +369,29 @@ fn manifest_json(m: &Manifest) -> serde_json::Value {
     })
 }
 
+/// A problem of `plugin list` that is no listed plugin (a manifest that
+/// cannot be read, a folder that cannot be searched) as an entry of its
+/// list: the keys of a plugin's entry, `null`, but `manifest` (the file or
+/// folder, when the problem names one) and `error`.
+fn problem_json(path: Option<&Path>, error: String) -> serde_json::Value {
+    json!({
+        "name": null,
+        "version": null,
+        "abi": null,
+        "description": null,
+        "inputs": null,
+        "output": null,
+        "params": null,
+        "limits": null,
+        "errors": null,
+        "manifest": path.map(shown),
+        "module": null,
+        "bytes": null,
+        "sha256": null,
+        "error": error,
+    })
+}
+
 fn list(args: &ListArgs) -> ExitCode {
     let registry = match registry(&args.plugins.plugins) {
         Ok(r) => r,
@@ -379,6 +402,23 @@ fn list(args: &ListArgs) -> ExitCode {
         .iter()
         .map(ToString::to_string)
         .collect();
+    // The registry's problems in the JSON too, each where it belongs: a
+    // name clash on the two listed plugins it names, anything else (a
+    // broken manifest, a folder that cannot be read) an entry of its own.
+    let mut clashes: Vec<(&Path, String)> = Vec::new();
+    let mut unlisted = Vec::new();
+    for p in registry.problems() {
+        match p {
+            PluginError::NameClash { first, second, .. } => {
+                clashes.push((first, p.to_string()));
+                clashes.push((second, p.to_string()));
+            }
+            PluginError::Manifest { path, .. } | PluginError::Io { path, .. } => {
+                unlisted.push(problem_json(Some(path), p.to_string()));
+            }
+            _ => unlisted.push(problem_json(None, p.to_string())),
+        }
+    }
     let mut json_list = Vec::new();
     let mut text = String::new();
     for m in registry.manifests() {
@@ -410,7 +450,13 @@ fn list(args: &ListArgs) -> ExitCode {
                 v["sha256"] = json!(hash);
                 // Why the listed plugin fails the run (`null`: it does not),
                 // as `plugin inspect` and `plugin test` say it.
-                v["error"] = json!((!own.is_empty()).then(|| own.join("; ")));
+                let why: Vec<&str> = clashes
+                    .iter()
+                    .filter(|(path, _)| *path == m.path.as_path())
+                    .map(|(_, why)| why.as_str())
+                    .chain(own.iter().map(String::as_str))
+                    .collect();
+                v["error"] = json!((!why.is_empty()).then(|| why.join("; ")));
                 json_list.push(v);
             }
             Format::Human => {
@@ -441,6 +487,7 @@ fn list(args: &ListArgs) -> ExitCode {
         }
         problems.extend(own);
     }
+    json_list.extend(unlisted);
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => writeln!(

@@ -347,3 +347,74 @@ fn backtest_and_summary_json_keys_are_as_documented() {
     );
     assert!(v["break_evens"][0]["lower"].is_string(), "{v}");
 }
+
+/// `plugin list` exits 1 for a broken manifest or two plugins of one name;
+/// its JSON listed neither (the broken one is no plugin, and both clashing
+/// ones looked clean). A clash is now the `error` of both entries it names,
+/// and a manifest that cannot be read an entry of its own: `manifest` and
+/// `error`, its other keys `null`.
+#[test]
+fn plugin_list_json_holds_every_problem() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fixture = root().join("tests/fixtures/plugins/const_one");
+    for side in ["a", "b"] {
+        let to = dir.path().join(side).join("const_one");
+        std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["plugin.toml", "const_one.wasm"] {
+            std::fs::copy(fixture.join(f), to.join(f)).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let broken = dir.path().join("c").join("broken");
+    std::fs::create_dir_all(&broken).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        broken.join("plugin.toml"),
+        "name = \"broken\"\ncolour = 1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let folder = |s: &str| dir.path().join(s).display().to_string();
+    let (a, b, c) = (folder("a"), folder("b"), folder("c"));
+    let out = vixshield(&[
+        "plugin",
+        "list",
+        "--format",
+        "json",
+        "--plugins",
+        &a,
+        "--plugins",
+        &b,
+        "--plugins",
+        &c,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    let entries = v.as_array().cloned().unwrap_or_default();
+    let clashing: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|p| p["name"] == "const_one")
+        .collect();
+    assert_eq!(clashing.len(), 2, "{v}");
+    for p in clashing {
+        let e = p["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error: {p}"));
+        assert!(e.contains("two plugins are named `const_one`"), "{e}");
+    }
+    let broken: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|p| {
+            p["manifest"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("broken/plugin.toml"))
+        })
+        .collect();
+    assert_eq!(broken.len(), 1, "{v}");
+    assert_eq!(broken[0]["name"], serde_json::Value::Null, "{v}");
+    assert!(
+        broken[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("colour")),
+        "{v}"
+    );
+    // The same keys as a plugin's entry.
+    assert_eq!(keys(broken[0]), keys(&entries[0]), "{v}");
+}
