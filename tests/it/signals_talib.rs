@@ -307,3 +307,60 @@ fn period_one_is_the_series_itself() {
     assert_eq!(signals::ema(&xs, 1).unwrap(), exact);
     assert_eq!(Builtin::Ema.compute(&[&xs], &[1]).unwrap(), exact);
 }
+
+/// Every built-in at its edges, against `tests/fixtures/talib/edges.tsv`
+/// (`scripts/gen_talib_edges.py`): flat, one spike, monotone, near-flat
+/// (moves of 1e-9, under the 1e-8 that TA-Lib 0.4 called zero) and 1 to 3
+/// bar series, at periods 1 (TA-Lib rejects it: the exact values from the
+/// definition), 2, 3, the length less one, the length and one past it, and
+/// MACD with fast == slow, fast > slow (the library swaps them as TA-Lib
+/// does; the checker rejects both) and signal 1. The bars without a value
+/// (TA-Lib's lookback) must match exactly, the values to 1e-12 relative.
+#[test]
+fn edges_match_talib() {
+    let path = fixture_dir().join("edges.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let numbers = |field: &str| -> Vec<f64> {
+        field
+            .split(' ')
+            .map(|v| v.parse::<f64>().unwrap_or_else(|e| panic!("`{v}`: {e}")))
+            .collect()
+    };
+    let (mut lines, mut exact) = (0, 0);
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [call, source, input, expected] = fields[..] else {
+            panic!("`{line}`: four fields");
+        };
+        let (name, args) = call.split_once("(s, ").unwrap();
+        let periods: Vec<i64> = args
+            .trim_end_matches(')')
+            .split(", ")
+            .map(|p| p.parse().unwrap())
+            .collect();
+        let builtin = signals::lookup(name).unwrap_or_else(|| panic!("{call}: no built-in"));
+        let xs = numbers(input);
+        let got = builtin
+            .compute(&[&xs], &periods)
+            .unwrap_or_else(|e| panic!("{call}: {e}"));
+        let want = numbers(expected);
+        assert_eq!(got.len(), want.len(), "{call} over {input}");
+        for (bar, (g, w)) in got.iter().zip(&want).enumerate() {
+            match (g, w.is_nan()) {
+                (None, true) => {}
+                (Some(g), false) => {
+                    let scale = g.abs().max(w.abs());
+                    assert!(
+                        (g - w).abs() <= 1e-12 * scale,
+                        "{call} ({source}) over {input}: bar {bar}: got {g:?}, expected {w:?}"
+                    );
+                    exact += usize::from(g.to_bits() == w.to_bits());
+                }
+                _ => panic!("{call} ({source}) over {input}: bar {bar}: got {g:?}, expected {w:?}"),
+            }
+        }
+        lines += 1;
+    }
+    assert!(lines > 400, "{lines} cases");
+    eprintln!("edges: {lines} cases, {exact} values bit-identical");
+}
