@@ -577,6 +577,50 @@ impl SweepFile {
         self.failed.sort_by_key(|f| f.variant);
     }
 
+    /// The axes that changed nothing: two values or more, and every two
+    /// backtested variants that differ in that axis alone have the same
+    /// metrics, at least two of them (a trigger level the history never
+    /// reaches, a cap that never binds). Only over the results held: a
+    /// shard's pairs are the shard's.
+    pub fn inert_axes(&self) -> Vec<&AxisOut> {
+        let mut rows: Vec<(usize, &Map<String, Value>)> = self
+            .results
+            .iter()
+            .map(|r| (r.variant, &r.metrics))
+            .collect();
+        rows.sort_unstable_by_key(|r| r.0);
+        let mut out = Vec::new();
+        // A variant's digit on axis `a` is `(i / stride) % n`, the last axis
+        // varying fastest (stride 1).
+        let mut stride = 1usize;
+        for a in self.grid.iter().rev() {
+            let n = a.values.len().max(1);
+            // Each group of variants that differ in this axis alone, keyed
+            // by its member with digit 0 here, must agree with its first.
+            let mut first = std::collections::HashMap::new();
+            let mut pairs = 0usize;
+            let inert = rows.iter().all(|&(i, m)| {
+                let key = i - (i / stride) % n * stride;
+                match first.get(&key) {
+                    None => {
+                        first.insert(key, m);
+                        true
+                    }
+                    Some(&f) => {
+                        pairs += 1;
+                        f == m
+                    }
+                }
+            });
+            if n >= 2 && inert && pairs > 0 {
+                out.push(a);
+            }
+            stride = stride.saturating_mul(n);
+        }
+        out.reverse();
+        out
+    }
+
     /// The value of the ranking metric of a row.
     pub fn score(&self, r: &Row) -> Option<f64> {
         rank_value(&self.rank.metric, &r.metrics)
@@ -1141,6 +1185,74 @@ mod tests {
             name: String::new(),
             values: Vec::new(),
         })
+    }
+
+    /// Three axes of 2, 3 and 2 values (12 variants, the last fastest):
+    /// the metric is a function of the chosen axes' digits only; a failed
+    /// variant (missing) takes nothing away, and an axis with one value is
+    /// never named.
+    #[test]
+    fn inert_axes_follow_the_mixed_radix() {
+        let file = |lens: &[usize], depends_on: &[usize], missing: &[usize]| {
+            let grid: Vec<AxisOut> = lens
+                .iter()
+                .enumerate()
+                .map(|(k, &n)| AxisOut {
+                    name: format!("p{k}"),
+                    values: (0..n).map(|v| v.to_string()).collect(),
+                })
+                .collect();
+            let total: usize = lens.iter().product();
+            let results = (0..total)
+                .filter(|i| !missing.contains(i))
+                .map(|i| {
+                    // Variant i's digits, the last axis fastest.
+                    let mut digits = vec![0; lens.len()];
+                    let mut rest = i;
+                    for (d, &n) in digits.iter_mut().zip(lens).rev() {
+                        *d = rest % n;
+                        rest /= n;
+                    }
+                    let key: Vec<usize> = depends_on.iter().map(|&k| digits[k]).collect();
+                    let mut metrics = Map::new();
+                    metrics.insert("m".into(), Value::from(format!("{key:?}")));
+                    Row {
+                        rank: 0,
+                        variant: i,
+                        params: Map::new(),
+                        metrics,
+                    }
+                })
+                .collect();
+            SweepFile {
+                vixshield_sweep: FILE_VERSION,
+                strategy: String::new(),
+                source_sha256: String::new(),
+                grid,
+                variants: total,
+                config: Value::Null,
+                rank: Rank {
+                    metric: "m".into(),
+                    better: Better::Higher,
+                },
+                shard: None,
+                results,
+                failed: Vec::new(),
+            }
+        };
+        let names = |f: &SweepFile| -> Vec<String> {
+            f.inert_axes().iter().map(|a| a.name.clone()).collect()
+        };
+        assert_eq!(
+            names(&file(&[2, 3, 2], &[0, 1, 2], &[])),
+            Vec::<String>::new()
+        );
+        assert_eq!(names(&file(&[2, 3, 2], &[1], &[])), ["p0", "p2"]);
+        assert_eq!(names(&file(&[2, 3, 2], &[0, 2], &[])), ["p1"]);
+        assert_eq!(names(&file(&[2, 3, 2], &[0], &[3, 7])), ["p1", "p2"]);
+        assert_eq!(names(&file(&[2, 1, 2], &[0, 2], &[])), Vec::<String>::new());
+        // No two results that differ in p0 alone: nothing to say about it.
+        assert_eq!(names(&file(&[2, 2], &[1], &[2, 3])), Vec::<String>::new());
     }
 
     #[test]

@@ -274,6 +274,20 @@ fn emit(
             f.error
         );
     }
+    // A param whose values all gave the same backtest: its ranking is the
+    // variant order, not a finding. Over the whole grid only; a shard's
+    // pairs are too few to say.
+    if result.shard.is_none() {
+        for a in result.inert_axes() {
+            say!(
+                "warning: `--set {}`: its {} values gave the same backtest (every metric equal, \
+                 whatever the other params): it changed nothing over this history \
+                 (a level never reached, a limit that never binds?)",
+                a.name,
+                a.values.len()
+            );
+        }
+    }
     let written = super::output::print(|w| match format {
         SweepFormat::Json => writeln!(
             w,

@@ -991,3 +991,95 @@ fn params_set_the_days_of_within_and_the_stress() {
     assert!(none.is_some() && six.is_some());
     assert_ne!(none, six, "a longer blackout skips other days");
 }
+
+/// A param whose values all give the same backtest is named on stderr: a
+/// hedge trigger at an RSI above 100 never fires, so `spike=101..102:1`
+/// ranks two identical backtests by variant order, which read as a finding.
+/// A param that changes something, and a shard (too few pairs), are not
+/// named; `sweep merge` of the shards is the whole grid again.
+#[test]
+fn a_param_that_changed_nothing_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fixture().text().to_string();
+    assert!(text.contains("or rsi(vix, 14) > 70"), "the fixture changed");
+    let strategy = dir.path().join("spike.vxs");
+    std::fs::write(
+        &strategy,
+        text.replace("or rsi(vix, 14) > 70", "or rsi(vix, 14) > spike")
+            .replace("param take = 50%", "param take = 50%\nparam spike = 70"),
+    )
+    .unwrap();
+    let s = strategy.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["sweep", s.as_str(), "--format", "json"];
+        args.extend(RANGE);
+        args.extend(extra);
+        vixshield(&args)
+    };
+    let named = |out: &Output, name: &str| {
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "warning: `--set {name}`: its 2 values gave the same backtest"
+        ))
+    };
+
+    let inert = run(&["--set", "spike=101..102:1", "--set", "base=1%..2%:1%"]);
+    let v = ok(&inert);
+    let results = v["results"].as_array().expect("results");
+    assert_eq!(results.len(), 4);
+    // What the warning says, from the results themselves.
+    for r in results {
+        let twin = results
+            .iter()
+            .find(|o| o["params"]["base"] == r["params"]["base"] && o["variant"] != r["variant"])
+            .expect("a twin");
+        assert_eq!(r["metrics"], twin["metrics"], "{r}");
+    }
+    assert!(
+        named(&inert, "spike"),
+        "{}",
+        String::from_utf8_lossy(&inert.stderr)
+    );
+    assert!(
+        !named(&inert, "base"),
+        "{}",
+        String::from_utf8_lossy(&inert.stderr)
+    );
+
+    let live = run(&["--set", "spike=60..70:10", "--set", "base=1%..2%:1%"]);
+    ok(&live);
+    assert!(
+        !String::from_utf8_lossy(&live.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+
+    let mut parts = Vec::new();
+    for i in 0..2 {
+        let part = dir.path().join(format!("part{i}.json"));
+        let shard = format!("{i}/2");
+        let out = run(&[
+            "--set",
+            "spike=101..102:1",
+            "--shard",
+            &shard,
+            "--out",
+            part.to_str().unwrap(),
+        ]);
+        ok(&out);
+        assert!(
+            !named(&out, "spike"),
+            "a shard: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parts.push(part.display().to_string());
+    }
+    let mut args = vec!["sweep", "merge"];
+    args.extend(parts.iter().map(String::as_str));
+    let merged = vixshield(&args);
+    assert_eq!(merged.status.code(), Some(0));
+    assert!(
+        named(&merged, "spike"),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+}
