@@ -29,7 +29,10 @@
 //! Periods must be at least 1 (2 for `realized_vol`) and at most
 //! [`MAX_PERIOD`]; anything else is a [`SignalError`], never a panic.
 //! TA-Lib itself rejects period 1 for SMA, EMA, RSI, MAX, MIN and the MACD
-//! averages; here period 1 follows the same formulas.
+//! averages; here period 1 follows the same formulas (an EMA of period 1 is
+//! each input itself, exactly, as TA-Lib's MACD signal line of period 1 is).
+//! The language's checker refuses a MACD whose `fast` is not below `slow`;
+//! [`Macd`] itself swaps a reversed pair, as TA-Lib does.
 //!
 //! # Missing and non-finite values
 //!
