@@ -533,6 +533,24 @@ fn list(args: &ListArgs) -> ExitCode {
 
 /// The manifest at PATH (a plugin folder or its `plugin.toml`).
 fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
+    read_manifest(path).map_err(|f| {
+        say!("error: {}", f.why);
+        f.code
+    })
+}
+
+/// Why [`read_manifest`] has no manifest.
+struct NoManifest {
+    /// 2 when it cannot be read, 1 when it says something wrong.
+    code: ExitCode,
+    /// The `plugin.toml`.
+    file: PathBuf,
+    /// Why, in words (said as `error: ...`).
+    why: String,
+}
+
+/// [`manifest_at`], giving the reason rather than saying it.
+fn read_manifest(path: &Path) -> Result<Manifest, NoManifest> {
     let file = if path.is_dir() {
         path.join(crate::plugin::MANIFEST_FILE)
     } else {
@@ -541,8 +559,11 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
     let regular = match std::fs::metadata(&file) {
         Ok(meta) => meta.is_file(),
         Err(e) => {
-            say!("error: cannot read `{}`: {}", file.display(), io_reason(&e));
-            return Err(exit::trouble());
+            return Err(NoManifest {
+                code: exit::trouble(),
+                why: format!("cannot read `{}`: {}", file.display(), io_reason(&e)),
+                file,
+            });
         }
     };
     // A module given for its plugin: say so, rather than that it is not
@@ -553,20 +574,46 @@ fn manifest_at(path: &Path) -> Result<Manifest, ExitCode> {
             .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
             .is_ok_and(|()| magic == *b"\0asm");
     if is_module {
-        say!(
-            "error: `{}` is a WebAssembly module, not a plugin manifest: give its plugin's folder or `{}` (which names the module)",
-            file.display(),
-            crate::plugin::MANIFEST_FILE
-        );
-        return Err(exit::trouble());
+        return Err(NoManifest {
+            code: exit::trouble(),
+            why: format!(
+                "`{}` is a WebAssembly module, not a plugin manifest: give its plugin's folder or `{}` (which names the module)",
+                file.display(),
+                crate::plugin::MANIFEST_FILE
+            ),
+            file,
+        });
     }
-    Manifest::from_file(&file).map_err(|e| {
-        say!("error: {e}");
-        match e {
+    Manifest::from_file(&file).map_err(|e| NoManifest {
+        code: match e {
             PluginError::Io { .. } => exit::trouble(),
             _ => exit::findings(),
-        }
+        },
+        why: e.to_string(),
+        file,
     })
+}
+
+/// `plugin inspect`'s JSON with every key it can have, each `null`: a
+/// plugin whose module cannot be read or loaded leaves some unknown, and a
+/// manifest that says something wrong all but `manifest`, `valid` and
+/// `error`.
+fn inspect_json_unknown() -> serde_json::Value {
+    let mut v = problem_json(None, String::new());
+    for key in [
+        "imports",
+        "exports",
+        "module_error",
+        "tier",
+        "tier_reason",
+        "host_metered_operators",
+        "host_charged_locals",
+        "valid",
+        "error",
+    ] {
+        v[key] = serde_json::Value::Null;
+    }
+    v
 }
 
 /// The plugin host with the settings of the project around the current
@@ -581,9 +628,30 @@ fn host(no_cache: bool) -> Result<PluginHost, ExitCode> {
 }
 
 fn inspect(args: &PathArgs) -> ExitCode {
-    let m = match manifest_at(&args.path) {
+    let m = match read_manifest(&args.path) {
         Ok(m) => m,
-        Err(code) => return code,
+        Err(f) => {
+            say!("error: {}", f.why);
+            // A manifest that says something wrong is inspect's verdict
+            // (exit 1): JSON says it, as it says a module's. One that
+            // cannot be read is trouble (exit 2), with nothing to inspect.
+            if args.format == Format::Json && f.code == exit::findings() {
+                let mut v = inspect_json_unknown();
+                v["manifest"] = json!(shown(&f.file));
+                v["valid"] = json!(false);
+                v["error"] = json!(f.why);
+                if let Err(code) = super::output::print(|w| {
+                    writeln!(
+                        w,
+                        "{}",
+                        serde_json::to_string_pretty(&v).unwrap_or_default()
+                    )
+                }) {
+                    return code;
+                }
+            }
+            return f.code;
+        }
     };
     let host = match host(args.no_plugin_cache) {
         Ok(h) => h,
@@ -629,7 +697,13 @@ fn inspect(args: &PathArgs) -> ExitCode {
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => {
-                let mut v = manifest_json(&m);
+                // Every key, `null` where this plugin leaves it unknown.
+                let mut v = inspect_json_unknown();
+                if let (Some(all), serde_json::Value::Object(known)) =
+                    (v.as_object_mut(), manifest_json(&m))
+                {
+                    all.extend(known);
+                }
                 if let Ok(b) = &bytes {
                     v["bytes"] = json!(b.len());
                     v["sha256"] = json!(hex(&Sha256::digest(b)));

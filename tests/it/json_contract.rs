@@ -418,3 +418,54 @@ fn plugin_list_json_holds_every_problem() {
     // The same keys as a plugin's entry.
     assert_eq!(keys(broken[0]), keys(&entries[0]), "{v}");
 }
+
+/// `plugin inspect --format json` is the verdict, valid or not: every
+/// document has the same keys (`null` where the plugin leaves one unknown:
+/// no `tier` without a module that loads; `bytes`, `imports` and the rest
+/// were left out instead), and a manifest that says something wrong (exit 1)
+/// is a document too, `valid` false with the `error`, where stdout was
+/// empty.
+#[test]
+fn plugin_inspect_json_has_every_key_valid_or_not() {
+    let mut first: Option<Vec<String>> = None;
+    for (plugin, code) in [
+        ("plugins/theta_decay", 0),
+        ("tests/fixtures/plugins/no_marker", 1),
+        ("tests/fixtures/plugins/lowest", 1),
+        ("tests/fixtures/plugins/bad_manifest", 1),
+    ] {
+        let out = vixshield(&["plugin", "inspect", "--format", "json", plugin]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{plugin}: {}",
+            text(&out.stderr)
+        );
+        let v = json(&out.stdout);
+        assert_eq!(v["valid"], code == 0, "{plugin}: {v}");
+        assert_eq!(v["error"].is_string(), code != 0, "{plugin}: {v}");
+        let k = keys(&v);
+        assert!(k.contains(&"tier".to_string()), "{plugin}: {v}");
+        match &first {
+            None => first = Some(k),
+            Some(f) => assert_eq!(&k, f, "{plugin}: {v}"),
+        }
+    }
+    let out = vixshield(&[
+        "plugin",
+        "inspect",
+        "--format",
+        "json",
+        "tests/fixtures/plugins/bad_manifest",
+    ]);
+    let v = json(&out.stdout);
+    assert_eq!(
+        v["manifest"], "tests/fixtures/plugins/bad_manifest/plugin.toml",
+        "{v}"
+    );
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.contains("colour")),
+        "{v}"
+    );
+    assert_eq!(v["name"], serde_json::Value::Null, "{v}");
+}
