@@ -229,6 +229,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
+    contracts_capped_warning(&bt);
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
     // Both files are written whole before either is put in place, so a
     // command that fails leaves neither (`--trades` written, then `--chart`
@@ -277,6 +278,29 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     match out {
         Ok(()) => exit::ok(),
         Err(code) => code,
+    }
+}
+
+/// Says on stderr when a condor or a hedge holds `u32::MAX` contracts, the
+/// most a trade records: a size of trillions (a capital near $10^15) asked
+/// for more, and the trade's max loss, costs and P&L are those of the count
+/// it holds, so the report trades less than the engine sized. Nothing in
+/// the report or the trades file says so otherwise (their `contracts` is
+/// that count, their `size` the engine's).
+fn contracts_capped_warning(bt: &Backtest) {
+    let most = u32::MAX;
+    let capped: Vec<&backtest::Trade> = bt
+        .trades
+        .iter()
+        .filter(|t| t.contracts == most || t.hedges.iter().any(|h| h.contracts == most))
+        .collect();
+    if let Some(first) = capped.first() {
+        say!(
+            "warning: {} condor{} (the first entered {}) hold {most} contracts, or hedges of that many, the most a trade records: their size asked for more, and their max loss, costs and P&L are those of that count, so the report trades less than the strategy sizes",
+            capped.len(),
+            if capped.len() == 1 { "" } else { "s" },
+            first.entry
+        );
     }
 }
 

@@ -469,3 +469,42 @@ fn plugin_inspect_json_has_every_key_valid_or_not() {
     );
     assert_eq!(v["name"], serde_json::Value::Null, "{v}");
 }
+
+/// A capital of $10^15 sizes condors of trillions, more contracts than a
+/// trade records (`u32::MAX`): the backtest trades that many, less than
+/// the size, and its JSON (valid, money as text) cannot say so; stderr now
+/// does. A backtest of ordinary sizes says nothing.
+#[test]
+fn a_backtest_past_the_contract_limit_says_so() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = std::fs::read_to_string(root().join("strategies/spx-mastery.vxs"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let big = dir.path().join("big.vxs");
+    std::fs::write(&big, src.replace("$100,000", "$1,000,000,000,000,000"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let big = big.to_str().unwrap_or_else(|| panic!("a UTF-8 path"));
+    let range = [
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2019-03-01",
+        "--format",
+        "json",
+    ];
+    let out = vixshield(&[&["backtest", big][..], &range[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert!(v["final_equity"].is_string(), "{v}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("hold 4294967295 contracts") && stderr.contains("the most a trade records"),
+        "{stderr}"
+    );
+    let out = vixshield(&[&["backtest", "strategies/spx-mastery.vxs"][..], &range[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("4294967295"),
+        "{}",
+        text(&out.stderr)
+    );
+}
