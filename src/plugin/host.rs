@@ -529,8 +529,10 @@ struct Code {
 /// baseline tier.
 struct Compiled {
     /// What the compilers get: the module with its `memory.copy` and
-    /// `memory.fill` metered by the host (`metering::meter_bulk_memory`), or
-    /// the bytes as loaded when it has none.
+    /// `memory.fill` metered by the host (`metering::meter_bulk_memory`),
+    /// without unread custom sections over [`MAX_UNREAD_SECTION_BYTES`]
+    /// ([`strip_unread_sections`]), or the bytes as loaded when neither
+    /// applies.
     bytes: Arc<[u8]>,
     /// The SHA-256 of the file as loaded, and of `bytes` (the same unless
     /// the host rewrote it): the disk cache's key.
@@ -677,9 +679,60 @@ pub const MAX_DATA_BYTES: usize = 4 << 20;
 /// The largest `name` section (the functions' names, for messages) the
 /// host loads, in bytes: wasmtime reads it into tables of its own, 60 MiB
 /// of names took 240 MB. A debug build of the `std` plugin has 25 KB of
-/// names. Other custom sections (its DWARF) are not read, only copied with
-/// the module.
+/// names. Other custom sections (its DWARF) are not read: see
+/// [`MAX_UNREAD_SECTION_BYTES`].
 pub const MAX_NAME_SECTION_BYTES: usize = 4 << 20;
+
+/// Custom sections other than `name` (a debug build's DWARF, `producers`)
+/// mean nothing to the host or to wasmtime, which compiles without debug
+/// information. Over this many bytes in all they are dropped from the
+/// module before it is rewritten and compiled, so that no copy of them is
+/// made: a 60 MiB `.debug_info` section took a load 195 MB and 280 ms,
+/// from the disk cache too. Under it (a release build's few hundred bytes)
+/// the module is compiled as it is.
+pub const MAX_UNREAD_SECTION_BYTES: usize = 64 << 10;
+
+/// `bytes` without its custom sections other than `name`, when they are
+/// more than [`MAX_UNREAD_SECTION_BYTES`] in all; `None` when they are not,
+/// or when the sections do not parse (the compiler reports that, at the
+/// file's own offsets). Sections are copied as they are, in their order;
+/// nothing else changes, so every index and every function's code is the
+/// file's.
+pub fn strip_unread_sections(bytes: &[u8]) -> Option<Vec<u8>> {
+    use wasmtime::wasmparser::BinaryReader;
+    let mut reader = BinaryReader::new(bytes, 0);
+    let header = reader.read_bytes(8).ok()?;
+    // Each section as `(range, kept)`.
+    let mut sections: Vec<(std::ops::Range<usize>, bool)> = Vec::new();
+    let mut unread = 0usize;
+    while !reader.eof() {
+        let start = reader.original_position();
+        let id = reader.read_u8().ok()?;
+        let size = usize::try_from(reader.read_var_u32().ok()?).ok()?;
+        let body = reader.original_position();
+        let end = body.checked_add(size).filter(|&e| e <= bytes.len())?;
+        let kept = id != 0 || {
+            let mut custom = BinaryReader::new(bytes.get(body..end)?, body);
+            custom.read_string().ok()? == "name"
+        };
+        if !kept {
+            unread = unread.saturating_add(end - start);
+        }
+        sections.push((start..end, kept));
+        reader.skip(|r| r.read_bytes(size).map(|_| ())).ok()?;
+    }
+    if unread <= MAX_UNREAD_SECTION_BYTES {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() - unread);
+    out.extend_from_slice(header);
+    for (range, kept) in sections {
+        if kept {
+            out.extend_from_slice(bytes.get(range)?);
+        }
+    }
+    Some(out)
+}
 
 /// The most imports a module may declare for [`PluginHost::describe`] to
 /// list them (a plugin has none, and loading refuses the first): wasmtime
@@ -1172,6 +1225,9 @@ impl PluginHost {
             // Compiled before it enters the cache, so the cache only ever
             // holds modules that passed validation.
             None => {
+                let stripped = strip_unread_sections(bytes);
+                let unread_dropped = stripped.is_some();
+                let bytes: &[u8] = stripped.as_deref().unwrap_or(bytes);
                 let Some(metered) = meter_bulk_memory(bytes) else {
                     check_source()?;
                     return Err(PluginError::InvalidModule {
@@ -1181,7 +1237,7 @@ impl PluginHost {
                             .into(),
                     });
                 };
-                let rewritten = metered.module.is_some();
+                let rewritten = unread_dropped || metered.module.is_some();
                 let module: Arc<[u8]> = metered.module.map_or_else(|| bytes.into(), Into::into);
                 let compiled_sha = if rewritten {
                     Sha256::digest(&module).into()
@@ -2238,5 +2294,153 @@ impl LoadedPlugin {
                 trap: format!("{err:#}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    /// A custom section `name` of `size` zero bytes.
+    fn custom(name: &str, size: usize) -> Vec<u8> {
+        let mut payload = Vec::new();
+        leb(name.len(), &mut payload);
+        payload.extend_from_slice(name.as_bytes());
+        payload.resize(payload.len() + size, 0);
+        let mut out = vec![0];
+        leb(payload.len(), &mut out);
+        out.extend(payload);
+        out
+    }
+
+    /// The module's sections as `(id, custom name, bytes)`.
+    fn sections(bytes: &[u8]) -> Vec<(u8, Option<String>, Vec<u8>)> {
+        use wasmtime::wasmparser::{Parser, Payload};
+        let mut out = Vec::new();
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload = payload.expect("parses");
+            if let Payload::CustomSection(c) = &payload {
+                out.push((0, Some(c.name().to_string()), c.data().to_vec()));
+            } else if let Some((id, range)) = payload.as_section() {
+                out.push((id, None, bytes[range].to_vec()));
+            }
+        }
+        out
+    }
+
+    /// A debug build's DWARF is dropped before the module is rewritten and
+    /// compiled, wherever it sits; `name` and every other section stay as
+    /// they are, in order, and the plugin computes the same values with the
+    /// same fuel. Custom sections under the threshold are left in place.
+    #[test]
+    fn unread_custom_sections_are_not_compiled() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures/std_plugin");
+        let plain = std::fs::read(dir.join("std_plugin.wasm")).expect("the fixture");
+        let manifest = Manifest::from_file(&dir.join("plugin.toml")).expect("its manifest");
+        assert_eq!(
+            strip_unread_sections(&plain),
+            None,
+            "a release build is left alone"
+        );
+
+        // DWARF after the header's first section and at the end, 2 × 100 KiB.
+        let first_end = {
+            let mut r = wasmtime::wasmparser::BinaryReader::new(&plain, 0);
+            r.read_bytes(8).expect("header");
+            r.read_u8().expect("id");
+            let size = r.read_var_u32().expect("size") as usize;
+            r.original_position() + size
+        };
+        let mut debug = plain[..first_end].to_vec();
+        debug.extend(custom(".debug_info", 100 << 10));
+        debug.extend_from_slice(&plain[first_end..]);
+        // A `name` section naming the module `std` (subsection 0).
+        let mut names = custom("name", 0);
+        names.truncate(1);
+        names.extend([1 + 5 + 1 + 4, 4, b'n', b'a', b'm', b'e', 0, 4, 3]);
+        names.extend_from_slice(b"std");
+        debug.extend(names);
+        debug.extend(custom(".debug_line", 100 << 10));
+
+        let stripped = strip_unread_sections(&debug).expect("stripped");
+        let kept = |b: &[u8]| -> Vec<_> {
+            sections(b)
+                .into_iter()
+                .filter(|(_, name, _)| name.as_deref().is_none_or(|n| n == "name"))
+                .collect()
+        };
+        assert_eq!(sections(&stripped), kept(&debug));
+        assert_eq!(kept(&debug).len(), kept(&plain).len() + 1, "`name` kept");
+
+        let host = PluginHost::new(HostConfig::default()).expect("engine");
+        let series: Vec<f64> = (0..500)
+            .map(|i| 15.0 + (f64::from(i) * 0.37).sin() * 4.0)
+            .collect();
+        let run = |bytes: &[u8]| {
+            PluginHost::clear_module_cache();
+            let loaded = host.load_bytes(&manifest, bytes).expect("loads");
+            let c = loaded.compute_with_defaults(&[&series]).expect("computes");
+            (
+                c.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                c.fuel_used,
+                loaded.compiled.bytes.len(),
+            )
+        };
+        // An invalid module's error is at the file's offset, not the
+        // stripped copy's: the DWARF before its code moves the code.
+        let invalid = wat::parse_str(
+            r#"(module (memory (export "memory") 1) (func (result i32) i64.const 0))"#,
+        )
+        .expect("wat");
+        let with_dwarf = [
+            &invalid[..8],
+            &custom(".debug_info", 100 << 10),
+            &invalid[8..],
+        ]
+        .concat();
+        let message = |bytes: &[u8]| match host.load_bytes(&manifest, bytes) {
+            Err(PluginError::InvalidModule { message, .. }) => message,
+            other => panic!("{:?}", other.err()),
+        };
+        let moved = message(&with_dwarf);
+        assert_ne!(message(&invalid), moved);
+        let offset = |m: &str| -> usize {
+            // wasmparser's `(at offset 0x2b)` or the compiler's `at offset 43:`.
+            let t = m.split("at offset ").nth(1).unwrap_or_default();
+            let t = t.split([':', ')']).next().unwrap_or_default();
+            match t.strip_prefix("0x") {
+                Some(hex) => usize::from_str_radix(hex, 16).ok(),
+                None => t.parse().ok(),
+            }
+            .unwrap_or_else(|| panic!("no offset: {m}"))
+        };
+        assert_eq!(
+            offset(&message(&invalid)) + with_dwarf.len() - invalid.len(),
+            offset(&moved)
+        );
+
+        let (values, fuel, compiled_len) = run(&plain);
+        let (debug_values, debug_fuel, debug_compiled_len) = run(&debug);
+        assert_eq!(debug_values, values);
+        assert_eq!(debug_fuel, fuel);
+        assert!(
+            debug_compiled_len < compiled_len + 1024,
+            "{debug_compiled_len} compiled bytes for {} with DWARF, {compiled_len} without",
+            debug.len()
+        );
     }
 }
