@@ -229,7 +229,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    contracts_capped_warning(&bt);
+    contracts_capped_warning(&bt, "");
     let r = report::report_with(&bt, strategy.account.capital, args.worst);
     // Both files are written whole before either is put in place, so a
     // command that fails leaves neither (`--trades` written, then `--chart`
@@ -286,8 +286,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 /// for more, and the trade's max loss, costs and P&L are those of the count
 /// it holds, so the report trades less than the engine sized. Nothing in
 /// the report or the trades file says so otherwise (their `contracts` is
-/// that count, their `size` the engine's).
-fn contracts_capped_warning(bt: &Backtest) {
+/// that count, their `size` the engine's). `side` starts the message
+/// (`diff`'s `old: `, `new: `).
+pub(crate) fn contracts_capped_warning(bt: &Backtest, side: &str) {
     let most = u32::MAX;
     let capped: Vec<&backtest::Trade> = bt
         .trades
@@ -296,7 +297,7 @@ fn contracts_capped_warning(bt: &Backtest) {
         .collect();
     if let Some(first) = capped.first() {
         say!(
-            "warning: {} condor{} (the first entered {}) hold {most} contracts, or hedges of that many, the most a trade records: their size asked for more, and their max loss, costs and P&L are those of that count, so the report trades less than the strategy sizes",
+            "warning: {side}{} condor{} (the first entered {}) hold {most} contracts, or hedges of that many, the most a trade records: their size asked for more, and their max loss, costs and P&L are those of that count, so the report trades less than the strategy sizes",
             capped.len(),
             if capped.len() == 1 { "" } else { "s" },
             first.entry

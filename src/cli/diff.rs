@@ -422,6 +422,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         Ok(x) => x,
         Err(code) => return trouble(code),
     };
+    super::backtest::contracts_capped_warning(&ba, "old: ");
+    super::backtest::contracts_capped_warning(&bb, "new: ");
     let (ra, rb) = (
         crate::backtest::report::report(&ba, sa.account.capital),
         crate::backtest::report::report(&bb, sb.account.capital),

@@ -507,4 +507,17 @@ fn a_backtest_past_the_contract_limit_says_so() {
         "{}",
         text(&out.stderr)
     );
+    // `diff --backtest` says it of the side it is true of.
+    let out = vixshield(
+        &[
+            &["diff", "strategies/spx-mastery.vxs", big, "--backtest"][..],
+            &range[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    json(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("warning: new: "), "{stderr}");
+    assert!(!stderr.contains("warning: old: "), "{stderr}");
 }
