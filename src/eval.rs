@@ -1897,7 +1897,6 @@ fn verdict(
     }
 }
 
-/// Which nodes `roots` depend on, themselves included (by index).
 /// Which bars bring a new observation to a market node. A market series
 /// carried forward on a bar (no row that day: SPX on a holiday VIX printed
 /// on) brings none, so a built-in reading only carried values on a bar does
@@ -1946,6 +1945,7 @@ impl Fresh {
     }
 }
 
+/// Which nodes `roots` depend on, themselves included (by index).
 fn needed_nodes(graph: &Graph, roots: &[NodeId]) -> Vec<bool> {
     let mut needed = vec![false; graph.nodes.len()];
     let mut stack: Vec<NodeId> = roots.to_vec();
