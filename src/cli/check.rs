@@ -192,7 +192,14 @@ fn setup_error(e: &crate::plugin::PluginError) -> diag::JsonDiagnostic {
             (path.display().to_string(), *pos, message.clone())
         }
         PluginError::ListedFolder { file, pos, .. } => {
-            (file.display().to_string(), *pos, e.to_string())
+            // `vixshield.toml:2:10: plugin folder ...`: the entry has the place.
+            let text = e.to_string();
+            let place = match pos {
+                Some(p) => format!("{}:{p}: ", file.display()),
+                None => format!("{}: ", file.display()),
+            };
+            let message = text.strip_prefix(&place).unwrap_or(&text).to_string();
+            (file.display().to_string(), *pos, message)
         }
         _ => (String::new(), None, e.to_string()),
     };

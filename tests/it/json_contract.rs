@@ -174,6 +174,20 @@ fn check_json_reports_a_plugin_setup_it_cannot_make() {
     let v = json(&out.stdout);
     assert_eq!(v["diagnostics"][0]["code"], "project", "{v}");
     assert_eq!(v["exposure"], serde_json::json!([]), "{v}");
+    // A folder `vixshield.toml` lists that is not there: `io` (exit 2) at
+    // its line, the message without the place the entry gives.
+    std::fs::write(
+        dir.path().join("vixshield.toml"),
+        "[plugins]\npaths = [\"vendor\"]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = vixshield_in(dir.path(), &["check", "--format", "json", s]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    assert_eq!(v[0]["code"], "io", "{v}");
+    assert_eq!(v[0]["line"], 2, "{v}");
+    let message = v[0]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("plugin folder `vendor`"), "{v}");
 }
 
 /// A guard's JSON keys follow its outcome, as README's Guards section says
