@@ -233,31 +233,9 @@ impl Builtin {
         series: &[&[f64]],
         periods: &[i64],
     ) -> Result<Vec<Option<f64>>, SignalError> {
-        let signature = self.signature();
-        let expected = signature.series().count();
-        if series.len() != expected {
-            return Err(SignalError::Arity {
-                function: signature.name,
-                what: "series",
-                expected,
-                found: series.len(),
-            });
-        }
-        let mut signal = self.instantiate(periods)?;
-        let bars = series.iter().map(|s| s.len()).max().unwrap_or(0);
-        let mut inputs = [f64::NAN; 2];
-        Ok((0..bars)
-            .map(|i| {
-                for (slot, s) in inputs.iter_mut().zip(series) {
-                    *slot = s.get(i).copied().unwrap_or(f64::NAN);
-                }
-                signal.update(inputs.get(..expected).unwrap_or(&inputs))
-            })
-            .collect())
+        self.compute_fresh(series, periods, &[])
     }
-}
 
-impl Builtin {
     /// [`Builtin::compute`], taking only the bars where `fresh` is true (or
     /// absent): on another bar (every series it reads carried forward, no
     /// new observation) the built-in keeps its state and gives the value it
