@@ -1360,3 +1360,61 @@ fn no_market_leaves_the_blackout_unknown_even_with_a_calendar() {
     ]);
     assert_ne!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// README "Commands", `diff --journal`'s report: `max_step_reached` is the
+/// summary's (the deepest step a trade was taken at), `largest_size` is over
+/// every decision, the next trade's included. After three losses both sides
+/// traded steps 1 to 3, and only the sizes of step 4, not yet traded,
+/// differ in largest size.
+#[test]
+fn a_journal_diff_report_counts_steps_traded_and_sizes_decided() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let new = dir.path().join("new.vxs");
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs")
+        .expect("the strategy")
+        .replace(
+            "multiplier = 1.6x into steps 3..4",
+            "multiplier = 1.7x into steps 3..4",
+        );
+    std::fs::write(&new, text).expect("write");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl\n2024-01-19,-900\n2024-02-23,-1500\n2024-03-22,-2000\n",
+    )
+    .expect("write");
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        new.to_str().unwrap_or_default(),
+        "--journal",
+        journal.to_str().unwrap_or_default(),
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report: Vec<(String, String, String)> = v["report"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["metric"].as_str().unwrap_or_default().to_string(),
+                r["old"].as_str().unwrap_or_default().to_string(),
+                r["new"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    // $2,900 × 1.6 = $4,640 → $4,600; $1,800 × 1.7 = $3,060 → $3,100,
+    // × 1.7 = $5,270 → $5,300 (and the hedge budgets with them).
+    assert!(
+        report.contains(&("largest_size".into(), "4600".into(), "5300".into())),
+        "{report:?}"
+    );
+    assert!(
+        !report.iter().any(|r| r.0 == "max_step_reached"),
+        "{report:?}"
+    );
+}
