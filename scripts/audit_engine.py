@@ -11,17 +11,19 @@ strategies and journals.
 target/release/vixshield). Not run by `cargo test`; 300 seeds take about
 half a minute on one core, and the model is exact (fractions.Fraction for
 money, no float) except for the quick-ratio guard's z = Phi^-1(1 - delta),
-a float kept away from the boundary.
+and the theta press's EMA, floats as the engine's, kept away from ties.
 
 Each seed writes a strategy (capital, percent_of, a base of money or a
 percentage of capital or equity, 1 to 8 steps with multipliers per range,
 reset on win or on recovery, nearest or down to $0.01..$100, a layer cap of
 money or a percentage, a total cap, max loss per step range, 0-3 hedge layers
 with allocations to 0.01%, activation ranges and `vix` triggers, a roll with
-exclusive or prioritized `vix` overrides and a clamp, guards: wacc_impact,
+exclusive or prioritized `vix` overrides or the canonical theta press
+(`vix < ema(vix, 10) and ratio(vix, vix3m) < 0.9`, VIX3M carried over its
+gaps as the market join does) and a clamp, guards: wacc_impact,
 quick_ratio under N sigma, exposure of money/capital/equity, blackouts of
 the bundled calendar, `vix` conditions), keeps those `vixshield check`
-accepts, and for a random VIX and SPX market (`--market`) and three random
+accepts, and for a random VIX, VIX3M and SPX market (`--market`) and three random
 journals (wins, losses within and beyond the stop, zero P&L, hedge profits
 and losses, rows without a credit, dates past the data's end; sometimes a
 header alone, for `next`) compares every field of every decision of
@@ -122,11 +124,43 @@ def blackout(date, n, kinds):
 
 
 class Market:
-    def __init__(self, rows, spx=()):  # rows: list of (date str, Fraction)
+    def __init__(self, rows, spx=(), vix3m=()):  # rows: list of (date str, Fraction)
         self.dates = [r[0] for r in rows]
         self.vals = [r[1] for r in rows]
         self.spx = dict(spx)
         self.spx_last = max(self.spx) if self.spx else None
+        # theta_press = vix < ema(vix, 10) and ratio(vix, vix3m) < 0.9, per bar:
+        # TA-Lib's EMA (the first on bar 10, the mean of the first ten, then
+        # k = 2/11), in floats as the engine's indicators are; three-valued
+        # `and` (false and unknown is false).
+        # VIX3M on VIX's dates: a missing row carries the last value, but not
+        # past the series' last date (README, Market data: the join).
+        v3 = {}
+        last3 = max(dict(vix3m)) if vix3m else ''
+        given = dict(vix3m)
+        carried = None
+        for d, _ in rows:
+            carried = given.get(d, carried)
+            if d <= last3 and carried is not None:
+                v3[d] = carried
+        self.theta = {}
+        ema = None
+        for i, (d, v) in enumerate(rows):
+            x = float(v)
+            if i == 9:
+                ema = sum(float(r[1]) for r in rows[:10]) / 10
+            elif i > 9:
+                ema = ema + (2 / 11) * (x - ema)
+            below = None if ema is None else x < ema
+            if ema is not None and abs(x - ema) < 1e-9:
+                COV['theta_near_tie'] += 1
+            ratio = None if d not in v3 else (v / v3[d] < F(9, 10))
+            if below is False or ratio is False:
+                self.theta[d] = False
+            elif below is None or ratio is None:
+                self.theta[d] = None
+            else:
+                self.theta[d] = True
 
     def bar(self, date):
         if date is None:
@@ -143,8 +177,10 @@ def cmp(op, a, b):
     return {'>': a > b, '<': a < b, '>=': a >= b, '<=': a <= b}[op]
 
 
-def eval_cond(cond, vix):
-    # cond: (op, threshold) on vix; returns True/False/None
+def eval_cond(cond, vix, theta=None):
+    # cond: (op, threshold) on vix, or ('theta',); returns True/False/None
+    if cond[0] == 'theta':
+        return theta
     if vix is None:
         return None
     return cmp(cond[0], vix, cond[1])
@@ -196,7 +232,7 @@ def decide(spec, journal, market, trade_index, st, credit_next):
     applied = None
     unknown = []
     for ov in spec['overrides_order']:
-        v = eval_cond(ov['cond'], vix)
+        v = eval_cond(ov['cond'], vix, market.theta.get(mdate) if mdate else None)
         if v is None:
             unknown.append(ov['text'])
             continue
@@ -613,7 +649,20 @@ def gen_strategy(r):
             prios = r.sample(range(1, 5), n)
             for i in range(n):
                 ovs.append(dict(cond=('>', F(r.randint(1500, 4000), 100)), coef=F(r.randint(10, 95), 100), prio=prios[i]))
+        elif kind < 0.9:  # the canonical theta press, alone or under a vix override
+            ovs.append(dict(cond=('theta',), coef=F(r.randint(10, 95), 100), prio=None))
+            if r.random() < 0.5:
+                ovs[0]['prio'] = 2
+                ovs.append(dict(cond=('>', F(r.randint(1500, 4000), 100)), coef=F(r.randint(10, 95), 100), prio=1))
+            L.insert(L.index('roll {'), 'signal theta_press = vix < ema(vix, 10) and ratio(vix, vix3m) < 0.9')
         for o in ovs:
+            if o['cond'][0] == 'theta':
+                o['text'] = 'theta_press'
+                line = f'    coefficient = {Decimal(o["coef"].numerator)/Decimal(o["coef"].denominator)} when theta_press'
+                if o['prio'] is not None:
+                    line += f' priority {o["prio"]}'
+                L.append(line)
+                continue
             th = o['cond'][1]
             o['text'] = f'vix {o["cond"][0]} {Decimal(th.numerator)/Decimal(th.denominator)}'
             line = f'    coefficient = {Decimal(o["coef"].numerator)/Decimal(o["coef"].denominator)} when {o["text"]}'
@@ -683,6 +732,18 @@ def gen_spx(r, vrows):
         v = v * F(r.randint(970, 1030), 1000)
         v = F(round(v * 100), 100)
         out.append((d, v))
+    return out
+
+
+def gen_vix3m(r, vrows):
+    out = []
+    for d, v in vrows:
+        if r.random() < 0.02:
+            continue  # a bar without VIX3M: theta_press unknown unless vix >= ema
+        w = F(round(v * F(r.randint(800, 1250), 1000) * 100), 100)
+        if v * 10 == w * 9:  # an exact 0.9: the engine's float ratio could go either way
+            w += F(1, 100)
+        out.append((d, w))
     return out
 
 
@@ -803,7 +864,10 @@ def one(seed, keep=False):
         srows = srows[: len(srows) // 2]
     sp2 = f'{d}/spx.csv'
     write_market(sp2, srows)
-    market = Market(mrows, srows)
+    v3rows = gen_vix3m(r, mrows)
+    v3p = f'{d}/vix3m.csv'
+    write_market(v3p, v3rows)
+    market = Market(mrows, srows, v3rows)
     results = []
     for jn in range(3):
         rows = gen_journal(r, spec)
@@ -814,7 +878,7 @@ def one(seed, keep=False):
         if not rows:
             e = subprocess.run(['true'], capture_output=True, text=True); e.stdout = '[]'
         else:
-          e = subprocess.run([BIN, 'run', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--format', 'json'],
+          e = subprocess.run([BIN, 'run', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--market', f'vix3m={v3p}', '--format', 'json'],
                            capture_output=True, text=True)
         if e.returncode != 0:
             results.append((jn, ['engine failed: ' + e.stderr[-400:]]))
@@ -828,7 +892,7 @@ def one(seed, keep=False):
             compare(md, ed, i, diffs)
         # summary
         if rows:
-            e2 = subprocess.run([BIN, 'run', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--summary', '--format', 'json'], capture_output=True, text=True)
+            e2 = subprocess.run([BIN, 'run', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--market', f'vix3m={v3p}', '--summary', '--format', 'json'], capture_output=True, text=True)
             es = json.loads(e2.stdout)
             ms = summary(spec, rows, mine)
             def cs(m, e, w):
@@ -845,7 +909,7 @@ def one(seed, keep=False):
             cs(ms, es, 'sum')
         # next
         credit = None
-        args = [BIN, 'next', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--format', 'json']
+        args = [BIN, 'next', sp, '--journal', jp, '--market', f'vix={mp}', '--market', f'spx={sp2}', '--market', f'vix3m={v3p}', '--format', 'json']
         if r.random() < 0.5:
             credit = F(r.randint(100, 500000), 100)
             args += ['--credit', dec(credit)]
