@@ -10,8 +10,10 @@ strategies and journals.
 (from anywhere: paths are the repository's; the binary defaults to
 target/release/vixshield). Not run by `cargo test`; 300 seeds take about
 half a minute on one core, and the model is exact (fractions.Fraction for
-money, no float) except for the quick-ratio guard's z = Phi^-1(1 - delta),
-and the theta press's EMA, floats as the engine's, kept away from ties.
+money, no float) except for the quick-ratio guard's z = Phi^-1(1 - delta)
+and the theta press's EMA, floats as the engine's: a value within 1e-6
+(1e-9) of its boundary is counted in the coverage (qr_boundary,
+theta_near_tie), where a difference would be the float's, not a finding.
 
 Each seed writes a strategy (capital, percent_of, a base of money or a
 percentage of capital or equity, 1 to 8 steps with multipliers per range,
