@@ -1119,10 +1119,13 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             unit(k.avg_loss),
             k.payoff_ratio
         )?;
+        let deepest = o.ladder.as_ref().map_or_else(String::new, |l| {
+            format!(", {} of capital,", l.deepest_step_share)
+        });
         let verdict = match k.deepest_step_exceeds {
-            Some(true) => " — the deepest step EXCEEDS it",
-            Some(false) => " — the deepest step is within it",
-            None => "",
+            Some(true) => format!(" — the deepest step{deepest} EXCEEDS it"),
+            Some(false) => format!(" — the deepest step{deepest} is below it"),
+            None => String::new(),
         };
         let edge = if k.fraction.is_none_or(|f| f <= 0.0) {
             " (no edge: Kelly says do not bet)"

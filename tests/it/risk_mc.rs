@@ -593,7 +593,33 @@ fn risk_from_the_command_line() {
         None,
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("EXCEEDS"), "{text}");
+    // The table says the share it compares, as the ladder's row gives it.
+    assert!(
+        text.lines().any(|l| l.starts_with("Kelly fraction")
+            && l.ends_with(" — the deepest step, 4.6% of capital, EXCEEDS it")),
+        "{text}"
+    );
+    let out = vixshield(
+        &[
+            "risk",
+            "strategies/spx-mastery.vxs",
+            "--loss-rate",
+            "25%",
+            "--trades",
+            "100",
+            "--avg-win",
+            "0.5",
+            "--avg-loss",
+            "1",
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l
+            == "Kelly fraction              f* = p − q/b = 25.00% — the deepest step, 4.6% of capital, is below it"),
+        "{text}"
+    );
 }
 
 #[test]
