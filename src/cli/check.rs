@@ -85,6 +85,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                         code: "io",
                         message: msg.strip_prefix("error: ").unwrap_or(&msg).to_string(),
                         help: None,
+                        label: None,
+                        related: Vec::new(),
                     });
                 }
                 continue;
@@ -218,5 +220,7 @@ fn setup_error(e: &crate::plugin::PluginError) -> diag::JsonDiagnostic {
         },
         message,
         help: None,
+        label: None,
+        related: Vec::new(),
     }
 }

@@ -441,6 +441,26 @@ pub struct JsonDiagnostic {
     pub message: String,
     /// Help, or null.
     pub help: Option<String>,
+    /// The note under the caret (`second definition`), or null.
+    pub label: Option<String>,
+    /// Other places the human output shows with it, each with its note
+    /// (`first defined here`); empty when none.
+    pub related: Vec<JsonRelated>,
+}
+
+/// Another place a diagnostic points at, in the same file.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JsonRelated {
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column of the start, in characters.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based column one past the end.
+    pub end_column: usize,
+    /// What is there: `first defined here`.
+    pub message: String,
 }
 
 /// Diagnostics as data.
@@ -460,6 +480,22 @@ pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
                 code: d.code.as_str(),
                 message: d.message.clone(),
                 help: d.help.clone(),
+                label: d.label.clone(),
+                related: d
+                    .related
+                    .iter()
+                    .map(|(span, message)| {
+                        let start = file.line_col(span.start as usize);
+                        let end = file.line_col(span.end as usize);
+                        JsonRelated {
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                            message: message.clone(),
+                        }
+                    })
+                    .collect(),
             }
         })
         .collect()

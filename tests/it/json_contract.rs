@@ -535,3 +535,45 @@ fn a_backtest_past_the_contract_limit_says_so() {
     assert!(stderr.contains("warning: new: "), "{stderr}");
     assert!(!stderr.contains("warning: old: "), "{stderr}");
 }
+
+/// `check --format json` carries what the human output shows beside the
+/// message: the note under the caret (`label`) and the other places the
+/// diagnostic points at (`related`: a section given twice is "first
+/// defined here", at its own line). Only the primary place was given, so
+/// a program could not say where the first definition is.
+#[test]
+fn check_json_carries_the_label_and_the_related_places() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut src = std::fs::read_to_string(root().join("strategies/spx-mastery.vxs"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let first = src
+        .lines()
+        .position(|l| l.starts_with("roll {"))
+        .unwrap_or_else(|| panic!("a roll section"))
+        + 1;
+    src.push_str("roll {\n    coefficient = 0.5\n}\n");
+    let second = src.lines().count() - 2;
+    let file = dir.path().join("dup.vxs");
+    std::fs::write(&file, src).unwrap_or_else(|e| panic!("{e}"));
+    let file = file.to_str().unwrap_or_else(|| panic!("a UTF-8 path"));
+    let out = vixshield(&["check", "--format", "json", file, "no/such.vxs"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let v = json(&out.stdout);
+    let d = &v[0];
+    assert_eq!(d["code"], "E0102", "{v}");
+    assert_eq!(d["line"], second, "{v}");
+    assert_eq!(d["label"], "second definition", "{v}");
+    assert_eq!(
+        d["related"],
+        serde_json::json!([{
+            "line": first, "column": 1, "end_line": first, "end_column": 5,
+            "message": "first defined here",
+        }]),
+        "{v}"
+    );
+    // Every entry has both keys, an unreadable file's too.
+    let io = &v[1];
+    assert_eq!(io["code"], "io", "{v}");
+    assert_eq!(io["label"], serde_json::Value::Null, "{v}");
+    assert_eq!(io["related"], serde_json::json!([]), "{v}");
+}
