@@ -424,6 +424,10 @@ pub(crate) struct Checker<'e> {
     /// Whether the expression being checked is a guard line's condition
     /// (an unknown name there may be a misspelt guard variable).
     pub in_guard: bool,
+    /// The `account` settings the file writes, whether or not their values
+    /// check (or misspelt, or on a line that did not parse): a guard that
+    /// needs one is not told it is missing, its error is said already.
+    pub account_written: Vec<&'static str>,
 }
 
 /// What a section accepts: its keys and whether each may repeat or is required.
@@ -557,6 +561,7 @@ impl<'e> Checker<'e> {
             depth: 0,
             overrides: Vec::new(),
             in_guard: false,
+            account_written: Vec::new(),
         }
     }
 
@@ -1129,6 +1134,16 @@ impl<'e> Checker<'e> {
 
     fn account(&mut self, sec: &Section) -> Option<model::Account> {
         let set = self.settings(sec, ACCOUNT_KEYS);
+        self.account_written = ACCOUNT_KEYS
+            .iter()
+            .map(|k| k.name)
+            .filter(|&k| {
+                set.one(k).is_some()
+                    || set.typo(k)
+                    || sec.recovered.iter().any(|r| r == k)
+                    || self.stray.iter().any(|r| r == k)
+            })
+            .collect();
         if let Some(s) = set.one("percent_of") {
             let mut ts = Terms::new(s);
             match ts.next() {
@@ -2256,7 +2271,7 @@ impl<'e> Checker<'e> {
                     return None;
                 }
                 if let Some(acc) = account {
-                    let missing: Vec<&str> = [
+                    let (written, missing): (Vec<&str>, Vec<&str>) = [
                         ("risk_free_rate", acc.risk_free_rate.is_none()),
                         ("beta", acc.beta.is_none()),
                         ("equity_risk_premium", acc.equity_risk_premium.is_none()),
@@ -2265,7 +2280,12 @@ impl<'e> Checker<'e> {
                     ]
                     .into_iter()
                     .filter_map(|(k, m)| m.then_some(k))
-                    .collect();
+                    // One written but wrong is reported where it is written:
+                    // the guard names only those the account lacks.
+                    .partition(|k| self.account_written.contains(k));
+                    if missing.is_empty() && !written.is_empty() {
+                        return None;
+                    }
                     if !missing.is_empty() {
                         let list = missing
                             .iter()
