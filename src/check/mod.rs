@@ -1495,6 +1495,13 @@ impl<'e> Checker<'e> {
 
         // Per-step settings need the step limit.
         let steps = steps?;
+        // A per-step key written on a line that did not parse, or misspelt.
+        let stray = self.stray.clone();
+        let lost = |key: &str| {
+            sec.recovered.iter().any(|r| r == key)
+                || set.typo(key)
+                || stray.iter().any(|r| r == key)
+        };
         let multipliers = self.per_step(
             set.all("multiplier"),
             steps,
@@ -1522,6 +1529,7 @@ impl<'e> Checker<'e> {
                 Some(m)
             },
             &mut spans.multipliers,
+            lost("multiplier"),
         );
         let max_loss = self.per_step(
             set.all("max_loss"),
@@ -1534,6 +1542,7 @@ impl<'e> Checker<'e> {
                 this.fraction_in_range(p, span, "max_loss", false)
             },
             &mut spans.max_loss,
+            lost("max_loss"),
         );
         for (key, example, needed) in [
             ("multiplier", "multiplier = 1.6x", steps > 1),
@@ -1605,6 +1614,7 @@ impl<'e> Checker<'e> {
         example: &str,
         mut value: impl FnMut(&mut Self, &mut Terms<'_>) -> Option<Decimal>,
         spans: &mut Vec<Span>,
+        lost: bool,
     ) -> Option<Vec<Decimal>> {
         let n = (steps + 1).saturating_sub(first) as usize;
         let mut slots: Vec<Option<(Decimal, Span)>> = vec![None; n];
@@ -1703,7 +1713,9 @@ impl<'e> Checker<'e> {
                 None => missing.push(first + i as u32),
             }
         }
-        if !missing.is_empty() && !settings.is_empty() && ok {
+        // A `key` line that did not parse (or a misspelt key) may be the
+        // one meant for the steps left: its error is said, not a gap too.
+        if !missing.is_empty() && !settings.is_empty() && ok && !lost {
             let list = missing
                 .iter()
                 .map(|s| s.to_string())
