@@ -2000,8 +2000,14 @@ impl<'e> Checker<'e> {
                 _ => ok = false,
             }
         }
-        // A `coefficient` line that did not parse may be the unconditional one.
-        if base.is_none() && ok && !sec.recovered.iter().any(|r| r == "coefficient") {
+        // A `coefficient` line that did not parse (or a misspelt one) may be
+        // the unconditional one.
+        if base.is_none()
+            && ok
+            && !sec.recovered.iter().any(|r| r == "coefficient")
+            && !set.typo("coefficient")
+            && !self.stray.iter().any(|r| r == "coefficient")
+        {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingSetting,
