@@ -691,6 +691,14 @@ pub fn run(
     let total = bars.len();
     // The last day marked: its date, SPX, VIX and VIX3M.
     let mut last_close: Option<(NaiveDate, f64, f64, Option<f64>)> = None;
+    // The last bar with both SPX and VIX: nothing enters there, since a
+    // condor entered on it could only be closed at once, at the mark it was
+    // entered at, a round trip of costs that no one would trade.
+    let last_tradeable = bars.iter().rposition(|&i| {
+        dates.get(i).is_some()
+            && spx.get(i).is_some_and(|x| x.is_finite())
+            && vix.get(i).is_some_and(|x| x.is_finite())
+    });
     // The market conditions of the hedge triggers, for the chart's markers.
     let conditions: Vec<crate::graph::NodeId> = compiled
         .ids
@@ -767,7 +775,7 @@ pub fn run(
         }
         // Enter when flat.
         let hedge_signal;
-        if open.is_none() && next_entry.is_none_or(|d| date >= d) {
+        if open.is_none() && next_entry.is_none_or(|d| date >= d) && Some(n) != last_tradeable {
             engine.set_as_of(Some(date));
             let decision = engine.next_decision(None)?;
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
@@ -859,8 +867,9 @@ pub fn run(
             at_risk: cents(at_risk),
         });
     }
-    // A condor opened on the last day is closed at once, at that day's
-    // mark (its round trip's costs), its hedges with it, as on any exit.
+    // A condor still open after the last bar (the bars after the last SPX
+    // close have none to mark it at) closes at the last day's mark, its
+    // hedges with it, as on any exit.
     if let (Some(mut o), Some((date, s, v, v3))) = (open.take(), last_close) {
         let overflow = |source| BacktestError::Overflow { date, source };
         let m = o.mark(date, s, v, v3, r, config).map_err(overflow)?;

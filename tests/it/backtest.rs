@@ -1219,15 +1219,15 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
 
 /// A ratio with nothing in its numerator is 0, never -0: the profit factor
 /// of a backtest without a winning condor (spx-mastery from 2018-01-16 to
-/// 2018-02-06: two losses) showed `-0.00` in the table and `-0.0` in JSON,
+/// 2018-02-06: one loss) showed `-0.00` in the table and `-0.0` in JSON,
 /// and the hedge cost ratio of a strategy without hedges (aggressive) was
 /// `-0.0`, which `sweep` ranked ahead of a true 0 whatever the variant order.
 #[test]
 fn ratios_of_nothing_are_zero_not_negative_zero() {
     let range = ["--from", "2018-01-16", "--to", "2018-02-06"];
     let r = report("strategies/spx-mastery.vxs", &range);
-    assert_eq!(r["trades"], 2);
-    assert_eq!(r["win_rate"], 0.0, "two condors, no win");
+    assert_eq!(r["trades"], 1);
+    assert_eq!(r["win_rate"], 0.0, "a condor, no win");
     let pf = r["profit_factor"]
         .as_f64()
         .expect("a loss, so a profit factor");
@@ -1903,7 +1903,8 @@ fn capital_plus_net_pnl_is_the_final_equity() {
         (None, None),
         // A condor and a VIX call open at the end.
         (Some("2000-11-10"), Some("2000-11-20")),
-        // A condor opened on the last day.
+        // A condor closed the day before the last, when a new one would
+        // open on the last day.
         (Some("2022-06-01"), Some("2022-07-08")),
         (Some("2008-09-01"), Some("2008-10-20")),
         (Some("2020-02-01"), Some("2020-03-20")),
@@ -1931,6 +1932,14 @@ fn capital_plus_net_pnl_is_the_final_equity() {
             );
             let last = bt.days.last().expect("days");
             assert_eq!(last.equity, last.closed_equity, "{path} {from:?}..{to:?}");
+            // Nothing enters on the last day: it could only close at once,
+            // at its entry's mark, a round trip of costs (2022-07-08 had a
+            // spx-mastery condor for -$45.20 that way).
+            assert!(
+                bt.trades.iter().all(|t| t.entry < last.date),
+                "{path} {from:?}..{to:?}: {:?}",
+                bt.trades.last().map(|t| (t.entry, t.exit, t.pnl))
+            );
             let ends = bt
                 .trades
                 .iter()
@@ -1978,10 +1987,10 @@ fn capital_plus_net_pnl_is_the_final_equity() {
 /// in JSON, as the per-year rows and the profit factor show it (it said
 /// 0.00%, as if every condor had lost), and its exits say `none`. On
 /// 2020-04-28 spx-mastery's one entry falls in the FOMC blackout (the
-/// meeting of 2020-04-29).
+/// meeting of 2020-04-29), the last day takes no entry.
 #[test]
 fn a_backtest_without_a_condor_has_no_win_rate() {
-    let range = ["--from", "2020-04-28", "--to", "2020-04-28"];
+    let range = ["--from", "2020-04-28", "--to", "2020-04-29"];
     let r = report("strategies/spx-mastery.vxs", &range);
     assert_eq!(r["trades"], 0);
     assert_eq!(r["skipped"], 1);
@@ -2569,15 +2578,17 @@ fn a_ruined_run_has_no_sharpe_or_sortino() {
 }
 
 /// A year's return and drawdown start from the equity before it, the first
-/// year's from the capital: a one-day run, whose only day closes its condor
-/// at the mark, lost that much in its year too. The year row read a return
-/// and drawdown of 0 beside the loss (its base was that day's equity).
+/// year's from the capital: a two-day run, whose condor is entered on the
+/// first day and closed at the second's mark, lost that much in its year
+/// too. The year row of a one-day run read a return and drawdown of 0 beside
+/// the loss (its base was that day's equity, marked after the entry).
 #[test]
-fn a_one_day_runs_year_starts_from_the_capital() {
+fn a_short_runs_year_starts_from_the_capital() {
     let v = report(
         "strategies/spx-mastery.vxs",
-        &["--from", "2025-08-15", "--to", "2025-08-15"],
+        &["--from", "2025-08-04", "--to", "2025-08-05"],
     );
+    assert_eq!(v["trades"], 1, "{v}");
     let final_equity: f64 = v["final_equity"]
         .as_str()
         .and_then(|s| s.parse().ok())

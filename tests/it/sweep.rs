@@ -464,10 +464,12 @@ fn a_ratio_without_a_loss_ranks_first_and_a_missing_one_last() {
     );
 }
 
-/// March to August 2017: with a 45% to 75% take-profit no condor lost, so
-/// those variants' profit factor has no value; they rank above the 30%
-/// variant's 50.19 (it was the other way round: a missing value ranked
-/// last) and the table says why.
+/// April to September 2016: with a 30% take-profit no condor lost, so that
+/// variant's profit factor has no value; it ranks above the 45% to 75%
+/// variants' 78.51 (it was the other way round: a missing value ranked
+/// last, which would put it fourth) and the table says why. (March to
+/// August 2017 showed it until the last day stopped taking entries: its
+/// 30% variant's one loss was a condor entered and closed on 2017-08-31.)
 #[test]
 fn sweep_ranks_a_profit_factor_without_losses_first() {
     let args = [
@@ -476,9 +478,9 @@ fn sweep_ranks_a_profit_factor_without_losses_first() {
         "--set",
         "take=30%..75%:15%",
         "--from",
-        "2017-03-01",
+        "2016-04-01",
         "--to",
-        "2017-08-31",
+        "2016-09-01",
         "--rank",
         "profit_factor",
     ];
@@ -487,12 +489,12 @@ fn sweep_ranks_a_profit_factor_without_losses_first() {
     let v = ok(&vixshield(&json_args));
     let rows = v["results"].as_array().expect("results");
     let order: Vec<_> = rows.iter().map(|r| r["variant"].as_u64()).collect();
-    assert_eq!(order, [Some(1), Some(2), Some(3), Some(0)], "{v}");
-    for r in &rows[..3] {
-        assert!(r["metrics"]["profit_factor"].is_null(), "{r}");
-        assert_eq!(r["metrics"]["win_rate"], 1.0, "{r}");
+    assert_eq!(order, [Some(0), Some(1), Some(2), Some(3)], "{v}");
+    assert!(rows[0]["metrics"]["profit_factor"].is_null(), "{v}");
+    assert_eq!(rows[0]["metrics"]["win_rate"], 1.0, "{v}");
+    for r in &rows[1..] {
+        assert!(r["metrics"]["profit_factor"].as_f64().is_some(), "{r}");
     }
-    assert!(rows[3]["metrics"]["profit_factor"].as_f64().is_some());
     let out = vixshield(&args);
     assert_eq!(out.status.code(), Some(0));
     let table = String::from_utf8_lossy(&out.stdout);
@@ -501,7 +503,7 @@ fn sweep_ranks_a_profit_factor_without_losses_first() {
         .find(|l| l.trim_start().starts_with("1 "))
         .expect("a first row");
     assert!(
-        first.contains("45%") && first.contains("∞ (no loss)"),
+        first.contains("30%") && first.contains("∞ (no loss)"),
         "{table}"
     );
 }
