@@ -113,7 +113,7 @@ def parse_table(text):
         if ln.startswith("year "):
             section = "years"
             continue
-        if ln.startswith("worst "):
+        if ln.startswith("worst ") or ln.startswith("no cycles"):
             section = "worst"
             head["worst_title"] = ln
             continue
@@ -183,14 +183,15 @@ def audit(binary, strategy, flags, days_all, tmp):
     for key, label in [("max_consecutive_losses", "max consecutive losses"), ("max_step_reached", "max step reached"),
                        ("cycles_stopped_out", "cycles stopped out")]:
         same(label, head[label], str(r[key]))
-    same("exits", head["exits"], ", ".join(f"{e['reason']} {e['trades']}" for e in r["exits"]))
+    same("exits", head["exits"], ", ".join(f"{e['reason']} {e['trades']}" for e in r["exits"]) or "none")
     same("year rows", len(yrows), len(r["years"]))
     for row, y in zip(yrows, r["years"]):
         want = [str(y["year"]), str(y["trades"]), "-" if y["win_rate"] is None else pct(y["win_rate"]),
                 money(y["net_pnl"]), pct_or(y["return_pct"]), pct_or(y["max_drawdown"])]
         same(f"year {y['year']}", row, want)
     same("worst title", head.get("worst_title", ""),
-         f"worst {len(r['worst_cycles'])} of {r['cycles']} cycles (by trough: the deepest the ladder's cycle P&L went):")
+         f"worst {len(r['worst_cycles'])} of {r['cycles']} cycles (by trough: the deepest the ladder's cycle P&L went):"
+         if r["cycles"] else "no cycles: no condor was traded")
     for row, c in zip(wrows, r["worst_cycles"]):
         plural = "" if c["trades"] == 1 else "s"
         want = (f"{c['start']} .. {c['end']}  {c['trades']:>2} trade{plural}, max step {c['max_step']}, trough "
@@ -213,12 +214,13 @@ def audit(binary, strategy, flags, days_all, tmp):
     same("trades (csv)", r["trades"], n)
     same("trade numbers", [int(x["trade"]) for x in tr], list(range(1, n + 1)))
     wins = sum(1 for x in tr if x["pnl"] >= 0)
-    same("win_rate (csv)", r["win_rate"], float(Fraction(wins, n)) if n else 0.0)
+    same("win_rate (csv)", r["win_rate"], float(Fraction(wins, n)) if n else None)
     net = sum((x["pnl"] + x["hedge_pnl"] for x in tr), Fraction(0))
     same("net_pnl (csv)", Fraction(Decimal(r["net_pnl"])), net)
     same("hedge_pnl (csv)", Fraction(Decimal(r["hedge_pnl"])), sum((x["hedge_pnl"] for x in tr), Fraction(0)))
     same("final_equity (csv)", Fraction(Decimal(r["final_equity"])), cap + net)
     start, end = dt.date.fromisoformat(r["start"]), dt.date.fromisoformat(r["end"])
+    same("no entry on the last day", [x["trade"] for x in tr if x["entry"] == end], [])
     years = max((end - start).days / 365.25, 1 / 365.25)
     if not ruined:
         cagr = float((cap + net) / cap) ** (1 / years) - 1
@@ -293,8 +295,6 @@ def audit(binary, strategy, flags, days_all, tmp):
     for d in days:
         if any(x["entry"] <= d < x["exit"] for x in tr):
             inside += 1
-        elif tr and tr[-1]["entry"] == tr[-1]["exit"] == d == end:
-            inside += 1  # a condor opened and closed on the last day
     tim = inside / len(days)
     if abs(tim - r["time_in_market"]) > 1e-12:
         bad.append(f"time_in_market {r['time_in_market']} != {tim} ({inside}/{len(days)})")
@@ -357,8 +357,8 @@ def audit(binary, strategy, flags, days_all, tmp):
     for d in days:
         s = 0
         for x in tr:
-            if x["entry"] <= d < x["exit"] or x["entry"] == x["exit"] == d == end:
-                s = x["step"]  # (a condor opened on the last day closes at once, in market that day)
+            if x["entry"] <= d < x["exit"]:
+                s = x["step"]
         open_step.append(s)
     if len(stepline) == len(days):
         mism = [(d, s, p[1]) for d, s, p in zip(days, open_step, stepline) if abs(p[1] - sticks.get(s, -99)) > 1]
@@ -387,7 +387,9 @@ def main():
         ("strategies/spx-mastery.vxs", ["--from", "2022-12-24", "--to", "2023-07-04"]),
         ("strategies/spx-theta.vxs", ["--from", "2019-11-28", "--to", "2021-01-01"]),
         ("strategies/conservative.vxs", ["--put-skew", "-0.2", "--call-skew", "0.2", "--vol-of-vol", "0.2"]),
+        # The last day takes no entry: no condor, a report of nothing.
         ("strategies/spx-mastery.vxs", ["--from", "2025-08-15"]),
+        ("strategies/spx-mastery.vxs", ["--from", "2025-08-04"]),
         # Ruinous: 30% of capital a condor, no WACC or quick-ratio guard
         # (the marked equity goes to about -$123,842 in February 2018).
         (RUIN, ["--from", "2017-06-01", "--to", "2019-12-31"]),
