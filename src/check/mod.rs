@@ -520,6 +520,19 @@ pub(crate) fn sections_with_key(name: &str) -> Vec<&'static str> {
     .collect()
 }
 
+/// Whether a section of `kind` has a setting `name`.
+pub(crate) fn section_has_key(kind: ast::SectionKind, name: &str) -> bool {
+    let keys = match kind {
+        ast::SectionKind::Strategy => STRATEGY_KEYS,
+        ast::SectionKind::Account => ACCOUNT_KEYS,
+        ast::SectionKind::Entry => ENTRY_KEYS,
+        ast::SectionKind::Sizing => SIZING_KEYS,
+        ast::SectionKind::Hedge => HEDGE_KEYS,
+        ast::SectionKind::Roll => ROLL_KEYS,
+    };
+    keys.iter().any(|k| k.name == name)
+}
+
 /// The settings of one section, by key.
 struct Settings<'s> {
     by_key: BTreeMap<&'static str, Vec<&'s Setting>>,

@@ -170,6 +170,26 @@ fn read_closing(
     unclosed::close_unclosed(text, &mut file, &mut diags, budget, &|t| {
         read_closing(t, fast, budget)
     });
+    // A section closed too early (`steps = 3 }`, then more of its settings
+    // and the `}` meant to close it): read the file again without that `}`,
+    // and say it once.
+    if budget.get() > 0
+        && let Some(early) = unclosed::closed_early(text, &file)
+    {
+        budget.set(budget.get() - 1);
+        let mut again = text.to_string();
+        again.replace_range(early.early..early.early + 1, " ");
+        let (f, mut d) = read_closing(&again, fast, budget);
+        let closes_late = f.items.iter().any(|it| {
+            let s = it.span();
+            s.start as usize == early.start && s.end as usize == early.late + 1
+        });
+        if closes_late {
+            d.push(unclosed::closed_early_error(text, &early));
+            d.sort_by_key(|d| (d.span.start, d.span.end));
+            return (f, d);
+        }
+    }
     (file, diags)
 }
 

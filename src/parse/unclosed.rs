@@ -13,6 +13,13 @@
 //!
 //! Spans stay the file's: the text read again is the file's, with every
 //! byte outside that stretch blanked (line ends kept).
+//!
+//! The other way round, a `}` can close a section too early (`steps = 3 }`,
+//! or a `}` line): the section's last settings then stand outside any
+//! section, each an error, and its own `}` below them is unexpected.
+//! `closed_early` finds that shape (only that section's settings, or guard
+//! lines after `guards`, then a `}` alone on its line), and `parse` reads
+//! the file again with the early `}` blanked and says it once.
 
 use crate::ast::{self, Item};
 use crate::diag::{Code, Diagnostic};
@@ -177,6 +184,133 @@ pub(super) fn close_unclosed(
         i += 1 + n;
     }
     diags.sort_by_key(|d| (d.span.start, d.span.end));
+}
+
+/// A line's code: the text before a `//` comment outside a string, trimmed.
+fn code_of(line: &str) -> &str {
+    let mut in_string = false;
+    let bytes = line.as_bytes();
+    let mut end = line.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    line.get(..end).unwrap_or(line).trim()
+}
+
+/// A section closed too early, as [`closed_early`] finds it.
+pub(super) struct Early {
+    /// The section's first byte.
+    pub start: usize,
+    /// The `}` that closes it too early.
+    pub early: usize,
+    /// The `}` alone on its line that was meant to close it.
+    pub late: usize,
+    /// How the section is named in messages.
+    pub name: String,
+}
+
+/// The first section of `file` closed by a `}` before lines that belong in
+/// it: after its `}` (`steps = 3 }`, or a `}` line) come only lines that
+/// are settings of that section (a guard's lines for `guards`; blank and
+/// comment lines aside), each otherwise "outside any section", then a `}`
+/// alone on its line, itself otherwise "unexpected". Setting keys of
+/// another section only (a lost `sizing {` line) are no such case.
+pub(super) fn closed_early(text: &str, file: &ast::File) -> Option<Early> {
+    file.items.iter().enumerate().find_map(|(i, item)| {
+        let kind = match item {
+            Item::Section(s) => Some(s.kind),
+            Item::Guards(_) => None,
+            Item::Signal(_) | Item::Param(_) => return None,
+        };
+        let span = item.span();
+        let early = (span.end as usize).checked_sub(1)?;
+        if text.as_bytes().get(early) != Some(&b'}') {
+            return None;
+        }
+        let next = file
+            .items
+            .get(i + 1)
+            .map_or(text.len(), |n| n.span().start as usize);
+        let after = text.get(early + 1..next)?;
+        let starts = crate::source::line_starts(after);
+        let ends = starts.iter().skip(1).copied().chain([after.len()]);
+        let mut ours = 0;
+        for (n, (&a, b)) in starts.iter().zip(ends).enumerate() {
+            let line = after.get(a..b)?;
+            let code = code_of(line);
+            if n == 0 || code.is_empty() {
+                // The rest of the `}`'s own line must hold nothing else.
+                if code.is_empty() {
+                    continue;
+                }
+                return None;
+            }
+            if code == "}" {
+                let late = early + 1 + a + line.find('}')?;
+                return (ours > 0).then(|| Early {
+                    start: span.start as usize,
+                    early,
+                    late,
+                    name: item_name(item),
+                });
+            }
+            if starts_item(line) || code.contains(['{', '}']) {
+                return None;
+            }
+            let word_len = code
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(code.len());
+            let (word, rest) = code.split_at(word_len);
+            let rest = rest.trim_start();
+            let is_setting = !word.is_empty() && rest.starts_with('=') && !rest.starts_with("==");
+            match (kind, is_setting) {
+                (Some(kind), true) => {
+                    if crate::check::section_has_key(kind, word) {
+                        ours += 1;
+                    } else if !crate::check::sections_with_key(word).is_empty() {
+                        return None;
+                    }
+                }
+                // A setting is no guard: `guards` did not lose these.
+                (None, true) => return None,
+                (None, false) => ours += 1,
+                // A line continuing an expression (`or rsi(vix, 14) > 70`)
+                // can only be the section's.
+                (Some(_), false) if matches!(word, "and" | "or") => ours += 1,
+                (Some(_), false) => {}
+            }
+        }
+        None
+    })
+}
+
+/// The error for a section closed too early (`Early`): at the `}` that
+/// closes it, naming the one meant to.
+pub(super) fn closed_early_error(text: &str, e: &Early) -> Diagnostic {
+    let line_of = |at: usize| crate::source::line_starts(&text[..at]).len();
+    Diagnostic::new(
+        Code::Syntax,
+        Span::new(e.early, e.early + 1),
+        format!(
+            "this `}}` closes `{}` (line {}) before its last lines",
+            e.name,
+            line_of(e.start)
+        ),
+    )
+    .label(format!("`{}` ends here", e.name))
+    .related(Span::new(e.late, e.late + 1), "the `}` meant to close it")
+    .help(format!(
+        "remove this `}}`: the lines after it, down to line {}, belong in `{}`",
+        line_of(e.late),
+        e.name
+    ))
 }
 
 #[cfg(test)]
