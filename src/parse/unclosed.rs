@@ -46,6 +46,20 @@ fn starts_item(line: &str) -> bool {
     if BLOCK_KEYWORDS.contains(&word) {
         return rest.starts_with([' ', '\t', '{', '"']) && rest.contains('{');
     }
+    // `sizng {`, `hedgee front {`: a misspelt section's head, which no
+    // setting or guard line looks like (a word, a label, then `{`).
+    if !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
+        let rest = rest.trim_start();
+        let label_len = if rest.starts_with('"') {
+            rest[1..].find('"').map_or(0, |n| n + 2)
+        } else {
+            rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len())
+        };
+        if rest[label_len..].trim_start().starts_with('{') {
+            return true;
+        }
+    }
     if word == "signal" || word == "param" {
         let name = rest.trim_start();
         let name_len = name
@@ -326,6 +340,9 @@ mod tests {
             "strategy \"x\" {",
             "signal theta_press = vix < 20",
             "param mult=1.6x",
+            "sizng {",
+            "hedgee front {",
+            "strateg \"x\" {",
         ] {
             assert!(starts_item(line), "{line}");
         }
@@ -337,6 +354,9 @@ mod tests {
             "    trigger = signal_x > 3",
             "param",
             "sizing",
+            "    trigger = x {",
+            "    vix < 40 {",
+            "    12 {",
         ] {
             assert!(!starts_item(line), "{line}");
         }
