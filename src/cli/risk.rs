@@ -190,8 +190,8 @@ struct Out {
     /// The backtest's own path, beside the simulated ones.
     backtest: Option<BacktestPath>,
     /// The journal's own equity (with a strategy, whose capital it starts
-    /// from): its lowest and whether it fell to $0 or below.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// from): its lowest and whether it fell to $0 or below (`null`
+    /// otherwise, as `backtest` is without one).
     journal: Option<JournalPath>,
     /// How often the measured trades came, and how long N trades take at
     /// that pace.

@@ -1221,7 +1221,10 @@ fn risk_over_a_ruined_journal_says_so() {
         "--format",
         "json",
     ]);
-    assert!(bare.get("journal").is_none(), "{bare}");
+    assert!(
+        bare.get("journal").is_some_and(serde_json::Value::is_null),
+        "{bare}"
+    );
 }
 
 /// README "summary": `hedge_cost` counts every trade's hedge losses, while

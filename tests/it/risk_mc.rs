@@ -544,6 +544,22 @@ fn risk_from_the_command_line() {
     let want = losing_run(0.25, 4, 100).expect("valid").p_losing_run;
     assert_eq!(v["p_losing_run"].as_f64(), Some(want));
     assert_eq!(v["ladder"], serde_json::Value::Null);
+    // Every key is there, `null` when it does not apply (`journal` was
+    // left out where `backtest` was `null`).
+    for key in [
+        "observed",
+        "measured",
+        "kelly",
+        "monte_carlo",
+        "backtest",
+        "journal",
+        "pace",
+    ] {
+        assert!(
+            v.get(key).is_some_and(serde_json::Value::is_null),
+            "{key}: {v}"
+        );
+    }
     // With the strategy: K is its step limit, and the ladder and Kelly appear.
     let out = vixshield(
         &[
