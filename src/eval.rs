@@ -205,8 +205,7 @@ impl MarketValues {
                     };
                     if let Some(bars) = bars {
                         for input in &mut inputs {
-                            let mut keep = bars.iter();
-                            input.retain(|_| keep.next().copied().unwrap_or(true));
+                            *input = on_fresh_bars(input, bars);
                         }
                     }
                     let refs: Vec<&[f64]> = inputs.iter().map(Vec::as_slice).collect();
@@ -219,18 +218,7 @@ impl MarketValues {
                         }
                     })?;
                     let out = match bars {
-                        Some(bars) => {
-                            let mut taken = out.into_iter();
-                            let mut last = f64::NAN;
-                            bars.iter()
-                                .map(|&new| {
-                                    if new {
-                                        last = taken.next().unwrap_or(f64::NAN);
-                                    }
-                                    last
-                                })
-                                .collect()
-                        }
+                        Some(bars) => spread_over_bars(out, bars),
                         None => out,
                     };
                     Some(Column::Num(
@@ -1943,6 +1931,45 @@ impl Fresh {
         }
         out
     }
+}
+
+/// The bars on which some of `series` brings a new observation, as a
+/// built-in or a plugin passed them takes its bars; `None` when every bar
+/// does (no series is carried forward).
+pub fn fresh_bars<'a>(
+    series: impl IntoIterator<Item = &'a crate::market::AlignedSeries>,
+) -> Option<Vec<bool>> {
+    let parts: Vec<Fresh> = series.into_iter().map(Fresh::of_series).collect();
+    match Fresh::any(&parts) {
+        Fresh::Bars(bars) => Some(bars),
+        Fresh::Always | Fresh::Never => None,
+    }
+}
+
+/// The values of `input` on the bars `bars` marks (a bar past its end
+/// counts as marked), for a plugin.
+pub fn on_fresh_bars(input: &[f64], bars: &[bool]) -> Vec<f64> {
+    input
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| bars.get(*i).copied().unwrap_or(true))
+        .map(|(_, v)| *v)
+        .collect()
+}
+
+/// A plugin's output over the bars `bars` marks, back on every bar: a bar
+/// not marked repeats the value of the bar before (NaN before the first).
+pub fn spread_over_bars(out: Vec<f64>, bars: &[bool]) -> Vec<f64> {
+    let mut taken = out.into_iter();
+    let mut last = f64::NAN;
+    bars.iter()
+        .map(|&new| {
+            if new {
+                last = taken.next().unwrap_or(f64::NAN);
+            }
+            last
+        })
+        .collect()
 }
 
 /// Which nodes `roots` depend on, themselves included (by index).

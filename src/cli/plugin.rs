@@ -1093,16 +1093,31 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
             return exit::trouble();
         }
     };
-    let mut inputs: Vec<&[f64]> = Vec::with_capacity(n_inputs);
+    let mut series = Vec::with_capacity(n_inputs);
     for name in &names {
         match market.get(name) {
-            Some(s) => inputs.push(s.close()),
+            Some(s) => series.push(s),
             None => {
                 say!("error: the bundled data has no `{name}` series");
                 return exit::trouble();
             }
         }
     }
+    // The bars a strategy's call would pass: not those where every series
+    // given is carried forward (VIX3M on a day only VIX printed on), whose
+    // value is the bar before's.
+    let fresh = crate::eval::fresh_bars(series.iter().copied());
+    let owned: Vec<Vec<f64>> = match &fresh {
+        Some(bars) => series
+            .iter()
+            .map(|s| crate::eval::on_fresh_bars(s.close(), bars))
+            .collect(),
+        None => Vec::new(),
+    };
+    let inputs: Vec<&[f64]> = match &fresh {
+        Some(_) => owned.iter().map(Vec::as_slice).collect(),
+        None => series.iter().map(|s| s.close()).collect(),
+    };
     let t0 = Instant::now();
     let plugin = match host.load(&m) {
         Ok(p) => p,
@@ -1121,13 +1136,16 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     let t1 = Instant::now();
     let result = plugin.compute(&inputs, &values);
     let compute_time = t1.elapsed();
-    let c = match result {
+    let mut c = match result {
         Ok(c) => c,
         Err(e) => {
             say!("error: {e}");
             return exit::findings();
         }
     };
+    if let Some(bars) = &fresh {
+        c.values = crate::eval::spread_over_bars(std::mem::take(&mut c.values), bars);
+    }
     let dates = market.dates();
     let bars = c.values.len();
     // As the evaluator reads them: NaN and ±inf are no value.

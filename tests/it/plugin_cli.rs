@@ -167,6 +167,46 @@ fn wilder_rsi_plugin_takes_a_series_with_gaps_as_the_builtin_does() {
     assert_eq!(builtin, plugin);
 }
 
+/// `plugin test --input vix3m` feeds the plugin the bars a strategy's call
+/// does (not VIX3M's carried days, where its value is the bar before's),
+/// so its first and last values and its count are `signal`'s: it passed the
+/// whole aligned series and ended on 54.694443 where `signal "wilder_rsi(vix3m,
+/// 14)"` ends on 54.932951 (found by the TA-Lib audit).
+#[test]
+fn plugin_test_feeds_the_bars_a_strategy_does() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = vixshield(args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let test = json(&[
+        "plugin",
+        "test",
+        "plugins/wilder_rsi",
+        "--input",
+        "vix3m",
+        "--format",
+        "json",
+    ]);
+    let signal = json(&["signal", "wilder_rsi(vix3m, 14)", "--format", "json"]);
+    let rows = signal.as_array().expect("rows");
+    let valued: Vec<(usize, &serde_json::Value)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r["value"].is_null())
+        .collect();
+    assert_eq!(test["bars"].as_u64(), Some(rows.len() as u64));
+    assert_eq!(test["computed"].as_u64(), Some(valued.len() as u64));
+    for (point, (bar, row)) in [
+        (&test["first"], valued.first().expect("a value")),
+        (&test["last"], valued.last().expect("a value")),
+    ] {
+        assert_eq!(point["bar"].as_u64(), Some(*bar as u64), "{point}");
+        assert_eq!(point["date"], row["date"], "{point}");
+        assert_eq!(point["value"], row["value"], "{point}");
+    }
+}
+
 /// `theta_decay`'s definition (plugins/theta_decay/README.md), in Rust.
 fn theta_reference(
     vix: &[f64],
