@@ -1354,8 +1354,27 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
     };
     let span = Span::new(offset + pos, offset + pos + found_len);
-    let mut d = Diagnostic::new(Code::Syntax, span, message);
     let token = rest.get(..found_len).unwrap_or("");
+    // `"SPX Mastery {`: a string not closed on its line (strings end
+    // there) is what went wrong, not the `"` pest did not take.
+    let line_rest = rest.split(['\n', '\r']).next().unwrap_or("");
+    if token == "\"" && !line_rest[1..].contains('"') {
+        let inside = line_rest[1..].trim_end();
+        let fix = match inside.strip_suffix('{') {
+            Some(name) => format!("`\"{}\" {{`", name.trim_end()),
+            None => format!("`\"{inside}\"`"),
+        };
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            "unclosed string: this `\"` has no closing `\"` on its line",
+        )
+        .label("the string starts here")
+        .help(format!(
+            "a string ends with `\"` on the line it starts on: {fix}"
+        ));
+    }
+    let mut d = Diagnostic::new(Code::Syntax, span, message);
     let unit = token.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
     if token.starts_with(|c: char| c.is_ascii_digit())
         && !unit.is_empty()
