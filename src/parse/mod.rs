@@ -1374,6 +1374,24 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
             "a string ends with `\"` on the line it starts on: {fix}"
         ));
     }
+    // `(rsi(vix, 14) > 70`: the value ran on to the end of the line with a
+    // `(` still open; show it, where it opens.
+    if found_len == 0
+        && expected.contains(&"an operator")
+        && let Some(open) = unclosed_paren(text.get(..pos).unwrap_or(""))
+    {
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            format!("expected `)` or an operator, found {found}"),
+        )
+        .label("the value ends here")
+        .related(
+            Span::new(offset + open, offset + open + 1),
+            "this `(` is not closed",
+        )
+        .help("close it with `)` where the parenthesized part ends");
+    }
     let mut d = Diagnostic::new(Code::Syntax, span, message);
     let unit = token.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
     if token.starts_with(|c: char| c.is_ascii_digit())
@@ -1436,6 +1454,31 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
 /// (the hand parser's `reserved` reads this list, and `plugin new` refuses
 /// them as a plugin's name).
 pub(crate) const RESERVED: [&str; 7] = ["and", "or", "not", "of", "crosses", "within", "when"];
+
+/// The offset of the last `(` of `text` that no `)` closes (strings and
+/// comments aside), if any.
+fn unclosed_paren(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\n' | '\r' => in_string = false,
+            '"' => in_string = !in_string,
+            '/' if !in_string && chars.peek().is_some_and(|&(_, n)| n == '/') => {
+                while chars.peek().is_some_and(|&(_, n)| n != '\n' && n != '\r') {
+                    chars.next();
+                }
+            }
+            '(' if !in_string => open.push(i),
+            ')' if !in_string => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
+}
 
 /// The length of the token at the start of `s`: a word, or one character.
 fn token_len(s: &str) -> usize {
