@@ -61,7 +61,7 @@ pub(crate) fn load(
     market: &MarketArgs,
     color: bool,
 ) -> Result<Loaded, ExitCode> {
-    load_with(strategy, journal, market, color, common::load_journal)
+    load_with(strategy, journal, market, color, common::load_history)
 }
 
 /// [`load`] for `next`: a journal holding only its header is the history
@@ -482,27 +482,13 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {
-    // An IRR a hair below zero (a flat run) shows as 0.00%, not -0.00%.
-    let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
-    let ratio = |x: Option<rust_decimal::Decimal>| {
-        // The JSON's 6 places to 2 of a percentage, half away from zero as
-        // `backtest`'s table rounds its ratios (`round_dp` is half to even),
-        // and always with its 2 places, as there: a zero read `0%`, 2% `2%`.
-        x.map_or("-".to_string(), |r| {
-            let r =
-                r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-            match r.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) {
-                Some(mut p) => {
-                    if p.is_zero() {
-                        p.set_sign_positive(true);
-                    }
-                    format!("{p:.2}%")
-                }
-                None => fmt_percent(r),
-            }
-        })
-    };
+/// The summary's table of cycles, one row a cycle.
+fn write_cycles(
+    w: &mut dyn Write,
+    s: &crate::summary::Summary,
+    irr: impl Fn(Option<f64>) -> String,
+    ratio: impl Fn(Option<rust_decimal::Decimal>) -> String,
+) -> std::io::Result<()> {
     writeln!(
         w,
         "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}",
@@ -541,6 +527,36 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
                 ""
             }
         )?;
+    }
+    Ok(())
+}
+
+fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {
+    // An IRR a hair below zero (a flat run) shows as 0.00%, not -0.00%.
+    let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
+    let ratio = |x: Option<rust_decimal::Decimal>| {
+        // The JSON's 6 places to 2 of a percentage, half away from zero as
+        // `backtest`'s table rounds its ratios (`round_dp` is half to even),
+        // and always with its 2 places, as there: a zero read `0%`, 2% `2%`.
+        x.map_or("-".to_string(), |r| {
+            let r =
+                r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            match r.checked_mul(rust_decimal::Decimal::ONE_HUNDRED) {
+                Some(mut p) => {
+                    if p.is_zero() {
+                        p.set_sign_positive(true);
+                    }
+                    format!("{p:.2}%")
+                }
+                None => fmt_percent(r),
+            }
+        })
+    };
+    if s.cycles.is_empty() {
+        // A journal holding only its header: the account before its first trade.
+        writeln!(w, "no cycles: no trade yet")?;
+    } else {
+        write_cycles(w, s, irr, ratio)?;
     }
     let o = &s.overall;
     writeln!(w)?;

@@ -676,6 +676,55 @@ proptest! {
 
 /// `read_history` takes a header without trades as an empty history (the
 /// state before the first trade); anything else reads as `read_journal`.
+/// `run` over a journal holding only its header (a new account's, a nightly
+/// job's first night) gives the decision before any trade, as `next` does:
+/// it exited 1, "the journal has a header but no trades", where `next`
+/// decided (found by the JSON audit). The summary says there is no cycle
+/// yet instead of an empty table.
+#[test]
+fn run_over_a_journal_of_only_its_header_gives_the_first_decision() {
+    let journal = "tests/fixtures/journals/bad/header_only.csv";
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "strategies/spx-mastery.vxs", "--journal", journal];
+        args.extend(extra);
+        let out = crate::common::vixshield(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            crate::common::text(&out.stderr)
+        );
+        crate::common::text(&out.stdout)
+    };
+    let decisions: serde_json::Value =
+        serde_json::from_str(&run(&["--format", "json"])).expect("json");
+    let decisions = decisions.as_array().expect("a list");
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0]["trade"], 0);
+    assert_eq!(decisions[0]["event"], "start");
+    let next: serde_json::Value = serde_json::from_str(&{
+        let out = crate::common::vixshield(&[
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            journal,
+            "--format",
+            "json",
+        ]);
+        crate::common::text(&out.stdout)
+    })
+    .expect("json");
+    for key in ["step", "size", "equity", "hedges", "guards"] {
+        assert_eq!(decisions[0][key], next["decision"][key], "{key}");
+    }
+    let summary = run(&["--summary"]);
+    assert!(
+        summary.starts_with("no cycles: no trade yet\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("trades 0, wins 0, losses 0"), "{summary}");
+}
+
 #[test]
 fn a_history_may_be_only_a_header() {
     let dir = tempfile::tempdir().expect("a temp dir");
