@@ -417,17 +417,21 @@ pub fn metric(name: &str) -> Result<Better, String> {
         })
 }
 
-/// The metrics of a report, as JSON values (decimals as exact strings).
+/// Keys of the backtest report a variant's metrics carry beside
+/// [`METRICS`] but no ranking reads: the Sharpe ratio's standard error (to
+/// judge whether two Sharpe ratios differ), the day of the lowest equity,
+/// and the day the equity fell to $0 or below (`null`: never).
+pub const ALONGSIDE: &[&str] = &["sharpe_se", "lowest_equity_on", "ruined_on"];
+
+/// The metrics of a report, as JSON values (decimals as exact strings):
+/// [`METRICS`], then [`ALONGSIDE`].
 pub fn metrics(r: &Report) -> Map<String, Value> {
     let all = serde_json::to_value(r).unwrap_or(Value::Null);
     METRICS
         .iter()
-        .map(|(k, _)| {
-            (
-                (*k).to_string(),
-                all.get(*k).cloned().unwrap_or(Value::Null),
-            )
-        })
+        .map(|(k, _)| *k)
+        .chain(ALONGSIDE.iter().copied())
+        .map(|k| (k.to_string(), all.get(k).cloned().unwrap_or(Value::Null)))
         .collect()
 }
 

@@ -501,16 +501,24 @@ fn table(w: &mut dyn Write, f: &SweepFile) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The CSV's metric columns: the ranked ones, then those beside them.
+fn metric_keys() -> impl Iterator<Item = &'static str> {
+    sweep::METRICS
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(sweep::ALONGSIDE.iter().copied())
+}
+
 fn csv_out(w: &mut dyn Write, f: &SweepFile) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
     let mut head: Vec<String> = vec!["rank".into(), "variant".into()];
     head.extend(f.grid.iter().map(|a| a.name.clone()));
-    head.extend(sweep::METRICS.iter().map(|(k, _)| (*k).to_string()));
+    head.extend(metric_keys().map(str::to_string));
     csv.write_record(&head)?;
     for r in &f.results {
         let mut row = vec![r.rank.to_string(), r.variant.to_string()];
         row.extend(f.grid.iter().map(|a| text(r.params.get(&a.name))));
-        row.extend(sweep::METRICS.iter().map(|(k, _)| match r.metrics.get(*k) {
+        row.extend(metric_keys().map(|k| match r.metrics.get(k) {
             Some(Value::Null) | None => String::new(),
             v => text(v),
         }));
@@ -598,7 +606,7 @@ fn walk_csv(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
     .iter()
     .map(|s| (*s).to_string())
     .collect();
-    head.extend(sweep::METRICS.iter().map(|(k, _)| (*k).to_string()));
+    head.extend(metric_keys().map(str::to_string));
     csv.write_record(&head)?;
     for r in &wf.windows {
         let mut row = vec![
@@ -614,14 +622,10 @@ fn walk_csv(w: &mut dyn Write, wf: &WalkForward) -> std::io::Result<()> {
                 .join(" "),
             r.in_sample.map_or(String::new(), |x| x.to_string()),
         ];
-        row.extend(
-            sweep::METRICS
-                .iter()
-                .map(|(k, _)| match r.out_of_sample.get(*k) {
-                    Some(Value::Null) | None => String::new(),
-                    v => text(v),
-                }),
-        );
+        row.extend(metric_keys().map(|k| match r.out_of_sample.get(k) {
+            Some(Value::Null) | None => String::new(),
+            v => text(v),
+        }));
         csv.write_record(&row)?;
     }
     csv.flush()

@@ -319,7 +319,8 @@ fn a_variants_metrics_are_its_backtest_report() {
     let report = report.as_object().expect("a report");
     // A count of entries a guard could not judge: a caveat on the data, not
     // a result to rank by; and the Sharpe ratio's standard error, the
-    // uncertainty of a metric rather than one.
+    // uncertainty of a metric rather than one, which is carried beside
+    // them with the days of the lowest equity and of ruin.
     let not_ranked = ["entries_with_unknown_guard", "sharpe_se"];
     let mut compared = 0;
     for (key, value) in report {
@@ -335,6 +336,15 @@ fn a_variants_metrics_are_its_backtest_report() {
         compared += 1;
     }
     assert_eq!(compared, METRICS.len(), "{metrics:?}");
+    // Beside them (it lacked them: a sweep could not say which variant was
+    // ruined, or whether two Sharpe ratios differ beyond their error).
+    for key in sweep::ALONGSIDE {
+        assert!(report.contains_key(*key), "{key}");
+        assert_eq!(metrics.get(*key), report.get(*key), "{key}");
+    }
+    assert!(metrics["sharpe_se"].as_f64().is_some_and(|x| x > 0.0));
+    assert!(metrics["lowest_equity_on"].is_string());
+    assert_eq!(metrics.len(), METRICS.len() + sweep::ALONGSIDE.len());
 }
 
 #[test]
