@@ -520,6 +520,47 @@ pub(crate) fn sections_with_key(name: &str) -> Vec<&'static str> {
     .collect()
 }
 
+/// A guard variable that an operator joins to what comes before it in a
+/// guard's condition (`vix < 40 and wacc_impact < 18bps`: the right side of
+/// a binary operator starts with it), and its name.
+fn joined_guard_var(e: &Expr) -> Option<(&Expr, &str, Span)> {
+    let ExprKind::Binary(_, lhs, rhs) = &e.kind else {
+        return None;
+    };
+    let mut first = &**rhs;
+    while let ExprKind::Binary(_, l, _) = &first.kind {
+        first = l;
+    }
+    match &first.kind {
+        ExprKind::Name(n) if expr::GUARD_VARS.contains(&n.as_str()) => {
+            Some((first, n.as_str(), lhs.span()))
+        }
+        _ => joined_guard_var(lhs).or_else(|| joined_guard_var(rhs)),
+    }
+}
+
+/// Every name `e` reads, marked used (a guard that is not checked further
+/// leaves no signal or param it names unused).
+fn mark_names_used(e: &Expr, used: &mut HashSet<String>) {
+    match &e.kind {
+        ExprKind::Name(n) => {
+            used.insert(n.clone());
+        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| mark_names_used(a, used)),
+        ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => mark_names_used(inner, used),
+        ExprKind::Binary(_, l, r) => {
+            mark_names_used(l, used);
+            mark_names_used(r, used);
+        }
+        ExprKind::Lit(_) => {}
+        ExprKind::Within { days, .. } => {
+            if let ast::Count::Param(p) = days {
+                used.insert(p.name.clone());
+            }
+        }
+    }
+}
+
 /// Whether a section of `kind` has a setting `name`.
 pub(crate) fn section_has_key(kind: ast::SectionKind, name: &str) -> bool {
     let keys = match kind {
@@ -2146,6 +2187,24 @@ impl<'e> Checker<'e> {
                 })
             }
             ast::Guard::Condition { expr, stress, loc } => {
+                // `vix < 40 and` over `wacc_impact < 18bps`: the line ending
+                // with an operator took the next guard in as its right side.
+                if let Some((var, name, before)) = joined_guard_var(expr) {
+                    mark_names_used(expr, &mut self.used);
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::UnknownName,
+                            var.span(),
+                            format!(
+                                "`{name}` starts a guard of its own, but here it is read as part of the condition before it"
+                            ),
+                        )
+                        .label("joined to the condition before it by an operator")
+                        .related(before, "the condition it is joined to")
+                        .help("a guard variable opens its own guard line, and a line that ends with an operator (`and`, `<`, ...) continues on the next: finish the condition before it, or remove its last operator"),
+                    );
+                    return None;
+                }
                 if let ExprKind::Binary(op, lhs, rhs) = &expr.kind
                     && let ExprKind::Name(var) = &lhs.kind
                     && expr::GUARD_VARS.contains(&var.as_str())
