@@ -457,6 +457,8 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
     let strategy = match (&args.strategy, needs_backtest) {
         (Some(path), true) => {
             let (s, b) = super::backtest::load_and_run(path, &args.market, &config, color)?;
+            // The measured returns are those of the contracts traded.
+            super::backtest::contracts_capped_warning(&b, "");
             measured = Some((
                 TradeStats::from_trades(b.trades.iter().map(|t| (t.pnl, Some(t.size)))),
                 Source::Backtest,

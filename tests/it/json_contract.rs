@@ -534,6 +534,15 @@ fn a_backtest_past_the_contract_limit_says_so() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("warning: new: "), "{stderr}");
     assert!(!stderr.contains("warning: old: "), "{stderr}");
+    // `risk --backtest` measures its returns from the same trades: said too.
+    let out = vixshield(&[&["risk", big, "--backtest"][..], &range[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    json(&out.stdout);
+    assert!(
+        text(&out.stderr).contains("hold 4294967295 contracts"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// `check --format json` carries what the human output shows beside the
