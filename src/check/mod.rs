@@ -2506,6 +2506,14 @@ impl<'e> Checker<'e> {
 
     fn guard_mismatch(&mut self, rhs: &Expr, var: &str, expected: &str, example: &str) {
         let found = terms::describe_expr(rhs);
+        // `10% of capitol`: a base misspelt.
+        let meant = match &rhs.kind {
+            ExprKind::Binary(BinOp::Of, _, base) => match &base.kind {
+                ExprKind::Name(n) => did_you_mean(n, ["capital", "equity"]),
+                _ => None,
+            },
+            _ => None,
+        };
         self.diags.push(
             Diagnostic::new(
                 Code::UnitMismatch,
@@ -2513,7 +2521,7 @@ impl<'e> Checker<'e> {
                 format!("the `{var}` guard's limit is {expected}, found {found}"),
             )
             .label(format!("this is {found}"))
-            .help(format!("write for example `{example}`")),
+            .help(meant.unwrap_or_else(|| format!("write for example `{example}`"))),
         );
     }
 }

@@ -100,7 +100,10 @@ pub(crate) fn describe_expr(e: &Expr) -> String {
         ExprKind::Lit(l) => describe(l),
         ExprKind::Unary(UnOp::Neg, inner) => describe_expr(inner),
         ExprKind::Name(n) => format!("the word `{n}`"),
-        ExprKind::Binary(BinOp::Of, ..) => "a percentage of something".into(),
+        ExprKind::Binary(BinOp::Of, _, base) => match &base.kind {
+            ExprKind::Name(n) => format!("a percentage of `{n}`"),
+            _ => "a percentage of something".into(),
+        },
         ExprKind::Paren(inner) => describe_expr(inner),
         _ => "an expression".into(),
     }
