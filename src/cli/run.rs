@@ -32,9 +32,10 @@ pub struct Args {
     /// The journal: CSV with `date,pnl` and optional `credit,hedge_pnl,short_put,short_call,contracts`.
     #[arg(long, value_name = "FILE")]
     journal: PathBuf,
-    /// `table`, `csv` or `json`.
-    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
-    format: RunFormat,
+    /// `table`, `csv` or `json` (default: `json` or `csv` for an `--out`
+    /// file named so, as `backtest --trades` does; `table` otherwise).
+    #[arg(long, value_enum)]
+    format: Option<RunFormat>,
     /// Write to FILE instead of stdout (written whole or not at all).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -147,7 +148,22 @@ pub(crate) fn for_each_decision(
 pub fn run(args: Args, color: bool) -> ExitCode {
     // The summary is a table or a JSON document; it has no CSV form (it
     // was written as the table, into a file named `.csv` too).
-    if args.summary && args.format == RunFormat::Csv {
+    // An `--out` file's extension says the format when `--format` does not
+    // (`--summary` has no CSV form: a `.csv` name gets the table).
+    let extension = |x: &str| {
+        args.out
+            .as_deref()
+            .and_then(Path::extension)
+            .is_some_and(|e| e.eq_ignore_ascii_case(x))
+    };
+    let format = args.format.unwrap_or(if extension("json") {
+        RunFormat::Json
+    } else if extension("csv") && !args.summary {
+        RunFormat::Csv
+    } else {
+        RunFormat::Table
+    });
+    if args.summary && format == RunFormat::Csv {
         say!("error: `--summary` has no CSV form; use `--format table` or `--format json`");
         return exit::trouble();
     }
@@ -193,14 +209,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     let result = super::output::write_or_say(args.out.as_deref(), |w| {
         if let Some(s) = &summary {
-            return match args.format {
+            return match format {
                 RunFormat::Json => {
                     writeln!(w, "{}", serde_json::to_string_pretty(s).unwrap_or_default())
                 }
                 _ => write_summary(w, s),
             };
         }
-        match args.format {
+        match format {
             RunFormat::Csv => write_csv(w, &l),
             RunFormat::Json => write_json(w, &l),
             RunFormat::Table => write_table(w, &l),

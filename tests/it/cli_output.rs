@@ -18,9 +18,55 @@ fn run_output() -> String {
     text(&out.stdout)
 }
 
+/// The table, whatever the target's name (a `.csv` or `.json` name would
+/// choose that format without `--format`).
 fn run_out(target: &Path) -> Output {
     let target = target.display().to_string();
-    vixshield(&["run", S, "--journal", J, "--out", &target])
+    vixshield(&[
+        "run",
+        S,
+        "--journal",
+        J,
+        "--format",
+        "table",
+        "--out",
+        &target,
+    ])
+}
+
+/// `run --out FILE` without `--format` writes the format FILE's extension
+/// names, as `backtest --trades` does: a `.csv` held the table (found by the
+/// JSON audit). `--summary`, which has no CSV form, writes its table to a
+/// `.csv` name; `--format` chooses over the name.
+#[test]
+fn run_out_takes_its_format_from_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = |format: &str, summary: bool| {
+        let mut args = vec!["run", S, "--journal", J, "--format", format];
+        if summary {
+            args.push("--summary");
+        }
+        let out = vixshield(&args);
+        ok(&out);
+        text(&out.stdout)
+    };
+    let written = |name: &str, extra: &[&str]| {
+        let path = dir.path().join(name);
+        let target = path.display().to_string();
+        let mut args = vec!["run", S, "--journal", J, "--out", &target];
+        args.extend(extra);
+        ok(&vixshield(&args));
+        std::fs::read_to_string(&path).unwrap()
+    };
+    assert_eq!(written("d.json", &[]), stdout("json", false));
+    assert_eq!(written("d.CSV", &[]), stdout("csv", false));
+    assert_eq!(written("d.txt", &[]), stdout("table", false));
+    assert_eq!(
+        written("d2.csv", &["--format", "json"]),
+        stdout("json", false)
+    );
+    assert_eq!(written("s.csv", &["--summary"]), stdout("table", true));
+    assert_eq!(written("s.json", &["--summary"]), stdout("json", true));
 }
 
 fn ok(out: &Output) {
