@@ -167,6 +167,40 @@ fn read_closing(
         Some(Fast { file, diags, .. }) => (file, diags),
         None => full(text),
     };
+    // A block no `}` closes runs to the end of the file, swallowed whole:
+    // read it as closed there, so that what it holds is checked too (the
+    // error at its `{` says the rest).
+    if budget.get() > 0
+        && let Some(open) = diags
+            .iter()
+            .find(|d| d.code == Code::Syntax && d.message == UNCLOSED_BLOCK)
+    {
+        budget.set(budget.get() - 1);
+        let again = format!("{text}\n}}");
+        let (mut f, mut d) = read_closing(&again, fast, budget);
+        let at = open.span.start as usize;
+        let holder = f.items.iter().find(|it| {
+            let s = it.span();
+            (s.start as usize) <= at && at < s.end as usize
+        });
+        if let Some(holder) = holder {
+            // Still open at the end (else a section after it was where it
+            // closes, `unclosed.rs`, and that error says so instead).
+            let open_at_end = holder.span().end as usize > text.len();
+            // The `}` added is no part of the file: nothing ends past it.
+            d.retain(|d| d.span.end as usize <= text.len());
+            for item in &mut f.items {
+                if item.span().end as usize > text.len() {
+                    unclosed::end_item_at(item, text.trim_end().len());
+                }
+            }
+            if open_at_end {
+                d.push(open.clone());
+            }
+            d.sort_by_key(|d| (d.span.start, d.span.end));
+            return (f, d);
+        }
+    }
     unclosed::close_unclosed(text, &mut file, &mut diags, budget, &|t| {
         read_closing(t, fast, budget)
     });
@@ -192,6 +226,10 @@ fn read_closing(
     }
     (file, diags)
 }
+
+/// The message of the error for a block no `}` closes before the end of
+/// the file.
+const UNCLOSED_BLOCK: &str = "unclosed `{`";
 
 /// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.
 fn capped(text: &str, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -975,7 +1013,7 @@ impl Builder {
                 Some(at) => Diagnostic::new(
                     Code::Syntax,
                     Span::new(start + at, start + at + 1),
-                    "unclosed `{`",
+                    UNCLOSED_BLOCK,
                 )
                 .label("this `{` is never closed")
                 .help("close the block with `}` on a line after its last setting"),

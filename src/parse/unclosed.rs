@@ -200,6 +200,15 @@ pub(super) fn close_unclosed(
     diags.sort_by_key(|d| (d.span.start, d.span.end));
 }
 
+/// Ends `item`'s span at `end` (a section read as closed where the file ends).
+pub(super) fn end_item_at(item: &mut Item, end: usize) {
+    match item {
+        Item::Section(s) => s.loc.0 = Span::new(s.loc.0.start as usize, end),
+        Item::Guards(g) => g.loc.0 = Span::new(g.loc.0.start as usize, end),
+        Item::Signal(_) | Item::Param(_) => {}
+    }
+}
+
 /// A line's code: the text before a `//` comment outside a string, trimmed.
 fn code_of(line: &str) -> &str {
     let mut in_string = false;
