@@ -65,6 +65,15 @@ pub(crate) fn load(
     load_with(strategy, journal, market, color, common::load_history)
 }
 
+/// A journal trade that lost more than the max loss the engine decided for
+/// it (from its credit): its stop was passed.
+struct PastStop {
+    trade: usize,
+    date: chrono::NaiveDate,
+    pnl: rust_decimal::Decimal,
+    max_loss: rust_decimal::Decimal,
+}
+
 /// [`load`] for `next`: a journal holding only its header is the history
 /// before the first trade, whose decision the engine makes as `run` does.
 pub(crate) fn load_history(
@@ -186,7 +195,21 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     };
     // Pass one: the whole run must succeed before anything is written.
     let mut decisions = Vec::new();
+    // Trades that lost more than the max loss decided for them.
+    let mut past_stop: Vec<PastStop> = Vec::new();
+    let mut max_loss_before: Option<rust_decimal::Decimal> = None;
     let pass = for_each_decision(&l, |d| {
+        if let (Some(max_loss), Some(pnl), Some(date)) = (max_loss_before, d.pnl, d.date)
+            && pnl < -max_loss
+        {
+            past_stop.push(PastStop {
+                trade: d.trade,
+                date,
+                pnl,
+                max_loss,
+            });
+        }
+        max_loss_before = d.max_loss;
         if args.summary {
             decisions.push(d.clone());
         }
@@ -195,6 +218,20 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     if let Err(e) = pass {
         say!("error: {}", journal_error(&args.journal, &l.trades, &e));
         return exit::findings();
+    }
+    if let Some(first) = past_stop.first() {
+        say!(
+            "warning: {} trade{} lost more than the max loss decided for {}, so a stop was passed \
+             (a gap, or a fill beyond it): the ladder's worst case assumes stops hold; \
+             the first is trade {} on {}, {} against a max loss of {}",
+            past_stop.len(),
+            if past_stop.len() == 1 { "" } else { "s" },
+            if past_stop.len() == 1 { "it" } else { "them" },
+            first.trade,
+            first.date,
+            fmt_money(first.pnl),
+            fmt_money(first.max_loss)
+        );
     }
     let summary = if args.summary {
         match crate::summary::summarize(l.strategy.account.capital, &l.trades, &decisions) {

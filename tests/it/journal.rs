@@ -1301,3 +1301,64 @@ fn summary_hedge_cost_and_lowest_equity_are_as_the_readme_says() {
     assert_eq!(v["lowest_equity"], "100000");
     assert_eq!(v["lowest_equity_on"], serde_json::Value::Null);
 }
+
+/// `run` says when journal trades lost more than the max loss the engine
+/// decided for them (their credit × the step's max loss): a stop was
+/// passed, which the ladder's worst case does not allow for. It said
+/// nothing (found by the independent model of the engine). The count and
+/// the first are those of the decisions' own JSON; a journal whose losses
+/// all stayed within their stops gets no warning.
+#[test]
+fn run_says_when_trades_lost_past_their_stop() {
+    let run = |journal: &str, format: &str| {
+        crate::common::vixshield(&[
+            "run",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            journal,
+            "--format",
+            format,
+        ])
+    };
+    let journal = "tests/fixtures/journals/spikes.csv";
+    let out = run(journal, "json");
+    assert_eq!(out.status.code(), Some(0));
+    let decisions: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let decisions = decisions.as_array().expect("a list");
+    let money = |v: &serde_json::Value| v.as_str().and_then(|s| Decimal::from_str(s).ok());
+    let past: Vec<(u64, String, Decimal, Decimal)> = decisions
+        .windows(2)
+        .filter_map(|w| {
+            let (max_loss, pnl) = (money(&w[0]["max_loss"])?, money(&w[1]["pnl"])?);
+            (pnl < -max_loss).then(|| {
+                (
+                    w[1]["trade"].as_u64().unwrap_or(0),
+                    w[1]["date"].as_str().unwrap_or("").to_string(),
+                    pnl,
+                    max_loss,
+                )
+            })
+        })
+        .collect();
+    assert!(
+        past.len() >= 2,
+        "the fixture's spikes pass their stops: {past:?}"
+    );
+    let (trade, date, ..) = &past[0];
+    for format in ["json", "table", "csv"] {
+        let stderr = crate::common::text(&run(journal, format).stderr);
+        assert!(
+            stderr.contains(&format!(
+                "warning: {} trades lost more than the max loss decided for them, so a stop was passed"
+            , past.len())) && stderr.contains(&format!("the first is trade {trade} on {date}, ")),
+            "{format}: {stderr}"
+        );
+    }
+    let quiet = run("tests/fixtures/journals/hedged.csv", "table");
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        !crate::common::text(&quiet.stderr).contains("max loss"),
+        "{}",
+        crate::common::text(&quiet.stderr)
+    );
+}
