@@ -592,49 +592,39 @@ fn risk_from_the_command_line() {
     let kelly = v["kelly"]["fraction"].as_f64().unwrap_or(f64::NAN);
     assert!((kelly - 0.25).abs() < 1e-12, "f* = 0.75 − 0.25/0.5 = 0.25");
     assert_eq!(v["kelly"]["deepest_step_exceeds"], false);
+    // The table's Kelly line for these averages; it says the share it
+    // compares, as the ladder's row gives it.
+    let kelly_line = |win: &str, loss: &str| {
+        let out = vixshield(
+            &[
+                "risk",
+                "strategies/spx-mastery.vxs",
+                "--loss-rate",
+                "25%",
+                "--trades",
+                "100",
+                "--avg-win",
+                win,
+                "--avg-loss",
+                loss,
+            ],
+            None,
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.lines()
+            .find(|l| l.starts_with("Kelly fraction"))
+            .unwrap_or_else(|| panic!("{text}"))
+            .to_string()
+    };
     // A thin edge: f* = 0.75 − 0.25/0.34 ≈ 0.015 < the deepest step's 4.6%.
-    let out = vixshield(
-        &[
-            "risk",
-            "strategies/spx-mastery.vxs",
-            "--loss-rate",
-            "25%",
-            "--trades",
-            "100",
-            "--avg-win",
-            "$340",
-            "--avg-loss",
-            "$1,000",
-        ],
-        None,
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    // The table says the share it compares, as the ladder's row gives it.
+    let thin = kelly_line("$340", "$1,000");
     assert!(
-        text.lines().any(|l| l.starts_with("Kelly fraction")
-            && l.ends_with(" — the deepest step, 4.6% of capital, EXCEEDS it")),
-        "{text}"
+        thin.ends_with(" — the deepest step, 4.6% of capital, EXCEEDS it"),
+        "{thin}"
     );
-    let out = vixshield(
-        &[
-            "risk",
-            "strategies/spx-mastery.vxs",
-            "--loss-rate",
-            "25%",
-            "--trades",
-            "100",
-            "--avg-win",
-            "0.5",
-            "--avg-loss",
-            "1",
-        ],
-        None,
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.lines().any(|l| l
-            == "Kelly fraction              f* = p − q/b = 25.00% — the deepest step, 4.6% of capital, is below it"),
-        "{text}"
+    assert_eq!(
+        kelly_line("0.5", "1"),
+        "Kelly fraction              f* = p − q/b = 25.00% — the deepest step, 4.6% of capital, is below it"
     );
 }
 
