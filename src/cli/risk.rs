@@ -139,13 +139,27 @@ struct WorstCycle {
     #[serde(skip)]
     loss_share: String,
     /// Whether it lost more than the plan's `worst_cycle_loss`: a loss went
-    /// past its stop (a gap between two daily marks, or a fill beyond it).
+    /// past its stop (a gap between two daily marks, or a fill beyond it),
+    /// or its trades were sized above the plan's steps (a size of an equity
+    /// above the capital), or both.
     beyond_plan: bool,
+    /// What its trades' sizes add up to, each lost in full as the plan
+    /// counts a step: a loss beyond it passed a stop; one within it but
+    /// beyond the plan is the sizes' doing.
+    #[serde(skip)]
+    sized: Decimal,
 }
 
 /// A cycle measured, before it is set beside the plan: start, end, trades,
-/// deepest step, trough.
-type MeasuredCycle = (chrono::NaiveDate, chrono::NaiveDate, usize, u32, Decimal);
+/// deepest step, trough, and its trades' sizes added up.
+type MeasuredCycle = (
+    chrono::NaiveDate,
+    chrono::NaiveDate,
+    usize,
+    u32,
+    Decimal,
+    Decimal,
+);
 
 /// The cycle whose trough is deepest, the earliest of equals.
 fn deepest(cycles: impl IntoIterator<Item = MeasuredCycle>) -> Option<MeasuredCycle> {
@@ -464,11 +478,18 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 Source::Backtest,
             ));
             losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
-            worst_measured = deepest(
-                crate::backtest::cycles(&b)
-                    .into_iter()
-                    .map(|c| (c.start, c.end, c.trades, c.max_step, c.trough)),
-            );
+            // The cycles are the trades in order, one after the other.
+            let mut first = 0;
+            worst_measured = deepest(crate::backtest::cycles(&b).into_iter().map(|c| {
+                let sized = b
+                    .trades
+                    .iter()
+                    .skip(first)
+                    .take(c.trades)
+                    .fold(Decimal::ZERO, |sum, t| sum.saturating_add(t.size));
+                first += c.trades;
+                (c.start, c.end, c.trades, c.max_step, c.trough, sized)
+            }));
             if let (Some(first), Some(last)) = (b.days.first(), b.days.last()) {
                 span = Some((first.date, last.date, b.trades.len(), false));
             }
@@ -508,9 +529,13 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                             in_cycle.last()?.date,
                             in_cycle.len(),
                             decisions
-                                .get(r)
+                                .get(r.clone())
                                 .and_then(|d| d.iter().map(|d| d.step).max())?,
                             crate::decision::trough(in_cycle.iter().map(|t| t.pnl)),
+                            decisions
+                                .get(r)?
+                                .iter()
+                                .fold(Decimal::ZERO, |sum, d| sum.saturating_add(d.size)),
                         ))
                     }),
             );
@@ -619,7 +644,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 worst_cycle_loss_share: share_of_capital(e.cycle_risk, capital),
                 deepest_step_share: share_of_capital(deepest_size, capital),
                 observed_worst_cycle: worst_measured.map(
-                    |(start, end, trades, max_step, trough)| {
+                    |(start, end, trades, max_step, trough, sized)| {
                         let loss = -trough;
                         WorstCycle {
                             start,
@@ -630,6 +655,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                             loss_fraction: frac(loss),
                             loss_share: share_of_capital(loss, capital),
                             beyond_plan: loss > e.cycle_risk,
+                            sized,
                         }
                     },
                 ),
@@ -1063,8 +1089,19 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
                     if c.trades == 1 { "" } else { "s" },
                     c.max_step,
                     if c.beyond_plan {
+                        // Past its own sizes lost in full: a stop was passed;
+                        // within them, the plan's steps were sized smaller.
+                        let why = if c.loss > c.sized {
+                            "a loss went past its stop".to_string()
+                        } else {
+                            format!(
+                                "its trades were sized above the plan's steps ({} in all, \
+                                 more than it lost)",
+                                fmt_money(c.sized)
+                            )
+                        };
                         format!(
-                            "; {} over the planned worst: a loss went past its stop",
+                            "; {} over the planned worst: {why}",
                             fmt_money(c.loss - l.worst_cycle_loss)
                         )
                     } else {

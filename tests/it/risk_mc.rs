@@ -1291,3 +1291,62 @@ fn risk_sets_the_journals_worst_cycle_beside_the_plan() {
     // No strategy, no engine, no ladder.
     assert!(json(&past, false)["ladder"].is_null());
 }
+
+/// A cycle that lost more than the plan's worst (sized at the capital) but
+/// less than its own trades' sizes, each loss within its max loss: its
+/// steps were sized of an equity that had doubled, and no stop was passed
+/// (`run` says none was), so `risk` must not say one was.
+#[test]
+fn a_worst_cycle_sized_above_the_plan_passed_no_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("strategies/spx-mastery.vxs").unwrap();
+    assert!(
+        text.contains("base = 1% of capital"),
+        "the strategy changed"
+    );
+    let strategy = dir.path().join("equity.vxs");
+    std::fs::write(
+        &strategy,
+        text.replace("base = 1% of capital", "base = 1% of equity"),
+    )
+    .unwrap();
+    // A win that doubles the equity, then four losses at the engine's
+    // steps (sizes $2,000, $3,600, $5,800, $9,300), each its max loss:
+    // 90% of a credit of the size at steps 1..2, 65% from step 3.
+    let journal = dir.path().join("journal.csv");
+    std::fs::write(
+        &journal,
+        "date,pnl,credit\n2024-01-05,100000,1500\n2024-02-05,-1800,2000\n\
+         2024-03-05,-3240,3600\n2024-04-05,-3770,5800\n2024-05-06,-6045,9300\n",
+    )
+    .unwrap();
+    let (s, j) = (
+        strategy.display().to_string(),
+        journal.display().to_string(),
+    );
+    let run = vixshield(&["run", &s, "--journal", &j], None);
+    assert_eq!(run.status.code(), Some(0), "{}", text_of(&run.stderr));
+    assert!(
+        !text_of(&run.stderr).contains("lost more than the max loss"),
+        "{}",
+        text_of(&run.stderr)
+    );
+    let got = &json_ok(&["risk", &s, "--journal", &j, "--format", "json"])["ladder"];
+    assert_eq!(got["worst_cycle_loss"], "10300", "{got}");
+    assert_eq!(got["observed_worst_cycle"]["loss"], "14855", "{got}");
+    assert_eq!(got["observed_worst_cycle"]["beyond_plan"], true, "{got}");
+    let table = vixshield(&["risk", &s, "--journal", &j], None);
+    let table = text_of(&table.stdout);
+    assert!(
+        table.lines().any(|l| l
+            == "worst cycle in the journal  $14,855 (14.86% of capital), 2024-02-05 .. 2024-05-06, \
+                4 trades, deepest step 4; $4,555 over the planned worst: its trades were sized \
+                above the plan's steps ($20,700 in all, more than it lost)"),
+        "{table}"
+    );
+    assert!(!table.contains("past its stop"), "{table}");
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
