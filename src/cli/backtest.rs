@@ -296,10 +296,13 @@ pub(crate) fn contracts_capped_warning(bt: &Backtest, side: &str) {
         .filter(|t| t.contracts == most || t.hedges.iter().any(|h| h.contracts == most))
         .collect();
     if let Some(first) = capped.first() {
+        // One condor is said in the singular.
+        let (condors, first_entered, hold, their) = match capped.len() {
+            1 => ("1 condor".to_string(), "entered", "holds", "its"),
+            n => (format!("{n} condors"), "the first entered", "hold", "their"),
+        };
         say!(
-            "warning: {side}{} condor{} (the first entered {}) hold {most} contracts, or hedges of that many, the most a trade records: their size asked for more, and their max loss, costs and P&L are those of that count, so the report trades less than the strategy sizes",
-            capped.len(),
-            if capped.len() == 1 { "" } else { "s" },
+            "warning: {side}{condors} ({first_entered} {}) {hold} {most} contracts, or hedges of that many, the most a trade records: {their} size asked for more, and {their} max loss, costs and P&L are those of that count, so the report trades less than the strategy sizes",
             first.entry
         );
     }

@@ -545,6 +545,53 @@ fn a_backtest_past_the_contract_limit_says_so() {
     );
 }
 
+/// One condor past the contract limit is said in the singular: "1 condor
+/// (entered ...) holds", not "1 condor (the first entered ...) hold"; two
+/// or more keep the plural and say which was first.
+#[test]
+fn one_condor_past_the_contract_limit_is_said_in_the_singular() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = std::fs::read_to_string(root().join("strategies/spx-mastery.vxs"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let big = dir.path().join("big.vxs");
+    std::fs::write(&big, src.replace("$100,000", "$1,000,000,000,000,000"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let big = big.to_str().unwrap_or_else(|| panic!("a UTF-8 path"));
+    let warning = |to: &str| {
+        let out = vixshield(&[
+            "backtest",
+            big,
+            "--from",
+            "2019-01-01",
+            "--to",
+            to,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v = json(&out.stdout);
+        (v["trades"].clone(), text(&out.stderr))
+    };
+    let (trades, stderr) = warning("2019-01-20");
+    assert_eq!(trades, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: 1 condor (entered 2019-01-02) holds 4294967295 contracts, or hedges of \
+             that many, the most a trade records: its size asked for more, and its max loss"
+        ),
+        "{stderr}"
+    );
+    let (trades, stderr) = warning("2019-03-01");
+    assert_eq!(trades, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: 2 condors (the first entered 2019-01-02) hold 4294967295 contracts, or \
+             hedges of that many, the most a trade records: their size asked for more"
+        ),
+        "{stderr}"
+    );
+}
+
 /// `check --format json` carries what the human output shows beside the
 /// message: the note under the caret (`label`) and the other places the
 /// diagnostic points at (`related`: a section given twice is "first
