@@ -167,6 +167,29 @@ fn read_closing(
         Some(Fast { file, diags, .. }) => (file, diags),
         None => full(text),
     };
+    // A section head without its `{` (or with it a line too low): read the
+    // file again with the `{` where it belongs, and say it once.
+    if budget.get() > 0
+        && let Some(lost) = unclosed::lost_open(text)
+    {
+        budget.set(budget.get() - 1);
+        let mut bytes = text.as_bytes().to_vec();
+        for b in &mut bytes[lost.blank.clone()] {
+            *b = b' ';
+        }
+        bytes[lost.brace] = b'{';
+        if let Ok(again) = String::from_utf8(bytes) {
+            let (f, mut d) = read_closing(&again, fast, budget);
+            if f.items
+                .iter()
+                .any(|it| it.span().start as usize == lost.head)
+            {
+                d.push(lost.error);
+                d.sort_by_key(|d| (d.span.start, d.span.end));
+                return (f, d);
+            }
+        }
+    }
     // A block no `}` closes runs to the end of the file, swallowed whole:
     // read it as closed there, so that what it holds is checked too (the
     // error at its `{` says the rest).

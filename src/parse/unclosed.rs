@@ -262,55 +262,161 @@ pub(super) fn closed_early(text: &str, file: &ast::File) -> Option<Early> {
             .get(i + 1)
             .map_or(text.len(), |n| n.span().start as usize);
         let after = text.get(early + 1..next)?;
-        let starts = crate::source::line_starts(after);
-        let ends = starts.iter().skip(1).copied().chain([after.len()]);
-        let mut ours = 0;
-        for (n, (&a, b)) in starts.iter().zip(ends).enumerate() {
-            let line = after.get(a..b)?;
-            let code = code_of(line);
-            if n == 0 || code.is_empty() {
-                // The rest of the `}`'s own line must hold nothing else.
-                if code.is_empty() {
-                    continue;
-                }
-                return None;
+        let late = early + 1 + body_end(after, kind)?;
+        Some(Early {
+            start: span.start as usize,
+            early,
+            late,
+            name: item_name(item),
+        })
+    })
+}
+
+/// Where a section's lines end in `after` (text from the end of a line that
+/// holds nothing more): the offset of the `}` alone on its line that
+/// follows only lines of a section of `kind` (`None`: `guards`), blank and
+/// comment lines aside, at least one. Settings of another section only (a
+/// lost section head) are not such lines.
+fn body_end(after: &str, kind: Option<ast::SectionKind>) -> Option<usize> {
+    let starts = crate::source::line_starts(after);
+    let ends = starts.iter().skip(1).copied().chain([after.len()]);
+    let mut ours = 0;
+    for (n, (&a, b)) in starts.iter().zip(ends).enumerate() {
+        let line = after.get(a..b)?;
+        let code = code_of(line);
+        if n == 0 || code.is_empty() {
+            // The rest of the first line must hold nothing else.
+            if code.is_empty() {
+                continue;
             }
-            if code == "}" {
-                let late = early + 1 + a + line.find('}')?;
-                return (ours > 0).then(|| Early {
-                    start: span.start as usize,
-                    early,
-                    late,
-                    name: item_name(item),
-                });
-            }
-            if starts_item(line) || code.contains(['{', '}']) {
-                return None;
-            }
-            let word_len = code
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(code.len());
-            let (word, rest) = code.split_at(word_len);
-            let rest = rest.trim_start();
-            let is_setting = !word.is_empty() && rest.starts_with('=') && !rest.starts_with("==");
-            match (kind, is_setting) {
-                (Some(kind), true) => {
-                    if crate::check::section_has_key(kind, word) {
-                        ours += 1;
-                    } else if !crate::check::sections_with_key(word).is_empty() {
-                        return None;
-                    }
-                }
-                // A setting is no guard: `guards` did not lose these.
-                (None, true) => return None,
-                (None, false) => ours += 1,
-                // A line continuing an expression (`or rsi(vix, 14) > 70`)
-                // can only be the section's.
-                (Some(_), false) if matches!(word, "and" | "or") => ours += 1,
-                (Some(_), false) => {}
-            }
+            return None;
         }
-        None
+        if code == "}" {
+            return line.find('}').map(|i| a + i).filter(|_| ours > 0);
+        }
+        if starts_item(line) || code.contains(['{', '}']) {
+            return None;
+        }
+        let word_len = code
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(code.len());
+        let (word, rest) = code.split_at(word_len);
+        let rest = rest.trim_start();
+        let is_setting = !word.is_empty() && rest.starts_with('=') && !rest.starts_with("==");
+        match (kind, is_setting) {
+            (Some(kind), true) => {
+                if crate::check::section_has_key(kind, word) {
+                    ours += 1;
+                } else if !crate::check::sections_with_key(word).is_empty() {
+                    return None;
+                }
+            }
+            // A setting is no guard: `guards` did not lose these.
+            (None, true) => return None,
+            (None, false) => ours += 1,
+            // A line continuing an expression (`or rsi(vix, 14) > 70`)
+            // can only be the section's.
+            (Some(_), false) if matches!(word, "and" | "or") => ours += 1,
+            (Some(_), false) => {}
+        }
+    }
+    None
+}
+
+/// A section head without its `{` (`entry` alone on its line), as
+/// [`lost_open`] finds it.
+pub(super) struct LostOpen {
+    /// The head's first byte.
+    pub head: usize,
+    /// The bytes to read as blanks, and the one to read as `{`.
+    pub blank: std::ops::Range<usize>,
+    pub brace: usize,
+    /// The error to say instead of what the head gave.
+    pub error: Diagnostic,
+}
+
+/// The first line of `text` that is a section's head without its `{`
+/// (`entry`, `hedge front`, `strategy "x"`): followed by a line starting
+/// with `{` (its `{` a line too low), or by lines of that section and a
+/// `}` alone on its line (its `{` left out).
+pub(super) fn lost_open(text: &str) -> Option<LostOpen> {
+    let starts = crate::source::line_starts(text);
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    starts.iter().zip(ends).find_map(|(&a, b)| {
+        let line = text.get(a..b)?;
+        let code = code_of(line);
+        let word_len = code
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(code.len());
+        let (word, label) = code.split_at(word_len);
+        let label = label.trim();
+        let kind = match word {
+            "guards" if label.is_empty() => None,
+            _ => Some(ast::SectionKind::from_keyword(word)?),
+        };
+        let label_ok = label.is_empty()
+            || label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || (label.len() >= 2 && label.starts_with('"') && label.ends_with('"'));
+        if !label_ok || line.trim_start() != line {
+            return None;
+        }
+        let head_end = a + line.find(code)? + code.len();
+        let name = if label.starts_with('"') || label.is_empty() {
+            word.to_string()
+        } else {
+            format!("{word} {label}")
+        };
+        // Its `{` on the next line that holds code.
+        let rest = text.get(head_end..)?;
+        let next = rest
+            .split_inclusive(['\n', '\r'])
+            .scan(0, |at, l| {
+                let here = *at;
+                *at += l.len();
+                Some((here, l))
+            })
+            .skip(1)
+            .find(|(_, l)| !code_of(l).is_empty());
+        if let Some((at, l)) = next
+            && code_of(l).starts_with('{')
+        {
+            let brace = head_end + at + l.find('{')?;
+            return Some(LostOpen {
+                head: a,
+                blank: head_end..brace,
+                brace,
+                error: Diagnostic::new(
+                    Code::Syntax,
+                    Span::new(brace, brace + 1),
+                    format!("the `{{` of `{name}` is on the line after it"),
+                )
+                .label("a section's `{` ends the line of its head")
+                .related(Span::new(a, head_end), "the section")
+                .help(format!("move this `{{` to the end of the `{name}` line")),
+            });
+        }
+        body_end(rest, kind)?;
+        // Read as `{`: the blank or line end after the head.
+        if !matches!(
+            text.as_bytes().get(head_end),
+            Some(b' ' | b'\t' | b'\n' | b'\r')
+        ) {
+            return None;
+        }
+        Some(LostOpen {
+            head: a,
+            blank: head_end..head_end,
+            brace: head_end,
+            error: Diagnostic::new(
+                Code::Syntax,
+                Span::new(head_end, head_end),
+                format!("`{name}` has no `{{`"),
+            )
+            .label("its `{` goes here")
+            .help(format!(
+                "a section opens with `{{` at the end of its first line: `{name} {{`"
+            )),
+        })
     })
 }
 
