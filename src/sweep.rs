@@ -585,8 +585,9 @@ impl SweepFile {
     /// backtested variants that differ in that axis alone have the same
     /// metrics, at least two of them (a trigger level the history never
     /// reaches, a cap that never binds). Only over the results held: a
-    /// shard's pairs are the shard's.
-    pub fn inert_axes(&self) -> Vec<&AxisOut> {
+    /// shard's pairs are the shard's. Each with how many of its values gave
+    /// a backtest (a value whose every variant failed gave none).
+    pub fn inert_axes(&self) -> Vec<(&AxisOut, usize)> {
         let mut rows: Vec<(usize, &Map<String, Value>)> = self
             .results
             .iter()
@@ -603,8 +604,11 @@ impl SweepFile {
             // by its member with digit 0 here, must agree with its first.
             let mut first = std::collections::HashMap::new();
             let mut pairs = 0usize;
+            let mut ran = std::collections::HashSet::new();
             let inert = rows.iter().all(|&(i, m)| {
-                let key = i - (i / stride) % n * stride;
+                let digit = (i / stride) % n;
+                ran.insert(digit);
+                let key = i - digit * stride;
                 match first.get(&key) {
                     None => {
                         first.insert(key, m);
@@ -617,7 +621,7 @@ impl SweepFile {
                 }
             });
             if n >= 2 && inert && pairs > 0 {
-                out.push(a);
+                out.push((a, ran.len()));
             }
             stride = stride.saturating_mul(n);
         }
@@ -1245,7 +1249,7 @@ mod tests {
             }
         };
         let names = |f: &SweepFile| -> Vec<String> {
-            f.inert_axes().iter().map(|a| a.name.clone()).collect()
+            f.inert_axes().iter().map(|(a, _)| a.name.clone()).collect()
         };
         assert_eq!(
             names(&file(&[2, 3, 2], &[0, 1, 2], &[])),
@@ -1255,6 +1259,17 @@ mod tests {
         assert_eq!(names(&file(&[2, 3, 2], &[0, 2], &[])), ["p1"]);
         assert_eq!(names(&file(&[2, 3, 2], &[0], &[3, 7])), ["p1", "p2"]);
         assert_eq!(names(&file(&[2, 1, 2], &[0, 2], &[])), Vec::<String>::new());
+        // p1's third value failed in every variant: two of its values ran.
+        let counts = |f: &SweepFile| -> Vec<(String, usize)> {
+            f.inert_axes()
+                .iter()
+                .map(|(a, ran)| (a.name.clone(), *ran))
+                .collect()
+        };
+        assert_eq!(
+            counts(&file(&[2, 3, 2], &[0], &[4, 5, 10, 11])),
+            [("p1".to_string(), 2), ("p2".to_string(), 2)]
+        );
         // No two results that differ in p0 alone: nothing to say about it.
         assert_eq!(names(&file(&[2, 2], &[1], &[2, 3])), Vec::<String>::new());
     }

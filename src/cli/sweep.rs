@@ -278,13 +278,21 @@ fn emit(
     // variant order, not a finding. Over the whole grid only; a shard's
     // pairs are too few to say.
     if result.shard.is_none() {
-        for a in result.inert_axes() {
+        for (a, ran) in result.inert_axes() {
+            // The values whose variants all failed gave no backtest to compare.
+            let values = if ran == a.values.len() {
+                format!("its {ran} values")
+            } else {
+                format!(
+                    "the {ran} of its {} values that did not fail",
+                    a.values.len()
+                )
+            };
             say!(
-                "warning: `--set {}`: its {} values gave the same backtest (every metric equal, \
+                "warning: `--set {}`: {values} gave the same backtest (every metric equal, \
                  whatever the other params): it changed nothing over this history \
                  (a level never reached, a limit that never binds?)",
-                a.name,
-                a.values.len()
+                a.name
             );
         }
     }

@@ -1095,3 +1095,34 @@ fn a_param_that_changed_nothing_is_named() {
         String::from_utf8_lossy(&merged.stderr)
     );
 }
+
+/// A value whose every variant failed gave no backtest: the warning about
+/// a param that changed nothing counts the values that ran, not the grid's
+/// (`take=0%` is E0403, 50% and 100% never bind over 2016-2018: it said
+/// "its 3 values gave the same backtest").
+#[test]
+fn a_param_that_changed_nothing_counts_only_the_values_that_ran() {
+    let out = vixshield(&[
+        "sweep",
+        FIXTURE,
+        "--set",
+        "take=0%..100%:50%",
+        "--format",
+        "json",
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2018-12-31",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = ok(&out);
+    assert_eq!(v["failed"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(
+        stderr.contains(
+            "warning: `--set take`: the 2 of its 3 values that did not fail gave the same backtest"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("its 3 values gave"), "{stderr}");
+}
