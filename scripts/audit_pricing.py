@@ -303,9 +303,6 @@ class Model:
         stop = mlp * credit
         i = bisect.bisect_left(self.days, entry) + 1
         exit_day, reason, close_pts = None, None, None
-        if entry >= end_day:
-            # opened on the last day: closed at once at that day's mark
-            i -= 1
         while True:
             day = self.days[i]
             if day == expiry:
@@ -381,7 +378,10 @@ def main():
     m = Model(strat, o)
     end_day = d(o.to) if o.to else None
     rows = list(csv.DictReader(open(o.trades)))
-    fields = ["expiry", "strikes", "credit", "contracts", "max_loss", "exit", "reason", "pnl", "hedge"]
+    fields = ["entry", "expiry", "strikes", "credit", "contracts", "max_loss", "exit", "reason", "pnl", "hedge"]
+    # Nothing enters on the last trading day (README): a condor there could
+    # only close at once, at the mark it was entered at.
+    last_day = max(x for x in m.days if end_day is None or x <= end_day)
     bad = {f: 0 for f in fields}
     prev_hedge = 0.0
     done = []
@@ -389,6 +389,10 @@ def main():
         entry = d(row["entry"])
         step = int(row["step"])
         size = float(row["size"])
+        if entry >= last_day:
+            bad["entry"] += 1
+            print(f"trade {row['trade']}: entered on the last day, {entry}")
+            continue
         r = m.run_trade(entry, step, size, end_day)
         errs = []
         if r["expiry"].isoformat() != row["expiry"]:
