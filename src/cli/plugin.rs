@@ -511,6 +511,11 @@ fn list(args: &ListArgs) -> ExitCode {
                 }
                 if registry.manifests().is_empty() {
                     writeln!(w, "no plugins found")?;
+                    for d in registry.dirs() {
+                        if let Some(note) = crate::plugin::itself_a_plugin(d) {
+                            writeln!(w, "note: `{}` is {note}", shown(d))?;
+                        }
+                    }
                 } else {
                     write!(w, "\n{text}")?;
                 }

@@ -427,7 +427,10 @@ fn list_dirs(dirs: &[PathBuf]) -> String {
         return "no plugin folders".to_string();
     }
     dirs.iter()
-        .map(|d| d.display().to_string())
+        .map(|d| match super::registry::itself_a_plugin(d) {
+            Some(note) => format!("{} ({note})", d.display()),
+            None => d.display().to_string(),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

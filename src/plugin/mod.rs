@@ -42,6 +42,7 @@ pub use metering::{
     LOCAL_BLOCK_BYTES, LocalCharge, REF_FUNC_COST, RUNTIME_CALL_COST, host_charged_locals,
     host_metered_operators, winch_meters_fully,
 };
+pub(crate) use registry::itself_a_plugin;
 pub use registry::{MANIFEST_FILE, PROJECT_FILE, PROJECT_PLUGIN_DIR, PluginRegistry};
 pub use runner::{PluginSetup, WasmRunner, signature};
 pub use template::{TemplateError, TemplateSpec};

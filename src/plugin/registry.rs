@@ -338,6 +338,22 @@ fn read_project_file(file: &Path) -> Result<(PluginsSection, String), PluginErro
     Ok((parsed.plugins.unwrap_or_default(), text))
 }
 
+/// A search folder that holds a `plugin.toml` itself is one plugin's
+/// folder, given where the folder of plugin folders goes (`--plugins
+/// plugins/wilder_rsi` for `--plugins plugins`): what to give instead.
+pub(crate) fn itself_a_plugin(dir: &Path) -> Option<String> {
+    dir.join(MANIFEST_FILE).is_file().then(|| {
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        format!(
+            "itself a plugin's folder: a search folder holds plugin folders, so give its parent, `{}`",
+            parent.display()
+        )
+    })
+}
+
 fn scan_dirs(dirs: &[PathBuf]) -> Scan {
     let mut scan = Scan::default();
     for dir in dirs {

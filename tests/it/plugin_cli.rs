@@ -1491,3 +1491,41 @@ fn a_plugin_folder_that_cannot_be_read_is_a_broken_plugin_not_an_unknown_one() {
         "{err}"
     );
 }
+
+/// `--plugins plugins/wilder_rsi` gives one plugin's folder where the folder
+/// of plugin folders goes: `plugin list` said only "no plugins found", and
+/// a lookup's error listed the folder as searched. Both now say to give its
+/// parent.
+#[test]
+fn a_plugin_folder_given_as_a_search_folder_says_to_give_its_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = repo().join("plugins/wilder_rsi");
+    let f = folder.display().to_string();
+    let out = vixshield_in(dir.path(), &["plugin", "list", "--plugins", &f]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let parent = repo().join("plugins").display().to_string();
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "no plugins found\nnote: `{f}` is itself a plugin's folder: a search folder holds plugin folders, so give its parent, `{parent}`\n"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    let error = vixshield::plugin::PluginError::NotFound {
+        name: "wilder_rsi".into(),
+        searched: vec![folder, repo().join("plugins")],
+    };
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "no plugin named `wilder_rsi` (searched {f} (itself a plugin's folder: a search folder holds plugin folders, so give its parent, `{parent}`), {parent})"
+        )
+    );
+    // The right folder lists it, with no note.
+    let out = vixshield_in(dir.path(), &["plugin", "list", "--plugins", &parent]);
+    assert!(
+        !text(&out.stdout).contains("note:"),
+        "{}",
+        text(&out.stdout)
+    );
+}
