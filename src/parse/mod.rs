@@ -152,14 +152,22 @@ fn full(text: &str) -> (ast::File, Vec<Diagnostic>) {
 /// section that lost its `}` closed where the next item starts
 /// (`unclosed.rs`).
 fn read(text: &str, fast: bool) -> (ast::File, Vec<Diagnostic>) {
-    read_closing(text, fast, &std::cell::Cell::new(unclosed::MAX_CLOSED))
+    read_closing(
+        text,
+        text,
+        fast,
+        &std::cell::Cell::new(unclosed::MAX_CLOSED),
+    )
 }
 
 /// [`read`], closing at most `budget` more sections (each is another
 /// reading of the text): a file of thousands of sections without their
 /// `}` costs a few readings, not one per section, nor a stack as deep.
+/// `file_text` is the file as given, whose lines messages name (a text
+/// read again can have a line end read as a blank or a `{`).
 fn read_closing(
     text: &str,
+    file_text: &str,
     fast: bool,
     budget: &std::cell::Cell<usize>,
 ) -> (ast::File, Vec<Diagnostic>) {
@@ -179,7 +187,7 @@ fn read_closing(
         }
         bytes[lost.brace] = b'{';
         if let Ok(again) = String::from_utf8(bytes) {
-            let (f, mut d) = read_closing(&again, fast, budget);
+            let (f, mut d) = read_closing(&again, file_text, fast, budget);
             if f.items
                 .iter()
                 .any(|it| it.span().start as usize == lost.head)
@@ -200,7 +208,7 @@ fn read_closing(
     {
         budget.set(budget.get() - 1);
         let again = format!("{text}\n}}");
-        let (mut f, mut d) = read_closing(&again, fast, budget);
+        let (mut f, mut d) = read_closing(&again, file_text, fast, budget);
         let at = open.span.start as usize;
         let holder = f.items.iter().find(|it| {
             let s = it.span();
@@ -224,8 +232,8 @@ fn read_closing(
             return (f, d);
         }
     }
-    unclosed::close_unclosed(text, &mut file, &mut diags, budget, &|t| {
-        read_closing(t, fast, budget)
+    unclosed::close_unclosed(text, file_text, &mut file, &mut diags, budget, &|t| {
+        read_closing(t, file_text, fast, budget)
     });
     // A section closed too early (`steps = 3 }`, then more of its settings
     // and the `}` meant to close it): read the file again without that `}`,
@@ -236,13 +244,13 @@ fn read_closing(
         budget.set(budget.get() - 1);
         let mut again = text.to_string();
         again.replace_range(early.early..early.early + 1, " ");
-        let (f, mut d) = read_closing(&again, fast, budget);
+        let (f, mut d) = read_closing(&again, file_text, fast, budget);
         let closes_late = f.items.iter().any(|it| {
             let s = it.span();
             s.start as usize == early.start && s.end as usize == early.late + 1
         });
         if closes_late {
-            d.push(unclosed::closed_early_error(text, &early));
+            d.push(unclosed::closed_early_error(file_text, &early));
             d.sort_by_key(|d| (d.span.start, d.span.end));
             return (f, d);
         }

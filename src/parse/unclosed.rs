@@ -127,6 +127,7 @@ fn item_name(item: &Item) -> String {
 /// read, with the same budget) into items and diagnostics.
 pub(super) fn close_unclosed(
     text: &str,
+    file_text: &str,
     file: &mut ast::File,
     diags: &mut Vec<Diagnostic>,
     budget: &std::cell::Cell<usize>,
@@ -150,7 +151,7 @@ pub(super) fn close_unclosed(
         // What the section really holds ends with its last statement before
         // the item: the section's span ends there.
         let last = text[..at].trim_end().len();
-        let opened_line = crate::source::line_starts(&text[..span.start as usize]).len();
+        let opened_line = line_of(file_text, span.start as usize);
         match &mut file.items[i] {
             Item::Section(s) => {
                 s.settings.retain(|st| (st.loc.0.start as usize) < at);
@@ -207,6 +208,12 @@ pub(super) fn end_item_at(item: &mut Item, end: usize) {
         Item::Guards(g) => g.loc.0 = Span::new(g.loc.0.start as usize, end),
         Item::Signal(_) | Item::Param(_) => {}
     }
+}
+
+/// The line of the file (`file_text`, as given, not a text read again with
+/// bytes changed) that byte `at` is on, 1-based.
+fn line_of(file_text: &str, at: usize) -> usize {
+    crate::source::line_starts(file_text.get(..at).unwrap_or(file_text)).len()
 }
 
 /// A line's code: the text before a `//` comment outside a string, trimmed.
@@ -423,7 +430,7 @@ pub(super) fn lost_open(text: &str) -> Option<LostOpen> {
 /// The error for a section closed too early (`Early`): at the `}` that
 /// closes it, naming the one meant to.
 pub(super) fn closed_early_error(text: &str, e: &Early) -> Diagnostic {
-    let line_of = |at: usize| crate::source::line_starts(&text[..at]).len();
+    let line_of = |at: usize| line_of(text, at);
     Diagnostic::new(
         Code::Syntax,
         Span::new(e.early, e.early + 1),
