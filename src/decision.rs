@@ -152,15 +152,50 @@ pub struct HedgeDecision {
     pub trigger_values: Vec<Leaf>,
 }
 
-impl HedgeDecision {
-    /// Whether the layer buys with this decision, as the backtest decides:
-    /// a condor entered ([`Decision::enters`]: no condor, no hedge), the
-    /// layer active, its trigger fired (or it has none), a budget left.
-    pub fn buys(&self, enters: bool) -> bool {
-        enters
-            && self.active
-            && matches!(self.trigger, Trigger::Fired | Trigger::Always)
-            && self.budget > Decimal::ZERO
+impl HedgeDecision {}
+
+/// Whether a hedge layer buys with a decision, and why, as the backtest
+/// decides ([`Decision::hedge_verdict`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuyVerdict {
+    /// The layer is not active at this step.
+    Inactive,
+    /// A guard blocks the entry: no condor, so no hedge.
+    Blocked,
+    /// The size is $0: no condor (the backtest skips it, hedges included).
+    NoCondor,
+    /// Nothing to spend (the guards capped the budget to $0).
+    NothingToSpend,
+    /// It buys: it has no trigger.
+    NoTrigger,
+    /// It buys: its trigger fired.
+    Fired,
+    /// Its trigger did not fire.
+    NotFired,
+    /// Its trigger is unknown (no market data, or still warming up).
+    Unknown,
+}
+
+impl BuyVerdict {
+    /// Whether the layer buys.
+    pub fn buys(self) -> bool {
+        matches!(self, BuyVerdict::NoTrigger | BuyVerdict::Fired)
+    }
+
+    /// In words, as `next` says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            BuyVerdict::Inactive => "inactive",
+            BuyVerdict::Blocked => "no buy (a guard blocks the entry)",
+            BuyVerdict::NoCondor => "no buy (no condor: the size is $0)",
+            BuyVerdict::NothingToSpend => "no buy (nothing to spend)",
+            BuyVerdict::NoTrigger => "buy (no trigger)",
+            BuyVerdict::Fired => "buy (trigger fired)",
+            BuyVerdict::NotFired => "no buy now (trigger not fired)",
+            BuyVerdict::Unknown => {
+                "no buy now (trigger unknown: no market data, or still warming up)"
+            }
+        }
     }
 }
 
@@ -416,6 +451,23 @@ impl Decision {
     /// included, as below one contract).
     pub fn enters(&self) -> bool {
         !self.blocked && self.size > Decimal::ZERO
+    }
+
+    /// Whether the hedge layer `h` (one of this decision's) buys with it,
+    /// and why: a condor entered ([`Decision::enters`]: no condor, no
+    /// hedge), the layer active, a budget left, its trigger fired (or it has
+    /// none).
+    pub fn hedge_verdict(&self, h: &HedgeDecision) -> BuyVerdict {
+        match h.trigger {
+            _ if !h.active => BuyVerdict::Inactive,
+            _ if self.blocked => BuyVerdict::Blocked,
+            _ if self.size <= Decimal::ZERO => BuyVerdict::NoCondor,
+            _ if h.budget <= Decimal::ZERO => BuyVerdict::NothingToSpend,
+            Trigger::Always => BuyVerdict::NoTrigger,
+            Trigger::Fired => BuyVerdict::Fired,
+            Trigger::NotFired => BuyVerdict::NotFired,
+            Trigger::Unknown => BuyVerdict::Unknown,
+        }
     }
 
     /// A decision with nothing in it, to be filled by [`crate::eval::Engine::decide_into`]

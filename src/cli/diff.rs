@@ -205,12 +205,12 @@ impl Compared {
             buys: d
                 .hedges
                 .iter()
-                .filter(|h| h.buys(d.enters()))
+                .filter(|h| d.hedge_verdict(h).buys())
                 .fold(Decimal::ZERO, |sum, h| sum.saturating_add(h.budget)),
             buying: d
                 .hedges
                 .iter()
-                .filter(|h| h.buys(d.enters()))
+                .filter(|h| d.hedge_verdict(h).buys())
                 .map(|h| LayerBuy {
                     layer: h.layer.clone(),
                     budget: h.budget,

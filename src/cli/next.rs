@@ -2,7 +2,6 @@
 
 use super::common::MarketArgs;
 use super::{Format, exit};
-use crate::decision::Trigger;
 use crate::eval::Engine;
 use crate::money::{fmt_money, fmt_percent};
 use rust_decimal::Decimal;
@@ -109,17 +108,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 // entered (not blocked, a size above $0), the layer active,
                 // its trigger fired (or none), a budget left after the guards.
                 for h in d.hedges.iter().filter(|h| h.active) {
-                    let verdict = match h.trigger {
-                        _ if d.blocked => "no buy (a guard blocks the entry)",
-                        _ if d.size <= Decimal::ZERO => "no buy (no condor: the size is $0)",
-                        _ if h.budget <= Decimal::ZERO => "no buy (nothing to spend)",
-                        Trigger::Always => "buy (no trigger)",
-                        Trigger::Fired => "buy (trigger fired)",
-                        Trigger::NotFired => "no buy now (trigger not fired)",
-                        Trigger::Unknown => {
-                            "no buy now (trigger unknown: no market data, or still warming up)"
-                        }
-                    };
+                    let verdict = d.hedge_verdict(h).words();
                     writeln!(
                         w,
                         "hedge {}: budget {}, {verdict}",
