@@ -50,8 +50,8 @@ fn starts_item(line: &str) -> bool {
     // setting or guard line looks like (a word, a label, then `{`).
     if !word.is_empty() && !word.starts_with(|c: char| c.is_ascii_digit()) {
         let rest = rest.trim_start();
-        let label_len = if rest.starts_with('"') {
-            rest[1..].find('"').map_or(0, |n| n + 2)
+        let label_len = if let Some(quoted) = rest.strip_prefix('"') {
+            quoted.find('"').map_or(0, |n| n + 2)
         } else {
             rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .unwrap_or(rest.len())
