@@ -265,7 +265,9 @@ fn load_both(
 fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode {
     let loaded = (|| {
         let (plugins, both) = load_both(args, color)?;
-        let (trades, closed) = common::load_journal(journal)?;
+        // A journal holding only its header compares the first decisions,
+        // as `run` and `next` decide them.
+        let (trades, closed) = common::load_history(journal)?;
         let mut reads = Vec::new();
         for (_, compiled) in &both {
             for name in common::series_read(&compiled.graph) {

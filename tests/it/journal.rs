@@ -723,6 +723,37 @@ fn run_over_a_journal_of_only_its_header_gives_the_first_decision() {
         "{summary}"
     );
     assert!(summary.contains("trades 0, wins 0, losses 0"), "{summary}");
+    // `diff --journal` compares the two versions' first decisions the same
+    // way (it exited 1 on the journal, found by the review): conservative's
+    // front layer budgets less, so they differ (exit 1), and a version
+    // against itself does not (exit 0).
+    let diff = |new: &str| {
+        crate::common::vixshield(&[
+            "diff",
+            "strategies/spx-mastery.vxs",
+            new,
+            "--journal",
+            journal,
+            "--format",
+            "json",
+        ])
+    };
+    let out = diff("strategies/conservative.vxs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["changed"][0]["trade"], 0, "{v}");
+    let same = diff("strategies/spx-mastery.vxs");
+    assert_eq!(
+        same.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&same.stderr)
+    );
 }
 
 #[test]
