@@ -198,6 +198,27 @@ fn read_closing(
             }
         }
     }
+    // A section head whose label is not closed on its line (`strategy "SPX
+    // Mastery {`) loses its whole block: read it again with the label
+    // closed in place (the same bytes, so spans stay), and say it once.
+    if budget.get() > 0
+        && let Some(at) = diags
+            .iter()
+            .find(|d| d.code == Code::Syntax && d.message == UNCLOSED_STRING)
+            .map(|d| d.span.start as usize)
+        && let Some(again) = unclosed::head_label_closed(text, at)
+    {
+        budget.set(budget.get() - 1);
+        let (f, mut d) = read_closing(&again, file_text, fast, budget);
+        if let Some(error) = diags
+            .iter()
+            .find(|d| d.code == Code::Syntax && d.message == UNCLOSED_STRING)
+        {
+            d.push(error.clone());
+        }
+        d.sort_by_key(|d| (d.span.start, d.span.end));
+        return (f, d);
+    }
     // A block no `}` closes runs to the end of the file, swallowed whole:
     // read it as closed there, so that what it holds is checked too (the
     // error at its `{` says the rest).
@@ -261,6 +282,9 @@ fn read_closing(
 /// The message of the error for a block no `}` closes before the end of
 /// the file.
 const UNCLOSED_BLOCK: &str = "unclosed `{`";
+
+/// The message of a string not closed on its line.
+const UNCLOSED_STRING: &str = "unclosed string: this `\"` has no closing `\"` on its line";
 
 /// At most [`MAX_SYNTAX_ERRORS`] syntax errors, then one that says so.
 fn capped(text: &str, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -1433,15 +1457,11 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
             Some(name) => format!("`\"{}\" {{`", name.trim_end()),
             None => format!("`\"{inside}\"`"),
         };
-        return Diagnostic::new(
-            Code::Syntax,
-            span,
-            "unclosed string: this `\"` has no closing `\"` on its line",
-        )
-        .label("the string starts here")
-        .help(format!(
-            "a string ends with `\"` on the line it starts on: {fix}"
-        ));
+        return Diagnostic::new(Code::Syntax, span, UNCLOSED_STRING)
+            .label("the string starts here")
+            .help(format!(
+                "a string ends with `\"` on the line it starts on: {fix}"
+            ));
     }
     // `(rsi(vix, 14) > 70`: the value ran on to the end of the line with a
     // `(` still open; show it, where it opens.

@@ -234,6 +234,47 @@ fn code_of(line: &str) -> &str {
     line.get(..end).unwrap_or(line).trim()
 }
 
+/// `text` with the label of the section head whose string opens at `at`
+/// and is not closed on its line closed in place (`strategy "SPX Mastery {`
+/// read as `strategy "SPX Mastery"{`): the same number of bytes, the
+/// label's text kept but for what its closing quote takes (a blank before
+/// the `{`, else its last character). `None` unless the line is a
+/// section's head ending with `{`.
+pub(super) fn head_label_closed(text: &str, at: usize) -> Option<String> {
+    let start = text.get(..at)?.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)?
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| at + i);
+    let line = text.get(start..end)?;
+    let word = line.split([' ', '\t']).next()?;
+    if !BLOCK_KEYWORDS.contains(&word) || !line.trim_end().ends_with('{') {
+        return None;
+    }
+    let brace = start + line.trim_end().len() - 1;
+    // Between the quote and the `{`: the label's text, then its new quote.
+    let inside = text.get(at + 1..brace)?.trim_end();
+    let room = (brace - at).checked_sub(2)?;
+    let mut kept = inside;
+    while kept.len() > room {
+        let mut chars = kept.chars();
+        chars.next_back();
+        kept = chars.as_str();
+    }
+    let mut label = String::with_capacity(brace - at);
+    label.push('"');
+    label.push_str(kept);
+    label.push('"');
+    while label.len() < brace - at {
+        label.push(' ');
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(text.get(..at)?);
+    out.push_str(&label);
+    out.push_str(text.get(brace..)?);
+    Some(out)
+}
+
 /// A section closed too early, as [`closed_early`] finds it.
 pub(super) struct Early {
     /// The section's first byte.
@@ -451,7 +492,30 @@ pub(super) fn closed_early_error(text: &str, e: &Early) -> Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use super::starts_item;
+    use super::{head_label_closed, starts_item};
+
+    /// The label is closed in place, the same bytes long: before a blank
+    /// and `{`, or taking the label's last character (whole, even a wide
+    /// one); nothing on a line that is no head, or with no room for a quote.
+    #[test]
+    fn a_head_label_is_closed_in_place() {
+        let close = |t: &str| head_label_closed(t, t.find('"').unwrap_or(0));
+        assert_eq!(
+            close("x\nstrategy \"SPX Mastery {\n}").as_deref(),
+            Some("x\nstrategy \"SPX Mastery\"{\n}")
+        );
+        assert_eq!(
+            close("hedge \"front{\r\n}").as_deref(),
+            Some("hedge \"fron\"{\r\n}")
+        );
+        assert_eq!(
+            close("strategy \"ä€{").as_deref(),
+            Some("strategy \"ä\"  {")
+        );
+        assert_eq!(close("strategy \"{"), None);
+        assert_eq!(close("name = \"abc {"), None);
+        assert_eq!(close("strategy \"abc"), None);
+    }
 
     #[test]
     fn item_starts() {
