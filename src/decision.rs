@@ -152,8 +152,6 @@ pub struct HedgeDecision {
     pub trigger_values: Vec<Leaf>,
 }
 
-impl HedgeDecision {}
-
 /// Whether a hedge layer buys with a decision, and why, as the backtest
 /// decides ([`Decision::hedge_verdict`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -446,17 +444,11 @@ pub struct Decision {
 }
 
 impl Decision {
-    /// Whether the decision enters a condor: no guard blocks it and its size
-    /// is above $0 (a size of $0 is no condor; the backtest skips it, hedges
-    /// included, as below one contract).
-    pub fn enters(&self) -> bool {
-        !self.blocked && self.size > Decimal::ZERO
-    }
-
     /// Whether the hedge layer `h` (one of this decision's) buys with it,
-    /// and why: a condor entered ([`Decision::enters`]: no condor, no
-    /// hedge), the layer active, a budget left, its trigger fired (or it has
-    /// none).
+    /// and why: the layer active, a condor entered (no guard blocks it and
+    /// its size is above $0: a size of $0 is no condor, which the backtest
+    /// skips, hedges included, as below one contract), a budget left, its
+    /// trigger fired (or it has none).
     pub fn hedge_verdict(&self, h: &HedgeDecision) -> BuyVerdict {
         match h.trigger {
             _ if !h.active => BuyVerdict::Inactive,

@@ -183,7 +183,7 @@ pub fn load_journal(
 }
 
 /// [`load_journal`] for a journal that may hold only its header: the
-/// history before the first trade (`next`).
+/// history before the first trade (`run`, `next`, `diff --journal`).
 pub fn load_history(
     path: &Path,
 ) -> Result<(Vec<crate::journal::Trade>, Vec<ClosedTrade>), ExitCode> {

@@ -35,7 +35,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return exit::trouble();
         }
     };
-    let l = match super::run::load_history(&args.strategy, &args.journal, &args.market, color) {
+    let l = match super::run::load(&args.strategy, &args.journal, &args.market, color) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -1112,17 +1112,14 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     // given is carried forward (VIX3M on a day only VIX printed on), whose
     // value is the bar before's.
     let fresh = crate::eval::fresh_bars(series.iter().copied());
-    let owned: Vec<Vec<f64>> = match &fresh {
-        Some(bars) => series
-            .iter()
-            .map(|s| crate::eval::on_fresh_bars(s.close(), bars))
-            .collect(),
-        None => Vec::new(),
-    };
-    let inputs: Vec<&[f64]> = match &fresh {
-        Some(_) => owned.iter().map(Vec::as_slice).collect(),
-        None => series.iter().map(|s| s.close()).collect(),
-    };
+    let owned: Vec<Vec<f64>> = series
+        .iter()
+        .map(|s| match &fresh {
+            Some(bars) => crate::eval::on_fresh_bars(s.close(), bars),
+            None => s.close().to_vec(),
+        })
+        .collect();
+    let inputs: Vec<&[f64]> = owned.iter().map(Vec::as_slice).collect();
     let t0 = Instant::now();
     let plugin = match host.load(&m) {
         Ok(p) => p,

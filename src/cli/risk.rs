@@ -150,22 +150,30 @@ struct WorstCycle {
     sized: Decimal,
 }
 
-/// A cycle measured, before it is set beside the plan: start, end, trades,
-/// deepest step, trough, and its trades' sizes added up.
-type MeasuredCycle = (
-    chrono::NaiveDate,
-    chrono::NaiveDate,
-    usize,
-    u32,
-    Decimal,
-    Decimal,
-);
+/// A cycle of the measured trades, before it is set beside the plan.
+struct MeasuredCycle {
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    trades: usize,
+    max_step: u32,
+    /// The deepest its condors' running P&L went (0 or below).
+    trough: Decimal,
+    /// Its trades' sizes added up.
+    sized: Decimal,
+}
 
 /// The cycle whose trough is deepest, the earliest of equals.
 fn deepest(cycles: impl IntoIterator<Item = MeasuredCycle>) -> Option<MeasuredCycle> {
     cycles
         .into_iter()
-        .min_by(|a, b| a.4.cmp(&b.4).then(a.0.cmp(&b.0)))
+        .min_by(|a, b| a.trough.cmp(&b.trough).then(a.start.cmp(&b.start)))
+}
+
+/// Sizes added up, saturating (a journal's amounts near a decimal's limit).
+fn sized(sizes: impl IntoIterator<Item = Decimal>) -> Decimal {
+    sizes
+        .into_iter()
+        .fold(Decimal::ZERO, |sum, x| sum.saturating_add(x))
 }
 
 #[derive(Serialize)]
@@ -478,18 +486,22 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 Source::Backtest,
             ));
             losses = b.trades.iter().map(|t| t.pnl < Decimal::ZERO).collect();
-            // The cycles are the trades in order, one after the other.
-            let mut first = 0;
-            worst_measured = deepest(crate::backtest::cycles(&b).into_iter().map(|c| {
-                let sized = b
-                    .trades
-                    .iter()
-                    .skip(first)
-                    .take(c.trades)
-                    .fold(Decimal::ZERO, |sum, t| sum.saturating_add(t.size));
-                first += c.trades;
-                (c.start, c.end, c.trades, c.max_step, c.trough, sized)
-            }));
+            // The cycles as the backtest report splits them.
+            worst_measured = deepest(
+                crate::decision::cycles(&b.decisions, b.trades.len())
+                    .into_iter()
+                    .filter_map(|c| {
+                        let t = b.trades.get(c.trades)?;
+                        Some(MeasuredCycle {
+                            start: t.first()?.entry,
+                            end: t.last()?.exit,
+                            trades: t.len(),
+                            max_step: t.iter().map(|x| x.step).max()?,
+                            trough: crate::decision::trough(t.iter().map(|x| x.pnl)),
+                            sized: sized(t.iter().map(|x| x.size)),
+                        })
+                    }),
+            );
             if let (Some(first), Some(last)) = (b.days.first(), b.days.last()) {
                 span = Some((first.date, last.date, b.trades.len(), false));
             }
@@ -522,21 +534,17 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 crate::decision::cycles(&decisions, closed.len())
                     .into_iter()
                     .filter_map(|c| {
-                        let r = c.trades;
-                        let in_cycle = closed.get(r.clone())?;
-                        Some((
-                            in_cycle.first()?.date,
-                            in_cycle.last()?.date,
-                            in_cycle.len(),
-                            decisions
-                                .get(r.clone())
-                                .and_then(|d| d.iter().map(|d| d.step).max())?,
-                            crate::decision::trough(in_cycle.iter().map(|t| t.pnl)),
-                            decisions
-                                .get(r)?
-                                .iter()
-                                .fold(Decimal::ZERO, |sum, d| sum.saturating_add(d.size)),
-                        ))
+                        // The trades, and the decisions they were taken at.
+                        let t = closed.get(c.trades.clone())?;
+                        let d = decisions.get(c.trades)?;
+                        Some(MeasuredCycle {
+                            start: t.first()?.date,
+                            end: t.last()?.date,
+                            trades: t.len(),
+                            max_step: d.iter().map(|d| d.step).max()?,
+                            trough: crate::decision::trough(t.iter().map(|t| t.pnl)),
+                            sized: sized(d.iter().map(|d| d.size)),
+                        })
                     }),
             );
         }
@@ -643,22 +651,20 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 deepest_step_fraction: frac(deepest_size),
                 worst_cycle_loss_share: share_of_capital(e.cycle_risk, capital),
                 deepest_step_share: share_of_capital(deepest_size, capital),
-                observed_worst_cycle: worst_measured.map(
-                    |(start, end, trades, max_step, trough, sized)| {
-                        let loss = -trough;
-                        WorstCycle {
-                            start,
-                            end,
-                            trades,
-                            max_step,
-                            loss,
-                            loss_fraction: frac(loss),
-                            loss_share: share_of_capital(loss, capital),
-                            beyond_plan: loss > e.cycle_risk,
-                            sized,
-                        }
-                    },
-                ),
+                observed_worst_cycle: worst_measured.map(|c| {
+                    let loss = -c.trough;
+                    WorstCycle {
+                        start: c.start,
+                        end: c.end,
+                        trades: c.trades,
+                        max_step: c.max_step,
+                        loss,
+                        loss_fraction: frac(loss),
+                        loss_share: share_of_capital(loss, capital),
+                        beyond_plan: loss > e.cycle_risk,
+                        sized: c.sized,
+                    }
+                }),
             })
         }
         None => None,

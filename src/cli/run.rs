@@ -56,15 +56,6 @@ pub(crate) struct Loaded {
     pub closed: Vec<ClosedTrade>,
 }
 
-pub(crate) fn load(
-    strategy: &Path,
-    journal: &Path,
-    market: &MarketArgs,
-    color: bool,
-) -> Result<Loaded, ExitCode> {
-    load_with(strategy, journal, market, color, common::load_history)
-}
-
 /// A journal trade that lost more than the max loss the engine decided for
 /// it (from its credit): its stop was passed.
 struct PastStop {
@@ -74,30 +65,18 @@ struct PastStop {
     max_loss: rust_decimal::Decimal,
 }
 
-/// [`load`] for `next`: a journal holding only its header is the history
-/// before the first trade, whose decision the engine makes as `run` does.
-pub(crate) fn load_history(
+/// The strategy, compiled, the market and the journal, for `run` and
+/// `next`: a journal holding only its header is the history before the
+/// first trade, whose decision the engine makes too.
+pub(crate) fn load(
     strategy: &Path,
     journal: &Path,
     market: &MarketArgs,
     color: bool,
-) -> Result<Loaded, ExitCode> {
-    load_with(strategy, journal, market, color, common::load_history)
-}
-
-/// The journal's trades, as closed trades for the engine.
-type JournalTrades = (Vec<crate::journal::Trade>, Vec<ClosedTrade>);
-
-fn load_with(
-    strategy: &Path,
-    journal: &Path,
-    market: &MarketArgs,
-    color: bool,
-    read: fn(&Path) -> Result<JournalTrades, ExitCode>,
 ) -> Result<Loaded, ExitCode> {
     let (env, plugins) = common::env(&market.plugins)?;
     let strategy = common::load_strategy(strategy, &env, color)?;
-    let (trades, closed) = read(journal)?;
+    let (trades, closed) = common::load_history(journal)?;
     let compiled = common::compile_strategy(&strategy, &plugins)?;
     let market = match common::load_market(market, &common::series_read(&compiled.graph))? {
         Some((m, cal)) => Some(common::market_values(&compiled, &plugins, &m, &cal)?),
@@ -155,10 +134,9 @@ pub(crate) fn for_each_decision(
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    // The summary is a table or a JSON document; it has no CSV form (it
-    // was written as the table, into a file named `.csv` too).
-    // An `--out` file's extension says the format when `--format` does not
-    // (`--summary` has no CSV form: a `.csv` name gets the table).
+    // An `--out` file's extension says the format when `--format` does not.
+    // The summary is a table or a JSON document: it has no CSV form, so a
+    // `.csv` name gets the table, and `--format csv` is refused.
     let extension = |x: &str| {
         args.out
             .as_deref()
@@ -535,55 +513,6 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The summary's table of cycles, one row a cycle.
-fn write_cycles(
-    w: &mut dyn Write,
-    s: &crate::summary::Summary,
-    irr: impl Fn(Option<f64>) -> String,
-    ratio: impl Fn(Option<rust_decimal::Decimal>) -> String,
-) -> std::io::Result<()> {
-    writeln!(
-        w,
-        "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}",
-        "cycle",
-        "start",
-        "end",
-        "trades",
-        "wins",
-        "losses",
-        "max step",
-        "condor P&L",
-        "hedge P&L",
-        "hedge/crd",
-        "IRR"
-    )?;
-    for c in &s.cycles {
-        writeln!(
-            w,
-            "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}{}",
-            c.number,
-            c.start,
-            c.end,
-            c.stats.trades,
-            c.stats.wins,
-            c.stats.losses,
-            c.stats.max_step_reached,
-            fmt_money(c.stats.net_pnl),
-            fmt_money(c.stats.hedge_pnl),
-            ratio(c.stats.hedge_cost_to_credit),
-            irr(c.stats.irr),
-            if c.stats.cycles_stopped_out > 0 {
-                "  stopped out"
-            } else if c.open {
-                "  open"
-            } else {
-                ""
-            }
-        )?;
-    }
-    Ok(())
-}
-
 fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Result<()> {
     // An IRR a hair below zero (a flat run) shows as 0.00%, not -0.00%.
     let irr = |x: Option<f64>| x.map_or("-".to_string(), crate::money::fmt_percent_f64);
@@ -609,7 +538,45 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
         // A journal holding only its header: the account before its first trade.
         writeln!(w, "no cycles: no trade yet")?;
     } else {
-        write_cycles(w, s, irr, ratio)?;
+        writeln!(
+            w,
+            "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}",
+            "cycle",
+            "start",
+            "end",
+            "trades",
+            "wins",
+            "losses",
+            "max step",
+            "condor P&L",
+            "hedge P&L",
+            "hedge/crd",
+            "IRR"
+        )?;
+        for c in &s.cycles {
+            writeln!(
+                w,
+                "{:>6}  {:<10}  {:<10}  {:>6}  {:>4}  {:>6}  {:>8}  {:>11}  {:>11}  {:>9}  {:>9}{}",
+                c.number,
+                c.start,
+                c.end,
+                c.stats.trades,
+                c.stats.wins,
+                c.stats.losses,
+                c.stats.max_step_reached,
+                fmt_money(c.stats.net_pnl),
+                fmt_money(c.stats.hedge_pnl),
+                ratio(c.stats.hedge_cost_to_credit),
+                irr(c.stats.irr),
+                if c.stats.cycles_stopped_out > 0 {
+                    "  stopped out"
+                } else if c.open {
+                    "  open"
+                } else {
+                    ""
+                }
+            )?;
+        }
     }
     let o = &s.overall;
     writeln!(w)?;

@@ -202,20 +202,15 @@ fn read_closing(
     // Mastery {`) loses its whole block: read it again with the label
     // closed in place (the same bytes, so spans stay), and say it once.
     if budget.get() > 0
-        && let Some(at) = diags
+        && let Some(error) = diags
             .iter()
             .find(|d| d.code == Code::Syntax && d.message == UNCLOSED_STRING)
-            .map(|d| d.span.start as usize)
-        && let Some(again) = unclosed::head_label_closed(text, at)
+        && let Some(again) = unclosed::head_label_closed(text, error.span.start as usize)
     {
         budget.set(budget.get() - 1);
+        let error = error.clone();
         let (f, mut d) = read_closing(&again, file_text, fast, budget);
-        if let Some(error) = diags
-            .iter()
-            .find(|d| d.code == Code::Syntax && d.message == UNCLOSED_STRING)
-        {
-            d.push(error.clone());
-        }
+        d.push(error);
         d.sort_by_key(|d| (d.span.start, d.span.end));
         return (f, d);
     }
