@@ -887,12 +887,9 @@ impl<'e> Checker<'e> {
             }
             list.push(s);
         }
+        let set = Settings { by_key, typos };
         for k in keys.iter().filter(|k| k.required) {
-            if !by_key.contains_key(k.name)
-                && !sec.recovered.iter().any(|r| r == k.name)
-                && !typos.contains(&k.name)
-                && !self.stray.iter().any(|r| r == k.name)
-            {
+            if set.one(k.name).is_none() && !self.unread(sec, &set, k.name) {
                 self.diags.push(
                     Diagnostic::new(
                         Code::MissingSetting,
@@ -904,7 +901,17 @@ impl<'e> Checker<'e> {
                 );
             }
         }
-        Settings { by_key, typos }
+        set
+    }
+
+    /// Whether `key` is written in `sec` but could not be read: on a line
+    /// that did not parse, misspelt (`multiplyer`), or on a line outside
+    /// any section. It is not said to be missing, nor anything that would
+    /// follow from that: its error is said where it is written.
+    fn unread(&self, sec: &Section, set: &Settings<'_>, key: &str) -> bool {
+        sec.recovered.iter().any(|r| r == key)
+            || set.typo(key)
+            || self.stray.iter().any(|r| r == key)
     }
 
     fn param_def(&mut self, p: &ast::ParamDef) {
@@ -1191,12 +1198,7 @@ impl<'e> Checker<'e> {
         self.account_written = ACCOUNT_KEYS
             .iter()
             .map(|k| k.name)
-            .filter(|&k| {
-                set.one(k).is_some()
-                    || set.typo(k)
-                    || sec.recovered.iter().any(|r| r == k)
-                    || self.stray.iter().any(|r| r == k)
-            })
+            .filter(|&k| set.one(k).is_some() || self.unread(sec, &set, k))
             .collect();
         if let Some(s) = set.one("percent_of") {
             let mut ts = Terms::new(s);
@@ -1550,12 +1552,10 @@ impl<'e> Checker<'e> {
         // Per-step settings need the step limit.
         let steps = steps?;
         // A per-step key written on a line that did not parse, or misspelt.
-        let stray = self.stray.clone();
-        let lost = |key: &str| {
-            sec.recovered.iter().any(|r| r == key)
-                || set.typo(key)
-                || stray.iter().any(|r| r == key)
-        };
+        let (multiplier_lost, max_loss_lost) = (
+            self.unread(sec, &set, "multiplier"),
+            self.unread(sec, &set, "max_loss"),
+        );
         let multipliers = self.per_step(
             set.all("multiplier"),
             steps,
@@ -1583,7 +1583,7 @@ impl<'e> Checker<'e> {
                 Some(m)
             },
             &mut spans.multipliers,
-            lost("multiplier"),
+            multiplier_lost,
         );
         let max_loss = self.per_step(
             set.all("max_loss"),
@@ -1596,18 +1596,13 @@ impl<'e> Checker<'e> {
                 this.fraction_in_range(p, span, "max_loss", false)
             },
             &mut spans.max_loss,
-            lost("max_loss"),
+            max_loss_lost,
         );
         for (key, example, needed) in [
             ("multiplier", "multiplier = 1.6x", steps > 1),
             ("max_loss", "max_loss = 90% of credit", true),
         ] {
-            if needed
-                && set.all(key).is_empty()
-                && !sec.recovered.iter().any(|r| r == key)
-                && !set.typo(key)
-                && !self.stray.iter().any(|r| r == key)
-            {
+            if needed && set.all(key).is_empty() && !self.unread(sec, &set, key) {
                 let why = if key == "multiplier" {
                     format!("steps 2..{steps} need a multiplier")
                 } else {
@@ -2056,12 +2051,7 @@ impl<'e> Checker<'e> {
         }
         // A `coefficient` line that did not parse (or a misspelt one) may be
         // the unconditional one.
-        if base.is_none()
-            && ok
-            && !sec.recovered.iter().any(|r| r == "coefficient")
-            && !set.typo("coefficient")
-            && !self.stray.iter().any(|r| r == "coefficient")
-        {
+        if base.is_none() && ok && !self.unread(sec, &set, "coefficient") {
             self.diags.push(
                 Diagnostic::new(
                     Code::MissingSetting,
