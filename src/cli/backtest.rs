@@ -273,7 +273,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             "{}",
             serde_json::to_string_pretty(&r).unwrap_or_default()
         ),
-        ReportFormat::Table => write_report(w, &strategy.name, &r),
+        ReportFormat::Table => {
+            // The plan's full losing cycle (`check --explain`'s cycle risk),
+            // which the worst cycles are set against.
+            let plan = crate::check::exposure::analyze(&strategy.sizing, &strategy.account)
+                .ok()
+                .map(|e| e.cycle_risk);
+            write_report(w, &strategy.name, &r, plan)
+        }
     });
     match out {
         Ok(()) => exit::ok(),
@@ -308,10 +315,13 @@ pub(crate) fn contracts_capped_warning(bt: &Backtest, side: &str) {
     }
 }
 
+/// `plan` is what a full losing cycle of the ladder risks (`check
+/// --explain`): the worst cycles that went deeper are counted under them.
 pub(crate) fn write_report(
     w: &mut dyn Write,
     name: &str,
     r: &report::Report,
+    plan: Option<Decimal>,
 ) -> std::io::Result<()> {
     let d = |x: Option<chrono::NaiveDate>| x.map_or("-".into(), |d| d.to_string());
     writeln!(w, "backtest of `{name}`: {} .. {}", d(r.start), d(r.end))?;
@@ -482,6 +492,25 @@ pub(crate) fn write_report(
             fmt_money(c.hedge_pnl),
             if c.stopped_out { ", stopped out" } else { "" }
         )?;
+    }
+    // A trough past the plan is what a trader would take for a bug in the
+    // ladder: say it, and where the reason is.
+    if let Some(plan) = plan {
+        let deeper = r.worst_cycles.iter().filter(|c| -c.trough > plan).count();
+        if deeper > 0 {
+            writeln!(
+                w,
+                "  {} deeper than the plan's full losing cycle, {} (`check --explain`): \
+                 a loss past its stop, or sizes grown with equity (`risk STRATEGY --backtest` says why for the worst)",
+                match (deeper, r.worst_cycles.len()) {
+                    (1, 1) => "it went".to_string(),
+                    (d, n) if d == n => format!("all {n} went"),
+                    (1, n) => format!("1 of these {n} went"),
+                    (d, n) => format!("{d} of these {n} went"),
+                },
+                fmt_money(plan)
+            )?;
+        }
     }
     Ok(())
 }

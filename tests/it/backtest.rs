@@ -2839,3 +2839,31 @@ fn a_ruined_run_says_so_everywhere() {
         "{v}"
     );
 }
+
+/// A worst cycle deeper than `check --explain`'s full losing cycle is what a
+/// trader takes for a broken ladder: the table says so under the worst
+/// cycles, with the plan's amount and where the reason is, and says
+/// nothing when every listed cycle stayed within it.
+#[test]
+fn worst_cycles_past_the_plan_are_said_in_the_table() {
+    let table = |range: &[&str]| {
+        let mut args = vec!["backtest", "strategies/spx-mastery.vxs", "--worst", "2"];
+        args.extend_from_slice(range);
+        let out = crate::common::vixshield(&args);
+        assert_eq!(out.status.code(), Some(0));
+        crate::common::text(&out.stdout)
+    };
+    // The whole history: the 2017-18 cycle (-$15,720.25) and the 2002 one
+    // (-$10,366.96) both went past the plan's $10,300.
+    let all = table(&[]);
+    assert!(
+        all.ends_with(
+            "\n  all 2 went deeper than the plan's full losing cycle, $10,300 (`check --explain`): \
+             a loss past its stop, or sizes grown with equity (`risk STRATEGY --backtest` says why for the worst)\n"
+        ),
+        "{all}"
+    );
+    // 2019: the worst cycle lost $978.06, within the plan.
+    let calm = table(&["--from", "2019-01-01", "--to", "2019-12-31"]);
+    assert!(!calm.contains("deeper than the plan"), "{calm}");
+}
