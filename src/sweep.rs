@@ -420,8 +420,14 @@ pub fn metric(name: &str) -> Result<Better, String> {
 /// Keys of the backtest report a variant's metrics carry beside
 /// [`METRICS`] but no ranking reads: the Sharpe ratio's standard error (to
 /// judge whether two Sharpe ratios differ), the day of the lowest equity,
-/// and the day the equity fell to $0 or below (`null`: never).
-pub const ALONGSIDE: &[&str] = &["sharpe_se", "lowest_equity_on", "ruined_on"];
+/// the day the equity fell to $0 or below (`null`: never), and the condors
+/// at the contract limit (which trade less than the variant sizes).
+pub const ALONGSIDE: &[&str] = &[
+    "sharpe_se",
+    "lowest_equity_on",
+    "ruined_on",
+    "trades_at_contract_limit",
+];
 
 /// The metrics of a report, as JSON values (decimals as exact strings):
 /// [`METRICS`], then [`ALONGSIDE`].

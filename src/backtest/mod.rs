@@ -215,6 +215,15 @@ pub struct Trade {
     pub hedges: Vec<HedgeTrade>,
 }
 
+impl Trade {
+    /// Whether it, or a hedge bought with it, holds `u32::MAX` contracts,
+    /// the most a trade records: its size asked for more (sizes of
+    /// trillions), and its max loss, costs and P&L are that count's.
+    pub fn at_contract_limit(&self) -> bool {
+        self.contracts == u32::MAX || self.hedges.iter().any(|h| h.contracts == u32::MAX)
+    }
+}
+
 /// An entry that did not happen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Skip {

@@ -104,6 +104,10 @@ pub struct Report {
     pub entries_with_unknown_guard: usize,
     /// Each guard that was unknown at entries taken, with their number.
     pub unknown_guards: Vec<super::UnknownGuard>,
+    /// Condors that hold `u32::MAX` contracts, or a hedge of that many, the
+    /// most a trade records: their size asked for more, so the report
+    /// trades less than the strategy sizes ([`super::Trade::at_contract_limit`]).
+    pub trades_at_contract_limit: usize,
     /// Share of condors with P&L ≥ 0 (`None` without a condor).
     pub win_rate: Option<f64>,
     /// Condor and hedge P&L.
@@ -397,6 +401,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         skipped_by,
         entries_with_unknown_guard: bt.entries_with_unknown_guard,
         unknown_guards: bt.unknown_guards.clone(),
+        trades_at_contract_limit: trades.iter().filter(|t| t.at_contract_limit()).count(),
         win_rate: (!trades.is_empty()).then(|| wins as f64 / trades.len() as f64),
         net_pnl,
         hedge_pnl,

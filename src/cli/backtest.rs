@@ -297,11 +297,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 /// (`diff`'s `old: `, `new: `).
 pub(crate) fn contracts_capped_warning(bt: &Backtest, side: &str) {
     let most = u32::MAX;
-    let capped: Vec<&backtest::Trade> = bt
-        .trades
-        .iter()
-        .filter(|t| t.contracts == most || t.hedges.iter().any(|h| h.contracts == most))
-        .collect();
+    let capped: Vec<&backtest::Trade> =
+        bt.trades.iter().filter(|t| t.at_contract_limit()).collect();
     if let Some(first) = capped.first() {
         // One condor is said in the singular.
         let (condors, first_entered, hold, their) = match capped.len() {

@@ -274,6 +274,40 @@ fn emit(
             f.error
         );
     }
+    // Condors at the contract limit trade less than the variant sizes, as
+    // `backtest` warns for one run.
+    let capped: Vec<&sweep::Row> = result
+        .results
+        .iter()
+        .filter(|r| {
+            r.metrics
+                .get("trades_at_contract_limit")
+                .and_then(serde_json::Value::as_u64)
+                .is_some_and(|n| n > 0)
+        })
+        .collect();
+    if let Some(first) = capped.iter().min_by_key(|r| r.variant) {
+        let first = format!(
+            "variant {} ({})",
+            first.variant,
+            params_text(&first.params, result)
+        );
+        let (who, hold, its, it) = match capped.len() {
+            1 => (first, "holds", "its", "it trades less than it sizes"),
+            n => (
+                format!("{n} variants, the first {first},"),
+                "hold",
+                "their",
+                "they trade less than they size",
+            ),
+        };
+        say!(
+            "warning: {who} {hold} condors or hedges at {} contracts, the most a trade records: \
+             {its} sizes asked for more, and {its} max loss, costs and P&L are those of that \
+             count, so {it} (`trades_at_contract_limit` in the metrics)",
+            u32::MAX,
+        );
+    }
     // A param whose values all gave the same backtest: its ranking is the
     // variant order, not a finding. Over the whole grid only; a shard's
     // pairs are too few to say.

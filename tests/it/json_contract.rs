@@ -509,6 +509,9 @@ fn a_backtest_past_the_contract_limit_says_so() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let v = json(&out.stdout);
     assert!(v["final_equity"].is_string(), "{v}");
+    // The report's JSON counts them too, for a program reading it.
+    assert_eq!(v["trades_at_contract_limit"], v["trades"], "{v}");
+    assert_eq!(v["trades"], 2, "{v}");
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("hold 4294967295 contracts") && stderr.contains("the most a trade records"),
@@ -521,6 +524,7 @@ fn a_backtest_past_the_contract_limit_says_so() {
         "{}",
         text(&out.stderr)
     );
+    assert_eq!(json(&out.stdout)["trades_at_contract_limit"], 0);
     // `diff --backtest` says it of the side it is true of.
     let out = vixshield(
         &[

@@ -320,8 +320,13 @@ fn a_variants_metrics_are_its_backtest_report() {
     // A count of entries a guard could not judge: a caveat on the data, not
     // a result to rank by; and the Sharpe ratio's standard error, the
     // uncertainty of a metric rather than one, which is carried beside
-    // them with the days of the lowest equity and of ruin.
-    let not_ranked = ["entries_with_unknown_guard", "sharpe_se"];
+    // them with the days of the lowest equity and of ruin, and the count of
+    // condors at the contract limit (a caveat too).
+    let not_ranked = [
+        "entries_with_unknown_guard",
+        "sharpe_se",
+        "trades_at_contract_limit",
+    ];
     let mut compared = 0;
     for (key, value) in report {
         let numeric = match value {
@@ -1125,4 +1130,56 @@ fn a_param_that_changed_nothing_counts_only_the_values_that_ran() {
         "{stderr}"
     );
     assert!(!stderr.contains("its 3 values gave"), "{stderr}");
+}
+
+/// A capital of $10^15 sizes condors past `u32::MAX` contracts, so each
+/// variant trades less than it sizes. `backtest`, `diff --backtest` and
+/// `risk` said so on stderr; a sweep of such variants said nothing and its
+/// metrics could not show it. Now each variant's metrics count them
+/// (`trades_at_contract_limit`) and stderr names the first variant; an
+/// ordinary sweep counts 0 and says nothing.
+#[test]
+fn a_sweep_past_the_contract_limit_says_so() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let src = fixture();
+    let big = dir.path().join("big.vxs");
+    std::fs::write(
+        &big,
+        src.text().replace("$100,000", "$1,000,000,000,000,000"),
+    )
+    .expect("written");
+    let big = big.to_str().expect("a UTF-8 path");
+    let range = ["--from", "2019-01-01", "--to", "2019-03-01"];
+    let run = |file: &str, set: &str| {
+        let out = vixshield(
+            &[
+                &["sweep", file, "--set", set, "--format", "json"][..],
+                &range,
+            ]
+            .concat(),
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (ok(&out), stderr)
+    };
+    let (v, stderr) = run(big, "mult=1.4x..1.6x:0.2x");
+    for row in v["results"].as_array().expect("results") {
+        assert_eq!(row["metrics"]["trades_at_contract_limit"], 2, "{row}");
+    }
+    assert!(
+        stderr.contains(
+            "warning: 2 variants, the first variant 0 (mult=1.4x), hold condors or hedges at \
+             4294967295 contracts, the most a trade records"
+        ),
+        "{stderr}"
+    );
+    let (_, stderr) = run(big, "mult=1.6x");
+    assert!(
+        stderr.contains("warning: variant 0 (mult=1.6x) holds condors or hedges at 4294967295"),
+        "{stderr}"
+    );
+    let (v, stderr) = run(FIXTURE, "mult=1.4x..1.6x:0.2x");
+    for row in v["results"].as_array().expect("results") {
+        assert_eq!(row["metrics"]["trades_at_contract_limit"], 0, "{row}");
+    }
+    assert!(!stderr.contains("4294967295"), "{stderr}");
 }
