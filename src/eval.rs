@@ -322,11 +322,7 @@ impl MarketValues {
     /// `within Nd of` `kinds` at any date, a bar's or not, from the
     /// calendar alone (as the `within` column's value at a bar).
     pub fn within_at(&self, kinds: &[String], date: NaiveDate, days: u32) -> Option<bool> {
-        let lists: Vec<KindDates> = kinds
-            .iter()
-            .map(|k| (self.calendar.dates(k), self.calendar.unknown_spans(k)))
-            .collect();
-        within(&lists, date, days)
+        within_on(&self.calendar, kinds, date, days)
     }
 
     /// The first event of one of `kinds` in `[date, date + days]` (the
@@ -337,25 +333,63 @@ impl MarketValues {
         date: NaiveDate,
         days: u32,
     ) -> Option<(&'k str, NaiveDate)> {
-        kinds
-            .iter()
-            .filter_map(|k| {
-                let dates = self.calendar.dates(k);
-                let next = *dates.get(dates.partition_point(|d| *d < date))?;
-                ((next - date).num_days() <= i64::from(days)).then_some((k.as_str(), next))
-            })
-            .min_by_key(|(_, d)| *d)
+        event_within(&self.calendar, kinds, date, days)
     }
 
     /// The kinds among `kinds` whose calendar does not cover the window
     /// `[date, date + days]` (see `within`'s coverage rule).
     pub fn uncovered<'k>(&self, kinds: &'k [String], date: NaiveDate, days: u32) -> Vec<&'k str> {
-        kinds
-            .iter()
-            .filter(|k| !covers(&self.calendar, k, date, days))
-            .map(String::as_str)
-            .collect()
+        uncovered(&self.calendar, kinds, date, days)
     }
+}
+
+/// `within Nd of` `kinds` at `date` from `calendar` alone: true when an
+/// event of one of them falls in `[date, date + days]` (calendar days),
+/// false when the calendar covers every kind there, else unknown.
+pub fn within_on(
+    calendar: &Calendar,
+    kinds: &[String],
+    date: NaiveDate,
+    days: u32,
+) -> Option<bool> {
+    let lists: Vec<KindDates> = kinds
+        .iter()
+        .map(|k| (calendar.dates(k), calendar.unknown_spans(k)))
+        .collect();
+    within(&lists, date, days)
+}
+
+/// The first event of one of `kinds` in `[date, date + days]` in
+/// `calendar`: its kind and date.
+pub fn event_within<'k>(
+    calendar: &Calendar,
+    kinds: &'k [String],
+    date: NaiveDate,
+    days: u32,
+) -> Option<(&'k str, NaiveDate)> {
+    kinds
+        .iter()
+        .filter_map(|k| {
+            let dates = calendar.dates(k);
+            let next = *dates.get(dates.partition_point(|d| *d < date))?;
+            ((next - date).num_days() <= i64::from(days)).then_some((k.as_str(), next))
+        })
+        .min_by_key(|(_, d)| *d)
+}
+
+/// The kinds among `kinds` whose events `calendar` does not cover over
+/// `[date, date + days]` (see `within`'s coverage rule).
+pub fn uncovered<'k>(
+    calendar: &Calendar,
+    kinds: &'k [String],
+    date: NaiveDate,
+    days: u32,
+) -> Vec<&'k str> {
+    kinds
+        .iter()
+        .filter(|k| !covers(calendar, k, date, days))
+        .map(String::as_str)
+        .collect()
 }
 
 /// Whether the calendar knows every event of `kind` in `[date, date + days]`
@@ -609,6 +643,10 @@ pub struct Engine<'a> {
     strategy: &'a Strategy,
     compiled: &'a Compiled,
     market: Option<&'a MarketValues>,
+    /// The event calendar the blackout guard reads at the decision's date:
+    /// the market's, or one given alone ([`Engine::with_calendar`]) when
+    /// there is no market data (`--no-market`), since dates need no prices.
+    calendar: Option<&'a Calendar>,
     /// The decision nodes in topological order.
     plan: Vec<Step<'a>>,
     /// What changed since the last decision ([`reads`] bits): marked by
@@ -696,6 +734,7 @@ impl<'a> Engine<'a> {
             strategy,
             compiled,
             market,
+            calendar: market.map(MarketValues::calendar),
             plan,
             dirty: reads::ALL,
             last_credit: None,
@@ -763,6 +802,20 @@ impl<'a> Engine<'a> {
             asked: Decimal::ZERO,
             scaled: false,
         }
+    }
+
+    /// The engine with `calendar` for the blackout guard instead of the
+    /// market's: for decisions without market data (`--no-market`), whose
+    /// event windows need only the decision's date and the calendar. Every
+    /// market value (signals, triggers, conditions, `within` columns, which
+    /// are read at a bar) stays unknown without market data.
+    pub fn with_calendar(mut self, calendar: Option<&'a Calendar>) -> Engine<'a> {
+        if calendar.is_some() {
+            self.calendar = calendar;
+            self.dirty = reads::ALL;
+            self.current = None;
+        }
+        self
     }
 
     /// Reads market nodes at `date` (an entry date) instead of the last trade's
@@ -1259,7 +1312,7 @@ impl<'a> Engine<'a> {
                 && match g {
                     // The event window is read at the decision's date, which
                     // can move while the bar stays (a weekend, stale data).
-                    Guard::Blackout { .. } => self.market.is_none(),
+                    Guard::Blackout { .. } => self.calendar.is_none(),
                     Guard::Condition { .. } => {
                         self.market.is_none() || (!bar_changed && bar.is_some())
                     }
@@ -1321,15 +1374,17 @@ impl<'a> Engine<'a> {
                     // the calendar needs no market data, and a bar days older
                     // (a journal past the data's end, a holiday) would miss
                     // an event near the trade.
+                    // Without market data the calendar alone
+                    // (`with_calendar`) gives the same window.
                     let date = self.as_of.or(self.state.date);
-                    let value = match (self.market, date) {
-                        (Some(m), Some(d)) => m.within_at(events, d, *days),
+                    let value = match (self.calendar, date) {
+                        (Some(cal), Some(d)) => within_on(cal, events, d, *days),
                         _ => None,
                     };
-                    let outcome = match (value, self.market, date) {
-                        (Some(true), Some(m), Some(date)) => {
+                    let outcome = match (value, self.calendar, date) {
+                        (Some(true), Some(cal), Some(date)) => {
                             blocked = true;
-                            let reason = match m.event_within(events, date, *days) {
+                            let reason = match event_within(cal, events, date, *days) {
                                 Some((kind, on)) => {
                                     let away = (on - date).num_days();
                                     format!(
@@ -1354,8 +1409,8 @@ impl<'a> Engine<'a> {
                             value: None,
                             limit: None,
                         },
-                        (_, Some(m), Some(date)) => {
-                            let uncovered = m.uncovered(events, date, *days);
+                        (_, Some(cal), Some(date)) => {
+                            let uncovered = uncovered(cal, events, date, *days);
                             let known: Vec<&str> = events
                                 .iter()
                                 .map(String::as_str)
@@ -1377,7 +1432,7 @@ impl<'a> Engine<'a> {
                             let ended: Vec<String> = uncovered
                                 .iter()
                                 .filter_map(|k| {
-                                    let (_, last) = m.calendar().coverage(k)?;
+                                    let (_, last) = cal.coverage(k)?;
                                     (last < date).then(|| format!("{k} known to {last}"))
                                 })
                                 .collect();
@@ -1391,6 +1446,12 @@ impl<'a> Engine<'a> {
                                 reason: reason.into(),
                             }
                         }
+                        // The calendar alone, before any trade: no date yet.
+                        (_, Some(_), None) if self.market.is_none() => GuardVerdict::Unknown {
+                            reason:
+                                "no trade yet: the decision has no date to count the window from"
+                                    .into(),
+                        },
                         _ => GuardVerdict::Unknown { reason: no_bar() },
                     };
                     (GuardKind::Blackout, outcome)

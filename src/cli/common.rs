@@ -138,8 +138,11 @@ pub struct MarketArgs {
     /// An event calendar file added to the bundled FOMC, CPI and PPI dates: `date,event` lines, or, under a `date,event,replaces` header, lines that move a date, or, under `date,event,until`, spans where an event's dates are not known (repeatable).
     #[arg(long = "calendar", value_name = "FILE")]
     pub calendar: Vec<PathBuf>,
-    /// Evaluate without market data: every signal is `unknown` (decisions
-    /// over a journal; a backtest and `signal` need market data and refuse it).
+    /// Evaluate without market data: every signal, trigger and guard reading
+    /// it is `unknown`; the event calendar (bundled and `--calendar`) is kept,
+    /// so the blackout guard still counts its window from the last trade's
+    /// date (decisions over a journal; a backtest and `signal` need market
+    /// data and refuse it).
     #[arg(long, conflicts_with = "market")]
     pub no_market: bool,
     #[command(flatten)]
@@ -255,7 +258,9 @@ pub fn series_read(graph: &crate::graph::Graph) -> Vec<&str> {
     names
 }
 
-/// The market and calendar the arguments name (`None` with `--no-market`).
+/// The market and calendar the arguments name (`None` with `--no-market`,
+/// for the commands that need market data; decisions over a journal keep
+/// the calendar with [`load_sources`]).
 /// `reads` are the series the command reads (every one for a backtest,
 /// which prices SPX and its hedges on VIX and VIX3M): one of them that
 /// `--market` does not give is warned of, the others are not.
@@ -263,6 +268,23 @@ pub fn load_market(
     args: &MarketArgs,
     reads: &[&str],
 ) -> Result<Option<(Market, Calendar)>, ExitCode> {
+    Ok(match load_sources(args, reads)? {
+        Sources::Market(m, calendar) => Some((m, calendar)),
+        Sources::CalendarOnly(_) => None,
+    })
+}
+
+/// What decisions are evaluated over: the market and the event calendar,
+/// or with `--no-market` the calendar alone (the bundled one and the
+/// `--calendar` files), which the blackout guard reads at the decision's
+/// date: event dates need no prices.
+pub enum Sources {
+    Market(Market, Calendar),
+    CalendarOnly(Calendar),
+}
+
+/// [`load_market`], keeping the calendar with `--no-market`.
+pub fn load_sources(args: &MarketArgs, reads: &[&str]) -> Result<Sources, ExitCode> {
     let fail = |e: String| {
         say!("error: {e}");
         exit::findings()
@@ -284,11 +306,11 @@ pub fn load_market(
         })?;
     }
     if args.no_market {
-        return Ok(None);
+        return Ok(Sources::CalendarOnly(calendar));
     }
     if args.market.is_empty() {
         return Market::bundled()
-            .map(|m| Some((m, calendar)))
+            .map(|m| Sources::Market(m, calendar))
             .map_err(|e| fail(e.to_string()));
     }
     // Each series once, said before any file is read: a second one would
@@ -397,7 +419,7 @@ pub fn load_market(
             );
         }
     }
-    Ok(Some((m, calendar)))
+    Ok(Sources::Market(m, calendar))
 }
 
 /// The most consecutive bars a `--market` file's last close may stand in

@@ -276,17 +276,23 @@ fn diff_journal(args: &Args, journal: &std::path::Path, color: bool) -> ExitCode
                 }
             }
         }
-        let market = common::load_market(&args.market, &reads)?;
+        let sources = common::load_sources(&args.market, &reads)?;
         let mut loaded = Vec::with_capacity(2);
         for (strategy, compiled) in both {
-            let market = match &market {
-                Some((m, cal)) => Some(common::market_values(&compiled, &plugins, m, cal)?),
-                None => None,
+            // Without market data (`--no-market`) the calendar alone, for
+            // the blackout guard.
+            let (market, calendar) = match &sources {
+                common::Sources::Market(m, cal) => (
+                    Some(common::market_values(&compiled, &plugins, m, cal)?),
+                    None,
+                ),
+                common::Sources::CalendarOnly(cal) => (None, Some(cal.clone())),
             };
             loaded.push(super::run::Loaded {
                 strategy,
                 compiled,
                 market,
+                calendar,
                 trades: trades.clone(),
                 closed: closed.clone(),
             });

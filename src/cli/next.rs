@@ -2,7 +2,6 @@
 
 use super::common::MarketArgs;
 use super::{Format, exit};
-use crate::eval::Engine;
 use crate::money::{fmt_money, fmt_percent};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -39,7 +38,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
+    let mut engine = l.engine();
     if let Err(e) = engine.next_decision(None) {
         say!("error: {e}");
         return exit::findings();
@@ -148,7 +147,13 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 // The bar every signal, trigger and guard above read: a
                 // live journal runs past the bundled data, and a bar days
                 // older than the trade is not news.
-                if let Some(line) = market_line(d.date, d.market_date, l.market.as_ref()) {
+                let blackout = l
+                    .strategy
+                    .guards
+                    .iter()
+                    .any(|g| matches!(g, crate::model::Guard::Blackout { .. }));
+                if let Some(line) = market_line(d.date, d.market_date, l.market.as_ref(), blackout)
+                {
                     writeln!(w, "{line}")?;
                 }
                 writeln!(w, "\nderivation:")?;
@@ -166,18 +171,26 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 }
 
 /// Which market bar the decision read, and how old it is next to the
-/// last trade's date; `None` before any trade.
+/// last trade's date; `None` before any trade. Without market data, a
+/// strategy with a blackout guard is told it still counts from the event
+/// calendar.
 fn market_line(
     date: Option<chrono::NaiveDate>,
     bar: Option<chrono::NaiveDate>,
     market: Option<&crate::eval::MarketValues>,
+    blackout: bool,
 ) -> Option<String> {
     let date = date?;
     let Some(market) = market else {
-        return Some(
-            "market: none (--no-market): every signal, trigger and guard reading it is unknown"
-                .into(),
+        let mut line = String::from(
+            "market: none (--no-market): every signal, trigger and guard reading it is unknown",
         );
+        if blackout {
+            line.push_str(&format!(
+                "; the blackout reads the event calendar alone, its window counted from {date} (the last trade's date)"
+            ));
+        }
+        return Some(line);
     };
     Some(match bar {
         Some(bar) if bar == date => format!("market: the bar of {bar}"),

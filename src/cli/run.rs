@@ -1,10 +1,11 @@
 //! `vixshield run STRATEGY --journal J`: a decision before any trade and one after each.
 
-use super::common::{self, MarketArgs};
+use super::common::{self, MarketArgs, Sources};
 use super::exit;
 use crate::compile::Compiled;
 use crate::decision::{Decision, Event, Trigger};
 use crate::eval::{ClosedTrade, Engine, EvalError, MarketValues};
+use crate::market::Calendar;
 use crate::model::Strategy;
 use crate::money::{fmt_money, fmt_percent};
 use std::io::Write;
@@ -52,8 +53,20 @@ pub(crate) struct Loaded {
     pub strategy: Strategy,
     pub compiled: Compiled,
     pub market: Option<MarketValues>,
+    /// The event calendar alone, without market data (`--no-market`): the
+    /// blackout guard reads it at the decision's date. With market data the
+    /// calendar is the market values' own.
+    pub calendar: Option<Calendar>,
     pub trades: Vec<crate::journal::Trade>,
     pub closed: Vec<ClosedTrade>,
+}
+
+impl Loaded {
+    /// An engine before any trade over this strategy, market and calendar.
+    pub(crate) fn engine(&self) -> Engine<'_> {
+        Engine::new(&self.strategy, &self.compiled, self.market.as_ref())
+            .with_calendar(self.calendar.as_ref())
+    }
 }
 
 /// A journal trade that lost more than the max loss the engine decided for
@@ -78,14 +91,19 @@ pub(crate) fn load(
     let strategy = common::load_strategy(strategy, &env, color)?;
     let (trades, closed) = common::load_history(journal)?;
     let compiled = common::compile_strategy(&strategy, &plugins)?;
-    let market = match common::load_market(market, &common::series_read(&compiled.graph))? {
-        Some((m, cal)) => Some(common::market_values(&compiled, &plugins, &m, &cal)?),
-        None => None,
-    };
+    let (market, calendar) =
+        match common::load_sources(market, &common::series_read(&compiled.graph))? {
+            Sources::Market(m, cal) => (
+                Some(common::market_values(&compiled, &plugins, &m, &cal)?),
+                None,
+            ),
+            Sources::CalendarOnly(cal) => (None, Some(cal)),
+        };
     Ok(Loaded {
         strategy,
         compiled,
         market,
+        calendar,
         trades,
         closed,
     })
@@ -121,7 +139,7 @@ pub(crate) fn for_each_decision(
     l: &Loaded,
     mut f: impl FnMut(&Decision) -> std::io::Result<()>,
 ) -> Result<Result<(), std::io::Error>, EvalError> {
-    let mut engine = Engine::new(&l.strategy, &l.compiled, l.market.as_ref());
+    let mut engine = l.engine();
     let mut credit = l.closed.first().and_then(|t| t.credit);
     for (i, t) in l.closed.iter().enumerate() {
         if let Err(e) = f(engine.next_decision(credit)?) {

@@ -747,3 +747,198 @@ fn explain_derives_each_step_as_run_does() {
         assert!(ladder.iter().any(|l| l.ends_with(capped)), "{ladder:?}");
     }
 }
+
+// ------------------------------------------- --no-market keeps the calendar
+
+/// The blackout guard of `vixshield STRATEGY ... --no-market` over `journal`
+/// (the last decision's, for `run`): its outcome and reason, and the exit.
+fn blackout_without_market(
+    strategy: &str,
+    journal: &str,
+    calendar: Option<&str>,
+) -> (String, String, bool) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = dir.path().join("j.csv");
+    std::fs::write(&j, journal).expect("written");
+    let j = j.to_str().expect("utf-8");
+    let mut args = vec!["run", strategy, "--journal", j, "--no-market"];
+    if let Some(c) = calendar {
+        args.extend(["--calendar", c]);
+    }
+    args.extend(["--format", "json"]);
+    let out = vixshield(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let last = v.as_array().and_then(|d| d.last()).expect("a decision");
+    let g = last["guards"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| g["kind"] == "blackout")
+        .expect("the blackout");
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    (
+        s(&g["outcome"]),
+        s(&g["reason"]),
+        last["blocked"].as_bool().expect("blocked"),
+    )
+}
+
+/// README "Commands": `--no-market` keeps the bundled calendar, so the day
+/// before an FOMC meeting (2024-01-31) the blackout blocks in `next`, `run`
+/// and `diff --journal` as it does with market data; it was `unknown` (`no
+/// market data`).
+#[test]
+fn no_market_keeps_the_bundled_calendar_for_the_blackout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-19,-900\n2024-01-30,500\n").expect("written");
+    let j = journal.to_str().expect("utf-8");
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        j,
+        "--no-market",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    assert!(
+        human.contains("\nBLOCKED: a guard blocks a new entry now"),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "guard no entry within 1d of FOMC, CPI, PPI: blocked (FOMC on 2024-01-31, 1 day away)"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "\nmarket: none (--no-market): every signal, trigger and guard reading it is unknown; \
+             the blackout reads the event calendar alone, its window counted from 2024-01-30 \
+             (the last trade's date)\n"
+        ),
+        "{human}"
+    );
+    // Only the market's guards are unknown.
+    assert!(
+        human.contains("guard quick_ratio >= 1.4 under 3 sigma: unknown (no market data"),
+        "{human}"
+    );
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        j,
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["decision"]["blocked"], true, "{v}");
+    let (outcome, reason, blocked) = blackout_without_market(
+        "strategies/spx-mastery.vxs",
+        "date,pnl\n2024-01-19,-900\n2024-01-30,500\n",
+        None,
+    );
+    assert_eq!(
+        (outcome.as_str(), reason.as_str(), blocked),
+        ("blocked", "FOMC on 2024-01-31, 1 day away", true)
+    );
+    // diff --journal: the version without the guard is not blocked there.
+    let text_ = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("read");
+    assert!(text_.contains("no entry within 1d of FOMC, CPI, PPI"));
+    let unguarded = dir.path().join("unguarded.vxs");
+    std::fs::write(
+        &unguarded,
+        text_.replace("no entry within 1d of FOMC, CPI, PPI", ""),
+    )
+    .expect("written");
+    let out = vixshield(&[
+        "diff",
+        "strategies/spx-mastery.vxs",
+        unguarded.to_str().expect("utf-8"),
+        "--journal",
+        j,
+        "--no-market",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let changed = v["changed"].as_array().expect("changed");
+    assert!(
+        changed
+            .iter()
+            .any(|c| c["trade"] == 2 && c["old_blocked"] == true && c["new_blocked"] == false),
+        "{v}"
+    );
+}
+
+/// A `--calendar` file given with `--no-market` is used, not only checked:
+/// its FOMC on 2024-01-06 blocks conservative's 2-day window from
+/// 2024-01-05, which the bundled calendar alone lets pass (the next events
+/// are the CPI of 01-11 and the PPI of 01-12).
+#[test]
+fn no_market_honours_a_calendar_file() {
+    let journal = "date,pnl\n2024-01-05,100\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let calendar = dir.path().join("cal.csv");
+    std::fs::write(&calendar, "date,event\n2024-01-06,FOMC\n").expect("written");
+    let (outcome, reason, blocked) =
+        blackout_without_market("strategies/conservative.vxs", journal, calendar.to_str());
+    assert_eq!(
+        (outcome.as_str(), reason.as_str(), blocked),
+        ("blocked", "FOMC on 2024-01-06, 1 day away", true)
+    );
+    // The file's event, not the bundled calendar's: without it, a pass.
+    let (outcome, _, blocked) =
+        blackout_without_market("strategies/conservative.vxs", journal, None);
+    assert_eq!((outcome.as_str(), blocked), ("pass", false));
+}
+
+/// Far from any event (2024-01-05: the next ones are the CPI of 01-11,
+/// the PPI of 01-12 and the FOMC of 01-31) the blackout passes under
+/// `--no-market`, and `next` says no BLOCKED; past the calendar's CPI and
+/// PPI dates it stays unknown, saying where they end.
+#[test]
+fn no_market_passes_the_blackout_far_from_any_event() {
+    let (outcome, reason, blocked) = blackout_without_market(
+        "strategies/spx-mastery.vxs",
+        "date,pnl\n2024-01-05,100\n",
+        None,
+    );
+    assert_eq!(
+        (outcome.as_str(), reason.as_str(), blocked),
+        ("pass", "", false)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-05,100\n").expect("written");
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        journal.to_str().expect("utf-8"),
+        "--no-market",
+    ]);
+    let human = text(&out.stdout);
+    assert!(!human.contains("BLOCKED"), "{human}");
+    assert!(
+        human.contains("guard no entry within 1d of FOMC, CPI, PPI: pass (no event in the window)"),
+        "{human}"
+    );
+    let (outcome, reason, _) = blackout_without_market(
+        "strategies/spx-mastery.vxs",
+        "date,pnl\n2026-07-10,100\n",
+        None,
+    );
+    assert_eq!(outcome, "unknown");
+    assert!(
+        reason.ends_with(
+            "CPI known to 2026-06-10, PPI known to 2026-06-11; add later dates with --calendar"
+        ),
+        "{reason}"
+    );
+}

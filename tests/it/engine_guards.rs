@@ -560,3 +560,66 @@ fn a_hedge_decision_records_its_trigger_values() {
     // A layer without trigger has no values.
     assert!(d[1].hedges[1].trigger_values.is_empty());
 }
+
+/// Without market data (`--no-market`) the engine keeps the event calendar
+/// (`Engine::with_calendar`): the blackout is what it is with the market,
+/// decision by decision (blocked, pass, unknown past the calendar), since
+/// its window counts from the trade's date and needs no bar; the guards
+/// reading the market stay unknown. Before this the blackout was `unknown`
+/// (`no market data`) on every decision without a market.
+#[test]
+fn without_a_market_the_blackout_reads_the_calendar_alone() {
+    let s = strategy(&file("spx-mastery.vxs"));
+    let trades = [
+        trade("2020-04-28", dec!(-900)),
+        trade("2020-03-20", dec!(500)),
+        trade("2021-02-09", dec!(450)),
+        trade("2002-07-19", dec!(300)),
+        trade("2024-02-11", dec!(100)),
+        trade("2026-07-10", dec!(450)),
+        trade("2026-12-08", dec!(100)),
+    ];
+    let (c, with) = decide(&s, &trades, true);
+    let (_, cal) = market();
+    let mut engine = eval::Engine::new(&s, &c, None).with_calendar(Some(cal));
+    let mut without = vec![engine.decide(None).expect("decides")];
+    for t in &trades {
+        engine.apply(t).expect("applies");
+        without.push(engine.decide(None).expect("decides"));
+    }
+    assert_eq!(
+        guard(&without[0], GuardKind::Blackout),
+        &GuardVerdict::Unknown {
+            reason: "no trade yet: the decision has no date to count the window from".into()
+        }
+    );
+    for (w, m) in without.iter().zip(&with).skip(1) {
+        assert_eq!(
+            guard(w, GuardKind::Blackout),
+            guard(m, GuardKind::Blackout),
+            "{:?}",
+            w.date
+        );
+        assert_eq!(w.blocked, m.blocked, "{:?}", w.date);
+        assert_eq!(
+            guard(w, GuardKind::QuickRatio),
+            &GuardVerdict::Unknown {
+                reason: "no market data".into()
+            }
+        );
+    }
+    let outcomes: Vec<&str> = without[1..]
+        .iter()
+        .map(|d| match guard(d, GuardKind::Blackout) {
+            GuardVerdict::Blocked { .. } => "blocked",
+            GuardVerdict::Pass { .. } => "pass",
+            _ => "unknown",
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "blocked", "pass", "blocked", "unknown", "pass", "unknown", "blocked"
+        ]
+    );
+}
