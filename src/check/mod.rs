@@ -789,7 +789,12 @@ impl<'e> Checker<'e> {
                 &sizing,
                 &sizing_spans,
                 &account,
-                !hedges.is_empty(),
+                // Written, not only checked: a layer whose trigger reads a
+                // signal that did not parse is an error already, not an
+                // unhedged ladder to warn of too.
+                sections
+                    .get(&SectionKind::Hedge)
+                    .is_some_and(|written| !written.is_empty()),
                 &exposure_limits,
             );
         }

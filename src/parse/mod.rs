@@ -1476,6 +1476,31 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         )
         .help("close it with `)` where the parenthesized part ends");
     }
+    // `rsi(vix, 14,` or `(vix >`: the line ended where a value was due,
+    // inside a `(` still open; show it, where it opens.
+    if found_len == 0
+        && expected.contains(&"a value")
+        && let Some(open) = unclosed_paren(text.get(..pos).unwrap_or(""))
+    {
+        let comma = text
+            .get(..pos)
+            .is_some_and(|before| before.trim_end().ends_with(','));
+        return Diagnostic::new(Code::Syntax, span, message)
+            .label(if comma {
+                "the next argument is due here"
+            } else {
+                "a value is due here"
+            })
+            .related(
+                Span::new(offset + open, offset + open + 1),
+                "this `(` is not closed",
+            )
+            .help(if comma {
+                "give the next argument, or drop the `,` and close the call with `)`"
+            } else {
+                "the value is missing; then close the `(` with `)`"
+            });
+    }
     let mut d = Diagnostic::new(Code::Syntax, span, message);
     let unit = token.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
     if token.starts_with(|c: char| c.is_ascii_digit())
