@@ -1316,11 +1316,11 @@ fn a_bare_percentage_is_of_capital_without_percent_of() {
     assert_eq!(v[1]["size"], "1000");
 }
 
-/// README "Commands": `--no-market` evaluates without the calendar too: a
-/// blackout guard is unknown (`no market data`) even beside an event and
-/// with a `--calendar` file given, which is checked but not used.
+/// README "Commands": `--no-market` keeps the calendar: a `--calendar`
+/// file given with it is checked and used, so the blackout blocks beside
+/// its event.
 #[test]
-fn no_market_leaves_the_blackout_unknown_even_with_a_calendar() {
+fn no_market_keeps_the_calendar_for_the_blackout() {
     let dir = tempfile::tempdir().expect("tempdir");
     let calendar = dir.path().join("cal.csv");
     std::fs::write(&calendar, "date,event\n2024-01-06,FOMC\n").expect("write");
@@ -1346,8 +1346,8 @@ fn no_market_leaves_the_blackout_unknown_even_with_a_calendar() {
         .find(|g| g["kind"] == "blackout")
         .cloned()
         .unwrap_or_default();
-    assert_eq!(blackout["outcome"], "unknown", "{blackout}");
-    assert_eq!(blackout["reason"], "no market data", "{blackout}");
+    assert_eq!(blackout["outcome"], "blocked", "{blackout}");
+    assert_eq!(blackout["reason"], "FOMC on 2024-01-06, 1 day away", "{blackout}");
     // A calendar with an error is still refused.
     std::fs::write(&calendar, "date,event\n2024-01-06,ECB\n").expect("write");
     let out = vixshield(&[
