@@ -445,6 +445,15 @@ fn write_json(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
 }
 
 fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
+    // A row is a closed trade and the decision after it, which is the next
+    // trade's: without saying so, a row read `loss -$3,380, step 2,
+    // $6,750` as the step and size of the trade that lost.
+    writeln!(
+        w,
+        "{:<50}the decision after it, for the next trade: step, size, max loss, hedges \
+         (equity and cycle P&L after the trade)",
+        "the trade closed"
+    )?;
     write!(
         w,
         "{:>5}  {:<10}  {:<17}  {:>10}  {:>4}  {:>9}  {:>8}  {:>10}  {:>11}  {:>10}",

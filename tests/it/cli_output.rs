@@ -789,3 +789,20 @@ fn a_full_stderr_keeps_the_exit_status() {
         assert_eq!(status.code(), Some(want), "{args:?}");
     }
 }
+
+/// `run`'s table says over its columns that a row is a closed trade and
+/// the decision after it, the next trade's: a trader read `loss -$3,380`
+/// beside `step 2, $6,750` as the step and size of the trade that lost.
+#[test]
+fn run_table_says_its_step_and_size_are_the_next_trades() {
+    let table = run_output();
+    let mut lines = table.lines();
+    let groups = lines.next().unwrap_or_default();
+    let header = lines.next().unwrap_or_default();
+    assert!(groups.starts_with("the trade closed "), "{table}");
+    assert!(header.starts_with("trade  date"), "{table}");
+    // The second group starts over the first column it names.
+    let decision = groups.find("the decision after it, for the next trade: step, size");
+    assert!(decision.is_some(), "{table}");
+    assert_eq!(decision, header.find("step"), "{table}");
+}
