@@ -19,6 +19,12 @@ pub struct Args {
     /// The next trade's expected credit (`$1,500`), for its max loss in money.
     #[arg(long, value_name = "MONEY", allow_hyphen_values = true)]
     credit: Option<String>,
+    /// The day you enter (YYYY-MM-DD, on or after the last trade's close):
+    /// signals, triggers and guards read the last market bar on or before
+    /// it, and the blackout counts its window from it (default: the last
+    /// trade's close, as `run` decides).
+    #[arg(long, value_name = "DATE", value_parser = super::common::parse_date)]
+    on: Option<chrono::NaiveDate>,
     /// `human` or `json`.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -60,6 +66,21 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         }
     }
     let (_, _, ruined_on) = crate::summary::lowest_and_ruin(l.strategy.account.capital, after);
+    if let Some(on) = args.on {
+        // The next trade enters after the last one closed: a day before it
+        // would decide from a market the journal had not reached.
+        if let Some(last) = engine.state().date
+            && on < last
+        {
+            say!(
+                "error: `--on {on}` is before the last trade's close ({last}, {}:{}): the next trade enters on or after it",
+                args.journal.display(),
+                l.trades.last().map_or(1, |t| t.line)
+            );
+            return exit::trouble();
+        }
+        engine.set_as_of(Some(on));
+    }
     let d = match engine.next_decision(credit) {
         Ok(d) => d,
         Err(e) => {
@@ -74,6 +95,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     "decision": d,
                     "derivation": d.derivation(),
                     "ruined_on": ruined_on,
+                    "on": args.on,
                 });
                 writeln!(
                     w,
@@ -82,7 +104,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 )?;
             }
             Format::Human => {
-                let after = match d.date {
+                let mut after = match d.date {
                     Some(date) => format!(
                         "after {} trade{}, the last closed {date}",
                         d.trade,
@@ -90,6 +112,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     ),
                     None => "before any trade".into(),
                 };
+                if let Some(on) = args.on {
+                    after.push_str(&format!(", entering on {on}"));
+                }
                 writeln!(
                     w,
                     "next trade ({after}): step {} of {}, size {}{}",
@@ -152,8 +177,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     .guards
                     .iter()
                     .any(|g| matches!(g, crate::model::Guard::Blackout { .. }));
-                if let Some(line) = market_line(d.date, d.market_date, l.market.as_ref(), blackout)
-                {
+                let at = match args.on {
+                    Some(on) => Some(At::Entry(on)),
+                    None => d.date.map(At::LastTrade),
+                };
+                if let Some(line) = market_line(at, d.market_date, l.market.as_ref(), blackout) {
                     writeln!(w, "{line}")?;
                 }
                 writeln!(w, "\nderivation:")?;
@@ -170,24 +198,51 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
 }
 
-/// Which market bar the decision read, and how old it is next to the
-/// last trade's date; `None` before any trade. Without market data, a
-/// strategy with a blackout guard is told it still counts from the event
-/// calendar.
+/// The day a decision is made for: the last trade's close, or the entry
+/// day `--on` gives.
+#[derive(Clone, Copy)]
+enum At {
+    LastTrade(chrono::NaiveDate),
+    Entry(chrono::NaiveDate),
+}
+
+impl At {
+    fn date(self) -> chrono::NaiveDate {
+        match self {
+            At::LastTrade(d) | At::Entry(d) => d,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            At::LastTrade(_) => "the last trade",
+            At::Entry(_) => "the entry day",
+        }
+    }
+}
+
+/// Which market bar the decision read, and how old it is next to the day
+/// decided for; `None` before any trade. Without market data, a strategy
+/// with a blackout guard is told it still counts from the event calendar.
 fn market_line(
-    date: Option<chrono::NaiveDate>,
+    at: Option<At>,
     bar: Option<chrono::NaiveDate>,
     market: Option<&crate::eval::MarketValues>,
     blackout: bool,
 ) -> Option<String> {
-    let date = date?;
+    let at = at?;
+    let date = at.date();
     let Some(market) = market else {
         let mut line = String::from(
             "market: none (--no-market): every signal, trigger and guard reading it is unknown",
         );
         if blackout {
+            let whose = match at {
+                At::LastTrade(_) => "the last trade's date",
+                At::Entry(_) => "the entry day, --on",
+            };
             line.push_str(&format!(
-                "; the blackout reads the event calendar alone, its window counted from {date} (the last trade's date)"
+                "; the blackout reads the event calendar alone, its window counted from {date} ({whose})"
             ));
         }
         return Some(line);
@@ -197,8 +252,9 @@ fn market_line(
         Some(bar) => {
             let days = (date - bar).num_days();
             format!(
-                "market: the bar of {bar}, {days} day{} before the last trade (the last bar on or before it)",
-                if days == 1 { "" } else { "s" }
+                "market: the bar of {bar}, {days} day{} before {} (the last bar on or before it)",
+                if days == 1 { "" } else { "s" },
+                at.name()
             )
         }
         None => match market.dates().last() {

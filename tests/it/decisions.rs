@@ -1347,7 +1347,10 @@ fn no_market_keeps_the_calendar_for_the_blackout() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(blackout["outcome"], "blocked", "{blackout}");
-    assert_eq!(blackout["reason"], "FOMC on 2024-01-06, 1 day away", "{blackout}");
+    assert_eq!(
+        blackout["reason"], "FOMC on 2024-01-06, 1 day away",
+        "{blackout}"
+    );
     // A calendar with an error is still refused.
     std::fs::write(&calendar, "date,event\n2024-01-06,ECB\n").expect("write");
     let out = vixshield(&[
@@ -1417,5 +1420,113 @@ fn a_journal_diff_report_counts_steps_traded_and_sizes_decided() {
     assert!(
         !report.iter().any(|r| r.0 == "max_step_reached"),
         "{report:?}"
+    );
+}
+
+/// `next --on DATE` decides for the day you enter, not the last close:
+/// the last trade closed 2024-01-26, five days before the 2024-01-31 FOMC
+/// meeting, so spx-mastery's `no entry within 1d of FOMC` passes as of
+/// that close, though an entry on 2024-01-30 is the eve of the meeting.
+/// README told the trader to check the calendar by hand; `--on` reads the
+/// bar of the entry day (the last on or before it) and counts the
+/// blackout from it. A day before the last close is a usage error naming
+/// the journal's line.
+#[test]
+fn next_on_an_entry_day_reads_that_day() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-19,-900\n2024-01-26,500\n").expect("written");
+    let j = journal.to_str().expect("utf-8");
+    let next = |extra: &[&str]| {
+        let mut args = vec!["next", "strategies/spx-mastery.vxs", "--journal", j];
+        args.extend_from_slice(extra);
+        vixshield(&args)
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let blackout = "guard no entry within 1d of FOMC, CPI, PPI: ";
+
+    let out = next(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    assert!(human.contains(&format!("{blackout}pass")), "{human}");
+    assert!(
+        human.contains("\nmarket: the bar of 2024-01-26\n"),
+        "{human}"
+    );
+
+    let out = next(&["--on", "2024-01-30"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let human = text(&out.stdout);
+    assert!(
+        human.starts_with(
+            "next trade (after 2 trades, the last closed 2024-01-26, entering on 2024-01-30): step 1"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains(&format!(
+            "{blackout}blocked (FOMC on 2024-01-31, 1 day away)"
+        )),
+        "{human}"
+    );
+    assert!(
+        human.contains("\nBLOCKED: a guard blocks a new entry now"),
+        "{human}"
+    );
+    assert!(
+        human.contains("\nmarket: the bar of 2024-01-30\n"),
+        "{human}"
+    );
+
+    // A Saturday entry reads Friday's bar, and says how old it is.
+    let out = next(&["--on", "2024-01-27"]);
+    let human = text(&out.stdout);
+    assert!(
+        human.contains(
+            "\nmarket: the bar of 2024-01-26, 1 day before the entry day (the last bar on or before it)\n"
+        ),
+        "{human}"
+    );
+
+    let out = next(&["--on", "2024-01-30", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["on"], "2024-01-30", "{v}");
+    assert_eq!(v["decision"]["blocked"], true, "{v}");
+    assert_eq!(v["decision"]["market_date"], "2024-01-30", "{v}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&next(&["--format", "json"]).stdout).expect("json");
+    assert_eq!(v["on"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["decision"]["blocked"], false, "{v}");
+
+    // Without market data the blackout still counts from the entry day.
+    let out = next(&["--on", "2024-01-30", "--no-market"]);
+    let human = text(&out.stdout);
+    assert!(
+        human.contains(&format!(
+            "{blackout}blocked (FOMC on 2024-01-31, 1 day away)"
+        )),
+        "{human}"
+    );
+    assert!(
+        human.contains("its window counted from 2024-01-30 (the entry day, --on)"),
+        "{human}"
+    );
+
+    let out = next(&["--on", "2024-01-25"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(out.stdout.is_empty());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: `--on 2024-01-25` is before the last trade's close (2024-01-26, {j}:3)"
+        )),
+        "{stderr}"
+    );
+    let out = next(&["--on", "2024-13-01"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("write YYYY-MM-DD"),
+        "{}",
+        text(&out.stderr)
     );
 }
