@@ -496,19 +496,25 @@ fn write_table(w: &mut dyn Write, l: &Loaded) -> std::io::Result<()> {
             fmt_money(d.equity),
             fmt_money(d.cycle_pnl),
         )?;
-        for h in &d.hedges {
+        for (i, h) in d.hedges.iter().enumerate() {
             let t = match h.trigger {
                 Trigger::Always => "",
                 Trigger::Fired => " fired",
                 Trigger::NotFired => " no",
                 Trigger::Unknown => " ?",
             };
-            let cell = if h.active {
-                format!("{}{t}", fmt_money(h.budget))
+            // The amounts line up from row to row, the trigger's word in a
+            // slot of its own after them (`$150 ?` and `$270 no`, right
+            // aligned together, put the dollars a column apart).
+            let (amount, mark) = if h.active {
+                (fmt_money(h.budget), t)
             } else {
-                "-".into()
+                ("-".into(), "")
             };
-            write!(w, "  {cell:>16}")?;
+            let cell = format!("{amount:>10}{mark:<6}");
+            // The last column is not padded: no spaces end a line.
+            let last = d.roll.is_none() && d.guards.is_empty() && i + 1 == d.hedges.len();
+            write!(w, "  {}", if last { cell.trim_end() } else { &cell })?;
         }
         if let Some(r) = &d.roll {
             write!(w, "  {:>9}", fmt_money(r.amount))?;

@@ -806,3 +806,28 @@ fn run_table_says_its_step_and_size_are_the_next_trades() {
     assert!(decision.is_some(), "{table}");
     assert_eq!(decision, header.find("step"), "{table}");
 }
+
+/// A hedge's budget lines up from row to row in `run`'s table, its
+/// trigger's word in a slot after it: `$150 ?` and `$270 no`, right
+/// aligned together, put the dollars a column apart. As the table's last
+/// column (no roll, no guards) its slot is not padded.
+#[test]
+fn run_table_hedge_budgets_line_up() {
+    let table = run_output();
+    let rows: Vec<&str> = table.lines().collect();
+    let end = |row: usize, cell: &str| rows.get(row).and_then(|r| r.find(cell)).map(|i| i + 4);
+    // Trade 0's trigger is unknown (no bar), trade 1's did not fire.
+    assert_eq!(end(2, "$150 ?"), end(3, "$270 no"), "{table}");
+    assert!(end(2, "$150 ?").is_some(), "{table}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let source = std::fs::read_to_string(root().join(S)).unwrap();
+    let cut = source.find("roll {").unwrap_or(source.len());
+    let path = dir.path().join("no-roll.vxs");
+    std::fs::write(&path, &source[..cut]).unwrap();
+    let path = path.display().to_string();
+    let out = vixshield(&["run", &path, "--journal", J]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bare = text(&out.stdout);
+    assert!(bare.lines().all(|l| l == l.trim_end()), "{bare:?}");
+}
