@@ -128,6 +128,32 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     Some(m) => writeln!(w, " = {}", fmt_money(m))?,
                     None => writeln!(w, " (give --credit for the amount)")?,
                 }
+                // The size is the risk budget: a position whose stop is above
+                // it risks more than the step allows (the backtest sizes its
+                // contracts so that it never does, and skips an entry below
+                // one contract).
+                if let Some(m) = d.max_loss
+                    && d.size > Decimal::ZERO
+                    && m > d.size
+                {
+                    let most = d.size.checked_div(d.max_loss_pct).map(|c| {
+                        c.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero)
+                    });
+                    writeln!(
+                        w,
+                        "OVER SIZE: a max loss of {} is above the size {}: this position risks more than step {} allows; {}",
+                        fmt_money(m),
+                        fmt_money(d.size),
+                        d.step,
+                        match most {
+                            Some(c) => format!(
+                                "take fewer contracts, for a credit of at most {}",
+                                fmt_money(c)
+                            ),
+                            None => "take fewer contracts".to_string(),
+                        }
+                    )?;
+                }
                 // Whether the layer buys now, as the backtest would: a condor
                 // entered (not blocked, a size above $0), the layer active,
                 // its trigger fired (or none), a budget left after the guards.

@@ -183,7 +183,7 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     let keys = |v: &serde_json::Value| -> Vec<String> {
         v.as_object().expect("an object").keys().cloned().collect()
     };
-    assert_eq!(keys(&next), ["decision", "derivation", "ruined_on"]);
+    assert_eq!(keys(&next), ["decision", "derivation", "on", "ruined_on"]);
     let mut run_keys = keys(first);
     run_keys.retain(|k| k != "derivation");
     let mut next_keys = keys(&next["decision"]);
@@ -1529,4 +1529,48 @@ fn next_on_an_entry_day_reads_that_day() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The size is the step's risk budget: with `--credit` (the whole
+/// position's), a max loss above it is a position larger than the step
+/// allows (the backtest sizes its contracts so that the stop stays within
+/// the size, and skips an entry below one contract). `next` printed the
+/// max loss and a hedge verdict as if the trade were fine; it now says
+/// OVER SIZE and the largest credit that fits. A credit that fits says
+/// nothing.
+#[test]
+fn next_says_when_the_credit_given_is_over_the_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    std::fs::write(&journal, "date,pnl\n2024-01-19,-900\n2024-01-26,500\n").expect("written");
+    let j = journal.to_str().expect("utf-8");
+    let next = |credit: &str| {
+        let out = vixshield(&[
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            j,
+            "--credit",
+            credit,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let human = next("$1,500");
+    assert!(
+        human.contains(
+            "max loss 90% of credit = $1,350\nOVER SIZE: a max loss of $1,350 is above the size \
+             $1,000: this position risks more than step 1 allows; take fewer contracts, for a \
+             credit of at most $1,111.11\n"
+        ),
+        "{human}"
+    );
+    // $1,111.11 is the most that fits (90% of it is $999.999).
+    assert!(!next("$1,111.11").contains("OVER SIZE"));
+    assert!(next("$1,111.12").contains("OVER SIZE"));
 }
