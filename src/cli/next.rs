@@ -172,6 +172,31 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                         "BLOCKED: a guard blocks a new entry now (see the derivation)"
                     )?;
                 }
+                // A guard that could not be judged does not stop the entry
+                // (the backtest's rule too), so it is said up here, not only
+                // in the derivation: the trader is on his own for it.
+                let unknown: Vec<String> = d
+                    .guards
+                    .iter()
+                    .filter_map(|g| match &g.outcome {
+                        crate::decision::GuardVerdict::Unknown { reason } => {
+                            Some(format!("`{}` ({reason})", g.guard))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if !d.blocked && !unknown.is_empty() {
+                    writeln!(
+                        w,
+                        "UNGUARDED: {} could not be judged, so the entry goes ahead unguarded by {} (as in a backtest): {}",
+                        match unknown.len() {
+                            1 => "a guard".to_string(),
+                            n => format!("{n} guards"),
+                        },
+                        if unknown.len() == 1 { "it" } else { "them" },
+                        unknown.join("; ")
+                    )?;
+                }
                 // A size of $0 is no condor at all: the rounding (or a cap,
                 // or equity at or below zero) took it there.
                 if d.size <= Decimal::ZERO {
@@ -207,7 +232,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     Some(on) => Some(At::Entry(on)),
                     None => d.date.map(At::LastTrade),
                 };
-                if let Some(line) = market_line(at, d.market_date, l.market.as_ref(), blackout) {
+                if let Some(mut line) = market_line(at, d.market_date, l.market.as_ref(), blackout)
+                {
+                    if let (Some(m), Some(bar)) = (l.market.as_ref(), d.market_date) {
+                        line.push_str(&missing_series(&l.compiled.graph, m, bar));
+                    }
                     writeln!(w, "{line}")?;
                 }
                 writeln!(w, "\nderivation:")?;
@@ -291,6 +320,52 @@ fn market_line(
             _ => format!("market: none on or before {date}: every signal is unknown"),
         },
     })
+}
+
+/// The series the strategy reads that have no value on the bar `date`
+/// (their data ended before it, or is not carried that far), each with its
+/// last day, as `; on that bar no spx (its last value on 2025-08-15): ...`;
+/// empty when every one has a value. A guard or trigger that reads one is
+/// unknown, and the cure is newer data.
+fn missing_series(
+    graph: &crate::graph::Graph,
+    market: &crate::eval::MarketValues,
+    date: chrono::NaiveDate,
+) -> String {
+    let Some(bar) = market.bar_on_or_before(date) else {
+        return String::new();
+    };
+    let missing: Vec<String> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, node)| match node {
+            crate::graph::Node::Series(name) => {
+                let id = crate::graph::NodeId(u32::try_from(i).ok()?);
+                if market.num_at(id, Some(bar)).is_some() {
+                    return None;
+                }
+                let last = (0..bar)
+                    .rev()
+                    .find(|&b| market.num_at(id, Some(b)).is_some())
+                    .and_then(|b| market.date(b));
+                Some(match last {
+                    Some(last) => format!("no {name} (its last value on {last})"),
+                    None => format!("no {name} (none on or before it)"),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    if missing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; on that bar {}: whatever reads {} is unknown (give newer data with --market)",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        )
+    }
 }
 
 /// `$1,500`, `1500`, `1,500.50`: a credit of at least a cent, read as a

@@ -292,7 +292,15 @@ fn next_says_which_market_bar_it_read() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let text = next("2026-07-23,450,1000\n", &[]);
-    assert!(text.contains("\nmarket: the bar of 2026-07-23\n"), "{text}");
+    // VIX goes on to 2026-07-23, VIX3M and SPX end before it.
+    assert!(
+        text.contains(
+            "\nmarket: the bar of 2026-07-23; on that bar no vix3m (its last value on \
+             2026-02-27), no spx (its last value on 2025-08-15): whatever reads them is unknown \
+             (give newer data with --market)\n"
+        ),
+        "{text}"
+    );
     let text = next("2026-07-28,450,1000\n", &[]);
     assert!(
         text.contains("\nmarket: the bar of 2026-07-23, 5 days before the last trade"),
@@ -320,7 +328,14 @@ fn next_says_which_market_bar_it_read() {
     std::fs::write(&path, vix).expect("write");
     let market = format!("vix={}", path.display());
     let text = next("2026-11-20,450,1000\n", &["--market", &market]);
-    assert!(text.contains("\nmarket: the bar of 2026-11-20\n"), "{text}");
+    // `--market` replaces the bundled data as a whole: VIX3M and SPX are not given.
+    assert!(
+        text.contains(
+            "\nmarket: the bar of 2026-11-20; on that bar no vix3m (none on or before it), no spx \
+             (none on or before it)"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("trigger not fired (macd(vix, 12, 26, 9) = "),
         "{text}"
@@ -1573,4 +1588,55 @@ fn next_says_when_the_credit_given_is_over_the_size() {
     // $1,111.11 is the most that fits (90% of it is $999.999).
     assert!(!next("$1,111.11").contains("OVER SIZE"));
     assert!(next("$1,111.12").contains("OVER SIZE"));
+}
+
+/// A guard that cannot be judged lets the entry through unguarded (the
+/// backtest's rule), which `next` said only deep in the derivation: a
+/// journal past the bundled SPX data (it ends 2025-08-15, VIX goes on)
+/// left spx-mastery's quick-ratio guard unknown under a headline that read
+/// as a clean go. The headline now says UNGUARDED with the guard and why,
+/// and the market line names the series missing on its bar and its last
+/// value's day. A journal inside the data says neither.
+#[test]
+fn next_says_a_guard_it_could_not_judge_and_the_series_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("j.csv");
+    let next = |rows: &str| {
+        std::fs::write(&journal, format!("date,pnl\n{rows}")).expect("written");
+        let out = vixshield(&[
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            journal.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let human = next("2025-11-20,-900\n2025-12-08,500\n");
+    assert!(
+        human.contains(
+            "\nUNGUARDED: a guard could not be judged, so the entry goes ahead unguarded by it \
+             (as in a backtest): `quick_ratio >= 1.4 under 3 sigma` (no spx or vix value on \
+             2025-12-08 for the stress"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "\nmarket: the bar of 2025-12-08; on that bar no spx (its last value on 2025-08-15): \
+             whatever reads it is unknown (give newer data with --market)\n"
+        ),
+        "{human}"
+    );
+    let human = next("2024-01-19,-900\n2024-01-26,500\n");
+    assert!(!human.contains("UNGUARDED"), "{human}");
+    assert!(
+        human.contains("\nmarket: the bar of 2024-01-26\n"),
+        "{human}"
+    );
 }
