@@ -674,19 +674,21 @@ impl<'e> Checker<'e> {
             }
         }
         let first = |k: SectionKind| sections.get(&k).and_then(|v| v.first().copied());
+        // Each example pastes as it is shown: one setting a line (two on one
+        // line are E0001), every required setting given.
         for (kind, example) in [
             (
                 SectionKind::Strategy,
-                "strategy \"Name\" { version = 1.0.0  language = 1 }",
+                "add the header, one setting a line:\nstrategy \"Name\" {\n    version = 1.0.0\n    language = 1\n}",
             ),
-            (SectionKind::Account, "account { capital = $100,000 }"),
+            (SectionKind::Account, "add `account { capital = $100,000 }`"),
             (
                 SectionKind::Entry,
-                "entry { underlying = SPX  dte = 45d ... }",
+                "add the section, one setting a line:\nentry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.15..0.20\n    wing_width = 25pt\n}",
             ),
             (
                 SectionKind::Sizing,
-                "sizing { base = 1% of capital  steps = 4 ... }",
+                "add the section, one setting a line:\nsizing {\n    base = 1% of capital\n    steps = 4\n    multiplier = 1.6x\n    layer_cap = 10% of capital\n    max_loss = 90% of credit\n}",
             ),
         ] {
             if first(kind).is_none() && !file.recovered.iter().any(|r| r == kind.keyword()) {
@@ -697,7 +699,7 @@ impl<'e> Checker<'e> {
                         format!("missing section `{}`", kind.keyword()),
                     )
                     .label("required in every strategy")
-                    .help(format!("add `{example}`")),
+                    .help(example),
                 );
             }
         }
