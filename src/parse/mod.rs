@@ -1094,6 +1094,15 @@ impl Builder {
                 ));
             }
         }
+        // `blackout FOMC`, `no entry near CPI`: an event window meant.
+        if strict == Rule::strict_guard
+            && d.help.is_none()
+            && let Some(fix) = blackout_meant(line)
+        {
+            d = d.help(format!(
+                "an event blackout is written `{fix}`: no entry from that many days before the event through its day"
+            ));
+        }
         // `vix = 40` in a condition or as a guard: a comparison meant.
         if d.help.is_none() && d.message.ends_with("found `=`") {
             d = d.help(
@@ -1557,6 +1566,37 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         ));
     }
     d
+}
+
+/// The blackout guard a guard line that did not parse means when it names
+/// events (`blackout FOMC`, `no entry 2 days before CPI, PPI`): the events
+/// it names, in capitals, and the days it gives (1 when none).
+fn blackout_meant(line: &str) -> Option<String> {
+    let words: Vec<&str> = line
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut events: Vec<String> = Vec::new();
+    for w in &words {
+        let e = w.to_ascii_uppercase();
+        if ["FOMC", "CPI", "PPI"].contains(&e.as_str()) && !events.contains(&e) {
+            events.push(e);
+        }
+    }
+    if events.is_empty() {
+        return None;
+    }
+    // `2d`, or `2` before `day`/`days`.
+    let days = words.iter().enumerate().find_map(|(i, w)| {
+        let n = w.strip_suffix('d').unwrap_or(w);
+        let unit = *w != n || matches!(words.get(i + 1), Some(&("day" | "days")));
+        (unit && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).then_some(n)
+    });
+    Some(format!(
+        "no entry within {}d of {}",
+        days.unwrap_or("1"),
+        events.join(", ")
+    ))
 }
 
 /// The words `reserved` in the grammar: operators and keywords, never names

@@ -60,6 +60,19 @@ pub(super) fn foreign_char(at: usize, c: char) -> Diagnostic {
     } else {
         format!("`{c}` ({code})")
     };
+    if let Some((what, word, example)) = symbol_for_word(c) {
+        // Not a look-alike of any ASCII: a symbol for a word the language
+        // spells out (`3σ` for `3 sigma`).
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            format!("{shown}, {what}, is not allowed outside strings and comments"),
+        )
+        .label(format!("write `{word}`"))
+        .help(format!(
+            "write the word `{word}`, after a space: {example} (strategy files are ASCII outside strings and comments)"
+        ));
+    }
     match look_alike(c) {
         Some((what, "")) => Diagnostic::new(
             Code::Syntax,
@@ -92,6 +105,19 @@ pub(super) fn foreign_char(at: usize, c: char) -> Diagnostic {
         .help(
             "names, numbers and operators are ASCII; keep other characters to strings and comments",
         ),
+    }
+}
+
+/// A symbol a trader writes for a word of the language: what it is, the
+/// word, and the word in use.
+fn symbol_for_word(c: char) -> Option<(&'static str, &'static str, &'static str)> {
+    match c {
+        'σ' => Some((
+            "a Greek sigma",
+            "sigma",
+            "`quick_ratio >= 1.4 under 3 sigma`",
+        )),
+        _ => None,
     }
 }
 
