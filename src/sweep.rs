@@ -290,7 +290,24 @@ impl Grid {
                 let help = crate::diag::did_you_mean(&a.name, names.iter().copied())
                     .unwrap_or_else(|| {
                         if names.is_empty() {
-                            "the strategy declares no params".into()
+                            // What to write: the grid's first value as the
+                            // param's default, and its name where it goes.
+                            let first = a.values.first();
+                            let default = first.map_or("...".into(), literal_text);
+                            let n = &a.name;
+                            let example = match first {
+                                Some(Literal::Multiplier(_)) => format!("`multiplier = {n}`"),
+                                Some(Literal::Percent(_)) => format!("`base = {n} of capital`"),
+                                Some(Literal::Money(_)) => format!("`layer_cap = {n}`"),
+                                Some(Literal::Days(_)) => format!("`dte = {n}`"),
+                                Some(Literal::Points(_)) => format!("`wing_width = {n}`"),
+                                _ => format!("`steps = {n}`"),
+                            };
+                            format!(
+                                "the strategy declares no params: declare it at the top of the file \
+                                 (`param {n} = {default}`) and write `{n}` in place of the value it \
+                                 varies ({example})"
+                            )
                         } else {
                             format!("its params are {}", names.join(", "))
                         }

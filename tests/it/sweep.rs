@@ -1183,3 +1183,55 @@ fn a_sweep_past_the_contract_limit_says_so() {
     }
     assert!(!stderr.contains("4294967295"), "{stderr}");
 }
+
+/// A sweep of a strategy that declares no params said only "the strategy
+/// declares no params", leaving a first-time user to find the syntax in
+/// README. It now says what to write, in the grid's unit, and doing what
+/// it says makes the sweep run.
+#[test]
+fn a_strategy_without_params_is_told_how_to_declare_one() {
+    let out = vixshield(&[
+        "sweep",
+        "strategies/spx-mastery.vxs",
+        "--set",
+        "mult=1.4x..1.6x:0.2x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "the strategy declares no params: declare it at the top of the file \
+             (`param mult = 1.4x`) and write `mult` in place of the value it varies \
+             (`multiplier = mult`)"
+        ),
+        "{stderr}"
+    );
+    let out = vixshield(&[
+        "sweep",
+        "strategies/spx-mastery.vxs",
+        "--set",
+        "take=40%..60%:10%",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(`param take = 40%`)"), "{stderr}");
+    // Done as it says, the sweep runs.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let src = std::fs::read_to_string("strategies/spx-mastery.vxs").expect("bundled");
+    let edited = format!(
+        "param mult = 1.4x\n{}",
+        src.replace("multiplier = 1.6x into", "multiplier = mult into")
+    );
+    let file = dir.path().join("mine.vxs");
+    std::fs::write(&file, edited).expect("written");
+    let mut args = vec![
+        "sweep",
+        file.to_str().expect("utf-8"),
+        "--set",
+        "mult=1.4x..1.6x:0.2x",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(RANGE);
+    let v = ok(&vixshield(&args));
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(2), "{v}");
+}
