@@ -30,6 +30,9 @@ pub struct SizingSpans {
     pub multipliers: Vec<Span>,
     /// The setting giving each step's max loss (steps 1..).
     pub max_loss: Vec<Span>,
+    /// A cap is written but could not be read (misspelt, or `cap`): not
+    /// a ladder without a cap, so no W0103.
+    pub cap_unread: bool,
 }
 
 /// One step of a full losing cycle.
@@ -254,7 +257,8 @@ pub(crate) fn warnings(
             .help("lower the multipliers or the step limit, or raise `total_cap`; see `vixshield check --explain`"),
         );
     }
-    if s.steps > 1 && s.layer_cap.is_none() && s.total_cap.is_none() && !hedged {
+    if s.steps > 1 && s.layer_cap.is_none() && s.total_cap.is_none() && !hedged && !spans.cap_unread
+    {
         c.diags.push(
             Diagnostic::new(
                 Code::Promoter,

@@ -574,6 +574,125 @@ pub(crate) fn section_has_key(kind: ast::SectionKind, name: &str) -> bool {
     keys.iter().any(|k| k.name == name)
 }
 
+/// The setting a trader's own word for it means, where "did you mean" finds
+/// nothing (`cap`, `stop_loss`, `delta`): the setting (or the two a `cap`
+/// can be, when its value does not say which), what it holds and an
+/// example (for a `cap`, with its own percentage or amount).
+fn setting_meant(name: &str, s: &Setting) -> Option<Vec<(&'static str, String, String)>> {
+    // The value written, when it is one literal of the setting's kind
+    // (`delta = 0.16`: `short_delta = 0.16`).
+    let written = match s.terms.as_slice() {
+        [
+            ast::Term::Expr(Expr {
+                kind: ExprKind::Lit(l),
+                ..
+            }),
+        ] => Some(l),
+        _ => None,
+    };
+    let one = |key: &'static str, what: &str, example: &str| {
+        let value = match (key, written) {
+            ("steps" | "short_delta", Some(Literal::Number(n))) => {
+                Some(format!("{}", n.normalize()))
+            }
+            ("multiplier", Some(Literal::Multiplier(m))) => Some(format!("{}x", m.normalize())),
+            ("max_loss", Some(Literal::Percent(p))) => {
+                Some(format!("{}% of credit", p.normalize()))
+            }
+            ("wing_width", Some(Literal::Points(p))) => Some(format!("{}pt", p.normalize())),
+            ("dte", Some(Literal::Days(d))) => Some(format!("{}d", d.normalize())),
+            _ => None,
+        };
+        let example = match value {
+            Some(v) => format!("{key} = {v}"),
+            None => example.to_string(),
+        };
+        Some(vec![(key, what.to_string(), example)])
+    };
+    match name.to_ascii_lowercase().as_str() {
+        "cap" | "max_size" | "size_cap" | "max_cap" | "size_limit" => {}
+        "max_steps" | "step_limit" | "max_step" | "levels" | "max_levels" | "max_level" => {
+            return one("steps", "the step limit, 1 to 12", "steps = 4");
+        }
+        "mult" | "multiple" | "factor" | "martingale" => {
+            return one(
+                "multiplier",
+                "the factor a loss multiplies the size by",
+                "multiplier = 1.6x",
+            );
+        }
+        "stop" | "stop_loss" | "stoploss" | "stop_at" | "sl" => {
+            return one(
+                "max_loss",
+                "the stop, a percentage of the credit",
+                "max_loss = 90% of credit",
+            );
+        }
+        "delta" | "deltas" | "short" => {
+            return one(
+                "short_delta",
+                "the short strikes' delta, a range or one delta",
+                "short_delta = 0.15..0.20",
+            );
+        }
+        "width" | "wings" | "wing" | "spread_width" => {
+            return one(
+                "wing_width",
+                "the wings' width in index points",
+                "wing_width = 25pt",
+            );
+        }
+        "expiry" | "expiration" | "days" | "days_to_expiry" | "days_to_expiration" => {
+            return one("dte", "the days to expiry at entry", "dte = 45d");
+        }
+        _ => return None,
+    }
+    // A `cap`: its value says which when it names a cycle or a layer.
+    let words: Vec<String> = s
+        .terms
+        .iter()
+        .filter_map(|t| match t {
+            ast::Term::Expr(Expr {
+                kind: ExprKind::Name(n),
+                ..
+            }) => Some(n.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect();
+    let amount = match s.terms.first() {
+        Some(ast::Term::Expr(Expr {
+            kind: ExprKind::Lit(Literal::Percent(p)),
+            ..
+        })) => format!("{}% of capital", p.normalize()),
+        Some(ast::Term::Expr(Expr {
+            kind: ExprKind::Lit(Literal::Money(m)),
+            ..
+        })) => crate::money::fmt_money(*m),
+        _ => "10% of capital".to_string(),
+    };
+    let has = |ws: &[&str]| words.iter().any(|w| ws.contains(&w.as_str()));
+    let layer = (
+        "layer_cap",
+        "the cap on one condor's size, at every step".to_string(),
+        format!("layer_cap = {amount}"),
+    );
+    let total = (
+        "total_cap",
+        "the budget for a full losing cycle's risk, which `check` holds the ladder to".to_string(),
+        format!("total_cap = {amount}"),
+    );
+    // The cycle's words first: `per cycle` is the total.
+    Some(if has(&["total", "cycle", "all", "overall"]) {
+        vec![total]
+    } else if has(&[
+        "layer", "layers", "condor", "trade", "position", "step", "each", "per",
+    ]) {
+        vec![layer]
+    } else {
+        vec![layer, total]
+    })
+}
+
 /// The settings of one section, by key.
 struct Settings<'s> {
     by_key: BTreeMap<&'static str, Vec<&'s Setting>>,
@@ -857,9 +976,33 @@ impl<'e> Checker<'e> {
                 if let Some(k) = keys.iter().find(|k| did_you_mean(name, [k.name]).is_some()) {
                     typos.push(k.name);
                 }
+                let meant = setting_meant(name, s);
+                if let Some(meant) = &meant {
+                    typos.extend(
+                        keys.iter()
+                            .filter(|k| meant.iter().any(|m| m.0 == k.name))
+                            .map(|k| k.name),
+                    );
+                }
                 let elsewhere = sections_with_key(name);
                 d = match did_you_mean(name, keys.iter().map(|k| k.name)) {
                     Some(h) => d.help(h),
+                    None if let Some(meant) = meant => {
+                        let here = keys.iter().any(|k| k.name == meant[0].0);
+                        let named = meant
+                            .iter()
+                            .map(|(key, what, example)| format!("`{key}`, {what} (`{example}`)"))
+                            .collect::<Vec<_>>()
+                            .join(", or ");
+                        d.help(if here {
+                            format!("did you mean {named}?")
+                        } else {
+                            format!(
+                                "did you mean {named}? it is a setting of {}: move it there",
+                                sections_with_key(meant[0].0).join(" or ")
+                            )
+                        })
+                    }
                     None if !elsewhere.is_empty() => d.help(format!(
                         "`{name}` is a setting of {}: move it there",
                         elsewhere.join(" or ")
@@ -1555,6 +1698,11 @@ impl<'e> Checker<'e> {
         let total_cap = cap(self, "total_cap", &mut spans.total_cap);
         let had_layer_cap = set.one("layer_cap").is_some();
         let had_total_cap = set.one("total_cap").is_some();
+        // A cap written but not read (misspelt, `cap` for it, a line that
+        // did not parse) is no ladder without a cap: its error is said, and
+        // no warning that would follow from the cap missing (W0103).
+        spans.cap_unread =
+            self.unread(sec, &set, "layer_cap") || self.unread(sec, &set, "total_cap");
 
         // Per-step settings need the step limit.
         let steps = steps?;
