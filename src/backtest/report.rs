@@ -170,6 +170,11 @@ pub struct Report {
     /// How many cycles the backtest traded (a cycle runs from a step-1
     /// trade to the trade that returns the ladder to step 1).
     pub cycles: usize,
+    /// What a full losing cycle of the ladder risks as planned (`check
+    /// --explain`'s cycle risk), which the worst cycles are set against;
+    /// `None` until [`Report::with_plan`] (a sweep's variants leave it out).
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub planned_cycle_risk: Option<Decimal>,
     /// The worst cycles by trough (the deepest the ladder's cycle P&L went),
     /// worst first: [`WORST_CYCLES`] of them unless asked otherwise.
     pub worst_cycles: Vec<CycleRow>,
@@ -238,6 +243,18 @@ pub fn report(bt: &Backtest, capital: Decimal) -> Report {
 }
 
 /// The report of a backtest, listing the `worst` worst cycles.
+impl Report {
+    /// With the plan's full losing cycle ([`Report::planned_cycle_risk`])
+    /// of `strategy`, the one backtested.
+    pub fn with_plan(mut self, strategy: &crate::model::Strategy) -> Report {
+        self.planned_cycle_risk =
+            crate::check::exposure::analyze(&strategy.sizing, &strategy.account)
+                .ok()
+                .map(|e| e.cycle_risk);
+        self
+    }
+}
+
 pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
     let worst_n = worst;
     let lowest = bt
@@ -438,6 +455,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         exits,
         years: year_rows,
         cycles: cycles.len(),
+        planned_cycle_risk: None,
         worst_cycles: worst,
     }
 }

@@ -230,7 +230,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         Err(code) => return code,
     };
     contracts_capped_warning(&bt, "");
-    let r = report::report_with(&bt, strategy.account.capital, args.worst);
+    let r = report::report_with(&bt, strategy.account.capital, args.worst).with_plan(&strategy);
     // Both files are written whole before either is put in place, so a
     // command that fails leaves neither (`--trades` written, then `--chart`
     // failing, would leave a trades file from a run that said error).
@@ -273,14 +273,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             "{}",
             serde_json::to_string_pretty(&r).unwrap_or_default()
         ),
-        ReportFormat::Table => {
-            // The plan's full losing cycle (`check --explain`'s cycle risk),
-            // which the worst cycles are set against.
-            let plan = crate::check::exposure::analyze(&strategy.sizing, &strategy.account)
-                .ok()
-                .map(|e| e.cycle_risk);
-            write_report(w, &strategy.name, &r, plan)
-        }
+        ReportFormat::Table => write_report(w, &strategy.name, &r),
     });
     match out {
         Ok(()) => exit::ok(),
@@ -312,13 +305,12 @@ pub(crate) fn contracts_capped_warning(bt: &Backtest, side: &str) {
     }
 }
 
-/// `plan` is what a full losing cycle of the ladder risks (`check
-/// --explain`): the worst cycles that went deeper are counted under them.
+/// The worst cycles that went deeper than the plan's full losing cycle
+/// (`r.planned_cycle_risk`, `check --explain`'s) are counted under them.
 pub(crate) fn write_report(
     w: &mut dyn Write,
     name: &str,
     r: &report::Report,
-    plan: Option<Decimal>,
 ) -> std::io::Result<()> {
     let d = |x: Option<chrono::NaiveDate>| x.map_or("-".into(), |d| d.to_string());
     writeln!(w, "backtest of `{name}`: {} .. {}", d(r.start), d(r.end))?;
@@ -492,7 +484,7 @@ pub(crate) fn write_report(
     }
     // A trough past the plan is what a trader would take for a bug in the
     // ladder: say it, and where the reason is.
-    if let Some(plan) = plan {
+    if let Some(plan) = r.planned_cycle_risk {
         let deeper = r.worst_cycles.iter().filter(|c| -c.trough > plan).count();
         if deeper > 0 {
             writeln!(
