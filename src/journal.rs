@@ -16,10 +16,29 @@
 //!   come in any order; names are matched without regard to case or
 //!   surrounding spaces. A column with any other name is ignored with a
 //!   warning (the header `date,pnl,notes` gives
-//!   ``journal.csv:1:10: unknown column `notes` ignored``); a name given
-//!   twice is an error.
-//! - Dates are ISO `YYYY-MM-DD` and never go backwards (several trades may
-//!   close the same day).
+//!   ``journal.csv:1:10: unknown column `notes` ignored``), which says
+//!   which optional column it may be when it is near one (`Short Put
+//!   Strike`: did you mean `short_put`?); a name given twice is an error,
+//!   and so is an optional column's name written another way when the
+//!   column itself is not there (compared without case, spaces, `_`, `-`,
+//!   `&`, `/`, `P&L` as `pnl`, one letter off at most: `Hedge P&L`,
+//!   `hedge pnl`, `Credits`), since ignoring it would size the trades
+//!   without it: [`JournalError::LookalikeColumn`].
+//! - Dates are ISO `YYYY-MM-DD` or US `MM/DD/YYYY` (month and day of one or
+//!   two digits), read by the market files' reader: a slash date is month
+//!   first. A day-first date past the 12th (`26/09/2025`) is an error saying
+//!   what to write (`2025-09-26`); so are slash dates none of which has a
+//!   day past the 12th, where month first and day first cannot be told
+//!   apart (`09/05/2025`, unless another slash date such as `09/26/2025`
+//!   shows the order; a day equal to the month is either way).
+//! - Trades are oldest first and never go backwards (several trades may
+//!   close the same day, in the order they closed). A journal whose second
+//!   trade is dated before its first is newest first: it is read when every
+//!   trade is dated strictly before the one above it, reversed, with a
+//!   warning saying so; a trade on or after the day of the one above it is
+//!   then an error saying to sort the file oldest first (two trades on one
+//!   day in a newest-first file could be in either order, and their order
+//!   moves the ladder).
 //! - Amounts (`pnl`, `credit`, `hedge_pnl`) and strikes (`short_put`,
 //!   `short_call`) are read exactly as [`Decimal`]s: digits with an optional
 //!   fraction (`1800`, `1800.50`), an optional `$`, thousands separators that
@@ -74,7 +93,8 @@ pub struct Trade {
 /// (`PATH:LINE:COLUMN: message`, e.g. an unknown column).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Journal {
-    /// The trades, in file (and date) order.
+    /// The trades, oldest first: in file order, or reversed for a
+    /// newest-first file.
     pub trades: Vec<Trade>,
     /// Warnings, each rendered `PATH:LINE:COLUMN: message`.
     pub warnings: Vec<String>,
@@ -189,14 +209,58 @@ pub enum JournalError {
         column: &'static str,
     },
 
-    /// A date is not `YYYY-MM-DD` or not a calendar date, e.g. `2024-13-01`
-    /// on line 4: ``journal.csv:4:1: `2024-13-01` is not a date (expected YYYY-MM-DD)``.
-    #[error("{at}: `{text}` is not a date (expected YYYY-MM-DD)")]
+    /// A date is neither `YYYY-MM-DD` nor `MM/DD/YYYY`, or not a calendar
+    /// date, e.g. `2024-13-01` on line 4:
+    /// ``journal.csv:4:1: `2024-13-01` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)``.
+    /// A day-first date says what to write: ``journal.csv:2:1: `26/09/2025`
+    /// is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day
+    /// first, DD/MM/YYYY: write it `2025-09-26`)``.
+    #[error(
+        "{at}: `{text}` is not a date (expected YYYY-MM-DD or MM/DD/YYYY{})",
+        date_hint(text)
+    )]
     BadDate {
         /// The field.
         at: Location,
         /// Its text, trimmed.
         text: String,
+    },
+
+    /// Slash dates none of which has a day past the 12th, so that month
+    /// first and day first cannot be told apart, e.g. `09/05/2025` on line 2
+    /// and no slash date after the 12th of a month:
+    /// ``journal.csv:2:1: `09/05/2025` may be September 5 (MM/DD/YYYY) or 9 May (DD/MM/YYYY), and no date in the journal has a day past the 12th to tell: write the dates as YYYY-MM-DD (`2025-09-05` or `2025-05-09`)``.
+    #[error(
+        "{at}: `{text}` may be {} (MM/DD/YYYY) or {} (DD/MM/YYYY), and no date in the journal has a day past the 12th to tell: write the dates as YYYY-MM-DD (`{month_first}` or `{day_first}`)",
+        month_first.format("%B %-d"),
+        day_first.format("%-d %B")
+    )]
+    AmbiguousDate {
+        /// The first such date.
+        at: Location,
+        /// Its text, trimmed.
+        text: String,
+        /// The date read month first.
+        month_first: NaiveDate,
+        /// The date read day first.
+        day_first: NaiveDate,
+    },
+
+    /// A header name that is an optional column's written another way
+    /// (compared without case, spaces, `_`, `-`, `&`, `/`, with `P&L` as
+    /// `pnl`, one letter off at most), e.g. `Hedge P&L` in
+    /// `date,pnl,Hedge P&L`: ignoring it would size the trades without it:
+    /// ``journal.csv:1:10: column `Hedge P&L` is not a column the journal reads; did you mean `hedge_pnl`? (name it `hedge_pnl`; a column named otherwise is ignored)``.
+    #[error(
+        "{at}: column `{text}` is not a column the journal reads; did you mean `{column}`? (name it `{column}`; a column named otherwise is ignored)"
+    )]
+    LookalikeColumn {
+        /// The header field.
+        at: Location,
+        /// Its text, trimmed.
+        text: String,
+        /// The column it looks like.
+        column: &'static str,
     },
 
     /// An amount or strike is not a number in an accepted form, e.g. `12x`
@@ -269,8 +333,14 @@ pub enum JournalError {
     /// A trade dated before the trade above it, e.g. `2024-03-01` on line 4
     /// then `2024-02-01` on line 5:
     /// ``journal.csv:5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order``.
+    /// When every row above is on or before the one above it (the file
+    /// looks newest first, but two trades share a day, so their order
+    /// cannot be told), it says so: ``…; trades must be in date order (this
+    /// file looks newest first: sort it by date ascending, oldest first,
+    /// keeping the trades of one day in the order they closed)``.
     #[error(
-        "{at}: date `{date}` is before `{previous}` on line {previous_line}; trades must be in date order"
+        "{at}: date `{date}` is before `{previous}` on line {previous_line}; trades must be in date order{}",
+        if *newest_first { NEWEST_FIRST_HINT } else { "" }
     )]
     Backwards {
         /// The later row's date field.
@@ -281,7 +351,68 @@ pub enum JournalError {
         previous: NaiveDate,
         /// The line of the trade above.
         previous_line: usize,
+        /// Whether the rows above are newest first.
+        newest_first: bool,
     },
+
+    /// A journal whose first two trades are newest first (the second's date
+    /// before the first's) with a later trade on or after the day of the
+    /// one above it, e.g. `2024-03-01`, `2024-02-01`, `2024-02-01`:
+    /// ``journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it (this file looks newest first: sort it by date ascending, oldest first, keeping the trades of one day in the order they closed)``.
+    /// Two trades on one day are refused in a newest-first file: whether
+    /// the export reversed them too cannot be told, and their order moves
+    /// the ladder.
+    #[error(
+        "{at}: date `{date}` is not before `{previous}` on line {previous_line}; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it{NEWEST_FIRST_HINT}"
+    )]
+    NotNewestFirst {
+        /// The row's date field.
+        at: Location,
+        /// Its date.
+        date: NaiveDate,
+        /// The date of the trade above.
+        previous: NaiveDate,
+        /// The line of the trade above.
+        previous_line: usize,
+    },
+}
+
+/// What to do about a journal that looks newest first but cannot be read so.
+const NEWEST_FIRST_HINT: &str = " (this file looks newest first: sort it by date ascending, oldest first, keeping the trades of one day in the order they closed)";
+
+/// What to do about a date in a form the journal does not read, when it can be told.
+fn date_hint(text: &str) -> String {
+    match day_first(text) {
+        Some(date) => format!("; this one is day first, DD/MM/YYYY: write it `{date}`"),
+        None => String::new(),
+    }
+}
+
+/// `DD/MM/YYYY` with a day past the 12th (`26/09/2025`), as a date.
+fn day_first(text: &str) -> Option<NaiveDate> {
+    let (day, month, year) = slash_parts(text)?;
+    if day <= 12 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// The three numbers of `A/B/YYYY` (one or two digits, then four).
+fn slash_parts(text: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = text.split('/');
+    let (Some(a), Some(b), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let number = |s: &str, min: usize, max: usize| {
+        if (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse::<u32>().ok()
+        } else {
+            None
+        }
+    };
+    Some((number(a, 1, 2)?, number(b, 1, 2)?, number(y, 4, 4)?))
 }
 
 fn field_count_hint(expected: usize, found: usize) -> &'static str {
@@ -307,6 +438,9 @@ impl JournalError {
             | JournalError::TextAfterQuote { at, .. }
             | JournalError::EmptyField { at, .. }
             | JournalError::BadDate { at, .. }
+            | JournalError::AmbiguousDate { at, .. }
+            | JournalError::LookalikeColumn { at, .. }
+            | JournalError::NotNewestFirst { at, .. }
             | JournalError::BadAmount { at, .. }
             | JournalError::AmountTooLarge { at, .. }
             | JournalError::AmountTooPrecise { at, .. }
@@ -377,22 +511,48 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
 
     let mut trades: Vec<Trade> = Vec::new();
     let mut fields = Vec::with_capacity(columns.kinds.len());
+    // Whether the trades are newest first (the second before the first).
+    let mut newest_first = false;
+    // Whether a slash date has a day past the 12th (so they are month
+    // first), and the first one that could be either.
+    let mut month_first_shown = false;
+    let mut ambiguous: Option<(Location, String)> = None;
     for line in lines {
         line.split_into(path, &mut fields)?;
         if fields.len() != columns.kinds.len() {
             return Err(field_count_error(path, &line, &fields, columns.kinds.len()));
         }
         let trade = read_row(path, &line, &fields, &columns)?;
-        if let Some(previous) = trades.last()
-            && trade.date < previous.date
-        {
-            let date_field = fields.get(columns.date).copied().unwrap_or_default();
-            return Err(JournalError::Backwards {
-                at: line.at(path, date_field),
-                date: trade.date,
-                previous: previous.date,
-                previous_line: previous.line,
-            });
+        let date_field = fields.get(columns.date).copied().unwrap_or_default();
+        if let Some((month, day, _)) = slash_parts(&date_field.text) {
+            if day > 12 {
+                month_first_shown = true;
+            } else if month != day && ambiguous.is_none() {
+                ambiguous = Some((line.at(path, date_field), date_field.text.to_string()));
+            }
+        }
+        if let Some(previous) = trades.last() {
+            if trades.len() == 1 && trade.date < previous.date {
+                newest_first = true;
+            } else if newest_first && trade.date >= previous.date {
+                return Err(JournalError::NotNewestFirst {
+                    at: line.at(path, date_field),
+                    date: trade.date,
+                    previous: previous.date,
+                    previous_line: previous.line,
+                });
+            } else if !newest_first && trade.date < previous.date {
+                return Err(JournalError::Backwards {
+                    at: line.at(path, date_field),
+                    date: trade.date,
+                    previous: previous.date,
+                    previous_line: previous.line,
+                    newest_first: trades.windows(2).all(|w| match w {
+                        [a, b] => b.date <= a.date,
+                        _ => true,
+                    }),
+                });
+            }
         }
         // A row repeated to the letter on its day is more often pasted twice
         // than two trades: it moves the ladder, so say so.
@@ -414,6 +574,35 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
             ));
         }
         trades.push(trade);
+    }
+    if let Some((at, text)) = ambiguous
+        && !month_first_shown
+        && let Some((month, day, year)) = slash_parts(&text)
+        && let Ok(year) = i32::try_from(year)
+        && let (Some(month_first), Some(day_first)) = (
+            NaiveDate::from_ymd_opt(year, month, day),
+            NaiveDate::from_ymd_opt(year, day, month),
+        )
+    {
+        return Err(JournalError::AmbiguousDate {
+            at,
+            text,
+            month_first,
+            day_first,
+        });
+    }
+    if newest_first {
+        trades.reverse();
+        if let (Some(first), Some(last)) = (trades.first(), trades.last()) {
+            warnings.push(format!(
+                "{}: the trades are newest first (each dated before the one above it); they are read oldest first, from line {} ({}) to line {} ({})",
+                Location::new(path, last.line, 1),
+                first.line,
+                first.date,
+                last.line,
+                last.date
+            ));
+        }
     }
     if trades.is_empty() && !empty_ok {
         return Err(JournalError::NoTrades {
@@ -486,9 +675,12 @@ fn read_header(
             }
             Some(_) => {}
             None => warnings.push(format!(
-                "{}: unknown column `{}` ignored",
+                "{}: unknown column `{}` ignored{}",
                 header.at(path, *field),
-                field.text
+                field.text,
+                near_miss(&field.text)
+                    .map(|c| format!("; did you mean `{}`?", c.name()))
+                    .unwrap_or_default()
             )),
         }
         kinds.push(kind);
@@ -497,7 +689,23 @@ fn read_header(
     let date = index(Column::Date);
     let pnl = index(Column::Pnl);
     let missing = match (date, pnl) {
-        (Some(date), Some(_)) => return Ok(Columns { kinds, date }),
+        (Some(date), Some(_)) => {
+            // An optional column written another way would be ignored, and
+            // the trades sized without it: refused, naming the column.
+            for (field, kind) in fields.iter().zip(&kinds) {
+                if kind.is_none()
+                    && let Some(column) = lookalike(&field.text)
+                    && !kinds.contains(&Some(column))
+                {
+                    return Err(JournalError::LookalikeColumn {
+                        at: header.at(path, *field),
+                        text: field.text.to_string(),
+                        column: column.name(),
+                    });
+                }
+            }
+            return Ok(Columns { kinds, date });
+        }
         (None, _) => Column::Date,
         (Some(_), None) => Column::Pnl,
     };
@@ -514,6 +722,48 @@ fn read_header(
         header: header.raw.to_owned(),
         likely,
     })
+}
+
+/// The optional column an unknown column's name is probably, written
+/// another way: compared in lowercase without spaces, `_`, `-`, `&` and `/`,
+/// with `p&l` and `p/l` as `pnl`, and one letter off at most (`Hedge P&L`,
+/// `hedge pnl`, `HedgePnL`, `Short Put`, `contract`, `credits`).
+fn lookalike(text: &str) -> Option<Column> {
+    let name = squeeze(text);
+    OPTIONAL
+        .into_iter()
+        .find(|c| strsim::damerau_levenshtein(&name, &squeeze(c.name())) <= 1)
+}
+
+/// The optional column an unknown column's name may mean, for a "did you
+/// mean" in its warning: squeezed as in [`lookalike`], two letters off at
+/// most or holding the column's name (`Short Put Strike`, `credit received`).
+fn near_miss(text: &str) -> Option<Column> {
+    let name = squeeze(text);
+    OPTIONAL.into_iter().find(|c| {
+        let want = squeeze(c.name());
+        strsim::damerau_levenshtein(&name, &want) <= 2 || name.contains(&want)
+    })
+}
+
+/// The optional columns.
+const OPTIONAL: [Column; 5] = [
+    Column::Credit,
+    Column::HedgePnl,
+    Column::ShortPut,
+    Column::ShortCall,
+    Column::Contracts,
+];
+
+/// A column name in lowercase without spaces, `_`, `-`, `&` and `/`, with
+/// `p&l` and `p/l` as `pnl`: `Hedge P&L` is `hedgepnl`.
+fn squeeze(name: &str) -> String {
+    name.to_lowercase()
+        .replace("p&l", "pnl")
+        .replace("p/l", "pnl")
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-' | '&' | '/'))
+        .collect()
 }
 
 /// Whether an unknown column's name is probably `column` as a spreadsheet
@@ -579,12 +829,12 @@ fn read_row(
                     column: kind.name(),
                 });
             }
-            date = Some(
-                parse_date(&field.text).ok_or_else(|| JournalError::BadDate {
+            date = Some(crate::market::parse_date(&field.text).ok_or_else(|| {
+                JournalError::BadDate {
                     at: at(),
                     text: field.text.to_string(),
-                })?,
-            );
+                }
+            })?);
             continue;
         }
         let value = if field.text.is_empty() {
@@ -667,23 +917,6 @@ fn field_count_error(
         expected,
         found: fields.len(),
     }
-}
-
-/// Parses `YYYY-MM-DD`, strictly: four, two and two ASCII digits.
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    let bytes = text.as_bytes();
-    let shape_ok = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return None;
-    }
-    let year = text.get(0..4)?.parse().ok()?;
-    let month = text.get(5..7)?.parse().ok()?;
-    let day = text.get(8..10)?.parse().ok()?;
-    NaiveDate::from_ymd_opt(year, month, day)
 }
 
 /// The smallest credit a trade can open for, a journal's or `next

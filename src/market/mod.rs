@@ -25,3 +25,6 @@ pub use bundled::{BundledFile, bundled_series, data_dir};
 pub use calendar::{Calendar, FOMC, knows_between};
 pub use error::{Location, MarketError};
 pub use series::{Series, load_series, load_series_from_str};
+/// The market files' date reader (`YYYY-MM-DD`, or `MM/DD/YYYY` month
+/// first), which journals share.
+pub(crate) use text::parse_date;

@@ -269,7 +269,7 @@ fn bad_fixtures() {
     let cases = [
         (
             "bad_date.csv",
-            ":4:1: `2024-13-01` is not a date (expected YYYY-MM-DD)",
+            ":4:1: `2024-13-01` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)",
         ),
         (
             "bad_amount.csv",
@@ -363,11 +363,11 @@ fn inline_errors() {
         ),
         (
             "date,pnl\n2024-02-30,5\n",
-            "journal.csv:2:1: `2024-02-30` is not a date (expected YYYY-MM-DD)",
+            "journal.csv:2:1: `2024-02-30` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)",
         ),
         (
             "date,pnl\n  2024-1-05 ,5\n",
-            "journal.csv:2:3: `2024-1-05` is not a date (expected YYYY-MM-DD)",
+            "journal.csv:2:3: `2024-1-05` is not a date (expected YYYY-MM-DD or MM/DD/YYYY)",
         ),
         (
             "date,pnl\n2024-01-05,99999999999999999999999999999\n",
@@ -1392,4 +1392,166 @@ fn run_says_when_trades_lost_past_their_stop() {
         "{}",
         crate::common::text(&quiet.stderr)
     );
+}
+
+/// A US spreadsheet's `MM/DD/YYYY` is read month first, as market files
+/// read it; a day-first date is refused saying what to write, and slash
+/// dates none of which has a day past the 12th are refused as either
+/// (`09/05/2025`: September 5 or 9 May), never read one way silently.
+#[test]
+fn us_dates_are_read_month_first_and_day_first_ones_are_refused() {
+    let iso = parse_journal(
+        "j.csv",
+        "date,pnl\n2025-09-05,100\n2025-09-26,-50\n2026-01-02,7\n",
+    )
+    .unwrap();
+    for text in [
+        "date,pnl\n09/05/2025,100\n09/26/2025,-50\n01/02/2026,7\n",
+        "date,pnl\n9/5/2025,100\n9/26/2025,-50\n1/2/2026,7\n",
+        "date,pnl\n2025-09-05,100\n09/26/2025,-50\n2026-01-02,7\n",
+    ] {
+        assert_eq!(parse_journal("j.csv", text).unwrap(), iso, "{text}");
+    }
+    assert_eq!(
+        error("date,pnl\n26/09/2025,100\n"),
+        "journal.csv:2:1: `26/09/2025` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD/MM/YYYY: write it `2025-09-26`)"
+    );
+    // Day first, its early days read month first until the 13th refuses it.
+    assert_eq!(
+        error("date,pnl\n05/09/2025,100\n 13/09/2025,100\n"),
+        "journal.csv:3:2: `13/09/2025` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD/MM/YYYY: write it `2025-09-13`)"
+    );
+    // Nothing tells: refused at the first date that could be either.
+    assert_eq!(
+        error("date,pnl\n2025-01-02,1\n05/05/2025,100\n09/05/2025,-50\n10/11/2025,3\n"),
+        "journal.csv:4:1: `09/05/2025` may be September 5 (MM/DD/YYYY) or 9 May (DD/MM/YYYY), and no date in the journal has a day past the 12th to tell: write the dates as YYYY-MM-DD (`2025-09-05` or `2025-05-09`)"
+    );
+    // A day the same either way needs no telling.
+    assert_eq!(
+        parse_journal("j.csv", "date,pnl\n05/05/2025,1\n")
+            .unwrap()
+            .trades[0]
+            .date,
+        date("2025-05-05")
+    );
+}
+
+/// An optional column written another way (`Hedge P&L`) would be ignored
+/// and the trades sized without it: it is an error naming the column to
+/// write; a name only near one is still ignored, its warning saying which
+/// it may be. Exact names are matched without regard to case.
+#[test]
+fn optional_columns_written_another_way_are_refused() {
+    for (name, column) in [
+        ("hedge pnl", "hedge_pnl"),
+        ("Hedge P&L", "hedge_pnl"),
+        ("hedge_p&l", "hedge_pnl"),
+        ("HedgePnL", "hedge_pnl"),
+        ("Hedge P/L", "hedge_pnl"),
+        ("hedge-pnl", "hedge_pnl"),
+        ("Credits", "credit"),
+        ("Short Put", "short_put"),
+        ("shortcall", "short_call"),
+        ("Contract", "contracts"),
+    ] {
+        assert_eq!(
+            error(&format!("date,pnl,{name}\n2024-01-05,-900,1\n")),
+            format!(
+                "journal.csv:1:10: column `{name}` is not a column the journal reads; did you mean `{column}`? (name it `{column}`; a column named otherwise is ignored)"
+            ),
+            "{name}"
+        );
+    }
+    let j = parse_journal(
+        "j.csv",
+        "Date,PnL,CREDIT,Hedge_PnL,Contracts,Short Put Strike,notes\n2024-01-05,-900,1000,50,2,4600,x\n",
+    )
+    .unwrap();
+    assert_eq!(j.trades[0].credit, Some(dec!(1000)));
+    assert_eq!(j.trades[0].hedge_pnl, Some(dec!(50)));
+    assert_eq!(j.trades[0].contracts, 2);
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:1:37: unknown column `Short Put Strike` ignored; did you mean `short_put`?",
+            "j.csv:1:54: unknown column `notes` ignored"
+        ]
+    );
+    // Beside the column itself, a look-alike is only ignored.
+    let j = parse_journal(
+        "j.csv",
+        "date,pnl,hedge_pnl,Hedge P&L\n2024-01-05,-900,50,x\n",
+    )
+    .unwrap();
+    assert_eq!(
+        j.warnings,
+        ["j.csv:1:20: unknown column `Hedge P&L` ignored; did you mean `hedge_pnl`?"]
+    );
+}
+
+/// A journal each of whose trades is dated before the one above it is read
+/// oldest first, with a warning saying so; newest first with two trades on
+/// one day is refused (whether the export reversed their order too cannot
+/// be told), saying to sort the file oldest first.
+#[test]
+fn a_newest_first_journal_is_read_oldest_first() {
+    let j = parse_journal(
+        "j.csv",
+        "date,pnl,credit\n2024-03-01,-300,1000\n\n2024-02-01,200,\n2024-01-05,-900,1250\n",
+    )
+    .unwrap();
+    assert_eq!(
+        j.trades,
+        [
+            trade(5, "2024-01-05", dec!(-900), Some(dec!(1250))),
+            trade(4, "2024-02-01", dec!(200), None),
+            trade(2, "2024-03-01", dec!(-300), Some(dec!(1000))),
+        ]
+    );
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:2:1: the trades are newest first (each dated before the one above it); they are read oldest first, from line 5 (2024-01-05) to line 2 (2024-03-01)"
+        ]
+    );
+    let hint = "(this file looks newest first: sort it by date ascending, oldest first, keeping the trades of one day in the order they closed)";
+    assert_eq!(
+        error("date,pnl\n2024-03-01,-300\n2024-02-01,200\n2024-02-01,-900\n"),
+        format!(
+            "journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it {hint}"
+        )
+    );
+    assert_eq!(
+        error("date,pnl\n2024-03-01,-300\n2024-02-01,200\n2024-04-01,-900\n"),
+        format!(
+            "journal.csv:4:1: date `2024-04-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it {hint}"
+        )
+    );
+    assert_eq!(
+        error("date,pnl\n2024-03-01,-300\n2024-03-01,200\n2024-02-01,-900\n"),
+        format!(
+            "journal.csv:4:1: date `2024-02-01` is before `2024-03-01` on line 3; trades must be in date order {hint}"
+        )
+    );
+    // The decisions are those of the same trades oldest first.
+    let oldest = run_summary(
+        "date,pnl\n2024-01-05,-900\n2024-02-01,-1500\n2024-03-01,300\n",
+        &[],
+    );
+    let newest = run_summary(
+        "date,pnl\n2024-03-01,300\n2024-02-01,-1500\n2024-01-05,-900\n",
+        &[],
+    );
+    assert!(oldest.status.success() && newest.status.success());
+    let stdout = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).to_string();
+    // The table names each trade's line; the rest is the same.
+    let lines = |o: &std::process::Output| {
+        stdout(o)
+            .lines()
+            .filter(|l| !l.contains("line"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(lines(&oldest), lines(&newest));
+    assert!(String::from_utf8_lossy(&newest.stderr).contains("the trades are newest first"));
 }
