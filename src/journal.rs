@@ -33,9 +33,10 @@
 //!   shows the order; a day equal to the month is either way).
 //! - Trades are oldest first and never go backwards (several trades may
 //!   close the same day, in the order they closed). A journal whose second
-//!   trade is dated before its first is newest first: it is read when every
-//!   trade is dated strictly before the one above it, reversed, with a
-//!   warning saying so; a trade on or after the day of the one above it is
+//!   trade is dated before its first is newest first: it is read when it
+//!   holds three trades or more, each dated strictly before the one above
+//!   it, reversed, with a warning saying so (two trades could as well be
+//!   an oldest-first file with a mistyped date: an error); a trade on or after the day of the one above it is
 //!   then an error saying to sort the file oldest first (two trades on one
 //!   day in a newest-first file could be in either order, and their order
 //!   moves the ladder).
@@ -335,7 +336,8 @@ pub enum JournalError {
     /// ``journal.csv:5:1: date `2024-02-01` is before `2024-03-01` on line 4; trades must be in date order``.
     /// When every row above is on or before the one above it (the file
     /// looks newest first, but two trades share a day, so their order
-    /// cannot be told), it says so: ``…; trades must be in date order (this
+    /// cannot be told, or it holds only two trades, too few to tell it
+    /// from a mistyped date), it says so: ``…; trades must be in date order (this
     /// file looks newest first: sort it by date ascending, oldest first,
     /// keeping the trades of one day in the order they closed)``.
     #[error(
@@ -358,12 +360,12 @@ pub enum JournalError {
     /// A journal whose first two trades are newest first (the second's date
     /// before the first's) with a later trade on or after the day of the
     /// one above it, e.g. `2024-03-01`, `2024-02-01`, `2024-02-01`:
-    /// ``journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it (this file looks newest first: sort it by date ascending, oldest first, keeping the trades of one day in the order they closed)``.
+    /// ``journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; the first two trades are newest first (line 3 before line 2), and a newest-first journal is read only when every trade is dated before the one above it: sort the file by date ascending, oldest first, keeping the trades of one day in the order they closed (or, if the date on line 3 or 2 is mistyped, fix it)``.
     /// Two trades on one day are refused in a newest-first file: whether
     /// the export reversed them too cannot be told, and their order moves
     /// the ladder.
     #[error(
-        "{at}: date `{date}` is not before `{previous}` on line {previous_line}; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it{NEWEST_FIRST_HINT}"
+        "{at}: date `{date}` is not before `{previous}` on line {previous_line}; the first two trades are newest first (line {second_line} before line {first_line}), and a newest-first journal is read only when every trade is dated before the one above it: sort the file by date ascending, oldest first, keeping the trades of one day in the order they closed (or, if the date on line {second_line} or {first_line} is mistyped, fix it)"
     )]
     NotNewestFirst {
         /// The row's date field.
@@ -374,6 +376,10 @@ pub enum JournalError {
         previous: NaiveDate,
         /// The line of the trade above.
         previous_line: usize,
+        /// The line of the first trade.
+        first_line: usize,
+        /// The line of the second trade, dated before the first.
+        second_line: usize,
     },
 }
 
@@ -511,8 +517,9 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
 
     let mut trades: Vec<Trade> = Vec::new();
     let mut fields = Vec::with_capacity(columns.kinds.len());
-    // Whether the trades are newest first (the second before the first).
-    let mut newest_first = false;
+    // When the trades are newest first (the second before the first), the
+    // error if they turn out too few to tell it from a typo.
+    let mut newest_first: Option<JournalError> = None;
     // Whether a slash date has a day past the 12th (so they are month
     // first), and the first one that could be either.
     let mut month_first_shown = false;
@@ -533,15 +540,23 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
         }
         if let Some(previous) = trades.last() {
             if trades.len() == 1 && trade.date < previous.date {
-                newest_first = true;
-            } else if newest_first && trade.date >= previous.date {
+                newest_first = Some(JournalError::Backwards {
+                    at: line.at(path, date_field),
+                    date: trade.date,
+                    previous: previous.date,
+                    previous_line: previous.line,
+                    newest_first: true,
+                });
+            } else if newest_first.is_some() && trade.date >= previous.date {
                 return Err(JournalError::NotNewestFirst {
                     at: line.at(path, date_field),
                     date: trade.date,
                     previous: previous.date,
                     previous_line: previous.line,
+                    first_line: trades.first().map_or(previous.line, |t| t.line),
+                    second_line: previous.line,
                 });
-            } else if !newest_first && trade.date < previous.date {
+            } else if newest_first.is_none() && trade.date < previous.date {
                 return Err(JournalError::Backwards {
                     at: line.at(path, date_field),
                     date: trade.date,
@@ -591,7 +606,13 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
             day_first,
         });
     }
-    if newest_first {
+    if let Some(backwards) = newest_first {
+        // Two trades, the second before the first, are as likely an
+        // oldest-first file with a mistyped date (2023 for 2024) as a
+        // newest-first one: three strictly falling dates are not.
+        if trades.len() < 3 {
+            return Err(backwards);
+        }
         trades.reverse();
         if let (Some(first), Some(last)) = (trades.first(), trades.last()) {
             warnings.push(format!(

@@ -1515,16 +1515,25 @@ fn a_newest_first_journal_is_read_oldest_first() {
         ]
     );
     let hint = "(this file looks newest first: sort it by date ascending, oldest first, keeping the trades of one day in the order they closed)";
+    let not_newest_first = "the first two trades are newest first (line 3 before line 2), and a newest-first journal is read only when every trade is dated before the one above it: sort the file by date ascending, oldest first, keeping the trades of one day in the order they closed (or, if the date on line 3 or 2 is mistyped, fix it)";
     assert_eq!(
         error("date,pnl\n2024-03-01,-300\n2024-02-01,200\n2024-02-01,-900\n"),
         format!(
-            "journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it {hint}"
+            "journal.csv:4:1: date `2024-02-01` is not before `2024-02-01` on line 3; {not_newest_first}"
         )
     );
+    // An oldest-first file with a mistyped year on line 3.
     assert_eq!(
-        error("date,pnl\n2024-03-01,-300\n2024-02-01,200\n2024-04-01,-900\n"),
+        error("date,pnl\n2024-03-01,-300\n2023-03-08,200\n2024-03-15,-900\n"),
         format!(
-            "journal.csv:4:1: date `2024-04-01` is not before `2024-02-01` on line 3; the journal is newest first (as its first two trades are), which is read only when every trade is before the one above it {hint}"
+            "journal.csv:4:1: date `2024-03-15` is not before `2023-03-08` on line 3; {not_newest_first}"
+        )
+    );
+    // Two trades newest first are as likely a mistyped date: not reversed.
+    assert_eq!(
+        error("date,pnl\n2024-03-01,-300\n2024-02-01,200\n"),
+        format!(
+            "journal.csv:3:1: date `2024-02-01` is before `2024-03-01` on line 2; trades must be in date order {hint}"
         )
     );
     assert_eq!(
