@@ -676,19 +676,51 @@ impl Checker<'_> {
                         None => false,
                     };
                 } else {
-                    ok &= self.literal_expr(a).is_some_and(|(l, _)| {
-                        matches!(l, Literal::Number(_) | Literal::Percent(_))
-                    }) || {
-                        self.diags.push(
-                            Diagnostic::new(
-                                Code::BadValue,
-                                a.span(),
-                                format!("a param of plugin `{name}` must be a number"),
-                            )
-                            .label("not a number literal or param"),
-                        );
-                        false
+                    let literal = self.literal_expr(a).map(|(l, _)| l);
+                    // Within the manifest's limits, said where it is written
+                    // (the plugin's own error would come at run time).
+                    let value = match &literal {
+                        Some(Literal::Number(d)) => d.to_f64(),
+                        Some(Literal::Percent(d)) => (d / Decimal::ONE_HUNDRED).to_f64(),
+                        _ => None,
                     };
+                    let j = i - p.inputs;
+                    if let (Some(v), Some(limits)) = (value, p.param_limits.get(j))
+                        && !limits.admits(v)
+                    {
+                        let pname = p.params.get(j).map_or("", String::as_str);
+                        let mut d = Diagnostic::new(
+                            Code::BadValue,
+                            a.span(),
+                            format!(
+                                "param `{pname}` of plugin `{name}` must be {}, found {v}",
+                                limits.describe().unwrap_or_default()
+                            ),
+                        )
+                        .label("outside the values the plugin takes");
+                        if let Some(m) = &p.manifest {
+                            d = d.help(format!(
+                                "its manifest, {}, declares them (`min`, `max`, `integer` under `[[params]]`)",
+                                m.display()
+                            ));
+                        }
+                        self.diags.push(d);
+                        ok = false;
+                        continue;
+                    }
+                    ok &= literal
+                        .is_some_and(|l| matches!(l, Literal::Number(_) | Literal::Percent(_)))
+                        || {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::BadValue,
+                                    a.span(),
+                                    format!("a param of plugin `{name}` must be a number"),
+                                )
+                                .label("not a number literal or param"),
+                            );
+                            false
+                        };
                 }
             }
             self.used_plugins.insert(name.to_string());

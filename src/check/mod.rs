@@ -70,6 +70,45 @@ impl Default for Env {
     }
 }
 
+/// The values a plugin's param takes, as its manifest declares them
+/// (`min`, `max`, `integer` under `[[params]]`): a value written in a
+/// strategy outside them is an error where it is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ParamLimits {
+    /// The least value, inclusive.
+    pub min: Option<f64>,
+    /// The greatest value, inclusive.
+    pub max: Option<f64>,
+    /// Whole numbers only.
+    pub integer: bool,
+}
+
+impl ParamLimits {
+    /// What the limits ask for, in words (`a whole number from 2 to
+    /// 100000`); `None` when there are none.
+    pub fn describe(&self) -> Option<String> {
+        let kind = if self.integer {
+            "a whole number"
+        } else {
+            "a number"
+        };
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) => Some(format!("{kind} from {lo} to {hi}")),
+            (Some(lo), None) => Some(format!("{kind} of at least {lo}")),
+            (None, Some(hi)) => Some(format!("{kind} of at most {hi}")),
+            (None, None) => self.integer.then(|| kind.to_string()),
+        }
+    }
+
+    /// Whether `v` keeps to them.
+    pub fn admits(&self, v: f64) -> bool {
+        v.is_finite()
+            && self.min.is_none_or(|lo| v >= lo)
+            && self.max.is_none_or(|hi| v <= hi)
+            && (!self.integer || v.fract() == 0.0)
+    }
+}
+
 /// How a plugin signal is called.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PluginSignature {
@@ -79,6 +118,8 @@ pub struct PluginSignature {
     pub inputs: usize,
     /// Its params' names, in order (each optional in a call).
     pub params: Vec<String>,
+    /// Each param's limits, in the same order (none declared: the default).
+    pub param_limits: Vec<ParamLimits>,
     /// Whether it gives a boolean.
     pub boolean: bool,
     /// The manifest it was read from, for messages.

@@ -254,7 +254,10 @@ fn params_text(m: &Manifest) -> String {
     }
     m.params
         .iter()
-        .map(|p| format!("{} = {}", p.name, p.default))
+        .map(|p| match p.limits.describe() {
+            Some(takes) => format!("{} = {} ({takes})", p.name, p.default),
+            None => format!("{} = {}", p.name, p.default),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -309,6 +312,15 @@ fn params_given<'m>(m: &'m Manifest, given: &[String]) -> Result<Vec<TestParam<'
         let value = number_arg(text).ok_or_else(|| {
             format!("`--param {arg}`: `{text}` is not a finite number (write `7`, `-0.5` or `5%`)")
         })?;
+        // The manifest's limits, as `check` holds a strategy to them.
+        if let Some(limits) = m.params.iter().find(|q| q.name == name).map(|q| q.limits)
+            && !limits.admits(value)
+        {
+            return Err(format!(
+                "`--param {arg}`: `{name}` must be {}, as the manifest's limits say",
+                limits.describe().unwrap_or_default()
+            ));
+        }
         p.value = value;
         p.given = true;
     }
@@ -361,7 +373,13 @@ fn manifest_json(m: &Manifest) -> serde_json::Value {
         "description": m.description,
         "inputs": m.inputs,
         "output": output_word(m.output),
-        "params": m.params.iter().map(|p| json!({"name": p.name, "default": p.default})).collect::<Vec<_>>(),
+        "params": m.params.iter().map(|p| json!({
+            "name": p.name,
+            "default": p.default,
+            "min": p.limits.min,
+            "max": p.limits.max,
+            "integer": p.limits.integer,
+        })).collect::<Vec<_>>(),
         "limits": {"fuel": m.limits.fuel, "memory_mib": m.limits.memory_mib},
         "errors": m.errors.iter().map(|(code, meaning)| json!({"code": code, "meaning": meaning})).collect::<Vec<_>>(),
         "manifest": shown(&m.path),
@@ -910,6 +928,7 @@ fn new(args: &NewArgs) -> ExitCode {
         params.push(crate::plugin::ParamSpec {
             name: pname.trim().to_string(),
             default,
+            limits: crate::check::ParamLimits::default(),
         });
     }
     // Said of the argument: the manifest it would go into is not written.

@@ -24,13 +24,16 @@ pub enum OutputKind {
     Bool,
 }
 
-/// One declared parameter: its name and default value.
+/// One declared parameter: its name, default value and the values it takes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamSpec {
     /// The parameter's name, an identifier.
     pub name: String,
     /// Its default value.
     pub default: f64,
+    /// The optional `min`, `max` and `integer`, which `check` holds a
+    /// strategy's values to (the default keeps to them).
+    pub limits: crate::check::ParamLimits,
 }
 
 /// The optional `[limits]` table. `None` means the host's default.
@@ -95,6 +98,9 @@ struct RawManifest {
 struct RawParam {
     name: Spanned<String>,
     default: Spanned<f64>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
+    integer: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -220,9 +226,45 @@ impl Manifest {
                     format!("default of parameter `{pname}` must be a finite number"),
                 ));
             }
+            for bound in [&p.min, &p.max].into_iter().flatten() {
+                if !bound.get_ref().is_finite() {
+                    return Err(err(
+                        Some(bound.span()),
+                        format!("a limit of parameter `{pname}` must be a finite number"),
+                    ));
+                }
+            }
+            let limits = crate::check::ParamLimits {
+                min: p.min.as_ref().map(|m| *m.get_ref()),
+                max: p.max.as_ref().map(|m| *m.get_ref()),
+                integer: p.integer.unwrap_or(false),
+            };
+            if let (Some(lo), Some(hi)) = (&p.min, &p.max)
+                && lo.get_ref() > hi.get_ref()
+            {
+                return Err(err(
+                    Some(hi.span()),
+                    format!(
+                        "parameter `{pname}`: `max` {} is below `min` {}",
+                        hi.get_ref(),
+                        lo.get_ref()
+                    ),
+                ));
+            }
+            let default = *p.default.get_ref();
+            if !limits.admits(default) {
+                return Err(err(
+                    Some(p.default.span()),
+                    format!(
+                        "default {default} of parameter `{pname}` is not {}, as its limits ask",
+                        limits.describe().unwrap_or_default()
+                    ),
+                ));
+            }
             params.push(ParamSpec {
                 name: pname.clone(),
-                default: *p.default.get_ref(),
+                default,
+                limits,
             });
         }
         let mut limits = Limits::default();

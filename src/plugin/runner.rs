@@ -229,6 +229,7 @@ pub fn signature(m: &Manifest) -> PluginSignature {
         name: m.name.clone(),
         inputs: m.inputs as usize,
         params: m.params.iter().map(|p| p.name.clone()).collect(),
+        param_limits: m.params.iter().map(|p| p.limits).collect(),
         boolean: m.output == OutputKind::Bool,
         manifest: Some(m.path.clone()),
     }

@@ -1057,19 +1057,24 @@ fn plugin_test_takes_params() {
         text(&out.stdout)
     );
 
-    // A value the plugin refuses is its error (exit 1), naming the value.
+    // A value the plugin refuses is its error (exit 1), naming the value
+    // (`contango` > 0 is not a limit the manifest can declare: its bound is
+    // not inclusive; `wilder_rsi`'s `period=0` is refused by its manifest's
+    // `min`, `declared_param_limits_are_checked_where_the_value_is_written`).
     let out = vixshield(&[
         "plugin",
         "test",
-        "plugins/wilder_rsi",
+        "plugins/theta_decay",
         "--param",
-        "period=0",
+        "contango=0",
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(
-        text(&out.stderr)
-            .contains("called with 1 input series of 9235 bars and 1 param (period = 0)"),
+        text(&out.stderr).contains(
+            "returned error code 4: `contango` must be a finite number greater than 0 (called \
+             with 2 input series of 9235 bars and 3 params (lookback = 5, drop = 0.1, contango = 0))"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -1276,7 +1281,11 @@ fn the_plugin_readme_error_location_is_the_first_call_in_spx_theta() {
 
 /// spx-mastery with its `rsi(vix, 14) > 70` written `replacement`, in a
 /// temporary folder: the folder, the file's path, and the line and column
-/// of `failing` (the call expected to fail) in it.
+/// of `failing` (the call expected to fail) in it. The folder is a project
+/// (`vixshield.toml`) whose `plugins/wilder_rsi` is the example's module
+/// with a manifest that declares no limits, so `check` lets a period of 0
+/// through and the plugin's own error at run time is what is said (the
+/// example's manifest has `check` refuse it where it is written).
 fn spx_mastery_calling(
     replacement: &str,
     failing: &str,
@@ -1293,6 +1302,19 @@ fn spx_mastery_calling(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calls.vxs");
     std::fs::write(&path, &text).unwrap();
+    std::fs::write(dir.path().join("vixshield.toml"), "").unwrap();
+    let plugin = dir.path().join("plugins/wilder_rsi");
+    std::fs::create_dir_all(&plugin).unwrap();
+    let example = repo().join("plugins/wilder_rsi");
+    std::fs::copy(
+        example.join("wilder_rsi.wasm"),
+        plugin.join("wilder_rsi.wasm"),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(example.join("plugin.toml")).unwrap();
+    let limits = "min = 2\nmax = 100000\ninteger = true\n";
+    assert!(manifest.contains(limits));
+    std::fs::write(plugin.join("plugin.toml"), manifest.replace(limits, "")).unwrap();
     let path = path.to_str().unwrap().to_string();
     (dir, path, line, column)
 }
@@ -1302,14 +1324,14 @@ fn spx_mastery_calling(
 /// `wilder_rsi` refuses a period of 0 with status 2.
 #[test]
 fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
-    let (_dir, path, line, column) = spx_mastery_calling("wilder_rsi(vix, 0) > 70", "wilder_rsi");
+    let (dir, path, line, column) = spx_mastery_calling("wilder_rsi(vix, 0) > 70", "wilder_rsi");
     let path = path.as_str();
     let journal = repo().join("tests/fixtures/journals/progression.csv");
     for args in [
         vec!["backtest", path],
         vec!["run", path, "--journal", journal.to_str().unwrap()],
     ] {
-        let out = crate::common::vixshield(&args);
+        let out = crate::common::vixshield_in(dir.path(), &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
             crate::common::text(&out.stderr),
@@ -1325,11 +1347,11 @@ fn a_plugin_error_while_evaluating_names_where_the_file_calls_it() {
 /// second call with a period of 0 fails.
 #[test]
 fn a_plugin_error_names_the_call_that_failed_not_the_first() {
-    let (_dir, path, line, column) = spx_mastery_calling(
+    let (dir, path, line, column) = spx_mastery_calling(
         "wilder_rsi(vix, 14) > 70 or wilder_rsi(vix, 0) > 70",
         "wilder_rsi(vix, 0)",
     );
-    let out = crate::common::vixshield(&["backtest", &path]);
+    let out = crate::common::vixshield_in(dir.path(), &["backtest", &path]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         crate::common::text(&out.stderr),
@@ -1528,4 +1550,107 @@ fn a_plugin_folder_given_as_a_search_folder_says_to_give_its_parent() {
         "{}",
         text(&out.stdout)
     );
+}
+
+/// A manifest may declare the values each param takes (`min`, `max`,
+/// `integer` under `[[params]]`); `check` holds a strategy's values to
+/// them where they are written, literal or through a `param`, so
+/// `wilder_rsi(vix, 1)` is an error at its `1` before anything runs (it was
+/// found only at run time, by the plugin's own status code). `plugin test
+/// --param` keeps to them too, and a manifest whose default breaks its own
+/// limits, or whose `max` is below its `min`, is refused at the line.
+#[test]
+fn declared_param_limits_are_checked_where_the_value_is_written() {
+    // Run from the project root: the example's manifest, with its limits
+    // (the temporary folder's copy has none).
+    let (_dir, path, line, column) = spx_mastery_calling("wilder_rsi(vix, 1.5) > 70", "1.5");
+    let out = crate::common::vixshield(&["check", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::common::text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error[E0108]: param `period` of plugin `wilder_rsi` must be a whole number from 2 to \
+             100000, found 1.5\n   --> {path}:{line}:{column}\n"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("outside the values the plugin takes"),
+        "{stderr}"
+    );
+    // Through a param: said at the call's argument, which names the param.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = format!(
+        "param period = 100001\n{}",
+        text.replace("wilder_rsi(vix, 1.5)", "wilder_rsi(vix, period)")
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = crate::common::vixshield(&["check", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = crate::common::text(&out.stderr);
+    assert!(
+        stderr.contains("must be a whole number from 2 to 100000, found 100001"),
+        "{stderr}"
+    );
+    // In range: checks.
+    let out = crate::common::vixshield(&["check", "strategies/spx-theta.vxs"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+
+    let out = crate::common::vixshield(&[
+        "plugin",
+        "test",
+        "plugins/wilder_rsi",
+        "--param",
+        "period=1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        crate::common::text(&out.stderr).contains(
+            "error: `--param period=1`: `period` must be a whole number from 2 to 100000, as the \
+             manifest's limits say"
+        ),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+
+    // Manifests that contradict themselves.
+    let manifest = std::fs::read_to_string(repo().join("plugins/wilder_rsi/plugin.toml")).unwrap();
+    for (from, to, want) in [
+        (
+            "min = 2\n",
+            "min = 20\n",
+            "default 14 of parameter `period` is not a whole number from 20 to 100000, as its limits ask",
+        ),
+        (
+            "max = 100000\n",
+            "max = 1\n",
+            "parameter `period`: `max` 1 is below `min` 2",
+        ),
+        (
+            "default = 14\n",
+            "default = 14.5\n",
+            "default 14.5 of parameter `period` is not a whole number from 2 to 100000",
+        ),
+    ] {
+        let bad = tempfile::tempdir().unwrap();
+        let folder = bad.path().join("wilder_rsi");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(
+            repo().join("plugins/wilder_rsi/wilder_rsi.wasm"),
+            folder.join("wilder_rsi.wasm"),
+        )
+        .unwrap();
+        assert!(manifest.contains(from));
+        std::fs::write(folder.join("plugin.toml"), manifest.replace(from, to)).unwrap();
+        let out = crate::common::vixshield(&["plugin", "inspect", folder.to_str().unwrap()]);
+        assert_ne!(out.status.code(), Some(0), "{to}");
+        let stderr = crate::common::text(&out.stderr);
+        assert!(stderr.contains(want), "{to}: {stderr}");
+        assert!(stderr.contains("plugin.toml:"), "{to}: {stderr}");
+    }
 }
