@@ -615,6 +615,64 @@ pub(crate) fn section_has_key(kind: ast::SectionKind, name: &str) -> bool {
     keys.iter().any(|k| k.name == name)
 }
 
+/// Words a trader writes for a cap on the size: `layer_cap` or
+/// `total_cap`, as the value says.
+const CAP_WORDS: &[&str] = &["cap", "max_size", "size_cap", "max_cap", "size_limit"];
+
+/// A trader's words for a setting: the words, the setting, what it holds
+/// and an example.
+const TRADER_WORDS: &[(&[&str], &str, &str, &str)] = &[
+    (
+        &[
+            "max_steps",
+            "step_limit",
+            "max_step",
+            "levels",
+            "max_levels",
+            "max_level",
+        ],
+        "steps",
+        "the step limit, 1 to 12",
+        "steps = 4",
+    ),
+    (
+        &["mult", "multiple", "factor", "martingale"],
+        "multiplier",
+        "the factor a loss multiplies the size by",
+        "multiplier = 1.6x",
+    ),
+    (
+        &["stop", "stop_loss", "stoploss", "stop_at", "sl"],
+        "max_loss",
+        "the stop, a percentage of the credit",
+        "max_loss = 90% of credit",
+    ),
+    (
+        &["delta", "deltas", "short"],
+        "short_delta",
+        "the short strikes' delta, a range or one delta",
+        "short_delta = 0.15..0.20",
+    ),
+    (
+        &["width", "wings", "wing", "spread_width"],
+        "wing_width",
+        "the wings' width in index points",
+        "wing_width = 25pt",
+    ),
+    (
+        &[
+            "expiry",
+            "expiration",
+            "days",
+            "days_to_expiry",
+            "days_to_expiration",
+        ],
+        "dte",
+        "the days to expiry at entry",
+        "dte = 45d",
+    ),
+];
+
 /// The setting a trader's own word for it means, where "did you mean" finds
 /// nothing (`cap`, `stop_loss`, `delta`): the setting (or the two a `cap`
 /// can be, when its value does not say which), what it holds and an
@@ -650,43 +708,12 @@ fn setting_meant(name: &str, s: &Setting) -> Option<Vec<(&'static str, String, S
         };
         Some(vec![(key, what.to_string(), example)])
     };
-    match name.to_ascii_lowercase().as_str() {
-        "cap" | "max_size" | "size_cap" | "max_cap" | "size_limit" => {}
-        "max_steps" | "step_limit" | "max_step" | "levels" | "max_levels" | "max_level" => {
-            return one("steps", "the step limit, 1 to 12", "steps = 4");
-        }
-        "mult" | "multiple" | "factor" | "martingale" => {
-            return one(
-                "multiplier",
-                "the factor a loss multiplies the size by",
-                "multiplier = 1.6x",
-            );
-        }
-        "stop" | "stop_loss" | "stoploss" | "stop_at" | "sl" => {
-            return one(
-                "max_loss",
-                "the stop, a percentage of the credit",
-                "max_loss = 90% of credit",
-            );
-        }
-        "delta" | "deltas" | "short" => {
-            return one(
-                "short_delta",
-                "the short strikes' delta, a range or one delta",
-                "short_delta = 0.15..0.20",
-            );
-        }
-        "width" | "wings" | "wing" | "spread_width" => {
-            return one(
-                "wing_width",
-                "the wings' width in index points",
-                "wing_width = 25pt",
-            );
-        }
-        "expiry" | "expiration" | "days" | "days_to_expiry" | "days_to_expiration" => {
-            return one("dte", "the days to expiry at entry", "dte = 45d");
-        }
-        _ => return None,
+    let lower = name.to_ascii_lowercase();
+    if !CAP_WORDS.contains(&lower.as_str()) {
+        let (_, key, what, example) = TRADER_WORDS
+            .iter()
+            .find(|(words, ..)| words.contains(&lower.as_str()))?;
+        return one(key, what, example);
     }
     // A `cap`: its value says which when it names a cycle or a layer.
     let words: Vec<String> = s
