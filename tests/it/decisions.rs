@@ -1448,15 +1448,9 @@ fn a_journal_diff_report_counts_steps_traded_and_sizes_decided() {
 /// the journal's line.
 #[test]
 fn next_on_an_entry_day_reads_that_day() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal = dir.path().join("j.csv");
-    std::fs::write(&journal, "date,pnl\n2024-01-19,-900\n2024-01-26,500\n").expect("written");
-    let j = journal.to_str().expect("utf-8");
-    let next = |extra: &[&str]| {
-        let mut args = vec!["next", "strategies/spx-mastery.vxs", "--journal", j];
-        args.extend_from_slice(extra);
-        vixshield(&args)
-    };
+    let journal = Journal::of("2024-01-19,-900\n2024-01-26,500\n");
+    let j = journal.path.as_str();
+    let next = |extra: &[&str]| journal.next(extra);
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let blackout = "guard no entry within 1d of FOMC, CPI, PPI: ";
 
@@ -1555,27 +1549,8 @@ fn next_on_an_entry_day_reads_that_day() {
 /// nothing.
 #[test]
 fn next_says_when_the_credit_given_is_over_the_size() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal = dir.path().join("j.csv");
-    std::fs::write(&journal, "date,pnl\n2024-01-19,-900\n2024-01-26,500\n").expect("written");
-    let j = journal.to_str().expect("utf-8");
-    let next = |credit: &str| {
-        let out = vixshield(&[
-            "next",
-            "strategies/spx-mastery.vxs",
-            "--journal",
-            j,
-            "--credit",
-            credit,
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let journal = Journal::of("2024-01-19,-900\n2024-01-26,500\n");
+    let next = |credit: &str| journal.next_ok(&["--credit", credit]);
     let human = next("$1,500");
     assert!(
         human.contains(
@@ -1599,24 +1574,7 @@ fn next_says_when_the_credit_given_is_over_the_size() {
 /// value's day. A journal inside the data says neither.
 #[test]
 fn next_says_a_guard_it_could_not_judge_and_the_series_missing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let journal = dir.path().join("j.csv");
-    let next = |rows: &str| {
-        std::fs::write(&journal, format!("date,pnl\n{rows}")).expect("written");
-        let out = vixshield(&[
-            "next",
-            "strategies/spx-mastery.vxs",
-            "--journal",
-            journal.to_str().expect("utf-8"),
-        ]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
+    let next = |rows: &str| Journal::of(rows).next_ok(&[]);
     let human = next("2025-11-20,-900\n2025-12-08,500\n");
     assert!(
         human.contains(
@@ -1639,4 +1597,45 @@ fn next_says_a_guard_it_could_not_judge_and_the_series_missing() {
         human.contains("\nmarket: the bar of 2024-01-26\n"),
         "{human}"
     );
+}
+
+/// A journal of `rows` (under a `date,pnl` header) in a temporary folder,
+/// for `next` over spx-mastery.
+struct Journal {
+    _dir: tempfile::TempDir,
+    path: String,
+}
+
+impl Journal {
+    fn of(rows: &str) -> Journal {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j.csv");
+        std::fs::write(&path, format!("date,pnl\n{rows}")).expect("written");
+        let path = path.to_str().expect("utf-8").to_string();
+        Journal { _dir: dir, path }
+    }
+
+    /// `next STRATEGY --journal J` with `extra` arguments.
+    fn next(&self, extra: &[&str]) -> std::process::Output {
+        let mut args = vec![
+            "next",
+            "strategies/spx-mastery.vxs",
+            "--journal",
+            &self.path,
+        ];
+        args.extend_from_slice(extra);
+        vixshield(&args)
+    }
+
+    /// [`Journal::next`]'s stdout, which must exit 0.
+    fn next_ok(&self, extra: &[&str]) -> String {
+        let out = self.next(extra);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
 }
