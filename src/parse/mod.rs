@@ -1056,6 +1056,17 @@ impl Builder {
             );
             return;
         }
+        // `        or (rsi(vix, 14) >`: a continuation line (`and`/`or`
+        // first) whose expression does not parse leaves the setting above
+        // it whole on its own line, and this one read as a setting that
+        // starts with `or`. What went wrong is in the continuation: read it
+        // after a setting of its own (`x = 0`), mapped back to the file.
+        if strict == Rule::strict_setting
+            && let Some(d) = continuation_error(trimmed, start)
+        {
+            self.diags.push(d);
+            return;
+        }
         let mut d = match Grammar::parse(strict, trimmed) {
             Err(e) => match unclosed_brace(trimmed).filter(|_| strict == Rule::strict_item) {
                 // A block no `}` closes runs to the end of the file: name
@@ -1597,6 +1608,36 @@ fn blackout_meant(line: &str) -> Option<String> {
         days.unwrap_or("1"),
         events.join(", ")
     ))
+}
+
+/// The error of a continuation line (`or ...`, `and ...`, at `start` in the
+/// file) read as the rest of a setting, with a note that it continues the
+/// line above; `None` when `text` is no continuation or reads fine so.
+fn continuation_error(text: &str, start: usize) -> Option<Diagnostic> {
+    let body = text.trim_start();
+    let at = text.len() - body.len();
+    let word = body
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()?;
+    if !matches!(word, "and" | "or") {
+        return None;
+    }
+    const HEAD: &str = "x = 0 ";
+    let probe = format!("{HEAD}{body}");
+    let e = Grammar::parse(Rule::strict_setting, &probe).err()?;
+    if error_pos(&e) < HEAD.len() {
+        return None;
+    }
+    let offset = (start + at).checked_sub(HEAD.len())?;
+    let mut d = pest_error(&probe, &e, offset);
+    let note = format!(
+        "this line continues the setting above it (it starts with `{word}`), which is read without it"
+    );
+    d.help = Some(match d.help.take() {
+        Some(h) => format!("{h}; {note}"),
+        None => note,
+    });
+    Some(d)
 }
 
 /// The words `reserved` in the grammar: operators and keywords, never names
