@@ -524,6 +524,8 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
     // first), and the first one that could be either.
     let mut month_first_shown = false;
     let mut ambiguous: Option<(Location, String)> = None;
+    // A date-order error held while the slash dates may be day first.
+    let mut order_error: Option<JournalError> = None;
     for line in lines {
         line.split_into(path, &mut fields)?;
         if fields.len() != columns.kinds.len() {
@@ -538,7 +540,12 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
                 ambiguous = Some((line.at(path, date_field), date_field.text.to_string()));
             }
         }
-        if let Some(previous) = trades.last() {
+        // A date-order error while the slash dates could still be day
+        // first is held until the rest of the file tells: a day-first date
+        // past the 12th further down (its own error, saying what to write)
+        // or none (ambiguous) is the cause, not the order.
+        let mut order: Option<JournalError> = None;
+        if let Some(previous) = trades.last().filter(|_| order_error.is_none()) {
             if trades.len() == 1 && trade.date < previous.date {
                 newest_first = Some(JournalError::Backwards {
                     at: line.at(path, date_field),
@@ -548,7 +555,7 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
                     newest_first: true,
                 });
             } else if newest_first.is_some() && trade.date >= previous.date {
-                return Err(JournalError::NotNewestFirst {
+                order = Some(JournalError::NotNewestFirst {
                     at: line.at(path, date_field),
                     date: trade.date,
                     previous: previous.date,
@@ -557,7 +564,7 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
                     second_line: previous.line,
                 });
             } else if newest_first.is_none() && trade.date < previous.date {
-                return Err(JournalError::Backwards {
+                order = Some(JournalError::Backwards {
                     at: line.at(path, date_field),
                     date: trade.date,
                     previous: previous.date,
@@ -567,6 +574,13 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
                         _ => true,
                     }),
                 });
+            }
+        }
+        if let Some(e) = order {
+            if ambiguous.is_some() && !month_first_shown {
+                order_error = Some(e);
+            } else {
+                return Err(e);
             }
         }
         // A row repeated to the letter on its day is more often pasted twice
@@ -605,6 +619,9 @@ fn parse_text(display_name: &str, text: &str, empty_ok: bool) -> Result<Journal,
             month_first,
             day_first,
         });
+    }
+    if let Some(e) = order_error {
+        return Err(e);
     }
     if let Some(backwards) = newest_first {
         // Two trades, the second before the first, are as likely an

@@ -1421,6 +1421,13 @@ fn us_dates_are_read_month_first_and_day_first_ones_are_refused() {
         error("date,pnl\n05/09/2025,100\n 13/09/2025,100\n"),
         "journal.csv:3:2: `13/09/2025` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD/MM/YYYY: write it `2025-09-13`)"
     );
+    // Day first, its early days misread month first out of order: the
+    // day-first date further down is the cause, not the order (it said to
+    // sort the file, which would not have mended it).
+    assert_eq!(
+        error("date,pnl\n10/01/2024,1\n02/02/2024,2\n05/03/2024,3\n20/03/2024,4\n"),
+        "journal.csv:5:1: `20/03/2024` is not a date (expected YYYY-MM-DD or MM/DD/YYYY; this one is day first, DD/MM/YYYY: write it `2024-03-20`)"
+    );
     // Nothing tells: refused at the first date that could be either.
     assert_eq!(
         error("date,pnl\n2025-01-02,1\n05/05/2025,100\n09/05/2025,-50\n10/11/2025,3\n"),
