@@ -318,29 +318,6 @@ impl MarketValues {
     pub fn calendar(&self) -> &Calendar {
         &self.calendar
     }
-
-    /// `within Nd of` `kinds` at any date, a bar's or not, from the
-    /// calendar alone (as the `within` column's value at a bar).
-    pub fn within_at(&self, kinds: &[String], date: NaiveDate, days: u32) -> Option<bool> {
-        within_on(&self.calendar, kinds, date, days)
-    }
-
-    /// The first event of one of `kinds` in `[date, date + days]` (the
-    /// window of `within Nd of ...`): its kind and date.
-    pub fn event_within<'k>(
-        &self,
-        kinds: &'k [String],
-        date: NaiveDate,
-        days: u32,
-    ) -> Option<(&'k str, NaiveDate)> {
-        event_within(&self.calendar, kinds, date, days)
-    }
-
-    /// The kinds among `kinds` whose calendar does not cover the window
-    /// `[date, date + days]` (see `within`'s coverage rule).
-    pub fn uncovered<'k>(&self, kinds: &'k [String], date: NaiveDate, days: u32) -> Vec<&'k str> {
-        uncovered(&self.calendar, kinds, date, days)
-    }
 }
 
 /// `within Nd of` `kinds` at `date` from `calendar` alone: true when an
