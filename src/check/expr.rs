@@ -700,7 +700,7 @@ impl Checker<'_> {
                         .label("outside the values the plugin takes");
                         if let Some(m) = &p.manifest {
                             d = d.help(format!(
-                                "its manifest, {}, declares them (`min`, `max`, `integer` under `[[params]]`)",
+                                "its manifest, {}, declares them (`min`, `above`, `max`, `below`, `integer` under `[[params]]`)",
                                 m.display()
                             ));
                         }

@@ -77,34 +77,55 @@ impl Default for Env {
 pub struct ParamLimits {
     /// The least value, inclusive.
     pub min: Option<f64>,
+    /// A value it must be above (an exclusive lower bound).
+    pub above: Option<f64>,
     /// The greatest value, inclusive.
     pub max: Option<f64>,
+    /// A value it must be below (an exclusive upper bound).
+    pub below: Option<f64>,
     /// Whole numbers only.
     pub integer: bool,
 }
 
 impl ParamLimits {
     /// What the limits ask for, in words (`a whole number from 2 to
-    /// 100000`); `None` when there are none.
+    /// 100000`, `a number of at least 0 and below 1`); `None` when there
+    /// are none.
     pub fn describe(&self) -> Option<String> {
         let kind = if self.integer {
             "a whole number"
         } else {
             "a number"
         };
-        match (self.min, self.max) {
-            (Some(lo), Some(hi)) => Some(format!("{kind} from {lo} to {hi}")),
-            (Some(lo), None) => Some(format!("{kind} of at least {lo}")),
-            (None, Some(hi)) => Some(format!("{kind} of at most {hi}")),
-            (None, None) => self.integer.then(|| kind.to_string()),
+        if let (Some(lo), Some(hi)) = (self.min, self.max) {
+            return Some(format!("{kind} from {lo} to {hi}"));
         }
+        let lower = match (self.min, self.above) {
+            (Some(lo), _) => Some(format!("of at least {lo}")),
+            (None, Some(lo)) => Some(format!("above {lo}")),
+            (None, None) => None,
+        };
+        let upper = match (self.max, self.below) {
+            (Some(hi), _) => Some(format!("at most {hi}")),
+            (None, Some(hi)) => Some(format!("below {hi}")),
+            (None, None) => None,
+        };
+        Some(match (lower, upper) {
+            (Some(lower), Some(upper)) => format!("{kind} {lower} and {upper}"),
+            (Some(lower), None) => format!("{kind} {lower}"),
+            (None, Some(upper)) if self.max.is_some() => format!("{kind} of {upper}"),
+            (None, Some(upper)) => format!("{kind} {upper}"),
+            (None, None) => return self.integer.then(|| kind.to_string()),
+        })
     }
 
     /// Whether `v` keeps to them.
     pub fn admits(&self, v: f64) -> bool {
         v.is_finite()
             && self.min.is_none_or(|lo| v >= lo)
+            && self.above.is_none_or(|lo| v > lo)
             && self.max.is_none_or(|hi| v <= hi)
+            && self.below.is_none_or(|hi| v < hi)
             && (!self.integer || v.fract() == 0.0)
     }
 }

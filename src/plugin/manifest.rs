@@ -99,7 +99,9 @@ struct RawParam {
     name: Spanned<String>,
     default: Spanned<f64>,
     min: Option<Spanned<f64>>,
+    above: Option<Spanned<f64>>,
     max: Option<Spanned<f64>>,
+    below: Option<Spanned<f64>>,
     integer: Option<bool>,
 }
 
@@ -226,7 +228,7 @@ impl Manifest {
                     format!("default of parameter `{pname}` must be a finite number"),
                 ));
             }
-            for bound in [&p.min, &p.max].into_iter().flatten() {
+            for bound in [&p.min, &p.above, &p.max, &p.below].into_iter().flatten() {
                 if !bound.get_ref().is_finite() {
                     return Err(err(
                         Some(bound.span()),
@@ -234,23 +236,48 @@ impl Manifest {
                     ));
                 }
             }
+            // One bound a side: `min` or `above`, `max` or `below`.
+            for (inclusive, exclusive, a, b) in [
+                (&p.min, &p.above, "min", "above"),
+                (&p.max, &p.below, "max", "below"),
+            ] {
+                if let (Some(_), Some(second)) = (inclusive, exclusive) {
+                    return Err(err(
+                        Some(second.span()),
+                        format!(
+                            "parameter `{pname}` has both `{a}` and `{b}`; give one \
+                             (`{a}` takes its value, `{b}` does not)"
+                        ),
+                    ));
+                }
+            }
+            let lower = p.min.as_ref().map(|b| (b, "min", true));
+            let lower = lower.or(p.above.as_ref().map(|b| (b, "above", false)));
+            let upper = p.max.as_ref().map(|b| (b, "max", true));
+            let upper = upper.or(p.below.as_ref().map(|b| (b, "below", false)));
+            if let (Some((lo, lo_key, lo_in)), Some((hi, hi_key, hi_in))) = (lower, upper) {
+                let (lo_v, hi_v) = (*lo.get_ref(), *hi.get_ref());
+                let message = if hi_v < lo_v {
+                    format!("parameter `{pname}`: `{hi_key}` {hi_v} is below `{lo_key}` {lo_v}")
+                } else if hi_v == lo_v && !(lo_in && hi_in) {
+                    format!(
+                        "parameter `{pname}`: `{lo_key}` {lo_v} and `{hi_key}` {hi_v} \
+                         leave no value between them"
+                    )
+                } else {
+                    String::new()
+                };
+                if !message.is_empty() {
+                    return Err(err(Some(hi.span()), message));
+                }
+            }
             let limits = crate::check::ParamLimits {
                 min: p.min.as_ref().map(|m| *m.get_ref()),
+                above: p.above.as_ref().map(|m| *m.get_ref()),
                 max: p.max.as_ref().map(|m| *m.get_ref()),
+                below: p.below.as_ref().map(|m| *m.get_ref()),
                 integer: p.integer.unwrap_or(false),
             };
-            if let (Some(lo), Some(hi)) = (&p.min, &p.max)
-                && lo.get_ref() > hi.get_ref()
-            {
-                return Err(err(
-                    Some(hi.span()),
-                    format!(
-                        "parameter `{pname}`: `max` {} is below `min` {}",
-                        hi.get_ref(),
-                        lo.get_ref()
-                    ),
-                ));
-            }
             let default = *p.default.get_ref();
             if !limits.admits(default) {
                 return Err(err(

@@ -1057,14 +1057,45 @@ fn plugin_test_takes_params() {
         text(&out.stdout)
     );
 
-    // A value the plugin refuses is its error (exit 1), naming the value
-    // (`contango` > 0 is not a limit the manifest can declare: its bound is
-    // not inclusive; `wilder_rsi`'s `period=0` is refused by its manifest's
-    // `min`, `declared_param_limits_are_checked_where_the_value_is_written`).
+    // A value outside the manifest's limits is refused before any load,
+    // an exclusive bound as an inclusive one: `contango` is `above = 0`.
     let out = vixshield(&[
         "plugin",
         "test",
         "plugins/theta_decay",
+        "--param",
+        "contango=0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "error: `--param contango=0`: `contango` must be a number above 0, as the manifest's \
+         limits say\n"
+    );
+
+    // A value the plugin refuses is its error (exit 1), naming the value:
+    // the same call with the manifest's `above = 0` taken out.
+    let copy = tempfile::tempdir().unwrap();
+    let folder = copy.path().join("theta_decay");
+    std::fs::create_dir_all(&folder).unwrap();
+    let example = repo().join("plugins/theta_decay");
+    std::fs::copy(
+        example.join("theta_decay.wasm"),
+        folder.join("theta_decay.wasm"),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(example.join("plugin.toml")).unwrap();
+    assert!(manifest.contains("above = 0\n"));
+    std::fs::write(
+        folder.join("plugin.toml"),
+        manifest.replace("above = 0\n", ""),
+    )
+    .unwrap();
+    let out = vixshield(&[
+        "plugin",
+        "test",
+        folder.to_str().unwrap(),
         "--param",
         "contango=0",
     ]);
@@ -1618,33 +1649,134 @@ fn declared_param_limits_are_checked_where_the_value_is_written() {
         crate::common::text(&out.stderr)
     );
 
+    // Exclusive bounds, `theta_decay`'s `drop` (`min = 0`, `below = 1`)
+    // and `contango` (`above = 0`), each said at its value.
+    let spx = std::fs::read_to_string(repo().join("strategies/spx-theta.vxs")).unwrap();
+    let call = "theta_decay(vix, vix3m)";
+    assert!(spx.contains(call));
+    for (args, value, want) in [
+        (
+            "5, 1",
+            "1",
+            "param `drop` of plugin `theta_decay` must be a number of at least 0 and below 1, found 1",
+        ),
+        (
+            "5, -0.1",
+            "-0.1",
+            "param `drop` of plugin `theta_decay` must be a number of at least 0 and below 1, found -0.1",
+        ),
+        (
+            "5, 0.1, 0",
+            "0",
+            "param `contango` of plugin `theta_decay` must be a number above 0, found 0",
+        ),
+    ] {
+        let changed = spx.replace(call, &format!("theta_decay(vix, vix3m, {args})"));
+        let (line, column) = changed
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| {
+                l.find(&format!("theta_decay(vix, vix3m, {args})"))
+                    .map(|c| {
+                        (
+                            i + 1,
+                            c + "theta_decay(vix, vix3m, ".len() + args.len() - value.len() + 1,
+                        )
+                    })
+            })
+            .unwrap();
+        let file = tempfile::Builder::new().suffix(".vxs").tempfile().unwrap();
+        std::fs::write(file.path(), changed).unwrap();
+        let shown = file.path().to_str().unwrap();
+        let out = crate::common::vixshield(&["check", shown]);
+        assert_eq!(out.status.code(), Some(1), "{args}");
+        let stderr = crate::common::text(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "error[E0108]: {want}\n   --> {shown}:{line}:{column}\n"
+            )),
+            "{args}: {stderr}"
+        );
+        assert_eq!(stderr.matches("error[").count(), 1, "{args}: {stderr}");
+    }
+    // Just inside them, it checks.
+    let changed = spx.replace(call, "theta_decay(vix, vix3m, 5, 0, 0.000001)");
+    let file = tempfile::Builder::new().suffix(".vxs").tempfile().unwrap();
+    std::fs::write(file.path(), changed).unwrap();
+    let out = crate::common::vixshield(&["check", file.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+
     // Manifests that contradict themselves.
     let manifest = std::fs::read_to_string(repo().join("plugins/wilder_rsi/plugin.toml")).unwrap();
-    for (from, to, want) in [
+    let theta = std::fs::read_to_string(repo().join("plugins/theta_decay/plugin.toml")).unwrap();
+    for (plugin, from, to, want) in [
         (
+            "theta_decay",
+            "below = 1\n",
+            "below = 1\nabove = 0.5\n",
+            "parameter `drop` has both `min` and `above`; give one (`min` takes its value, `above` does not)",
+        ),
+        (
+            "theta_decay",
+            "above = 0\n",
+            "above = 0\nbelow = 0\n",
+            "parameter `contango`: `above` 0 and `below` 0 leave no value between them",
+        ),
+        (
+            "theta_decay",
+            "below = 1\n",
+            "below = -1\n",
+            "parameter `drop`: `below` -1 is below `min` 0",
+        ),
+        (
+            "theta_decay",
+            "below = 1\n",
+            "below = 0.1\n",
+            "default 0.1 of parameter `drop` is not a number of at least 0 and below 0.1, as its limits ask",
+        ),
+        (
+            "theta_decay",
+            "above = 0\n",
+            "above = inf\n",
+            "a limit of parameter `contango` must be a finite number",
+        ),
+        (
+            "wilder_rsi",
             "min = 2\n",
             "min = 20\n",
             "default 14 of parameter `period` is not a whole number from 20 to 100000, as its limits ask",
         ),
         (
+            "wilder_rsi",
             "max = 100000\n",
             "max = 1\n",
             "parameter `period`: `max` 1 is below `min` 2",
         ),
         (
+            "wilder_rsi",
             "default = 14\n",
             "default = 14.5\n",
             "default 14.5 of parameter `period` is not a whole number from 2 to 100000",
         ),
     ] {
         let bad = tempfile::tempdir().unwrap();
-        let folder = bad.path().join("wilder_rsi");
+        let folder = bad.path().join(plugin);
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::copy(
-            repo().join("plugins/wilder_rsi/wilder_rsi.wasm"),
-            folder.join("wilder_rsi.wasm"),
+            repo().join(format!("plugins/{plugin}/{plugin}.wasm")),
+            folder.join(format!("{plugin}.wasm")),
         )
         .unwrap();
+        let manifest = if plugin == "wilder_rsi" {
+            &manifest
+        } else {
+            &theta
+        };
         assert!(manifest.contains(from));
         std::fs::write(folder.join("plugin.toml"), manifest.replace(from, to)).unwrap();
         let out = crate::common::vixshield(&["plugin", "inspect", folder.to_str().unwrap()]);
