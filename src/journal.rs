@@ -403,22 +403,9 @@ fn day_first(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
-/// The three numbers of `A/B/YYYY` (one or two digits, then four).
+/// The three numbers of `A/B/YYYY`, as the market loaders split them.
 fn slash_parts(text: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = text.split('/');
-    let (Some(a), Some(b), Some(y), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    let number = |s: &str, min: usize, max: usize| {
-        if (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse::<u32>().ok()
-        } else {
-            None
-        }
-    };
-    Some((number(a, 1, 2)?, number(b, 1, 2)?, number(y, 4, 4)?))
+    crate::market::text::numeric_date_parts(text, '/')
 }
 
 fn field_count_hint(expected: usize, found: usize) -> &'static str {

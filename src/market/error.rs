@@ -358,17 +358,8 @@ fn number_hint(text: &str) -> &'static str {
 /// What to do about a date in a form the loaders do not read, when it can be told.
 fn date_hint(text: &str) -> &'static str {
     let day_first = |sep: char| {
-        let mut parts = text.split(sep);
-        let (Some(first), Some(second), Some(year), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        let number = |s: &str| s.parse::<u32>().ok();
-        year.len() == 4
-            && number(year).is_some()
-            && number(second).is_some_and(|m| (1..=12).contains(&m))
-            && number(first).is_some_and(|d| (1..=31).contains(&d))
+        super::text::numeric_date_parts(text, sep)
+            .is_some_and(|(day, month, _)| (1..=12).contains(&month) && (1..=31).contains(&day))
     };
     if text.contains('.') && day_first('.') {
         "; this one is day first, DD.MM.YYYY: save the dates as YYYY-MM-DD"

@@ -18,7 +18,7 @@ pub mod bundled;
 mod calendar;
 mod error;
 mod series;
-mod text;
+pub(crate) mod text;
 
 pub use align::{AlignedSeries, Market};
 pub use bundled::{BundledFile, bundled_series, data_dir};

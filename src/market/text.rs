@@ -133,11 +133,24 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
         let (m, d) = rest.split_once('-')?;
         (digits(y, 4, 4)?, digits(m, 2, 2)?, digits(d, 2, 2)?)
     } else {
-        let (m, rest) = text.split_once('/')?;
-        let (d, y) = rest.split_once('/')?;
-        (digits(y, 4, 4)?, digits(m, 1, 2)?, digits(d, 1, 2)?)
+        let (m, d, y) = numeric_date_parts(text, '/')?;
+        (y, m, d)
     };
     NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// The three numbers of `A/B/YYYY` (with `sep` for `/`): one or two digits,
+/// one or two, then four. Which of `A` and `B` is the month is the
+/// caller's to tell (`parse_date` reads US month-first; the journal and the
+/// error hints look for a day past the 12th).
+pub(crate) fn numeric_date_parts(text: &str, sep: char) -> Option<(u32, u32, u32)> {
+    let mut parts = text.split(sep);
+    let (Some(a), Some(b), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    Some((digits(a, 1, 2)?, digits(b, 1, 2)?, digits(y, 4, 4)?))
 }
 
 /// A run of `min..=max` ASCII digits as a number.
