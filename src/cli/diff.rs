@@ -433,8 +433,8 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
     super::backtest::contracts_capped_warning(&ba, "old: ");
     super::backtest::contracts_capped_warning(&bb, "new: ");
     let (ra, rb) = (
-        crate::backtest::report::report(&ba, sa.account.capital),
-        crate::backtest::report::report(&bb, sb.account.capital),
+        crate::backtest::report::report(&ba, sa.account.capital).with_plan(&sa),
+        crate::backtest::report::report(&bb, sb.account.capital).with_plan(&sb),
     );
     // Condor by condor, by number; one that only one side has is listed
     // with the other side blank.
@@ -515,6 +515,7 @@ fn diff_backtest(args: &Args, color: bool) -> ExitCode {
         "max_step_reached",
         "cycles",
         "cycles_stopped_out",
+        "planned_cycle_risk",
         "peak_capital_at_risk",
         "hedge_cost_to_credit",
         "time_in_market",
@@ -567,6 +568,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         "max_consecutive_losses" => ("max consecutive losses", Kind::Count),
         "max_step_reached" => ("max step reached", Kind::Count),
         "cycles_stopped_out" => ("cycles stopped out", Kind::Count),
+        "planned_cycle_risk" => ("planned cycle risk", Kind::Money),
         "peak_capital_at_risk" => ("peak capital at risk", Kind::Money),
         "hedge_cost_to_credit" => ("hedge cost to credit", Kind::Percent),
         "time_in_market" => ("time in market", Kind::Percent),

@@ -1205,7 +1205,7 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
                     .to_string()
             })
         };
-        if label == "entries skipped" || label == "cycles" {
+        if ["entries skipped", "cycles", "planned cycle risk"].contains(&label) {
             // Not rows of `backtest`'s table (its `skipped` row gives the
             // reasons): checked against the JSON above.
             continue;
@@ -1215,6 +1215,84 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
         compared += 1;
     }
     assert!(compared >= 8, "{human}");
+}
+
+/// A change to the ladder shows what a full losing cycle now risks as
+/// planned (`check --explain`'s cycle risk, each backtest report's
+/// `planned_cycle_risk`) among `diff --backtest`'s deltas; a change that
+/// leaves the ladder alone does not list it.
+#[test]
+fn a_backtest_diff_shows_the_planned_cycle_risk_when_the_ladder_changes() {
+    let range = ["--from", "2004-01-01", "--to", "2004-12-31"];
+    let (a, b) = ("strategies/spx-mastery.vxs", "strategies/conservative.vxs");
+    let (ra, rb) = (report(a, &range), report(b, &range));
+    assert_eq!(ra["planned_cycle_risk"], "10300");
+    assert_ne!(ra["planned_cycle_risk"], rb["planned_cycle_risk"]);
+    let v = backtest_diff_json(a, b, &range);
+    let plan: Vec<&serde_json::Value> = v["report"]
+        .as_array()
+        .expect("report deltas")
+        .iter()
+        .filter(|d| d["metric"] == "planned_cycle_risk")
+        .collect();
+    assert_eq!(
+        plan,
+        [&serde_json::json!({
+            "metric": "planned_cycle_risk",
+            "old": ra["planned_cycle_risk"],
+            "new": rb["planned_cycle_risk"],
+        })]
+    );
+    let mut args = vec!["diff", a, b, "--backtest"];
+    args.extend_from_slice(&range);
+    let human = crate::common::text(&vixshield(&args).stdout);
+    let money = |v: &serde_json::Value| {
+        vixshield::money::fmt_money(
+            v.as_str()
+                .expect("money as text")
+                .parse()
+                .expect("a decimal"),
+        )
+    };
+    let line = human
+        .lines()
+        .find(|l| l.starts_with("  planned cycle risk "))
+        .expect("its row");
+    let (left, right) = line.split_once(" → ").expect("old → new");
+    assert!(left.ends_with(&money(&ra["planned_cycle_risk"])), "{line}");
+    assert!(
+        right
+            .trim_start()
+            .starts_with(&money(&rb["planned_cycle_risk"])),
+        "{line}"
+    );
+
+    // Only the hedge's allocation changed (in 2008, when its trigger
+    // fired): the same ladder, no such delta.
+    let text = std::fs::read_to_string(a).unwrap();
+    let old = "allocation = 15% of size";
+    assert!(text.contains(old));
+    let file = tempfile::Builder::new().suffix(".vxs").tempfile().unwrap();
+    std::fs::write(file.path(), text.replace(old, "allocation = 25% of size")).unwrap();
+    let v = backtest_diff_json(
+        a,
+        file.path().to_str().unwrap(),
+        &["--from", "2008-01-01", "--to", "2008-12-31"],
+    );
+    let metrics: Vec<&serde_json::Value> = v["report"]
+        .as_array()
+        .expect("report deltas")
+        .iter()
+        .map(|d| &d["metric"])
+        .collect();
+    assert!(
+        metrics.contains(&&serde_json::json!("hedge_pnl")),
+        "{metrics:?}"
+    );
+    assert!(
+        !metrics.contains(&&serde_json::json!("planned_cycle_risk")),
+        "{metrics:?}"
+    );
 }
 
 /// A ratio with nothing in its numerator is 0, never -0: the profit factor
