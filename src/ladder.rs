@@ -222,7 +222,9 @@ fn finish_with_cap(
     Ok(out)
 }
 
-fn blank(step: u32) -> StepSize {
+/// A step's size of $0 with no derivation, for a decision with nothing to
+/// size.
+pub(crate) fn blank(step: u32) -> StepSize {
     StepSize {
         step,
         multiplier: None,
