@@ -1,6 +1,6 @@
 //! `vixshield check FILE...`
 
-use super::{Format, exit, read_source};
+use super::{exit, read_source};
 use crate::check::{self, exposure};
 use crate::diag::{self, Severity};
 use std::io::Write as _;
@@ -13,7 +13,8 @@ pub struct Args {
     /// Strategy files (`.vxs`), or folders: the `.vxs` files under each.
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// `human` diagnostics on stderr, or a JSON list on stdout.
+    /// `human` diagnostics on stderr, a JSON list on stdout, or `github`:
+    /// GitHub Actions annotations on stdout, the human diagnostics on stderr.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Exit 1 on warnings too.
@@ -26,6 +27,19 @@ pub struct Args {
     plugins: super::common::PluginArgs,
 }
 
+/// How `check` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: diagnostics with carets on stderr.
+    Human,
+    /// For programs: a JSON list on stdout.
+    Json,
+    /// For GitHub Actions: one `::error`/`::warning` workflow command a
+    /// diagnostic on stdout, which the runner shows on the file's lines in a
+    /// pull request, and the human diagnostics on stderr for the log.
+    Github,
+}
+
 pub fn run(args: Args, color: bool) -> ExitCode {
     let env = match super::common::try_env(&args.plugins) {
         Ok((env, _)) => env,
@@ -33,6 +47,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             say!("error: {e}");
             // JSON is the whole answer, a failing one too: the plugin setup
             // that stopped the run is its one entry, as an unreadable file is.
+            if args.format == Format::Github {
+                let line = diag::github_annotation(&setup_error(&e));
+                if let Err(code) = super::output::print(|w| writeln!(w, "{line}")) {
+                    return code;
+                }
+            }
             if args.format == Format::Json {
                 let entry = setup_error(&e);
                 let value = if args.explain {
@@ -73,7 +93,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 say!("{msg}");
                 trouble = true;
                 unreadable += 1;
-                if args.format == Format::Json {
+                if args.format != Format::Human {
                     // The file is in the data too: one entry, its reason in the message.
                     json.push(diag::JsonDiagnostic {
                         file: path.display().to_string(),
@@ -106,12 +126,16 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         match args.format {
             Format::Human => eprint!("{}", diag::render_human(&src, &checked.diagnostics, color)),
             Format::Json => json.extend(diag::to_json(&src, &checked.diagnostics)),
+            Format::Github => {
+                eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
+                json.extend(diag::to_json(&src, &checked.diagnostics));
+            }
         }
         if args.explain
             && let Some(strategy) = &checked.strategy
         {
             match exposure::analyze(&strategy.sizing, &strategy.account) {
-                Ok(e) if args.format == Format::Human => {
+                Ok(e) if args.format != Format::Json => {
                     if write_error.is_none()
                         && let Err(err) = writeln!(out, "{}", exposure::render(strategy, &e))
                     {
@@ -146,7 +170,16 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 write_error = Some(err);
             }
         }
-        Format::Human => {
+        Format::Human | Format::Github => {
+            if args.format == Format::Github {
+                for entry in &json {
+                    if write_error.is_none()
+                        && let Err(err) = writeln!(out, "{}", diag::github_annotation(entry))
+                    {
+                        write_error = Some(err);
+                    }
+                }
+            }
             let files = files.len();
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
             // A file that cannot be read counts as an error: never "0 errors".

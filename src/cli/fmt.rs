@@ -18,6 +18,20 @@ pub struct Args {
     /// (for editors and pipes: `vixshield fmt --stdout /dev/stdin`).
     #[arg(long, conflicts_with = "check")]
     stdout: bool,
+    /// With `--check`: `human` lists the files on stdout, `github` gives a
+    /// GitHub Actions annotation for each file that is not formatted or has
+    /// errors (on stdout; the reasons stay on stderr for the log).
+    #[arg(long, value_enum, default_value_t = Format::Human, requires = "check")]
+    format: Format,
+}
+
+/// How `fmt --check` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The files that are not formatted, one a line.
+    Human,
+    /// A GitHub Actions `::error` workflow command a file.
+    Github,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
@@ -31,6 +45,19 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     }
     let mut trouble = false;
     let mut findings = false;
+    let github = args.format == Format::Github;
+    // In `--format github`, diagnostics as annotations on stdout too.
+    let annotate = |src: &crate::source::SourceFile, diags: &[diag::Diagnostic]| {
+        if !github {
+            return Ok(());
+        }
+        super::output::print(|w| {
+            for entry in diag::to_json(src, diags) {
+                writeln!(w, "{}", diag::github_annotation(&entry))?;
+            }
+            Ok(())
+        })
+    };
     for file in &files {
         let path = match file {
             Ok(path) => path,
@@ -54,12 +81,18 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         if src.invalid_utf8_at().is_some() {
             let checked = crate::check::check_source(&src, &crate::check::Env::default());
             eprint!("{}", diag::render_human(&src, &checked.diagnostics, color));
+            if let Err(code) = annotate(&src, &checked.diagnostics) {
+                return code;
+            }
             findings = true;
             continue;
         }
         let parsed = crate::parse::parse(&src);
         if !parsed.diagnostics.is_empty() {
             eprint!("{}", diag::render_human(&src, &parsed.diagnostics, color));
+            if let Err(code) = annotate(&src, &parsed.diagnostics) {
+                return code;
+            }
             say!("error: `{}` has syntax errors; not formatted", src.name());
             findings = true;
             continue;
@@ -67,6 +100,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let controls = crate::check::control_char_diagnostics(src.text());
         if !controls.is_empty() {
             eprint!("{}", diag::render_human(&src, &controls, color));
+            if let Err(code) = annotate(&src, &controls) {
+                return code;
+            }
             say!(
                 "error: `{}` has control characters; not formatted",
                 src.name()
@@ -85,16 +121,39 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             continue;
         }
         if args.check {
-            if let Err(code) = super::output::print(|w| writeln!(w, "{}", src.name())) {
-                return code;
-            }
-            if let Some((line, why)) = first_difference(&String::from_utf8_lossy(&raw), &formatted)
-            {
-                say!(
+            let difference = first_difference(&String::from_utf8_lossy(&raw), &formatted);
+            let message = difference.as_ref().map(|(line, why)| {
+                format!(
                     "`{}` is not formatted (first difference at line {line}{})",
                     src.name(),
-                    why.map(|w| format!(": {w}")).unwrap_or_default()
-                );
+                    why.as_ref().map(|w| format!(": {w}")).unwrap_or_default()
+                )
+            });
+            let listed = if github {
+                let line = difference.as_ref().map_or(0, |(line, _)| *line);
+                diag::github_annotation(&diag::JsonDiagnostic {
+                    file: src.name().to_string(),
+                    line,
+                    column: 0,
+                    end_line: line,
+                    end_column: 0,
+                    severity: diag::Severity::Error,
+                    code: "fmt",
+                    message: message
+                        .clone()
+                        .unwrap_or_else(|| format!("`{}` is not formatted", src.name())),
+                    help: Some(format!("run `vixshield fmt {}`", src.name())),
+                    label: None,
+                    related: Vec::new(),
+                })
+            } else {
+                src.name().to_string()
+            };
+            if let Err(code) = super::output::print(|w| writeln!(w, "{listed}")) {
+                return code;
+            }
+            if let Some(message) = message {
+                say!("{message}");
             }
             findings = true;
         } else if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {

@@ -463,6 +463,45 @@ pub struct JsonRelated {
     pub message: String,
 }
 
+/// A diagnostic as a GitHub Actions workflow command:
+/// `::error file=s.vxs,line=3,col=5,endColumn=7,title=E0108::message`, its
+/// help on a line of its own in the message. Columns only for a span on one
+/// line (GitHub takes none otherwise) and not 0 (the whole line);
+/// `endColumn` is the last character's.
+/// Values are escaped as `@actions/core` escapes them.
+pub fn github_annotation(d: &JsonDiagnostic) -> String {
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut props = vec![format!("file={}", property(&d.file))];
+    if d.line > 0 {
+        props.push(format!("line={}", d.line));
+        if d.end_line != d.line {
+            props.push(format!("endLine={}", d.end_line));
+        } else if d.column > 0 {
+            props.push(format!("col={}", d.column));
+            props.push(format!(
+                "endColumn={}",
+                d.end_column.saturating_sub(1).max(d.column)
+            ));
+        }
+    }
+    props.push(format!("title={}", property(d.code)));
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!("::{kind} {}::{}", props.join(","), data(&message))
+}
+
 /// Diagnostics as data.
 pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
     diags

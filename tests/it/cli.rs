@@ -942,3 +942,156 @@ fn no_market_passes_the_blackout_far_from_any_event() {
         "{reason}"
     );
 }
+
+/// `check --format github` gives one GitHub Actions workflow command a
+/// diagnostic on stdout, at the file, line and columns the JSON gives, with
+/// the code as its title and the help on a line of its own; the human
+/// diagnostics stay on stderr for the log, and the exit status is as ever.
+#[test]
+fn check_format_github_annotates_each_diagnostic() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let text_of = std::fs::read_to_string("strategies/aggressive.vxs").expect("aggressive");
+    // A comma in the name and a `%` in a message: both escaped.
+    let path = dir.path().join("a,b.vxs");
+    std::fs::write(&path, &text_of).expect("file");
+    let p = path.to_string_lossy().to_string();
+    let e = "tests/cases/check/e0104_unknown_setting.vxs";
+    let missing = dir.path().join("gone.vxs");
+    let m = missing.to_string_lossy().to_string();
+
+    let json = vixshield(&["check", "--format", "json", e, &p]);
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).expect("json");
+    assert!(entries.len() >= 2, "{entries:?}");
+
+    let out = vixshield(&["check", "--format", "github", e, &p, &m]);
+    assert_eq!(out.status.code(), Some(2), "a file that cannot be read");
+    let lines: Vec<String> = text(&out.stdout).lines().map(String::from).collect();
+    assert_eq!(lines.len(), entries.len() + 1, "{lines:?}");
+    let escape = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    for (entry, line) in entries.iter().zip(&lines) {
+        let (l, c, el, ec) = (
+            entry["line"].as_u64().expect("line"),
+            entry["column"].as_u64().expect("column"),
+            entry["end_line"].as_u64().expect("end line"),
+            entry["end_column"].as_u64().expect("end column"),
+        );
+        let place = if el == l {
+            format!("line={l},col={c},endColumn={}", (ec - 1).max(c))
+        } else {
+            format!("line={l},endLine={el}")
+        };
+        let mut message = entry["message"].as_str().expect("message").to_string();
+        if let Some(help) = entry["help"].as_str() {
+            message = format!("{message}\nhelp: {help}");
+        }
+        let want = format!(
+            "::{} file={},{place},title={}::{}",
+            entry["severity"].as_str().expect("severity"),
+            entry["file"]
+                .as_str()
+                .expect("file")
+                .replace('%', "%25")
+                .replace(':', "%3A")
+                .replace(',', "%2C"),
+            entry["code"].as_str().expect("code"),
+            escape(&message)
+        );
+        assert_eq!(line, &want);
+    }
+    // The two kinds, spelt out once.
+    assert!(
+        lines.contains(&format!(
+            "::error file={e},line=20,col=5,endColumn=14,title=E0104::`sizing` has no setting \
+             `multiplyer`%0Ahelp: did you mean `multiplier`?"
+        )),
+        "{lines:?}"
+    );
+    let comma = p.replace(',', "%2C");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "::warning file={comma},line=22,col=1,endColumn=6,title=W0103::"
+        )) && l.contains("(30%25 of capital)%0Ahelp: ")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(format!("::error file={m},title=io::cannot read `{m}`: no such file").as_str())
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[E0104]: `sizing` has no setting `multiplyer`"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("checked 3 files: 2 errors, 1 warning (1 file could not be read)\n"),
+        "{err}"
+    );
+
+    // A clean file: nothing on stdout, exit 0.
+    let out = vixshield(&["check", "--format", "github", "strategies/spx-mastery.vxs"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+/// `fmt --check --format github` annotates each file that is not formatted
+/// at its first difference, and each syntax error where it is; `--format`
+/// without `--check` is a usage error.
+#[test]
+fn fmt_check_format_github_annotates_unformatted_files() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let loose = dir.path().join("loose.vxs");
+    std::fs::write(
+        &loose,
+        "strategy \"x\" {\nversion = 1.0.0\n    language = 1\n}\n",
+    )
+    .expect("file");
+    let broken = dir.path().join("broken.vxs");
+    std::fs::write(&broken, "strategy \"x\" {\n    version = \n}\n").expect("file");
+    let (l, b) = (loose.to_string_lossy(), broken.to_string_lossy());
+    let out = vixshield(&[
+        "fmt",
+        "--check",
+        "--format",
+        "github",
+        &l,
+        "strategies/spx-mastery.vxs",
+        &b,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "::error file={l},line=2,title=fmt::`{l}` is not formatted (first difference at line 2)\
+             %0Ahelp: run `vixshield fmt {l}`\n\
+             ::error file={b},line=2,col=14,endColumn=14,title=E0001::expected a value, found end of \
+             line%0Ahelp: the value is missing\n"
+        )
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "`{l}` is not formatted (first difference at line 2)"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("error[E0001]"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&loose)
+            .expect("loose")
+            .lines()
+            .nth(1),
+        Some("version = 1.0.0")
+    );
+
+    let out = vixshield(&["fmt", "--format", "github", &l]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--check"),
+        "{}",
+        text(&out.stderr)
+    );
+}
