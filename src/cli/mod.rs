@@ -84,6 +84,17 @@ enum Command {
     Risk(risk::Args),
     /// Backtest every combination of param values and rank them (`sweep merge` joins shards).
     Sweep(sweep::Args),
+    /// Print a completion script for a shell (`vixshield completions bash >
+    /// ~/.local/share/bash-completion/completions/vixshield`).
+    Completions(CompletionsArgs),
+}
+
+/// `vixshield completions SHELL`.
+#[derive(clap::Args, Debug)]
+struct CompletionsArgs {
+    /// The shell: bash, elvish, fish, powershell or zsh.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 /// When to colour.
@@ -221,6 +232,14 @@ pub fn main() -> ExitCode {
         Command::Plugin(args) => plugin::run(args, color),
         Command::Risk(args) => risk::run(args, color),
         Command::Sweep(args) => sweep::run(args, color),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "vixshield", &mut script);
+            match output::print(|w| w.write_all(&script)) {
+                Ok(()) => exit::ok(),
+                Err(code) => code,
+            }
+        }
     }
 }
 

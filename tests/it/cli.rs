@@ -1095,3 +1095,58 @@ fn fmt_check_format_github_annotates_unformatted_files() {
         text(&out.stderr)
     );
 }
+
+/// `vixshield completions bash` prints a script that bash loads and that
+/// completes the commands, their flags and a flag's values from the CLI's
+/// own definition; an unknown shell is a usage error.
+#[test]
+fn completions_complete_commands_flags_and_values_in_bash() {
+    let out = vixshield(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().expect("a folder");
+    let script = dir.path().join("vixshield.bash");
+    std::fs::write(&script, &out.stdout).expect("script");
+    // Each case: the words typed so far, the one being completed last.
+    let complete = |words: &[&str]| {
+        let cword = words.len() - 1;
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; _vixshield vixshield '{}' '{}'; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword - 1],
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "--noprofile", "-c", &program])
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(complete(&["vixshield", "che"]), ["check"]);
+    assert_eq!(
+        complete(&["vixshield", "check", "--format", ""]),
+        ["human", "json", "github"]
+    );
+    assert_eq!(complete(&["vixshield", "backtest", "--tr"]), ["--trades"]);
+    let plugin = complete(&["vixshield", "plugin", ""]);
+    for sub in ["list", "inspect", "test"] {
+        assert!(plugin.iter().any(|w| w == sub), "{plugin:?}");
+    }
+
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let out = vixshield(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        // Each names `check`'s `--deny-warnings` (fish without its dashes).
+        assert!(text(&out.stdout).contains("deny-warnings"), "{shell}");
+    }
+    let out = vixshield(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("[possible values: bash, elvish, fish, powershell, zsh]"));
+}
