@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """An independent reference model of `vixshield run`, `next` and `run --summary`,
-built from README.md ("The strategy language", "Sizing semantics (the engine)",
-"Guards") and docs/guards.md alone, checked against the binary on random
+built from docs/language.md, docs/engine.md and docs/guards.md alone, checked against the binary on random
 strategies and journals.
 
     cargo build --release --locked
@@ -136,7 +135,7 @@ class Market:
         # k = 2/11), in floats as the engine's indicators are; three-valued
         # `and` (false and unknown is false).
         # VIX3M on VIX's dates: a missing row carries the last value, but not
-        # past the series' last date (README, Market data: the join).
+        # past the series' last date (docs/market-data.md: the join).
         v3 = {}
         last3 = max(dict(vix3m)) if vix3m else ''
         given = dict(vix3m)

@@ -6,8 +6,7 @@
 Writes N random strategies (accounts, ladders, hedge layers and the four
 numeric/calendar guards in a random order) and journals (random dates from
 2000 to 2025, P&L, hedge P&L, credits), runs `vixshield run --format json`
-on each, and recomputes every decision's guards from README ("Guards") and
-docs/guards.md with `fractions.Fraction`:
+on each, and recomputes every decision's guards from docs/guards.md with `fractions.Fraction`:
 
 - wacc_impact: impact(H) = H (b - a) / (E + H) x 10^4 bps (D = 0), with
   a = rf + beta ERP and b = (1 - t)(beta ERP + m), also checked against

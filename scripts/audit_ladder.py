@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check `vixshield run` and `next` over journals against the README's rules.
+"""Check `vixshield run` and `next` over journals against the rules of docs/engine.md.
 
     python3 scripts/audit_ladder.py [--binary PATH]
 
@@ -7,7 +7,7 @@ Each case is a strategy written from a small description (below) and a
 journal with an edge case (a header only, one row, quoted thousands, CRLF,
 a BOM, a `contracts` column, a win that exactly recovers a cycle, a loss at
 the last step, a held size under a cap of equity, a roll carried while no
-layer is active, ...). A reference engine, written from README's "Sizing
+layer is active, ...). A reference engine, written from docs/engine.md ("Sizing
 semantics" in exact decimals, gives every decision: event, step, size and
 whether the cap bound, max loss % and $, equity, cycle P&L, each hedge
 layer's budget and whether it is active, and the roll. They are compared
@@ -67,7 +67,7 @@ def rnd(x, mode, inc):
 
 
 class Ref:
-    """README's engine: sizes, steps, caps, max loss, hedges, roll."""
+    """docs/engine.md's engine: sizes, steps, caps, max loss, hedges, roll."""
 
     def __init__(self, s):
         self.s = s

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent recomputation of `vixshield backtest` pricing and trade mechanics.
 
-Written from README.md's "Backtest assumptions", not from src/backtest/. For
+Written from docs/backtest.md ("Backtest assumptions"), not from src/backtest/. For
 each trade the engine exported (`--trades`), it takes the entry date, step and
 size (the sizing ladder is audited elsewhere) and recomputes, from the bundled
 data: expiry, strikes, credit, contracts, the daily marks, the exit (date,
@@ -23,13 +23,13 @@ Result on 2025-08-15 data: every trade of strategies/*.vxs and
 tasty-16-delta matches in every field to half a cent (--tol 0.005), and so
 do the flags' variants. (Until 2026-11-23 the reference priced in unrounded
 dollars and needed $0.02 x contracts; three hedges were then $0.02 apart.
-It now rounds each model price to the cent per contract, as README's "money
+It now rounds each model price to the cent per contract, as docs/backtest.md's "money
 from the fill on" says, and no difference is left.)
 
 The strategy's parameters are read with a few regexes (enough for the files in
 strategies/ and tests/fixtures/strategies/tasty-16-delta.vxs).
 
-Model, as README documents it:
+Model, as docs/backtest.md documents it:
 - trading days: days with a real SPX close (all of which have a VIX close);
 - expiry: last trading day on or before entry + dte; T = calendar days / 365;
 - SPX legs: Black-Scholes, rate = risk_free_rate (else 0), no dividend, vol =
@@ -56,7 +56,7 @@ Model, as README documents it:
   condors at entry + middle of the layer's dte (one expiring on its entry day
   is not bought);
   close at expiry (intrinsic on spot VIX) or with the condor (at the mark).
-  Not in README, taken as the engine does it: whole hedge contracts (the
+  Not in docs/backtest.md, taken as the engine does it: whole hedge contracts (the
   budget / (premium + commission per leg)), commission per leg again when
   closed before expiry.
 """
@@ -372,7 +372,7 @@ class Model:
 
 def cents(points):
     """One contract's dollars (100 x points) to the cent, half away from zero,
-    as README's "money from the fill on" says every model price becomes:
+    as docs/backtest.md's "money from the fill on" says every model price becomes:
     Rust's f64::round of points x 10,000, then hundredths."""
     x = abs(points) * 10000.0
     whole = math.floor(x)
@@ -402,7 +402,7 @@ def main():
     end_day = d(o.to) if o.to else None
     rows = list(csv.DictReader(open(o.trades)))
     fields = ["entry", "expiry", "strikes", "credit", "contracts", "max_loss", "exit", "reason", "pnl", "hedge"]
-    # Nothing enters on the last trading day (README): a condor there could
+    # Nothing enters on the last trading day (docs/backtest.md): a condor there could
     # only close at once, at the mark it was entered at.
     last_day = max(x for x in m.days if end_day is None or x <= end_day)
     bad = {f: 0 for f in fields}

@@ -4,7 +4,7 @@
 Reads data/fomc-dates.csv (meeting rows only), applies
 data/fomc-corrections.csv in file order, adds data/cpi-ppi-dates.csv and the
 unknown spans of data/cpi-ppi-unknown.csv, and evaluates `within Nd of
-KINDS` as README ("Event windows") states it: true when an event of a named
+KINDS` as docs/market-data.md ("Event windows") states it: true when an event of a named
 kind falls in [date, date + N] (calendar days, both ends included); false
 only when every named kind's calendar covers the whole window (between its
 first and last known dates, meeting none of its unknown spans); otherwise

@@ -5,7 +5,7 @@
 
 Takes the backtest's trades (`vixshield backtest --trades`), turns each into
 returns on risk (condor P&L / size, hedge P&L / size, exact decimals), and
-replays README's Monte Carlo ("Monte Carlo") with Python's own generator:
+replays docs/risk.md's Monte Carlo ("Monte Carlo") with Python's own generator:
 the stationary bootstrap (first draw uniform; then with probability 1/L a new
 uniform draw, else the next trade, wrapping), spx-mastery's ladder written out
 by hand (base $1,000; x1.8 into step 2, x1.6 into steps 3..4, nearest $100,
@@ -108,7 +108,7 @@ def path(rng, s, n_trades, block, ruin, run):
 
 
 def exact_run_odds(q, n, k):
-    """P(a run of k losses in n independent trades), by the README's DP (floats suffice here)."""
+    """P(a run of k losses in n independent trades), by docs/risk.md's DP (floats suffice here)."""
     v = [1.0] + [0.0] * (k - 1)
     a = 0.0
     for _ in range(n):

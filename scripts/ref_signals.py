@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""An independent reference for `vixshield signal`, written from README.md's
-definitions (not from the Rust code), to audit the expression semantics on
+"""An independent reference for `vixshield signal`, written from the docs'
+definitions (docs/language.md, docs/market-data.md, docs/signals.md) (not from the Rust code), to audit the expression semantics on
 the bundled data.
 
     pip install ta-lib numpy
@@ -17,7 +17,7 @@ For each expression it evaluates the reference over every bar and runs
 the reference is unknown, numbers within 1e-9 relative (1e-12 absolute near
 zero), conditions exactly. Exit 1 on any difference.
 
-What the reference implements (README, "Expressions", "Market data",
+What the reference implements (docs/language.md "Expressions", docs/market-data.md,
 "Signals on the command line"):
 - the join: VIX's dates are the calendar; SPX and VIX3M take their own close
   on a date they have, else their last close carried forward between their
@@ -85,7 +85,7 @@ def load_series(path):
 
 
 def join(dates, sdates, sclose):
-    """README's join of a secondary series on VIX's dates."""
+    """docs/market-data.md's join of a secondary series on VIX's dates."""
     out = []
     for d in dates:
         k = bisect.bisect_right(sdates, d) - 1  # the last row on or before d

@@ -9,9 +9,9 @@
 //! (`Engine::guards`), in file order at the same bar: each records its
 //! outcome (pass, capped, blocked, unknown) with its numbers, a block marks
 //! the decision `blocked`, a cap scales the hedge layers' budgets down; the
-//! step and size are never touched. README, "Guards", states the inputs.
+//! step and size are never touched. docs/guards.md states the inputs.
 //!
-//! Semantics (README, "Sizing semantics"): step 1 is the base; a loss below the
+//! Semantics (docs/engine.md): step 1 is the base; a loss below the
 //! step limit moves one step up, the size being the size traded × the
 //! multiplier into the next step, rounded, capped; reset on win returns to step
 //! 1 on any pnl ≥ 0, reset on recovery only once the cycle's P&L is ≥ 0 (else

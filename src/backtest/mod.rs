@@ -1,7 +1,7 @@
 //! Backtests: the strategy replayed over real SPX/VIX history, with the sizing
 //! engine, hedge layers, roll and guards in the loop.
 //!
-//! Every assumption is a field of [`Config`] (README, "Backtest assumptions"):
+//! Every assumption is a field of [`Config`] (docs/backtest.md):
 //!
 //! - one condor at a time; the next is opened `reentry` days after the last
 //!   closed, on the first bar with SPX and VIX; the trading days are the bars

@@ -49,7 +49,7 @@ pub struct Args {
     market: MarketArgs,
 }
 
-/// The backtest's assumptions (README, "Backtest assumptions"). Each flag's
+/// The backtest's assumptions (docs/backtest.md). Each flag's
 /// value is checked against the range the model gives it meaning in when the
 /// command line is read: a usage error names the flag, the value and the range.
 #[derive(clap::Args, Debug, Clone)]

@@ -940,7 +940,7 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
         ),
     };
     // Exactly 0 (no run possible) and exactly 1 (every trade loses, and
-    // there are enough of them), as the README's edge cases say.
+    // there are enough of them), as docs/risk.md's edge cases say.
     let none = o.loss_rate == 0.0 || o.run > o.trades;
     let all = o.loss_rate == 1.0 && o.run <= o.trades;
     let mut rows: Vec<(String, String)> = vec![

@@ -112,7 +112,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         }
     };
     // The series the expression reads: those `--market` must give, and
-    // whose carried bars are flagged (README, Market data).
+    // whose carried bars are flagged (docs/market-data.md).
     let read = series_read(&graph, id);
     let (market, calendar) = match common::load_market(&args.market, &read) {
         Ok(Some(m)) => m,

@@ -28,7 +28,7 @@ macro_rules! codes {
     ($($(#[doc = $doc:literal])* $name:ident = $code:literal, $sev:ident, $title:literal;)*) => {
         /// The stable code of each kind of diagnostic.
         ///
-        /// README.md lists them with what triggers each; `tests/cases/check/` holds at
+        /// docs/language.md ("Diagnostics") lists them with what triggers each; `tests/cases/check/` holds at
         /// least one case per code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]

@@ -2512,7 +2512,7 @@ fn a_backtest_without_a_condor_says_so_instead_of_an_empty_list() {
 /// unscheduled meetings and conference calls (`data/fomc-unscheduled.csv`)
 /// no one could know of the day before, and some were public only in the
 /// minutes, so a blackout that counted them avoided their eves with
-/// hindsight (it did). The 2008 cycle README describes shows it: the step-3
+/// hindsight (it did). The 2008 cycle docs/backtest.md describes shows it: the step-3
 /// condor is entered on 2008-10-07 and stopped out, and the ladder goes to
 /// step 4; counting the unscheduled calls, the call of 2008-10-07 blocked
 /// that day, and the condor entered on 2008-10-08 reached its target.

@@ -95,7 +95,7 @@ fn table_for_people() {
     );
 }
 
-/// The table rounds what CSV and JSON print in full (README): at most 4
+/// The table rounds what CSV and JSON print in full (docs/signals.md): at most 4
 /// decimals, within half a unit of the 4th of the CSV's value, the same
 /// dates and the same bars without a value.
 #[test]
@@ -477,7 +477,7 @@ fn a_calendar_date_inside_an_unknown_span_settles_it() {
 }
 
 /// A VIX date where SPX has no row (Thanksgiving 2022, VIX printed) reads
-/// SPX's last close, and the output says so (README, Market data: carried
+/// SPX's last close, and the output says so (docs/market-data.md: carried
 /// forward and flagged): JSON names the carried series read, the table marks
 /// the row; CSV stays `date,value`. A series the expression does not read is
 /// not named.

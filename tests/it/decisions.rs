@@ -1000,7 +1000,7 @@ fn run_table_legend_names_only_what_the_table_shows() {
     );
 }
 
-/// README "Sizing semantics": what `run --format json` writes, key by key,
+/// docs/engine.md: what `run --format json` writes, key by key,
 /// and the amounts it leaves exact (an independent model of the engine,
 /// built from the README alone, agreed with it on every field once these
 /// were written down): a layer's budget and the max loss in dollars are
@@ -1158,7 +1158,7 @@ fn run_json_is_as_the_readme_describes_it() {
     assert_eq!(v[5]["cycle_pnl"], "0");
 }
 
-/// README "Guards": a guarded value is recorded to 6 places, half away from
+/// docs/guards.md: a guarded value is recorded to 6 places, half away from
 /// zero: a $100 hedge on $99,900 of equity with |b − a| = 6.520005% moves
 /// the wacc by exactly -0.6520005bps, recorded `-0.652001` (half to even
 /// would give `-0.652`).
@@ -1299,7 +1299,7 @@ fn roll_overrides_unknown_together_are_named_once() {
     );
 }
 
-/// README "Items": without `percent_of`, a bare percentage is of the
+/// docs/language.md, "Items": without `percent_of`, a bare percentage is of the
 /// capital: after a $50,000 loss `base = 1%` is still $1,000, not 1% of
 /// the $50,000 left.
 #[test]

@@ -1,4 +1,4 @@
-//! The sizing engine on hand-made journals: the semantics README states.
+//! The sizing engine on hand-made journals: the semantics docs/engine.md states.
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, dec};
@@ -41,7 +41,7 @@ fn trades(pnls: &[Decimal]) -> Vec<ClosedTrade> {
 
 #[test]
 fn the_canonical_progression() {
-    // README: after -900, -1,500, -2,000, -3,100 and a win: 1,000, 1,800, 2,900, 4,600, 1,000 (stopped out), 1,000.
+    // docs/engine.md: after -900, -1,500, -2,000, -3,100 and a win: 1,000, 1,800, 2,900, 4,600, 1,000 (stopped out), 1,000.
     let s = strategy("spx-mastery.vxs");
     let c = compile(&s, &[]).expect("compiles");
     let d = eval::run(
@@ -307,7 +307,7 @@ fn a_cap_of_equity_shows_how_it_came_about() {
 #[test]
 fn a_cap_of_equity_below_zero_says_it_counts_as_zero() {
     // A loss past the capital leaves equity at -$1,000; 2% of it is
-    // taken as of $0 (README: an equity at or below zero counts as $0).
+    // taken as of $0 (docs/engine.md: an equity at or below zero counts as $0).
     // It read `capped at 2% of equity -$1,000 = $0`, which is -$20.
     let text = carry_with_cap("2% of equity");
     let (s, c) = checked("cap.vxs", text);

@@ -250,7 +250,7 @@ fn signal_chain(n: usize, names: impl Fn(usize) -> String, reversed: bool) -> St
     format!("{guarded}\n{}", defs.concat())
 }
 
-/// README (E0003): a signal defined through 31 others is the most, however
+/// docs/language.md (E0003): a signal defined through 31 others is the most, however
 /// the signals are named and ordered. The limit used to bind only where the
 /// checker recursed: on a chain whose signals each read one checked before
 /// it (names sorting in file order), it never did, and 10,000 chained

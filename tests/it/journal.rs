@@ -1307,7 +1307,7 @@ fn risk_over_a_ruined_journal_says_so() {
     );
 }
 
-/// README "summary": `hedge_cost` counts every trade's hedge losses, while
+/// docs/engine.md, the summary: `hedge_cost` counts every trade's hedge losses, while
 /// the ratio counts only those of the trades with a credit (so it is not
 /// `hedge_cost` ÷ `credit` here), and an equity that never fell below the
 /// capital has the capital as its `lowest_equity` and no date (an

@@ -190,7 +190,7 @@ fn check_json_reports_a_plugin_setup_it_cannot_make() {
     assert!(message.starts_with("plugin folder `vendor`"), "{v}");
 }
 
-/// A guard's JSON keys follow its outcome, as README's Guards section says
+/// A guard's JSON keys follow its outcome, as docs/guards.md says
 /// (`unknown` has no `value`): a program reading `value` must look at
 /// `outcome` first. Pins each outcome's keys.
 #[test]
@@ -276,7 +276,7 @@ fn sorted(words: &[&str]) -> Vec<String> {
 }
 
 /// The backtest's `worst_cycles` and `unknown_guards` and `run --summary`'s
-/// document hold the keys README names for them (they were not named).
+/// document hold the keys docs/backtest.md and docs/engine.md name for them (they were not named).
 #[test]
 fn backtest_and_summary_json_keys_are_as_documented() {
     let out = vixshield(&[

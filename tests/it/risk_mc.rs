@@ -1207,7 +1207,7 @@ fn risk_sets_the_backtests_worst_cycle_beside_the_plan() {
             "{line}"
         );
         if range.is_empty() {
-            // The README's example: the whole history passes the plan.
+            // docs/risk.md's example: the whole history passes the plan.
             assert!(loss > plan, "{got}");
             assert!(
                 line.contains(&format!(

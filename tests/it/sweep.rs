@@ -730,7 +730,7 @@ fn walk_forward_picks_in_sample_and_reports_out_of_sample() {
         assert!(r["best"].is_u64(), "{r}");
         assert!(r["out_of_sample"]["net_pnl"].is_string(), "{r}");
     }
-    // The keys README.md documents (Parameter sweeps, Walk-forward), and no others.
+    // The keys docs/sweep.md documents (with Walk-forward), and no others.
     let keys = |o: &serde_json::Value| {
         let mut k: Vec<String> = o
             .as_object()
