@@ -74,26 +74,17 @@ pub struct Parsed {
 
 /// Parses a strategy file.
 pub fn parse(src: &SourceFile) -> Parsed {
-    let text = src.text();
-    let comments = scan_comments(text);
-    if let Some(d) = depth_check(text) {
-        return Parsed {
-            file: ast::File::default(),
-            comments,
-            diagnostics: vec![d],
-        };
-    }
-    let (file, diagnostics) = read(text, true);
-    Parsed {
-        file,
-        comments,
-        diagnostics: capped(text, diagnostics),
-    }
+    parse_with(src, true)
 }
 
 /// Parses a strategy file with the full grammar alone (`file`), never the
 /// fast path. [`parse`] gives the same; the tests compare the two.
 pub fn parse_full(src: &SourceFile) -> Parsed {
+    parse_with(src, false)
+}
+
+/// [`parse`], or with `fast` off [`parse_full`].
+fn parse_with(src: &SourceFile, fast: bool) -> Parsed {
     let text = src.text();
     let comments = scan_comments(text);
     if let Some(d) = depth_check(text) {
@@ -103,7 +94,7 @@ pub fn parse_full(src: &SourceFile) -> Parsed {
             diagnostics: vec![d],
         };
     }
-    let (file, diagnostics) = read(text, false);
+    let (file, diagnostics) = read(text, fast);
     Parsed {
         file,
         comments,
