@@ -84,6 +84,9 @@ pub enum Column {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MarketValues {
     dates: Vec<NaiveDate>,
+    /// The series whose dates are the bars (`vix`, or with `--market` and
+    /// no VIX file the first series given), for messages.
+    primary: String,
     columns: Vec<Option<Column>>,
     /// The event calendar the `within` columns were computed from, for
     /// decisions to name the event that blocks an entry.
@@ -251,6 +254,7 @@ impl MarketValues {
         }
         Ok(MarketValues {
             dates,
+            primary: market.primary().name().to_string(),
             columns,
             calendar: calendar.clone(),
         })
@@ -1595,9 +1599,10 @@ impl<'a> Engine<'a> {
             // Past the end, the data is stale rather than absent: say so, and the cure.
             (Some(m), Some(d)) => match m.dates().last() {
                 Some(last) if *last < d => format!(
-                    "the market data ends on {last} (VIX's last bar), more than 5 days \
+                    "the market data ends on {last} ({}'s last bar), more than 5 days \
                      before {d}: \
-                     give newer data with --market"
+                     give newer data with --market",
+                    m.primary.to_uppercase()
                 )
                 .into(),
                 _ => format!("no market bar on or before {d}").into(),

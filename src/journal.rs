@@ -251,9 +251,9 @@ pub enum JournalError {
     /// (compared without case, spaces, `_`, `-`, `&`, `/`, with `P&L` as
     /// `pnl`, one letter off at most), e.g. `Hedge P&L` in
     /// `date,pnl,Hedge P&L`: ignoring it would size the trades without it:
-    /// ``journal.csv:1:10: column `Hedge P&L` is not a column the journal reads; did you mean `hedge_pnl`? (name it `hedge_pnl`; a column named otherwise is ignored)``.
+    /// ``journal.csv:1:10: column `Hedge P&L` is not a column the journal reads; did you mean `hedge_pnl`? (rename it `hedge_pnl`: a name this close to one the journal reads is taken for a typo and stops the run, where a column named otherwise would be ignored)``.
     #[error(
-        "{at}: column `{text}` is not a column the journal reads; did you mean `{column}`? (name it `{column}`; a column named otherwise is ignored)"
+        "{at}: column `{text}` is not a column the journal reads; did you mean `{column}`? (rename it `{column}`: a name this close to one the journal reads is taken for a typo and stops the run, where a column named otherwise would be ignored)"
     )]
     LookalikeColumn {
         /// The header field.

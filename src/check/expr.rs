@@ -763,7 +763,7 @@ impl Checker<'_> {
             d = match did_you_mean(name, names) {
                 Some(h) => d.help(h),
                 None if plugins.is_empty() => d.help(format!(
-                    "the built-ins are {}; no plugin was found (`vixshield plugin list` says where plugins are searched)",
+                    "the built-ins are {}; no plugin was found (plugins are searched in the `plugins/` folder beside the nearest `vixshield.toml`, from here upward, the folders it lists, and `--plugins DIR`; `vixshield plugin list` shows them)",
                     builtins.join(", ")
                 )),
                 None => d.help(format!(

@@ -58,11 +58,35 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             Ok(())
         })
     };
+    // A file or folder that cannot be read, as `check --format github`
+    // gives it: the file and the reason, no line.
+    let unreadable = |path: &std::path::Path, msg: &str| {
+        if !github {
+            return Ok(());
+        }
+        let line = diag::github_annotation(&diag::JsonDiagnostic {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            end_line: 0,
+            end_column: 0,
+            severity: diag::Severity::Error,
+            code: "io",
+            message: msg.strip_prefix("error: ").unwrap_or(msg).to_string(),
+            help: None,
+            label: None,
+            related: Vec::new(),
+        });
+        super::output::print(|w| writeln!(w, "{line}"))
+    };
     for file in &files {
         let path = match file {
             Ok(path) => path,
-            Err((_, msg)) => {
+            Err((path, msg)) => {
                 say!("{msg}");
+                if let Err(code) = unreadable(path, msg) {
+                    return code;
+                }
                 trouble = true;
                 continue;
             }
@@ -72,7 +96,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         let raw = match crate::input::read(path, crate::input::STRATEGY) {
             Ok(raw) => raw,
             Err(e) => {
-                say!("error: cannot read `{}`: {}", path.display(), io_reason(&e));
+                let msg = format!("error: cannot read `{}`: {}", path.display(), io_reason(&e));
+                say!("{msg}");
+                if let Err(code) = unreadable(path, &msg) {
+                    return code;
+                }
                 trouble = true;
                 continue;
             }
@@ -142,7 +170,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     message: message
                         .clone()
                         .unwrap_or_else(|| format!("`{}` is not formatted", src.name())),
-                    help: Some(format!("run `vixshield fmt {}`", src.name())),
+                    help: Some(format!("run `vixshield fmt {}`", shell_word(src.name()))),
                     label: None,
                     related: Vec::new(),
                 })
@@ -267,5 +295,17 @@ fn first_difference(a: &str, b: &str) -> Option<(usize, Option<&'static str>)> {
             (x, y) if x != y => return Some((n, None)),
             _ => n += 1,
         }
+    }
+}
+
+/// `word` as one word of a POSIX shell command: as it is when it holds only
+/// characters no shell treats specially, else in single quotes (`'my
+/// strat.vxs'`, a quote inside as `'\''`).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_./-+,:@%=".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

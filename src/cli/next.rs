@@ -196,6 +196,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                         if unknown.len() == 1 { "it" } else { "them" },
                         unknown.join("; ")
                     )?;
+                    // A new account's first decision has no day to read the
+                    // market and calendar at until told the entry day.
+                    if d.date.is_none() && args.on.is_none() {
+                        writeln!(
+                            w,
+                            "  no trade yet, so no day to judge them on: give `--on DATE`, the day you enter"
+                        )?;
+                    }
                 }
                 // A size of $0 is no condor at all: the rounding (or a cap,
                 // or equity at or below zero) took it there.

@@ -526,6 +526,13 @@ fn list(args: &ListArgs) -> ExitCode {
                         w,
                         "plugin folders: none: no `plugins/` here and no `--plugins DIR`{project}"
                     )?;
+                    if registry.project_file().is_none() {
+                        writeln!(
+                            w,
+                            "(a `vixshield.toml`, even an empty one, marks a project's root: its \
+                             `plugins/` is found from any folder below it)"
+                        )?;
+                    }
                 } else {
                     writeln!(w, "plugin folders: {}{project}", dirs.join(", "))?;
                 }

@@ -402,6 +402,8 @@ fn header_hint(column: &str, header: &str) -> &'static str {
         " (a yfinance header of three lines, `Price,...`, `Ticker,...` and `Date,...`: make it one line, `Date,Close,High,Low,Open,Volume`, or download with `multi_level_index=False`)"
     } else if !has("date") && !has("close") && !has("observation_date") {
         " (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
+    } else if column == "close" && has("value") && has("date") {
+        " (if `value` is the day's close, as `vixshield signal vix` writes it, name it `close`)"
     } else if column == "close" && (has("price") || has("last") || has("px_last")) {
         " (if that column is the day's close, as Investing.com's `Price` or Bloomberg's `PX_LAST`, name it `close`)"
     } else {

@@ -1087,6 +1087,39 @@ fn fmt_check_format_github_annotates_unformatted_files() {
         Some("version = 1.0.0")
     );
 
+    // A file or folder that cannot be read is annotated as `check` does
+    // it, and the command to run is one shell word however the name is
+    // spelt.
+    let odd = dir.path().join("my strat's.vxs");
+    std::fs::write(
+        &odd,
+        "strategy \"x\" {\nversion = 1.0.0\n    language = 1\n}\n",
+    )
+    .expect("file");
+    let o = odd.to_string_lossy();
+    let missing = dir.path().join("gone.vxs");
+    let m = missing.to_string_lossy();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("folder");
+    let e = empty.to_string_lossy();
+    let out = vixshield(&["fmt", "--check", "--format", "github", &o, &m, &e]);
+    assert_eq!(out.status.code(), Some(2));
+    let quoted = format!("'{}'", o.replace('\'', "'\\''"));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "::error file={o},line=2,title=fmt::`{o}` is not formatted (first difference at line \
+             2)%0Ahelp: run `vixshield fmt {quoted}`\n\
+             ::error file={m},title=io::cannot read `{m}`: no such file\n\
+             ::error file={e},title=io::no `.vxs` file in `{e}`\n"
+        )
+    );
+    let sh = std::process::Command::new("sh")
+        .args(["-c", &format!("printf '%s\\n' {quoted}")])
+        .output()
+        .expect("sh runs");
+    assert_eq!(text(&sh.stdout), format!("{o}\n"), "one word, the name");
+
     let out = vixshield(&["fmt", "--format", "github", &l]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -1149,4 +1182,111 @@ fn completions_complete_commands_flags_and_values_in_bash() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("[possible values: bash, elvish, fish, powershell, zsh]"));
+}
+
+/// A market whose calendar series is not VIX (`--market spx=FILE` alone)
+/// says that series' last bar where the data ends; it said "VIX's" for
+/// SPX's last row.
+#[test]
+fn the_end_of_the_market_data_names_the_series_that_ends_it() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let spx = std::fs::read_to_string("data/spx-daily.csv").expect("bundled SPX");
+    let cut: String = spx.lines().take(5000).map(|l| format!("{l}\n")).collect();
+    let last = cut
+        .lines()
+        .last()
+        .and_then(|l| l.split(',').next())
+        .expect("a last date")
+        .to_string();
+    let file = dir.path().join("spx.csv");
+    std::fs::write(&file, cut).expect("file");
+    let market = format!("spx={}", file.display());
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--market",
+        &market,
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "the market data ends on {last} (SPX's last bar), more than 5 days before 2024-05-17"
+        )),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("VIX's last bar"), "{stdout}");
+}
+
+/// A new account's first `next` has no day to judge its market guards on:
+/// the UNGUARDED line says to give `--on DATE`; with it, they are judged.
+#[test]
+fn a_new_accounts_first_next_says_to_give_the_entry_day() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let journal = dir.path().join("new.csv");
+    std::fs::write(&journal, "date,pnl,credit,hedge_pnl\n").expect("file");
+    let j = journal.to_string_lossy();
+    let hint =
+        "\n  no trade yet, so no day to judge them on: give `--on DATE`, the day you enter\n";
+    let out = vixshield(&["next", "strategies/spx-mastery.vxs", "--journal", &j]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\nUNGUARDED: "), "{stdout}");
+    assert!(stdout.contains(hint), "{stdout}");
+    let out = vixshield(&[
+        "next",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        &j,
+        "--on",
+        "2025-07-29",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("\nBLOCKED: "), "{stdout}");
+    assert!(!stdout.contains(hint), "{stdout}");
+}
+
+/// What `vixshield signal vix` writes (`date,value`) fed back as a market
+/// file is refused with the rename that makes it one.
+#[test]
+fn a_signal_output_given_as_market_data_says_to_name_its_column_close() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = vixshield(&["signal", "vix", "--to", "2000-02-01"]);
+    assert_eq!(out.status.code(), Some(0));
+    let file = dir.path().join("vix.csv");
+    std::fs::write(&file, &out.stdout).expect("file");
+    let market = format!("vix={}", file.display());
+    let out = vixshield(&["signal", "vix", "--market", &market]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}:1:1: missing required column `close` in header `date,value` (if `value` is \
+             the day's close, as `vixshield signal vix` writes it, name it `close`)\n",
+            file.display()
+        )
+    );
+}
+
+/// `plugin list` where no `vixshield.toml` marks a project says how one
+/// would make its `plugins/` found.
+#[test]
+fn plugin_list_outside_a_project_says_what_marks_one() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = crate::common::vixshield_in(dir.path(), &["plugin", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "plugin folders: none: no `plugins/` here and no `--plugins DIR`\n(a `vixshield.toml`, \
+         even an empty one, marks a project's root: its `plugins/` is found from any folder \
+         below it)\nno plugins found\n"
+    );
+    std::fs::write(dir.path().join("vixshield.toml"), "").expect("file");
+    let out = crate::common::vixshield_in(dir.path(), &["plugin", "list"]);
+    assert!(
+        !text(&out.stdout).contains("marks a project's root"),
+        "{}",
+        text(&out.stdout)
+    );
 }

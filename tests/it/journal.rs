@@ -1464,7 +1464,7 @@ fn optional_columns_written_another_way_are_refused() {
         assert_eq!(
             error(&format!("date,pnl,{name}\n2024-01-05,-900,1\n")),
             format!(
-                "journal.csv:1:10: column `{name}` is not a column the journal reads; did you mean `{column}`? (name it `{column}`; a column named otherwise is ignored)"
+                "journal.csv:1:10: column `{name}` is not a column the journal reads; did you mean `{column}`? (rename it `{column}`: a name this close to one the journal reads is taken for a typo and stops the run, where a column named otherwise would be ignored)"
             ),
             "{name}"
         );

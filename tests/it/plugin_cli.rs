@@ -1486,7 +1486,9 @@ fn an_unreadable_plugin_search_folder_is_named_in_an_unknown_functions_help() {
     );
     assert!(
         err.contains(&format!(
-            "no plugin was found (`vixshield plugin list` says where plugins are searched); \
+            "no plugin was found (plugins are searched in the `plugins/` folder beside the nearest \
+             `vixshield.toml`, from here upward, the folders it lists, and `--plugins DIR`; \
+             `vixshield plugin list` shows them); \
              a plugin folder could not be read: {}: permission denied",
             folder.display()
         )),
