@@ -37,8 +37,8 @@ pub struct Args {
     /// `base=1%..2%:0.5%`, `period=10..20:2`) or `NAME=VALUE` (repeatable; the grid is their product).
     #[arg(long = "set", value_name = "NAME=FROM..TO:STEP")]
     set: Vec<String>,
-    /// The metric to rank by (a numeric report key: cagr, sharpe, sortino, max_drawdown, net_pnl, ...).
-    #[arg(long, value_name = "METRIC", default_value = "cagr")]
+    /// The metric to rank by, a key of the backtest report.
+    #[arg(long, value_name = "METRIC", default_value = "cagr", value_parser = MetricName)]
     rank: String,
     /// Also write the result as JSON to this file (what `sweep merge` reads).
     #[arg(long, value_name = "FILE")]
@@ -77,7 +77,7 @@ struct MergeArgs {
     #[arg(value_name = "FILES", required = true)]
     files: Vec<PathBuf>,
     /// Rank by this metric instead of the shards' one.
-    #[arg(long, value_name = "METRIC")]
+    #[arg(long, value_name = "METRIC", value_parser = MetricName)]
     rank: Option<String>,
     /// Also write the merged result as JSON to this file.
     #[arg(long, value_name = "FILE")]
@@ -85,6 +85,35 @@ struct MergeArgs {
     /// `table`, `csv` or `json`.
     #[arg(long, value_enum, default_value_t = SweepFormat::Table)]
     format: SweepFormat,
+}
+
+/// `--rank`'s value: any text, which [`rank_of`] checks with its own
+/// message, offered from [`sweep::METRICS`] to `--help` and to shell
+/// completion.
+#[derive(Clone)]
+struct MetricName;
+
+impl clap::builder::TypedValueParser for MetricName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            sweep::METRICS
+                .iter()
+                .map(|(name, _)| clap::builder::PossibleValue::new(*name)),
+        ))
+    }
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {

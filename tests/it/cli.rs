@@ -1167,6 +1167,15 @@ fn completions_complete_commands_flags_and_values_in_bash() {
         ["human", "json", "github"]
     );
     assert_eq!(complete(&["vixshield", "backtest", "--tr"]), ["--trades"]);
+    // `sweep --rank` offers the metrics, not file names.
+    let metrics = complete(&["vixshield", "sweep", "--rank", ""]);
+    assert_eq!(
+        metrics,
+        vixshield::sweep::METRICS
+            .iter()
+            .map(|(name, _)| name.to_string())
+            .collect::<Vec<_>>()
+    );
     let plugin = complete(&["vixshield", "plugin", ""]);
     for sub in ["list", "inspect", "test"] {
         assert!(plugin.iter().any(|w| w == sub), "{plugin:?}");
