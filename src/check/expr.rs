@@ -468,8 +468,24 @@ impl Checker<'_> {
                 if let Some(def) = self.signal_defs.get(n) {
                     let span = def.name.span();
                     if self.cycle_reported.insert(n.to_string()) {
+                        // Through others, the way round: `a` → `b` → `a`.
+                        let through = self
+                            .sig_path
+                            .iter()
+                            .position(|s| s == n)
+                            .map(|i| &self.sig_path[i..])
+                            .filter(|path| path.len() > 1)
+                            .map(|path| {
+                                let names: Vec<String> = path
+                                    .iter()
+                                    .chain([&n.to_string()])
+                                    .map(|s| format!("`{s}`"))
+                                    .collect();
+                                format!(", through {}", names.join(" → "))
+                            })
+                            .unwrap_or_default();
                         self.diags.push(
-                            Diagnostic::new(Code::Cycle, span, format!("signal `{n}` is defined in terms of itself"))
+                            Diagnostic::new(Code::Cycle, span, format!("signal `{n}` is defined in terms of itself{through}"))
                                 .label("this definition leads back to itself")
                                 .help("a signal can only use series, params and other signals that do not use it"),
                         );
@@ -503,8 +519,10 @@ impl Checker<'_> {
         }
         self.sig_state.insert(n.to_string(), SigState::Visiting);
         self.sig_depth += 1;
+        self.sig_path.push(n.to_string());
         let outer = std::mem::take(&mut self.sig_height);
         let mut t = self.expr_ty(&def.expr);
+        self.sig_path.pop();
         self.sig_depth -= 1;
         // A chain of signals each defined after the one it reads is checked
         // one signal at a time, never deep: its depth is counted instead, so

@@ -476,6 +476,9 @@ pub(crate) struct Checker<'e> {
     pub unparsed_defs: Vec<String>,
     /// How deep signal definitions are being followed right now.
     pub sig_depth: usize,
+    /// The signals being followed right now, outermost first: a cycle's
+    /// path, for its message.
+    pub sig_path: Vec<String>,
     /// How many definitions deep the deepest signal read since this was
     /// last reset sits (see [`SigState::Done`]).
     pub sig_height: usize,
@@ -819,6 +822,7 @@ impl<'e> Checker<'e> {
             stray: Vec::new(),
             unparsed_defs: Vec::new(),
             sig_depth: 0,
+            sig_path: Vec::new(),
             sig_height: 0,
             depth: 0,
             overrides: Vec::new(),
