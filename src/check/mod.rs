@@ -893,7 +893,10 @@ impl<'e> Checker<'e> {
                 SectionKind::Strategy,
                 "add the header, one setting a line:\nstrategy \"Name\" {\n    version = 1.0.0\n    language = 1\n}",
             ),
-            (SectionKind::Account, "add `account { capital = $100,000 }`"),
+            (
+                SectionKind::Account,
+                "add the section, one setting a line:\naccount {\n    capital = $100,000\n}",
+            ),
             (
                 SectionKind::Entry,
                 "add the section, one setting a line:\nentry {\n    underlying = SPX\n    dte = 45d\n    short_delta = 0.15..0.20\n    wing_width = 25pt\n}",

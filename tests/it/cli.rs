@@ -1299,3 +1299,40 @@ fn plugin_list_outside_a_project_says_what_marks_one() {
         text(&out.stdout)
     );
 }
+
+/// Each missing required section's help is a section to paste, one
+/// setting a line: the four helps of an empty file, pasted as they are,
+/// make a strategy that checks clean and is already formatted. The
+/// `account` help was the one-line `account { capital = $100,000 }`.
+#[test]
+fn the_missing_sections_helps_paste_into_a_strategy_that_checks() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let empty = dir.path().join("empty.vxs");
+    std::fs::write(&empty, "// nothing yet\n").expect("file");
+    let out = vixshield(&["check", "--format", "json", &empty.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let sections: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            assert_eq!(e["code"], "E0103", "{e}");
+            let help = e["help"].as_str().expect("a help");
+            let (intro, section) = help.split_once(":\n").expect("a section after the intro");
+            assert!(intro.ends_with("one setting a line"), "{help}");
+            section.to_string()
+        })
+        .collect();
+    assert_eq!(sections.len(), 4, "{entries:?}");
+    assert!(
+        sections.iter().any(|s| s.starts_with("account {\n")),
+        "{sections:?}"
+    );
+    let pasted = dir.path().join("pasted.vxs");
+    std::fs::write(&pasted, format!("{}\n", sections.join("\n\n"))).expect("file");
+    let p = pasted.to_string_lossy();
+    let out = vixshield(&["check", &p]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).ends_with("checked 1 file: 0 errors, 0 warnings\n"));
+    let out = vixshield(&["fmt", "--check", &p]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
