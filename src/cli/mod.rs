@@ -197,11 +197,29 @@ fn negative_values(command: clap::Command) -> clap::Command {
         .mut_subcommands(negative_values)
 }
 
+/// `diff --journal` replays a journal and simulates nothing, so the
+/// backtest's model flags go with `--backtest` only, as `--from` and `--to`
+/// do: given with `--journal` they are refused, not silently ignored.
+fn model_flags_need_a_backtest(command: clap::Command) -> clap::Command {
+    use clap::Args as _;
+    let model: Vec<clap::Id> = backtest::Assumptions::augment_args(clap::Command::new("model"))
+        .get_arguments()
+        .map(|a| a.get_id().clone())
+        .collect();
+    command.mut_subcommand("diff", |mut diff| {
+        for id in &model {
+            diff = diff.mut_arg(id, |a| a.conflicts_with("journal"));
+        }
+        diff
+    })
+}
+
 /// Runs the command line.
 pub fn main() -> ExitCode {
     use clap::{CommandFactory as _, FromArgMatches as _};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let mut command = negative_values(Cli::command()).color(clap_color(color_flag(&args)));
+    let mut command = model_flags_need_a_backtest(negative_values(Cli::command()))
+        .color(clap_color(color_flag(&args)));
     let cli = match command
         .try_get_matches_from_mut(&args)
         .and_then(|m| Cli::from_arg_matches(&m).map_err(|e| e.format(&mut command)))

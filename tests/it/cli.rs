@@ -1336,3 +1336,40 @@ fn the_missing_sections_helps_paste_into_a_strategy_that_checks() {
     let out = vixshield(&["fmt", "--check", &p]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+/// `diff --journal` simulates nothing, so the backtest's model flags are
+/// refused with it, as `--from` is, instead of running as if they were not
+/// given; with `--backtest` they apply.
+#[test]
+fn diff_over_a_journal_refuses_the_backtest_model_flags() {
+    let (old, new) = ("strategies/spx-mastery.vxs", "strategies/conservative.vxs");
+    let journal = "tests/fixtures/journals/progression.csv";
+    for (flag, value) in [
+        ("--commission", "1"),
+        ("--slippage", "0.1"),
+        ("--put-skew", "0.05"),
+        ("--call-skew", "-0.05"),
+        ("--vol-of-vol", "1"),
+        ("--hedge-otm", "1.3"),
+        ("--spread-width", "2"),
+    ] {
+        let out = vixshield(&["diff", old, new, "--journal", journal, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(out.stdout.is_empty(), "{flag}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "error: the argument '--journal <FILE>' cannot be used with '{flag} <"
+            )),
+            "{flag}: {err}"
+        );
+    }
+    let range = ["--from", "2008-01-01", "--to", "2008-03-01"];
+    let mut plain = vec!["diff", old, new, "--backtest", "--format", "json"];
+    plain.extend_from_slice(&range);
+    let mut skewed = plain.clone();
+    skewed.extend_from_slice(&["--call-skew", "-0.05"]);
+    let (a, b) = (vixshield(&plain), vixshield(&skewed));
+    assert_eq!(b.status.code(), Some(1), "{}", text(&b.stderr));
+    assert_ne!(a.stdout, b.stdout, "the skew changes the backtests");
+}
