@@ -350,7 +350,7 @@ flag_cases = [
     ["fmt", STRAT, "--check", STRAT],
 ]
 for i, a in enumerate(flag_cases):
-    # `check --format json` reports an unreadable file as an `io` entry on stdout (README).
+    # `check --format json` reports an unreadable file as an `io` entry on stdout (docs/commands.md).
     run("flags " + " ".join(x if len(x) < 40 else x[:37] + "..." for x in a).replace(T, "$T").replace(ROOT, "."), a,
         data_on_error=a[:3] == ["check", "--format", "json"])
 

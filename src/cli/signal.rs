@@ -151,7 +151,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         SignalFormat::Table => write_table(w, rows),
         SignalFormat::Json => write_json(w, rows),
     });
-    // A closed pipe is an error like any other (README, Conventions).
+    // A closed pipe is an error like any other (docs/commands.md, the conventions).
     match result {
         Ok(()) => exit::ok(),
         Err(code) => code,

@@ -437,7 +437,7 @@ fn diff_lists_changed_sizes_and_exits_like_diff() {
         v["report"].as_array().is_some_and(|r| !r.is_empty()),
         "report deltas listed"
     );
-    // As README.md says: only the metrics that differ, and per condor the
+    // As docs/commands.md says: only the metrics that differ, and per condor the
     // keys it names (`new_date` only when the entry moved).
     for r in v["report"].as_array().into_iter().flatten() {
         assert_ne!(r["old"], r["new"], "{r}");

@@ -284,7 +284,7 @@ fn json_diagnostics_on_stdout() {
         .as_object()
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    // With the note under the caret and the related places (README).
+    // With the note under the caret and the related places (docs/commands.md).
     assert_eq!(keys.len(), 11, "{keys:?}");
 }
 
@@ -784,7 +784,7 @@ fn blackout_without_market(
     )
 }
 
-/// README "Commands": `--no-market` keeps the bundled calendar, so the day
+/// docs/commands.md: `--no-market` keeps the bundled calendar, so the day
 /// before an FOMC meeting (2024-01-31) the blackout blocks in `next`, `run`
 /// and `diff --journal` as it does with market data; it was `unknown` (`no
 /// market data`).

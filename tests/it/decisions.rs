@@ -178,7 +178,7 @@ fn next_decides_the_first_trade_from_a_header_only_journal() {
     ] {
         assert_eq!(next["decision"][key], first[key], "{key}");
     }
-    // The shape README gives: the decision with run's keys but its
+    // The shape docs/commands.md gives: the decision with run's keys but its
     // derivation, which is beside it.
     let keys = |v: &serde_json::Value| -> Vec<String> {
         v.as_object().expect("an object").keys().cloned().collect()
@@ -1331,7 +1331,7 @@ fn a_bare_percentage_is_of_capital_without_percent_of() {
     assert_eq!(v[1]["size"], "1000");
 }
 
-/// README "Commands": `--no-market` keeps the calendar: a `--calendar`
+/// docs/commands.md: `--no-market` keeps the calendar: a `--calendar`
 /// file given with it is checked and used, so the blackout blocks beside
 /// its event.
 #[test]
@@ -1380,7 +1380,7 @@ fn no_market_keeps_the_calendar_for_the_blackout() {
     assert_ne!(out.status.code(), Some(0), "{out:?}");
 }
 
-/// README "Commands", `diff --journal`'s report: `max_step_reached` is the
+/// docs/commands.md, `diff --journal`'s report: `max_step_reached` is the
 /// summary's (the deepest step a trade was taken at), `largest_size` is over
 /// every decision, the next trade's included. After three losses both sides
 /// traded steps 1 to 3, and only the sizes of step 4, not yet traded,
