@@ -16,10 +16,11 @@ use crate::input::reason;
 pub const CACHE_DIR_ENV: &str = "VIXSHIELD_CACHE_DIR";
 
 /// The first bytes of every cache file: the format and its version.
-const MAGIC: &[u8; 8] = b"VXSCODE1";
+const MAGIC: &[u8; 8] = b"VXSCODE2";
 
-/// Magic, then the SHA-256 of the artifact that follows.
-const HEADER_LEN: usize = MAGIC.len() + 32;
+/// Magic, the entry's key (what it was compiled from, as its name says),
+/// then the SHA-256 of the artifact that follows.
+const HEADER_LEN: usize = MAGIC.len() + 32 + 32;
 
 /// File name extension of cache entries.
 const EXTENSION: &str = "vxscode";
@@ -47,9 +48,10 @@ const MAX_FILE_BYTES: u64 = 64 << 20;
 /// Native code read back is run as it is, so the cache is trusted like the
 /// binary: a file is used only when it sits in a folder owned by the user
 /// running vixshield that nobody else can write (Unix), is itself owned by
-/// that user and writable by nobody else, starts with this format's magic
-/// and matches the SHA-256 its header records (a torn or damaged file is
-/// recompiled, never run), and wasmtime then refuses an artifact of another
+/// that user and writable by nobody else, starts with this format's magic,
+/// records the key it is looked up by (a file copied or renamed over
+/// another plugin's entry is not that plugin) and matches the SHA-256 its
+/// header records (a torn or damaged file is recompiled, never run), and wasmtime then refuses an artifact of another
 /// version or engine configuration. Anything short of that is a miss: the
 /// plugin is compiled as if there were no cache. Writes are atomic (a
 /// temporary file renamed into place) and best effort; a cache that cannot
@@ -195,7 +197,7 @@ impl DiskCache {
                 "it is over {MAX_FILE_BYTES} bytes long"
             )));
         }
-        let artifact = checked(&bytes).map_err(|why| Miss::Stale(why.into()))?;
+        let artifact = checked(&bytes, key).map_err(|why| Miss::Stale(why.into()))?;
         deserialize(engine, artifact).map_err(|e| Miss::Stale(format!("{e:#}")))
     }
 
@@ -213,6 +215,7 @@ impl DiskCache {
         let digest: [u8; 32] = Sha256::digest(&artifact).into();
         let write = |f: &mut File| -> std::io::Result<()> {
             f.write_all(MAGIC)?;
+            f.write_all(&key.0)?;
             f.write_all(&digest)?;
             f.write_all(&artifact)
         };
@@ -350,13 +353,18 @@ struct Entry {
     modified: SystemTime,
 }
 
-/// The artifact in a cache file's bytes, if its header is right.
-fn checked(bytes: &[u8]) -> Result<&[u8], &'static str> {
+/// The artifact in a cache file's bytes, if its header is right and names
+/// `key`.
+fn checked<'b>(bytes: &'b [u8], key: &EntryKey) -> Result<&'b [u8], &'static str> {
     if bytes.len() < HEADER_LEN || !bytes.starts_with(MAGIC) {
         return Err("it is not a vixshield cache file of this format");
     }
     let (header, artifact) = bytes.split_at(HEADER_LEN);
-    if header[MAGIC.len()..] != Sha256::digest(artifact)[..] {
+    let (written_for, digest) = header[MAGIC.len()..].split_at(32);
+    if written_for != key.0 {
+        return Err("it was written for another module (a file copied or renamed into its place)");
+    }
+    if digest != &Sha256::digest(artifact)[..] {
         return Err("its contents do not match their checksum");
     }
     Ok(artifact)
@@ -435,21 +443,31 @@ mod tests {
     #[test]
     fn a_header_must_match_its_contents() {
         let artifact = b"some compiled code";
+        let key = EntryKey([7; 32]);
         let mut file = MAGIC.to_vec();
+        file.extend_from_slice(&key.0);
         file.extend_from_slice(&Sha256::digest(artifact));
         file.extend_from_slice(artifact);
-        assert_eq!(checked(&file), Ok(&artifact[..]));
+        assert_eq!(checked(&file, &key), Ok(&artifact[..]));
 
         let mut flipped = file.clone();
         if let Some(last) = flipped.last_mut() {
             *last ^= 1;
         }
-        assert!(checked(&flipped).is_err());
-        assert!(checked(&file[..file.len() - 1]).is_err(), "torn write");
-        assert!(checked(&file[..HEADER_LEN - 1]).is_err(), "no header");
+        assert!(checked(&flipped, &key).is_err());
+        assert!(
+            checked(&file[..file.len() - 1], &key).is_err(),
+            "torn write"
+        );
+        assert!(checked(&file[..HEADER_LEN - 1], &key).is_err(), "no header");
         let mut other = file.clone();
-        other[7] = b'2';
-        assert!(checked(&other).is_err(), "another format version");
+        other[7] = b'1';
+        assert!(checked(&other, &key).is_err(), "another format version");
+        // A whole, valid entry of another module, under this one's name.
+        assert_eq!(
+            checked(&file, &EntryKey([8; 32])),
+            Err("it was written for another module (a file copied or renamed into its place)")
+        );
     }
 
     #[test]

@@ -196,8 +196,9 @@ fn an_entry_for_another_engine_is_not_run() {
         .unwrap()
         .0;
 
-    // Cranelift's code, with a valid header, under Winch's name: wasmtime
-    // refuses it (another compiler), so the load compiles.
+    // Cranelift's code, with a valid header, under Winch's name: its header
+    // records Cranelift's key (and wasmtime would refuse it: another
+    // compiler), so the load compiles.
     std::fs::copy(cache.path().join(&cranelift), cache.path().join(&winch)).unwrap();
     let reloaded = reload(&baseline, m, wasm);
     assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
@@ -593,4 +594,100 @@ fn plugin_cache_works_beside_a_broken_project_file() {
     );
     let why = cleared["not_used_because"].as_str().unwrap_or("");
     assert!(why.contains("vixshield.toml:1:"), "{why}");
+}
+
+/// A plugin that gives `value` on every bar, in a folder of its own under
+/// `dir`: its manifest and module.
+fn constant_plugin(dir: &Path, name: &str, value: f64) -> (Manifest, Vec<u8>) {
+    let wasm = wat::parse_str(format!(
+        r#"(module
+             (memory (export "memory") 8)
+             (global $next (mut i32) (i32.const 1024))
+             (func (export "vxs_signal_v1"))
+             (func (export "vxs_alloc") (param $n i32) (result i32) (local $p i32)
+               global.get $next
+               local.set $p
+               global.get $next
+               local.get $n
+               i32.add
+               i32.const 7
+               i32.add
+               i32.const -8
+               i32.and
+               global.set $next
+               local.get $p)
+             (func (export "vxs_compute")
+               (param i32 i32 i32 i32 i32 i32) (result i32) (local $i i32)
+               block
+                 loop
+                   local.get $i
+                   local.get 2
+                   i32.ge_u
+                   br_if 1
+                   local.get 5
+                   local.get $i
+                   i32.const 8
+                   i32.mul
+                   i32.add
+                   f64.const {value}
+                   f64.store
+                   local.get $i
+                   i32.const 1
+                   i32.add
+                   local.set $i
+                   br 0
+                 end
+               end
+               i32.const 0))"#
+    ))
+    .unwrap();
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("plugin.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+             description = \"{value} on every bar\"\ninputs = 1\noutput = \"number\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(folder.join(format!("{name}.wasm")), &wasm).unwrap();
+    (
+        Manifest::from_file(&folder.join("plugin.toml")).unwrap(),
+        wasm,
+    )
+}
+
+/// A whole, valid entry of one plugin copied over another's (a cache
+/// folder copied together by hand, a rename) is not run as that other
+/// plugin: the entry records the key it was written for, and a load whose
+/// key it is not compiles its own module and gives its own values. It ran
+/// the first plugin's code, giving 50 where the second gives 80.
+#[test]
+fn an_entry_copied_over_another_plugins_is_not_run_as_it() {
+    let plugins = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let (ma, wa) = constant_plugin(plugins.path(), "const_a", 50.0);
+    let (mb, wb) = constant_plugin(plugins.path(), "const_b", 80.0);
+    let host = cached_host(Tiering::Baseline, cache.path());
+    let values = |p: &LoadedPlugin| p.compute(&[&closes()], &[]).unwrap().values;
+    assert!(values(&reload(&host, &ma, &wa)).iter().all(|v| *v == 50.0));
+    let [(a, _)] = entries(cache.path()).try_into().unwrap();
+    assert!(values(&reload(&host, &mb, &wb)).iter().all(|v| *v == 80.0));
+    let b = entries(cache.path())
+        .into_iter()
+        .find(|e| e.0 != a)
+        .unwrap()
+        .0;
+    std::fs::copy(cache.path().join(&a), cache.path().join(&b)).unwrap();
+
+    let reloaded = reload(&host, &mb, &wb);
+    assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
+    let note = reloaded.disk_cache_note().unwrap();
+    assert!(note.contains("written for another module"), "{note}");
+    assert!(values(&reloaded).iter().all(|v| *v == 80.0));
+    // Its own entry is back.
+    let again = reload(&host, &mb, &wb);
+    assert_eq!(again.origin(), LoadOrigin::Disk);
+    assert!(values(&again).iter().all(|v| *v == 80.0));
 }
