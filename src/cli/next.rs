@@ -91,12 +91,21 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => {
-                let value = serde_json::json!({
-                    "decision": d,
-                    "derivation": d.derivation(),
-                    "ruined_on": ruined_on,
-                    "on": args.on,
-                });
+                // A struct, not `json!`: the decision's keys keep their
+                // order, `run`'s (a `json!` map sorts them).
+                #[derive(serde::Serialize)]
+                struct Next<'a> {
+                    decision: &'a crate::decision::Decision,
+                    derivation: Vec<String>,
+                    ruined_on: Option<chrono::NaiveDate>,
+                    on: Option<chrono::NaiveDate>,
+                }
+                let value = Next {
+                    decision: &d,
+                    derivation: d.derivation(),
+                    ruined_on,
+                    on: args.on,
+                };
                 writeln!(
                     w,
                     "{}",

@@ -1373,3 +1373,87 @@ fn diff_over_a_journal_refuses_the_backtest_model_flags() {
     assert_eq!(b.status.code(), Some(1), "{}", text(&b.stderr));
     assert_ne!(a.stdout, b.stdout, "the skew changes the backtests");
 }
+
+/// `next --format json`'s decision has `run`'s keys in `run`'s order (the
+/// order docs/engine.md lists them in), its hedges' and guards' too; a
+/// `json!` map had sorted them, so a script reading text saw two orders.
+/// The document's own keys are in the documented order.
+#[test]
+fn next_json_keeps_runs_key_order() {
+    let (strategy, journal) = (
+        "strategies/spx-mastery.vxs",
+        "tests/fixtures/journals/progression.csv",
+    );
+    // Key order as written, read without a map that sorts.
+    fn keys(text: &str, depth_wanted: usize) -> Vec<String> {
+        let (mut depth, mut keys, mut chars) = (0usize, Vec::new(), text.char_indices().peekable());
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '{' | '[' => depth += 1,
+                '}' | ']' => depth -= 1,
+                '"' => {
+                    let mut end = i + 1;
+                    while let Some((j, c)) = chars.next() {
+                        if c == '\\' {
+                            chars.next();
+                        } else if c == '"' {
+                            end = j;
+                            break;
+                        }
+                    }
+                    let after = text[end + 1..].trim_start();
+                    if depth == depth_wanted && after.starts_with(':') {
+                        keys.push(text[i + 1..end].to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        keys
+    }
+    let next = vixshield(&["next", strategy, "--journal", journal, "--format", "json"]);
+    assert_eq!(next.status.code(), Some(0));
+    let next = text(&next.stdout);
+    assert_eq!(
+        keys(&next, 1),
+        ["decision", "derivation", "ruined_on", "on"]
+    );
+    let run = vixshield(&["run", strategy, "--journal", journal, "--format", "json"]);
+    let run = text(&run.stdout);
+    let last = run
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("  {"))
+        .expect("a decision");
+    let mut run_keys = keys(last, 1);
+    assert_eq!(run_keys.pop().as_deref(), Some("derivation"));
+    assert_eq!(run_keys[..4], ["trade", "date", "event", "pnl"]);
+    // The decision's own keys sit at depth 2 of next's document.
+    let decision = &next[next.find("\"decision\"").expect("decision")
+        ..next.find("\"derivation\": [").expect("derivation")];
+    assert_eq!(keys(decision, 1), run_keys);
+    // Nested: each hedge's and guard's keys, as `run` writes them.
+    let first_of = |doc: &str, list: &str| {
+        let from = doc.find(&format!("\"{list}\":")).expect(list);
+        let open = from + doc[from..].find('{').expect("an entry");
+        // Its matching `}` (strings here hold no braces).
+        let mut depth = 0;
+        let close = open
+            + doc[open..]
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .expect("its end")
+                .0;
+        keys(&doc[open..=close], 1)
+    };
+    for list in ["hedges", "guards"] {
+        assert_eq!(first_of(decision, list), first_of(last, list), "{list}");
+    }
+}
