@@ -101,7 +101,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     on: Option<chrono::NaiveDate>,
                 }
                 let value = Next {
-                    decision: &d,
+                    decision: d,
                     derivation: d.derivation(),
                     ruined_on,
                     on: args.on,
