@@ -271,8 +271,9 @@ pub(crate) fn stage_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let prefix = format!(".{name}.");
+    remove_stale_copies(folder, &prefix);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".vixshield.tmp");
+    builder.prefix(&prefix).suffix(TMP_SUFFIX);
     #[cfg(unix)]
     let new_file_mode = {
         use std::os::unix::fs::PermissionsExt as _;
@@ -350,6 +351,39 @@ impl Staged {
                 tmp.persist(&self.target).map_err(|e| e.error)?;
                 Ok(())
             }
+        }
+    }
+}
+
+/// The end of a new copy's name (`.decisions.json.a1B2c3.vixshield.tmp`).
+const TMP_SUFFIX: &str = ".vixshield.tmp";
+
+/// Removes the new copies of this target (`prefix`, the target's own
+/// `.NAME.`) that a run killed before its rename left in `folder` an hour
+/// or more ago: a job stopped by `timeout` or Ctrl-C on every run would
+/// otherwise fill the folder. A copy younger than that may be another
+/// run's, still being written, and is left alone. Best effort: a folder
+/// that cannot be listed only keeps them.
+fn remove_stale_copies(folder: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(folder) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(prefix) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age.as_secs() >= 3600);
+        if old {
+            let _ = fs::remove_file(entry.path());
         }
     }
 }

@@ -831,3 +831,58 @@ fn run_table_hedge_budgets_line_up() {
     let bare = text(&out.stdout);
     assert!(bare.lines().all(|l| l == l.trim_end()), "{bare:?}");
 }
+
+/// A run killed while writing `--out FILE` leaves its new copy
+/// (`.FILE.XXXXXX.vixshield.tmp`) beside FILE; the next write of FILE
+/// removes the copies of FILE an hour old or more, and leaves a younger one
+/// (another run's, still being written), other files' copies and other
+/// files alone. Killed jobs had filled a folder with them.
+#[test]
+fn a_write_removes_the_copies_killed_runs_left() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let hours_ago = |path: &std::path::Path, hours: u64| {
+        std::fs::write(path, "half a file").expect("file");
+        let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(then))
+            .expect("set its time");
+    };
+    let stale = dir.path().join(".out.json.a1B2c3.vixshield.tmp");
+    let young = dir.path().join(".out.json.d4E5f6.vixshield.tmp");
+    let other = dir.path().join(".other.json.a1B2c3.vixshield.tmp");
+    let unrelated = dir.path().join("notes.vixshield.tmp");
+    hours_ago(&stale, 2);
+    hours_ago(&young, 0);
+    hours_ago(&other, 2);
+    hours_ago(&unrelated, 2);
+    let out = dir.path().join("out.json");
+    let o = out.to_string_lossy();
+    let run = crate::common::vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        "tests/fixtures/journals/progression.csv",
+        "--out",
+        &o,
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&run.stderr)
+    );
+    assert!(out.exists());
+    assert!(!stale.exists(), "an hour-old copy of out.json is removed");
+    assert!(young.exists(), "a copy being written is left");
+    assert!(other.exists(), "another file's copy is left");
+    assert!(unrelated.exists());
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("listing")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out.json."))
+        .collect();
+    assert_eq!(left, [".out.json.d4E5f6.vixshield.tmp"], "and no new one");
+}
