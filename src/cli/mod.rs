@@ -141,9 +141,16 @@ fn stderr_color(c: Color) -> bool {
         Color::Never => false,
         Color::Auto => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && !dumb_terminal()
                 && std::io::stderr().is_terminal()
         }
     }
+}
+
+/// `TERM=dumb`: a terminal that shows escape sequences as text (Emacs'
+/// shell, some CI logs), which `auto` does not colour.
+fn dumb_terminal() -> bool {
+    std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
 
 /// The `--color` the command line asks for, read before clap parses it, so
@@ -174,7 +181,9 @@ fn clap_color(c: Color) -> clap::ColorChoice {
     match c {
         Color::Always => clap::ColorChoice::Always,
         Color::Never => clap::ColorChoice::Never,
-        Color::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+        Color::Auto
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) || dumb_terminal() =>
+        {
             clap::ColorChoice::Never
         }
         Color::Auto => clap::ColorChoice::Auto,

@@ -639,19 +639,33 @@ fn clap_errors_on_a_terminal_follow_color() {
         eprintln!("`script` cannot run here: skipped");
         return;
     }
-    let on_tty = |cmd: &str, no_color: bool| {
+    let on_term = |cmd: &str, no_color: bool, term: &str| {
         let mut c = std::process::Command::new("script");
         c.args(["-qec", &format!("{bin} {cmd}"), "/dev/null"]);
         c.env_remove("NO_COLOR");
+        c.env("TERM", term);
         if no_color {
             c.env("NO_COLOR", "1");
         }
         let out = c.output().unwrap();
         text(&out.stdout).contains('\u{1b}')
     };
+    let on_tty = |cmd: &str, no_color: bool| on_term(cmd, no_color, "xterm");
     assert!(!on_tty("backtest --color never --bogus", false));
     assert!(!on_tty("backtest --bogus", true));
     assert!(on_tty("backtest --bogus", false));
+    // `TERM=dumb` shows escapes as text: `auto` leaves clap's errors and
+    // the diagnostics plain there, and `always` still colours.
+    let bad = root().join("tests/cases/check/e0104_unknown_setting.vxs");
+    let check = format!("check {}", bad.display());
+    assert!(on_tty(&check, false));
+    assert!(!on_term(&check, false, "dumb"));
+    assert!(!on_term("backtest --bogus", false, "dumb"));
+    assert!(on_term(
+        &format!("check --color always {}", bad.display()),
+        false,
+        "dumb"
+    ));
 }
 
 // ------------------------------------------------ --no-market
