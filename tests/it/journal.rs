@@ -426,7 +426,7 @@ fn not_utf8() {
     let e = parse_journal_bytes("journal.csv", bytes).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "journal.csv:2:20: the journal is not valid UTF-8"
+        "journal.csv:2:20: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
     );
 }
 
@@ -533,7 +533,10 @@ fn lone_cr_line_ends_are_lines() {
         "j.csv:3:12: `12x` is not an amount in column `pnl` (expected e.g. `-900`, `1800.50`, `\"$1,800\"`)"
     );
     let e = parse_journal_bytes("j.csv", b"date,pnl\r2024-01-05,caf\xE9\r").unwrap_err();
-    assert_eq!(e.to_string(), "j.csv:2:15: the journal is not valid UTF-8");
+    assert_eq!(
+        e.to_string(),
+        "j.csv:2:15: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
+    );
 }
 
 #[test]
