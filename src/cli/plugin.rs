@@ -167,6 +167,9 @@ fn cache(args: &CacheArgs) -> ExitCode {
     };
     let entries = match disk.entries() {
         Ok(e) => e,
+        // A file where the folder should be holds no entries; `problem`
+        // says why it is not used.
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Vec::new(),
         Err(e) => {
             say!("error: cannot read `{}`: {}", dir.display(), io_reason(&e));
             return exit::trouble();
@@ -181,6 +184,13 @@ fn cache(args: &CacheArgs) -> ExitCode {
         }
         Ok(_) => disk.problem(),
     };
+    // Used for reading, a compile may still not be kept (a read-only file
+    // system, a folder that cannot be created).
+    let unwritable = if unused.is_none() {
+        disk.write_problem()
+    } else {
+        None
+    };
     let printed = super::output::print(|w| {
         match args.format {
             Format::Json => {
@@ -190,6 +200,8 @@ fn cache(args: &CacheArgs) -> ExitCode {
                     "bytes": bytes,
                     "used": unused.is_none(),
                     "not_used_because": unused,
+                    "keeps_compiles": unused.is_none() && unwritable.is_none(),
+                    "not_kept_because": unwritable,
                     "removed": removed,
                 });
                 writeln!(
@@ -220,6 +232,13 @@ fn cache(args: &CacheArgs) -> ExitCode {
                 match &unused {
                     None => writeln!(w, "used     yes")?,
                     Some(why) => writeln!(w, "used     no: {}", crate::diag::terminal_safe(why))?,
+                }
+                if let Some(why) = &unwritable {
+                    writeln!(
+                        w,
+                        "kept     no: {} (what it holds is read, a new compile is not kept)",
+                        crate::diag::terminal_safe(why)
+                    )?;
                 }
             }
         }

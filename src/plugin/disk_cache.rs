@@ -235,6 +235,32 @@ impl DiskCache {
         }
     }
 
+    /// Why a compile could not be kept here (`None`: it could, as far as
+    /// the permissions and the file system of the folder tell, or of the
+    /// nearest folder above it that exists, where the first write creates
+    /// it): a read-only file system, a folder this user may not write, a
+    /// file where a folder should be.
+    pub fn write_problem(&self) -> Option<String> {
+        let mut at = self.dir.as_path();
+        let creating = loop {
+            match std::fs::metadata(at) {
+                Ok(m) if m.is_dir() => break at != self.dir,
+                Ok(_) => return Some(format!("`{}` is not a folder", at.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match at.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => at = p,
+                    _ => return None,
+                },
+                Err(e) => return Some(format!("cannot read `{}`: {}", at.display(), reason(&e))),
+            }
+        };
+        let denied = writable(at).err()?;
+        Some(if creating {
+            format!("cannot create the folder in `{}`: {denied}", at.display())
+        } else {
+            format!("the folder cannot be written: {denied}")
+        })
+    }
+
     /// The entries: each file's path and size in bytes, by name.
     pub fn entries(&self) -> std::io::Result<Vec<(PathBuf, u64)>> {
         let mut entries: Vec<(PathBuf, u64)> = self
@@ -397,13 +423,28 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Whether this process may write in the folder `dir`, or why not.
+#[cfg(unix)]
+fn writable(dir: &Path) -> Result<(), String> {
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK)
+        .map_err(|e| reason(&std::io::Error::from(e)))
+}
+
+#[cfg(not(unix))]
+fn writable(_dir: &Path) -> Result<(), String> {
+    Ok(())
+}
+
 /// Is `dir` a real folder (not a symbolic link) of this user's that nobody
 /// else can write?
 fn trusted_dir(dir: &Path) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(dir)
         .map_err(|e| format!("cannot read the folder: {}", reason(&e)))?;
+    if meta.is_symlink() {
+        return Err("the cache folder is a symbolic link".into());
+    }
     if !meta.is_dir() {
-        return Err("the cache folder is not a folder (a symbolic link?)".into());
+        return Err("the cache folder is a file, not a folder".into());
     }
     owned_privately(&meta, "folder")
 }

@@ -691,3 +691,52 @@ fn an_entry_copied_over_another_plugins_is_not_run_as_it() {
     assert_eq!(again.origin(), LoadOrigin::Disk);
     assert!(values(&again).iter().all(|v| *v == 80.0));
 }
+
+/// `plugin cache` says when a compile would not be kept (a folder this
+/// user cannot create or write: `keeps_compiles` false, and why) and when
+/// the cache path is a file (not used, and why), where it said `used` of
+/// both and exited 2 on the file.
+#[cfg(unix)]
+#[test]
+fn plugin_cache_says_when_a_compile_cannot_be_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let cache = locked.join("cache");
+    let out = crate::common::command_without_capabilities(
+        dir.path(),
+        &["plugin", "cache", "--format", "json"],
+        "-dac_override,-dac_read_search",
+        None,
+    )
+    .env(vixshield::plugin::CACHE_DIR_ENV, &cache)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["used"], true, "{v}");
+    assert_eq!(v["keeps_compiles"], false, "{v}");
+    assert_eq!(
+        v["not_kept_because"],
+        format!(
+            "cannot create the folder in `{}`: permission denied",
+            locked.display()
+        ),
+        "{v}"
+    );
+
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = crate::common::command_in(dir.path(), &["plugin", "cache"])
+        .env(vixshield::plugin::CACHE_DIR_ENV, &file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\nused     no: the cache folder is a file, not a folder\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
