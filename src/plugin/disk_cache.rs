@@ -151,12 +151,15 @@ impl DiskCache {
     /// (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on
     /// macOS, `%LOCALAPPDATA%` on Windows). `None` when there is none, or
     /// when the user's cache folder would be a relative path (`HOME=x`):
-    /// that would put a cache in whatever folder a command runs from.
+    /// that would put a cache in whatever folder a command runs from; and
+    /// when neither that folder nor the home folder exists (a service
+    /// account's `HOME=/nonexistent`): a cache would create the home folder.
     pub fn default_dir() -> Option<PathBuf> {
         match std::env::var_os(CACHE_DIR_ENV) {
             Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
             _ => dirs::cache_dir()
                 .filter(|d| d.is_absolute())
+                .filter(|d| d.is_dir() || dirs::home_dir().is_some_and(|h| h.is_dir()))
                 .map(|d| d.join("vixshield").join("plugins")),
         }
     }

@@ -740,3 +740,43 @@ fn plugin_cache_says_when_a_compile_cannot_be_kept() {
         text(&out.stdout)
     );
 }
+
+/// A home folder that does not exist (a service account's
+/// `HOME=/nonexistent` under cron) gets no cache, rather than being
+/// created for one: the command compiles and runs, nothing is made there,
+/// and `plugin cache` says there is no cache folder. It created the home
+/// folder and `.cache/vixshield/plugins` under it.
+#[test]
+fn a_home_that_does_not_exist_is_not_created_for_a_cache() {
+    let project = tempfile::tempdir().unwrap();
+    let (m, _) = rsi_plugin(&project.path().join("plugins"), "no-home");
+    let name = m.name.clone();
+    let body = std::fs::read_to_string(repo().join("strategies/spx-mastery.vxs"))
+        .unwrap()
+        .replace("or rsi(vix, 14) > 70", &format!("or {name}(vix, 14) > 70"));
+    std::fs::write(project.path().join("s.vxs"), body).unwrap();
+    std::fs::write(project.path().join("vixshield.toml"), "").unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let home = elsewhere.path().join("nonexistent");
+    let out = crate::common::command_in(project.path(), &["check", "s.vxs"])
+        .env_remove(vixshield::plugin::CACHE_DIR_ENV)
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!home.exists(), "the home folder was created");
+    let out = crate::common::command_in(project.path(), &["plugin", "cache"])
+        .env_remove(vixshield::plugin::CACHE_DIR_ENV)
+        .env_remove("XDG_CACHE_HOME")
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no cache folder"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!home.exists());
+}
