@@ -331,3 +331,30 @@ pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::Sourc
 
 /// An I/O error in words.
 pub(crate) use crate::input::reason as io_reason;
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// No value name holds a `:`: zsh's completion script puts value names
+    /// unescaped between `:`s, so `NAME=FROM..TO:STEP` made zsh run `STEP`
+    /// as a command when `sweep --set` was completed.
+    #[test]
+    fn value_names_have_no_colon() {
+        fn walk(c: &clap::Command, path: &str, found: &mut Vec<String>) {
+            for a in c.get_arguments() {
+                for name in a.get_value_names().unwrap_or_default() {
+                    if name.contains(':') {
+                        found.push(format!("{path} {}: {name}", a.get_id()));
+                    }
+                }
+            }
+            for sub in c.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), found);
+            }
+        }
+        let mut found = Vec::new();
+        walk(&super::Cli::command(), "vixshield", &mut found);
+        assert_eq!(found, Vec::<String>::new());
+    }
+}

@@ -35,7 +35,7 @@ pub struct Args {
     strategy: Option<PathBuf>,
     /// A param's values: `NAME=FROM..TO:STEP` in the param's unit (`mult=1.6x..2.0x:0.1x`,
     /// `base=1%..2%:0.5%`, `period=10..20:2`) or `NAME=VALUE` (repeatable; the grid is their product).
-    #[arg(long = "set", value_name = "NAME=FROM..TO:STEP")]
+    #[arg(long = "set", value_name = "NAME=VALUES")]
     set: Vec<String>,
     /// The metric to rank by, a key of the backtest report.
     #[arg(long, value_name = "METRIC", default_value = "cagr", value_parser = MetricName)]
