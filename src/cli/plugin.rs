@@ -201,7 +201,8 @@ fn cache(args: &CacheArgs) -> ExitCode {
                     "used": unused.is_none(),
                     "not_used_because": unused,
                     "keeps_compiles": unused.is_none() && unwritable.is_none(),
-                    "not_kept_because": unwritable,
+                    // Not used: not kept either, for that reason.
+                    "not_kept_because": unwritable.clone().or_else(|| unused.clone()),
                     "removed": removed,
                 });
                 writeln!(

@@ -244,15 +244,25 @@ impl DiskCache {
     /// it): a read-only file system, a folder this user may not write, a
     /// file where a folder should be.
     pub fn write_problem(&self) -> Option<String> {
+        let here = Path::new(".");
         let mut at = self.dir.as_path();
         let creating = loop {
             match std::fs::metadata(at) {
                 Ok(m) if m.is_dir() => break at != self.dir,
                 Ok(_) => return Some(format!("`{}` is not a folder", at.display())),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match at.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => at = p,
-                    _ => return None,
-                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // A link to nothing is there, and stops the creation.
+                    if std::fs::symlink_metadata(at).is_ok() {
+                        return Some(format!("`{}` is a symbolic link to nothing", at.display()));
+                    }
+                    at = match at.parent() {
+                        // A relative path's first folder is made in the
+                        // current one.
+                        Some(p) if p.as_os_str().is_empty() => here,
+                        Some(p) if at != here => p,
+                        _ => return None,
+                    };
+                }
                 Err(e) => return Some(format!("cannot read `{}`: {}", at.display(), reason(&e))),
             }
         };

@@ -727,6 +727,36 @@ fn plugin_cache_says_when_a_compile_cannot_be_kept() {
         "{v}"
     );
 
+    // A relative folder is made in the current one: there, `.`.
+    let out = crate::common::command_without_capabilities(
+        &locked,
+        &["plugin", "cache", "--format", "json"],
+        "-dac_override,-dac_read_search",
+        None,
+    )
+    .env(vixshield::plugin::CACHE_DIR_ENV, "cache")
+    .output()
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["not_kept_because"], "cannot create the folder in `.`: permission denied",
+        "{v}"
+    );
+
+    // A link to nothing on the way stops the creation.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+    let out = crate::common::command_in(dir.path(), &["plugin", "cache", "--format", "json"])
+        .env(vixshield::plugin::CACHE_DIR_ENV, link.join("plugins"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["not_kept_because"],
+        format!("`{}` is a symbolic link to nothing", link.display()),
+        "{v}"
+    );
+
     let file = dir.path().join("a-file");
     std::fs::write(&file, "").unwrap();
     let out = crate::common::command_in(dir.path(), &["plugin", "cache"])
@@ -739,6 +769,15 @@ fn plugin_cache_says_when_a_compile_cannot_be_kept() {
         "{}",
         text(&out.stdout)
     );
+    // Not used, so not kept, for the same reason.
+    let out = crate::common::command_in(dir.path(), &["plugin", "cache", "--format", "json"])
+        .env(vixshield::plugin::CACHE_DIR_ENV, &file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["keeps_compiles"], false);
+    assert_eq!(v["not_kept_because"], v["not_used_because"], "{v}");
+    assert!(v["not_kept_because"].is_string(), "{v}");
 }
 
 /// A home folder that does not exist (a service account's
