@@ -372,7 +372,12 @@ fn remove_stale_copies(folder: &Path, prefix: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !(name.starts_with(prefix) && name.ends_with(TMP_SUFFIX)) {
+        // `.NAME.` + tempfile's six random letters and digits + the
+        // suffix: `.NAME.bak.XXXXXX...`, a copy of `NAME.bak`, is not one.
+        let random = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(TMP_SUFFIX));
+        if !random.is_some_and(|r| r.len() == 6 && r.bytes().all(|b| b.is_ascii_alphanumeric())) {
             continue;
         }
         let old = entry

@@ -866,10 +866,13 @@ fn a_write_removes_the_copies_killed_runs_left() {
     let stale = dir.path().join(".out.json.a1B2c3.vixshield.tmp");
     let young = dir.path().join(".out.json.d4E5f6.vixshield.tmp");
     let other = dir.path().join(".other.json.a1B2c3.vixshield.tmp");
+    // `out.json.bak`'s copy begins as `out.json`'s copies do.
+    let longer = dir.path().join(".out.json.bak.a1B2c3.vixshield.tmp");
     let unrelated = dir.path().join("notes.vixshield.tmp");
     hours_ago(&stale, 2);
     hours_ago(&young, 0);
     hours_ago(&other, 2);
+    hours_ago(&longer, 2);
     hours_ago(&unrelated, 2);
     let out = dir.path().join("out.json");
     let o = out.to_string_lossy();
@@ -891,12 +894,13 @@ fn a_write_removes_the_copies_killed_runs_left() {
     assert!(!stale.exists(), "an hour-old copy of out.json is removed");
     assert!(young.exists(), "a copy being written is left");
     assert!(other.exists(), "another file's copy is left");
+    assert!(longer.exists(), "out.json.bak's copy is left");
     assert!(unrelated.exists());
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .expect("listing")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out.json."))
+        .filter(|n| n.starts_with(".out.json.") && !n.starts_with(".out.json.bak."))
         .collect();
     assert_eq!(left, [".out.json.d4E5f6.vixshield.tmp"], "and no new one");
 }
