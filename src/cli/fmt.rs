@@ -170,7 +170,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                     message: message
                         .clone()
                         .unwrap_or_else(|| format!("`{}` is not formatted", src.name())),
-                    help: Some(format!("run `vixshield fmt {}`", shell_word(src.name()))),
+                    // The command that fixes it, where `fmt` can rewrite the
+                    // file: not a pipe or a stream (`/dev/stdin`), which it
+                    // refuses (below).
+                    help: (std::fs::metadata(path).is_ok_and(|m| m.is_file()) && !is_stream(path))
+                        .then(|| format!("run `vixshield fmt {}`", shell_word(src.name()))),
                     label: None,
                     related: Vec::new(),
                 })

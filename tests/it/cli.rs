@@ -1120,6 +1120,20 @@ fn fmt_check_format_github_annotates_unformatted_files() {
         .expect("sh runs");
     assert_eq!(text(&sh.stdout), format!("{o}\n"), "one word, the name");
 
+    // A pipe gets no command to run: `fmt` cannot rewrite it.
+    let out = crate::common::command_in(
+        Path::new("."),
+        &["fmt", "--check", "--format", "github", "/dev/stdin"],
+    )
+    .stdin(std::fs::File::open(&loose).expect("loose"))
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "::error file=/dev/stdin,line=2,title=fmt::`/dev/stdin` is not formatted (first difference at line 2)\n"
+    );
+
     let out = vixshield(&["fmt", "--format", "github", &l]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
