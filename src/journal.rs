@@ -119,7 +119,7 @@ pub enum JournalError {
     /// The file is not UTF-8, e.g. a Latin-1 `\xE9` in `2024-01-05,-900,caf\xE9`
     /// on line 2: `journal.csv:2:20: the journal is not valid UTF-8 (save it as UTF-8 ...)`.
     #[error(
-        "{at}: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
+        "{at}: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is from another encoding, such as Windows-1252)"
     )]
     NotUtf8 {
         /// Where the first invalid byte is.

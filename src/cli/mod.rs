@@ -217,7 +217,24 @@ fn model_flags_need_a_backtest(command: clap::Command) -> clap::Command {
         .collect();
     command.mut_subcommand("diff", |mut diff| {
         for id in &model {
-            diff = diff.mut_arg(id, |a| a.conflicts_with("journal"));
+            diff = diff.mut_arg(id, |a| {
+                // Its help says so, as `--from`'s does.
+                let help = a.get_help().map(|h| {
+                    let h = h.to_string();
+                    let mut chars = h.chars();
+                    let first = chars.next().map(|c| c.to_lowercase().to_string());
+                    format!(
+                        "With `--backtest`: {}{}",
+                        first.unwrap_or_default(),
+                        chars.as_str()
+                    )
+                });
+                let a = a.conflicts_with("journal");
+                match help {
+                    Some(h) => a.help(h),
+                    None => a,
+                }
+            });
         }
         diff
     })

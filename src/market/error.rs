@@ -54,7 +54,7 @@ pub enum MarketError {
     /// The file is not UTF-8, e.g. a Latin-1 `\xE9` byte in `2024-01-03,caf\xE9`
     /// on line 3: `vix.csv:3:15: the file is not valid UTF-8 (save it as UTF-8 ...)`.
     #[error(
-        "{at}: the file is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
+        "{at}: the file is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is from another encoding, such as Windows-1252)"
     )]
     NotUtf8 {
         /// Where the first invalid byte is.

@@ -401,7 +401,9 @@ fn checked<'b>(bytes: &'b [u8], key: &EntryKey) -> Result<&'b [u8], &'static str
     let (header, artifact) = bytes.split_at(HEADER_LEN);
     let (written_for, digest) = header[MAGIC.len()..].split_at(32);
     if written_for != key.0 {
-        return Err("it was written for another module (a file copied or renamed into its place)");
+        return Err(
+            "its header names another module (a file copied or renamed into its place, or a damaged header)",
+        );
     }
     if digest != &Sha256::digest(artifact)[..] {
         return Err("its contents do not match their checksum");
@@ -520,7 +522,9 @@ mod tests {
         // A whole, valid entry of another module, under this one's name.
         assert_eq!(
             checked(&file, &EntryKey([8; 32])),
-            Err("it was written for another module (a file copied or renamed into its place)")
+            Err(
+                "its header names another module (a file copied or renamed into its place, or a damaged header)"
+            )
         );
     }
 

@@ -1378,6 +1378,15 @@ fn diff_over_a_journal_refuses_the_backtest_model_flags() {
             "{flag}: {err}"
         );
     }
+    // `diff --help` says so, flag by flag; `backtest --help` does not.
+    let help = text(&vixshield(&["diff", "--help"]).stdout);
+    assert!(
+        help.contains("--call-skew <CALL_SKEW>\n          With `--backtest`: volatility added"),
+        "{help}"
+    );
+    let help = text(&vixshield(&["backtest", "--help"]).stdout);
+    assert!(!help.contains("With `--backtest`"), "{help}");
+
     let range = ["--from", "2008-01-01", "--to", "2008-03-01"];
     let mut plain = vec!["diff", old, new, "--backtest", "--format", "json"];
     plain.extend_from_slice(&range);

@@ -426,7 +426,7 @@ fn not_utf8() {
     let e = parse_journal_bytes("journal.csv", bytes).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "journal.csv:2:20: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
+        "journal.csv:2:20: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is from another encoding, such as Windows-1252)"
     );
 }
 
@@ -535,7 +535,7 @@ fn lone_cr_line_ends_are_lines() {
     let e = parse_journal_bytes("j.csv", b"date,pnl\r2024-01-05,caf\xE9\r").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "j.csv:2:15: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)"
+        "j.csv:2:15: the journal is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is from another encoding, such as Windows-1252)"
     );
 }
 

@@ -348,7 +348,7 @@ fn not_utf8() {
     assert_eq!(
         e.to_string(),
         format!(
-            "{}:3:15: the file is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is another encoding's, as Windows-1252's é)",
+            "{}:3:15: the file is not valid UTF-8 (save it as UTF-8, a spreadsheet's \"CSV UTF-8\"; the byte there is from another encoding, such as Windows-1252)",
             path.display()
         )
     );

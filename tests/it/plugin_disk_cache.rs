@@ -684,7 +684,7 @@ fn an_entry_copied_over_another_plugins_is_not_run_as_it() {
     let reloaded = reload(&host, &mb, &wb);
     assert_eq!(reloaded.origin(), LoadOrigin::Compiled);
     let note = reloaded.disk_cache_note().unwrap();
-    assert!(note.contains("written for another module"), "{note}");
+    assert!(note.contains("its header names another module"), "{note}");
     assert!(values(&reloaded).iter().all(|v| *v == 80.0));
     // Its own entry is back.
     let again = reload(&host, &mb, &wb);
