@@ -366,7 +366,9 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
         .map(|s| s.start as usize)
         .collect();
     let text = terminal_safe_source(file.text(), &label_starts);
-    let name = terminal_safe(file.name());
+    // A line end in a file's name would start a line of its own in the
+    // header (which a CI runner could take for a command): escaped too.
+    let name = terminal_safe(file.name()).replace('\n', "\\u{a}");
     let points: Vec<usize> = diags
         .iter()
         .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)))

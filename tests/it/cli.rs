@@ -1480,3 +1480,28 @@ fn next_json_keeps_runs_key_order() {
         assert_eq!(first_of(decision, list), first_of(last, list), "{list}");
     }
 }
+
+/// A line end in a file's name is escaped in the human diagnostics' header,
+/// so that under `--format github` no line of stderr is a workflow command
+/// the name smuggled in (the annotation on stdout escapes it as its format
+/// says).
+#[test]
+fn a_line_end_in_a_file_name_starts_no_line_of_its_own() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir
+        .path()
+        .join("x\n::warning file=README.md,line=1::injected\n.vxs");
+    std::fs::copy("tests/cases/check/e0104_unknown_setting.vxs", &path).expect("copy");
+    let p = path.to_string_lossy().to_string();
+    let out = vixshield(&["check", "--format", "github", &p]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(
+        err.contains("x\\u{a}::warning file=README.md,line=1::injected\\u{a}.vxs:20:5"),
+        "{err}"
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("::error file="), "{stdout}");
+}
