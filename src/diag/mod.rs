@@ -485,9 +485,16 @@ pub fn github_annotation(d: &JsonDiagnostic) -> String {
     let mut props = vec![format!("file={}", property(&d.file))];
     if d.line > 0 {
         props.push(format!("line={}", d.line));
-        if d.end_line != d.line {
-            props.push(format!("endLine={}", d.end_line));
-        } else if d.column > 0 {
+        // A span that ends just past a line end ends on that line.
+        let ends_past = d.end_column == 1 && d.end_line > d.line;
+        let end_line = if ends_past {
+            d.end_line - 1
+        } else {
+            d.end_line
+        };
+        if end_line != d.line {
+            props.push(format!("endLine={end_line}"));
+        } else if d.column > 0 && !ends_past {
             props.push(format!("col={}", d.column));
             props.push(format!(
                 "endColumn={}",

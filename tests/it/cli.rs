@@ -1505,3 +1505,47 @@ fn a_line_end_in_a_file_name_starts_no_line_of_its_own() {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("::error file="), "{stdout}");
 }
+
+/// A span's annotation: columns on one line, `endLine` across lines, and a
+/// span that ends just past a line end (column 1 of the next) ends on the
+/// line before.
+#[test]
+fn github_annotations_place_spans_across_lines() {
+    use vixshield::diag::{JsonDiagnostic, Severity, github_annotation};
+    let at = |line, column, end_line, end_column| JsonDiagnostic {
+        file: "s.vxs".into(),
+        line,
+        column,
+        end_line,
+        end_column,
+        severity: Severity::Error,
+        code: "E0001",
+        message: "m".into(),
+        help: None,
+        label: None,
+        related: Vec::new(),
+    };
+    let cases = [
+        (
+            at(3, 5, 3, 8),
+            "::error file=s.vxs,line=3,col=5,endColumn=7,title=E0001::m",
+        ),
+        (
+            at(3, 5, 3, 5),
+            "::error file=s.vxs,line=3,col=5,endColumn=5,title=E0001::m",
+        ),
+        (
+            at(3, 5, 6, 2),
+            "::error file=s.vxs,line=3,endLine=6,title=E0001::m",
+        ),
+        (
+            at(3, 5, 6, 1),
+            "::error file=s.vxs,line=3,endLine=5,title=E0001::m",
+        ),
+        (at(3, 5, 4, 1), "::error file=s.vxs,line=3,title=E0001::m"),
+        (at(0, 0, 0, 0), "::error file=s.vxs,title=E0001::m"),
+    ];
+    for (d, want) in cases {
+        assert_eq!(github_annotation(&d), want);
+    }
+}
