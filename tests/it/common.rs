@@ -87,3 +87,26 @@ pub fn command_without_capabilities(
         command_in(dir, args)
     }
 }
+
+/// Writes plugin `name` into `dir/name/`: its module compiled from `wat`
+/// (none when `None`) and a manifest of one input and a number output,
+/// `manifest_tail` appended (`[[params]]`...).
+pub fn plugin_folder(dir: &std::path::Path, name: &str, wat: Option<&str>, manifest_tail: &str) {
+    let folder = dir.join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    if let Some(wat) = wat {
+        std::fs::write(
+            folder.join(format!("{name}.wasm")),
+            wat::parse_str(wat).unwrap(),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        folder.join("plugin.toml"),
+        format!(
+            "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
+             description = \"a test plugin\"\ninputs = 1\noutput = \"number\"\n{manifest_tail}"
+        ),
+    )
+    .unwrap();
+}

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::common::{text, vixshield, vixshield_in};
+use crate::common::{plugin_folder, text, vixshield, vixshield_in};
 use std::path::PathBuf;
 
 use vixshield::check::{self, Env};
@@ -267,29 +267,6 @@ const SIGN_WAT: &str = r#"(module
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $l)))
     (i32.const 0)))"#;
-
-/// Writes plugin `name` into `dir/name/`: its module compiled from `wat`
-/// (none when `None`) and a manifest of one input and a number output,
-/// `manifest_tail` appended (`[[params]]`...).
-fn plugin_folder(dir: &std::path::Path, name: &str, wat: Option<&str>, manifest_tail: &str) {
-    let folder = dir.join(name);
-    std::fs::create_dir_all(&folder).unwrap();
-    if let Some(wat) = wat {
-        std::fs::write(
-            folder.join(format!("{name}.wasm")),
-            wat::parse_str(wat).unwrap(),
-        )
-        .unwrap();
-    }
-    std::fs::write(
-        folder.join("plugin.toml"),
-        format!(
-            "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
-             description = \"a test plugin\"\ninputs = 1\noutput = \"number\"\n{manifest_tail}"
-        ),
-    )
-    .unwrap();
-}
 
 /// `text` checked, compiled and computed over the bundled market with the
 /// plugins of `setup`: its graph's node count and its value on every bar.

@@ -641,16 +641,8 @@ fn constant_plugin(dir: &Path, name: &str, value: f64) -> (Manifest, Vec<u8>) {
                i32.const 0))"#
     ))
     .unwrap();
+    crate::common::plugin_folder(dir, name, None, "");
     let folder = dir.join(name);
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(
-        folder.join("plugin.toml"),
-        format!(
-            "name = \"{name}\"\nversion = \"1\"\nabi = 1\nwasm = \"{name}.wasm\"\n\
-             description = \"{value} on every bar\"\ninputs = 1\noutput = \"number\"\n"
-        ),
-    )
-    .unwrap();
     std::fs::write(folder.join(format!("{name}.wasm")), &wasm).unwrap();
     (
         Manifest::from_file(&folder.join("plugin.toml")).unwrap(),
