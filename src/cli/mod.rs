@@ -325,13 +325,19 @@ pub(crate) fn strategy_files(
                         Some(io) => io_reason(io),
                         None => e.to_string(),
                     };
-                    let msg = format!("error: cannot read `{}`: {reason}", at.display());
+                    let msg = format!(
+                        "error: cannot read `{}`: {reason}",
+                        crate::diag::shown_name(&at.display().to_string())
+                    );
                     files.push(Err((at, msg)));
                 }
             }
         }
         if files.len() == before {
-            let msg = format!("error: no `.vxs` file in `{}`", path.display());
+            let msg = format!(
+                "error: no `.vxs` file in `{}`",
+                crate::diag::shown_name(&path.display().to_string())
+            );
             files.push(Err((path.clone(), msg)));
         }
     }
@@ -341,8 +347,13 @@ pub(crate) fn strategy_files(
 /// Reads a source file, or says why it cannot.
 pub(crate) fn read_source(path: &std::path::Path) -> Result<crate::source::SourceFile, String> {
     let name = path.display().to_string();
-    let bytes = crate::input::read(path, crate::input::STRATEGY)
-        .map_err(|e| format!("error: cannot read `{name}`: {}", io_reason(&e)))?;
+    let bytes = crate::input::read(path, crate::input::STRATEGY).map_err(|e| {
+        format!(
+            "error: cannot read `{}`: {}",
+            crate::diag::shown_name(&name),
+            io_reason(&e)
+        )
+    })?;
     Ok(crate::source::SourceFile::from_bytes(name, &bytes))
 }
 

@@ -351,6 +351,16 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A file's name as a message shows it: [`terminal_safe`], and a line end
+/// escaped too (`\u{a}`), so that a name never starts a line of its own
+/// (which a CI runner reading stderr could take for a command).
+pub fn shown_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match terminal_safe(name) {
+        std::borrow::Cow::Borrowed(s) if !s.contains('\n') => std::borrow::Cow::Borrowed(s),
+        other => other.replace('\n', "\\u{a}").into(),
+    }
+}
+
 /// Renders diagnostics the way rustc does: header, `--> path:line:col`, the
 /// source line, a caret underline, help. With `color`, ANSI colours. Control
 /// characters in the file, its name or the messages are shown harmlessly
@@ -366,9 +376,7 @@ pub fn render_human(file: &SourceFile, diags: &[Diagnostic], color: bool) -> Str
         .map(|s| s.start as usize)
         .collect();
     let text = terminal_safe_source(file.text(), &label_starts);
-    // A line end in a file's name would start a line of its own in the
-    // header (which a CI runner could take for a command): escaped too.
-    let name = terminal_safe(file.name()).replace('\n', "\\u{a}");
+    let name = shown_name(file.name());
     let points: Vec<usize> = diags
         .iter()
         .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)))

@@ -33,7 +33,8 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+        let path = crate::diag::shown_name(&self.path);
+        write!(f, "{path}:{}:{}", self.line, self.column)
     }
 }
 

@@ -1504,6 +1504,32 @@ fn a_line_end_in_a_file_name_starts_no_line_of_its_own() {
     let stdout = text(&out.stdout);
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.starts_with("::error file="), "{stdout}");
+
+    // So in every message that names a file: a file that cannot be read, a
+    // journal's bad row.
+    let missing = dir.path().join("gone\n::warning::x\n.vxs");
+    let out = vixshield(&["check", &missing.to_string_lossy()]);
+    let err = text(&out.stderr);
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(
+        err.contains("gone\\u{a}::warning::x\\u{a}.vxs`: no such file"),
+        "{err}"
+    );
+    let journal = dir.path().join("j\n::warning::x\n.csv");
+    std::fs::write(&journal, "date,pnl\n2025-01-02,x\n").expect("journal");
+    let out = vixshield(&[
+        "run",
+        "strategies/spx-mastery.vxs",
+        "--journal",
+        &journal.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(
+        err.contains("j\\u{a}::warning::x\\u{a}.csv:2:12: "),
+        "{err}"
+    );
 }
 
 /// A span's annotation: columns on one line, `endLine` across lines, and a
