@@ -95,19 +95,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 unreadable += 1;
                 if args.format != Format::Human {
                     // The file is in the data too: one entry, its reason in the message.
-                    json.push(diag::JsonDiagnostic {
-                        file: path.display().to_string(),
-                        line: 0,
-                        column: 0,
-                        end_line: 0,
-                        end_column: 0,
-                        severity: Severity::Error,
-                        code: "io",
-                        message: msg.strip_prefix("error: ").unwrap_or(&msg).to_string(),
-                        help: None,
-                        label: None,
-                        related: Vec::new(),
-                    });
+                    json.push(diag::JsonDiagnostic::file_error(
+                        path.display().to_string(),
+                        0,
+                        "io",
+                        &msg,
+                    ));
                 }
                 continue;
             }

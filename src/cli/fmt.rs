@@ -64,19 +64,12 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         if !github {
             return Ok(());
         }
-        let line = diag::github_annotation(&diag::JsonDiagnostic {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            end_line: 0,
-            end_column: 0,
-            severity: diag::Severity::Error,
-            code: "io",
-            message: msg.strip_prefix("error: ").unwrap_or(msg).to_string(),
-            help: None,
-            label: None,
-            related: Vec::new(),
-        });
+        let line = diag::github_annotation(&diag::JsonDiagnostic::file_error(
+            path.display().to_string(),
+            0,
+            "io",
+            msg,
+        ));
         super::output::print(|w| writeln!(w, "{line}"))
     };
     for file in &files {
@@ -159,25 +152,18 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             });
             let listed = if github {
                 let line = difference.as_ref().map_or(0, |(line, _)| *line);
-                diag::github_annotation(&diag::JsonDiagnostic {
-                    file: src.name().to_string(),
-                    line,
-                    column: 0,
-                    end_line: line,
-                    end_column: 0,
-                    severity: diag::Severity::Error,
-                    code: "fmt",
-                    message: message
-                        .clone()
-                        .unwrap_or_else(|| format!("`{}` is not formatted", src.name())),
-                    // The command that fixes it, where `fmt` can rewrite the
-                    // file: not a pipe or a stream (`/dev/stdin`), which it
-                    // refuses (below).
-                    help: (std::fs::metadata(path).is_ok_and(|m| m.is_file()) && !is_stream(path))
-                        .then(|| format!("run `vixshield fmt {}`", shell_word(src.name()))),
-                    label: None,
-                    related: Vec::new(),
-                })
+                let said = message
+                    .clone()
+                    .unwrap_or_else(|| format!("`{}` is not formatted", src.name()));
+                let mut entry =
+                    diag::JsonDiagnostic::file_error(src.name().to_string(), line, "fmt", &said);
+                // The command that fixes it, where `fmt` can rewrite the
+                // file: not a pipe or a stream (`/dev/stdin`), which it
+                // refuses (below).
+                entry.help = (std::fs::metadata(path).is_ok_and(|m| m.is_file())
+                    && !is_stream(path))
+                .then(|| format!("run `vixshield fmt {}`", shell_word(src.name())));
+                diag::github_annotation(&entry)
             } else {
                 src.name().to_string()
             };

@@ -458,6 +458,30 @@ pub struct JsonDiagnostic {
     pub related: Vec<JsonRelated>,
 }
 
+impl JsonDiagnostic {
+    /// An error about a whole file, or a whole line of it (`line` 0: none):
+    /// a file that cannot be read (`io`), one not formatted (`fmt`). A
+    /// message given as said on stderr loses its `error: `.
+    pub fn file_error(file: String, line: usize, code: &'static str, message: &str) -> Self {
+        JsonDiagnostic {
+            file,
+            line,
+            column: 0,
+            end_line: line,
+            end_column: 0,
+            severity: Severity::Error,
+            code,
+            message: message
+                .strip_prefix("error: ")
+                .unwrap_or(message)
+                .to_string(),
+            help: None,
+            label: None,
+            related: Vec::new(),
+        }
+    }
+}
+
 /// Another place a diagnostic points at, in the same file.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct JsonRelated {
