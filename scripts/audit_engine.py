@@ -34,7 +34,7 @@ trigger, budget, roll and capped_from, the roll's profit, coefficient,
 applied and unknown overrides, clamp, amount and target, each guard's
 outcome and amount, value, limit, from and to, blocked, market_date), the
 summary (trades, wins, losses, max step, stopped-out cycles, P&L, hedge
-P&L and cost, credit, hedge cost to credit, final and lowest equity and its
+P&L and loss, credit, hedge loss to credit, final and lowest equity and its
 date, ruin; IRR apart), `next --format json` (with and without --credit)
 and `next`'s buy / no buy now / no buy, BLOCKED and NO TRADE lines.
 Prints how many strategies and journals agreed, the coverage of the rarer
@@ -450,13 +450,13 @@ def summary(spec, journal, decisions):
                  losses=sum(1 for t, s, e in trs if t['pnl'] < 0),
                  max_step_reached=max((s for t, s, e in trs), default=0),
                  cycles_stopped_out=sum(1 for t, s, e in trs if e == 'stopped_out'),
-                 net_pnl=sum((t['pnl'] for t, s, e in trs), F(0)),
+                 condor_pnl=sum((t['pnl'] for t, s, e in trs), F(0)),
                  hedge_pnl=sum((t['hedge_pnl'] or 0 for t, s, e in trs), F(0)))
         withc = [t for t, s, e in trs if t['credit'] is not None]
-        o['hedge_cost'] = sum((-t['hedge_pnl'] for t, s, e in trs if t['hedge_pnl'] is not None and t['hedge_pnl'] < 0), F(0))
+        o['hedge_loss'] = sum((-t['hedge_pnl'] for t, s, e in trs if t['hedge_pnl'] is not None and t['hedge_pnl'] < 0), F(0))
         hc = sum((-t['hedge_pnl'] for t in withc if t['hedge_pnl'] is not None and t['hedge_pnl'] < 0), F(0))
         o['credit'] = sum((t['credit'] for t in withc), F(0))
-        o['hedge_cost_to_credit'] = round6(hc / o['credit']) if o['credit'] else None
+        o['hedge_loss_to_credit'] = round6(hc / o['credit']) if o['credit'] else None
         return o
     trs = []
     for i, t in enumerate(journal):

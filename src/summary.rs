@@ -38,22 +38,23 @@ pub struct Stats {
     /// Cycles that hit the step limit and ended negative.
     pub cycles_stopped_out: usize,
     /// Condor P&L (hedges apart: [`Stats::hedge_pnl`]; the backtest's
-    /// `net_pnl` is both).
+    /// `net_pnl` is both, so this has another name).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
-    pub net_pnl: Decimal,
+    pub condor_pnl: Decimal,
     /// Hedge P&L.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub hedge_pnl: Decimal,
-    /// What the hedges lost (every trade).
+    /// What the hedges lost (every trade): not the premium paid, which a
+    /// journal does not give (the backtest's `hedge_cost` is the premium).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
-    pub hedge_cost: Decimal,
+    pub hedge_loss: Decimal,
     /// Credit collected (trades with a known credit).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub credit: Decimal,
     /// What the hedges lost on trades with a known credit, over that
     /// credit, when any credit is known.
     #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
-    pub hedge_cost_to_credit: Option<Decimal>,
+    pub hedge_loss_to_credit: Option<Decimal>,
     /// XIRR over the dated cash flows.
     pub irr: Option<f64>,
 }
@@ -248,11 +249,11 @@ fn stats(
         if events.get(i) == Some(&Event::StoppedOut) {
             s.cycles_stopped_out += 1;
         }
-        s.net_pnl = money::add(s.net_pnl, t.pnl).map_err(at)?;
+        s.condor_pnl = money::add(s.condor_pnl, t.pnl).map_err(at)?;
         let h = t.hedge_pnl.unwrap_or_default();
         s.hedge_pnl = money::add(s.hedge_pnl, h).map_err(at)?;
         if h < Decimal::ZERO {
-            s.hedge_cost = money::sub(s.hedge_cost, h).map_err(at)?;
+            s.hedge_loss = money::sub(s.hedge_loss, h).map_err(at)?;
         }
         if let Some(credit) = t.credit {
             s.credit = money::add(s.credit, credit).map_err(at)?;
@@ -269,7 +270,7 @@ fn stats(
             })?;
         // Half away from zero, as every amount here (`round_dp` alone
         // would round half to even: 0.0000125 to 0.000012).
-        s.hedge_cost_to_credit = Some(
+        s.hedge_loss_to_credit = Some(
             ratio.round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
         );
     }

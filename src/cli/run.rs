@@ -583,7 +583,7 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
             "max step",
             "condor P&L",
             "hedge P&L",
-            "hedge/crd",
+            "loss/crd",
             "IRR"
         )?;
         for c in &s.cycles {
@@ -597,9 +597,9 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
                 c.stats.wins,
                 c.stats.losses,
                 c.stats.max_step_reached,
-                fmt_money(c.stats.net_pnl),
+                fmt_money(c.stats.condor_pnl),
                 fmt_money(c.stats.hedge_pnl),
-                ratio(c.stats.hedge_cost_to_credit),
+                ratio(c.stats.hedge_loss_to_credit),
                 irr(c.stats.irr),
                 if c.stats.cycles_stopped_out > 0 {
                     "  stopped out"
@@ -626,13 +626,21 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
     writeln!(
         w,
         "condor P&L {}, hedge P&L {}, final equity {}",
-        fmt_money(o.net_pnl),
+        fmt_money(o.condor_pnl),
         fmt_money(o.hedge_pnl),
         fmt_money(s.final_equity)
     )?;
     match s.lowest_equity_on {
-        Some(d) => writeln!(w, "lowest equity {} on {d}", fmt_money(s.lowest_equity))?,
-        None => writeln!(w, "lowest equity {}", fmt_money(s.lowest_equity))?,
+        Some(d) => writeln!(
+            w,
+            "lowest equity after a trade {} on {d}",
+            fmt_money(s.lowest_equity)
+        )?,
+        None => writeln!(
+            w,
+            "lowest equity after a trade {}",
+            fmt_money(s.lowest_equity)
+        )?,
     }
     if let Some(d) = s.ruined_on {
         writeln!(
@@ -642,8 +650,8 @@ fn write_summary(w: &mut dyn Write, s: &crate::summary::Summary) -> std::io::Res
     }
     writeln!(
         w,
-        "hedge cost to credit {}, IRR {}",
-        ratio(o.hedge_cost_to_credit),
+        "hedge loss to credit {}, IRR {}",
+        ratio(o.hedge_loss_to_credit),
         irr(o.irr)
     )?;
     if !s.break_evens.is_empty() {

@@ -873,14 +873,14 @@ fn summary_json_writes_amounts_as_run_and_risk_do() {
     let o = &v["overall"];
     // By hand: -900 - 1,500; 350 - 120.10; the loss 120.10; 1,000 + 1,800.10;
     // 120.10 / 2,800.10 = 0.0428913… (6 places); 100,000 - 2,400 + 229.90.
-    assert_eq!(o["net_pnl"], "-2400");
+    assert_eq!(o["condor_pnl"], "-2400");
     assert_eq!(o["hedge_pnl"], "229.9");
-    assert_eq!(o["hedge_cost"], "120.1");
+    assert_eq!(o["hedge_loss"], "120.1");
     assert_eq!(o["credit"], "2800.1");
-    assert_eq!(o["hedge_cost_to_credit"], "0.042891");
+    assert_eq!(o["hedge_loss_to_credit"], "0.042891");
     assert_eq!(v["final_equity"], "97829.9");
     assert_eq!(v["lowest_equity"], "97829.9");
-    assert_eq!(v["cycles"][0]["net_pnl"], "-2400");
+    assert_eq!(v["cycles"][0]["condor_pnl"], "-2400");
     // 4,550.50 - 10 and 4,950 + 10; 4,700 - 18.001 and 5,125 + 18.001.
     let be: Vec<(&str, &str)> = v["break_evens"]
         .as_array()
@@ -997,9 +997,9 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
     // Every hedge loss is a cost ($400), but the ratio is $100 / $2,500:
     // the $300 lost beside a trade of unknown credit has no credit to set
     // against.
-    assert_eq!(overall["hedge_cost"], "400");
+    assert_eq!(overall["hedge_loss"], "400");
     assert_eq!(overall["credit"], "2500");
-    assert_eq!(overall["hedge_cost_to_credit"], "0.04");
+    assert_eq!(overall["hedge_loss_to_credit"], "0.04");
     // $1,000 over two condors is 5 points each; $1,500 over one (blank
     // `contracts`) is 15.
     let be: Vec<(String, String)> = v["break_evens"]
@@ -1022,7 +1022,7 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
 /// 0.0000125, which is 0.000013 to 6 places (it was 0.000012, half to
 /// even), and $50.90 on $2,000 is 0.02545, 2.55% in the table (was 2.54%).
 #[test]
-fn hedge_cost_to_credit_rounds_half_away_from_zero() {
+fn hedge_loss_to_credit_rounds_half_away_from_zero() {
     let journal = "date,pnl,credit,hedge_pnl\n\
                    2024-01-05,500,\"1,600\",-0.02\n\
                    2024-02-09,400,\"2,000\",-50.90\n";
@@ -1038,7 +1038,7 @@ fn hedge_cost_to_credit_rounds_half_away_from_zero() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| c["hedge_cost_to_credit"].as_str().unwrap_or(""))
+        .map(|c| c["hedge_loss_to_credit"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(ratios, ["0.000013", "0.02545"]);
     let table = crate::common::text(&run_summary(journal, &["--no-market"]).stdout);
@@ -1161,7 +1161,7 @@ fn summary_ratios_show_two_places_as_backtest_does() {
         rows.get(2).is_some_and(|l| l.contains(" 2.00% ")),
         "{table}"
     );
-    assert!(table.contains("hedge cost to credit 1.00%, "), "{table}");
+    assert!(table.contains("hedge loss to credit 1.00%, "), "{table}");
 }
 
 /// A journal that ruins spx-mastery's $100,000: $500, then −$150,000
@@ -1206,7 +1206,7 @@ fn a_ruined_journal_says_so_in_the_summary_and_next() {
         &crate::common::vixshield(&["run", strategy, "--journal", journal, "--summary"]).stdout,
     );
     assert!(
-        table.contains("\nlowest equity -$49,500 on 2024-02-23\n"),
+        table.contains("\nlowest equity after a trade -$49,500 on 2024-02-23\n"),
         "{table}"
     );
     assert!(
@@ -1329,9 +1329,9 @@ fn summary_hedge_cost_and_lowest_equity_are_as_the_readme_says() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let o = &v["overall"];
-    assert_eq!(o["hedge_cost"], "150");
+    assert_eq!(o["hedge_loss"], "150");
     assert_eq!(o["credit"], "1000");
-    assert_eq!(o["hedge_cost_to_credit"], "0.1");
+    assert_eq!(o["hedge_loss_to_credit"], "0.1");
     assert_eq!(v["lowest_equity"], "100000");
     assert_eq!(v["lowest_equity_on"], serde_json::Value::Null);
 }

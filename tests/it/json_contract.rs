@@ -328,11 +328,11 @@ fn backtest_and_summary_json_keys_are_as_documented() {
         "losses",
         "max_step_reached",
         "cycles_stopped_out",
-        "net_pnl",
+        "condor_pnl",
         "hedge_pnl",
-        "hedge_cost",
+        "hedge_loss",
         "credit",
-        "hedge_cost_to_credit",
+        "hedge_loss_to_credit",
         "irr",
     ];
     assert_eq!(
