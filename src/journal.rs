@@ -24,6 +24,11 @@
 //!   `&`, `/`, `P&L` as `pnl`, one letter off at most: `Hedge P&L`,
 //!   `hedge pnl`, `Credits`), since ignoring it would size the trades
 //!   without it: [`JournalError::LookalikeColumn`].
+//! - A file `backtest --trades` wrote is a journal too: a header with every
+//!   column of [`crate::backtest::TRADES_FILE_COLUMNS`] (its `exit` perhaps
+//!   renamed `date`) is read with `exit` as the date unless there is a
+//!   `date`, and its `credit`, per contract there, times `contracts` as the
+//!   position's credit; its other columns draw no warning.
 //! - Dates are ISO `YYYY-MM-DD` or US `MM/DD/YYYY` (month and day of one or
 //!   two digits), read by the market files' reader: a slash date is month
 //!   first. A day-first date past the 12th (`26/09/2025`) is an error saying
@@ -675,11 +680,23 @@ impl Column {
     }
 }
 
-/// The header's meaning: the column of each field (`None`: ignored), and the
-/// index of the date field.
+/// The header's meaning: the column of each field (`None`: ignored), the
+/// index of the date field, and whether `credit` is per contract (a file
+/// `backtest --trades` wrote).
 struct Columns {
     kinds: Vec<Option<Column>>,
     date: usize,
+    credit_per_contract: bool,
+}
+
+/// Whether a header (its names in lowercase) is the one `backtest --trades`
+/// writes: every column of [`crate::backtest::TRADES_FILE_COLUMNS`], its
+/// `exit` perhaps renamed `date`, whatever else it has.
+fn is_trades_file(names: &[String]) -> bool {
+    let has = |name: &str| names.iter().any(|n| n == name);
+    crate::backtest::TRADES_FILE_COLUMNS
+        .iter()
+        .all(|&c| has(c) || (c == "exit" && has("date")))
 }
 
 fn read_header(
@@ -689,10 +706,20 @@ fn read_header(
 ) -> Result<Columns, JournalError> {
     let mut fields = Vec::new();
     header.split_into(path, &mut fields)?;
+    let names: Vec<String> = fields.iter().map(|f| f.text.to_lowercase()).collect();
+    // A backtest's trades: closed on `exit` (unless renamed `date`), credit
+    // per contract, its other columns read by nobody and no surprise.
+    let trades_file = is_trades_file(&names);
+    let exit_is_date = trades_file && !names.iter().any(|n| n == "date");
     let mut kinds: Vec<Option<Column>> = Vec::with_capacity(fields.len());
-    for field in &fields {
-        let name = field.text.to_lowercase();
-        let kind = Column::ALL.into_iter().find(|c| c.name() == name);
+    for (field, name) in fields.iter().zip(&names) {
+        let kind = if exit_is_date && name == "exit" {
+            Some(Column::Date)
+        } else {
+            Column::ALL.into_iter().find(|c| c.name() == name)
+        };
+        let known_elsewhere =
+            trades_file && crate::backtest::TRADES_FILE_COLUMNS.contains(&name.as_str());
         match kind {
             Some(column) if kinds.contains(&Some(column)) => {
                 return Err(JournalError::DuplicateColumn {
@@ -701,6 +728,7 @@ fn read_header(
                 });
             }
             Some(_) => {}
+            None if known_elsewhere => {}
             None => warnings.push(format!(
                 "{}: unknown column `{}` ignored{}",
                 header.at(path, *field),
@@ -719,8 +747,10 @@ fn read_header(
         (Some(date), Some(_)) => {
             // An optional column written another way would be ignored, and
             // the trades sized without it: refused, naming the column.
-            for (field, kind) in fields.iter().zip(&kinds) {
+            for ((field, kind), name) in fields.iter().zip(&kinds).zip(&names) {
                 if kind.is_none()
+                    && !(trades_file
+                        && crate::backtest::TRADES_FILE_COLUMNS.contains(&name.as_str()))
                     && let Some(column) = lookalike(&field.text)
                     && !kinds.contains(&Some(column))
                 {
@@ -731,7 +761,11 @@ fn read_header(
                     });
                 }
             }
-            return Ok(Columns { kinds, date });
+            return Ok(Columns {
+                kinds,
+                date,
+                credit_per_contract: trades_file,
+            });
         }
         (None, _) => Column::Date,
         (Some(_), None) => Column::Pnl,
@@ -813,7 +847,7 @@ fn looks_like(text: &str, column: Column) -> bool {
             "realizedpnl",
         ]
         .contains(&letters.as_str()),
-        Column::Date => letters.ends_with("date"),
+        Column::Date => letters.ends_with("date") || letters == "exit",
         _ => false,
     }
 }
@@ -836,6 +870,7 @@ fn read_row(
         short_call: None,
         contracts: 1,
     };
+    let mut credit_field = None;
     for (field, kind) in fields.iter().zip(&columns.kinds) {
         let Some(kind) = *kind else { continue };
         let at = || line.at(path, *field);
@@ -904,11 +939,26 @@ fn read_row(
                     });
                 }
                 trade.credit = value;
+                credit_field = Some(*field);
             }
             Column::HedgePnl => trade.hedge_pnl = value,
             Column::ShortPut => trade.short_put = value,
             Column::ShortCall => trade.short_call = value,
         }
+    }
+    // A backtest's credit is per contract; a journal's, the position's.
+    if columns.credit_per_contract
+        && let (Some(credit), Some(field)) = (trade.credit, credit_field)
+    {
+        trade.credit = Some(
+            credit
+                .checked_mul(Decimal::from(trade.contracts))
+                .ok_or_else(|| JournalError::AmountTooLarge {
+                    at: line.at(path, field),
+                    column: Column::Credit.name(),
+                    text: format!("{} × {} contracts", field.text, trade.contracts),
+                })?,
+        );
     }
     // Both are present: the header has both columns and every field of the
     // row was read (blank ones are errors above).

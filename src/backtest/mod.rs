@@ -215,6 +215,32 @@ pub struct Trade {
     pub hedges: Vec<HedgeTrade>,
 }
 
+/// The columns of the trades file `backtest --trades` writes, in order: a
+/// trade's number, entry, exit (the day it closed), expiry, SPX and VIX at
+/// entry, strikes, credit per contract, contracts, step, size, the
+/// position's max loss, P&L and hedge P&L, and why it closed. The journal
+/// reads such a file as a journal ([`crate::journal`]).
+pub const TRADES_FILE_COLUMNS: [&str; 18] = [
+    "trade",
+    "entry",
+    "exit",
+    "expiry",
+    "spx_entry",
+    "vix_entry",
+    "long_put",
+    "short_put",
+    "short_call",
+    "long_call",
+    "credit",
+    "contracts",
+    "step",
+    "size",
+    "max_loss",
+    "pnl",
+    "hedge_pnl",
+    "exit_reason",
+];
+
 impl Trade {
     /// Whether it, or a hedge bought with it, holds `u32::MAX` contracts,
     /// the most a trade records: its size asked for more (sizes of

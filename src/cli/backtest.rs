@@ -504,28 +504,29 @@ pub(crate) fn write_report(
     Ok(())
 }
 
-/// The trades file's columns, and how JSON gives each: a whole number, a
-/// number, or text (dates, the exit reason, and money, which JSON gives as
+/// How JSON gives each of the trades file's columns
+/// ([`crate::backtest::TRADES_FILE_COLUMNS`], in that order): a whole number,
+/// a number, or text (dates, the exit reason, and money, which JSON gives as
 /// text everywhere in vixshield).
-const TRADE_COLUMNS: [(&str, Column); 18] = [
-    ("trade", Column::Whole),
-    ("entry", Column::Text),
-    ("exit", Column::Text),
-    ("expiry", Column::Text),
-    ("spx_entry", Column::Number),
-    ("vix_entry", Column::Number),
-    ("long_put", Column::Number),
-    ("short_put", Column::Number),
-    ("short_call", Column::Number),
-    ("long_call", Column::Number),
-    ("credit", Column::Text),
-    ("contracts", Column::Whole),
-    ("step", Column::Whole),
-    ("size", Column::Text),
-    ("max_loss", Column::Text),
-    ("pnl", Column::Text),
-    ("hedge_pnl", Column::Text),
-    ("exit_reason", Column::Text),
+const TRADE_COLUMN_KINDS: [Column; 18] = [
+    Column::Whole,
+    Column::Text,
+    Column::Text,
+    Column::Text,
+    Column::Number,
+    Column::Number,
+    Column::Number,
+    Column::Number,
+    Column::Number,
+    Column::Number,
+    Column::Text,
+    Column::Whole,
+    Column::Whole,
+    Column::Text,
+    Column::Text,
+    Column::Text,
+    Column::Text,
+    Column::Text,
 ];
 
 #[derive(Clone, Copy)]
@@ -535,7 +536,8 @@ enum Column {
     Text,
 }
 
-/// A trade's fields, in [`TRADE_COLUMNS`]' order, as the CSV writes them.
+/// A trade's fields, in [`crate::backtest::TRADES_FILE_COLUMNS`]' order, as
+/// the CSV writes them.
 fn trade_row(t: &crate::backtest::Trade) -> [String; 18] {
     [
         t.number.to_string(),
@@ -589,8 +591,9 @@ fn write_trades(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result
             .trades
             .iter()
             .map(|t| {
-                TRADE_COLUMNS
+                crate::backtest::TRADES_FILE_COLUMNS
                     .iter()
+                    .zip(TRADE_COLUMN_KINDS)
                     .zip(trade_row(t))
                     .map(|((name, column), text)| {
                         let value = match column {
@@ -615,7 +618,7 @@ fn write_trades(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result
         return writeln!(w, "{text}");
     }
     let mut csv = csv::Writer::from_writer(w);
-    csv.write_record(TRADE_COLUMNS.iter().map(|(name, _)| name))?;
+    csv.write_record(crate::backtest::TRADES_FILE_COLUMNS)?;
     for t in &bt.trades {
         csv.write_record(trade_row(t))?;
     }

@@ -341,6 +341,12 @@ fn inline_errors() {
             "date,amount\n2024-01-05,-900\n",
             "journal.csv:1:1: missing required column `pnl` in header `date,amount`",
         ),
+        // A trade's exit is the day it closed; a header that is not all of
+        // a backtest's trades file is not read as one, so `exit` is named.
+        (
+            "entry,exit,pnl\n2024-01-02,2024-01-05,-900\n",
+            "journal.csv:1:1: missing required column `date` in header `entry,exit,pnl`; if `exit` is it, name it `date`",
+        ),
         (
             "date,pnl\n2024-01-05\n",
             "journal.csv:2:11: expected 2 fields, found 1",
@@ -975,7 +981,7 @@ fn a_summary_sum_beyond_a_decimal_is_an_error_at_the_trades_line() {
 }
 
 /// The summary's ratio and break-evens: hedge losses count toward "hedge
-/// cost to credit" only on trades whose credit is known, and a position of
+/// loss to credit" only on trades whose credit is known, and a position of
 /// several condors spreads its credit over them for the break-even.
 #[test]
 fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
@@ -1017,7 +1023,7 @@ fn summary_ratio_uses_trades_with_a_credit_and_break_evens_use_contracts() {
     );
 }
 
-/// Hedge cost to credit rounds half away from zero, as every figure of the
+/// Hedge loss to credit rounds half away from zero, as every figure of the
 /// summary does: $0.02 of hedge lost on a $1,600 credit is exactly
 /// 0.0000125, which is 0.000013 to 6 places (it was 0.000012, half to
 /// even), and $50.90 on $2,000 is 0.02545, 2.55% in the table (was 2.54%).
@@ -1573,4 +1579,100 @@ fn a_newest_first_journal_is_read_oldest_first() {
     };
     assert_eq!(lines(&oldest), lines(&newest));
     assert!(String::from_utf8_lossy(&newest.stderr).contains("the trades are newest first"));
+}
+
+/// A file `backtest --trades` wrote is a journal as it is: `exit` is the
+/// day a trade closed and `credit` (per contract there) times `contracts`
+/// the position's credit, and its other columns draw no warning. An audit
+/// fed one to `run`: it stopped at the missing `date`, and with `exit`
+/// renamed `date` it ran on a credit per contract as the position's, its
+/// break-evens and hedge loss to credit wrong without a word. Here the file
+/// as written, and with `exit` renamed, give what the journal written from
+/// it by hand gives, decision for decision and in the summary.
+#[test]
+fn a_backtest_trades_file_is_a_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let trades = at("trades.csv");
+    let out = crate::common::vixshield(&[
+        "backtest",
+        "strategies/spx-mastery.vxs",
+        "--from",
+        "2008-01-01",
+        "--to",
+        "2009-12-31",
+        "--trades",
+        &trades,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&trades).unwrap();
+    let mut rows = written.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut by_hand = String::from("date,pnl,credit,hedge_pnl,short_put,short_call,contracts\n");
+    let mut several = 0;
+    for row in rows {
+        let f: Vec<&str> = row.split(',').collect();
+        let contracts: u32 = f[col("contracts")].parse().unwrap();
+        several += usize::from(contracts > 1);
+        let credit: rust_decimal::Decimal = f[col("credit")].parse().unwrap();
+        by_hand += &format!(
+            "{},{},{},{},{},{},{}\n",
+            f[col("exit")],
+            f[col("pnl")],
+            credit * rust_decimal::Decimal::from(contracts),
+            f[col("hedge_pnl")],
+            f[col("short_put")],
+            f[col("short_call")],
+            contracts
+        );
+    }
+    // Per contract and per position differ only past one contract.
+    assert!(several > 0, "no trade of several contracts:\n{written}");
+    std::fs::write(at("by_hand.csv"), by_hand).unwrap();
+    std::fs::write(at("renamed.csv"), written.replacen(",exit,", ",date,", 1)).unwrap();
+    for extra in [&["--summary"][..], &[]] {
+        let run = |journal: &str| {
+            let mut args = vec![
+                "run",
+                "strategies/spx-mastery.vxs",
+                "--journal",
+                journal,
+                "--format",
+                "json",
+            ];
+            args.extend_from_slice(extra);
+            crate::common::vixshield(&args)
+        };
+        let want = run(&at("by_hand.csv"));
+        assert_eq!(
+            want.status.code(),
+            Some(0),
+            "{}",
+            crate::common::text(&want.stderr)
+        );
+        for journal in ["trades.csv", "renamed.csv"] {
+            let got = run(&at(journal));
+            assert_eq!(
+                got.status.code(),
+                Some(0),
+                "{journal}: {}",
+                crate::common::text(&got.stderr)
+            );
+            assert!(
+                got.stdout == want.stdout,
+                "{journal} {extra:?} differs from the journal by hand"
+            );
+            assert_eq!(
+                crate::common::text(&got.stderr),
+                crate::common::text(&want.stderr),
+                "{journal}"
+            );
+        }
+    }
 }
