@@ -1,7 +1,9 @@
 //! Charts of a backtest, drawn with plotters into one SVG: the equity curve
-//! with its drawdown, the step ladder over time, and VIX with the days a hedge
-//! trigger fired. Each series is a `<polyline>` (or circles for the markers)
-//! named in its panel's legend; panels are titled in `<text>`.
+//! with its running peak (the drawdown is the gap between them) and, for a
+//! ruined account, the $0 line and the day of ruin; the step ladder over
+//! time, as stairs; and VIX with the days a hedge trigger fired. Each series
+//! is a `<polyline>` (or circles for the markers) named in its panel's
+//! legend; panels are titled in `<text>`, axes described.
 
 use super::Backtest;
 use plotters::prelude::*;
@@ -20,7 +22,12 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         let (Some(first), Some(last)) = (days.first(), days.last()) else {
             return Err("the backtest has no days to chart".into());
         };
-        let x = first.date..last.date;
+        // A range of one day is drawn over three, so it has a width.
+        let x = if first.date < last.date {
+            first.date..last.date
+        } else {
+            first.date.pred_opt().unwrap_or(first.date)..last.date.succ_opt().unwrap_or(last.date)
+        };
         let err = |e: DrawingAreaErrorKind<_>| e.to_string();
 
         // Equity and drawdown.
@@ -28,26 +35,34 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             |d: &super::Day| rust_decimal::prelude::ToPrimitive::to_f64(&d.equity).unwrap_or(0.0);
         let lo = days.iter().map(eq).fold(f64::INFINITY, f64::min);
         let hi = days.iter().map(eq).fold(f64::NEG_INFINITY, f64::max);
-        let pad = ((hi - lo) * 0.05).max(1.0);
+        // At least 1% of the level: a flat curve's axis would repeat one
+        // whole-dollar label.
+        let pad = ((hi - lo) * 0.05)
+            .max(hi.abs().max(lo.abs()) * 0.01)
+            .max(1.0);
         // Room above the curve for the legend, which would hide it.
-        let rows = if lo <= 0.0 { 3 } else { 2 };
+        let rows = if lo <= 0.0 { 4 } else { 2 };
         let top = hi + pad + (hi - lo + 2.0 * pad) * legend_room(rows);
         let mut c = ChartBuilder::on(&panels[0])
             .caption(
-                format!("{name}: equity (marked to market) and drawdown"),
+                format!("{name}: equity (marked to market) and its running peak"),
                 ("sans-serif", 18),
             )
             .margin(10)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(30)
-            .y_label_area_size(70)
+            .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(x.clone(), (lo - pad)..top)
             .map_err(err)?;
         c.configure_mesh()
             .light_line_style(WHITE.mix(0.0))
             .y_label_formatter(&dollars)
+            .y_desc("equity ($)")
             .draw()
             .map_err(err)?;
-        c.draw_series(LineSeries::new(days.iter().map(|d| (d.date, eq(d))), &BLUE))
+        // One day is a point, which a line alone would not draw.
+        let dot = if days.len() == 1 { 3 } else { 0 };
+        c.draw_series(LineSeries::new(days.iter().map(|d| (d.date, eq(d))), &BLUE).point_size(dot))
             .map_err(err)?
             .label("equity")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
@@ -59,17 +74,30 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
                 (d.date, peak)
             })
             .collect();
-        c.draw_series(LineSeries::new(under, RED.mix(0.6)))
+        c.draw_series(LineSeries::new(under, RED.mix(0.6)).point_size(dot))
             .map_err(err)?
             .label("running peak (drawdown below it)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
-        // An account that went to $0 or below: the line it crossed.
+        // An account that went to $0 or below: the line it crossed, and the
+        // day it did, which a long curve's scale can make a pixel's dip.
         if lo <= 0.0 {
             let ruin = BLACK.mix(0.5).stroke_width(2);
-            c.draw_series(LineSeries::new([(first.date, 0.0), (last.date, 0.0)], ruin))
+            c.draw_series(LineSeries::new([(x.start, 0.0), (x.end, 0.0)], ruin))
                 .map_err(err)?
                 .label("$0: ruined below it")
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ruin));
+            if let Some(day) = days.iter().find(|d| eq(d) <= 0.0) {
+                let marker = RGBColor(160, 0, 0).stroke_width(2);
+                c.draw_series(LineSeries::new(
+                    [(day.date, lo - pad), (day.date, top)],
+                    marker,
+                ))
+                .map_err(err)?
+                .label(format!("RUINED on {}", day.date))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], marker)
+                });
+            }
         }
         legend(&mut c)?;
 
@@ -78,49 +106,96 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         let mut c = ChartBuilder::on(&panels[1])
             .caption("step of the open condor (0: flat)", ("sans-serif", 18))
             .margin(10)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(30)
-            .y_label_area_size(70)
+            .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(x.clone(), 0u32..steps + 1)
             .map_err(err)?;
-        c.configure_mesh().draw().map_err(err)?;
-        c.draw_series(LineSeries::new(
-            days.iter().map(|d| (d.date, d.step)),
-            &BLACK,
-        ))
-        .map_err(err)?;
+        // The row above the deepest step is room, not a step.
+        c.configure_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .y_labels(steps as usize + 2)
+            .y_label_formatter(&|v: &u32| {
+                if *v <= steps {
+                    v.to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc("step")
+            .draw()
+            .map_err(err)?;
+        c.draw_series(LineSeries::new(stairs(days), &BLACK).point_size(dot))
+            .map_err(err)?;
 
-        // VIX with hedge-trigger markers.
+        // VIX with hedge-trigger markers (none for a strategy without
+        // hedges, or whose triggers never fired in the range).
+        let fired = days.iter().any(|d| d.hedge_signal);
         let vmax = days.iter().map(|d| d.vix).fold(0.0, f64::max);
         let mut c = ChartBuilder::on(&panels[2])
             .caption(
-                "VIX, with the days a hedge trigger fired",
+                if fired {
+                    "VIX, with the days a hedge trigger fired"
+                } else {
+                    "VIX (no hedge trigger fired)"
+                },
                 ("sans-serif", 18),
             )
             .margin(10)
+            .margin_right(MARGIN_RIGHT)
             .x_label_area_size(30)
-            .y_label_area_size(70)
+            .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(x, 0.0..vmax * 1.05 * (1.0 + legend_room(2)))
             .map_err(err)?;
-        c.configure_mesh().draw().map_err(err)?;
-        c.draw_series(LineSeries::new(
-            days.iter().map(|d| (d.date, d.vix)),
-            &MAGENTA,
-        ))
+        c.configure_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .y_desc("VIX (points)")
+            .draw()
+            .map_err(err)?;
+        c.draw_series(
+            LineSeries::new(days.iter().map(|d| (d.date, d.vix)), &MAGENTA).point_size(dot),
+        )
         .map_err(err)?
         .label("VIX")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA));
-        c.draw_series(
-            days.iter()
-                .filter(|d| d.hedge_signal)
-                .map(|d| Circle::new((d.date, d.vix), 2, GREEN.filled())),
-        )
-        .map_err(err)?
-        .label("a hedge trigger fired")
-        .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
+        if fired {
+            c.draw_series(
+                days.iter()
+                    .filter(|d| d.hedge_signal)
+                    .map(|d| Circle::new((d.date, d.vix), 2, GREEN.filled())),
+            )
+            .map_err(err)?
+            .label("a hedge trigger fired")
+            .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
+        }
         legend(&mut c)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// Room right of each panel for the last date label, which a tick on the
+/// last day would centre on the edge.
+const MARGIN_RIGHT: u32 = 40;
+
+/// Room left of each panel for the axis labels and its description.
+const Y_LABELS: u32 = 90;
+
+/// The open condor's step day by day as stairs: a step holds until the day
+/// it changes, where the line rises or falls straight (a line from point
+/// to point made a ramp of every change).
+fn stairs(days: &[super::Day]) -> Vec<(chrono::NaiveDate, u32)> {
+    let mut points: Vec<(chrono::NaiveDate, u32)> = Vec::with_capacity(days.len() * 2);
+    for d in days {
+        if let Some(&(_, before)) = points.last()
+            && before != d.step
+        {
+            points.push((d.date, before));
+        }
+        points.push((d.date, d.step));
+    }
+    points
 }
 
 /// How much to add above a panel's data, as a fraction of its span, so that

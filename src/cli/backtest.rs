@@ -37,7 +37,7 @@ pub struct Args {
     /// Export every trade to this file: CSV, or JSON when its name ends in `.json`.
     #[arg(long, value_name = "FILE")]
     trades: Option<PathBuf>,
-    /// Draw the equity curve with drawdown, the step ladder and VIX with hedge triggers to this SVG file.
+    /// Draw the marked equity with its running peak, the step ladder and VIX with hedge triggers to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
     /// How many of the worst cycles (by trough) the report lists.
@@ -253,6 +253,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         }
     }
     if let Some(path) = &args.chart {
+        if !path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
+        {
+            say!(
+                "warning: `--chart` draws SVG: `{}` will hold SVG whatever its name says (name it `.svg` for a viewer to open it)",
+                crate::diag::shown_name(&path.display().to_string())
+            );
+        }
         let svg = crate::backtest::chart::svg(&strategy.name, &bt);
         let file = svg
             .map_err(std::io::Error::other)

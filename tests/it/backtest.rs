@@ -129,7 +129,7 @@ fn chart_structure_and_series() {
     let svg = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     for title in [
-        "equity (marked to market) and drawdown",
+        "equity (marked to market) and its running peak",
         "step of the open condor",
         "VIX, with the days a hedge trigger fired",
     ] {
@@ -151,7 +151,7 @@ fn chart_structure_and_series() {
     ] {
         assert!(texts.contains(&label), "legend `{label}`: {texts:?}");
     }
-    // The equity, its running peak, the ladder and VIX: polylines with one point a day.
+    // The equity, its running peak and VIX: polylines with one point a day.
     // One point a day in the range with both a VIX and a real SPX close (a
     // VIX-only day carries SPX's last close and is no trading day).
     let spx = data_dates("spx-daily.csv");
@@ -159,18 +159,55 @@ fn chart_structure_and_series() {
         .iter()
         .filter(|d| ("2019-06-01"..="2020-12-31").contains(&d.as_str()) && spx.contains(*d))
         .count();
-    let long: Vec<usize> = svg
+    let lines: Vec<(bool, Vec<(f64, f64)>)> = svg
         .split("<polyline")
         .skip(1)
+        .map(|p| p.split("/>").next().unwrap_or(""))
         .map(|p| {
-            p.split("points=\"").nth(1).map_or(0, |q| {
-                q.split('"').next().unwrap_or("").split_whitespace().count()
-            })
+            let points = p.split("points=\"").nth(1).map_or(Vec::new(), |q| {
+                q.split('"')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .filter_map(|xy| xy.split_once(','))
+                    .filter_map(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+                    .collect()
+            });
+            (p.contains("stroke=\"#000000\""), points)
         })
-        .filter(|&n| n > 100)
+        .filter(|(_, points)| points.len() > 100)
         .collect();
-    assert_eq!(long.len(), 4, "four daily series: {long:?}");
-    assert!(long.iter().all(|&n| n == days), "{long:?}");
+    let daily: Vec<usize> = lines
+        .iter()
+        .filter(|(black, _)| !black)
+        .map(|(_, p)| p.len())
+        .collect();
+    assert_eq!(daily, [days, days, days], "three daily series");
+    // The ladder is stairs: a day's point, and where the step changed a
+    // point on that day at the step before, so every segment is level or
+    // upright (a line from day to day drew every change as a ramp).
+    let ladders: Vec<&Vec<(f64, f64)>> = lines
+        .iter()
+        .filter(|(black, _)| *black)
+        .map(|(_, p)| p)
+        .collect();
+    assert_eq!(ladders.len(), 1, "one ladder");
+    let ladder = ladders[0];
+    let changes = ladder.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    assert!(changes > 20, "the ladder moves in 2019-20: {changes}");
+    assert_eq!(
+        ladder.len(),
+        days + changes,
+        "a point a day and one a change"
+    );
+    for w in ladder.windows(2) {
+        assert!(
+            w[0].0 == w[1].0 || w[0].1 == w[1].1,
+            "a ramp from {:?} to {:?}",
+            w[0],
+            w[1]
+        );
+    }
     assert!(
         svg.matches("<circle").count() >= 5,
         "hedge-trigger markers in 2020"
@@ -268,7 +305,76 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
         );
         assert!(!svg.contains("100000.0"), "{name}");
         assert_eq!(svg.contains("$0: ruined below it"), ruined, "{name}");
+        // The day of ruin is marked: on a long run's scale the dip below
+        // $0 was a pixel, and the curve read as healthy.
+        assert_eq!(svg.contains("RUINED on 20"), ruined, "{name}");
     }
+}
+
+/// A chart of a strategy without hedges says no trigger fired and draws no
+/// markers (its VIX panel promised triggers and named an empty series); a
+/// range of one day draws each series as a point (it drew nothing) on an
+/// equity axis whose labels differ (a flat curve's axis read `$100,001`,
+/// `$100,001`, `$100,000`, ...); and a chart named other than `.svg` is
+/// written, with a warning that it is SVG whatever its name says.
+#[test]
+fn a_chart_of_one_day_without_hedges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("one.png");
+    let out = vixshield(&[
+        "backtest",
+        "strategies/aggressive.vxs",
+        "--from",
+        "2025-08-15",
+        "--to",
+        "2025-08-15",
+        "--chart",
+        path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    assert!(
+        crate::common::text(&out.stderr).contains("warning: `--chart` draws SVG: `"),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&path).expect("the chart");
+    assert!(svg.contains("VIX (no hedge trigger fired)"), "{svg}");
+    assert!(!svg.contains("a hedge trigger fired"));
+    // The equity, its peak, the step and VIX, each a point.
+    assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+    let dollars: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1))
+        .map(|t| t.split('<').next().unwrap_or("").trim())
+        .filter(|t| t.starts_with('$'))
+        .collect();
+    assert!(dollars.len() >= 3, "{dollars:?}");
+    let distinct: std::collections::BTreeSet<&&str> = dollars.iter().collect();
+    assert_eq!(distinct.len(), dollars.len(), "{dollars:?}");
+    // Named `.svg`, no warning.
+    let svg_path = dir.path().join("one.svg");
+    let out = vixshield(&[
+        "backtest",
+        "strategies/aggressive.vxs",
+        "--from",
+        "2025-08-15",
+        "--to",
+        "2025-08-15",
+        "--chart",
+        svg_path.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !crate::common::text(&out.stderr).contains("--chart"),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
 }
 
 #[test]
