@@ -595,18 +595,35 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         }
         p as usize
     };
+    // A value as the table shows it, as a number (`1.81%` is 1.81).
+    let shown =
+        |v: &str| -> Option<f64> { show(v)?.trim_end_matches('%').replace(',', "").parse().ok() };
+    // The change between the values as shown, when they show apart (`1.81%
+    // → 1.76%` is `-0.05 pp`, where the exact -0.041 read `-0.04`, which the
+    // two values beside it contradict); the exact change when they show the
+    // same, to its first digit.
+    let rounded = |a: &str, b: &str, exact: f64| -> Option<(f64, usize)> {
+        let (x, y) = (shown(a)?, shown(b)?);
+        Some(if x == y {
+            (exact, places(exact))
+        } else {
+            (y - x, 2)
+        })
+    };
     let change = |a: &str, b: &str| match kind {
         Kind::Money => {
             let d = b.parse::<Decimal>().ok()?.checked_sub(a.parse().ok()?)?;
             Some(format!("{}{}", plus(d > Decimal::ZERO), fmt_money(d)))
         }
         Kind::Percent => {
-            let d = (b.parse::<f64>().ok()? - a.parse::<f64>().ok()?) * 100.0;
-            Some(format!("{}{d:.*} pp", plus(d > 0.0), places(d)))
+            let exact = (b.parse::<f64>().ok()? - a.parse::<f64>().ok()?) * 100.0;
+            let (d, p) = rounded(a, b, exact)?;
+            Some(format!("{}{d:.*} pp", plus(d > 0.0), p))
         }
         Kind::Ratio => {
-            let d = b.parse::<f64>().ok()? - a.parse::<f64>().ok()?;
-            Some(format!("{}{d:.*}", plus(d > 0.0), places(d)))
+            let exact = b.parse::<f64>().ok()? - a.parse::<f64>().ok()?;
+            let (d, p) = rounded(a, b, exact)?;
+            Some(format!("{}{d:.*}", plus(d > 0.0), p))
         }
         Kind::Count => {
             let d = b.parse::<i128>().ok()? - a.parse::<i128>().ok()?;
@@ -882,5 +899,17 @@ mod tests {
         assert_eq!(change("cagr", "0.024", "0.02400003"), "(+0.000003 pp)");
         assert_eq!(change("cagr", "0.02", "0.03"), "(+1.00 pp)");
         assert_eq!(change("sortino", "0.9", "0.9"), "(0.00)");
+    }
+
+    /// Values that show apart change by what they show: CAGR `1.81% →
+    /// 1.76%` read `(-0.04 pp)` and Sharpe `-0.09 → 0.03` `(+0.11)`, the
+    /// exact changes, which the rounded values beside them contradict
+    /// (found by the output audit).
+    #[test]
+    fn a_change_agrees_with_the_values_shown() {
+        assert_eq!(change("cagr", "0.018059", "0.017645"), "(-0.05 pp)");
+        assert_eq!(change("max_drawdown", "0.11399", "0.125549"), "(+1.15 pp)");
+        assert_eq!(change("sharpe", "-0.0862", "0.0276"), "(+0.12)");
+        assert_eq!(change("win_rate", "0.5", "0.75"), "(+25.00 pp)");
     }
 }

@@ -531,8 +531,11 @@ fn table(w: &mut dyn Write, f: &SweepFile) -> std::io::Result<()> {
     };
     writeln!(
         w,
-        "sweep of `{}`: {} variants{scope}, ranked by {} ({arrow})",
-        f.strategy, f.variants, f.rank.metric
+        "sweep of `{}`: {} variant{}{scope}, ranked by {} ({arrow})",
+        f.strategy,
+        f.variants,
+        if f.variants == 1 { "" } else { "s" },
+        f.rank.metric
     )?;
     writeln!(w)?;
     let mut cols: Vec<&str> = SHOWN.to_vec();

@@ -354,6 +354,30 @@ fn a_variants_metrics_are_its_backtest_report() {
     assert_eq!(metrics.len(), METRICS.len() + sweep::ALONGSIDE.len());
 }
 
+/// A sweep of one variant says so in the singular (it said "1 variants").
+#[test]
+fn one_variant_is_one_variant() {
+    let out = vixshield(&[
+        "sweep",
+        FIXTURE,
+        "--set",
+        "take=50%",
+        "--from",
+        "2016-01-01",
+        "--to",
+        "2016-03-31",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::text(&out.stderr)
+    );
+    let first = crate::common::text(&out.stdout);
+    let first = first.lines().next().unwrap_or("");
+    assert!(first.contains(": 1 variant, ranked by"), "{first}");
+}
+
 #[test]
 fn ranking_directions_on_synthetic_rows() {
     use serde_json::{Map, Value, json};
