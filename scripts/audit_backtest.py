@@ -273,6 +273,17 @@ def audit(binary, strategy, flags, days_all, tmp):
                          max_step=max(x["step"] for x in c), trough=trough, pnl=pnl,
                          hedge_pnl=sum((x["hedge_pnl"] for x in c), Fraction(0)), stopped_out=stopped))
     same("cycles_stopped_out", r["cycles_stopped_out"], sum(1 for c in rows if c["stopped_out"]))
+    # Condors past their stop, and the worst loss as a multiple of its stop.
+    losing = [x for x in tr if x["pnl"] < 0]
+    past = sum(1 for x in tr if x["pnl"] < -x["max_loss"])
+    same("losses_past_stop", r["losses_past_stop"], past)
+    worst = max((-x["pnl"] / x["max_loss"] for x in losing if x["max_loss"] > 0), default=None)
+    got = r["worst_loss_to_max_loss"]
+    if (worst is None) != (got is None) or (worst is not None and abs(float(worst) - got) > 1e-12 * float(worst)):
+        bad.append(f"worst_loss_to_max_loss: {got!r} != {worst!r}")
+    same("losses past the stop", head["losses past the stop"],
+         "0 (no losing condor)" if worst is None else
+         f"{past} of {len(losing)} losing condor{'' if len(losing) == 1 else 's'}, the worst {float(worst):.2f}× its max loss")
     rows.sort(key=lambda c: (c["trough"], c["start"]))
     got = [dict(c, trough=Fraction(Decimal(c["trough"])), pnl=Fraction(Decimal(c["pnl"])),
                 hedge_pnl=Fraction(Decimal(c["hedge_pnl"]))) for c in r["worst_cycles"]]

@@ -32,7 +32,7 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 METRICS = ["trades", "win_rate", "net_pnl", "final_equity", "cagr", "max_drawdown", "max_drawdown_intra_trade",
            "profit_factor", "sharpe", "sortino", "max_consecutive_losses", "max_step_reached", "cycles_stopped_out",
-           "peak_capital_at_risk", "hedge_cost_to_credit", "time_in_market"]
+           "losses_past_stop", "worst_loss_to_max_loss", "peak_capital_at_risk", "hedge_cost_to_credit", "time_in_market"]
 
 
 def run(b, *args):

@@ -403,7 +403,7 @@ def compare(b, name, s, jname, jtext, tmp):
             same("summary trades", o["trades"], len(trades))
             same("summary wins", o["wins"], sum(1 for t in trades if t["pnl"] >= 0))
             same("summary losses", o["losses"], sum(1 for t in trades if t["pnl"] < 0))
-            same("summary net_pnl", D(o["net_pnl"]), sum((t["pnl"] for t in trades), D(0)))
+            same("summary condor_pnl", D(o["condor_pnl"]), sum((t["pnl"] for t in trades), D(0)))
             same("summary hedge_pnl", D(o["hedge_pnl"]), sum((t["hedge"] or D(0) for t in trades), D(0)))
             same("summary final equity", D(sj["final_equity"]), want[-1]["equity"])
             same("summary max step", o["max_step_reached"], max(w["step"] for w in want[:-1]))
@@ -422,7 +422,7 @@ def compare(b, name, s, jname, jtext, tmp):
                     cyc.append((cur, ev))
                     cur = []
             got_c = [(c["start"], c["end"], c["open"], c["trades"], c["wins"], c["losses"], c["max_step_reached"],
-                      c["cycles_stopped_out"], D(c["net_pnl"]), D(c["hedge_pnl"])) for c in sj["cycles"]]
+                      c["cycles_stopped_out"], D(c["condor_pnl"]), D(c["hedge_pnl"])) for c in sj["cycles"]]
             want_c = [(ts[0][0]["date"], ts[-1][0]["date"], ev not in ("win", "stopped_out", "cycle_ended"),
                        len(ts), sum(1 for t, _ in ts if t["pnl"] >= 0), sum(1 for t, _ in ts if t["pnl"] < 0),
                        max(st for _, st in ts), 1 if ev == "stopped_out" else 0,
@@ -441,7 +441,7 @@ def compare(b, name, s, jname, jtext, tmp):
                          f"{o['max_step_reached']}, cycles {len(sj['cycles'])} ({o['cycles_stopped_out']} stopped out)")
             if want_line not in tl:
                 bad.append(f"summary table lacks {want_line!r}")
-            want_line = (f"condor P&L {fmt_money(o['net_pnl'])}, hedge P&L {fmt_money(o['hedge_pnl'])}, "
+            want_line = (f"condor P&L {fmt_money(o['condor_pnl'])}, hedge P&L {fmt_money(o['hedge_pnl'])}, "
                          f"final equity {fmt_money(sj['final_equity'])}")
             if want_line not in tl:
                 bad.append(f"summary table lacks {want_line!r}")

@@ -31,7 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 FILE = ROOT / "tests" / "fixtures" / "strategies" / "spx-mastery-params.vxs"
 METRICS = ["cagr", "sharpe", "sortino", "net_pnl", "final_equity", "profit_factor", "win_rate", "hedge_pnl",
            "trades", "time_in_market", "max_drawdown", "max_drawdown_intra_trade", "max_consecutive_losses",
-           "max_step_reached", "cycles_stopped_out", "peak_capital_at_risk", "hedge_cost_to_credit", "skipped"]
+           "max_step_reached", "cycles_stopped_out", "losses_past_stop", "peak_capital_at_risk", "hedge_cost_to_credit", "skipped"]
 
 def values(spec):
     name, rng = spec.split("=", 1)

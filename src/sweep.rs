@@ -412,6 +412,7 @@ pub const METRICS: &[(&str, Better)] = &[
     ("max_consecutive_losses", Better::Lower),
     ("max_step_reached", Better::Lower),
     ("cycles_stopped_out", Better::Lower),
+    ("losses_past_stop", Better::Lower),
     ("peak_capital_at_risk", Better::Lower),
     ("hedge_cost_to_credit", Better::Lower),
     ("skipped", Better::Lower),
@@ -437,13 +438,15 @@ pub fn metric(name: &str) -> Result<Better, String> {
 /// Keys of the backtest report a variant's metrics carry beside
 /// [`METRICS`] but no ranking reads: the Sharpe ratio's standard error (to
 /// judge whether two Sharpe ratios differ), the day of the lowest equity,
-/// the day the equity fell to $0 or below (`null`: never), and the condors
-/// at the contract limit (which trade less than the variant sizes).
+/// the day the equity fell to $0 or below (`null`: never), the condors
+/// at the contract limit (which trade less than the variant sizes), and the
+/// largest condor loss as a multiple of its max loss.
 pub const ALONGSIDE: &[&str] = &[
     "sharpe_se",
     "lowest_equity_on",
     "ruined_on",
     "trades_at_contract_limit",
+    "worst_loss_to_max_loss",
 ];
 
 /// The metrics of a report, as JSON values (decimals as exact strings):

@@ -155,6 +155,14 @@ pub struct Report {
     pub max_step_reached: u32,
     /// Cycles that hit the step limit and ended negative.
     pub cycles_stopped_out: usize,
+    /// Condors that lost more than their max loss (their P&L, costs
+    /// included, below minus the stop the step decided): the backtest sees a
+    /// stop only at a day's close, so a gap passes it, and the ladder's
+    /// planned worst case assumes it holds.
+    pub losses_past_stop: usize,
+    /// The largest loss of a condor as a multiple of its max loss (`1.0` is
+    /// a loss of exactly the stop); `None` without a losing condor.
+    pub worst_loss_to_max_loss: Option<f64>,
     /// Most capital at risk at once (open stop + hedge premium).
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub peak_capital_at_risk: Decimal,
@@ -445,6 +453,12 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         max_consecutive_losses: max_run,
         max_step_reached: trades.iter().map(|t| t.step).max().unwrap_or(0),
         cycles_stopped_out: cycles.iter().filter(|c| c.stopped_out).count(),
+        losses_past_stop: trades.iter().filter(|t| t.pnl < -t.max_loss).count(),
+        worst_loss_to_max_loss: trades
+            .iter()
+            .filter(|t| t.pnl < Decimal::ZERO && t.max_loss > Decimal::ZERO)
+            .map(|t| -f(t.pnl) / f(t.max_loss))
+            .reduce(f64::max),
         peak_capital_at_risk: bt.days.iter().map(|d| d.at_risk).max().unwrap_or_default(),
         hedge_cost_to_credit: (credit > 0.0).then(|| hedge_cost / credit),
         time_in_market: if bt.days.is_empty() {

@@ -419,6 +419,7 @@ pub(crate) fn write_report(
         ),
         ("max step reached", r.max_step_reached.to_string()),
         ("cycles stopped out", r.cycles_stopped_out.to_string()),
+        ("losses past the stop", past_stop(r)),
         ("peak capital at risk", fmt_money(r.peak_capital_at_risk)),
         (
             "hedge cost to credit",
@@ -511,6 +512,24 @@ pub(crate) fn write_report(
         }
     }
     Ok(())
+}
+
+/// The report's line on condors that lost past their stop: how many of
+/// the losing ones, and the worst as a multiple of its max loss
+/// (`54 of 59 losing condors, the worst 2.03× its max loss`).
+fn past_stop(r: &report::Report) -> String {
+    let losing = r.trades.saturating_sub(
+        r.win_rate
+            .map_or(0, |w| (w * r.trades as f64).round() as usize),
+    );
+    match r.worst_loss_to_max_loss {
+        None => "0 (no losing condor)".to_string(),
+        Some(worst) => format!(
+            "{} of {losing} losing condor{}, the worst {worst:.2}× its max loss",
+            r.losses_past_stop,
+            if losing == 1 { "" } else { "s" }
+        ),
+    }
 }
 
 /// How JSON gives each of the trades file's columns

@@ -328,6 +328,8 @@ fn a_variants_metrics_are_its_backtest_report() {
         "sharpe_se",
         "trades_at_contract_limit",
         "planned_cycle_risk",
+        // Carried beside the metrics (below), a ratio no ranking reads.
+        "worst_loss_to_max_loss",
     ];
     let mut compared = 0;
     for (key, value) in report {
