@@ -547,8 +547,19 @@ impl Graph {
             let _ = writeln!(out, "  n{i} [label=\"{label}\", shape={shape}];");
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            for d in node.deps() {
-                let _ = writeln!(out, "  n{} -> n{i};", d.0);
+            // An operation's operands in order, numbered from 1 (`<` read
+            // `vix < ema` and `ema < vix` alike); other nodes' inputs have
+            // no order to show.
+            let ordered = matches!(
+                node,
+                Node::Binary(..) | Node::Builtin { .. } | Node::Plugin { .. }
+            ) && node.deps().len() > 1;
+            for (k, d) in node.deps().iter().enumerate() {
+                if ordered {
+                    let _ = writeln!(out, "  n{} -> n{i} [label=\"{}\"];", d.0, k + 1);
+                } else {
+                    let _ = writeln!(out, "  n{} -> n{i};", d.0);
+                }
             }
         }
         out.push_str("}\n");

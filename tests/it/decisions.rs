@@ -494,6 +494,37 @@ fn graph_text_and_dot() {
     let dot = String::from_utf8_lossy(&out.stdout);
     assert!(dot.starts_with("digraph strategy {") && dot.trim_end().ends_with('}'));
     assert!(dot.contains("label=\"size (ladder)\"") && dot.contains("-> n"));
+    // An operation's operands are numbered in order: `vix < ema(vix, 10)`
+    // has vix as 1 and the EMA as 2 (the edges had no labels, so the order
+    // was lost).
+    let id = |label: &str| {
+        dot.lines()
+            .find(|l| l.contains(&format!("[label=\"{label}\"")))
+            .and_then(|l| l.trim().split(' ').next())
+            .map(str::to_string)
+            .expect(label)
+    };
+    let (vix, ema) = (id("series vix"), id("ema(·, 10)"));
+    let less = dot
+        .lines()
+        .filter(|l| l.contains("[label=\"<\""))
+        .filter_map(|l| l.trim().split(' ').next())
+        .find(|n| dot.contains(&format!("{ema} -> {n} ")))
+        .expect("the < reading the EMA")
+        .to_string();
+    assert!(
+        dot.contains(&format!("  {vix} -> {less} [label=\"1\"];")),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(&format!("  {ema} -> {less} [label=\"2\"];")),
+        "{dot}"
+    );
+    // A node's inputs with no order carry no number.
+    assert!(
+        dot.lines()
+            .any(|l| l.contains(" -> ") && !l.contains("[label"))
+    );
 }
 
 /// `graph --format json` lists the same nodes and edges as the text form,
