@@ -37,6 +37,9 @@ pub struct Args {
     /// Export every trade to this file: CSV, or JSON when its name ends in `.json`.
     #[arg(long, value_name = "FILE")]
     trades: Option<PathBuf>,
+    /// Export every market day of the backtest (date, marked and closed equity, step, VIX, whether a hedge trigger fired, capital at risk) to this file: CSV, or JSON when its name ends in `.json`.
+    #[arg(long, value_name = "FILE")]
+    equity: Option<PathBuf>,
     /// Draw the marked equity with its running peak, the step ladder and VIX with hedge triggers to this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     chart: Option<PathBuf>,
@@ -216,10 +219,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         return code;
     }
     let config = args.assumptions.config(args.from, args.to);
-    let outputs: Vec<_> = [("--trades", &args.trades), ("--chart", &args.chart)]
-        .into_iter()
-        .filter_map(|(flag, p)| Some((flag.to_string(), p.as_deref()?)))
-        .collect();
+    let outputs: Vec<_> = [
+        ("--trades", &args.trades),
+        ("--equity", &args.equity),
+        ("--chart", &args.chart),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| Some((flag.to_string(), p.as_deref()?)))
+    .collect();
     let mut inputs = vec![("the strategy".to_string(), args.strategy.as_path())];
     inputs.extend(args.market.files());
     if let Err(code) = super::output::distinct_files(&outputs, &inputs) {
@@ -252,10 +259,21 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             Err(e) => return cannot_write(path, &e),
         }
     }
-    if let Some(path) = &args.chart {
-        if !path
+    if let Some(path) = &args.equity {
+        let json = path
             .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
+            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
+        match super::output::stage_file(path, |w| write_days(w, &bt, json)) {
+            Ok(file) => staged.push((path, file)),
+            Err(e) => return cannot_write(path, &e),
+        }
+    }
+    if let Some(path) = &args.chart {
+        // `out.png` gets SVG text a viewer of PNGs cannot open; a name
+        // without an extension (`/dev/null`, `chart`) is taken as meant.
+        if path
+            .extension()
+            .is_some_and(|x| !x.eq_ignore_ascii_case("svg"))
         {
             say!(
                 "warning: `--chart` draws SVG: `{}` will hold SVG whatever its name says (name it `.svg` for a viewer to open it)",
@@ -610,6 +628,38 @@ fn hedge_rows(hedges: &[crate::backtest::HedgeTrade]) -> serde_json::Value {
             })
         })
         .collect()
+}
+
+/// Every market day to `w` (`--equity`): CSV, or a JSON list of objects
+/// when `json`, with the same keys (money as exact decimal text, VIX and
+/// the flag as JSON gives them).
+fn write_days(w: &mut dyn Write, bt: &Backtest, json: bool) -> std::io::Result<()> {
+    if json {
+        let text = serde_json::to_string_pretty(&bt.days).map_err(std::io::Error::other)?;
+        return writeln!(w, "{text}");
+    }
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record([
+        "date",
+        "equity",
+        "closed_equity",
+        "step",
+        "vix",
+        "hedge_signal",
+        "at_risk",
+    ])?;
+    for d in &bt.days {
+        csv.write_record([
+            d.date.to_string(),
+            d.equity.normalize().to_string(),
+            d.closed_equity.normalize().to_string(),
+            d.step.to_string(),
+            d.vix.to_string(),
+            d.hedge_signal.to_string(),
+            d.at_risk.normalize().to_string(),
+        ])?;
+    }
+    csv.flush()
 }
 
 /// Every trade to `w`: CSV, or a JSON list of objects when `json`.

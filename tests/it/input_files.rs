@@ -197,7 +197,7 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
     std::os::unix::fs::symlink("j.csv", root.join("link.csv")).unwrap();
     std::fs::hard_link(root.join("s.vxs"), root.join("hard.vxs")).unwrap();
     std::fs::create_dir(root.join("sub")).unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["run", "s.vxs", "--journal", "j.csv", "--out", "j.csv"],
             "error: `--out j.csv` is the journal `j.csv`: writing it would replace the input",
@@ -240,6 +240,17 @@ fn an_output_onto_an_input_or_another_output_is_refused() {
                 "sub/../new.csv",
             ],
             "error: `--chart sub/../new.csv` is the same file as `--trades new.csv`; give each output its own file",
+        ),
+        (
+            &[
+                "backtest",
+                "s.vxs",
+                "--trades",
+                "new.csv",
+                "--equity",
+                "./new.csv",
+            ],
+            "error: `--equity ./new.csv` is the same file as `--trades new.csv`; give each output its own file",
         ),
         (
             &[
