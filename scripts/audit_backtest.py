@@ -323,19 +323,22 @@ def audit(binary, strategy, flags, days_all, tmp):
         return bad
     (equity,), (peakline,), stepline = colour("#0000FF"), colour("#FF0000"), middle[-1]
     same("chart equity points", len(equity), len(days))
-    same("chart step points", len(stepline), len(days))
     xs = [p[0] for p in equity]
     if xs != sorted(xs):
         bad.append("chart: x not increasing")
     if any(pk[1] > e[1] for pk, e in zip(peakline, equity)):
         bad.append("chart: running peak below equity")
     ticks = []
-    # Tick labels: plain numbers, and the equity axis's dollars (`-$50,000`).
+    # The y axes' tick labels (right-aligned, where the dates below each
+    # panel are centred): plain numbers, and the equity axis's dollars
+    # (`-$50,000`).
     texts = [(y, v.replace("$", "").replace(",", ""))
-             for y, v in re.findall(r'<text x="70" y="(\d+)"[^>]*>\s*([-$0-9.,]+)\s*</text>', svg)]
+             for y, v in re.findall(r'<text x="\d+" y="(\d+)" dy="0.5ex" text-anchor="end"[^>]*>\s*([-$0-9.,]+)\s*</text>', svg)]
     for y, v in texts:
         if int(y) < 300:
             ticks.append((int(y), float(v)))
+    if len(ticks) < 2:
+        bad.append(f"chart: {len(ticks)} equity axis labels found")
     if len(ticks) >= 2 and len(equity) == len(days):
         (y0, v0), (y1, v1) = ticks[0], ticks[-1]
         to_px = lambda v: y0 + (v - v0) * (y1 - y0) / (v1 - v0)
@@ -371,8 +374,22 @@ def audit(binary, strategy, flags, days_all, tmp):
             if x["entry"] <= d < x["exit"]:
                 s = x["step"]
         open_step.append(s)
-    if len(stepline) == len(days):
-        mism = [(d, s, p[1]) for d, s, p in zip(days, open_step, stepline) if abs(p[1] - sticks.get(s, -99)) > 1]
+    # Stairs: a point a day at its step, and where the step changed a point
+    # before it on the same day at the step before.
+    changes = sum(1 for a, b in zip(open_step, open_step[1:]) if a != b)
+    same("chart step points", len(stepline), len(days) + changes)
+    if not sticks:
+        bad.append("chart: no step axis labels found")
+    elif len(stepline) == len(days) + changes:
+        at_day, k = [], 0
+        for i, s in enumerate(open_step):
+            if i and s != open_step[i - 1]:
+                if abs(stepline[k][1] - sticks.get(open_step[i - 1], -99)) > 1 or stepline[k][0] != stepline[k + 1][0]:
+                    bad.append(f"chart: the step's change on {days[i]} is no upright")
+                k += 1
+            at_day.append(stepline[k])
+            k += 1
+        mism = [(d, s, p[1]) for d, s, p in zip(days, open_step, at_day) if abs(p[1] - sticks.get(s, -99)) > 1]
         if mism:
             bad.append(f"chart: step line differs on {len(mism)} days, first {mism[:3]}")
     return bad
