@@ -2138,6 +2138,13 @@ impl LoadedPlugin {
             for (chunk, v) in chunks.iter_mut().zip(call.params) {
                 *chunk = v.to_le_bytes();
             }
+            // A bar the plugin does not write has no value, not the 0.0 of
+            // fresh memory (a valid number, and `false` for a bool).
+            let dst = data
+                .get_mut(out_buf.range())
+                .ok_or_else(|| region_error("output", out_buf))?;
+            let (chunks, _) = dst.as_chunks_mut::<8>();
+            chunks.fill(f64::NAN.to_le_bytes());
         }
 
         let status = compute

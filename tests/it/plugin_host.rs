@@ -2460,3 +2460,18 @@ fn a_file_that_is_not_wasm_is_a_one_line_error() {
         "{text}"
     );
 }
+
+/// A bar the plugin does not write has no value: the host fills the output
+/// with NaN before `vxs_compute`, where the bars it left read 0.0, fresh
+/// memory's, a valid number and `false` for a bool plugin (the plugin-author
+/// audit: `computed 9235 of 9235 bars`, last value 0, from a plugin that
+/// wrote half).
+#[test]
+fn bars_a_plugin_does_not_write_have_no_value() {
+    let (_dir, m) = fixture_plugin("half_output", "half", "");
+    let plugin = host().load(&m).expect("loads");
+    let bars: Vec<f64> = (1..=10).map(f64::from).collect();
+    let c = plugin.compute(&[&bars], &[]).expect("computes");
+    assert_eq!(c.values[..5], bars[..5]);
+    assert!(c.values[5..].iter().all(|v| v.is_nan()), "{:?}", c.values);
+}
