@@ -216,9 +216,17 @@ pub enum PluginError {
     },
 
     /// The manifest asks for more than the host allows, e.g. `[limits]
-    /// memory_mib = 8192` when the host allows at most 1024.
-    #[error("plugin `{plugin}` asks for {what} {requested}; the host allows at most {max}")]
+    /// memory_mib = 2048` when the host allows at most 1024, at the value
+    /// in the manifest (`plugin.toml:21:14: ...`).
+    #[error(
+        "{}: plugin `{plugin}` asks for {what} {requested}; the host allows at most {max}",
+        at(manifest, *pos)
+    )]
     LimitTooHigh {
+        /// The `plugin.toml`.
+        manifest: PathBuf,
+        /// Where it gives the limit.
+        pos: Option<LineCol>,
         /// The plugin.
         plugin: String,
         /// `fuel` or `memory_mib`.
@@ -316,7 +324,9 @@ pub enum PluginError {
 
     /// The plugin used up its fuel, e.g. `(loop br 0)`. The budget is the
     /// manifest's `[limits] fuel`, else the host's default.
-    #[error("plugin `{plugin}` ran out of its budget of {fuel} fuel units in `{export}`")]
+    #[error(
+        "plugin `{plugin}` ran out of its budget of {fuel} fuel units in `{export}` (a plugin that needs more asks for it with `[limits] fuel` in its manifest)"
+    )]
     OutOfFuel {
         /// The plugin.
         plugin: String,

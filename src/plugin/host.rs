@@ -1190,6 +1190,8 @@ impl PluginHost {
         let fuel = manifest.limits.fuel.unwrap_or(self.config.default_fuel);
         if fuel > self.config.max_fuel {
             return Err(PluginError::LimitTooHigh {
+                manifest: manifest.path.clone(),
+                pos: manifest.limits.fuel_at,
                 plugin: name.clone(),
                 what: "fuel",
                 requested: fuel,
@@ -1202,6 +1204,8 @@ impl PluginHost {
             .unwrap_or(self.config.default_memory_mib);
         if memory_mib > self.config.max_memory_mib {
             return Err(PluginError::LimitTooHigh {
+                manifest: manifest.path.clone(),
+                pos: manifest.limits.memory_mib_at,
                 plugin: name.clone(),
                 what: "memory_mib",
                 requested: u64::from(memory_mib),
@@ -2284,10 +2288,16 @@ impl LoadedPlugin {
                 let text = text.strip_prefix("wasm trap: ").unwrap_or(&text);
                 // Rust's `no_std` panic handler, and `panic = "abort"`, end
                 // in `unreachable`: say so, or a panic reads as a riddle.
-                let hint = if *trap == Trap::UnreachableCodeReached {
-                    " (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, an overflow in a debug build, ...)"
-                } else {
-                    ""
+                let hint = match trap {
+                    Trap::UnreachableCodeReached => {
+                        " (a Rust plugin's panic ends there: an index out of bounds, an `unwrap` of `None`, an overflow in a debug build, ...)"
+                    }
+                    // rustc's wasm stack sits below the data and grows down:
+                    // running past it leaves memory from below address 0.
+                    Trap::MemoryOutOfBounds => {
+                        " (in a Rust plugin, often its stack overflowing: a large local array or deep recursion needs more than the `-zstack-size` its `.cargo/config.toml` sets, 64 KiB from `plugin new`)"
+                    }
+                    _ => "",
                 };
                 PluginError::Trap {
                     plugin,

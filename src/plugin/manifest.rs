@@ -43,6 +43,10 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Memory cap in MiB.
     pub memory_mib: Option<u32>,
+    /// Where the manifest gives `fuel`, for an error about it at load.
+    pub fuel_at: Option<crate::source::LineCol>,
+    /// Where the manifest gives `memory_mib`.
+    pub memory_mib_at: Option<crate::source::LineCol>,
 }
 
 /// A parsed, validated `plugin.toml`.
@@ -298,7 +302,10 @@ impl Manifest {
         if let Some(l) = raw.limits {
             if let Some(f) = l.fuel {
                 match u64::try_from(*f.get_ref()) {
-                    Ok(v) if v > 0 => limits.fuel = Some(v),
+                    Ok(v) if v > 0 => {
+                        limits.fuel = Some(v);
+                        limits.fuel_at = Some(crate::source::line_col(text, f.span().start));
+                    }
                     _ => {
                         return Err(err(
                             Some(f.span()),
@@ -309,7 +316,10 @@ impl Manifest {
             }
             if let Some(m) = l.memory_mib {
                 match u32::try_from(*m.get_ref()) {
-                    Ok(v) if (1..=4096).contains(&v) => limits.memory_mib = Some(v),
+                    Ok(v) if (1..=4096).contains(&v) => {
+                        limits.memory_mib = Some(v);
+                        limits.memory_mib_at = Some(crate::source::line_col(text, m.span().start));
+                    }
                     _ => {
                         return Err(err(
                             Some(m.span()),

@@ -193,7 +193,7 @@ fn an_endless_loop_of_bulk_fills_runs_out_of_fuel_quickly() {
         assert!(t.elapsed() < QUICK, "{tiering:?}: {:?}", t.elapsed());
         assert_eq!(
             err.to_string(),
-            "plugin `filler` ran out of its budget of 1000000000 fuel units in `vxs_compute`"
+            "plugin `filler` ran out of its budget of 1000000000 fuel units in `vxs_compute` (a plugin that needs more asks for it with `[limits] fuel` in its manifest)"
         );
     }
 }
@@ -964,7 +964,7 @@ fn metered_bulk_operators_keep_their_meaning() {
         let err = host.load(&m).unwrap().compute(&[&input], &[]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access",
+            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access (in a Rust plugin, often its stack overflowing: a large local array or deep recursion needs more than the `-zstack-size` its `.cargo/config.toml` sets, 64 KiB from `plugin new`)",
             "{tiering:?}"
         );
     }
@@ -1075,7 +1075,7 @@ fn out_of_bounds_store_is_a_trap() {
     let (_, text, _) = run_failing("oob_store", "wild", "");
     assert_eq!(
         text,
-        "plugin `wild`: `vxs_compute` trapped: out of bounds memory access"
+        "plugin `wild`: `vxs_compute` trapped: out of bounds memory access (in a Rust plugin, often its stack overflowing: a large local array or deep recursion needs more than the `-zstack-size` its `.cargo/config.toml` sets, 64 KiB from `plugin new`)"
     );
 }
 
@@ -1377,9 +1377,23 @@ fn argument_checks() {
 fn manifest_limits_over_the_host_maximum_are_refused() {
     let (_dir, m) = fixture_plugin("const_one", "greedy", "[limits]\nmemory_mib = 4096\n");
     let err = host().load(&m).unwrap_err();
+    // At the value in the manifest (it had no position: the manifest's own
+    // range, 1 to 4096, let it through to the load).
     assert_eq!(
         err.to_string(),
-        "plugin `greedy` asks for memory_mib 4096; the host allows at most 1024"
+        format!(
+            "{}:9:14: plugin `greedy` asks for memory_mib 4096; the host allows at most 1024",
+            m.path.display()
+        )
+    );
+    let (_dir, m) = fixture_plugin("const_one", "hungry", "[limits]\nfuel = 100000000000\n");
+    let err = host().load(&m).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:9:8: plugin `hungry` asks for fuel 100000000000; the host allows at most 50000000000",
+            m.path.display()
+        )
     );
     let (_dir, m) = fixture_plugin("endless_loop", "brief", "[limits]\nfuel = 1000\n");
     let p = host().load(&m).unwrap();
@@ -1387,7 +1401,7 @@ fn manifest_limits_over_the_host_maximum_are_refused() {
     let err = p.compute(&[&[1.0]], &[]).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "plugin `brief` ran out of its budget of 1000 fuel units in `vxs_compute`"
+        "plugin `brief` ran out of its budget of 1000 fuel units in `vxs_compute` (a plugin that needs more asks for it with `[limits] fuel` in its manifest)"
     );
 }
 
@@ -1817,7 +1831,7 @@ fn the_sandbox_holds_on_both_tiers() {
         let text = fail("endless_loop", "spin", "");
         assert_eq!(
             text,
-            "plugin `spin` ran out of its budget of 1000000000 fuel units in `vxs_compute`"
+            "plugin `spin` ran out of its budget of 1000000000 fuel units in `vxs_compute` (a plugin that needs more asks for it with `[limits] fuel` in its manifest)"
         );
         let text = fail("memory_grow", "hog", "[limits]\nmemory_mib = 4\n");
         assert!(
@@ -1835,7 +1849,7 @@ fn the_sandbox_holds_on_both_tiers() {
         );
         assert_eq!(
             fail("oob_store", "wild", ""),
-            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access"
+            "plugin `wild`: `vxs_compute` trapped: out of bounds memory access (in a Rust plugin, often its stack overflowing: a large local array or deep recursion needs more than the `-zstack-size` its `.cargo/config.toml` sets, 64 KiB from `plugin new`)"
         );
         assert_eq!(
             fail("div_by_zero", "div", ""),
