@@ -1193,6 +1193,9 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
             return exit::findings();
         }
     };
+    // How many bars the plugin was given, before they are spread back over
+    // the market's (the carried-forward ones left out).
+    let passed = c.values.len();
     if let Some(bars) = &fresh {
         c.values = crate::eval::spread_over_bars(std::mem::take(&mut c.values), bars);
     }
@@ -1200,6 +1203,12 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
     let bars = c.values.len();
     // As the evaluator reads them: NaN and ±inf are no value.
     let computed = c.values.iter().filter(|v| v.is_finite()).count();
+    if computed == 0 && bars > 0 {
+        say!(
+            "warning: plugin `{}` gave no value on any of the {passed} bars it was given (every output NaN or infinite): a strategy calling it reads `unknown` on every bar",
+            m.name
+        );
+    }
     let at = |i: usize| {
         let v = c.values.get(i).copied().unwrap_or(f64::NAN);
         let date = dates.get(i).map(ToString::to_string).unwrap_or_default();
@@ -1229,6 +1238,7 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
                     "inputs": names,
                     "params": params.iter().map(|p| json!({"name": p.name, "value": p.value, "given": p.given})).collect::<Vec<_>>(),
                     "bars": bars,
+                    "bars_passed": passed,
                     "computed": computed,
                     "first": point(&first),
                     "last": point(&last),
@@ -1252,9 +1262,16 @@ fn test(args: &PathArgs, given: &[String], chosen: &[String]) -> ExitCode {
                     (Some(a), Some(b)) => format!(", {a} to {b}"),
                     _ => String::new(),
                 };
+                let passed = if passed == bars {
+                    String::new()
+                } else {
+                    format!(
+                        "; {passed} passed to the plugin, the days every series given was carried forward left out"
+                    )
+                };
                 writeln!(
                     w,
-                    "plugin {} {} over the bundled {} ({bars} bars{span})",
+                    "plugin {} {} over the bundled {} ({bars} bars{span}{passed})",
                     m.name,
                     m.version,
                     names.join(", ")

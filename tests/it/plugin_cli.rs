@@ -207,6 +207,83 @@ fn plugin_test_feeds_the_bars_a_strategy_does() {
     }
 }
 
+/// `plugin test` says how many bars the plugin was given when the days every
+/// series fed was carried forward are left out (its `9235 bars` read as if
+/// the plugin got them all, where it got 9,206: the plugin-author audit),
+/// as `bars_passed` in JSON: VIX3M is carried on the days only VIX printed.
+#[test]
+fn plugin_test_says_how_many_bars_the_plugin_was_given() {
+    let run = |input: &str, json: bool| {
+        let mut args = vec!["plugin", "test", "plugins/wilder_rsi", "--input", input];
+        if json {
+            args.extend(["--format", "json"]);
+        }
+        let out = vixshield(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        out.stdout
+    };
+    let market = Market::bundled().unwrap();
+    let vix3m = market.get("vix3m").expect("vix3m");
+    let fresh = vixshield::eval::fresh_bars([vix3m])
+        .map_or(market.dates().len(), |b| b.iter().filter(|f| **f).count());
+    let v: serde_json::Value = serde_json::from_slice(&run("vix3m", true)).unwrap();
+    assert_eq!(v["bars"], market.dates().len());
+    assert_eq!(v["bars_passed"], fresh);
+    assert!(fresh < market.dates().len());
+    let human = text(&run("vix3m", false));
+    assert!(
+        human.lines().next().unwrap_or("").contains(&format!(
+            "; {fresh} passed to the plugin, the days every series given was carried forward left out)"
+        )),
+        "{human}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&run("vix", true)).unwrap();
+    assert_eq!(v["bars_passed"], v["bars"]);
+    assert!(!text(&run("vix", false)).contains("passed to the plugin"));
+}
+
+/// A plugin that gives no value on any bar is tested without error (a
+/// warm-up longer than the history is no bug), but says so on stderr: it
+/// printed `computed 0 of 9235 bars` and nothing else, and a strategy
+/// calling it reads `unknown` on every bar.
+#[test]
+fn plugin_test_warns_of_a_plugin_without_any_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = r#"(module
+      (memory (export "memory") 4)
+      (global $next (mut i32) (i32.const 1024))
+      (func (export "vxs_signal_v1"))
+      (func (export "vxs_alloc") (param $size i32) (result i32)
+        (local $start i32)
+        (local.set $start (global.get $next))
+        (global.set $next (i32.add (local.get $start) (local.get $size)))
+        (if (i32.gt_u (global.get $next) (i32.const 262144)) (then (return (i32.const 0))))
+        (local.get $start))
+      (func (export "vxs_compute") (param i32 i32 i32 i32 i32 i32) (result i32)
+        (i32.const 0)))"#;
+    plugin_folder(dir.path(), "silent", Some(wat), "");
+    let folder = dir.path().join("silent");
+    let out = vixshield(&["plugin", "test", folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("computed 0 of "),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr).contains("warning: plugin `silent` gave no value on any of the "),
+        "{}",
+        text(&out.stderr)
+    );
+    // A plugin with values: no warning.
+    let out = vixshield(&["plugin", "test", "plugins/wilder_rsi"]);
+    assert!(
+        !text(&out.stderr).contains("gave no value"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 /// `theta_decay`'s definition (plugins/theta_decay/README.md), in Rust.
 fn theta_reference(
     vix: &[f64],
