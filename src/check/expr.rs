@@ -778,14 +778,20 @@ impl Checker<'_> {
             let plugins: Vec<&str> = self.env.plugins.iter().map(|p| p.name.as_str()).collect();
             let names = builtins.iter().chain(&plugins).copied();
             d = d.label("no built-in or plugin has this name");
+            let searched = self
+                .env
+                .plugin_search
+                .as_ref()
+                .map(|s| format!(" {s}"))
+                .unwrap_or_default();
             d = match did_you_mean(name, names) {
                 Some(h) => d.help(h),
                 None if plugins.is_empty() => d.help(format!(
-                    "the built-ins are {}; no plugin was found (plugins are searched in the `plugins/` folder beside the nearest `vixshield.toml`, from here upward, the folders it lists, and `--plugins DIR`; `vixshield plugin list` shows them)",
+                    "the built-ins are {}; no plugin was found{searched} (plugins are searched in the `plugins/` folder beside the nearest `vixshield.toml`, from the current folder upward, the folders it lists, and `--plugins DIR`; `vixshield plugin list` shows them)",
                     builtins.join(", ")
                 )),
                 None => d.help(format!(
-                    "the built-ins are {}; the plugins are {}",
+                    "the built-ins are {}; the plugins found{searched} are {}; plugins are found from the current folder upward, not the strategy's",
                     builtins.join(", "),
                     plugins.join(", ")
                 )),

@@ -54,6 +54,11 @@ pub struct Env {
     /// (`/p/plugins: permission denied`): a plugin there cannot be found, so
     /// `E0201` says so.
     pub unreadable_plugin_dirs: Vec<String>,
+    /// Where plugins were searched for, in words that follow "no plugin was
+    /// found" (`in /p/plugins, from the project file /p/vixshield.toml`),
+    /// which `E0201` names: a command run from another folder finds another
+    /// project's plugins, or none.
+    pub plugin_search: Option<String>,
     /// Event kinds of the calendar (`FOMC`, `CPI`, `PPI`).
     pub events: Vec<String>,
 }
@@ -65,6 +70,7 @@ impl Default for Env {
             unavailable: Vec::new(),
             loader: None,
             unreadable_plugin_dirs: Vec::new(),
+            plugin_search: None,
             events: vec!["FOMC".into(), "CPI".into(), "PPI".into()],
         }
     }

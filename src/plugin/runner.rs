@@ -107,6 +107,24 @@ impl PluginSetup {
     pub fn env(&self) -> Env {
         let r = &self.inner.registry;
         let mut env = Env::default();
+        let dirs: Vec<String> = r
+            .dirs()
+            .iter()
+            .map(|d| crate::diag::shown_name(&d.display().to_string()).into_owned())
+            .collect();
+        let project = r
+            .project_file()
+            .map(|f| crate::diag::shown_name(&f.display().to_string()).into_owned());
+        env.plugin_search = Some(match (dirs.is_empty(), project) {
+            (true, None) => {
+                "here: no `plugins/` folder, and no `vixshield.toml` from here upward".to_string()
+            }
+            (true, Some(f)) => {
+                format!("through the project file {f}: it leads to no plugin folder")
+            }
+            (false, None) => format!("in {}", dirs.join(", ")),
+            (false, Some(f)) => format!("in {}, from the project file {f}", dirs.join(", ")),
+        });
         for name in r.names() {
             match r.lookup(name) {
                 Ok(m) => env.plugins.push(signature(m)),

@@ -637,8 +637,15 @@ fn check_reports_unknown_and_broken_plugins_and_ignores_unused_broken_ones() {
         err.contains("error[E0201]: unknown signal function `nosuch`"),
         "{err}"
     );
+    // Where they were found, and from where (a strategy run from another
+    // folder finds that folder's plugins: the help said only their names).
     assert!(
-        err.contains("; the plugins are theta_decay, wilder_rsi"),
+        err.contains(&format!(
+            "; the plugins found in {}, from the project file {} are theta_decay, wilder_rsi; \
+             plugins are found from the current folder upward, not the strategy's",
+            root.join("plugins").display(),
+            root.join("vixshield.toml").display()
+        )),
         "{err}"
     );
     call("broken(vix) > 1");
@@ -1540,10 +1547,12 @@ fn an_unreadable_plugin_search_folder_is_named_in_an_unknown_functions_help() {
     );
     assert!(
         err.contains(&format!(
-            "no plugin was found (plugins are searched in the `plugins/` folder beside the nearest \
-             `vixshield.toml`, from here upward, the folders it lists, and `--plugins DIR`; \
-             `vixshield plugin list` shows them); \
-             a plugin folder could not be read: {}: permission denied",
+            "no plugin was found in {}, from the project file {} (plugins are searched in the \
+             `plugins/` folder beside the nearest `vixshield.toml`, from the current folder \
+             upward, the folders it lists, and `--plugins DIR`; `vixshield plugin list` shows \
+             them); a plugin folder could not be read: {}: permission denied",
+            folder.display(),
+            root.join("vixshield.toml").display(),
             folder.display()
         )),
         "{err}"
@@ -1568,8 +1577,12 @@ fn an_unreadable_plugin_search_folder_is_named_in_an_unknown_functions_help() {
     assert!(
         help.starts_with("the built-ins are ")
             && help.ends_with(&format!(
-                "; the plugins are theta_decay, wilder_rsi; \
-                 a plugin folder could not be read: {}: permission denied",
+                "; the plugins found in {}, {}, from the project file {} are theta_decay, \
+                 wilder_rsi; plugins are found from the current folder upward, not the \
+                 strategy's; a plugin folder could not be read: {}: permission denied",
+                root.join("plugins").display(),
+                vendor.display(),
+                root.join("vixshield.toml").display(),
                 vendor.display()
             )),
         "{v}"
