@@ -756,7 +756,8 @@ impl Checker<'_> {
                     name_span,
                     format!("plugin `{name}` cannot be loaded"),
                 )
-                .label("this plugin is broken")
+                // A broken manifest, or two plugins of this name.
+                .label("this plugin cannot be used")
                 .help(u.reason.clone()),
             );
             for a in args {

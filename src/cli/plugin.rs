@@ -376,7 +376,7 @@ fn module_bytes(m: &Manifest) -> Result<Vec<u8>, String> {
     let path = m.wasm_path();
     crate::input::read_regular(&path, crate::input::WASM).map_err(|e| {
         let reason = if e.kind() == std::io::ErrorKind::NotFound {
-            crate::plugin::MISSING_MODULE_HINT.to_string()
+            crate::plugin::missing_module_hint(m)
         } else {
             io_reason(&e)
         };

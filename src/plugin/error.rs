@@ -430,7 +430,26 @@ fn rust_hint(export: &str) -> String {
 
 /// What to do when a manifest's module does not exist: the usual cause is
 /// a plugin not built yet, or built but not copied next to its manifest.
-pub(crate) const MISSING_MODULE_HINT: &str = "no such file: build the plugin and copy its module there, under the name `wasm` gives in its plugin.toml (a Rust crate's is `target/wasm32-unknown-unknown/release/<crate>.wasm` after `cargo build --release --target wasm32-unknown-unknown`)";
+const MISSING_MODULE_HINT: &str = "no such file: build the plugin and copy its module there, under the name `wasm` gives in its plugin.toml (a Rust crate's is `target/wasm32-unknown-unknown/release/<crate>.wasm` after `cargo build --release --target wasm32-unknown-unknown`)";
+
+/// [`MISSING_MODULE_HINT`], or, when cargo's build of the module is in the
+/// plugin's own folder (a crate `plugin new` made, built but not copied),
+/// the command that copies it.
+pub(crate) fn missing_module_hint(manifest: &super::Manifest) -> String {
+    let built = std::path::Path::new("target")
+        .join("wasm32-unknown-unknown")
+        .join("release")
+        .join(&manifest.wasm);
+    if manifest.dir().join(&built).is_file() {
+        format!(
+            "no such file, but its crate's build is beside it: copy it there (`cp {} .` in {})",
+            built.display(),
+            manifest.dir().display()
+        )
+    } else {
+        MISSING_MODULE_HINT.to_string()
+    }
+}
 
 fn list_dirs(dirs: &[PathBuf]) -> String {
     if dirs.is_empty() {

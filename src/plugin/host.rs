@@ -779,6 +779,17 @@ fn check_counts(manifest: &Manifest, bytes: &[u8], imports: Imports) -> Result<(
         path: manifest.wasm_path(),
         message,
     };
+    // Text saved under the module's name: wasmparser's "bad magic number
+    // ... actual=[0x28, 0x6d, ...]" leaves the reader to decode `(mod`.
+    if !bytes.starts_with(b"\0asm") {
+        let text = String::from_utf8_lossy(bytes.get(..256).unwrap_or(bytes));
+        let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if start.starts_with("(module") || start.starts_with(";;") {
+            return Err(refuse(
+                "it is WebAssembly text (WAT), not a binary module: assemble it first (`wat2wasm`, or `wasm-tools parse`)".into(),
+            ));
+        }
+    }
     let too_many = |what: &str, count: u32, max: u32| {
         refuse(format!(
             "it {what} {count}, more than the {max} the host accepts"
@@ -1166,7 +1177,7 @@ impl PluginHost {
         let path = manifest.wasm_path();
         let bytes = crate::input::read_regular(&path, crate::input::WASM).map_err(|source| {
             let source = if source.kind() == std::io::ErrorKind::NotFound {
-                std::io::Error::new(source.kind(), super::error::MISSING_MODULE_HINT)
+                std::io::Error::new(source.kind(), super::error::missing_module_hint(manifest))
             } else {
                 source
             };

@@ -151,8 +151,25 @@ impl Manifest {
             pos: span.map(|s| crate::source::line_col(text, s.start)),
             message,
         };
-        let raw: RawManifest =
-            toml::from_str(text).map_err(|e| err(e.span(), e.message().trim_end().to_string()))?;
+        let raw: RawManifest = toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end();
+            // The TOML reader says "duplicate key" and points at it: name it.
+            let key = e
+                .span()
+                .filter(|_| message == "duplicate key")
+                .and_then(|s| text.get(s.start..))
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                        .collect::<String>()
+                })
+                .filter(|k| !k.is_empty());
+            let message = match key {
+                Some(k) => format!("duplicate key `{k}`: each key is given once"),
+                None => message.to_string(),
+            };
+            err(e.span(), message)
+        })?;
 
         let name = raw.name.get_ref();
         if !is_identifier(name) {

@@ -24,7 +24,7 @@ mod runner;
 mod template;
 
 pub use disk_cache::{CACHE_DIR_ENV, DiskCache};
-pub(crate) use error::MISSING_MODULE_HINT;
+pub(crate) use error::missing_module_hint;
 pub use error::{LineCol, PluginError};
 pub use host::{
     COMPILE_DEADLINE, Computation, DEFAULT_FUEL, DEFAULT_MEMORY_MIB, HostConfig,

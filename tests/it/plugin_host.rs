@@ -2489,3 +2489,69 @@ fn bars_a_plugin_does_not_write_have_no_value() {
     assert_eq!(c.values[..5], bars[..5]);
     assert!(c.values[5..].iter().all(|v| v.is_nan()), "{:?}", c.values);
 }
+
+/// WebAssembly text saved under the module's name is named as text to
+/// assemble (it read "bad magic number - expected=[0x0, 0x61, 0x73, 0x6d]
+/// actual=[0x28, 0x6d, ...]"), and a key given twice in a manifest is named
+/// ("duplicate key" alone): the plugin-author audit.
+#[test]
+fn wat_text_and_a_duplicate_manifest_key_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(
+        dir.path(),
+        "texty",
+        b";; a plugin\n(module (memory (export \"memory\") 1))\n",
+        "",
+    );
+    let err = host().load(&m).expect_err("text is no module").to_string();
+    assert!(
+        err.ends_with(
+            "is not a valid WebAssembly module: it is WebAssembly text (WAT), not a binary module: \
+             assemble it first (`wat2wasm`, or `wasm-tools parse`)"
+        ),
+        "{err}"
+    );
+    let folder = dir.path().join("twice");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("plugin.toml");
+    std::fs::write(
+        &path,
+        "name = \"twice\"\nversion = \"1\"\nabi = 1\nwasm = \"twice.wasm\"\ndescription = \"d\"\n\
+         inputs = 1\noutput = \"number\"\n[[params]]\nname = \"a\"\ndefault = 1\ndefault = 2\n",
+    )
+    .unwrap();
+    let err = Manifest::from_file(&path)
+        .expect_err("a key twice")
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:11:1: duplicate key `default`: each key is given once",
+            path.display()
+        )
+    );
+}
+
+/// A module missing beside its manifest while cargo's build of it is in the
+/// plugin's folder (built, not copied) gets the command that copies it, not
+/// only "build the plugin and copy its module there".
+#[test]
+fn a_module_built_but_not_copied_gets_the_copy_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = install(dir.path(), "uncopied", &wat("const_one"), "");
+    std::fs::remove_file(m.wasm_path()).unwrap();
+    let err = host().load(&m).expect_err("no module").to_string();
+    assert!(err.contains("no such file: build the plugin"), "{err}");
+    let release = m.dir().join("target/wasm32-unknown-unknown/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(release.join("uncopied.wasm"), wat("const_one")).unwrap();
+    let err = host().load(&m).expect_err("still no module").to_string();
+    assert!(
+        err.ends_with(&format!(
+            "no such file, but its crate's build is beside it: copy it there \
+             (`cp target/wasm32-unknown-unknown/release/uncopied.wasm .` in {})",
+            m.dir().display()
+        )),
+        "{err}"
+    );
+}
