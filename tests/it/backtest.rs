@@ -3063,7 +3063,8 @@ fn worst_cycles_past_the_plan_are_said_in_the_table() {
     assert!(!calm.contains("deeper than the plan"), "{calm}");
 }
 
-/// The sensitivities docs/backtest.md quotes ("How far these numbers go")
+/// The figures docs/backtest.md quotes (the losses past the stop, and "How
+/// far these numbers go")
 /// are what the backtest gives: each figure, computed here, is in the text
 /// as written. `--call-skew -0.04`'s net had drifted from $34,742.51 to
 /// $34,787.71 with nothing to notice it.
@@ -3090,7 +3091,16 @@ fn the_sensitivities_the_backtest_docs_quote_hold() {
     let skew5 = report(s, &["--call-skew", "-0.05"]);
     let slip = report(s, &["--slippage", "0.1"]);
     let fomc = report(s, &["--calendar", "data/fomc-unscheduled.csv"]);
+    let losing = base["trades"].as_u64().expect("a count")
+        - (base["win_rate"].as_f64().expect("a rate") * base["trades"].as_f64().expect("a count"))
+            .round() as u64;
     for want in [
+        format!(
+            "{} of the {losing} losing condors lost more than their max loss (`losses past the stop`, \
+             the worst {:.2}× it)",
+            base["losses_past_stop"],
+            base["worst_loss_to_max_loss"].as_f64().expect("a ratio"),
+        ),
         format!(
             "with `--call-skew -0.04` the same backtest nets {} (Sharpe {}), with `-0.05` {} ({}), \
              against {} ({}) at the default −0.02.",
