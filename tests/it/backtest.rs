@@ -320,29 +320,26 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
 #[test]
 fn a_chart_of_one_day_without_hedges() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("one.png");
-    let out = vixshield(&[
-        "backtest",
-        "strategies/aggressive.vxs",
-        "--from",
-        "2025-08-15",
-        "--to",
-        "2025-08-15",
-        "--chart",
-        path.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::text(&out.stderr)
-    );
-    assert!(
-        crate::common::text(&out.stderr).contains("warning: `--chart` draws SVG: `"),
-        "{}",
-        crate::common::text(&out.stderr)
-    );
-    let svg = std::fs::read_to_string(&path).expect("the chart");
+    // The chart of one day of a strategy without hedges, to `dir/name`: its
+    // SVG and what the command said on stderr.
+    let chart = |name: &str| {
+        let path = dir.path().join(name);
+        let out = vixshield(&[
+            "backtest",
+            "strategies/aggressive.vxs",
+            "--from",
+            "2025-08-15",
+            "--to",
+            "2025-08-15",
+            "--chart",
+            path.to_str().expect("utf-8"),
+        ]);
+        let err = crate::common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        (std::fs::read_to_string(&path).expect("the chart"), err)
+    };
+    let (svg, err) = chart("one.png");
+    assert!(err.contains("warning: `--chart` draws SVG: `"), "{err}");
     assert!(svg.contains("VIX (no hedge trigger fired)"), "{svg}");
     assert!(!svg.contains("a hedge trigger fired"));
     // The equity, its peak, the step and VIX, each a point.
@@ -359,23 +356,8 @@ fn a_chart_of_one_day_without_hedges() {
     assert_eq!(distinct.len(), dollars.len(), "{dollars:?}");
     // Named `.svg`, or with no extension at all (`/dev/null`), no warning.
     for name in ["one.svg", "chart", "ONE.SVG"] {
-        let svg_path = dir.path().join(name);
-        let out = vixshield(&[
-            "backtest",
-            "strategies/aggressive.vxs",
-            "--from",
-            "2025-08-15",
-            "--to",
-            "2025-08-15",
-            "--chart",
-            svg_path.to_str().expect("utf-8"),
-        ]);
-        assert_eq!(out.status.code(), Some(0));
-        assert!(
-            !crate::common::text(&out.stderr).contains("--chart"),
-            "{name}: {}",
-            crate::common::text(&out.stderr)
-        );
+        let (_, err) = chart(name);
+        assert!(!err.contains("--chart"), "{name}: {err}");
     }
 }
 
