@@ -250,20 +250,16 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         exit::trouble()
     };
     let mut staged = Vec::new();
-    if let Some(path) = &args.trades {
+    // The data files: CSV, or JSON when the name ends in `.json`.
+    type Writer = fn(&mut dyn Write, &Backtest, bool) -> std::io::Result<()>;
+    let data: [(&Option<PathBuf>, Writer); 2] =
+        [(&args.trades, write_trades), (&args.equity, write_days)];
+    for (path, write) in data {
+        let Some(path) = path else { continue };
         let json = path
             .extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-        match super::output::stage_file(path, |w| write_trades(w, &bt, json)) {
-            Ok(file) => staged.push((path, file)),
-            Err(e) => return cannot_write(path, &e),
-        }
-    }
-    if let Some(path) = &args.equity {
-        let json = path
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("json"));
-        match super::output::stage_file(path, |w| write_days(w, &bt, json)) {
+        match super::output::stage_file(path, |w| write(w, &bt, json)) {
             Ok(file) => staged.push((path, file)),
             Err(e) => return cannot_write(path, &e),
         }
