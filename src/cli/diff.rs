@@ -590,11 +590,16 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Kind::Count | Kind::Date => Some(v.to_string()),
     };
     let plus = |positive: bool| if positive { "+" } else { "" };
-    // Two places, or as many as show the change at all: `1.62 → 1.63
-    // (+0.004)`, not `(+0.00)` beside two values that differ.
+    // Two places, or down to the change's first digit when it is smaller:
+    // `1.62 → 1.62 (+0.004)`, not `(+0.00)`, and `1.81% → 1.81% (+0.006
+    // pp)`, not `(+0.01 pp)`, a change the equal values beside it deny. A
+    // first digit that would round up to the next place gets one more.
     let places = |d: f64| {
         let mut p = 2;
-        while p < 12 && d != 0.0 && (d * 10f64.powi(p)).round() == 0.0 {
+        while p < 12 && d != 0.0 && (d.abs() * 10f64.powi(p)).trunc() == 0.0 {
+            p += 1;
+        }
+        if p > 2 && p < 12 && (d.abs() * 10f64.powi(p)).round() >= 10.0 {
             p += 1;
         }
         p as usize
@@ -691,11 +696,15 @@ fn print_changes(
                         (Some(a), None) => a.to_string(),
                         (None, _) => "-".into(),
                     };
+                    // At least the label's width: a column of `-` alone (only
+                    // the decision before any trade differs) put the header
+                    // three columns right of its rows.
                     let width = changed
                         .iter()
                         .map(|c| date(c).chars().count())
                         .max()
-                        .unwrap_or(4);
+                        .unwrap_or(0)
+                        .max("date".len());
                     let step = |s: Option<u32>| s.map_or("-".into(), |s| s.to_string());
                     let size = |s: Option<Decimal>| s.map_or("-".into(), fmt_money);
                     // Over a journal, the max loss and hedge budgets where
@@ -832,7 +841,7 @@ fn print_changes(
                         if costs {
                             write!(
                                 w,
-                                "  {:>14}  {:>14}",
+                                "  {:>17}  {:>17}",
                                 size(c.old_hedge_premium.flatten()),
                                 size(c.new_hedge_premium.flatten())
                             )?;
@@ -915,5 +924,11 @@ mod tests {
         assert_eq!(change("max_drawdown", "0.11399", "0.125549"), "(+1.15 pp)");
         assert_eq!(change("sharpe", "-0.0862", "0.0276"), "(+0.12)");
         assert_eq!(change("win_rate", "0.5", "0.75"), "(+25.00 pp)");
+        // Equal as shown: the exact change to its first digit, which never
+        // rounds up to the place the values show (it read `(+0.01 pp)`
+        // beside `1.81% → 1.81%`).
+        assert_eq!(change("cagr", "0.018059", "0.018115"), "(+0.006 pp)");
+        assert_eq!(change("cagr", "0.018051", "0.018147"), "(+0.0096 pp)");
+        assert_eq!(change("sharpe", "0.5", "0.5004"), "(+0.0004)");
     }
 }

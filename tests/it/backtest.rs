@@ -3272,3 +3272,96 @@ fn the_equity_file_gives_the_days_the_report_reads() {
     );
     assert!(rows.iter().any(|r| r[5] == "true"), "2020's triggers");
 }
+
+/// `diff`'s tables keep each value under its label: the hedge premium
+/// columns' values sat three columns left of their labels (the header was
+/// widened to `old hedge premium`, the rows were not), and a date column of
+/// `-` alone (only the decision before any trade differs) put the header
+/// three columns right of its rows. Each right-aligned value ends where its
+/// label ends; the date starts where `date` starts (the audit_diff script).
+#[test]
+fn diff_tables_keep_each_value_under_its_label() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let more_hedge = spx_mastery_variant(
+        dir.path(),
+        "hedge.vxs",
+        "    allocation = 15% of size\n",
+        "    allocation = 20% of size\n",
+    );
+    let bigger = spx_mastery_variant(
+        dir.path(),
+        "base.vxs",
+        "    base = 1% of capital\n",
+        "    base = 2% of capital\n",
+    );
+    let header_only = dir.path().join("j.csv");
+    std::fs::write(&header_only, "date,pnl\n").expect("written");
+    let s = "strategies/spx-mastery.vxs";
+    for args in [
+        vec![
+            "diff",
+            s,
+            &more_hedge,
+            "--backtest",
+            "--from",
+            "2008-01-01",
+            "--to",
+            "2009-12-31",
+        ],
+        vec![
+            "diff",
+            s,
+            &bigger,
+            "--journal",
+            header_only.to_str().expect("utf-8"),
+            "--no-market",
+        ],
+    ] {
+        let out = vixshield(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            crate::common::text(&out.stderr)
+        );
+        let text = crate::common::text(&out.stdout);
+        let lines: Vec<&str> = text.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+        let (header, rows) = lines.split_first().expect("a header");
+        assert!(!rows.is_empty(), "{text}");
+        // The labels: runs of text two spaces apart.
+        let mut labels = Vec::new();
+        let mut start = None;
+        let chars: Vec<char> = header.chars().collect();
+        for (i, c) in chars.iter().enumerate() {
+            let gap = *c == ' ' && chars.get(i + 1).is_none_or(|n| *n == ' ');
+            match (start, gap || i + 1 == chars.len()) {
+                (None, false) if *c != ' ' => start = Some(i),
+                (Some(s), true) => {
+                    let end = if gap { i } else { i + 1 };
+                    labels.push((s, end, chars[s..end].iter().collect::<String>()));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        assert!(labels.iter().any(|l| l.2 == "date"), "{header}");
+        if args.contains(&"--backtest") {
+            assert!(
+                labels.iter().any(|l| l.2 == "old hedge premium"),
+                "{header}"
+            );
+        }
+        for row in rows {
+            let r: Vec<char> = row.chars().collect();
+            let at = |i: usize| r.get(i).copied().unwrap_or(' ');
+            for (s, e, label) in &labels {
+                let fits = if label == "date" {
+                    at(*s) != ' ' && (*s == 0 || at(s - 1) == ' ')
+                } else {
+                    at(e - 1) != ' ' && at(*e) == ' '
+                };
+                assert!(fits, "`{label}` is not over its value:\n{header}\n{row}");
+            }
+        }
+    }
+}
