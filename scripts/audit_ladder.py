@@ -11,11 +11,16 @@ layer is active, ...). A reference engine, written from docs/engine.md ("Sizing
 semantics" in exact decimals, gives every decision: event, step, size and
 whether the cap bound, max loss % and $, equity, cycle P&L, each hedge
 layer's budget and whether it is active, and the roll. They are compared
-with `run --format json` (every decision), then `run --format csv` and the
-table are compared with the JSON field by field, `next --format json` and
-the human `next` with `run`'s last decision, and `run --summary` (table and
-JSON) with the trades. Everything runs with `--no-market`: no market value
-is known, so triggers are `unknown` and roll overrides never apply.
+with `run --format json` (every decision; a journal of its header only
+gives the decision before any trade), with `run`'s warning on stderr of the
+trades that lost more than the max loss decided for them, then
+`run --format csv` and the table (under its title line and header) are
+compared with the JSON field by field, `next --format json` and the human
+`next` with `run`'s last decision, and `run --summary` (table and JSON:
+counts, P&L, hedge loss, credit, hedge loss to credit, the lowest equity
+after a trade, cycles, break-evens to 4 places; no cycle without a trade)
+with the trades. Everything runs with `--no-market`: no market value is
+known, so triggers are `unknown` and roll overrides never apply.
 Prints each difference; exits 1 if any.
 """
 
@@ -286,25 +291,26 @@ def compare(b, name, s, jname, jtext, tmp):
         if i < len(trades):
             ref.apply(d, trades[i]["pnl"], trades[i]["hedge"])
     p = run(b, "run", str(sf), "--journal", str(jf), "--no-market", "--format", "json")
-    if not trades:
-        # `run` refuses a journal without trades (exit 1); `next` gives the first decision.
-        if p.returncode != 1 or "has a header but no trades" not in p.stderr:
-            bad.append(f"run over a header only: exit {p.returncode} {p.stderr.strip()}")
-        n = run(b, "next", str(sf), "--journal", str(jf), "--no-market", "--format", "json")
-        if n.returncode != 0:
-            return bad + [f"next over a header only: exit {n.returncode} {n.stderr.strip()}"]
-        nd = json.loads(n.stdout)["decision"]
-        w = want[0]
-        for k in ("event", "step", "capped"):
-            same(f"next {k}", nd[k], w[k])
-        for k in ("size", "max_loss_pct", "max_loss", "equity", "cycle_pnl"):
-            same(f"next {k}", num(nd[k]), w[k])
-        same("next hedges", [(h["layer"], h["active"], D(h["budget"])) for h in nd["hedges"]],
-             [(h["layer"], h["active"], h["budget"]) for h in w["hedges"]])
-        return bad
     if p.returncode != 0:
         return [f"run exit {p.returncode}: {p.stderr.strip()}"]
     got = json.loads(p.stdout)
+    # A trade that lost more than the max loss decided for it (its credit x
+    # the step's max loss) passed its stop: a warning on stderr counts them
+    # and names the first (docs/commands.md, `run`).
+    past = [(i + 1, t) for i, t in enumerate(trades)
+            if want[i]["max_loss"] is not None and t["pnl"] < -want[i]["max_loss"]]
+    if past:
+        n1, t1 = past[0]
+        w = (f"warning: {len(past)} trade{'' if len(past) == 1 else 's'} lost more than the max loss decided for "
+             f"{'it' if len(past) == 1 else 'them'}, so a stop was passed")
+        if w not in p.stderr:
+            bad.append(f"run stderr lacks {w!r}: {p.stderr.strip()!r}")
+        w = (f"the first is trade {n1} on {t1['date']}, {fmt_money(t1['pnl'])} against a max loss of "
+             f"{fmt_money(want[n1 - 1]['max_loss'])}")
+        if w not in p.stderr:
+            bad.append(f"run stderr lacks {w!r}")
+    elif "lost more than the max loss" in p.stderr:
+        bad.append(f"run warns of a stop passed where no trade lost more than its max loss: {p.stderr.strip()!r}")
 
     same("decisions", len(got), len(want))
     for i, (g, w) in enumerate(zip(got, want)):
@@ -344,7 +350,13 @@ def compare(b, name, s, jname, jtext, tmp):
         same(f"csv #{i} blocked", r["blocked"], str(g["blocked"]).lower())
     t = run(b, "run", str(sf), "--journal", str(jf), "--no-market")
     lines = t.stdout.splitlines()
-    body = lines[1:1 + len(got)]
+    # A title line says a row is the trade closed and the decision after it
+    # (docs/commands.md, `run`), then the header, then the rows.
+    if not lines or not lines[0].startswith("the trade closed"):
+        bad.append(f"table title: {lines[:1]!r}")
+    if len(lines) < 2 or lines[1].split()[:3] != ["trade", "date", "event"]:
+        bad.append(f"table header: {lines[1:2]!r}")
+    body = lines[2:2 + len(got)]
     for i, (ln, g) in enumerate(zip(body, got)):
         cells = ln.split()
         word = {"stopped_out": "cycle stopped out", "cycle_ended": "cycle ended"}.get(g["event"], g["event"])
@@ -392,8 +404,8 @@ def compare(b, name, s, jname, jtext, tmp):
         else:
             bad.append(f"next --credit exit {nc.returncode}: {nc.stderr.strip()}")
 
-    # Summary.
-    if trades:
+    # Summary (a journal of its header only: no trade, no cycle).
+    if True:
         sm = run(b, "run", str(sf), "--journal", str(jf), "--no-market", "--summary", "--format", "json")
         if sm.returncode != 0:
             bad.append(f"summary exit {sm.returncode}: {sm.stderr.strip()}")
@@ -406,10 +418,28 @@ def compare(b, name, s, jname, jtext, tmp):
             same("summary condor_pnl", D(o["condor_pnl"]), sum((t["pnl"] for t in trades), D(0)))
             same("summary hedge_pnl", D(o["hedge_pnl"]), sum((t["hedge"] or D(0) for t in trades), D(0)))
             same("summary final equity", D(sj["final_equity"]), want[-1]["equity"])
-            same("summary max step", o["max_step_reached"], max(w["step"] for w in want[:-1]))
+            # hedge_loss: the hedge losses of every trade; credit: that of the
+            # trades that give one; hedge_loss_to_credit: the hedge losses of
+            # the trades with a credit over that credit, to 6 places half away
+            # from zero (docs/engine.md, the summary).
+            def losses(ts):
+                credit = sum((t["credit"] for t in ts if t["credit"] is not None), D(0))
+                with_credit = sum((-t["hedge"] for t in ts if t["credit"] is not None and t["hedge"] is not None
+                                   and t["hedge"] < 0), D(0))
+                ratio = None if credit == 0 else (with_credit / credit).quantize(D("0.000001"), rounding=ROUND_HALF_UP)
+                return (sum((-t["hedge"] for t in ts if t["hedge"] is not None and t["hedge"] < 0), D(0)), credit, ratio)
+            same("summary hedge_loss, credit, hedge_loss_to_credit",
+                 (D(o["hedge_loss"]), D(o["credit"]), num(o["hedge_loss_to_credit"])), losses(trades))
+            # The lowest equity after a trade, the capital when it never fell below it.
+            eq = [(w["equity"], t["date"]) for w, t in zip(want[1:], trades)]
+            low = min(eq, key=lambda x: x[0], default=None)
+            low = (D(s["capital"]), None) if low is None or low[0] >= D(s["capital"]) else low
+            same("summary lowest equity", (D(sj["lowest_equity"]), sj["lowest_equity_on"]), low)
+            same("summary ruined_on", sj["ruined_on"], next((d for e, d in eq if e <= 0), None))
+            same("summary max step", o["max_step_reached"], max((w["step"] for w in want[:-1]), default=0))
             same("summary stopped", o["cycles_stopped_out"], sum(1 for w in want[1:] if w["event"] == "stopped_out"))
             ncyc = sum(1 for w in want[1:] if w["event"] in ("win", "stopped_out", "cycle_ended"))
-            if want[-1]["event"] not in ("win", "stopped_out", "cycle_ended"):
+            if trades and want[-1]["event"] not in ("win", "stopped_out", "cycle_ended"):
                 ncyc += 1
             same("summary cycles", len(sj["cycles"]), ncyc)
             # Cycle by cycle: a cycle ends with the trade after which the
@@ -422,17 +452,20 @@ def compare(b, name, s, jname, jtext, tmp):
                     cyc.append((cur, ev))
                     cur = []
             got_c = [(c["start"], c["end"], c["open"], c["trades"], c["wins"], c["losses"], c["max_step_reached"],
-                      c["cycles_stopped_out"], D(c["condor_pnl"]), D(c["hedge_pnl"])) for c in sj["cycles"]]
+                      c["cycles_stopped_out"], D(c["condor_pnl"]), D(c["hedge_pnl"]),
+                      (D(c["hedge_loss"]), D(c["credit"]), num(c["hedge_loss_to_credit"]))) for c in sj["cycles"]]
             want_c = [(ts[0][0]["date"], ts[-1][0]["date"], ev not in ("win", "stopped_out", "cycle_ended"),
                        len(ts), sum(1 for t, _ in ts if t["pnl"] >= 0), sum(1 for t, _ in ts if t["pnl"] < 0),
                        max(st for _, st in ts), 1 if ev == "stopped_out" else 0,
-                       sum((t["pnl"] for t, _ in ts), D(0)), sum((t["hedge"] or D(0) for t, _ in ts), D(0)))
+                       sum((t["pnl"] for t, _ in ts), D(0)), sum((t["hedge"] or D(0) for t, _ in ts), D(0)),
+                       losses([t for t, _ in ts]))
                       for ts, ev in cyc]
             same("summary cycle rows", got_c, want_c)
             be = []
             for i, t in enumerate(trades):
                 if t["credit"] is not None and t["short_put"] is not None and t["short_call"] is not None:
-                    pts = t["credit"] / (100 * t["contracts"])
+                    # The credit in points, to 4 places, half away from zero.
+                    pts = (t["credit"] / (100 * t["contracts"])).quantize(D("0.0001"), rounding=ROUND_HALF_UP)
                     be.append((i + 1, t["short_put"] - pts, t["short_call"] + pts))
             same("break-evens", [(x["trade"], D(x["lower"]), D(x["upper"])) for x in sj["break_evens"]], be)
             st = run(b, "run", str(sf), "--journal", str(jf), "--no-market", "--summary")
@@ -445,6 +478,15 @@ def compare(b, name, s, jname, jtext, tmp):
                          f"final equity {fmt_money(sj['final_equity'])}")
             if want_line not in tl:
                 bad.append(f"summary table lacks {want_line!r}")
+            want_line = f"lowest equity after a trade {fmt_money(low[0])}" + (f" on {low[1]}" if low[1] else "")
+            if want_line not in tl.splitlines():
+                bad.append(f"summary table lacks {want_line!r}")
+            r = losses(trades)[2]
+            r = "-" if r is None else f"{(r * 100).quantize(D('0.01'), rounding=ROUND_HALF_UP)}%"
+            if not any(ln.startswith(f"hedge loss to credit {r}, IRR ") for ln in tl.splitlines()):
+                bad.append(f"summary table lacks 'hedge loss to credit {r}, IRR ...'")
+            if not trades and "no cycles: no trade yet" not in tl:
+                bad.append("summary table of no trade lacks 'no cycles: no trade yet'")
             for x in sj["break_evens"]:
                 w = f"{D(x['lower']).normalize():f} .. {D(x['upper']).normalize():f}"
                 if w not in tl:
