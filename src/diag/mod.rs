@@ -5,7 +5,7 @@
 //! Rendering (human, with source line and caret, or JSON) happens in one place:
 //! [`render_human`] and [`to_json`].
 
-use crate::source::{SourceFile, Span};
+use crate::source::{LineCol, SourceFile, Span};
 use codespan_reporting::diagnostic::{
     Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
 };
@@ -545,11 +545,20 @@ pub fn github_annotation(d: &JsonDiagnostic) -> String {
 
 /// Diagnostics as data.
 pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
+    // Every position at once, in one walk of the text.
+    let spans = diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.span).chain(d.related.iter().map(|(s, _)| *s)));
+    let offsets: Vec<usize> = spans
+        .flat_map(|s| [s.start as usize, s.end as usize])
+        .collect();
+    let mut positions = file.line_cols(&offsets).into_iter();
+    let mut next = move || positions.next().unwrap_or(LineCol { line: 1, column: 1 });
     diags
         .iter()
         .map(|d| {
-            let start = file.line_col(d.span.start as usize);
-            let end = file.line_col(d.span.end as usize);
+            let start = next();
+            let end = next();
             JsonDiagnostic {
                 file: file.name().to_string(),
                 line: start.line,
@@ -564,9 +573,9 @@ pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
                 related: d
                     .related
                     .iter()
-                    .map(|(span, message)| {
-                        let start = file.line_col(span.start as usize);
-                        let end = file.line_col(span.end as usize);
+                    .map(|(_, message)| {
+                        let start = next();
+                        let end = next();
                         JsonRelated {
                             line: start.line,
                             column: start.column,

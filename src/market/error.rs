@@ -82,7 +82,8 @@ pub enum MarketError {
     /// A header separated by `;`, with neither `date` nor `close` (a title
     /// line above it), or yfinance's three header lines, adds what to do.
     #[error(
-        "{at}: missing required column `{column}` in header `{header}`{}",
+        "{at}: missing required column `{column}` in header `{}`{}",
+        crate::source::excerpt(header),
         header_hint(column, header)
     )]
     MissingColumn {

@@ -288,9 +288,12 @@ impl Header {
     fn parse(path: &str, series: &str, line: &Line<'_>) -> Result<Header, MarketError> {
         let fields = line.fields();
         let mut seen: Vec<String> = Vec::with_capacity(fields.len());
+        // A set beside the list: a header of 200,000 names looked each up
+        // in the names before it, 31 s.
+        let mut names = std::collections::HashSet::with_capacity(fields.len());
         for &field in &fields {
             let name = field.text.to_ascii_lowercase();
-            if !name.is_empty() && seen.contains(&name) {
+            if !name.is_empty() && !names.insert(name.clone()) {
                 return Err(MarketError::DuplicateColumn {
                     at: line.at(path, field),
                     column: name,

@@ -467,6 +467,35 @@ fn a_row_repeated_on_its_day_warns() {
     )
     .unwrap();
     assert!(j.warnings.is_empty(), "{:?}", j.warnings);
+    // The same amount written another way is the same field (`-500.00`,
+    // `$-500`); a third copy names the copy before it; the same row on
+    // another day, after a day between, is no copy.
+    let j = parse_journal(
+        "j.csv",
+        "date,pnl,credit\n2026-01-16,-500,600\n2026-01-16,-500.00,600.0\n2026-01-16,$-500,600\n\
+         2026-01-23,-500,600\n2026-01-30,1,1\n2026-01-30,-500,600\n",
+    )
+    .unwrap();
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:3:1: the same trade as line 2 (every field equal); it counts as a second trade: delete it if it is a copy",
+            "j.csv:4:1: the same trade as line 3 (every field equal); it counts as a second trade: delete it if it is a copy",
+        ]
+    );
+    // Many trades on one day, all different but one copy at the end.
+    let mut text = String::from("date,pnl\n");
+    for i in 0..5000 {
+        text += &format!("2026-01-16,{i}\n");
+    }
+    text += "2026-01-16,17\n";
+    let j = parse_journal("j.csv", &text).unwrap();
+    assert_eq!(
+        j.warnings,
+        [
+            "j.csv:5002:1: the same trade as line 19 (every field equal); it counts as a second trade: delete it if it is a copy"
+        ]
+    );
 }
 
 #[test]

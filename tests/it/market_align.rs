@@ -503,3 +503,69 @@ fn a_series_not_given_with_market_is_warned_of() {
     ]);
     assert_eq!(crate::common::text(&all.stderr), "");
 }
+
+/// A calendar file is read whole, then put in: its dates in any order (a
+/// file newest first was quadratic, one insertion into the sorted dates a
+/// line), a correction removing a date and another adding it back, an
+/// event settling the unknown span it falls in, and spans out of order;
+/// a file with an error leaves the calendar as it was (it had kept the
+/// lines before the error).
+#[test]
+fn a_calendar_file_is_put_in_whole() {
+    let mut calendar = Calendar::new();
+    let newest_first: String = (0..3000)
+        .map(|i| format!("{},CPI\n", date("2030-01-01") - chrono::Days::new(i)))
+        .collect();
+    calendar
+        .add_events_from_str("cpi.csv", &newest_first)
+        .unwrap();
+    let dates = calendar.dates("CPI");
+    assert_eq!(dates.len(), 3000);
+    assert!(dates.windows(2).all(|w| w[0] < w[1]));
+    // Spans out of order, sorted in; an event inside one settles it.
+    calendar
+        .add_unknown_from_str(
+            "spans.csv",
+            "date,event,until\n2031-05-01,CPI,2031-05-31\n2031-02-01,CPI,2031-02-28\n",
+        )
+        .unwrap();
+    assert_eq!(
+        calendar.unknown_spans("CPI"),
+        [
+            (date("2031-02-01"), date("2031-02-28")),
+            (date("2031-05-01"), date("2031-05-31"))
+        ]
+    );
+    calendar
+        .add_events_from_str("may.csv", "2031-05-14,CPI\n")
+        .unwrap();
+    // May's span is settled; the months between the last date before and
+    // this one, past the coverage, are unknown (as any date added far out).
+    assert_eq!(
+        calendar.unknown_spans("CPI"),
+        [
+            (date("2030-01-02"), date("2031-05-13")),
+            (date("2031-02-01"), date("2031-02-28"))
+        ]
+    );
+    // Corrections in file order: moved, then moved back.
+    calendar
+        .apply_corrections_from_str(
+            "fix.csv",
+            "date,event,replaces\n2029-12-30,OPEX,\n2029-12-31,OPEX,2029-12-30\n2029-12-30,OPEX,2029-12-31\n",
+        )
+        .unwrap();
+    assert_eq!(calendar.dates("OPEX"), [date("2029-12-30")]);
+    // An error on the last line: nothing of the file is kept.
+    let before = calendar.clone();
+    assert!(
+        calendar
+            .add_events_from_str(
+                "bad.csv",
+                "2032-01-14,CPI\n2032-02-11,PPI\n2032-13-01,CPI\n"
+            )
+            .is_err()
+    );
+    assert_eq!(calendar.dates("CPI"), before.dates("CPI"));
+    assert!(calendar.dates("PPI").is_empty());
+}

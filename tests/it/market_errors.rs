@@ -101,6 +101,28 @@ fn missing_required_column() {
         shown,
         "data/vix.csv:1:1: missing required column `date` in header `1990-01-02,17.24` (the first non-blank line must be the header, naming `date` and `close` among its columns: add one, or remove a title above it)"
     );
+    // A header of thousands of names is quoted in part (it was quoted
+    // whole, a megabyte in one message), and a name given twice among them
+    // is still found.
+    let wide: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
+    let header = wide.join(",");
+    let (_, shown) = error(&format!("{header}\n"));
+    assert!(
+        shown.starts_with(&format!(
+            "data/vix.csv:1:1: missing required column `date` in header `{}… ({} characters in all)`",
+            &header[..200],
+            header.len()
+        )),
+        "{shown}"
+    );
+    let (_, shown) = error(&format!("date,close,{header},C17\n"));
+    assert_eq!(
+        shown,
+        format!(
+            "data/vix.csv:1:{}: column `c17` appears twice in the header",
+            "date,close,".len() + header.len() + 2
+        )
+    );
 }
 
 /// The files a trader saves from Excel or a terminal, which the loader does
