@@ -520,11 +520,15 @@ fn depth_check(text: &str) -> Option<Diagnostic> {
     None
 }
 
-/// Finds `//` comments outside strings.
+/// Finds `//` comments outside strings. A comment ends at its line's end,
+/// `\n`, `\r\n` or a lone `\r` as the grammar's `NEWLINE` (a comment's span
+/// ran on over a lone `\r` into the code after it).
 fn scan_comments(text: &str) -> Vec<Comment> {
     let mut out = Vec::new();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
+    let starts = crate::source::line_starts(text);
+    for (k, &line_start) in starts.iter().enumerate() {
+        let line_end = starts.get(k + 1).copied().unwrap_or(text.len());
+        let line = text.get(line_start..line_end).unwrap_or_default();
         let mut in_str = false;
         let bytes = line.as_bytes();
         let mut i = 0;
@@ -544,7 +548,6 @@ fn scan_comments(text: &str) -> Vec<Comment> {
             }
             i += 1;
         }
-        line_start += line.len();
     }
     out
 }

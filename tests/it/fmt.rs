@@ -729,3 +729,18 @@ fn a_long_setting_of_several_terms_breaks_in_its_last_term() {
         "roll {\n    coefficient = 0.55\n    coefficient = 0.45 when vix > 20 and rsi(vix, 14) > 70 and ema(vix, 10) < vix3m\n        or vix > 40\n    coefficient = 0.65 when vix > 20\n        and rsi(vix, 14) > 70\n        and ema(vix, 10) < vix3m\n        and vix3m > 1\n}\n"
     );
 }
+
+/// A comment ends at its line's end, a lone `\r` (an old Mac's) as much as
+/// `\n`: its span ran on over the code after it to the next `\n`
+/// (`// own\r    cash = $2\r}`), found by fuzzing the formatter.
+#[test]
+fn a_comment_ends_at_a_lone_carriage_return() {
+    let src = vixshield::source::SourceFile::new(
+        "cr.vxs",
+        "account {\r\r    capital = $1\r\r    // own\r    cash = $2\r}\r\n// end\r",
+    );
+    let parsed = vixshield::parse::parse(&src);
+    let comments: Vec<&str> = parsed.comments.iter().map(|c| src.slice(c.span)).collect();
+    assert_eq!(comments, ["// own", "// end"]);
+    assert!(parsed.comments.iter().all(|c| c.own_line));
+}
