@@ -507,7 +507,6 @@ fn for_each_row<'a>(
     Ok(count)
 }
 
-/// The stored form of a kind.
 /// The events of a file being read, as sets: a date added or removed in
 /// one step whatever the order of the file's lines (one insertion each into
 /// the sorted dates was quadratic: 400,000 dates newest first took 8 s).
@@ -571,6 +570,7 @@ impl Batch {
     }
 }
 
+/// The stored form of a kind.
 fn normalize(kind: &str) -> String {
     kind.trim().to_ascii_uppercase()
 }
