@@ -485,6 +485,18 @@ pub struct ClosedTrade {
     pub hedge_pnl: Option<Decimal>,
 }
 
+/// A journal's trade as the engine reads it.
+impl From<&crate::journal::Trade> for ClosedTrade {
+    fn from(t: &crate::journal::Trade) -> ClosedTrade {
+        ClosedTrade {
+            date: t.date,
+            pnl: t.pnl,
+            credit: t.credit,
+            hedge_pnl: t.hedge_pnl,
+        }
+    }
+}
+
 /// The engine's state between trades.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct State {

@@ -41,24 +41,17 @@ fuzz_target!(|data: &[u8]| {
             let shown = e.to_string();
             assert!(!shown.is_empty());
             if let Some(at) = e.location() {
-                assert!(at.line >= 1 && at.column >= 1, "bad location {at:?}: {shown}");
+                assert!(
+                    at.line >= 1 && at.column >= 1,
+                    "bad location {at:?}: {shown}"
+                );
             }
             return;
         }
     };
-    let closed: Vec<ClosedTrade> = journal
-        .trades
-        .iter()
-        .map(|t| ClosedTrade {
-            date: t.date,
-            pnl: t.pnl,
-            credit: t.credit,
-            hedge_pnl: t.hedge_pnl,
-        })
-        .collect();
+    let closed: Vec<ClosedTrade> = journal.trades.iter().map(ClosedTrade::from).collect();
     let f = fixed();
-    let mut engine =
-        Engine::new(&f.strategy, &f.compiled, None).with_calendar(Some(&f.calendar));
+    let mut engine = Engine::new(&f.strategy, &f.compiled, None).with_calendar(Some(&f.calendar));
     let mut decisions = Vec::new();
     let mut credit = closed.first().and_then(|t| t.credit);
     for (i, t) in closed.iter().enumerate() {

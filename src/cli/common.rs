@@ -222,16 +222,7 @@ fn journal_trades(
                     );
                 }
             }
-            let closed = j
-                .trades
-                .iter()
-                .map(|t| ClosedTrade {
-                    date: t.date,
-                    pnl: t.pnl,
-                    credit: t.credit,
-                    hedge_pnl: t.hedge_pnl,
-                })
-                .collect();
+            let closed = j.trades.iter().map(ClosedTrade::from).collect();
             Ok((j.trades, closed))
         }
         Err(e) => {

@@ -93,12 +93,7 @@ fn spikes() -> Vec<ClosedTrade> {
         .expect("the spikes journal")
         .trades
         .iter()
-        .map(|t| ClosedTrade {
-            date: t.date,
-            pnl: t.pnl,
-            credit: t.credit,
-            hedge_pnl: t.hedge_pnl,
-        })
+        .map(ClosedTrade::from)
         .collect()
 }
 
