@@ -30,7 +30,7 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         };
         let err = |e: DrawingAreaErrorKind<_>| e.to_string();
 
-        // Equity and drawdown.
+        // Equity and its running peak.
         let eq =
             |d: &super::Day| rust_decimal::prelude::ToPrimitive::to_f64(&d.equity).unwrap_or(0.0);
         let lo = days.iter().map(eq).fold(f64::INFINITY, f64::min);
