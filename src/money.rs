@@ -420,6 +420,18 @@ pub fn fmt_percent_f64(x: f64) -> String {
     }
 }
 
+/// A ratio whose meaning turns at 1 (a profit factor, a loss over its max
+/// loss) with two decimals, or as many more as it takes not to show a value
+/// on either side of 1 as `1.00`: a profit factor of 0.998 is a losing
+/// record and shows `0.998`, 1.0004 shows `1.0004`.
+pub fn fmt_ratio_to_one(x: f64) -> String {
+    let mut places = 2;
+    while places < 8 && x != 1.0 && format!("{x:.places$}").parse::<f64>() == Ok(1.0) {
+        places += 1;
+    }
+    format!("{x:.places$}")
+}
+
 /// Serializes amounts as exact decimal strings without trailing zeros
 /// (`"2610"`, `"-1500.5"`), for `#[serde(with = "crate::money::serde_plain")]`.
 pub mod serde_plain {
@@ -449,6 +461,21 @@ pub mod serde_plain {
 
 #[cfg(test)]
 mod tests {
+    /// A profit factor of 0.998 showed `1.00`, the break-even a losing
+    /// record is not.
+    #[test]
+    fn a_ratio_to_one_shows_its_side_of_one() {
+        assert_eq!(fmt_ratio_to_one(0.998), "0.998");
+        assert_eq!(fmt_ratio_to_one(1.0004), "1.0004");
+        assert_eq!(fmt_ratio_to_one(0.99999), "0.99999");
+        assert_eq!(fmt_ratio_to_one(1.0), "1.00");
+        assert_eq!(fmt_ratio_to_one(2.236), "2.24");
+        assert_eq!(fmt_ratio_to_one(0.994), "0.99");
+        assert_eq!(fmt_ratio_to_one(1.005), "1.005");
+        // Closer than eight places: as close as it shows.
+        assert_eq!(fmt_ratio_to_one(1.0 + 1e-12), "1.00000000");
+    }
+
     #[test]
     fn f64_percentages_round_the_decimal_json_shows() {
         // 39 / 20,000 is 0.00195 exactly; in binary 0.00195 × 100 is

@@ -413,7 +413,8 @@ pub(crate) fn write_report(
         ),
         (
             "profit factor",
-            r.profit_factor.map_or("-".into(), |p| format!("{p:.2}")),
+            r.profit_factor
+                .map_or("-".into(), crate::money::fmt_ratio_to_one),
         ),
         (
             "Sharpe",
@@ -539,9 +540,10 @@ fn past_stop(r: &report::Report) -> String {
     match r.worst_loss_to_max_loss {
         None => "0 (no losing condor)".to_string(),
         Some(worst) => format!(
-            "{} of {losing} losing condor{}, the worst {worst:.2}× its max loss",
+            "{} of {losing} losing condor{}, the worst {}× its max loss",
             r.losses_past_stop,
-            if losing == 1 { "" } else { "s" }
+            if losing == 1 { "" } else { "s" },
+            crate::money::fmt_ratio_to_one(worst)
         ),
     }
 }

@@ -549,6 +549,8 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Money,
         Percent,
         Ratio,
+        /// A ratio whose meaning turns at 1, shown so that a side of 1 shows.
+        RatioToOne,
         Count,
         Date,
     }
@@ -564,14 +566,14 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         "cagr" => ("CAGR", Kind::Percent),
         "max_drawdown" => ("max drawdown (closed)", Kind::Percent),
         "max_drawdown_intra_trade" => ("max drawdown (intra-trade)", Kind::Percent),
-        "profit_factor" => ("profit factor", Kind::Ratio),
+        "profit_factor" => ("profit factor", Kind::RatioToOne),
         "sharpe" => ("Sharpe", Kind::Ratio),
         "sortino" => ("Sortino", Kind::Ratio),
         "max_consecutive_losses" => ("max consecutive losses", Kind::Count),
         "max_step_reached" => ("max step reached", Kind::Count),
         "cycles_stopped_out" => ("cycles stopped out", Kind::Count),
         "losses_past_stop" => ("losses past the stop", Kind::Count),
-        "worst_loss_to_max_loss" => ("worst loss to max loss", Kind::Ratio),
+        "worst_loss_to_max_loss" => ("worst loss to max loss", Kind::RatioToOne),
         "planned_cycle_risk" => ("planned cycle risk", Kind::Money),
         "peak_capital_at_risk" => ("peak capital at risk", Kind::Money),
         "hedge_cost_to_credit" => ("hedge cost to credit", Kind::Percent),
@@ -587,6 +589,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
         Kind::Money => v.parse::<Decimal>().ok().map(fmt_money),
         Kind::Percent => v.parse::<f64>().ok().map(crate::money::fmt_percent_f64),
         Kind::Ratio => v.parse::<f64>().ok().map(|x| format!("{x:.2}")),
+        Kind::RatioToOne => v.parse::<f64>().ok().map(crate::money::fmt_ratio_to_one),
         Kind::Count | Kind::Date => Some(v.to_string()),
     };
     let plus = |positive: bool| if positive { "+" } else { "" };
@@ -611,12 +614,21 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
     // → 1.76%` is `-0.05 pp`, where the exact -0.041 read `-0.04`, which the
     // two values beside it contradict); the exact change when they show the
     // same, to its first digit.
+    // The places a value is shown with: two, or more for a ratio shown
+    // apart from 1 (`0.998`).
+    let decimals = |v: &str| {
+        show(v).map_or(2, |t| {
+            t.trim_end_matches('%')
+                .split_once('.')
+                .map_or(0, |(_, f)| f.len())
+        })
+    };
     let rounded = |a: &str, b: &str, exact: f64| -> Option<(f64, usize)> {
         let (x, y) = (shown(a)?, shown(b)?);
         Some(if x == y {
             (exact, places(exact))
         } else {
-            (y - x, 2)
+            (y - x, decimals(a).max(decimals(b)).max(2))
         })
     };
     let change = |a: &str, b: &str| match kind {
@@ -629,7 +641,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
             let (d, p) = rounded(a, b, exact)?;
             Some(format!("{}{d:.*} pp", plus(d > 0.0), p))
         }
-        Kind::Ratio => {
+        Kind::Ratio | Kind::RatioToOne => {
             let exact = b.parse::<f64>().ok()? - a.parse::<f64>().ok()?;
             let (d, p) = rounded(a, b, exact)?;
             Some(format!("{}{d:.*}", plus(d > 0.0), p))
@@ -930,5 +942,25 @@ mod tests {
         assert_eq!(change("cagr", "0.018059", "0.018115"), "(+0.006 pp)");
         assert_eq!(change("cagr", "0.018051", "0.018147"), "(+0.0096 pp)");
         assert_eq!(change("sharpe", "0.5", "0.5004"), "(+0.0004)");
+    }
+
+    /// A profit factor on either side of 1 shows it (`0.998`, not `1.00`),
+    /// and its change has the places its values show.
+    #[test]
+    fn a_profit_factor_near_one_shows_its_side() {
+        let [_, old, new, c] = delta_row(&(
+            "profit_factor".into(),
+            Some("0.9981".into()),
+            Some("1.0123".into()),
+        ));
+        assert_eq!(
+            (old.as_str(), new.as_str(), c.as_str()),
+            ("0.998", "1.01", "(+0.012)")
+        );
+        assert_eq!(change("profit_factor", "1.5", "1.7"), "(+0.20)");
+        assert_eq!(
+            change("worst_loss_to_max_loss", "1.004", "2.236"),
+            "(+1.236)"
+        );
     }
 }

@@ -490,7 +490,11 @@ fn show(key: &str, v: Option<&Value>) -> String {
         | "win_rate"
         | "time_in_market"
         | "hedge_cost_to_credit" => pct(v),
-        "sharpe" | "sortino" | "profit_factor" => fixed(v),
+        "sharpe" | "sortino" => fixed(v),
+        "profit_factor" => match v.and_then(Value::as_f64) {
+            Some(x) => crate::money::fmt_ratio_to_one(x),
+            None => text(v),
+        },
         "net_pnl" | "hedge_pnl" | "final_equity" | "lowest_equity" | "peak_capital_at_risk" => {
             match v.and_then(Value::as_str).and_then(|s| s.parse().ok()) {
                 Some(d) => crate::money::fmt_money(d),
