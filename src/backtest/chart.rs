@@ -6,7 +6,11 @@
 //! legend; panels are titled in `<text>`, axes described.
 
 use super::Backtest;
+use chrono::{Datelike, NaiveDate};
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+use plotters::coord::types::RangedDate;
 use plotters::prelude::*;
+use std::ops::Range;
 
 /// Width and height of the SVG.
 pub const SIZE: (u32, u32) = (1200, 900);
@@ -23,11 +27,11 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             return Err("the backtest has no days to chart".into());
         };
         // A range of one day is drawn over three, so it has a width.
-        let x = if first.date < last.date {
+        let x = Dates::new(if first.date < last.date {
             first.date..last.date
         } else {
             first.date.pred_opt().unwrap_or(first.date)..last.date.succ_opt().unwrap_or(last.date)
-        };
+        });
         let err = |e: DrawingAreaErrorKind<_>| e.to_string();
 
         // Equity and its running peak.
@@ -80,13 +84,24 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.6)));
         // An account that went to $0 or below: the line it crossed, and the
         // day it did, which a long curve's scale can make a pixel's dip.
+        let mut corner = SeriesLabelPosition::UpperLeft;
         if lo <= 0.0 {
             let ruin = BLACK.mix(0.5).stroke_width(2);
-            c.draw_series(LineSeries::new([(x.start, 0.0), (x.end, 0.0)], ruin))
-                .map_err(err)?
-                .label("$0: ruined below it")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ruin));
+            let whole = x.range();
+            c.draw_series(LineSeries::new(
+                [(whole.start, 0.0), (whole.end, 0.0)],
+                ruin,
+            ))
+            .map_err(err)?
+            .label("$0: ruined below it")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], ruin));
             if let Some(day) = days.iter().find(|d| eq(d) <= 0.0) {
+                // The legend, about a fifth of the panel wide, would hide a
+                // marker near the left edge: it moves right.
+                let span = (whole.end - whole.start).num_days().max(1) as f64;
+                if ((day.date - whole.start).num_days() as f64) < span * 0.3 {
+                    corner = SeriesLabelPosition::UpperRight;
+                }
                 let marker = RGBColor(160, 0, 0).stroke_width(2);
                 c.draw_series(LineSeries::new(
                     [(day.date, lo - pad), (day.date, top)],
@@ -99,7 +114,7 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
                 });
             }
         }
-        legend(&mut c)?;
+        legend(&mut c, corner)?;
 
         // The step ladder.
         let steps = days.iter().map(|d| d.step).max().unwrap_or(1).max(1);
@@ -169,10 +184,101 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .label("a hedge trigger fired")
             .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
         }
-        legend(&mut c)?;
+        legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
+}
+
+/// The date axis: mapped as plotters maps dates, with its ticks on round
+/// dates (the first day of a year, a month or a week) and labelled as
+/// such (`2004`, `2020-03`, `2020-03-16`); plotters' own ticks fell a
+/// fixed number of days apart from the first day (`2002-05-06`,
+/// `2004-09-06`).
+#[derive(Clone)]
+struct Dates {
+    dates: RangedDate<NaiveDate>,
+    ticks: Vec<NaiveDate>,
+    label: &'static str,
+}
+
+impl Dates {
+    /// At most about ten ticks (thirteen years): the fewest years apart of
+    /// 1, 2, 5, 10, ... that give two or more, else months (1, 2, 3 or 6
+    /// apart), else days (every day, or Mondays).
+    fn new(range: Range<NaiveDate>) -> Dates {
+        let (start, end) = (range.start, range.end);
+        let years = |every: i32| {
+            (start.year()..=end.year())
+                .filter(|y| y % every == 0)
+                .filter_map(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+                .filter(|d| (start..=end).contains(d))
+                .collect::<Vec<_>>()
+        };
+        let months = |every: u32| {
+            let first = start.year() * 12 + start.month0() as i32;
+            let last = end.year() * 12 + end.month0() as i32;
+            (first..=last)
+                .filter(|m| m.rem_euclid(12) as u32 % every == 0)
+                .filter_map(|m| {
+                    NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
+                })
+                .filter(|d| (start..=end).contains(d))
+                .collect::<Vec<_>>()
+        };
+        let days = |every: u32| {
+            start
+                .iter_days()
+                .take_while(|d| *d <= end)
+                .filter(|d| every == 1 || d.weekday() == chrono::Weekday::Mon)
+                .collect::<Vec<_>>()
+        };
+        let fits = |t: &Vec<NaiveDate>, most: usize| t.len() >= 2 && t.len() <= most;
+        let (ticks, label) = if let Some(t) = [1, 2, 5, 10, 20, 50, 100]
+            .into_iter()
+            .map(years)
+            .find(|t| fits(t, 13))
+        {
+            (t, "%Y")
+        } else if let Some(t) = [1, 2, 3, 6].into_iter().map(months).find(|t| fits(t, 10)) {
+            (t, "%Y-%m")
+        } else {
+            let t = [1, 7]
+                .into_iter()
+                .map(days)
+                .find(|t| t.len() <= 10)
+                .unwrap_or_default();
+            (t, "%Y-%m-%d")
+        };
+        Dates {
+            dates: range.into(),
+            ticks,
+            label,
+        }
+    }
+}
+
+impl Ranged for Dates {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = NaiveDate;
+
+    fn map(&self, value: &NaiveDate, limit: (i32, i32)) -> i32 {
+        self.dates.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<NaiveDate> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> Range<NaiveDate> {
+        self.dates.range()
+    }
+}
+
+impl ValueFormatter<NaiveDate> for Dates {
+    fn format_ext(&self, value: &NaiveDate) -> String {
+        value.format(self.label).to_string()
+    }
 }
 
 /// Room right of each panel for the last date label, which a tick on the
@@ -199,7 +305,7 @@ fn stairs(days: &[super::Day]) -> Vec<(chrono::NaiveDate, u32)> {
 }
 
 /// How much to add above a panel's data, as a fraction of its span, so that
-/// a legend of `rows` lines in the top left corner sits above the data: a
+/// a legend of `rows` lines in a top corner sits above the data: a
 /// legend is about 12 + 16 × rows pixels of a plot about 220 high.
 fn legend_room(rows: u32) -> f64 {
     let legend = 16.0 + 16.0 * f64::from(rows);
@@ -213,14 +319,17 @@ fn dollars(v: &f64) -> String {
         .map_or_else(|| format!("{v:.0}"), crate::money::fmt_money)
 }
 
-/// The panel's legend: each labelled series, top left, on a light box.
-fn legend<'a, DB, CT>(c: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
+/// The panel's legend: each labelled series, in a top corner, on a light box.
+fn legend<'a, DB, CT>(
+    c: &mut ChartContext<'a, DB, CT>,
+    corner: SeriesLabelPosition,
+) -> Result<(), String>
 where
     DB: DrawingBackend + 'a,
     CT: CoordTranslate,
 {
     c.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(corner)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()

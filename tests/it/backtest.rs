@@ -151,6 +151,19 @@ fn chart_structure_and_series() {
     ] {
         assert!(texts.contains(&label), "legend `{label}`: {texts:?}");
     }
+    // The dates under each panel fall on the first of every other month
+    // and say only the month: plotters' own ticks fell a fixed number of
+    // days apart (`2019-06-03`, `2019-08-12`, ...).
+    let months: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|t| t.len() >= 7 && t.starts_with("20") && t.as_bytes()[4] == b'-')
+        .collect();
+    let every_other = [
+        "2019-07", "2019-09", "2019-11", "2020-01", "2020-03", "2020-05", "2020-07", "2020-09",
+        "2020-11",
+    ];
+    assert_eq!(months, every_other.repeat(3), "{texts:?}");
     // The equity, its running peak and VIX: polylines with one point a day.
     // One point a day in the range with both a VIX and a real SPX close (a
     // VIX-only day carries SPX's last close and is no trading day).
@@ -233,13 +246,13 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
         .replace("    wacc_impact < 18bps\n", "")
         .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
     std::fs::write(&ruinous, text).expect("written");
-    let chart = |strategy: &str, name: &str| -> String {
+    let chart = |strategy: &str, name: &str, from: &str| -> String {
         let path = dir.path().join(name);
         let out = vixshield(&[
             "backtest",
             strategy,
             "--from",
-            "2017-06-01",
+            from,
             "--to",
             "2019-12-31",
             "--chart",
@@ -280,11 +293,19 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
             })
             .collect()
     };
-    for (strategy, name, ruined) in [
-        (ruinous.as_str(), "ruin.svg", true),
-        ("strategies/spx-mastery.vxs", "main.svg", false),
+    for (strategy, name, from, ruined) in [
+        (ruinous.as_str(), "ruin.svg", "2017-06-01", true),
+        (
+            "strategies/spx-mastery.vxs",
+            "main.svg",
+            "2017-06-01",
+            false,
+        ),
+        // Ruined in its fifth week: the marker is at the left edge, where
+        // the legend sat over it.
+        (ruinous.as_str(), "early.svg", "2018-01-01", true),
     ] {
-        let svg = chart(strategy, name);
+        let svg = chart(strategy, name, from);
         let boxes = frames(&svg);
         assert_eq!(boxes.len(), 2, "{name}: the equity and VIX legends");
         for (colour, [x, y, w, h]) in [("#0000FF", boxes[0]), ("#FF00FF", boxes[1])] {
@@ -308,6 +329,17 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
         // The day of ruin is marked: on a long run's scale the dip below
         // $0 was a pixel, and the curve read as healthy.
         assert_eq!(svg.contains("RUINED on 20"), ruined, "{name}");
+        // The marker is one upright line, clear of the equity legend.
+        let marker = points(&svg, "#A00000");
+        assert_eq!(marker.len(), if ruined { 2 } else { 0 }, "{name}");
+        if let Some(&(x, _)) = marker.first() {
+            let [left, _, width, _] = boxes[0];
+            assert!(
+                !(left..=left + width).contains(&x),
+                "{name}: the ruin marker at x {x} under the legend at {left}..{}",
+                left + width
+            );
+        }
     }
 }
 
