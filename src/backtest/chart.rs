@@ -219,7 +219,7 @@ impl Dates {
             let first = start.year() * 12 + start.month0() as i32;
             let last = end.year() * 12 + end.month0() as i32;
             (first..=last)
-                .filter(|m| m.rem_euclid(12) as u32 % every == 0)
+                .filter(|m| (m.rem_euclid(12) as u32).is_multiple_of(every))
                 .filter_map(|m| {
                     NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
                 })
