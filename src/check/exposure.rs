@@ -317,7 +317,8 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
     );
     let _ = writeln!(
         out,
-        "worst case: every step of the cycle loses its whole size\n"
+        "worst case as planned: every step of the cycle loses its whole size, each condor \
+         closed at its max loss\n"
     );
     let _ = writeln!(
         out,
@@ -372,6 +373,14 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
         "a full losing cycle risks {} ({} of capital)",
         fmt_money(e.cycle_risk),
         share_of_capital(e.cycle_risk, e.capital)
+    );
+    // The plan's worst case assumes every stop holds; a stop is a close
+    // the trader makes, and a gap passes it (the backtest's condors lost
+    // up to 2.24× their max loss).
+    let _ = writeln!(
+        out,
+        "  if every stop holds: a condor that gaps past its stop loses more, up to its wings \
+         (`vixshield risk FILE --backtest` says how much more in history)"
     );
     out
 }

@@ -734,7 +734,7 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
                 exit::findings()
             })?;
             drawdowns = paths.iter().map(|p| p.max_drawdown).collect();
-            Some(monte_carlo::summarize(&paths, samples.len(), &cfg))
+            Some(monte_carlo::summarize(&paths, &samples, &cfg))
         }
         _ => None,
     };
@@ -1197,6 +1197,17 @@ fn table(w: &mut dyn Write, o: &Out) -> std::io::Result<()> {
             "Monte Carlo: {} paths × {} trades, seed {}, {} backtest returns resampled {draws}",
             m.paths, m.trades, m.seed, m.samples
         )?;
+        if let Some(worst) = m.worst_return {
+            writeln!(
+                w,
+                "  no path draws a trade worse than the backtest's worst, {}× its size \
+                 (condor and hedges): a loss history did not have is not in these paths",
+                worst.round_dp_with_strategy(
+                    2,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                )
+            )?;
+        }
         writeln!(
             w,
             "{:<28}{:>12} {:>12} {:>12} {:>12} {:>12}",

@@ -166,6 +166,11 @@ pub struct Summary {
     pub ruin_level: f64,
     /// Returns resampled (the backtest's trades).
     pub samples: usize,
+    /// The worst of them, condor and hedges, on the condor's size (`-1.87`
+    /// is a loss of 1.87 sizes): no path draws a trade worse than it
+    /// (`None` without a sample).
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub worst_return: Option<Decimal>,
     /// Mean block length of the draws (1: independent).
     pub block: u32,
     /// Final equity percentiles (linear interpolation, numpy's default).
@@ -337,7 +342,7 @@ pub fn simulate_paths(
 }
 
 /// The distribution of paths.
-pub fn summarize(paths: &[PathStats], samples: usize, config: &Config) -> Summary {
+pub fn summarize(paths: &[PathStats], samples: &[Sample], config: &Config) -> Summary {
     let n = paths.len().max(1) as f64;
     let share = |f: &dyn Fn(&PathStats) -> bool| paths.iter().filter(|p| f(p)).count() as f64 / n;
     let mut eq: Vec<Decimal> = paths.iter().map(|p| p.final_equity).collect();
@@ -351,7 +356,8 @@ pub fn summarize(paths: &[PathStats], samples: usize, config: &Config) -> Summar
         trades: config.trades,
         seed: config.seed,
         ruin_level: config.ruin_level,
-        samples,
+        samples: samples.len(),
+        worst_return: samples.iter().map(Sample::total).min(),
         block: config.block.max(1),
         final_equity: Percentiles {
             p5: pe(0.05),
@@ -409,5 +415,5 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
 ) -> Result<Summary, McError> {
     let paths = simulate_paths(strategy, compiled, samples, config, progress)?;
-    Ok(summarize(&paths, samples.len(), config))
+    Ok(summarize(&paths, samples, config))
 }

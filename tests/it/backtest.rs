@@ -3105,6 +3105,18 @@ fn the_sensitivities_the_backtest_docs_quote_hold() {
     let skew5 = report(s, &["--call-skew", "-0.05"]);
     let slip = report(s, &["--slippage", "0.1"]);
     let fomc = report(s, &["--calendar", "data/fomc-unscheduled.csv"]);
+    let wide = report(s, &["--slippage", "0.25"]);
+    let fees = report(s, &["--commission", "1.30"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let no_rate = report(
+        &spx_mastery_variant(
+            dir.path(),
+            "rate0.vxs",
+            "risk_free_rate = 4.5%",
+            "risk_free_rate = 0%",
+        ),
+        &[],
+    );
     let losing = base["trades"].as_u64().expect("a count")
         - (base["win_rate"].as_f64().expect("a rate") * base["trades"].as_f64().expect("a count"))
             .round() as u64;
@@ -3131,6 +3143,22 @@ fn the_sensitivities_the_backtest_docs_quote_hold() {
             money(&slip, "hedge_pnl"),
         ),
         format!(
+            "through the years of near-zero rates too (at 0%, {}),",
+            money(&no_rate, "net_pnl")
+        ),
+        format!(
+            "`--slippage 0.25` (a quarter point a leg, a wide market) nets {}, the condors alone \
+             losing;",
+            money(&wide, "net_pnl")
+        ),
+        format!(
+            "nets {}, and its hedges {} instead of {} over the same {} condors.",
+            money(&fees, "net_pnl"),
+            money(&fees, "hedge_pnl"),
+            money(&base, "hedge_pnl"),
+            fees["trades"],
+        ),
+        format!(
             "the backtest gives {} condors, {} cycles stopped out and {}.",
             fomc["trades"],
             fomc["cycles_stopped_out"],
@@ -3139,6 +3167,19 @@ fn the_sensitivities_the_backtest_docs_quote_hold() {
     ] {
         assert!(docs.contains(&want), "docs/backtest.md should say: {want}");
     }
+    // What the docs say of those figures in words.
+    let dec = |r: &serde_json::Value, key: &str| -> rust_decimal::Decimal {
+        r[key]
+            .as_str()
+            .expect("money as text")
+            .parse()
+            .expect("a decimal")
+    };
+    assert!(
+        dec(&wide, "net_pnl") < dec(&wide, "hedge_pnl"),
+        "the condors alone lose"
+    );
+    assert_eq!(fees["trades"], base["trades"], "the same condors");
 }
 
 /// The report counts the condors that lost more than their max loss, the

@@ -301,6 +301,15 @@ fn explain_prints_the_ladder_on_stdout() {
         s.contains("a full losing cycle risks $10,300 (10.3% of capital)"),
         "{s}"
     );
+    // The plan's worst case says what it assumes: every stop holds.
+    assert!(
+        s.contains("worst case as planned: every step of the cycle loses its whole size, each condor closed at its max loss"),
+        "{s}"
+    );
+    assert!(
+        s.contains("if every stop holds: a condor that gaps past its stop loses more"),
+        "{s}"
+    );
     assert!(s.contains(", 4 steps, reset on win"), "{s}");
     // One step is one step (it read "1 steps").
     let out = vixshield(&[

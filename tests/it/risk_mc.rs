@@ -132,7 +132,20 @@ fn final_equity_percentiles_round_half_away_from_zero() {
         run: 4,
         block: 1,
     };
-    let summary = monte_carlo::summarize(&[path(10_000_001), path(10_000_004)], 2, &cfg);
+    let samples = [
+        monte_carlo::Sample {
+            condor: Decimal::new(30, 2),
+            hedge: Decimal::ZERO,
+        },
+        monte_carlo::Sample {
+            condor: Decimal::new(-90, 2),
+            hedge: Decimal::new(5, 2),
+        },
+    ];
+    let summary = monte_carlo::summarize(&[path(10_000_001), path(10_000_004)], &samples, &cfg);
+    assert_eq!(summary.samples, 2);
+    // The worst trade a path can draw: condor and hedges together.
+    assert_eq!(summary.worst_return, Some(Decimal::new(-85, 2)));
     assert_eq!(summary.final_equity.p50, Decimal::new(100_000_025, 3));
     let json = serde_json::to_value(&summary).expect("serializes");
     // Linear interpolation at (n − 1) × q: 100,000.01 + q × 0.03.
@@ -365,9 +378,45 @@ fn risk_reports_what_the_backtest_did_and_blocks_by_default() {
     assert!(rank(&v) > 0.0 && rank(&v) <= 1.0);
     assert!(rank(&one) > rank(&v), "{} vs {}", rank(&one), rank(&v));
 
+    // No path draws a trade worse than the backtest's worst, condor and
+    // hedges on its size, which the JSON and the table give.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let trades = dir.path().join("trades.json");
+    let out = vixshield(
+        &[
+            "backtest",
+            "strategies/spx-mastery.vxs",
+            "--trades",
+            trades.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&trades).expect("trades")).expect("JSON");
+    let dec =
+        |v: &serde_json::Value| -> Decimal { v.as_str().expect("text").parse().expect("dec") };
+    let worst = rows
+        .iter()
+        .map(|t| (dec(&t["pnl"]) + dec(&t["hedge_pnl"])) / dec(&t["size"]))
+        .min()
+        .expect("trades");
+    assert_eq!(dec(&v["monte_carlo"]["worst_return"]), worst);
+    assert!(
+        worst < Decimal::NEGATIVE_ONE,
+        "a loss past the size: {worst}"
+    );
+
     // The table says it in words.
     let table = vixshield(&args[..6], None);
     let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(&format!(
+            "no path draws a trade worse than the backtest's worst, {}× its size",
+            worst.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        )),
+        "{text}"
+    );
     assert!(text.contains("observed runs of 4 losses"), "{text}");
     assert!(text.contains("in blocks of 7 on average"), "{text}");
     assert!(text.contains("the backtest itself"), "{text}");
