@@ -1108,6 +1108,21 @@ impl Builder {
                 "an event blackout is written `{fix}`: no entry from that many days before the event through its day"
             ));
         }
+        // `wacc_impact = 18bps`: a guard of the account's, which takes one
+        // comparison only.
+        let guard_form = match line.split_whitespace().next() {
+            Some("wacc_impact") => Some("wacc_impact < 18bps"),
+            Some("quick_ratio") => Some("quick_ratio >= 1.4 under 3 sigma"),
+            Some("exposure") => Some("exposure <= 25% of capital"),
+            _ => None,
+        };
+        if strict == Rule::strict_guard
+            && d.help.is_none()
+            && d.message.ends_with("found `=`")
+            && let Some(form) = guard_form
+        {
+            d = d.help(format!("a guard is a limit, not a setting: write `{form}`"));
+        }
         // `vix = 40` in a condition or as a guard: a comparison meant.
         if d.help.is_none() && d.message.ends_with("found `=`") {
             d = d.help(
@@ -1517,9 +1532,15 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
     }
     let mut d = Diagnostic::new(Code::Syntax, span, message);
     let unit = token.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if token.starts_with(|c: char| c.is_ascii_digit())
+    let before = text.get(..pos).unwrap_or("");
+    if let Some(help) = habit(token, rest, before, &expected) {
+        d = d.help(help);
+    } else if token.starts_with(|c: char| c.is_ascii_digit())
         && !unit.is_empty()
         && unit.chars().all(|c| c.is_ascii_alphabetic())
+        // `1d` where no quantity goes (`no entry 1d before FOMC`): the unit
+        // is right, the place is not.
+        && !["d", "x", "pt", "bps"].contains(&unit)
     {
         d = d.help(format!(
             "`{unit}` is not a unit: write `%`, `bps`, `x` (multiplier), `d` (days) or `pt` (index points) after a number, or put a space before a word"
@@ -1553,9 +1574,17 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
     } else if expected == ["`sigma`"] {
         d = d.help("a stress is a number of standard deviations: `under 3 sigma`");
     } else if rest.starts_with(',') {
-        d = d.help("thousands separators group three digits: `$1,800`");
+        d = d.help(comma_help(before, rest));
     } else if found_len == 0 && expected.contains(&"a value") {
         d = d.help("the value is missing");
+    } else if expected == ["end of line"]
+        && line_of(before).trim_start().starts_with("param ")
+        && (token.starts_with("..") || ["+", "-", "*", "/"].contains(&token))
+    {
+        // `param delta = 0.15..0.20`, `param lvl = 20 + 5`.
+        d = d.help(
+            "a param holds one value (`param delta = 0.15`); `vixshield sweep STRATEGY --set delta=0.15..0.20:0.01` tries a range of them",
+        );
     } else if expected == ["end of line"] {
         d = d.help("each statement goes on its own line");
     } else if RESERVED.contains(&token) && expected.contains(&"a value") {
@@ -1571,6 +1600,142 @@ fn pest_error(text: &str, e: &pest::error::Error<Rule>, offset: usize) -> Diagno
         ));
     }
     d
+}
+
+/// The code of the line `before` ends on, from its start.
+fn line_of(before: &str) -> &str {
+    before.rsplit('\n').next().unwrap_or(before)
+}
+
+/// The help for a habit of another language or tool at `token` (the rest of
+/// the text from it is `rest`, the text before it `before`): `;`, `#`,
+/// `&&`, `||`, `!`, `<>`, `AND`, single quotes, `[1]`, `ta.ema`, a space
+/// inside `21 %`, `steps: 4`, `crosses over`, `of FOMC and CPI`, a `param`
+/// without its value.
+fn habit(token: &str, rest: &str, before: &str, expected: &[&str]) -> Option<String> {
+    let line = line_of(before);
+    let code = line.trim_end();
+    let word = |w: &str| token.eq_ignore_ascii_case(w) && token != w;
+    Some(match token {
+        ";" => "a statement ends with its line: remove the `;`".into(),
+        "#" => "comments start with `//`: `// like this`".into(),
+        "&" => "write `and`: `a and b`".into(),
+        "|" => "write `or`: `a or b`".into(),
+        "!" if !rest.starts_with("!=") => {
+            let next = rest
+                .get(1..)
+                .unwrap_or("")
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next();
+            format!(
+                "write `not`: `not {}`",
+                next.filter(|n| !n.is_empty()).unwrap_or("a")
+            )
+        }
+        ">" if code.ends_with('<') => "write `!=` for \"not equal\"".into(),
+        "'" => {
+            let inside = rest
+                .get(1..)
+                .unwrap_or("")
+                .split(['\'', '\n'])
+                .next()
+                .unwrap_or("");
+            format!("strings are in double quotes: `\"{inside}\"`")
+        }
+        "[" => "there is no `[n]` index of past bars: a series is read at the bar, and \
+                functions of it look back (`sma(vix, 5)`, `highest(vix, 10)`; docs/signals.md)"
+            .into(),
+        "%" | "bps" if code.ends_with(|c: char| c.is_ascii_digit()) && line.ends_with(' ') => {
+            format!(
+                "no space between a number and its unit: `{}{token}`",
+                last_word(code)
+            )
+        }
+        "$" if rest.get(1..).is_some_and(|r| r.starts_with(' ')) => {
+            "no space after `$`: `$100,000`".into()
+        }
+        "crosses" => "write `crosses above` or `crosses below`".into(),
+        "and" if code.contains("within") && code.contains(" of ") => {
+            "separate the events with commas: `within 1d of FOMC, CPI`".into()
+        }
+        "param" if !rest.lines().next().unwrap_or("").contains('=') => {
+            "a param needs a value: `param mult = 1.6x`".into()
+        }
+        _ if word("and") || word("or") || word("not") => {
+            format!("operators are lowercase: `{}`", token.to_ascii_lowercase())
+        }
+        _ if token.starts_with('.')
+            && ["ta", "math", "request", "input", "strategy"].contains(&last_word(code)) =>
+        {
+            format!(
+                "there is no `{}.` prefix: call the function by its name, `{}(...)`",
+                last_word(code),
+                token.get(1..).unwrap_or("")
+            )
+        }
+        _ if expected.contains(&"a setting (`name = value`)")
+            && rest
+                .get(token.len()..)
+                .is_some_and(|r| r.trim_start().starts_with(':')) =>
+        {
+            let value = rest
+                .get(token.len()..)
+                .and_then(|r| r.trim_start().strip_prefix(':'))
+                .and_then(|r| r.lines().next())
+                .map_or("", |v| v.split("//").next().unwrap_or("").trim());
+            format!(
+                "a setting is written with `=`: `{token} = {}`",
+                if value.is_empty() { "..." } else { value }
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The last word of `code` (letters, digits, `_`, `.`).
+fn last_word(code: &str) -> &str {
+    let start = code
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    code.get(start..).unwrap_or("")
+}
+
+/// The help for a `,` the grammar did not take: a trailing one, a
+/// separator in a number that is not money, or money's separators.
+fn comma_help(before: &str, rest: &str) -> String {
+    let after = rest.get(1..).unwrap_or("");
+    if after.trim_start().is_empty() || after.trim_start().starts_with("//") {
+        return "remove the `,` at the end of the line: a list ends with its line".into();
+    }
+    let digits_before = line_of(before)
+        .trim_end()
+        .ends_with(|c: char| c.is_ascii_digit());
+    let tail = after.trim_start_matches(|c: char| c.is_ascii_digit() || c == ',' || c == '.');
+    if digits_before && tail.starts_with('$') {
+        // `cash = 100,000$`: the sign goes first.
+        let number = last_word(line_of(before).trim_end());
+        let digits = after.get(..after.len() - tail.len()).unwrap_or("");
+        return format!("the `$` goes before the amount: `${number},{digits}`");
+    }
+    let number = last_word(line_of(before).trim_end());
+    if digits_before && !number.starts_with('$') && !number.contains('$') {
+        let whole: String = format!(
+            "{number}{}",
+            after
+                .split(|c: char| !c.is_ascii_digit() && c != ',')
+                .next()
+                .unwrap_or("")
+        )
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+        return format!(
+            "only money takes thousands separators (`$1,800`); write other numbers without them: `{whole}`"
+        );
+    }
+    "thousands separators group three digits: `$1,800`".into()
 }
 
 /// The blackout guard a guard line that did not parse means when it names

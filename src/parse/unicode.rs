@@ -73,6 +73,19 @@ pub(super) fn foreign_char(at: usize, c: char) -> Diagnostic {
             "write the word `{word}`, after a space: {example} (strategy files are ASCII outside strings and comments)"
         ));
     }
+    if c == '\u{00D7}' {
+        // `1.6×` is a multiplier, `sma(vix, 20) × 1.2` a product: the help
+        // gives both (it said `x` alone, which a product cannot take).
+        return Diagnostic::new(
+            Code::Syntax,
+            span,
+            format!("{shown}, a multiplication sign, is not ASCII"),
+        )
+        .label("not `x` or `*`")
+        .help(
+            "type `x` right after a number for a multiplier (`1.6x`), or `*` to multiply (`sma(vix, 20) * 1.2`): strategy files are ASCII outside strings and comments",
+        );
+    }
     match look_alike(c) {
         Some((what, "")) => Diagnostic::new(
             Code::Syntax,
