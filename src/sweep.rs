@@ -692,8 +692,8 @@ impl SweepFile {
                 s.index, s.count
             ));
         }
-        let listed = self.results.iter().map(|r| r.variant);
-        for v in listed.chain(self.failed.iter().map(|f| f.variant)) {
+        let listed = self.results.iter().map(|r| (r.variant, &r.params));
+        for (v, params) in listed.chain(self.failed.iter().map(|f| (f.variant, &f.params))) {
             if v >= total {
                 return Err(format!(
                     "variant {v} is outside its grid of {total} variants"
@@ -707,9 +707,95 @@ impl SweepFile {
                     s.index, s.count
                 ));
             }
+            // Its params are its grid values, as written (the last axis
+            // varying fastest).
+            let mut i = v;
+            let mut want = Vec::with_capacity(self.grid.len());
+            for a in self.grid.iter().rev() {
+                let n = a.values.len().max(1);
+                want.push((a.name.as_str(), a.values.get(i % n).map(String::as_str)));
+                i /= n;
+            }
+            let same = params.len() == want.len()
+                && want
+                    .iter()
+                    .all(|(name, value)| params.get(*name).and_then(Value::as_str) == *value);
+            if !same {
+                let grid: Vec<String> = want
+                    .iter()
+                    .rev()
+                    .map(|(n, v)| format!("{n} = {}", v.unwrap_or("?")))
+                    .collect();
+                return Err(format!(
+                    "variant {v}'s params are not its grid values ({})",
+                    grid.join(", ")
+                ));
+            }
+        }
+        for r in &self.results {
+            check_metrics(&r.metrics).map_err(|e| format!("variant {}: {e}", r.variant))?;
         }
         Ok(())
     }
+}
+
+/// What [`metrics`] writes, key by key: [`METRICS`] and [`ALONGSIDE`], each
+/// of its kind (money as decimal text; counts as whole numbers of 0 or
+/// more; ratios as numbers or `null`; days as `YYYY-MM-DD` or `null`), and
+/// nothing else. A merge ranks and shows what it reads.
+fn check_metrics(m: &Map<String, Value>) -> Result<(), String> {
+    const MONEY: &[&str] = &[
+        "net_pnl",
+        "hedge_pnl",
+        "final_equity",
+        "lowest_equity",
+        "peak_capital_at_risk",
+    ];
+    const COUNTS: &[&str] = &[
+        "trades",
+        "cycles",
+        "max_consecutive_losses",
+        "max_step_reached",
+        "cycles_stopped_out",
+        "losses_past_stop",
+        "skipped",
+        "trades_at_contract_limit",
+    ];
+    const DAYS: &[&str] = &["lowest_equity_on", "ruined_on"];
+    let keys = METRICS
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(ALONGSIDE.iter().copied());
+    for k in keys.clone() {
+        let v = m
+            .get(k)
+            .ok_or_else(|| format!("its metrics have no `{k}`"))?;
+        let ok = if MONEY.contains(&k) {
+            v.as_str().is_some_and(|t| t.parse::<Decimal>().is_ok())
+        } else if COUNTS.contains(&k) {
+            v.as_u64().is_some()
+        } else if DAYS.contains(&k) {
+            v.is_null() || v.as_str().is_some_and(|t| t.parse::<NaiveDate>().is_ok())
+        } else {
+            v.is_null() || v.is_number()
+        };
+        if !ok {
+            let kind = if MONEY.contains(&k) {
+                "an amount as decimal text"
+            } else if COUNTS.contains(&k) {
+                "a whole number of 0 or more"
+            } else if DAYS.contains(&k) {
+                "a day (YYYY-MM-DD) or null"
+            } else {
+                "a number or null"
+            };
+            return Err(format!("its `{k}` is {v}, not {kind}"));
+        }
+    }
+    if let Some(extra) = m.keys().find(|k| !keys.clone().any(|w| w == k.as_str())) {
+        return Err(format!("its metrics have `{extra}`, which no sweep writes"));
+    }
+    Ok(())
 }
 
 /// Merges shards into the ranking of the whole grid. Each file comes with

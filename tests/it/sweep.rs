@@ -592,7 +592,7 @@ fn merge_names_a_file_that_is_no_sweep_file_at_line_and_column() {
         ),
         (
             &missing,
-            ":28:1: not a sweep file (`sweep --out` writes them): missing field `grid`\n",
+            ":53:1: not a sweep file (`sweep --out` writes them): missing field `grid`\n",
         ),
     ] {
         let file = file.display().to_string();
@@ -605,6 +605,21 @@ fn merge_names_a_file_that_is_no_sweep_file_at_line_and_column() {
 }
 
 /// One shard of a two-variant grid, as `sweep --shard I/2 --out` writes it.
+/// A variant's metrics as a sweep writes them: each key of its kind.
+fn metrics(cagr: f64) -> serde_json::Value {
+    serde_json::json!({
+        "cagr": cagr, "sharpe": 0.29, "sortino": 0.41, "net_pnl": "1390.18",
+        "final_equity": "101390.18", "lowest_equity": "93540.36", "profit_factor": 1.29,
+        "win_rate": 0.8, "hedge_pnl": "-574.75", "trades": 20, "cycles": 16,
+        "time_in_market": 0.86, "max_drawdown": 0.058, "max_drawdown_intra_trade": 0.068,
+        "max_consecutive_losses": 3, "max_step_reached": 4, "cycles_stopped_out": 1,
+        "losses_past_stop": 4, "peak_capital_at_risk": "6288.78",
+        "hedge_cost_to_credit": 0.025, "skipped": 14, "sharpe_se": 1.0,
+        "lowest_equity_on": "2020-03-18", "ruined_on": null, "trades_at_contract_limit": 0,
+        "worst_loss_to_max_loss": 1.46
+    })
+}
+
 fn shard_file(index: u64) -> serde_json::Value {
     serde_json::json!({
         "vixshield_sweep": 1,
@@ -619,7 +634,7 @@ fn shard_file(index: u64) -> serde_json::Value {
             "rank": 1,
             "variant": index,
             "params": {"mult": if index == 0 { "1.4x" } else { "1.6x" }},
-            "metrics": {"cagr": 0.01 * index as f64}
+            "metrics": metrics(0.01 * index as f64)
         }],
         "failed": []
     })
@@ -679,6 +694,46 @@ fn merge_checks_each_file_and_names_it() {
                 f["results"][0]["variant"] = 7.into();
             }),
             "variant 7 is outside its grid of 2 variants",
+        ),
+        // A file edited by hand: its params or metrics are not what a
+        // sweep writes, which the merge would rank and show as they are.
+        (
+            tampered("params.json", &|f| {
+                f["results"][0]["params"]["mult"] = "9x".into()
+            }),
+            "variant 0's params are not its grid values (mult = ",
+        ),
+        (
+            tampered("text.json", &|f| {
+                f["results"][0]["metrics"]["cagr"] = "oops".into()
+            }),
+            "variant 0: its `cagr` is \"oops\", not a number or null",
+        ),
+        (
+            tampered("count.json", &|f| {
+                f["results"][0]["metrics"]["trades"] = (-5).into()
+            }),
+            "variant 0: its `trades` is -5, not a whole number of 0 or more",
+        ),
+        (
+            tampered("money.json", &|f| {
+                f["results"][0]["metrics"]["final_equity"] = "abc".into()
+            }),
+            "its `final_equity` is \"abc\", not an amount as decimal text",
+        ),
+        (
+            tampered("gone.json", &|f| {
+                f["results"][0]["metrics"]
+                    .as_object_mut()
+                    .map(|m| m.remove("sharpe"));
+            }),
+            "variant 0: its metrics have no `sharpe`",
+        ),
+        (
+            tampered("extra.json", &|f| {
+                f["results"][0]["metrics"]["alpha"] = 1.into()
+            }),
+            "its metrics have `alpha`, which no sweep writes",
         ),
     ];
     for (file, want) in &cases {
