@@ -285,10 +285,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             Err(e) => return cannot_write(path, &e),
         }
     }
-    for (path, file) in staged {
-        if let Err(e) = file.commit() {
-            return cannot_write(path, &e);
-        }
+    if let Err((path, e)) = super::output::commit_all(staged) {
+        return cannot_write(path, &e);
     }
     let out = super::output::print(|w| match args.format {
         ReportFormat::Json => writeln!(

@@ -323,6 +323,27 @@ pub(crate) fn stage_file(
     })
 }
 
+/// Puts several staged outputs in place, or says which could not be: the
+/// ones written into (a device, a FIFO, a hard-linked file rewritten in
+/// place), whose write can fail (`/dev/full`), before the renames of
+/// complete copies, so that a write that fails leaves no renamed file of a
+/// run that said error beside it.
+pub(crate) fn commit_all<P>(staged: Vec<(P, Staged)>) -> Result<(), (P, io::Error)> {
+    let (renames, writes): (Vec<_>, Vec<_>) = staged.into_iter().partition(|(_, s)| {
+        matches!(
+            s.how,
+            Staging::Temp {
+                in_place: false,
+                ..
+            }
+        )
+    });
+    for (path, file) in writes.into_iter().chain(renames) {
+        file.commit().map_err(|e| (path, e))?;
+    }
+    Ok(())
+}
+
 impl Staged {
     /// Puts the staged contents in place.
     pub(crate) fn commit(self) -> io::Result<()> {

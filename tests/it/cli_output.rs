@@ -291,7 +291,8 @@ fn out_to_a_hard_linked_file_writes_in_place_so_every_name_sees_it() {
 
 /// `backtest --trades --chart`: when one file cannot be written, the command
 /// fails and neither is written (nor a half-written temporary file left),
-/// whichever of the two fails; an existing file keeps its old contents.
+/// whichever of the two fails, a device that fails its write too; an
+/// existing file keeps its old contents.
 #[test]
 fn backtest_writes_both_files_or_neither() {
     let dir = tempfile::tempdir().unwrap();
@@ -329,6 +330,20 @@ fn backtest_writes_both_files_or_neither() {
             .collect();
         assert!(left.is_empty(), "written by a failing backtest: {left:?}");
     }
+    // A device whose write fails at the end (`/dev/full`): the file beside
+    // it is not put in place either (it was renamed first and left).
+    let out = backtest(&good("t.csv"), "/dev/full");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no space left"),
+        "{}",
+        text(&out.stderr)
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "written beside /dev/full: {left:?}");
     // An existing file is left as it was.
     std::fs::write(good("t.csv"), "old\n").unwrap();
     let out = backtest(&good("t.csv"), &format!("{missing}.svg"));
