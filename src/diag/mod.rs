@@ -174,7 +174,7 @@ impl Diagnostic {
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
-            message: message.into(),
+            message: shorten(message.into()),
             span,
             label: None,
             help: None,
@@ -184,19 +184,19 @@ impl Diagnostic {
 
     /// With a label under the caret.
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
-        self.label = Some(label.into());
+        self.label = Some(shorten(label.into()));
         self
     }
 
     /// With help.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.help = Some(shorten(help.into()));
         self
     }
 
     /// With a secondary location.
     pub fn related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
-        self.related.push((span, note.into()));
+        self.related.push((span, shorten(note.into())));
         self
     }
 
@@ -204,6 +204,38 @@ impl Diagnostic {
     pub fn severity(&self) -> Severity {
         self.code.severity()
     }
+}
+
+/// `text` with each word of over 200 characters quoted in part
+/// ([`crate::source::excerpt`]), its closing quote kept: a word that long
+/// is the file's data, not prose (a 10 MB name in `unknown section `...``
+/// made a 10 MB message, on the terminal, in JSON and in an annotation).
+fn shorten(text: String) -> String {
+    const MOST: usize = 200;
+    if !text
+        .split_whitespace()
+        .any(|w| w.chars().nth(MOST).is_some())
+    {
+        return text;
+    }
+    let mut out = String::with_capacity(4 * MOST);
+    for piece in text.split_inclusive(char::is_whitespace) {
+        let word = piece.trim_end_matches(char::is_whitespace);
+        let space = piece.get(word.len()..).unwrap_or("");
+        if word.chars().nth(MOST).is_some() {
+            let quotes = ['`', '\'', '"', '(', ')', ',', ':', ';', '.'];
+            let body = word.trim_end_matches(quotes);
+            let tail = word.get(body.len()..).unwrap_or("");
+            let inner = body.trim_start_matches(quotes);
+            out.push_str(body.get(..body.len() - inner.len()).unwrap_or(""));
+            out.push_str(&crate::source::excerpt(inner));
+            out.push_str(tail);
+        } else {
+            out.push_str(word);
+        }
+        out.push_str(space);
+    }
+    out
 }
 
 /// Sorts diagnostics into the order they are reported: by position, then code.
@@ -588,4 +620,28 @@ pub fn to_json(file: &SourceFile, diags: &[Diagnostic]) -> Vec<JsonDiagnostic> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten;
+
+    /// A word of the file's quoted in a message is cut at 200 characters,
+    /// its quotes kept; prose and short words are left alone.
+    #[test]
+    fn long_words_are_quoted_in_part() {
+        let long = "a".repeat(100_000);
+        let m = shorten(format!("unknown section `{long}`, really"));
+        assert_eq!(
+            m,
+            format!(
+                "unknown section `{}… (100000 characters in all)`, really",
+                "a".repeat(200)
+            )
+        );
+        let short = "expected `)` or an operator, found `,`".to_string();
+        assert_eq!(shorten(short.clone()), short);
+        let multibyte = "é".repeat(300);
+        assert!(shorten(multibyte).starts_with(&"é".repeat(200)));
+    }
 }

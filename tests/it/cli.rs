@@ -288,6 +288,28 @@ fn json_diagnostics_on_stdout() {
     assert_eq!(keys.len(), 11, "{keys:?}");
 }
 
+/// A name of 100,000 characters is quoted in part in every format: it made
+/// a message as long as the file, on the terminal, in JSON and in a GitHub
+/// annotation (the robustness audit).
+#[test]
+fn a_huge_name_is_quoted_in_part() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.vxs");
+    std::fs::write(&path, format!("{}\n", "a".repeat(100_000))).expect("written");
+    let path = path.to_str().expect("utf-8");
+    for format in ["human", "json", "github"] {
+        let out = vixshield(&["check", path, "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = out.stdout.len() + out.stderr.len();
+        assert!(all < 4_000, "{format}: {all} bytes");
+        let both = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            both.contains("… (100000 characters in all)"),
+            "{format}: {both}"
+        );
+    }
+}
+
 #[test]
 fn explain_prints_the_ladder_on_stdout() {
     let out = vixshield(&["check", "--explain", "strategies/spx-mastery.vxs"]);
