@@ -135,13 +135,18 @@ pub fn run(args: Args, _color: bool) -> ExitCode {
 /// The plugins of the project around the current directory plus `dirs`;
 /// on error, says why and gives the exit code.
 fn registry(dirs: &[PathBuf]) -> Result<PluginRegistry, ExitCode> {
-    PluginRegistry::from_current_dir(dirs).map_err(|e| {
-        say!("error: {e}");
-        match e {
-            PluginError::Io { .. } | PluginError::ListedFolder { .. } => exit::trouble(),
-            _ => exit::findings(),
-        }
-    })
+    PluginRegistry::from_current_dir(dirs).map_err(|e| setup_failed(&e))
+}
+
+/// Says why the plugin setup could not be made, and the exit status: I/O
+/// trouble for a folder that cannot be read, a finding for a project file
+/// that says something wrong.
+fn setup_failed(e: &PluginError) -> ExitCode {
+    say!("error: {e}");
+    match e {
+        PluginError::Io { .. } | PluginError::ListedFolder { .. } => exit::trouble(),
+        _ => exit::findings(),
+    }
 }
 
 fn cache(args: &CacheArgs) -> ExitCode {
@@ -433,9 +438,22 @@ fn problem_json(path: Option<&Path>, error: String) -> serde_json::Value {
 }
 
 fn list(args: &ListArgs) -> ExitCode {
-    let registry = match registry(&args.plugins.plugins) {
+    let registry = match PluginRegistry::from_current_dir(&args.plugins.plugins) {
         Ok(r) => r,
-        Err(code) => return code,
+        Err(e) => {
+            // The list is the data: a setup that cannot be read (a
+            // `--plugins` folder, a `vixshield.toml`) is its one entry, as
+            // `check --format json` gives it, on the same exit status.
+            if args.format == Format::Json {
+                let path = match &e {
+                    PluginError::Io { path, .. } => Some(path.as_path()),
+                    PluginError::ListedFolder { file, .. } => Some(file.as_path()),
+                    _ => None,
+                };
+                println!("{}", json!([problem_json(path, e.to_string())]));
+            }
+            return setup_failed(&e);
+        }
     };
     let mut problems: Vec<String> = registry
         .problems()

@@ -362,6 +362,38 @@ fn backtest_and_summary_json_keys_are_as_documented() {
     assert!(v["break_evens"][0]["lower"].is_string(), "{v}");
 }
 
+/// `plugin list --plugins` naming a folder that cannot be read is I/O
+/// trouble, and its JSON is the list's one entry, as `check --format json`
+/// gives it: it wrote nothing on stdout (the robustness audit).
+#[test]
+fn plugin_list_json_names_a_folder_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let missing = dir.path().join("nope");
+    let missing = missing.to_str().unwrap_or_default();
+    let out = vixshield_in(
+        dir.path(),
+        &["plugin", "list", "--plugins", missing, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let list = v.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 1, "{v}");
+    assert_eq!(list[0]["manifest"], "nope", "{v}");
+    assert!(
+        list[0]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no such folder"),
+        "{v}"
+    );
+    assert!(list[0]["name"].is_null(), "{v}");
+    // The table says it on stderr only.
+    let out = vixshield_in(dir.path(), &["plugin", "list", "--plugins", missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
 /// `plugin list` exits 1 for a broken manifest or two plugins of one name;
 /// its JSON listed neither (the broken one is no plugin, and both clashing
 /// ones looked clean). A clash is now the `error` of both entries it names,
