@@ -1697,16 +1697,22 @@ impl<'e> Checker<'e> {
         });
         let steps = set.one("steps").and_then(|s| {
             let mut ts = Terms::new(s);
-            let (n, span) = self.integer(&mut ts, "4")?;
+            let (d, span) = self.number(&mut ts, "4")?;
             self.end(&mut ts, "4");
-            if !(1..=MAX_STEPS).contains(&n) {
+            // A whole number past the range, however large, is a step limit
+            // outside it (it read "too large: at most 4294967295").
+            let outside = d.fract().is_zero() && (d < Decimal::ONE || d > Decimal::from(MAX_STEPS));
+            if outside {
                 self.diags.push(
                     Diagnostic::new(
                         Code::StepLimitRange,
                         span,
-                        format!("a step limit of {n} is outside 1..{MAX_STEPS}"),
+                        format!(
+                            "a step limit of {} is outside 1..{MAX_STEPS}",
+                            d.normalize()
+                        ),
                     )
-                    .label(if n < 1 {
+                    .label(if d < Decimal::ONE {
                         "the ladder needs at least one step"
                     } else {
                         "a ladder this deep cannot be capped sensibly"
@@ -1715,7 +1721,7 @@ impl<'e> Checker<'e> {
                 );
                 return None;
             }
-            Some(n)
+            self.whole(d, span, "steps").map(|(n, _)| n)
         });
         let reset = match set.one("reset") {
             None => Some(Reset::OnWin),

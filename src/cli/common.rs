@@ -420,13 +420,33 @@ const MAX_QUIET_CARRY: usize = 5;
 
 /// A whole number ≥ 0, said plainly when it is not.
 pub(crate) fn count(s: &str) -> Result<u64, String> {
+    at_least(s, 0)
+}
+
+/// A whole number ≥ 1 (`--run K`), said plainly when it is not.
+pub(crate) fn positive(s: &str) -> Result<u64, String> {
+    at_least(s, 1)
+}
+
+/// A whole number ≥ `least` (0 or 1), said plainly when it is not: `-1`
+/// is told the least there is, not that it is negative alone.
+fn at_least(s: &str, least: u64) -> Result<u64, String> {
     let t = s.trim();
-    if t.starts_with('-') {
-        return Err(format!("`{t}` is negative; give a whole number, 0 or more"));
+    if t.starts_with('-') || (least > 0 && t.parse::<u64>() == Ok(0)) {
+        return Err(format!(
+            "`{t}` is {}; give a whole number, {least} or more",
+            if t.starts_with('-') {
+                "negative"
+            } else {
+                "too small"
+            }
+        ));
     }
     t.parse()
         .map_err(|e: std::num::ParseIntError| match e.kind() {
-            std::num::IntErrorKind::PosOverflow => format!("`{t}` is too large"),
+            std::num::IntErrorKind::PosOverflow => {
+                format!("`{t}` is too large: at most {}", u64::MAX)
+            }
             _ => format!("`{t}` is not a whole number"),
         })
 }

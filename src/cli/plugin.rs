@@ -1016,7 +1016,16 @@ fn new(args: &NewArgs) -> ExitCode {
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::create_dir(&args.path));
     if let Err(e) = made {
-        let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+        // A folder above it that is a file makes `create_dir_all` say
+        // "exists" too: name the file.
+        let file_above = args
+            .path
+            .ancestors()
+            .skip(1)
+            .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+        let why = if let Some(file) = file_above {
+            format!("`{}` is a file, not a folder", file.display())
+        } else if e.kind() == std::io::ErrorKind::AlreadyExists {
             "it exists already: give a new folder".to_string()
         } else {
             io_reason(&e)

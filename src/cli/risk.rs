@@ -3,7 +3,12 @@
 //! sizing engine.
 
 use super::backtest::{Assumptions, ReportFormat};
-use super::common::{MarketArgs, count, count_usize};
+use super::common::{MarketArgs, count, count_usize, positive};
+
+/// `--run K`: a whole number ≥ 1, a run being at least one loss.
+fn run_length(s: &str) -> Result<u64, String> {
+    positive(s).map_err(|e| format!("{e}: a run is at least one loss"))
+}
 use super::exit;
 use crate::money::fmt_percent_f64 as pct;
 use crate::money::{fmt_money, share_of_capital};
@@ -30,7 +35,7 @@ pub struct Args {
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = count)]
     trades: Option<u64>,
     /// Run length K ≥ 1 (default: the strategy's step limit, `sizing.steps`).
-    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = count)]
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = run_length)]
     run: Option<u64>,
     /// Average win, for Kelly: money (`$1,200`) or a return on risk (`0.25`); its unit must match `--avg-loss`.
     #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
@@ -52,7 +57,8 @@ pub struct Args {
         long,
         value_name = "S",
         default_value_t = 0,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = count
     )]
     seed: u64,
     /// Monte Carlo draws: mean length of the blocks of consecutive backtest trades a path replays (stationary bootstrap), `1` for independent draws, `auto` for the cube root of the trade count.
@@ -390,9 +396,6 @@ fn go(args: Args, color: bool) -> Result<ExitCode, ExitCode> {
         .map(risk::parse_probability)
         .transpose()
         .map_err(|e| usage(format!("`--loss-rate`: {e}")))?;
-    if args.run == Some(0) {
-        return Err(usage("`--run 0`: a run is at least one loss; give K ≥ 1"));
-    }
     let ruin_level = risk::parse_probability(&args.ruin_level)
         .map_err(|e| usage(format!("`--ruin-level`: {e}")))?;
     let avg_win = args

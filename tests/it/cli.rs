@@ -649,7 +649,37 @@ fn a_negative_number_after_any_flag_is_its_value() {
                 "--worst",
                 "99999999999999999999999",
             ],
-            "`99999999999999999999999` is too large",
+            "`99999999999999999999999` is too large: at most 18446744073709551615",
+        ),
+        // The seed had Rust's own words ("invalid digit found in string"),
+        // and `--run -1` was told "0 or more", where 0 is refused too.
+        (
+            &[
+                "risk",
+                "--loss-rate",
+                "0.2",
+                "--trades",
+                "10",
+                "--seed",
+                "-1",
+            ],
+            "`-1` is negative; give a whole number, 0 or more",
+        ),
+        (
+            &[
+                "risk",
+                "--loss-rate",
+                "0.2",
+                "--trades",
+                "10",
+                "--run",
+                "-1",
+            ],
+            "`-1` is negative; give a whole number, 1 or more: a run is at least one loss",
+        ),
+        (
+            &["risk", "--loss-rate", "0.2", "--trades", "10", "--run", "0"],
+            "`0` is too small; give a whole number, 1 or more: a run is at least one loss",
         ),
         (
             &[

@@ -148,11 +148,18 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
     let tmp = tempfile::tempdir().unwrap();
     let at = |name: &str| tmp.path().join(name).to_str().unwrap().to_string();
     std::fs::create_dir(tmp.path().join("taken")).unwrap();
+    std::fs::write(tmp.path().join("afile"), "").unwrap();
     let cases: Vec<(String, Vec<&str>, String)> = vec![
         (
             at("taken"),
             vec![],
             format!("error: cannot make `{}`: it exists already: give a new folder\n", at("taken")),
+        ),
+        // A file where a folder above it goes: it said "exists already".
+        (
+            at("afile/sub"),
+            vec![],
+            format!("error: cannot make `{}`: `{}` is a file, not a folder\n", at("afile/sub"), at("afile")),
         ),
         (
             at("vix-zscore"),
@@ -219,11 +226,12 @@ fn plugin_new_refuses_what_would_not_be_a_plugin() {
         assert_eq!(text(&out.stderr), message, "{path}");
     }
     // Nothing was made, and the folder that existed is as it was.
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
+    let mut left: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, ["taken"]);
+    left.sort();
+    assert_eq!(left, ["afile", "taken"]);
     assert_eq!(
         std::fs::read_dir(tmp.path().join("taken")).unwrap().count(),
         0
