@@ -391,12 +391,29 @@ fn merge(m: MergeArgs) -> Result<ExitCode, ExitCode> {
     super::output::distinct_files(&outputs, &inputs)?;
     let mut files = Vec::new();
     for path in &m.files {
-        let text = crate::input::read_to_string(path, crate::input::SWEEP).map_err(|e| {
+        let bytes = crate::input::read(path, crate::input::SWEEP).map_err(|e| {
             usage(format!(
                 "cannot read `{}`: {}",
                 path.display(),
                 super::io_reason(&e)
             ))
+        })?;
+        // Not UTF-8: no sweep file (vixshield writes them in UTF-8), said
+        // where, as the JSON errors below are.
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e
+                .as_bytes()
+                .get(..e.utf8_error().valid_up_to())
+                .unwrap_or_default();
+            let prefix = std::str::from_utf8(valid).unwrap_or_default();
+            let at = crate::source::line_col(prefix, prefix.len());
+            say!(
+                "error: {}:{}:{}: not a sweep file (`sweep --out` writes them): not UTF-8",
+                path.display(),
+                at.line,
+                at.column
+            );
+            exit::findings()
         })?;
         // The version first: another version's fields are not this one's.
         #[derive(serde::Deserialize)]

@@ -577,7 +577,15 @@ fn merge_names_a_file_that_is_no_sweep_file_at_line_and_column() {
     .expect("written");
     let cr = dir.path().join("cr.json");
     std::fs::write(&cr, "{\"vixshield_sweep\": 1,\r \"a\": tru}").expect("written");
+    // A byte that is not UTF-8 is at its place too (it was I/O trouble,
+    // exit 2, "stream did not contain valid UTF-8").
+    let latin = dir.path().join("latin.json");
+    std::fs::write(&latin, b"{\n  \"s\": \"caf\xe9\"}").expect("written");
     for (file, want) in [
+        (
+            &latin,
+            ":2:12: not a sweep file (`sweep --out` writes them): not UTF-8\n",
+        ),
         (
             &wide,
             ":1:46: not a sweep file (`sweep --out` writes them): expected ident\n",
