@@ -105,6 +105,17 @@ pub enum MarketError {
         column: String,
     },
 
+    /// A row with a `"` that no `"` closes on its line, e.g. a close
+    /// written `"1` with the rest of the field on the next line:
+    /// `vix.csv:102:14: quoted field is not closed before the end of the line`.
+    #[error(
+        "{at}: quoted field is not closed before the end of the line (a field is on one line: join the value that runs on to the next)"
+    )]
+    UnclosedQuote {
+        /// The opening `"`.
+        at: Location,
+    },
+
     /// A row has more or fewer fields than the header, e.g. `2020-01-02,17.2`
     /// under a five-column header: `vix.csv:3:16: expected 5 fields, found 2`.
     /// The column is that of the first extra field, or one past the end of the
@@ -244,12 +255,12 @@ pub enum MarketError {
 
     /// A row out of the file's date order, which its first two rows set:
     /// ascending, e.g. `2020-01-03` then `2020-01-02` on line 4:
-    /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order``,
+    /// ``vix.csv:4:1: date `2020-01-02` comes after `2020-01-03` (line 3); rows must be in ascending date order, as the first two are (or all descending)``,
     /// or newest first, e.g. `2020-01-06` after `2020-01-03` on line 4:
     /// ``vix.csv:4:1: date `2020-01-06` comes after `2020-01-03` (line 3); rows must be in descending date order, as the first two are (or all ascending)``.
     #[error(
         "{at}: date `{date}` comes after `{previous}` (line {previous_line}); rows must be in {}",
-        if *.descending { "descending date order, as the first two are (or all ascending)" } else { "ascending date order" }
+        if *.descending { "descending date order, as the first two are (or all ascending)" } else { "ascending date order, as the first two are (or all descending)" }
     )]
     UnsortedDates {
         /// The date field of the later row.
@@ -426,6 +437,7 @@ impl MarketError {
             | MarketError::MissingColumn { at, .. }
             | MarketError::DuplicateColumn { at, .. }
             | MarketError::FieldCount { at, .. }
+            | MarketError::UnclosedQuote { at }
             | MarketError::BadNumber { at, .. }
             | MarketError::BadDate { at, .. }
             | MarketError::NonFinitePrice { at, .. }

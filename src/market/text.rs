@@ -212,6 +212,15 @@ pub(crate) fn check_width(
     fields: &[Field<'_>],
     expected: usize,
 ) -> Result<(), MarketError> {
+    // `2020-01-02,"1` and `7.5",...` on the next line: a field broken over
+    // two lines, which neither a count of fields nor a bad number explains.
+    if line.raw.matches('"').count() % 2 == 1
+        && let Some(open) = line.raw.rfind('"')
+    {
+        return Err(MarketError::UnclosedQuote {
+            at: Location::new(path, line.number, line.column_at(open)),
+        });
+    }
     if fields.len() == expected {
         return Ok(());
     }

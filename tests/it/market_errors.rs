@@ -211,8 +211,31 @@ fn unsorted_dates() {
     ));
     assert_eq!(
         shown,
-        "data/vix.csv:4:1: date `1990-01-02` comes after `1990-01-03` (line 3); rows must be in ascending date order"
+        "data/vix.csv:4:1: date `1990-01-02` comes after `1990-01-03` (line 3); rows must be in ascending date order, as the first two are (or all descending)"
     );
+}
+
+/// A close broken over two lines by a quote (`"1` then `7.5"` on the next
+/// line): said as the journal says it, where it read "expected 5 fields,
+/// found 2" or "`\"1` is not a number" (the robustness audit).
+#[test]
+fn a_quote_not_closed_on_its_line() {
+    for (row, column) in [
+        ("1990-01-03,1,1,1,\"1\n7.5\"", 18),
+        ("1990-01-03,\"1\n7.5\",1,1,1", 12),
+    ] {
+        let (e, shown) = error(&real_vix_then(2, row));
+        assert!(matches!(e, MarketError::UnclosedQuote { .. }), "{shown}");
+        assert_eq!(
+            shown,
+            format!(
+                "data/vix.csv:3:{column}: quoted field is not closed before the end of the line (a field is on one line: join the value that runs on to the next)"
+            )
+        );
+    }
+    // Quotes closed on their line are fields as any other.
+    let text = real_vix_then(2, "1990-01-03,\"1\",\"1\",\"1\",\"17.5\"");
+    assert!(load_series_from_str("vix", "data/vix.csv", &text).is_ok());
 }
 
 #[test]
