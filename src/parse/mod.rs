@@ -1175,6 +1175,32 @@ fn quantity_of(text: &str, span: Span) -> Result<Literal, Diagnostic> {
 
 /// The number `digits` of the literal `text` (at `span`).
 fn literal_of(text: &str, span: Span, digits: &str) -> Result<Decimal, Diagnostic> {
+    // Money is dollars and cents: `$100.000` is a European `$100,000`
+    // (it read $100, and the strategy checked clean on a hundredth of the
+    // capital meant).
+    if let Some((whole, cents)) = text
+        .strip_prefix('$')
+        .and_then(|t| t.split_once('.'))
+        .filter(|(_, f)| f.len() > 2)
+    {
+        let d = Diagnostic::new(
+            Code::BadLiteral,
+            span,
+            format!(
+                "money has at most two decimals, the cents: `{text}` has {}",
+                cents.len()
+            ),
+        )
+        .label("more than cents");
+        return Err(if cents.len() == 3 && !whole.starts_with('0') {
+            d.help(format!(
+                "thousands are separated with `,` and cents with `.`: did you mean `{}`?",
+                text.replace('.', ",")
+            ))
+        } else {
+            d.help("round it to the cent: `$0.01` is the finest amount")
+        });
+    }
     Decimal::from_str_exact(digits).map_err(|_| {
         // A decimal keeps at most 28 digits after the point, and its digits
         // read without the point at most 2^96 − 1 (28 or 29 significant
