@@ -118,6 +118,8 @@ impl Checker<'_> {
                 if op.is_comparison() {
                     self.level_vs_percent(a, b);
                     self.level_vs_percent(b, a);
+                    self.scale_vs_number(a, b);
+                    self.scale_vs_number(b, a);
                 }
                 Some(out)
             }
@@ -229,6 +231,91 @@ impl Checker<'_> {
                 }
             )),
         );
+    }
+
+    /// W0109: `measure` compared with `other`, a plain number (written, or
+    /// a param's) on another scale than the measure's: below 1 for an RSI
+    /// (0 to 100) or a VIX level (points), 10 or more for the ratio of two
+    /// VIX indices (near 1), 2 or more for `realized_vol` (a fraction). The
+    /// comparison is then true on every bar, or on none.
+    fn scale_vs_number(&mut self, measure: &Expr, other: &Expr) {
+        let value = match &other.kind {
+            ExprKind::Lit(Literal::Number(d)) => *d,
+            ExprKind::Name(n) if !self.signal_defs.contains_key(n) => {
+                match self.params.get(n).map(|p| &p.0) {
+                    Some(Literal::Number(d)) => *d,
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
+        let hundred = Decimal::ONE_HUNDRED;
+        let fraction = value > Decimal::ZERO && value < Decimal::ONE;
+        let (name, scale, meant) = if self.is_rsi(measure) && fraction {
+            (
+                "rsi",
+                "runs from 0 to 100".to_string(),
+                (value * hundred).normalize().to_string(),
+            )
+        } else if let Some(series @ ("vix" | "vix3m")) = self.level_series(measure)
+            && fraction
+        {
+            (
+                series,
+                "is quoted in points".to_string(),
+                (value * hundred).normalize().to_string(),
+            )
+        } else if self.call_of(measure, "ratio").is_some_and(|args| {
+            args.len() == 2
+                && args
+                    .iter()
+                    .all(|a| matches!(self.level_series(a), Some("vix" | "vix3m")))
+        }) && value >= Decimal::TEN
+        {
+            (
+                "ratio",
+                "of two VIX indices is near 1 (VIX over VIX3M closed between 0.71 and 1.34 from 2009 to 2026)".to_string(),
+                (value / hundred).normalize().to_string(),
+            )
+        } else if self.call_of(measure, "realized_vol").is_some() && value >= Decimal::TWO {
+            (
+                "realized_vol",
+                "is a fraction (0.15 is 15% a year)".to_string(),
+                format!("{}%", value.normalize()),
+            )
+        } else {
+            return;
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::ScaleMismatch,
+                other.span(),
+                format!(
+                    "`{name}` {scale}, and {} is on another scale: the comparison holds on nearly every bar, or on nearly none",
+                    value.normalize()
+                ),
+            )
+            .label(format!("did you mean {meant}?"))
+            .related(measure.span(), scale)
+            .help(format!(
+                "write `{meant}`{}",
+                if matches!(other.kind, ExprKind::Name(_)) {
+                    " (in the param)"
+                } else {
+                    ""
+                }
+            )),
+        );
+    }
+
+    /// The arguments of `e` when it is a call of `name` (in parentheses or
+    /// not).
+    fn call_of<'x>(&self, e: &'x Expr, name: &str) -> Option<&'x [Expr]> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.call_of(inner, name),
+            ExprKind::Call { name: n, args } if n.name == name => Some(args),
+            _ => None,
+        }
     }
 
     /// The series whose level `e` is: the series itself, or a built-in that

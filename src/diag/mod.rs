@@ -150,6 +150,10 @@ codes! {
     /// A constant where a series is expected: `sma(5, 10)`, or
     /// `theta_decay(vix, 5)` for a plugin of two series.
     ConstantSeries = "W0108", Warning, "constant where a series is expected";
+    /// A measure compared with a plain number on another scale:
+    /// `rsi(vix, 14) > 0.7` (an RSI runs 0 to 100), `vix > 0.3` (points),
+    /// `ratio(vix, vix3m) < 90`, `realized_vol(spx, 20) > 25` (fractions).
+    ScaleMismatch = "W0109", Warning, "number on another scale than the measure";
 }
 
 /// One finding, with where it is and how to fix it.
