@@ -2613,6 +2613,28 @@ impl<'e> Checker<'e> {
                     );
                     return None;
                 }
+                // `wacc_impact < 18%` is 1,800bps: no hedge moves a book's
+                // cost of capital that far, so the guard never caps.
+                if let Some((Literal::Percent(p), _)) = lit
+                    && p >= Decimal::ONE
+                {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::ScaleMismatch,
+                            lit_span,
+                            format!(
+                                "a WACC impact of {}% is {}bps: the guard would cap no hedge",
+                                p.normalize(),
+                                max_bps.normalize()
+                            ),
+                        )
+                        .label(format!("did you mean {}bps?", p.normalize()))
+                        .help(format!(
+                            "a hedge moves the book's WACC by basis points: write `{}bps` (this method uses `wacc_impact < 18bps`)",
+                            p.normalize()
+                        )),
+                    );
+                }
                 if let Some(acc) = account {
                     let (written, missing): (Vec<&str>, Vec<&str>) = [
                         ("risk_free_rate", acc.risk_free_rate.is_none()),
