@@ -2780,6 +2780,17 @@ impl<'e> Checker<'e> {
     }
 
     fn guard_mismatch(&mut self, rhs: &Expr, var: &str, expected: &str, example: &str) {
+        let value = example
+            .rsplit(' ')
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()));
+        if self.param_mismatch(
+            rhs,
+            &format!("the `{var}` guard's limit is {expected}"),
+            expected,
+            value.unwrap_or(example),
+        ) {
+            return;
+        }
         let found = terms::describe_expr(rhs);
         // `10% of capitol`: a base misspelt.
         let meant = match &rhs.kind {

@@ -147,8 +147,13 @@ impl Checker<'_> {
             // A param whose definition did not parse: that error is said there.
             return;
         }
-        let found = describe_term(t);
+        if let Term::Expr(e) = t
+            && self.param_mismatch(e, &format!("`{key}` expects {expected}"), expected, example)
+        {
+            return;
+        }
         let literal = self.literal(t);
+        let found = describe_term(t);
         let code = match literal {
             Some(_) => Code::UnitMismatch,
             None => Code::BadValue,
@@ -180,6 +185,43 @@ impl Checker<'_> {
             .label(format!("this is {found}"))
             .help(help),
         );
+    }
+
+    /// When `e` names a param: reports that `head` (`` `multiplier` expects
+    /// a multiplier ``) found the param holding another unit, where it is
+    /// set, and the fix there, `param NAME = VALUE` (the value it holds in
+    /// the unit expected, else `example`); whether it did. It read "found
+    /// the word `mult`", and writing the example in its place took the
+    /// param out of the sweep.
+    pub(crate) fn param_mismatch(
+        &mut self,
+        e: &Expr,
+        head: &str,
+        expected: &str,
+        example: &str,
+    ) -> bool {
+        let ExprKind::Name(name) = &e.kind else {
+            return false;
+        };
+        let Some((l, at)) = self.params.get(name).cloned() else {
+            return false;
+        };
+        self.used.insert(name.clone());
+        let holding = describe(&l);
+        let value = with_unit(&l, expected).unwrap_or_else(|| example.to_string());
+        self.diags.push(
+            Diagnostic::new(
+                Code::UnitMismatch,
+                e.span(),
+                format!("{head}, found param `{name}` holding {holding}"),
+            )
+            .label(format!("this is {holding}"))
+            .related(at, format!("`{name}` is set here"))
+            .help(format!(
+                "give the param {expected}: `param {name} = {value}`"
+            )),
+        );
+        true
     }
 
     /// Reports a missing value.
@@ -499,6 +541,15 @@ impl Checker<'_> {
         }
         match self.literal_expr(lhs) {
             Some((Literal::Percent(p), _)) => Some(p / Decimal::ONE_HUNDRED),
+            _ if self.param_mismatch(
+                lhs,
+                &format!("`{key}` expects a percentage before `of`"),
+                "a percentage",
+                "50%",
+            ) =>
+            {
+                None
+            }
             _ => {
                 let found = describe_expr(lhs);
                 self.diags.push(
@@ -688,6 +739,8 @@ fn with_unit(l: &Literal, expected: &str) -> Option<String> {
         }
         (Literal::Number(n), "days") if n.fract().is_zero() => Some(format!("{}d", n.normalize())),
         (Literal::Number(n), "index points") => Some(format!("{}pt", n.normalize())),
+        (Literal::Number(n), "a percentage") => Some(format!("{}%", n.normalize())),
+        (Literal::Number(n), "basis points") => Some(format!("{}bps", n.normalize())),
         (Literal::Number(n), "money") if *n > Decimal::ZERO => Some(crate::money::fmt_money(*n)),
         _ => None,
     }
