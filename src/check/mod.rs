@@ -974,11 +974,25 @@ impl<'e> Checker<'e> {
             }
         }
 
-        // Unused definitions. A statement that did not parse may use them.
+        // Unused definitions. A statement that did not parse may use them,
+        // and so may one that parsed but did not check (`coefficient = 0.45
+        // if theta_press`, a roll section given twice): when the file has an
+        // error, a name written anywhere but its own definition is not
+        // reported as unused, which would only follow from that error.
+        let mentioned = if self
+            .diags
+            .iter()
+            .any(|d| d.severity() == crate::diag::Severity::Error)
+        {
+            mentioned_names(file)
+        } else {
+            HashSet::new()
+        };
         let unparsed = |name: &str| {
             file.unparsed_names
                 .binary_search_by(|n| n.as_str().cmp(name))
                 .is_ok()
+                || mentioned.contains(name)
         };
         for (name, def) in &self.signal_defs {
             if !self.used.contains(name) && !unparsed(name) {
@@ -2253,7 +2267,12 @@ impl<'e> Checker<'e> {
                 c
             });
             if !ts.eat_word("when") {
-                self.end(&mut ts, "0.45 when theta_press");
+                // `0.45 if theta_press`: an override misspelt, said by
+                // `end`; not a second unconditional coefficient.
+                if !self.end(&mut ts, "0.45 when theta_press") {
+                    ok = false;
+                    continue;
+                }
                 match (coef, base) {
                     (Some(_), Some((_, prev))) => {
                         self.diags.push(
@@ -2810,6 +2829,72 @@ impl<'e> Checker<'e> {
             .help(meant.unwrap_or_else(|| format!("write for example `{example}`"))),
         );
     }
+}
+
+/// Every name a file reads outside its own definitions: in settings, guards,
+/// signal definitions and param values (a signal reading itself counts as
+/// its own definition).
+fn mentioned_names(file: &ast::File) -> HashSet<&str> {
+    fn walk<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                out.insert(n);
+            }
+            ExprKind::Call { name, args } => {
+                // `theta_press()`: a signal called as a function.
+                out.insert(&name.name);
+                args.iter().for_each(|a| walk(a, out));
+            }
+            ExprKind::Unary(_, a) | ExprKind::Paren(a) => walk(a, out),
+            ExprKind::Binary(_, a, b) => {
+                walk(a, out);
+                walk(b, out);
+            }
+            ExprKind::Within { days, .. } => {
+                if let ast::Count::Param(p) = days {
+                    out.insert(&p.name);
+                }
+            }
+            ExprKind::Lit(_) => {}
+        }
+    }
+    let mut out = HashSet::new();
+    for item in &file.items {
+        match item {
+            ast::Item::Section(s) => {
+                for t in s.settings.iter().flat_map(|s| &s.terms) {
+                    match t {
+                        ast::Term::Expr(e) => walk(e, &mut out),
+                        ast::Term::Range(a, b, _) => {
+                            walk(a, &mut out);
+                            walk(b, &mut out);
+                        }
+                    }
+                }
+            }
+            ast::Item::Guards(g) => {
+                for guard in &g.guards {
+                    match guard {
+                        ast::Guard::Blackout { within, .. } => walk(within, &mut out),
+                        ast::Guard::Condition { expr, stress, .. } => {
+                            walk(expr, &mut out);
+                            if let Some((ast::Count::Param(p), _)) = stress {
+                                out.insert(&p.name);
+                            }
+                        }
+                    }
+                }
+            }
+            ast::Item::Signal(d) => {
+                let mut inner = HashSet::new();
+                walk(&d.expr, &mut inner);
+                inner.remove(d.name.name.as_str());
+                out.extend(inner);
+            }
+            ast::Item::Param(p) => walk(&p.value, &mut out),
+        }
+    }
+    out
 }
 
 /// Whether two conditions can never hold at once, as far as a simple analysis
