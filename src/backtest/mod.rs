@@ -309,6 +309,83 @@ pub struct UnknownGuard {
     pub entries: usize,
 }
 
+/// How near a guard with a number for its limit (`wacc_impact`,
+/// `quick_ratio`, `exposure`) came to it over the backtest's entry
+/// decisions: a guard that never comes near its limit guards nothing in this
+/// history, which the report says.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GuardMargin {
+    /// The guard, as written.
+    pub guard: String,
+    /// `wacc_impact`, `quick_ratio` or `exposure`.
+    pub kind: &'static str,
+    /// Entry decisions that judged it (passed, capped or blocked).
+    pub judged: usize,
+    /// Of those, the ones where it capped the hedges.
+    pub capped: usize,
+    /// Of those, the ones where it blocked the entry.
+    pub blocked: usize,
+    /// Its value nearest its limit, or past it: the highest WACC impact
+    /// (bps) or exposure ($), the lowest stressed quick ratio (`None` when
+    /// never judged).
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub closest: Option<Decimal>,
+    /// The first decision's day with that value.
+    pub closest_on: Option<NaiveDate>,
+    /// The limit.
+    #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
+    pub limit: Option<Decimal>,
+}
+
+/// Adds a decision's numeric guards to `margins` (one entry a guard, in the
+/// order first seen).
+fn note_guard_margins(margins: &mut Vec<GuardMargin>, decision: &Decision, date: NaiveDate) {
+    use crate::decision::{GuardKind, GuardVerdict};
+    for g in &decision.guards {
+        let highest = match g.kind {
+            GuardKind::WaccImpact | GuardKind::Exposure => true,
+            GuardKind::QuickRatio => false,
+            GuardKind::Blackout | GuardKind::Condition => continue,
+        };
+        let (value, limit, capped, blocked) = match &g.outcome {
+            GuardVerdict::Pass { value, limit, .. } => (*value, *limit, false, false),
+            GuardVerdict::Capped { value, limit, .. } => (*value, Some(*limit), true, false),
+            GuardVerdict::Blocked { value, limit, .. } => (*value, *limit, false, true),
+            GuardVerdict::Unknown { .. } => continue,
+        };
+        let i = match margins.iter().position(|m| *m.guard == *g.guard) {
+            Some(i) => i,
+            None => {
+                margins.push(GuardMargin {
+                    guard: g.guard.to_string(),
+                    kind: g.kind.word(),
+                    judged: 0,
+                    capped: 0,
+                    blocked: 0,
+                    closest: None,
+                    closest_on: None,
+                    limit: None,
+                });
+                margins.len() - 1
+            }
+        };
+        let Some(m) = margins.get_mut(i) else {
+            continue;
+        };
+        m.judged += 1;
+        m.capped += usize::from(capped);
+        m.blocked += usize::from(blocked);
+        m.limit = m.limit.or(limit);
+        if let Some(v) = value
+            && m.closest
+                .is_none_or(|c| if highest { v > c } else { v < c })
+        {
+            m.closest = Some(v);
+            m.closest_on = Some(date);
+        }
+    }
+}
+
 /// One market day of the backtest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Day {
@@ -344,6 +421,8 @@ pub struct Backtest {
     pub entries_with_unknown_guard: usize,
     /// Each guard that was unknown at an entry taken, in the file's order.
     pub unknown_guards: Vec<UnknownGuard>,
+    /// How near each guard with a numeric limit came to it.
+    pub guard_margins: Vec<GuardMargin>,
     /// Every market day.
     pub days: Vec<Day>,
     /// The engine's decision after each trade (0: before any).
@@ -717,6 +796,7 @@ pub fn run(
     let mut decisions = vec![engine.decide(None)?];
     let mut trades = Vec::new();
     let mut skips = Vec::new();
+    let mut guard_margins = Vec::new();
     let mut entries_with_unknown_guard = 0;
     let mut unknown_guards: Vec<UnknownGuard> = Vec::new();
     let mut days = Vec::with_capacity(bars.len());
@@ -813,6 +893,7 @@ pub fn run(
         if open.is_none() && next_entry.is_none_or(|d| date >= d) && Some(n) != last_tradeable {
             engine.set_as_of(Some(date));
             let decision = engine.next_decision(None)?;
+            note_guard_margins(&mut guard_margins, &decision, date);
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
             if decision.blocked {
                 let blocking: Vec<String> = decision
@@ -937,6 +1018,7 @@ pub fn run(
         skips,
         entries_with_unknown_guard,
         unknown_guards,
+        guard_margins,
         days,
         decisions,
     })

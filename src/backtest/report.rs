@@ -104,6 +104,9 @@ pub struct Report {
     pub entries_with_unknown_guard: usize,
     /// Each guard that was unknown at entries taken, with their number.
     pub unknown_guards: Vec<super::UnknownGuard>,
+    /// How near each guard with a numeric limit came to it over the entry
+    /// decisions ([`super::GuardMargin`]).
+    pub guard_margins: Vec<super::GuardMargin>,
     /// Condors that hold `u32::MAX` contracts, or a hedge of that many, the
     /// most a trade records: their size asked for more, so the report
     /// trades less than the strategy sizes ([`super::Trade::at_contract_limit`]).
@@ -426,6 +429,7 @@ pub fn report_with(bt: &Backtest, capital: Decimal, worst: usize) -> Report {
         skipped_by,
         entries_with_unknown_guard: bt.entries_with_unknown_guard,
         unknown_guards: bt.unknown_guards.clone(),
+        guard_margins: bt.guard_margins.clone(),
         trades_at_contract_limit: trades.iter().filter(|t| t.at_contract_limit()).count(),
         win_rate: (!trades.is_empty()).then(|| wins as f64 / trades.len() as f64),
         net_pnl,

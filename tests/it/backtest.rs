@@ -3182,6 +3182,90 @@ fn the_sensitivities_the_backtest_docs_quote_hold() {
     assert_eq!(fees["trades"], base["trades"], "the same condors");
 }
 
+/// The report says how near each numeric guard came to its limit over the
+/// entry decisions (a trader's audit found spx-mastery's WACC and quick
+/// ratio guards never bind, which nothing said): every entry decision is
+/// counted, a guard that never binds has its closest value inside its limit,
+/// and one that blocks counts the blocks the skips list for it.
+#[test]
+fn the_report_says_how_near_each_guard_came_to_its_limit() {
+    let dec = |v: &serde_json::Value| -> rust_decimal::Decimal {
+        v.as_str()
+            .expect("decimal text")
+            .parse()
+            .expect("a decimal")
+    };
+    let base = report("strategies/spx-mastery.vxs", &[]);
+    let judged =
+        base["trades"].as_u64().expect("trades") + base["skipped"].as_u64().expect("skipped");
+    let margins = base["guard_margins"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let kinds: Vec<&str> = margins.iter().filter_map(|m| m["kind"].as_str()).collect();
+    assert_eq!(kinds, ["wacc_impact", "quick_ratio"], "{margins:?}");
+    for m in &margins {
+        assert_eq!(m["judged"].as_u64(), Some(judged), "{m}");
+        assert_eq!(
+            (m["capped"].as_u64(), m["blocked"].as_u64()),
+            (Some(0), Some(0)),
+            "{m}"
+        );
+    }
+    assert!(
+        dec(&margins[0]["closest"]) < dec(&margins[0]["limit"]),
+        "WACC under its limit"
+    );
+    assert!(
+        dec(&margins[1]["closest"]) > dec(&margins[1]["limit"]),
+        "ratio above its floor"
+    );
+    // The table says it.
+    let out = vixshield(&["backtest", "strategies/spx-mastery.vxs"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(&format!(
+            "guard margins               wacc_impact < 18bps: highest {}bps on {} (limit 18bps); capped 0, blocked 0 of {judged} entry decisions",
+            dec(&margins[0]["closest"])
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize(),
+            margins[0]["closest_on"].as_str().unwrap_or("")
+        )),
+        "{table}"
+    );
+    // A floor the history breaks: it blocks, and its blocks are the skips'.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let strict = spx_mastery_variant(
+        dir.path(),
+        "strict.vxs",
+        "quick_ratio >= 1.4 under 3 sigma",
+        "quick_ratio >= 25 under 3 sigma",
+    );
+    let r = report(&strict, &[]);
+    let m = r["guard_margins"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["kind"] == "quick_ratio").cloned())
+        .expect("the ratio's margin");
+    let blocks: u64 = r["skipped_by"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["reason"]
+                .as_str()
+                .is_some_and(|t| t.contains("`quick_ratio >= 25 under 3 sigma`"))
+        })
+        .filter_map(|c| c["entries"].as_u64())
+        .sum();
+    assert!(blocks > 0);
+    assert_eq!(m["blocked"].as_u64(), Some(blocks), "{m}");
+    assert!(dec(&m["closest"]) < dec(&m["limit"]), "{m}");
+    assert_eq!(
+        m["judged"].as_u64(),
+        Some(r["trades"].as_u64().unwrap_or(0) + r["skipped"].as_u64().unwrap_or(0))
+    );
+}
+
 /// The report counts the condors that lost more than their max loss, the
 /// stop the ladder's planned worst case assumes holds (the backtest sees a
 /// stop only at a day's close, so a gap passes it), and gives the worst
