@@ -893,7 +893,7 @@ pub fn run(
         if open.is_none() && next_entry.is_none_or(|d| date >= d) && Some(n) != last_tradeable {
             engine.set_as_of(Some(date));
             let decision = engine.next_decision(None)?;
-            note_guard_margins(&mut guard_margins, &decision, date);
+            note_guard_margins(&mut guard_margins, decision, date);
             hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
             if decision.blocked {
                 let blocking: Vec<String> = decision
