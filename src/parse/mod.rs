@@ -239,6 +239,53 @@ fn read_closing(
             return (f, d);
         }
     }
+    // A `param` or `signal` line inside a section its own `}` closes
+    // (`sizing { ... param m = 1.6x ... }`): read the section without that
+    // line and the line as an item of its own, and say it once, where the
+    // section read as unclosed there made every setting after it an error.
+    if budget.get() > 0
+        && unclosed_brace(text).is_none()
+        && let Some((at, end, word, section)) = unclosed::misplaced_item(text, &file)
+    {
+        budget.set(budget.get() - 1);
+        // The line's bytes as spaces (whole characters: it runs from a line
+        // start to a line end), so spans stay the file's.
+        let without = String::from_utf8(
+            text.bytes()
+                .enumerate()
+                .map(|(i, b)| if (at..end).contains(&i) { b' ' } else { b })
+                .collect(),
+        )
+        .unwrap_or_default();
+        let (mut f, mut d) = read_closing(&without, file_text, fast, budget);
+        let (one, one_d) = read_closing(&unclosed::blanked(text, at..end), file_text, fast, budget);
+        f.items.extend(one.items);
+        f.items.sort_by_key(|it| it.span().start);
+        for (into, from) in [
+            (&mut f.recovered, one.recovered),
+            (&mut f.unparsed_names, one.unparsed_names),
+            (&mut f.unparsed_defs, one.unparsed_defs),
+        ] {
+            into.extend(from);
+            into.sort();
+            into.dedup();
+        }
+        d.extend(one_d);
+        let word_at = at + (text[at..].len() - text[at..].trim_start().len());
+        d.push(
+            Diagnostic::new(
+                Code::Syntax,
+                Span::new(word_at, word_at + word.len()),
+                format!("a `{word}` is an item of its own, not a setting of `{section}`"),
+            )
+            .label(format!("inside `{section}`"))
+            .help(format!(
+                "move this line out of `{section}`, above it: `{word}` lines stand outside sections"
+            )),
+        );
+        d.sort_by_key(|d| (d.span.start, d.span.end));
+        return (f, d);
+    }
     unclosed::close_unclosed(text, file_text, &mut file, &mut diags, budget, &|t| {
         read_closing(t, file_text, fast, budget)
     });

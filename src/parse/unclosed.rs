@@ -92,7 +92,7 @@ fn first_item_line(text: &str, span: Span) -> Option<usize> {
 
 /// `text` with every byte outside `keep` a space, line ends kept, so that
 /// parsing it gives the file's own spans, lines and columns for that stretch.
-fn blanked(text: &str, keep: std::ops::Range<usize>) -> String {
+pub(super) fn blanked(text: &str, keep: std::ops::Range<usize>) -> String {
     let bytes: Vec<u8> = text
         .bytes()
         .enumerate()
@@ -107,6 +107,39 @@ fn blanked(text: &str, keep: std::ops::Range<usize>) -> String {
     // Only whole characters are kept (`keep` starts at a line start and ends
     // at a section's end), and the rest are ASCII spaces: valid UTF-8.
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A one-line `param` or `signal` written inside a section that its own
+/// `}` closes (the caller checks that every `{` of the file is closed): the
+/// line's byte range, its first word, and the section's name. A section
+/// that really lost its `}` runs on over other items to a later one's `}`,
+/// so an item line after this one rules it out.
+pub(super) fn misplaced_item(
+    text: &str,
+    file: &ast::File,
+) -> Option<(usize, usize, String, String)> {
+    file.items.iter().find_map(|item| {
+        if !matches!(item, Item::Section(_) | Item::Guards(_)) {
+            return None;
+        }
+        let span = item.span();
+        let at = first_item_line(text, span)?;
+        let end = (span.end as usize).min(text.len());
+        let line_end = text
+            .get(at..end)?
+            .find(['\n', '\r'])
+            .map_or(end, |n| at + n);
+        let word: String = text
+            .get(at..line_end)?
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let closed_here = text.get(..end)?.trim_end().ends_with('}');
+        let another = first_item_line(text, Span::new(at, end)).is_some();
+        (["param", "signal"].contains(&word.as_str()) && closed_here && !another)
+            .then(|| (at, line_end, word, item_name(item)))
+    })
 }
 
 /// How a section is named in messages: `sizing`, `hedge front`, `guards`.
