@@ -676,6 +676,25 @@ impl Checker<'_> {
             let kinds = sig.params;
             if kinds.len() != args.len() {
                 let sig = usage(&sig);
+                // `highest(spx, 1,000)`: a thousands separator read as a
+                // comma between arguments (no space after it, three digits).
+                let separator = args.windows(2).find_map(|w| {
+                    let whole = |x: &Expr| match &x.kind {
+                        ExprKind::Lit(Literal::Number(d)) if d.fract().is_zero() => Some(*d),
+                        _ => None,
+                    };
+                    let (a, b) = (whole(&w[0])?, whole(&w[1])?);
+                    let (end, start) = (w[0].span().end as usize, w[1].span().start as usize);
+                    let three = w[1].span().end as usize - start == 3;
+                    (start == end + 1 && three)
+                        .then(|| format!("{}{:03}", a.normalize(), b.normalize()))
+                });
+                let help = match separator {
+                    Some(n) => format!(
+                        "numbers take no thousands separators (only money does): write `{n}`; call it as `{sig}`"
+                    ),
+                    None => format!("call it as `{sig}`"),
+                };
                 self.diags.push(
                     Diagnostic::new(
                         Code::WrongArity,
@@ -688,7 +707,7 @@ impl Checker<'_> {
                         ),
                     )
                     .label("wrong number of arguments")
-                    .help(format!("call it as `{sig}`")),
+                    .help(help),
                 );
                 for a in args {
                     let _ = self.expr_ty(a);
