@@ -1731,6 +1731,20 @@ fn habit(token: &str, rest: &str, before: &str, expected: &[&str]) -> Option<Str
         "and" if code.contains("within") && code.contains(" of ") => {
             "separate the events with commas: `within 1d of FOMC, CPI`".into()
         }
+        "signal" | "param" | "hedge"
+            if hyphenated(rest.get(token.len()..).unwrap_or("")).is_some() =>
+        {
+            let name = hyphenated(rest.get(token.len()..).unwrap_or("")).unwrap_or_default();
+            format!(
+                "names use `_`, not `-` (a `-` subtracts): `{token} {}`",
+                name.replace('-', "_")
+            )
+        }
+        "-" if line.trim_start().starts_with("hedge ") => {
+            let whole = format!("{}{}", line.trim_start(), rest.lines().next().unwrap_or(""));
+            let name = hyphenated(whole.get(5..).unwrap_or(""))?;
+            format!("names use `_`, not `-`: `hedge {}`", name.replace('-', "_"))
+        }
         "param" if !rest.lines().next().unwrap_or("").contains('=') => {
             "a param needs a value: `param mult = 1.6x`".into()
         }
@@ -1763,6 +1777,21 @@ fn habit(token: &str, rest: &str, before: &str, expected: &[&str]) -> Option<Str
         }
         _ => return None,
     })
+}
+
+/// The name at the start of `rest` when it is words joined by `-`
+/// (`theta-press`, from ` theta-press = ...`), up to the line's end.
+fn hyphenated(rest: &str) -> Option<String> {
+    let line = rest.lines().next().unwrap_or("").trim_start();
+    let name: String = line
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    let name = name.trim_end_matches('-');
+    (name.contains('-')
+        && !name.starts_with('-')
+        && !name.starts_with(|c: char| c.is_ascii_digit()))
+    .then(|| name.to_string())
 }
 
 /// The last word of `code` (letters, digits, `_`, `.`).
