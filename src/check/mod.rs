@@ -2143,10 +2143,14 @@ impl<'e> Checker<'e> {
             };
             self.end(&mut ts, "14d..30d");
             if r.0 == 0 {
-                self.err(
-                    Code::NotPositive,
-                    r.2,
-                    "a hedge's `dte` must be at least 1d",
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::NotPositive,
+                        r.2,
+                        "a hedge's `dte` must be at least 1d",
+                    )
+                    .label("a hedge bought on its expiry day")
+                    .help("start the range at 1d or later: `dte = 14d..30d`"),
                 );
                 return None;
             }
@@ -2813,8 +2817,17 @@ impl<'e> Checker<'e> {
         let found = terms::describe_expr(rhs);
         // `10% of capitol`: a base misspelt.
         let meant = match &rhs.kind {
-            ExprKind::Binary(BinOp::Of, _, base) => match &base.kind {
-                ExprKind::Name(n) => did_you_mean(n, ["capital", "equity"]),
+            ExprKind::Binary(BinOp::Of, share, base) => match (&share.kind, &base.kind) {
+                // `0.10 of capital`: a share written as a fraction.
+                (ExprKind::Lit(Literal::Number(d)), ExprKind::Name(n))
+                    if *d > Decimal::ZERO && *d <= Decimal::ONE =>
+                {
+                    Some(format!(
+                        "a share is a percentage: write `{var} <= {}% of {n}`",
+                        (*d * Decimal::ONE_HUNDRED).normalize()
+                    ))
+                }
+                (_, ExprKind::Name(n)) => did_you_mean(n, ["capital", "equity"]),
                 _ => None,
             },
             _ => None,

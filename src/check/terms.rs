@@ -100,10 +100,19 @@ pub(crate) fn describe_expr(e: &Expr) -> String {
         ExprKind::Lit(l) => describe(l),
         ExprKind::Unary(UnOp::Neg, inner) => describe_expr(inner),
         ExprKind::Name(n) => format!("the word `{n}`"),
-        ExprKind::Binary(BinOp::Of, _, base) => match &base.kind {
-            ExprKind::Name(n) => format!("a percentage of `{n}`"),
-            _ => "a percentage of something".into(),
-        },
+        ExprKind::Binary(BinOp::Of, share, base) => {
+            // `0.10 of capital` is a plain number of it, not a percentage.
+            let share = match &share.kind {
+                ExprKind::Lit(l @ Literal::Percent(_)) | ExprKind::Lit(l @ Literal::Number(_)) => {
+                    describe(l)
+                }
+                _ => "a percentage".into(),
+            };
+            match &base.kind {
+                ExprKind::Name(n) => format!("{share} of `{n}`"),
+                _ => format!("{share} of something"),
+            }
+        }
         ExprKind::Paren(inner) => describe_expr(inner),
         _ => "an expression".into(),
     }
@@ -368,7 +377,12 @@ impl Checker<'_> {
                         span,
                         format!("`{what}` must be a whole number, found `{}`", d.normalize()),
                     )
-                    .label("not a whole number"),
+                    .label("not a whole number")
+                    .help(format!(
+                        "write `{}` or `{}`",
+                        d.floor().normalize(),
+                        d.ceil().normalize()
+                    )),
                 );
                 None
             }
@@ -552,6 +566,19 @@ impl Checker<'_> {
             }
             _ => {
                 let found = describe_expr(lhs);
+                // `0.9 of credit`: a share written as a fraction.
+                let help = match &lhs.kind {
+                    ExprKind::Lit(Literal::Number(d))
+                        if *d > Decimal::ZERO && *d <= Decimal::ONE =>
+                    {
+                        let rest = example.split_once(" of ").map_or("", |(_, r)| r);
+                        format!(
+                            "a share is a percentage: write `{key} = {}% of {rest}`",
+                            (*d * Decimal::ONE_HUNDRED).normalize()
+                        )
+                    }
+                    _ => format!("write for example `{key} = {example}`"),
+                };
                 self.diags.push(
                     Diagnostic::new(
                         Code::UnitMismatch,
@@ -559,7 +586,7 @@ impl Checker<'_> {
                         format!("`{key}` expects a percentage before `of`, found {found}"),
                     )
                     .label(format!("this is {found}"))
-                    .help(format!("write for example `{key} = {example}`")),
+                    .help(help),
                 );
                 None
             }

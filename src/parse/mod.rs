@@ -1728,6 +1728,12 @@ fn habit(token: &str, rest: &str, before: &str, expected: &[&str]) -> Option<Str
             "no space after `$`: `$100,000`".into()
         }
         "crosses" => "write `crosses above` or `crosses below`".into(),
+        "}" if expected.is_empty() => {
+            "no section is open here for this `}` to close: remove it, unless a section above lost its `{` or closed early".into()
+        }
+        ")" if code.matches('(').count() < code.matches(')').count() + 1 => {
+            "no `(` is open here for this `)` to close: remove it, or add the `(` it closes".into()
+        }
         "and" if code.contains("within") && code.contains(" of ") => {
             "separate the events with commas: `within 1d of FOMC, CPI`".into()
         }
