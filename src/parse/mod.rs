@@ -259,17 +259,9 @@ fn read_closing(
         .unwrap_or_default();
         let (mut f, mut d) = read_closing(&without, file_text, fast, budget);
         let (one, one_d) = read_closing(&unclosed::blanked(text, at..end), file_text, fast, budget);
-        f.items.extend(one.items);
+        let items = unclosed::take_names(&mut f, one);
+        f.items.extend(items);
         f.items.sort_by_key(|it| it.span().start);
-        for (into, from) in [
-            (&mut f.recovered, one.recovered),
-            (&mut f.unparsed_names, one.unparsed_names),
-            (&mut f.unparsed_defs, one.unparsed_defs),
-        ] {
-            into.extend(from);
-            into.sort();
-            into.dedup();
-        }
         d.extend(one_d);
         let word_at = at + (text[at..].len() - text[at..].trim_start().len());
         d.push(

@@ -142,6 +142,28 @@ pub(super) fn misplaced_item(
     })
 }
 
+/// Adds what `from`'s statements that did not parse left (their keys, the
+/// names they use and define) to `into`'s, and gives `from`'s items, for a
+/// stretch of the file read again.
+pub(super) fn take_names(into: &mut ast::File, from: ast::File) -> Vec<Item> {
+    let ast::File {
+        items,
+        recovered,
+        unparsed_names,
+        unparsed_defs,
+    } = from;
+    for (into, from) in [
+        (&mut into.recovered, recovered),
+        (&mut into.unparsed_names, unparsed_names),
+        (&mut into.unparsed_defs, unparsed_defs),
+    ] {
+        into.extend(from);
+        into.sort();
+        into.dedup();
+    }
+    items
+}
+
 /// How a section is named in messages: `sizing`, `hedge front`, `guards`.
 fn item_name(item: &Item) -> String {
     match item {
@@ -216,17 +238,9 @@ pub(super) fn close_unclosed(
             )),
         );
         diags.extend(again_diags);
-        let n = again.items.len();
-        file.items.splice(i + 1..i + 1, again.items);
-        for (into, from) in [
-            (&mut file.recovered, again.recovered),
-            (&mut file.unparsed_names, again.unparsed_names),
-            (&mut file.unparsed_defs, again.unparsed_defs),
-        ] {
-            into.extend(from);
-            into.sort();
-            into.dedup();
-        }
+        let items = take_names(file, again);
+        let n = items.len();
+        file.items.splice(i + 1..i + 1, items);
         // The items read again were closed (or had their own `}` missing
         // said) by that reading: go on after them.
         i += 1 + n;

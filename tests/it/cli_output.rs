@@ -298,6 +298,12 @@ fn backtest_writes_both_files_or_neither() {
     let dir = tempfile::tempdir().unwrap();
     let good = |name: &str| dir.path().join(name).display().to_string();
     let missing = dir.path().join("no/such/folder/x").display().to_string();
+    let left = || -> Vec<_> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    };
     let backtest = |trades: &str, chart: &str| {
         vixshield(&[
             "backtest",
@@ -324,11 +330,11 @@ fn backtest_writes_both_files_or_neither() {
             "{}",
             text(&out.stderr)
         );
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert!(left.is_empty(), "written by a failing backtest: {left:?}");
+        assert!(
+            left().is_empty(),
+            "written by a failing backtest: {:?}",
+            left()
+        );
     }
     // A device whose write fails at the end (`/dev/full`): the file beside
     // it is not put in place either (it was renamed first and left).
@@ -339,11 +345,7 @@ fn backtest_writes_both_files_or_neither() {
         "{}",
         text(&out.stderr)
     );
-    let left: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(left.is_empty(), "written beside /dev/full: {left:?}");
+    assert!(left().is_empty(), "written beside /dev/full: {:?}", left());
     // An existing file is left as it was.
     std::fs::write(good("t.csv"), "old\n").unwrap();
     let out = backtest(&good("t.csv"), &format!("{missing}.svg"));
