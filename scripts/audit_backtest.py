@@ -153,7 +153,7 @@ def audit(binary, strategy, flags, days_all, tmp):
 
     # Table against JSON.
     same("title dates", title.split(": ")[-1], f"{r['start']} .. {r['end']}")
-    same("trades", head["trades"], f"{r['trades']} ({r['skipped']} entries skipped)")
+    same("trades", head["trades"], f"{r['trades']} ({r['skipped']} entry days skipped)")
     ruined = r["ruined_on"] is not None
     # After ruin CAGR, Sharpe and Sortino are null and say why.
     none = "- (ruined)" if ruined else "-"

@@ -57,7 +57,7 @@ JOURNAL_METRICS = ["cycles", "cycles_stopped_out", "max_step_reached", "largest_
 # The table's label of each metric (as `backtest`'s table names it) and how
 # its value is shown there.
 SHOWN = {
-    "trades": ("trades", "count"), "skipped": ("entries skipped", "count"), "win_rate": ("win rate", "pct"),
+    "trades": ("trades", "count"), "skipped": ("entry days skipped", "count"), "win_rate": ("win rate", "pct"),
     "net_pnl": ("net P&L", "money"), "hedge_pnl": ("hedge P&L", "money"), "final_equity": ("final equity", "money"),
     "lowest_equity": ("lowest equity", "money"), "ruined_on": ("ruined on", "date"), "cagr": ("CAGR", "pct"),
     "max_drawdown": ("max drawdown (closed)", "pct"), "max_drawdown_intra_trade": ("max drawdown (intra-trade)", "pct"),

@@ -338,7 +338,7 @@ pub(crate) fn write_report(
     writeln!(w)?;
     let mut rows: Vec<(&str, String)> = vec![(
         "trades",
-        format!("{} ({} entries skipped)", r.trades, r.skipped),
+        format!("{} ({} entry days skipped)", r.trades, r.skipped),
     )];
     // Why: a line for each kind of reason, the most first.
     for (i, c) in r.skipped_by.iter().enumerate() {

@@ -556,7 +556,7 @@ fn delta_row((key, old, new): &Delta) -> [String; 4] {
     }
     let (label, kind) = match key.as_str() {
         "trades" => ("trades", Kind::Count),
-        "skipped" => ("entries skipped", Kind::Count),
+        "skipped" => ("entry days skipped", Kind::Count),
         "hedge_pnl" => ("hedge P&L", Kind::Money),
         "win_rate" => ("win rate", Kind::Percent),
         "net_pnl" => ("net P&L", Kind::Money),

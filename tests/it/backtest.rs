@@ -1328,7 +1328,7 @@ fn a_backtest_diff_shows_a_missing_metric_as_null() {
             })
         };
         if [
-            "entries skipped",
+            "entry days skipped",
             "cycles",
             "planned cycle risk",
             "losses past the stop",
