@@ -964,13 +964,41 @@ impl<'e> Checker<'e> {
         // Exposure limits with where they are written, to hold against the base.
         let mut exposure_limits = Vec::new();
         for g in guards.iter().take(1) {
+            // The market conditions that checked, to hold against each other.
+            let mut conditions: Vec<&Expr> = Vec::new();
             for guard in &g.guards {
                 if let Some(m) = self.guard(guard, account.as_ref()) {
                     if let Guard::Exposure { max } = m {
                         exposure_limits.push((max, guard.span()));
                     }
+                    if let (Guard::Condition { .. }, ast::Guard::Condition { expr, .. }) =
+                        (&m, guard)
+                    {
+                        conditions.push(expr);
+                    }
                     model_guards.push(m);
                 }
+            }
+            // Every entry needs every guard: two that never hold together
+            // (`vix < 15`, `vix > 40`) block them all.
+            let pair = conditions.iter().enumerate().find_map(|(i, a)| {
+                conditions
+                    .get(i + 1..)?
+                    .iter()
+                    .find(|b| exclusive(a, b))
+                    .map(|b| (*a, *b))
+            });
+            if let Some((a, b)) = pair {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::GuardsExclusive,
+                        b.span(),
+                        "these two guards never hold together: no entry is ever allowed",
+                    )
+                    .label("never holds with the one above")
+                    .related(a.span(), "this guard")
+                    .help("an entry needs every guard to hold: drop one, or write them as one guard with `or`"),
+                );
             }
         }
 

@@ -154,6 +154,9 @@ codes! {
     /// `rsi(vix, 14) > 0.7` (an RSI runs 0 to 100), `vix > 0.3` (points),
     /// `ratio(vix, vix3m) < 90`, `realized_vol(spx, 20) > 25` (fractions).
     ScaleMismatch = "W0109", Warning, "number on another scale than the measure";
+    /// Two guard conditions that never hold together (`vix < 15` and
+    /// `vix > 40`): every entry is blocked.
+    GuardsExclusive = "W0110", Warning, "guards that never hold together";
 }
 
 /// One finding, with where it is and how to fix it.
