@@ -61,11 +61,11 @@ SHOWN = {
     "net_pnl": ("net P&L", "money"), "hedge_pnl": ("hedge P&L", "money"), "final_equity": ("final equity", "money"),
     "lowest_equity": ("lowest equity", "money"), "ruined_on": ("ruined on", "date"), "cagr": ("CAGR", "pct"),
     "max_drawdown": ("max drawdown (closed)", "pct"), "max_drawdown_intra_trade": ("max drawdown (intra-trade)", "pct"),
-    "profit_factor": ("profit factor", "ratio"), "sharpe": ("Sharpe", "ratio"), "sortino": ("Sortino", "ratio"),
+    "profit_factor": ("profit factor", "ratio1"), "sharpe": ("Sharpe", "ratio"), "sortino": ("Sortino", "ratio"),
     "max_consecutive_losses": ("max consecutive losses", "count"), "max_step_reached": ("max step reached", "count"),
     "cycles": ("cycles", "count"), "cycles_stopped_out": ("cycles stopped out", "count"),
     "losses_past_stop": ("losses past the stop", "count"),
-    "worst_loss_to_max_loss": ("worst loss to max loss", "ratio"),
+    "worst_loss_to_max_loss": ("worst loss to max loss", "ratio1"),
     "planned_cycle_risk": ("planned cycle risk", "money"), "peak_capital_at_risk": ("peak capital at risk", "money"),
     "hedge_cost_to_credit": ("hedge cost to credit", "pct"), "time_in_market": ("time in market", "pct"),
     "largest_size": ("largest size", "money"), "hedge_budgets": ("hedge budgets, summed", "money"),
@@ -102,7 +102,13 @@ def shown(kind, v):
     if kind == "pct":
         x = (x * 100).quantize(D("0.01"), rounding=ROUND_HALF_UP)
         return f"{x:f}%", x
-    x = x.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    # A ratio whose meaning turns at 1 (a profit factor) shows more places
+    # while two would show `1.00` for a value on either side of 1 (63d0065).
+    places = 2
+    while kind == "ratio1" and x != 1 and places < 8 and \
+            x.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP) == 1:
+        places += 1
+    x = x.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{x:f}", x
 
 
