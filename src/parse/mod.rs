@@ -1672,11 +1672,12 @@ fn line_of(before: &str) -> &str {
     before.rsplit('\n').next().unwrap_or(before)
 }
 
-/// The help for a habit of another language or tool at `token` (the rest of
-/// the text from it is `rest`, the text before it `before`): `;`, `#`,
-/// `&&`, `||`, `!`, `<>`, `AND`, single quotes, `[1]`, `ta.ema`, a space
-/// inside `21 %`, `steps: 4`, `crosses over`, `of FOMC and CPI`, a `param`
-/// without its value.
+/// The help for a habit of another language or tool, or a slip, at `token`
+/// (the rest of the text from it is `rest`, the text before it `before`):
+/// `;`, `#`, `&&`, `||`, `!`, `<>`, `AND`, single quotes, `[1]`, `ta.ema`,
+/// a space inside `21 %` or `$ 100`, `steps: 4`, `crosses over`, `of FOMC
+/// and CPI`, a `}` or `)` that closes nothing, a name with a `-`, a `param`
+/// without its value; `None` for anything else.
 fn habit(token: &str, rest: &str, before: &str, expected: &[&str]) -> Option<String> {
     let line = line_of(before);
     let code = line.trim_end();
