@@ -450,7 +450,11 @@ fn list(args: &ListArgs) -> ExitCode {
                     PluginError::ListedFolder { file, .. } => Some(file.as_path()),
                     _ => None,
                 };
-                println!("{}", json!([problem_json(path, e.to_string())]));
+                let list = json!([problem_json(path, e.to_string())]);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                );
             }
             return setup_failed(&e);
         }
