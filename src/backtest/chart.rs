@@ -1,7 +1,8 @@
 //! Charts of a backtest, drawn with plotters into one SVG: the equity curve
 //! with its running peak (the drawdown is the gap between them) and, for a
 //! ruined account, the $0 line and the day of ruin; the step ladder over
-//! time, as stairs; and VIX with the days a hedge trigger fired. Each series
+//! time, as stairs; and VIX with the days each hedge layer's trigger fired,
+//! a colour a layer. Each series
 //! is a `<polyline>` (or circles for the markers) named in its panel's
 //! legend; panels are titled in `<text>`, axes described.
 
@@ -146,6 +147,9 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         // VIX with hedge-trigger markers (none for a strategy without
         // hedges, or whose triggers never fired in the range).
         let fired = days.iter().any(|d| d.hedge_signal);
+        // The legend: VIX, and each layer whose trigger fired.
+        let all = days.iter().fold(0u64, |bits, d| bits | d.hedges_fired);
+        let rows = 1 + all.count_ones();
         let vmax = days.iter().map(|d| d.vix).fold(0.0, f64::max);
         let mut c = ChartBuilder::on(&panels[2])
             .caption(
@@ -160,7 +164,7 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
             .margin_right(MARGIN_RIGHT)
             .x_label_area_size(30)
             .y_label_area_size(Y_LABELS)
-            .build_cartesian_2d(x, 0.0..vmax * 1.05 * (1.0 + legend_room(2)))
+            .build_cartesian_2d(x, 0.0..vmax * 1.05 * (1.0 + legend_room(rows)))
             .map_err(err)?;
         c.configure_mesh()
             .light_line_style(WHITE.mix(0.0))
@@ -174,15 +178,23 @@ pub fn svg(name: &str, bt: &Backtest) -> Result<String, String> {
         .map_err(err)?
         .label("VIX")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MAGENTA));
-        if fired {
+        // One colour a layer, named in the legend: a day both layers'
+        // triggers fired shows both dots, the deeper layer's smaller on top.
+        for (i, name) in bt.hedge_layers.iter().enumerate().take(64) {
+            let bit = 1u64 << i;
+            if !days.iter().any(|d| d.hedges_fired & bit != 0) {
+                continue;
+            }
+            let colour = LAYER_COLOURS[i % LAYER_COLOURS.len()];
+            let size = if i == 0 { 3 } else { 2 };
             c.draw_series(
                 days.iter()
-                    .filter(|d| d.hedge_signal)
-                    .map(|d| Circle::new((d.date, d.vix), 2, GREEN.filled())),
+                    .filter(|d| d.hedges_fired & bit != 0)
+                    .map(|d| Circle::new((d.date, d.vix), size, colour.filled())),
             )
             .map_err(err)?
-            .label("a hedge trigger fired")
-            .legend(|(x, y)| Circle::new((x + 10, y), 2, GREEN.filled()));
+            .label(format!("the trigger of hedge `{name}` fired"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), size, colour.filled()));
         }
         legend(&mut c, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(|e| e.to_string())?;
@@ -280,6 +292,14 @@ impl ValueFormatter<NaiveDate> for Dates {
         value.format(self.label).to_string()
     }
 }
+
+/// The hedge layers' marker colours, in the strategy's order.
+const LAYER_COLOURS: [RGBColor; 4] = [
+    RGBColor(0, 170, 0),
+    RGBColor(230, 120, 0),
+    RGBColor(0, 150, 200),
+    RGBColor(120, 0, 160),
+];
 
 /// Room right of each panel for the last date label, which a tick on the
 /// last day would centre on the edge.

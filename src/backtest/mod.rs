@@ -386,6 +386,11 @@ fn note_guard_margins(margins: &mut Vec<GuardMargin>, decision: &Decision, date:
     }
 }
 
+/// The bits of the layers `fired` (the 64th and after share the last bit).
+fn fired_bits(fired: impl Iterator<Item = usize>) -> u64 {
+    fired.fold(0, |bits, i| bits | 1u64 << i.min(63))
+}
+
 /// One market day of the backtest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Day {
@@ -403,6 +408,10 @@ pub struct Day {
     pub vix: f64,
     /// Whether a hedge layer's trigger fired this day.
     pub hedge_signal: bool,
+    /// Which: bit `i` for the strategy's layer `i` (the 64th layer's and
+    /// those after it are not told apart), for the chart's markers.
+    #[serde(skip)]
+    pub hedges_fired: u64,
     /// Capital at risk: the open condor's stop plus the hedges' premium.
     #[serde(serialize_with = "crate::money::serde_plain::serialize")]
     pub at_risk: Decimal,
@@ -425,6 +434,10 @@ pub struct Backtest {
     pub guard_margins: Vec<GuardMargin>,
     /// Every market day.
     pub days: Vec<Day>,
+    /// The hedge layers' names, in the strategy's order (the bits of
+    /// [`Day::hedges_fired`]).
+    #[serde(skip)]
+    pub hedge_layers: Vec<String>,
     /// The engine's decision after each trade (0: before any).
     #[serde(skip)]
     pub decisions: Vec<Decision>,
@@ -814,15 +827,17 @@ pub fn run(
             && spx.get(i).is_some_and(|x| x.is_finite())
             && vix.get(i).is_some_and(|x| x.is_finite())
     });
-    // The market conditions of the hedge triggers, for the chart's markers.
-    let conditions: Vec<crate::graph::NodeId> = compiled
+    // The market conditions of the hedge triggers, each with its layer's
+    // index, for the chart's markers.
+    let conditions: Vec<(usize, crate::graph::NodeId)> = compiled
         .ids
         .triggers
         .iter()
         .filter_map(|t| match compiled.graph.node(*t) {
             Some(crate::graph::Node::Trigger {
-                condition: Some(c), ..
-            }) => Some(*c),
+                layer,
+                condition: Some(c),
+            }) => Some((*layer, *c)),
             _ => None,
         })
         .collect();
@@ -889,12 +904,19 @@ pub fn run(
             }
         }
         // Enter when flat.
-        let hedge_signal;
+        let hedges_fired: u64;
         if open.is_none() && next_entry.is_none_or(|d| date >= d) && Some(n) != last_tradeable {
             engine.set_as_of(Some(date));
             let decision = engine.next_decision(None)?;
             note_guard_margins(&mut guard_margins, decision, date);
-            hedge_signal = decision.hedges.iter().any(|h| h.trigger == Trigger::Fired);
+            hedges_fired = fired_bits(
+                decision
+                    .hedges
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.trigger == Trigger::Fired)
+                    .map(|(i, _)| i),
+            );
             if decision.blocked {
                 let blocking: Vec<String> = decision
                     .guards
@@ -918,7 +940,8 @@ pub fn run(
                     closed_equity,
                     step: 0,
                     vix: v,
-                    hedge_signal,
+                    hedge_signal: hedges_fired != 0,
+                    hedges_fired,
                     at_risk: Decimal::ZERO,
                 });
                 continue;
@@ -968,9 +991,12 @@ pub fn run(
                 }
             }
         } else {
-            hedge_signal = conditions
-                .iter()
-                .any(|c| values.bool_at(*c, Some(i)) == Some(true));
+            hedges_fired = fired_bits(
+                conditions
+                    .iter()
+                    .filter(|(_, c)| values.bool_at(*c, Some(i)) == Some(true))
+                    .map(|(layer, _)| *layer),
+            );
         }
         let equity = crate::money::add(closed_equity, unrealized).map_err(overflow)?;
         days.push(Day {
@@ -979,7 +1005,8 @@ pub fn run(
             closed_equity,
             step: open.as_ref().map_or(0, |o| o.trade.step),
             vix: v,
-            hedge_signal,
+            hedge_signal: hedges_fired != 0,
+            hedges_fired,
             at_risk: cents(at_risk),
         });
     }
@@ -1020,6 +1047,7 @@ pub fn run(
         unknown_guards,
         guard_margins,
         days,
+        hedge_layers: strategy.hedges.iter().map(|h| h.name.clone()).collect(),
         decisions,
     })
 }

@@ -147,7 +147,7 @@ fn chart_structure_and_series() {
         "equity",
         "running peak (drawdown below it)",
         "VIX",
-        "a hedge trigger fired",
+        "the trigger of hedge `front` fired",
     ] {
         assert!(texts.contains(&label), "legend `{label}`: {texts:?}");
     }
@@ -225,6 +225,70 @@ fn chart_structure_and_series() {
         svg.matches("<circle").count() >= 5,
         "hedge-trigger markers in 2020"
     );
+}
+
+/// Each hedge layer's trigger has its own markers, named in the legend: the
+/// dots said only that some trigger fired (a leftover of the output audit).
+/// A `back` layer given `trigger = vix > 25` has one orange dot a day VIX
+/// closed above 25 (as the `--equity` file gives the days), and `front`'s
+/// green dots stay.
+#[test]
+fn each_hedge_layer_has_its_own_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let two = spx_mastery_variant(
+        dir.path(),
+        "two.vxs",
+        "    active = from step 3\n",
+        "    active = from step 3\n    trigger = vix > 25\n",
+    );
+    let chart = dir.path().join("two.svg");
+    let equity = dir.path().join("equity.csv");
+    let out = vixshield(&[
+        "backtest",
+        &two,
+        "--from",
+        "2019-06-01",
+        "--to",
+        "2020-12-31",
+        "--chart",
+        chart.to_str().expect("utf-8"),
+        "--equity",
+        equity.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&chart).expect("the chart");
+    for label in [
+        "the trigger of hedge `front` fired",
+        "the trigger of hedge `back` fired",
+    ] {
+        assert!(svg.contains(label), "{label}");
+    }
+    let days_above: usize = std::fs::read_to_string(&equity)
+        .expect("the equity file")
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            l.split(',')
+                .nth(4)
+                .and_then(|v| v.parse::<f64>().ok())
+                .is_some_and(|v| v > 25.0)
+        })
+        .count();
+    assert!(days_above > 50, "{days_above}");
+    // The layer's dots and its legend's one.
+    let dots = |fill: &str| {
+        svg.split("<circle")
+            .skip(1)
+            .filter(|c| c.contains(&format!("fill=\"{fill}\"")))
+            .count()
+    };
+    assert_eq!(dots("#E67800"), days_above + 1);
+    assert!(dots("#00AA00") > 10, "front's markers");
 }
 
 /// The chart's equity axis is in dollars (`$150,000`; it read `150000.0`),
@@ -373,7 +437,7 @@ fn a_chart_of_one_day_without_hedges() {
     let (svg, err) = chart("one.png");
     assert!(err.contains("warning: `--chart` draws SVG: `"), "{err}");
     assert!(svg.contains("VIX (no hedge trigger fired)"), "{svg}");
-    assert!(!svg.contains("a hedge trigger fired"));
+    assert!(!svg.contains("the trigger of hedge"));
     // The equity, its peak, the step and VIX, each a point.
     assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
     let dollars: Vec<&str> = svg
