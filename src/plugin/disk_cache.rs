@@ -266,7 +266,15 @@ impl DiskCache {
                 Err(e) => return Some(format!("cannot read `{}`: {}", at.display(), reason(&e))),
             }
         };
-        let denied = writable(at).err()?;
+        let denied = writable(at)
+            .and_then(|()| {
+                if creating {
+                    can_hold_folders(at)
+                } else {
+                    Ok(())
+                }
+            })
+            .err()?;
         Some(if creating {
             format!("cannot create the folder in `{}`: {denied}", at.display())
         } else {
@@ -443,6 +451,28 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 fn writable(dir: &Path) -> Result<(), String> {
     rustix::fs::access(dir, rustix::fs::Access::WRITE_OK)
         .map_err(|e| reason(&std::io::Error::from(e)))
+}
+
+/// Whether a new folder can be made in `dir`: not in the kernel's process
+/// or system file systems (`/proc`, `/sys`), which root's `access` passes
+/// and whose `mkdir` fails.
+#[cfg(target_os = "linux")]
+fn can_hold_folders(dir: &Path) -> Result<(), String> {
+    match rustix::fs::statfs(dir) {
+        Ok(fs) if fs.f_type == rustix::fs::PROC_SUPER_MAGIC || fs.f_type as u64 == SYSFS_MAGIC => {
+            Err("it is on a kernel file system (proc or sysfs), where no folder can be made".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// sysfs's magic number (`statfs(2)`).
+#[cfg(target_os = "linux")]
+const SYSFS_MAGIC: u64 = 0x6265_6572;
+
+#[cfg(not(target_os = "linux"))]
+fn can_hold_folders(_dir: &Path) -> Result<(), String> {
+    Ok(())
 }
 
 #[cfg(not(unix))]

@@ -735,6 +735,20 @@ fn plugin_cache_says_when_a_compile_cannot_be_kept() {
         "{v}"
     );
 
+    // A folder under /proc, where root's `access` passes and `mkdir` fails
+    // (it said a compile could be kept there).
+    let out = crate::common::command_in(dir.path(), &["plugin", "cache", "--format", "json"])
+        .env(vixshield::plugin::CACHE_DIR_ENV, "/proc/vixshield-cache")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["keeps_compiles"], false, "{v}");
+    assert_eq!(
+        v["not_kept_because"],
+        "cannot create the folder in `/proc`: it is on a kernel file system (proc or sysfs), where no folder can be made",
+        "{v}"
+    );
+
     // A link to nothing on the way stops the creation.
     let link = dir.path().join("link");
     std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
