@@ -97,6 +97,33 @@ impl Checker<'_> {
                 );
                 None
             }
+            // `theta-press`: a name written with a `-` reads as a subtraction
+            // of two names; when joined with `_` they name a definition,
+            // that is the one error (not `press` unknown).
+            ExprKind::Binary(BinOp::Sub, a, b)
+                if let (ExprKind::Name(x), ExprKind::Name(y)) = (&a.kind, &b.kind)
+                    && b.span().start == a.span().end + 1
+                    && (self.defined(&format!("{x}_{y}"))
+                        || self.unparsed_defs.iter().any(|d| d == x)) =>
+            {
+                // Defined with the `-` too (`signal theta-press = ...`): that
+                // statement's error says to rename it; nothing more here.
+                if self.unparsed_defs.iter().any(|d| d == x) {
+                    return None;
+                }
+                let joined = format!("{x}_{y}");
+                self.used.insert(joined.clone());
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::UnknownName,
+                        e.span(),
+                        format!("unknown name `{x}-{y}`: a `-` subtracts"),
+                    )
+                    .label(format!("`{x}` minus `{y}`"))
+                    .help(format!("names use `_`, not `-`: `{joined}`")),
+                );
+                None
+            }
             ExprKind::Binary(op, a, b) => {
                 let (ta, tb) = (self.expr_ty(a), self.expr_ty(b));
                 let (ta, tb) = (ta?, tb?);
@@ -160,6 +187,14 @@ impl Checker<'_> {
                 days_ok.then_some(Ty::Bool)
             }
         }
+    }
+
+    /// Whether `name` is a signal or param of the file, or one a statement
+    /// that did not parse defines.
+    fn defined(&self, name: &str) -> bool {
+        self.signal_defs.contains_key(name)
+            || self.params.contains_key(name)
+            || self.unparsed_defs.iter().any(|d| d == name)
     }
 
     /// Checks a condition: an expression that must be a boolean.
