@@ -375,8 +375,8 @@ pub fn render(strategy: &Strategy, e: &Exposure) -> String {
         share_of_capital(e.cycle_risk, e.capital)
     );
     // The plan's worst case assumes every stop holds; a stop is a close
-    // the trader makes, and a gap passes it (the backtest's condors lost
-    // up to 2.24× their max loss).
+    // the trader makes, and a gap passes it (spx-mastery's backtest has
+    // condors that lost up to 2.24× their max loss).
     let _ = writeln!(
         out,
         "  if every stop holds: a condor that gaps past its stop loses more, up to its wings \

@@ -166,9 +166,9 @@ pub struct Summary {
     pub ruin_level: f64,
     /// Returns resampled (the backtest's trades).
     pub samples: usize,
-    /// The worst of them, condor and hedges, on the condor's size (`-1.87`
-    /// is a loss of 1.87 sizes): no path draws a trade worse than it
-    /// (`None` without a sample).
+    /// The worst of them, condor and hedges, on the condor's size (`-1.67`
+    /// is a loss of 1.67 sizes, spx-mastery's): no path draws a trade worse
+    /// than it (`None` without a sample).
     #[serde(serialize_with = "crate::money::serde_plain::option::serialize")]
     pub worst_return: Option<Decimal>,
     /// Mean block length of the draws (1: independent).
