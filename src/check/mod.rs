@@ -2485,6 +2485,31 @@ impl<'e> Checker<'e> {
                     _ => None,
                 })?;
                 let (days, _) = self.whole(days, within.span(), "within")?;
+                // A window as long as the time from one event to the next
+                // blocks most days: CPI and PPI come out monthly (CPI 21 to
+                // 59 days apart from 2000), the FOMC meets about every six
+                // weeks; half the days are blocked from about 15 and 23 days.
+                let named = |n: &str| events.iter().any(|e| e.name == n);
+                let half = if named("CPI") || named("PPI") {
+                    15
+                } else if named("FOMC") {
+                    23
+                } else {
+                    u32::MAX
+                };
+                if days >= half {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::LongBlackout,
+                            within.span(),
+                            format!(
+                                "a blackout of {days}d blocks about half the days or more: CPI and PPI come out monthly, and the FOMC meets about every six weeks"
+                            ),
+                        )
+                        .label("most days are this near an event")
+                        .help("the method keeps out of the day before a release: `no entry within 1d of FOMC, CPI, PPI` (`backtest` counts the days skipped)"),
+                    );
+                }
                 Some(Guard::Blackout {
                     days,
                     events: events.iter().map(|e| e.name.clone()).collect(),

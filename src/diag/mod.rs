@@ -157,6 +157,9 @@ codes! {
     /// Two guard conditions that never hold together (`vix < 15` and
     /// `vix > 40`): every entry is blocked.
     GuardsExclusive = "W0110", Warning, "guards that never hold together";
+    /// An event blackout as long as the time between two events: it blocks
+    /// half the days or more (`within 30d of CPI`).
+    LongBlackout = "W0111", Warning, "blackout window as long as the time between events";
 }
 
 /// One finding, with where it is and how to fix it.
