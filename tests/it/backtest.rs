@@ -111,22 +111,47 @@ fn known_events_show_up_in_the_worst_cycles() {
     assert_eq!(three["worst_cycles"][0], worst[0]);
 }
 
+/// The chart `backtest STRATEGY --from FROM --to TO --chart DIR/NAME`
+/// draws, with `extra` arguments; the command must succeed.
+fn chart_of(
+    dir: &std::path::Path,
+    name: &str,
+    strategy: &str,
+    range: (&str, &str),
+    extra: &[&str],
+) -> String {
+    let path = dir.join(name);
+    let mut args = vec![
+        "backtest",
+        strategy,
+        "--from",
+        range.0,
+        "--to",
+        range.1,
+        "--chart",
+        path.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let out = vixshield(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(&path).expect("the chart")
+}
+
 #[test]
 fn chart_structure_and_series() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("chart.svg");
-    let out = vixshield(&[
-        "backtest",
+    let svg = chart_of(
+        dir.path(),
+        "chart.svg",
         "strategies/spx-mastery.vxs",
-        "--from",
-        "2019-06-01",
-        "--to",
-        "2020-12-31",
-        "--chart",
-        path.to_str().unwrap_or_default(),
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let svg = std::fs::read_to_string(&path).unwrap_or_default();
+        ("2019-06-01", "2020-12-31"),
+        &[],
+    );
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     for title in [
         "equity (marked to market) and its running peak",
@@ -241,27 +266,14 @@ fn each_hedge_layer_has_its_own_markers() {
         "    active = from step 3\n",
         "    active = from step 3\n    trigger = vix > 25\n",
     );
-    let chart = dir.path().join("two.svg");
     let equity = dir.path().join("equity.csv");
-    let out = vixshield(&[
-        "backtest",
+    let svg = chart_of(
+        dir.path(),
+        "two.svg",
         &two,
-        "--from",
-        "2019-06-01",
-        "--to",
-        "2020-12-31",
-        "--chart",
-        chart.to_str().expect("utf-8"),
-        "--equity",
-        equity.to_str().expect("utf-8"),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ("2019-06-01", "2020-12-31"),
+        &["--equity", equity.to_str().expect("utf-8")],
     );
-    let svg = std::fs::read_to_string(&chart).expect("the chart");
     for label in [
         "the trigger of hedge `front` fired",
         "the trigger of hedge `back` fired",
@@ -311,19 +323,7 @@ fn chart_legends_clear_the_data_and_the_equity_axis_is_in_dollars() {
         .replace("    quick_ratio >= 1.4 under 3 sigma\n", "");
     std::fs::write(&ruinous, text).expect("written");
     let chart = |strategy: &str, name: &str, from: &str| -> String {
-        let path = dir.path().join(name);
-        let out = vixshield(&[
-            "backtest",
-            strategy,
-            "--from",
-            from,
-            "--to",
-            "2019-12-31",
-            "--chart",
-            path.to_str().expect("utf-8"),
-        ]);
-        assert_eq!(out.status.code(), Some(0));
-        std::fs::read_to_string(&path).expect("the chart")
+        chart_of(dir.path(), name, strategy, (from, "2019-12-31"), &[])
     };
     let points = |svg: &str, colour: &str| -> Vec<(f64, f64)> {
         svg.split("<polyline")
